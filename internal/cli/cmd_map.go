@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/procmine/procmine/internal/processmap"
+)
+
+func runMap(ctx context.Context, args []string, s Streams) error {
+	fs := newFlagSet("map", "FILE [--view frequency|performance] [--activities P] [--paths P] [-o out.svg|out.dot|out.json] [filters]", s)
+	var lf loadFlags
+	lf.register(fs)
+	view := fs.String("view", "frequency", "figures on the map: frequency or performance")
+	acts := fs.String("activities", "1", "share of activities to keep, most frequent first (0..1, or a percentage such as 80%)")
+	paths := fs.String("paths", "1", "share of paths to keep, most frequent first (0..1, or a percentage)")
+	out := fs.String("o", "", "output file; its extension picks the format: .svg, .dot or .json (default: JSON on stdout)")
+	format := fs.String("format-out", "", "output format when -o is not given or has another extension: json, dot or svg")
+	pos, err := parse(fs, args, "FILE")
+	if err != nil {
+		return err
+	}
+	o := processmap.Options{View: processmap.View(*view)}
+	if o.Activities, err = parseShare("--activities", *acts); err != nil {
+		return err
+	}
+	if o.Paths, err = parseShare("--paths", *paths); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	kind := strings.ToLower(*format)
+	if kind == "" {
+		kind = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	}
+	switch kind {
+	case "", "json":
+		kind = "json"
+	case "dot", "gv", "svg":
+	default:
+		return usagef("cannot write a map as %q: use .svg, .dot or .json", kind)
+	}
+	l, err := lf.load(pos[0], s)
+	if err != nil {
+		return err
+	}
+	m, err := processmap.Build(l, o)
+	if err != nil {
+		return err
+	}
+	return writeOutput(*out, s, func(w *bufio.Writer) error {
+		switch kind {
+		case "json":
+			return writeJSON(w, m)
+		case "svg":
+			return processmap.WriteSVG(ctx, w, m)
+		default:
+			return processmap.WriteDOT(w, m)
+		}
+	})
+}
+
+// parseShare reads "0.8", "80%" or "80" as 0.8.
+func parseShare(flag, s string) (float64, error) {
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil {
+		return 0, usagef("%s: %q is not a share (use 0..1 or a percentage such as 80%%)", flag, s)
+	}
+	if pct || v > 1 {
+		v /= 100
+	}
+	if v < 0 || v > 1 {
+		return 0, usagef("%s: %q is outside 0..100%%", flag, s)
+	}
+	return v, nil
+}
+
+// writeOutput writes to the named file, or stdout when name is empty. A
+// file is written under a temporary name and renamed into place, so that a
+// failure never leaves a partial output behind.
+func writeOutput(name string, s Streams, write func(w *bufio.Writer) error) error {
+	if name == "" || name == "-" {
+		w := bufio.NewWriter(s.Out)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	dir := filepath.Dir(name)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	if err := write(w); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/processmap"
+)
+
+func runStats(ctx context.Context, args []string, s Streams) error {
+	fs := newFlagSet("stats", "FILE [--json] [--raw-events] [filters]", s)
+	var lf loadFlags
+	lf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, "FILE")
+	if err != nil {
+		return err
+	}
+	l, err := lf.load(pos[0], s)
+	if err != nil {
+		return err
+	}
+	st := mining.ComputeStats(l)
+	if *asJSON {
+		return writeJSON(s.Out, st)
+	}
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "cases\t%d\n", st.Cases)
+	fmt.Fprintf(tw, "events\t%d\n", st.Events)
+	fmt.Fprintf(tw, "activities\t%d\n", len(st.Activities))
+	fmt.Fprintf(tw, "variants\t%d\n", st.Variants)
+	fmt.Fprintf(tw, "resources\t%d\n", st.Resources)
+	if d := st.CaseDuration; d != nil {
+		fmt.Fprintf(tw, "case duration\tmean %s, median %s, min %s, max %s\n",
+			processmap.Duration(d.Mean), processmap.Duration(d.Median), processmap.Duration(d.Min), processmap.Duration(d.Max))
+		fmt.Fprintf(tw, "time range\t%s to %s\n", st.TimeRange[0], st.TimeRange[1])
+	} else {
+		fmt.Fprintf(tw, "case duration\tunavailable: the log has no timestamps\n")
+	}
+	fmt.Fprintf(tw, "rework\t%.1f%% of cases repeat an activity, %.1f%% have a self-loop\n",
+		100*st.Rework.ReworkShare, 100*st.Rework.SelfLoopShare)
+	tw.Flush()
+	printCounts(s.Out, "activities", st.Activities)
+	printCounts(s.Out, "start activities", st.StartActivities)
+	printCounts(s.Out, "end activities", st.EndActivities)
+	return nil
+}
+
+// printCounts prints name counts, largest first.
+func printCounts(w io.Writer, title string, counts map[string]int) {
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range counts {
+		list = append(list, kv{k, v})
+	}
+	slices.SortFunc(list, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), cmp.Compare(a.k, b.k)) })
+	fmt.Fprintf(w, "\n%s:\n", title)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, e := range list {
+		fmt.Fprintf(tw, "%d\t  %s\n", e.v, e.k)
+	}
+	tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/xes"
+)
+
+// inputFlags choose how a log file is read and which view of it is used.
+type inputFlags struct {
+	raw       bool
+	asRead    bool // no view at all: the log as the file has it (convert)
+	wallClock bool
+	format    string
+	delimiter string
+	mapping   csvlog.Mapping
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.raw, "raw-events", false, "count every event as it stands in the file (as PM4Py does), instead of merging lifecycle start/complete pairs into activity instances")
+	fs.BoolVar(&f.wallClock, "wall-clock", false, "read timestamps as wall-clock times, ignoring their UTC offsets, as PM4Py does (durations across a daylight-saving change are then an hour off)")
+	fs.StringVar(&f.format, "format", "", "input format: xes or csv (default: from the file name, else from its content)")
+	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter (default: detected from the first lines)")
+	fs.StringVar(&f.mapping.Case, "case", "", "CSV column with the case id (default: detected, e.g. case:concept:name, Case ID)")
+	fs.StringVar(&f.mapping.Activity, "activity", "", "CSV column with the activity (default: detected, e.g. concept:name, Activity)")
+	fs.StringVar(&f.mapping.Start, "start", "", "CSV column with the start time (the event's time unless --end is given)")
+	fs.StringVar(&f.mapping.Timestamp, "timestamp", "", "CSV column with the event's time (same as --start)")
+	fs.StringVar(&f.mapping.End, "end", "", "CSV column with the end time")
+	fs.StringVar(&f.mapping.Resource, "resource", "", "CSV column with the resource (default: detected, e.g. org:resource)")
+	fs.StringVar(&f.mapping.Lifecycle, "lifecycle", "", "CSV column with the lifecycle transition (default: detected)")
+	fs.StringVar(&f.mapping.TimestampFormat, "timestamp-format", "", `CSV timestamp form, as a strftime pattern ("%d/%m/%Y %H:%M") or a Go layout (default: ISO 8601 and near forms)`)
+}
+
+// progressThreshold is the file size above which a terminal gets a
+// progress bar while reading.
+const progressThreshold = 16 << 20
+
+// load reads the log file and returns the view the flags ask for.
+func (f *inputFlags) load(path string, s Streams) (*eventlog.Log, error) {
+	l, err := f.read(path, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range l.Warnings {
+		fmt.Fprintf(s.Err, "procmine: %s: %s\n", path, w)
+	}
+	switch {
+	case f.asRead:
+	case f.raw:
+		l = l.Raw()
+	default:
+		l = l.Instances()
+	}
+	return l, nil
+}
+
+func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	var r io.Reader = file
+	if info, err := file.Stat(); err == nil && s.ErrTerminal && info.Size() > progressThreshold {
+		bar := progressbar.NewOptions64(info.Size(),
+			progressbar.OptionSetWriter(s.Err), progressbar.OptionSetDescription("reading "+filepath.Base(path)),
+			progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
+		defer bar.Finish()
+		r = io.TeeReader(file, bar)
+	}
+	content, err := eventlog.Decompress(r)
+	if err != nil {
+		return nil, eventlog.Errorf(path, 0, "", "%v", err)
+	}
+	defer content.Close()
+	format, err := f.detectFormat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "xes":
+		return xes.Read(content, path, xes.Options{WallClock: f.wallClock})
+	default:
+		m := f.mapping
+		m.WallClock = f.wallClock
+		if f.delimiter != "" {
+			d := []rune(strings.ReplaceAll(f.delimiter, `\t`, "\t"))
+			if len(d) != 1 {
+				return nil, usagef("--delimiter must be one character")
+			}
+			m.Delimiter = d[0]
+		} else if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(path), ".gz"), ".tsv") {
+			m.Delimiter = '\t'
+		}
+		return csvlog.Read(content, path, m)
+	}
+}
+
+func (f *inputFlags) detectFormat(path string) (string, error) {
+	switch strings.ToLower(f.format) {
+	case "xes", "csv":
+		return strings.ToLower(f.format), nil
+	case "":
+	default:
+		return "", usagef("--format must be xes or csv, not %q", f.format)
+	}
+	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	switch filepath.Ext(name) {
+	case ".xes", ".xml":
+		return "xes", nil
+	case ".csv", ".tsv", ".txt":
+		return "csv", nil
+	}
+	return "", usagef("cannot tell the format of %s from its name: give --format xes or --format csv", path)
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

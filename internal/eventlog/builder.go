@@ -1,0 +1,241 @@
+package eventlog
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Builder assembles a Log from events arriving in file order. Events of one
+// case need not be contiguous (CSV rows rarely are); Finish groups them by
+// case, in order of each case's first appearance, and sorts each case by
+// time, stably, so that events with equal timestamps keep their file order.
+type Builder struct {
+	log     *Log
+	evCase  []int32
+	caseIdx map[string]int32
+	start   []int64 // explicit start times, allocated at the first one
+	untimed int
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder() *Builder {
+	return &Builder{
+		log: &Log{
+			Activities: NewDict(),
+			Resources:  NewDict(),
+			Lifecycles: NewDict(),
+		},
+		caseIdx: map[string]int32{},
+	}
+}
+
+// Grow reserves room for n more events.
+func (b *Builder) Grow(n int) {
+	l := b.log
+	l.Act = slices.Grow(l.Act, n)
+	l.End = slices.Grow(l.End, n)
+	l.Res = slices.Grow(l.Res, n)
+	l.Life = slices.Grow(l.Life, n)
+	b.evCase = slices.Grow(b.evCase, n)
+}
+
+// Log gives access to the dictionaries and metadata while building.
+func (b *Builder) Log() *Log { return b.log }
+
+// NewCase starts a case that is distinct from every other, whatever its id
+// (an XES trace is a case of its own even when another has the same name).
+func (b *Builder) NewCase(id string) int32 {
+	c := int32(len(b.log.CaseIDs))
+	b.log.CaseIDs = append(b.log.CaseIDs, id)
+	return c
+}
+
+// SetCaseID names case c.
+func (b *Builder) SetCaseID(c int32, id string) { b.log.CaseIDs[c] = id }
+
+// Case returns the case with this id, creating it when new. The second
+// result reports whether it was created.
+func (b *Builder) Case(id string) (int32, bool) {
+	if c, ok := b.caseIdx[id]; ok {
+		return c, false
+	}
+	c := b.NewCase(id)
+	b.caseIdx[id] = c
+	return c, true
+}
+
+// CaseAttr adds an attribute to case c. Attributes must be added in case
+// order (the case created last, or an earlier one that has none yet).
+func (b *Builder) CaseAttr(c int32, a Attr) { b.log.CaseAttrs.Add(c, a) }
+
+// Event appends an event of case c and returns its index in arrival order.
+// end is NoTime when the event has no timestamp.
+func (b *Builder) Event(c, act int32, end int64, res, life int32) int32 {
+	l := b.log
+	e := int32(len(l.Act))
+	l.Act = append(l.Act, act)
+	l.End = append(l.End, end)
+	l.Res = append(l.Res, res)
+	l.Life = append(l.Life, life)
+	b.evCase = append(b.evCase, c)
+	if b.start != nil {
+		b.start = append(b.start, end)
+	}
+	if end == NoTime {
+		b.untimed++
+	}
+	return e
+}
+
+// SetStart gives event e a start time of its own.
+func (b *Builder) SetStart(e int32, start int64) {
+	if b.start == nil {
+		b.start = make([]int64, len(b.log.End), cap(b.log.End))
+		copy(b.start, b.log.End)
+	}
+	b.start[e] = start
+}
+
+// EventAttr adds an extra attribute to event e, the event appended last.
+func (b *Builder) EventAttr(e int32, a Attr) { b.log.EventAttrs.Add(e, a) }
+
+// Finish orders the events and returns the log. The builder must not be
+// used afterwards.
+func (b *Builder) Finish() *Log {
+	l := b.log
+	n := len(l.Act)
+	l.Timed = b.untimed == 0 && n > 0
+	if b.untimed > 0 && b.untimed < n {
+		l.Warnings = append(l.Warnings, fmt.Sprintf(
+			"%d of %d events have no timestamp: events stay in file order and durations are unavailable", b.untimed, n))
+	}
+	if b.start != nil {
+		l.Start = b.start
+	} else {
+		l.Start = l.End
+	}
+	if allNone(l.Life) {
+		l.Life = nil
+	}
+
+	// Drop cases that ended up without events (an empty XES trace).
+	counts := make([]int32, len(l.CaseIDs)+1)
+	for _, c := range b.evCase {
+		counts[c+1]++
+	}
+	caseNew := make([]int32, len(l.CaseIDs))
+	var ids []string
+	for c := range l.CaseIDs {
+		if counts[c+1] == 0 {
+			caseNew[c] = -1
+			continue
+		}
+		caseNew[c] = int32(len(ids))
+		ids = append(ids, l.CaseIDs[c])
+	}
+	if len(ids) < len(l.CaseIDs) {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%d cases without events were left out", len(l.CaseIDs)-len(ids)))
+		l.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(ids))
+		for i, c := range b.evCase {
+			b.evCase[i] = caseNew[c]
+		}
+	}
+	l.CaseIDs = ids
+	l.CaseOffsets = make([]int32, len(ids)+1)
+	for _, c := range b.evCase {
+		l.CaseOffsets[c+1]++
+	}
+	for c := 1; c <= len(ids); c++ {
+		l.CaseOffsets[c] += l.CaseOffsets[c-1]
+	}
+
+	// perm[new] = arrival index; nil while arrival order is already right.
+	var perm []int32
+	if !slices.IsSorted(b.evCase) {
+		perm = make([]int32, n)
+		next := slices.Clone(l.CaseOffsets[:len(ids)])
+		for e, c := range b.evCase {
+			perm[next[c]] = int32(e)
+			next[c]++
+		}
+	}
+	if l.Timed {
+		key := func(e int32) int64 { return l.End[e] }
+		for c := range ids {
+			lo, hi := l.Events(c)
+			sorted := true
+			for i := lo + 1; i < hi && sorted; i++ {
+				sorted = key(at(perm, i-1)) <= key(at(perm, i))
+			}
+			if sorted {
+				continue
+			}
+			if perm == nil {
+				perm = make([]int32, n)
+				for i := range perm {
+					perm[i] = int32(i)
+				}
+			}
+			slices.SortStableFunc(perm[lo:hi], func(a, b int32) int {
+				ka, kb := key(a), key(b)
+				switch {
+				case ka < kb:
+					return -1
+				case ka > kb:
+					return 1
+				}
+				return 0
+			})
+		}
+	}
+	if perm != nil {
+		applyPerm(l, perm)
+	}
+	b.log = nil
+	return l
+}
+
+func at(perm []int32, i int) int32 {
+	if perm == nil {
+		return int32(i)
+	}
+	return perm[i]
+}
+
+func allNone(ids []int32) bool {
+	for _, id := range ids {
+		if id != None {
+			return false
+		}
+	}
+	return true
+}
+
+// applyPerm reorders the event columns so that new event i is old perm[i].
+func applyPerm(l *Log, perm []int32) {
+	hasStart := l.HasStarts()
+	act := make([]int32, len(perm))
+	end := make([]int64, len(perm))
+	res := make([]int32, len(perm))
+	var life []int32
+	if l.Life != nil {
+		life = make([]int32, len(perm))
+	}
+	start := end
+	if hasStart {
+		start = make([]int64, len(perm))
+	}
+	inv := make([]int32, len(perm))
+	for i, e := range perm {
+		act[i], end[i], res[i] = l.Act[e], l.End[e], l.Res[e]
+		if life != nil {
+			life[i] = l.Life[e]
+		}
+		if hasStart {
+			start[i] = l.Start[e]
+		}
+		inv[e] = int32(i)
+	}
+	l.Act, l.End, l.Start, l.Res, l.Life = act, end, start, res, life
+	l.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return inv[e] }, len(perm))
+}

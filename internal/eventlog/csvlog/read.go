@@ -1,0 +1,381 @@
+package csvlog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// Mapping names the columns that carry the log's structure. Empty fields are
+// found from the header; Start and Timestamp are synonyms for the event's
+// time unless End is also given, in which case Start is the start time.
+type Mapping struct {
+	Case, Activity, Start, Timestamp, End, Resource, Lifecycle string
+	// TimestampFormat is a Go layout ("2006-01-02 15:04") or a strftime
+	// pattern ("%d/%m/%Y %H:%M"); empty means the ISO 8601 family.
+	TimestampFormat string
+	// Delimiter is found from the first lines when zero.
+	Delimiter rune
+	// WallClock ignores UTC offsets (see eventlog.ParseWallTime).
+	WallClock bool
+}
+
+// Header names recognised when the mapping leaves a column out, in order
+// of preference. Matching ignores case, spaces, underscores and dashes.
+var (
+	caseNames     = []string{"case:concept:name", "caseid", "case", "caseconcept:name", "traceid"}
+	activityNames = []string{"concept:name", "activity", "activityname", "eventname", "task"}
+	timeNames     = []string{"time:timestamp", "timestamp", "endtimestamp", "completetimestamp", "endtime", "completetime", "time", "date"}
+	startNames    = []string{"start_timestamp", "starttimestamp", "starttime"}
+	resourceNames = []string{"org:resource", "resource", "user", "performer"}
+	lifeNames     = []string{"lifecycle:transition", "lifecycle", "eventtype"}
+)
+
+func norm(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)
+}
+
+// Read parses delimited text. name is used in error messages.
+func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	if m.Delimiter == 0 {
+		sample, _ := br.Peek(64 << 10)
+		m.Delimiter = detectDelimiter(sample)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = m.Delimiter
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, eventlog.Errorf(name, 1, "", "empty file: expected a header row")
+		}
+		return nil, csvError(name, err)
+	}
+	header = append([]string(nil), header...)
+	cols, err := mapColumns(name, header, m)
+	if err != nil {
+		return nil, err
+	}
+	parseTime, err := timeParser(m.TimestampFormat, m.WallClock)
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "--timestamp-format", "%v", err)
+	}
+
+	b := eventlog.NewBuilder()
+	l := b.Log()
+	evCols := make([]*column, 0, len(header))
+	caseCols := make([]*column, 0, len(header))
+	for i, h := range header {
+		if cols.special[i] {
+			continue
+		}
+		if h == "" {
+			l.Warnings = append(l.Warnings, fmt.Sprintf("column %d has no name and was left out (a saved table index?)", i+1))
+			continue
+		}
+		if key, ok := strings.CutPrefix(h, "case:"); ok {
+			caseCols = append(caseCols, &column{index: i, key: key})
+		} else {
+			evCols = append(evCols, &column{index: i, key: h})
+		}
+	}
+	// An empty cell leaves the event untimed; the builder reports how many.
+	timeAt := func(rec []string, col int, line int) (int64, error) {
+		s := strings.TrimSpace(rec[col])
+		if s == "" {
+			return eventlog.NoTime, nil
+		}
+		ts, ok := parseTime(s)
+		if !ok {
+			hint := ""
+			if m.TimestampFormat == "" {
+				hint = " (give its form with --timestamp-format)"
+			}
+			return 0, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[col]), "%q is not a timestamp%s", clip(s), hint)
+		}
+		return ts, nil
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && rec[0] == "" {
+			continue
+		}
+		caseID := rec[cols.caseCol]
+		if caseID == "" {
+			return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[cols.caseCol]), "empty case id")
+		}
+		actName := rec[cols.actCol]
+		if actName == "" {
+			return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[cols.actCol]), "empty activity")
+		}
+		for i, f := range rec {
+			if !utf8.ValidString(f) {
+				return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[i]), "not valid UTF-8")
+			}
+		}
+		c, isNew := b.Case(caseID)
+		ts := eventlog.NoTime
+		if cols.timeCol >= 0 {
+			if ts, err = timeAt(rec, cols.timeCol, line); err != nil {
+				return nil, err
+			}
+		}
+		res, life := eventlog.None, eventlog.None
+		if cols.resCol >= 0 && rec[cols.resCol] != "" {
+			res = l.Resources.ID(rec[cols.resCol])
+		}
+		if cols.lifeCol >= 0 && rec[cols.lifeCol] != "" {
+			life = l.Lifecycles.ID(rec[cols.lifeCol])
+		}
+		e := b.Event(c, l.Activities.ID(actName), ts, res, life)
+		if cols.startCol >= 0 {
+			st, err := timeAt(rec, cols.startCol, line)
+			if err != nil {
+				return nil, err
+			}
+			if st != eventlog.NoTime {
+				b.SetStart(e, st)
+			}
+		}
+		for _, col := range evCols {
+			if v := rec[col.index]; v != "" {
+				col.add(e, v)
+			}
+		}
+		if isNew {
+			for _, col := range caseCols {
+				if v := rec[col.index]; v != "" {
+					col.add(c, v)
+				}
+			}
+		}
+	}
+	addColumns(caseCols, b.CaseAttr)
+	addColumns(evCols, b.EventAttr)
+	if l.NumEvents() == 0 {
+		return nil, eventlog.Errorf(name, 0, "", "no events: the file has a header but no rows")
+	}
+	if cols.timeCol < 0 {
+		l.Warnings = append(l.Warnings, "no timestamp column: durations are unavailable")
+	}
+	return b.Finish(), nil
+}
+
+type columns struct {
+	caseCol, actCol, timeCol, startCol, resCol, lifeCol int
+	special                                             []bool
+}
+
+func mapColumns(name string, header []string, m Mapping) (columns, error) {
+	c := columns{special: make([]bool, len(header))}
+	find := func(flag, given string, names []string, required bool) (int, error) {
+		if given != "" {
+			for i, h := range header {
+				if h == given {
+					c.special[i] = true
+					return i, nil
+				}
+			}
+			for i, h := range header {
+				if norm(h) == norm(given) {
+					c.special[i] = true
+					return i, nil
+				}
+			}
+			return -1, eventlog.Errorf(name, 1, flag, "no column %q in the header (columns: %s)", given, strings.Join(header, ", "))
+		}
+		for _, want := range names {
+			for i, h := range header {
+				if !c.special[i] && norm(h) == norm(want) {
+					c.special[i] = true
+					return i, nil
+				}
+			}
+		}
+		if required {
+			return -1, eventlog.Errorf(name, 1, flag, "no %s column found (columns: %s); name it with %s",
+				strings.TrimPrefix(flag, "--"), strings.Join(header, ", "), flag)
+		}
+		return -1, nil
+	}
+	var err error
+	if c.caseCol, err = find("--case", m.Case, caseNames, true); err != nil {
+		return c, err
+	}
+	if c.actCol, err = find("--activity", m.Activity, activityNames, true); err != nil {
+		return c, err
+	}
+	// The event's own time: --end, else --timestamp, else --start.
+	switch {
+	case m.End != "":
+		c.timeCol, err = find("--end", m.End, nil, true)
+		if err == nil && (m.Start != "" || m.Timestamp != "") {
+			c.startCol, err = find("--start", cmpOr(m.Start, m.Timestamp), nil, true)
+		} else {
+			c.startCol = -1
+		}
+	case m.Timestamp != "" || m.Start != "":
+		c.timeCol, err = find("--timestamp", cmpOr(m.Timestamp, m.Start), nil, true)
+		if err == nil && m.Timestamp != "" && m.Start != "" {
+			c.startCol, err = find("--start", m.Start, nil, true)
+		} else {
+			c.startCol = -1
+		}
+	default:
+		if c.timeCol, err = find("--timestamp", "", timeNames, false); err == nil {
+			c.startCol, err = find("--start", "", startNames, false)
+			if c.timeCol < 0 && c.startCol >= 0 {
+				c.timeCol, c.startCol = c.startCol, -1
+			}
+		}
+	}
+	if err != nil {
+		return c, err
+	}
+	if c.resCol, err = find("--resource", m.Resource, resourceNames, false); err != nil {
+		return c, err
+	}
+	if c.lifeCol, err = find("--lifecycle", m.Lifecycle, lifeNames, false); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Err.Error()
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			msg = "wrong number of fields (the header has a different count)"
+		}
+		return eventlog.Errorf(name, pe.Line, fmt.Sprintf("column %d", pe.Column), "%s", msg)
+	}
+	return eventlog.Errorf(name, 0, "", "%v", err)
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// detectDelimiter picks the candidate that splits the first lines into the
+// same number of fields, more than one, preferring more fields.
+func detectDelimiter(sample []byte) rune {
+	lines := bytes.Split(sample, []byte{'\n'})
+	if len(lines) > 1 {
+		lines = lines[:len(lines)-1] // the last may be cut short
+	}
+	if len(lines) > 20 {
+		lines = lines[:20]
+	}
+	best, bestFields := ',', 1
+	for _, d := range []rune{',', ';', '\t', '|'} {
+		cr := csv.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})))
+		cr.Comma = d
+		cr.LazyQuotes = true
+		recs, err := cr.ReadAll()
+		if err != nil || len(recs) == 0 {
+			continue
+		}
+		n := len(recs[0])
+		for _, r := range recs {
+			if len(r) != n {
+				n = 0
+				break
+			}
+		}
+		if n > bestFields {
+			best, bestFields = d, n
+		}
+	}
+	return best
+}
+
+// timeParser returns the function that reads timestamps of the given form.
+func timeParser(format string, wallClock bool) (func(string) (int64, bool), error) {
+	if format == "" {
+		if wallClock {
+			return eventlog.ParseWallTime, nil
+		}
+		return eventlog.ParseTime, nil
+	}
+	layout := format
+	if strings.Contains(format, "%") {
+		var err error
+		if layout, err = strftimeLayout(format); err != nil {
+			return nil, err
+		}
+	}
+	return func(s string) (int64, bool) {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			return 0, false
+		}
+		if wallClock {
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+		}
+		return t.UnixNano(), true
+	}, nil
+}
+
+// strftimeLayout converts a strftime pattern to a Go layout.
+func strftimeLayout(f string) (string, error) {
+	repl := map[byte]string{
+		'Y': "2006", 'y': "06", 'm': "01", 'd': "02", 'H': "15", 'I': "03", 'M': "04",
+		'S': "05", 'f': "999999999", 'p': "PM", 'z': "-0700", 'Z': "MST", 'b': "Jan",
+		'B': "January", 'a': "Mon", 'A': "Monday", 'e': "_2", '%': "%",
+	}
+	var sb strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			sb.WriteByte(f[i])
+			continue
+		}
+		if i+1 == len(f) {
+			return "", fmt.Errorf("%q ends with a lone %%", f)
+		}
+		i++
+		r, ok := repl[f[i]]
+		if !ok {
+			return "", fmt.Errorf("%q: %%%c is not supported", f, f[i])
+		}
+		if f[i] == 'f' && sb.Len() > 0 && strings.HasSuffix(sb.String(), ".") {
+			// Go wants the dot inside the fraction: ".999999999".
+			s := sb.String()
+			sb.Reset()
+			sb.WriteString(s[:len(s)-1])
+			r = ".999999999"
+		}
+		sb.WriteString(r)
+	}
+	return sb.String(), nil
+}

@@ -1,0 +1,156 @@
+package eventlog
+
+import (
+	"slices"
+	"strings"
+)
+
+// lifecycle roles of the XES standard lifecycle model, for merging.
+const (
+	lifeAtomic = iota // no lifecycle, "complete" without a start, or a value outside the standard
+	lifeStart
+	lifeComplete
+	lifeState // schedule, assign, suspend...: a state change of an instance, not an instance
+)
+
+func lifeRole(name string) int {
+	switch strings.ToLower(name) {
+	case "start":
+		return lifeStart
+	case "complete":
+		return lifeComplete
+	case "schedule", "assign", "reassign", "suspend", "resume", "withdraw",
+		"ate_abort", "pi_abort", "autoskip", "manualskip":
+		return lifeState
+	}
+	return lifeAtomic
+}
+
+// Instances returns the default view of the log: each start event is
+// merged with the next complete event of the same activity in the same case
+// (first started, first completed) into one activity instance that has a
+// start and an end time. The other transitions of the XES lifecycle model
+// (schedule, assign, suspend, resume, withdraw, abort, skip) describe an
+// instance's states rather than work done, so they are left out of the view.
+// Values outside the standard model (BPIC 2013 puts ticket statuses there)
+// and complete events without a start stay instances of their own, as does
+// a start that never completes. Instances are ordered by start time.
+//
+// A log without lifecycle information is its own instance view.
+func (l *Log) Instances() *Log {
+	if l.Merged {
+		return l
+	}
+	roles := make([]int, l.Lifecycles.Len())
+	merge := false
+	for id, name := range l.Lifecycles.Names() {
+		roles[id] = lifeRole(name)
+		merge = merge || roles[id] == lifeStart || roles[id] == lifeState
+	}
+	if l.Life == nil || !merge {
+		out := *l
+		out.Merged = true
+		out.Life = nil
+		return &out
+	}
+
+	n := len(l.Act)
+	src := make([]int32, 0, n)   // event the instance takes its attributes from
+	start := make([]int64, 0, n) // instance start
+	res := make([]int32, 0, n)   // instance resource: the completer's, else the starter's
+	offsets := make([]int32, 1, len(l.CaseIDs)+1)
+	type open struct {
+		act int32
+		ev  int32
+	}
+	var pending []open
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		caseBegin := len(src)
+		pending = pending[:0]
+		for e := lo; e < hi; e++ {
+			role := lifeAtomic
+			if l.Life[e] != None {
+				role = roles[l.Life[e]]
+			}
+			switch role {
+			case lifeState:
+				continue
+			case lifeStart:
+				pending = append(pending, open{l.Act[e], int32(e)})
+				continue
+			case lifeComplete:
+				for i, p := range pending {
+					if p.act == l.Act[e] {
+						pending = slices.Delete(pending, i, i+1)
+						src = append(src, int32(e))
+						start = append(start, l.Start[p.ev])
+						r := l.Res[e]
+						if r == None {
+							r = l.Res[p.ev]
+						}
+						res = append(res, r)
+						goto next
+					}
+				}
+			}
+			src = append(src, int32(e))
+			start = append(start, l.Start[e])
+			res = append(res, l.Res[e])
+		next:
+		}
+		for _, p := range pending {
+			src = append(src, p.ev)
+			start = append(start, l.Start[p.ev])
+			res = append(res, l.Res[p.ev])
+		}
+		if l.Timed {
+			idx := make([]int, len(src)-caseBegin)
+			for i := range idx {
+				idx[i] = caseBegin + i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int {
+				switch {
+				case start[a] < start[b]:
+					return -1
+				case start[a] > start[b]:
+					return 1
+				}
+				return 0
+			})
+			s2 := make([]int32, len(idx))
+			t2 := make([]int64, len(idx))
+			r2 := make([]int32, len(idx))
+			for i, j := range idx {
+				s2[i], t2[i], r2[i] = src[j], start[j], res[j]
+			}
+			copy(src[caseBegin:], s2)
+			copy(start[caseBegin:], t2)
+			copy(res[caseBegin:], r2)
+		}
+		if len(src) > caseBegin {
+			offsets = append(offsets, int32(len(src)))
+		} else {
+			offsets = append(offsets, -1) // case left empty; removed below
+		}
+	}
+
+	// Cases whose every event was a state change have no instance left.
+	var cases []int32
+	clean := []int32{0}
+	for c := range l.CaseIDs {
+		if offsets[c+1] >= 0 {
+			cases = append(cases, int32(c))
+			clean = append(clean, offsets[c+1])
+		}
+	}
+	out := l.project(cases, clean, src)
+	out.Life = nil
+	out.Merged = true
+	if !l.HasStarts() {
+		out.Start = make([]int64, len(src))
+	}
+	copy(out.Start, start)
+	out.Res = res
+	return out
+}

@@ -1,0 +1,515 @@
+package xes
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/orisano/gosax"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// Standard attribute keys with columns of their own.
+const (
+	keyName      = "concept:name"
+	keyTime      = "time:timestamp"
+	keyResource  = "org:resource"
+	keyLifecycle = "lifecycle:transition"
+	keyStart     = "start_timestamp"
+)
+
+// Options adjust reading.
+type Options struct {
+	// WallClock reads dates as wall-clock times, ignoring UTC offsets (see
+	// eventlog.ParseWallTime).
+	WallClock bool
+}
+
+// Read parses an XES document (already decompressed; see
+// eventlog.Decompress). name is used in error messages.
+func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
+	p := &parser{
+		file:      name,
+		parseTime: eventlog.ParseTime,
+		xr:   gosax.NewReaderSize(r, 256<<10),
+		b:    eventlog.NewBuilder(),
+		line: 1,
+	}
+	defer func() {
+		// The tokenizer is third-party code fed with untrusted input: a
+		// panic in it must become an error, never a crash of the server.
+		if v := recover(); v != nil {
+			log, err = nil, p.errorf("", "malformed XML (%v)", v)
+		}
+	}()
+	if o.WallClock {
+		p.parseTime = eventlog.ParseWallTime
+	}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return p.b.Finish(), nil
+}
+
+// element kinds on the parser's stack.
+type elem uint8
+
+const (
+	elLog elem = iota
+	elTrace
+	elEvent
+	elAttr
+	elValues // <values> wrapper inside a list
+	elGlobal
+	elOther // extension, classifier: no children expected
+)
+
+// frame is one open element.
+type frame struct {
+	kind elem
+	name string // tag name, for matching the end tag
+	attr int    // for elAttr: index in parser.attrs
+}
+
+// pending is an attribute whose element is still open (it has children).
+type pending struct {
+	parent int // index in parser.attrs, or -1 for a top-level attribute
+	attr   eventlog.Attr
+	line   int
+}
+
+type parser struct {
+	file      string
+	parseTime func(string) (int64, bool)
+	xr   *gosax.Reader
+	b    *eventlog.Builder
+	line int
+
+	stack []frame
+	attrs []pending // open attribute elements
+
+	sawLog  bool
+	caseIdx int32
+	traceNo int
+	named   bool // the current trace has a concept:name
+
+	// the current event
+	inEvent bool
+	evLine  int
+	act     []byte
+	hasAct  bool
+	ts      int64
+	res     int32
+	life    int32
+	startTS int64
+	extra   []eventlog.Attr
+	global  *eventlog.Global
+}
+
+func (p *parser) errorf(where, format string, args ...any) error {
+	return eventlog.Errorf(p.file, p.line, where, format, args...)
+}
+
+func (p *parser) run() error {
+	for {
+		ev, err := p.xr.Event()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return p.errorf("", "unexpected end of file inside %s", p.openElement())
+			}
+			var pe *eventlog.ParseError
+			if errors.As(err, &pe) {
+				return err
+			}
+			return p.errorf("", "malformed XML: %v", err)
+		}
+		switch ev.Type() {
+		case gosax.EventEOF:
+			if len(p.stack) > 0 {
+				return p.errorf("", "unexpected end of file inside %s", p.openElement())
+			}
+			if !p.sawLog {
+				return p.errorf("", "no <log> element: this is not an XES file")
+			}
+			return nil
+		case gosax.EventStart:
+			if err := p.start(ev.Bytes); err != nil {
+				return err
+			}
+		case gosax.EventEnd:
+			if err := p.end(ev.Bytes); err != nil {
+				return err
+			}
+		case gosax.EventText, gosax.EventCData:
+			// XES has no text content; whitespace between elements is all
+			// there is in practice, and any other text is ignored.
+		case gosax.EventComment, gosax.EventProcessingInstruction:
+		case gosax.EventDocType:
+			if len(p.stack) > 0 || p.sawLog {
+				return p.errorf("", "DOCTYPE inside the document")
+			}
+			if bytes.Contains(ev.Bytes, []byte("<!ENTITY")) {
+				// Entity declarations are how XML bombs are built.
+				return p.errorf("<!DOCTYPE>", "entity declarations are not allowed")
+			}
+		default:
+			return p.errorf("", "malformed XML")
+		}
+		p.line += bytes.Count(ev.Bytes, []byte{'\n'})
+	}
+}
+
+func (p *parser) openElement() string {
+	if len(p.stack) == 0 {
+		return "the document"
+	}
+	return "<" + p.stack[len(p.stack)-1].name + ">"
+}
+
+// tagParts splits a start tag into its local name, attribute bytes and
+// whether it closes itself.
+func tagParts(tag []byte) (name, rest []byte, selfClosing bool) {
+	selfClosing = len(tag) >= 2 && tag[len(tag)-2] == '/'
+	name, rest = gosax.Name(tag)
+	if i := bytes.IndexByte(name, ':'); i >= 0 {
+		name = name[i+1:] // namespace prefixes carry nothing for XES
+	}
+	return name, rest, selfClosing
+}
+
+type xmlAttrs struct {
+	key, value, scope, prefix, uri, keys, name []byte
+	hasKey, hasValue                           bool
+}
+
+func (p *parser) readAttrs(rest []byte, where string) (xmlAttrs, error) {
+	var a xmlAttrs
+	if len(rest) > 0 && rest[len(rest)-1] == '>' {
+		rest = rest[:len(rest)-1]
+	}
+	if len(rest) > 0 && rest[len(rest)-1] == '/' {
+		rest = rest[:len(rest)-1]
+	}
+	for {
+		at, next, err := gosax.NextAttribute(rest)
+		if err != nil {
+			return a, p.errorf(where, "malformed attribute: %v", err)
+		}
+		if len(at.Key) == 0 {
+			if len(next) > 0 && len(bytes.TrimSpace(next)) > 0 {
+				return a, p.errorf(where, "malformed attribute near %q", clip(next))
+			}
+			return a, nil
+		}
+		v := at.Value
+		if len(v) < 2 || v[0] != v[len(v)-1] {
+			return a, p.errorf(where, "attribute %s has no quoted value", clip(at.Key))
+		}
+		v = v[1 : len(v)-1]
+		if bytes.IndexByte(v, '&') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+			if v, err = gosax.Unescape(v); err != nil {
+				return a, p.errorf(where, "attribute %s: %v", clip(at.Key), err)
+			}
+		}
+		if !utf8.Valid(v) {
+			return a, p.errorf(where, "attribute %s is not valid UTF-8", clip(at.Key))
+		}
+		switch string(at.Key) {
+		case "key":
+			a.key, a.hasKey = v, true
+		case "value":
+			a.value, a.hasValue = v, true
+		case "scope":
+			a.scope = v
+		case "prefix":
+			a.prefix = v
+		case "uri":
+			a.uri = v
+		case "keys":
+			a.keys = v
+		case "name":
+			a.name = v
+		}
+		rest = next
+	}
+}
+
+func clip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+func (p *parser) push(kind elem, name []byte, self bool) {
+	if !self {
+		p.stack = append(p.stack, frame{kind: kind, name: string(name)})
+	}
+}
+
+func (p *parser) top() elem {
+	if len(p.stack) == 0 {
+		return 255
+	}
+	return p.stack[len(p.stack)-1].kind
+}
+
+func (p *parser) start(tag []byte) error {
+	name, rest, self := tagParts(tag)
+	where := "<" + string(name) + ">"
+	top := p.top()
+	if top == elOther {
+		return p.errorf(where, "unexpected element inside %s", p.openElement())
+	}
+	if kind, ok := eventlog.KindOf(string(name)); ok {
+		if len(p.stack) == 0 {
+			return p.errorf(where, "attribute outside <log>")
+		}
+		return p.startAttr(kind, rest, self, where)
+	}
+	switch string(name) {
+	case "log":
+		if len(p.stack) != 0 || p.sawLog {
+			return p.errorf(where, "nested or second <log>")
+		}
+		p.sawLog = true
+		p.push(elLog, name, self)
+	case "trace":
+		if top != elLog {
+			return p.errorf(where, "<trace> must be directly inside <log>")
+		}
+		p.traceNo++
+		p.caseIdx = p.b.NewCase(fmt.Sprintf("#%d", p.traceNo))
+		p.named = false
+		p.push(elTrace, name, self)
+	case "event":
+		if top != elTrace {
+			return p.errorf(where, "<event> must be directly inside <trace>")
+		}
+		p.inEvent, p.evLine, p.hasAct = true, p.line, false
+		p.act = p.act[:0]
+		p.ts, p.startTS = eventlog.NoTime, eventlog.NoTime
+		p.res, p.life = eventlog.None, eventlog.None
+		p.extra = p.extra[:0]
+		p.push(elEvent, name, self)
+		if self {
+			return p.endEvent()
+		}
+	case "values":
+		if top != elAttr {
+			return p.errorf(where, "<values> outside a <list>")
+		}
+		p.push(elValues, name, self)
+	case "extension", "classifier":
+		if top != elLog {
+			return p.errorf(where, "must be directly inside <log>")
+		}
+		a, err := p.readAttrs(rest, where)
+		if err != nil {
+			return err
+		}
+		meta := &p.b.Log().Meta
+		if string(name) == "extension" {
+			meta.Extensions = append(meta.Extensions, eventlog.Extension{Name: string(a.name), Prefix: string(a.prefix), URI: string(a.uri)})
+		} else {
+			meta.Classifiers = append(meta.Classifiers, eventlog.Classifier{Name: string(a.name), Keys: string(a.keys)})
+		}
+		p.push(elOther, name, self)
+	case "global":
+		if top != elLog {
+			return p.errorf(where, "must be directly inside <log>")
+		}
+		a, err := p.readAttrs(rest, where)
+		if err != nil {
+			return err
+		}
+		meta := &p.b.Log().Meta
+		meta.Globals = append(meta.Globals, eventlog.Global{Scope: string(a.scope)})
+		p.global = &meta.Globals[len(meta.Globals)-1]
+		p.push(elGlobal, name, self)
+	default:
+		return p.errorf(where, "unknown element (XES defines log, trace, event, the attribute types, extension, global and classifier)")
+	}
+	return nil
+}
+
+func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where string) error {
+	a, err := p.readAttrs(rest, where)
+	if err != nil {
+		return err
+	}
+	top := p.top()
+	// Members of lists and meta attributes may go without a key (OpenXES
+	// writes some that way); everywhere else the key names the attribute.
+	if !a.hasKey && top != elAttr && top != elValues {
+		return p.errorf(where, "attribute without a key")
+	}
+	isCollection := kind == eventlog.KindList || kind == eventlog.KindContainer
+	if !a.hasValue && !isCollection {
+		return p.errorf(where, "attribute %q has no value", a.key)
+	}
+	// The hot path: a standard attribute of an event, without children.
+	if top == elEvent && self {
+		switch string(a.key) {
+		case keyName:
+			p.act = append(p.act[:0], a.value...)
+			p.hasAct = true
+			return nil
+		case keyTime:
+			ts, ok := p.parseTime(string(a.value))
+			if !ok {
+				if kind == eventlog.KindDate {
+					return p.errorf(where, "time:timestamp %q is not a date", clip(a.value))
+				}
+				// A string-typed timestamp that is no date ("?" in some
+				// exports) leaves the event untimed.
+				break
+			}
+			p.ts = ts
+			return nil
+		case keyResource:
+			p.res = p.b.Log().Resources.IDBytes(a.value)
+			return nil
+		case keyLifecycle:
+			p.life = p.b.Log().Lifecycles.IDBytes(a.value)
+			return nil
+		case keyStart:
+			if kind == eventlog.KindDate {
+				ts, ok := p.parseTime(string(a.value))
+				if !ok {
+					return p.errorf(where, "start_timestamp %q is not a date", clip(a.value))
+				}
+				p.startTS = ts
+				return nil
+			}
+		}
+	}
+	v, err := eventlog.ParseValue(kind, string(a.value))
+	if err != nil {
+		return p.errorf(where, "%q is not a valid %s value for attribute %q", clip(a.value), kind, a.key)
+	}
+	attr := eventlog.Attr{Key: string(a.key), Value: v}
+	parent := -1
+	if top == elAttr || top == elValues {
+		parent = p.stack[len(p.stack)-1].attr
+	}
+	if self {
+		return p.attach(parent, attr)
+	}
+	p.attrs = append(p.attrs, pending{parent: parent, attr: attr, line: p.line})
+	p.stack = append(p.stack, frame{kind: elAttr, name: kind.String(), attr: len(p.attrs) - 1})
+	return nil
+}
+
+// attach hangs a finished attribute on its parent attribute or on the
+// element it belongs to.
+func (p *parser) attach(parent int, a eventlog.Attr) error {
+	if parent >= 0 {
+		p.attrs[parent].attr.Children = append(p.attrs[parent].attr.Children, a)
+		return nil
+	}
+	switch p.top() {
+	case elLog:
+		meta := &p.b.Log().Meta
+		meta.Attrs = append(meta.Attrs, a)
+	case elGlobal:
+		p.global.Attrs = append(p.global.Attrs, a)
+	case elTrace:
+		if a.Key == keyName && len(a.Children) == 0 {
+			p.b.SetCaseID(p.caseIdx, a.Value.String())
+			p.named = true
+			return nil
+		}
+		p.b.CaseAttr(p.caseIdx, a)
+	case elEvent:
+		if a.Value.Kind == eventlog.KindDate && (a.Key == keyTime || a.Key == keyStart) {
+			if a.Key == keyTime {
+				p.ts = a.Value.Num
+			} else {
+				p.startTS = a.Value.Num
+			}
+			if len(a.Children) == 0 {
+				return nil
+			}
+			a = eventlog.Attr{Key: "meta:" + a.Key, Value: eventlog.Value{Kind: eventlog.KindContainer}, Children: a.Children}
+			p.extra = append(p.extra, a)
+			return nil
+		}
+		switch a.Key {
+		case keyName, keyResource, keyLifecycle:
+			// A standard attribute with meta attributes of its own: the
+			// value fills the column and the whole attribute is kept too.
+			s := a.Value.String()
+			switch a.Key {
+			case keyName:
+				p.act, p.hasAct = append(p.act[:0], s...), true
+			case keyResource:
+				p.res = p.b.Log().Resources.ID(s)
+			case keyLifecycle:
+				p.life = p.b.Log().Lifecycles.ID(s)
+			}
+			if len(a.Children) == 0 {
+				return nil
+			}
+			a = eventlog.Attr{Key: "meta:" + a.Key, Value: eventlog.Value{Kind: eventlog.KindContainer}, Children: a.Children}
+		}
+		p.extra = append(p.extra, a)
+	}
+	return nil
+}
+
+func (p *parser) end(tag []byte) error {
+	name, _, _ := tagParts(tag)
+	if len(p.stack) == 0 {
+		return p.errorf("</"+string(name)+">", "end tag without a start tag")
+	}
+	f := p.stack[len(p.stack)-1]
+	if string(name) != f.name {
+		return p.errorf("</"+string(name)+">", "expected </%s>", f.name)
+	}
+	p.stack = p.stack[:len(p.stack)-1]
+	switch f.kind {
+	case elAttr:
+		pa := p.attrs[f.attr]
+		p.attrs = p.attrs[:f.attr]
+		return p.attach(pa.parent, pa.attr)
+	case elEvent:
+		return p.endEvent()
+	case elTrace:
+		if !p.named {
+			p.b.Log().Warnings = appendOnce(p.b.Log().Warnings,
+				"some traces have no concept:name: they are named #N after their position in the file")
+		}
+	case elGlobal:
+		p.global = nil
+	}
+	return nil
+}
+
+func (p *parser) endEvent() error {
+	p.inEvent = false
+	if !p.hasAct {
+		return eventlog.Errorf(p.file, p.evLine, "<event>", "event has no concept:name (activity)")
+	}
+	l := p.b.Log()
+	e := p.b.Event(p.caseIdx, l.Activities.IDBytes(p.act), p.ts, p.res, p.life)
+	if p.startTS != eventlog.NoTime {
+		p.b.SetStart(e, p.startTS)
+	}
+	for _, a := range p.extra {
+		p.b.EventAttr(e, a)
+	}
+	return nil
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -1,0 +1,185 @@
+package mining
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// DFG is the directly-follows graph: an edge a→b for every pair of
+// consecutive events of a case.
+type DFG struct {
+	// Activities holds the names, indexed like the counts below.
+	Activities []string
+	ActEvents  []int // events per activity
+	ActCases   []int // cases containing the activity
+	Start      []int // cases starting with the activity
+	End        []int // cases ending with the activity
+	Edges      []Edge
+}
+
+// Edge is one directly-follows relation.
+type Edge struct {
+	From, To int32
+	Count    int // times a is directly followed by b
+	Cases    int // cases in which it happens
+	MaxCase  int // most times in a single case
+	// Perf holds the waiting times from a's end to b's start; nil unless
+	// performance was asked for and the log is timed.
+	Perf *Durations
+}
+
+// DFGOption adjusts what ComputeDFG computes.
+type DFGOption func(*dfgConfig)
+
+type dfgConfig struct{ perf bool }
+
+// WithPerformance also computes the durations of every edge.
+func WithPerformance() DFGOption { return func(c *dfgConfig) { c.perf = true } }
+
+// dense graphs up to this many activities use flat count arrays.
+const denseLimit = 2048
+
+// ComputeDFG builds the directly-follows graph of the log.
+func ComputeDFG(l *eventlog.Log, opts ...DFGOption) *DFG {
+	var cfg dfgConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	n := l.Activities.Len()
+	g := &DFG{
+		Activities: l.Activities.Names()[:n:n],
+		ActEvents:  make([]int, n),
+		ActCases:   make([]int, n),
+		Start:      make([]int, n),
+		End:        make([]int, n),
+	}
+	actSeen := make([]int32, n)
+	for i := range actSeen {
+		actSeen[i] = -1
+	}
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		g.Start[l.Act[lo]]++
+		g.End[l.Act[hi-1]]++
+		for e := lo; e < hi; e++ {
+			a := l.Act[e]
+			g.ActEvents[a]++
+			if actSeen[a] != int32(c) {
+				actSeen[a] = int32(c)
+				g.ActCases[a]++
+			}
+		}
+	}
+	if n <= denseLimit {
+		g.Edges = denseEdges(l, n)
+	} else {
+		g.Edges = sparseEdges(l)
+	}
+	if cfg.perf && l.Timed {
+		addPerformance(l, g)
+	}
+	return g
+}
+
+// denseEdges counts edges in flat n×n arrays: one pass, no hashing. This is
+// the path every interactive map takes, so it is kept lean.
+func denseEdges(l *eventlog.Log, n int) []Edge {
+	size := n * n
+	count := make([]int32, size)
+	cases := make([]int32, size)
+	maxCase := make([]int32, size)
+	inCase := make([]int32, size)
+	lastCase := make([]int32, size)
+	for i := range lastCase {
+		lastCase[i] = -1
+	}
+	act := l.Act
+	off := l.CaseOffsets
+	for c := 0; c+1 < len(off); c++ {
+		lo, hi := off[c], off[c+1]
+		c32 := int32(c)
+		for e := lo + 1; e < hi; e++ {
+			k := int(act[e-1])*n + int(act[e])
+			count[k]++
+			if lastCase[k] != c32 {
+				lastCase[k] = c32
+				cases[k]++
+				inCase[k] = 1
+			} else {
+				inCase[k]++
+			}
+			if inCase[k] > maxCase[k] {
+				maxCase[k] = inCase[k]
+			}
+		}
+	}
+	var edges []Edge
+	for k, v := range count {
+		if v > 0 {
+			edges = append(edges, Edge{From: int32(k / n), To: int32(k % n), Count: int(v), Cases: int(cases[k]), MaxCase: int(maxCase[k])})
+		}
+	}
+	return edges
+}
+
+func sparseEdges(l *eventlog.Log) []Edge {
+	type acc struct{ count, cases, maxCase, inCase, lastCase int }
+	m := map[[2]int32]*acc{}
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		for e := lo + 1; e < hi; e++ {
+			k := [2]int32{l.Act[e-1], l.Act[e]}
+			a := m[k]
+			if a == nil {
+				a = &acc{lastCase: -1}
+				m[k] = a
+			}
+			a.count++
+			if a.lastCase != c {
+				a.lastCase, a.inCase = c, 0
+				a.cases++
+			}
+			a.inCase++
+			a.maxCase = max(a.maxCase, a.inCase)
+		}
+	}
+	edges := make([]Edge, 0, len(m))
+	for k, a := range m {
+		edges = append(edges, Edge{From: k[0], To: k[1], Count: a.count, Cases: a.cases, MaxCase: a.maxCase})
+	}
+	slices.SortFunc(edges, func(x, y Edge) int {
+		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
+	})
+	return edges
+}
+
+// addPerformance fills Edge.Perf with the time from the end of a to the
+// start of b. For logs of instants this is b's timestamp minus a's, PM4Py's
+// performance DFG; with activity instances it is the waiting time between
+// them, and zero when they overlap.
+func addPerformance(l *eventlog.Log, g *DFG) {
+	idx := make(map[[2]int32]int, len(g.Edges))
+	for i, e := range g.Edges {
+		idx[[2]int32{e.From, e.To}] = i
+	}
+	durs := make([][]int64, len(g.Edges))
+	for i, e := range g.Edges {
+		durs[i] = make([]int64, 0, e.Count)
+	}
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		for e := lo + 1; e < hi; e++ {
+			i := idx[[2]int32{l.Act[e-1], l.Act[e]}]
+			d := l.Start[e] - l.End[e-1]
+			if d < 0 && l.HasStarts() {
+				d = 0
+			}
+			durs[i] = append(durs[i], d)
+		}
+	}
+	for i := range g.Edges {
+		g.Edges[i].Perf = Summarize(durs[i])
+	}
+}

@@ -1,0 +1,129 @@
+package mining
+
+import (
+	"slices"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// Stats is the summary of a log that `procmine stats` prints.
+type Stats struct {
+	Cases           int            `json:"cases"`
+	Events          int            `json:"events"`
+	Activities      map[string]int `json:"activities"`
+	StartActivities map[string]int `json:"start_activities"`
+	EndActivities   map[string]int `json:"end_activities"`
+	Variants        int            `json:"variants"`
+	Resources       int            `json:"resources"`
+	// CaseDuration is nil when the log has no timestamps.
+	CaseDuration *Durations `json:"case_duration_seconds"`
+	Rework       Rework     `json:"rework"`
+	// TimeRange is the first and last timestamp, nil when untimed.
+	TimeRange *[2]string `json:"time_range,omitempty"`
+}
+
+// Durations summarises a set of durations, in seconds.
+type Durations struct {
+	Mean   float64 `json:"mean"`
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	P25    float64 `json:"p25"`
+	P75    float64 `json:"p75"`
+	P90    float64 `json:"p90"`
+	P95    float64 `json:"p95"`
+	Total  float64 `json:"total"`
+}
+
+// Summarize returns the statistics of a set of durations given in
+// nanoseconds; it sorts ns in place. It returns nil for an empty set.
+func Summarize(ns []int64) *Durations {
+	if len(ns) == 0 {
+		return nil
+	}
+	slices.Sort(ns)
+	var sum float64
+	for _, d := range ns {
+		sum += float64(d)
+	}
+	return &Durations{
+		Mean:   sum / float64(len(ns)) / 1e9,
+		Median: Percentile(ns, 0.5),
+		Min:    float64(ns[0]) / 1e9,
+		Max:    float64(ns[len(ns)-1]) / 1e9,
+		P25:    Percentile(ns, 0.25),
+		P75:    Percentile(ns, 0.75),
+		P90:    Percentile(ns, 0.90),
+		P95:    Percentile(ns, 0.95),
+		Total:  sum / 1e9,
+	}
+}
+
+// Percentile returns the q-quantile (0..1) of sorted nanoseconds in seconds,
+// interpolating linearly between ranks (numpy's default method).
+func Percentile(sorted []int64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	pos := q * float64(len(sorted)-1)
+	i := int(pos)
+	if i >= len(sorted)-1 {
+		return float64(sorted[len(sorted)-1]) / 1e9
+	}
+	frac := pos - float64(i)
+	lo, hi := float64(sorted[i]), float64(sorted[i+1])
+	return (lo + (hi-lo)*frac) / 1e9
+}
+
+// ComputeStats summarises the log.
+func ComputeStats(l *eventlog.Log) *Stats {
+	s := &Stats{
+		Cases:           l.NumCases(),
+		Events:          l.NumEvents(),
+		Activities:      map[string]int{},
+		StartActivities: map[string]int{},
+		EndActivities:   map[string]int{},
+	}
+	counts := make([]int, l.Activities.Len())
+	for _, a := range l.Act {
+		counts[a]++
+	}
+	for a, n := range counts {
+		if n > 0 {
+			s.Activities[l.Activities.Name(int32(a))] = n
+		}
+	}
+	resources := make([]bool, l.Resources.Len())
+	for _, r := range l.Res {
+		if r != eventlog.None {
+			resources[r] = true
+		}
+	}
+	for _, used := range resources {
+		if used {
+			s.Resources++
+		}
+	}
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		s.StartActivities[l.ActivityName(lo)]++
+		s.EndActivities[l.ActivityName(hi-1)]++
+	}
+	s.Variants = len(Variants(l))
+	s.Rework = ComputeRework(l)
+	if l.Timed && l.NumEvents() > 0 {
+		s.CaseDuration = Summarize(CaseDurations(l))
+		first, last := slices.Min(l.Start), slices.Max(l.End)
+		s.TimeRange = &[2]string{eventlog.FormatTime(first), eventlog.FormatTime(last)}
+	}
+	return s
+}
+
+// CaseDurations returns each case's duration in nanoseconds, in case order.
+func CaseDurations(l *eventlog.Log) []int64 {
+	out := make([]int64, l.NumCases())
+	for c := range out {
+		out[c] = l.CaseDuration(c)
+	}
+	return out
+}

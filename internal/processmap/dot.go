@@ -1,0 +1,86 @@
+package processmap
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WriteDOT writes the map in Graphviz's DOT language: a box per activity
+// with its count, an arrow per edge labelled with its count (frequency
+// view) or mean duration (performance view) and drawn thicker the more
+// often it is taken, and a start and an end circle.
+func WriteDOT(w io.Writer, m *Map) error {
+	var b strings.Builder
+	b.WriteString("digraph procmine {\n")
+	b.WriteString("  graph [rankdir=TB, fontname=\"Helvetica\", nodesep=0.35, ranksep=0.45];\n")
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, fillcolor=\"#dbe9f6\", color=\"#4a6f94\"];\n")
+	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", arrowsize=0.7];\n")
+	b.WriteString("  start [shape=circle, label=\"\", width=0.25, fillcolor=\"#3c8d40\", color=\"#3c8d40\"];\n")
+	b.WriteString("  end [shape=doublecircle, label=\"\", width=0.2, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
+	id := map[string]string{}
+	maxCount := 1
+	for _, e := range m.Edges {
+		maxCount = max(maxCount, e.Count)
+	}
+	for _, n := range m.Start {
+		maxCount = max(maxCount, n)
+	}
+	for _, n := range m.End {
+		maxCount = max(maxCount, n)
+	}
+	for i, n := range m.Nodes {
+		id[n.Activity] = "n" + strconv.Itoa(i)
+		fmt.Fprintf(&b, "  n%d [label=%s, tooltip=%s];\n", i,
+			quote(n.Activity+"\n"+strconv.Itoa(n.Count)),
+			quote(fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases)))
+	}
+	arrow := func(from, to string, count int, label string) {
+		width := 1 + 4*float64(count)/float64(maxCount)
+		fmt.Fprintf(&b, "  %s -> %s [label=%s, penwidth=%.2f];\n", from, to, quote(label), width)
+	}
+	for _, n := range m.Nodes {
+		if c, ok := m.Start[n.Activity]; ok {
+			arrow("start", id[n.Activity], c, strconv.Itoa(c))
+		}
+	}
+	for _, e := range m.Edges {
+		label := strconv.Itoa(e.Count)
+		if m.View == Performance && e.Mean != nil {
+			label = Duration(*e.Mean)
+		}
+		arrow(id[e.Source], id[e.Target], e.Count, label)
+	}
+	for _, n := range m.Nodes {
+		if c, ok := m.End[n.Activity]; ok {
+			arrow(id[n.Activity], "end", c, strconv.Itoa(c))
+		}
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// quote makes a DOT string literal.
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
+	return `"` + r.Replace(s) + `"`
+}
+
+// Duration renders seconds for a label: "45 s", "12 min", "3.2 h", "4.5 d".
+func Duration(sec float64) string {
+	d := time.Duration(sec * float64(time.Second))
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.2g s", sec)
+	case d < time.Minute:
+		return fmt.Sprintf("%.0f s", sec)
+	case d < time.Hour:
+		return fmt.Sprintf("%.0f min", d.Minutes())
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%.1f h", d.Hours())
+	}
+	return fmt.Sprintf("%.1f d", d.Hours()/24)
+}

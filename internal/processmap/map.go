@@ -1,0 +1,247 @@
+package processmap
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
+)
+
+// View selects the figures a map shows.
+type View string
+
+// The two views of a map.
+const (
+	Frequency   View = "frequency"
+	Performance View = "performance"
+)
+
+// Options shape a map. Activities and Paths are shares from 0 to 1; 1 keeps
+// everything.
+type Options struct {
+	View       View
+	Activities float64
+	Paths      float64
+}
+
+// Node is an activity on the map.
+type Node struct {
+	Activity string `json:"activity"`
+	Count    int    `json:"count"`
+	Cases    int    `json:"cases"`
+}
+
+// Edge is a directly-follows relation on the map. The duration fields are
+// in seconds and absent for untimed logs.
+type Edge struct {
+	Source  string   `json:"source"`
+	Target  string   `json:"target"`
+	Count   int      `json:"count"`
+	Cases   int      `json:"cases"`
+	MaxCase int      `json:"max_per_case"`
+	Mean    *float64 `json:"mean_seconds"`
+	Median  *float64 `json:"median_seconds"`
+	Min     *float64 `json:"min_seconds"`
+	Max     *float64 `json:"max_seconds"`
+	Total   *float64 `json:"total_seconds"`
+}
+
+// Map is a simplified process map.
+type Map struct {
+	View  View           `json:"view"`
+	Nodes []Node         `json:"nodes"`
+	Edges []Edge         `json:"edges"`
+	Start map[string]int `json:"start"`
+	End   map[string]int `json:"end"`
+	// Timed tells whether durations are available.
+	Timed bool `json:"timed"`
+}
+
+// Validate checks the options.
+func (o Options) Validate() error {
+	if o.View != Frequency && o.View != Performance {
+		return fmt.Errorf("view must be frequency or performance, not %q", o.View)
+	}
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{"activities", o.Activities}, {"paths", o.Paths}} {
+		if math.IsNaN(s.v) || s.v < 0 || s.v > 1 {
+			return fmt.Errorf("%s must be a share from 0 to 1, not %v", s.name, s.v)
+		}
+	}
+	return nil
+}
+
+// Build makes the map of a log.
+func Build(l *eventlog.Log, o Options) (*Map, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	l = keepActivities(l, o.Activities)
+	var opts []mining.DFGOption
+	if l.Timed {
+		opts = append(opts, mining.WithPerformance())
+	}
+	g := mining.ComputeDFG(l, opts...)
+	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: l.Timed}
+	edges, startKept, endKept := keepPaths(g, o.Paths)
+	onMap := make([]bool, len(g.Activities))
+	for a, name := range g.Activities {
+		if g.ActEvents[a] == 0 {
+			continue
+		}
+		onMap[a] = true
+		m.Nodes = append(m.Nodes, Node{Activity: name, Count: g.ActEvents[a], Cases: g.ActCases[a]})
+		if startKept[a] {
+			m.Start[name] = g.Start[a]
+		}
+		if endKept[a] {
+			m.End[name] = g.End[a]
+		}
+	}
+	slices.SortFunc(m.Nodes, func(a, b Node) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Activity, b.Activity))
+	})
+	for _, e := range edges {
+		me := Edge{
+			Source: g.Activities[e.From], Target: g.Activities[e.To],
+			Count: e.Count, Cases: e.Cases, MaxCase: e.MaxCase,
+		}
+		if p := e.Perf; p != nil {
+			me.Mean, me.Median, me.Min, me.Max, me.Total = &p.Mean, &p.Median, &p.Min, &p.Max, &p.Total
+		}
+		m.Edges = append(m.Edges, me)
+	}
+	slices.SortFunc(m.Edges, func(a, b Edge) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Target, b.Target))
+	})
+	return m, nil
+}
+
+// keepActivities removes the events of all but the most frequent share of
+// activities. At least one activity stays.
+func keepActivities(l *eventlog.Log, share float64) *eventlog.Log {
+	if share >= 1 {
+		return l
+	}
+	counts := make([]int, l.Activities.Len())
+	for _, a := range l.Act {
+		counts[a]++
+	}
+	var present []int32
+	for a, n := range counts {
+		if n > 0 {
+			present = append(present, int32(a))
+		}
+	}
+	keep := max(1, int(math.Ceil(share*float64(len(present)))))
+	if keep >= len(present) {
+		return l
+	}
+	slices.SortStableFunc(present, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(l.Activities.Name(a), l.Activities.Name(b)))
+	})
+	kept := make([]bool, len(counts))
+	for _, a := range present[:keep] {
+		kept[a] = true
+	}
+	return l.SelectEvents(func(e int) bool { return kept[l.Act[e]] })
+}
+
+// keepPaths selects the edges shown for a paths share. The graph gets an
+// artificial source and sink (index n and n+1) whose edges are the start and
+// end counts; those take part in the ranking like every other edge.
+func keepPaths(g *mining.DFG, share float64) (edges []mining.Edge, start, end []bool) {
+	n := len(g.Activities)
+	start, end = make([]bool, n), make([]bool, n)
+	if share >= 1 {
+		for a := range n {
+			start[a], end[a] = g.Start[a] > 0, g.End[a] > 0
+		}
+		return g.Edges, start, end
+	}
+	src, sink := int32(n), int32(n+1)
+	type arc struct {
+		from, to int32
+		count    int
+		edge     int // index in g.Edges, or -1 for a start/end arc
+	}
+	var arcs []arc
+	present := make([]bool, n+2)
+	present[src], present[sink] = true, true
+	for a := range n {
+		if g.Start[a] > 0 {
+			arcs = append(arcs, arc{src, int32(a), g.Start[a], -1})
+		}
+		if g.End[a] > 0 {
+			arcs = append(arcs, arc{int32(a), sink, g.End[a], -1})
+		}
+		present[a] = g.ActEvents[a] > 0
+	}
+	for i, e := range g.Edges {
+		arcs = append(arcs, arc{e.From, e.To, e.Count, i})
+	}
+	slices.SortStableFunc(arcs, func(a, b arc) int { return cmp.Compare(b.count, a.count) })
+	keep := int(math.Ceil(share * float64(len(arcs))))
+	kept := make([]bool, len(arcs))
+	for i := range keep {
+		kept[i] = true
+	}
+	// Repair: grow the set reachable from the source, then the set that
+	// reaches the sink, each time by the strongest arc that extends it.
+	// Every present activity lies on some case's path from source to sink,
+	// so both loops end with every activity connected.
+	for _, forward := range []bool{true, false} {
+		for {
+			reach := make([]bool, n+2)
+			root := src
+			if !forward {
+				root = sink
+			}
+			reach[root] = true
+			for changed := true; changed; {
+				changed = false
+				for i, a := range arcs {
+					from, to := a.from, a.to
+					if !forward {
+						from, to = to, from
+					}
+					if kept[i] && reach[from] && !reach[to] {
+						reach[to], changed = true, true
+					}
+				}
+			}
+			best := -1
+			for i, a := range arcs { // arcs are sorted: the first fit is the strongest
+				from, to := a.from, a.to
+				if !forward {
+					from, to = to, from
+				}
+				if !kept[i] && reach[from] && !reach[to] && present[to] {
+					best = i
+					break
+				}
+			}
+			if best < 0 {
+				break
+			}
+			kept[best] = true
+		}
+	}
+	for i, a := range arcs {
+		switch {
+		case !kept[i]:
+		case a.edge >= 0:
+			edges = append(edges, g.Edges[a.edge])
+		case a.from == src:
+			start[a.to] = true
+		default:
+			end[a.from] = true
+		}
+	}
+	return edges, start, end
+}
