@@ -37,6 +37,9 @@ func (b *Builder) Grow(n int) {
 	l.Res = slices.Grow(l.Res, n)
 	l.Life = slices.Grow(l.Life, n)
 	b.evCase = slices.Grow(b.evCase, n)
+	if b.start != nil {
+		b.start = slices.Grow(b.start, n)
+	}
 }
 
 // Log gives access to the dictionaries and metadata while building.
@@ -73,6 +76,11 @@ func (b *Builder) CaseAttr(c int32, a Attr) { b.log.CaseAttrs.Add(c, a) }
 func (b *Builder) Event(c, act int32, end int64, res, life int32) int32 {
 	l := b.log
 	e := int32(len(l.Act))
+	if len(l.Act) == cap(l.Act) {
+		// Double at once: append's gentler growth for large slices costs
+		// several copies of every column on a log of millions of events.
+		b.Grow(max(len(l.Act), 1024))
+	}
 	l.Act = append(l.Act, act)
 	l.End = append(l.End, end)
 	l.Res = append(l.Res, res)

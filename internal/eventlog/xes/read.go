@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/orisano/gosax"
 
@@ -244,6 +245,55 @@ func clip(b []byte) string {
 	return string(b)
 }
 
+// attrKind recognises the attribute elements; the switch on string(name)
+// does not allocate.
+func attrKind(name []byte) (eventlog.Kind, bool) {
+	switch string(name) {
+	case "string":
+		return eventlog.KindString, true
+	case "date":
+		return eventlog.KindDate, true
+	case "int":
+		return eventlog.KindInt, true
+	case "float":
+		return eventlog.KindFloat, true
+	case "boolean":
+		return eventlog.KindBool, true
+	case "id":
+		return eventlog.KindID, true
+	case "list":
+		return eventlog.KindList, true
+	case "container":
+		return eventlog.KindContainer, true
+	}
+	return 0, false
+}
+
+// elementName returns "<name>" for messages, without allocating for the
+// elements every event has.
+func elementName(name []byte) string {
+	switch string(name) {
+	case "string":
+		return "<string>"
+	case "date":
+		return "<date>"
+	case "event":
+		return "<event>"
+	case "trace":
+		return "<trace>"
+	}
+	return "<" + string(name) + ">"
+}
+
+// view returns b as a string without copying, for parsing; the result must
+// not outlive b's next reuse by the tokenizer.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
 func (p *parser) push(kind elem, name []byte, self bool) {
 	if !self {
 		p.stack = append(p.stack, frame{kind: kind, name: string(name)})
@@ -259,12 +309,12 @@ func (p *parser) top() elem {
 
 func (p *parser) start(tag []byte) error {
 	name, rest, self := tagParts(tag)
-	where := "<" + string(name) + ">"
+	where := elementName(name)
 	top := p.top()
 	if top == elOther {
 		return p.errorf(where, "unexpected element inside %s", p.openElement())
 	}
-	if kind, ok := eventlog.KindOf(string(name)); ok {
+	if kind, ok := attrKind(name); ok {
 		if len(p.stack) == 0 {
 			return p.errorf(where, "attribute outside <log>")
 		}
@@ -359,7 +409,7 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 			p.hasAct = true
 			return nil
 		case keyTime:
-			ts, ok := p.parseTime(string(a.value))
+			ts, ok := p.parseTime(view(a.value))
 			if !ok {
 				if kind == eventlog.KindDate {
 					return p.errorf(where, "time:timestamp %q is not a date", clip(a.value))
@@ -378,7 +428,7 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 			return nil
 		case keyStart:
 			if kind == eventlog.KindDate {
-				ts, ok := p.parseTime(string(a.value))
+				ts, ok := p.parseTime(view(a.value))
 				if !ok {
 					return p.errorf(where, "start_timestamp %q is not a date", clip(a.value))
 				}
