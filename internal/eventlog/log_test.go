@@ -1,0 +1,132 @@
+package eventlog
+
+import (
+	"slices"
+	"testing"
+)
+
+// event is a compact description of one event for building test logs.
+type event struct {
+	c, act, life string
+	t            int64
+}
+
+func build(events ...event) *Log {
+	b := NewBuilder()
+	for _, e := range events {
+		c, _ := b.Case(e.c)
+		life := None
+		if e.life != "" {
+			life = b.Log().Lifecycles.ID(e.life)
+		}
+		b.Event(c, b.Log().Activities.ID(e.act), e.t, b.Log().Resources.ID("r-"+e.act), life)
+	}
+	return b.Finish()
+}
+
+func acts(l *Log, c int) []string {
+	lo, hi := l.Events(c)
+	var out []string
+	for e := lo; e < hi; e++ {
+		out = append(out, l.ActivityName(e))
+	}
+	return out
+}
+
+func TestBuilderGroupsCasesAndSortsStably(t *testing.T) {
+	l := build(
+		event{c: "2", act: "x", t: 5},
+		event{c: "1", act: "b", t: 20},
+		event{c: "2", act: "y", t: 1},
+		event{c: "1", act: "a", t: 10},
+		event{c: "1", act: "c", t: 20}, // same time as b: stays after it
+	)
+	if err := l.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(l.CaseIDs, []string{"2", "1"}) {
+		t.Errorf("cases %v, want first-appearance order [2 1]", l.CaseIDs)
+	}
+	if got := acts(l, 0); !slices.Equal(got, []string{"y", "x"}) {
+		t.Errorf("case 2: %v", got)
+	}
+	if got := acts(l, 1); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("case 1: %v", got)
+	}
+	if !l.Timed {
+		t.Error("log should be timed")
+	}
+}
+
+func TestBuilderUntimedKeepsFileOrder(t *testing.T) {
+	l := build(event{c: "1", act: "b", t: 5}, event{c: "1", act: "a", t: NoTime})
+	if l.Timed {
+		t.Error("a log with an untimed event must not be timed")
+	}
+	if got := acts(l, 0); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("order %v, want file order", got)
+	}
+	if len(l.Warnings) != 1 {
+		t.Errorf("warnings %v", l.Warnings)
+	}
+}
+
+func TestInstancesMergeLifecycle(t *testing.T) {
+	l := build(
+		event{c: "1", act: "a", life: "schedule", t: 0},
+		event{c: "1", act: "a", life: "start", t: 1},
+		event{c: "1", act: "b", life: "start", t: 2},
+		event{c: "1", act: "a", life: "complete", t: 3},
+		event{c: "1", act: "b", life: "COMPLETE", t: 6},
+		event{c: "1", act: "c", life: "complete", t: 7},   // no start: an instant
+		event{c: "1", act: "d", life: "In Progress", t: 8}, // outside the model: kept
+		event{c: "1", act: "e", life: "start", t: 9},       // never completes
+		event{c: "2", act: "z", life: "schedule", t: 1},    // nothing but a state change
+	)
+	v := l.Instances()
+	if err := v.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if v.NumCases() != 1 {
+		t.Fatalf("%d cases, want 1 (case 2 has no instance)", v.NumCases())
+	}
+	type inst struct {
+		act        string
+		start, end int64
+	}
+	var got []inst
+	lo, hi := v.Events(0)
+	for e := lo; e < hi; e++ {
+		got = append(got, inst{v.ActivityName(e), v.Start[e], v.End[e]})
+	}
+	want := []inst{{"a", 1, 3}, {"b", 2, 6}, {"c", 7, 7}, {"d", 8, 8}, {"e", 9, 9}}
+	if !slices.Equal(got, want) {
+		t.Errorf("instances\n got %v\nwant %v", got, want)
+	}
+	if v.CaseDuration(0) != 8 {
+		t.Errorf("case duration %d, want 8", v.CaseDuration(0))
+	}
+	// The raw log is untouched.
+	if l.NumEvents() != 9 || l.HasStarts() {
+		t.Errorf("raw log changed: %d events, starts %v", l.NumEvents(), l.HasStarts())
+	}
+}
+
+func TestInstancesWithoutLifecycleIsSameData(t *testing.T) {
+	l := build(event{c: "1", act: "a", t: 1}, event{c: "1", act: "b", t: 2})
+	v := l.Instances()
+	if !v.Merged || v.NumEvents() != 2 || &v.Act[0] != &l.Act[0] {
+		t.Error("a log without lifecycle should be its own instance view, sharing columns")
+	}
+}
+
+func TestSelectEventsDropsEmptyCases(t *testing.T) {
+	l := build(event{c: "1", act: "a", t: 1}, event{c: "2", act: "b", t: 2}, event{c: "2", act: "a", t: 3})
+	s := l.SelectEvents(func(e int) bool { return l.ActivityName(e) == "b" })
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.CaseIDs, []string{"2"}) || s.NumEvents() != 1 || s.ResourceName(0) != "r-b" {
+		t.Errorf("got cases %v, %d events", s.CaseIDs, s.NumEvents())
+	}
+}
