@@ -19,23 +19,27 @@ func (c *column) add(owner int32, v string) {
 	c.values = append(c.values, v)
 }
 
-// kind infers the narrowest type every value of the column has.
+// kind infers the narrowest type every value of the column has, counting
+// a value as typed only when the type writes it back to the same text: "007"
+// stays a string, and so does a date not in the form procmine writes. A
+// table has no types, so this is what keeps a round trip through CSV exact.
 func (c *column) kind() eventlog.Kind {
 	isInt, isFloat, isBool, isDate := true, true, true, true
 	for _, v := range c.values {
 		if isInt {
-			_, err := strconv.ParseInt(v, 10, 64)
-			isInt = err == nil
+			n, err := strconv.ParseInt(v, 10, 64)
+			isInt = err == nil && strconv.FormatInt(n, 10) == v
 		}
 		if isFloat && !isInt {
-			_, err := strconv.ParseFloat(v, 64)
-			isFloat = err == nil
+			f, err := strconv.ParseFloat(v, 64)
+			isFloat = err == nil && strconv.FormatFloat(f, 'g', -1, 64) == v
 		}
 		if isBool {
-			isBool = v == "true" || v == "false" || v == "True" || v == "False"
+			isBool = v == "true" || v == "false"
 		}
 		if isDate {
-			_, isDate = eventlog.ParseTime(v)
+			ns, ok := eventlog.ParseTime(v)
+			isDate = ok && eventlog.FormatTime(ns) == v
 		}
 		if !isInt && !isFloat && !isBool && !isDate {
 			return eventlog.KindString

@@ -86,7 +86,9 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 			l.Warnings = append(l.Warnings, fmt.Sprintf("column %d has no name and was left out (a saved table index?)", i+1))
 			continue
 		}
-		if key, ok := strings.CutPrefix(h, "case:"); ok {
+		if key, ok := strings.CutPrefix(h, "attr:"); ok {
+			evCols = append(evCols, &column{index: i, key: key})
+		} else if key, ok := strings.CutPrefix(h, "case:"); ok {
 			caseCols = append(caseCols, &column{index: i, key: key})
 		} else {
 			evCols = append(evCols, &column{index: i, key: h})
@@ -206,7 +208,7 @@ func mapColumns(name string, header []string, m Mapping) (columns, error) {
 		}
 		for _, want := range names {
 			for i, h := range header {
-				if !c.special[i] && norm(h) == norm(want) {
+				if !c.special[i] && !strings.HasPrefix(h, "attr:") && norm(h) == norm(want) {
 					c.special[i] = true
 					return i, nil
 				}

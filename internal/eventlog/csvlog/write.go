@@ -45,11 +45,7 @@ func Write(w io.Writer, l *eventlog.Log) error {
 		header = append(header, "case:"+k)
 	}
 	for _, k := range eventKeys {
-		// An event attribute named case:X would read back as a case attribute.
-		if strings.HasPrefix(k, "case:") {
-			k = "event:" + k
-		}
-		header = append(header, k)
+		header = append(header, eventColumn(k))
 	}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -105,6 +101,26 @@ func Write(w io.Writer, l *eventlog.Log) error {
 	}
 	return bw.Flush()
 }
+
+// eventColumn names the column of an event attribute. A key that a reader
+// would take for a structural column (an XES string time:timestamp "?", an
+// attribute named case:X) is written as attr:KEY, which Read maps back.
+func eventColumn(key string) string {
+	if strings.HasPrefix(key, "case:") || strings.HasPrefix(key, "attr:") || reserved[norm(key)] {
+		return "attr:" + key
+	}
+	return key
+}
+
+var reserved = func() map[string]bool {
+	m := map[string]bool{}
+	for _, list := range [][]string{caseNames, activityNames, timeNames, startNames, resourceNames, lifeNames} {
+		for _, n := range list {
+			m[norm(n)] = true
+		}
+	}
+	return m
+}()
 
 func anyTimed(l *eventlog.Log) bool {
 	for _, t := range l.End {
