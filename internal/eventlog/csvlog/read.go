@@ -149,15 +149,20 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		if cols.lifeCol >= 0 && rec[cols.lifeCol] != "" {
 			life = l.Lifecycles.ID(rec[cols.lifeCol])
 		}
-		e := b.Event(c, l.Activities.ID(actName), ts, res, life)
+		st := eventlog.NoTime
 		if cols.startCol >= 0 {
-			st, err := timeAt(rec, cols.startCol, line)
-			if err != nil {
+			if st, err = timeAt(rec, cols.startCol, line); err != nil {
 				return nil, err
 			}
-			if st != eventlog.NoTime {
-				b.SetStart(e, st)
+			if ts == eventlog.NoTime {
+				// Without an end (work still going on) the event is an
+				// instant at its start.
+				ts, st = st, eventlog.NoTime
 			}
+		}
+		e := b.Event(c, l.Activities.ID(actName), ts, res, life)
+		if st != eventlog.NoTime {
+			b.SetStart(e, st)
 		}
 		for _, col := range evCols {
 			if v := rec[col.index]; v != "" {
