@@ -1,0 +1,185 @@
+package processmap
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/xes"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func load(t *testing.T, rel string) *eventlog.Log {
+	t.Helper()
+	f, err := os.Open(testlogs.Path(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := eventlog.Decompress(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	l, err := xes.Read(r, rel, xes.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// connected reports whether every node can be reached from the start and
+// can reach the end over the map's edges.
+func connected(m *Map) (bool, string) {
+	succ := map[string][]string{"<start>": nil}
+	pred := map[string][]string{"<end>": nil}
+	for a := range m.Start {
+		succ["<start>"] = append(succ["<start>"], a)
+	}
+	for a := range m.End {
+		pred["<end>"] = append(pred["<end>"], a)
+	}
+	for _, e := range m.Edges {
+		succ[e.Source] = append(succ[e.Source], e.Target)
+		pred[e.Target] = append(pred[e.Target], e.Source)
+	}
+	walk := func(root string, next map[string][]string) map[string]bool {
+		seen := map[string]bool{root: true}
+		stack := []string{root}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, m := range next[n] {
+				if !seen[m] {
+					seen[m] = true
+					stack = append(stack, m)
+				}
+			}
+		}
+		return seen
+	}
+	fwd, back := walk("<start>", succ), walk("<end>", pred)
+	for _, n := range m.Nodes {
+		if !fwd[n.Activity] {
+			return false, n.Activity + " is not reachable from the start"
+		}
+		if !back[n.Activity] {
+			return false, n.Activity + " cannot reach the end"
+		}
+	}
+	return true, ""
+}
+
+func TestSlidersKeepMapConnected(t *testing.T) {
+	for _, rel := range []string{"xes/17_bpic2012_1t_per_variant.xes.gz", "xes/08_receipt.xes.gz", "xes/running-example.xes"} {
+		l := load(t, rel).Instances()
+		full, err := Build(l, Options{View: Frequency, Activities: 1, Paths: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prevEdges := len(full.Edges) + 1
+		for _, paths := range []float64{1, 0.8, 0.5, 0.2, 0.05, 0} {
+			m, err := Build(l, Options{View: Performance, Activities: 1, Paths: paths})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, why := connected(m); !ok {
+				t.Errorf("%s paths=%v: %s", rel, paths, why)
+			}
+			if len(m.Nodes) != len(full.Nodes) {
+				t.Errorf("%s paths=%v: %d nodes, want all %d", rel, paths, len(m.Nodes), len(full.Nodes))
+			}
+			if len(m.Edges) > prevEdges {
+				t.Errorf("%s paths=%v: %d edges, more than at a higher share (%d)", rel, paths, len(m.Edges), prevEdges)
+			}
+			prevEdges = len(m.Edges)
+		}
+		for _, acts := range []float64{0.5, 0.1, 0} {
+			m, err := Build(l, Options{View: Frequency, Activities: acts, Paths: 0.3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := max(1, int(float64(len(full.Nodes))*acts+0.999999))
+			if len(m.Nodes) != want {
+				t.Errorf("%s activities=%v: %d nodes, want %d", rel, acts, len(m.Nodes), want)
+			}
+			if ok, why := connected(m); !ok {
+				t.Errorf("%s activities=%v: %s", rel, acts, why)
+			}
+		}
+	}
+}
+
+func TestBuildRejectsBadOptions(t *testing.T) {
+	l := load(t, "xes/running-example.xes")
+	for _, o := range []Options{{View: "heat", Activities: 1, Paths: 1}, {View: Frequency, Activities: 1.5, Paths: 1}, {View: Frequency, Activities: 1, Paths: -0.1}} {
+		if _, err := Build(l, o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
+
+// TestDOTGolden pins the DOT of the running example; regenerate with
+// go test ./internal/processmap -run DOTGolden -update.
+func TestDOTGolden(t *testing.T) {
+	l := load(t, "xes/running-example.xes")
+	for _, view := range []View{Frequency, Performance} {
+		m, err := Build(l, Options{View: view, Activities: 1, Paths: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteDOT(&buf, m); err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "running-example-"+string(view)+".dot")
+		if *update {
+			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("%s differs from the golden file:\n%s", golden, buf.String())
+		}
+	}
+}
+
+func TestSVG(t *testing.T) {
+	l := load(t, "xes/running-example.xes")
+	m, err := Build(l, Options{View: Frequency, Activities: 1, Paths: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteSVG(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	svg := buf.String()
+	for _, want := range []string{"<svg", "register request", "examine casually", ">6<", "</svg>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		sec  float64
+		want string
+	}{{0.25, "0.25 s"}, {42, "42 s"}, {600, "10 min"}, {5400, "1.5 h"}, {3 * 86400, "3.0 d"}} {
+		if got := Duration(tt.sec); got != tt.want {
+			t.Errorf("Duration(%v) = %q, want %q", tt.sec, got, tt.want)
+		}
+	}
+}
