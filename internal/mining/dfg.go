@@ -2,7 +2,9 @@ package mining
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/procmine/procmine/internal/eventlog"
 )
@@ -84,12 +86,49 @@ func ComputeDFG(l *eventlog.Log, opts ...DFGOption) *DFG {
 }
 
 // denseEdges counts edges in flat n×n arrays: one pass, no hashing. This is
-// the path every interactive map takes, so it is kept lean.
+// the path every interactive map takes, so it is kept lean; large logs are
+// split by case across the cores and the partial counts added up (a case
+// lies in one part only, so cases and max-per-case combine exactly).
 func denseEdges(l *eventlog.Log, n int) []Edge {
+	parts := 1
+	if l.NumEvents() >= 1<<20 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	cases := l.NumCases()
+	counts := make([]*edgeCounts, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[p] = countEdges(l, n, p*cases/parts, (p+1)*cases/parts)
+		}()
+	}
+	wg.Wait()
+	total := counts[0]
+	for _, c := range counts[1:] {
+		for k := range total.count {
+			total.count[k] += c.count[k]
+			total.cases[k] += c.cases[k]
+			total.maxCase[k] = max(total.maxCase[k], c.maxCase[k])
+		}
+	}
+	var edges []Edge
+	for k, v := range total.count {
+		if v > 0 {
+			edges = append(edges, Edge{From: int32(k / n), To: int32(k % n), Count: int(v), Cases: int(total.cases[k]), MaxCase: int(total.maxCase[k])})
+		}
+	}
+	return edges
+}
+
+type edgeCounts struct{ count, cases, maxCase []int32 }
+
+// countEdges counts the edges of cases [from, to).
+func countEdges(l *eventlog.Log, n, from, to int) *edgeCounts {
 	size := n * n
-	count := make([]int32, size)
-	cases := make([]int32, size)
-	maxCase := make([]int32, size)
+	ec := &edgeCounts{count: make([]int32, size), cases: make([]int32, size), maxCase: make([]int32, size)}
+	count, casesIn, maxCase := ec.count, ec.cases, ec.maxCase
 	inCase := make([]int32, size)
 	lastCase := make([]int32, size)
 	for i := range lastCase {
@@ -97,7 +136,7 @@ func denseEdges(l *eventlog.Log, n int) []Edge {
 	}
 	act := l.Act
 	off := l.CaseOffsets
-	for c := 0; c+1 < len(off); c++ {
+	for c := from; c < to; c++ {
 		lo, hi := off[c], off[c+1]
 		c32 := int32(c)
 		for e := lo + 1; e < hi; e++ {
@@ -105,7 +144,7 @@ func denseEdges(l *eventlog.Log, n int) []Edge {
 			count[k]++
 			if lastCase[k] != c32 {
 				lastCase[k] = c32
-				cases[k]++
+				casesIn[k]++
 				inCase[k] = 1
 			} else {
 				inCase[k]++
@@ -115,13 +154,7 @@ func denseEdges(l *eventlog.Log, n int) []Edge {
 			}
 		}
 	}
-	var edges []Edge
-	for k, v := range count {
-		if v > 0 {
-			edges = append(edges, Edge{From: int32(k / n), To: int32(k % n), Count: int(v), Cases: int(cases[k]), MaxCase: int(maxCase[k])})
-		}
-	}
-	return edges
+	return ec
 }
 
 func sparseEdges(l *eventlog.Log) []Edge {

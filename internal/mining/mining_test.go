@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/generate"
 )
 
 // logOf builds a log from lines "case activity minute [resource]", with
@@ -161,6 +162,28 @@ func TestPercentileMatchesNumpy(t *testing.T) {
 	for _, tt := range []struct{ q, want float64 }{{0.5, 2.5}, {0.25, 1.75}, {0.9, 3.7}, {1, 4}, {0, 1}} {
 		if got := Percentile(ns, tt.q); math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("Percentile(%v) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+// TestParallelDFGMatchesSerial: a log large enough to be counted on several
+// cores gives exactly the figures of its parts.
+func TestParallelDFGMatchesSerial(t *testing.T) {
+	small := logOf(t, sample...)
+	big := generate.Replicate(small, 1<<20/small.NumEvents()+1)
+	if big.NumEvents() < 1<<20 {
+		t.Fatalf("only %d events", big.NumEvents())
+	}
+	copies := big.NumCases() / small.NumCases()
+	want := ComputeDFG(small).Edges
+	got := ComputeDFG(big).Edges
+	if len(got) != len(want) {
+		t.Fatalf("%d edges, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.From != w.From || g.To != w.To || g.Count != w.Count*copies || g.Cases != w.Cases*copies || g.MaxCase != w.MaxCase {
+			t.Errorf("edge %d: %+v, want %+v times %d", i, g, w, copies)
 		}
 	}
 }
