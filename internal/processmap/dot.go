@@ -16,10 +16,10 @@ func WriteDOT(w io.Writer, m *Map) error {
 	var b strings.Builder
 	b.WriteString("digraph procmine {\n")
 	b.WriteString("  graph [rankdir=TB, fontname=\"Helvetica\", nodesep=0.35, ranksep=0.45];\n")
-	b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, fillcolor=\"#dbe9f6\", color=\"#4a6f94\"];\n")
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.3,0.06\", fillcolor=\"#dbe9f6\", color=\"#4a6f94\"];\n")
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", arrowsize=0.7];\n")
-	b.WriteString("  start [shape=circle, label=\"\", width=0.25, fillcolor=\"#3c8d40\", color=\"#3c8d40\"];\n")
-	b.WriteString("  end [shape=doublecircle, label=\"\", width=0.2, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
+	b.WriteString("  start [shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#3c8d40\", color=\"#3c8d40\"];\n")
+	b.WriteString("  end [shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
 	id := map[string]string{}
 	maxCount := 1
 	for _, e := range m.Edges {
