@@ -1,0 +1,22 @@
+// Package procmine is an open-source process mining platform whose defining
+// trait is security and privacy. This root package holds no code; it
+// documents how the repository is laid out.
+//
+// The command is cmd/procmine; everything else lives under internal/, one
+// package per concept, with dependencies pointing inward to the event log
+// model:
+//
+//	internal/eventlog           the log model: cases, events by column, attributes,
+//	                            timestamps, the activity-instance view
+//	internal/eventlog/xes       XES import and export (IEEE 1849-2016)
+//	internal/eventlog/csvlog    CSV/TSV import and export with column mapping
+//	internal/mining             statistics, variants, directly-follows graph,
+//	                            rework, resources, timeline, filters
+//	internal/processmap         the simplified process map as JSON, DOT and SVG
+//	internal/generate           synthetic purchase-to-pay logs and replicated
+//	                            large logs for benchmarks
+//	internal/cli                the command line, one file per verb
+//	internal/testlogs           finds the shared real-world logs tests read
+//
+// Each package's doc.go says what it owns.
+package procmine
