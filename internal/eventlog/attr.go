@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -145,6 +146,14 @@ type AttrTable struct {
 func (t *AttrTable) Add(owner int32, a Attr) {
 	t.owner = append(t.owner, owner)
 	t.attrs = append(t.attrs, a)
+}
+
+// trim drops the slack capacity that appending left.
+func (t *AttrTable) trim() {
+	if cap(t.attrs) > len(t.attrs)+len(t.attrs)/16 {
+		t.owner = slices.Clone(t.owner)
+		t.attrs = slices.Clone(t.attrs)
+	}
 }
 
 // Len is the number of attributes stored.

@@ -198,9 +198,33 @@ func (b *Builder) Finish() *Log {
 	}
 	if perm != nil {
 		applyPerm(l, perm)
+	} else {
+		trim(l)
 	}
+	l.CaseAttrs.trim()
+	l.EventAttrs.trim()
 	b.log = nil
 	return l
+}
+
+// trim gives the columns back the slack that doubling left, so a loaded
+// log holds what it needs and no more.
+func trim(l *Log) {
+	if cap(l.Act) <= len(l.Act)+len(l.Act)/16 {
+		return
+	}
+	hasStart := l.HasStarts()
+	l.Act = slices.Clone(l.Act)
+	l.End = slices.Clone(l.End)
+	l.Res = slices.Clone(l.Res)
+	if l.Life != nil {
+		l.Life = slices.Clone(l.Life)
+	}
+	if hasStart {
+		l.Start = slices.Clone(l.Start)
+	} else {
+		l.Start = l.End
+	}
 }
 
 func at(perm []int32, i int) int32 {

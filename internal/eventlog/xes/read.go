@@ -83,6 +83,7 @@ type pending struct {
 }
 
 type parser struct {
+	keys      map[string]string // attribute keys, stored once
 	file      string
 	parseTime func(string) (int64, bool)
 	xr   *gosax.Reader
@@ -294,6 +295,20 @@ func view(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// intern returns key as a string shared by every attribute with that key:
+// a log has few keys and many attributes.
+func (p *parser) intern(key []byte) string {
+	if s, ok := p.keys[string(key)]; ok {
+		return s
+	}
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	s := string(key)
+	p.keys[s] = s
+	return s
+}
+
 func (p *parser) push(kind elem, name []byte, self bool) {
 	if !self {
 		p.stack = append(p.stack, frame{kind: kind, name: string(name)})
@@ -441,7 +456,7 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 	if err != nil {
 		return p.errorf(where, "%q is not a valid %s value for attribute %q", clip(a.value), kind, a.key)
 	}
-	attr := eventlog.Attr{Key: string(a.key), Value: v}
+	attr := eventlog.Attr{Key: p.intern(a.key), Value: v}
 	parent := -1
 	if top == elAttr || top == elValues {
 		parent = p.stack[len(p.stack)-1].attr
