@@ -221,4 +221,3 @@ func (f *loadFlags) load(path string, s Streams) (*eventlog.Log, error) {
 	}
 	return l, nil
 }
-

@@ -78,7 +78,7 @@ func TestInstancesMergeLifecycle(t *testing.T) {
 		event{c: "1", act: "b", life: "start", t: 2},
 		event{c: "1", act: "a", life: "complete", t: 3},
 		event{c: "1", act: "b", life: "COMPLETE", t: 6},
-		event{c: "1", act: "c", life: "complete", t: 7},   // no start: an instant
+		event{c: "1", act: "c", life: "complete", t: 7},    // no start: an instant
 		event{c: "1", act: "d", life: "In Progress", t: 8}, // outside the model: kept
 		event{c: "1", act: "e", life: "start", t: 9},       // never completes
 		event{c: "2", act: "z", life: "schedule", t: 1},    // nothing but a state change

@@ -35,9 +35,9 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 	p := &parser{
 		file:      name,
 		parseTime: eventlog.ParseTime,
-		xr:   gosax.NewReaderSize(r, 256<<10),
-		b:    eventlog.NewBuilder(),
-		line: 1,
+		xr:        gosax.NewReaderSize(r, 256<<10),
+		b:         eventlog.NewBuilder(),
+		line:      1,
 	}
 	defer func() {
 		// The tokenizer is third-party code fed with untrusted input: a
@@ -86,9 +86,9 @@ type parser struct {
 	keys      map[string]string // attribute keys, stored once
 	file      string
 	parseTime func(string) (int64, bool)
-	xr   *gosax.Reader
-	b    *eventlog.Builder
-	line int
+	xr        *gosax.Reader
+	b         *eventlog.Builder
+	line      int
 
 	stack []frame
 	attrs []pending // open attribute elements
