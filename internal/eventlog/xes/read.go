@@ -35,21 +35,15 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 	p := &parser{
 		file:      name,
 		parseTime: eventlog.ParseTime,
-		xr:        gosax.NewReaderSize(r, 256<<10),
 		b:         eventlog.NewBuilder(),
 		line:      1,
 	}
-	defer func() {
-		// The tokenizer is third-party code fed with untrusted input: a
-		// panic in it must become an error, never a crash of the server.
-		if v := recover(); v != nil {
-			log, err = nil, p.errorf("", "malformed XML (%v)", v)
-		}
-	}()
 	if o.WallClock {
 		p.parseTime = eventlog.ParseWallTime
 	}
-	if err := p.run(); err != nil {
+	tz := startTokenizer(r)
+	defer tz.stop()
+	if err := p.run(tz); err != nil {
 		return nil, err
 	}
 	return p.b.Finish(), nil
@@ -86,7 +80,6 @@ type parser struct {
 	keys      map[string]string // attribute keys, stored once
 	file      string
 	parseTime func(string) (int64, bool)
-	xr        *gosax.Reader
 	b         *eventlog.Builder
 	line      int
 
@@ -115,53 +108,50 @@ func (p *parser) errorf(where, format string, args ...any) error {
 	return eventlog.Errorf(p.file, p.line, where, format, args...)
 }
 
-func (p *parser) run() error {
-	for {
-		ev, err := p.xr.Event()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
+func (p *parser) run(tz *tokenizer) error {
+	for b := range tz.out {
+		for _, t := range b.toks {
+			p.line = t.line
+			if err := p.token(t.kind, b.data[t.off:t.end]); err != nil || t.kind == tokEOF {
+				return err
+			}
+		}
+		if b.err != nil {
+			p.line = b.errLine
+			if errors.Is(b.err, io.EOF) {
 				return p.errorf("", "unexpected end of file inside %s", p.openElement())
 			}
-			var pe *eventlog.ParseError
-			if errors.As(err, &pe) {
-				return err
-			}
-			return p.errorf("", "malformed XML: %v", err)
+			return p.errorf("", "malformed XML: %v", b.err)
 		}
-		switch ev.Type() {
-		case gosax.EventEOF:
-			if len(p.stack) > 0 {
-				return p.errorf("", "unexpected end of file inside %s", p.openElement())
-			}
-			if !p.sawLog {
-				return p.errorf("", "no <log> element: this is not an XES file")
-			}
-			return nil
-		case gosax.EventStart:
-			if err := p.start(ev.Bytes); err != nil {
-				return err
-			}
-		case gosax.EventEnd:
-			if err := p.end(ev.Bytes); err != nil {
-				return err
-			}
-		case gosax.EventText, gosax.EventCData:
-			// XES has no text content; whitespace between elements is all
-			// there is in practice, and any other text is ignored.
-		case gosax.EventComment, gosax.EventProcessingInstruction:
-		case gosax.EventDocType:
-			if len(p.stack) > 0 || p.sawLog {
-				return p.errorf("", "DOCTYPE inside the document")
-			}
-			if bytes.Contains(ev.Bytes, []byte("<!ENTITY")) {
-				// Entity declarations are how XML bombs are built.
-				return p.errorf("<!DOCTYPE>", "entity declarations are not allowed")
-			}
-		default:
-			return p.errorf("", "malformed XML")
-		}
-		p.line += bytes.Count(ev.Bytes, []byte{'\n'})
+		tz.free <- b
 	}
+	return p.errorf("", "unexpected end of file inside %s", p.openElement())
+}
+
+func (p *parser) token(kind uint8, tok []byte) error {
+	switch kind {
+	case tokEOF:
+		if len(p.stack) > 0 {
+			return p.errorf("", "unexpected end of file inside %s", p.openElement())
+		}
+		if !p.sawLog {
+			return p.errorf("", "no <log> element: this is not an XES file")
+		}
+		return nil
+	case gosax.EventStart:
+		return p.start(tok)
+	case gosax.EventEnd:
+		return p.end(tok)
+	case gosax.EventDocType:
+		if len(p.stack) > 0 || p.sawLog {
+			return p.errorf("", "DOCTYPE inside the document")
+		}
+		if bytes.Contains(tok, []byte("<!ENTITY")) {
+			// Entity declarations are how XML bombs are built.
+			return p.errorf("<!DOCTYPE>", "entity declarations are not allowed")
+		}
+	}
+	return nil
 }
 
 func (p *parser) openElement() string {
@@ -211,12 +201,20 @@ func (p *parser) readAttrs(rest []byte, where string) (xmlAttrs, error) {
 			return a, p.errorf(where, "attribute %s has no quoted value", clip(at.Key))
 		}
 		v = v[1 : len(v)-1]
-		if bytes.IndexByte(v, '&') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+		// One pass over the (short) value finds what needs the slower
+		// paths: entities or carriage returns to unescape, non-ASCII to
+		// validate as UTF-8.
+		var special, nonASCII bool
+		for _, c := range v {
+			special = special || c == '&' || c == '\r'
+			nonASCII = nonASCII || c >= 0x80
+		}
+		if special {
 			if v, err = gosax.Unescape(v); err != nil {
 				return a, p.errorf(where, "attribute %s: %v", clip(at.Key), err)
 			}
 		}
-		if !utf8.Valid(v) {
+		if nonASCII && !utf8.Valid(v) {
 			return a, p.errorf(where, "attribute %s is not valid UTF-8", clip(at.Key))
 		}
 		switch string(at.Key) {
