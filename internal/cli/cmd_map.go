@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,36 +78,4 @@ func parseShare(flag, s string) (float64, error) {
 		return 0, usagef("%s: %q is outside 0..100%%", flag, s)
 	}
 	return v, nil
-}
-
-// writeOutput writes to the named file, or stdout when name is empty. A
-// file is written under a temporary name and renamed into place, so that a
-// failure never leaves a partial output behind.
-func writeOutput(name string, s Streams, write func(w *bufio.Writer) error) error {
-	if name == "" || name == "-" {
-		w := bufio.NewWriter(s.Out)
-		if err := write(w); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 256<<10)
-	if err := write(w); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -69,10 +68,4 @@ func printCounts(w io.Writer, title string, counts map[string]int) {
 		fmt.Fprintf(tw, "%d\t  %s\n", e.v, e.k)
 	}
 	tw.Flush()
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
