@@ -56,7 +56,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"bad attr", []string{"stats", good, "--case-attr", "x"}, 2, "--case-attr wants KEY=VALUE"},
 		{"bad time mode", []string{"stats", good, "--from", "2020-01-01", "--time-mode", "around"}, 2, "--time-mode must be"},
 		{"bad from", []string{"stats", good, "--from", "monday"}, 2, `--from: "monday" is not a date`},
-		{"convert to unknown", []string{"convert", good, "out.json"}, 2, "name it .xes or .csv"},
+		{"convert to unknown", []string{"convert", good, "out.json"}, 2, "name it .xes, .csv, .xes.gz or .csv.gz"},
 		{"failed map leaves no file", []string{"map", badXES, "-o", out}, 1, "expected </event>"},
 	}
 	for _, tt := range tests {
@@ -197,7 +197,7 @@ func TestConvertRoundTrip(t *testing.T) {
 	for _, rel := range []string{"xes/reviewing.xes", "xes/08_receipt.xes.gz", "xes/interval_event_log.xes", "xes/10_orders.xes.gz"} {
 		src := testlogs.Path(t, rel)
 		dir := t.TempDir()
-		csvPath, xesPath := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.xes")
+		csvPath, xesPath := filepath.Join(dir, "a.csv.gz"), filepath.Join(dir, "b.xes")
 		run(t, "convert", src, csvPath)
 		run(t, "convert", csvPath, xesPath)
 		for _, flags := range [][]string{{"--raw-events"}, nil} {

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -33,17 +35,28 @@ func runConvert(ctx context.Context, args []string, s Streams) error {
 	return writeOutput(pos[1], s, func(w *bufio.Writer) error { return write(w, l) })
 }
 
-// writerFor picks the log writer from the output file's extension.
+// writerFor picks the log writer from the output file's extension; a
+// further .gz compresses the output.
 func writerFor(name string) (func(*bufio.Writer, *eventlog.Log) error, error) {
 	lower := strings.ToLower(name)
-	if strings.HasSuffix(lower, ".gz") {
-		return nil, usagef("compressed output is not supported yet: write %s and gzip it", strings.TrimSuffix(name, filepath.Ext(name)))
-	}
-	switch filepath.Ext(lower) {
+	base, gz := strings.CutSuffix(lower, ".gz")
+	var write func(io.Writer, *eventlog.Log) error
+	switch filepath.Ext(base) {
 	case ".xes":
-		return func(w *bufio.Writer, l *eventlog.Log) error { return xes.Write(w, l) }, nil
+		write = xes.Write
 	case ".csv":
-		return func(w *bufio.Writer, l *eventlog.Log) error { return csvlog.Write(w, l) }, nil
+		write = csvlog.Write
+	default:
+		return nil, usagef("cannot tell the output format of %s: name it .xes, .csv, .xes.gz or .csv.gz", name)
 	}
-	return nil, usagef("cannot tell the output format of %s: name it .xes or .csv", name)
+	if !gz {
+		return func(w *bufio.Writer, l *eventlog.Log) error { return write(w, l) }, nil
+	}
+	return func(w *bufio.Writer, l *eventlog.Log) error {
+		zw := gzip.NewWriter(w)
+		if err := write(zw, l); err != nil {
+			return err
+		}
+		return zw.Close()
+	}, nil
 }

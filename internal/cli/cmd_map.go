@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	m, err := processmap.Build(l, o)
 	if err != nil {
 		return err
+	}
+	if o.View == processmap.Performance && !m.Timed {
+		fmt.Fprintln(s.Err, "procmine: the log has no timestamps: durations are unavailable, the map shows counts")
 	}
 	return writeOutput(*out, s, func(w *bufio.Writer) error {
 		switch kind {

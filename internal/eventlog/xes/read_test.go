@@ -1,7 +1,6 @@
 package xes
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -166,15 +165,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			if err := Write(&buf, l); err != nil {
-				t.Fatal(err)
-			}
-			back, err := Read(&buf, "back.xes", Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			SameLog(t, l, back)
+			roundTrip(t, l)
 		})
 	}
 }

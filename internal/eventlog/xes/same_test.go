@@ -1,6 +1,7 @@
 package xes
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 
@@ -33,4 +34,18 @@ func SameLog(t *testing.T, a, b *eventlog.Log) {
 			t.Fatalf("event %d: attributes %+v, then %+v", e, a.EventAttrs.Of(int32(e)), b.EventAttrs.Of(int32(e)))
 		}
 	}
+}
+
+// roundTrip writes l as XES, reads it back and checks nothing changed.
+func roundTrip(t *testing.T, l *eventlog.Log) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, l); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(&buf, "back.xes", Options{})
+	if err != nil {
+		t.Fatalf("cannot read what was written: %v\n%s", err, buf.Bytes())
+	}
+	SameLog(t, l, back)
 }
