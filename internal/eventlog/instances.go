@@ -64,6 +64,9 @@ func (l *Log) Instances() *Log {
 		ev  int32
 	}
 	var pending []open
+	add := func(ev int32, begin int64, r int32) {
+		src, start, res = append(src, ev), append(start, begin), append(res, r)
+	}
 	for c := range l.CaseIDs {
 		lo, hi := l.Events(c)
 		caseBegin := len(src)
@@ -80,29 +83,22 @@ func (l *Log) Instances() *Log {
 				pending = append(pending, open{l.Act[e], int32(e)})
 				continue
 			case lifeComplete:
-				for i, p := range pending {
-					if p.act == l.Act[e] {
-						pending = slices.Delete(pending, i, i+1)
-						src = append(src, int32(e))
-						start = append(start, l.Start[p.ev])
-						r := l.Res[e]
-						if r == None {
-							r = l.Res[p.ev]
-						}
-						res = append(res, r)
-						goto next
+				i := slices.IndexFunc(pending, func(p open) bool { return p.act == l.Act[e] })
+				if i >= 0 {
+					p := pending[i]
+					pending = slices.Delete(pending, i, i+1)
+					r := l.Res[e]
+					if r == None {
+						r = l.Res[p.ev]
 					}
+					add(int32(e), l.Start[p.ev], r)
+					continue
 				}
 			}
-			src = append(src, int32(e))
-			start = append(start, l.Start[e])
-			res = append(res, l.Res[e])
-		next:
+			add(int32(e), l.Start[e], l.Res[e])
 		}
 		for _, p := range pending {
-			src = append(src, p.ev)
-			start = append(start, l.Start[p.ev])
-			res = append(res, l.Res[p.ev])
+			add(p.ev, l.Start[p.ev], l.Res[p.ev])
 		}
 		if l.Timed {
 			idx := make([]int, len(src)-caseBegin)

@@ -51,8 +51,10 @@ func startTokenizer(r io.Reader) *tokenizer {
 		done: make(chan struct{}),
 		quit: make(chan struct{}),
 	}
+	// Batches start empty and grow to what the document needs, so a small
+	// upload costs little; they are reused, so a large one grows them once.
 	for range 3 {
-		t.free <- &batch{data: make([]byte, 0, batchBytes+4096), toks: make([]token, 0, batchTokens)}
+		t.free <- &batch{}
 	}
 	go t.run(r)
 	return t
@@ -73,7 +75,7 @@ func (t *tokenizer) stop() {
 func (t *tokenizer) run(r io.Reader) {
 	defer close(t.done)
 	defer close(t.out)
-	xr := gosax.NewReaderSize(r, 256<<10)
+	xr := gosax.NewReaderSize(r, 64<<10)
 	line := 1
 	var b *batch
 	take := func() bool {
