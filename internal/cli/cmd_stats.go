@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/procmine/procmine/internal/mining"
@@ -44,6 +45,17 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 	}
 	fmt.Fprintf(tw, "rework\t%.1f%% of cases repeat an activity, %.1f%% have a self-loop\n",
 		100*st.Rework.ReworkShare, 100*st.Rework.SelfLoopShare)
+	if len(st.ResourceWork) > 0 {
+		var busiest []string
+		for _, r := range st.ResourceWork[:min(5, len(st.ResourceWork))] {
+			busiest = append(busiest, fmt.Sprintf("%s (%d)", r.Resource, r.Events))
+		}
+		fmt.Fprintf(tw, "busiest resources\t%s\n", strings.Join(busiest, ", "))
+	}
+	if len(st.Handovers) > 0 {
+		h := st.Handovers[0]
+		fmt.Fprintf(tw, "most frequent hand-over\t%s → %s (%d times)\n", h.From, h.To, h.Count)
+	}
 	tw.Flush()
 	printCounts(s.Out, "activities", st.Activities)
 	printCounts(s.Out, "start activities", st.StartActivities)

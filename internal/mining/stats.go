@@ -20,6 +20,14 @@ type Stats struct {
 	Rework       Rework     `json:"rework"`
 	// TimeRange is the first and last timestamp, nil when untimed.
 	TimeRange *[2]string `json:"time_range,omitempty"`
+	// ResourceWork lists the resources, busiest first, and Handovers the
+	// hand-over of work between them, most frequent first.
+	ResourceWork []ResourceStats `json:"resource_work"`
+	Handovers    []Handover      `json:"handovers"`
+	// Timeline counts events and cases per TimelineBucket (hour, day, week,
+	// month, quarter or year: the finest that gives at most 100 buckets).
+	TimelineBucket string   `json:"timeline_bucket,omitempty"`
+	Timeline       []Bucket `json:"timeline,omitempty"`
 }
 
 // Durations summarises a set of durations, in seconds.
@@ -111,6 +119,14 @@ func ComputeStats(l *eventlog.Log) *Stats {
 	}
 	s.Variants = len(Variants(l))
 	s.Rework = ComputeRework(l)
+	s.ResourceWork, s.Handovers = Resources(l)
+	if s.ResourceWork == nil { // JSON readers get lists, never null
+		s.ResourceWork = []ResourceStats{}
+	}
+	if s.Handovers == nil {
+		s.Handovers = []Handover{}
+	}
+	s.TimelineBucket, s.Timeline = EventsOverTime(l, 100)
 	if l.Timed && l.NumEvents() > 0 {
 		s.CaseDuration = Summarize(CaseDurations(l))
 		first, last := slices.Min(l.Start), slices.Max(l.End)
