@@ -8,6 +8,7 @@ build:
 
 # Generates a synthetic purchase-to-pay log and mines it offline.
 demo: build
+	mkdir -p demo
 	bin/procmine generate --cases 1000 -o demo/p2p.xes
 	bin/procmine stats demo/p2p.xes
 	bin/procmine variants demo/p2p.xes --top 5
