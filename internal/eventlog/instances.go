@@ -36,7 +36,8 @@ func lifeRole(name string) int {
 // and complete events without a start stay instances of their own, as does
 // a start that never completes. Instances are ordered by start time.
 //
-// A log without lifecycle information is its own instance view.
+// A log without lifecycle information or start times is its own instance
+// view.
 func (l *Log) Instances() *Log {
 	if l.Merged {
 		return l
@@ -47,7 +48,9 @@ func (l *Log) Instances() *Log {
 		roles[id] = lifeRole(name)
 		merge = merge || roles[id] == lifeStart || roles[id] == lifeState
 	}
-	if l.Life == nil || !merge {
+	// Instances are ordered by start time; events with their own start
+	// times may stand in another order than their end times put them.
+	if (l.Life == nil || !merge) && !l.HasStarts() {
 		out := *l
 		out.Merged = true
 		out.Life = nil
@@ -73,7 +76,7 @@ func (l *Log) Instances() *Log {
 		pending = pending[:0]
 		for e := lo; e < hi; e++ {
 			role := lifeAtomic
-			if l.Life[e] != None {
+			if l.Life != nil && l.Life[e] != None {
 				role = roles[l.Life[e]]
 			}
 			switch role {

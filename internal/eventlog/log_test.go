@@ -130,3 +130,24 @@ func TestSelectEventsDropsEmptyCases(t *testing.T) {
 		t.Errorf("got cases %v, %d events", s.CaseIDs, s.NumEvents())
 	}
 }
+
+func TestInstancesOrderByStart(t *testing.T) {
+	b := NewBuilder()
+	c, _ := b.Case("1")
+	// a runs 0..10, b runs 2..5: by end b comes first, by start a does.
+	ea := b.Event(c, b.Log().Activities.ID("a"), 10, None, None)
+	eb := b.Event(c, b.Log().Activities.ID("b"), 5, None, None)
+	b.SetStart(ea, 0)
+	b.SetStart(eb, 2)
+	l := b.Finish()
+	if got := acts(l, 0); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("raw order %v, want by end time", got)
+	}
+	v := l.Instances()
+	if err := v.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := acts(v, 0); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("instance order %v, want by start time", got)
+	}
+}
