@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -33,6 +34,8 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	badCSV := writeFile(t, "bad.csv", "case:concept:name,concept:name,time:timestamp\n1,a,2020-01-01\n,b,2020-01-02\n")
 	good := writeFile(t, "good.csv", "case:concept:name,concept:name,time:timestamp\n1,a,2020-01-01\n1,b,2020-01-02\n")
 	out := filepath.Join(t.TempDir(), "out.svg")
+	truncated := truncatedGzip(t, testlogs.Path(t, "xes/08_receipt.xes.gz"), "cut.xes.gz")
+	truncatedCSV := truncatedGzip(t, testlogs.Path(t, "csv/receipt.csv"), "cut.csv.gz")
 	tests := []struct {
 		name   string
 		args   []string
@@ -57,6 +60,8 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"bad time mode", []string{"stats", good, "--from", "2020-01-01", "--time-mode", "around"}, 2, "--time-mode must be"},
 		{"bad from", []string{"stats", good, "--from", "monday"}, 2, `--from: "monday" is not a date`},
 		{"convert to unknown", []string{"convert", good, "out.json"}, 2, "name it .xes, .csv, .xes.gz or .csv.gz"},
+		{"truncated gzip xes", []string{"stats", truncated}, 1, "the file is truncated or corrupt"},
+		{"truncated gzip csv", []string{"stats", truncatedCSV}, 1, "the file is truncated or corrupt"},
 		{"failed map leaves no file", []string{"map", badXES, "-o", out}, 1, "expected </event>"},
 	}
 	for _, tt := range tests {
@@ -228,4 +233,22 @@ func TestGenerate(t *testing.T) {
 	if sa.Rework.CasesWithRework == 0 || sa.CaseDuration == nil {
 		t.Errorf("the model should produce rework and durations: %+v", sa)
 	}
+}
+
+// truncatedGzip gzips src (unless it is gzipped already) and writes the
+// first half of it.
+func truncatedGzip(t *testing.T, src, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(b)
+		zw.Close()
+		b = buf.Bytes()
+	}
+	return writeFile(t, name, string(b[:len(b)/2]))
 }

@@ -2,7 +2,10 @@ package eventlog
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"io"
 )
 
@@ -21,6 +24,13 @@ func Decompress(r io.Reader) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return newReadAhead(zr), nil
+}
+
+// Corrupt reports whether a read error means the compressed file is cut
+// short or damaged, rather than being malformed in its content.
+func Corrupt(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) ||
+		errors.Is(err, gzip.ErrHeader) || errors.As(err, new(flate.CorruptInputError))
 }
 
 const blockSize = 1 << 20
@@ -53,10 +63,7 @@ func newReadAhead(r io.Reader) *readAhead {
 			case <-ra.done:
 				return
 			}
-			n, err := io.ReadFull(r, buf)
-			if err == io.ErrUnexpectedEOF {
-				err = io.EOF
-			}
+			n, err := fill(r, buf)
 			select {
 			case ra.full <- block{buf[:n], err}:
 			case <-ra.done:
@@ -68,6 +75,24 @@ func newReadAhead(r io.Reader) *readAhead {
 		}
 	}()
 	return ra
+}
+
+// fill reads until buf is full or r fails. Unlike io.ReadFull it passes a
+// decompressor's io.ErrUnexpectedEOF (a truncated file) through as the
+// error it is, and reports a clean end as io.EOF.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, io.EOF
+		}
+		if err != nil {
+			return n, fmt.Errorf("gzip: %w", err)
+		}
+	}
+	return n, nil
 }
 
 func (ra *readAhead) Read(p []byte) (int, error) {

@@ -284,6 +284,9 @@ func csvError(name string, err error) error {
 		}
 		return eventlog.Errorf(name, pe.Line, fmt.Sprintf("column %d", pe.Column), "%s", msg)
 	}
+	if eventlog.Corrupt(err) {
+		return eventlog.Errorf(name, 0, "", "the file is truncated or corrupt (%v)", err)
+	}
 	return eventlog.Errorf(name, 0, "", "%v", err)
 }
 

@@ -118,8 +118,11 @@ func (p *parser) run(tz *tokenizer) error {
 		}
 		if b.err != nil {
 			p.line = b.errLine
-			if errors.Is(b.err, io.EOF) {
+			switch {
+			case errors.Is(b.err, io.EOF):
 				return p.errorf("", "unexpected end of file inside %s", p.openElement())
+			case eventlog.Corrupt(b.err):
+				return p.errorf("", "the file is truncated or corrupt (%v)", b.err)
 			}
 			return p.errorf("", "malformed XML: %v", b.err)
 		}
