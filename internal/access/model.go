@@ -1,0 +1,196 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Table is a kind of record access is granted on.
+type Table uint8
+
+// The tables. Process mining tables first, then the security tables.
+const (
+	Process Table = iota
+	EventLog
+	Recording
+	ReportView
+	UserTable
+	RoleTable
+	TeamTable
+	BusinessUnitTable
+	AccessPolicyTable
+	numTables
+)
+
+var tableNames = [numTables]string{"process", "eventlog", "recording", "reportview", "user", "role", "team", "businessunit", "accesspolicy"}
+
+func (t Table) String() string { return tableNames[t] }
+
+// Tables lists every table.
+func Tables() []Table {
+	out := make([]Table, numTables)
+	for i := range out {
+		out[i] = Table(i)
+	}
+	return out
+}
+
+// ParseTable reads a table name.
+func ParseTable(s string) (Table, error) {
+	for i, n := range tableNames {
+		if n == s {
+			return Table(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown table %q (tables: %s)", s, strings.Join(tableNames[:], ", "))
+}
+
+// Op is an operation on a record.
+type Op uint8
+
+// The eight operations.
+const (
+	Create Op = iota
+	Read
+	Write
+	Delete
+	Append   // attach this record to another (a recording to a process)
+	AppendTo // attach other records to this one
+	Assign   // give the record to another owner
+	Share
+	numOps
+)
+
+var opNames = [numOps]string{"create", "read", "write", "delete", "append", "appendto", "assign", "share"}
+
+func (o Op) String() string { return opNames[o] }
+
+// Ops lists every operation.
+func Ops() []Op {
+	out := make([]Op, numOps)
+	for i := range out {
+		out[i] = Op(i)
+	}
+	return out
+}
+
+// ParseOp reads an operation name.
+func ParseOp(s string) (Op, error) {
+	for i, n := range opNames {
+		if n == s {
+			return Op(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown operation %q (operations: %s)", s, strings.Join(opNames[:], ", "))
+}
+
+// Depth is how far a privilege reaches.
+type Depth uint8
+
+// The depths, each reaching further than the one before.
+const (
+	None Depth = iota
+	User
+	BusinessUnit
+	ParentChild
+	Organization
+)
+
+var depthNames = [...]string{"none", "user", "businessunit", "parentchild", "organization"}
+
+func (d Depth) String() string { return depthNames[d] }
+
+// ParseDepth reads a depth name.
+func ParseDepth(s string) (Depth, error) {
+	for i, n := range depthNames {
+		if n == s {
+			return Depth(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown depth %q (depths: %s)", s, strings.Join(depthNames[:], ", "))
+}
+
+// Privileges is a role's grid: the depth of every operation on every table.
+type Privileges [numTables][numOps]Depth
+
+// Grant sets the depth of ops on a table.
+func (p *Privileges) Grant(t Table, d Depth, ops ...Op) {
+	for _, o := range ops {
+		p[t][o] = d
+	}
+}
+
+// Union raises every privilege of p to at least q's.
+func (p *Privileges) Union(q *Privileges) {
+	for t := range p {
+		for o := range p[t] {
+			p[t][o] = max(p[t][o], q[t][o])
+		}
+	}
+}
+
+// Covers reports whether p grants everything q grants, at least as deep.
+func (p *Privileges) Covers(q *Privileges) bool {
+	for t := range p {
+		for o := range p[t] {
+			if p[t][o] < q[t][o] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ShareAccess is what a process share grants.
+type ShareAccess uint8
+
+// The three kinds of share.
+const (
+	Viewer ShareAccess = iota + 1
+	Contributor
+	CoOwner
+)
+
+var shareNames = [...]string{"", "viewer", "contributor", "co-owner"}
+
+func (a ShareAccess) String() string { return shareNames[a] }
+
+// ParseShareAccess reads "co-owner", "contributor" or "viewer".
+func ParseShareAccess(s string) (ShareAccess, error) {
+	for i, n := range shareNames {
+		if i > 0 && n == s {
+			return ShareAccess(i), nil
+		}
+	}
+	return 0, fmt.Errorf("access must be co-owner, contributor or viewer, not %q", s)
+}
+
+// shareGrants lists, per kind of share, the operations it grants on the
+// shared process and the records that belong to it. A contributor manages
+// their own recordings through ownership (User depth), not through the
+// share, so the share only lets them see the process and add to it.
+var shareGrants = func() [4][numTables][numOps]bool {
+	var g [4][numTables][numOps]bool
+	set := func(a ShareAccess, t Table, ops ...Op) {
+		for _, o := range ops {
+			g[a][t][o] = true
+		}
+	}
+	for _, a := range []ShareAccess{Viewer, Contributor, CoOwner} {
+		set(a, Process, Read)
+		set(a, ReportView, Read)
+	}
+	set(Contributor, Process, AppendTo)
+	set(Contributor, Recording, Create, Append)
+	all := []Op{Create, Read, Write, Delete, Append, AppendTo}
+	set(CoOwner, Process, Read, Write, Delete, Append, AppendTo, Share)
+	set(CoOwner, EventLog, all...)
+	set(CoOwner, Recording, all...)
+	set(CoOwner, ReportView, all...)
+	return g
+}()
+
+// ShareGrants reports whether a share of this kind grants op on table.
+func ShareGrants(a ShareAccess, t Table, op Op) bool {
+	return a <= CoOwner && shareGrants[a][t][op]
+}

@@ -1,0 +1,235 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ID identifies a user, team, business unit or record within a store.
+type ID int64
+
+// Principal is a user or a team: exactly one of the two is set.
+type Principal struct{ User, Team ID }
+
+// ProcessShare gives a principal access to a process.
+type ProcessShare struct {
+	To     Principal
+	Access ShareAccess
+}
+
+// Units is the business-unit tree of one environment. Each unit gets the
+// interval of its subtree in a depth-first numbering, so "is this unit at
+// or below that one" is two comparisons.
+type Units struct {
+	span map[ID][2]int32
+}
+
+// NewUnits builds the tree from each unit's parent (0 for the root). It
+// refuses anything but a single tree.
+func NewUnits(parent map[ID]ID) (*Units, error) {
+	children := map[ID][]ID{}
+	var roots []ID
+	for u, p := range parent {
+		if p == 0 {
+			roots = append(roots, u)
+			continue
+		}
+		if _, ok := parent[p]; !ok {
+			return nil, fmt.Errorf("business unit %d has an unknown parent %d", u, p)
+		}
+		children[p] = append(children[p], u)
+	}
+	if len(roots) != 1 && len(parent) > 0 {
+		return nil, fmt.Errorf("business units must form one tree; found %d roots", len(roots))
+	}
+	u := &Units{span: make(map[ID][2]int32, len(parent))}
+	var next int32
+	var walk func(ID)
+	walk = func(id ID) {
+		lo := next
+		next++
+		kids := children[id]
+		slices.Sort(kids)
+		for _, k := range kids {
+			walk(k)
+		}
+		u.span[id] = [2]int32{lo, next}
+	}
+	for _, r := range roots {
+		walk(r)
+	}
+	if len(u.span) != len(parent) {
+		return nil, fmt.Errorf("business units contain a cycle")
+	}
+	return u, nil
+}
+
+// Within reports whether unit is root or lies below it.
+func (u *Units) Within(unit, root ID) bool {
+	a, ok1 := u.span[unit]
+	b, ok2 := u.span[root]
+	return ok1 && ok2 && b[0] <= a[0] && a[1] <= b[1]
+}
+
+// RoleGrant is a role a subject holds, directly or through a team.
+type RoleGrant struct {
+	Role *Role
+	// Team is the team the role comes through; 0 for a direct assignment.
+	Team     ID
+	TeamName string
+}
+
+// Subject is who asks: a user of one environment with everything the
+// resolver needs, loaded once per request (or cached).
+type Subject struct {
+	User  ID
+	Unit  ID
+	Units *Units
+	// Teams holds the ids of every team the user belongs to, sorted.
+	Teams []ID
+	// Privileges is the union of all the subject's roles.
+	Privileges Privileges
+	Bypass     bool
+	Grants     []RoleGrant
+}
+
+// NewSubject combines a user's roles, direct and through teams.
+func NewSubject(user, unit ID, units *Units, teams []ID, grants []RoleGrant) *Subject {
+	s := &Subject{User: user, Unit: unit, Units: units, Teams: slices.Clone(teams), Grants: grants}
+	slices.Sort(s.Teams)
+	for _, g := range grants {
+		s.Privileges.Union(&g.Role.Privileges)
+		s.Bypass = s.Bypass || g.Role.Bypass
+	}
+	return s
+}
+
+func (s *Subject) inTeam(t ID) bool {
+	_, ok := slices.BinarySearch(s.Teams, t)
+	return ok
+}
+
+func (s *Subject) is(p Principal) bool {
+	return (p.User != 0 && p.User == s.User) || (p.Team != 0 && s.inTeam(p.Team))
+}
+
+// Record is what an operation is on: its table, owner and owning business
+// unit, and the shares of its process (of itself, for a process).
+type Record struct {
+	Table  Table
+	Owner  Principal
+	Unit   ID
+	Shares []ProcessShare
+}
+
+// CanCreate reports whether the subject may create records of a table (a
+// new record is owned by its creator, so User depth is enough).
+func (s *Subject) CanCreate(t Table) bool {
+	return s.Bypass || s.Privileges[t][Create] >= User
+}
+
+// Can reports whether the subject may perform op on the record. It is the
+// one decision every request goes through.
+func (s *Subject) Can(op Op, r *Record) bool {
+	if s.Bypass {
+		return true
+	}
+	d := s.Privileges[r.Table][op]
+	switch {
+	case d == None:
+		return false
+	case d == Organization:
+		return true
+	case d == ParentChild && s.Units != nil && s.Units.Within(r.Unit, s.Unit):
+		return true
+	case d >= BusinessUnit && r.Unit == s.Unit:
+		return true
+	case s.is(r.Owner):
+		return true
+	}
+	for i := range r.Shares {
+		sh := &r.Shares[i]
+		if ShareGrants(sh.Access, r.Table, op) && s.is(sh.To) {
+			return true
+		}
+	}
+	return false
+}
+
+// Explanation tells why an operation is allowed or denied.
+type Explanation struct {
+	Op      Op
+	Allowed bool
+	// Reasons are sentences, the deciding one first.
+	Reasons []string
+}
+
+// Explain decides like Can and says why: which role and depth, which team,
+// which share.
+func (s *Subject) Explain(op Op, r *Record) Explanation {
+	e := Explanation{Op: op, Allowed: s.Can(op, r)}
+	say := func(format string, args ...any) { e.Reasons = append(e.Reasons, fmt.Sprintf(format, args...)) }
+	for _, g := range s.Grants {
+		if g.Role.Bypass {
+			say("%s bypasses every check in the environment%s", g.Role.Name, via(g))
+			return e
+		}
+	}
+	d := s.Privileges[r.Table][op]
+	var from []string
+	for _, g := range s.Grants {
+		if gd := g.Role.Privileges[r.Table][op]; gd == d && d != None {
+			from = append(from, g.Role.Name+via(g))
+		}
+	}
+	if d == None {
+		say("no role grants %s on %s", op, r.Table)
+	} else {
+		say("%s grants %s on %s at %s depth", strings.Join(from, " and "), op, r.Table, d)
+	}
+	owner := s.is(r.Owner)
+	switch {
+	case d == None:
+	case d == Organization:
+		say("organization depth reaches every record in the environment")
+	case d == ParentChild && s.Units != nil && s.Units.Within(r.Unit, s.Unit):
+		say("the record's business unit is the user's or below it")
+	case d >= BusinessUnit && r.Unit == s.Unit:
+		say("the record is owned in the user's business unit")
+	case owner && r.Owner.Team != 0:
+		say("the record is owned by team %d, of which the user is a member", r.Owner.Team)
+	case owner:
+		say("the user owns the record")
+	default:
+		say("the record is outside that depth")
+	}
+	for _, sh := range r.Shares {
+		if !s.is(sh.To) {
+			continue
+		}
+		who := "the user"
+		if sh.To.Team != 0 {
+			who = fmt.Sprintf("team %d", sh.To.Team)
+		}
+		switch {
+		case !ShareGrants(sh.Access, r.Table, op):
+			say("the process is shared with %s as %s, which does not include %s on %s", who, sh.Access, op, r.Table)
+		case d == None:
+			say("the process is shared with %s as %s, but a share counts only where a role grants %s on %s", who, sh.Access, op, r.Table)
+		default:
+			say("the process is shared with %s as %s, which grants %s on %s", who, sh.Access, op, r.Table)
+		}
+	}
+	return e
+}
+
+func via(g RoleGrant) string {
+	if g.Team == 0 {
+		return ""
+	}
+	if g.TeamName != "" {
+		return fmt.Sprintf(" (through team %s)", g.TeamName)
+	}
+	return fmt.Sprintf(" (through team %d)", g.Team)
+}
