@@ -15,6 +15,7 @@ type Builder struct {
 	caseIdx map[string]int32
 	start   []int64 // explicit start times, allocated at the first one
 	untimed int
+	merged  int // cases merged into an earlier one of the same id
 }
 
 // NewBuilder returns an empty builder.
@@ -53,8 +54,22 @@ func (b *Builder) NewCase(id string) int32 {
 	return c
 }
 
-// SetCaseID names case c.
-func (b *Builder) SetCaseID(c int32, id string) { b.log.CaseIDs[c] = id }
+// NameCase gives case c, the case created last, its id. When an earlier
+// case has that id, the events of c join it and c disappears: two XES
+// traces with one name are one case, as they are for PM4Py and as rows with
+// one case id are in a CSV file. It reports whether c was merged.
+func (b *Builder) NameCase(c int32, id string) bool {
+	if prev, ok := b.caseIdx[id]; ok && prev != c {
+		for i := len(b.evCase) - 1; i >= 0 && b.evCase[i] == c; i-- {
+			b.evCase[i] = prev
+		}
+		b.merged++
+		return true
+	}
+	b.log.CaseIDs[c] = id
+	b.caseIdx[id] = c
+	return false
+}
 
 // Case returns the case with this id, creating it when new. The second
 // result reports whether it was created.
@@ -67,8 +82,8 @@ func (b *Builder) Case(id string) (int32, bool) {
 	return c, true
 }
 
-// CaseAttr adds an attribute to case c. Attributes must be added in case
-// order (the case created last, or an earlier one that has none yet).
+// CaseAttr adds an attribute to case c. Attributes must be added in
+// ascending case order.
 func (b *Builder) CaseAttr(c int32, a Attr) { b.log.CaseAttrs.Add(c, a) }
 
 // Event appends an event of case c and returns its index in arrival order.
@@ -104,7 +119,8 @@ func (b *Builder) SetStart(e int32, start int64) {
 	b.start[e] = start
 }
 
-// EventAttr adds an extra attribute to event e, the event appended last.
+// EventAttr adds an extra attribute to event e. Attributes must be added
+// in ascending event order (the order Event returned the indexes in).
 func (b *Builder) EventAttr(e int32, a Attr) { b.log.EventAttrs.Add(e, a) }
 
 // Finish orders the events and returns the log. The builder must not be
@@ -141,8 +157,13 @@ func (b *Builder) Finish() *Log {
 		caseNew[c] = int32(len(ids))
 		ids = append(ids, l.CaseIDs[c])
 	}
+	if b.merged > 0 {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%d traces repeat the name of an earlier trace: their events were merged into that case", b.merged))
+	}
+	if empty := len(l.CaseIDs) - len(ids) - b.merged; empty > 0 {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%d cases without events were left out", empty))
+	}
 	if len(ids) < len(l.CaseIDs) {
-		l.Warnings = append(l.Warnings, fmt.Sprintf("%d cases without events were left out", len(l.CaseIDs)-len(ids)))
 		l.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(ids))
 		for i, c := range b.evCase {
 			b.evCase[i] = caseNew[c]

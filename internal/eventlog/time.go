@@ -165,6 +165,18 @@ func daysFromCivil(y, m, d int64) int64 {
 	return era*146097 + doe - 719468
 }
 
+// Event times must lie between MinEventTime and MaxEventTime (1850 to
+// 2140): a span that fits int64 nanoseconds, so no duration between two
+// events can overflow. Dates in other attributes may be anything ParseTime
+// reads.
+var (
+	MinEventTime = daysFromCivil(1850, 1, 1) * 86400 * 1e9
+	MaxEventTime = daysFromCivil(2141, 1, 1)*86400*1e9 - 1
+)
+
+// ValidEventTime reports whether ns may be an event's time.
+func ValidEventTime(ns int64) bool { return ns >= MinEventTime && ns <= MaxEventTime }
+
 // FormatTime writes Unix nanoseconds as an ISO 8601 UTC timestamp with as
 // many fraction digits as needed (at least milliseconds, as XES tools expect).
 func FormatTime(ns int64) string {

@@ -108,6 +108,9 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 			}
 			return 0, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[col]), "%q is not a timestamp%s", clip(s), hint)
 		}
+		if !eventlog.ValidEventTime(ts) {
+			return 0, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[col]), "%q is outside the years 1850 to 2140 that procmine analyses", clip(s))
+		}
 		return ts, nil
 	}
 	for {

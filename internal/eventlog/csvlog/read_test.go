@@ -158,6 +158,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty case", head + "1,a,2020-01-01\n,b,2020-01-02\n", Mapping{}, `e.csv:3: column "case:concept:name": empty case id`},
 		{"empty activity", head + "1,a,2020-01-01\n1,,2020-01-02\n", Mapping{}, `e.csv:3: column "concept:name": empty activity`},
 		{"bad time", head + "1,a,2020-01-01\n1,b,tomorrow\n", Mapping{}, `e.csv:3: column "time:timestamp": "tomorrow" is not a timestamp (give its form with --timestamp-format)`},
+		{"time out of range", head + "1,a,2200-01-01\n", Mapping{}, `e.csv:2: column "time:timestamp": "2200-01-01" is outside the years 1850 to 2140`},
 		{"field count", head + "1,a,2020-01-01\n1,b\n", Mapping{}, "e.csv:3: column 1: wrong number of fields"},
 		{"bad quote", head + "1,\"a,2020-01-01\n", Mapping{}, "e.csv:2: column"},
 		{"bad format", head + "1,a,2020-01-01\n", Mapping{TimestampFormat: "%Q"}, "--timestamp-format"},

@@ -86,10 +86,10 @@ type parser struct {
 	stack []frame
 	attrs []pending // open attribute elements
 
-	sawLog  bool
-	caseIdx int32
-	traceNo int
-	named   bool // the current trace has a concept:name
+	sawLog   bool
+	caseIdx  int32
+	traceNo  int
+	caseName string // the current trace's concept:name
 
 	// the current event
 	inEvent bool
@@ -348,8 +348,8 @@ func (p *parser) start(tag []byte) error {
 			return p.errorf(where, "<trace> must be directly inside <log>")
 		}
 		p.traceNo++
-		p.caseIdx = p.b.NewCase(fmt.Sprintf("#%d", p.traceNo))
-		p.named = false
+		p.caseIdx = p.b.NewCase("")
+		p.caseName = ""
 		p.push(elTrace, name, self)
 	case "event":
 		if top != elTrace {
@@ -368,7 +368,10 @@ func (p *parser) start(tag []byte) error {
 		if top != elAttr {
 			return p.errorf(where, "<values> outside a <list>")
 		}
-		p.push(elValues, name, self)
+		if !self {
+			// Members of the list attach to the list itself.
+			p.stack = append(p.stack, frame{kind: elValues, name: "values", attr: p.stack[len(p.stack)-1].attr})
+		}
 	case "extension", "classifier":
 		if top != elLog {
 			return p.errorf(where, "must be directly inside <log>")
@@ -434,6 +437,9 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 				// exports) leaves the event untimed.
 				break
 			}
+			if !eventlog.ValidEventTime(ts) {
+				return p.errorf(where, "time:timestamp %q is outside the years 1850 to 2140 that procmine analyses", clip(a.value))
+			}
 			p.ts = ts
 			return nil
 		case keyResource:
@@ -447,6 +453,9 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 				ts, ok := p.parseTime(view(a.value))
 				if !ok {
 					return p.errorf(where, "start_timestamp %q is not a date", clip(a.value))
+				}
+				if !eventlog.ValidEventTime(ts) {
+					return p.errorf(where, "start_timestamp %q is outside the years 1850 to 2140 that procmine analyses", clip(a.value))
 				}
 				p.startTS = ts
 				return nil
@@ -484,18 +493,20 @@ func (p *parser) attach(parent int, a eventlog.Attr) error {
 	case elGlobal:
 		p.global.Attrs = append(p.global.Attrs, a)
 	case elTrace:
-		if a.Key == keyName && len(a.Children) == 0 {
-			p.b.SetCaseID(p.caseIdx, a.Value.String())
-			p.named = true
-			return nil
+		if a.Key == keyName {
+			p.caseName = a.Value.String()
+			if len(a.Children) == 0 {
+				return nil
+			}
+			a = eventlog.Attr{Key: "meta:" + a.Key, Value: eventlog.Value{Kind: eventlog.KindContainer}, Children: a.Children}
 		}
 		p.b.CaseAttr(p.caseIdx, a)
 	case elEvent:
-		if a.Value.Kind == eventlog.KindDate && (a.Key == keyTime || a.Key == keyStart) {
+		if ts, ok := p.timeOf(a); ok {
 			if a.Key == keyTime {
-				p.ts = a.Value.Num
+				p.ts = ts
 			} else {
-				p.startTS = a.Value.Num
+				p.startTS = ts
 			}
 			if len(a.Children) == 0 {
 				return nil
@@ -527,6 +538,28 @@ func (p *parser) attach(parent int, a eventlog.Attr) error {
 	return nil
 }
 
+// timeOf reads an event's time:timestamp or start_timestamp that came
+// with nested attributes (the fast path takes the usual, childless ones):
+// a date, or a string that holds one.
+func (p *parser) timeOf(a eventlog.Attr) (int64, bool) {
+	if a.Key != keyTime && a.Key != keyStart {
+		return 0, false
+	}
+	var ts int64
+	switch a.Value.Kind {
+	case eventlog.KindDate:
+		ts = a.Value.Num
+	case eventlog.KindString:
+		var ok bool
+		if ts, ok = p.parseTime(a.Value.Str); !ok {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return ts, eventlog.ValidEventTime(ts)
+}
+
 func (p *parser) end(tag []byte) error {
 	name, _, _ := tagParts(tag)
 	if len(p.stack) == 0 {
@@ -545,10 +578,12 @@ func (p *parser) end(tag []byte) error {
 	case elEvent:
 		return p.endEvent()
 	case elTrace:
-		if !p.named {
+		if p.caseName == "" {
+			p.caseName = fmt.Sprintf("#%d", p.traceNo)
 			p.b.Log().Warnings = appendOnce(p.b.Log().Warnings,
 				"some traces have no concept:name: they are named #N after their position in the file")
 		}
+		p.b.NameCase(p.caseIdx, p.caseName)
 	case elGlobal:
 		p.global = nil
 	}
@@ -559,6 +594,9 @@ func (p *parser) endEvent() error {
 	p.inEvent = false
 	if !p.hasAct {
 		return eventlog.Errorf(p.file, p.evLine, "<event>", "event has no concept:name (activity)")
+	}
+	if len(p.act) == 0 {
+		return eventlog.Errorf(p.file, p.evLine, "<event>", "event has an empty concept:name (activity)")
 	}
 	l := p.b.Log()
 	e := p.b.Event(p.caseIdx, l.Activities.IDBytes(p.act), p.ts, p.res, p.life)

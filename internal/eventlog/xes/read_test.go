@@ -93,6 +93,8 @@ func TestReadErrors(t *testing.T) {
 		{"unquoted", "<log><trace>\n<string key=n value=\"x\"/></trace></log>", "t.xes:2: <string>: malformed attribute"},
 		{"bad entity", "<log><trace>\n<string key=\"n\" value=\"&bogus;\"/></trace></log>", "t.xes:2: <string>: attribute value: invalid escape sequence"},
 		{"entity bomb", "<!DOCTYPE log [<!ENTITY a \"aaaa\">]><log></log>", "<!DOCTYPE>: entity declarations are not allowed"},
+		{"empty activity", "<log><trace><event>\n<string key=\"concept:name\" value=\"\"/></event></trace></log>", "t.xes:1: <event>: event has an empty concept:name"},
+		{"time out of range", "<log><trace><event>\n<string key=\"concept:name\" value=\"a\"/>\n<date key=\"time:timestamp\" value=\"1700-01-01T00:00:00Z\"/></event></trace></log>", `t.xes:3: <date>: time:timestamp "1700-01-01T00:00:00Z" is outside the years 1850 to 2140`},
 		{"bad utf8", "<log><trace>\n<string key=\"n\" value=\"\xff\"/></trace></log>", "t.xes:2: <string>: attribute value is not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -167,5 +169,51 @@ func TestRoundTrip(t *testing.T) {
 			}
 			roundTrip(t, l)
 		})
+	}
+}
+
+// TestNestedAttributes: members of a list inside a container belong to the
+// list, and a trace name with meta attributes still names the case.
+func TestNestedAttributes(t *testing.T) {
+	l, err := read(t, `<log><trace>
+<string key="concept:name" value="c1"><string key="source" value="crm"/></string>
+<event><string key="concept:name" value="a"/>
+<container key="box"><list key="lst"><values><string key="x" value="1"/><string key="y" value="2"/></values></list><int key="n" value="3"/></container>
+</event></trace></log>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.CaseIDs[0] != "c1" || len(l.Warnings) != 0 {
+		t.Errorf("case %q, warnings %v", l.CaseIDs[0], l.Warnings)
+	}
+	box := l.EventAttrs.Of(0)[0]
+	if box.Key != "box" || len(box.Children) != 2 || box.Children[0].Key != "lst" || len(box.Children[0].Children) != 2 || box.Children[1].Key != "n" {
+		t.Fatalf("box = %+v", box)
+	}
+	if meta := l.CaseAttrs.Of(0); len(meta) != 1 || meta[0].Children[0].Key != "source" {
+		t.Errorf("trace name meta attributes: %+v", meta)
+	}
+	roundTrip(t, l)
+}
+
+// TestDuplicateTraceNamesMerge: traces sharing a name are one case, as in
+// PM4Py and as in a CSV file.
+func TestDuplicateTraceNamesMerge(t *testing.T) {
+	l, err := read(t, `<log>
+<trace><string key="concept:name" value="c1"/><event><string key="concept:name" value="a"/><date key="time:timestamp" value="2020-01-01T00:00:00Z"/></event></trace>
+<trace><string key="concept:name" value="c2"/><event><string key="concept:name" value="b"/><date key="time:timestamp" value="2020-01-01T00:00:00Z"/></event></trace>
+<trace><event><string key="concept:name" value="z"/><date key="time:timestamp" value="2020-01-01T00:00:00Z"/></event><string key="concept:name" value="c1"/></trace>
+</log>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.NumCases() != 2 || l.CaseIDs[0] != "c1" || l.NumEvents() != 3 {
+		t.Fatalf("cases %v, %d events", l.CaseIDs, l.NumEvents())
+	}
+	if lo, hi := l.Events(0); hi-lo != 2 || l.ActivityName(lo+1) != "z" {
+		t.Errorf("case c1 has %d events", hi-lo)
+	}
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0], "1 traces repeat the name of an earlier trace") {
+		t.Errorf("warnings %v", l.Warnings)
 	}
 }
