@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,12 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	badCSV := writeFile(t, "bad.csv", "case:concept:name,concept:name,time:timestamp\n1,a,2020-01-01\n,b,2020-01-02\n")
 	good := writeFile(t, "good.csv", "case:concept:name,concept:name,time:timestamp\n1,a,2020-01-01\n1,b,2020-01-02\n")
 	out := filepath.Join(t.TempDir(), "out.svg")
+	var wide strings.Builder
+	wide.WriteString("case:concept:name,concept:name\n")
+	for i := range 501 {
+		fmt.Fprintf(&wide, "1,a%d\n", i)
+	}
+	tooWide := writeFile(t, "wide.csv", wide.String())
 	truncated := truncatedGzip(t, testlogs.Path(t, "xes/08_receipt.xes.gz"), "cut.xes.gz")
 	truncatedCSV := truncatedGzip(t, testlogs.Path(t, "csv/receipt.csv"), "cut.csv.gz")
 	tests := []struct {
@@ -59,10 +66,14 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"bad attr", []string{"stats", good, "--case-attr", "x"}, 2, "--case-attr wants KEY=VALUE"},
 		{"bad time mode", []string{"stats", good, "--from", "2020-01-01", "--time-mode", "around"}, 2, "--time-mode must be"},
 		{"bad from", []string{"stats", good, "--from", "monday"}, 2, `--from: "monday" is not a date`},
+		{"from after to", []string{"stats", good, "--from", "2020-02-01", "--to", "2020-01-01"}, 2, "--from 2020-02-01 is after --to 2020-01-01"},
+		{"nan duration", []string{"stats", good, "--min-duration", "NaNd"}, 2, `--min-duration: "NaNd" is out of range`},
+		{"min above max", []string{"stats", good, "--min-duration", "2d", "--max-duration", "1d"}, 2, "--min-duration 2d is longer than --max-duration 1d"},
+		{"lifecycle filter on instances", []string{"stats", good, "--drop-events", "lifecycle:transition=start"}, 2, "filters on lifecycle:transition need --raw-events"},
 		{"convert to unknown", []string{"convert", good, "out.json"}, 2, "name it .xes, .csv, .xes.gz or .csv.gz"},
 		{"truncated gzip xes", []string{"stats", truncated}, 1, "the file is truncated or corrupt"},
 		{"truncated gzip csv", []string{"stats", truncatedCSV}, 1, "the file is truncated or corrupt"},
-		{"failed map leaves no file", []string{"map", badXES, "-o", out}, 1, "expected </event>"},
+		{"failed map leaves no file", []string{"map", tooWide, "-o", out}, 1, "the map has 501 activities; lower --activities to draw at most 500"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +91,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a failed map left %s behind", out)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".out.svg.*")); len(tmp) > 0 {
+		t.Errorf("a failed map left its temporary file %v behind", tmp)
 	}
 }
 
@@ -193,6 +207,17 @@ func TestVariantsAndFilters(t *testing.T) {
 	st = stats(t, path, "--from", "2011-01-01", "--to", "2011-01-31", "--time-mode", "started")
 	if st.Cases != 3 {
 		t.Errorf("started in January: %d, want 3", st.Cases)
+	}
+	// --to with a date alone takes in the whole day: case 5 ends on
+	// 2011-01-24 at 13:56 UTC.
+	if st := stats(t, path, "--to", "2011-01-24", "--time-mode", "contained"); st.Cases != 6 {
+		t.Errorf("contained up to 2011-01-24: %d cases, want 6", st.Cases)
+	}
+	if st := stats(t, path, "--max-duration", "0", "--raw-events"); st.Cases != 0 {
+		t.Errorf("--max-duration 0 kept %d cases", st.Cases)
+	}
+	if st := stats(t, path, "--raw-events", "--event-attr", "org:resource=Pete", "--drop-events", "concept:name=decide"); st.Events >= 42 {
+		t.Errorf("events %d", st.Events)
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,12 @@ func (f *filterFlags) build() ([]mining.Filter, error) {
 			if tf.To, err = parseFlagTime("--to", f.to); err != nil {
 				return nil, err
 			}
+			if len(f.to) == len("2006-01-02") {
+				tf.To += 24*int64(time.Hour) - 1 // a date alone means the whole day
+			}
+		}
+		if tf.From > tf.To {
+			return nil, usagef("--from %s is after --to %s", f.from, f.to)
 		}
 		modes := map[string]mining.TimeMode{"contained": mining.Contained, "intersecting": mining.Intersecting,
 			"started": mining.Started, "completed": mining.Completed, "trim": mining.TrimEvents}
@@ -123,7 +130,7 @@ func (f *filterFlags) build() ([]mining.Filter, error) {
 		}
 	}
 	if f.minDuration != "" || f.maxDuration != "" {
-		var dr mining.DurationRange
+		dr := mining.DurationRange{Max: mining.NoMaxDuration}
 		var err error
 		if f.minDuration != "" {
 			if dr.Min, err = parseDuration("--min-duration", f.minDuration); err != nil {
@@ -134,6 +141,9 @@ func (f *filterFlags) build() ([]mining.Filter, error) {
 			if dr.Max, err = parseDuration("--max-duration", f.maxDuration); err != nil {
 				return nil, err
 			}
+		}
+		if dr.Min > dr.Max {
+			return nil, usagef("--min-duration %s is longer than --max-duration %s", f.minDuration, f.maxDuration)
 		}
 		out = append(out, dr)
 	}
@@ -178,7 +188,7 @@ func parseDuration(flag, s string) (int64, error) {
 		}
 	}
 	total := float64(d) + days*24*float64(time.Hour)
-	if total < 0 || total > float64(maxTime) {
+	if math.IsNaN(total) || total < 0 || total >= float64(maxTime) {
 		return 0, usagef("%s: %q is out of range", flag, s)
 	}
 	return int64(total), nil
@@ -210,6 +220,13 @@ func (f *loadFlags) load(path string, s Streams) (*eventlog.Log, error) {
 	filters, err := f.filter.build()
 	if err != nil {
 		return nil, err
+	}
+	if !f.in.raw && !f.in.asRead {
+		for _, fl := range filters {
+			if a, ok := fl.(mining.Attribute); ok && a.Key == "lifecycle:transition" {
+				return nil, usagef("filters on lifecycle:transition need --raw-events: the default view merges lifecycle transitions into activity instances")
+			}
+		}
 	}
 	l, err := f.in.load(path, s)
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 )
 
 // Decompress returns a reader of r's content, gunzipping it when it starts
-// with the gzip magic bytes. Decompression runs in its own goroutine, one
-// block ahead of the reader, so that inflating and parsing use two cores.
+// with the gzip magic bytes. Decompression runs in its own goroutine, up
+// to three 1 MiB blocks ahead of the reader, so that inflating and parsing
+// use two cores.
 // Close the result to stop that goroutine early.
 func Decompress(r io.Reader) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 64<<10)

@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func gzipped(t *testing.T, s string) []byte {
@@ -54,6 +56,7 @@ func TestDecompressTruncated(t *testing.T) {
 
 func TestDecompressCloseEarly(t *testing.T) {
 	z := gzipped(t, strings.Repeat("x", 10<<20))
+	before := runtime.NumGoroutine()
 	r, err := Decompress(bytes.NewReader(z))
 	if err != nil {
 		t.Fatal(err)
@@ -62,5 +65,13 @@ func TestDecompressCloseEarly(t *testing.T) {
 	if _, err := r.Read(buf); err != nil {
 		t.Fatal(err)
 	}
-	r.Close() // the goroutine must stop; the race detector and -count catch leaks
+	r.Close()
+	// The read-ahead goroutine must end once closed.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -40,8 +40,9 @@ type dfgConfig struct{ perf bool }
 // WithPerformance also computes the durations of every edge.
 func WithPerformance() DFGOption { return func(c *dfgConfig) { c.perf = true } }
 
-// dense graphs up to this many activities use flat count arrays.
-const denseLimit = 2048
+// dense graphs up to this many activities use flat count arrays (five
+// int32 arrays of n×n: 20 MB at the limit).
+const denseLimit = 1024
 
 // ComputeDFG builds the directly-follows graph of the log.
 func ComputeDFG(l *eventlog.Log, opts ...DFGOption) *DFG {
@@ -90,9 +91,11 @@ func ComputeDFG(l *eventlog.Log, opts ...DFGOption) *DFG {
 // split by case across the cores and the partial counts added up (a case
 // lies in one part only, so cases and max-per-case combine exactly).
 func denseEdges(l *eventlog.Log, n int) []Edge {
+	// Each part holds five n×n count arrays, so the parts are few: enough
+	// for two to four cores. Two at least, so the merge is always exercised.
 	parts := 1
 	if l.NumEvents() >= 1<<20 {
-		parts = runtime.GOMAXPROCS(0)
+		parts = min(max(runtime.GOMAXPROCS(0), 2), 4)
 	}
 	cases := l.NumCases()
 	counts := make([]*edgeCounts, parts)

@@ -182,9 +182,12 @@ func (f TopVariants) Apply(l *eventlog.Log) *eventlog.Log {
 	return l.SelectCases(cases)
 }
 
-// DurationRange keeps cases whose duration lies in [Min, Max] nanoseconds;
-// a zero Max means no upper bound. Untimed logs are returned unchanged.
+// DurationRange keeps cases whose duration lies in [Min, Max] nanoseconds.
+// Untimed logs are returned unchanged.
 type DurationRange struct{ Min, Max int64 }
+
+// NoMaxDuration is a Max that bounds nothing.
+const NoMaxDuration = int64(^uint64(0) >> 1)
 
 // Apply implements Filter.
 func (f DurationRange) Apply(l *eventlog.Log) *eventlog.Log {
@@ -193,7 +196,7 @@ func (f DurationRange) Apply(l *eventlog.Log) *eventlog.Log {
 	}
 	return selectCases(l, func(c int) bool {
 		d := l.CaseDuration(c)
-		return d >= f.Min && (f.Max == 0 || d <= f.Max)
+		return d >= f.Min && d <= f.Max
 	})
 }
 

@@ -108,7 +108,7 @@ func TestFilters(t *testing.T) {
 		{"drop events", []Filter{Attribute{Key: "concept:name", Values: []string{"b"}, Events: true, Exclude: true}}, []string{"1", "2", "3", "4"}, 8},
 		{"case id", []Filter{Attribute{Key: "case:concept:name", Values: []string{"4", "9"}}}, []string{"4"}, 3},
 		{"top variant", []Filter{TopVariants{K: 1}}, []string{"1", "4"}, 6},
-		{"duration", []Filter{DurationRange{Min: int64(45 * time.Minute)}}, []string{"2", "3"}, 6},
+		{"duration", []Filter{DurationRange{Min: int64(45 * time.Minute), Max: NoMaxDuration}}, []string{"2", "3"}, 6},
 		{"duration max", []Filter{DurationRange{Max: int64(45 * time.Minute)}}, []string{"1", "4"}, 6},
 		{"endpoints", []Filter{Endpoints{End: []string{"c"}, Start: []string{"a"}}}, []string{"1", "2", "3", "4"}, 12},
 		{"endpoints none", []Filter{Endpoints{Start: []string{"b"}}}, nil, 0},
@@ -144,8 +144,19 @@ func TestResourcesAndTimeline(t *testing.T) {
 		t.Errorf("handovers %+v", hs)
 	}
 	name, buckets := EventsOverTime(l, 10)
-	if name != "hour" || len(buckets) != 5 {
-		t.Fatalf("%s buckets: %d", name, len(buckets))
+	if name != "hour" || len(buckets) != 5 || buckets[1].Start != "2024-01-01T01:00:00.000Z" {
+		t.Fatalf("%s buckets: %+v", name, buckets)
+	}
+	if name, b := EventsOverTime(l, 4); name != "day" || len(b) != 1 {
+		t.Errorf("at most 4 buckets: %s, %d", name, len(b))
+	}
+	// Months are calendar months: a log from 2020-01-31 to 2020-03-01 spans
+	// three of them, however few days apart.
+	months := logOf(t, "1 a 0")
+	months.Start = []int64{time.Date(2020, 1, 31, 12, 0, 0, 0, time.UTC).UnixNano()}
+	months.End = []int64{time.Date(2020, 3, 1, 0, 0, 0, 0, time.UTC).UnixNano()}
+	if name, b := EventsOverTime(months, 3); name != "month" || len(b) != 3 || b[1].Start != "2020-02-01T00:00:00.000Z" {
+		t.Errorf("months: %s %+v", name, b)
 	}
 	total, started := 0, 0
 	for _, b := range buckets {

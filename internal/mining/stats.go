@@ -24,8 +24,9 @@ type Stats struct {
 	// hand-over of work between them, most frequent first.
 	ResourceWork []ResourceStats `json:"resource_work"`
 	Handovers    []Handover      `json:"handovers"`
-	// Timeline counts events and cases per TimelineBucket (hour, day, week,
-	// month, quarter or year: the finest that gives at most 100 buckets).
+	// Timeline counts events and cases per TimelineBucket: the finest of
+	// hour, day, week, month, quarter and year (UTC calendar periods) that
+	// gives at most 100 buckets.
 	TimelineBucket string   `json:"timeline_bucket,omitempty"`
 	Timeline       []Bucket `json:"timeline,omitempty"`
 }

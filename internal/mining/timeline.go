@@ -14,19 +14,55 @@ type Bucket struct {
 	CasesActive  int    `json:"cases_active"`
 }
 
-// bucket sizes tried, smallest first.
-var bucketSizes = []struct {
+// A period is a kind of calendar interval (in UTC).
+type period struct {
 	name string
-	d    time.Duration
-}{
-	{"hour", time.Hour}, {"day", 24 * time.Hour}, {"week", 7 * 24 * time.Hour},
-	{"month", 30 * 24 * time.Hour}, {"quarter", 91 * 24 * time.Hour}, {"year", 365 * 24 * time.Hour},
+	// index numbers the period a time falls in, counting from the Unix epoch.
+	index func(t time.Time) int64
+	// start returns the first instant of period i.
+	start func(i int64) time.Time
+}
+
+const week = 7 * 24 * time.Hour
+
+// Monday 1970-01-05 starts the weeks.
+var firstMonday = time.Date(1970, 1, 5, 0, 0, 0, 0, time.UTC)
+
+func monthIndex(t time.Time) int64 { return int64(t.Year()-1970)*12 + int64(t.Month()-1) }
+
+func monthStart(i int64) time.Time {
+	y, m := 1970+floorDiv(i, 12), i-floorDiv(i, 12)*12
+	return time.Date(int(y), time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// periods are tried finest first.
+var periods = []period{
+	{"hour", func(t time.Time) int64 { return floorDiv(t.Unix(), 3600) },
+		func(i int64) time.Time { return time.Unix(i*3600, 0).UTC() }},
+	{"day", func(t time.Time) int64 { return floorDiv(t.Unix(), 86400) },
+		func(i int64) time.Time { return time.Unix(i*86400, 0).UTC() }},
+	{"week", func(t time.Time) int64 { return floorDiv(int64(t.Sub(firstMonday)), int64(week)) },
+		func(i int64) time.Time { return firstMonday.Add(time.Duration(i) * week) }},
+	{"month", monthIndex, monthStart},
+	{"quarter", func(t time.Time) int64 { return floorDiv(monthIndex(t), 3) },
+		func(i int64) time.Time { return monthStart(i * 3) }},
+	{"year", func(t time.Time) int64 { return int64(t.Year() - 1970) },
+		func(i int64) time.Time { return time.Date(int(1970+i), 1, 1, 0, 0, 0, 0, time.UTC) }},
 }
 
 // EventsOverTime counts events (by end time), case starts and cases in
-// progress per bucket. It picks the smallest bucket size (hour, day, week,
-// month, quarter, year) that gives at most maxBuckets buckets, and returns
-// its name. Untimed logs give no buckets.
+// progress per calendar period (UTC): the finest of hour, day, week (from
+// Monday), month, quarter and year that gives at most maxBuckets buckets,
+// or years when none does. It returns the period's name. Untimed logs give
+// no buckets.
 func EventsOverTime(l *eventlog.Log, maxBuckets int) (string, []Bucket) {
 	if !l.Timed || l.NumEvents() == 0 || maxBuckets < 1 {
 		return "", nil
@@ -35,20 +71,20 @@ func EventsOverTime(l *eventlog.Log, maxBuckets int) (string, []Bucket) {
 	for e := range l.Act {
 		first, last = min(first, l.Start[e]), max(last, l.End[e])
 	}
-	size, name := bucketSizes[len(bucketSizes)-1].d, bucketSizes[len(bucketSizes)-1].name
-	for _, b := range bucketSizes {
-		if int64(last-first)/int64(b.d) < int64(maxBuckets) {
-			size, name = b.d, b.name
+	p := periods[len(periods)-1]
+	for _, q := range periods {
+		if q.index(eventlog.Time(last))-q.index(eventlog.Time(first)) < int64(maxBuckets) {
+			p = q
 			break
 		}
 	}
-	origin := time.Unix(0, first).UTC().Truncate(size).UnixNano()
-	count := int((last-origin)/int64(size)) + 1
+	origin := p.index(eventlog.Time(first))
+	count := int(p.index(eventlog.Time(last))-origin) + 1
 	out := make([]Bucket, count)
 	for i := range out {
-		out[i].Start = eventlog.FormatTime(origin + int64(i)*int64(size))
+		out[i].Start = eventlog.FormatTime(p.start(origin + int64(i)).UnixNano())
 	}
-	at := func(t int64) int { return int((t - origin) / int64(size)) }
+	at := func(t int64) int { return int(p.index(eventlog.Time(t)) - origin) }
 	active := make([]int, count+1) // difference array of cases in progress
 	for c := range l.CaseIDs {
 		lo, hi := l.Events(c)
@@ -66,5 +102,5 @@ func EventsOverTime(l *eventlog.Log, maxBuckets int) (string, []Bucket) {
 		run += active[i]
 		out[i].CasesActive = run
 	}
-	return name, out
+	return p.name, out
 }

@@ -2,6 +2,7 @@ package processmap
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -35,7 +36,7 @@ type Node struct {
 }
 
 // Edge is a directly-follows relation on the map. The duration fields are
-// in seconds and absent for untimed logs.
+// in seconds, and null for untimed logs.
 type Edge struct {
 	Source  string   `json:"source"`
 	Target  string   `json:"target"`
@@ -192,44 +193,50 @@ func keepPaths(g *mining.DFG, share float64) (edges []mining.Edge, start, end []
 		kept[i] = true
 	}
 	// Repair: grow the set reachable from the source, then the set that
-	// reaches the sink, each time by the strongest arc that extends it.
-	// Every present activity lies on some case's path from source to sink,
-	// so both loops end with every activity connected.
+	// reaches the sink, each time by the strongest arc that extends it
+	// (Prim's algorithm over arcs ranked by count: the heap holds arc
+	// indexes, and a lower index is a stronger arc). Every present activity
+	// lies on some case's path from source to sink, so both passes end with
+	// every activity connected.
+	out := make([][]int, n+2) // arcs leaving each node
+	in := make([][]int, n+2)  // arcs entering each node
+	for i, a := range arcs {
+		out[a.from] = append(out[a.from], i)
+		in[a.to] = append(in[a.to], i)
+	}
 	for _, forward := range []bool{true, false} {
-		for {
-			reach := make([]bool, n+2)
-			root := src
-			if !forward {
-				root = sink
+		next, root := out, src
+		if !forward {
+			next, root = in, sink
+		}
+		far := func(i int) int32 { // the end of arc i away from the root
+			if forward {
+				return arcs[i].to
 			}
-			reach[root] = true
-			for changed := true; changed; {
-				changed = false
-				for i, a := range arcs {
-					from, to := a.from, a.to
-					if !forward {
-						from, to = to, from
-					}
-					if kept[i] && reach[from] && !reach[to] {
-						reach[to], changed = true, true
-					}
+			return arcs[i].from
+		}
+		reach := make([]bool, n+2)
+		var candidates intHeap
+		var visit func(node int32)
+		visit = func(node int32) {
+			reach[node] = true
+			for _, i := range next[node] {
+				switch {
+				case reach[far(i)]:
+				case kept[i]:
+					visit(far(i))
+				default:
+					heap.Push(&candidates, i)
 				}
 			}
-			best := -1
-			for i, a := range arcs { // arcs are sorted: the first fit is the strongest
-				from, to := a.from, a.to
-				if !forward {
-					from, to = to, from
-				}
-				if !kept[i] && reach[from] && !reach[to] && present[to] {
-					best = i
-					break
-				}
+		}
+		visit(root)
+		for candidates.Len() > 0 {
+			i := heap.Pop(&candidates).(int)
+			if !reach[far(i)] && present[far(i)] {
+				kept[i] = true
+				visit(far(i))
 			}
-			if best < 0 {
-				break
-			}
-			kept[best] = true
 		}
 	}
 	for i, a := range arcs {
@@ -244,4 +251,18 @@ func keepPaths(g *mining.DFG, share float64) (edges []mining.Edge, start, end []
 		}
 	}
 	return edges, start, end
+}
+
+// intHeap is a min-heap of arc indexes.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -30,7 +30,7 @@ func (c *column) kind() eventlog.Kind {
 			n, err := strconv.ParseInt(v, 10, 64)
 			isInt = err == nil && strconv.FormatInt(n, 10) == v
 		}
-		if isFloat && !isInt {
+		if isFloat {
 			f, err := strconv.ParseFloat(v, 64)
 			isFloat = err == nil && strconv.FormatFloat(f, 'g', -1, 64) == v
 		}

@@ -14,9 +14,10 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
-// Mapping names the columns that carry the log's structure. Empty fields are
-// found from the header; Start and Timestamp are synonyms for the event's
-// time unless End is also given, in which case Start is the start time.
+// Mapping names the columns that carry the log's structure; empty fields
+// are found from the header. The event's own time is End if given, else
+// Timestamp, else Start. Start is the start time of the activity when
+// another of the three is also given.
 type Mapping struct {
 	Case, Activity, Start, Timestamp, End, Resource, Lifecycle string
 	// TimestampFormat is a Go layout ("2006-01-02 15:04") or a strftime
@@ -65,6 +66,11 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		return nil, csvError(name, err)
 	}
 	header = append([]string(nil), header...)
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, eventlog.Errorf(name, 1, fmt.Sprintf("column %d", i+1), "the header is not valid UTF-8")
+		}
+	}
 	cols, err := mapColumns(name, header, m)
 	if err != nil {
 		return nil, err
@@ -117,6 +123,10 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
+		}
+		if errors.Is(err, csv.ErrFieldCount) {
+			line, _ := cr.FieldPos(0)
+			return nil, eventlog.Errorf(name, line, "", "the row has %d fields, the header %d", len(rec), len(header))
 		}
 		if err != nil {
 			return nil, csvError(name, err)
@@ -281,11 +291,8 @@ func cmpOr(a, b string) string {
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		msg := pe.Err.Error()
-		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			msg = "wrong number of fields (the header has a different count)"
-		}
-		return eventlog.Errorf(name, pe.Line, fmt.Sprintf("column %d", pe.Column), "%s", msg)
+		// pe.Column counts bytes, not fields.
+		return eventlog.Errorf(name, pe.Line, "", "%v (at byte %d of the line)", pe.Err, pe.Column)
 	}
 	if eventlog.Corrupt(err) {
 		return eventlog.Errorf(name, 0, "", "the file is truncated or corrupt (%v)", err)

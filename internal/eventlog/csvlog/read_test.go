@@ -159,8 +159,9 @@ func TestReadErrors(t *testing.T) {
 		{"empty activity", head + "1,a,2020-01-01\n1,,2020-01-02\n", Mapping{}, `e.csv:3: column "concept:name": empty activity`},
 		{"bad time", head + "1,a,2020-01-01\n1,b,tomorrow\n", Mapping{}, `e.csv:3: column "time:timestamp": "tomorrow" is not a timestamp (give its form with --timestamp-format)`},
 		{"time out of range", head + "1,a,2200-01-01\n", Mapping{}, `e.csv:2: column "time:timestamp": "2200-01-01" is outside the years 1850 to 2140`},
-		{"field count", head + "1,a,2020-01-01\n1,b\n", Mapping{}, "e.csv:3: column 1: wrong number of fields"},
-		{"bad quote", head + "1,\"a,2020-01-01\n", Mapping{}, "e.csv:2: column"},
+		{"field count", head + "1,a,2020-01-01\n1,b\n", Mapping{}, "e.csv:3: the row has 2 fields, the header 3"},
+		{"bad quote", head + "1,a,2020-01-01\n1,b\"c,2020-01-01\n", Mapping{}, `e.csv:3: bare " in non-quoted-field (at byte 4 of the line)`},
+		{"bad header", "case:concept:name,concept:name,\xff\n1,a,x\n", Mapping{}, "e.csv:1: column 3: the header is not valid UTF-8"},
 		{"bad format", head + "1,a,2020-01-01\n", Mapping{TimestampFormat: "%Q"}, "--timestamp-format"},
 		{"bad utf8", head + "1,\xff,2020-01-01\n", Mapping{}, `e.csv:2: column "concept:name": not valid UTF-8`},
 	}

@@ -106,7 +106,15 @@ func (t *tokenizer) run(r io.Reader) {
 			send()
 		}
 	}()
-	for {
+	for n := 0; ; n++ {
+		if n&4095 == 0 {
+			// Text and comments never fill a batch; look for a stop anyway.
+			select {
+			case <-t.quit:
+				return
+			default:
+			}
+		}
 		ev, err := xr.Event()
 		if err != nil {
 			b.err, b.errLine = err, line
