@@ -72,6 +72,23 @@ func (u *Units) Within(unit, root ID) bool {
 	return ok1 && ok2 && b[0] <= a[0] && a[1] <= b[1]
 }
 
+// Below returns root and every unit below it: the reach of parent-child
+// depth for a subject in root.
+func (u *Units) Below(root ID) []ID {
+	r, ok := u.span[root]
+	if !ok {
+		return nil
+	}
+	var out []ID
+	for id, s := range u.span {
+		if r[0] <= s[0] && s[1] <= r[1] {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // RoleGrant is a role a subject holds, directly or through a team.
 type RoleGrant struct {
 	Role *Role

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// CreateEnvironment adds an environment with its root business unit, named
+// after it, and returns both ids.
+func (s *Store) CreateEnvironment(ctx context.Context, name string) (env, root access.ID, err error) {
+	id, err := s.insert(ctx, "INSERT INTO environments (name, created_at) VALUES (?, ?)", name, s.now())
+	if err != nil {
+		return 0, 0, err
+	}
+	unit, err := s.insert(ctx, "INSERT INTO business_units (env_id, name) VALUES (?, ?)", id, name)
+	return access.ID(id), access.ID(unit), err
+}
+
+// CreateBusinessUnit adds a unit below parent.
+func (s *Store) CreateBusinessUnit(ctx context.Context, env access.ID, name string, parent access.ID) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO business_units (env_id, name, parent_id) VALUES (?, ?, ?)", env, name, parent)
+	return access.ID(id), err
+}
+
+// Units loads the business-unit tree of an environment.
+func (s *Store) Units(ctx context.Context, env access.ID) (*access.Units, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, parent_id FROM business_units WHERE env_id = ?"), env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	parent := map[access.ID]access.ID{}
+	for rows.Next() {
+		var id int64
+		var p sql.NullInt64
+		if err := rows.Scan(&id, &p); err != nil {
+			return nil, err
+		}
+		parent[access.ID(id)] = access.ID(p.Int64)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return access.NewUnits(parent)
+}
+
+// CreateUser adds a user to the installation.
+func (s *Store) CreateUser(ctx context.Context, username string) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO users (username, created_at) VALUES (?, ?)", username, s.now())
+	return access.ID(id), err
+}
+
+// AddMember makes a user a member of an environment, in a business unit.
+func (s *Store) AddMember(ctx context.Context, env, user, unit access.ID) error {
+	_, err := s.exec(ctx, "INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)", env, user, unit)
+	return err
+}
+
+// CreateTeam adds an owner or access team in a business unit.
+func (s *Store) CreateTeam(ctx context.Context, env access.ID, name, kind string, unit access.ID) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO teams (env_id, name, kind, business_unit_id) VALUES (?, ?, ?, ?)", env, name, kind, unit)
+	return access.ID(id), err
+}
+
+// AddTeamMember puts a user in a team.
+func (s *Store) AddTeamMember(ctx context.Context, team, user access.ID) error {
+	_, err := s.exec(ctx, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?)", team, user)
+	return err
+}
+
+// Process is a process record.
+type Process struct {
+	ID    access.ID
+	Env   access.ID
+	Name  string
+	Owner access.Principal
+	Unit  access.ID
+}
+
+// CreateProcess adds a process owned by a user or a team.
+func (s *Store) CreateProcess(ctx context.Context, p Process) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO processes (env_id, name, owner_user_id, owner_team_id, business_unit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		p.Env, p.Name, nullID(p.Owner.User), nullID(p.Owner.Team), p.Unit, s.now())
+	return access.ID(id), err
+}
+
+// PutShare shares a process with a principal, replacing an earlier share
+// with the same principal.
+func (s *Store) PutShare(ctx context.Context, process access.ID, sh access.ProcessShare) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM process_shares WHERE process_id = ? AND (user_id = ? OR team_id = ?)"),
+		process, nullID(sh.To.User), nullID(sh.To.Team)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)"),
+		process, nullID(sh.To.User), nullID(sh.To.Team), int(sh.Access)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// ProcessRecord loads what the resolver needs to decide on a process of an
+// environment. A process of another environment is ErrNotFound.
+func (s *Store) ProcessRecord(ctx context.Context, env, id access.ID) (*access.Record, error) {
+	var owner, team sql.NullInt64
+	var unit int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT owner_user_id, owner_team_id, business_unit_id FROM processes WHERE id = ? AND env_id = ?"), id, env).
+		Scan(&owner, &team, &unit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec := &access.Record{Table: access.Process, Owner: access.Principal{User: access.ID(owner.Int64), Team: access.ID(team.Int64)}, Unit: access.ID(unit)}
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT user_id, team_id, access FROM process_shares WHERE process_id = ?"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u, t sql.NullInt64
+		var a int
+		if err := rows.Scan(&u, &t, &a); err != nil {
+			return nil, err
+		}
+		rec.Shares = append(rec.Shares, access.ProcessShare{To: access.Principal{User: access.ID(u.Int64), Team: access.ID(t.Int64)}, Access: access.ShareAccess(a)})
+	}
+	return rec, rows.Err()
+}
+
+func nullID(id access.ID) sql.NullInt64 { return sql.NullInt64{Int64: int64(id), Valid: id != 0} }

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is procmine's database, SQLite or PostgreSQL.
+type Store struct {
+	db       *sql.DB
+	postgres bool
+	now      func() time.Time
+}
+
+// Open connects to a PostgreSQL URL (postgres://…) or opens the SQLite file
+// at any other path, and brings the schema up to date.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{now: func() time.Time { return time.Now().UTC() }}
+	var (
+		driver  string
+		dialect goose.Dialect
+		dir     string
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.postgres, driver, dialect, dir = true, "pgx", goose.DialectPostgres, "migrations/postgres"
+	} else {
+		// WAL lets readers work during a write; the busy timeout and
+		// immediate transactions keep concurrent writers from failing at
+		// once with SQLITE_BUSY; foreign keys are off unless asked for.
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		driver, dialect, dir = "sqlite", goose.DialectSQLite3, "migrations/sqlite"
+		dsn = "file:" + dsn + "?" + q.Encode()
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(dialect, db, sub)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrating: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2, ….
+func (s *Store) rebind(q string) string {
+	if !s.postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return s.db.ExecContext(ctx, s.rebind(q), args...)
+}
+
+// insert runs an INSERT and returns the new row's id.
+func (s *Store) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.rebind(q+" RETURNING id"), args...).Scan(&id)
+	return id, err
+}
+
+// ErrNotFound is returned for a record that does not exist, or that the
+// caller may not see: the two are never told apart.
+var ErrNotFound = errors.New("not found")
