@@ -9,14 +9,15 @@ import (
 
 // ReadableProcesses lists the ids of the processes of an environment that
 // the subject may read, in id order: the SQL twin of
-// subject.Can(access.Read, process), evaluated inside the database.
+// subject.Can(access.Read, process), evaluated inside the database. units
+// are the subject's business unit and every unit below it (the reach of
+// parent-child depth; see access.Units.Below).
 func (s *Store) ReadableProcesses(ctx context.Context, env access.ID, sub *access.Subject, units []access.ID) ([]access.ID, error) {
-	where, args := readableWhere(sub, units)
-	if where == "" {
+	q, args := readableQuery(env, sub, units)
+	if q == "" {
 		return nil, nil
 	}
-	q := "SELECT id FROM processes p WHERE p.env_id = ? AND (" + where + ") ORDER BY id"
-	rows, err := s.db.QueryContext(ctx, s.rebind(q), append([]any{env}, args...)...)
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -32,19 +33,19 @@ func (s *Store) ReadableProcesses(ctx context.Context, env access.ID, sub *acces
 	return ids, rows.Err()
 }
 
-// readableWhere builds the condition of ReadableProcesses following the
-// resolver's rules step by step; "" means nothing is readable. units are
-// the subject's business unit and every unit below it (the reach of
-// parent-child depth).
-func readableWhere(sub *access.Subject, units []access.ID) (string, []any) {
+// readableQuery follows the resolver's rules step by step; "" means
+// nothing is readable. Each way to reach a process is a branch of a UNION
+// that an index answers (by unit, owner, owner team, or share), so the
+// cost follows the size of the answer rather than of the environment.
+func readableQuery(env access.ID, sub *access.Subject, units []access.ID) (string, []any) {
 	d := sub.Privileges[access.Process][access.Read]
 	if sub.Bypass || d == access.Organization {
-		return "1 = 1", nil
+		return "SELECT id FROM processes WHERE env_id = ? ORDER BY id", []any{env}
 	}
 	if d == access.None {
 		return "", nil
 	}
-	var conds []string
+	var branches []string
 	var args []any
 	in := func(ids []access.ID) string {
 		marks := make([]string, len(ids))
@@ -54,25 +55,26 @@ func readableWhere(sub *access.Subject, units []access.ID) (string, []any) {
 		}
 		return "(" + strings.Join(marks, ", ") + ")"
 	}
+	branch := func(sql string, a ...any) {
+		branches = append(branches, sql)
+		args = append(args, a...)
+	}
 	switch d {
 	case access.ParentChild:
-		conds = append(conds, "p.business_unit_id IN "+in(units))
+		args = append(args, env)
+		branches = append(branches, "SELECT id FROM processes WHERE env_id = ? AND business_unit_id IN "+in(units))
 	case access.BusinessUnit:
-		conds = append(conds, "p.business_unit_id = ?")
-		args = append(args, sub.Unit)
+		branch("SELECT id FROM processes WHERE env_id = ? AND business_unit_id = ?", env, sub.Unit)
 	}
 	// User depth: owned by the user or one of its teams, or shared with
 	// either (every kind of share grants reading a process).
-	conds = append(conds, "p.owner_user_id = ?")
-	args = append(args, sub.User)
+	branch("SELECT id FROM processes WHERE env_id = ? AND owner_user_id = ?", env, sub.User)
+	branch("SELECT p.id FROM process_shares s JOIN processes p ON p.id = s.process_id WHERE p.env_id = ? AND s.user_id = ?", env, sub.User)
 	if len(sub.Teams) > 0 {
-		conds = append(conds, "p.owner_team_id IN "+in(sub.Teams))
+		args = append(args, env)
+		branches = append(branches, "SELECT id FROM processes WHERE env_id = ? AND owner_team_id IN "+in(sub.Teams))
+		args = append(args, env)
+		branches = append(branches, "SELECT p.id FROM process_shares s JOIN processes p ON p.id = s.process_id WHERE p.env_id = ? AND s.team_id IN "+in(sub.Teams))
 	}
-	shareCond := "s.user_id = ?"
-	args = append(args, sub.User)
-	if len(sub.Teams) > 0 {
-		shareCond += " OR s.team_id IN " + in(sub.Teams)
-	}
-	conds = append(conds, "EXISTS (SELECT 1 FROM process_shares s WHERE s.process_id = p.id AND ("+shareCond+"))")
-	return strings.Join(conds, " OR "), args
+	return strings.Join(branches, " UNION ") + " ORDER BY 1", args
 }
