@@ -16,6 +16,8 @@
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
+//	internal/access             the security model: roles, depths, shares, the resolver
+//	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin
 //	internal/testlogs           finds the shared real-world logs tests read
 //
 // Each package's doc.go says what it owns.
