@@ -271,3 +271,24 @@ func TestUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestParseNames(t *testing.T) {
+	if tb, err := ParseTable("recording"); err != nil || tb != Recording {
+		t.Errorf("ParseTable: %v %v", tb, err)
+	}
+	if op, err := ParseOp("appendto"); err != nil || op != AppendTo {
+		t.Errorf("ParseOp: %v %v", op, err)
+	}
+	if d, err := ParseDepth("parentchild"); err != nil || d != ParentChild {
+		t.Errorf("ParseDepth: %v %v", d, err)
+	}
+	if a, err := ParseShareAccess("co-owner"); err != nil || a != CoOwner {
+		t.Errorf("ParseShareAccess: %v %v", a, err)
+	}
+	if _, err := ParseShareAccess(""); err == nil || err.Error() != `unknown share access "" (one of: viewer, contributor, co-owner)` {
+		t.Errorf("ParseShareAccess(\"\"): %v", err)
+	}
+	if _, err := ParseOp("erase"); err == nil || !strings.Contains(err.Error(), "create, read, write") {
+		t.Errorf("ParseOp(erase): %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -36,13 +37,16 @@ func Tables() []Table {
 }
 
 // ParseTable reads a table name.
-func ParseTable(s string) (Table, error) {
-	for i, n := range tableNames {
-		if n == s {
-			return Table(i), nil
+func ParseTable(s string) (Table, error) { return parseName[Table]("table", tableNames[:], s) }
+
+// parseName finds s among names; the index is the value.
+func parseName[T ~uint8](what string, names []string, s string) (T, error) {
+	for i, n := range names {
+		if n == s && n != "" {
+			return T(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown table %q (tables: %s)", s, strings.Join(tableNames[:], ", "))
+	return 0, fmt.Errorf("unknown %s %q (one of: %s)", what, s, strings.Join(slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "" }), ", "))
 }
 
 // Op is an operation on a record.
@@ -75,14 +79,7 @@ func Ops() []Op {
 }
 
 // ParseOp reads an operation name.
-func ParseOp(s string) (Op, error) {
-	for i, n := range opNames {
-		if n == s {
-			return Op(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown operation %q (operations: %s)", s, strings.Join(opNames[:], ", "))
-}
+func ParseOp(s string) (Op, error) { return parseName[Op]("operation", opNames[:], s) }
 
 // Depth is how far a privilege reaches.
 type Depth uint8
@@ -101,14 +98,7 @@ var depthNames = [...]string{"none", "user", "businessunit", "parentchild", "org
 func (d Depth) String() string { return depthNames[d] }
 
 // ParseDepth reads a depth name.
-func ParseDepth(s string) (Depth, error) {
-	for i, n := range depthNames {
-		if n == s {
-			return Depth(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown depth %q (depths: %s)", s, strings.Join(depthNames[:], ", "))
-}
+func ParseDepth(s string) (Depth, error) { return parseName[Depth]("depth", depthNames[:], s) }
 
 // Privileges is a role's grid: the depth of every operation on every table.
 type Privileges [numTables][numOps]Depth
@@ -157,12 +147,7 @@ func (a ShareAccess) String() string { return shareNames[a] }
 
 // ParseShareAccess reads "co-owner", "contributor" or "viewer".
 func ParseShareAccess(s string) (ShareAccess, error) {
-	for i, n := range shareNames {
-		if i > 0 && n == s {
-			return ShareAccess(i), nil
-		}
-	}
-	return 0, fmt.Errorf("access must be co-owner, contributor or viewer, not %q", s)
+	return parseName[ShareAccess]("share access", shareNames[:], s)
 }
 
 // shareGrants lists, per kind of share, the operations it grants on the
