@@ -292,3 +292,17 @@ func TestParseNames(t *testing.T) {
 		t.Errorf("ParseOp(erase): %v", err)
 	}
 }
+
+func TestPrivilegesEncoding(t *testing.T) {
+	for _, r := range matrixRoles() {
+		got, err := ParsePrivileges(r.Privileges.String())
+		if err != nil || got != r.Privileges {
+			t.Errorf("%s: %v", r.Name, err)
+		}
+	}
+	for _, bad := range []string{"12345", "9" + strings.Repeat("0", 71), strings.Repeat("0", 80)} {
+		if _, err := ParsePrivileges(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

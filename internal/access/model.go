@@ -179,3 +179,32 @@ var shareGrants = func() [4][numTables][numOps]bool {
 func ShareGrants(a ShareAccess, t Table, op Op) bool {
 	return a <= CoOwner && shareGrants[a][t][op]
 }
+
+// String encodes the grid as one digit (the depth) per table and operation,
+// tables in order, operations in order: the form the store keeps.
+func (p *Privileges) String() string {
+	b := make([]byte, 0, int(numTables)*int(numOps))
+	for t := range p {
+		for o := range p[t] {
+			b = append(b, '0'+byte(p[t][o]))
+		}
+	}
+	return string(b)
+}
+
+// ParsePrivileges decodes Privileges.String. Tables added later read as
+// None, so older encodings stay valid.
+func ParsePrivileges(s string) (Privileges, error) {
+	var p Privileges
+	if len(s)%int(numOps) != 0 || len(s) > int(numTables)*int(numOps) {
+		return p, fmt.Errorf("privileges: bad length %d", len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > byte(Organization) {
+			return p, fmt.Errorf("privileges: bad depth %q", s[i])
+		}
+		p[i/int(numOps)][i%int(numOps)] = Depth(d)
+	}
+	return p, nil
+}

@@ -8,15 +8,29 @@ import (
 	"github.com/procmine/procmine/internal/access"
 )
 
-// CreateEnvironment adds an environment with its root business unit, named
-// after it, and returns both ids.
+// CreateEnvironment adds an environment with its root business unit,
+// named after it, and the built-in roles, and returns the environment's and
+// the unit's ids.
 func (s *Store) CreateEnvironment(ctx context.Context, name string) (env, root access.ID, err error) {
-	id, err := s.insert(ctx, "INSERT INTO environments (name, created_at) VALUES (?, ?)", name, s.now())
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
 	}
-	unit, err := s.insert(ctx, "INSERT INTO business_units (env_id, name) VALUES (?, ?)", id, name)
-	return access.ID(id), access.ID(unit), err
+	defer tx.Rollback()
+	var id, unit int64
+	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO environments (name, created_at) VALUES (?, ?) RETURNING id"), name, s.now()).Scan(&id); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO business_units (env_id, name) VALUES (?, ?) RETURNING id"), id, name).Scan(&unit); err != nil {
+		return 0, 0, err
+	}
+	for _, r := range access.BuiltInRoles() {
+		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO roles (env_id, name, builtin, privileges) VALUES (?, ?, ?, ?)"),
+			id, r.Name, true, r.Privileges.String()); err != nil {
+			return 0, 0, err
+		}
+	}
+	return access.ID(id), access.ID(unit), tx.Commit()
 }
 
 // CreateBusinessUnit adds a unit below parent.
@@ -45,12 +59,6 @@ func (s *Store) Units(ctx context.Context, env access.ID) (*access.Units, error)
 		return nil, err
 	}
 	return access.NewUnits(parent)
-}
-
-// CreateUser adds a user to the installation.
-func (s *Store) CreateUser(ctx context.Context, username string) (access.ID, error) {
-	id, err := s.insert(ctx, "INSERT INTO users (username, created_at) VALUES (?, ?)", username, s.now())
-	return access.ID(id), err
 }
 
 // AddMember makes a user a member of an environment, in a business unit.

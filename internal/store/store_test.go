@@ -91,7 +91,7 @@ func build(t testing.TB, s *Store, rng *rand.Rand, users, teams, processes int) 
 		unitIDs = append(unitIDs, u)
 	}
 	for i := range users {
-		u, err := s.CreateUser(ctx, fmt.Sprintf("user%d-%d", env, i))
+		u, err := s.CreateUser(ctx, User{Username: fmt.Sprintf("user%d-%d", env, i)})
 		must(t, err)
 		unit := unitIDs[rng.IntN(len(unitIDs))]
 		must(t, s.AddMember(ctx, env, u, unit))
