@@ -71,11 +71,11 @@ func (s *Store) CreateSession(ctx context.Context, digest string, user access.ID
 	return err
 }
 
-// SessionUser returns the user of a live session; an unknown or expired
-// session is ErrNotFound.
-func (s *Store) SessionUser(ctx context.Context, digest string) (access.ID, error) {
+// SessionUser returns the user of a session live at now; an unknown or
+// expired session is ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (access.ID, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?"), digest, s.now().Unix()).Scan(&id)
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?"), digest, now.Unix()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -102,12 +102,12 @@ func (s *Store) CreateToken(ctx context.Context, user access.ID, name, digest st
 	return access.ID(id), err
 }
 
-// TokenUser returns the user of a live token; an unknown, expired or
-// revoked token is ErrNotFound.
-func (s *Store) TokenUser(ctx context.Context, digest string) (access.ID, error) {
+// TokenUser returns the user of a token live at now; an unknown, expired
+// or revoked token is ErrNotFound.
+func (s *Store) TokenUser(ctx context.Context, digest string, now time.Time) (access.ID, error) {
 	var id int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id FROM tokens WHERE token_hash = ? AND expires_at > ? AND revoked_at IS NULL"),
-		digest, s.now().Unix()).Scan(&id)
+		digest, now.Unix()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}

@@ -29,22 +29,22 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 			}
 
 			must(t, s.CreateSession(ctx, "d1", ann, now.Add(time.Hour)))
-			if id, err := s.SessionUser(ctx, "d1"); err != nil || id != ann {
+			if id, err := s.SessionUser(ctx, "d1", now); err != nil || id != ann {
 				t.Errorf("session: %v %v", id, err)
 			}
 			now = now.Add(2 * time.Hour)
-			if _, err := s.SessionUser(ctx, "d1"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.SessionUser(ctx, "d1", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("expired session: %v", err)
 			}
 			must(t, s.CreateSession(ctx, "d2", ann, now.Add(time.Hour)))
 			must(t, s.DeleteSession(ctx, "d2"))
-			if _, err := s.SessionUser(ctx, "d2"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.SessionUser(ctx, "d2", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("ended session: %v", err)
 			}
 
 			tok, err := s.CreateToken(ctx, ann, "ci", "t1", now.Add(24*time.Hour))
 			must(t, err)
-			if id, err := s.TokenUser(ctx, "t1"); err != nil || id != ann {
+			if id, err := s.TokenUser(ctx, "t1", now); err != nil || id != ann {
 				t.Errorf("token: %v %v", id, err)
 			}
 			bob, _ := s.CreateUser(ctx, User{Username: "bob"})
@@ -52,13 +52,13 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 				t.Errorf("revoking another's token: %v", err)
 			}
 			must(t, s.RevokeToken(ctx, ann, tok))
-			if _, err := s.TokenUser(ctx, "t1"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.TokenUser(ctx, "t1", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("revoked token: %v", err)
 			}
 			_, err = s.CreateToken(ctx, ann, "old", "t2", now.Add(time.Minute))
 			must(t, err)
 			now = now.Add(time.Hour)
-			if _, err := s.TokenUser(ctx, "t2"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.TokenUser(ctx, "t2", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("expired token: %v", err)
 			}
 		})
@@ -71,9 +71,9 @@ func TestSubjectRolesThroughTeams(t *testing.T) {
 	ctx := context.Background()
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			env, root, err := s.CreateEnvironment(ctx, "prod")
+			env, root, err := s.CreateEnvironment(ctx, "prod", 0)
 			must(t, err)
-			other, otherRoot, err := s.CreateEnvironment(ctx, "dev")
+			other, otherRoot, err := s.CreateEnvironment(ctx, "dev", 0)
 			must(t, err)
 			sales, err := s.CreateBusinessUnit(ctx, env, "Sales", root)
 			must(t, err)

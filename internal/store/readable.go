@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -38,9 +40,17 @@ func (s *Store) ReadableProcesses(ctx context.Context, env access.ID, sub *acces
 // that an index answers (by unit, owner, owner team, or share), so the
 // cost follows the size of the answer rather than of the environment.
 func readableQuery(env access.ID, sub *access.Subject, units []access.ID) (string, []any) {
+	q, args := readableUnion(env, sub, units)
+	if q == "" {
+		return "", nil
+	}
+	return q + " ORDER BY 1", args
+}
+
+func readableUnion(env access.ID, sub *access.Subject, units []access.ID) (string, []any) {
 	d := sub.Privileges[access.Process][access.Read]
 	if sub.Bypass || d == access.Organization {
-		return "SELECT id FROM processes WHERE env_id = ? ORDER BY id", []any{env}
+		return "SELECT id FROM processes WHERE env_id = ?", []any{env}
 	}
 	if d == access.None {
 		return "", nil
@@ -76,5 +86,41 @@ func readableQuery(env access.ID, sub *access.Subject, units []access.ID) (strin
 		args = append(args, env)
 		branches = append(branches, "SELECT p.id FROM process_shares s JOIN processes p ON p.id = s.process_id WHERE p.env_id = ? AND s.team_id IN "+in(sub.Teams))
 	}
-	return strings.Join(branches, " UNION ") + " ORDER BY 1", args
+	return strings.Join(branches, " UNION "), args
+}
+
+// ListProcesses returns the processes of the environment the subject may
+// read, in id order (ReadableProcesses with the rows).
+func (s *Store) ListProcesses(ctx context.Context, env access.ID, sub *access.Subject, units []access.ID) ([]Process, error) {
+	q, args := readableUnion(env, sub, units)
+	if q == "" {
+		return []Process{}, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(
+		"SELECT id, name, COALESCE(owner_user_id, 0), COALESCE(owner_team_id, 0), business_unit_id FROM processes WHERE id IN ("+q+") ORDER BY id"), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Process{}
+	for rows.Next() {
+		p := Process{Env: env}
+		if err := rows.Scan(&p.ID, &p.Name, &p.Owner.User, &p.Owner.Team, &p.Unit); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ProcessByID loads a process of the environment.
+func (s *Store) ProcessByID(ctx context.Context, env, id access.ID) (Process, error) {
+	p := Process{Env: env}
+	err := s.db.QueryRowContext(ctx, s.rebind(
+		"SELECT id, name, COALESCE(owner_user_id, 0), COALESCE(owner_team_id, 0), business_unit_id FROM processes WHERE env_id = ? AND id = ?"), env, id).
+		Scan(&p.ID, &p.Name, &p.Owner.User, &p.Owner.Team, &p.Unit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Process{}, ErrNotFound
+	}
+	return p, err
 }

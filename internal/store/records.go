@@ -10,27 +10,44 @@ import (
 
 // CreateEnvironment adds an environment with its root business unit,
 // named after it, and the built-in roles, and returns the environment's and
-// the unit's ids.
-func (s *Store) CreateEnvironment(ctx context.Context, name string) (env, root access.ID, err error) {
+// the unit's ids. A non-zero admin becomes a member, in the root unit, and
+// the environment's System Administrator, in the same transaction.
+func (s *Store) CreateEnvironment(ctx context.Context, name string, admin access.ID) (env, root access.ID, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer tx.Rollback()
 	var id, unit int64
-	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO environments (name, created_at) VALUES (?, ?) RETURNING id"), name, s.now()).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO environments (name, created_at) VALUES (?, ?) RETURNING id"), name, s.now()).Scan(&id); isUniqueViolation(err) {
+		return 0, 0, ErrConflict
+	} else if err != nil {
 		return 0, 0, err
 	}
 	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO business_units (env_id, name) VALUES (?, ?) RETURNING id"), id, name).Scan(&unit); err != nil {
 		return 0, 0, err
 	}
 	for _, r := range access.BuiltInRoles() {
-		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO roles (env_id, name, builtin, privileges) VALUES (?, ?, ?, ?)"),
-			id, r.Name, true, r.Privileges.String()); err != nil {
+		var roleID int64
+		if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO roles (env_id, name, builtin, privileges) VALUES (?, ?, ?, ?) RETURNING id"),
+			id, r.Name, true, r.Privileges.String()).Scan(&roleID); err != nil {
 			return 0, 0, err
 		}
+		if admin != 0 && r.Name == access.SystemAdministrator {
+			if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO role_assignments (role_id, user_id) VALUES (?, ?)"), roleID, admin); err != nil {
+				return 0, 0, err
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)"), id, admin, unit); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
-	return access.ID(id), access.ID(unit), tx.Commit()
+	if err := tx.Commit(); isUniqueViolation(err) {
+		return 0, 0, ErrConflict
+	} else if err != nil {
+		return 0, 0, err
+	}
+	return access.ID(id), access.ID(unit), nil
 }
 
 // CreateBusinessUnit adds a unit below parent.

@@ -111,3 +111,6 @@ func (s *Store) insert(ctx context.Context, q string, args ...any) (int64, error
 // ErrNotFound is returned for a record that does not exist, or that the
 // caller may not see: the two are never told apart.
 var ErrNotFound = errors.New("not found")
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }

@@ -2,66 +2,27 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store/storetest"
 )
 
-var dbSeq atomic.Int64
-
-// stores returns a fresh SQLite store and a fresh PostgreSQL database (in
-// the cluster PROCMINE_TEST_POSTGRES_URL points to), so that every test runs
-// on both. Without PostgreSQL its half is skipped, or fails under CI=true.
+// stores opens a fresh store on every database kind (see storetest).
 func stores(t testing.TB) map[string]*Store {
 	t.Helper()
-	ctx := context.Background()
 	out := map[string]*Store{}
-	lite, err := Open(ctx, filepath.Join(t.TempDir(), "procmine.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	out["sqlite"] = lite
-
-	base := os.Getenv("PROCMINE_TEST_POSTGRES_URL")
-	if base == "" {
-		msg := "PROCMINE_TEST_POSTGRES_URL is not set: PostgreSQL half skipped (scripts/test starts a cluster)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+	for name, dsn := range storetest.DSNs(t) {
+		s, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Log(msg)
-		return out
+		t.Cleanup(func() { s.Close() })
+		out[name] = s
 	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	u := strings.Replace(base, "/procmine_test?", "/"+name+"?", 1)
-	pg, err := Open(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Close()
-		if a, err := sql.Open("pgx", base); err == nil {
-			a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
-			a.Close()
-		}
-	})
-	out["postgres"] = pg
 	return out
 }
 
@@ -81,7 +42,7 @@ func build(t testing.TB, s *Store, rng *rand.Rand, users, teams, processes int) 
 	t.Helper()
 	ctx := context.Background()
 	w := &world{unitOf: map[access.ID]access.ID{}, teamsOf: map[access.ID][]access.ID{}}
-	env, root, err := s.CreateEnvironment(ctx, "env")
+	env, root, err := s.CreateEnvironment(ctx, "env", 0)
 	must(t, err)
 	w.env = env
 	unitIDs := []access.ID{root}
@@ -200,7 +161,7 @@ func TestProcessOfAnotherEnvironmentIsNotFound(t *testing.T) {
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			w := build(t, s, rand.New(rand.NewPCG(3, 4)), 3, 2, 3)
-			other, _, err := s.CreateEnvironment(ctx, "other")
+			other, _, err := s.CreateEnvironment(ctx, "other", 0)
 			must(t, err)
 			if _, err := s.ProcessRecord(ctx, other, w.processes[0]); err != ErrNotFound {
 				t.Errorf("another environment's process: %v, want ErrNotFound", err)

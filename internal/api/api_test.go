@@ -1,0 +1,386 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+)
+
+var cheap = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+// env is one running server over real HTTP on one database kind.
+type env struct {
+	t     *testing.T
+	store *store.Store
+	url   string
+	now   time.Time
+}
+
+// servers starts a server on each database kind.
+func servers(t *testing.T) map[string]*env {
+	out := map[string]*env{}
+	for name, dsn := range storetest.DSNs(t) {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &env{t: t, store: st, now: time.Now().UTC()}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, Now: func() time.Time { return e.now }})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(func() { ts.Close(); st.Close() })
+		e.url = ts.URL
+		out[name] = e
+	}
+	return out
+}
+
+// client is a browser-like caller with its own cookies.
+type client struct {
+	e     *env
+	http  *http.Client
+	token string
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, http: &http.Client{Jar: jar}}
+}
+
+// user creates an account and returns a client signed in as it.
+func (e *env) user(name string, admin bool) (*client, access.ID) {
+	e.t.Helper()
+	id, err := CreateUser(context.Background(), e.store, name, "a long enough password", admin, cheap)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := e.client()
+	if code, body := c.do("POST", "/api/v1/session", `{"username":"`+name+`","password":"a long enough password"}`, nil); code != 200 {
+		e.t.Fatalf("sign-in of %s: %d %s", name, code, body)
+	}
+	return c, id
+}
+
+func (c *client) do(method, path, body string, header map[string]string) (int, string) {
+	c.e.t.Helper()
+	req, err := http.NewRequest(method, c.e.url+path, strings.NewReader(body))
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (c *client) json(method, path, body string, want int, out any) {
+	c.e.t.Helper()
+	code, b := c.do(method, path, body, nil)
+	if code != want {
+		c.e.t.Fatalf("%s %s: %d %s, want %d", method, path, code, b, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal([]byte(b), out); err != nil {
+			c.e.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+func errorCode(t *testing.T, body string) string {
+	t.Helper()
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code == "" {
+		t.Fatalf("not an error body: %s", body)
+	}
+	return e.Error.Code
+}
+
+func TestSignInSessionsAndTokens(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			ann, _ := e.user("ann", false)
+			var me meJSON
+			ann.json("GET", "/api/v1/me", "", 200, &me)
+			if me.Username != "ann" || me.InstallationAdmin {
+				t.Errorf("me %+v", me)
+			}
+
+			// The cookie is HttpOnly and SameSite=Lax, and a new sign-in
+			// rotates it: the old session ends.
+			resp, err := http.Post(e.url+"/api/v1/session", "application/json", strings.NewReader(`{"username":"ann","password":"a long enough password"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			c := resp.Cookies()[0]
+			if c.Name != sessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
+				t.Errorf("cookie %+v", c)
+			}
+			old := ann.http.Jar.Cookies(resp.Request.URL)[0].Value
+			ann.json("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, 200, nil)
+			if now := ann.http.Jar.Cookies(resp.Request.URL)[0].Value; now == old {
+				t.Error("sign-in did not rotate the session")
+			}
+			stale := e.client()
+			stale.http.Jar.SetCookies(resp.Request.URL, []*http.Cookie{{Name: sessionCookie, Value: old}})
+			if code, _ := stale.do("GET", "/api/v1/me", "", nil); code != 401 {
+				t.Errorf("the rotated-out session still works: %d", code)
+			}
+
+			// A token is shown once and works as a bearer until revoked.
+			var tok struct {
+				ID    access.ID `json:"id"`
+				Token string    `json:"token"`
+			}
+			ann.json("POST", "/api/v1/tokens", `{"name":"ci","expires_in_days":7}`, 201, &tok)
+			bearer := e.client()
+			bearer.token = tok.Token
+			bearer.json("GET", "/api/v1/me", "", 200, &me)
+			e.now = e.now.Add(8 * 24 * time.Hour)
+			if code, _ := bearer.do("GET", "/api/v1/me", "", nil); code != 401 {
+				t.Errorf("expired token: %d", code)
+			}
+			e.now = e.now.Add(-8 * 24 * time.Hour)
+			ann.json("DELETE", "/api/v1/tokens/"+itoa(tok.ID), "", 204, nil)
+			if code, _ := bearer.do("GET", "/api/v1/me", "", nil); code != 401 {
+				t.Errorf("revoked token: %d", code)
+			}
+			bearer.token = "pm_forged"
+			if code, body := bearer.do("GET", "/api/v1/me", "", nil); code != 401 || errorCode(t, body) != "unauthenticated" {
+				t.Errorf("forged token: %d %s", code, body)
+			}
+
+			ann.json("DELETE", "/api/v1/session", "", 204, nil)
+			if code, _ := ann.do("GET", "/api/v1/me", "", nil); code != 401 {
+				t.Errorf("after sign-out: %d", code)
+			}
+		})
+	}
+}
+
+func TestSignInIsRateLimited(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			e.user("ann", false)
+			c := e.client()
+			for i := range freeAttempts {
+				if code, body := c.do("POST", "/api/v1/session", `{"username":"ann","password":"wrong password!"}`, nil); code != 401 || errorCode(t, body) != "bad_credentials" {
+					t.Fatalf("attempt %d: %d %s", i, code, body)
+				}
+			}
+			code, body := c.do("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, nil)
+			if code != 429 || errorCode(t, body) != "too_many_attempts" {
+				t.Fatalf("after %d failures: %d %s", freeAttempts, code, body)
+			}
+			e.now = e.now.Add(2 * time.Second)
+			c.json("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, 200, nil)
+			// Unknown users fail the same way as wrong passwords.
+			if code, body := c.do("POST", "/api/v1/session", `{"username":"nobody","password":"whatever it is"}`, nil); code != 401 || errorCode(t, body) != "bad_credentials" {
+				t.Errorf("unknown user: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestBadRequestsChangeNothing: every malformed request gets its error and
+// no user is created.
+func TestBadRequestsChangeNothing(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			admin, _ := e.user("root", true)
+			huge := `{"username":"` + strings.Repeat("x", maxBody) + `"}`
+			tests := []struct {
+				name, body string
+				header     map[string]string
+				code       int
+				errCode    string
+			}{
+				{"malformed", `{"username":`, nil, 400, "bad_json"},
+				{"unknown field", `{"username":"bob","password":"a long enough password","role":"admin"}`, nil, 400, "bad_json"},
+				{"wrong type", `{"username":42,"password":"a long enough password"}`, nil, 400, "bad_json"},
+				{"two objects", `{"username":"bob","password":"a long enough password"}{}`, nil, 400, "bad_json"},
+				{"empty", ``, nil, 400, "bad_json"},
+				{"huge", huge, nil, 413, "too_large"},
+				{"not json", `username=bob`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"},
+				{"short password", `{"username":"bob","password":"short"}`, nil, 422, "invalid"},
+				{"bad username", `{"username":"bob smith","password":"a long enough password"}`, nil, 422, "invalid"},
+				{"cross-origin", `{"username":"bob","password":"a long enough password"}`, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, 403, "cross_origin"},
+			}
+			for _, tt := range tests {
+				code, body := admin.do("POST", "/api/v1/users", tt.body, tt.header)
+				if code != tt.code || errorCode(t, body) != tt.errCode {
+					t.Errorf("%s: %d %s, want %d %s", tt.name, code, body, tt.code, tt.errCode)
+				}
+			}
+			if _, err := e.store.UserByName(context.Background(), "bob"); err != store.ErrNotFound {
+				t.Errorf("a bad request created a user: %v", err)
+			}
+			admin.json("POST", "/api/v1/users", `{"username":"bob","password":"a long enough password"}`, 201, nil)
+			if code, body := admin.do("POST", "/api/v1/users", `{"username":"bob","password":"a long enough password"}`, nil); code != 409 || errorCode(t, body) != "conflict" {
+				t.Errorf("duplicate user: %d %s", code, body)
+			}
+			bob := e.client()
+			bob.json("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, 200, nil)
+			if code, _ := bob.do("POST", "/api/v1/users", `{"username":"eve","password":"a long enough password"}`, nil); code != 403 {
+				t.Errorf("a non-admin created a user: %d", code)
+			}
+		})
+	}
+}
+
+// TestEnvironmentsAndProcesses: the creator of an environment administers
+// it; members see what their roles let them; non-members and other
+// environments learn nothing.
+func TestEnvironmentsAndProcesses(t *testing.T) {
+	ctx := context.Background()
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _ := e.user("root", true)
+			maker, makerID := e.user("maker", false)
+			viewer, viewerID := e.user("viewer", false)
+			outsider, _ := e.user("outsider", false)
+
+			if code, _ := maker.do("POST", "/api/v1/environments", `{"name":"prod"}`, nil); code != 403 {
+				t.Errorf("a non-admin created an environment: %d", code)
+			}
+			var prod, dev struct {
+				ID   access.ID `json:"id"`
+				Root access.ID `json:"root_business_unit"`
+			}
+			root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
+			root.json("POST", "/api/v1/environments", `{"name":"dev"}`, 201, &dev)
+			if code, body := root.do("POST", "/api/v1/environments", `{"name":"prod"}`, nil); code != 409 {
+				t.Errorf("duplicate environment: %d %s", code, body)
+			}
+			for _, m := range []struct {
+				id   access.ID
+				role string
+			}{{makerID, access.EnvironmentMaker}, {viewerID, access.ProcessMiningUser}} {
+				if err := e.store.AddMember(ctx, prod.ID, m.id, prod.Root); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.store.AssignRole(ctx, prod.ID, m.role, access.Principal{User: m.id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			procs := "/api/v1/environments/" + itoa(prod.ID) + "/processes"
+
+			// The creator is System Administrator of prod, with no other step.
+			var p processJSON
+			root.json("POST", procs, `{"name":"Purchase to pay"}`, 201, &p)
+			maker.json("POST", procs, `{"name":"Order to cash"}`, 201, nil)
+			if code, body := viewer.do("POST", procs, `{"name":"Mine"}`, nil); code != 403 || errorCode(t, body) != "forbidden" {
+				t.Errorf("a process mining user created a process: %d %s", code, body)
+			}
+
+			var list struct {
+				Processes []processJSON `json:"processes"`
+			}
+			root.json("GET", procs, "", 200, &list)
+			if len(list.Processes) != 2 {
+				t.Errorf("the administrator sees %d processes, want 2", len(list.Processes))
+			}
+			maker.json("GET", procs, "", 200, &list)
+			if len(list.Processes) != 1 || list.Processes[0].Name != "Order to cash" {
+				t.Errorf("the maker sees %+v", list.Processes)
+			}
+			viewer.json("GET", procs, "", 200, &list)
+			if len(list.Processes) != 0 {
+				t.Errorf("the viewer sees %+v before any share", list.Processes)
+			}
+			// Another's unshared process reads as missing, not forbidden.
+			code, notShared := maker.do("GET", procs+"/"+itoa(p.ID), "", nil)
+			if code != 404 {
+				t.Errorf("maker reads the admin's process: %d", code)
+			}
+			if err := e.store.PutShare(ctx, p.ID, access.ProcessShare{To: access.Principal{User: viewerID}, Access: access.CoOwner}); err != nil {
+				t.Fatal(err)
+			}
+			viewer.json("GET", procs+"/"+itoa(p.ID), "", 200, nil)
+			viewer.json("GET", procs, "", 200, &list)
+			if len(list.Processes) != 1 {
+				t.Errorf("the viewer sees %d shared processes", len(list.Processes))
+			}
+
+			// Other environments and non-members learn nothing.
+			code, missing := maker.do("GET", procs+"/999999", "", nil)
+			if code != 404 || missing != notShared {
+				t.Errorf("a missing process answers %d %s, an unshared one %s", code, missing, notShared)
+			}
+			devProcs := "/api/v1/environments/" + itoa(dev.ID) + "/processes"
+			var q processJSON
+			root.json("POST", devProcs, `{"name":"Dev only"}`, 201, &q)
+			if code, _ := root.do("GET", procs+"/"+itoa(q.ID), "", nil); code != 404 {
+				t.Errorf("dev's process read through prod: %d", code)
+			}
+			code, nonMember := outsider.do("GET", procs, "", nil)
+			code2, noSuchEnv := outsider.do("GET", "/api/v1/environments/424242/processes", "", nil)
+			if code != 403 || code2 != 403 || nonMember != noSuchEnv {
+				t.Errorf("non-member %d %s; missing environment %d %s", code, nonMember, code2, noSuchEnv)
+			}
+		})
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			c := e.client()
+			for _, path := range []string{"/healthz", "/readyz"} {
+				if code, _ := c.do("GET", path, "", nil); code != 200 {
+					t.Errorf("%s: %d", path, code)
+				}
+			}
+			c.do("GET", "/api/v1/me", "", nil)
+			code, body := c.do("GET", "/metrics", "", nil)
+			if code != 200 || !strings.Contains(body, `procmine_http_requests_total{route="GET /api/v1/me",status="401"} 1`) {
+				t.Errorf("metrics: %d\n%s", code, body)
+			}
+			req, _ := http.NewRequest("GET", e.url+"/healthz", nil)
+			req.Header.Set("X-Request-Id", "abc-123")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Header.Get("X-Request-Id") != "abc-123" {
+				t.Errorf("request id %q", resp.Header.Get("X-Request-Id"))
+			}
+			if code, body := c.do("GET", "/api/v1/nothing", "", nil); code != 404 || errorCode(t, body) != "not_found" {
+				t.Errorf("unknown route: %d %s", code, body)
+			}
+		})
+	}
+}
+
+func itoa(id access.ID) string {
+	return strings.TrimSpace(string(bytes.TrimSpace([]byte(jsonInt(id)))))
+}
+
+func jsonInt(id access.ID) string { b, _ := json.Marshal(id); return string(b) }

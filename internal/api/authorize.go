@@ -1,0 +1,82 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// This file is the authorization layer: every decision on what a caller
+// may do is taken here, through the access resolver.
+
+type subjectKey struct{}
+type envKey struct{}
+
+// inEnvironment admits members of the environment in the path and loads
+// their access Subject. Non-members, and environments that do not exist,
+// get the same 403: nothing tells them apart.
+func (s *Server) inEnvironment(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		env, err := pathID(r, "env")
+		if err != nil {
+			writeError(w, r, errNoEnvironment)
+			return
+		}
+		sub, err := s.cfg.Store.Subject(r.Context(), env, caller(r).ID)
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, r, errNoEnvironment)
+			return
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), subjectKey{}, sub), envKey{}, env)
+		h(w, r.WithContext(ctx))
+	}
+}
+
+func subject(r *http.Request) *access.Subject {
+	return r.Context().Value(subjectKey{}).(*access.Subject)
+}
+func environment(r *http.Request) access.ID { return r.Context().Value(envKey{}).(access.ID) }
+
+// authorizeCreate checks that the caller may create records of a table.
+func authorizeCreate(r *http.Request, t access.Table) error {
+	if !subject(r).CanCreate(t) {
+		return errForbidden
+	}
+	return nil
+}
+
+// processFor loads a process of the caller's environment and checks op on
+// it. A process the caller may not read is not found; one it may read but
+// not change is forbidden.
+func (s *Server) processFor(r *http.Request, op access.Op) (access.ID, *access.Record, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, nil, err
+	}
+	rec, err := s.cfg.Store.ProcessRecord(r.Context(), environment(r), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	sub := subject(r)
+	if !sub.Can(access.Read, rec) {
+		return 0, nil, errNotFound
+	}
+	if !sub.Can(op, rec) {
+		return 0, nil, errForbidden
+	}
+	return id, rec, nil
+}
+
+// readableProcesses lists what the caller may read, filtered in the
+// database by the resolver's SQL twin.
+func (s *Server) readableProcesses(r *http.Request) ([]access.ID, error) {
+	sub := subject(r)
+	return s.cfg.Store.ReadableProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
+}

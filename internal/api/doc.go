@@ -1,0 +1,13 @@
+// Package api is procmine's REST API under /api/v1, plus the operational
+// endpoints /healthz, /readyz and /metrics.
+//
+// Every handler follows the same steps: who is calling (authenticate),
+// decode and validate the body (decode), ask the resolver (authorize),
+// call the store, answer with one of the response helpers. Authorization
+// lives in authorize.go and nowhere else; errors map to statuses in one
+// table (errors.go), and a record the caller may not see is answered
+// exactly like one that does not exist.
+//
+// This is the first part of the server (issue 3): sign-in and sign-out,
+// personal access tokens, users, environments, and processes.
+package api

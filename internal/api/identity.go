@@ -1,0 +1,254 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+)
+
+const sessionCookie = "procmine_session"
+
+type userKey struct{}
+
+// caller returns the signed-in user of an authenticated request.
+func caller(r *http.Request) store.User { return r.Context().Value(userKey{}).(store.User) }
+
+// authed admits requests with a live session cookie or a bearer token.
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var id access.ID
+		var err error
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			id, err = s.cfg.Store.TokenUser(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
+		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+			id, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+		} else {
+			err = store.ErrNotFound
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, r, errUnauthenticated)
+			return
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		u, err := s.cfg.Store.UserByID(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	}
+}
+
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// signIn checks a username and password and starts a session: a fresh
+// random id (never one the client brought), kept server-side as a digest.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if err := decode(w, r, &c); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if c.Username == "" || c.Password == "" {
+		writeError(w, r, invalid("username and password are required"))
+		return
+	}
+	account, addr := "user:"+c.Username, "ip:"+clientIP(r)
+	if wait := s.limiter.wait(account, addr); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again"))
+		return
+	}
+	u, err := s.cfg.Store.UserByName(r.Context(), c.Username)
+	if err == nil {
+		err = auth.CheckPassword(c.Password, u.PasswordHash)
+	} else if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as for a real account, so timing does not
+		// tell which usernames exist.
+		auth.HashPassword(c.Password, s.cfg.Password)
+	}
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
+			writeError(w, r, err)
+			return
+		}
+		s.limiter.fail(account, addr)
+		s.cfg.Log.Warn("sign-in failed", "username", c.Username, "ip", clientIP(r))
+		writeError(w, r, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password"))
+		return
+	}
+	s.limiter.succeed(account)
+	// Rotate: whatever session the client had ends now.
+	if old, err := r.Cookie(sessionCookie); err == nil {
+		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(old.Value))
+	}
+	token, err := auth.NewToken("ps_")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
+	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	writeJSON(w, http.StatusOK, me(u))
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.cfg.Store.DeleteSession(r.Context(), auth.Digest(c.Value)); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type meJSON struct {
+	ID                access.ID `json:"id"`
+	Username          string    `json:"username"`
+	InstallationAdmin bool      `json:"installation_admin"`
+}
+
+func me(u store.User) meJSON {
+	return meJSON{ID: u.ID, Username: u.Username, InstallationAdmin: u.InstallationAdmin}
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, me(caller(r)))
+}
+
+// createToken makes a personal access token; its secret is in this answer
+// and nowhere else.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name          string `json:"name"`
+		ExpiresInDays int    `json:"expires_in_days"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.Name == "" || len(req.Name) > 100 {
+		writeError(w, r, invalid("name is required (at most 100 characters)"))
+		return
+	}
+	if req.ExpiresInDays == 0 {
+		req.ExpiresInDays = 30
+	}
+	if req.ExpiresInDays < 1 || req.ExpiresInDays > 366 {
+		writeError(w, r, invalid("expires_in_days must be from 1 to 366"))
+		return
+	}
+	token, err := auth.NewToken("pm_")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	expires := s.cfg.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
+	id, err := s.cfg.Store.CreateToken(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "token": token, "expires_at": expires})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.RevokeToken(r.Context(), caller(r).ID, id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// createUser is for installation administrators.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	if !caller(r).InstallationAdmin {
+		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators create users"))
+		return
+	}
+	var req struct {
+		credentials
+		InstallationAdmin bool `json:"installation_admin"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, err := CreateUser(r.Context(), s.cfg.Store, req.Username, req.Password, req.InstallationAdmin, s.cfg.Password)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, meJSON{ID: id, Username: req.Username, InstallationAdmin: req.InstallationAdmin})
+}
+
+var goodUsername = func(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-@", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateUser validates and stores a new local account; the online API and
+// `procmine admin create-user` share it.
+func CreateUser(ctx context.Context, st *store.Store, username, password string, admin bool, p auth.Params) (access.ID, error) {
+	if !goodUsername(username) {
+		return 0, invalid("username must be 1 to 64 letters, digits or . _ - @")
+	}
+	if len(password) < 12 || len(password) > 1024 {
+		return 0, invalid("password must be 12 to 1024 characters long")
+	}
+	hash, err := auth.HashPassword(password, p)
+	if err != nil {
+		return 0, err
+	}
+	return st.CreateUser(ctx, store.User{Username: username, PasswordHash: hash, InstallationAdmin: admin})
+}
+
+func pathID(r *http.Request, name string) (access.ID, error) {
+	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errNotFound
+	}
+	return access.ID(n), nil
+}

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// Password is the argon2id cost; tests lower it.
+	Password auth.Params
+	// SecureCookies marks the session cookie Secure (under TLS).
+	SecureCookies bool
+	// SessionTTL is how long a session lasts; 12 hours when zero.
+	SessionTTL time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Server is the HTTP server of procmine.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	limiter *limiter
+	metrics *prometheus.Registry
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// New builds a server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry()}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
+	s.metrics.MustRegister(s.reqs, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.routes()
+	return s
+}
+
+// route registers a handler; the pattern names the route in metrics.
+func (s *Server) route(pattern string, h http.HandlerFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		h(sw, r)
+		s.reqs.WithLabelValues(pattern, strconv.Itoa(sw.status)).Inc()
+		s.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+	}))
+}
+
+func (s *Server) routes() {
+	s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.route("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
+
+	s.route("POST /api/v1/session", s.signIn)
+	s.route("DELETE /api/v1/session", s.signOut)
+	s.route("GET /api/v1/me", s.authed(s.me))
+	s.route("POST /api/v1/tokens", s.authed(s.createToken))
+	s.route("DELETE /api/v1/tokens/{id}", s.authed(s.revokeToken))
+	s.route("POST /api/v1/users", s.authed(s.createUser))
+	s.route("POST /api/v1/environments", s.authed(s.createEnvironment))
+	s.route("GET /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.listProcesses)))
+	s.route("POST /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.createProcess)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.getProcess)))
+	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+}
+
+// Handler is the server with its middleware: request ids and logs,
+// recovery, and protection against cross-origin state-changing requests.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change state are refused"))
+	}))
+	return s.logged(cop.Handler(s.mux))
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// logged gives every request an id (the caller's X-Request-Id when sane),
+// logs it when done, and turns a panic into a 500.
+func (s *Server) logged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !goodRequestID.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if v := recover(); v != nil {
+				s.cfg.Log.Error("panic", "request_id", id, "panic", v)
+				writeError(sw, r, errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details"))
+			}
+			s.cfg.Log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Store.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
