@@ -34,6 +34,8 @@ var commands = map[string]command{
 	"variants": {"the variants, most frequent first", runVariants},
 	"convert":  {"convert between XES and CSV", runConvert},
 	"generate": {"generate a synthetic purchase-to-pay log", runGenerate},
+	"serve":    {"run the server (REST API)", runServe},
+	"admin":    {"administration offline: create-user", runAdmin},
 }
 
 // usageError is a mistake on the command line (exit code 2).

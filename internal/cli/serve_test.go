@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the server's goroutines
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestAdminAndServe: create the first user offline, start the server on
+// the same data folder, sign in over HTTP, and stop it with the context.
+func TestAdminAndServe(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"admin", "create-user", "root", "--password-stdin", "--installation-admin", "--data-dir", dir},
+		Streams{In: strings.NewReader("a long enough password\n"), Out: &out, Err: &errb})
+	if code != 0 || !strings.Contains(out.String(), "created user root") {
+		t.Fatalf("create-user: %d %s %s", code, out.String(), errb.String())
+	}
+	code = Main(context.Background(), []string{"admin", "create-user", "root", "--password-stdin", "--data-dir", dir},
+		Streams{In: strings.NewReader("a long enough password\n"), Out: &out, Err: &errb})
+	if code != 1 || !strings.Contains(errb.String(), `user "root" already exists`) {
+		t.Errorf("duplicate: %d %s", code, errb.String())
+	}
+	if code, _, stderr := runCode("admin", "create-user", "x", "--data-dir", dir); code != 2 || !strings.Contains(stderr, "--password-stdin") {
+		t.Errorf("without --password-stdin: %d %s", code, stderr)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--addr", addr, "--data-dir", dir}, Streams{In: strings.NewReader(""), Out: logs, Err: logs})
+	}()
+	var resp *http.Response
+	for i := 0; ; i++ {
+		resp, err = http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("the server did not come up: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp.Body.Close()
+	resp, err = http.Post("http://"+addr+"/api/v1/session", "application/json", strings.NewReader(`{"username":"root","password":"a long enough password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) != 1 {
+		t.Errorf("sign-in: %d", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d\n%s", code, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), "procmine: stopped") {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+}
