@@ -10,7 +10,10 @@ import (
 type ID int64
 
 // Principal is a user or a team: exactly one of the two is set.
-type Principal struct{ User, Team ID }
+type Principal struct {
+	User ID `json:"user,omitempty"`
+	Team ID `json:"team,omitempty"`
+}
 
 // ProcessShare gives a principal access to a process.
 type ProcessShare struct {
