@@ -306,3 +306,35 @@ func TestPrivilegesEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestShareAntiElevation: sharing needs Share, and nobody shares more than
+// they hold.
+func TestShareAntiElevation(t *testing.T) {
+	maker, pmu := role(t, EnvironmentMaker), role(t, ProcessMiningUser)
+	rels := map[string]Record{}
+	for _, rel := range relationships() {
+		rels[rel.name] = rel.rec(Process)
+	}
+	tests := []struct {
+		role  Role
+		rel   string
+		level ShareAccess
+		want  bool
+	}{
+		{maker, "owner", CoOwner, true},
+		{maker, "co-owner", CoOwner, true},
+		{maker, "co-owner-team", Viewer, true},
+		{maker, "contributor", Viewer, false}, // no Share through a contributor share
+		{maker, "other-unit", Viewer, false},
+		{pmu, "co-owner", Viewer, false}, // a role without Share
+		{regionalAnalyst(), "owner", Viewer, true},
+		{regionalAnalyst(), "owner", Contributor, false}, // cannot append to processes itself
+		{role(t, SystemCustomizer), "other-unit", CoOwner, true},
+	}
+	for _, tt := range tests {
+		rec := rels[tt.rel]
+		if got := subjectWith(t, tt.role).CanGrantShare(&rec, tt.level); got != tt.want {
+			t.Errorf("%s on %s sharing as %s: %v, want %v", tt.role.Name, tt.rel, tt.level, got, tt.want)
+		}
+	}
+}

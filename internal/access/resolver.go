@@ -253,3 +253,31 @@ func via(g RoleGrant) string {
 	}
 	return fmt.Sprintf(" (through team %d)", g.Team)
 }
+
+// Children are the tables whose records belong to a process and follow
+// its shares.
+var Children = []Table{EventLog, Recording, ReportView}
+
+// As returns the record as if it were of another table: a process's
+// child records share its owner, unit and shares.
+func (r Record) As(t Table) *Record {
+	r.Table = t
+	return &r
+}
+
+// CanGrantShare reports whether the subject may share the process as
+// level: it must hold Share on the process and, so that nobody grants an
+// access they do not have, every operation on the process that the level
+// grants. (What a share grants on the process's records is capped by each
+// recipient's roles, as every share is.)
+func (s *Subject) CanGrantShare(process *Record, level ShareAccess) bool {
+	if !s.Can(Share, process) {
+		return false
+	}
+	for _, op := range Ops() {
+		if ShareGrants(level, Process, op) && !s.Can(op, process) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -99,4 +101,169 @@ func (s *Server) getProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, processOut(p))
+}
+
+func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, _, err := s.processFor(r, access.Write)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
+		writeError(w, r, invalid("name is required (at most 200 characters)"))
+		return
+	}
+	if err := s.cfg.Store.RenameProcess(r.Context(), environment(r), id, req.Name); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.getProcess(w, r)
+}
+
+func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.processFor(r, access.Delete)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.DeleteProcess(r.Context(), environment(r), id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// setOwner reassigns a process (Assign) to a member or team of the
+// environment.
+func (s *Server) setOwner(w http.ResponseWriter, r *http.Request) {
+	var owner access.Principal
+	if err := decode(w, r, &owner); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, _, err := s.processFor(r, access.Assign)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	err = s.cfg.Store.SetProcessOwner(r.Context(), environment(r), id, owner)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid(`owner must be {"user": id} of a member or {"team": id} of this environment`))
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.getProcess(w, r)
+}
+
+type shareRequest struct {
+	Principal access.Principal `json:"principal"`
+	Access    string           `json:"access"`
+}
+
+// putShare shares a process, if the caller may share it at that level.
+func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
+	var req shareRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	level, err := access.ParseShareAccess(req.Access)
+	if err != nil {
+		writeError(w, r, invalid("%v", err))
+		return
+	}
+	id, rec, err := s.processFor(r, access.Share)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !subject(r).CanGrantShare(rec, level) {
+		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "you may not share access you do not hold yourself"))
+		return
+	}
+	if _, err := s.cfg.Store.PrincipalUnit(r.Context(), environment(r), req.Principal); errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid(`principal must be {"user": id} of a member or {"team": id} of this environment`))
+		return
+	} else if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.PutShare(r.Context(), id, access.ProcessShare{To: req.Principal, Access: level}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
+}
+
+func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Principal access.Principal `json:"principal"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, _, err := s.processFor(r, access.Share)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.DeleteShare(r.Context(), id, req.Principal); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// explain says, for a member of the environment and this process, which
+// operations on the process and its records are allowed, and why. It is
+// for those who may share the process (its owners and administrators).
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
+	_, rec, err := s.processFor(r, access.Share)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user, err := strconv.ParseInt(r.URL.Query().Get("user"), 10, 64)
+	if err != nil || user <= 0 {
+		writeError(w, r, invalid("give the member to explain as ?user=ID"))
+		return
+	}
+	who, err := s.cfg.Store.Subject(r.Context(), environment(r), access.ID(user))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid("user %d is not a member of this environment", user))
+		return
+	} else if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	type opJSON struct {
+		Allowed bool     `json:"allowed"`
+		Reasons []string `json:"reasons"`
+	}
+	out := map[string]map[string]opJSON{}
+	for _, t := range append([]access.Table{access.Process}, access.Children...) {
+		out[t.String()] = map[string]opJSON{}
+		for _, op := range access.Ops() {
+			var e access.Explanation
+			if op == access.Create {
+				e = who.Explain(op, rec.As(t))
+				e.Allowed = who.CanCreate(t)
+			} else {
+				e = who.Explain(op, rec.As(t))
+			}
+			out[t.String()][op.String()] = opJSON{Allowed: e.Allowed, Reasons: e.Reasons}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": user, "access": out})
 }

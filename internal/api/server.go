@@ -86,6 +86,12 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.listProcesses)))
 	s.route("POST /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.createProcess)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.getProcess)))
+	s.route("PATCH /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.renameProcess)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.deleteProcess)))
+	s.route("PUT /api/v1/environments/{env}/processes/{id}/owner", s.authed(s.inEnvironment(s.setOwner)))
+	s.route("PUT /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.putShare)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.deleteShare)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/access", s.authed(s.inEnvironment(s.explain)))
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }
 

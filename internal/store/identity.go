@@ -127,7 +127,8 @@ func (s *Store) RevokeToken(ctx context.Context, user, id access.ID) error {
 	return nil
 }
 
-// AssignRole gives a role of the environment, by name, to a user or a team.
+// AssignRole gives a role of the environment, by name, to a user or a
+// team; giving a role already held changes nothing.
 func (s *Store) AssignRole(ctx context.Context, env access.ID, role string, to access.Principal) error {
 	var id int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id FROM roles WHERE env_id = ? AND name = ?"), env, role).Scan(&id)
@@ -138,6 +139,9 @@ func (s *Store) AssignRole(ctx context.Context, env access.ID, role string, to a
 		return err
 	}
 	_, err = s.exec(ctx, "INSERT INTO role_assignments (role_id, user_id, team_id) VALUES (?, ?, ?)", id, nullID(to.User), nullID(to.Team))
+	if isUniqueViolation(err) {
+		return nil // holding a role twice is holding it once
+	}
 	return err
 }
 
@@ -206,4 +210,13 @@ func (s *Store) Subject(ctx context.Context, env, user access.ID) (*access.Subje
 		return nil, err
 	}
 	return access.NewSubject(user, access.ID(unit), units, teams, grants), nil
+}
+
+// CreateRole adds a custom role to an environment.
+func (s *Store) CreateRole(ctx context.Context, env access.ID, name string, p access.Privileges) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO roles (env_id, name, builtin, privileges) VALUES (?, ?, ?, ?)", env, name, false, p.String())
+	if isUniqueViolation(err) {
+		return 0, ErrConflict
+	}
+	return access.ID(id), err
 }

@@ -162,3 +162,64 @@ func (s *Store) ProcessRecord(ctx context.Context, env, id access.ID) (*access.R
 }
 
 func nullID(id access.ID) sql.NullInt64 { return sql.NullInt64{Int64: int64(id), Valid: id != 0} }
+
+// RenameProcess changes a process's name.
+func (s *Store) RenameProcess(ctx context.Context, env, id access.ID, name string) error {
+	return s.changed(s.exec(ctx, "UPDATE processes SET name = ? WHERE env_id = ? AND id = ?", name, env, id))
+}
+
+// DeleteProcess deletes a process and its shares.
+func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
+	return s.changed(s.exec(ctx, "DELETE FROM processes WHERE env_id = ? AND id = ?", env, id))
+}
+
+// SetProcessOwner gives a process to a user or team of its environment;
+// the process moves to the new owner's business unit.
+func (s *Store) SetProcessOwner(ctx context.Context, env, id access.ID, owner access.Principal) error {
+	unit, err := s.PrincipalUnit(ctx, env, owner)
+	if err != nil {
+		return err
+	}
+	return s.changed(s.exec(ctx, "UPDATE processes SET owner_user_id = ?, owner_team_id = ?, business_unit_id = ? WHERE env_id = ? AND id = ?",
+		nullID(owner.User), nullID(owner.Team), unit, env, id))
+}
+
+// PrincipalUnit returns the business unit of a member or a team of the
+// environment; anyone or anything else is ErrNotFound.
+func (s *Store) PrincipalUnit(ctx context.Context, env access.ID, p access.Principal) (access.ID, error) {
+	var q string
+	var arg access.ID
+	switch {
+	case p.User != 0 && p.Team == 0:
+		q, arg = "SELECT business_unit_id FROM members WHERE env_id = ? AND user_id = ?", p.User
+	case p.Team != 0 && p.User == 0:
+		q, arg = "SELECT business_unit_id FROM teams WHERE env_id = ? AND id = ?", p.Team
+	default:
+		return 0, ErrNotFound
+	}
+	var unit int64
+	err := s.db.QueryRowContext(ctx, s.rebind(q), env, arg).Scan(&unit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return access.ID(unit), err
+}
+
+// DeleteShare removes a principal's share of a process.
+func (s *Store) DeleteShare(ctx context.Context, process access.ID, to access.Principal) error {
+	return s.changed(s.exec(ctx, "DELETE FROM process_shares WHERE process_id = ? AND (user_id = ? OR team_id = ?)",
+		process, nullID(to.User), nullID(to.Team)))
+}
+
+// changed turns "no row affected" into ErrNotFound.
+func (s *Store) changed(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
