@@ -80,3 +80,31 @@ func (s *Server) readableProcesses(r *http.Request) ([]access.ID, error) {
 	sub := subject(r)
 	return s.cfg.Store.ReadableProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
 }
+
+// authorizeSecurity checks an operation on the environment's security
+// records (users, roles, teams, business units): they belong to the whole
+// environment, so only Organization depth reaches them.
+func authorizeSecurity(r *http.Request, t access.Table, op access.Op) error {
+	sub := subject(r)
+	if sub.Bypass || sub.Privileges[t][op] == access.Organization {
+		return nil
+	}
+	return errorf(http.StatusForbidden, "forbidden", "this needs security administration rights in the environment")
+}
+
+// authorizeRoleGrant applies the rules for giving roles: the granter must
+// hold at least every privilege of the role (nobody grants more than they
+// have), and the platform's service role goes to no person.
+func authorizeRoleGrant(r *http.Request, role access.Role) error {
+	if role.ServiceOnly {
+		return invalid("%s is held only by procmine's own service identity; it cannot be given to a person", role.Name)
+	}
+	sub := subject(r)
+	if sub.Bypass {
+		return nil
+	}
+	if role.Bypass || !sub.Privileges.Covers(&role.Privileges) {
+		return errorf(http.StatusForbidden, "forbidden", "you may not give a role with privileges you do not hold: "+role.Name)
+	}
+	return nil
+}

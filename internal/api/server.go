@@ -92,6 +92,16 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.putShare)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.deleteShare)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/access", s.authed(s.inEnvironment(s.explain)))
+	s.route("GET /api/v1/environments/{env}/members", s.authed(s.inEnvironment(s.listMembers)))
+	s.route("PUT /api/v1/environments/{env}/members/{user}", s.authed(s.inEnvironment(s.putMember)))
+	s.route("DELETE /api/v1/environments/{env}/members/{user}", s.authed(s.inEnvironment(s.removeMember)))
+	s.route("POST /api/v1/environments/{env}/business-units", s.authed(s.inEnvironment(s.createBusinessUnit)))
+	s.route("POST /api/v1/environments/{env}/teams", s.authed(s.inEnvironment(s.createTeam)))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(false))))
+	s.route("DELETE /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(true))))
+	s.route("GET /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.listRoles)))
+	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
+	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }
 

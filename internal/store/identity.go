@@ -197,11 +197,15 @@ func (s *Store) Subject(ctx context.Context, env, user access.ID) (*access.Subje
 		}
 		role := &access.Role{Name: name, BuiltIn: builtin}
 		if builtin {
-			// Built-in roles take their behaviour from the code, not the row.
+			// The flags of a built-in role (bypass, locked, service only)
+			// come from the code; its privileges from the row, as an
+			// administrator may have adjusted them (not those of locked roles,
+			// which the API refuses to change).
 			if r, ok := access.BuiltInRole(name); ok {
 				role = &r
 			}
-		} else if role.Privileges, err = access.ParsePrivileges(privs); err != nil {
+		}
+		if role.Privileges, err = access.ParsePrivileges(privs); err != nil {
 			return nil, err
 		}
 		grants = append(grants, access.RoleGrant{Role: role, Team: access.ID(team), TeamName: teamName})

@@ -50,9 +50,16 @@ func (s *Store) CreateEnvironment(ctx context.Context, name string, admin access
 	return access.ID(id), access.ID(unit), nil
 }
 
-// CreateBusinessUnit adds a unit below parent.
+// CreateBusinessUnit adds a unit below parent, which must be a unit of
+// the same environment (else ErrNotFound). A taken name is ErrConflict.
 func (s *Store) CreateBusinessUnit(ctx context.Context, env access.ID, name string, parent access.ID) (access.ID, error) {
-	id, err := s.insert(ctx, "INSERT INTO business_units (env_id, name, parent_id) VALUES (?, ?, ?)", env, name, parent)
+	id, err := s.insert(ctx, "INSERT INTO business_units (env_id, name, parent_id) SELECT ?, ?, id FROM business_units WHERE id = ? AND env_id = ?", env, name, parent, env)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, ErrNotFound
+	case isUniqueViolation(err):
+		return 0, ErrConflict
+	}
 	return access.ID(id), err
 }
 
@@ -84,16 +91,41 @@ func (s *Store) AddMember(ctx context.Context, env, user, unit access.ID) error 
 	return err
 }
 
-// CreateTeam adds an owner or access team in a business unit.
+// CreateTeam adds an owner or access team in a business unit of the
+// environment (else ErrNotFound). A taken name is ErrConflict.
 func (s *Store) CreateTeam(ctx context.Context, env access.ID, name, kind string, unit access.ID) (access.ID, error) {
-	id, err := s.insert(ctx, "INSERT INTO teams (env_id, name, kind, business_unit_id) VALUES (?, ?, ?, ?)", env, name, kind, unit)
+	id, err := s.insert(ctx, "INSERT INTO teams (env_id, name, kind, business_unit_id) SELECT ?, ?, ?, id FROM business_units WHERE id = ? AND env_id = ?", env, name, kind, unit, env)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, ErrNotFound
+	case isUniqueViolation(err):
+		return 0, ErrConflict
+	}
 	return access.ID(id), err
 }
 
-// AddTeamMember puts a user in a team.
+// AddTeamMember puts a user in a team. Adding a member twice changes nothing.
 func (s *Store) AddTeamMember(ctx context.Context, team, user access.ID) error {
 	_, err := s.exec(ctx, "INSERT INTO team_members (team_id, user_id) VALUES (?, ?)", team, user)
+	if isUniqueViolation(err) {
+		return nil
+	}
 	return err
+}
+
+// TeamMember adds (or with remove, takes out) a member of the environment
+// to a team of it; a team or user outside the environment is ErrNotFound.
+func (s *Store) TeamMember(ctx context.Context, env, team, user access.ID, remove bool) error {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM teams t JOIN members m ON m.env_id = t.env_id
+		WHERE t.id = ? AND t.env_id = ? AND m.user_id = ?`), team, env, user).Scan(&n)
+	if err != nil || n == 0 {
+		return cmpErr(err, ErrNotFound)
+	}
+	if remove {
+		return s.changed(s.exec(ctx, "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", team, user))
+	}
+	return s.AddTeamMember(ctx, team, user)
 }
 
 // Process is a process record.

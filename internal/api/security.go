@@ -1,0 +1,312 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// roleFor loads a role of the environment with its built-in flags.
+func (s *Server) roleFor(r *http.Request, name string) (access.Role, error) {
+	st, err := s.cfg.Store.Role(r.Context(), environment(r), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return access.Role{}, invalid("no role %q in this environment", name)
+	}
+	if err != nil {
+		return access.Role{}, err
+	}
+	role := access.Role{Name: st.Name, BuiltIn: st.BuiltIn}
+	if st.BuiltIn {
+		role, _ = access.BuiltInRole(st.Name)
+	}
+	role.Privileges = st.Privileges
+	return role, nil
+}
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeSecurity(r, access.UserTable, access.Read); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ms, err := s.cfg.Store.Members(r.Context(), environment(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+}
+
+// putMember adds or updates a member: business unit and direct roles.
+func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Unit  access.ID `json:"business_unit"`
+		Roles []string  `json:"roles"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	user, err := pathID(r, "user")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := authorizeSecurity(r, access.UserTable, access.Write); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	for _, name := range req.Roles {
+		role, err := s.roleFor(r, name)
+		if err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	if err := s.cfg.Store.SetMember(r.Context(), environment(r), user, req.Unit, req.Roles); errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid("the user or the business unit does not exist in this installation and environment"))
+		return
+	} else if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": user, "business_unit": req.Unit, "roles": req.Roles})
+}
+
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
+	user, err := pathID(r, "user")
+	if err == nil {
+		err = authorizeSecurity(r, access.UserTable, access.Delete)
+	}
+	if err == nil {
+		err = s.cfg.Store.RemoveMember(r.Context(), environment(r), user)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name   string    `json:"name"`
+		Parent access.ID `json:"parent"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := authorizeSecurity(r, access.BusinessUnitTable, access.Create); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
+		writeError(w, r, invalid("name is required (at most 100 characters)"))
+		return
+	}
+	id, err := s.cfg.Store.CreateBusinessUnit(r.Context(), environment(r), req.Name, req.Parent)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid("parent must be a business unit of this environment"))
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "parent": req.Parent})
+}
+
+func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string    `json:"name"`
+		Kind string    `json:"kind"`
+		Unit access.ID `json:"business_unit"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := authorizeSecurity(r, access.TeamTable, access.Create); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 || (req.Kind != "owner" && req.Kind != "access") {
+		writeError(w, r, invalid(`name (at most 100 characters) and kind ("owner" or "access") are required`))
+		return
+	}
+	id, err := s.cfg.Store.CreateTeam(r.Context(), environment(r), req.Name, req.Kind, req.Unit)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid("business_unit must be a unit of this environment"))
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "kind": req.Kind, "business_unit": req.Unit})
+}
+
+func (s *Server) teamMember(remove bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		team, err := pathID(r, "team")
+		var user access.ID
+		if err == nil {
+			user, err = pathID(r, "user")
+		}
+		if err == nil {
+			err = authorizeSecurity(r, access.TeamTable, access.Write)
+		}
+		if err == nil {
+			err = s.cfg.Store.TeamMember(r.Context(), environment(r), team, user, remove)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+type roleJSON struct {
+	Name        string                       `json:"name"`
+	BuiltIn     bool                         `json:"builtin"`
+	Locked      bool                         `json:"locked"`
+	ServiceOnly bool                         `json:"service_only"`
+	Privileges  map[string]map[string]string `json:"privileges"`
+}
+
+func roleOut(r access.Role) roleJSON {
+	grid := map[string]map[string]string{}
+	for _, t := range access.Tables() {
+		for _, op := range access.Ops() {
+			if d := r.Privileges[t][op]; d != access.None {
+				if grid[t.String()] == nil {
+					grid[t.String()] = map[string]string{}
+				}
+				grid[t.String()][op.String()] = d.String()
+			}
+		}
+	}
+	return roleJSON{Name: r.Name, BuiltIn: r.BuiltIn, Locked: r.Locked, ServiceOnly: r.ServiceOnly, Privileges: grid}
+}
+
+// parseGrid reads {"table": {"op": "depth"}}; anything unknown is a 422.
+func parseGrid(grid map[string]map[string]string) (access.Privileges, error) {
+	var p access.Privileges
+	for tn, ops := range grid {
+		t, err := access.ParseTable(tn)
+		if err != nil {
+			return p, invalid("%v", err)
+		}
+		for on, dn := range ops {
+			op, err := access.ParseOp(on)
+			if err != nil {
+				return p, invalid("%v", err)
+			}
+			d, err := access.ParseDepth(dn)
+			if err != nil {
+				return p, invalid("%v", err)
+			}
+			p[t][op] = d
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeSecurity(r, access.RoleTable, access.Read); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rs, err := s.cfg.Store.Roles(r.Context(), environment(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := []roleJSON{}
+	for _, st := range rs {
+		role, err := s.roleFor(r, st.Name)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out = append(out, roleOut(role))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"roles": out})
+}
+
+// createRole makes a custom role; nobody makes a role above themselves.
+func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name       string                       `json:"name"`
+		Privileges map[string]map[string]string `json:"privileges"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := authorizeSecurity(r, access.RoleTable, access.Create); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
+		writeError(w, r, invalid("name is required (at most 100 characters)"))
+		return
+	}
+	p, err := parseGrid(req.Privileges)
+	if err == nil {
+		err = authorizeRoleGrant(r, access.Role{Name: req.Name, Privileges: p})
+	}
+	if err == nil {
+		_, err = s.cfg.Store.CreateRole(r.Context(), environment(r), req.Name, p)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, roleOut(access.Role{Name: req.Name, Privileges: p}))
+}
+
+// setRolePrivileges changes a role's grid. The two process mining roles
+// and System Administrator are fixed.
+func (s *Server) setRolePrivileges(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Privileges map[string]map[string]string `json:"privileges"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := authorizeSecurity(r, access.RoleTable, access.Write); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	role, err := s.roleFor(r, r.PathValue("role"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if role.Locked || role.Bypass {
+		writeError(w, r, invalid("the privileges of %s cannot be changed", role.Name))
+		return
+	}
+	p, err := parseGrid(req.Privileges)
+	if err == nil {
+		err = authorizeRoleGrant(r, access.Role{Name: role.Name, Privileges: p})
+	}
+	if err == nil {
+		err = s.cfg.Store.SetRolePrivileges(r.Context(), environment(r), role.Name, p)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	role.Privileges = p
+	writeJSON(w, http.StatusOK, roleOut(role))
+}

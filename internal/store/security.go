@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// Member is a user's membership of an environment.
+type Member struct {
+	User     access.ID `json:"user"`
+	Username string    `json:"username"`
+	Unit     access.ID `json:"business_unit"`
+	Roles    []string  `json:"roles"`
+}
+
+// Members lists an environment's members with their direct roles.
+func (s *Store) Members(ctx context.Context, env access.ID) ([]Member, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`
+		SELECT m.user_id, u.username, m.business_unit_id, COALESCE(r.name, '')
+		FROM members m JOIN users u ON u.id = m.user_id
+		LEFT JOIN role_assignments a ON a.user_id = m.user_id AND a.role_id IN (SELECT id FROM roles WHERE env_id = m.env_id)
+		LEFT JOIN roles r ON r.id = a.role_id
+		WHERE m.env_id = ? ORDER BY m.user_id, r.name`), env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Member{}
+	for rows.Next() {
+		var m Member
+		var role string
+		if err := rows.Scan(&m.User, &m.Username, &m.Unit, &role); err != nil {
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].User == m.User {
+			out[n-1].Roles = append(out[n-1].Roles, role)
+			continue
+		}
+		m.Roles = []string{}
+		if role != "" {
+			m.Roles = append(m.Roles, role)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetMember makes a user a member in a unit of the environment, or moves
+// them there, and replaces their direct roles, in one transaction. A unit
+// or role not of the environment, or an unknown user, is ErrNotFound.
+func (s *Store) SetMember(ctx context.Context, env, user, unit access.ID, roles []string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM business_units WHERE id = ? AND env_id = ?"), unit, env).Scan(&n); err != nil || n == 0 {
+		return cmpErr(err, ErrNotFound)
+	}
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM users WHERE id = ?"), user).Scan(&n); err != nil || n == 0 {
+		return cmpErr(err, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM members WHERE env_id = ? AND user_id = ?"), env, user); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)"), env, user, unit); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM role_assignments WHERE user_id = ? AND role_id IN (SELECT id FROM roles WHERE env_id = ?)"), user, env); err != nil {
+		return err
+	}
+	for _, name := range roles {
+		var role int64
+		err := tx.QueryRowContext(ctx, s.rebind("SELECT id FROM roles WHERE env_id = ? AND name = ?"), env, name).Scan(&role)
+		if err != nil {
+			return cmpErr(err, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO role_assignments (role_id, user_id) VALUES (?, ?)"), role, user); err != nil && !isUniqueViolation(err) {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// RemoveMember ends a user's membership and their roles in the environment.
+func (s *Store) RemoveMember(ctx context.Context, env, user access.ID) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM role_assignments WHERE user_id = ? AND role_id IN (SELECT id FROM roles WHERE env_id = ?)"), user, env); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, s.rebind("DELETE FROM members WHERE env_id = ? AND user_id = ?"), env, user)
+	if err := s.changed(res, err); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// StoredRole is a role as the environment keeps it.
+type StoredRole struct {
+	ID         access.ID
+	Name       string
+	BuiltIn    bool
+	Privileges access.Privileges
+}
+
+// Roles lists the environment's roles by name.
+func (s *Store) Roles(ctx context.Context, env access.ID) ([]StoredRole, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? ORDER BY builtin DESC, name"), env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredRole
+	for rows.Next() {
+		var r StoredRole
+		var p string
+		if err := rows.Scan(&r.ID, &r.Name, &r.BuiltIn, &p); err != nil {
+			return nil, err
+		}
+		if r.Privileges, err = access.ParsePrivileges(p); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Role finds a role of the environment by name.
+func (s *Store) Role(ctx context.Context, env access.ID, name string) (StoredRole, error) {
+	var r StoredRole
+	var p string
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? AND name = ?"), env, name).
+		Scan(&r.ID, &r.Name, &r.BuiltIn, &p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	if err != nil {
+		return r, err
+	}
+	r.Privileges, err = access.ParsePrivileges(p)
+	return r, err
+}
+
+// SetRolePrivileges replaces a role's privilege grid.
+func (s *Store) SetRolePrivileges(ctx context.Context, env access.ID, name string, p access.Privileges) error {
+	return s.changed(s.exec(ctx, "UPDATE roles SET privileges = ? WHERE env_id = ? AND name = ?", p.String(), env, name))
+}
+
+func cmpErr(err, none error) error {
+	if err == nil || errors.Is(err, sql.ErrNoRows) {
+		return none
+	}
+	return err
+}
