@@ -145,6 +145,9 @@ var shareNames = [...]string{"", "viewer", "contributor", "co-owner"}
 
 func (a ShareAccess) String() string { return shareNames[a] }
 
+// MarshalText writes the access by name, as the API shows it.
+func (a ShareAccess) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
 // ParseShareAccess reads "co-owner", "contributor" or "viewer".
 func ParseShareAccess(s string) (ShareAccess, error) {
 	return parseName[ShareAccess]("share access", shareNames[:], s)

@@ -17,8 +17,8 @@ type Principal struct {
 
 // ProcessShare gives a principal access to a process.
 type ProcessShare struct {
-	To     Principal
-	Access ShareAccess
+	To     Principal   `json:"principal"`
+	Access ShareAccess `json:"access"`
 }
 
 // Units is the business-unit tree of one environment. Each unit gets the

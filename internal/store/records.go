@@ -177,20 +177,26 @@ func (s *Store) ProcessRecord(ctx context.Context, env, id access.ID) (*access.R
 		return nil, err
 	}
 	rec := &access.Record{Table: access.Process, Owner: access.Principal{User: access.ID(owner.Int64), Team: access.ID(team.Int64)}, Unit: access.ID(unit)}
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT user_id, team_id, access FROM process_shares WHERE process_id = ?"), id)
+	rec.Shares, err = s.processShares(ctx, id)
+	return rec, err
+}
+
+func (s *Store) processShares(ctx context.Context, id access.ID) ([]access.ProcessShare, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT user_id, team_id, access FROM process_shares WHERE process_id = ? ORDER BY user_id, team_id"), id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := []access.ProcessShare{}
 	for rows.Next() {
 		var u, t sql.NullInt64
 		var a int
 		if err := rows.Scan(&u, &t, &a); err != nil {
 			return nil, err
 		}
-		rec.Shares = append(rec.Shares, access.ProcessShare{To: access.Principal{User: access.ID(u.Int64), Team: access.ID(t.Int64)}, Access: access.ShareAccess(a)})
+		out = append(out, access.ProcessShare{To: access.Principal{User: access.ID(u.Int64), Team: access.ID(t.Int64)}, Access: access.ShareAccess(a)})
 	}
-	return rec, rows.Err()
+	return out, rows.Err()
 }
 
 func nullID(id access.ID) sql.NullInt64 { return sql.NullInt64{Int64: int64(id), Valid: id != 0} }

@@ -160,3 +160,131 @@ func cmpErr(err, none error) error {
 	}
 	return err
 }
+
+// Environment is an environment as listed to a member.
+type Environment struct {
+	ID   access.ID `json:"id"`
+	Name string    `json:"name"`
+}
+
+// EnvironmentsOf lists the environments a user is a member of; with all,
+// every environment of the installation.
+func (s *Store) EnvironmentsOf(ctx context.Context, user access.ID, all bool) ([]Environment, error) {
+	q := "SELECT e.id, e.name FROM environments e WHERE EXISTS (SELECT 1 FROM members m WHERE m.env_id = e.id AND m.user_id = ?) ORDER BY e.id"
+	args := []any{user}
+	if all {
+		q, args = "SELECT id, name FROM environments ORDER BY id", nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Environment{}
+	for rows.Next() {
+		var e Environment
+		if err := rows.Scan(&e.ID, &e.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RenameEnvironment changes an environment's name.
+func (s *Store) RenameEnvironment(ctx context.Context, env access.ID, name string) error {
+	err := s.changed(s.exec(ctx, "UPDATE environments SET name = ? WHERE id = ?", name, env))
+	if isUniqueViolation(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// DeleteEnvironment deletes an environment and everything in it.
+func (s *Store) DeleteEnvironment(ctx context.Context, env access.ID) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Children first: not every database cascades through every path.
+	for _, q := range []string{
+		"DELETE FROM process_shares WHERE process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+		"DELETE FROM processes WHERE env_id = ?",
+		"DELETE FROM role_assignments WHERE role_id IN (SELECT id FROM roles WHERE env_id = ?)",
+		"DELETE FROM roles WHERE env_id = ?",
+		"DELETE FROM team_members WHERE team_id IN (SELECT id FROM teams WHERE env_id = ?)",
+		"DELETE FROM teams WHERE env_id = ?",
+		"DELETE FROM members WHERE env_id = ?",
+		"UPDATE business_units SET parent_id = NULL WHERE env_id = ?",
+		"DELETE FROM business_units WHERE env_id = ?",
+	} {
+		if _, err := tx.ExecContext(ctx, s.rebind(q), env); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, s.rebind("DELETE FROM environments WHERE id = ?"), env)
+	if err := s.changed(res, err); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Named is an id with a name, for lists of units and teams.
+type Named struct {
+	ID     access.ID `json:"id"`
+	Name   string    `json:"name"`
+	Parent access.ID `json:"parent,omitempty"`
+	Kind   string    `json:"kind,omitempty"`
+	Unit   access.ID `json:"business_unit,omitempty"`
+}
+
+// BusinessUnits lists the units of an environment.
+func (s *Store) BusinessUnits(ctx context.Context, env access.ID) ([]Named, error) {
+	return s.named(ctx, "SELECT id, name, COALESCE(parent_id, 0), '', 0 FROM business_units WHERE env_id = ? ORDER BY id", env)
+}
+
+// Teams lists the teams of an environment.
+func (s *Store) Teams(ctx context.Context, env access.ID) ([]Named, error) {
+	return s.named(ctx, "SELECT id, name, 0, kind, business_unit_id FROM teams WHERE env_id = ? ORDER BY id", env)
+}
+
+func (s *Store) named(ctx context.Context, q string, env access.ID) ([]Named, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Named{}
+	for rows.Next() {
+		var n Named
+		if err := rows.Scan(&n.ID, &n.Name, &n.Parent, &n.Kind, &n.Unit); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Users lists the installation's users.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, username, installation_admin FROM users ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		if err := rows.Scan(&u.ID, &u.Username, &u.InstallationAdmin); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Shares lists the shares of a process.
+func (s *Store) Shares(ctx context.Context, process access.ID) ([]access.ProcessShare, error) {
+	return s.processShares(ctx, process)
+}
