@@ -80,6 +80,7 @@ func (s *Server) renameEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "environment.rename", target("environment", environment(r)), req.Name)
 	writeJSON(w, http.StatusOK, map[string]any{"id": environment(r), "name": req.Name})
 }
 
@@ -92,6 +93,7 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "environment.delete", target("environment", environment(r)), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -97,6 +98,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 		s.limiter.fail(account, addr)
 		s.cfg.Log.Warn("sign-in failed", "username", c.Username, "ip", clientIP(r))
+		s.cfg.Store.Audit(r.Context(), store.AuditEntry{At: s.cfg.Now().UTC(), Actor: c.Username, Action: "sign-in.failed", Target: "user " + c.Username, IP: clientIP(r)})
 		writeError(w, r, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password"))
 		return
 	}
@@ -115,6 +117,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.cfg.Store.Audit(r.Context(), store.AuditEntry{At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: "sign-in", Target: "user " + u.Username, IP: clientIP(r)})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 	writeJSON(w, http.StatusOK, me(u))
@@ -179,6 +182,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, 0, "token.create", "token "+strconv.FormatInt(int64(id), 10), req.Name)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "token": token, "expires_at": expires})
 }
 
@@ -192,6 +196,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, 0, "token.revoke", "token "+strconv.FormatInt(int64(id), 10), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -214,6 +219,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, 0, "user.create", "user "+req.Username, fmt.Sprintf("installation_admin=%v", req.InstallationAdmin))
 	writeJSON(w, http.StatusCreated, meJSON{ID: id, Username: req.Username, InstallationAdmin: req.InstallationAdmin})
 }
 

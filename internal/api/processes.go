@@ -33,6 +33,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, env, "environment.create", "environment "+req.Name, "")
 	writeJSON(w, http.StatusCreated, map[string]any{"id": env, "name": req.Name, "root_business_unit": root})
 }
 
@@ -86,6 +87,7 @@ func (s *Server) createProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
+	s.audit(r, p.Env, "process.create", target("process", id), req.Name)
 	writeJSON(w, http.StatusCreated, processOut(p))
 }
 
@@ -124,6 +126,7 @@ func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "process.rename", target("process", id), req.Name)
 	s.getProcess(w, r)
 }
 
@@ -137,6 +140,7 @@ func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "process.delete", target("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -162,6 +166,7 @@ func (s *Server) setOwner(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "process.owner", target("process", id), principalText(owner))
 	s.getProcess(w, r)
 }
 
@@ -202,6 +207,7 @@ func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "share.put", target("process", id), principalText(req.Principal)+" as "+level.String())
 	writeJSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
 }
 
@@ -222,6 +228,7 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "share.delete", target("process", id), principalText(req.Principal))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -266,4 +273,13 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": user, "access": out})
+}
+
+func target(kind string, id access.ID) string { return kind + " " + strconv.FormatInt(int64(id), 10) }
+
+func principalText(p access.Principal) string {
+	if p.Team != 0 {
+		return target("team", p.Team)
+	}
+	return target("user", p.User)
 }

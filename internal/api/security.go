@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -75,6 +76,7 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "member.set", target("user", user), fmt.Sprintf("business unit %d, roles %s", req.Unit, strings.Join(req.Roles, ", ")))
 	writeJSON(w, http.StatusOK, map[string]any{"user": user, "business_unit": req.Unit, "roles": req.Roles})
 }
 
@@ -90,6 +92,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "member.remove", target("user", user), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -119,6 +122,7 @@ func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "business-unit.create", target("business unit", id), req.Name)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "parent": req.Parent})
 }
 
@@ -149,6 +153,7 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "team.create", target("team", id), req.Name)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "kind": req.Kind, "business_unit": req.Unit})
 }
 
@@ -169,6 +174,11 @@ func (s *Server) teamMember(remove bool) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		action := "team.member.add"
+		if remove {
+			action = "team.member.remove"
+		}
+		s.audit(r, environment(r), action, target("team", team), target("user", user))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -270,6 +280,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "role.create", "role "+req.Name, p.String())
 	writeJSON(w, http.StatusCreated, roleOut(access.Role{Name: req.Name, Privileges: p}))
 }
 
@@ -308,5 +319,6 @@ func (s *Server) setRolePrivileges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	role.Privileges = p
+	s.audit(r, environment(r), "role.change", "role "+role.Name, p.String())
 	writeJSON(w, http.StatusOK, roleOut(role))
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,37 @@ func TestSubjectRolesThroughTeams(t *testing.T) {
 			bob, _ := s.CreateUser(ctx, User{Username: "bob"})
 			if _, err := s.Subject(ctx, env, bob); !errors.Is(err, ErrNotFound) {
 				t.Errorf("a non-member: %v", err)
+			}
+		})
+	}
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			env, _, err := s.CreateEnvironment(ctx, "prod", 0)
+			must(t, err)
+			now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+			must(t, s.Audit(ctx, AuditEntry{Env: env, At: now, Actor: "ann", Action: "share", Target: "process 1", Detail: "viewer"}))
+			must(t, s.Audit(ctx, AuditEntry{Env: env, At: now.Add(time.Hour), Actor: "bob", Action: "delete", Target: "process 1"}))
+			must(t, s.Audit(ctx, AuditEntry{At: now, Actor: "ann", Action: "sign-in"}))
+			all, err := s.AuditLog(ctx, env, AuditFilter{})
+			must(t, err)
+			if len(all) != 2 || all[0].Action != "share" || !all[0].At.Equal(now) {
+				t.Fatalf("log %+v", all)
+			}
+			if got, _ := s.AuditLog(ctx, env, AuditFilter{Actor: "bob"}); len(got) != 1 || got[0].Action != "delete" {
+				t.Errorf("by actor: %+v", got)
+			}
+			if got, _ := s.AuditLog(ctx, env, AuditFilter{Since: now.Add(time.Minute)}); len(got) != 1 {
+				t.Errorf("since: %+v", got)
+			}
+			if _, err := s.exec(ctx, "UPDATE audit SET action = 'nothing'"); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("changing the log: %v", err)
+			}
+			if _, err := s.exec(ctx, "DELETE FROM audit"); err == nil {
+				t.Error("deleting from the log succeeded")
 			}
 		})
 	}

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// audit records what a request did. A failure to record is logged and
+// does not undo the change: the change has happened.
+func (s *Server) audit(r *http.Request, env access.ID, action, target, detail string) {
+	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), Action: action, Target: target, Detail: detail, IP: clientIP(r)}
+	if u, ok := r.Context().Value(userKey{}).(store.User); ok {
+		e.ActorID, e.Actor = u.ID, u.Username
+	}
+	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
+		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
+	}
+}
+
+// listAudit serves the environment's audit log to its System
+// Administrators, as JSON or (format=csv) CSV, with filters action, actor,
+// since (RFC 3339), after (an entry id) and limit.
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeEnvironmentAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor")}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, r, invalid("since must be an RFC 3339 time, such as 2026-01-02T15:04:05Z"))
+			return
+		}
+		f.Since = t
+	}
+	for name, dst := range map[string]*int{"limit": &f.Limit} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				writeError(w, r, invalid("%s must be a number from 1 to 1000", name))
+				return
+			}
+			*dst = n
+		}
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, r, invalid("after must be an entry id"))
+			return
+		}
+		f.After = access.ID(n)
+	}
+	entries, err := s.cfg.Store.AuditLog(r.Context(), environment(r), f)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "audit.read", "audit", "")
+	switch q.Get("format") {
+	case "", "json":
+		writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip"})
+		for _, e := range entries {
+			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), e.Actor, e.Action, e.Target, e.Detail, e.IP})
+		}
+		cw.Flush()
+	default:
+		writeError(w, r, invalid("format must be json or csv"))
+	}
+}

@@ -1,0 +1,58 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+func TestAuditLog(t *testing.T) {
+	for dbName, e := range servers(t) {
+		t.Run(dbName, func(t *testing.T) {
+			root, _ := e.user("root", true)
+			maker, makerID := e.user("maker", false)
+			var prod struct {
+				ID   access.ID `json:"id"`
+				Root access.ID `json:"root_business_unit"`
+			}
+			root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
+			base := fmt.Sprintf("/api/v1/environments/%d", prod.ID)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P2P"}`, 201, &p)
+			maker.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, makerID), 200, nil)
+			maker.json("DELETE", fmt.Sprintf("%s/processes/%d", base, p.ID), "", 204, nil)
+
+			var log struct {
+				Entries []struct {
+					Actor, Action, Target, Detail string
+				} `json:"entries"`
+			}
+			root.json("GET", base+"/audit", "", 200, &log)
+			var actions []string
+			for _, e := range log.Entries {
+				actions = append(actions, e.Actor+":"+e.Action)
+			}
+			want := "root:environment.create root:member.set maker:process.create maker:share.put maker:process.delete"
+			if strings.Join(actions, " ") != want {
+				t.Errorf("audit log:\n got %s\nwant %s", strings.Join(actions, " "), want)
+			}
+			root.json("GET", base+"/audit?action=share.put", "", 200, &log)
+			if len(log.Entries) != 1 || log.Entries[0].Detail != fmt.Sprintf("user %d as viewer", makerID) {
+				t.Errorf("filtered: %+v", log.Entries)
+			}
+			code, body := root.do("GET", base+"/audit?format=csv&actor=maker", "", nil)
+			if code != 200 || !strings.HasPrefix(body, "id,at,actor,action,target,detail,ip\n") || strings.Count(body, "\n") != 4 {
+				t.Errorf("csv: %d\n%s", code, body)
+			}
+			if code, _ := maker.do("GET", base+"/audit", "", nil); code != 403 {
+				t.Errorf("a maker read the audit log: %d", code)
+			}
+			if code, body := root.do("GET", base+"/audit?since=yesterday", "", nil); code != 422 {
+				t.Errorf("bad since: %d %s", code, body)
+			}
+		})
+	}
+}
