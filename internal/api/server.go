@@ -33,12 +33,14 @@ type Config struct {
 
 // Server is the HTTP server of procmine.
 type Server struct {
-	cfg     Config
-	mux     *http.ServeMux
-	limiter *limiter
-	metrics *prometheus.Registry
-	reqs    *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	cfg Config
+	mux *http.ServeMux
+	// patterns records every route, for the OpenAPI test.
+	patterns []string
+	limiter  *limiter
+	metrics  *prometheus.Registry
+	reqs     *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
 }
 
 // New builds a server and its routes.
@@ -62,6 +64,7 @@ func New(cfg Config) *Server {
 
 // route registers a handler; the pattern names the route in metrics.
 func (s *Server) route(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
@@ -74,7 +77,8 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 func (s *Server) routes() {
 	s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.route("GET /readyz", s.ready)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
+	s.route("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}).ServeHTTP)
+	s.route("GET /api/v1/openapi.json", serveOpenAPI)
 
 	s.route("POST /api/v1/session", s.signIn)
 	s.route("DELETE /api/v1/session", s.signOut)
