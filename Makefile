@@ -1,13 +1,17 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
-.PHONY: demo test build bench
+.PHONY: demo demo-cli test build bench
 
 GO ?= go
 
 build:
 	$(GO) build -o bin/procmine ./cmd/procmine
 
-# Generates a synthetic purchase-to-pay log and mines it offline.
+# Starts the server on a fresh demo environment; prints users and passwords.
 demo: build
+	bin/procmine demo
+
+# Generates a synthetic purchase-to-pay log and mines it offline.
+demo-cli: build
 	mkdir -p demo
 	bin/procmine generate --cases 1000 -o demo/p2p.xes
 	bin/procmine stats demo/p2p.xes

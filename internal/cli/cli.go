@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"convert":  {"convert between XES and CSV", runConvert},
 	"generate": {"generate a synthetic purchase-to-pay log", runGenerate},
 	"serve":    {"run the server (REST API)", runServe},
+	"demo":     {"start a server on a fresh demo environment", runDemo},
 	"admin":    {"administration offline: create-user", runAdmin},
 }
 

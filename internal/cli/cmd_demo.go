@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/api"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// demoUser is one account of the demo environment.
+type demoUser struct {
+	name, role, unit, why string
+	id                    access.ID
+	password              string
+}
+
+// runDemo fills a fresh data folder with an environment that shows every
+// rule of the access model, prints who can sign in, and serves it.
+func runDemo(ctx context.Context, args []string, s Streams) error {
+	fs := newFlagSet("demo", "[--data-dir DIR] [--addr HOST:PORT]", s)
+	dir := fs.String("data-dir", "", "data folder to create (default: a new temporary folder)")
+	addr := fs.String("addr", envOr("PROCMINE_ADDR", "127.0.0.1:8080"), "address to listen on")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "procmine-demo-")
+		if err != nil {
+			return err
+		}
+		*dir = d
+	} else if entries, err := os.ReadDir(*dir); err == nil && len(entries) > 0 {
+		return usagef("%s is not empty: the demo needs a fresh data folder", *dir)
+	}
+	sf := storeFlags{dataDir: *dir}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := seedDemo(ctx, st)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "procmine demo: data in %s\n\nEnvironment \"Demo\" (id 1): units Demo > Sales > Sales North, Demo > Finance.\n\n", *dir)
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "user\tpassword\trole\tunit\twhat it shows")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.name, u.password, u.role, u.unit, u.why)
+	}
+	tw.Flush()
+	host := *addr
+	fmt.Fprintf(s.Out, `
+Sign in and call the API, for example as %[2]s:
+  curl -c jar -H 'Content-Type: application/json' -d '{"username":"%[2]s","password":"%[3]s"}' http://%[1]s/api/v1/session
+  curl -b jar http://%[1]s/api/v1/environments/1/processes
+  curl -b jar -H 'Content-Type: application/json' -d '{"name":"cli"}' http://%[1]s/api/v1/tokens
+  curl -H 'Authorization: Bearer pm_…' http://%[1]s/api/v1/me
+
+`, host, users[2].name, users[2].password)
+	return runServe(ctx, []string{"--addr", *addr, "--data-dir", *dir}, s)
+}
+
+func demoPassword() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
+	users := []demoUser{
+		{name: "admin", role: access.SystemAdministrator, unit: "Demo", why: "everything in the environment, security included"},
+		{name: "customizer", role: access.SystemCustomizer, unit: "Demo", why: "every process, no security administration"},
+		{name: "maker", role: access.EnvironmentMaker, unit: "Sales", why: "own processes; contributes to Invoice handling"},
+		{name: "maker2", role: access.EnvironmentMaker, unit: "Finance", why: "owns Invoice handling; sees nothing of Sales"},
+		{name: "analyst", role: access.EnvironmentMaker, unit: "Sales", why: "in team Process Excellence: its process is hers"},
+		{name: "viewer", role: access.ProcessMiningUser, unit: "Sales North", why: "reads reports shared with her; a co-owner share changes nothing"},
+		{name: "auditor", role: access.ProcessMiningUser, unit: "Finance", why: "sees Invoice handling through team Auditors"},
+		{name: "basic", role: access.BasicUser, unit: "Finance", why: "may sign in; no process mining at all"},
+	}
+	for i := range users {
+		u := &users[i]
+		u.password = demoPassword()
+		id, err := api.CreateUser(ctx, st, u.name, u.password, u.name == "admin", auth.DefaultParams)
+		if err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", u.name, err)
+		}
+		u.id = id
+	}
+	byName := map[string]*demoUser{}
+	for i := range users {
+		byName[users[i].name] = &users[i]
+	}
+	env, root, err := st.CreateEnvironment(ctx, "Demo", byName["admin"].id)
+	if err != nil {
+		return nil, err
+	}
+	sales, err := st.CreateBusinessUnit(ctx, env, "Sales", root)
+	if err != nil {
+		return nil, err
+	}
+	north, err := st.CreateBusinessUnit(ctx, env, "Sales North", sales)
+	if err != nil {
+		return nil, err
+	}
+	finance, err := st.CreateBusinessUnit(ctx, env, "Finance", root)
+	if err != nil {
+		return nil, err
+	}
+	units := map[string]access.ID{"Demo": root, "Sales": sales, "Sales North": north, "Finance": finance}
+	for _, u := range users[1:] {
+		if err := st.SetMember(ctx, env, u.id, units[u.unit], []string{u.role}); err != nil {
+			return nil, err
+		}
+	}
+	excellence, err := st.CreateTeam(ctx, env, "Process Excellence", "owner", sales)
+	if err != nil {
+		return nil, err
+	}
+	auditors, err := st.CreateTeam(ctx, env, "Auditors", "access", finance)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []struct {
+		team access.ID
+		user string
+	}{{excellence, "analyst"}, {auditors, "auditor"}} {
+		if err := st.AddTeamMember(ctx, m.team, byName[m.user].id); err != nil {
+			return nil, err
+		}
+	}
+	processes := []struct {
+		name   string
+		owner  access.Principal
+		unit   access.ID
+		shares []access.ProcessShare
+	}{
+		{"Purchase to pay", access.Principal{User: byName["maker"].id}, sales, []access.ProcessShare{
+			{To: access.Principal{User: byName["viewer"].id}, Access: access.CoOwner}}},
+		{"Order to cash", access.Principal{Team: excellence}, sales, nil},
+		{"Invoice handling", access.Principal{User: byName["maker2"].id}, finance, []access.ProcessShare{
+			{To: access.Principal{User: byName["maker"].id}, Access: access.Contributor},
+			{To: access.Principal{Team: auditors}, Access: access.Viewer}}},
+		{"Expense claims", access.Principal{User: byName["maker2"].id}, finance, nil},
+	}
+	for _, p := range processes {
+		id, err := st.CreateProcess(ctx, store.Process{Env: env, Name: p.name, Owner: p.owner, Unit: p.unit})
+		if err != nil {
+			return nil, err
+		}
+		for _, sh := range p.shares {
+			if err := st.PutShare(ctx, id, sh); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return users, nil
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemo starts `procmine demo`, then signs in as every demo user, makes
+// a token and calls the API with it, as the README shows; each sees the
+// processes the access model gives it.
+func TestDemo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"demo", "--data-dir", t.TempDir(), "--addr", addr}, Streams{In: strings.NewReader(""), Out: out, Err: io.Discard})
+	}()
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatalf("the demo did not come up:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	passwords := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && len(f[1]) == 16 {
+			passwords[f[0]] = f[1]
+		}
+	}
+	want := map[string]int{"admin": 4, "customizer": 4, "maker": 2, "maker2": 2, "analyst": 1, "viewer": 1, "auditor": 1, "basic": 0}
+	if len(passwords) != len(want) {
+		t.Fatalf("demo users %v in:\n%s", passwords, out.String())
+	}
+	for name, n := range want {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.Post("http://"+addr+"/api/v1/session", "application/json", strings.NewReader(`{"username":"`+name+`","password":"`+passwords[name]+`"}`))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s signs in: %v %v", name, err, resp)
+		}
+		resp.Body.Close()
+		resp, err = c.Post("http://"+addr+"/api/v1/tokens", "application/json", strings.NewReader(`{"name":"cli"}`))
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("%s makes a token: %v", name, err)
+		}
+		var tok struct{ Token string }
+		json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/environments/1/processes", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s lists processes: %v %v", name, err, resp)
+		}
+		var list struct{ Processes []struct{ Name string } }
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if len(list.Processes) != n {
+			t.Errorf("%s sees %d processes %v, want %d", name, len(list.Processes), list.Processes, n)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("demo exited %d", code)
+	}
+}
