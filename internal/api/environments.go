@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
 )
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -148,4 +149,20 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"shares": shares})
+}
+
+func (s *Server) listTeamMembers(w http.ResponseWriter, r *http.Request) {
+	team, err := pathID(r, "team")
+	if err == nil {
+		err = authorizeSecurity(r, access.TeamTable, access.Read)
+	}
+	var members []store.Named
+	if err == nil {
+		members, err = s.cfg.Store.TeamMembers(r.Context(), environment(r), team)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": members})
 }

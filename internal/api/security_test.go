@@ -89,6 +89,13 @@ func TestSecurityAdministration(t *testing.T) {
 			var team struct{ ID access.ID }
 			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"Analysts","kind":"owner","business_unit":%d}`, unit.ID), 201, &team)
 			root.json("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, team.ID, makerID), "", 204, nil)
+			var tm struct {
+				Members []struct{ Name string } `json:"members"`
+			}
+			root.json("GET", fmt.Sprintf("%s/teams/%d/members", base, team.ID), "", 200, &tm)
+			if len(tm.Members) != 1 || tm.Members[0].Name != "maker" {
+				t.Errorf("team members %+v", tm.Members)
+			}
 			outsider, outsiderID := e.user("outsider", false)
 			_ = outsider
 			if code, _ := root.do("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, team.ID, outsiderID), "", nil); code != 404 {

@@ -288,3 +288,26 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 func (s *Store) Shares(ctx context.Context, process access.ID) ([]access.ProcessShare, error) {
 	return s.processShares(ctx, process)
 }
+
+// TeamMembers lists the members of a team of the environment; a team of
+// another environment is ErrNotFound.
+func (s *Store) TeamMembers(ctx context.Context, env, team access.ID) ([]Named, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM teams WHERE id = ? AND env_id = ?"), team, env).Scan(&n); err != nil || n == 0 {
+		return nil, cmpErr(err, ErrNotFound)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT u.id, u.username FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.id"), team)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Named{}
+	for rows.Next() {
+		var m Named
+		if err := rows.Scan(&m.ID, &m.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
