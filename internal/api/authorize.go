@@ -74,13 +74,6 @@ func (s *Server) processFor(r *http.Request, op access.Op) (access.ID, *access.R
 	return id, rec, nil
 }
 
-// readableProcesses lists what the caller may read, filtered in the
-// database by the resolver's SQL twin.
-func (s *Server) readableProcesses(r *http.Request) ([]access.ID, error) {
-	sub := subject(r)
-	return s.cfg.Store.ReadableProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
-}
-
 // authorizeSecurity checks an operation on the environment's security
 // records (users, roles, teams, business units): they belong to the whole
 // environment, so only Organization depth reaches them.
