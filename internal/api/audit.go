@@ -30,6 +30,20 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.serveAudit(w, r, environment(r))
+}
+
+// listInstallationAudit serves the installation's own entries (sign-ins,
+// failed ones too, users, tokens) to installation administrators.
+func (s *Server) listInstallationAudit(w http.ResponseWriter, r *http.Request) {
+	if !caller(r).InstallationAdmin {
+		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators read the installation's audit log"))
+		return
+	}
+	s.serveAudit(w, r, 0)
+}
+
+func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.ID) {
 	q := r.URL.Query()
 	f := store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor")}
 	if v := q.Get("since"); v != "" {
@@ -58,12 +72,12 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		f.After = access.ID(n)
 	}
-	entries, err := s.cfg.Store.AuditLog(r.Context(), environment(r), f)
+	entries, err := s.cfg.Store.AuditLog(r.Context(), env, f)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "audit.read", "audit", "")
+	s.audit(r, env, "audit.read", "audit", "")
 	switch q.Get("format") {
 	case "", "json":
 		writeJSON(w, http.StatusOK, map[string]any{"entries": entries})

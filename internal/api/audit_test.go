@@ -53,6 +53,22 @@ func TestAuditLog(t *testing.T) {
 			if code, body := root.do("GET", base+"/audit?since=yesterday", "", nil); code != 422 {
 				t.Errorf("bad since: %d %s", code, body)
 			}
+			// Sign-ins, failed ones too, are in the installation's log.
+			e.client().do("POST", "/api/v1/session", `{"username":"maker","password":"not the password"}`, nil)
+			var inst struct {
+				Entries []struct{ Actor, Action string } `json:"entries"`
+			}
+			root.json("GET", "/api/v1/audit?actor=maker", "", 200, &inst)
+			var got []string
+			for _, e := range inst.Entries {
+				got = append(got, e.Action)
+			}
+			if strings.Join(got, " ") != "sign-in sign-in.failed" {
+				t.Errorf("installation log for maker: %v", got)
+			}
+			if code, _ := maker.do("GET", "/api/v1/audit", "", nil); code != 403 {
+				t.Errorf("a maker read the installation's log: %d", code)
+			}
 		})
 	}
 }

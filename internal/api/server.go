@@ -117,6 +117,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.listRoles)))
 	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
 	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))
+	s.route("GET /api/v1/audit", s.authed(s.listInstallationAudit))
 	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }

@@ -37,10 +37,15 @@ type AuditFilter struct {
 	Limit int
 }
 
-// AuditLog lists an environment's entries, oldest first.
+// AuditLog lists an environment's entries, oldest first; env 0 lists the
+// installation's own (sign-ins, users, tokens).
 func (s *Store) AuditLog(ctx context.Context, env access.ID, f AuditFilter) ([]AuditEntry, error) {
 	q := "SELECT id, COALESCE(env_id, 0), at, COALESCE(actor_id, 0), actor, action, target, detail, ip FROM audit WHERE env_id = ? AND id > ?"
 	args := []any{env, f.After}
+	if env == 0 {
+		q = "SELECT id, 0, at, COALESCE(actor_id, 0), actor, action, target, detail, ip FROM audit WHERE env_id IS NULL AND id > ?"
+		args = []any{f.After}
+	}
 	if f.Action != "" {
 		q += " AND action = ?"
 		args = append(args, f.Action)
