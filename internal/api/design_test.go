@@ -196,3 +196,61 @@ func TestEveryRouteRefusesBadRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestBuiltInRolesWorkAtOnce: a new environment has the six built-in
+// roles, and they work with no other administration.
+func TestBuiltInRolesWorkAtOnce(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setup2(t, e)
+			var roles struct{ Roles []roleJSON }
+			w.root.json("GET", w.base+"/roles", "", 200, &roles)
+			var names []string
+			for _, r := range roles.Roles {
+				if r.BuiltIn {
+					names = append(names, r.Name)
+				}
+			}
+			if len(names) != 6 {
+				t.Errorf("built-in roles %v", names)
+			}
+			w.members[access.EnvironmentMaker].json("POST", w.base+"/processes", `{"name":"at once"}`, 201, nil)
+			w.members[access.SystemCustomizer].json("GET", w.base+"/processes", "", 200, nil)
+			if code, _ := w.members[access.BasicUser].do("POST", w.base+"/processes", `{"name":"no"}`, nil); code != 403 {
+				t.Errorf("a basic user created a process: %d", code)
+			}
+		})
+	}
+}
+
+// TestMakerContributes: shared as contributor, a maker may add recordings
+// to another's process (create them and append them to it) but not
+// change the process.
+func TestMakerContributes(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setup2(t, e)
+			other, otherID := e.user("maker2", false)
+			w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, otherID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, w.prodRoot), 200, nil)
+			var p processJSON
+			other.json("POST", w.base+"/processes", `{"name":"theirs"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", w.base, p.ID)
+			maker := w.members[access.EnvironmentMaker]
+			if code, _ := maker.do("GET", path, "", nil); code != 404 {
+				t.Errorf("before the share: %d", code)
+			}
+			other.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, w.ids[access.EnvironmentMaker]), 200, nil)
+			maker.json("GET", path, "", 200, nil)
+			if code, _ := maker.do("PATCH", path, `{"name":"mine"}`, nil); code != 403 {
+				t.Errorf("a contributor renamed the process: %d", code)
+			}
+			var ex struct {
+				Access map[string]map[string]struct{ Allowed bool } `json:"access"`
+			}
+			other.json("GET", fmt.Sprintf("%s/access?user=%d", path, w.ids[access.EnvironmentMaker]), "", 200, &ex)
+			if !ex.Access["process"]["appendto"].Allowed || !ex.Access["recording"]["create"].Allowed || ex.Access["process"]["write"].Allowed {
+				t.Errorf("contributor's access: %+v", ex.Access["process"])
+			}
+		})
+	}
+}

@@ -30,16 +30,16 @@ func runAdmin(ctx context.Context, args []string, s Streams) error {
 	if !*fromStdin {
 		return usagef("give the password on standard input with --password-stdin (never on the command line)")
 	}
-	line, err := bufio.NewReader(s.In).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("reading the password from standard input: %v", err)
-	}
-	password := strings.TrimRight(line, "\r\n")
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("reading the password from standard input: %v", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
 	id, err := api.CreateUser(ctx, st, pos[0], password, *admin, auth.DefaultParams)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("user %q already exists", pos[0])

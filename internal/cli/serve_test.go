@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/procmine/procmine/internal/store/storetest"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the server's goroutines
@@ -82,5 +84,23 @@ func TestAdminAndServe(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), "procmine: stopped") {
 		t.Errorf("logs:\n%s", logs.String())
+	}
+}
+
+// TestAdminCreateUserOnPostgreSQL: the offline command works against a
+// database URL too.
+func TestAdminCreateUserOnPostgreSQL(t *testing.T) {
+	dsn, ok := storetest.DSNs(t)["postgres"]
+	if !ok {
+		return // storetest logged why, or failed under CI
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"admin", "create-user", "pgroot", "--password-stdin", "--database-url", dsn},
+		Streams{In: strings.NewReader("a long enough password\n"), Out: &out, Err: &errb})
+	if code != 0 || !strings.Contains(out.String(), "created user pgroot") {
+		t.Fatalf("create-user on PostgreSQL: %d %s %s", code, out.String(), errb.String())
+	}
+	if code, _, stderr := runCode("admin", "create-user", "x", "--password-stdin", "--database-url", "mysql://nope"); code != 2 || !strings.Contains(stderr, "postgres://") {
+		t.Errorf("a non-PostgreSQL URL: %d %s", code, stderr)
 	}
 }
