@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -200,6 +201,15 @@ func TestSignInIsRateLimited(t *testing.T) {
 			}
 			e.now = e.now.Add(2 * time.Second)
 			c.json("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, 200, nil)
+			// Guessing across accounts from one address is slowed too.
+			e.user("bob", false)
+			for i := range freeAttempts {
+				c.do("POST", "/api/v1/session", fmt.Sprintf(`{"username":"guess%d","password":"wrong password!"}`, i), nil)
+			}
+			if code, body := c.do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 429 {
+				t.Errorf("after failures for other accounts from this address: %d %s", code, body)
+			}
+			e.now = e.now.Add(2 * time.Second)
 			// Unknown users fail the same way as wrong passwords.
 			if code, body := c.do("POST", "/api/v1/session", `{"username":"nobody","password":"whatever it is"}`, nil); code != 401 || errorCode(t, body) != "bad_credentials" {
 				t.Errorf("unknown user: %d %s", code, body)
