@@ -17,7 +17,9 @@
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
 //	internal/access             the security model: roles, depths, shares, the resolver
+//	internal/auth               argon2id password hashes, random tokens kept as digests
 //	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin
+//	internal/api                the REST API; authorize.go is where every decision is taken
 //	internal/testlogs           finds the shared real-world logs tests read
 //
 // Each package's doc.go says what it owns.
