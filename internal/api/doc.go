@@ -8,6 +8,6 @@
 // table (errors.go), and a record the caller may not see is answered
 // exactly like one that does not exist.
 //
-// This is the first part of the server (issue 3): sign-in and sign-out,
-// personal access tokens, users, environments, and processes.
+// openapi.json, served at /api/v1/openapi.json, describes every route, and
+// a test keeps it in step with the routes registered in server.go.
 package api

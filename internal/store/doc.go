@@ -9,6 +9,9 @@
 // exactly the processes Can would allow the subject to read, and the
 // conformance tests check the two against each other on both databases.
 //
-// This is the first part of the store (issue 3): environments, business
-// units, users, teams, processes and shares.
+// It keeps environments, business units, users with their password hashes,
+// sessions and personal access tokens (as digests), members, teams, roles
+// and their assignments, processes and their shares, and the append-only
+// audit log. The tests run every query against both databases (see
+// storetest).
 package store
