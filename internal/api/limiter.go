@@ -45,9 +45,20 @@ func (l *limiter) wait(keys ...string) time.Duration {
 	return max(longest, 0)
 }
 
+// maxTracked bounds the memory an attacker can make the limiter use:
+// past it, failures older than maxWait are forgotten.
+const maxTracked = 100_000
+
 func (l *limiter) fail(keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.failures) >= maxTracked {
+		for k, f := range l.failures {
+			if l.now().Sub(f.last) > maxWait {
+				delete(l.failures, k)
+			}
+		}
+	}
 	for _, k := range keys {
 		f := l.failures[k]
 		l.failures[k] = failure{count: f.count + 1, last: l.now()}
