@@ -394,3 +394,20 @@ func itoa(id access.ID) string {
 }
 
 func jsonInt(id access.ID) string { b, _ := json.Marshal(id); return string(b) }
+
+type envJSON struct {
+	ID   access.ID `json:"id"`
+	Root access.ID `json:"root_business_unit"`
+}
+
+// prodWithMaker signs in root, an installation administrator, and maker;
+// root creates the environment prod and makes maker an Environment Maker
+// in its root unit. It returns prod's path under /api/v1 too.
+func prodWithMaker(e *env) (root, maker *client, makerID access.ID, prod envJSON, base string) {
+	root, _ = e.user("root", true)
+	maker, makerID = e.user("maker", false)
+	root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
+	base = fmt.Sprintf("/api/v1/environments/%d", prod.ID)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+	return root, maker, makerID, prod, base
+}

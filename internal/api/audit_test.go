@@ -4,22 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/procmine/procmine/internal/access"
 )
 
 func TestAuditLog(t *testing.T) {
 	for dbName, e := range servers(t) {
 		t.Run(dbName, func(t *testing.T) {
-			root, _ := e.user("root", true)
-			maker, makerID := e.user("maker", false)
-			var prod struct {
-				ID   access.ID `json:"id"`
-				Root access.ID `json:"root_business_unit"`
-			}
-			root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
-			base := fmt.Sprintf("/api/v1/environments/%d", prod.ID)
-			root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+			root, maker, makerID, _, base := prodWithMaker(e)
 			var p processJSON
 			maker.json("POST", base+"/processes", `{"name":"P2P"}`, 201, &p)
 			maker.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, makerID), 200, nil)

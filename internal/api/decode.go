@@ -51,3 +51,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 func invalid(format string, args ...any) *Error {
 	return errorf(http.StatusUnprocessableEntity, "invalid", fmt.Sprintf(format, args...))
 }
+
+// checkName validates a record's name: not blank, no surrounding spaces,
+// at most max bytes.
+func checkName(name string, max int) error {
+	if strings.TrimSpace(name) == "" || strings.TrimSpace(name) != name || len(name) > max {
+		return invalid("name is required: 1 to %d characters, without leading or trailing spaces", max)
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/store"
@@ -73,8 +72,8 @@ func (s *Server) renameEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if name := strings.TrimSpace(req.Name); name == "" || len(name) > 100 || name != req.Name {
-		writeError(w, r, invalid("name is required: 1 to 100 characters, no leading or trailing spaces"))
+	if err := checkName(req.Name, 100); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.RenameEnvironment(r.Context(), environment(r), req.Name); err != nil {

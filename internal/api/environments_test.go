@@ -4,23 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/procmine/procmine/internal/access"
 )
 
 func TestEnvironmentRoutes(t *testing.T) {
 	for dbName, e := range servers(t) {
 		t.Run(dbName, func(t *testing.T) {
-			root, _ := e.user("root", true)
-			maker, makerID := e.user("maker", false)
-			var prod struct {
-				ID   access.ID `json:"id"`
-				Root access.ID `json:"root_business_unit"`
-			}
-			root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
+			root, maker, makerID, _, base := prodWithMaker(e)
 			root.json("POST", "/api/v1/environments", `{"name":"dev"}`, 201, nil)
-			base := fmt.Sprintf("/api/v1/environments/%d", prod.ID)
-			root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
 
 			var envs struct {
 				Environments []struct{ Name string } `json:"environments"`

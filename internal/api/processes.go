@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/store"
@@ -24,8 +23,8 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if name := strings.TrimSpace(req.Name); name == "" || len(name) > 100 || name != req.Name {
-		writeError(w, r, invalid("name is required: 1 to 100 characters, no leading or trailing spaces"))
+	if err := checkName(req.Name, 100); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	env, root, err := s.cfg.Store.CreateEnvironment(r.Context(), req.Name, caller(r).ID)
@@ -75,8 +74,8 @@ func (s *Server) createProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
-		writeError(w, r, invalid("name is required (at most 200 characters)"))
+	if err := checkName(req.Name, 200); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	sub := subject(r)
@@ -118,8 +117,8 @@ func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
-		writeError(w, r, invalid("name is required (at most 200 characters)"))
+	if err := checkName(req.Name, 200); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.RenameProcess(r.Context(), environment(r), id, req.Name); err != nil {

@@ -109,8 +109,8 @@ func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
-		writeError(w, r, invalid("name is required (at most 100 characters)"))
+	if err := checkName(req.Name, 100); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	id, err := s.cfg.Store.CreateBusinessUnit(r.Context(), environment(r), req.Name, req.Parent)
@@ -140,8 +140,12 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 || (req.Kind != "owner" && req.Kind != "access") {
-		writeError(w, r, invalid(`name (at most 100 characters) and kind ("owner" or "access") are required`))
+	if err := checkName(req.Name, 100); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.Kind != "owner" && req.Kind != "access" {
+		writeError(w, r, invalid(`kind must be "owner" or "access"`))
 		return
 	}
 	id, err := s.cfg.Store.CreateTeam(r.Context(), environment(r), req.Name, req.Kind, req.Unit)
@@ -265,8 +269,8 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
-		writeError(w, r, invalid("name is required (at most 100 characters)"))
+	if err := checkName(req.Name, 100); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	p, err := parseGrid(req.Privileges)

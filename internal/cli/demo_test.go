@@ -1,44 +1,18 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDemo starts `procmine demo`, then signs in as every demo user, makes
 // a token and calls the API with it, as the README shows; each sees the
 // processes the access model gives it.
 func TestDemo(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, []string{"demo", "--data-dir", t.TempDir(), "--addr", addr}, Streams{In: strings.NewReader(""), Out: out, Err: io.Discard})
-	}()
-	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatalf("the demo did not come up:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr, out, stop := serveInBackground(t, "demo", "--data-dir", t.TempDir())
 	passwords := map[string]string{}
 	for _, line := range strings.Split(out.String(), "\n") {
 		f := strings.Fields(line)
@@ -78,8 +52,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s sees %d processes %v, want %d", name, len(list.Processes), list.Processes, n)
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d", code)
 	}
 }

@@ -46,30 +46,9 @@ func TestAdminAndServe(t *testing.T) {
 		t.Errorf("without --password-stdin: %d %s", code, stderr)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan int)
-	go func() {
-		done <- Main(ctx, []string{"serve", "--addr", addr, "--data-dir", dir}, Streams{In: strings.NewReader(""), Out: logs, Err: logs})
-	}()
+	addr, logs, stop := serveInBackground(t, "serve", "--data-dir", dir)
 	var resp *http.Response
-	for i := 0; ; i++ {
-		resp, err = http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatalf("the server did not come up: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp.Body.Close()
+	var err error
 	resp, err = http.Post("http://"+addr+"/api/v1/session", "application/json", strings.NewReader(`{"username":"root","password":"a long enough password"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +57,7 @@ func TestAdminAndServe(t *testing.T) {
 	if resp.StatusCode != 200 || len(resp.Cookies()) != 1 {
 		t.Errorf("sign-in: %d", resp.StatusCode)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("serve exited %d\n%s", code, logs.String())
 	}
 	if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), "procmine: stopped") {
@@ -103,4 +81,35 @@ func TestAdminCreateUserOnPostgreSQL(t *testing.T) {
 	if code, _, stderr := runCode("admin", "create-user", "x", "--password-stdin", "--database-url", "mysql://nope"); code != 2 || !strings.Contains(stderr, "postgres://") {
 		t.Errorf("a non-PostgreSQL URL: %d %s", code, stderr)
 	}
+}
+
+// serveInBackground runs procmine with args plus --addr on a free loopback
+// port, waits until it answers /readyz, and returns the address, its
+// output and a stop function that returns the exit code.
+func serveInBackground(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, append(args, "--addr", addr), Streams{In: strings.NewReader(""), Out: out, Err: out})
+	}()
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 200 {
+			cancel()
+			t.Fatalf("procmine %s did not come up:\n%s", args[0], out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return addr, out, func() int { cancel(); return <-done }
 }
