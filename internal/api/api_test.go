@@ -411,3 +411,30 @@ func prodWithMaker(e *env) (root, maker *client, makerID access.ID, prod envJSON
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
 	return root, maker, makerID, prod, base
 }
+
+// TestSecureCookieUnderTLS: with SecureCookies (set by serve under TLS)
+// the session cookie is Secure.
+func TestSecureCookieUnderTLS(t *testing.T) {
+	for _, dsn := range storetest.DSNs(t) {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := CreateUser(context.Background(), st, "ann", "a long enough password", false, cheap); err != nil {
+			t.Fatal(err)
+		}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, SecureCookies: true})
+		ts := httptest.NewTLSServer(srv.Handler())
+		defer ts.Close()
+		resp, err := ts.Client().Post(ts.URL+"/api/v1/session", "application/json", strings.NewReader(`{"username":"ann","password":"a long enough password"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if c := resp.Cookies(); len(c) != 1 || !c[0].Secure || !c[0].HttpOnly {
+			t.Errorf("cookie %+v", c)
+		}
+		return
+	}
+}
