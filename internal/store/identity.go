@@ -127,9 +127,13 @@ func (s *Store) RevokeToken(ctx context.Context, user, id access.ID) error {
 	return nil
 }
 
-// AssignRole gives a role of the environment, by name, to a user or a
-// team; giving a role already held changes nothing.
+// AssignRole gives a role of the environment, by name, to a member or a
+// team of it; giving a role already held changes nothing. A role, member or
+// team not of the environment is ErrNotFound.
 func (s *Store) AssignRole(ctx context.Context, env access.ID, role string, to access.Principal) error {
+	if _, err := s.PrincipalUnit(ctx, env, to); err != nil {
+		return err
+	}
 	var id int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id FROM roles WHERE env_id = ? AND name = ?"), env, role).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -181,8 +185,9 @@ func (s *Store) Subject(ctx context.Context, env, user access.ID) (*access.Subje
 		FROM role_assignments a
 		JOIN roles r ON r.id = a.role_id
 		LEFT JOIN teams t ON t.id = a.team_id
-		WHERE r.env_id = ? AND (a.user_id = ? OR a.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?))
-		ORDER BY r.name`), env, user, user)
+		WHERE r.env_id = ? AND (a.user_id = ? OR a.team_id IN (
+			SELECT m.team_id FROM team_members m JOIN teams tt ON tt.id = m.team_id WHERE m.user_id = ? AND tt.env_id = ?))
+		ORDER BY r.name`), env, user, user, env)
 	if err != nil {
 		return nil, err
 	}

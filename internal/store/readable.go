@@ -69,6 +69,9 @@ func readableUnion(env access.ID, sub *access.Subject, units []access.ID) (strin
 		branches = append(branches, sql)
 		args = append(args, a...)
 	}
+	if len(units) == 0 {
+		units = []access.ID{sub.Unit}
+	}
 	switch d {
 	case access.ParentChild:
 		args = append(args, env)

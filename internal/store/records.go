@@ -85,10 +85,10 @@ func (s *Store) Units(ctx context.Context, env access.ID) (*access.Units, error)
 	return access.NewUnits(parent)
 }
 
-// AddMember makes a user a member of an environment, in a business unit.
+// AddMember makes a user a member of an environment, in a business unit
+// of it (else ErrNotFound).
 func (s *Store) AddMember(ctx context.Context, env, user, unit access.ID) error {
-	_, err := s.exec(ctx, "INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)", env, user, unit)
-	return err
+	return s.changed(s.exec(ctx, "INSERT INTO members (env_id, user_id, business_unit_id) SELECT ?, ?, id FROM business_units WHERE id = ? AND env_id = ?", env, user, unit, env))
 }
 
 // CreateTeam adds an owner or access team in a business unit of the
@@ -145,22 +145,17 @@ func (s *Store) CreateProcess(ctx context.Context, p Process) (access.ID, error)
 }
 
 // PutShare shares a process with a principal, replacing an earlier share
-// with the same principal.
+// with the same principal. It is one upsert, so concurrent calls cannot
+// collide.
 func (s *Store) PutShare(ctx context.Context, process access.ID, sh access.ProcessShare) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	q := `INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)
+		ON CONFLICT (process_id, user_id) WHERE user_id IS NOT NULL DO UPDATE SET access = excluded.access`
+	if sh.To.Team != 0 {
+		q = `INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)
+		ON CONFLICT (process_id, team_id) WHERE team_id IS NOT NULL DO UPDATE SET access = excluded.access`
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM process_shares WHERE process_id = ? AND (user_id = ? OR team_id = ?)"),
-		process, nullID(sh.To.User), nullID(sh.To.Team)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)"),
-		process, nullID(sh.To.User), nullID(sh.To.Team), int(sh.Access)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err := s.exec(ctx, q, process, nullID(sh.To.User), nullID(sh.To.Team), int(sh.Access))
+	return err
 }
 
 // ProcessRecord loads what the resolver needs to decide on a process of an

@@ -64,10 +64,8 @@ func (s *Store) SetMember(ctx context.Context, env, user, unit access.ID, roles 
 	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM users WHERE id = ?"), user).Scan(&n); err != nil || n == 0 {
 		return cmpErr(err, ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM members WHERE env_id = ? AND user_id = ?"), env, user); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)"), env, user, unit); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO members (env_id, user_id, business_unit_id) VALUES (?, ?, ?)
+		ON CONFLICT (env_id, user_id) DO UPDATE SET business_unit_id = excluded.business_unit_id`), env, user, unit); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM role_assignments WHERE user_id = ? AND role_id IN (SELECT id FROM roles WHERE env_id = ?)"), user, env); err != nil {
@@ -79,14 +77,18 @@ func (s *Store) SetMember(ctx context.Context, env, user, unit access.ID, roles 
 		if err != nil {
 			return cmpErr(err, ErrNotFound)
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO role_assignments (role_id, user_id) VALUES (?, ?)"), role, user); err != nil && !isUniqueViolation(err) {
+		// A name given twice is one role; no statement may fail inside the
+		// transaction (PostgreSQL would abort it).
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO role_assignments (role_id, user_id) VALUES (?, ?)
+			ON CONFLICT (role_id, user_id) WHERE user_id IS NOT NULL DO NOTHING`), role, user); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
 }
 
-// RemoveMember ends a user's membership and their roles in the environment.
+// RemoveMember ends a user's membership, their roles and their team
+// memberships in the environment.
 func (s *Store) RemoveMember(ctx context.Context, env, user access.ID) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -94,6 +96,10 @@ func (s *Store) RemoveMember(ctx context.Context, env, user access.ID) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM role_assignments WHERE user_id = ? AND role_id IN (SELECT id FROM roles WHERE env_id = ?)"), user, env); err != nil {
+		return err
+	}
+	// A former member keeps nothing: no team, so no team role or share.
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE env_id = ?)"), user, env); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, s.rebind("DELETE FROM members WHERE env_id = ? AND user_id = ?"), env, user)

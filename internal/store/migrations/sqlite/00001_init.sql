@@ -1,16 +1,16 @@
 -- +goose Up
 CREATE TABLE environments (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     username TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
 CREATE TABLE business_units (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     env_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     parent_id INTEGER REFERENCES business_units(id),
@@ -23,7 +23,7 @@ CREATE TABLE members (
     PRIMARY KEY (env_id, user_id)
 );
 CREATE TABLE teams (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     env_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('owner', 'access')),
@@ -37,7 +37,7 @@ CREATE TABLE team_members (
 );
 CREATE INDEX team_members_user ON team_members(user_id);
 CREATE TABLE processes (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     env_id INTEGER NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     owner_user_id INTEGER REFERENCES users(id),

@@ -1,6 +1,6 @@
 -- +goose Up
 CREATE TABLE audit (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     env_id INTEGER,
     at INTEGER NOT NULL,
     actor_id INTEGER,
