@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
@@ -13,10 +14,13 @@ import (
 // audit records what a request did. A failure to record is logged and
 // does not undo the change: the change has happened.
 func (s *Server) audit(r *http.Request, env access.ID, action, target, detail string) {
-	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), Action: action, Target: target, Detail: detail, IP: clientIP(r)}
-	if u, ok := r.Context().Value(userKey{}).(store.User); ok {
-		e.ActorID, e.Actor = u.ID, u.Username
-	}
+	u, _ := r.Context().Value(userKey{}).(store.User)
+	s.auditAs(r, env, u, action, target, detail)
+}
+
+// auditAs records with an explicit actor, for sign-in, before there is a caller.
+func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
+	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: clientIP(r)}
 	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
 		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
 	}
@@ -86,10 +90,20 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip"})
 		for _, e := range entries {
-			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), e.Actor, e.Action, e.Target, e.Detail, e.IP})
+			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), cell(e.Actor), cell(e.Action), cell(e.Target), cell(e.Detail), cell(e.IP)})
 		}
 		cw.Flush()
 	default:
 		writeError(w, r, invalid("format must be json or csv"))
 	}
+}
+
+// cell keeps a spreadsheet from reading a value as a formula (CSV
+// injection): text starting with = + - @ or a control character is quoted
+// with a leading apostrophe.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/store"
@@ -98,6 +99,85 @@ func authorizeRoleGrant(r *http.Request, role access.Role) error {
 	}
 	if role.Bypass || !sub.Privileges.Covers(&role.Privileges) {
 		return errorf(http.StatusForbidden, "forbidden", "you may not give a role with privileges you do not hold: "+role.Name)
+	}
+	return nil
+}
+
+// authorizeMemberChange lets the environment's System Administrators
+// change any member. Others with security rights change neither themselves
+// (their unit is the reach of their depths) nor anyone whose privileges
+// exceed their own.
+func (s *Server) authorizeMemberChange(r *http.Request, target access.ID) error {
+	sub := subject(r)
+	if sub.Bypass {
+		return nil
+	}
+	if target == sub.User {
+		return errorf(http.StatusForbidden, "forbidden", "you may not change your own membership")
+	}
+	t, err := s.cfg.Store.Subject(r.Context(), environment(r), target)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // not a member yet
+	}
+	if err != nil {
+		return err
+	}
+	if t.Bypass || !sub.Privileges.Covers(&t.Privileges) {
+		return errorf(http.StatusForbidden, "forbidden", "you may not change a member whose privileges exceed yours")
+	}
+	return nil
+}
+
+// authorizeTeamChange: joining a team gives its roles (and its shares), so
+// changing a team's members follows the rules for giving roles, and nobody
+// but a System Administrator changes their own teams.
+func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) error {
+	sub := subject(r)
+	if sub.Bypass {
+		return nil
+	}
+	if user == sub.User {
+		return errorf(http.StatusForbidden, "forbidden", "you may not change your own teams")
+	}
+	roles, err := s.cfg.Store.TeamRoles(r.Context(), environment(r), team)
+	if err != nil {
+		return err
+	}
+	for _, st := range roles {
+		role, err := s.roleFor(r, st.Name)
+		if err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepAnAdministrator refuses a change that would leave the environment
+// without a member holding System Administrator directly.
+func (s *Server) keepAnAdministrator(r *http.Request, target access.ID, stillAdmin bool) error {
+	if stillAdmin {
+		return nil
+	}
+	members, err := s.cfg.Store.Members(r.Context(), environment(r))
+	if err != nil {
+		return err
+	}
+	others, targetIs := 0, false
+	for _, m := range members {
+		if !slices.Contains(m.Roles, access.SystemAdministrator) {
+			continue
+		}
+		if m.User == target {
+			targetIs = true
+		} else {
+			others++
+		}
+	}
+	if targetIs && others == 0 {
+		return errorf(http.StatusConflict, "last_administrator", "the environment must keep at least one System Administrator")
 	}
 	return nil
 }

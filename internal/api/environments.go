@@ -68,8 +68,10 @@ func (s *Server) renameEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	// Names are unique in the installation, so only those who see every
+	// environment rename one: a clash tells them nothing new.
+	if !caller(r).InstallationAdmin {
+		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators rename environments"))
 		return
 	}
 	if err := checkName(req.Name, 100); err != nil {
@@ -93,7 +95,8 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "environment.delete", target("environment", environment(r)), "")
+	// The environment's own log goes with it; the installation's keeps the deletion.
+	s.audit(r, 0, "environment.delete", target("environment", environment(r)), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -20,6 +20,9 @@ const sessionCookie = "procmine_session"
 
 type userKey struct{}
 
+// viaTokenKey marks requests authenticated by a personal access token.
+type viaTokenKey struct{}
+
 // caller returns the signed-in user of an authenticated request.
 func caller(r *http.Request) store.User { return r.Context().Value(userKey{}).(store.User) }
 
@@ -28,7 +31,8 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var id access.ID
 		var err error
-		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		bearer, viaToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if viaToken {
 			id, err = s.cfg.Store.TokenUser(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 			id, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
@@ -48,7 +52,8 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		ctx := context.WithValue(r.Context(), userKey{}, u)
+		h(w, r.WithContext(context.WithValue(ctx, viaTokenKey{}, viaToken)))
 	}
 }
 
@@ -77,13 +82,24 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("username and password are required"))
 		return
 	}
-	account, addr := "user:"+c.Username, "ip:"+clientIP(r)
-	if wait := s.limiter.wait(account, addr); wait > 0 {
+	// A name that cannot be a username is counted against the address
+	// only, and never stored: it could be anything, of any size.
+	valid := goodUsername(c.Username)
+	account, addr, name := "user:"+c.Username, "ip:"+clientIP(r), c.Username
+	keys := []string{account, addr}
+	if !valid {
+		keys, name = keys[1:], "(not a valid username)"
+	}
+	if wait := s.limiter.attempt(keys...); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again"))
 		return
 	}
-	u, err := s.cfg.Store.UserByName(r.Context(), c.Username)
+	var u store.User
+	err := store.ErrNotFound
+	if valid {
+		u, err = s.cfg.Store.UserByName(r.Context(), c.Username)
+	}
 	if err == nil {
 		err = auth.CheckPassword(c.Password, u.PasswordHash)
 	} else if errors.Is(err, store.ErrNotFound) {
@@ -96,13 +112,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, err)
 			return
 		}
-		s.limiter.fail(account, addr)
-		s.cfg.Log.Warn("sign-in failed", "username", c.Username, "ip", clientIP(r))
-		s.cfg.Store.Audit(r.Context(), store.AuditEntry{At: s.cfg.Now().UTC(), Actor: c.Username, Action: "sign-in.failed", Target: "user " + c.Username, IP: clientIP(r)})
+		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", clientIP(r))
+		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
 		writeError(w, r, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password"))
 		return
 	}
-	s.limiter.succeed(account)
+	s.limiter.succeeded(account, addr)
 	// Rotate: whatever session the client had ends now.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(old.Value))
@@ -117,7 +132,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.cfg.Store.Audit(r.Context(), store.AuditEntry{At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: "sign-in", Target: "user " + u.Username, IP: clientIP(r)})
+	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 	writeJSON(w, http.StatusOK, me(u))
@@ -152,6 +167,12 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // createToken makes a personal access token; its secret is in this answer
 // and nowhere else.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	// A token does not make tokens: a leaked short-lived one could
+	// otherwise outlive itself.
+	if r.Context().Value(viaTokenKey{}) == true {
+		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "sign in to create tokens; a token cannot create tokens"))
+		return
+	}
 	var req struct {
 		Name          string `json:"name"`
 		ExpiresInDays int    `json:"expires_in_days"`

@@ -7,66 +7,84 @@ import (
 
 // limiter slows down password guessing: after a few failures for an
 // account or from an address, each further attempt must wait twice as long
-// as the one before (up to 15 minutes). Success clears the account's count.
+// as the one before (up to 15 minutes). Every attempt counts as a failure
+// when it starts, so parallel guesses cannot slip past the count; success
+// then clears the account and takes the attempt back from the address.
 type limiter struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	failures map[string]failure
+	mu        sync.Mutex
+	now       func() time.Time
+	failures  map[string]failure
+	lastPurge time.Time
 }
 
 type failure struct {
 	count int
 	last  time.Time
+	prev  time.Time // last before the latest attempt, restored if it succeeds
 }
 
 const (
 	freeAttempts = 5
 	maxWait      = 15 * time.Minute
+	// maxTracked bounds the memory an attacker can make the limiter use.
+	maxTracked = 100_000
 )
 
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, failures: map[string]failure{}}
 }
 
-// wait returns how long the caller must still wait before trying again
-// for any of the keys (account, address); zero lets it try now.
-func (l *limiter) wait(keys ...string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var longest time.Duration
-	for _, k := range keys {
-		f := l.failures[k]
-		if f.count < freeAttempts {
-			continue
-		}
-		delay := min(time.Second<<min(f.count-freeAttempts, 20), maxWait)
-		longest = max(longest, f.last.Add(delay).Sub(l.now()))
+func delay(f failure) time.Duration {
+	if f.count < freeAttempts {
+		return 0
 	}
-	return max(longest, 0)
+	return min(time.Second<<min(f.count-freeAttempts, 20), maxWait)
 }
 
-// maxTracked bounds the memory an attacker can make the limiter use:
-// past it, failures older than maxWait are forgotten.
-const maxTracked = 100_000
-
-func (l *limiter) fail(keys ...string) {
+// attempt returns how long the caller must still wait before trying any of
+// the keys; when that is zero it counts the attempt against every key.
+func (l *limiter) attempt(keys ...string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.failures) >= maxTracked {
+	now := l.now()
+	if len(l.failures) >= maxTracked && now.Sub(l.lastPurge) > time.Minute {
+		l.lastPurge = now
 		for k, f := range l.failures {
-			if l.now().Sub(f.last) > maxWait {
+			if now.Sub(f.last) > maxWait {
 				delete(l.failures, k)
 			}
 		}
 	}
+	var wait time.Duration
+	for _, k := range keys {
+		f, ok := l.failures[k]
+		if !ok && len(l.failures) >= maxTracked {
+			// Full of recent failures: refuse rather than stop counting.
+			return maxWait
+		}
+		wait = max(wait, f.last.Add(delay(f)).Sub(now))
+	}
+	if wait > 0 {
+		return wait
+	}
 	for _, k := range keys {
 		f := l.failures[k]
-		l.failures[k] = failure{count: f.count + 1, last: l.now()}
+		l.failures[k] = failure{count: f.count + 1, last: now, prev: f.last}
 	}
+	return 0
 }
 
-func (l *limiter) succeed(key string) {
+// succeeded clears the account and takes the attempt back from the address.
+func (l *limiter) succeeded(account, addr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, key)
+	delete(l.failures, account)
+	if f, ok := l.failures[addr]; ok {
+		if f.count <= 1 {
+			delete(l.failures, addr)
+		} else {
+			f.count, f.last = f.count-1, f.prev
+			l.failures[addr] = f
+		}
+	}
 }

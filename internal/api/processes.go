@@ -96,6 +96,10 @@ func (s *Server) getProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.writeProcess(w, r, id)
+}
+
+func (s *Server) writeProcess(w http.ResponseWriter, r *http.Request, id access.ID) {
 	p, err := s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
 	if err != nil {
 		writeError(w, r, err)
@@ -126,7 +130,7 @@ func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, environment(r), "process.rename", target("process", id), req.Name)
-	s.getProcess(w, r)
+	s.writeProcess(w, r, id)
 }
 
 func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +170,8 @@ func (s *Server) setOwner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, environment(r), "process.owner", target("process", id), principalText(owner))
-	s.getProcess(w, r)
+	// The caller may no longer read it; the answer is the change it made.
+	s.writeProcess(w, r, id)
 }
 
 type shareRequest struct {
@@ -232,17 +237,26 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 }
 
 // explain says, for a member of the environment and this process, which
-// operations on the process and its records are allowed, and why. It is
-// for those who may share the process (its owners and administrators).
+// operations on the process and its records are allowed, and why.
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
-	_, rec, err := s.processFor(r, access.Share)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	user, err := strconv.ParseInt(r.URL.Query().Get("user"), 10, 64)
 	if err != nil || user <= 0 {
 		writeError(w, r, invalid("give the member to explain as ?user=ID"))
+		return
+	}
+	// Anyone may ask about themselves; asking about others reveals their
+	// roles and teams, which is for those who may read roles.
+	op := access.Read
+	if access.ID(user) != subject(r).User {
+		if err := authorizeSecurity(r, access.RoleTable, access.Read); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		op = access.Share
+	}
+	_, rec, err := s.processFor(r, op)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	who, err := s.cfg.Store.Subject(r.Context(), environment(r), access.ID(user))

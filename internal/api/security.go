@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -37,6 +38,12 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// Who holds which role is for those who may read roles.
+	if authorizeSecurity(r, access.RoleTable, access.Read) != nil {
+		for i := range ms {
+			ms[i].Roles = nil
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
 }
 
@@ -56,6 +63,14 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := authorizeSecurity(r, access.UserTable, access.Write); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.authorizeMemberChange(r, user); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.keepAnAdministrator(r, user, slices.Contains(req.Roles, access.SystemAdministrator)); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -84,6 +99,12 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
 	user, err := pathID(r, "user")
 	if err == nil {
 		err = authorizeSecurity(r, access.UserTable, access.Delete)
+	}
+	if err == nil {
+		err = s.authorizeMemberChange(r, user)
+	}
+	if err == nil {
+		err = s.keepAnAdministrator(r, user, false)
 	}
 	if err == nil {
 		err = s.cfg.Store.RemoveMember(r.Context(), environment(r), user)
@@ -170,6 +191,9 @@ func (s *Server) teamMember(remove bool) http.HandlerFunc {
 		}
 		if err == nil {
 			err = authorizeSecurity(r, access.TeamTable, access.Write)
+		}
+		if err == nil {
+			err = s.authorizeTeamChange(r, team, user)
 		}
 		if err == nil {
 			err = s.cfg.Store.TeamMember(r.Context(), environment(r), team, user, remove)

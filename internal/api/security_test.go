@@ -51,13 +51,37 @@ func TestSecurityAdministration(t *testing.T) {
 			// roles above its own privileges.
 			root.json("POST", base+"/roles", `{"name":"Deputy","privileges":{"user":{"read":"organization","write":"organization"},"role":{"read":"organization","create":"organization"},"process":{"read":"user","create":"user"},"reportview":{"read":"user"}}}`, 201, nil)
 			root.json("PUT", fmt.Sprintf("%s/members/%d", base, deputyID), fmt.Sprintf(`{"business_unit":%d,"roles":["Deputy"]}`, unit.ID), 200, nil)
-			if code, body := deputy.do("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["System Administrator"]}`, unit.ID), nil); code != 403 || !strings.Contains(body, "privileges you do not hold") {
+			_, newbieID := e.user("newbie", false)
+			newbie := fmt.Sprintf("%s/members/%d", base, newbieID)
+			if code, body := deputy.do("PUT", newbie, fmt.Sprintf(`{"business_unit":%d,"roles":["System Administrator"]}`, unit.ID), nil); code != 403 || !strings.Contains(body, "privileges you do not hold") {
 				t.Errorf("deputy gives System Administrator: %d %s", code, body)
 			}
-			if code, body := deputy.do("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, unit.ID), nil); code != 403 {
+			if code, body := deputy.do("PUT", newbie, fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, unit.ID), nil); code != 403 {
 				t.Errorf("deputy gives Environment Maker, which exceeds it: %d %s", code, body)
 			}
-			deputy.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, unit.ID), 200, nil)
+			deputy.json("PUT", newbie, fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, unit.ID), 200, nil)
+			// Nor may the deputy touch those above it, or itself, or the
+			// last administrator.
+			for _, who := range []access.ID{makerID, deputyID} {
+				if code, body := deputy.do("PUT", fmt.Sprintf("%s/members/%d", base, who), fmt.Sprintf(`{"business_unit":%d,"roles":[]}`, unit.ID), nil); code != 403 {
+					t.Errorf("deputy changes member %d: %d %s", who, code, body)
+				}
+				if code, _ := deputy.do("DELETE", fmt.Sprintf("%s/members/%d", base, who), "", nil); code != 403 {
+					t.Errorf("deputy removes member %d: %d", who, code)
+				}
+			}
+			var me meJSON
+			root.json("GET", "/api/v1/me", "", 200, &me)
+			if code, body := deputy.do("PUT", fmt.Sprintf("%s/members/%d", base, me.ID), fmt.Sprintf(`{"business_unit":%d,"roles":[]}`, unit.ID), nil); code != 403 {
+				t.Errorf("deputy demotes the administrator: %d %s", code, body)
+			}
+			if code, body := root.do("PUT", fmt.Sprintf("%s/members/%d", base, me.ID), fmt.Sprintf(`{"business_unit":%d,"roles":[]}`, prod.Root), nil); code != 409 || !strings.Contains(body, "at least one System Administrator") {
+				t.Errorf("the last administrator demotes itself: %d %s", code, body)
+			}
+			if code, _ := root.do("DELETE", fmt.Sprintf("%s/members/%d", base, me.ID), "", nil); code != 409 {
+				t.Errorf("the last administrator removes itself: %d", code)
+			}
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, unit.ID), 200, nil)
 			if code, body := deputy.do("POST", base+"/roles", `{"name":"Big","privileges":{"process":{"delete":"organization"}}}`, nil); code != 403 {
 				t.Errorf("deputy makes a role above itself: %d %s", code, body)
 			}
@@ -74,14 +98,18 @@ func TestSecurityAdministration(t *testing.T) {
 				} `json:"members"`
 			}
 			deputy.json("GET", base+"/members", "", 200, &members)
-			if len(members.Members) != 3 || members.Members[2].Username != "maker" || strings.Join(members.Members[2].Roles, ",") != "Process Mining User" {
+			if len(members.Members) != 4 || members.Members[2].Username != "maker" || strings.Join(members.Members[2].Roles, ",") != "Process Mining User" {
 				t.Errorf("members %+v", members.Members)
 			}
 			var roles struct {
 				Roles []roleJSON `json:"roles"`
 			}
 			root.json("GET", base+"/roles", "", 200, &roles)
-			if len(roles.Roles) != 7 || !roles.Roles[3].Locked && !roles.Roles[4].Locked {
+			locked := map[string]bool{}
+			for _, r := range roles.Roles {
+				locked[r.Name] = r.Locked
+			}
+			if len(roles.Roles) != 7 || !locked[access.ProcessMiningUser] || !locked[access.ProcessMiningApplication] || locked[access.EnvironmentMaker] {
 				t.Errorf("roles %+v", roles.Roles)
 			}
 

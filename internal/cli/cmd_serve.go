@@ -75,7 +75,10 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// A slow client cannot hold a connection for long: headers within 10 s,
+	// a whole request within 2 minutes (uploads will set their own
+	// deadlines), idle keep-alive connections closed after 2 minutes.
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *cert != "" {
 		scheme = "https"

@@ -317,3 +317,26 @@ func (s *Store) TeamMembers(ctx context.Context, env, team access.ID) ([]Named, 
 	}
 	return out, rows.Err()
 }
+
+// TeamRoles returns the roles a team of the environment holds.
+func (s *Store) TeamRoles(ctx context.Context, env, team access.ID) ([]StoredRole, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT r.id, r.name, r.builtin, r.privileges FROM role_assignments a
+		JOIN roles r ON r.id = a.role_id WHERE a.team_id = ? AND r.env_id = ? ORDER BY r.name`), team, env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredRole
+	for rows.Next() {
+		var r StoredRole
+		var p string
+		if err := rows.Scan(&r.ID, &r.Name, &r.BuiltIn, &p); err != nil {
+			return nil, err
+		}
+		if r.Privileges, err = access.ParsePrivileges(p); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
