@@ -41,7 +41,9 @@ func golden(t *testing.T) map[string]string {
 // through the API, on SQLite and PostgreSQL: process operations through
 // the routes that perform them (create, read, write, assign, share,
 // delete), and those without routes yet (append, append-to, and every
-// recording and event log operation) through the explain call.
+// recording and event log operation) through the explain call; and the
+// process list, filtered by the resolver's SQL twin, against the read
+// column.
 func TestAccessMatrixOverHTTP(t *testing.T) {
 	want := golden(t)
 	ctx := context.Background()
@@ -157,6 +159,19 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 						if key := roleName + "|" + rel.name + "|" + table; got.String() != want[key] {
 							t.Errorf("%s (explain): %s, golden %s", key, got.String(), want[key])
 						}
+					}
+					// The list (the resolver's SQL twin) holds the process
+					// exactly when the golden matrix says it may be read.
+					var list struct{ Processes []processJSON }
+					c.json("GET", procs, "", 200, &list)
+					listed := "-"
+					for _, lp := range list.Processes {
+						if lp.ID == p.ID {
+							listed = "+"
+						}
+					}
+					if key := roleName + "|" + rel.name + "|process"; listed != want[key][1:2] {
+						t.Errorf("%s: listed %s, golden read %s", key, listed, want[key][1:2])
 					}
 					// The process row again, through the routes themselves.
 					ownerBody := string(owner)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,7 +38,6 @@ func TestDeletedEnvironmentLeavesNothingBehind(t *testing.T) {
 // nobody adds themselves, or anyone to a team above their own privileges;
 // a removed member leaves every team.
 func TestTeamsFollowTheRulesForRoles(t *testing.T) {
-	ctx := context.Background()
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			root, maker, makerID, prod, base := prodWithMaker(e)
@@ -49,9 +47,14 @@ func TestTeamsFollowTheRulesForRoles(t *testing.T) {
 			var strong, plain struct{ ID access.ID }
 			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"Admins","kind":"owner","business_unit":%d}`, prod.Root), 201, &strong)
 			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"Plain","kind":"access","business_unit":%d}`, prod.Root), 201, &plain)
-			if err := e.store.AssignRole(ctx, prod.ID, access.SystemAdministrator, access.Principal{Team: strong.ID}); err != nil {
-				t.Fatal(err)
+			// Roles go to teams by the rules for giving roles.
+			if code, body := root.do("PUT", fmt.Sprintf("%s/teams/%d/roles", base, strong.ID), `{"roles":["Process Mining Application"]}`, nil); code != 422 || !strings.Contains(body, "service identity") {
+				t.Errorf("Process Mining Application to a team: %d %s", code, body)
 			}
+			if code, _ := admin.do("PUT", fmt.Sprintf("%s/teams/%d/roles", base, plain.ID), `{"roles":["System Administrator"]}`, nil); code != 403 {
+				t.Errorf("team admin gives a team System Administrator: %d", code)
+			}
+			root.json("PUT", fmt.Sprintf("%s/teams/%d/roles", base, strong.ID), `{"roles":["System Administrator"]}`, 200, nil)
 			if code, body := admin.do("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, strong.ID, adminID), "", nil); code != 403 {
 				t.Errorf("team admin joins the administrators' team: %d %s", code, body)
 			}

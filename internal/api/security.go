@@ -350,3 +350,41 @@ func (s *Server) setRolePrivileges(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, environment(r), "role.change", "role "+role.Name, p.String())
 	writeJSON(w, http.StatusOK, roleOut(role))
 }
+
+// setTeamRoles replaces a team's roles. Its members hold them, so giving
+// and taking follow the rules for giving roles: the caller must cover the
+// roles the team has and the roles it gets.
+func (s *Server) setTeamRoles(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Roles []string `json:"roles"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	team, err := pathID(r, "team")
+	if err == nil {
+		err = authorizeSecurity(r, access.TeamTable, access.Write)
+	}
+	if err == nil {
+		err = s.authorizeTeamChange(r, team, 0)
+	}
+	for _, name := range req.Roles {
+		if err != nil {
+			break
+		}
+		var role access.Role
+		if role, err = s.roleFor(r, name); err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+	}
+	if err == nil {
+		err = s.cfg.Store.SetTeamRoles(r.Context(), environment(r), team, req.Roles)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "team.roles", target("team", team), strings.Join(req.Roles, ", "))
+	writeJSON(w, http.StatusOK, map[string]any{"team": team, "roles": req.Roles})
+}

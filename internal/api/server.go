@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	s.route("DELETE /api/v1/environments/{env}/members/{user}", s.authed(s.inEnvironment(s.removeMember)))
 	s.route("POST /api/v1/environments/{env}/business-units", s.authed(s.inEnvironment(s.createBusinessUnit)))
 	s.route("POST /api/v1/environments/{env}/teams", s.authed(s.inEnvironment(s.createTeam)))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/roles", s.authed(s.inEnvironment(s.setTeamRoles)))
 	s.route("GET /api/v1/environments/{env}/teams/{team}/members", s.authed(s.inEnvironment(s.listTeamMembers)))
 	s.route("PUT /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(false))))
 	s.route("DELETE /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(true))))

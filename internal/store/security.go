@@ -340,3 +340,31 @@ func (s *Store) TeamRoles(ctx context.Context, env, team access.ID) ([]StoredRol
 	}
 	return out, rows.Err()
 }
+
+// SetTeamRoles replaces the roles a team of the environment holds; a team
+// or role not of the environment is ErrNotFound.
+func (s *Store) SetTeamRoles(ctx context.Context, env, team access.ID, roles []string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM teams WHERE id = ? AND env_id = ?"), team, env).Scan(&n); err != nil || n == 0 {
+		return cmpErr(err, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM role_assignments WHERE team_id = ?"), team); err != nil {
+		return err
+	}
+	for _, name := range roles {
+		var role int64
+		if err := tx.QueryRowContext(ctx, s.rebind("SELECT id FROM roles WHERE env_id = ? AND name = ?"), env, name).Scan(&role); err != nil {
+			return cmpErr(err, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO role_assignments (role_id, team_id) VALUES (?, ?)
+			ON CONFLICT (role_id, team_id) WHERE team_id IS NOT NULL DO NOTHING`), role, team); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
