@@ -60,3 +60,14 @@ func checkName(name string, max int) error {
 	}
 	return nil
 }
+
+// decodeName reads a body {"name": …} and checks the name.
+func decodeName(w http.ResponseWriter, r *http.Request, max int) (string, error) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return "", err
+	}
+	return req.Name, checkName(req.Name, max)
+}

@@ -16,24 +16,18 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators create environments"))
 		return
 	}
-	var req struct {
-		Name string `json:"name"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if err := checkName(req.Name, 100); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	env, root, err := s.cfg.Store.CreateEnvironment(r.Context(), req.Name, caller(r).ID)
+	name, err := decodeName(w, r, 100)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, env, "environment.create", "environment "+req.Name, "")
-	writeJSON(w, http.StatusCreated, map[string]any{"id": env, "name": req.Name, "root_business_unit": root})
+	env, root, err := s.cfg.Store.CreateEnvironment(r.Context(), name, caller(r).ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, env, "environment.create", "environment "+name, "")
+	writeJSON(w, http.StatusCreated, map[string]any{"id": env, "name": name, "root_business_unit": root})
 }
 
 type processJSON struct {
@@ -67,26 +61,20 @@ func (s *Server) createProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var req struct {
-		Name string `json:"name"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if err := checkName(req.Name, 200); err != nil {
+	name, err := decodeName(w, r, 200)
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	sub := subject(r)
-	p := store.Process{Env: environment(r), Name: req.Name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit}
+	p := store.Process{Env: environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit}
 	id, err := s.cfg.Store.CreateProcess(r.Context(), p)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	p.ID = id
-	s.audit(r, p.Env, "process.create", target("process", id), req.Name)
+	s.audit(r, p.Env, "process.create", target("process", id), name)
 	writeJSON(w, http.StatusCreated, processOut(p))
 }
 

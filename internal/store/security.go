@@ -119,7 +119,12 @@ type StoredRole struct {
 
 // Roles lists the environment's roles by name.
 func (s *Store) Roles(ctx context.Context, env access.ID) ([]StoredRole, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? ORDER BY builtin DESC, name"), env)
+	return s.roles(ctx, "SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? ORDER BY builtin DESC, name", env)
+}
+
+// roles runs a query for role rows.
+func (s *Store) roles(ctx context.Context, q string, args ...any) ([]StoredRole, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -141,18 +146,14 @@ func (s *Store) Roles(ctx context.Context, env access.ID) ([]StoredRole, error) 
 
 // Role finds a role of the environment by name.
 func (s *Store) Role(ctx context.Context, env access.ID, name string) (StoredRole, error) {
-	var r StoredRole
-	var p string
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? AND name = ?"), env, name).
-		Scan(&r.ID, &r.Name, &r.BuiltIn, &p)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
+	rs, err := s.roles(ctx, "SELECT id, name, builtin, privileges FROM roles WHERE env_id = ? AND name = ?", env, name)
 	if err != nil {
-		return r, err
+		return StoredRole{}, err
 	}
-	r.Privileges, err = access.ParsePrivileges(p)
-	return r, err
+	if len(rs) == 0 {
+		return StoredRole{}, ErrNotFound
+	}
+	return rs[0], nil
 }
 
 // SetRolePrivileges replaces a role's privilege grid.
@@ -320,25 +321,8 @@ func (s *Store) TeamMembers(ctx context.Context, env, team access.ID) ([]Named, 
 
 // TeamRoles returns the roles a team of the environment holds.
 func (s *Store) TeamRoles(ctx context.Context, env, team access.ID) ([]StoredRole, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT r.id, r.name, r.builtin, r.privileges FROM role_assignments a
-		JOIN roles r ON r.id = a.role_id WHERE a.team_id = ? AND r.env_id = ? ORDER BY r.name`), team, env)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []StoredRole
-	for rows.Next() {
-		var r StoredRole
-		var p string
-		if err := rows.Scan(&r.ID, &r.Name, &r.BuiltIn, &p); err != nil {
-			return nil, err
-		}
-		if r.Privileges, err = access.ParsePrivileges(p); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.roles(ctx, `SELECT r.id, r.name, r.builtin, r.privileges FROM role_assignments a
+		JOIN roles r ON r.id = a.role_id WHERE a.team_id = ? AND r.env_id = ? ORDER BY r.name`, team, env)
 }
 
 // SetTeamRoles replaces the roles a team of the environment holds; a team
