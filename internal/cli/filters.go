@@ -1,15 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
 )
 
 // filterFlags are the filters every analysing verb accepts. They apply in a
@@ -52,156 +51,25 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 }
 
 // build turns the flags into filters, rejecting malformed values.
+// spec returns the flags as a filter Spec.
+func (f *filterFlags) spec() filterspec.Spec {
+	return filterspec.Spec{
+		From: f.from, To: f.to, TimeMode: f.timeMode,
+		CaseAttr: f.caseAttr, ExcludeCaseAttr: f.notCaseAttr, EventAttr: f.eventAttr, ExcludeEventAttr: f.notEventAttr,
+		KeepEvents: f.keepEvents, DropEvents: f.dropEvents, StartActivity: f.startAct, EndActivity: f.endAct,
+		Follows: f.follows, NotFollows: f.notFollows, MinDuration: f.minDuration, MaxDuration: f.maxDuration,
+		TopVariants: f.topVariants, Prefix: "--",
+	}
+}
+
+// build turns the flags into filters; a malformed value is a usage error.
 func (f *filterFlags) build() ([]mining.Filter, error) {
-	var out []mining.Filter
-	if f.from != "" || f.to != "" {
-		tf := mining.TimeFrame{From: minTime, To: maxTime}
-		var err error
-		if f.from != "" {
-			if tf.From, err = parseFlagTime("--from", f.from); err != nil {
-				return nil, err
-			}
-		}
-		if f.to != "" {
-			if tf.To, err = parseFlagTime("--to", f.to); err != nil {
-				return nil, err
-			}
-			if len(f.to) == len("2006-01-02") {
-				tf.To += 24*int64(time.Hour) - 1 // a date alone means the whole day
-			}
-		}
-		if tf.From > tf.To {
-			return nil, usagef("--from %s is after --to %s", f.from, f.to)
-		}
-		modes := map[string]mining.TimeMode{"contained": mining.Contained, "intersecting": mining.Intersecting,
-			"started": mining.Started, "completed": mining.Completed, "trim": mining.TrimEvents}
-		mode, ok := modes[f.timeMode]
-		if !ok {
-			return nil, usagef("--time-mode must be contained, intersecting, started, completed or trim, not %q", f.timeMode)
-		}
-		tf.Mode = mode
-		out = append(out, tf)
+	filters, err := f.spec().Filters()
+	var fe *filterspec.Error
+	if errors.As(err, &fe) {
+		return nil, usagef("%s", fe.Msg)
 	}
-	attrs := []struct {
-		flag               string
-		vals               multi
-		caseLevel, exclude bool
-		events             bool
-	}{
-		{"--case-attr", f.caseAttr, true, false, false},
-		{"--exclude-case-attr", f.notCaseAttr, true, true, false},
-		{"--event-attr", f.eventAttr, false, false, false},
-		{"--exclude-event-attr", f.notEventAttr, false, true, false},
-		{"--keep-events", f.keepEvents, false, false, true},
-		{"--drop-events", f.dropEvents, false, true, true},
-	}
-	for _, a := range attrs {
-		byKey := map[string][]string{}
-		var keys []string
-		for _, kv := range a.vals {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return nil, usagef("%s wants KEY=VALUE, not %q", a.flag, kv)
-			}
-			if _, seen := byKey[k]; !seen {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], v)
-		}
-		for _, k := range keys {
-			out = append(out, mining.Attribute{Key: k, Values: byKey[k], CaseLevel: a.caseLevel, Exclude: a.exclude, Events: a.events})
-		}
-	}
-	if len(f.startAct) > 0 || len(f.endAct) > 0 {
-		out = append(out, mining.Endpoints{Start: f.startAct, End: f.endAct})
-	}
-	for _, fl := range []struct {
-		flag    string
-		vals    multi
-		exclude bool
-	}{{"--follows", f.follows, false}, {"--not-follows", f.notFollows, true}} {
-		for _, v := range fl.vals {
-			fw, err := parseFollows(fl.flag, v)
-			if err != nil {
-				return nil, err
-			}
-			fw.Exclude = fl.exclude
-			out = append(out, fw)
-		}
-	}
-	if f.minDuration != "" || f.maxDuration != "" {
-		dr := mining.DurationRange{Max: mining.NoMaxDuration}
-		var err error
-		if f.minDuration != "" {
-			if dr.Min, err = parseDuration("--min-duration", f.minDuration); err != nil {
-				return nil, err
-			}
-		}
-		if f.maxDuration != "" {
-			if dr.Max, err = parseDuration("--max-duration", f.maxDuration); err != nil {
-				return nil, err
-			}
-		}
-		if dr.Min > dr.Max {
-			return nil, usagef("--min-duration %s is longer than --max-duration %s", f.minDuration, f.maxDuration)
-		}
-		out = append(out, dr)
-	}
-	if f.topVariants < 0 {
-		return nil, usagef("--top-variants must not be negative")
-	}
-	if f.topVariants > 0 {
-		out = append(out, mining.TopVariants{K: f.topVariants})
-	}
-	return out, nil
-}
-
-const (
-	minTime = -1 << 63
-	maxTime = 1<<63 - 1
-)
-
-func parseFlagTime(flag, s string) (int64, error) {
-	t, ok := eventlog.ParseTime(s)
-	if !ok {
-		return 0, usagef("%s: %q is not a date or timestamp (use e.g. 2011-10-01 or 2011-10-01T08:00:00Z)", flag, s)
-	}
-	return t, nil
-}
-
-// parseDuration accepts Go durations plus a day unit: "7d", "1d12h".
-func parseDuration(flag, s string) (int64, error) {
-	var days float64
-	rest := s
-	if i := strings.IndexByte(s, 'd'); i > 0 {
-		n, err := strconv.ParseFloat(s[:i], 64)
-		if err != nil {
-			return 0, usagef("%s: %q is not a duration (use e.g. 90m, 36h, 7d)", flag, s)
-		}
-		days, rest = n, s[i+1:]
-	}
-	var d time.Duration
-	if rest != "" {
-		var err error
-		if d, err = time.ParseDuration(rest); err != nil {
-			return 0, usagef("%s: %q is not a duration (use e.g. 90m, 36h, 7d)", flag, s)
-		}
-	}
-	total := float64(d) + days*24*float64(time.Hour)
-	if math.IsNaN(total) || total < 0 || total >= float64(maxTime) {
-		return 0, usagef("%s: %q is out of range", flag, s)
-	}
-	return int64(total), nil
-}
-
-func parseFollows(flag, s string) (mining.Follows, error) {
-	if a, b, ok := strings.Cut(s, ">>"); ok && a != "" && b != "" {
-		return mining.Follows{A: a, B: b}, nil
-	}
-	if a, b, ok := strings.Cut(s, ">"); ok && a != "" && b != "" {
-		return mining.Follows{A: a, B: b, Directly: true}, nil
-	}
-	return mining.Follows{}, usagef(`%s wants "A>B" or "A>>B", not %q`, flag, s)
+	return filters, err
 }
 
 // loadFlags bundles input and filter flags, which every analysing verb takes.
@@ -221,12 +89,8 @@ func (f *loadFlags) load(path string, s Streams) (*eventlog.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !f.in.raw && !f.in.asRead {
-		for _, fl := range filters {
-			if a, ok := fl.(mining.Attribute); ok && a.Key == "lifecycle:transition" {
-				return nil, usagef("filters on lifecycle:transition need --raw-events: the default view merges lifecycle transitions into activity instances")
-			}
-		}
+	if !f.in.raw && !f.in.asRead && f.filter.spec().TouchesLifecycle() {
+		return nil, usagef("filters on lifecycle:transition need --raw-events: the default view merges lifecycle transitions into activity instances")
 	}
 	l, err := f.in.load(path, s)
 	if err != nil {

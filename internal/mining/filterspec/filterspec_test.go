@@ -1,0 +1,50 @@
+package filterspec
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/procmine/procmine/internal/mining"
+)
+
+func TestFromQuery(t *testing.T) {
+	q, _ := url.ParseQuery("from=2011-01-01&to=2011-01-31&time-mode=started&event-attr=org:resource=Pete&event-attr=org:resource=Sue&follows=a%3E%3Eb&min-duration=1d&top-variants=3")
+	s, err := FromQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := s.Filters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 5 {
+		t.Fatalf("%d filters: %#v", len(fs), fs)
+	}
+	if a, ok := fs[1].(mining.Attribute); !ok || len(a.Values) != 2 || a.Key != "org:resource" {
+		t.Errorf("attribute filter %#v", fs[1])
+	}
+	if tv, ok := fs[4].(mining.TopVariants); !ok || tv.K != 3 {
+		t.Errorf("top variants last: %#v", fs[4])
+	}
+	for _, bad := range []string{"top-variants=x", "from=monday", "time-mode=around&from=2020-01-01", "follows=ab", "case-attr=x", "min-duration=2d&max-duration=1d"} {
+		q, _ := url.ParseQuery(bad)
+		s, err := FromQuery(q)
+		if err == nil {
+			_, err = s.Filters()
+		}
+		if _, ok := err.(*Error); !ok {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	if q, _ := url.ParseQuery("drop-events=lifecycle:transition=start"); !mustSpec(t, q).TouchesLifecycle() {
+		t.Error("a lifecycle filter not noticed")
+	}
+}
+
+func mustSpec(t *testing.T, q url.Values) Spec {
+	s, err := FromQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
