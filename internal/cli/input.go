@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,7 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
-	"github.com/procmine/procmine/internal/eventlog/xes"
+	"github.com/procmine/procmine/internal/eventlog/importer"
 )
 
 // inputFlags choose how a log file is read and which view of it is used.
@@ -78,50 +79,14 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 		defer bar.Finish()
 		r = io.TeeReader(file, bar)
 	}
-	content, err := eventlog.Decompress(r)
-	if err != nil {
-		return nil, eventlog.Errorf(path, 0, "", "%v", err)
+	l, err := importer.Read(r, path, importer.Options{Format: f.format, Delimiter: f.delimiter, Mapping: f.mapping, WallClock: f.wallClock})
+	var ue *importer.UsageError
+	if errors.As(err, &ue) {
+		msg := strings.Replace(ue.Msg, "format must be", "--format must be", 1)
+		msg = strings.Replace(msg, "say xes or csv", "give --format xes or --format csv", 1)
+		return nil, usagef("%s", strings.Replace(msg, "the delimiter", "--delimiter", 1))
 	}
-	defer content.Close()
-	format, err := f.detectFormat(path)
-	if err != nil {
-		return nil, err
-	}
-	switch format {
-	case "xes":
-		return xes.Read(content, path, xes.Options{WallClock: f.wallClock})
-	default:
-		m := f.mapping
-		m.WallClock = f.wallClock
-		if f.delimiter != "" {
-			d := []rune(strings.ReplaceAll(f.delimiter, `\t`, "\t"))
-			if len(d) != 1 {
-				return nil, usagef("--delimiter must be one character")
-			}
-			m.Delimiter = d[0]
-		} else if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(path), ".gz"), ".tsv") {
-			m.Delimiter = '\t'
-		}
-		return csvlog.Read(content, path, m)
-	}
-}
-
-func (f *inputFlags) detectFormat(path string) (string, error) {
-	switch strings.ToLower(f.format) {
-	case "xes", "csv":
-		return strings.ToLower(f.format), nil
-	case "":
-	default:
-		return "", usagef("--format must be xes or csv, not %q", f.format)
-	}
-	name := strings.TrimSuffix(strings.ToLower(path), ".gz")
-	switch filepath.Ext(name) {
-	case ".xes", ".xml":
-		return "xes", nil
-	case ".csv", ".tsv", ".txt":
-		return "csv", nil
-	}
-	return "", usagef("cannot tell the format of %s from its name: give --format xes or --format csv", path)
+	return l, err
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

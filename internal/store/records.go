@@ -201,9 +201,26 @@ func (s *Store) RenameProcess(ctx context.Context, env, id access.ID, name strin
 	return s.changed(s.exec(ctx, "UPDATE processes SET name = ? WHERE env_id = ? AND id = ?", name, env, id))
 }
 
-// DeleteProcess deletes a process and its shares.
+// DeleteProcess deletes a process, its shares and its data.
 func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
-	return s.changed(s.exec(ctx, "DELETE FROM processes WHERE env_id = ? AND id = ?", env, id))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		"DELETE FROM process_shares WHERE process_id = ? AND process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+		"DELETE FROM log_versions WHERE process_id = ? AND process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+	} {
+		if _, err := tx.ExecContext(ctx, s.rebind(q), id, env); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, s.rebind("DELETE FROM processes WHERE env_id = ? AND id = ?"), env, id)
+	if err := s.changed(res, err); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // SetProcessOwner gives a process to a user or team of its environment;

@@ -217,6 +217,8 @@ func (s *Store) DeleteEnvironment(ctx context.Context, env access.ID) error {
 	// Children first: not every database cascades through every path.
 	for _, q := range []string{
 		"DELETE FROM process_shares WHERE process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+		"DELETE FROM log_versions WHERE process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+		"DELETE FROM jobs WHERE env_id = ?",
 		"DELETE FROM processes WHERE env_id = ?",
 		"DELETE FROM role_assignments WHERE role_id IN (SELECT id FROM roles WHERE env_id = ?)",
 		"DELETE FROM roles WHERE env_id = ?",

@@ -1,0 +1,81 @@
+// Package importer reads an event log file of any supported kind: it
+// decompresses gzip, tells XES from CSV/TSV by the file name (or is told),
+// and hands the content to the right reader. The CLI and the server's
+// uploads share it, so a file reads the same everywhere.
+package importer
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/xes"
+)
+
+// Options say how to read a file.
+type Options struct {
+	// Format is "xes" or "csv"; empty tells from the name.
+	Format string
+	// Delimiter for CSV: one character ("\t" written as `\t` too); empty
+	// detects it (tab for .tsv names).
+	Delimiter string
+	Mapping   csvlog.Mapping
+	WallClock bool
+}
+
+// UsageError is a wrong option rather than bad content.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Read reads a log from r; name (the file's name as the user knows it) is
+// used to tell the format and in error messages.
+func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
+	format, err := DetectFormat(name, o.Format)
+	if err != nil {
+		return nil, err
+	}
+	m := o.Mapping
+	m.WallClock = o.WallClock
+	if format == "csv" {
+		if o.Delimiter != "" {
+			d := []rune(strings.ReplaceAll(o.Delimiter, `\t`, "\t"))
+			if len(d) != 1 {
+				return nil, &UsageError{"the delimiter must be one character"}
+			}
+			m.Delimiter = d[0]
+		} else if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(name), ".gz"), ".tsv") {
+			m.Delimiter = '\t'
+		}
+	}
+	content, err := eventlog.Decompress(r)
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
+	}
+	defer content.Close()
+	if format == "xes" {
+		return xes.Read(content, name, xes.Options{WallClock: o.WallClock})
+	}
+	return csvlog.Read(content, name, m)
+}
+
+// DetectFormat returns "xes" or "csv" for a file name, unless format says.
+func DetectFormat(name, format string) (string, error) {
+	switch strings.ToLower(format) {
+	case "xes", "csv":
+		return strings.ToLower(format), nil
+	case "":
+	default:
+		return "", &UsageError{fmt.Sprintf("format must be xes or csv, not %q", format)}
+	}
+	switch filepath.Ext(strings.TrimSuffix(strings.ToLower(name), ".gz")) {
+	case ".xes", ".xml":
+		return "xes", nil
+	case ".csv", ".tsv", ".txt":
+		return "csv", nil
+	}
+	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes or csv", name)}
+}

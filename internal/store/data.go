@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// Version is one uploaded version of a process's event data.
+type Version struct {
+	ID      access.ID `json:"id"`
+	Created time.Time `json:"created_at"`
+	By      access.ID `json:"created_by"`
+	Source  string    `json:"source"`
+	Cases   int       `json:"cases"`
+	Events  int       `json:"events"`
+}
+
+// AddVersion stores a new version of a process's log, encoded.
+func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, data []byte) (access.ID, error) {
+	id, err := s.insert(ctx, "INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, data)
+	return access.ID(id), err
+}
+
+// Versions lists a process's versions, newest first.
+func (s *Store) Versions(ctx context.Context, process access.ID) ([]Version, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, created_at, created_by, source, cases, events FROM log_versions WHERE process_id = ? ORDER BY id DESC"), process)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Version{}
+	for rows.Next() {
+		var v Version
+		var at int64
+		if err := rows.Scan(&v.ID, &at, &v.By, &v.Source, &v.Cases, &v.Events); err != nil {
+			return nil, err
+		}
+		v.Created = time.Unix(0, at).UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// LatestVersion returns the id of a process's newest version; a process
+// without data is ErrNotFound.
+func (s *Store) LatestVersion(ctx context.Context, process access.ID) (access.ID, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id FROM log_versions WHERE process_id = ? ORDER BY id DESC LIMIT 1"), process).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return access.ID(id), err
+}
+
+// VersionData returns the encoded log of a version of the process.
+func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]byte, error) {
+	var data []byte
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT data FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return data, err
+}
+
+// DeleteVersion deletes a version of the process.
+func (s *Store) DeleteVersion(ctx context.Context, process, version access.ID) error {
+	return s.changed(s.exec(ctx, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version))
+}
+
+// Job is background work: its state, progress and, when it failed, why.
+type Job struct {
+	ID       access.ID `json:"id"`
+	Env      access.ID `json:"environment"`
+	Process  access.ID `json:"process"`
+	User     access.ID `json:"-"`
+	Kind     string    `json:"kind"`
+	State    string    `json:"state"` // queued, running, done, failed
+	Progress float64   `json:"progress"`
+	Error    string    `json:"error,omitempty"`
+	Version  access.ID `json:"version,omitempty"`
+}
+
+// CreateJob records a queued job.
+func (s *Store) CreateJob(ctx context.Context, j Job) (access.ID, error) {
+	now := s.now().UnixNano()
+	id, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, '', ?, ?)",
+		j.Env, j.Process, j.User, j.Kind, now, now)
+	return access.ID(id), err
+}
+
+// UpdateJob sets a job's state, progress, error and version.
+func (s *Store) UpdateJob(ctx context.Context, j Job) error {
+	return s.changed(s.exec(ctx, "UPDATE jobs SET state = ?, progress = ?, error = ?, version_id = ?, updated_at = ? WHERE id = ?",
+		j.State, j.Progress, j.Error, nullID(j.Version), s.now().UnixNano(), j.ID))
+}
+
+// JobOf returns a job of the user; anyone else's is ErrNotFound.
+func (s *Store) JobOf(ctx context.Context, user, id access.ID) (Job, error) {
+	var j Job
+	var version sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id, env_id, process_id, user_id, kind, state, progress, error, version_id FROM jobs WHERE id = ? AND user_id = ?"), id, user).
+		Scan(&j.ID, &j.Env, &j.Process, &j.User, &j.Kind, &j.State, &j.Progress, &j.Error, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, ErrNotFound
+	}
+	j.Version = access.ID(version.Int64)
+	return j, err
+}
