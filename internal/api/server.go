@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxUpload bounds an upload (1 GiB when zero); TempDir holds uploads
+	// while they are read (os.TempDir() when empty).
+	MaxUpload int64
+	TempDir   string
 }
 
 // Server is the HTTP server of procmine.
@@ -42,6 +47,8 @@ type Server struct {
 	metrics  *prometheus.Registry
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	jobs     sync.WaitGroup // background imports
+	logs     *logCache
 }
 
 // New builds a server and its routes.
@@ -55,10 +62,13 @@ func New(cfg Config) *Server {
 	if cfg.Password == (auth.Params{}) {
 		cfg.Password = auth.DefaultParams
 	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = defaultMaxUpload
+	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(8)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -122,6 +132,16 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
 	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))
 	s.route("GET /api/v1/audit", s.authed(s.listInstallationAudit))
+	s.route("POST /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.upload)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.listVersions)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.authed(s.inEnvironment(s.deleteVersion)))
+	s.route("GET /api/v1/jobs/{id}", s.authed(s.getJob))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.authed(s.inEnvironment(s.report)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.authed(s.inEnvironment(s.processMap)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/variants", s.authed(s.inEnvironment(s.variants)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/statistics", s.authed(s.inEnvironment(s.statistics)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.authed(s.inEnvironment(s.events)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.authed(s.inEnvironment(s.export)))
 	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }

@@ -106,6 +106,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	srv.Wait() // imports under way finish before the store closes
+	srv.Wait() // imports under way finish before the store closes
 	fmt.Fprintln(s.Err, "procmine: stopped")
 	return nil
 }

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// uploadFile sends a file with form fields and returns the status and body.
+func (c *client) uploadFile(path, name string, content []byte, fields map[string]string) (int, string) {
+	c.e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.e.url+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// importLog uploads and waits for the job; it returns the finished job.
+func (c *client) importLog(path, name string, content []byte, fields map[string]string) store.Job {
+	c.e.t.Helper()
+	code, body := c.uploadFile(path, name, content, fields)
+	if code != 202 {
+		c.e.t.Fatalf("upload of %s: %d %s", name, code, body)
+	}
+	var accepted struct{ Job access.ID }
+	json.Unmarshal([]byte(body), &accepted)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var j store.Job
+		c.json("GET", fmt.Sprintf("/api/v1/jobs/%d", accepted.Job), "", 200, &j)
+		if j.State == "done" || j.State == "failed" {
+			return j
+		}
+		if time.Now().After(deadline) {
+			c.e.t.Fatalf("job %d still %s", accepted.Job, j.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestUploadAndReports: a maker uploads the receipt log and reads its
+// reports; a process mining user shared as viewer reads the reports and
+// receives no event-level value, anywhere.
+func TestUploadAndReports(t *testing.T) {
+	receipt, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewer, viewerID := e.user("viewer", false)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, prod.Root), 200, nil)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			if code, body := maker.do("GET", path+"/report", "", nil); code != 409 || errorCode(t, body) != "no_data" {
+				t.Errorf("report before any data: %d %s", code, body)
+			}
+			job := maker.importLog(path+"/data", "receipt.csv", receipt, nil)
+			if job.State != "done" || job.Progress != 1 || job.Version == 0 {
+				t.Fatalf("job %+v", job)
+			}
+			var report struct {
+				Cases, Events, Activities, Variants int
+				Mean                                *float64 `json:"mean_case_duration_seconds"`
+			}
+			maker.json("GET", path+"/report", "", 200, &report)
+			if report.Cases != 1434 || report.Events != 8577 || report.Activities != 27 || report.Variants != 116 || report.Mean == nil {
+				t.Errorf("report %+v", report)
+			}
+			var m struct{ Nodes []struct{ Activity string } }
+			maker.json("GET", path+"/map", "", 200, &m)
+			full := len(m.Nodes)
+			maker.json("GET", path+"/map?activities=0.3&paths=0.2&view=performance", "", 200, &m)
+			if full != 27 || len(m.Nodes) >= full {
+				t.Errorf("map: %d activities, simplified %d", full, len(m.Nodes))
+			}
+			if code, body := maker.do("GET", path+"/map?format=svg&activities=0.5", "", nil); code != 200 || !strings.Contains(body, "<svg") {
+				t.Errorf("svg map: %d", code)
+			}
+			var filtered struct{ Cases int }
+			maker.json("GET", path+"/report?end-activity=T10+Determine+necessity+to+stop+indication", "", 200, &filtered)
+			if filtered.Cases == 0 || filtered.Cases >= 1434 {
+				t.Errorf("filtered report: %d cases", filtered.Cases)
+			}
+			if code, body := maker.do("GET", path+"/report?min-duration=soon", "", nil); code != 422 || !strings.Contains(body, "min-duration") {
+				t.Errorf("bad filter: %d %s", code, body)
+			}
+			var ev struct {
+				Total  int
+				Events []struct{ Case, Resource string }
+			}
+			maker.json("GET", path+"/events?limit=5", "", 200, &ev)
+			if ev.Total != 8577 || len(ev.Events) != 5 || ev.Events[0].Case == "" {
+				t.Errorf("events %+v", ev)
+			}
+			if code, body := maker.do("GET", path+"/export?format=xes", "", nil); code != 200 || strings.Count(body, "<event>") != 8577 {
+				t.Errorf("export: %d, %d events", code, strings.Count(body, "<event>"))
+			}
+
+			// The viewer: reports, and not one event-level value.
+			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+			var seen strings.Builder
+			for _, rel := range []string{"/report", "/map", "/map?view=performance", "/variants", "/statistics", "/report?raw-events=true"} {
+				code, body := viewer.do("GET", path+rel, "", nil)
+				if code != 200 {
+					t.Errorf("viewer %s: %d %s", rel, code, body)
+				}
+				seen.WriteString(body)
+			}
+			for _, rel := range []string{"/events", "/export", "/export?format=xes", "/data"} {
+				code, body := viewer.do("GET", path+rel, "", nil)
+				if code != 403 {
+					t.Errorf("viewer %s: %d", rel, code)
+				}
+				seen.WriteString(body)
+			}
+			if code, body := viewer.uploadFile(path+"/data", "x.csv", receipt, nil); code != 403 {
+				t.Errorf("viewer uploads: %d %s", code, body)
+			}
+			for _, raw := range []string{"case-10011", "Resource21", "2011-10-11T11:45:40.276", "task-42933", "Group 4"} {
+				if strings.Contains(seen.String(), raw) {
+					t.Errorf("a viewer's response contains the event-level value %q", raw)
+				}
+			}
+		})
+	}
+}
+
+// TestUploadErrorsLeaveTheProcessAsItWas: each bad upload fails with a
+// message naming the file and line, and the current version stays.
+func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
+	var trunc bytes.Buffer
+	zw := gzip.NewWriter(&trunc)
+	zw.Write([]byte("case:concept:name,concept:name,time:timestamp\n" + strings.Repeat("1,a,2020-01-01\n", 20000)))
+	zw.Close()
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			_, maker, _, _, base := prodWithMaker(e)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			good := "Case,Activity,Time\n1,a,2020-01-01T10:00:00Z\n1,b,2020-01-02T10:00:00Z\n2,a,2020-01-03T10:00:00Z\n"
+			maker.importLog(path+"/data", "good.csv", []byte(good), map[string]string{"case": "Case", "timestamp": "Time"})
+			tests := []struct {
+				name, file, content string
+				fields              map[string]string
+				want                string
+			}{
+				{"wrong mapping", "m.csv", good, map[string]string{"case": "Nope"}, `m.csv:1: --case: no column "Nope"`},
+				{"bad timestamp", "t.csv", "case,activity,timestamp\n1,a,2020-01-01\n1,b,tomorrow\n", nil, `t.csv:3: column "timestamp": "tomorrow" is not a timestamp`},
+				{"truncated gzip", "z.csv.gz", trunc.String()[:trunc.Len()/2], nil, "z.csv.gz: the file is truncated or corrupt"},
+				{"empty", "e.csv", "", nil, "e.csv:1: empty file"},
+				{"bad xes", "x.xes", "<log><trace>\n<event>\n</log>", nil, "x.xes:3: </log>: expected </event>"},
+			}
+			for _, tt := range tests {
+				job := maker.importLog(path+"/data", tt.file, []byte(tt.content), tt.fields)
+				if job.State != "failed" || !strings.Contains(job.Error, tt.want) {
+					t.Errorf("%s: %s %q, want the error %q", tt.name, job.State, job.Error, tt.want)
+				}
+			}
+			if code, body := maker.uploadFile(path+"/data", "log.json", []byte(good), nil); code != 422 {
+				t.Errorf("unknown format: %d %s", code, body)
+			}
+			if code, body := maker.uploadFile(path+"/data", "f.csv", []byte(good), map[string]string{"colour": "red"}); code != 422 {
+				t.Errorf("unknown field: %d %s", code, body)
+			}
+			var report struct{ Cases, Events int }
+			maker.json("GET", path+"/report", "", 200, &report)
+			if report.Cases != 2 || report.Events != 3 {
+				t.Errorf("after the failures the process has %+v, want the good version", report)
+			}
+			var versions struct{ Versions []store.Version }
+			maker.json("GET", path+"/data", "", 200, &versions)
+			if len(versions.Versions) != 1 {
+				t.Errorf("versions %+v", versions.Versions)
+			}
+			// A new upload is a new version; the old one can be deleted.
+			maker.importLog(path+"/data", "good2.csv", []byte(good+"3,c,2020-01-04T10:00:00Z\n"), map[string]string{"case": "Case", "timestamp": "Time"})
+			maker.json("GET", path+"/report", "", 200, &report)
+			if report.Cases != 3 {
+				t.Errorf("after a refresh: %+v", report)
+			}
+			maker.json("DELETE", fmt.Sprintf("%s/data/%d", path, versions.Versions[0].ID), "", 204, nil)
+			maker.json("GET", path+"/data", "", 200, &versions)
+			if len(versions.Versions) != 1 || versions.Versions[0].Source != "good2.csv" {
+				t.Errorf("versions after delete %+v", versions.Versions)
+			}
+		})
+	}
+}
+
+func TestUploadTooLarge(t *testing.T) {
+	for _, dsn := range storetest.DSNs(t) {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		e := &env{t: t, store: st, now: time.Now()}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, MaxUpload: 4096, Now: func() time.Time { return e.now }})
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		e.url = ts.URL
+		_, maker, _, _, base := prodWithMaker(e)
+		var p processJSON
+		maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+		code, body := maker.uploadFile(fmt.Sprintf("%s/processes/%d/data", base, p.ID), "big.csv", bytes.Repeat([]byte("x"), 10000), nil)
+		if code != 413 || errorCode(t, body) != "too_large" {
+			t.Errorf("oversize upload: %d %s", code, body)
+		}
+		return
+	}
+}

@@ -1,0 +1,305 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/xes"
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// reportLog loads the process's current data, checks that the caller may
+// read reports of it (raw data when raw), and applies the view and the
+// filters of the query. The second result tells whether the caller may
+// also see raw data.
+func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, error) {
+	id, rec, err := s.processFor(r, access.Read)
+	if err != nil {
+		return nil, false, err
+	}
+	sub := subject(r)
+	rawOK := sub.Can(access.Read, rec.As(access.EventLog))
+	if !sub.Can(access.Read, rec.As(access.ReportView)) || (raw && !rawOK) {
+		return nil, false, errForbidden
+	}
+	q := r.URL.Query()
+	spec, err := filterspec.FromQuery(q)
+	var filters []mining.Filter
+	if err == nil {
+		filters, err = spec.Filters()
+	}
+	var fe *filterspec.Error
+	if errors.As(err, &fe) {
+		return nil, false, invalid("%s", fe.Msg)
+	}
+	rawEvents := q.Get("raw-events") == "true"
+	if !rawEvents && spec.TouchesLifecycle() {
+		return nil, false, invalid("filters on lifecycle:transition need raw-events=true")
+	}
+	version, err := s.cfg.Store.LatestVersion(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	l, err := s.logs.get(r.Context(), s.cfg.Store, id, version)
+	if err != nil {
+		return nil, false, err
+	}
+	if rawEvents {
+		l = l.Raw()
+	} else {
+		l = l.Instances()
+	}
+	return mining.Apply(l, filters...), rawOK, nil
+}
+
+// report serves the KPIs.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	l, _, err := s.reportLog(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	st := mining.ComputeStats(l)
+	out := map[string]any{
+		"cases": st.Cases, "events": st.Events, "activities": len(st.Activities), "variants": st.Variants,
+		"rework_share": st.Rework.ReworkShare, "self_loop_share": st.Rework.SelfLoopShare,
+		"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
+	}
+	if d := st.CaseDuration; d != nil {
+		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// processMap serves the map as JSON or SVG.
+func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
+	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
+		if v := q.Get(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				writeError(w, r, invalid("%s must be a share from 0 to 1", name))
+				return
+			}
+			*dst = f
+		}
+	}
+	if err := o.Validate(); err != nil {
+		writeError(w, r, invalid("%v", err))
+		return
+	}
+	format := orDefault(q.Get("format"), "json")
+	if format != "json" && format != "svg" {
+		writeError(w, r, invalid("format must be json or svg"))
+		return
+	}
+	l, _, err := s.reportLog(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	m, err := processmap.Build(l, o)
+	if err != nil {
+		writeError(w, r, invalid("%v", err))
+		return
+	}
+	if format == "json" {
+		writeJSON(w, http.StatusOK, m)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	if err := processmap.WriteSVG(r.Context(), w, m); err != nil {
+		writeError(w, r, invalid("%v", err))
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
+	top := 0
+	if v := r.URL.Query().Get("top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, r, invalid("top must be a whole number"))
+			return
+		}
+		top = n
+	}
+	l, _, err := s.reportLog(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	vs := mining.Variants(l)
+	total := len(vs)
+	if top > 0 && top < len(vs) {
+		vs = vs[:top]
+	}
+	if vs == nil {
+		vs = []*mining.Variant{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": total, "variants": vs})
+}
+
+// histogramBins is the number of bars of the case-duration histogram.
+const histogramBins = 20
+
+// statistics serves activity counts, the case-duration histogram and events
+// over time; resources and hand-overs name people, so only those who may
+// read raw data get them.
+func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
+	l, rawOK, err := s.reportLog(r, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	st := mining.ComputeStats(l)
+	bucket, timeline := mining.EventsOverTime(l, 100)
+	out := map[string]any{
+		"activities":              st.Activities,
+		"start_activities":        st.StartActivities,
+		"end_activities":          st.EndActivities,
+		"case_duration_histogram": histogram(mining.CaseDurations(l)),
+		"timeline_bucket":         bucket,
+		"timeline":                timeline,
+	}
+	if rawOK {
+		out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type bin struct {
+	From  float64 `json:"from_seconds"`
+	To    float64 `json:"to_seconds"`
+	Cases int     `json:"cases"`
+}
+
+func histogram(ns []int64) []bin {
+	if len(ns) == 0 {
+		return []bin{}
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	width := (hi - lo) / histogramBins
+	if width == 0 {
+		width = 1
+	}
+	bins := make([]bin, histogramBins)
+	for i := range bins {
+		bins[i].From = float64(lo+int64(i)*width) / 1e9
+		bins[i].To = float64(lo+int64(i+1)*width) / 1e9
+	}
+	for _, d := range ns {
+		bins[min(int((d-lo)/width), histogramBins-1)].Cases++
+	}
+	return bins
+}
+
+// events serves event rows, a page at a time, to those who may read raw
+// data; every read is audited.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	offset, limit := 0, 100
+	for name, dst := range map[string]*int{"offset": &offset, "limit": &limit} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 1000)) {
+				writeError(w, r, invalid("%s must be a whole number (limit 1 to 1000)", name))
+				return
+			}
+			*dst = n
+		}
+	}
+	l, _, err := s.reportLog(r, true)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	type row struct {
+		Case      string `json:"case"`
+		Activity  string `json:"activity"`
+		Start     string `json:"start,omitempty"`
+		End       string `json:"end,omitempty"`
+		Resource  string `json:"resource,omitempty"`
+		Lifecycle string `json:"lifecycle,omitempty"`
+	}
+	rows := []row{}
+	for c := range l.CaseIDs {
+		lo, hi := l.Events(c)
+		if hi <= offset {
+			continue
+		}
+		for e := max(lo, offset); e < hi && len(rows) < limit; e++ {
+			rw := row{Case: l.CaseIDs[c], Activity: l.ActivityName(e), Resource: l.ResourceName(e), Lifecycle: l.LifecycleName(e)}
+			if l.End[e] != eventlog.NoTime {
+				rw.Start, rw.End = eventlog.FormatTime(l.Start[e]), eventlog.FormatTime(l.End[e])
+			}
+			rows = append(rows, rw)
+		}
+		if len(rows) >= limit {
+			break
+		}
+	}
+	pid, _ := pathID(r, "id")
+	s.audit(r, environment(r), "data.read", target("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
+	writeJSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
+}
+
+// export serves the current data as CSV or XES, to those who may read raw
+// data; every export is audited.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	format := orDefault(r.URL.Query().Get("format"), "csv")
+	if format != "csv" && format != "xes" {
+		writeError(w, r, invalid("format must be csv or xes"))
+		return
+	}
+	id, rec, err := s.processFor(r, access.Read)
+	if err == nil && !subject(r).Can(access.Read, rec.As(access.EventLog)) {
+		err = errForbidden
+	}
+	var version access.ID
+	if err == nil {
+		version, err = s.cfg.Store.LatestVersion(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			err = errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+		}
+	}
+	var l *eventlog.Log
+	if err == nil {
+		l, err = s.logs.get(r.Context(), s.cfg.Store, id, version)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "data.export", target("process", id), format)
+	name := "process-" + strconv.FormatInt(int64(id), 10) + "." + format
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	if format == "xes" {
+		w.Header().Set("Content-Type", "application/xml")
+		err = xes.Write(w, l)
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		err = csvlog.Write(w, l)
+	}
+	if err != nil {
+		s.cfg.Log.Error("export", "process", id, "err", err)
+	}
+}
