@@ -24,14 +24,17 @@ var cheap = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
 
 // env is one running server over real HTTP on one database kind.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	url   string
 	now   time.Time
 }
 
 // servers starts a server on each database kind.
-func servers(t *testing.T) map[string]*env {
+func servers(t *testing.T) map[string]*env { return serversB(t) }
+
+// serversB is servers for tests and benchmarks alike.
+func serversB(t testing.TB) map[string]*env {
 	out := map[string]*env{}
 	for name, dsn := range storetest.DSNs(t) {
 		st, err := store.Open(context.Background(), dsn)

@@ -24,12 +24,42 @@ type cached struct {
 	log  *eventlog.Log
 	err  error
 	used int64
+
+	// The two views every report starts from, made once.
+	viewOnce [2]sync.Once
+	views    [2]*eventlog.Log
+}
+
+// view returns the raw-event view (raw) or the activity-instance view of
+// a cached log, made once.
+func (e *cached) view(raw bool) *eventlog.Log {
+	i := 0
+	if raw {
+		i = 1
+	}
+	e.viewOnce[i].Do(func() {
+		if raw {
+			e.views[i] = e.log.Raw()
+		} else {
+			e.views[i] = e.log.Instances()
+		}
+	})
+	return e.views[i]
 }
 
 func newLogCache(max int) *logCache { return &logCache{max: max, entries: map[access.ID]*cached{}} }
 
 // get returns a version's log, decoding it once however many ask at once.
 func (c *logCache) get(ctx context.Context, st *store.Store, process, version access.ID) (*eventlog.Log, error) {
+	e, err := c.entry(ctx, st, process, version)
+	if err != nil {
+		return nil, err
+	}
+	return e.log, nil
+}
+
+// entry returns the cache entry of a version, loaded.
+func (c *logCache) entry(ctx context.Context, st *store.Store, process, version access.ID) (*cached, error) {
 	c.mu.Lock()
 	e, ok := c.entries[version]
 	if !ok {
@@ -53,8 +83,9 @@ func (c *logCache) get(ctx context.Context, st *store.Store, process, version ac
 	})
 	if e.err != nil {
 		c.forget(version)
+		return nil, e.err
 	}
-	return e.log, e.err
+	return e, nil
 }
 
 // evict drops the least recently used entry; c.mu is held.

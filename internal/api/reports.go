@@ -51,16 +51,11 @@ func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	l, err := s.logs.get(r.Context(), s.cfg.Store, id, version)
+	entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
 	if err != nil {
 		return nil, false, err
 	}
-	if rawEvents {
-		l = l.Raw()
-	} else {
-		l = l.Instances()
-	}
-	return mining.Apply(l, filters...), rawOK, nil
+	return mining.Apply(entry.view(rawEvents), filters...), rawOK, nil
 }
 
 // report serves the KPIs.
@@ -70,13 +65,19 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	st := mining.ComputeStats(l)
+	rework := mining.ComputeRework(l)
+	activities := 0
+	for _, n := range mining.ComputeDFG(l).ActEvents {
+		if n > 0 {
+			activities++
+		}
+	}
 	out := map[string]any{
-		"cases": st.Cases, "events": st.Events, "activities": len(st.Activities), "variants": st.Variants,
-		"rework_share": st.Rework.ReworkShare, "self_loop_share": st.Rework.SelfLoopShare,
+		"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
+		"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
 		"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
 	}
-	if d := st.CaseDuration; d != nil {
+	if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
 		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
 	}
 	writeJSON(w, http.StatusOK, out)
