@@ -19,8 +19,12 @@ import (
 	"github.com/procmine/procmine/internal/store"
 )
 
-// defaultMaxUpload bounds an upload's size unless configured.
-const defaultMaxUpload = 1 << 30
+// defaultMaxUpload bounds an upload's size unless configured; maxContent
+// bounds what it may expand to.
+const (
+	defaultMaxUpload = 1 << 30
+	maxContent       = 8 << 30
+)
 
 // upload takes event data into a process: the file is saved aside, a job
 // reads it in the background, and the answer is the job to watch. The
@@ -175,6 +179,8 @@ func (s *Server) importJob(job, env, process, user access.ID, name, path string,
 	}
 	defer f.Close()
 	info, _ := f.Stat()
+	// Real logs compress about 20 to 1; far more is a bomb.
+	opts.MaxContent = min(maxContent, 200*info.Size()+1<<20)
 	pr := &progressReader{r: f}
 	s.cfg.Store.UpdateJob(ctx, j)
 	done := make(chan struct{})

@@ -164,6 +164,10 @@ func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
 	zw := gzip.NewWriter(&trunc)
 	zw.Write([]byte("case:concept:name,concept:name,time:timestamp\n" + strings.Repeat("1,a,2020-01-01\n", 20000)))
 	zw.Close()
+	var bomb bytes.Buffer // expands 4,000 to 1, far beyond the 200 to 1 allowed
+	zw = gzip.NewWriter(&bomb)
+	zw.Write([]byte("case:concept:name,concept:name\n" + strings.Repeat("1,a\n", 2_000_000)))
+	zw.Close()
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			_, maker, _, _, base := prodWithMaker(e)
@@ -182,6 +186,7 @@ func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
 				{"truncated gzip", "z.csv.gz", trunc.String()[:trunc.Len()/2], nil, "z.csv.gz: the file is truncated or corrupt"},
 				{"empty", "e.csv", "", nil, "e.csv:1: empty file"},
 				{"bad xes", "x.xes", "<log><trace>\n<event>\n</log>", nil, "x.xes:3: </log>: expected </event>"},
+				{"gzip bomb", "b.csv.gz", bomb.String(), nil, "b.csv.gz: the file's content is larger than"},
 			}
 			for _, tt := range tests {
 				job := maker.importLog(path+"/data", tt.file, []byte(tt.content), tt.fields)

@@ -5,6 +5,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -24,6 +25,35 @@ type Options struct {
 	Delimiter string
 	Mapping   csvlog.Mapping
 	WallClock bool
+	// MaxContent bounds the decompressed content in bytes (0: no bound),
+	// so that a small gzip bomb cannot fill memory.
+	MaxContent int64
+}
+
+// ErrTooLarge is returned when the content exceeds MaxContent.
+type ErrTooLarge struct{ Limit int64 }
+
+func (e *ErrTooLarge) Error() string {
+	return fmt.Sprintf("the file's content is larger than %d bytes once decompressed", e.Limit)
+}
+
+// limited fails reads once more than max bytes have been read.
+type limited struct {
+	r    io.Reader
+	left int64
+	max  int64
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, &ErrTooLarge{l.max}
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, &ErrTooLarge{l.max}
+	}
+	return n, err
 }
 
 // UsageError is a wrong option rather than bad content.
@@ -56,10 +86,20 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
 	}
 	defer content.Close()
-	if format == "xes" {
-		return xes.Read(content, name, xes.Options{WallClock: o.WallClock})
+	var in io.Reader = content
+	if o.MaxContent > 0 {
+		in = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
 	}
-	return csvlog.Read(content, name, m)
+	var l *eventlog.Log
+	if format == "xes" {
+		l, err = xes.Read(in, name, xes.Options{WallClock: o.WallClock})
+	} else {
+		l, err = csvlog.Read(in, name, m)
+	}
+	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
+		return nil, eventlog.Errorf(name, 0, "", "%v", tl)
+	}
+	return l, err
 }
 
 // DetectFormat returns "xes" or "csv" for a file name, unless format says.
