@@ -131,14 +131,16 @@ func TestUploadAndReports(t *testing.T) {
 			// The viewer: reports, and not one event-level value.
 			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
 			var seen strings.Builder
-			for _, rel := range []string{"/report", "/map", "/map?view=performance", "/variants", "/statistics", "/report?raw-events=true"} {
+			for _, rel := range []string{"/report", "/map", "/map?view=performance", "/variants", "/statistics", "/report?raw-events=true",
+				"/report?event-attr=concept:name=T02+Check+confirmation+of+receipt", "/report?from=2011-01-01&min-duration=1d"} {
 				code, body := viewer.do("GET", path+rel, "", nil)
 				if code != 200 {
 					t.Errorf("viewer %s: %d %s", rel, code, body)
 				}
 				seen.WriteString(body)
 			}
-			for _, rel := range []string{"/events", "/export", "/export?format=xes", "/data"} {
+			for _, rel := range []string{"/events", "/export", "/export?format=xes", "/data",
+				"/report?case-attr=concept:name=case-10011", "/report?event-attr=org:resource=Resource21", "/map?keep-events=org:group=Group+4"} {
 				code, body := viewer.do("GET", path+rel, "", nil)
 				if code != 403 {
 					t.Errorf("viewer %s: %d", rel, code)

@@ -40,6 +40,9 @@ func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, erro
 	if errors.As(err, &fe) {
 		return nil, false, invalid("%s", fe.Msg)
 	}
+	if spec.ReadsValues() && !rawOK {
+		return nil, false, errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
+	}
 	rawEvents := q.Get("raw-events") == "true"
 	if !rawEvents && spec.TouchesLifecycle() {
 		return nil, false, invalid("filters on lifecycle:transition need raw-events=true")

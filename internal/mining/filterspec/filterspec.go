@@ -69,6 +69,24 @@ func FromQuery(q url.Values) (Spec, error) {
 	return s, nil
 }
 
+// ReadsValues reports whether a filter selects by attribute values other
+// than activity names: case ids, resources, any attribute. Counting what
+// such a filter keeps reveals those values, so it is for those who may see
+// them.
+func (f Spec) ReadsValues() bool {
+	if len(f.CaseAttr)+len(f.ExcludeCaseAttr) > 0 {
+		return true
+	}
+	for _, list := range [][]string{f.EventAttr, f.ExcludeEventAttr, f.KeepEvents, f.DropEvents} {
+		for _, kv := range list {
+			if !strings.HasPrefix(kv, "concept:name=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TouchesLifecycle reports whether a filter reads lifecycle:transition,
 // which only the raw-event view has.
 func (f Spec) TouchesLifecycle() bool {

@@ -48,3 +48,16 @@ func mustSpec(t *testing.T, q url.Values) Spec {
 	}
 	return s
 }
+
+func TestReadsValues(t *testing.T) {
+	for query, want := range map[string]bool{
+		"event-attr=concept:name=a": false, "follows=a>b": false, "from=2020-01-01": false,
+		"case-attr=region=North": true, "event-attr=org:resource=Ann": true, "drop-events=cost=3": true,
+		"keep-events=concept:name=a&keep-events=lifecycle:transition=start": true,
+	} {
+		q, _ := url.ParseQuery(query)
+		if got := mustSpec(t, q).ReadsValues(); got != want {
+			t.Errorf("%s: %v", query, got)
+		}
+	}
+}
