@@ -24,6 +24,9 @@ import (
 const (
 	defaultMaxUpload = 1 << 30
 	maxContent       = 8 << 30
+	// maxStored keeps an encoded log under what a database value holds.
+	maxStored     = 900 << 20
+	uploadTimeout = time.Hour
 )
 
 // upload takes event data into a process: the file is saved aside, a job
@@ -38,6 +41,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// Big files take time; the server's general read timeout is for the rest.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -61,6 +66,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if part.FormName() == "file" {
+			if path != "" {
+				writeError(w, r, invalid("the upload has more than one part named file"))
+				return
+			}
 			name = filepath.Base(part.FileName())
 			if name == "." || name == "/" || name == "" {
 				name = "upload"
@@ -171,6 +180,13 @@ func (s *Server) importJob(job, env, process, user access.ID, name, path string,
 			s.cfg.Log.Error("job", "job", job, "err", err)
 		}
 	}
+	defer func() {
+		// A reader's panic on some file must fail the job, not the server.
+		if v := recover(); v != nil {
+			s.cfg.Log.Error("import panic", "job", job, "panic", v)
+			fail("internal error while reading the file")
+		}
+	}()
 	f, err := os.Open(path)
 	if err != nil {
 		fail("internal error: the upload could not be read again")
@@ -219,6 +235,10 @@ func (s *Server) importJob(job, env, process, user access.ID, name, path string,
 		return
 	}
 	data, err := l.MarshalBinary()
+	if err == nil && len(data) > maxStored {
+		fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", name, l.NumEvents(), len(data)>>20, maxStored>>20))
+		return
+	}
 	if err == nil {
 		j.Version, err = s.cfg.Store.AddVersion(ctx, process, store.Version{By: user, Source: name, Cases: l.NumCases(), Events: l.NumEvents()}, data)
 	}
@@ -240,6 +260,10 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	var j store.Job
 	if err == nil {
 		j, err = s.cfg.Store.JobOf(r.Context(), caller(r).ID, id)
+	}
+	if err == nil {
+		// A job of an environment one has left is gone with it.
+		_, err = s.cfg.Store.Subject(r.Context(), j.Env, caller(r).ID)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -289,3 +313,9 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 
 // Wait blocks until background jobs have finished, for a clean shutdown.
 func (s *Server) Wait() { s.jobs.Wait() }
+
+// FailStaleJobs marks the jobs a previous run of the server left queued or
+// running as failed: their work died with that process. Call it at start.
+func (s *Server) FailStaleJobs(ctx context.Context) error {
+	return s.cfg.Store.FailUnfinishedJobs(ctx, "the server stopped during the import: upload the file again")
+}

@@ -73,6 +73,8 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	e.used = c.clock
 	c.mu.Unlock()
 	e.once.Do(func() {
+		// Others may wait on this load: it must not end with one client.
+		ctx := context.WithoutCancel(ctx)
 		var data []byte
 		if data, e.err = st.VersionData(ctx, process, version); e.err == nil {
 			var l eventlog.Log

@@ -180,9 +180,12 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		"activities":              st.Activities,
 		"start_activities":        st.StartActivities,
 		"end_activities":          st.EndActivities,
-		"case_duration_histogram": histogram(mining.CaseDurations(l)),
+		"case_duration_histogram": nil,
 		"timeline_bucket":         bucket,
 		"timeline":                timeline,
+	}
+	if l.Timed {
+		out["case_duration_histogram"] = histogram(mining.CaseDurations(l))
 	}
 	if rawOK {
 		out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
@@ -201,7 +204,7 @@ func histogram(ns []int64) []bin {
 		return []bin{}
 	}
 	lo, hi := slices.Min(ns), slices.Max(ns)
-	width := (hi - lo) / histogramBins
+	width := (hi - lo + histogramBins - 1) / histogramBins // the last bin reaches hi
 	if width == 0 {
 		width = 1
 	}

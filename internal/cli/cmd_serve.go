@@ -71,13 +71,16 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	defer st.Close()
 	log := slog.New(slog.NewJSONHandler(s.Err, nil))
 	srv := api.New(api.Config{Store: st, Log: log, Password: auth.DefaultParams, SecureCookies: *cert != ""})
+	if err := srv.FailStaleJobs(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	// A slow client cannot hold a connection for long: headers within 10 s,
-	// a whole request within 2 minutes (uploads will set their own
-	// deadlines), idle keep-alive connections closed after 2 minutes.
+	// a whole request within 2 minutes (uploads set a longer deadline of
+	// their own), idle keep-alive connections closed after 2 minutes.
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	scheme := "http"
 	if *cert != "" {
@@ -97,17 +100,18 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Finish the requests under way, then stop.
+	// Finish the requests under way, then the imports under way, and only
+	// then close the store.
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil {
+	err = hs.Shutdown(shutdown)
+	if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr
+	}
+	srv.Wait()
+	if err != nil {
 		return err
 	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	srv.Wait() // imports under way finish before the store closes
-	srv.Wait() // imports under way finish before the store closes
 	fmt.Fprintln(s.Err, "procmine: stopped")
 	return nil
 }

@@ -111,3 +111,9 @@ func (s *Store) JobOf(ctx context.Context, user, id access.ID) (Job, error) {
 	j.Version = access.ID(version.Int64)
 	return j, err
 }
+
+// FailUnfinishedJobs marks every queued or running job failed with msg.
+func (s *Store) FailUnfinishedJobs(ctx context.Context, msg string) error {
+	_, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE state IN ('queued', 'running')", msg, s.now().UnixNano())
+	return err
+}
