@@ -11,6 +11,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -63,6 +64,7 @@ Sign in and call the API, for example as %[2]s:
   curl -b jar http://%[1]s/api/v1/environments/1/processes
   curl -b jar -H 'Content-Type: application/json' -d '{"name":"cli"}' http://%[1]s/api/v1/tokens
   curl -H 'Authorization: Bearer pm_…' http://%[1]s/api/v1/me
+  curl -b jar 'http://%[1]s/api/v1/environments/1/processes/1/map?format=svg&paths=0.5' > map.svg
 
 `, host, users[2].name, users[2].password)
 	return runServe(ctx, []string{"--addr", *addr, "--data-dir", *dir}, s)
@@ -150,9 +152,23 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 			{To: access.Principal{Team: auditors}, Access: access.Viewer}}},
 		{"Expense claims", access.Principal{User: byName["maker2"].id}, finance, nil},
 	}
-	for _, p := range processes {
+	for i, p := range processes {
 		id, err := st.CreateProcess(ctx, store.Process{Env: env, Name: p.name, Owner: p.owner, Unit: p.unit})
 		if err != nil {
+			return nil, err
+		}
+		// Every process gets data of its own: a generated purchase-to-pay
+		// log (the repository ships no third-party data).
+		l := generate.P2P(generate.Options{Cases: 300 + 200*i, Seed: uint64(i + 1)})
+		data, err := l.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		owner := p.owner.User
+		if owner == 0 {
+			owner = byName["admin"].id
+		}
+		if _, err := st.AddVersion(ctx, id, store.Version{By: owner, Source: "generated purchase-to-pay log", Cases: l.NumCases(), Events: l.NumEvents()}, data); err != nil {
 			return nil, err
 		}
 		for _, sh := range p.shares {

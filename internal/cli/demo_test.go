@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -50,6 +51,32 @@ func TestDemo(t *testing.T) {
 		resp.Body.Close()
 		if len(list.Processes) != n {
 			t.Errorf("%s sees %d processes %v, want %d", name, len(list.Processes), list.Processes, n)
+		}
+		if n == 0 {
+			continue
+		}
+		// Every process the user sees has data and a report.
+		req, _ = http.NewRequest("GET", "http://"+addr+"/api/v1/environments/1/processes", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		var ids struct{ Processes []struct{ ID int } }
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			json.NewDecoder(resp.Body).Decode(&ids)
+			resp.Body.Close()
+		}
+		for _, p := range ids.Processes {
+			req, _ = http.NewRequest("GET", fmt.Sprintf("http://%s/api/v1/environments/1/processes/%d/report", addr, p.ID), nil)
+			req.Header.Set("Authorization", "Bearer "+tok.Token)
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				t.Errorf("%s: report of process %d: %v %v", name, p.ID, err, resp.StatusCode)
+				continue
+			}
+			var report struct{ Cases int }
+			json.NewDecoder(resp.Body).Decode(&report)
+			resp.Body.Close()
+			if report.Cases < 300 {
+				t.Errorf("%s: process %d has %d cases", name, p.ID, report.Cases)
+			}
 		}
 	}
 	if code := stop(); code != 0 {
