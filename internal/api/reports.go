@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"slices"
@@ -123,10 +124,14 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, m)
 		return
 	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	if err := processmap.WriteSVG(r.Context(), w, m); err != nil {
+	// Render first: a failure must not leave half an image in the answer.
+	var svg bytes.Buffer
+	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
 		writeError(w, r, invalid("%v", err))
+		return
 	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Write(svg.Bytes())
 }
 
 func orDefault(v, def string) string {
