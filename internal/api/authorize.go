@@ -75,6 +75,30 @@ func (s *Server) processFor(r *http.Request, op access.Op) (access.ID, *access.R
 	return id, rec, nil
 }
 
+// authorizeRecords checks op on the process's records of a table (its
+// event data, recordings, report views), which follow the process's owner
+// and shares.
+func authorizeRecords(r *http.Request, process *access.Record, table access.Table, op access.Op) error {
+	if !subject(r).Can(op, process.As(table)) {
+		return errForbidden
+	}
+	return nil
+}
+
+// mayReadData tells whether the caller may read the process's raw data:
+// event rows, case ids, resources, exports.
+func mayReadData(r *http.Request, process *access.Record) bool {
+	return authorizeRecords(r, process, access.EventLog, access.Read) == nil
+}
+
+// authorizeShare checks that the caller may share the process at level.
+func authorizeShare(r *http.Request, process *access.Record, level access.ShareAccess) error {
+	if !subject(r).CanGrantShare(process, level) {
+		return errorf(http.StatusForbidden, "forbidden", "you may not share access you do not hold yourself")
+	}
+	return nil
+}
+
 // authorizeSecurity checks an operation on the environment's security
 // records (users, roles, teams, business units): they belong to the whole
 // environment, so only Organization depth reaches them.

@@ -34,8 +34,8 @@ const (
 // process keeps its current version until the new one is read entirely.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	id, rec, err := s.processFor(r, access.Read)
-	if err == nil && !subject(r).Can(access.Create, rec.As(access.EventLog)) {
-		err = errForbidden
+	if err == nil {
+		err = authorizeRecords(r, rec, access.EventLog, access.Create)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -276,8 +276,8 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 // its data.
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
 	id, rec, err := s.processFor(r, access.Read)
-	if err == nil && !subject(r).Can(access.Read, rec.As(access.EventLog)) {
-		err = errForbidden
+	if err == nil {
+		err = authorizeRecords(r, rec, access.EventLog, access.Read)
 	}
 	var vs []store.Version
 	if err == nil {
@@ -292,8 +292,8 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 	id, rec, err := s.processFor(r, access.Read)
-	if err == nil && !subject(r).Can(access.Delete, rec.As(access.EventLog)) {
-		err = errForbidden
+	if err == nil {
+		err = authorizeRecords(r, rec, access.EventLog, access.Delete)
 	}
 	var version access.ID
 	if err == nil {

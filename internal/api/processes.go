@@ -184,8 +184,8 @@ func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if !subject(r).CanGrantShare(rec, level) {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "you may not share access you do not hold yourself"))
+	if err := authorizeShare(r, rec, level); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if _, err := s.cfg.Store.PrincipalUnit(r.Context(), environment(r), req.Principal); errors.Is(err, store.ErrNotFound) {

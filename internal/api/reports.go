@@ -26,9 +26,8 @@ func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	sub := subject(r)
-	rawOK := sub.Can(access.Read, rec.As(access.EventLog))
-	if !sub.Can(access.Read, rec.As(access.ReportView)) || (raw && !rawOK) {
+	rawOK := mayReadData(r, rec)
+	if err := authorizeRecords(r, rec, access.ReportView, access.Read); err != nil || (raw && !rawOK) {
 		return nil, false, errForbidden
 	}
 	q := r.URL.Query()
@@ -283,8 +282,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, rec, err := s.processFor(r, access.Read)
-	if err == nil && !subject(r).Can(access.Read, rec.As(access.EventLog)) {
-		err = errForbidden
+	if err == nil {
+		err = authorizeRecords(r, rec, access.EventLog, access.Read)
 	}
 	var version access.ID
 	if err == nil {
