@@ -20,19 +20,24 @@ type envKey struct{}
 // their access Subject. Non-members, and environments that do not exist,
 // get the same 403: nothing tells them apart.
 func (s *Server) inEnvironment(h http.HandlerFunc) http.HandlerFunc {
+	return s.inEnvironmentOr(h, writeError)
+}
+
+// inEnvironmentOr is inEnvironment answering errors with fail.
+func (s *Server) inEnvironmentOr(h http.HandlerFunc, fail func(http.ResponseWriter, *http.Request, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		env, err := pathID(r, "env")
 		if err != nil {
-			writeError(w, r, errNoEnvironment)
+			fail(w, r, errNoEnvironment)
 			return
 		}
 		sub, err := s.cfg.Store.Subject(r.Context(), env, caller(r).ID)
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, r, errNoEnvironment)
+			fail(w, r, errNoEnvironment)
 			return
 		}
 		if err != nil {
-			writeError(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), subjectKey{}, sub), envKey{}, env)

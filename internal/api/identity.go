@@ -23,6 +23,10 @@ type userKey struct{}
 // viaTokenKey marks requests authenticated by a personal access token.
 type viaTokenKey struct{}
 
+func contextWithUser(ctx context.Context, u store.User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
 // caller returns the signed-in user of an authenticated request.
 func caller(r *http.Request) store.User { return r.Context().Value(userKey{}).(store.User) }
 
@@ -52,7 +56,7 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), userKey{}, u)
+		ctx := contextWithUser(r.Context(), u)
 		h(w, r.WithContext(context.WithValue(ctx, viaTokenKey{}, viaToken)))
 	}
 }
@@ -78,9 +82,19 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if c.Username == "" || c.Password == "" {
-		writeError(w, r, invalid("username and password are required"))
+	u, err := s.startSession(w, r, c)
+	if err != nil {
+		writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, me(u))
+}
+
+// startSession checks credentials, rate-limited, and sets a fresh session
+// cookie: the one way in, for the API and the studio alike.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credentials) (store.User, error) {
+	if c.Username == "" || c.Password == "" {
+		return store.User{}, invalid("username and password are required")
 	}
 	// A name that cannot be a username is counted against the address
 	// only, and never stored: it could be anything, of any size.
@@ -92,8 +106,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait := s.limiter.attempt(keys...); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again"))
-		return
+		return store.User{}, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
 	}
 	var u store.User
 	err := store.ErrNotFound
@@ -109,13 +122,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
-			writeError(w, r, err)
-			return
+			return store.User{}, err
 		}
 		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", clientIP(r))
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
-		writeError(w, r, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password"))
-		return
+		return store.User{}, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
 	s.limiter.succeeded(account, addr)
 	// Rotate: whatever session the client had ends now.
@@ -124,18 +135,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := auth.NewToken("ps_")
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return store.User{}, err
 	}
 	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
 	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires); err != nil {
-		writeError(w, r, err)
-		return
+		return store.User{}, err
 	}
 	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
-	writeJSON(w, http.StatusOK, me(u))
+	return u, nil
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {

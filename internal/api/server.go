@@ -143,6 +143,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.authed(s.inEnvironment(s.events)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.authed(s.inEnvironment(s.export)))
 	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
+	s.studioRoutes()
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }
 

@@ -1,0 +1,252 @@
+package api
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// The studio is the web app: server-rendered html/template pages with a
+// small hand-written ES module, embedded in the binary. Its pages make the
+// same decisions as the API, through the same authorization helpers.
+
+//go:embed web
+var web embed.FS
+
+var pages = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, name := range []string{"signin", "environments", "processes", "process", "error"} {
+		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+	return out
+}()
+
+func (s *Server) studioRoutes() {
+	static, _ := fs.Sub(web, "web/static")
+	s.route("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
+	s.route("GET /signin", s.signInPage)
+	s.route("POST /signin", s.signInForm)
+	s.route("POST /signout", s.signOutForm)
+	s.route("GET /{$}", s.page(s.environmentsPage))
+	s.route("GET /e/{env}", s.page(s.pageEnv(s.processesPage)))
+	s.route("POST /e/{env}/processes", s.page(s.pageEnv(s.createProcessForm)))
+	s.route("GET /e/{env}/p/{id}", s.page(s.pageEnv(s.processPage)))
+}
+
+// render writes a page; the layout shows who is signed in.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	if u, ok := r.Context().Value(userKey{}).(store.User); ok {
+		data["User"] = u.Username
+	}
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.cfg.Log.Error("render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// pageError shows an error as a page, with the status the API would give.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, store.ErrNotFound):
+		e = errNotFound
+	default:
+		s.cfg.Log.Error("page", "err", err, "path", r.URL.Path)
+		e = errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details")
+	}
+	s.render(w, r, e.Status, "error", map[string]any{"Title": http.StatusText(e.Status), "Error": e.Message})
+}
+
+// page admits requests with a live session; others go to sign in.
+func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		var id access.ID
+		if err == nil {
+			id, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+		}
+		var u store.User
+		if err == nil {
+			u, err = s.cfg.Store.UserByID(r.Context(), id)
+		}
+		if err != nil {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		h(w, r.WithContext(contextWithUser(r.Context(), u)))
+	}
+}
+
+// pageEnv is inEnvironment for pages: errors are pages too.
+func (s *Server) pageEnv(h http.HandlerFunc) http.HandlerFunc {
+	return s.inEnvironmentOr(h, s.pageError)
+}
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in"})
+}
+
+func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.render(w, r, http.StatusBadRequest, "signin", map[string]any{"Title": "Sign in", "Error": "The form could not be read."})
+		return
+	}
+	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password")}
+	if _, err := s.startSession(w, r, c); err != nil {
+		var e *Error
+		status, msg := http.StatusInternalServerError, "Internal error."
+		if errors.As(err, &e) {
+			status, msg = e.Status, e.Message
+		}
+		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username})
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) signOutForm(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(c.Value))
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request) {
+	u := caller(r)
+	envs, err := s.cfg.Store.EnvironmentsOf(r.Context(), u.ID, false)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if len(envs) == 1 {
+		http.Redirect(w, r, fmt.Sprintf("/e/%d", envs[0].ID), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "environments", map[string]any{"Title": "Environments", "Environments": envs})
+}
+
+func (s *Server) processesPage(w http.ResponseWriter, r *http.Request) {
+	sub := subject(r)
+	list, err := s.cfg.Store.ListProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "processes", map[string]any{
+		"Title": "Processes", "Env": environment(r), "Processes": list, "CanCreate": authorizeCreate(r, access.Process) == nil,
+	})
+}
+
+func (s *Server) createProcessForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := authorizeCreate(r, access.Process); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, errorf(http.StatusBadRequest, "bad_form", "the form could not be read"))
+		return
+	}
+	name := r.PostForm.Get("name")
+	if err := checkName(name, 200); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	sub := subject(r)
+	id, err := s.cfg.Store.CreateProcess(r.Context(), store.Process{Env: environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "process.create", target("process", id), name)
+	http.Redirect(w, r, fmt.Sprintf("/e/%d/p/%d", environment(r), id), http.StatusSeeOther)
+}
+
+func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
+	id, rec, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecords(r, rec, access.ReportView, access.Read)
+	}
+	var p store.Process
+	if err == nil {
+		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
+	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
+		if v, err := strconv.ParseFloat(q.Get(name), 64); err == nil {
+			*dst = v
+		}
+	}
+	if o.Validate() != nil {
+		o = processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
+	}
+	data := map[string]any{
+		"Title": p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
+		"CanUpload":   authorizeRecords(r, rec, access.EventLog, access.Create) == nil,
+		"CanShare":    subject(r).Can(access.Share, rec),
+		"CanReadData": mayReadData(r, rec),
+		"View":        string(o.View), "Activities": o.Activities, "Paths": o.Paths,
+		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
+	}
+	if data["CanShare"] == true {
+		if ms, err := s.cfg.Store.Members(r.Context(), environment(r)); err == nil {
+			data["Members"] = ms
+		}
+	}
+	if version, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
+		entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		l := entry.view(false)
+		m, err := processmap.Build(l, o)
+		var svg bytes.Buffer
+		if err == nil {
+			err = processmap.WriteSVG(r.Context(), &svg, m)
+		}
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		rework := mining.ComputeRework(l)
+		vs := mining.Variants(l)
+		report := map[string]any{"Cases": l.NumCases(), "Events": l.NumEvents(), "Activities": len(m.Nodes), "Variants": len(vs),
+			"Rework": fmt.Sprintf("%.0f%%", 100*rework.ReworkShare), "Median": "–"}
+		if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
+			report["Median"] = processmap.Duration(d.Median)
+		}
+		if o.Activities < 1 {
+			full, _ := processmap.Build(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+			report["Activities"] = len(full.Nodes)
+		}
+		data["HasData"], data["Report"], data["MapNodes"] = true, report, len(m.Nodes)
+		data["MapSVG"] = template.HTML(svg.String()) // Graphviz escapes the labels it writes
+		data["Variants"] = vs[:min(10, len(vs))]
+	}
+	s.render(w, r, http.StatusOK, "process", data)
+}

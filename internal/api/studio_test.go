@@ -1,0 +1,192 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// browser starts Debian's chromium headless and returns a tab. Without
+// chromium the test is skipped, and under CI=true it fails.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		msg := "chromium is not installed (scripts/test installs it as root)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Headless,
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	// The first run starts the browser; it takes no timeout of its own.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// artifacts is where the browser tests save their screenshots.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("PROCMINE_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(artifacts(t), name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// activityNodes counts the activities drawn on the map.
+const activityNodes = `[...document.querySelectorAll('#map g.node > title')].filter(t => /^n\d+$/.test(t.textContent)).length`
+
+// TestStudioInABrowser: a maker signs in, creates a process, uploads the
+// receipt log, watches the import finish, sees the map of 27 activities,
+// simplifies it with both sliders, switches to performance, and shares it
+// as viewer; the viewer sees the report but no raw data or export; a
+// process mining user gets no Create button.
+func TestStudioInABrowser(t *testing.T) {
+	ctx := browser(t)
+	receipt := testlogs.Path(t, "csv/receipt.csv")
+	dsn := storetest.DSNs(t)["sqlite"]
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
+	root, _, _, prod, base := prodWithMaker(e)
+	_, viewerID := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
+
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](activityNodes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	signIn := func(user string) {
+		run(chromedp.Navigate(ts.URL+"/signin"),
+			chromedp.SendKeys(chromedp.CSS("#username"), user),
+			chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+			chromedp.Click(chromedp.CSS("#signin")),
+			chromedp.WaitVisible(chromedp.CSS("#processes, main p")))
+	}
+
+	signIn("maker")
+	run(chromedp.WaitVisible(chromedp.CSS("#create")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Receipt"),
+		chromedp.Click(chromedp.CSS("#create-process")),
+		chromedp.WaitVisible(chromedp.CSS("#upload")),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{receipt}),
+		chromedp.Click(chromedp.CSS("#upload button")),
+		chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	shot(t, ctx, "studio-process-page")
+	if n := count(); n != 27 {
+		t.Fatalf("the map shows %d activities, want 27", n)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#kpi-cases")))
+	if text != "1434" {
+		t.Errorf("cases tile %q", text)
+	}
+
+	// Both sliders simplify the map.
+	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('activities').value = '0.3'; document.getElementById('activities').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS(`#map[aria-label="Process map: 9 activities"]`)))
+	if n := count(); n != 9 {
+		t.Errorf("activities at 30%%: %d drawn, want 9", n)
+	}
+	edges := `document.querySelectorAll('#map g.edge').length`
+	before, _ := chromedp.Run(ctx, chromedp.Evaluate[int](edges))
+	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('paths').value = '0.1'; document.getElementById('paths').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS(`#paths[value="0.1"]`)))
+	after, _ := chromedp.Run(ctx, chromedp.Evaluate[int](edges))
+	if after >= before {
+		t.Errorf("paths at 10%%: %d edges, before %d", after, before)
+	}
+	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('view').value = 'performance'; document.getElementById('view').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.WaitReady(chromedp.CSS(`#view option[value="performance"][selected]`)))
+	labels, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#map")))
+	if !strings.Contains(labels, " d") && !strings.Contains(labels, " h") {
+		t.Errorf("performance view shows no durations: %q", labels)
+	}
+	shot(t, ctx, "studio-simplified-performance")
+
+	// Share as viewer.
+	run(chromedp.SetValue(chromedp.CSS("#share-user"), fmt.Sprint(viewerID)),
+		chromedp.SetValue(chromedp.CSS("#share-access"), "viewer"),
+		chromedp.Click(chromedp.CSS("#share-submit")))
+	status, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('share-status').textContent || null`))
+	if err != nil || status != "Shared as viewer." {
+		t.Errorf("share: %q %v", status, err)
+	}
+
+	// The viewer: the report, no raw data, no export, no upload, no Create.
+	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	signIn("viewer")
+	run(chromedp.Click(chromedp.CSS("#processes a")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	shot(t, ctx, "studio-viewer")
+	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	for _, absent := range []string{`id="export"`, `id="upload"`, `id="share"`, "case-10011", "Resource21"} {
+		if strings.Contains(html, absent) {
+			t.Errorf("the viewer's page contains %q", absent)
+		}
+	}
+	if n := count(); n != 27 {
+		t.Errorf("the viewer's map shows %d activities", n)
+	}
+	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)), chromedp.WaitVisible(chromedp.CSS("#processes")))
+	html, _ = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if strings.Contains(html, "create-process") {
+		t.Error("a process mining user is offered Create process")
+	}
+}

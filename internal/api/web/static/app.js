@@ -1,0 +1,79 @@
+// procmine studio: small enhancements of server-rendered pages. Every
+// action also works, or is refused, on the server; this only spares
+// reloads and shows progress.
+
+// Map controls: apply a change at once.
+const controls = document.getElementById("map-controls");
+if (controls) {
+  controls.addEventListener("change", () => controls.submit());
+}
+
+// Upload with a live progress bar: send the file to the API, then poll the job.
+const upload = document.getElementById("upload");
+if (upload) {
+  upload.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const status = document.getElementById("upload-status");
+    const bar = document.getElementById("progress");
+    status.textContent = "Uploading…";
+    bar.hidden = false;
+    bar.value = 0;
+    const resp = await fetch(upload.dataset.action, { method: "POST", body: new FormData(upload) });
+    const body = await resp.json();
+    if (!resp.ok) {
+      status.textContent = body.error ? body.error.message : "The upload failed.";
+      return;
+    }
+    for (;;) {
+      const job = await (await fetch(`/api/v1/jobs/${body.job}`)).json();
+      bar.value = job.progress || 0;
+      if (job.state === "done") {
+        status.textContent = "Imported.";
+        location.reload();
+        return;
+      }
+      if (job.state === "failed") {
+        status.textContent = job.error;
+        status.setAttribute("role", "alert");
+        return;
+      }
+      status.textContent = `Importing… ${Math.round((job.progress || 0) * 100)}%`;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+}
+
+// Share dialog.
+const share = document.getElementById("share");
+if (share) {
+  share.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = new FormData(share);
+    const resp = await fetch(share.dataset.action, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ principal: { user: Number(form.get("user")) }, access: form.get("access") }),
+    });
+    const body = await resp.json();
+    document.getElementById("share-status").textContent = resp.ok
+      ? `Shared as ${body.access}.` : body.error.message;
+  });
+}
+
+// Map pan and zoom: drag to move, wheel or + and - keys to zoom.
+const map = document.getElementById("map");
+const svg = map && map.querySelector("svg");
+if (svg) {
+  let scale = 1, x = 0, y = 0, drag = null;
+  const apply = () => { svg.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
+  map.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.min(8, Math.max(0.2, scale * (e.deltaY < 0 ? 1.1 : 0.9))); apply(); });
+  map.addEventListener("pointerdown", (e) => { drag = { x: e.clientX - x, y: e.clientY - y }; map.setPointerCapture(e.pointerId); });
+  map.addEventListener("pointermove", (e) => { if (drag) { x = e.clientX - drag.x; y = e.clientY - drag.y; apply(); } });
+  map.addEventListener("pointerup", () => { drag = null; });
+  map.addEventListener("keydown", (e) => {
+    if (e.key === "+") scale *= 1.2; else if (e.key === "-") scale /= 1.2;
+    else if (e.key.startsWith("Arrow")) { const d = 40; x += e.key === "ArrowLeft" ? d : e.key === "ArrowRight" ? -d : 0; y += e.key === "ArrowUp" ? d : e.key === "ArrowDown" ? -d : 0; }
+    else return;
+    e.preventDefault(); apply();
+  });
+}
