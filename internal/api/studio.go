@@ -13,6 +13,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -195,6 +196,18 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	spec, err := filterspec.FromQuery(q)
+	var filters []mining.Filter
+	if err == nil {
+		filters, err = spec.Filters()
+	}
+	if err == nil && spec.ReadsValues() && !mayReadData(r, rec) {
+		err = errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data")
+	}
+	filterError := ""
+	if err != nil {
+		filterError, filters = err.Error(), nil
+	}
 	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
 	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
 		if v, err := strconv.ParseFloat(q.Get(name), 64); err == nil {
@@ -211,11 +224,40 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		"CanReadData": mayReadData(r, rec),
 		"View":        string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
+		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
+			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration")},
+		"FilterError": filterError,
 	}
 	if data["CanShare"] == true {
-		if ms, err := s.cfg.Store.Members(r.Context(), environment(r)); err == nil {
-			data["Members"] = ms
+		ms, err := s.cfg.Store.Members(r.Context(), environment(r))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
 		}
+		data["Members"] = ms
+		names := map[access.ID]string{}
+		for _, m := range ms {
+			names[m.User] = m.Username
+		}
+		teams, _ := s.cfg.Store.Teams(r.Context(), environment(r))
+		teamNames := map[access.ID]string{}
+		for _, t := range teams {
+			teamNames[t.ID] = t.Name
+		}
+		var access_ []string
+		if p.Owner.User != 0 {
+			access_ = append(access_, names[p.Owner.User]+": owner")
+		} else {
+			access_ = append(access_, "team "+teamNames[p.Owner.Team]+": owner (its members)")
+		}
+		for _, sh := range rec.Shares {
+			who := names[sh.To.User]
+			if sh.To.Team != 0 {
+				who = "team " + teamNames[sh.To.Team]
+			}
+			access_ = append(access_, who+": "+sh.Access.String()+" (shared)")
+		}
+		data["Access"] = access_
 	}
 	if version, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
 		entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
@@ -223,7 +265,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		l := entry.view(false)
+		l := mining.Apply(entry.view(false), filters...)
+		if l.NumCases() == 0 {
+			data["FilterError"] = "The filters leave no case."
+			l = entry.view(false)
+		}
 		m, err := processmap.Build(l, o)
 		var svg bytes.Buffer
 		if err == nil {
@@ -247,6 +293,52 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		data["HasData"], data["Report"], data["MapNodes"] = true, report, len(m.Nodes)
 		data["MapSVG"] = template.HTML(svg.String()) // Graphviz escapes the labels it writes
 		data["Variants"] = vs[:min(10, len(vs))]
+		if l.Timed {
+			data["Histogram"] = histogramSVG(histogram(mining.CaseDurations(l)))
+			bucket, series := mining.EventsOverTime(l, 60)
+			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
+		}
 	}
 	s.render(w, r, http.StatusOK, "process", data)
+}
+
+// histogramSVG draws the case-duration histogram as an accessible SVG bar
+// chart, server-side.
+func histogramSVG(bins []bin) template.HTML {
+	values := make([]float64, len(bins))
+	labels := make([]string, len(bins))
+	for i, b := range bins {
+		values[i] = float64(b.Cases)
+		labels[i] = fmt.Sprintf("%s to %s: %d cases", processmap.Duration(b.From), processmap.Duration(b.To), b.Cases)
+	}
+	return barsSVG("Case durations", values, labels)
+}
+
+// timelineSVG draws events per period.
+func timelineSVG(series []mining.Bucket) template.HTML {
+	values := make([]float64, len(series))
+	labels := make([]string, len(series))
+	for i, b := range series {
+		values[i] = float64(b.Events)
+		labels[i] = fmt.Sprintf("%s: %d events", b.Start[:10], b.Events)
+	}
+	return barsSVG("Events over time", values, labels)
+}
+
+func barsSVG(title string, values []float64, labels []string) template.HTML {
+	const w, h = 600.0, 160.0
+	top := 1.0
+	for _, v := range values {
+		top = max(top, v)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-label="%s" class="chart">`, w, h, template.HTMLEscapeString(title))
+	bw := w / float64(max(len(values), 1))
+	for i, v := range values {
+		bh := (h - 10) * v / top
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
+			float64(i)*bw+1, h-bh, max(bw-2, 1), bh, template.HTMLEscapeString(labels[i]))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
 }

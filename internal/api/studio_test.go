@@ -138,6 +138,21 @@ func TestStudioInABrowser(t *testing.T) {
 	if text != "1434" {
 		t.Errorf("cases tile %q", text)
 	}
+	if charts, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.chart rect').length`)); charts < 20 {
+		t.Errorf("the duration histogram and timeline have %d bars", charts)
+	}
+	// Clicking an activity shows its figures.
+	run(chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#map g.node')].find(g => g.querySelector('title').textContent === 'n0').querySelector('text').dispatchEvent(new MouseEvent('click', {bubbles: true}))`))
+	if fig, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#figures"))); !strings.Contains(fig, "events in") {
+		t.Errorf("figures after a click: %q", fig)
+	}
+	// The filter panel narrows the report.
+	run(chromedp.SendKeys(chromedp.CSS("#f-min"), "30d"), chromedp.Click(chromedp.CSS("#apply-filters")),
+		chromedp.WaitReady(chromedp.CSS(`#f-min[value="30d"]`)))
+	if text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#kpi-cases"))); text == "1434" || text == "" {
+		t.Errorf("cases lasting 30 days or more: %q", text)
+	}
+	run(chromedp.Navigate(ts.URL+chromeLocation(t, ctx)), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 
 	// Both sliders simplify the map.
 	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('activities').value = '0.3'; document.getElementById('activities').dispatchEvent(new Event('change', {bubbles: true}))`),
@@ -169,6 +184,10 @@ func TestStudioInABrowser(t *testing.T) {
 	if err != nil || status != "Shared as viewer." {
 		t.Errorf("share: %q %v", status, err)
 	}
+	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#who-has-access")))
+	if who, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#who-has-access"))); !strings.Contains(who, "maker: owner") || !strings.Contains(who, "viewer: viewer (shared)") {
+		t.Errorf("who has access: %q", who)
+	}
 
 	// The viewer: the report, no raw data, no export, no upload, no Create.
 	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
@@ -189,4 +208,16 @@ func TestStudioInABrowser(t *testing.T) {
 	if strings.Contains(html, "create-process") {
 		t.Error("a process mining user is offered Create process")
 	}
+}
+
+// chromeLocation returns the tab's path without its query: the process page
+// with no filter.
+func chromeLocation(t *testing.T, ctx context.Context) string {
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _, _ := strings.Cut(strings.TrimPrefix(loc, "http://"), "?")
+	_, path, _ = strings.Cut(path, "/")
+	return "/" + path
 }

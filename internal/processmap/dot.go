@@ -37,13 +37,13 @@ func WriteDOT(w io.Writer, m *Map) error {
 			quote(n.Activity+"\n"+strconv.Itoa(n.Count)),
 			quote(fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases)))
 	}
-	arrow := func(from, to string, count int, label string) {
+	arrow := func(from, to string, count int, label, tip string) {
 		width := 1 + 4*float64(count)/float64(maxCount)
-		fmt.Fprintf(&b, "  %s -> %s [label=%s, penwidth=%.2f];\n", from, to, quote(label), width)
+		fmt.Fprintf(&b, "  %s -> %s [label=%s, tooltip=%s, penwidth=%.2f];\n", from, to, quote(label), quote(tip), width)
 	}
 	for _, n := range m.Nodes {
 		if c, ok := m.Start[n.Activity]; ok {
-			arrow("start", id[n.Activity], c, strconv.Itoa(c))
+			arrow("start", id[n.Activity], c, strconv.Itoa(c), fmt.Sprintf("%d cases start with %s", c, n.Activity))
 		}
 	}
 	for _, e := range m.Edges {
@@ -51,11 +51,15 @@ func WriteDOT(w io.Writer, m *Map) error {
 		if m.View == Performance && e.Mean != nil {
 			label = Duration(*e.Mean)
 		}
-		arrow(id[e.Source], id[e.Target], e.Count, label)
+		tip := fmt.Sprintf("%s → %s: %d times in %d cases", e.Source, e.Target, e.Count, e.Cases)
+		if e.Mean != nil {
+			tip += fmt.Sprintf(", mean %s, median %s", Duration(*e.Mean), Duration(*e.Median))
+		}
+		arrow(id[e.Source], id[e.Target], e.Count, label, tip)
 	}
 	for _, n := range m.Nodes {
 		if c, ok := m.End[n.Activity]; ok {
-			arrow(id[n.Activity], "end", c, strconv.Itoa(c))
+			arrow(id[n.Activity], "end", c, strconv.Itoa(c), fmt.Sprintf("%d cases end with %s", c, n.Activity))
 		}
 	}
 	b.WriteString("}\n")

@@ -47,13 +47,23 @@ func (f Spec) name(param string) string { return f.Prefix + param }
 // FromQuery reads the filters from URL query parameters; repeatable ones
 // may be given several times.
 func FromQuery(q url.Values) (Spec, error) {
+	// A form sends its empty fields too; an empty value filters nothing.
+	list := func(key string) []string {
+		var out []string
+		for _, v := range q[key] {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
 	s := Spec{
 		From: q.Get("from"), To: q.Get("to"), TimeMode: q.Get("time-mode"),
-		CaseAttr: q["case-attr"], ExcludeCaseAttr: q["exclude-case-attr"],
-		EventAttr: q["event-attr"], ExcludeEventAttr: q["exclude-event-attr"],
-		KeepEvents: q["keep-events"], DropEvents: q["drop-events"],
-		StartActivity: q["start-activity"], EndActivity: q["end-activity"],
-		Follows: q["follows"], NotFollows: q["not-follows"],
+		CaseAttr: list("case-attr"), ExcludeCaseAttr: list("exclude-case-attr"),
+		EventAttr: list("event-attr"), ExcludeEventAttr: list("exclude-event-attr"),
+		KeepEvents: list("keep-events"), DropEvents: list("drop-events"),
+		StartActivity: list("start-activity"), EndActivity: list("end-activity"),
+		Follows: list("follows"), NotFollows: list("not-follows"),
 		MinDuration: q.Get("min-duration"), MaxDuration: q.Get("max-duration"),
 	}
 	if s.TimeMode == "" {

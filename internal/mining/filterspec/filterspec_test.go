@@ -61,3 +61,11 @@ func TestReadsValues(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyFormFieldsFilterNothing(t *testing.T) {
+	q, _ := url.ParseQuery("from=&to=&start-activity=&end-activity=&min-duration=&max-duration=&follows=")
+	fs, err := mustSpec(t, q).Filters()
+	if err != nil || len(fs) != 0 {
+		t.Errorf("filters from an empty form: %#v %v", fs, err)
+	}
+}

@@ -2,10 +2,26 @@
 // action also works, or is refused, on the server; this only spares
 // reloads and shows progress.
 
-// Map controls: apply a change at once.
+// Map controls: a slider or the view applies at once; filters on Apply.
 const controls = document.getElementById("map-controls");
 if (controls) {
-  controls.addEventListener("change", () => controls.submit());
+  controls.addEventListener("change", (e) => {
+    if (!e.target.closest("fieldset")) controls.submit();
+  });
+}
+
+// Click (or Enter on) an activity or a path for its figures: Graphviz put
+// them in each element's tooltip.
+const figures = document.getElementById("figures");
+const mapEl = document.getElementById("map");
+if (figures && mapEl) {
+  mapEl.addEventListener("click", (e) => {
+    const el = e.target.closest("g.node, g.edge");
+    if (!el) return;
+    const link = el.querySelector("a");
+    const tip = (link && (link.getAttribute("xlink:title") || link.getAttribute("title"))) || el.querySelector("title").textContent;
+    figures.textContent = tip;
+  });
 }
 
 // Upload with a live progress bar: send the file to the API, then poll the job.
