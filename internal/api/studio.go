@@ -27,7 +27,7 @@ var web embed.FS
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "error"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error"} {
 		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return out
@@ -43,6 +43,7 @@ func (s *Server) studioRoutes() {
 	s.route("GET /e/{env}", s.page(s.pageEnv(s.processesPage)))
 	s.route("POST /e/{env}/processes", s.page(s.pageEnv(s.createProcessForm)))
 	s.route("GET /e/{env}/p/{id}", s.page(s.pageEnv(s.processPage)))
+	s.route("GET /e/{env}/admin", s.page(s.pageEnv(s.adminPage)))
 }
 
 // render writes a page; the layout shows who is signed in.
@@ -154,6 +155,7 @@ func (s *Server) processesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "processes", map[string]any{
 		"Title": "Processes", "Env": environment(r), "Processes": list, "CanCreate": authorizeCreate(r, access.Process) == nil,
+		"CanAdmin": authorizeSecurity(r, access.UserTable, access.Read) == nil && authorizeSecurity(r, access.RoleTable, access.Read) == nil,
 	})
 }
 
@@ -341,4 +343,87 @@ func barsSVG(title string, values []float64, labels []string) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+type gridRow struct {
+	Table  string
+	Depths []string
+}
+
+type roleView struct {
+	Name   string
+	Locked bool
+	Rows   []gridRow
+}
+
+// adminPage shows members and their roles, the role privilege grids, teams,
+// business units and (to System Administrators) the audit log with
+// filters: for those who may read the security records.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	err := authorizeSecurity(r, access.UserTable, access.Read)
+	if err == nil {
+		err = authorizeSecurity(r, access.RoleTable, access.Read)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ctx, env := r.Context(), environment(r)
+	members, err := s.cfg.Store.Members(ctx, env)
+	var units, teams []store.Named
+	var roles []store.StoredRole
+	if err == nil {
+		units, err = s.cfg.Store.BusinessUnits(ctx, env)
+	}
+	if err == nil {
+		teams, err = s.cfg.Store.Teams(ctx, env)
+	}
+	if err == nil {
+		roles, err = s.cfg.Store.Roles(ctx, env)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	unitNames := map[access.ID]string{}
+	for _, u := range units {
+		unitNames[u.ID] = u.Name
+	}
+	var ops []string
+	for _, op := range access.Ops() {
+		ops = append(ops, op.String())
+	}
+	var views []roleView
+	for _, st := range roles {
+		role, err := s.roleFor(r, st.Name)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		v := roleView{Name: role.Name, Locked: role.Locked || role.Bypass}
+		for _, t := range access.Tables() {
+			row := gridRow{Table: t.String()}
+			for _, op := range access.Ops() {
+				d := role.Privileges[t][op]
+				if role.Bypass {
+					d = access.Organization
+				}
+				row.Depths = append(row.Depths, map[access.Depth]string{access.None: "–", access.User: "user", access.BusinessUnit: "unit", access.ParentChild: "unit+", access.Organization: "all"}[d])
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		views = append(views, v)
+	}
+	data := map[string]any{"Title": "Administration", "Env": env, "Members": members, "UnitNames": unitNames,
+		"Units": units, "Teams": teams, "Roles": views, "Ops": ops, "CanAudit": authorizeEnvironmentAdmin(r) == nil}
+	if data["CanAudit"] == true {
+		q := r.URL.Query()
+		entries, err := s.cfg.Store.AuditLog(ctx, env, store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: 200})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["Audit"], data["Action"], data["Actor"] = entries, q.Get("action"), q.Get("actor")
+	}
+	s.render(w, r, http.StatusOK, "admin", data)
 }

@@ -189,9 +189,37 @@ func TestStudioInABrowser(t *testing.T) {
 		t.Errorf("who has access: %q", who)
 	}
 
+	// At 390 px wide the page still fits.
+	run(chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if wide, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); wide > 390 {
+		t.Errorf("at 390 px the page is %d px wide", wide)
+	}
+	shot(t, ctx, "studio-process-390px")
+	run(chromedp.EmulateViewport(1280, 800))
+
+	// Administration, for the environment's administrator.
+	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	signIn("root")
+	run(chromedp.Click(chromedp.CSS("#admin-link")), chromedp.WaitVisible(chromedp.CSS("#members")))
+	admin, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	for _, want := range []string{"maker", "Environment Maker", "Process Mining User (fixed)", "process.create", "share.put"} {
+		if !strings.Contains(admin, want) {
+			t.Errorf("the administration page lacks %q", want)
+		}
+	}
+	run(chromedp.SendKeys(chromedp.CSS("#a-action"), "share.put"), chromedp.Click(chromedp.CSS("#audit-filter")),
+		chromedp.WaitReady(chromedp.CSS(`#a-action[value="share.put"]`)))
+	if rows, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#audit tbody tr').length`)); rows != 1 {
+		t.Errorf("audit filtered to share.put: %d rows", rows)
+	}
+	shot(t, ctx, "studio-administration")
+
 	// The viewer: the report, no raw data, no export, no upload, no Create.
 	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
 	signIn("viewer")
+	if html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, "admin-link") {
+		t.Error("a process mining user is offered Administration")
+	}
 	run(chromedp.Click(chromedp.CSS("#processes a")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	shot(t, ctx, "studio-viewer")
 	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
