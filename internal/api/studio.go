@@ -241,7 +241,12 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		for _, m := range ms {
 			names[m.User] = m.Username
 		}
-		teams, _ := s.cfg.Store.Teams(r.Context(), environment(r))
+		teams, err := s.cfg.Store.Teams(r.Context(), environment(r))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["Teams"] = teams
 		teamNames := map[access.ID]string{}
 		for _, t := range teams {
 			teamNames[t.ID] = t.Name

@@ -131,6 +131,15 @@ func TestStudioInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#upload button")),
 		chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	shot(t, ctx, "studio-process-page")
+	// A bad file: the user is told which file, line and why; nothing changes.
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("case,activity,timestamp\n1,a,2020-01-01\n1,b,tomorrow\n"), 0o644)
+	run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bad}), chromedp.Click(chromedp.CSS("#upload button")))
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(document.getElementById('upload-status').getAttribute('role') === 'alert' && document.getElementById('upload-status').textContent) || null`))
+	if err != nil || !strings.Contains(msg, `bad.csv:3: column "timestamp": "tomorrow" is not a timestamp`) {
+		t.Errorf("a bad upload shows %q (%v)", msg, err)
+	}
+	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	if n := count(); n != 27 {
 		t.Fatalf("the map shows %d activities, want 27", n)
 	}
@@ -177,7 +186,7 @@ func TestStudioInABrowser(t *testing.T) {
 	shot(t, ctx, "studio-simplified-performance")
 
 	// Share as viewer.
-	run(chromedp.SetValue(chromedp.CSS("#share-user"), fmt.Sprint(viewerID)),
+	run(chromedp.SetValue(chromedp.CSS("#share-user"), fmt.Sprintf("user:%d", viewerID)),
 		chromedp.SetValue(chromedp.CSS("#share-access"), "viewer"),
 		chromedp.Click(chromedp.CSS("#share-submit")))
 	status, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('share-status').textContent || null`))

@@ -65,10 +65,11 @@ if (share) {
   share.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const form = new FormData(share);
+    const [kind, id] = form.get("principal").split(":");
     const resp = await fetch(share.dataset.action, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ principal: { user: Number(form.get("user")) }, access: form.get("access") }),
+      body: JSON.stringify({ principal: { [kind]: Number(id) }, access: form.get("access") }),
     });
     const body = await resp.json();
     document.getElementById("share-status").textContent = resp.ok
