@@ -155,6 +155,11 @@ func TestStudioInABrowser(t *testing.T) {
 	if fig, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#figures"))); !strings.Contains(fig, "events in") {
 		t.Errorf("figures after a click: %q", fig)
 	}
+	// And by keyboard: a path takes the focus and Enter shows its figures.
+	run(chromedp.Focus(chromedp.CSS("#map g.edge")), chromedp.KeyEvent("\r"))
+	if fig, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#figures"))); !strings.Contains(fig, "times in") && !strings.Contains(fig, "cases start with") {
+		t.Errorf("figures after Enter on a path: %q", fig)
+	}
 	// The filter panel narrows the report.
 	run(chromedp.SendKeys(chromedp.CSS("#f-min"), "30d"), chromedp.Click(chromedp.CSS("#apply-filters")),
 		chromedp.WaitReady(chromedp.CSS(`#f-min[value="30d"]`)))

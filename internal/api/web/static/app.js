@@ -15,12 +15,21 @@ if (controls) {
 const figures = document.getElementById("figures");
 const mapEl = document.getElementById("map");
 if (figures && mapEl) {
+  const show = (el) => {
+    const link = el.querySelector("a");
+    figures.textContent = (link && (link.getAttribute("xlink:title") || link.getAttribute("title"))) || el.querySelector("title").textContent;
+  };
+  // Every activity and path can take the focus, so the keyboard reaches them too.
+  for (const el of mapEl.querySelectorAll("g.node, g.edge")) {
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    const link = el.querySelector("a");
+    el.setAttribute("aria-label", (link && link.getAttribute("xlink:title")) || el.querySelector("title").textContent);
+    el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); show(el); } });
+  }
   mapEl.addEventListener("click", (e) => {
     const el = e.target.closest("g.node, g.edge");
-    if (!el) return;
-    const link = el.querySelector("a");
-    const tip = (link && (link.getAttribute("xlink:title") || link.getAttribute("title"))) || el.querySelector("title").textContent;
-    figures.textContent = tip;
+    if (el) show(el);
   });
 }
 
