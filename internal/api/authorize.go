@@ -96,6 +96,9 @@ func mayReadData(r *http.Request, process *access.Record) bool {
 	return authorizeRecords(r, process, access.EventLog, access.Read) == nil
 }
 
+// mayShare tells whether the caller may share the process at all.
+func mayShare(r *http.Request, process *access.Record) bool { return subject(r).Can(access.Share, process) }
+
 // authorizeShare checks that the caller may share the process at level.
 func authorizeShare(r *http.Request, process *access.Record, level access.ShareAccess) error {
 	if !subject(r).CanGrantShare(process, level) {

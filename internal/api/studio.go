@@ -222,7 +222,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Title": p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
 		"CanUpload":   authorizeRecords(r, rec, access.EventLog, access.Create) == nil,
-		"CanShare":    subject(r).Can(access.Share, rec),
+		"CanShare":    mayShare(r, rec),
 		"CanReadData": mayReadData(r, rec),
 		"View":        string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),

@@ -183,3 +183,18 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestSVGEscapesNames: activity names reach the page inside the SVG, so
+// markup in them must come out as text.
+func TestSVGEscapesNames(t *testing.T) {
+	m := &Map{View: Frequency, Nodes: []Node{{Activity: "<script>alert(1)</script>", Count: 1, Cases: 1}, {Activity: "b & \"c\"", Count: 1, Cases: 1}},
+		Edges: []Edge{{Source: "<script>alert(1)</script>", Target: "b & \"c\"", Count: 1, Cases: 1}},
+		Start: map[string]int{"<script>alert(1)</script>": 1}, End: map[string]int{"b & \"c\"": 1}}
+	var buf bytes.Buffer
+	if err := WriteSVG(context.Background(), &buf, m); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<script") || !strings.Contains(buf.String(), "&lt;script&gt;") {
+		t.Errorf("markup in a name survived into the SVG:\n%s", buf.String())
+	}
+}
