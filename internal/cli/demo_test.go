@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -24,6 +25,18 @@ func TestDemo(t *testing.T) {
 	want := map[string]int{"admin": 4, "customizer": 4, "maker": 2, "maker2": 2, "analyst": 1, "viewer": 1, "auditor": 1, "basic": 0}
 	if len(passwords) != len(want) {
 		t.Fatalf("demo users %v in:\n%s", passwords, out.String())
+	}
+	// The studio opens on the demo: sign in, and the process list shows.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.PostForm("http://"+addr+"/signin", map[string][]string{"username": {"maker"}, "password": {passwords["maker"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Purchase to pay") || !strings.Contains(string(page), "Create process") {
+		t.Errorf("the studio after signing in: %d\n%s", resp.StatusCode, page)
 	}
 	for name, n := range want {
 		jar, _ := cookiejar.New(nil)
