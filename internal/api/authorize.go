@@ -97,7 +97,9 @@ func mayReadData(r *http.Request, process *access.Record) bool {
 }
 
 // mayShare tells whether the caller may share the process at all.
-func mayShare(r *http.Request, process *access.Record) bool { return subject(r).Can(access.Share, process) }
+func mayShare(r *http.Request, process *access.Record) bool {
+	return subject(r).Can(access.Share, process)
+}
 
 // authorizeShare checks that the caller may share the process at level.
 func authorizeShare(r *http.Request, process *access.Record, level access.ShareAccess) error {
