@@ -16,6 +16,7 @@
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
+//	internal/pii                personal data in text: e-mails, phones, cards, IBANs, secrets…
 //	internal/access             the security model: roles, depths, shares, the resolver
 //	internal/auth               argon2id password hashes, random tokens kept as digests
 //	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin

@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"serve":    {"run the server (REST API)", runServe},
 	"demo":     {"start a server on a fresh demo environment", runDemo},
 	"admin":    {"administration offline: create-user", runAdmin},
+	"pii":      {"find personal data in text lines on stdin: pii scan", runPII},
 }
 
 // usageError is a mistake on the command line (exit code 2).

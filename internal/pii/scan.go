@@ -1,0 +1,803 @@
+package pii
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Kind is a kind of personal data.
+type Kind uint8
+
+// The kinds, in the order of precedence when two findings cover the same
+// text: a card number is not also reported as a phone number.
+const (
+	Secret Kind = iota + 1
+	Card
+	IBAN
+	SSN
+	IP
+	Email
+	Phone
+	Name
+)
+
+var kindNames = [...]string{"", "secret", "card", "iban", "ssn", "ip", "email", "phone", "name"}
+
+// String gives the kind's name as the CLI and the API print it.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Kinds lists every kind.
+func Kinds() []Kind { return []Kind{Email, Phone, Card, IBAN, SSN, IP, Secret, Name} }
+
+// Finding is personal data at text[Start:End].
+type Finding struct {
+	Kind       Kind
+	Start, End int
+}
+
+// Scanner finds personal data. Its zero value finds everything but names;
+// NewScanner adds a list of names. A Scanner is safe for concurrent use.
+type Scanner struct {
+	names map[string]struct{} // lower-case name tokens
+}
+
+// NewScanner returns a scanner that also reports the given names (first
+// names, surnames or full names; matched as whole words, ignoring case).
+func NewScanner(names []string) *Scanner {
+	s := &Scanner{names: make(map[string]struct{}, len(names))}
+	for _, n := range names {
+		for _, tok := range strings.Fields(n) {
+			if len(tok) > 1 {
+				s.names[strings.ToLower(tok)] = struct{}{}
+			}
+		}
+	}
+	return s
+}
+
+// Scan appends the findings in text to dst and returns it, sorted by
+// position and without overlaps.
+func (s *Scanner) Scan(dst []Finding, text []byte) []Finding {
+	first := len(dst)
+	dst = scanEmails(dst, text)
+	dst = scanSecrets(dst, text)
+	dst = scanWords(dst, text, s)
+	return resolve(dst, first)
+}
+
+// resolve sorts dst[first:] and keeps, of overlapping findings, the one of
+// highest precedence (then the longest).
+func resolve(dst []Finding, first int) []Finding {
+	fs := dst[first:]
+	if len(fs) < 2 {
+		return dst
+	}
+	slices.SortFunc(fs, func(a, b Finding) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return (b.End - b.Start) - (a.End - a.Start)
+	})
+	out := fs[:0]
+	for _, f := range fs {
+		if n := len(out); n > 0 && f.Start < out[n-1].End {
+			if f.Kind < out[n-1].Kind {
+				out[n-1] = f
+			}
+			continue
+		}
+		out = append(out, f)
+	}
+	return dst[:first+len(out)]
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+func isAlpha(c byte) bool { return isUpper(c) || isLower(c) }
+func isAlnum(c byte) bool { return isAlpha(c) || isDigit(c) }
+func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+
+// wordByte reports whether c continues a word: letters, digits, '_' and
+// any byte of a multi-byte UTF-8 sequence.
+func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
+
+// --- e-mail -----------------------------------------------------------
+
+func localByte(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func scanEmails(dst []Finding, t []byte) []Finding {
+	for off := 0; ; {
+		i := bytes.IndexByte(t[off:], '@')
+		if i < 0 {
+			return dst
+		}
+		at := off + i
+		off = at + 1
+		start := at
+		for start > 0 && localByte(t[start-1]) {
+			start--
+		}
+		for start < at && t[start] == '.' {
+			start++
+		}
+		if start == at {
+			continue
+		}
+		end, lastDot := at+1, -1
+		for end < len(t) && (isAlnum(t[end]) || t[end] == '-' || t[end] == '.') {
+			if t[end] == '.' {
+				if end == at+1 || t[end-1] == '.' {
+					break
+				}
+				lastDot = end
+			}
+			end++
+		}
+		for end > at+1 && (t[end-1] == '.' || t[end-1] == '-') {
+			end--
+		}
+		lastDot = bytes.LastIndexByte(t[at+1:end], '.')
+		if lastDot >= 0 {
+			lastDot += at + 1
+		}
+		if lastDot < 0 || lastDot >= end-2 {
+			continue
+		}
+		tld := t[lastDot+1 : end]
+		ok := true
+		for _, c := range tld {
+			if !isAlpha(c) {
+				ok = false
+			}
+		}
+		if ok && !fileExtension(tld) {
+			dst = append(dst, Finding{Email, start, end})
+			off = end
+		}
+	}
+}
+
+// fileExtension tells "icon@2x.png" from an address.
+func fileExtension(tld []byte) bool {
+	switch strings.ToLower(string(tld)) {
+	case "png", "jpg", "jpeg", "gif", "svg", "webp", "pdf", "ico", "bmp":
+		return true
+	}
+	return false
+}
+
+// --- secrets ----------------------------------------------------------
+
+func tokenByte(c byte) bool {
+	return isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' || c == '='
+}
+
+func tokenEnd(t []byte, i int) int {
+	for i < len(t) && tokenByte(t[i]) {
+		i++
+	}
+	for i > 0 && (t[i-1] == '.' || t[i-1] == ',') {
+		i--
+	}
+	return i
+}
+
+// keyPrefixes are the prefixes of well-known API keys with the least
+// number of characters that must follow.
+var keyPrefixes = []struct {
+	prefix string
+	min    int
+}{
+	{"sk_live_", 16}, {"sk_test_", 16}, {"rk_live_", 16}, {"pk_live_", 16},
+	{"AKIA", 16}, {"ASIA", 16}, {"AIza", 30},
+	{"ghp_", 30}, {"gho_", 30}, {"ghs_", 30}, {"ghu_", 30}, {"github_pat_", 30},
+	{"glpat-", 20}, {"xoxb-", 20}, {"xoxp-", 20}, {"xapp-", 20},
+	{"sk-", 20}, {"SG.", 40}, {"npm_", 30},
+}
+
+// secretLabels are words after which a value is a secret.
+var secretLabels = []string{
+	"password", "passwort", "passwd", "passcode", "kennwort", "pwd", "pin",
+	"secret", "api key", "api_key", "apikey", "api-key", "access token", "token",
+	"client secret", "client_secret", "mot de passe", "contraseña",
+}
+
+func scanSecrets(dst []Finding, t []byte) []Finding {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if i > 0 && wordByte(t[i-1]) {
+			continue
+		}
+		switch {
+		case c == 'e' && i+3 < len(t) && t[i+1] == 'y' && t[i+2] == 'J':
+			if end, ok := jwt(t, i); ok {
+				dst = append(dst, Finding{Secret, i, end})
+				i = end
+				continue
+			}
+		case c|0x20 == 'b' && hasFoldPrefix(t[i:], "bearer "):
+			j := i + len("bearer ")
+			if end := tokenEnd(t, j); end-j >= 16 {
+				dst = append(dst, Finding{Secret, j, end})
+				i = end
+				continue
+			}
+		}
+		if end, ok := apiKey(t, i); ok {
+			dst = append(dst, Finding{Secret, i, end})
+			i = end
+			continue
+		}
+		if start, end, ok := labelled(t, i); ok {
+			dst = append(dst, Finding{Secret, start, end})
+			i = end
+		}
+	}
+	return dst
+}
+
+func hasFoldPrefix(t []byte, p string) bool {
+	if len(t) < len(p) {
+		return false
+	}
+	for k := 0; k < len(p); k++ {
+		if t[k]|0x20 != p[k]|0x20 && t[k] != p[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func jwt(t []byte, i int) (int, bool) {
+	parts, j := 0, i
+	for parts < 3 {
+		k := j
+		for k < len(t) && (isAlnum(t[k]) || t[k] == '-' || t[k] == '_') {
+			k++
+		}
+		if k-j < 4 && parts < 2 {
+			return 0, false
+		}
+		parts++
+		j = k
+		if parts < 3 {
+			if j >= len(t) || t[j] != '.' {
+				return 0, false
+			}
+			j++
+		}
+	}
+	return j, true
+}
+
+// keysByFirst and labelsByFirst index keyPrefixes and secretLabels by
+// their first byte (labels folded to lower case), so that a word start
+// tries only the few that can match.
+var keysByFirst, labelsByFirst [256][]int
+
+func init() {
+	for n, k := range keyPrefixes {
+		keysByFirst[k.prefix[0]] = append(keysByFirst[k.prefix[0]], n)
+	}
+	for n, l := range secretLabels {
+		labelsByFirst[l[0]] = append(labelsByFirst[l[0]], n)
+	}
+}
+
+func apiKey(t []byte, i int) (int, bool) {
+	for _, n := range keysByFirst[t[i]] {
+		k := keyPrefixes[n]
+		if len(t)-i < len(k.prefix)+k.min || string(t[i:i+len(k.prefix)]) != k.prefix {
+			continue
+		}
+		j := i + len(k.prefix)
+		for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+			j++
+		}
+		if j-(i+len(k.prefix)) >= k.min && (j == len(t) || !wordByte(t[j])) {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+// labelled finds "password: VALUE", "pin=1234", "API key is VALUE".
+func labelled(t []byte, i int) (start, end int, ok bool) {
+	c := t[i]
+	if isUpper(c) {
+		c |= 0x20
+	}
+	for _, n := range labelsByFirst[c] {
+		l := secretLabels[n]
+		if !hasFoldPrefix(t[i:], l) {
+			continue
+		}
+		j := i + len(l)
+		if j < len(t) && wordByte(t[j]) {
+			continue
+		}
+		for j < len(t) && t[j] == ' ' {
+			j++
+		}
+		switch {
+		case j < len(t) && (t[j] == ':' || t[j] == '='):
+			j++
+		case hasFoldPrefix(t[j:], "is "):
+			j += 3
+			if notAValue(t[j:]) {
+				continue
+			}
+		default:
+			continue
+		}
+		for j < len(t) && (t[j] == ' ' || t[j] == '"' || t[j] == '\'') {
+			j++
+		}
+		e, masked := j, true
+		// The value ends at white space, a quote, or the ';' and '&' that
+		// separate fields in connection strings and URLs.
+		for e < len(t) && t[e] > ' ' && t[e] != '"' && t[e] != '\'' && t[e] != 0x7f && !fieldSeparator(t, e) {
+			masked = masked && (t[e] == '*' || t[e] == 0xe2 || t[e] == 0x80 || t[e] == 0xa2) // "****", "•••"
+			e++
+		}
+		if e > j && (t[e-1] == ',' || t[e-1] == ';') {
+			e--
+		}
+		if e > j && !masked {
+			return j, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+// fieldSeparator reports whether t[e] is a ';' or '&' that starts the
+// next key=value field ("pwd=x;encrypt=true", "?pin=1234&lang=en").
+func fieldSeparator(t []byte, e int) bool {
+	if t[e] != ';' && t[e] != '&' {
+		return false
+	}
+	k := e + 1
+	for k < len(t) && (isAlnum(t[k]) || t[k] == '_' || t[k] == '-' || t[k] == '.') {
+		k++
+	}
+	return k > e+1 && k < len(t) && t[k] == '='
+}
+
+// notAValue reports whether the word after "password is" says something
+// about the password rather than being it.
+func notAValue(t []byte) bool {
+	e := 0
+	for e < len(t) && isAlpha(t[e]) {
+		e++
+	}
+	if e == len(t) || !wordByte(t[e]) {
+		switch strings.ToLower(string(t[:e])) {
+		case "incorrect", "wrong", "required", "expired", "invalid", "too", "not", "correct",
+			"reset", "missing", "empty", "changed", "set", "weak", "strong", "locked", "a", "the", "now":
+			return true
+		}
+	}
+	return false
+}
+
+// --- numbers, IBANs, addresses and names ---------------------------------
+
+// scanWords walks the text word by word and classifies number-like spans,
+// IBAN candidates, IPv6 candidates and capitalised words.
+func scanWords(dst []Finding, t []byte, s *Scanner) []Finding {
+	for i := 0; i < len(t); {
+		c := t[i]
+		if i > 0 && wordByte(t[i-1]) {
+			i++
+			continue
+		}
+		switch {
+		case isUpper(c) && i+3 < len(t) && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]):
+			end, ok := iban(t, i)
+			if ok {
+				dst = append(dst, Finding{IBAN, i, end})
+			}
+			if end > i {
+				// Valid or not, an IBAN-shaped word holds no other finding.
+				i = end
+				continue
+			}
+		}
+		if isHex(c) || c == ':' {
+			end, ok := ipv6(t, i)
+			if ok {
+				dst = append(dst, Finding{IP, i, end})
+			}
+			if end > i {
+				// Valid or not ("10:30:45"), a run of hex digits and
+				// at least two colons holds no other finding.
+				i = end
+				continue
+			}
+		}
+		if isDigit(c) || c == '+' || c == '(' {
+			f, ok := number(t, i)
+			if ok {
+				dst = append(dst, f)
+				i = f.End
+				continue
+			}
+			if f.End-i >= 15 {
+				// A long number that is none of the kinds (a card number
+				// failing Luhn): its tail is not a phone number either.
+				i = f.End
+				continue
+			}
+		}
+		if isUpper(c) && s != nil && len(s.names) > 0 {
+			if end, ok := s.name(t, i); ok {
+				dst = append(dst, Finding{Name, i, end})
+				i = end
+				continue
+			}
+		}
+		i++
+	}
+	return dst
+}
+
+func iban(t []byte, i int) (int, bool) {
+	// It returns the end of an IBAN-shaped word, or i when there is none,
+	// and whether the check digits are right.
+	// Up to 34 alphanumerics, optionally in groups of four after the
+	// first four, separated by single spaces.
+	var buf [34]byte
+	n, j, end := 0, i, i
+	for j < len(t) && n < 34 {
+		c := t[j]
+		if isUpper(c) || isDigit(c) {
+			buf[n] = c
+			n++
+			j++
+			end = j
+			continue
+		}
+		if c == ' ' && n%4 == 0 && j+1 < len(t) && (isUpper(t[j+1]) || isDigit(t[j+1])) {
+			j++
+			continue
+		}
+		break
+	}
+	if n < 15 || (end < len(t) && wordByte(t[end])) {
+		return i, false
+	}
+	for k := 4; k < n; k++ {
+		if isLower(buf[k]) {
+			return 0, false
+		}
+	}
+	// mod-97 over the rearranged digits, letters as 10..35.
+	rem := 0
+	for k := 0; k < n; k++ {
+		c := buf[(k+4)%n]
+		if isDigit(c) {
+			rem = (rem*10 + int(c-'0')) % 97
+		} else {
+			rem = (rem*100 + int(c-'A'+10)) % 97
+		}
+	}
+	return end, rem == 1
+}
+
+// ipv6 returns the end of a run of hex digits, colons and dots starting
+// at i that holds at least two colons (or i when there is none), and
+// whether it is an IPv6 address.
+func ipv6(t []byte, i int) (int, bool) {
+	j, colons := i, 0
+	for j < len(t) && j-i < 45 && (isHex(t[j]) || t[j] == ':' || t[j] == '.') {
+		if t[j] == ':' {
+			colons++
+		}
+		j++
+	}
+	for j > i && t[j-1] == '.' {
+		j--
+	}
+	if colons < 2 || (j < len(t) && wordByte(t[j])) {
+		return i, false
+	}
+	a, err := netip.ParseAddr(string(t[i:j]))
+	if err != nil {
+		// "fe80::1:2:3:4:3389": an address followed by a port.
+		k := bytes.LastIndexByte(t[i:j], ':')
+		if k < 1 || t[i+k-1] == ':' {
+			return j, false
+		}
+		a, err = netip.ParseAddr(string(t[i : i+k]))
+		if err == nil {
+			j = i + k
+		}
+	}
+	if err != nil || !a.Is6() {
+		return j, false
+	}
+	return j, true
+}
+
+// number classifies a span of digits and separators starting at i as a
+// card, an SSN, an IPv4 address or a phone number. When it is none, the
+// Finding's End still says where the span ends.
+func number(t []byte, i int) (Finding, bool) {
+	var groups [24]int8 // lengths of the digit groups
+	var seps [24]byte   // the separator before each group after the first
+	ng, digits, j, end := 0, 0, i, i
+	plus, paren := false, false
+	if t[j] == '+' {
+		plus = true
+		j++
+	}
+	if j < len(t) && t[j] == '(' {
+		paren = true
+	}
+	var sep byte
+	for j < len(t) && ng < len(groups) {
+		k := j
+		open := t[k] == '('
+		if open {
+			k++
+		}
+		g := k
+		for k < len(t) && isDigit(t[k]) && k-g < 20 {
+			k++
+		}
+		if k == g || (open && (k >= len(t) || t[k] != ')')) {
+			break
+		}
+		dl := k - g
+		seps[ng] = sep
+		groups[ng] = int8(dl)
+		if open {
+			groups[ng] = -groups[ng] // in parentheses
+			k++
+		}
+		ng++
+		digits += dl
+		end = k
+		if k+1 >= len(t) {
+			break
+		}
+		sep = t[k]
+		switch {
+		case sep == ' ' || sep == '-' || sep == '.' || sep == '/':
+			j = k + 1
+			if open && sep == ' ' { // "(555) 123" or "(0)30 123"
+				sep = 'p'
+			}
+		case sep == '(' || (open && isDigit(sep)):
+			j = k
+			sep = 'p'
+		default:
+			j = len(t)
+		}
+		if j < len(t) && !isDigit(t[j]) && t[j] != '(' {
+			break
+		}
+	}
+	if ng == 0 || (end < len(t) && (wordByte(t[end]) || (t[end] == '.' && end+1 < len(t) && isDigit(t[end+1])))) {
+		return Finding{End: end}, false
+	}
+	urlHost := i > 1 && t[i-1] == '/' && t[i-2] == '/' // https://10.0.0.1:8443/
+	if !plus && !urlHost && i > 0 && (t[i-1] == '-' || t[i-1] == '/' || t[i-1] == '#' || (t[i-1] == '.' && i > 1 && isDigit(t[i-2]))) {
+		return Finding{End: end}, false // part of an identifier such as PO-2026-000123
+	}
+	g := groups[:ng]
+	sp := seps[1:ng]
+	same := true
+	for _, s := range sp {
+		if s != sp[0] {
+			same = false
+		}
+	}
+	abs := func(x int8) int {
+		if x < 0 {
+			return int(-x)
+		}
+		return int(x)
+	}
+	start := i
+	if paren && !plus {
+		start = i
+	}
+
+	// IPv4: four dotted groups of one to three digits, each at most 255.
+	if !plus && !paren && ng == 4 && same && sp[0] == '.' {
+		if a, err := netip.ParseAddr(string(t[i:end])); err == nil && a.Is4() && !versionBefore(t, i) {
+			return Finding{IP, i, end}, true
+		}
+		return Finding{End: end}, false
+	}
+	// SSN: 3-2-4 with dashes, not area 000, 666 or 9xx, group 00, serial 0000.
+	if !plus && !paren && ng == 3 && same && sp[0] == '-' && g[0] == 3 && g[1] == 2 && g[2] == 4 {
+		area := string(t[i : i+3])
+		grp := string(t[i+4 : i+6])
+		ser := string(t[i+7 : i+11])
+		if area != "000" && area != "666" && area[0] != '9' && grp != "00" && ser != "0000" {
+			return Finding{SSN, i, end}, true
+		}
+		return Finding{End: end}, false
+	}
+	// Payment card: 13 to 19 digits, contiguous or in groups of 4 (Amex
+	// 4-6-5), passing the Luhn check.
+	if !plus && !paren && digits >= 13 && digits <= 19 && (ng == 1 || (same && (sp[0] == ' ' || sp[0] == '-'))) {
+		grouped := ng == 1
+		if !grouped {
+			grouped = true
+			for k, x := range g {
+				if x != 4 && !(k == ng-1 && x >= 1) {
+					grouped = false
+				}
+			}
+			if ng == 3 && g[0] == 4 && g[1] == 6 && g[2] == 5 {
+				grouped = true
+			}
+		}
+		if grouped && luhn(t[i:end]) {
+			return Finding{Card, i, end}, true
+		}
+		if digits >= 16 || ng == 1 {
+			return Finding{End: end}, false
+		}
+	}
+	// Phone numbers.
+	switch {
+	case plus:
+		// International: +CC then the number; 8 to 15 digits.
+		if digits >= 8 && digits <= 15 && (ng == 1 && digits >= 10 || ng > 1 && abs(g[0]) <= 4) {
+			return Finding{Phone, start, end}, true
+		}
+	case paren && ng >= 3 && g[0] == -3 && abs(g[1]) == 3 && abs(g[2]) == 4 && ng == 3:
+		// (555) 123-4567
+		return Finding{Phone, start, end}, true
+	case ng == 3 && same && g[0] == 3 && g[1] == 3 && g[2] == 4 && sp[0] != '/':
+		// 555-123-4567, 555.123.4567, 555 123 4567
+		if t[i] != '0' && t[i] != '1' {
+			return Finding{Phone, start, end}, true
+		}
+	case ng == 4 && same && g[0] == 1 && t[i] == '1' && g[1] == 3 && g[2] == 3 && g[3] == 4:
+		// 1-800-555-0199
+		return Finding{Phone, start, end}, true
+	case digits >= 9 && digits <= 12 && t[i] == '0' && t[i+1] != '0' && ng >= 2 && same && sp[0] != '.' && sp[0] != '/':
+		// National trunk prefix: 030 1234567, 06 12 34 56 78, 07700 900123.
+		for _, x := range g {
+			if x < 2 || x > 8 {
+				return Finding{End: end}, false
+			}
+		}
+		return Finding{Phone, start, end}, true
+	case digits >= 10 && digits <= 11 && t[i] == '0' && t[i+1] != '0' && ng == 1 && phoneLabelBefore(t, i):
+		return Finding{Phone, start, end}, true
+	}
+	return Finding{End: end}, false
+}
+
+// versionBefore reports whether a dotted quad at i is a version number:
+// "Version 2.14.0.1", "v10.0.1.2", "build 6.1.7601.1".
+func versionBefore(t []byte, i int) bool {
+	if i > 0 && (t[i-1] == 'v' || t[i-1] == 'V') {
+		return true
+	}
+	w := bytes.ToLower(t[max(0, i-9):i])
+	return bytes.HasSuffix(w, []byte("version ")) || bytes.HasSuffix(w, []byte("build ")) || bytes.HasSuffix(w, []byte("release "))
+}
+
+// phoneLabelBefore reports whether a word like "phone" or "tel" stands in
+// the 24 bytes before i.
+func phoneLabelBefore(t []byte, i int) bool {
+	from := max(0, i-24)
+	w := bytes.ToLower(t[from:i])
+	for _, l := range []string{"phone", "tel", "mobile", "cell", "call", "fax", "handy"} {
+		if bytes.Contains(w, []byte(l)) {
+			return true
+		}
+	}
+	return false
+}
+
+func luhn(b []byte) bool {
+	sum, double := 0, false
+	for k := len(b) - 1; k >= 0; k-- {
+		c := b[k]
+		if !isDigit(c) {
+			continue
+		}
+		d := int(c - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// name matches one or more consecutive listed name tokens starting at i.
+// A single token at the start of a sentence is taken only when the next
+// word is a name too, so that "Mark as done" is not a name.
+func (s *Scanner) name(t []byte, i int) (int, bool) {
+	var lower [64]byte
+	end, n := i, 0
+	j := i
+	for {
+		k := j
+		for k < len(t) && (isAlpha(t[k]) || t[k] == '\'' || t[k] == '-' || t[k] >= 0x80) {
+			k++
+		}
+		for k > j && t[k-1] == '\'' || k > j && t[k-1] == '-' {
+			k-- // 'Rossi' in quotes
+		}
+		if k-j > 2 && t[k-2] == '\'' && (t[k-1] == 's' || t[k-1] == 'S') {
+			k -= 2 // Julia's
+		}
+		if k == j || k-j > len(lower) || !isUpper(t[j]) {
+			break
+		}
+		w := lower[:k-j]
+		for x := range w {
+			w[x] = t[j+x]
+			if isUpper(w[x]) {
+				w[x] |= 0x20
+			}
+		}
+		if _, ok := s.names[string(w)]; !ok {
+			break
+		}
+		n++
+		end = k
+		if k+1 < len(t) && t[k] == ' ' && isUpper(t[k+1]) {
+			j = k + 1
+			continue
+		}
+		break
+	}
+	if n == 0 {
+		return 0, false
+	}
+	if n == 1 && (sentenceStart(t, i) || nextToDigits(t, i, end)) {
+		return 0, false
+	}
+	return end, true
+}
+
+// nextToDigits tells "5 Jan 2026" from "Jan".
+// "15/Jan/2026" and "Jan-2026" too.
+func nextToDigits(t []byte, start, end int) bool {
+	sep := func(c byte) bool { return c == ' ' || c == '/' || c == '-' }
+	return (start >= 2 && sep(t[start-1]) && isDigit(t[start-2])) || (end+1 < len(t) && sep(t[end]) && isDigit(t[end+1]))
+}
+
+// honorifics are the titles after whose full stop a sentence goes on.
+var honorifics = []string{"mr.", "mrs.", "ms.", "dr.", "prof.", "hr.", "fr.", "mme.", "sr.", "sra."}
+
+func sentenceStart(t []byte, i int) bool {
+	k := i - 1
+	for k >= 0 && (t[k] == ' ' || t[k] == '"' || t[k] == '(') {
+		k--
+	}
+	if k >= 0 && t[k] == '.' {
+		w := bytes.ToLower(t[max(0, k-4) : k+1])
+		for _, h := range honorifics {
+			if bytes.HasSuffix(w, []byte(h)) && (k+1-len(h) == 0 || !wordByte(t[k-len(h)])) {
+				return false
+			}
+		}
+	}
+	return k < 0 || t[k] == '.' || t[k] == '!' || t[k] == '?' || t[k] == ':' || t[k] == '\t' || t[k] == '>'
+}
