@@ -44,7 +44,7 @@ func runPII(ctx context.Context, args []string, s Streams) error {
 	}
 	sc := pii.NewScanner(names)
 	in := bufio.NewScanner(s.In)
-	in.Buffer(make([]byte, 64<<10), maxPIILine)
+	in.Buffer(make([]byte, 64<<10), maxPIILine+2) // room for the line's CRLF
 	out := bufio.NewWriter(s.Out)
 	enc := json.NewEncoder(out)
 	type finding struct {
@@ -57,12 +57,17 @@ func runPII(ctx context.Context, args []string, s Streams) error {
 	line := 0
 	for in.Scan() {
 		line++
-		if line%4096 == 0 && ctx.Err() != nil {
+		if ctx.Err() != nil {
+			out.Flush()
 			return ctx.Err()
 		}
 		text := in.Bytes()
 		if n := len(text); n > 0 && text[n-1] == '\r' {
 			text = text[:n-1] // offsets into the line without its CRLF
+		}
+		if len(text) > maxPIILine {
+			out.Flush()
+			return fmt.Errorf("stdin:%d: line longer than %d bytes", line, maxPIILine)
 		}
 		fsOut = sc.Scan(fsOut[:0], text)
 		for _, f := range fsOut {

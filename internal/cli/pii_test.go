@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,12 @@ func TestPIIScan(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q, output:\n%s\nwant:\n%s", code, errOut, out, want)
 	}
 
+	// A line of exactly the limit, with its CRLF, is read.
+	code, out, errOut = runWithInput(strings.Repeat("x", maxPIILine-9)+" 10.0.0.1\r\n", "pii", "scan")
+	if code != 0 || out != fmt.Sprintf(`{"line":1,"kind":"ip","start":%d,"end":%d}`+"\n", maxPIILine-8, maxPIILine) {
+		t.Fatalf("a line at the limit: exit %d, stderr %q, output %q", code, errOut, out)
+	}
+
 	// A names file replaces the built-in list.
 	names := writeFile(t, "names.txt", "# people\nZorro\n")
 	code, out, _ = runWithInput("Ask Giulia Bianchi and Don Zorro\n", "pii", "scan", "--names", names)
@@ -43,7 +50,8 @@ func TestPIIScan(t *testing.T) {
 		{"", []string{"pii"}, 2, "expected 'pii scan'"},
 		{"", []string{"pii", "scan", "--bogus"}, 2, "flag provided but not defined"},
 		{"", []string{"pii", "scan", "--names", "/does/not/exist"}, 1, "/does/not/exist"},
-		{"ok\n" + strings.Repeat("x", maxPIILine+1), []string{"pii", "scan"}, 1, "stdin:2:"},
+		{"ok\n" + strings.Repeat("x", maxPIILine+1), []string{"pii", "scan"}, 1, "stdin:2: line longer than"},
+		{"ok\n" + strings.Repeat("x", maxPIILine+3) + "\n", []string{"pii", "scan"}, 1, "stdin:2:"},
 	} {
 		code, out, errOut := runWithInput(tc.in, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.msg) || out != "" {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Kind is a kind of personal data.
@@ -72,8 +74,7 @@ func (s *Scanner) Scan(dst []Finding, text []byte) []Finding {
 	return resolve(dst, first)
 }
 
-// resolve sorts dst[first:] and keeps, of overlapping findings, the one of
-// highest precedence (then the longest).
+// resolve sorts dst[first:] and drops overlapping findings.
 func resolve(dst []Finding, first int) []Finding {
 	fs := dst[first:]
 	if len(fs) < 2 {
@@ -88,7 +89,11 @@ func resolve(dst []Finding, first int) []Finding {
 	out := fs[:0]
 	for _, f := range fs {
 		if n := len(out); n > 0 && f.Start < out[n-1].End {
-			if f.Kind < out[n-1].Kind {
+			// A finding inside a longer one stays part of it (the card
+			// number in "john.4111…@example.com" is the address's);
+			// otherwise the kind of higher precedence wins.
+			inside := f.End <= out[n-1].End && (f.Start > out[n-1].Start || f.End < out[n-1].End)
+			if !inside && f.Kind < out[n-1].Kind {
 				out[n-1] = f
 			}
 			continue
@@ -108,6 +113,32 @@ func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f'
 // wordByte reports whether c continues a word: letters, digits, '_' and
 // any byte of a multi-byte UTF-8 sequence.
 func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
+
+// wordAt reports whether a word character (a letter or digit in any
+// script, or '_') starts at t[i]; a no-break space, a curly quote or a
+// guillemet is not one.
+func wordAt(t []byte, i int) bool {
+	if i >= len(t) {
+		return false
+	}
+	if t[i] < utf8.RuneSelf {
+		return wordByte(t[i])
+	}
+	r, _ := utf8.DecodeRune(t[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// wordBefore reports whether a word character ends just before t[i].
+func wordBefore(t []byte, i int) bool {
+	if i <= 0 {
+		return false
+	}
+	if t[i-1] < utf8.RuneSelf {
+		return wordByte(t[i-1])
+	}
+	r, _ := utf8.DecodeLastRune(t[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
 
 // --- e-mail -----------------------------------------------------------
 
@@ -160,11 +191,47 @@ func scanEmails(dst []Finding, t []byte) []Finding {
 				ok = false
 			}
 		}
-		if ok && !fileExtension(tld) {
+		if user := userinfo(t, start); user >= 0 {
+			// scheme://user:password@host: the password is the datum.
+			dst = append(dst, Finding{Secret, user, at})
+			continue
+		}
+		if ok && !fileExtension(tld) && !scaleSuffix(t[at+1:end]) {
 			dst = append(dst, Finding{Email, start, end})
 			off = end
 		}
 	}
+}
+
+// userinfo finds the password of "scheme://user:password@": given where
+// the would-be local part starts, it returns where the password starts,
+// or -1.
+func userinfo(t []byte, start int) int {
+	c := bytes.LastIndex(t[:start+1], []byte("://"))
+	if c < 0 {
+		return -1
+	}
+	u := c + 3
+	colon := bytes.IndexByte(t[u:], ':')
+	if colon < 0 || u+colon >= start+1 && u+colon != start-1 {
+		return -1
+	}
+	if bytes.ContainsAny(t[u:start], " /@") {
+		return -1
+	}
+	if u+colon == start-1 {
+		return start
+	}
+	return -1
+}
+
+// scaleSuffix tells "logo@3x.avif" from an address.
+func scaleSuffix(domain []byte) bool {
+	k := 0
+	for k < len(domain) && isDigit(domain[k]) {
+		k++
+	}
+	return k > 0 && k+1 < len(domain) && domain[k] == 'x' && domain[k+1] == '.'
 }
 
 // fileExtension tells "icon@2x.png" from an address.
@@ -197,13 +264,17 @@ func tokenEnd(t []byte, i int) int {
 var keyPrefixes = []struct {
 	prefix string
 	min    int
+	exact  bool // exactly min capitals and digits
 }{
-	{"sk_live_", 16}, {"sk_test_", 16}, {"rk_live_", 16}, {"pk_live_", 16},
-	{"AKIA", 16}, {"ASIA", 16}, {"AIza", 30},
-	{"ghp_", 30}, {"gho_", 30}, {"ghs_", 30}, {"ghu_", 30}, {"github_pat_", 30},
-	{"glpat-", 20}, {"xoxb-", 20}, {"xoxp-", 20}, {"xapp-", 20},
-	{"sk-", 20}, {"SG.", 40}, {"npm_", 30},
+	{"sk_live_", 16, false}, {"sk_test_", 16, false}, {"rk_live_", 16, false}, {"pk_live_", 16, false},
+	{"AKIA", 16, true}, {"ASIA", 16, true}, {"AIza", 30, false},
+	{"ghp_", 30, false}, {"gho_", 30, false}, {"ghs_", 30, false}, {"ghu_", 30, false}, {"github_pat_", 30, false},
+	{"glpat-", 20, false}, {"xoxb-", 20, false}, {"xoxp-", 20, false}, {"xapp-", 20, false},
+	{"sk-", 20, false}, {"SG.", 40, false}, {"npm_", 30, false},
 }
+
+// maxKey bounds the length of an API key's body.
+const maxKey = 512
 
 // secretLabels are words after which a value is a secret.
 var secretLabels = []string{
@@ -215,14 +286,17 @@ var secretLabels = []string{
 func scanSecrets(dst []Finding, t []byte) []Finding {
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if i > 0 && wordByte(t[i-1]) {
+		if wordBefore(t, i) {
 			continue
 		}
 		switch {
 		case c == 'e' && i+3 < len(t) && t[i+1] == 'y' && t[i+2] == 'J':
-			if end, ok := jwt(t, i); ok {
+			end, ok := jwt(t, i)
+			if ok {
 				dst = append(dst, Finding{Secret, i, end})
-				i = end
+			}
+			if end > i {
+				i = end // valid or not, the run holds no other secret
 				continue
 			}
 		case c|0x20 == 'b' && hasFoldPrefix(t[i:], "bearer "):
@@ -250,14 +324,20 @@ func hasFoldPrefix(t []byte, p string) bool {
 	if len(t) < len(p) {
 		return false
 	}
-	for k := 0; k < len(p); k++ {
-		if t[k]|0x20 != p[k]|0x20 && t[k] != p[k] {
+	for k := range len(p) {
+		c := t[k]
+		if isUpper(c) {
+			c |= 0x20
+		}
+		if c != p[k] {
 			return false
 		}
 	}
 	return true
 }
 
+// jwt returns the end of the base64url run at i and whether it is a JSON
+// web token: three parts joined by dots, the first two at least 4 long.
 func jwt(t []byte, i int) (int, bool) {
 	parts, j := 0, i
 	for parts < 3 {
@@ -266,13 +346,16 @@ func jwt(t []byte, i int) (int, bool) {
 			k++
 		}
 		if k-j < 4 && parts < 2 {
-			return 0, false
+			return k, false
+		}
+		if k == j { // an unsigned token, "header.payload."; not the dot
+			return j - 1, true
 		}
 		parts++
 		j = k
 		if parts < 3 {
 			if j >= len(t) || t[j] != '.' {
-				return 0, false
+				return j, false
 			}
 			j++
 		}
@@ -300,11 +383,22 @@ func apiKey(t []byte, i int) (int, bool) {
 		if len(t)-i < len(k.prefix)+k.min || string(t[i:i+len(k.prefix)]) != k.prefix {
 			continue
 		}
-		j := i + len(k.prefix)
-		for j < len(t) && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
+		j, body := i+len(k.prefix), i+len(k.prefix)
+		if k.exact {
+			// AWS access key ids: exactly 16 capitals and digits.
+			for j < len(t) && j-body <= k.min && (isUpper(t[j]) || isDigit(t[j])) {
+				j++
+			}
+			if j-body == k.min && !wordAt(t, j) && (j == len(t) || (t[j] != '-' && t[j] != '_')) {
+				return j, true
+			}
+			continue
+		}
+		// Bounded, so that a long run of "sk-sk-sk-…" stays linear.
+		for j < len(t) && j-body < maxKey && (isAlnum(t[j]) || t[j] == '_' || t[j] == '-') {
 			j++
 		}
-		if j-(i+len(k.prefix)) >= k.min && (j == len(t) || !wordByte(t[j])) {
+		if j-body >= k.min && !wordAt(t, j) {
 			return j, true
 		}
 	}
@@ -323,7 +417,7 @@ func labelled(t []byte, i int) (start, end int, ok bool) {
 			continue
 		}
 		j := i + len(l)
-		if j < len(t) && wordByte(t[j]) {
+		if wordAt(t, j) {
 			continue
 		}
 		for j < len(t) && t[j] == ' ' {
@@ -334,14 +428,14 @@ func labelled(t []byte, i int) (start, end int, ok bool) {
 			j++
 		case hasFoldPrefix(t[j:], "is "):
 			j += 3
-			if notAValue(t[j:]) {
-				continue
-			}
 		default:
 			continue
 		}
 		for j < len(t) && (t[j] == ' ' || t[j] == '"' || t[j] == '\'') {
 			j++
+		}
+		if notAValue(t[j:]) {
+			continue
 		}
 		e, masked := j, true
 		// The value ends at white space, a quote, or the ';' and '&' that
@@ -350,8 +444,8 @@ func labelled(t []byte, i int) (start, end int, ok bool) {
 			masked = masked && (t[e] == '*' || t[e] == 0xe2 || t[e] == 0x80 || t[e] == 0xa2) // "****", "•••"
 			e++
 		}
-		if e > j && (t[e-1] == ',' || t[e-1] == ';') {
-			e--
+		for e > j && (t[e-1] == ',' || t[e-1] == ';' || ((t[e-1] == '.' || t[e-1] == ')' || t[e-1] == ']') && (e == len(t) || t[e] == ' '))) {
+			e-- // sentence punctuation after the value
 		}
 		if e > j && !masked {
 			return j, e, true
@@ -382,8 +476,9 @@ func notAValue(t []byte) bool {
 	}
 	if e == len(t) || !wordByte(t[e]) {
 		switch strings.ToLower(string(t[:e])) {
-		case "incorrect", "wrong", "required", "expired", "invalid", "too", "not", "correct",
-			"reset", "missing", "empty", "changed", "set", "weak", "strong", "locked", "a", "the", "now":
+		case "incorrect", "wrong", "required", "expired", "expiring", "invalid", "valid", "too", "not",
+			"correct", "reset", "missing", "empty", "changed", "set", "weak", "strong", "locked", "a",
+			"the", "now", "about", "due", "being", "still", "optional", "mandatory", "sent", "needed":
 			return true
 		}
 	}
@@ -397,7 +492,7 @@ func notAValue(t []byte) bool {
 func scanWords(dst []Finding, t []byte, s *Scanner) []Finding {
 	for i := 0; i < len(t); {
 		c := t[i]
-		if i > 0 && wordByte(t[i-1]) {
+		if wordBefore(t, i) {
 			i++
 			continue
 		}
@@ -439,7 +534,7 @@ func scanWords(dst []Finding, t []byte, s *Scanner) []Finding {
 				continue
 			}
 		}
-		if isUpper(c) && s != nil && len(s.names) > 0 {
+		if (isUpper(c) || c >= utf8.RuneSelf) && s != nil && len(s.names) > 0 {
 			if end, ok := s.name(t, i); ok {
 				dst = append(dst, Finding{Name, i, end})
 				i = end
@@ -451,20 +546,35 @@ func scanWords(dst []Finding, t []byte, s *Scanner) []Finding {
 	return dst
 }
 
+// ibanLength is the length of an IBAN by country (the SWIFT registry).
+var ibanLength = map[string]int{
+	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+	"BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
+	"EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18,
+	"GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+	"JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21,
+	"MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
+	"PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
+	"SE": 24, "SI": 19, "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24,
+	"XK": 20,
+}
+
+// iban reads an IBAN-shaped run at i: capitals and digits, compact or in
+// groups of four separated by single spaces. It returns the end of the
+// IBAN and true, or the end of the run (i when there is none) and false.
+// The run may take in the next word ("AT61 1904 3002 3457 3201 BIC"), so
+// the country's length decides where the IBAN ends.
 func iban(t []byte, i int) (int, bool) {
-	// It returns the end of an IBAN-shaped word, or i when there is none,
-	// and whether the check digits are right.
-	// Up to 34 alphanumerics, optionally in groups of four after the
-	// first four, separated by single spaces.
 	var buf [34]byte
-	n, j, end := 0, i, i
+	var ends [35]int // ends[n]: where the n-th character ends
+	n, j := 0, i
 	for j < len(t) && n < 34 {
 		c := t[j]
 		if isUpper(c) || isDigit(c) {
 			buf[n] = c
 			n++
 			j++
-			end = j
+			ends[n] = j
 			continue
 		}
 		if c == ' ' && n%4 == 0 && j+1 < len(t) && (isUpper(t[j+1]) || isDigit(t[j+1])) {
@@ -473,25 +583,28 @@ func iban(t []byte, i int) (int, bool) {
 		}
 		break
 	}
-	if n < 15 || (end < len(t) && wordByte(t[end])) {
+	runEnd := ends[n]
+	if n < 15 {
 		return i, false
 	}
-	for k := 4; k < n; k++ {
-		if isLower(buf[k]) {
-			return 0, false
-		}
+	want, ok := ibanLength[string(buf[:2])]
+	if !ok || n < want || wordAt(t, ends[want]) {
+		return runEnd, false
 	}
-	// mod-97 over the rearranged digits, letters as 10..35.
+	// mod-97 over the rearranged characters, letters as 10..35.
 	rem := 0
-	for k := 0; k < n; k++ {
-		c := buf[(k+4)%n]
+	for k := 0; k < want; k++ {
+		c := buf[(k+4)%want]
 		if isDigit(c) {
 			rem = (rem*10 + int(c-'0')) % 97
 		} else {
 			rem = (rem*100 + int(c-'A'+10)) % 97
 		}
 	}
-	return end, rem == 1
+	if rem != 1 {
+		return runEnd, false
+	}
+	return ends[want], true
 }
 
 // ipv6 returns the end of a run of hex digits, colons and dots starting
@@ -508,8 +621,8 @@ func ipv6(t []byte, i int) (int, bool) {
 	for j > i && t[j-1] == '.' {
 		j--
 	}
-	if colons < 2 || (j < len(t) && wordByte(t[j])) {
-		return i, false
+	if colons < 2 || wordAt(t, j) || !bytes.ContainsAny(t[i:j], "0123456789") {
+		return i, false // "::" in code, "Cafe::Add"
 	}
 	a, err := netip.ParseAddr(string(t[i:j]))
 	if err != nil {
@@ -588,7 +701,7 @@ func number(t []byte, i int) (Finding, bool) {
 			break
 		}
 	}
-	if ng == 0 || (end < len(t) && (wordByte(t[end]) || (t[end] == '.' && end+1 < len(t) && isDigit(t[end+1])))) {
+	if ng == 0 || wordAt(t, end) || (end < len(t) && t[end] == '.' && end+1 < len(t) && isDigit(t[end+1])) {
 		return Finding{End: end}, false
 	}
 	urlHost := i > 1 && t[i-1] == '/' && t[i-2] == '/' // https://10.0.0.1:8443/
@@ -646,7 +759,10 @@ func number(t []byte, i int) (Finding, bool) {
 				grouped = true
 			}
 		}
-		if grouped && luhn(t[i:end]) {
+		if ng == 1 && digits == 13 && !labelBefore(t, i, 32, "card", "visa", "karte", "carte", "tarjeta") {
+			grouped = false // 13 digits in one piece are an EAN more often than a card
+		}
+		if grouped && cardIssuer(t[i]) && luhn(t[i:end]) {
 			return Finding{Card, i, end}, true
 		}
 		if digits >= 16 || ng == 1 {
@@ -668,6 +784,12 @@ func number(t []byte, i int) (Finding, bool) {
 		if t[i] != '0' && t[i] != '1' {
 			return Finding{Phone, start, end}, true
 		}
+	case digits >= 11 && digits <= 15 && ng >= 2 && t[i] == '0' && t[i+1] == '0' && t[i+2] != '0' && g[0] >= 4 && g[0] <= 6 && same && sp[0] == ' ':
+		// 0049 30 12345678: international with the 00 prefix.
+		return Finding{Phone, start, end}, true
+	case ng == 2 && sp[0] == '/' && t[i] == '0' && t[i+1] != '0' && g[0] >= 3 && g[0] <= 5 && digits >= 9 && digits <= 12:
+		// 030/1234567
+		return Finding{Phone, start, end}, true
 	case ng == 4 && same && g[0] == 1 && t[i] == '1' && g[1] == 3 && g[2] == 3 && g[3] == 4:
 		// 1-800-555-0199
 		return Finding{Phone, start, end}, true
@@ -691,22 +813,37 @@ func versionBefore(t []byte, i int) bool {
 	if i > 0 && (t[i-1] == 'v' || t[i-1] == 'V') {
 		return true
 	}
-	w := bytes.ToLower(t[max(0, i-9):i])
-	return bytes.HasSuffix(w, []byte("version ")) || bytes.HasSuffix(w, []byte("build ")) || bytes.HasSuffix(w, []byte("release "))
+	w := bytes.TrimRight(bytes.ToLower(t[max(0, i-12):i]), " :=")
+	for _, l := range []string{"version", "build", "release", "firmware", "ver", "rev"} {
+		if bytes.HasSuffix(w, []byte(l)) && (len(w) == len(l) || !wordByte(w[len(w)-len(l)-1])) {
+			return true // "Server=10.0.0.1" is an address
+		}
+	}
+	return false
 }
 
 // phoneLabelBefore reports whether a word like "phone" or "tel" stands in
 // the 24 bytes before i.
 func phoneLabelBefore(t []byte, i int) bool {
-	from := max(0, i-24)
-	w := bytes.ToLower(t[from:i])
-	for _, l := range []string{"phone", "tel", "mobile", "cell", "call", "fax", "handy"} {
+	return labelBefore(t, i, 24, "phone", "tel", "mobile", "cell", "call", "fax", "handy")
+}
+
+// labelBefore reports whether one of the labels stands in the n bytes
+// before i, ignoring case.
+func labelBefore(t []byte, i, n int, labels ...string) bool {
+	w := bytes.ToLower(t[max(0, i-n):i])
+	for _, l := range labels {
 		if bytes.Contains(w, []byte(l)) {
 			return true
 		}
 	}
 	return false
 }
+
+// cardIssuer reports whether a card number may start with c: Mastercard
+// (2, 5), Visa (4), Amex, JCB and Diners (3), Discover, UnionPay and
+// Maestro (6). Millisecond timestamps start with 1.
+func cardIssuer(c byte) bool { return c >= '2' && c <= '6' }
 
 func luhn(b []byte) bool {
 	sum, double := 0, false
@@ -728,40 +865,61 @@ func luhn(b []byte) bool {
 	return sum%10 == 0
 }
 
+// maxNameWord is the longest name word looked up, in bytes.
+const maxNameWord = 64
+
 // name matches one or more consecutive listed name tokens starting at i.
 // A single token at the start of a sentence is taken only when the next
 // word is a name too, so that "Mark as done" is not a name.
 func (s *Scanner) name(t []byte, i int) (int, bool) {
-	var lower [64]byte
+	var lower [maxNameWord]byte
 	end, n := i, 0
 	j := i
 	for {
-		k := j
-		for k < len(t) && (isAlpha(t[k]) || t[k] == '\'' || t[k] == '-' || t[k] >= 0x80) {
-			k++
-		}
-		for k > j && t[k-1] == '\'' || k > j && t[k-1] == '-' {
-			k-- // 'Rossi' in quotes
-		}
-		if k-j > 2 && t[k-2] == '\'' && (t[k-1] == 's' || t[k-1] == 'S') {
-			k -= 2 // Julia's
-		}
-		if k == j || k-j > len(lower) || !isUpper(t[j]) {
-			break
-		}
-		w := lower[:k-j]
-		for x := range w {
-			w[x] = t[j+x]
-			if isUpper(w[x]) {
-				w[x] |= 0x20
+		// A word: letters in any script and inner hyphens ("Anne-Marie"),
+		// at most maxNameWord bytes so that "A-A-A-…" stays linear.
+		k, ascii := j, true
+		for k < len(t) && k-j <= maxNameWord {
+			if t[k] < utf8.RuneSelf {
+				if isAlpha(t[k]) || (t[k] == '-' && k > j && k+1 < len(t) && isAlpha(t[k+1])) {
+					k++
+					continue
+				}
+				break
 			}
+			r, size := utf8.DecodeRune(t[k:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			ascii = false
+			k += size
 		}
-		if _, ok := s.names[string(w)]; !ok {
+		if k == j || k-j > maxNameWord {
 			break
+		}
+		first, _ := utf8.DecodeRune(t[j:])
+		if !unicode.IsUpper(first) {
+			break
+		}
+		var key string
+		if ascii {
+			w := lower[:k-j]
+			for x := range w {
+				w[x] = t[j+x] | 0x20 // letters and '-' only
+			}
+			_, ok := s.names[string(w)]
+			if !ok {
+				break
+			}
+		} else {
+			key = strings.ToLower(string(t[j:k]))
+			if _, ok := s.names[key]; !ok {
+				break
+			}
 		}
 		n++
 		end = k
-		if k+1 < len(t) && t[k] == ' ' && isUpper(t[k+1]) {
+		if k+1 < len(t) && t[k] == ' ' {
 			j = k + 1
 			continue
 		}

@@ -44,6 +44,18 @@ func TestScanFindsEachKind(t *testing.T) {
 		{"Type 'Rossi' into 'Last name'", "name=Rossi"},
 		{"Zoom - Julia's Personal Meeting Room", "name=Julia"},
 		{"Dear Mr. Garcia, please", "name=Garcia"},
+		// Found by review.
+		{"IBAN AT611904300234573201 BIC BKAUATWW", "iban=AT611904300234573201"},
+		{"Pay ES91 2100 0418 4502 0005 1332 EUR 100", "iban=ES91 2100 0418 4502 0005 1332"},
+		{"Tel.\u00a0+49 30 1234567", "phone=+49 30 1234567"},
+		{"Ask “Anna Schmidt” please", "name=Anna Schmidt"},
+		{"Ask MÜLLER", "name=MÜLLER"},
+		{"The password is hunter2.", "secret=hunter2"},
+		{"(password: hunter2)", "secret=hunter2"},
+		{"postgres://app:hunter2@db.example.com/prod", "secret=hunter2"},
+		{"john.4111111111111111@example.com", "email=john.4111111111111111@example.com"},
+		{"Tel. 0049 30 12345678", "phone=0049 30 12345678"},
+		{"Tel.: 030/1234567", "phone=030/1234567"},
 	} {
 		if got := render(tc.text, s.Scan(nil, []byte(tc.text))); got != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.text, got, tc.want)
@@ -54,24 +66,38 @@ func TestScanFindsEachKind(t *testing.T) {
 func TestScanLeavesNearMissesAlone(t *testing.T) {
 	s := NewScanner(DefaultNames)
 	for _, text := range []string{
-		"Card 4111 1111 1111 1112 declined", // fails Luhn
-		"IBAN DE88 3704 0044 0532 0130 00",  // fails mod-97
-		"Open PO-2026-000123",               // order id
-		"Posted 2026-01-05 10:30:00",        // date and time
-		"05.01.2026 10:30",                  // date and time
-		"Amount 1,234.56 EUR",               // amount
-		"Windows 10.0.19045.3693",           // version
-		"code 000-12-3456 and 666-12-3456",  // impossible SSNs
-		"Select icon@2x.png",                // file name
-		"Mark as done",                      // not a name here
-		"The password is incorrect",         // about the password
-		"SAP PO 4500012345",                 // purchase order number
-		"Tracking 1Z999AA10123456784",       // parcel number
-		"@support please",                   // mention
-		"Time 10:30:45",                     // not IPv6
-		"Enter password",                    // label without value
-		"Password: ********",                // masked
-		"[15/Jan/2026:10:12:03 +0100]",      // a month
+		"Card 4111 1111 1111 1112 declined",  // fails Luhn
+		"IBAN DE88 3704 0044 0532 0130 00",   // fails mod-97
+		"Open PO-2026-000123",                // order id
+		"Posted 2026-01-05 10:30:00",         // date and time
+		"05.01.2026 10:30",                   // date and time
+		"Amount 1,234.56 EUR",                // amount
+		"Windows 10.0.19045.3693",            // version
+		"code 000-12-3456 and 666-12-3456",   // impossible SSNs
+		"Select icon@2x.png",                 // file name
+		"Mark as done",                       // not a name here
+		"The password is incorrect",          // about the password
+		"SAP PO 4500012345",                  // purchase order number
+		"Tracking 1Z999AA10123456784",        // parcel number
+		"@support please",                    // mention
+		"Time 10:30:45",                      // not IPv6
+		"Enter password",                     // label without value
+		"Password: ********",                 // masked
+		"[15/Jan/2026:10:12:03 +0100]",       // a month
+		"Region ASIA-PACIFIC-SOUTHEAST-2026", // not an AWS key id
+		"ASIA_PACIFIC_LOGISTICS_01",
+		"Your password is about to expire",
+		"Token is valid until Friday",
+		"Password: required field",
+		"ts=1767225600009",  // epoch milliseconds
+		"EAN 4006381330060", // a barcode
+		"SN12000000000038",  // no such IBAN country
+		"Firmware 2.1.0.4",
+		"Version: 1.2.3.4",
+		"type foo :: Int",
+		"Cafe::Add",
+		"logo@3x.avif",
+		"api\rkey: hunter2",
 		"Vendor 123456 in SAP GUI (step 3 of 20)",
 	} {
 		if got := render(text, s.Scan(nil, []byte(text))); got != "" {
@@ -89,6 +115,16 @@ func TestScanAppendsAndKeepsOffsets(t *testing.T) {
 	}
 	if got := render("x Anna y", s.Scan(nil, []byte("x Anna y"))); got != "" {
 		t.Errorf("a scanner without names found %q", got)
+	}
+	s = NewScanner([]string{"Åsa Öberg", "Élodie Durand"})
+	for text, want := range map[string]string{
+		"Ask Åsa Öberg today": "name=Åsa Öberg",
+		"Ask Élodie Durand":   "name=Élodie Durand",
+		"Ask Anna":            "",
+	} {
+		if got := render(text, s.Scan(nil, []byte(text))); got != want {
+			t.Errorf("with a names list, %q: got %q, want %q", text, got, want)
+		}
 	}
 }
 
@@ -233,6 +269,22 @@ func BenchmarkScan(b *testing.B) {
 		for _, l := range lines {
 			dst = s.Scan(dst[:0], l)
 		}
+	}
+}
+
+// BenchmarkScanAdversarial scans 256 KiB lines built to make a careless
+// scanner quadratic; it should take about as long per byte as ordinary text.
+func BenchmarkScanAdversarial(b *testing.B) {
+	s := NewScanner(DefaultNames)
+	for _, p := range []string{"A-", "A'", "sk-", "AKIA-", "eyJa-", "1 ", ":", "a@", "DE89 ", "Anna "} {
+		line := []byte(strings.Repeat(p, (256<<10)/len(p)) + "é")
+		b.Run(strings.TrimSpace(p), func(b *testing.B) {
+			b.SetBytes(int64(len(line)))
+			var dst []Finding
+			for b.Loop() {
+				dst = s.Scan(dst[:0], line)
+			}
+		})
 	}
 }
 
