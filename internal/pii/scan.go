@@ -191,7 +191,7 @@ func scanEmails(dst []Finding, t []byte) []Finding {
 				ok = false
 			}
 		}
-		if user := userinfo(t, start); user >= 0 {
+		if user := userinfo(t, start); user >= 0 && start < at {
 			// scheme://user:password@host: the password is the datum.
 			dst = append(dst, Finding{Secret, user, at})
 			continue
@@ -207,19 +207,14 @@ func scanEmails(dst []Finding, t []byte) []Finding {
 // the would-be local part starts, it returns where the password starts,
 // or -1.
 func userinfo(t []byte, start int) int {
-	c := bytes.LastIndex(t[:start+1], []byte("://"))
-	if c < 0 {
+	if start < 1 || t[start-1] != ':' {
 		return -1
 	}
-	u := c + 3
-	colon := bytes.IndexByte(t[u:], ':')
-	if colon < 0 || u+colon >= start+1 && u+colon != start-1 {
-		return -1
+	u := start - 1
+	for u > 0 && start-u < 256 && localByte(t[u-1]) {
+		u--
 	}
-	if bytes.ContainsAny(t[u:start], " /@") {
-		return -1
-	}
-	if u+colon == start-1 {
+	if u >= 3 && string(t[u-3:u]) == "://" {
 		return start
 	}
 	return -1
