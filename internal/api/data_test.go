@@ -35,13 +35,7 @@ func (c *client) uploadFile(path, name string, content []byte, fields map[string
 	mw.Close()
 	req, _ := http.NewRequest("POST", c.e.url+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return c.send(req)
 }
 
 // importLog uploads and waits for the job; it returns the finished job.

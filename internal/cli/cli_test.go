@@ -15,9 +15,12 @@ import (
 )
 
 // runCode runs procmine and returns its exit code, stdout and stderr.
-func runCode(args ...string) (int, string, string) {
+func runCode(args ...string) (int, string, string) { return runWithInput("", args...) }
+
+// runWithInput is runCode with text on stdin.
+func runWithInput(in string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, Streams{In: strings.NewReader(""), Out: &out, Err: &errb})
+	code := Main(context.Background(), args, Streams{In: strings.NewReader(in), Out: &out, Err: &errb})
 	return code, out.String(), errb.String()
 }
 

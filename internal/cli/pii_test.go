@@ -1,18 +1,10 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 )
-
-func runWithInput(in string, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, Streams{In: strings.NewReader(in), Out: &out, Err: &errb})
-	return code, out.String(), errb.String()
-}
 
 func TestPIIScan(t *testing.T) {
 	in := "Mail anna.schmidt@example.com\r\nnothing here, PO-2026-000123\n" +

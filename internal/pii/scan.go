@@ -717,10 +717,6 @@ func number(t []byte, i int) (Finding, bool) {
 		}
 		return int(x)
 	}
-	start := i
-	if paren && !plus {
-		start = i
-	}
 
 	// IPv4: four dotted groups of one to three digits, each at most 255.
 	if !plus && !paren && ng == 4 && same && sp[0] == '.' {
@@ -769,25 +765,25 @@ func number(t []byte, i int) (Finding, bool) {
 	case plus:
 		// International: +CC then the number; 8 to 15 digits.
 		if digits >= 8 && digits <= 15 && (ng == 1 && digits >= 10 || ng > 1 && abs(g[0]) <= 4) {
-			return Finding{Phone, start, end}, true
+			return Finding{Phone, i, end}, true
 		}
 	case paren && ng >= 3 && g[0] == -3 && abs(g[1]) == 3 && abs(g[2]) == 4 && ng == 3:
 		// (555) 123-4567
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	case ng == 3 && same && g[0] == 3 && g[1] == 3 && g[2] == 4 && sp[0] != '/':
 		// 555-123-4567, 555.123.4567, 555 123 4567
 		if t[i] != '0' && t[i] != '1' {
-			return Finding{Phone, start, end}, true
+			return Finding{Phone, i, end}, true
 		}
 	case digits >= 11 && digits <= 15 && ng >= 2 && t[i] == '0' && t[i+1] == '0' && t[i+2] != '0' && g[0] >= 4 && g[0] <= 6 && same && sp[0] == ' ':
 		// 0049 30 12345678: international with the 00 prefix.
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	case ng == 2 && sp[0] == '/' && t[i] == '0' && t[i+1] != '0' && g[0] >= 3 && g[0] <= 5 && digits >= 9 && digits <= 12:
 		// 030/1234567
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	case ng == 4 && same && g[0] == 1 && t[i] == '1' && g[1] == 3 && g[2] == 3 && g[3] == 4:
 		// 1-800-555-0199
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	case digits >= 9 && digits <= 12 && t[i] == '0' && t[i+1] != '0' && ng >= 2 && same && sp[0] != '.' && sp[0] != '/':
 		// National trunk prefix: 030 1234567, 06 12 34 56 78, 07700 900123.
 		for _, x := range g {
@@ -795,9 +791,9 @@ func number(t []byte, i int) (Finding, bool) {
 				return Finding{End: end}, false
 			}
 		}
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	case digits >= 10 && digits <= 11 && t[i] == '0' && t[i+1] != '0' && ng == 1 && phoneLabelBefore(t, i):
-		return Finding{Phone, start, end}, true
+		return Finding{Phone, i, end}, true
 	}
 	return Finding{End: end}, false
 }
@@ -896,21 +892,18 @@ func (s *Scanner) name(t []byte, i int) (int, bool) {
 		if !unicode.IsUpper(first) {
 			break
 		}
-		var key string
+		var ok bool
 		if ascii {
 			w := lower[:k-j]
 			for x := range w {
 				w[x] = t[j+x] | 0x20 // letters and '-' only
 			}
-			_, ok := s.names[string(w)]
-			if !ok {
-				break
-			}
+			_, ok = s.names[string(w)]
 		} else {
-			key = strings.ToLower(string(t[j:k]))
-			if _, ok := s.names[key]; !ok {
-				break
-			}
+			_, ok = s.names[strings.ToLower(string(t[j:k]))]
+		}
+		if !ok {
+			break
 		}
 		n++
 		end = k
