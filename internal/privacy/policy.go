@@ -1,0 +1,217 @@
+package privacy
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/procmine/procmine/internal/pii"
+)
+
+// Action is what a policy does with one kind of personal data.
+type Action uint8
+
+// The actions, from the lightest to the strongest.
+const (
+	Flag         Action = iota + 1 // keep the value; show where it is
+	Mask                           // hide the characters, keep the shape (and a card's last four digits)
+	Redact                         // replace the value by its kind: [email]
+	Pseudonymise                   // replace the value by a keyed token: [email:5c1f0e7a2b9d]
+)
+
+var actionNames = [...]string{"", "flag", "mask", "redact", "pseudonymise"}
+
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return "unknown"
+}
+
+// MarshalText writes the action by name.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads an action name.
+func (a *Action) UnmarshalText(b []byte) error {
+	for i, n := range actionNames {
+		if n != "" && n == string(b) {
+			*a = Action(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown action %q (one of: flag, mask, redact, pseudonymise)", b)
+}
+
+// Policy says, per kind, what to do; Names are the names the name
+// detector looks for.
+type Policy struct {
+	Actions map[string]Action `json:"actions"`
+	Names   []string          `json:"names"`
+}
+
+// DefaultPolicy is what a new environment starts with: secrets removed,
+// numbers and addresses masked, names (which a list finds less surely)
+// flagged for a person to decide.
+func DefaultPolicy() Policy {
+	p := Policy{Actions: map[string]Action{}, Names: append([]string(nil), pii.DefaultNames...)}
+	for _, k := range pii.Kinds() {
+		p.Actions[k.String()] = Mask
+	}
+	p.Actions[pii.Secret.String()] = Redact
+	p.Actions[pii.Name.String()] = Flag
+	return p
+}
+
+// Validate checks that the policy names every kind once with a known action.
+func (p Policy) Validate() error {
+	for k, a := range p.Actions {
+		if kindOf(k) == 0 {
+			return fmt.Errorf("actions: unknown kind %q (one of: email, phone, card, iban, ssn, ip, secret, name)", k)
+		}
+		if a < Flag || a > Pseudonymise {
+			return fmt.Errorf("actions.%s: unknown action", k)
+		}
+	}
+	for _, k := range pii.Kinds() {
+		if _, ok := p.Actions[k.String()]; !ok {
+			return fmt.Errorf("actions: no action for %s", k)
+		}
+	}
+	for i, n := range p.Names {
+		if strings.TrimSpace(n) == "" || len(n) > 200 {
+			return fmt.Errorf("names[%d]: a name is 1 to 200 characters", i)
+		}
+	}
+	if len(p.Names) > 100_000 {
+		return fmt.Errorf("names: at most 100000")
+	}
+	return nil
+}
+
+func kindOf(name string) pii.Kind {
+	for _, k := range pii.Kinds() {
+		if k.String() == name {
+			return k
+		}
+	}
+	return 0
+}
+
+// Finding is personal data in a text after the policy was applied: where
+// it is now (byte offsets), its kind and what was done.
+type Finding struct {
+	Kind   string `json:"kind"`
+	Action Action `json:"action"`
+	Start  int    `json:"start"`
+	End    int    `json:"end"`
+}
+
+// Applier applies one policy with one environment's key. It is safe for
+// concurrent use.
+type Applier struct {
+	actions [16]Action // by pii.Kind, which is below 16
+	scanner *pii.Scanner
+	key     []byte
+}
+
+// NewApplier prepares a policy; key is the environment's pseudonym key.
+func NewApplier(p Policy, key []byte) *Applier {
+	a := &Applier{scanner: pii.NewScanner(p.Names), key: key}
+	for name, act := range p.Actions {
+		a.actions[kindOf(name)] = act
+	}
+	return a
+}
+
+// Scan finds personal data without changing anything.
+func (a *Applier) Scan(text string) []Finding {
+	var out []Finding
+	for _, f := range a.scanner.Scan(nil, []byte(text)) {
+		out = append(out, Finding{Kind: f.Kind.String(), Action: a.actions[f.Kind], Start: f.Start, End: f.End})
+	}
+	return out
+}
+
+// Apply returns text with the policy applied and what it found there.
+func (a *Applier) Apply(text string) (string, []Finding) {
+	found := a.scanner.Scan(nil, []byte(text))
+	if len(found) == 0 {
+		return text, nil
+	}
+	var b strings.Builder
+	out := make([]Finding, 0, len(found))
+	last := 0
+	for _, f := range found {
+		b.WriteString(text[last:f.Start])
+		act := a.actions[f.Kind]
+		start := b.Len()
+		value := text[f.Start:f.End]
+		switch act {
+		case Mask:
+			b.WriteString(mask(f.Kind, value))
+		case Redact:
+			b.WriteString("[" + f.Kind.String() + "]")
+		case Pseudonymise:
+			b.WriteString(a.Pseudonym(f.Kind, value))
+		default: // Flag, and a kind the policy forgot: keep
+			b.WriteString(value)
+		}
+		out = append(out, Finding{Kind: f.Kind.String(), Action: act, Start: start, End: b.Len()})
+		last = f.End
+	}
+	b.WriteString(text[last:])
+	return b.String(), out
+}
+
+// Pseudonym is the token that stands for value: the kind and the first 12
+// hex digits of HMAC-SHA256 over the kind and the value in a normal form
+// (case folded; for numbers, the digits only), so that "+44 20 7946 0000"
+// and "+442079460000" give the same token.
+func (a *Applier) Pseudonym(k pii.Kind, value string) string {
+	m := hmac.New(sha256.New, a.key)
+	m.Write([]byte(k.String()))
+	m.Write([]byte{0})
+	m.Write([]byte(normal(k, value)))
+	return "[" + k.String() + ":" + hex.EncodeToString(m.Sum(nil))[:12] + "]"
+}
+
+func normal(k pii.Kind, v string) string {
+	switch k {
+	case pii.Card, pii.Phone, pii.SSN, pii.IBAN:
+		return strings.Map(func(r rune) rune {
+			if unicode.IsDigit(r) || unicode.IsLetter(r) {
+				return unicode.ToUpper(r)
+			}
+			return -1
+		}, v)
+	case pii.Secret:
+		return v
+	}
+	return strings.ToLower(v)
+}
+
+// mask hides every letter and digit behind •, keeping separators so the
+// shape is still readable, and the last four digits of cards and IBANs,
+// which people use to tell accounts apart.
+func mask(k pii.Kind, v string) string {
+	keep := 0
+	if k == pii.Card || k == pii.IBAN {
+		keep = 4
+	}
+	runes := []rune(v)
+	for i := len(runes) - 1; i >= 0; i-- {
+		r := runes[i]
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			continue
+		}
+		if keep > 0 {
+			keep--
+			continue
+		}
+		runes[i] = '•'
+	}
+	return string(runes)
+}

@@ -1,0 +1,172 @@
+package privacy
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/recording"
+)
+
+func policy(act Action) Policy {
+	p := DefaultPolicy()
+	for k := range p.Actions {
+		p.Actions[k] = act
+	}
+	p.Names = []string{"Ingrid Svensson"}
+	return p
+}
+
+func TestApply(t *testing.T) {
+	key := []byte("environment key")
+	text := "Mail ingrid.svensson@example.com, card 4111 1111 1111 1111, ref PO-2291"
+	tests := []struct {
+		act  Action
+		want string
+	}{
+		{Flag, text},
+		{Mask, "Mail ••••••.••••••••@•••••••.•••, card •••• •••• •••• 1111, ref PO-2291"},
+		{Redact, "Mail [email], card [card], ref PO-2291"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.act.String(), func(t *testing.T) {
+			got, found := NewApplier(policy(tt.act), key).Apply(text)
+			if got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+			if len(found) != 2 || found[0].Kind != "email" || found[1].Kind != "card" || found[0].Action != tt.act {
+				t.Fatalf("findings %+v", found)
+			}
+			for _, f := range found {
+				if strings.Contains(got[f.Start:f.End], ",") || got[f.Start:f.End] == "" {
+					t.Errorf("finding %+v points at %q", f, got[f.Start:f.End])
+				}
+			}
+		})
+	}
+}
+
+func TestPseudonymise(t *testing.T) {
+	a := NewApplier(policy(Pseudonymise), []byte("key one"))
+	one, _ := a.Apply("call +44 20 7946 0958 or write to Ingrid.Svensson@Example.com")
+	two, _ := a.Apply("rang +442079460958 after ingrid.svensson@example.com wrote")
+	tok := func(s, kind string) string {
+		i := strings.Index(s, "["+kind+":")
+		return s[i : i+strings.IndexByte(s[i:], ']')+1]
+	}
+	for _, kind := range []string{"phone", "email"} {
+		if tok(one, kind) != tok(two, kind) {
+			t.Errorf("%s: same value, two tokens: %s and %s", kind, one, two)
+		}
+	}
+	if strings.Contains(one, "7946") || strings.Contains(one, "svensson") {
+		t.Errorf("value left in %q", one)
+	}
+	other, _ := NewApplier(policy(Pseudonymise), []byte("key two")).Apply("rang +442079460958")
+	if tok(other, "phone") == tok(one, "phone") {
+		t.Error("two environments' keys gave the same token")
+	}
+	if len(tok(one, "phone")) != len("[phone:")+12+1 {
+		t.Errorf("token %q", tok(one, "phone"))
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if err := DefaultPolicy().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultPolicy()
+	delete(p.Actions, "iban")
+	if err := p.Validate(); err == nil || err.Error() != "actions: no action for iban" {
+		t.Errorf("missing kind: %v", err)
+	}
+	p = DefaultPolicy()
+	p.Actions["passport"] = Mask
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), `unknown kind "passport"`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	var a Action
+	if err := a.UnmarshalText([]byte("shred")); err == nil {
+		t.Error("unknown action accepted")
+	}
+}
+
+func screenshot(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	// A text chunk such as a capture tool writes, before IEND.
+	data := buf.Bytes()
+	end := len(data) - 12
+	body := []byte("tEXtAuthor\x00jdoe")
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(body)-4))
+	chunk = append(chunk, body...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(body))
+	return append(append(append([]byte{}, data[:end]...), chunk...), data[end:]...)
+}
+
+func TestCleanStep(t *testing.T) {
+	a := NewApplier(DefaultPolicy(), []byte("k"))
+	shot := screenshot(t)
+	if _, err := png.Decode(bytes.NewReader(shot)); err != nil || !bytes.Contains(shot, []byte("jdoe")) {
+		t.Fatalf("the test screenshot should be a PNG with metadata: %v", err)
+	}
+	s := recording.Step{Name: "Sign in", Action: "type", Input: "hunter2", Element: recording.Element{Role: "password", Bounds: &recording.Bounds{5, 6, 10, 4}}}
+	f, out, err := a.CleanStep(&s, shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Input != PasswordInput || len(f.Input) != 1 {
+		t.Errorf("password input kept: %q %+v", s.Input, f)
+	}
+	if bytes.Contains(out, []byte("jdoe")) {
+		t.Error("metadata survived")
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	black := color.RGBAModel.Convert(color.Black)
+	for _, p := range []image.Point{{5, 6}, {14, 9}, {10, 8}} {
+		if c := color.RGBAModel.Convert(img.At(p.X, p.Y)); c != black {
+			t.Errorf("%v inside the field is %v", p, c)
+		}
+	}
+	for _, p := range []image.Point{{4, 6}, {15, 9}, {10, 10}, {0, 0}} {
+		if c := color.RGBAModel.Convert(img.At(p.X, p.Y)); c == black {
+			t.Errorf("%v outside the field is black", p)
+		}
+	}
+
+	// An ordinary field is hidden only when its input held personal data.
+	plain := recording.Step{Name: "Search", Action: "type", Input: "order 2291", Element: recording.Element{Role: "edit", Bounds: &recording.Bounds{0, 0, 40, 30}}}
+	_, out, _ = a.CleanStep(&plain, shot)
+	img, _ = png.Decode(bytes.NewReader(out))
+	if c := color.RGBAModel.Convert(img.At(20, 20)); c == black {
+		t.Error("a field without personal data was blacked out")
+	}
+	mail := recording.Step{Name: "Search", Action: "type", Input: "jdoe@example.com", Element: recording.Element{Role: "edit", Bounds: &recording.Bounds{0, 0, 40, 30}}}
+	f, out, _ = a.CleanStep(&mail, shot)
+	img, _ = png.Decode(bytes.NewReader(out))
+	if c := color.RGBAModel.Convert(img.At(20, 20)); c != black || mail.Input == "jdoe@example.com" || len(f.Input) != 1 {
+		t.Errorf("a field with an e-mail address: input %q, pixel %v", mail.Input, c)
+	}
+}
+
+func TestBlackoutOutside(t *testing.T) {
+	// Bounds beyond the image are clipped, not an error.
+	if _, err := Blackout(screenshot(t), []recording.Bounds{{-50, -50, 1000, 1000}, {100, 100, 5, 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Blackout([]byte("not an image"), nil); err == nil {
+		t.Error("accepted a non-image")
+	}
+}

@@ -1,0 +1,280 @@
+package recording
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // screenshots may be JPEG
+	_ "image/png"  // or PNG
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Bundle is a recording with its screenshots.
+type Bundle struct {
+	Recording *Recording
+	// Screenshots maps a bundle path (screenshots/0001.png) to the image.
+	Screenshots map[string][]byte
+}
+
+// Limits bound what Read accepts. The zero value of a field means its default.
+type Limits struct {
+	MaxEntries int   // entries in the zip, directories included
+	MaxJSON    int64 // bytes of recording.json, inflated
+	MaxImage   int64 // bytes of one screenshot, inflated
+	MaxTotal   int64 // bytes of the whole bundle, inflated
+	MaxSide    int   // pixels of a screenshot's width or height
+	MaxPixels  int   // pixels of a screenshot, width × height
+}
+
+// DefaultLimits are generous for a real recording and small enough that
+// a hostile bundle costs little.
+var DefaultLimits = Limits{
+	MaxEntries: 100_010,
+	MaxJSON:    64 << 20,
+	MaxImage:   32 << 20,
+	MaxTotal:   1 << 30,
+	MaxSide:    16384,
+	MaxPixels:  64 << 20,
+}
+
+func (l Limits) orDefault() Limits {
+	d := DefaultLimits
+	pick := func(v, def int64) int64 {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return Limits{
+		MaxEntries: int(pick(int64(l.MaxEntries), int64(d.MaxEntries))),
+		MaxJSON:    pick(l.MaxJSON, d.MaxJSON),
+		MaxImage:   pick(l.MaxImage, d.MaxImage),
+		MaxTotal:   pick(l.MaxTotal, d.MaxTotal),
+		MaxSide:    int(pick(int64(l.MaxSide), int64(d.MaxSide))),
+		MaxPixels:  int(pick(int64(l.MaxPixels), int64(d.MaxPixels))),
+	}
+}
+
+const bundleName = "bundle"
+
+var screenshotPath = regexp.MustCompile(`^screenshots/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\.(png|jpg|jpeg)$`)
+
+// Read takes a bundle apart and checks all of it; see the package
+// documentation for what it refuses.
+func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
+	lim = lim.orDefault()
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, &Error{File: bundleName, Msg: "not a zip archive (" + err.Error() + ")"}
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return nil, &Error{File: bundleName, Msg: fmt.Sprintf("has %d entries; at most %d are accepted", len(zr.File), lim.MaxEntries)}
+	}
+	// Every name is checked before a byte is inflated.
+	seen := make(map[string]bool, len(zr.File))
+	for _, f := range zr.File {
+		if err := checkEntry(f, seen); err != nil {
+			return nil, err
+		}
+	}
+	if !seen[jsonName] {
+		return nil, &Error{File: bundleName, Msg: "has no recording.json"}
+	}
+	b := &Bundle{Screenshots: map[string][]byte{}}
+	var total int64
+	var jsonData []byte
+	for _, f := range zr.File {
+		if f.Name == "screenshots/" {
+			continue
+		}
+		max := lim.MaxImage
+		if f.Name == jsonName {
+			max = lim.MaxJSON
+		}
+		data, err := inflate(f, min(max, lim.MaxTotal-total))
+		if err != nil {
+			if lim.MaxTotal-total < max && int64(len(data)) > lim.MaxTotal-total {
+				return nil, &Error{File: bundleName, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", lim.MaxTotal)}
+			}
+			return nil, err
+		}
+		total += int64(len(data))
+		if f.Name == jsonName {
+			jsonData = data
+			continue
+		}
+		if err := checkImage(f.Name, data, lim); err != nil {
+			return nil, err
+		}
+		b.Screenshots[f.Name] = data
+	}
+	rec, err := Decode(jsonData)
+	if err != nil {
+		return nil, err
+	}
+	b.Recording = rec
+	if err := b.checkReferences(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func checkEntry(f *zip.File, seen map[string]bool) error {
+	name := f.Name
+	bad := func(why string) error {
+		return &Error{File: bundleName, Msg: fmt.Sprintf("entry %q: %s", name, why)}
+	}
+	switch {
+	case name == jsonName, name == "screenshots/", screenshotPath.MatchString(name):
+	case strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || slices.Contains(strings.Split(name, "/"), ".."):
+		return bad("a path outside the bundle")
+	case strings.HasPrefix(name, "screenshots/"):
+		return bad("a screenshot is named screenshots/NAME.png, .jpg or .jpeg, NAME of letters, digits, dot, dash and underscore")
+	default:
+		return bad("a bundle holds recording.json and screenshots/ only")
+	}
+	if seen[name] {
+		return bad("appears twice")
+	}
+	seen[name] = true
+	if name == "screenshots/" {
+		if !f.Mode().IsDir() {
+			return bad("must be a directory")
+		}
+		return nil
+	}
+	if !f.Mode().IsRegular() {
+		return bad("must be a regular file (links and devices are refused)")
+	}
+	if f.Flags&0x1 != 0 {
+		return bad("is encrypted")
+	}
+	if f.Method != zip.Store && f.Method != zip.Deflate {
+		return bad("uses a compression method other than store or deflate")
+	}
+	return nil
+}
+
+// inflate reads an entry, counting the bytes it really inflates to, not
+// the size its header claims.
+func inflate(f *zip.File, max int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(rc, max+1))
+	if err != nil {
+		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	if n > max {
+		return buf.Bytes(), &Error{File: f.Name, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", max)}
+	}
+	return buf.Bytes(), nil
+}
+
+// ImageType tells "png" or "jpeg" from the image's first bytes, or "".
+func ImageType(data []byte) string {
+	switch {
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg"
+	}
+	return ""
+}
+
+// CheckImage checks a screenshot's type and size from its header, before
+// anything decodes its pixels.
+func CheckImage(name string, data []byte, lim Limits) error {
+	return checkImage(name, data, lim.orDefault())
+}
+
+func checkImage(name string, data []byte, lim Limits) error {
+	kind := ImageType(data)
+	if kind == "" {
+		return &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
+	}
+	if ext := name[strings.LastIndexByte(name, '.')+1:]; strings.HasPrefix(name, "screenshots/") && (ext == "png") != (kind == "png") {
+		return &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
+		return &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
+	}
+	return nil
+}
+
+// checkReferences: every step's screenshot is in the bundle and every
+// screenshot belongs to exactly one step, so nothing is stored that no
+// step shows, and deleting a step's screenshot touches no other step.
+func (b *Bundle) checkReferences() error {
+	used := make(map[string]int, len(b.Screenshots))
+	for i, s := range b.Recording.Steps {
+		if s.Screenshot == "" {
+			continue
+		}
+		field := fmt.Sprintf("steps[%d].screenshot", i)
+		if _, ok := b.Screenshots[s.Screenshot]; !ok {
+			return &Error{File: jsonName, Field: field, Msg: s.Screenshot + " is not in the bundle"}
+		}
+		if j, ok := used[s.Screenshot]; ok {
+			return &Error{File: jsonName, Field: field, Msg: fmt.Sprintf("%s is already the screenshot of steps[%d]; each image belongs to one step", s.Screenshot, j)}
+		}
+		used[s.Screenshot] = i
+	}
+	for _, name := range sortedKeys(b.Screenshots) {
+		if _, ok := used[name]; !ok {
+			return &Error{File: name, Msg: "no step refers to it"}
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Write packs the bundle: recording.json first, then the screenshots in
+// name order, all with one fixed time so that the same recording packs to
+// the same bytes.
+func Write(w io.Writer, b *Bundle) error {
+	zw := zip.NewWriter(w)
+	stamp := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	data, err := json.MarshalIndent(b.Recording, "", "  ")
+	if err != nil {
+		return err
+	}
+	entries := append([]string{jsonName}, sortedKeys(b.Screenshots)...)
+	for _, name := range entries {
+		body := b.Screenshots[name]
+		method := zip.Store // images are compressed already
+		if name == jsonName {
+			body, method = append(data, '\n'), zip.Deflate
+		}
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: stamp})
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(body); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}

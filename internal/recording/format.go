@@ -1,0 +1,222 @@
+package recording
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Format and Version identify the bundle format this package reads and writes.
+const (
+	Format  = "procmine-recording"
+	Version = 1
+)
+
+// Schema is the JSON Schema of recording.json.
+//
+//go:embed schema.json
+var Schema []byte
+
+// Recording is the content of recording.json.
+type Recording struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	Title   string `json:"title"`
+	Steps   []Step `json:"steps"`
+}
+
+// Step is one action captured on the desktop.
+type Step struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Action      string    `json:"action"`
+	Application string    `json:"application,omitempty"`
+	WindowTitle string    `json:"window_title,omitempty"`
+	Element     Element   `json:"element"`
+	Input       string    `json:"input,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	// Screenshot is the bundle path of the step's image, such as
+	// screenshots/0001.png; empty when it has none.
+	Screenshot string `json:"screenshot,omitempty"`
+}
+
+// Element is the UI element a step acted on.
+type Element struct {
+	Name string `json:"name,omitempty"`
+	Role string `json:"role,omitempty"`
+	// Password marks a field whose content is hidden on screen.
+	Password bool `json:"password,omitempty"`
+	// Bounds is x, y, width and height in screen pixels; nil when unknown.
+	Bounds *Bounds `json:"bounds,omitempty"`
+}
+
+// Bounds is a rectangle: x, y, width, height.
+type Bounds [4]int
+
+// IsPassword tells whether the element is a password field, by its flag
+// or its role.
+func (e Element) IsPassword() bool {
+	return e.Password || strings.EqualFold(e.Role, "password") || strings.EqualFold(e.Role, "password_field")
+}
+
+// Error is a bundle that cannot be read: which file, which field (a path
+// such as steps[3].started_at, empty for the file as a whole) and why.
+type Error struct {
+	File  string
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return e.File + ": " + e.Msg
+	}
+	return e.File + ": " + e.Field + ": " + e.Msg
+}
+
+const jsonName = "recording.json"
+
+var (
+	schema  *jsonschema.Schema
+	stepDef *jsonschema.Schema
+	printer = message.NewPrinter(language.English)
+)
+
+func init() {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+	if err != nil {
+		panic(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const url = "recording.json"
+	if err := c.AddResource(url, doc); err != nil {
+		panic(err)
+	}
+	schema = c.MustCompile(url)
+	stepDef = c.MustCompile(url + "#/$defs/step")
+}
+
+// Decode reads and checks recording.json.
+func Decode(data []byte) (*Recording, error) {
+	v, err := parse(jsonName, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate(jsonName, "", schema, v); err != nil {
+		return nil, err
+	}
+	var rec Recording
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, &Error{File: jsonName, Msg: err.Error()}
+	}
+	for i := range rec.Steps {
+		if err := rec.Steps[i].check(); err != nil {
+			err.File, err.Field = jsonName, fmt.Sprintf("steps[%d].%s", i, err.Field)
+			return nil, err
+		}
+		if i > 0 && rec.Steps[i].StartedAt.Before(rec.Steps[i-1].StartedAt) {
+			return nil, &Error{File: jsonName, Field: fmt.Sprintf("steps[%d].started_at", i), Msg: "starts before the step before it; steps are in the order they happened"}
+		}
+	}
+	return &rec, nil
+}
+
+// DecodeStep reads and checks one step in the JSON form of recording.json,
+// as a recording session receives it. name says where it came from.
+func DecodeStep(name string, data []byte) (Step, error) {
+	v, err := parse(name, data)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := validate(name, "", stepDef, v); err != nil {
+		return Step{}, err
+	}
+	var s Step
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Step{}, &Error{File: name, Msg: err.Error()}
+	}
+	if err := s.check(); err != nil {
+		err.File = name
+		return Step{}, err
+	}
+	return s, nil
+}
+
+// check says what the schema cannot.
+func (s *Step) check() *Error {
+	if s.EndedAt.Before(s.StartedAt) {
+		return &Error{Field: "ended_at", Msg: "is before started_at"}
+	}
+	return nil
+}
+
+// parse reads JSON keeping numbers exact, with line numbers in errors.
+func parse(name string, data []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	if err == nil {
+		if _, extra := d.Token(); extra != io.EOF {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err == nil {
+		return v, nil
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("line %d: %s", lineAt(data, syntax.Offset), syntax.Error())}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Msg: "not JSON: the text ends early"}
+	}
+	return nil, &Error{File: name, Msg: "line " + strconv.Itoa(lineAt(data, d.InputOffset())) + ": " + err.Error()}
+}
+
+func lineAt(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:offset], []byte{'\n'})
+}
+
+// validate checks v against a schema and reports the first leaf error
+// with its place in the document.
+func validate(name, prefix string, sch *jsonschema.Schema, v any) error {
+	err := sch.Validate(v)
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	for len(ve.Causes) > 0 {
+		ve = ve.Causes[0]
+	}
+	return &Error{File: name, Field: prefix + fieldPath(ve.InstanceLocation), Msg: ve.ErrorKind.LocalizedString(printer)}
+}
+
+// fieldPath writes a JSON location as steps[3].element.bounds[2].
+func fieldPath(loc []string) string {
+	var b strings.Builder
+	for _, p := range loc {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
