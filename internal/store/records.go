@@ -201,7 +201,7 @@ func (s *Store) RenameProcess(ctx context.Context, env, id access.ID, name strin
 	return s.changed(s.exec(ctx, "UPDATE processes SET name = ? WHERE env_id = ? AND id = ?", name, env, id))
 }
 
-// DeleteProcess deletes a process, its shares and its data.
+// DeleteProcess deletes a process, its shares, its data and its recordings.
 func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -211,6 +211,7 @@ func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
 	for _, q := range []string{
 		"DELETE FROM process_shares WHERE process_id = ? AND process_id IN (SELECT id FROM processes WHERE env_id = ?)",
 		"DELETE FROM log_versions WHERE process_id = ? AND process_id IN (SELECT id FROM processes WHERE env_id = ?)",
+		"DELETE FROM recordings WHERE process_id = ? AND env_id = ?",
 	} {
 		if _, err := tx.ExecContext(ctx, s.rebind(q), id, env); err != nil {
 			return err
@@ -220,7 +221,10 @@ func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
 	if err := s.changed(res, err); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.erased(ctx)
 }
 
 // SetProcessOwner gives a process to a user or team of its environment;

@@ -41,9 +41,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	} else {
 		// WAL lets readers work during a write; the busy timeout and
 		// immediate transactions keep concurrent writers from failing at
-		// once with SQLITE_BUSY; foreign keys are off unless asked for.
+		// once with SQLITE_BUSY; foreign keys are off unless asked for;
+		// secure_delete overwrites deleted content, so an erased
+		// screenshot's bytes do not stay behind in free pages.
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)"} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "secure_delete(1)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
