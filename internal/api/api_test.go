@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,28 @@ var cheap = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
 type env struct {
 	t     testing.TB
 	store *store.Store
+	dsn   string
 	url   string
 	now   time.Time
+	logs  *syncBuffer // what the server logged
+}
+
+// syncBuffer is a bytes.Buffer for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // servers starts a server on each database kind.
@@ -41,8 +62,8 @@ func serversB(t testing.TB) map[string]*env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &env{t: t, store: st, now: time.Now().UTC()}
-		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, Now: func() time.Time { return e.now }})
+		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		e.url = ts.URL

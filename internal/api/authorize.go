@@ -215,3 +215,87 @@ func (s *Server) keepAnAdministrator(r *http.Request, target access.ID, stillAdm
 	}
 	return nil
 }
+
+// recordingView is how much of a recording the caller may see.
+type recordingView int
+
+const (
+	noView    recordingView = iota // aggregates only: viewers, process mining users
+	namesView                      // step names only: a contributor, of others' recordings
+	fullView                       // everything: inputs, screenshots
+)
+
+// recordingRecord is a published recording as the resolver sees it: owned
+// by its recorder, in the process's unit, under the process's shares.
+func recordingRecord(process *access.Record, recorder access.ID) *access.Record {
+	rec := process.As(access.Recording)
+	rec.Owner = access.Principal{User: recorder}
+	return rec
+}
+
+// ownsRecording: the caller recorded it and still contributes to the
+// process. A recorder the process no longer admits manages nothing in it.
+func ownsRecording(r *http.Request, process *access.Record, recorder access.ID) bool {
+	sub := subject(r)
+	return recorder != 0 && recorder == sub.User && sub.Can(access.Append, process.As(access.Recording))
+}
+
+// recordingAccess decides how much of a recording of the process the
+// caller sees (DESIGN §2): owners, co-owners, administrators and
+// customizers everything; a contributor their own recordings in full and
+// others' as step names; anyone else nothing beyond the process's reports.
+func recordingAccess(r *http.Request, process *access.Record, recorder access.ID) recordingView {
+	sub := subject(r)
+	switch {
+	case sub.Can(access.Read, process.As(access.Recording)):
+		return fullView
+	case ownsRecording(r, process, recorder) && sub.Can(access.Read, recordingRecord(process, recorder)):
+		return fullView
+	case sub.Can(access.Append, process.As(access.Recording)):
+		return namesView
+	}
+	return noView
+}
+
+// authorizeRecordingList lets those who see at least step names list a
+// process's recordings.
+func authorizeRecordingList(r *http.Request, process *access.Record) error {
+	if recordingAccess(r, process, 0) == noView {
+		return errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+	}
+	return nil
+}
+
+// authorizeRecordingAdd checks that the caller may add recordings to the
+// process: its owners, co-owners and contributors.
+func authorizeRecordingAdd(r *http.Request, process *access.Record) error {
+	sub := subject(r)
+	rec := process.As(access.Recording)
+	if !sub.CanCreate(access.Recording) || !sub.Can(access.Create, rec) || !sub.Can(access.Append, rec) {
+		return errorf(http.StatusForbidden, "forbidden", "only the process's owners, co-owners and contributors add recordings")
+	}
+	return nil
+}
+
+// authorizeRecordingChange checks op (Write or Delete) on a recording of
+// the process: whoever may change every recording of the process, or its
+// recorder while they contribute to the process.
+func authorizeRecordingChange(r *http.Request, process *access.Record, recorder access.ID, op access.Op) error {
+	sub := subject(r)
+	if sub.Can(op, process.As(access.Recording)) {
+		return nil
+	}
+	if ownsRecording(r, process, recorder) && sub.Can(op, recordingRecord(process, recorder)) {
+		return nil
+	}
+	return errorf(http.StatusForbidden, "forbidden", "a contributor manages only their own recordings")
+}
+
+// authorizeSession admits the recorder to their own session; anyone
+// else's does not exist for them.
+func authorizeSession(r *http.Request, rec store.Recording) error {
+	if rec.Recorder == 0 || rec.Recorder != subject(r).User || rec.State == store.StatePublished {
+		return errNotFound
+	}
+	return nil
+}

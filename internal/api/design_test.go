@@ -136,14 +136,30 @@ func snapshot(t *testing.T, st *store.Store, envs ...access.ID) string {
 					return nil, err
 				}
 				var shares [][]access.ProcessShare
+				var recordings []any
 				for _, p := range ps {
 					sh, err := st.Shares(ctx, p.ID)
 					if err != nil {
 						return nil, err
 					}
 					shares = append(shares, sh)
+					recs, err := st.Recordings(ctx, env, p.ID)
+					if err != nil {
+						return nil, err
+					}
+					for _, r := range recs {
+						steps, err := st.Steps(ctx, r.ID)
+						if err != nil {
+							return nil, err
+						}
+						recordings = append(recordings, r, steps)
+					}
 				}
-				return []any{ps, shares}, nil
+				return []any{ps, shares, recordings}, nil
+			},
+			func() (any, error) {
+				policy, _, err := st.PrivacyPolicy(ctx, env)
+				return policy, err
 			},
 		} {
 			v, err := f()

@@ -143,6 +143,31 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.authed(s.inEnvironment(s.events)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.authed(s.inEnvironment(s.export)))
 	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
+	s.route("GET /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.getPrivacyPolicy)))
+	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.putPrivacyPolicy)))
+
+	const sessions = "/api/v1/environments/{env}/recording-sessions"
+	s.route("POST "+sessions, s.authed(s.inEnvironment(s.createSession)))
+	s.route("GET "+sessions, s.authed(s.inEnvironment(s.listSessions)))
+	s.route("GET "+sessions+"/{id}", s.authed(s.inEnvironment(s.getSession)))
+	s.route("DELETE "+sessions+"/{id}", s.authed(s.inEnvironment(s.deleteSession)))
+	s.route("POST "+sessions+"/{id}/steps", s.authed(s.inEnvironment(s.appendStep)))
+	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.editSessionStep)))
+	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.deleteSessionStep)))
+	s.route("POST "+sessions+"/{id}/pause", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording}, store.StatePaused, "paused"))))
+	s.route("POST "+sessions+"/{id}/resume", s.authed(s.inEnvironment(s.sessionState([]string{store.StatePaused}, store.StateRecording, "resumed"))))
+	s.route("POST "+sessions+"/{id}/stop", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording, store.StatePaused}, store.StateStopped, "stopped"))))
+	s.route("POST "+sessions+"/{id}/publish", s.authed(s.inEnvironment(s.publishSession)))
+
+	const recordings = "/api/v1/environments/{env}/processes/{id}/recordings"
+	s.route("POST "+recordings, s.authed(s.inEnvironment(s.uploadRecording)))
+	s.route("GET "+recordings, s.authed(s.inEnvironment(s.listRecordings)))
+	s.route("GET "+recordings+"/{rid}", s.authed(s.inEnvironment(s.getRecording)))
+	s.route("DELETE "+recordings+"/{rid}", s.authed(s.inEnvironment(s.deleteRecording)))
+	s.route("PATCH "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.editStep)))
+	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep)))
+	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.getScreenshot)))
+	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
 	s.studioRoutes()
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }

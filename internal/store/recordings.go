@@ -26,7 +26,7 @@ type Recording struct {
 	State        string    `json:"state"`
 	Created      time.Time `json:"created_at"`
 	Updated      time.Time `json:"updated_at"`
-	Steps        int       `json:"steps"`
+	StepCount    int       `json:"step_count"`
 }
 
 // The states of a recording.
@@ -55,7 +55,7 @@ func scanRecording(row interface{ Scan(...any) error }) (Recording, error) {
 	var r Recording
 	var process, recorder sql.NullInt64
 	var created, updated int64
-	err := row.Scan(&r.ID, &r.Env, &process, &recorder, &r.RecorderName, &r.Title, &r.State, &created, &updated, &r.Steps)
+	err := row.Scan(&r.ID, &r.Env, &process, &recorder, &r.RecorderName, &r.Title, &r.State, &created, &updated, &r.StepCount)
 	r.Process, r.Recorder = access.ID(process.Int64), access.ID(recorder.Int64)
 	r.Created, r.Updated = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
 	return r, err

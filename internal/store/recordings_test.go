@@ -58,7 +58,7 @@ func TestRecordings(t *testing.T) {
 
 			recs, err := s.Recordings(ctx, env, p)
 			must(t, err)
-			if len(recs) != 1 || recs[0].Steps != 2 || recs[0].RecorderName != "rec" || recs[0].State != StatePublished {
+			if len(recs) != 1 || recs[0].StepCount != 2 || recs[0].RecorderName != "rec" || recs[0].State != StatePublished {
 				t.Fatalf("recordings %+v", recs)
 			}
 			steps, err := s.Steps(ctx, id)

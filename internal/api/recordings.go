@@ -1,0 +1,381 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// The published recordings of a process: upload a bundle, list, read (as
+// much as the caller may see), edit step texts, delete steps, screenshots
+// and recordings. Every read of input data or a screenshot is audited.
+
+// fullStep is a step as owners see it, with where personal data is.
+type fullStep struct {
+	store.Step
+	Findings privacy.StepFindings `json:"findings"`
+}
+
+// nameStep is a step as a contributor sees another's.
+type nameStep struct {
+	N    int    `json:"n"`
+	Name string `json:"name"`
+}
+
+type recordingBody struct {
+	store.Recording
+	View  string `json:"view"` // full or names
+	Steps any    `json:"steps"`
+}
+
+// bundleLimits are what an uploaded bundle may hold.
+func (s *Server) bundleLimits() recording.Limits {
+	lim := recording.DefaultLimits
+	lim.MaxTotal = min(lim.MaxTotal, 4*s.cfg.MaxUpload)
+	return lim
+}
+
+func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecordingAdd(r, proc)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "application/json") {
+		writeError(w, r, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the bundle itself as the body (Content-Type: application/zip)"))
+		return
+	}
+	path, err := s.saveUpload(http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload))
+	if err != nil {
+		writeError(w, r, uploadError(err))
+		return
+	}
+	defer os.Remove(path)
+	b, err := readBundle(path, s.bundleLimits())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, applier, err := s.policyFor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	steps := b.Recording.Steps
+	shots := map[int][]byte{}
+	for i := range steps {
+		shot := b.Screenshots[steps[i].Screenshot]
+		steps[i].Screenshot = ""
+		_, clean, err := applier.CleanStep(&steps[i], shot)
+		if err != nil {
+			writeError(w, r, invalid("steps[%d].screenshot: %v", i, err))
+			return
+		}
+		if clean != nil {
+			shots[i] = clean
+		}
+	}
+	title, _ := applier.Apply(b.Recording.Title)
+	rid, err := s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: environment(r), Process: id, Recorder: caller(r).ID, Title: title, State: store.StatePublished}, steps, shots)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots", rid, len(steps), len(shots)))
+	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), rid)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+func readBundle(path string, lim recording.Limits) (*recording.Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b, err := recording.Read(f, st.Size(), lim)
+	var bad *recording.Error
+	if errors.As(err, &bad) {
+		return nil, invalid("%v", bad)
+	}
+	return b, err
+}
+
+// recordingFor loads the published recording {rid} of the process.
+func (s *Server) recordingFor(r *http.Request, process access.ID) (store.Recording, error) {
+	rid, err := pathID(r, "rid")
+	if err != nil {
+		return store.Recording{}, err
+	}
+	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), rid)
+	if err == nil && (rec.Process != process || rec.State != store.StatePublished) {
+		err = errNotFound
+	}
+	return rec, err
+}
+
+func stepNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n <= 0 {
+		return 0, errNotFound
+	}
+	return n, nil
+}
+
+func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecordingList(r, proc)
+	}
+	var recs []store.Recording
+	if err == nil {
+		recs, err = s.cfg.Store.Recordings(r.Context(), environment(r), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recordings": recs})
+}
+
+func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	var rec store.Recording
+	if err == nil {
+		rec, err = s.recordingFor(r, id)
+	}
+	view := noView
+	if err == nil {
+		if view = recordingAccess(r, proc, rec.Recorder); view == noView {
+			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+		}
+	}
+	var steps []store.Step
+	if err == nil {
+		steps, err = s.cfg.Store.Steps(r.Context(), rec.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if view == namesView {
+		names := make([]nameStep, len(steps))
+		for i, st := range steps {
+			names[i] = nameStep{N: st.N, Name: st.Name}
+		}
+		writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: names})
+		return
+	}
+	full, err := s.withFindings(r, steps)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
+	writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
+}
+
+// withFindings marks where the policy's detectors see personal data now,
+// for the step editor to highlight.
+func (s *Server) withFindings(r *http.Request, steps []store.Step) ([]fullStep, error) {
+	_, applier, err := s.policyFor(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fullStep, len(steps))
+	for i, st := range steps {
+		out[i] = fullStep{Step: st, Findings: privacy.StepFindings{
+			Name: applier.Scan(st.Name), Description: applier.Scan(st.Description), WindowTitle: applier.Scan(st.WindowTitle),
+			Element: applier.Scan(st.Element.Name), Input: applier.Scan(st.Input),
+		}}
+	}
+	return out, nil
+}
+
+// changeFor loads the recording and step in the path and checks op on it.
+func (s *Server) changeFor(r *http.Request, op access.Op) (process access.ID, rec store.Recording, n int, err error) {
+	process, proc, err := s.processFor(r, access.Read)
+	if err == nil {
+		rec, err = s.recordingFor(r, process)
+	}
+	if err == nil {
+		if recordingAccess(r, proc, rec.Recorder) == noView {
+			err = errNotFound // what one may not see, one does not change
+		} else {
+			err = authorizeRecordingChange(r, proc, rec.Recorder, op)
+		}
+	}
+	if err == nil && r.PathValue("n") != "" {
+		n, err = stepNumber(r)
+	}
+	return process, rec, n, err
+}
+
+func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {
+	process, rec, _, err := s.changeFor(r, access.Delete)
+	if err == nil {
+		err = s.cfg.Store.DeleteRecording(r.Context(), environment(r), rec.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.delete", target("recording", rec.ID), fmt.Sprintf("process %d", process))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// stepEdit is the body of PATCH …/steps/{n}: the texts to change.
+type stepEdit struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Input       *string `json:"input"`
+}
+
+// check validates the edit and applies the privacy policy to it: an edit
+// cannot put back what the policy takes out.
+func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, error) {
+	var changed []string
+	fields := []struct {
+		name     string
+		p        *string
+		min, max int
+	}{{"name", e.Name, 1, 500}, {"description", e.Description, 0, 4000}, {"input", e.Input, 0, 65536}}
+	for _, f := range fields {
+		if f.p == nil {
+			continue
+		}
+		if len(*f.p) < f.min || len(*f.p) > f.max || strings.ContainsRune(*f.p, 0) {
+			return store.StepEdit{}, nil, invalid("%s: %d to %d bytes of text", f.name, f.min, f.max)
+		}
+		*f.p, _ = applier.Apply(*f.p)
+		changed = append(changed, f.name)
+	}
+	if len(changed) == 0 {
+		return store.StepEdit{}, nil, invalid("give at least one of name, description, input")
+	}
+	return store.StepEdit{Name: e.Name, Description: e.Description, Input: e.Input}, changed, nil
+}
+
+func (s *Server) editStep(w http.ResponseWriter, r *http.Request) {
+	_, rec, n, err := s.changeFor(r, access.Write)
+	if err == nil {
+		err = s.applyStepEdit(w, r, rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+	}
+}
+
+// applyStepEdit decodes, checks, stores and audits an edit, and answers
+// with the step as it is now.
+func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid access.ID, n int) error {
+	var e stepEdit
+	if err := decode(w, r, &e); err != nil {
+		return err
+	}
+	_, applier, err := s.policyFor(r)
+	if err != nil {
+		return err
+	}
+	edit, changed, err := e.check(applier)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.UpdateStep(r.Context(), rid, n, edit); err != nil {
+		return err
+	}
+	s.audit(r, environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
+	steps, err := s.cfg.Store.Steps(r.Context(), rid)
+	if err != nil {
+		return err
+	}
+	for _, st := range steps {
+		if st.N == n {
+			full, err := s.withFindings(r, []store.Step{st})
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, full[0])
+			return nil
+		}
+	}
+	return errNotFound
+}
+
+func (s *Server) deleteStep(w http.ResponseWriter, r *http.Request) {
+	_, rec, n, err := s.changeFor(r, access.Write)
+	if err == nil {
+		err = s.cfg.Store.DeleteStep(r.Context(), rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.step.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteScreenshot(w http.ResponseWriter, r *http.Request) {
+	_, rec, n, err := s.changeFor(r, access.Write)
+	if err == nil {
+		err = s.cfg.Store.DeleteScreenshot(r.Context(), rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.screenshot.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	var rec store.Recording
+	if err == nil {
+		rec, err = s.recordingFor(r, id)
+	}
+	if err == nil && recordingAccess(r, proc, rec.Recorder) != fullView {
+		err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+	}
+	var n int
+	if err == nil {
+		n, err = stepNumber(r)
+	}
+	var data []byte
+	if err == nil {
+		data, err = s.cfg.Store.Screenshot(r.Context(), rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.screenshot.read", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	writeImage(w, data)
+}
+
+func writeImage(w http.ResponseWriter, data []byte) {
+	w.Header().Set("Content-Type", "image/"+recording.ImageType(data))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(data)
+}

@@ -1,0 +1,294 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Recording sessions: a recorder starts one, appends steps, pauses and
+// resumes, stops it (it is then a draft: delete steps, edit input data)
+// and publishes it into a process. A session is its recorder's alone:
+// to anyone else it does not exist.
+
+// maxStepBody bounds one step: its texts and a base64 screenshot.
+const maxStepBody = 48 << 20
+
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeCreate(r, access.Recording); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Title string `json:"title"`
+	}
+	err := decode(w, r, &req)
+	if err == nil && (strings.TrimSpace(req.Title) == "" || len(req.Title) > 200) {
+		err = invalid("title is required: 1 to 200 characters")
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, applier, err := s.policyFor(r)
+	var id access.ID
+	if err == nil {
+		title, _ := applier.Apply(req.Title)
+		id, err = s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: environment(r), Recorder: caller(r).ID, Title: title, State: store.StateRecording}, nil, nil)
+	}
+	var rec store.Recording
+	if err == nil {
+		rec, err = s.cfg.Store.Recording(r.Context(), environment(r), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.session.start", target("recording", id), "")
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.cfg.Store.Sessions(r.Context(), environment(r), caller(r).ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": recs})
+}
+
+// sessionFor loads the caller's own unpublished session {id}.
+func (s *Server) sessionFor(r *http.Request) (store.Recording, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Recording{}, err
+	}
+	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), id)
+	if err == nil {
+		err = authorizeSession(r, rec)
+	}
+	return rec, err
+}
+
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	var steps []store.Step
+	if err == nil {
+		steps, err = s.cfg.Store.Steps(r.Context(), rec.ID)
+	}
+	var full []fullStep
+	if err == nil {
+		full, err = s.withFindings(r, steps)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
+}
+
+func errPaused(state string) error {
+	if state == store.StatePaused {
+		return errorf(http.StatusConflict, "paused", "the session is paused: steps sent during a pause are refused and not stored")
+	}
+	return errorf(http.StatusConflict, "wrong_state", "the session is "+state+": it takes no more steps")
+}
+
+// appendStep takes one step. The state is checked before the body is
+// read, and again, under a lock, when the step is stored: a step that
+// arrives during a pause is never stored anywhere, and the request log
+// holds only the method, path and status.
+func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	if err == nil && rec.State != store.StateRecording {
+		err = errPaused(rec.State)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeError(w, r, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the step as JSON (Content-Type: application/json)"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxStepBody))
+	if err != nil {
+		writeError(w, r, uploadError(err))
+		return
+	}
+	step, shot, err := decodeSessionStep(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, applier, err := s.policyFor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	_, shot, err = applier.CleanStep(&step, shot)
+	if err != nil {
+		writeError(w, r, invalid("screenshot: %v", err))
+		return
+	}
+	n, err := s.cfg.Store.AppendStep(r.Context(), environment(r), rec.ID, step, shot)
+	if errors.Is(err, store.ErrState) {
+		current, _ := s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+		err = errPaused(current.State)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]int{"n": n})
+}
+
+// decodeSessionStep reads a step in recording.json's form whose
+// screenshot, when there is one, is the image itself in base64 (a data:
+// URL prefix is accepted).
+func decodeSessionStep(body []byte) (recording.Step, []byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return recording.Step{}, nil, errorf(http.StatusBadRequest, "bad_json", "the body must be one JSON object: a step")
+	}
+	var shot []byte
+	if raw, ok := fields["screenshot"]; ok {
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return recording.Step{}, nil, invalid("step: screenshot: a base64 PNG or JPEG image, as a string")
+		}
+		if i := strings.Index(text, ";base64,"); strings.HasPrefix(text, "data:") && i > 0 {
+			text = text[i+len(";base64,"):]
+		}
+		data, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return recording.Step{}, nil, invalid("step: screenshot: not base64 (%v)", err)
+		}
+		if err := recording.CheckImage("step: screenshot", data, recording.Limits{}); err != nil {
+			return recording.Step{}, nil, invalid("%v", err)
+		}
+		shot = data
+		delete(fields, "screenshot")
+	}
+	rest, err := json.Marshal(fields)
+	if err != nil {
+		return recording.Step{}, nil, err
+	}
+	st, err := recording.DecodeStep("step", rest)
+	var bad *recording.Error
+	if errors.As(err, &bad) {
+		return recording.Step{}, nil, invalid("%v", bad)
+	}
+	return st, shot, err
+}
+
+// sessionState answers pause, resume and stop.
+func (s *Server) sessionState(from []string, to, action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec, err := s.sessionFor(r)
+		if err == nil {
+			err = s.cfg.Store.SetRecordingState(r.Context(), environment(r), rec.ID, from, to, 0)
+		}
+		if errors.Is(err, store.ErrState) {
+			err = errorf(http.StatusConflict, "wrong_state", fmt.Sprintf("the session is %s; it cannot be %s", rec.State, action))
+		}
+		if err == nil {
+			rec, err = s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		s.audit(r, environment(r), "recording.session."+to, target("recording", rec.ID), "")
+		writeJSON(w, http.StatusOK, rec)
+	}
+}
+
+func (s *Server) publishSession(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	var req struct {
+		Process access.ID `json:"process"`
+	}
+	if err == nil {
+		err = decode(w, r, &req)
+	}
+	var proc *access.Record
+	if err == nil {
+		proc, err = s.cfg.Store.ProcessRecord(r.Context(), environment(r), req.Process)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !subject(r).Can(access.Read, proc)) {
+			err = invalid("process: no such process")
+		}
+	}
+	if err == nil {
+		err = authorizeRecordingAdd(r, proc)
+	}
+	if err == nil {
+		err = s.cfg.Store.SetRecordingState(r.Context(), environment(r), rec.ID, []string{store.StateStopped}, store.StatePublished, req.Process)
+		if errors.Is(err, store.ErrState) {
+			err = errorf(http.StatusConflict, "wrong_state", "stop the session before publishing it")
+		}
+	}
+	if err == nil {
+		rec, err = s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.publish", target("recording", rec.ID), fmt.Sprintf("process %d", req.Process))
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	if err == nil {
+		err = s.cfg.Store.DeleteRecording(r.Context(), environment(r), rec.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.session.delete", target("recording", rec.ID), "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Draft edits, before publishing: change a step's texts or delete it.
+func (s *Server) editSessionStep(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	var n int
+	if err == nil {
+		n, err = stepNumber(r)
+	}
+	if err == nil {
+		err = s.applyStepEdit(w, r, rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+	}
+}
+
+func (s *Server) deleteSessionStep(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.sessionFor(r)
+	var n int
+	if err == nil {
+		n, err = stepNumber(r)
+	}
+	if err == nil {
+		err = s.cfg.Store.DeleteStep(r.Context(), rec.ID, n)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "recording.step.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	w.WriteHeader(http.StatusNoContent)
+}
+
