@@ -291,4 +291,3 @@ func (s *Server) deleteSessionStep(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, environment(r), "recording.step.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
-
