@@ -456,3 +456,335 @@ func storeDump(t *testing.T, e *env) string {
 	}
 	return b.String()
 }
+
+// TestEditsAfterImport: DESIGN §3 "after import: rename step names or
+// descriptions, edit input data, delete screenshots …, delete steps or
+// whole recordings".
+func TestEditsAfterImport(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			steps := []stepJSON{newStep("Opn invoce", 0, stepJSON{"screenshot": "screenshots/a.png"}), newStep("Type", 1, stepJSON{"input": "old"}), newStep("Save", 2, nil)}
+			r := w.upload(w.c["owner"], bundle(t, "t", steps, map[string][]byte{"screenshots/a.png": testPNG(t, 5, 5)}))
+			path := w.recordingPath(r.ID)
+			o := w.c["owner"]
+			o.json("PATCH", path+"/steps/1", `{"name":"Open invoice","description":"from the inbox"}`, 200, nil)
+			o.json("PATCH", path+"/steps/2", `{"input":"new"}`, 200, nil)
+			o.json("DELETE", path+"/steps/1/screenshot", "", 204, nil)
+			o.json("DELETE", path+"/steps/3", "", 204, nil)
+			var got recordingJSON
+			o.json("GET", path, "", 200, &got)
+			if len(got.Steps) != 2 || got.Steps[0].Name != "Open invoice" || got.Steps[0].Description != "from the inbox" || got.Steps[0].HasScreenshot || got.Steps[1].Input != "new" {
+				t.Errorf("after edits %+v", got.Steps)
+			}
+			for _, c := range []struct{ method, path string }{{"GET", path + "/steps/1/screenshot"}, {"DELETE", path + "/steps/1/screenshot"}, {"DELETE", path + "/steps/3"}, {"PATCH", path + "/steps/9"}} {
+				if code, _ := o.do(c.method, c.path, `{"name":"x"}`, nil); code != 404 {
+					t.Errorf("%s %s: %d", c.method, c.path, code)
+				}
+			}
+			o.json("DELETE", path, "", 204, nil)
+			if code, _ := o.do("GET", path, "", nil); code != 404 {
+				t.Errorf("deleted recording: %d", code)
+			}
+			var audit struct{ Entries []struct{ Action, Detail string } }
+			w.root.json("GET", w.base+"/audit", "", 200, &audit)
+			var actions []string
+			for _, a := range audit.Entries {
+				if strings.HasPrefix(a.Action, "recording.") {
+					actions = append(actions, a.Action)
+				}
+			}
+			for _, want := range []string{"recording.upload", "recording.step.edit", "recording.screenshot.delete", "recording.step.delete", "recording.delete", "recording.read"} {
+				if !strings.Contains(strings.Join(actions, " "), want) {
+					t.Errorf("audit has no %s: %v", want, actions)
+				}
+			}
+		})
+	}
+}
+
+// TestDeletedScreenshotIsErasedFromStorage: DESIGN §3 "delete screenshots
+// (the image bytes are erased from storage, not just unlinked)", checked
+// by reading the database directly (and SQLite's files byte for byte).
+func TestDeletedScreenshotIsErasedFromStorage(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			// A PNG is stored re-encoded, so the needle is taken from what
+			// the server serves.
+			img := testPNG(t, 64, 48)
+			r := w.upload(w.c["contrib"], bundle(t, "t", []stepJSON{newStep("a", 0, stepJSON{"screenshot": "screenshots/a.png"})}, map[string][]byte{"screenshots/a.png": img}))
+			path := w.recordingPath(r.ID)
+			code, served := w.c["contrib"].do("GET", path+"/steps/1/screenshot", "", nil)
+			if code != 200 {
+				t.Fatal(code)
+			}
+			needle := served[len(served)/2-32 : len(served)/2+32]
+			if !strings.Contains(storeDump(t, e), needle) {
+				t.Fatal("the stored image is not found by reading the database: the check below would prove nothing")
+			}
+			w.c["contrib"].json("DELETE", path+"/steps/1/screenshot", "", 204, nil)
+			if strings.Contains(storeDump(t, e), needle) {
+				t.Error("the deleted screenshot's bytes are still in the database")
+			}
+		})
+	}
+}
+
+// TestRecordingVisibility: DESIGN §2 "raw data — recording steps with
+// their input data, screenshots — is shown only to owners, co-owners and
+// administrators/customizers; a contributor sees their own recordings in
+// full and others' only as step names. Viewers and process mining users
+// never receive raw data"; and every read of raw data is audited.
+func TestRecordingVisibility(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			input := "INPUT-DATA-5521"
+			mk := func(by string) access.ID {
+				return w.upload(w.c[by], bundle(t, by, []stepJSON{newStep("Step of "+by, 0, stepJSON{"input": input, "screenshot": "screenshots/a.png"})},
+					map[string][]byte{"screenshots/a.png": testPNG(t, 4, 4)})).ID
+			}
+			mine, theirs := mk("contrib"), mk("coowner")
+			want := map[string]struct {
+				list          int
+				mine, theirs  string // full, names or a status
+				shot          int    // of theirs
+				edit, deleteT int    // of theirs
+			}{
+				"owner":      {200, "full", "full", 200, 200, 204},
+				"coowner":    {200, "full", "full", 200, 200, 0},
+				"admin":      {200, "full", "full", 200, 200, 0},
+				"customizer": {200, "full", "full", 200, 200, 0},
+				"contrib":    {200, "full", "names", 403, 403, 403},
+				"contrib2":   {200, "names", "names", 403, 403, 403},
+				"viewer":     {403, "403", "403", 403, 404, 404},
+				"pmu":        {403, "403", "403", 403, 404, 404},
+				"basic":      {404, "404", "404", 404, 404, 404},
+			}
+			for who, wt := range want {
+				c := w.c[who]
+				if code, body := c.do("GET", w.process+"/recordings", "", nil); code != wt.list || (code != 200 && strings.Contains(body, input)) {
+					t.Errorf("%s lists: %d", who, code)
+				}
+				for _, x := range []struct {
+					id   access.ID
+					want string
+				}{{mine, wt.mine}, {theirs, wt.theirs}} {
+					code, body := c.do("GET", w.recordingPath(x.id), "", nil)
+					got := fmt.Sprint(code)
+					if code == 200 {
+						var r recordingJSON
+						json.Unmarshal([]byte(body), &r)
+						got = r.View
+					}
+					if got != x.want {
+						t.Errorf("%s reads recording %d: %s, want %s", who, x.id, got, x.want)
+					}
+					if got != "full" && strings.Contains(body, input) {
+						t.Errorf("%s received input data without full access", who)
+					}
+				}
+				if code, _ := c.do("GET", w.recordingPath(theirs)+"/steps/1/screenshot", "", nil); code != wt.shot {
+					t.Errorf("%s reads another's screenshot: %d, want %d", who, code, wt.shot)
+				}
+				if code, _ := c.do("PATCH", w.recordingPath(theirs)+"/steps/1", `{"description":"x"}`, nil); code != wt.edit {
+					t.Errorf("%s edits another's step: %d, want %d", who, code, wt.edit)
+				}
+			}
+			// The owner deletes last: after that the recording is gone for all.
+			for _, who := range []string{"contrib", "contrib2", "viewer", "pmu", "basic", "owner"} {
+				wt := want[who]
+				if code, _ := w.c[who].do("DELETE", w.recordingPath(theirs), "", nil); code != wt.deleteT {
+					t.Errorf("%s deletes another's recording: %d, want %d", who, code, wt.deleteT)
+				}
+			}
+			// A contributor manages their own.
+			w.c["contrib"].json("PATCH", w.recordingPath(mine)+"/steps/1", `{"input":"changed"}`, 200, nil)
+			w.c["contrib"].json("DELETE", w.recordingPath(mine)+"/steps/1/screenshot", "", 204, nil)
+			w.c["contrib"].json("DELETE", w.recordingPath(mine), "", 204, nil)
+
+			// Full reads and screenshot reads are in the audit log, by whom.
+			var audit struct {
+				Entries []struct{ Actor, Action, Target string }
+			}
+			w.root.json("GET", w.base+"/audit?action=recording.read", "", 200, &audit)
+			readers := map[string]bool{}
+			for _, a := range audit.Entries {
+				readers[a.Actor] = true
+			}
+			for _, who := range []string{"maker", "coowner", "root", "customizer", "contrib"} { // the owner is called maker
+				if !readers[who] {
+					t.Errorf("no recording.read audit entry for %s: %v", who, readers)
+				}
+			}
+			if readers["contrib2"] || readers["viewer"] {
+				t.Errorf("names-only or refused reads audited as raw reads: %v", readers)
+			}
+			w.root.json("GET", w.base+"/audit?action=recording.screenshot.read", "", 200, &audit)
+			if len(audit.Entries) != 4 {
+				t.Errorf("%d screenshot reads audited, want 4", len(audit.Entries))
+			}
+		})
+	}
+}
+
+func (w *recWorld) setPolicy(actions map[string]string, names ...string) {
+	w.e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"actions": actions, "names": names})
+	w.root.json("PUT", w.base+"/privacy-policy", string(body), 200, nil)
+}
+
+// TestPrivacyPolicyAppliedAtImport: DESIGN §3 "automatic PII detection …
+// in input data, window titles, step names …; per environment policy:
+// flag, mask, redact, or pseudonymise", applied before anything is stored,
+// to bundles and to session steps alike.
+func TestPrivacyPolicyAppliedAtImport(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			// Only System Administrators set it, and only a whole, valid policy.
+			for who, want := range map[string]int{"owner": 403, "customizer": 403} {
+				if code, _ := w.c[who].do("PUT", w.base+"/privacy-policy", `{"actions":{}}`, nil); code != want {
+					t.Errorf("%s sets the policy: %d", who, code)
+				}
+			}
+			for _, bad := range []string{`{"actions":{"email":"mask"}}`, `{"actions":{"email":"shred"}}`, `{"actions":{"passport":"mask"}}`} {
+				if code, body := w.root.do("PUT", w.base+"/privacy-policy", bad, nil); code != 422 && code != 400 {
+					t.Errorf("policy %s: %d %s", bad, code, body)
+				}
+			}
+			w.setPolicy(map[string]string{"email": "pseudonymise", "card": "mask", "secret": "redact", "phone": "flag", "name": "redact",
+				"iban": "mask", "ssn": "redact", "ip": "mask"}, "Ingrid Svensson")
+			var got struct{ Actions map[string]string }
+			w.c["basic"].json("GET", w.base+"/privacy-policy", "", 200, &got)
+			if got.Actions["email"] != "pseudonymise" {
+				t.Errorf("policy as members see it: %+v", got)
+			}
+
+			// (The names themselves are in the stored policy, so they are
+			// looked for in the steps, above, and not in the whole database.)
+			raw := []string{"ingrid@example.com", "4111 1111 1111 1111", "hunter22"}
+			s := newStep("Mail Ingrid Svensson", 0, stepJSON{
+				"description":  "Card 4111 1111 1111 1111 for ingrid@example.com",
+				"window_title": "Inbox - ingrid@example.com",
+				"input":        "password: hunter22 call +44 20 7946 0958",
+			})
+			r := w.upload(w.c["owner"], bundle(t, "t", []stepJSON{s}, nil))
+			path := w.session(w.c["contrib"], "s")
+			if code, body := w.c["contrib"].sendStep(path, s); code != 201 {
+				t.Fatalf("session step: %d %s", code, body)
+			}
+			var fromBundle, fromSession recordingJSON
+			w.c["owner"].json("GET", w.recordingPath(r.ID), "", 200, &fromBundle)
+			w.c["contrib"].json("GET", path, "", 200, &fromSession)
+			for which, rec := range map[string]recordingJSON{"bundle": fromBundle, "session": fromSession} {
+				st := rec.Steps[0]
+				if st.Name != "Mail [name]" {
+					t.Errorf("%s: name %q", which, st.Name)
+				}
+				if !strings.HasPrefix(st.Description, "Card •••• •••• •••• 1111 for [email:") {
+					t.Errorf("%s: description %q", which, st.Description)
+				}
+				if !strings.HasPrefix(st.WindowTitle, "Inbox - [email:") {
+					t.Errorf("%s: window title %q", which, st.WindowTitle)
+				}
+				if st.Input != "password: [secret] call +44 20 7946 0958" {
+					t.Errorf("%s: input %q", which, st.Input)
+				}
+				// The flagged phone number is kept and highlighted.
+				f := st.Findings["input"]
+				if len(f) != 1 || f[0].Kind != "phone" || f[0].Action != "flag" || st.Input[f[0].Start:f[0].End] != "+44 20 7946 0958" {
+					t.Errorf("%s: input findings %+v", which, f)
+				}
+			}
+			dump := storeDump(t, e)
+			if !strings.Contains(dump, "+44 20 7946 0958") {
+				t.Fatal("the flagged value is not found in the database: the search below would prove nothing")
+			}
+			for _, v := range raw {
+				if strings.Contains(dump, v) {
+					t.Errorf("%q was stored", v)
+				}
+			}
+		})
+	}
+}
+
+// TestPseudonymsJoinWithinAnEnvironmentOnly: DESIGN §3 "pseudonymise
+// (keyed HMAC, so joins still work)": the same person gives the same token
+// in one environment, and another token in another.
+func TestPseudonymsJoinWithinAnEnvironmentOnly(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			all := map[string]string{}
+			for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
+				all[k] = "pseudonymise"
+			}
+			w.setPolicy(all)
+			token := func(base, process string) string {
+				var r recordingJSON
+				code, body := w.root.uploadBundle(process+"/recordings", bundle(t, "t", []stepJSON{newStep("x", 0, stepJSON{"input": "to JANE.DOE@example.com"})}, nil))
+				if code != 201 {
+					t.Fatalf("upload: %d %s", code, body)
+				}
+				json.Unmarshal([]byte(body), &r)
+				w.root.json("GET", fmt.Sprintf("%s/recordings/%d", process, r.ID), "", 200, &r)
+				return r.Steps[0].Input
+			}
+			a, b := token(w.base, w.process), token(w.base, w.process)
+			if a != b || !strings.HasPrefix(a, "to [email:") {
+				t.Errorf("same environment: %q and %q", a, b)
+			}
+			var dev envJSON
+			w.root.json("POST", "/api/v1/environments", `{"name":"dev"}`, 201, &dev)
+			devBase := fmt.Sprintf("/api/v1/environments/%d", dev.ID)
+			body, _ := json.Marshal(map[string]any{"actions": all, "names": []string{}})
+			w.root.json("PUT", devBase+"/privacy-policy", string(body), 200, nil)
+			var p processJSON
+			w.root.json("POST", devBase+"/processes", `{"name":"p"}`, 201, &p)
+			if c := token(devBase, fmt.Sprintf("%s/processes/%d", devBase, p.ID)); c == a {
+				t.Errorf("two environments gave the same token %q", c)
+			}
+		})
+	}
+}
+
+// TestScreenshotsOfSensitiveElementsAreBlackedOut: DESIGN §3 "screenshot
+// regions of sensitive elements (password fields, flagged inputs) are
+// blacked out before the image is stored", checked on the stored image.
+func TestScreenshotsOfSensitiveElementsAreBlackedOut(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			box := []int{10, 10, 20, 8}
+			steps := []stepJSON{
+				newStep("Sign in", 0, stepJSON{"input": "s3cret!", "element": map[string]any{"role": "password", "bounds": box}, "screenshot": "screenshots/1.png"}),
+				newStep("Mail", 1, stepJSON{"input": "jo@example.com", "element": map[string]any{"role": "edit", "bounds": box}, "screenshot": "screenshots/2.png"}),
+				newStep("Search", 2, stepJSON{"input": "PO-1182", "element": map[string]any{"role": "edit", "bounds": box}, "screenshot": "screenshots/3.png"}),
+			}
+			shots := map[string][]byte{"screenshots/1.png": testPNG(t, 50, 40), "screenshots/2.png": testPNG(t, 50, 40), "screenshots/3.png": testPNG(t, 50, 40)}
+			r := w.upload(w.c["owner"], bundle(t, "t", steps, shots))
+			for n, wantBlack := range map[int]bool{1: true, 2: true, 3: false} {
+				data, err := e.store.Screenshot(t.Context(), r.ID, n)
+				must(t, err)
+				img, err := png.Decode(bytes.NewReader(data))
+				must(t, err)
+				inside := color.RGBAModel.Convert(img.At(15, 12)).(color.RGBA)
+				outside := color.RGBAModel.Convert(img.At(40, 30)).(color.RGBA)
+				if isBlack := inside == (color.RGBA{A: 255}); isBlack != wantBlack {
+					t.Errorf("step %d: inside the element %v, want black %v", n, inside, wantBlack)
+				}
+				if outside != (color.RGBA{255, 255, 255, 255}) {
+					t.Errorf("step %d: outside the element %v", n, outside)
+				}
+			}
+			var got recordingJSON
+			w.c["owner"].json("GET", w.recordingPath(r.ID), "", 200, &got)
+			if got.Steps[0].Input != "[password]" {
+				t.Errorf("a password field's input was kept: %q", got.Steps[0].Input)
+			}
+		})
+	}
+}

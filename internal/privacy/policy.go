@@ -126,16 +126,52 @@ func NewApplier(p Policy, key []byte) *Applier {
 	return a
 }
 
-// Scan finds personal data without changing anything.
+// Scan finds personal data without changing anything. What a policy
+// wrote in place of a value ([secret], [email:…], a masked number) is not
+// personal data and is not reported, even where a detector would take it
+// for a value (after "password:", say).
 func (a *Applier) Scan(text string) []Finding {
 	var out []Finding
 	for _, f := range a.scanner.Scan(nil, []byte(text)) {
+		if replacementAt(text, f) {
+			continue
+		}
 		out = append(out, Finding{Kind: f.Kind.String(), Action: a.actions[f.Kind], Start: f.Start, End: f.End})
 	}
 	return out
 }
 
+// replacementAt tells whether the finding lies in what Apply wrote: a
+// detector may take all or part of "[secret]" for a value.
+func replacementAt(text string, f pii.Finding) bool {
+	if text[f.Start] == '[' {
+		if j := strings.IndexByte(text[f.Start:], ']'); j >= 0 && f.Start+j+1 >= f.End {
+			return isReplacement(text[f.Start : f.Start+j+1])
+		}
+	}
+	return isReplacement(text[f.Start:f.End])
+}
+
+// isReplacement tells whether v is what Apply writes for a redacted,
+// pseudonymised or masked value.
+func isReplacement(v string) bool {
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		kind, token, _ := strings.Cut(v[1:len(v)-1], ":")
+		return kindOf(kind) != 0 && (token == "" || len(token) == 12)
+	}
+	if !strings.Contains(v, "•") {
+		return false
+	}
+	for _, r := range v {
+		if unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // Apply returns text with the policy applied and what it found there.
+// Applying it twice gives what applying it once gave.
 func (a *Applier) Apply(text string) (string, []Finding) {
 	found := a.scanner.Scan(nil, []byte(text))
 	if len(found) == 0 {
@@ -145,6 +181,9 @@ func (a *Applier) Apply(text string) (string, []Finding) {
 	out := make([]Finding, 0, len(found))
 	last := 0
 	for _, f := range found {
+		if replacementAt(text, f) {
+			continue // applied already: applying again changes nothing
+		}
 		b.WriteString(text[last:f.Start])
 		act := a.actions[f.Kind]
 		start := b.Len()

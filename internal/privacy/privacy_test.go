@@ -170,3 +170,28 @@ func TestBlackoutOutside(t *testing.T) {
 		t.Error("accepted a non-image")
 	}
 }
+
+// TestApplyTwice: what a policy wrote is not personal data, so applying
+// the policy again (as an edit of a stored text does) changes nothing.
+func TestApplyTwice(t *testing.T) {
+	text := "password: hunter22, mail jo@example.com, card 4111 1111 1111 1111, Ingrid Svensson"
+	for _, act := range []Action{Mask, Redact, Pseudonymise} {
+		a := NewApplier(policy(act), []byte("k"))
+		once, _ := a.Apply(text)
+		twice, _ := a.Apply(once)
+		if twice != once {
+			t.Errorf("%s: once %q, twice %q", act, once, twice)
+		}
+		if scan := a.Scan(once); len(scan) != 0 {
+			t.Errorf("%s: Scan reports replacements as personal data: %+v in %q", act, scan, once)
+		}
+	}
+}
+
+func TestReplacementFollowedByText(t *testing.T) {
+	a := NewApplier(policy(Redact), []byte("k"))
+	once, _ := a.Apply("password: hunter22 call me")
+	if twice, _ := a.Apply(once); twice != once || len(a.Scan(once)) != 0 {
+		t.Errorf("once %q, twice %q, scan %+v", once, twice, a.Scan(once))
+	}
+}
