@@ -486,7 +486,9 @@ func TestEditsAfterImport(t *testing.T) {
 			if code, _ := o.do("GET", path, "", nil); code != 404 {
 				t.Errorf("deleted recording: %d", code)
 			}
-			var audit struct{ Entries []struct{ Action, Detail string } }
+			var audit struct {
+				Entries []struct{ Action, Detail string }
+			}
 			w.root.json("GET", w.base+"/audit", "", 200, &audit)
 			var actions []string
 			for _, a := range audit.Entries {
