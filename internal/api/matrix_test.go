@@ -87,6 +87,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			must(t, err)
 
 			procs := fmt.Sprintf("/api/v1/environments/%d/processes", env)
+			oneStep := bundle(t, "matrix", []stepJSON{newStep("Open", 0, stepJSON{"input": "x"})}, nil)
 			for i, roleName := range []string{access.SystemAdministrator, access.SystemCustomizer, access.EnvironmentMaker,
 				access.ProcessMiningUser, access.ProcessMiningApplication, access.BasicUser, "Regional Analyst"} {
 				// The subject of this role: in Sales, in both teams.
@@ -172,6 +173,40 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 					}
 					if key := roleName + "|" + rel.name + "|process"; listed != want[key][1:2] {
 						t.Errorf("%s: listed %s, golden read %s", key, listed, want[key][1:2])
+					}
+					// The recording row through the recording routes, on a
+					// recording root made (so never the subject's own).
+					{
+						key := roleName + "|" + rel.name + "|recording"
+						var r recordingJSON
+						code, body := root.uploadBundle(path+"/recordings", oneStep)
+						if code != 201 {
+							t.Fatalf("root's upload: %d %s", code, body)
+						}
+						json.Unmarshal([]byte(body), &r)
+						rpath := fmt.Sprintf("%s/recordings/%d", path, r.ID)
+						g := want[key]
+						// Adding a recording is Create and Append on it.
+						var wantRoutes string
+						if g[0] == '+' && g[4] == '+' {
+							wantRoutes = "+" + g[1:4]
+						} else {
+							wantRoutes = "-" + g[1:4]
+						}
+						code, _ = c.uploadBundle(path+"/recordings", oneStep)
+						got := ok(code)
+						code, body = c.do("GET", rpath, "", nil)
+						if code == 200 && !strings.Contains(body, `"view":"full"`) {
+							code = 403 // step names only: not a read of the recording
+						}
+						got += ok(code)
+						code, _ = c.do("PATCH", rpath+"/steps/1", `{"description":"x"}`, nil)
+						got += ok(code)
+						code, _ = c.do("DELETE", rpath, "", nil)
+						got += ok(code)
+						if got != wantRoutes {
+							t.Errorf("%s (routes create/read/write/delete): %s, golden %s", key, got, wantRoutes)
+						}
 					}
 					// The process row again, through the routes themselves.
 					ownerBody := string(owner)
