@@ -29,15 +29,16 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"stats":    {"summarise a log: cases, events, activities, variants, durations", runStats},
-	"map":      {"the process map as JSON, DOT or SVG", runMap},
-	"variants": {"the variants, most frequent first", runVariants},
-	"convert":  {"convert between XES and CSV", runConvert},
-	"generate": {"generate a synthetic purchase-to-pay log", runGenerate},
-	"serve":    {"run the server (REST API)", runServe},
-	"demo":     {"start a server on a fresh demo environment", runDemo},
-	"admin":    {"administration offline: create-user", runAdmin},
-	"pii":      {"find personal data in text lines on stdin: pii scan", runPII},
+	"stats":     {"summarise a log: cases, events, activities, variants, durations", runStats},
+	"map":       {"the process map as JSON, DOT or SVG", runMap},
+	"variants":  {"the variants, most frequent first", runVariants},
+	"convert":   {"convert between XES and CSV", runConvert},
+	"generate":  {"generate a synthetic purchase-to-pay log", runGenerate},
+	"serve":     {"run the server (REST API)", runServe},
+	"demo":      {"start a server on a fresh demo environment", runDemo},
+	"admin":     {"administration offline: create-user", runAdmin},
+	"pii":       {"find personal data in text lines on stdin: pii scan", runPII},
+	"recording": {"recording bundles offline: validate, redact, pack", runRecording},
 }
 
 // usageError is a mistake on the command line (exit code 2).
@@ -88,7 +89,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'procmine COMMAND -h' for a command's flags.")
 }

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,29 @@ func FuzzRead(f *testing.F) {
 			t.Fatal("bundle changed on the way through Write")
 		}
 	})
+}
+
+// TestSchemaIsDocumented: docs/recording-format.md shows the schema the
+// reader uses, as it is.
+func TestSchemaIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/recording-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## JSON Schema")
+	if !ok {
+		t.Fatal("the document has no JSON Schema section")
+	}
+	_, block, _ := strings.Cut(after, "```json\n")
+	block, _, _ = strings.Cut(block, "```")
+	if block != string(Schema) {
+		t.Error("the schema in docs/recording-format.md differs from internal/recording/schema.json")
+	}
+	// The example in the document is a valid recording.
+	_, example, _ := strings.Cut(string(doc), "```json\n")
+	example, _, _ = strings.Cut(example, "```")
+	rec, err := Decode([]byte(example))
+	if err != nil || len(rec.Steps) != 2 {
+		t.Errorf("the document's example: %v", err)
+	}
 }
