@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/procmine/procmine/internal/erasure"
 	"github.com/procmine/procmine/internal/privacy"
 )
 
@@ -67,4 +68,37 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names)", detail, len(p.Names)))
 	writeJSON(w, http.StatusOK, p)
+}
+
+// erase carries out the right to erasure in the environment (System
+// Administrators): the person, by the names they go by, leaves its event
+// logs, recordings and audit log. The answer and the audit entry say what
+// was removed, and name no one.
+func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeEnvironmentAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Names []string `json:"names"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := erasure.Check(req.Names); err != nil {
+		writeError(w, r, invalid("%v", err))
+		return
+	}
+	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
+	for _, v := range rep.Versions {
+		s.logs.forget(v.Version)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "privacy.erasure", "environment", fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles; %d audit entries",
+		rep.Names, rep.LogVersions, rep.Events, rep.Attributes, rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.AuditEntries))
+	writeJSON(w, http.StatusOK, rep)
 }

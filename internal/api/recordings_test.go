@@ -97,6 +97,7 @@ type recordingJSON struct {
 type recWorld struct {
 	e       *env
 	env     access.ID
+	unit    access.ID // the root business unit
 	root    *client
 	base    string // /api/v1/environments/{prod}
 	process string // base + /processes/{id}
@@ -107,7 +108,7 @@ type recWorld struct {
 
 func setupRecordings(t *testing.T, e *env) *recWorld {
 	root, owner, ownerID, prod, base := prodWithMaker(e)
-	w := &recWorld{e: e, env: prod.ID, root: root, base: base, c: map[string]*client{"owner": owner, "admin": root}, ids: map[string]access.ID{"owner": ownerID}}
+	w := &recWorld{e: e, env: prod.ID, unit: prod.Root, root: root, base: base, c: map[string]*client{"owner": owner, "admin": root}, ids: map[string]access.ID{"owner": ownerID}}
 	var p processJSON
 	owner.json("POST", base+"/processes", `{"name":"invoices"}`, 201, &p)
 	w.pid, w.process = p.ID, fmt.Sprintf("%s/processes/%d", base, p.ID)

@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"serve":     {"run the server (REST API)", runServe},
 	"demo":      {"start a server on a fresh demo environment", runDemo},
 	"admin":     {"administration offline: create-user", runAdmin},
+	"erase":     {"right to erasure: remove a person everywhere, offline", runErase},
 	"pii":       {"find personal data in text lines on stdin: pii scan", runPII},
 	"recording": {"recording bundles offline: validate, redact, pack", runRecording},
 }

@@ -195,3 +195,20 @@ func TestReplacementFollowedByText(t *testing.T) {
 		t.Errorf("once %q, twice %q, scan %+v", once, twice, a.Scan(once))
 	}
 }
+
+func TestNameEraser(t *testing.T) {
+	erase := NameEraser("Sara Lind")
+	for in, want := range map[string]string{
+		"Sara Lind":                     "[erased]",
+		"ask sara lind, then SARA LIND": "ask [erased], then [erased]",
+		"Sara Lindqvist":                "Sara Lindqvist",
+		"Sara Lind's desk":              "[erased]'s desk",
+		"ÅSara Lind":                    "ÅSara Lind",
+		"":                              "",
+	} {
+		got, changed := erase(in)
+		if got != want || changed != (got != in) {
+			t.Errorf("%q: %q %v, want %q", in, got, changed, want)
+		}
+	}
+}

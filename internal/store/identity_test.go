@@ -143,6 +143,24 @@ func TestAuditIsAppendOnly(t *testing.T) {
 			if _, err := s.exec(ctx, "DELETE FROM audit"); err == nil {
 				t.Error("deleting from the log succeeded")
 			}
+			// The one change allowed is erasure: a name by [erased], no
+			// user id, no IP address.
+			for _, q := range []string{
+				"UPDATE audit SET actor = 'mallory' WHERE actor = 'ann'",
+				"UPDATE audit SET detail = 'co-owner' WHERE actor = 'ann'",
+				"UPDATE audit SET target = '[erased]' WHERE actor = 'ann'",
+				"UPDATE audit SET at = 0 WHERE actor = 'ann'",
+				"UPDATE audit SET ip = '10.0.0.1'",
+			} {
+				if _, err := s.exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+					t.Errorf("%s: %v", q, err)
+				}
+			}
+			_, err = s.exec(ctx, "UPDATE audit SET actor = '[erased]', actor_id = NULL, ip = '', detail = 'viewer for [erased]' WHERE actor = 'ann'")
+			must(t, err)
+			if got, _ := s.AuditLog(ctx, env, AuditFilter{Actor: "[erased]"}); len(got) != 1 || got[0].Detail != "viewer for [erased]" {
+				t.Errorf("after erasure: %+v", got)
+			}
 		})
 	}
 }

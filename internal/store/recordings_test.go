@@ -154,3 +154,47 @@ func TestPrivacyPolicyKey(t *testing.T) {
 		})
 	}
 }
+
+// TestEraseEverywhere: erasure with environment 0 reaches every
+// environment and the installation's audit entries, on both databases.
+func TestEraseEverywhere(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			u, err := s.CreateUser(ctx, User{Username: "kim"})
+			must(t, err)
+			var envs []access.ID
+			for _, n := range []string{"a", "b"} {
+				env, _, err := s.CreateEnvironment(ctx, n, u)
+				must(t, err)
+				envs = append(envs, env)
+				st := step("ask Kim Berg", time.Now())
+				_, err = s.CreateRecording(ctx, Recording{Env: env, Recorder: u, Title: "t", State: StateStopped}, []recording.Step{st}, nil)
+				must(t, err)
+				must(t, s.Audit(ctx, AuditEntry{Env: env, At: time.Now(), ActorID: u, Actor: "kim", Action: "x", IP: "192.0.2.1"}))
+			}
+			must(t, s.Audit(ctx, AuditEntry{At: time.Now(), ActorID: u, Actor: "kim", Action: "sign-in", IP: "192.0.2.1"}))
+			replace := func(t string) (string, bool) {
+				if strings.Contains(t, "Kim Berg") {
+					return strings.ReplaceAll(t, "Kim Berg", "[erased]"), true
+				}
+				return t, false
+			}
+			unlinked, steps, _, err := s.EraseFromRecordings(ctx, 0, []access.ID{u}, replace)
+			must(t, err)
+			entries, err := s.EraseFromAudit(ctx, 0, []access.ID{u}, replace, "[erased]")
+			must(t, err)
+			if unlinked != 2 || steps != 2 || entries != 3 {
+				t.Errorf("unlinked %d, steps %d, audit entries %d", unlinked, steps, entries)
+			}
+			for _, env := range append(envs, 0) {
+				got, _ := s.AuditLog(ctx, env, AuditFilter{})
+				for _, a := range got {
+					if a.Actor != "[erased]" || a.ActorID != 0 || a.IP != "" {
+						t.Errorf("env %d: %+v", env, a)
+					}
+				}
+			}
+		})
+	}
+}

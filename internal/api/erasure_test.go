@@ -1,0 +1,110 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestRightToErasure: DESIGN §3 "remove every trace of one person (as
+// resource in event logs, as the recorder of recordings, in audit-log
+// details) in one call, with a report of what was removed" — checked by
+// reading the database directly.
+func TestRightToErasure(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			sara, saraID := e.user("sara.lind", false)
+			w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, saraID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, w.unit), 200, nil)
+			w.c["owner"].json("PUT", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, saraID), 200, nil)
+
+			csv := "case,activity,time,resource,approver,note\n" +
+				"1,Create,2026-01-01T09:00:00Z,Sara Lind,Ahmed Khan,\n" +
+				"1,Approve,2026-01-01T10:00:00Z,Ahmed Khan,SARA LIND,asked Sara Lind twice\n" +
+				"2,Create,2026-01-02T09:00:00Z,Ahmed Khan,Ahmed Khan,\n"
+			job := w.c["owner"].importLog(w.process+"/data", "log.csv", []byte(csv), map[string]string{"case": "case", "activity": "activity", "timestamp": "time", "resource": "resource"})
+			if job.State != "done" {
+				t.Fatalf("import %+v", job)
+			}
+			r := w.upload(sara, bundle(t, "Sara Lind's invoices", []stepJSON{newStep("Ask Sara Lind", 0, stepJSON{"input": "signed sara.lind"})}, nil))
+			w.c["owner"].json("PATCH", w.recordingPath(r.ID)+"/steps/1", `{"description":"checked with Sara Lind"}`, 200, nil)
+
+			dump := strings.ToLower(storeDump(t, e))
+			if !strings.Contains(dump, "sara lind") || !strings.Contains(dump, "ahmed khan") {
+				t.Fatal("the person is not found in the database before erasure: the check below would prove nothing")
+			}
+
+			// Only System Administrators erase; the names are checked.
+			if code, _ := w.c["owner"].do("POST", w.base+"/erasure", `{"names":["Sara Lind"]}`, nil); code != 403 {
+				t.Errorf("owner erases: %d", code)
+			}
+			for _, bad := range []string{`{"names":[]}`, `{"names":["x"]}`, `{"names":["[erased]"]}`} {
+				if code, _ := w.root.do("POST", w.base+"/erasure", bad, nil); code != 422 {
+					t.Errorf("%s: %d", bad, code)
+				}
+			}
+			var rep map[string]int
+			w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind","sara.lind"]}`, 200, &rep)
+			want := map[string]int{"names": 2, "user_accounts_matched": 1, "event_log_versions_changed": 1, "events_with_the_person_as_resource": 1,
+				"attribute_values_changed": 2, "recordings_unlinked_from_their_recorder": 1, "recording_steps_changed": 1, "recording_titles_changed": 1}
+			for k, v := range want {
+				if rep[k] != v {
+					t.Errorf("report %s = %d, want %d (%v)", k, rep[k], v, rep)
+				}
+			}
+			if rep["audit_entries_changed"] < 1 { // sara.lind's upload
+				t.Errorf("audit entries changed: %d", rep["audit_entries_changed"])
+			}
+
+			dump = strings.ToLower(storeDump(t, e))
+			if strings.Contains(dump, "sara lind") {
+				i := strings.Index(dump, "sara lind")
+				t.Errorf("the name is still in the database: …%s…", dump[max(0, i-80):min(len(dump), i+40)])
+			}
+			if !strings.Contains(dump, "ahmed khan") {
+				t.Error("erasure took someone else too")
+			}
+			// The account stays (its name is the username), but it is the
+			// recorder of nothing and the actor of no entry of this
+			// environment's audit log.
+			var audit struct {
+				Entries []struct{ Actor, Action, Detail, IP string }
+			}
+			w.root.json("GET", w.base+"/audit", "", 200, &audit)
+			erased := 0
+			for _, a := range audit.Entries {
+				if a.Actor == "sara.lind" || strings.Contains(strings.ToLower(a.Detail), "sara") {
+					t.Errorf("audit entry %+v", a)
+				}
+				if a.Actor == "[erased]" {
+					erased++
+					if a.IP != "" {
+						t.Errorf("erased actor's IP kept: %+v", a)
+					}
+				}
+				if a.Action == "privacy.erasure" && strings.Contains(strings.ToLower(a.Detail), "lind") {
+					t.Errorf("the erasure's own entry names the person: %+v", a)
+				}
+			}
+			if erased == 0 {
+				t.Error("no entry shows an erased actor")
+			}
+			var got recordingJSON
+			w.c["owner"].json("GET", w.recordingPath(r.ID), "", 200, &got)
+			if got.Recorder != 0 || got.RecorderName != "" || got.Title != "[erased]'s invoices" || got.Steps[0].Name != "Ask [erased]" || got.Steps[0].Input != "signed [erased]" {
+				t.Errorf("recording after erasure %+v", got)
+			}
+			// The reports of the process read the rewritten log.
+			var events struct{ Events []map[string]any }
+			w.c["owner"].json("GET", w.process+"/events", "", 200, &events)
+			if s := fmt.Sprint(events); strings.Contains(strings.ToLower(s), "sara") || !strings.Contains(s, "[erased]") {
+				t.Errorf("events after erasure: %s", s)
+			}
+			// Erasing again changes nothing.
+			w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind","sara.lind"]}`, 200, &rep)
+			if rep["event_log_versions_changed"]+rep["recording_steps_changed"]+rep["recordings_unlinked_from_their_recorder"] != 0 {
+				t.Errorf("second erasure %v", rep)
+			}
+		})
+	}
+}

@@ -1,0 +1,122 @@
+// Package erasure carries out the right to erasure: one person, given by
+// the names they go by (a full name, a username, an e-mail address), is
+// removed from an environment's event logs (as resource, and from string
+// attributes), from its recordings (as recorder, and from every step's
+// texts and titles) and from its audit log (as actor, with their IP
+// address, and from every entry's detail). Each name is replaced, where
+// it stands as a whole word, by [erased].
+//
+// Each part is one transaction; a run that fails half-way can be run
+// again, as erasing what is erased already changes nothing.
+package erasure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Report says what was removed. It names no one.
+type Report struct {
+	Names              int                `json:"names"`
+	UserAccounts       int                `json:"user_accounts_matched"`
+	LogVersions        int                `json:"event_log_versions_changed"`
+	Events             int                `json:"events_with_the_person_as_resource"`
+	Attributes         int                `json:"attribute_values_changed"`
+	RecordingsUnlinked int                `json:"recordings_unlinked_from_their_recorder"`
+	Steps              int                `json:"recording_steps_changed"`
+	Titles             int                `json:"recording_titles_changed"`
+	AuditEntries       int                `json:"audit_entries_changed"`
+	Versions           []store.LogVersion `json:"-"` // the versions rewritten, for caches to forget
+}
+
+// Check validates the names of a person to erase.
+func Check(names []string) error {
+	if len(names) == 0 || len(names) > 20 {
+		return errors.New("names: give 1 to 20 names the person goes by")
+	}
+	for i, n := range names {
+		n = strings.TrimSpace(n)
+		if len([]rune(n)) < 2 || len(n) > 200 {
+			return fmt.Errorf("names[%d]: a name is 2 to 200 characters", i)
+		}
+		if strings.Contains(n, privacy.Erased) {
+			return fmt.Errorf("names[%d]: %s is what erasure leaves, not a name", i, privacy.Erased)
+		}
+	}
+	return nil
+}
+
+// Erase removes the person from the environment env (0: every environment
+// and the installation's audit entries).
+func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) (Report, error) {
+	if err := Check(names); err != nil {
+		return Report{}, err
+	}
+	rep := Report{Names: len(names)}
+	erasers := make([]func(string) (string, bool), len(names))
+	var users []access.ID
+	for i, n := range names {
+		erasers[i] = privacy.NameEraser(n)
+		u, err := st.UserByName(ctx, strings.TrimSpace(n))
+		if err == nil {
+			users = append(users, u.ID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return rep, err
+		}
+	}
+	rep.UserAccounts = len(users)
+	replace := func(text string) (string, bool) {
+		any := false
+		for _, e := range erasers {
+			if t, ok := e(text); ok {
+				text, any = t, true
+			}
+		}
+		return text, any
+	}
+
+	versions, err := st.LogVersions(ctx, env)
+	if err != nil {
+		return rep, err
+	}
+	for _, v := range versions {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		data, err := st.VersionData(ctx, v.Process, v.Version)
+		if err != nil {
+			return rep, err
+		}
+		var l eventlog.Log
+		if err := l.UnmarshalBinary(data); err != nil {
+			return rep, fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
+		}
+		events, attrs := l.Erase(replace)
+		if events+attrs == 0 {
+			continue
+		}
+		if data, err = l.MarshalBinary(); err != nil {
+			return rep, err
+		}
+		if err := st.ReplaceVersionData(ctx, v, data); err != nil {
+			return rep, err
+		}
+		rep.LogVersions++
+		rep.Events += events
+		rep.Attributes += attrs
+		rep.Versions = append(rep.Versions, v)
+	}
+
+	if rep.RecordingsUnlinked, rep.Steps, rep.Titles, err = st.EraseFromRecordings(ctx, env, users, replace); err != nil {
+		return rep, err
+	}
+	rep.AuditEntries, err = st.EraseFromAudit(ctx, env, users, replace, privacy.Erased)
+	return rep, err
+}

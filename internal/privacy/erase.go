@@ -1,0 +1,45 @@
+package privacy
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Erased is what a person's name is replaced with when they are erased.
+const Erased = "[erased]"
+
+// NameEraser returns a function that replaces the name wherever it stands
+// as a whole word (or words), ignoring case, with Erased, and tells
+// whether it replaced anything: "Sara" goes from "ask Sara." but not from
+// "Saralee". It is what the right to erasure runs every stored text
+// through.
+func NameEraser(name string) func(string) (string, bool) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return func(text string) (string, bool) { return text, false }
+	}
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(name))
+	return func(text string) (string, bool) {
+		var b strings.Builder
+		last := 0
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			before, _ := utf8.DecodeLastRuneInString(text[:m[0]])
+			after, _ := utf8.DecodeRuneInString(text[m[1]:])
+			if m[0] > 0 && isWordRune(before) || m[1] < len(text) && isWordRune(after) {
+				continue
+			}
+			b.WriteString(text[last:m[0]])
+			b.WriteString(Erased)
+			last = m[1]
+		}
+		if last == 0 {
+			return text, false
+		}
+		b.WriteString(text[last:])
+		return b.String(), true
+	}
+}
+
+func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// The right to erasure, in the store: every stored text of an environment
+// (0: of every environment, and the installation's audit entries) goes
+// through a replacer that erases a person's name. The event logs, which
+// are stored encoded, are rewritten by package erasure through
+// LogVersions and ReplaceVersionData.
+
+// Replacer rewrites a text and tells whether it changed it.
+type Replacer func(string) (string, bool)
+
+func envClause(env access.ID, column string) (string, []any) {
+	if env == 0 {
+		return "1 = 1", nil
+	}
+	return column + " = ?", []any{env}
+}
+
+// EraseFromRecordings unlinks the given users from the recordings they
+// recorded and runs every step's texts and every recording's title
+// through replace. It returns how many recordings were unlinked and how
+// many steps and titles changed.
+func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []access.ID, replace Replacer) (unlinked, steps, titles int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer tx.Rollback()
+	where, args := envClause(env, "env_id")
+	for _, u := range users {
+		res, err := tx.ExecContext(ctx, s.rebind("UPDATE recordings SET recorder_id = NULL WHERE recorder_id = ? AND "+where), append([]any{u}, args...)...)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		n, _ := res.RowsAffected()
+		unlinked += int(n)
+	}
+
+	type titleChange struct {
+		id    int64
+		title string
+	}
+	var tchanges []titleChange
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, title FROM recordings WHERE "+where), args...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for rows.Next() {
+		var c titleChange
+		if err := rows.Scan(&c.id, &c.title); err != nil {
+			rows.Close()
+			return 0, 0, 0, err
+		}
+		if t, ok := replace(c.title); ok {
+			c.title = t
+			tchanges = append(tchanges, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+	for _, c := range tchanges {
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recordings SET title = ? WHERE id = ?"), c.title, c.id); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+
+	// Rows are read to the end before any is written: one connection
+	// carries the transaction.
+	type stepChange struct {
+		rid, n int64
+		texts  [5]string
+	}
+	var changes []stepChange
+	rwhere, _ := envClause(env, "r.env_id")
+	rows, err = tx.QueryContext(ctx, s.rebind("SELECT s.recording_id, s.n, s.name, s.description, s.window_title, s.element_name, s.input FROM recording_steps s JOIN recordings r ON r.id = s.recording_id WHERE "+rwhere), args...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for rows.Next() {
+		var c stepChange
+		if err := rows.Scan(&c.rid, &c.n, &c.texts[0], &c.texts[1], &c.texts[2], &c.texts[3], &c.texts[4]); err != nil {
+			rows.Close()
+			return 0, 0, 0, err
+		}
+		changed := false
+		for i, t := range c.texts {
+			if m, ok := replace(t); ok {
+				c.texts[i], changed = m, true
+			}
+		}
+		if changed {
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recording_steps SET name = ?, description = ?, window_title = ?, element_name = ?, input = ? WHERE recording_id = ? AND n = ?"),
+			c.texts[0], c.texts[1], c.texts[2], c.texts[3], c.texts[4], c.rid, c.n); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, 0, err
+	}
+	return unlinked, len(changes), len(tchanges), s.erased(ctx)
+}
+
+// EraseFromAudit replaces, in the audit entries of the environment (0:
+// all), the given users and names as actor by [erased], without their user
+// id and IP address, and runs every entry's detail through replace. It
+// returns how many entries changed. This is the one change the audit log's
+// trigger allows.
+func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace Replacer, erased string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	where, args := envClause(env, "env_id")
+	type change struct {
+		id                 int64
+		actor, detail, ip  string
+		actorID            *int64
+		actorGone, changed bool
+	}
+	isUser := map[int64]bool{}
+	for _, u := range users {
+		isUser[int64(u)] = true
+	}
+	var changes []change
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, actor, COALESCE(actor_id, 0), detail, ip FROM audit WHERE "+where), args...)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var c change
+		var actorID int64
+		if err := rows.Scan(&c.id, &c.actor, &actorID, &c.detail, &c.ip); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if _, named := replace(c.actor); named || isUser[actorID] {
+			c.actor, c.ip, c.actorGone, c.changed = erased, "", true, true
+		}
+		if d, ok := replace(c.detail); ok {
+			c.detail, c.changed = d, true
+		}
+		if c.changed {
+			if !c.actorGone {
+				c.actorID = &actorID
+			}
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		q := "UPDATE audit SET actor = ?, detail = ?, ip = ? WHERE id = ?"
+		if c.actorGone {
+			q = "UPDATE audit SET actor = ?, detail = ?, ip = ?, actor_id = NULL WHERE id = ?"
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(q), c.actor, c.detail, c.ip, c.id); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return len(changes), s.erased(ctx)
+}
+
+// LogVersion names a stored version of a process's event log.
+type LogVersion struct{ Process, Version access.ID }
+
+// LogVersions lists every stored log version of the environment (0: all).
+func (s *Store) LogVersions(ctx context.Context, env access.ID) ([]LogVersion, error) {
+	where, args := envClause(env, "p.env_id")
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT v.process_id, v.id FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE "+where+" ORDER BY v.id"), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LogVersion
+	for rows.Next() {
+		var v LogVersion
+		if err := rows.Scan(&v.Process, &v.Version); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceVersionData stores a rewritten encoding of a version's log.
+func (s *Store) ReplaceVersionData(ctx context.Context, v LogVersion, data []byte) error {
+	if err := s.changed(s.exec(ctx, "UPDATE log_versions SET data = ? WHERE process_id = ? AND id = ?", data, v.Process, v.Version)); err != nil {
+		return err
+	}
+	return s.erased(ctx)
+}
