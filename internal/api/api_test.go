@@ -17,6 +17,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
@@ -62,6 +63,12 @@ func serversB(t testing.TB) map[string]*env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Blobs are sealed, as a real server seals them.
+		key, err := seal.ParseKey(seal.Generate())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.UseKeys(&seal.Keyring{Current: key})
 		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}}
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }})
 		ts := httptest.NewServer(srv.Handler())

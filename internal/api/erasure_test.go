@@ -29,8 +29,10 @@ func TestRightToErasure(t *testing.T) {
 			r := w.upload(sara, bundle(t, "Sara Lind's invoices", []stepJSON{newStep("Ask Sara Lind", 0, stepJSON{"input": "signed sara.lind"})}, nil))
 			w.c["owner"].json("PATCH", w.recordingPath(r.ID)+"/steps/1", `{"description":"checked with Sara Lind"}`, 200, nil)
 
+			// Event data is stored encrypted: the log is checked through the
+			// events route, the rest by reading the database.
 			dump := strings.ToLower(storeDump(t, e))
-			if !strings.Contains(dump, "sara lind") || !strings.Contains(dump, "ahmed khan") {
+			if !strings.Contains(dump, "sara lind") {
 				t.Fatal("the person is not found in the database before erasure: the check below would prove nothing")
 			}
 
@@ -60,9 +62,6 @@ func TestRightToErasure(t *testing.T) {
 			if strings.Contains(dump, "sara lind") {
 				i := strings.Index(dump, "sara lind")
 				t.Errorf("the name is still in the database: …%s…", dump[max(0, i-80):min(len(dump), i+40)])
-			}
-			if !strings.Contains(dump, "ahmed khan") {
-				t.Error("erasure took someone else too")
 			}
 			// The account stays (its name is the username), but it is the
 			// recorder of nothing and the actor of no entry of this
@@ -97,7 +96,7 @@ func TestRightToErasure(t *testing.T) {
 			// The reports of the process read the rewritten log.
 			var events struct{ Events []map[string]any }
 			w.c["owner"].json("GET", w.process+"/events", "", 200, &events)
-			if s := fmt.Sprint(events); strings.Contains(strings.ToLower(s), "sara") || !strings.Contains(s, "[erased]") {
+			if s := fmt.Sprint(events); strings.Contains(strings.ToLower(s), "sara") || !strings.Contains(s, "[erased]") || !strings.Contains(s, "Ahmed Khan") {
 				t.Errorf("events after erasure: %s", s)
 			}
 			// Erasing again changes nothing.

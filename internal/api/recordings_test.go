@@ -513,16 +513,19 @@ func TestDeletedScreenshotIsErasedFromStorage(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			w := setupRecordings(t, e)
-			// A PNG is stored re-encoded, so the needle is taken from what
-			// the server serves.
+			// The image is stored encrypted, so the needle is the stored
+			// bytes, read past the server.
 			img := testPNG(t, 64, 48)
 			r := w.upload(w.c["contrib"], bundle(t, "t", []stepJSON{newStep("a", 0, stepJSON{"screenshot": "screenshots/a.png"})}, map[string][]byte{"screenshots/a.png": img}))
 			path := w.recordingPath(r.ID)
-			code, served := w.c["contrib"].do("GET", path+"/steps/1/screenshot", "", nil)
-			if code != 200 {
+			if code, _ := w.c["contrib"].do("GET", path+"/steps/1/screenshot", "", nil); code != 200 {
 				t.Fatal(code)
 			}
-			needle := served[len(served)/2-32 : len(served)/2+32]
+			stored := rawScreenshot(t, e, r.ID)
+			if bytes.Contains(stored, []byte("PNG")) {
+				t.Error("the screenshot is stored in clear")
+			}
+			needle := string(stored[len(stored)/2-32 : len(stored)/2+32])
 			if !strings.Contains(storeDump(t, e), needle) {
 				t.Fatal("the stored image is not found by reading the database: the check below would prove nothing")
 			}
@@ -790,4 +793,22 @@ func TestScreenshotsOfSensitiveElementsAreBlackedOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawScreenshot reads a recording's first screenshot as stored, past the store.
+func rawScreenshot(t *testing.T, e *env, rid access.ID) []byte {
+	driver := "pgx"
+	if !strings.HasPrefix(e.dsn, "postgres") {
+		driver = "sqlite"
+	}
+	db, err := sql.Open(driver, e.dsn)
+	must(t, err)
+	defer db.Close()
+	q := "SELECT data FROM screenshots WHERE recording_id = ? AND n = 1"
+	if driver == "pgx" {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	var data []byte
+	must(t, db.QueryRow(q, rid).Scan(&data))
+	return data
 }

@@ -38,6 +38,7 @@ var commands = map[string]command{
 	"demo":      {"start a server on a fresh demo environment", runDemo},
 	"admin":     {"administration offline: create-user", runAdmin},
 	"erase":     {"right to erasure: remove a person everywhere, offline", runErase},
+	"keys":      {"the key that encrypts uploaded data and screenshots: keys new, keys rotate", runKeys},
 	"pii":       {"find personal data in text lines on stdin: pii scan", runPII},
 	"recording": {"recording bundles offline: validate, redact, pack", runRecording},
 }

@@ -40,7 +40,7 @@ func runDemo(ctx context.Context, args []string, s Streams) error {
 	} else if entries, err := os.ReadDir(*dir); err == nil && len(entries) > 0 {
 		return usagef("%s is not empty: the demo needs a fresh data folder", *dir)
 	}
-	sf := storeFlags{dataDir: *dir}
+	sf := storeFlags{dataDir: *dir, notice: s.Err}
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,20 +16,26 @@ import (
 
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 )
 
 // storeFlags choose the database: PostgreSQL by URL, else the SQLite file
-// in the data folder. Environment variables give the defaults.
+// in the data folder; and the key that seals blobs at rest. Environment
+// variables give the defaults.
 type storeFlags struct {
 	dataDir, databaseURL string
+	keyFile              string
+	oldKeyFiles          names
+	notice               io.Writer // where a newly made key is announced
 }
 
-func (f *storeFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-}) {
+func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", envOr("PROCMINE_DATA_DIR", "procmine-data"), "data folder of the embedded store (env PROCMINE_DATA_DIR)")
 	fs.StringVar(&f.databaseURL, "database-url", os.Getenv("PROCMINE_DATABASE_URL"), "postgres://… to use PostgreSQL instead (env PROCMINE_DATABASE_URL)")
+	fs.StringVar(&f.keyFile, "blob-key-file", os.Getenv("PROCMINE_BLOB_KEY_FILE"),
+		"file holding the key that encrypts uploaded data and screenshots (env PROCMINE_BLOB_KEY_FILE, or the key itself in PROCMINE_BLOB_KEY; default DATA-DIR/blob.key, made on first start)")
+	fs.Var(&f.oldKeyFiles, "old-blob-key-file", "a former key, still accepted for reading while blobs are resealed (repeatable)")
 }
 
 func envOr(key, def string) string {
@@ -37,23 +45,79 @@ func envOr(key, def string) string {
 	return def
 }
 
-// open opens (and migrates) the store the flags name.
+// open opens (and migrates) the store the flags name, with its keys.
 func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
+	ring, err := f.keyring()
+	if err != nil {
+		return nil, err
+	}
+	var st *store.Store
 	if f.databaseURL != "" {
 		if !strings.HasPrefix(f.databaseURL, "postgres://") && !strings.HasPrefix(f.databaseURL, "postgresql://") {
 			return nil, usagef("--database-url must be a postgres:// URL")
 		}
-		return store.Open(ctx, f.databaseURL)
+		st, err = store.Open(ctx, f.databaseURL)
+	} else {
+		st, err = store.Open(ctx, filepath.Join(f.dataDir, "procmine.db"))
 	}
-	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, filepath.Join(f.dataDir, "procmine.db"))
+	st.UseKeys(ring)
+	return st, nil
+}
+
+// keyring reads the blob key: the file given, else PROCMINE_BLOB_KEY, else
+// DATA-DIR/blob.key, which is made (readable by its owner only) when
+// missing; and the former keys given for a rotation.
+func (f *storeFlags) keyring() (*seal.Keyring, error) {
+	ring := &seal.Keyring{}
+	var err error
+	switch text := os.Getenv("PROCMINE_BLOB_KEY"); {
+	case f.keyFile != "":
+		ring.Current, err = seal.ReadKeyFile(f.keyFile)
+	case text != "":
+		if ring.Current, err = seal.ParseKey(text); err != nil {
+			err = fmt.Errorf("PROCMINE_BLOB_KEY: %v", err)
+		}
+	default:
+		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		name := filepath.Join(f.dataDir, "blob.key")
+		if file, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			_, werr := file.WriteString(seal.Generate() + "\n")
+			if cerr := file.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil {
+				os.Remove(name)
+				return nil, werr
+			}
+			if f.notice != nil {
+				fmt.Fprintf(f.notice, "procmine: made the key that encrypts uploaded data and screenshots: %s. Keep a copy apart from the database: without it they cannot be read.\n", name)
+			}
+		} else if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		ring.Current, err = seal.ReadKeyFile(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range f.oldKeyFiles {
+		k, err := seal.ReadKeyFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ring.Old = append(ring.Old, k)
+	}
+	return ring, nil
 }
 
 func runServe(ctx context.Context, args []string, s Streams) error {
 	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--tls-cert FILE --tls-key FILE]", s)
-	var sf storeFlags
+	sf := storeFlags{notice: s.Err}
 	sf.register(fs)
 	addr := fs.String("addr", envOr("PROCMINE_ADDR", "127.0.0.1:8080"), "address to listen on (env PROCMINE_ADDR)")
 	cert := fs.String("tls-cert", "", "TLS certificate file; with --tls-key, serve HTTPS")

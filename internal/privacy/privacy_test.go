@@ -212,3 +212,24 @@ func TestNameEraser(t *testing.T) {
 		}
 	}
 }
+
+// FuzzApply: applying a policy keeps the text outside the findings,
+// points its findings at what it wrote, and applying it again changes
+// nothing.
+func FuzzApply(f *testing.F) {
+	for _, s := range []string{"password: hunter22 call +44 20 7946 0958", "Mail ingrid.svensson@example.com, card 4111 1111 1111 1111", "[email:0123456789ab] and [secret", "IBAN DE89 3704 0044 0532 0130 00, SSN 123-45-6789, 10.0.0.1"} {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, text string, act uint8) {
+		a := NewApplier(policy(Action(act%4+1)), []byte("key"))
+		once, found := a.Apply(text)
+		for _, fd := range found {
+			if fd.Start < 0 || fd.End > len(once) || fd.Start > fd.End {
+				t.Fatalf("finding %+v outside %q", fd, once)
+			}
+		}
+		if twice, _ := a.Apply(once); twice != once {
+			t.Fatalf("not idempotent:\n%q\n%q\n%q", text, once, twice)
+		}
+	})
+}

@@ -271,3 +271,21 @@ func TestSchemaIsDocumented(t *testing.T) {
 		t.Errorf("the document's example: %v", err)
 	}
 }
+
+func FuzzDecodeStep(f *testing.F) {
+	f.Add([]byte(`{"name":"Sign in","action":"type","element":{"role":"password","bounds":[1,2,3,4]},"input":"x","started_at":"2026-03-02T09:00:00+01:00","ended_at":"2026-03-02T09:00:01+01:00"}`))
+	f.Add([]byte(`{"name":"x","action":"click","started_at":"2026-03-02T09:00:00Z","ended_at":"2026-03-02T08:00:00Z"}`))
+	f.Add([]byte(`{"name":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := DecodeStep("step", data)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error %T %v is not a recording error", err, err)
+			}
+			return
+		}
+		if s.Name == "" || s.EndedAt.Before(s.StartedAt) {
+			t.Fatalf("accepted an invalid step: %+v", s)
+		}
+	})
+}

@@ -22,7 +22,7 @@ type Version struct {
 // AddVersion stores a new version of a process's log, encoded.
 func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, data []byte) (access.ID, error) {
 	id, err := s.insert(ctx, "INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, data)
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, s.seal(blobEventLog, data))
 	return access.ID(id), err
 }
 
@@ -64,7 +64,10 @@ func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	return s.open(blobEventLog, data)
 }
 
 // DeleteVersion deletes a version of the process.

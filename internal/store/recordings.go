@@ -97,7 +97,7 @@ func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, rid access.ID, n int
 	if err != nil || shot == nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, shot)
+	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, s.seal(blobScreenshot, shot))
 	return err
 }
 
@@ -274,7 +274,10 @@ func (s *Store) Screenshot(ctx context.Context, rid access.ID, n int) ([]byte, e
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	return s.open(blobScreenshot, data)
 }
 
 // DeleteScreenshot erases a step's screenshot.

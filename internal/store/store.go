@@ -14,6 +14,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+
+	"github.com/procmine/procmine/internal/seal"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -25,6 +27,36 @@ type Store struct {
 	db       *sql.DB
 	postgres bool
 	now      func() time.Time
+	// keys seal blobs (event data, screenshots) at rest; nil stores them
+	// as they are.
+	keys *seal.Keyring
+}
+
+// UseKeys makes the store seal the blobs it writes with the ring's current
+// key and open those it reads with any of its keys. Call it before use.
+func (s *Store) UseKeys(k *seal.Keyring) { s.keys = k }
+
+// Blob purposes, authenticated with each sealed blob.
+const (
+	blobEventLog   = "eventlog"
+	blobScreenshot = "screenshot"
+)
+
+func (s *Store) seal(purpose string, data []byte) []byte {
+	if s.keys == nil || data == nil {
+		return data
+	}
+	return s.keys.Seal(purpose, data)
+}
+
+func (s *Store) open(purpose string, data []byte) ([]byte, error) {
+	if s.keys == nil {
+		if seal.Sealed(data) {
+			return nil, fmt.Errorf("store: a %s is encrypted and no key is configured", purpose)
+		}
+		return data, nil
+	}
+	return s.keys.Open(purpose, data)
 }
 
 // Open connects to a PostgreSQL URL (postgres://…) or opens the SQLite file

@@ -1,0 +1,73 @@
+package seal
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func key(t *testing.T) *Key {
+	k, err := ParseKey(Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestSealOpen(t *testing.T) {
+	a, b := key(t), key(t)
+	ring := &Keyring{Current: a}
+	secret := []byte("\x89PNG the screenshot bytes")
+	s1, s2 := ring.Seal("screenshot", secret), ring.Seal("screenshot", secret)
+	if bytes.Contains(s1, []byte("screenshot bytes")) || bytes.Equal(s1, s2) || !Sealed(s1) {
+		t.Fatal("sealing leaks the plaintext or repeats itself")
+	}
+	if got, err := ring.Open("screenshot", s1); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("open: %q %v", got, err)
+	}
+	if _, err := ring.Open("eventlog", s1); err == nil {
+		t.Error("a screenshot opened as an event log")
+	}
+	tampered := bytes.Clone(s1)
+	tampered[len(tampered)-1] ^= 1
+	if _, err := ring.Open("screenshot", tampered); err == nil {
+		t.Error("a changed blob opened")
+	}
+	if _, err := (&Keyring{Current: b}).Open("screenshot", s1); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("another key: %v", err)
+	}
+	// Rotation: the new key seals, the old one still opens.
+	rotated := &Keyring{Current: b, Old: []*Key{a}}
+	if got, err := rotated.Open("screenshot", s1); err != nil || !bytes.Equal(got, secret) {
+		t.Errorf("old blob after rotation: %v", err)
+	}
+	if id, _ := SealedWith(rotated.Seal("x", nil)); id != b.ID() {
+		t.Errorf("sealed with %s, want the current key %s", id, b.ID())
+	}
+	// What was stored before encryption reads as it was.
+	if got, err := ring.Open("screenshot", []byte("plain")); err != nil || string(got) != "plain" {
+		t.Errorf("plain blob: %q %v", got, err)
+	}
+}
+
+func TestKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "k")
+	os.WriteFile(good, []byte(Generate()+"\n"), 0o600)
+	if _, err := ReadKeyFile(good); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(dir, "open")
+	os.WriteFile(open, []byte(Generate()), 0o644)
+	if _, err := ReadKeyFile(open); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable key: %v", err)
+	}
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("c2hvcnQ="), 0o600)
+	if _, err := ReadKeyFile(short); err == nil || !strings.Contains(err.Error(), "not a key") {
+		t.Errorf("short key: %v", err)
+	}
+}

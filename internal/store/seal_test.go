@@ -1,0 +1,100 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/seal"
+)
+
+func testKey(t *testing.T) *seal.Key {
+	k, err := seal.ParseKey(seal.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// rawBlobs reads the stored bytes of every blob, past the store.
+func rawBlobs(t *testing.T, s *Store) [][]byte {
+	var out [][]byte
+	for _, q := range []string{"SELECT data FROM log_versions", "SELECT data FROM screenshots"} {
+		rows, err := s.db.Query(q)
+		must(t, err)
+		for rows.Next() {
+			var b []byte
+			must(t, rows.Scan(&b))
+			out = append(out, b)
+		}
+		rows.Close()
+	}
+	return out
+}
+
+func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := testKey(t), testKey(t)
+			s.UseKeys(&seal.Keyring{Current: a})
+			env, root, err := s.CreateEnvironment(ctx, "e", 0)
+			must(t, err)
+			u, err := s.CreateUser(ctx, User{Username: "o"})
+			must(t, err)
+			p, err := s.CreateProcess(ctx, Process{Env: env, Name: "p", Owner: access.Principal{User: u}, Unit: root})
+			must(t, err)
+			logData := []byte("EVENT-DATA resource=Sara Lind")
+			v, err := s.AddVersion(ctx, p, Version{Source: "x.csv"}, logData)
+			must(t, err)
+			shot := []byte("\x89PNG SCREENSHOT-DATA")
+			rid, err := s.CreateRecording(ctx, Recording{Env: env, Title: "t", State: StateStopped}, []recording.Step{step("a", time.Now())}, map[int][]byte{0: shot})
+			must(t, err)
+
+			for _, raw := range rawBlobs(t, s) {
+				if id, ok := seal.SealedWith(raw); !ok || id != a.ID() || bytes.Contains(raw, []byte("DATA")) {
+					t.Fatalf("stored blob is not sealed with the key: %q", raw[:min(len(raw), 40)])
+				}
+			}
+			if got, err := s.VersionData(ctx, p, v); err != nil || !bytes.Equal(got, logData) {
+				t.Fatalf("version data: %q %v", got, err)
+			}
+			if got, err := s.Screenshot(ctx, rid, 1); err != nil || !bytes.Equal(got, shot) {
+				t.Fatalf("screenshot: %q %v", got, err)
+			}
+			// Without the key, or with another one, nothing reads.
+			s.UseKeys(nil)
+			if _, err := s.Screenshot(ctx, rid, 1); err == nil || !strings.Contains(err.Error(), "no key is configured") {
+				t.Errorf("no key: %v", err)
+			}
+			s.UseKeys(&seal.Keyring{Current: b})
+			if _, err := s.VersionData(ctx, p, v); !errors.Is(err, seal.ErrUnknownKey) {
+				t.Errorf("wrong key: %v", err)
+			}
+			// Rotation: b current, a kept to open; everything is resealed.
+			s.UseKeys(&seal.Keyring{Current: b, Old: []*seal.Key{a}})
+			n, err := s.Reseal(ctx)
+			must(t, err)
+			if n != 2 {
+				t.Errorf("resealed %d blobs, want 2", n)
+			}
+			if n, _ := s.Reseal(ctx); n != 0 {
+				t.Errorf("a second rotation resealed %d", n)
+			}
+			s.UseKeys(&seal.Keyring{Current: b})
+			if got, err := s.Screenshot(ctx, rid, 1); err != nil || !bytes.Equal(got, shot) {
+				t.Errorf("after rotation, with the new key only: %v", err)
+			}
+			for _, raw := range rawBlobs(t, s) {
+				if id, _ := seal.SealedWith(raw); id != b.ID() {
+					t.Errorf("blob still sealed with %s", id)
+				}
+			}
+		})
+	}
+}
