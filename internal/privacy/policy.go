@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -170,15 +171,43 @@ func isReplacement(v string) bool {
 	return true
 }
 
-// Apply returns text with the policy applied and what it found there.
-// Applying it twice gives what applying it once gave.
+// Apply returns text with the policy applied and where it acted (or, for
+// flag, what it found). Applying it twice gives what applying it once gave.
 func (a *Applier) Apply(text string) (string, []Finding) {
+	out, edits := a.applyOnce(text)
+	found := make([]Finding, len(edits))
+	for i, e := range edits {
+		found[i] = e.Finding
+	}
+	// A replacement can change what the detectors see beside it: of two
+	// findings that overlapped, the first was taken, and once it is
+	// masked the second may stand alone. Apply again until nothing
+	// changes, moving what was found before to where it is now.
+	for round := 0; round < 4; round++ {
+		next, more := a.applyOnce(out)
+		if next == out {
+			break
+		}
+		found = remap(found, more)
+		out = next
+	}
+	return out, found
+}
+
+// edit is one finding acted on: In is its place in the text before, the
+// Finding its place after.
+type edit struct {
+	Finding
+	InStart, InEnd int
+}
+
+func (a *Applier) applyOnce(text string) (string, []edit) {
 	found := a.scanner.Scan(nil, []byte(text))
 	if len(found) == 0 {
 		return text, nil
 	}
 	var b strings.Builder
-	out := make([]Finding, 0, len(found))
+	out := make([]edit, 0, len(found))
 	last := 0
 	for _, f := range found {
 		if replacementAt(text, f) {
@@ -198,11 +227,58 @@ func (a *Applier) Apply(text string) (string, []Finding) {
 		default: // Flag, and a kind the policy forgot: keep
 			b.WriteString(value)
 		}
-		out = append(out, Finding{Kind: f.Kind.String(), Action: act, Start: start, End: b.Len()})
+		out = append(out, edit{Finding: Finding{Kind: f.Kind.String(), Action: act, Start: start, End: b.Len()}, InStart: f.Start, InEnd: f.End})
 		last = f.End
 	}
 	b.WriteString(text[last:])
 	return b.String(), out
+}
+
+// remap moves findings of a text to their place after edits (sorted,
+// not overlapping) changed it. A finding an edit touches joins it.
+func remap(old []Finding, edits []edit) []Finding {
+	var out []Finding
+	joined := make([]Finding, len(edits))
+	for i, e := range edits {
+		joined[i] = e.Finding
+	}
+	touched := make([]bool, len(edits))
+	for _, f := range old {
+		shift, hit := 0, -1
+		for i, e := range edits {
+			if e.InEnd <= f.Start {
+				shift += (e.End - e.Start) - (e.InEnd - e.InStart)
+				continue
+			}
+			if e.InStart < f.End { // overlaps
+				hit = i
+			}
+			break
+		}
+		if hit < 0 {
+			f.Start += shift
+			f.End += shift
+			out = append(out, f)
+			continue
+		}
+		// Joined: the edit's new text, widened to what the finding covered.
+		j := &joined[hit]
+		e := edits[hit]
+		if f.Start < e.InStart {
+			j.Start = min(j.Start, f.Start+shift)
+		}
+		if f.End > e.InEnd {
+			j.End = max(j.End, f.End+shift+(e.End-e.Start)-(e.InEnd-e.InStart))
+		}
+		touched[hit] = true
+	}
+	for i, e := range edits {
+		if touched[i] || e.End-e.Start != e.InEnd-e.InStart || e.Action != Flag {
+			out = append(out, joined[i])
+		}
+	}
+	slices.SortFunc(out, func(a, b Finding) int { return a.Start - b.Start })
+	return out
 }
 
 // Pseudonym is the token that stands for value: the kind and the first 12

@@ -223,9 +223,12 @@ func FuzzApply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string, act uint8) {
 		a := NewApplier(policy(Action(act%4+1)), []byte("key"))
 		once, found := a.Apply(text)
-		for _, fd := range found {
+		for i, fd := range found {
 			if fd.Start < 0 || fd.End > len(once) || fd.Start > fd.End {
 				t.Fatalf("finding %+v outside %q", fd, once)
+			}
+			if i > 0 && fd.Start < found[i-1].End {
+				t.Fatalf("findings overlap or are out of order: %+v in %q", found, once)
 			}
 		}
 		if twice, _ := a.Apply(once); twice != once {
