@@ -812,3 +812,63 @@ func rawScreenshot(t *testing.T, e *env, rid access.ID) []byte {
 	must(t, db.QueryRow(q, rid).Scan(&data))
 	return data
 }
+
+// TestTaskMiningOverHTTP: the recordings of a process become a map,
+// variants, time per step and application usage — aggregates that viewers
+// and process mining users read, with no input data in them.
+func TestTaskMiningOverHTTP(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			if code, body := w.c["owner"].do("GET", w.process+"/task-mining", "", nil); code != 409 || errorCode(t, body) != "no_recordings" {
+				t.Errorf("without recordings: %d %s", code, body)
+			}
+			input := "TYPED-INPUT-881"
+			mk := func(apps ...string) []stepJSON {
+				var steps []stepJSON
+				for i, a := range apps {
+					steps = append(steps, newStep("Step in "+a, i, stepJSON{"application": a, "input": input}))
+				}
+				return steps
+			}
+			w.upload(w.c["owner"], bundle(t, "a", mk("Outlook", "ERP", "ERP"), nil))
+			w.upload(w.c["contrib"], bundle(t, "b", mk("Outlook", "ERP", "Excel", "ERP"), nil))
+			var got struct {
+				Usage struct {
+					Recordings, Steps, Switches int
+					Applications                []struct {
+						Application string
+						Actions     int
+						Seconds     float64
+						SwitchesIn  int `json:"switches_in"`
+					}
+					TimePerStep []struct {
+						Step  string
+						Count int
+					} `json:"time_per_step"`
+				}
+				Map struct {
+					Nodes []struct{ Activity string }
+				}
+				TotalVariants int `json:"total_variants"`
+			}
+			for _, who := range []string{"owner", "viewer", "pmu", "contrib2"} {
+				code, body := w.c[who].do("GET", w.process+"/task-mining", "", nil)
+				if code != 200 || strings.Contains(body, input) {
+					t.Fatalf("%s: %d (or input data in the answer)", who, code)
+				}
+				json.Unmarshal([]byte(body), &got)
+			}
+			u := got.Usage
+			if u.Recordings != 2 || u.Steps != 7 || u.Switches != 4 || got.TotalVariants != 2 || len(got.Map.Nodes) != 3 {
+				t.Errorf("task mining %+v", got)
+			}
+			if a := u.Applications[0]; a.Application != "ERP" || a.Actions != 4 || a.Seconds != 80 || a.SwitchesIn != 3 {
+				t.Errorf("applications %+v", u.Applications)
+			}
+			if code, _ := w.c["basic"].do("GET", w.process+"/task-mining", "", nil); code != 404 {
+				t.Errorf("basic user: %d", code)
+			}
+		})
+	}
+}

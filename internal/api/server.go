@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep)))
 	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.getScreenshot)))
 	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.authed(s.inEnvironment(s.taskMining)))
 	s.studioRoutes()
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
 }
