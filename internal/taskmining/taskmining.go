@@ -145,4 +145,3 @@ func compare(a, b string) int {
 	}
 	return 0
 }
-
