@@ -27,7 +27,7 @@ var web embed.FS
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy"} {
 		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return out
@@ -44,6 +44,10 @@ func (s *Server) studioRoutes() {
 	s.route("POST /e/{env}/processes", s.page(s.pageEnv(s.createProcessForm)))
 	s.route("GET /e/{env}/p/{id}", s.page(s.pageEnv(s.processPage)))
 	s.route("GET /e/{env}/admin", s.page(s.pageEnv(s.adminPage)))
+	s.route("GET /e/{env}/privacy", s.page(s.pageEnv(s.privacyPage)))
+	s.route("GET /e/{env}/p/{id}/recordings", s.page(s.pageEnv(s.recordingsPage)))
+	s.route("GET /e/{env}/p/{id}/recordings/{rid}", s.page(s.pageEnv(s.recordingPage)))
+	s.route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
 }
 
 // render writes a page; the layout shows who is signed in.
@@ -155,7 +159,8 @@ func (s *Server) processesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "processes", map[string]any{
 		"Title": "Processes", "Env": environment(r), "Processes": list, "CanCreate": authorizeCreate(r, access.Process) == nil,
-		"CanAdmin": authorizeSecurity(r, access.UserTable, access.Read) == nil && authorizeSecurity(r, access.RoleTable, access.Read) == nil,
+		"CanAdmin":   authorizeSecurity(r, access.UserTable, access.Read) == nil && authorizeSecurity(r, access.RoleTable, access.Read) == nil,
+		"CanPrivacy": authorizeEnvironmentAdmin(r) == nil,
 	})
 }
 
@@ -221,10 +226,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{
 		"Title": p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
-		"CanUpload":   authorizeRecords(r, rec, access.EventLog, access.Create) == nil,
-		"CanShare":    mayShare(r, rec),
-		"CanReadData": mayReadData(r, rec),
-		"View":        string(o.View), "Activities": o.Activities, "Paths": o.Paths,
+		"CanUpload":         authorizeRecords(r, rec, access.EventLog, access.Create) == nil,
+		"CanShare":          mayShare(r, rec),
+		"CanReadData":       mayReadData(r, rec),
+		"CanListRecordings": authorizeRecordingList(r, rec) == nil,
+		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
 		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
 			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration")},

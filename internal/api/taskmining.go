@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -10,6 +12,61 @@ import (
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/taskmining"
 )
+
+// taskMiningResult is what the API and the studio show of recordings.
+type taskMiningResult struct {
+	Usage         taskmining.Usage  `json:"usage"`
+	Map           *processmap.Map   `json:"map"`
+	Variants      []*mining.Variant `json:"variants"`
+	TotalVariants int               `json:"total_variants"`
+}
+
+// taskMiningInput loads the process's published recordings: step names,
+// applications, actions and times only.
+func (s *Server) taskMiningInput(r *http.Request, process access.ID) ([]taskmining.Recording, error) {
+	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	if err != nil {
+		return nil, err
+	}
+	var in []taskmining.Recording
+	for _, rc := range recs {
+		steps, err := s.cfg.Store.Steps(r.Context(), rc.ID)
+		if err != nil {
+			return nil, err
+		}
+		tr := taskmining.Recording{ID: int64(rc.ID)}
+		for _, st := range steps {
+			tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
+		}
+		if len(tr.Steps) > 0 {
+			in = append(in, tr)
+		}
+	}
+	return in, nil
+}
+
+func computeTaskMining(in []taskmining.Recording, o processmap.Options) (*taskMiningResult, error) {
+	l := taskmining.Log(in)
+	m, err := processmap.Build(l, o)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	vs := mining.Variants(l)
+	total := len(vs)
+	if len(vs) > 20 {
+		vs = vs[:20]
+	}
+	return &taskMiningResult{Usage: taskmining.Analyse(in), Map: m, Variants: vs, TotalVariants: total}, nil
+}
+
+// mapSVG draws a map for a page.
+func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, error) {
+	var svg bytes.Buffer
+	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
+		return "", err
+	}
+	return template.HTML(svg.String()), nil // Graphviz escapes the labels it writes
+}
 
 // taskMining serves the process's recordings as process mining sees them:
 // map, variants, time per step, application usage. These are aggregates
@@ -40,40 +97,17 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("%v", err))
 		return
 	}
-	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), id)
+	in, err := s.taskMiningInput(r, id)
+	if err == nil && len(in) == 0 {
+		err = errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
+	}
+	var res *taskMiningResult
+	if err == nil {
+		res, err = computeTaskMining(in, o)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	var in []taskmining.Recording
-	for _, rc := range recs {
-		steps, err := s.cfg.Store.Steps(r.Context(), rc.ID)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		tr := taskmining.Recording{ID: int64(rc.ID)}
-		for _, st := range steps {
-			tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
-		}
-		if len(tr.Steps) > 0 {
-			in = append(in, tr)
-		}
-	}
-	if len(in) == 0 {
-		writeError(w, r, errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet"))
-		return
-	}
-	l := taskmining.Log(in)
-	m, err := processmap.Build(l, o)
-	if err != nil {
-		writeError(w, r, invalid("%v", err))
-		return
-	}
-	vs := mining.Variants(l)
-	total := len(vs)
-	if len(vs) > 20 {
-		vs = vs[:20]
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"usage": taskmining.Analyse(in), "map": m, "variants": vs, "total_variants": total})
+	writeJSON(w, http.StatusOK, res)
 }

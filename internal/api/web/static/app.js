@@ -103,3 +103,93 @@ if (svg) {
     e.preventDefault(); apply();
   });
 }
+
+// The answer of an API call as text for a status line.
+const message = async (resp, ok) => {
+  if (resp.ok) return ok;
+  try { const body = await resp.json(); return body.error.message; } catch { return `The request failed (${resp.status}).`; }
+};
+const say = (el, text, failed) => {
+  el.textContent = text;
+  el.setAttribute("role", failed ? "alert" : "status");
+};
+
+// Recording bundle upload: the zip itself is the body.
+const bundleForm = document.getElementById("bundle-upload");
+if (bundleForm) {
+  bundleForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const status = document.getElementById("bundle-status");
+    const file = document.getElementById("bundle").files[0];
+    say(status, "Uploading…");
+    const resp = await fetch(bundleForm.dataset.action, { method: "POST", headers: { "Content-Type": "application/zip" }, body: file });
+    if (resp.ok) { location.reload(); return; }
+    say(status, await message(resp), true);
+  });
+}
+
+// The step editor: save a step's texts, delete its screenshot, the step,
+// or the whole recording. Each is a call to the API, then a reload.
+const steps = document.getElementById("steps");
+const editorStatus = document.getElementById("editor-status");
+if (steps && editorStatus) {
+  const call = async (method, url, body, done) => {
+    const resp = await fetch(url, { method, headers: body ? { "Content-Type": "application/json" } : {}, body: body && JSON.stringify(body) });
+    if (resp.ok) { sessionStorage.setItem("procmine-status", done); location.reload(); return; }
+    say(editorStatus, await message(resp), true);
+  };
+  const done = sessionStorage.getItem("procmine-status");
+  if (done) { say(editorStatus, done); sessionStorage.removeItem("procmine-status"); }
+  for (const card of steps.querySelectorAll("[data-step]")) {
+    const url = card.dataset.step;
+    const form = card.querySelector("form.step-edit");
+    if (form) {
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        const f = new FormData(form);
+        call("PATCH", url, { name: f.get("name"), description: f.get("description"), input: f.get("input") }, "Step saved.");
+      });
+      form.querySelector(".delete-step").addEventListener("click", () => {
+        if (confirm("Delete this step and its screenshot?")) call("DELETE", url, null, "Step deleted.");
+      });
+    }
+    const shot = card.querySelector(".delete-shot");
+    if (shot) shot.addEventListener("click", () => {
+      if (confirm("Delete this screenshot? Its bytes are erased.")) call("DELETE", url + "/screenshot", null, "Screenshot deleted.");
+    });
+  }
+  const del = document.getElementById("delete-recording");
+  if (del) del.addEventListener("click", async () => {
+    if (!confirm("Delete the whole recording?")) return;
+    const resp = await fetch(del.dataset.action, { method: "DELETE" });
+    if (resp.ok) { location.href = del.dataset.back; return; }
+    say(editorStatus, await message(resp), true);
+  });
+}
+
+// The privacy page: the policy, and the right to erasure.
+const policy = document.getElementById("policy");
+if (policy) {
+  policy.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(policy);
+    const actions = {};
+    for (const [k, v] of f.entries()) if (k !== "names") actions[k] = v;
+    const names = f.get("names").split("\n").map((n) => n.trim()).filter(Boolean);
+    const resp = await fetch(policy.dataset.action, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ actions, names }) });
+    say(document.getElementById("policy-status"), await message(resp, "Policy saved: it applies to what is imported from now on."), !resp.ok);
+  });
+}
+const erasure = document.getElementById("erasure");
+if (erasure) {
+  erasure.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const names = new FormData(erasure).get("names").split("\n").map((n) => n.trim()).filter(Boolean);
+    if (!confirm(`Erase ${names.length} name(s) from the whole environment? This cannot be undone.`)) return;
+    const resp = await fetch(erasure.dataset.action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ names }) });
+    const status = document.getElementById("erasure-status");
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    const r = await resp.json();
+    say(status, `Erased: ${r.events_with_the_person_as_resource} events and ${r.attribute_values_changed} attribute values in ${r.event_log_versions_changed} log versions; ${r.recordings_unlinked_from_their_recorder} recordings unlinked; ${r.recording_steps_changed} steps; ${r.audit_entries_changed} audit entries.`);
+  });
+}

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"html"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// The studio's recording pages: the list (with a bundle upload), the step
+// editor with personal data highlighted and screenshots, task mining, and
+// the environment's privacy page. Their decisions are the API's: the same
+// authorization helpers, and the edits go through the API itself.
+
+func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecordingList(r, proc)
+	}
+	var p store.Process
+	if err == nil {
+		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	}
+	var recs []store.Recording
+	if err == nil {
+		recs, err = s.cfg.Store.Recordings(r.Context(), environment(r), id)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "recordings", map[string]any{
+		"Title": "Recordings · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
+		"Recordings": recs, "CanAdd": authorizeRecordingAdd(r, proc) == nil,
+	})
+}
+
+// stepRow is a step as the editor shows it.
+type stepRow struct {
+	store.Step
+	Name, Description, WindowTitle, Input template.HTML // highlighted
+	Found                                 []string      // the kinds found, for the summary
+}
+
+// highlight escapes text and marks each finding with its kind and action.
+func highlight(text string, found []privacy.Finding) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, f := range found {
+		if f.Start < last || f.End > len(text) {
+			continue
+		}
+		b.WriteString(html.EscapeString(text[last:f.Start]))
+		b.WriteString(`<mark class="pii" data-kind="` + f.Kind + `" title="` + f.Kind + ` (` + f.Action.String() + `)">`)
+		b.WriteString(html.EscapeString(text[f.Start:f.End]))
+		b.WriteString("</mark>")
+		last = f.End
+	}
+	b.WriteString(html.EscapeString(text[last:]))
+	return template.HTML(b.String())
+}
+
+func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	var rec store.Recording
+	if err == nil {
+		rec, err = s.recordingFor(r, id)
+	}
+	view := noView
+	if err == nil {
+		if view = recordingAccess(r, proc, rec.Recorder); view == noView {
+			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+		}
+	}
+	var steps []store.Step
+	if err == nil {
+		steps, err = s.cfg.Store.Steps(r.Context(), rec.ID)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := map[string]any{"Title": rec.Title, "Env": environment(r), "ID": id, "Recording": rec, "Full": view == fullView,
+		"CanEdit": authorizeRecordingChange(r, proc, rec.Recorder, access.Write) == nil}
+	if view == namesView {
+		data["Steps"] = steps
+		s.render(w, r, http.StatusOK, "recording", data)
+		return
+	}
+	full, err := s.withFindings(r, steps)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	rows := make([]stepRow, len(full))
+	for i, st := range full {
+		f := st.Findings
+		rows[i] = stepRow{Step: st.Step, Name: highlight(st.Name, f.Name), Description: highlight(st.Description, f.Description),
+			WindowTitle: highlight(st.WindowTitle, f.WindowTitle), Input: highlight(st.Input, f.Input)}
+		seen := map[string]bool{}
+		for _, list := range [][]privacy.Finding{f.Name, f.Description, f.WindowTitle, f.Element, f.Input} {
+			for _, x := range list {
+				if !seen[x.Kind] {
+					seen[x.Kind] = true
+					rows[i].Found = append(rows[i].Found, x.Kind)
+				}
+			}
+		}
+	}
+	data["Rows"] = rows
+	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), "studio: steps with input data")
+	s.render(w, r, http.StatusOK, "recording", data)
+}
+
+func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
+	id, proc, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecords(r, proc, access.ReportView, access.Read)
+	}
+	var p store.Process
+	if err == nil {
+		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name}
+	in, err := s.taskMiningInput(r, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if len(in) > 0 {
+		tm, err := computeTaskMining(in, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		svg, err := mapSVG(r, tm.Map)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["TM"], data["MapSVG"] = tm, svg
+	}
+	s.render(w, r, http.StatusOK, "taskmining", data)
+}
+
+func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeEnvironmentAdmin(r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p, _, err := s.policyFor(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	type kindRow struct {
+		Kind   string
+		Action string
+	}
+	var kinds []kindRow
+	for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
+		kinds = append(kinds, kindRow{k, p.Actions[k].String()})
+	}
+	s.render(w, r, http.StatusOK, "privacy", map[string]any{"Title": "Privacy", "Env": environment(r), "Kinds": kinds,
+		"Actions": []string{"flag", "mask", "redact", "pseudonymise"}, "Names": strings.Join(p.Names, "\n")})
+}
