@@ -16,6 +16,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -50,6 +51,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var opts importer.Options
+	var applier *privacy.Applier // the privacy policy, when asked for
 	var name, path string
 	defer func() {
 		if path != "" {
@@ -85,6 +87,20 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, uploadError(err))
 			return
 		}
+		if part.FormName() == "privacy" {
+			switch string(value) {
+			case "apply":
+				if _, applier, err = s.policyFor(r); err != nil {
+					writeError(w, r, err)
+					return
+				}
+			case "", "none":
+			default:
+				writeError(w, r, invalid("privacy is apply (the environment's privacy policy on resources and attributes) or none"))
+				return
+			}
+			continue
+		}
 		if err := setOption(&opts, part.FormName(), string(value)); err != nil {
 			writeError(w, r, err)
 			return
@@ -108,7 +124,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	kept := path
 	path = "" // the job owns the file now
 	s.jobs.Add(1)
-	go s.importJob(job, environment(r), id, u.ID, name, kept, opts)
+	go s.importJob(job, environment(r), id, u.ID, name, kept, opts, applier)
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
@@ -122,7 +138,7 @@ func setOption(o *importer.Options, field, value string) error {
 	}
 	dst, ok := targets[field]
 	if !ok {
-		return invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format)", field)
+		return invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format, privacy)", field)
 	}
 	*dst = value
 	return nil
@@ -169,7 +185,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 // importJob reads an uploaded file into a new version of the process.
-func (s *Server) importJob(job, env, process, user access.ID, name, path string, opts importer.Options) {
+func (s *Server) importJob(job, env, process, user access.ID, name, path string, opts importer.Options, applier *privacy.Applier) {
 	defer s.jobs.Done()
 	defer os.Remove(path)
 	ctx := context.Background()
@@ -233,6 +249,10 @@ func (s *Server) importJob(job, env, process, user access.ID, name, path string,
 			fail("the file could not be read: " + err.Error())
 		}
 		return
+	}
+	if applier != nil {
+		// Before anything is stored: resources and string attributes.
+		l.Rewrite(applier.Rewriter())
 	}
 	data, err := l.MarshalBinary()
 	if err == nil && len(data) > maxStored {

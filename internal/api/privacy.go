@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/erasure"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // policyFor loads the environment's privacy policy (the default until an
@@ -101,4 +105,132 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, environment(r), "privacy.erasure", "environment", fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles; %d audit entries",
 		rep.Names, rep.LogVersions, rep.Events, rep.Attributes, rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.AuditEntries))
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// applyPolicy applies the environment's current policy to what is stored
+// already (System Administrators): every recording's texts, with the
+// screenshot regions of the steps it changed blacked out, and on request
+// the resources and string attributes of every event log version.
+func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeEnvironmentAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Recordings bool `json:"recordings"`
+		EventLogs  bool `json:"event_logs"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !req.Recordings && !req.EventLogs {
+		writeError(w, r, invalid("say what to apply the policy to: recordings, event_logs or both"))
+		return
+	}
+	_, applier, err := s.policyFor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ctx, env := r.Context(), environment(r)
+	rep := map[string]int{}
+	if req.Recordings {
+		refs, titles, err := s.cfg.Store.RewriteRecordings(ctx, env, applier.Rewriter())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		rep["recording_steps_changed"], rep["recording_titles_changed"] = len(refs), titles
+		blacked, err := s.blackoutChanged(r, refs)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		rep["screenshots_blacked_out"] = blacked
+	}
+	if req.EventLogs {
+		versions, events, attrs, err := rewriteLogs(r, s, applier.Rewriter())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		rep["event_log_versions_changed"], rep["resources_changed"], rep["attribute_values_changed"] = versions, events, attrs
+	}
+	detail := ""
+	for _, k := range []string{"recording_steps_changed", "recording_titles_changed", "screenshots_blacked_out", "event_log_versions_changed", "resources_changed", "attribute_values_changed"} {
+		if v, ok := rep[k]; ok {
+			detail += fmt.Sprintf("%s %d; ", k, v)
+		}
+	}
+	s.audit(r, env, "privacy.apply", "environment", detail)
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// blackoutChanged blacks out, in the screenshots of steps whose texts the
+// policy changed, the element's region: what was typed there held
+// personal data.
+func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (int, error) {
+	n := 0
+	steps := map[access.ID][]store.Step{}
+	for _, ref := range refs {
+		list, ok := steps[ref.Recording]
+		if !ok {
+			var err error
+			if list, err = s.cfg.Store.Steps(r.Context(), ref.Recording); err != nil {
+				return n, err
+			}
+			steps[ref.Recording] = list
+		}
+		for _, st := range list {
+			if st.N != ref.N || !st.HasScreenshot || st.Element.Bounds == nil {
+				continue
+			}
+			img, err := s.cfg.Store.Screenshot(r.Context(), ref.Recording, ref.N)
+			if err != nil {
+				return n, err
+			}
+			out, err := privacy.Blackout(img, []recording.Bounds{*st.Element.Bounds})
+			if err != nil {
+				return n, err
+			}
+			if err := s.cfg.Store.ReplaceScreenshot(r.Context(), ref.Recording, ref.N, out); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// rewriteLogs runs every stored event log version of the environment
+// through replace and stores those that changed.
+func rewriteLogs(r *http.Request, s *Server, replace func(string) (string, bool)) (versions, events, attrs int, err error) {
+	list, err := s.cfg.Store.LogVersions(r.Context(), environment(r))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, v := range list {
+		data, err := s.cfg.Store.VersionData(r.Context(), v.Process, v.Version)
+		if err != nil {
+			return versions, events, attrs, err
+		}
+		var l eventlog.Log
+		if err := l.UnmarshalBinary(data); err != nil {
+			return versions, events, attrs, err
+		}
+		e, a := l.Rewrite(replace)
+		if e+a == 0 {
+			continue
+		}
+		if data, err = l.MarshalBinary(); err == nil {
+			err = s.cfg.Store.ReplaceVersionData(r.Context(), v, data)
+		}
+		if err != nil {
+			return versions, events, attrs, err
+		}
+		s.logs.forget(v.Version)
+		versions, events, attrs = versions+1, events+e, attrs+a
+	}
+	return versions, events, attrs, nil
 }

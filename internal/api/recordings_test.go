@@ -872,3 +872,97 @@ func TestTaskMiningOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyOnEventLogsAndStoredData: DESIGN §3 "… and event-log
+// attributes": on request at upload, and re-applied to stored recordings
+// and logs after the policy changed.
+func TestPolicyOnEventLogsAndStoredData(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			all := func(act string) map[string]string {
+				m := map[string]string{}
+				for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
+					m[k] = act
+				}
+				return m
+			}
+			w.setPolicy(all("flag"))
+			csv := "case,activity,time,resource,contact\n" +
+				"1,Create,2026-01-01T09:00:00Z,jo@example.com,+44 20 7946 0958\n" +
+				"1,Approve,2026-01-01T10:00:00Z,Ahmed,none\n"
+			fields := map[string]string{"case": "case", "activity": "activity", "timestamp": "time", "resource": "resource"}
+			events := func() string {
+				var ev struct{ Events []map[string]any }
+				w.c["owner"].json("GET", w.process+"/events", "", 200, &ev)
+				return fmt.Sprint(ev.Events)
+			}
+			// Flagged: kept.
+			w.c["owner"].importLog(w.process+"/data", "log.csv", []byte(csv), fields)
+			if s := events(); !strings.Contains(s, "jo@example.com") {
+				t.Fatalf("flagged resource changed: %s", s)
+			}
+			// On request at upload, under a redacting policy.
+			w.setPolicy(all("redact"))
+			fields["privacy"] = "apply"
+			if job := w.c["owner"].importLog(w.process+"/data", "log.csv", []byte(csv), fields); job.State != "done" {
+				t.Fatalf("import %+v", job)
+			}
+			if s := events(); strings.Contains(s, "jo@example.com") || strings.Contains(s, "7946") || !strings.Contains(s, "[email]") || !strings.Contains(s, "Ahmed") {
+				t.Errorf("upload with privacy=apply: %s", s)
+			}
+			fields["privacy"] = "sometimes"
+			if code, body := w.c["owner"].uploadFile(w.process+"/data", "log.csv", []byte(csv), fields); code != 422 || !strings.Contains(body, "privacy is apply") {
+				t.Errorf("bad privacy field: %d %s", code, body)
+			}
+
+			// Stored data, after the policy changed: a recording made under
+			// flag, then the policy applied again.
+			w.setPolicy(all("flag"))
+			r := w.upload(w.c["owner"], bundle(t, "t", []stepJSON{newStep("Mail", 0, stepJSON{"input": "to jo@example.com",
+				"element": map[string]any{"role": "edit", "bounds": []int{0, 0, 8, 8}}, "screenshot": "screenshots/a.png"})}, map[string][]byte{"screenshots/a.png": testPNG(t, 16, 16)}))
+			w.setPolicy(all("pseudonymise"))
+			if code, _ := w.c["owner"].do("POST", w.base+"/privacy-policy/apply", `{"recordings":true}`, nil); code != 403 {
+				t.Errorf("owner applies the policy: %d", code)
+			}
+			if code, _ := w.root.do("POST", w.base+"/privacy-policy/apply", `{}`, nil); code != 422 {
+				t.Errorf("apply to nothing: %d", code)
+			}
+			var rep map[string]int
+			w.root.json("POST", w.base+"/privacy-policy/apply", `{"recordings":true,"event_logs":true}`, 200, &rep)
+			if rep["recording_steps_changed"] != 1 || rep["screenshots_blacked_out"] != 1 || rep["event_log_versions_changed"] != 1 {
+				t.Errorf("apply report %v", rep)
+			}
+			var got recordingJSON
+			w.c["owner"].json("GET", w.recordingPath(r.ID), "", 200, &got)
+			if !strings.HasPrefix(got.Steps[0].Input, "to [email:") {
+				t.Errorf("stored step after apply: %q", got.Steps[0].Input)
+			}
+			data, err := e.store.Screenshot(t.Context(), r.ID, 1)
+			must(t, err)
+			img, err := png.Decode(bytes.NewReader(data))
+			must(t, err)
+			if c := color.RGBAModel.Convert(img.At(4, 4)).(color.RGBA); c != (color.RGBA{A: 255}) {
+				t.Errorf("element region after apply: %v", c)
+			}
+			// Every stored version, the first (flagged) one too.
+			versions, err := e.store.LogVersions(t.Context(), w.env)
+			must(t, err)
+			for _, v := range versions {
+				data, err := e.store.VersionData(t.Context(), v.Process, v.Version)
+				must(t, err)
+				if bytes.Contains(data, []byte("jo@example.com")) || bytes.Contains(data, []byte("7946")) {
+					t.Errorf("version %d keeps the values after apply", v.Version)
+				}
+			}
+			if len(versions) != 2 {
+				t.Errorf("%d versions", len(versions))
+			}
+			// Applying again changes nothing.
+			w.root.json("POST", w.base+"/privacy-policy/apply", `{"recordings":true,"event_logs":true}`, 200, &rep)
+			if rep["recording_steps_changed"]+rep["event_log_versions_changed"] != 0 {
+				t.Errorf("second apply %v", rep)
+			}
+		})
+	}
+}

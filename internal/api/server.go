@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
 	s.route("GET /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.getPrivacyPolicy)))
 	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.putPrivacyPolicy)))
+	s.route("POST /api/v1/environments/{env}/privacy-policy/apply", s.authed(s.inEnvironment(s.applyPolicy)))
 	s.route("POST /api/v1/environments/{env}/erasure", s.authed(s.inEnvironment(s.erase)))
 
 	const sessions = "/api/v1/environments/{env}/recording-sessions"

@@ -98,7 +98,7 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		if err := l.UnmarshalBinary(data); err != nil {
 			return rep, fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
 		}
-		events, attrs := l.Erase(replace)
+		events, attrs := l.Rewrite(replace)
 		if events+attrs == 0 {
 			continue
 		}

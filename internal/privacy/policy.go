@@ -330,3 +330,12 @@ func mask(k pii.Kind, v string) string {
 	}
 	return string(runes)
 }
+
+// Rewriter is Apply in the form stored data is rewritten with: the new
+// text, and whether the policy changed it (flagging changes nothing).
+func (a *Applier) Rewriter() func(string) (string, bool) {
+	return func(text string) (string, bool) {
+		out, _ := a.Apply(text)
+		return out, out != text
+	}
+}

@@ -27,21 +27,36 @@ func envClause(env access.ID, column string) (string, []any) {
 // through replace. It returns how many recordings were unlinked and how
 // many steps and titles changed.
 func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []access.ID, replace Replacer) (unlinked, steps, titles int, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer tx.Rollback()
 	where, args := envClause(env, "env_id")
 	for _, u := range users {
-		res, err := tx.ExecContext(ctx, s.rebind("UPDATE recordings SET recorder_id = NULL WHERE recorder_id = ? AND "+where), append([]any{u}, args...)...)
+		res, err := s.exec(ctx, "UPDATE recordings SET recorder_id = NULL WHERE recorder_id = ? AND "+where, append([]any{u}, args...)...)
 		if err != nil {
 			return 0, 0, 0, err
 		}
 		n, _ := res.RowsAffected()
 		unlinked += int(n)
 	}
+	changed, titles, err := s.RewriteRecordings(ctx, env, replace)
+	return unlinked, len(changed), titles, err
+}
 
+// StepRef names a step of a recording.
+type StepRef struct {
+	Recording access.ID
+	N         int
+}
+
+// RewriteRecordings runs the texts of every step (name, description,
+// window title, element name, input) and every title of the environment's
+// recordings (0: all) through replace, in one transaction. It returns the
+// steps that changed and how many titles did.
+func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Replacer) ([]StepRef, int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	where, args := envClause(env, "env_id")
 	type titleChange struct {
 		id    int64
 		title string
@@ -49,13 +64,13 @@ func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []
 	var tchanges []titleChange
 	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, title FROM recordings WHERE "+where), args...)
 	if err != nil {
-		return 0, 0, 0, err
+		return nil, 0, err
 	}
 	for rows.Next() {
 		var c titleChange
 		if err := rows.Scan(&c.id, &c.title); err != nil {
 			rows.Close()
-			return 0, 0, 0, err
+			return nil, 0, err
 		}
 		if t, ok := replace(c.title); ok {
 			c.title = t
@@ -64,31 +79,31 @@ func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, 0, err
+		return nil, 0, err
 	}
 	for _, c := range tchanges {
 		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recordings SET title = ? WHERE id = ?"), c.title, c.id); err != nil {
-			return 0, 0, 0, err
+			return nil, 0, err
 		}
 	}
 
 	// Rows are read to the end before any is written: one connection
 	// carries the transaction.
 	type stepChange struct {
-		rid, n int64
-		texts  [5]string
+		ref   StepRef
+		texts [5]string
 	}
 	var changes []stepChange
 	rwhere, _ := envClause(env, "r.env_id")
 	rows, err = tx.QueryContext(ctx, s.rebind("SELECT s.recording_id, s.n, s.name, s.description, s.window_title, s.element_name, s.input FROM recording_steps s JOIN recordings r ON r.id = s.recording_id WHERE "+rwhere), args...)
 	if err != nil {
-		return 0, 0, 0, err
+		return nil, 0, err
 	}
 	for rows.Next() {
 		var c stepChange
-		if err := rows.Scan(&c.rid, &c.n, &c.texts[0], &c.texts[1], &c.texts[2], &c.texts[3], &c.texts[4]); err != nil {
+		if err := rows.Scan(&c.ref.Recording, &c.ref.N, &c.texts[0], &c.texts[1], &c.texts[2], &c.texts[3], &c.texts[4]); err != nil {
 			rows.Close()
-			return 0, 0, 0, err
+			return nil, 0, err
 		}
 		changed := false
 		for i, t := range c.texts {
@@ -102,18 +117,20 @@ func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, 0, err
+		return nil, 0, err
 	}
-	for _, c := range changes {
+	refs := make([]StepRef, len(changes))
+	for i, c := range changes {
 		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recording_steps SET name = ?, description = ?, window_title = ?, element_name = ?, input = ? WHERE recording_id = ? AND n = ?"),
-			c.texts[0], c.texts[1], c.texts[2], c.texts[3], c.texts[4], c.rid, c.n); err != nil {
-			return 0, 0, 0, err
+			c.texts[0], c.texts[1], c.texts[2], c.texts[3], c.texts[4], c.ref.Recording, c.ref.N); err != nil {
+			return nil, 0, err
 		}
+		refs[i] = c.ref
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, 0, 0, err
+		return nil, 0, err
 	}
-	return unlinked, len(changes), len(tchanges), s.erased(ctx)
+	return refs, len(tchanges), s.erased(ctx)
 }
 
 // EraseFromAudit replaces, in the audit entries of the environment (0:

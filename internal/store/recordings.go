@@ -280,6 +280,14 @@ func (s *Store) Screenshot(ctx context.Context, rid access.ID, n int) ([]byte, e
 	return s.open(blobScreenshot, data)
 }
 
+// ReplaceScreenshot stores a cleaned image in place of a step's screenshot.
+func (s *Store) ReplaceScreenshot(ctx context.Context, rid access.ID, n int, data []byte) error {
+	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ? WHERE recording_id = ? AND n = ?", s.seal(blobScreenshot, data), rid, n)); err != nil {
+		return err
+	}
+	return s.erased(ctx)
+}
+
 // DeleteScreenshot erases a step's screenshot.
 func (s *Store) DeleteScreenshot(ctx context.Context, rid access.ID, n int) error {
 	if err := s.changed(s.exec(ctx, "DELETE FROM screenshots WHERE recording_id = ? AND n = ?", rid, n)); err != nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestErase(t *testing.T) {
+func TestRewrite(t *testing.T) {
 	l := &Log{Resources: NewDict(), Activities: NewDict()}
 	for _, r := range []string{"Sara", "Ahmed", "sara", "Ahmed"} {
 		l.Act = append(l.Act, l.Activities.ID("a"))
@@ -23,7 +23,7 @@ func TestErase(t *testing.T) {
 		}
 		return s, false
 	}
-	events, attrs := l.Erase(whole)
+	events, attrs := l.Rewrite(whole)
 	if events != 2 || attrs != 2 {
 		t.Errorf("erased %d events, %d attributes; want 2 and 2", events, attrs)
 	}

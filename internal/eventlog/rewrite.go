@@ -1,12 +1,13 @@
 package eventlog
 
-// Erase rewrites every resource name and every string attribute value
+// Rewrite runs every resource name and every string attribute value
 // (of events, cases and the log, nested ones too) through replace, which
 // returns the new text and whether it changed anything: it is how a person
-// is erased from a log. A resource name that changes leaves the dictionary,
+// is erased from a log and how a privacy policy is applied to one. A
+// resource name that changes leaves the dictionary,
 // so nothing of it is encoded with the log. It returns how many events'
 // resources and how many attribute values changed.
-func (l *Log) Erase(replace func(string) (string, bool)) (events, attrs int) {
+func (l *Log) Rewrite(replace func(string) (string, bool)) (events, attrs int) {
 	if l.Resources != nil {
 		old := l.Resources
 		remap := make([]int32, old.Len())
