@@ -65,7 +65,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(` + js + `) } catch (e) { return false } })()`))
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`) } catch (e) { return false } })()`))
 			if err == nil && ok {
 				return
 			}
