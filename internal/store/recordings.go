@@ -314,15 +314,20 @@ func (s *Store) erased(ctx context.Context) error {
 func (s *Store) PrivacyPolicy(ctx context.Context, env access.ID) (policy string, key []byte, err error) {
 	q := "SELECT policy, pseudonym_key FROM privacy_policies WHERE env_id = ?"
 	err = s.db.QueryRowContext(ctx, s.rebind(q), env).Scan(&policy, &key)
-	if !errors.Is(err, sql.ErrNoRows) {
-		return policy, key, err
+	if errors.Is(err, sql.ErrNoRows) {
+		// The key is sealed like a blob: with the database alone, nobody
+		// can compute a token and match it to a guessed value.
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		if _, err := s.exec(ctx, "INSERT INTO privacy_policies (env_id, policy, pseudonym_key) VALUES (?, '', ?) ON CONFLICT (env_id) DO NOTHING", env, s.seal(blobPseudonymKey, fresh)); err != nil {
+			return "", nil, err
+		}
+		err = s.db.QueryRowContext(ctx, s.rebind(q), env).Scan(&policy, &key)
 	}
-	key = make([]byte, 32)
-	rand.Read(key)
-	if _, err := s.exec(ctx, "INSERT INTO privacy_policies (env_id, policy, pseudonym_key) VALUES (?, '', ?) ON CONFLICT (env_id) DO NOTHING", env, key); err != nil {
+	if err != nil {
 		return "", nil, err
 	}
-	err = s.db.QueryRowContext(ctx, s.rebind(q), env).Scan(&policy, &key)
+	key, err = s.open(blobPseudonymKey, key)
 	return policy, key, err
 }
 

@@ -17,9 +17,10 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		return 0, errors.New("store: no key to seal with")
 	}
 	n := 0
-	for _, t := range []struct{ table, key, purpose string }{
-		{"log_versions", "id", blobEventLog},
-		{"screenshots", "recording_id, n", blobScreenshot},
+	for _, t := range []struct{ table, key, column, purpose string }{
+		{"log_versions", "id", "data", blobEventLog},
+		{"screenshots", "recording_id, n", "data", blobScreenshot},
+		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey},
 	} {
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
 		if err != nil {
@@ -46,7 +47,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return n, err
 		}
-		where := "id = ?"
+		where := t.key + " = ?"
 		if t.table == "screenshots" {
 			where = "recording_id = ? AND n = ?"
 		}
@@ -54,7 +55,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			done, err := s.resealOne(ctx, t.table, where, t.purpose, k)
+			done, err := s.resealOne(ctx, t.table, t.column, where, t.purpose, k)
 			if err != nil {
 				return n, err
 			}
@@ -66,14 +67,14 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 	return n, s.erased(ctx)
 }
 
-func (s *Store) resealOne(ctx context.Context, table, where, purpose string, key []any) (bool, error) {
+func (s *Store) resealOne(ctx context.Context, table, column, where, purpose string, key []any) (bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
 	var data []byte
-	err = tx.QueryRowContext(ctx, s.rebind("SELECT data FROM "+table+" WHERE "+where), key...).Scan(&data)
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+" FROM "+table+" WHERE "+where), key...).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // deleted meanwhile
 	}
@@ -87,7 +88,7 @@ func (s *Store) resealOne(ctx context.Context, table, where, purpose string, key
 	if err != nil {
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET data = ? WHERE "+where), append([]any{s.keys.Seal(purpose, plain)}, key...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ? WHERE "+where), append([]any{s.keys.Seal(purpose, plain)}, key...)...); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()

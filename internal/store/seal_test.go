@@ -24,7 +24,7 @@ func testKey(t *testing.T) *seal.Key {
 // rawBlobs reads the stored bytes of every blob, past the store.
 func rawBlobs(t *testing.T, s *Store) [][]byte {
 	var out [][]byte
-	for _, q := range []string{"SELECT data FROM log_versions", "SELECT data FROM screenshots"} {
+	for _, q := range []string{"SELECT data FROM log_versions", "SELECT data FROM screenshots", "SELECT pseudonym_key FROM privacy_policies"} {
 		rows, err := s.db.Query(q)
 		must(t, err)
 		for rows.Next() {
@@ -56,8 +56,10 @@ func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
 			rid, err := s.CreateRecording(ctx, Recording{Env: env, Title: "t", State: StateStopped}, []recording.Step{step("a", time.Now())}, map[int][]byte{0: shot})
 			must(t, err)
 
+			_, pkey, err := s.PrivacyPolicy(ctx, env)
+			must(t, err)
 			for _, raw := range rawBlobs(t, s) {
-				if id, ok := seal.SealedWith(raw); !ok || id != a.ID() || bytes.Contains(raw, []byte("DATA")) {
+				if id, ok := seal.SealedWith(raw); !ok || id != a.ID() || bytes.Contains(raw, []byte("DATA")) || bytes.Contains(raw, pkey) {
 					t.Fatalf("stored blob is not sealed with the key: %q", raw[:min(len(raw), 40)])
 				}
 			}
@@ -80,8 +82,8 @@ func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
 			s.UseKeys(&seal.Keyring{Current: b, Old: []*seal.Key{a}})
 			n, err := s.Reseal(ctx)
 			must(t, err)
-			if n != 2 {
-				t.Errorf("resealed %d blobs, want 2", n)
+			if n != 3 {
+				t.Errorf("resealed %d blobs, want 3 (log, screenshot, pseudonym key)", n)
 			}
 			if n, _ := s.Reseal(ctx); n != 0 {
 				t.Errorf("a second rotation resealed %d", n)
@@ -89,6 +91,9 @@ func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
 			s.UseKeys(&seal.Keyring{Current: b})
 			if got, err := s.Screenshot(ctx, rid, 1); err != nil || !bytes.Equal(got, shot) {
 				t.Errorf("after rotation, with the new key only: %v", err)
+			}
+			if _, k2, err := s.PrivacyPolicy(ctx, env); err != nil || !bytes.Equal(k2, pkey) {
+				t.Errorf("pseudonym key after rotation: %v", err)
 			}
 			for _, raw := range rawBlobs(t, s) {
 				if id, _ := seal.SealedWith(raw); id != b.ID() {

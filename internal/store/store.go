@@ -38,8 +38,9 @@ func (s *Store) UseKeys(k *seal.Keyring) { s.keys = k }
 
 // Blob purposes, authenticated with each sealed blob.
 const (
-	blobEventLog   = "eventlog"
-	blobScreenshot = "screenshot"
+	blobEventLog     = "eventlog"
+	blobScreenshot   = "screenshot"
+	blobPseudonymKey = "pseudonym-key"
 )
 
 func (s *Store) seal(purpose string, data []byte) []byte {
