@@ -17,6 +17,11 @@
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
 //	internal/pii                personal data in text: e-mails, phones, cards, IBANs, secrets…
+//	internal/recording          the recording bundle: recording.json's schema, a safe zip reader
+//	internal/privacy            the privacy policy: flag, mask, redact, pseudonymise; screenshot blackout
+//	internal/erasure            the right to erasure across logs, recordings and the audit log
+//	internal/seal               blobs encrypted at rest (AES-256-GCM) and key rotation
+//	internal/taskmining         recordings as an event log; time per step, application usage
 //	internal/access             the security model: roles, depths, shares, the resolver
 //	internal/auth               argon2id password hashes, random tokens kept as digests
 //	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin

@@ -172,18 +172,32 @@ func isReplacement(v string) bool {
 }
 
 // Apply returns text with the policy applied and where it acted (or, for
-// flag, what it found). Applying it twice gives what applying it once gave.
+// flag, what it found). Applying it twice gives what applying it once
+// gave, except for a text in which more than maxRounds look-alikes chain
+// (see apply).
 func (a *Applier) Apply(text string) (string, []Finding) {
+	out, found, _ := a.apply(text)
+	return out, found
+}
+
+// maxRounds bounds the rounds of apply, so that a hostile text costs at
+// most that many scans.
+const maxRounds = 16
+
+// apply applies the policy until nothing changes, and says how many rounds
+// that took. A replacement can change what the detectors see beside it:
+// of two findings that overlapped, the first was taken, and once it is
+// masked the second may stand alone; a number run into another number is
+// not a phone number, but it is once its neighbour became a token. Each
+// round moves what was found before to where it is now.
+func (a *Applier) apply(text string) (string, []Finding, int) {
 	out, edits := a.applyOnce(text)
 	found := make([]Finding, len(edits))
 	for i, e := range edits {
 		found[i] = e.Finding
 	}
-	// A replacement can change what the detectors see beside it: of two
-	// findings that overlapped, the first was taken, and once it is
-	// masked the second may stand alone. Apply again until nothing
-	// changes, moving what was found before to where it is now.
-	for round := 0; round < 4; round++ {
+	rounds := 1
+	for ; rounds < maxRounds; rounds++ {
 		next, more := a.applyOnce(out)
 		if next == out {
 			break
@@ -191,7 +205,7 @@ func (a *Applier) Apply(text string) (string, []Finding) {
 		found = remap(found, more)
 		out = next
 	}
-	return out, found
+	return out, found, rounds
 }
 
 // edit is one finding acted on: In is its place in the text before, the
