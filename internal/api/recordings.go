@@ -102,16 +102,7 @@ func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
 }
 
 func readBundle(path string, lim recording.Limits) (*recording.Bundle, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	b, err := recording.Read(f, st.Size(), lim)
+	b, err := recording.ReadFile(path, lim)
 	var bad *recording.Error
 	if errors.As(err, &bad) {
 		return nil, invalid("%v", bad)
@@ -156,26 +147,43 @@ func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"recordings": recs})
 }
 
-func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
-	var rec store.Recording
+// viewedRecording is a recording with its steps, and how much of it the
+// caller may see.
+type viewedRecording struct {
+	process access.ID
+	proc    *access.Record
+	rec     store.Recording
+	view    recordingView
+	steps   []store.Step
+}
+
+// recordingToView loads the recording {rid} of the process {id} with its
+// steps, for a caller who may see at least its step names.
+func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
+	var v viewedRecording
+	var err error
+	v.process, v.proc, err = s.processFor(r, access.Read)
 	if err == nil {
-		rec, err = s.recordingFor(r, id)
+		v.rec, err = s.recordingFor(r, v.process)
 	}
-	view := noView
 	if err == nil {
-		if view = recordingAccess(r, proc, rec.Recorder); view == noView {
+		if v.view = recordingAccess(r, v.proc, v.rec.Recorder); v.view == noView {
 			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
 		}
 	}
-	var steps []store.Step
 	if err == nil {
-		steps, err = s.cfg.Store.Steps(r.Context(), rec.ID)
+		v.steps, err = s.cfg.Store.Steps(r.Context(), v.rec.ID)
 	}
+	return v, err
+}
+
+func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
+	v, err := s.recordingToView(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	id, rec, view, steps := v.process, v.rec, v.view, v.steps
 	if view == namesView {
 		names := make([]nameStep, len(steps))
 		for i, st := range steps {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -87,21 +88,30 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 }
 
 // processMap serves the map as JSON or SVG.
-func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// mapOptions reads a map's view and its activities and paths sliders
+// from the query.
+func mapOptions(q url.Values) (processmap.Options, error) {
 	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
 	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
 		if v := q.Get(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				writeError(w, r, invalid("%s must be a share from 0 to 1", name))
-				return
+				return o, invalid("%s must be a share from 0 to 1", name)
 			}
 			*dst = f
 		}
 	}
 	if err := o.Validate(); err != nil {
-		writeError(w, r, invalid("%v", err))
+		return o, invalid("%v", err)
+	}
+	return o, nil
+}
+
+func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	o, err := mapOptions(q)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	format := orDefault(q.Get("format"), "json")

@@ -66,25 +66,12 @@ func highlight(text string, found []privacy.Finding) template.HTML {
 }
 
 func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
-	var rec store.Recording
-	if err == nil {
-		rec, err = s.recordingFor(r, id)
-	}
-	view := noView
-	if err == nil {
-		if view = recordingAccess(r, proc, rec.Recorder); view == noView {
-			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
-		}
-	}
-	var steps []store.Step
-	if err == nil {
-		steps, err = s.cfg.Store.Steps(r.Context(), rec.ID)
-	}
+	v, err := s.recordingToView(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	id, proc, rec, view, steps := v.process, v.proc, v.rec, v.view, v.steps
 	data := map[string]any{"Title": rec.Title, "Env": environment(r), "ID": id, "Recording": rec, "Full": view == fullView,
 		"CanEdit": authorizeRecordingChange(r, proc, rec.Recorder, access.Write) == nil}
 	if view == namesView {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
-	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/mining"
@@ -81,20 +80,9 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
-	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
-		if v := q.Get(name); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				writeError(w, r, invalid("%s must be a share from 0 to 1", name))
-				return
-			}
-			*dst = f
-		}
-	}
-	if err := o.Validate(); err != nil {
-		writeError(w, r, invalid("%v", err))
+	o, err := mapOptions(r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	in, err := s.taskMiningInput(r, id)

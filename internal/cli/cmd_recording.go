@@ -33,23 +33,15 @@ func runRecording(ctx context.Context, args []string, s Streams) error {
 
 // openBundle reads and checks a bundle file; errors name the file.
 func openBundle(name string) (*recording.Bundle, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%s: a directory; 'recording pack' makes a bundle of it", name)
 	}
-	b, err := recording.Read(f, st.Size(), recording.Limits{})
-	if err != nil {
+	b, err := recording.ReadFile(name, recording.Limits{})
+	var bad *recording.Error
+	if errors.As(err, &bad) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return b, nil
+	return b, err
 }
 
 func recordingValidate(_ context.Context, args []string, s Streams) error {

@@ -10,6 +10,7 @@ import (
 	_ "image/jpeg" // screenshots may be JPEG
 	_ "image/png"  // or PNG
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -65,6 +66,23 @@ func (l Limits) orDefault() Limits {
 const bundleName = "bundle"
 
 var screenshotPath = regexp.MustCompile(`^screenshots/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\.(png|jpg|jpeg)$`)
+
+// ReadFile reads and checks the bundle in a file.
+func ReadFile(name string, lim Limits) (*Bundle, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: a directory, not a bundle", name)
+	}
+	return Read(f, st.Size(), lim)
+}
 
 // Read takes a bundle apart and checks all of it; see the package
 // documentation for what it refuses.
