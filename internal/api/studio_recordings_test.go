@@ -87,9 +87,9 @@ func TestRecordingsInABrowser(t *testing.T) {
 	run(chromedp.Navigate(ts.URL+"/signin"),
 		chromedp.SendKeys(chromedp.CSS("#username"), "contrib"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
-		chromedp.Click(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("main")),
-		chromedp.Navigate(processPath),
+		chromedp.Click(chromedp.CSS("#signin")))
+	waitFor(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'contrib'`)
+	run(chromedp.Navigate(processPath),
 		chromedp.Click(chromedp.CSS("#recordings-link")),
 		chromedp.WaitVisible(chromedp.CSS("#bundle-upload")),
 		chromedp.SetUploadFiles(chromedp.CSS("#bundle"), []string{zipPath}),
@@ -147,9 +147,10 @@ func TestRecordingsInABrowser(t *testing.T) {
 	run(chromedp.Navigate(ts.URL+"/signin"),
 		chromedp.SendKeys(chromedp.CSS("#username"), "root"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
-		chromedp.Click(chromedp.CSS("#signin")),
-		chromedp.WaitVisible(chromedp.CSS("main")),
-		chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)),
+		chromedp.Click(chromedp.CSS("#signin")))
+	// The sign-in page has a main too: wait for root's own page.
+	waitFor(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'root'`)
+	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)),
 		chromedp.Click(chromedp.CSS("#privacy-link")),
 		chromedp.WaitVisible(chromedp.CSS("#policy")),
 		chromedp.SetValue(chromedp.CSS("#action-email"), "pseudonymise"),

@@ -60,14 +60,20 @@ func runKeys(ctx context.Context, args []string, s Streams) error {
 	}
 	// The key was the data folder's own: the new one takes its place, and
 	// the old one is kept beside it for backups made before.
+	// The new key is written beside the old one first, so that no moment
+	// leaves the folder without a key (a start then would make a new one).
 	def := filepath.Join(sf.dataDir, "blob.key")
 	old := filepath.Join(sf.dataDir, "blob.key."+ring.Old[0].ID()+".old")
+	tmp := def + ".new"
 	text, err := os.ReadFile(*newFile)
 	if err == nil {
-		err = os.Rename(def, old)
+		err = os.WriteFile(tmp, text, 0o600)
 	}
 	if err == nil {
-		err = os.WriteFile(def, text, 0o600)
+		err = os.Link(def, old)
+	}
+	if err == nil {
+		err = os.Rename(tmp, def)
 	}
 	if err != nil {
 		return fmt.Errorf("resealed %d blobs with key %s, but could not put it in place of %s: %v; start procmine with --blob-key-file %s", n, next.ID(), def, err, *newFile)

@@ -47,15 +47,22 @@ func envOr(key, def string) string {
 
 // open opens (and migrates) the store the flags name, with its keys.
 func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
+	if f.databaseURL != "" {
+		if !strings.HasPrefix(f.databaseURL, "postgres://") && !strings.HasPrefix(f.databaseURL, "postgresql://") {
+			return nil, usagef("--database-url must be a postgres:// URL")
+		}
+		// A key made in this machine's data folder would not be the one
+		// of the next server on the same database.
+		if f.keyFile == "" && os.Getenv("PROCMINE_BLOB_KEY") == "" {
+			return nil, usagef("with --database-url, give the blob key with --blob-key-file or PROCMINE_BLOB_KEY ('procmine keys new' makes one); every server of the database needs the same key")
+		}
+	}
 	ring, err := f.keyring()
 	if err != nil {
 		return nil, err
 	}
 	var st *store.Store
 	if f.databaseURL != "" {
-		if !strings.HasPrefix(f.databaseURL, "postgres://") && !strings.HasPrefix(f.databaseURL, "postgresql://") {
-			return nil, usagef("--database-url must be a postgres:// URL")
-		}
 		st, err = store.Open(ctx, f.databaseURL)
 	} else {
 		st, err = store.Open(ctx, filepath.Join(f.dataDir, "procmine.db"))
@@ -64,6 +71,10 @@ func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	st.UseKeys(ring)
+	if err := st.VerifyKeys(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
 }
 

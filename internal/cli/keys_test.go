@@ -48,7 +48,8 @@ func TestBlobKeysAndRotation(t *testing.T) {
 	newFile := filepath.Join(t.TempDir(), "new.key")
 	os.WriteFile(newFile, []byte(key), 0o600)
 	code, out, errOut := runCode("keys", "rotate", "--new-key-file", newFile, "--data-dir", dir)
-	if code != 0 || !strings.Contains(out, "resealed 1 blobs") {
+	// Two: the event data and the key check.
+	if code != 0 || !strings.Contains(out, "resealed 2 blobs") {
 		t.Fatalf("rotate: %d %s %s", code, out, errOut)
 	}
 	// The data folder's key is now the new one; the old one is kept.
@@ -70,5 +71,20 @@ func TestBlobKeysAndRotation(t *testing.T) {
 	os.Chmod(newFile, 0o644)
 	if code, _, errOut := runCode("keys", "rotate", "--new-key-file", newFile, "--data-dir", dir); code != 1 || !strings.Contains(errOut, "chmod 600") {
 		t.Errorf("world-readable key: %d %s", code, errOut)
+	}
+}
+
+// TestWrongKeyIsRefusedAtStart: a server given another key than the one
+// its database is sealed with does not start.
+func TestWrongKeyIsRefusedAtStart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if code, _, errOut := runWithInput("a long enough password\n", "admin", "create-user", "u", "--password-stdin", "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	other := filepath.Join(t.TempDir(), "other.key")
+	os.WriteFile(other, []byte(seal.Generate()), 0o600)
+	code, _, errOut := runWithInput("a long enough password\n", "admin", "create-user", "v", "--password-stdin", "--data-dir", dir, "--blob-key-file", other)
+	if code != 1 || !strings.Contains(errOut, "is not the key this database is sealed with") {
+		t.Errorf("another key: %d %s", code, errOut)
 	}
 }

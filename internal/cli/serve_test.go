@@ -5,11 +5,14 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
 
@@ -73,7 +76,14 @@ func TestAdminCreateUserOnPostgreSQL(t *testing.T) {
 		return // storetest logged why, or failed under CI
 	}
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"admin", "create-user", "pgroot", "--password-stdin", "--database-url", dsn},
+	// PostgreSQL wants its blob key given: a key made in a data folder
+	// would differ from one server to the next.
+	if code, _, stderr := runWithInput("x\n", "admin", "create-user", "pgroot", "--password-stdin", "--database-url", dsn); code != 2 || !strings.Contains(stderr, "give the blob key") {
+		t.Errorf("PostgreSQL without a key: %d %s", code, stderr)
+	}
+	keyFile := filepath.Join(t.TempDir(), "blob.key")
+	os.WriteFile(keyFile, []byte(seal.Generate()), 0o600)
+	code := Main(context.Background(), []string{"admin", "create-user", "pgroot", "--password-stdin", "--database-url", dsn, "--blob-key-file", keyFile},
 		Streams{In: strings.NewReader("a long enough password\n"), Out: &out, Err: &errb})
 	if code != 0 || !strings.Contains(out.String(), "created user pgroot") {
 		t.Fatalf("create-user on PostgreSQL: %d %s %s", code, out.String(), errb.String())

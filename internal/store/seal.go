@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/procmine/procmine/internal/seal"
 )
@@ -21,6 +22,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"log_versions", "id", "data", blobEventLog},
 		{"screenshots", "recording_id, n", "data", blobScreenshot},
 		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey},
+		{"key_check", "id", "sealed", blobKeyCheck},
 	} {
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
 		if err != nil {
@@ -93,3 +95,28 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 	}
 	return true, tx.Commit()
 }
+
+// VerifyKeys checks that the keyring opens what this database holds: the
+// first start with a key seals a check value, and every later start opens
+// it. A server given the wrong key is refused at once, not on every read.
+func (s *Store) VerifyKeys(ctx context.Context) error {
+	if s.keys == nil || s.keys.Current == nil {
+		return errors.New("store: no blob key")
+	}
+	var sealed []byte
+	err := s.db.QueryRowContext(ctx, "SELECT sealed FROM key_check WHERE id = 1").Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = s.exec(ctx, "INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", s.keys.Seal(blobKeyCheck, []byte(keyCheckValue)))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if plain, err := s.keys.Open(blobKeyCheck, sealed); err != nil || string(plain) != keyCheckValue {
+		id, _ := seal.SealedWith(sealed)
+		return fmt.Errorf("the blob key %s is not the key this database is sealed with (%s): start procmine with that key (--blob-key-file, PROCMINE_BLOB_KEY)", s.keys.Current.ID(), id)
+	}
+	return nil
+}
+
+const keyCheckValue = "procmine key check"

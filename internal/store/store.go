@@ -41,6 +41,7 @@ const (
 	blobEventLog     = "eventlog"
 	blobScreenshot   = "screenshot"
 	blobPseudonymKey = "pseudonym-key"
+	blobKeyCheck     = "key-check"
 )
 
 func (s *Store) seal(purpose string, data []byte) []byte {
