@@ -12,14 +12,18 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/taskmining"
 )
 
 // The recording tests: one per statement of DESIGN §3 (and the visibility
@@ -1016,5 +1020,22 @@ func TestUploadsAndScreenshotsAreEncryptedAtRest(t *testing.T) {
 				t.Errorf("screenshot under another key: %v", err)
 			}
 		})
+	}
+}
+
+// TestManyActivitiesAreDrawnCut: a page draws at most maxDrawn activities
+// and says so, rather than failing (600 distinct step names).
+func TestManyActivitiesAreDrawnCut(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var rec taskmining.Recording
+	for i := range 600 {
+		rec.Steps = append(rec.Steps, recording.Step{Name: fmt.Sprintf("step %03d", i%600), StartedAt: at.Add(time.Duration(i) * time.Second), EndedAt: at.Add(time.Duration(i)*time.Second + 1)})
+	}
+	m, note, err := drawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+	if err != nil || len(m.Nodes) > maxDrawn || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
+		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
+	}
+	if _, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil {
+		t.Error(err)
 	}
 }

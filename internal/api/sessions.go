@@ -31,8 +31,8 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		Title string `json:"title"`
 	}
 	err := decode(w, r, &req)
-	if err == nil && (strings.TrimSpace(req.Title) == "" || len(req.Title) > 200) {
-		err = invalid("title is required: 1 to 200 characters")
+	if err == nil && (strings.TrimSpace(req.Title) == "" || len(req.Title) > 200 || strings.ContainsRune(req.Title, 0)) {
+		err = invalid("title is required: 1 to 200 characters, no NUL")
 	}
 	if err != nil {
 		writeError(w, r, err)

@@ -283,15 +283,16 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			data["FilterError"] = "The filters leave no case."
 			l = entry.view(false)
 		}
-		m, err := processmap.Build(l, o)
-		var svg bytes.Buffer
+		m, note, err := drawableMap(l, o)
+		var svg template.HTML
 		if err == nil {
-			err = processmap.WriteSVG(r.Context(), &svg, m)
+			svg, err = mapSVG(r, m)
 		}
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
+		data["MapNote"] = note
 		rework := mining.ComputeRework(l)
 		vs := mining.Variants(l)
 		report := map[string]any{"Cases": l.NumCases(), "Events": l.NumEvents(), "Activities": len(m.Nodes), "Variants": len(vs),
@@ -304,7 +305,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			report["Activities"] = len(full.Nodes)
 		}
 		data["HasData"], data["Report"], data["MapNodes"] = true, report, len(m.Nodes)
-		data["MapSVG"] = template.HTML(svg.String()) // Graphviz escapes the labels it writes
+		data["MapSVG"] = svg
 		data["Variants"] = vs[:min(10, len(vs))]
 		if l.Timed {
 			data["Histogram"] = histogramSVG(histogram(mining.CaseDurations(l)))

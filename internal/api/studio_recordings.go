@@ -10,6 +10,7 @@ import (
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/taskmining"
 )
 
 // The studio's recording pages: the list (with a bundle upload), the step
@@ -124,17 +125,21 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in) > 0 {
-		tm, err := computeTaskMining(in, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+		o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
+		tm, err := computeTaskMining(in, o)
+		var note string
+		if err == nil {
+			tm.Map, note, err = drawableMap(taskmining.Log(in), o)
+		}
+		var svg template.HTML
+		if err == nil {
+			svg, err = mapSVG(r, tm.Map)
+		}
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		svg, err := mapSVG(r, tm.Map)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["TM"], data["MapSVG"] = tm, svg
+		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, note
 	}
 	s.render(w, r, http.StatusOK, "taskmining", data)
 }

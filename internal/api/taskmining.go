@@ -2,10 +2,12 @@ package api
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/recording"
@@ -56,6 +58,26 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options) (*taskMi
 		vs = vs[:20]
 	}
 	return &taskMiningResult{Usage: taskmining.Analyse(in), Map: m, Variants: vs, TotalVariants: total}, nil
+}
+
+// maxDrawn is the most activities a page draws at once.
+const maxDrawn = 300
+
+// drawableMap builds the map for a page; when it has more activities than
+// a page draws, it keeps the most frequent and says so.
+func drawableMap(l *eventlog.Log, o processmap.Options) (*processmap.Map, string, error) {
+	m, err := processmap.Build(l, o)
+	if err != nil || len(m.Nodes) <= maxDrawn {
+		return m, "", err
+	}
+	all := len(m.Nodes)
+	for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
+		o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
+		if m, err = processmap.Build(l, o); err != nil {
+			return nil, "", err
+		}
+	}
+	return m, fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all), nil
 }
 
 // mapSVG draws a map for a page.

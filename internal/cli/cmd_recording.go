@@ -112,7 +112,7 @@ func recordingRedact(ctx context.Context, args []string, s Streams) error {
 	}
 	a := privacy.NewApplier(policy, key)
 	counts := map[string]int{}
-	blacked := 0
+	blacked, dropped := 0, 0
 	b.Recording.Title, _ = a.Apply(b.Recording.Title)
 	for i := range b.Recording.Steps {
 		if ctx.Err() != nil {
@@ -124,9 +124,14 @@ func recordingRedact(ctx context.Context, args []string, s Streams) error {
 		if err != nil {
 			return fmt.Errorf("%s: %s: %v", pos[0], st.Screenshot, err)
 		}
-		if shot != nil {
+		switch {
+		case shot != nil && clean == nil:
+			delete(b.Screenshots, st.Screenshot)
+			st.Screenshot = ""
+			dropped++
+		case shot != nil:
 			b.Screenshots[st.Screenshot] = clean
-			if st.Element.Bounds != nil && (st.Element.IsPassword() || len(found.Element) > 0 || len(found.Input) > 0) {
+			if st.Element.IsPassword() || len(found.Element) > 0 || len(found.Input) > 0 {
 				blacked++
 			}
 		}
@@ -152,7 +157,8 @@ func recordingRedact(ctx context.Context, args []string, s Streams) error {
 	if len(parts) == 0 {
 		parts = []string{"no personal data found"}
 	}
-	fmt.Fprintf(s.Err, "%s: %d steps; %s; %d screenshot regions blacked out; written to %s\n", pos[0], len(b.Recording.Steps), strings.Join(parts, ", "), blacked, *out)
+	fmt.Fprintf(s.Err, "%s: %d steps; %s; %d screenshot regions blacked out, %d screenshots dropped (sensitive, no bounds); written to %s\n",
+		pos[0], len(b.Recording.Steps), strings.Join(parts, ", "), blacked, dropped, *out)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
@@ -43,8 +44,11 @@ func Check(names []string) error {
 	}
 	for i, n := range names {
 		n = strings.TrimSpace(n)
-		if len([]rune(n)) < 2 || len(n) > 200 {
+		if len([]rune(n)) < 2 || len(n) > 200 || strings.ContainsRune(n, 0) {
 			return fmt.Errorf("names[%d]: a name is 2 to 200 characters", i)
+		}
+		if !strings.ContainsFunc(n, unicode.IsLetter) {
+			return fmt.Errorf("names[%d]: a name has letters (a number alone would erase it from every text)", i)
 		}
 		if strings.Contains(n, privacy.Erased) {
 			return fmt.Errorf("names[%d]: %s is what erasure leaves, not a name", i, privacy.Erased)

@@ -82,7 +82,7 @@ func (p Policy) Validate() error {
 		}
 	}
 	for i, n := range p.Names {
-		if strings.TrimSpace(n) == "" || len(n) > 200 {
+		if strings.TrimSpace(n) == "" || len(n) > 200 || strings.ContainsRune(n, 0) {
 			return fmt.Errorf("names[%d]: a name is 1 to 200 characters", i)
 		}
 	}

@@ -291,3 +291,19 @@ func TestChainedLookAlikes(t *testing.T) {
 		t.Errorf("200 chained took %d rounds, want the bound %d", rounds, maxRounds)
 	}
 }
+
+// TestSensitiveStepWithoutBoundsDropsItsScreenshot: a password field with
+// no bounds cannot be blacked out, so its screenshot is not kept.
+func TestSensitiveStepWithoutBoundsDropsItsScreenshot(t *testing.T) {
+	a := NewApplier(DefaultPolicy(), []byte("k"))
+	for _, el := range []recording.Element{{Role: "password"}, {Role: "password", Bounds: &recording.Bounds{1, 1, 0, 5}}} {
+		s := recording.Step{Name: "Sign in", Action: "type", Input: "x", Element: el}
+		if _, out, err := a.CleanStep(&s, screenshot(t)); err != nil || out != nil {
+			t.Errorf("%+v: kept a screenshot (%v)", el, err)
+		}
+	}
+	plain := recording.Step{Name: "Search", Action: "type", Input: "order 2291"}
+	if _, out, err := a.CleanStep(&plain, screenshot(t)); err != nil || out == nil {
+		t.Errorf("a step with nothing sensitive lost its screenshot (%v)", err)
+	}
+}

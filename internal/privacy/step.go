@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 
 	"github.com/procmine/procmine/internal/recording"
 )
@@ -25,14 +26,19 @@ func (f StepFindings) Any() bool {
 	return len(f.Name)+len(f.Description)+len(f.WindowTitle)+len(f.Element)+len(f.Input) > 0
 }
 
+// imageSlots bounds the screenshots decoded at once, whatever the number
+// of uploads.
+var imageSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
 // PasswordInput is what a password field's input becomes.
 const PasswordInput = "[password]"
 
 // CleanStep applies the policy to the step's texts, in place, and always
 // removes what was typed into a password field. It returns the findings
-// and the screenshot (nil when the step has none) with the regions of
-// password fields and of elements whose name or input held personal data
-// blacked out, decoded and encoded again.
+// and the screenshot with the regions of password fields and of elements
+// whose name or input held personal data blacked out, decoded and encoded
+// again — or nil when the step has none, or when such an element has no
+// bounds to black out, in which case the screenshot is dropped.
 func (a *Applier) CleanStep(s *recording.Step, shot []byte) (StepFindings, []byte, error) {
 	var f StepFindings
 	s.Name, f.Name = a.Apply(s.Name)
@@ -48,7 +54,12 @@ func (a *Applier) CleanStep(s *recording.Step, shot []byte) (StepFindings, []byt
 		return f, nil, nil
 	}
 	var hide []recording.Bounds
-	if b := s.Element.Bounds; b != nil && (s.Element.IsPassword() || len(f.Element) > 0 || len(f.Input) > 0) {
+	if s.Element.IsPassword() || len(f.Element) > 0 || len(f.Input) > 0 {
+		b := s.Element.Bounds
+		if b == nil || b[2] == 0 || b[3] == 0 {
+			// Sensitive, and nowhere to black out: the screenshot goes.
+			return f, nil, nil
+		}
 		hide = append(hide, *b)
 	}
 	out, err := Blackout(shot, hide)
@@ -62,6 +73,9 @@ func Blackout(data []byte, rects []recording.Bounds) ([]byte, error) {
 	if err := recording.CheckImage("screenshot", data, recording.Limits{}); err != nil {
 		return nil, err
 	}
+	// Decoding holds the whole image: as many at once as there are cores.
+	imageSlots <- struct{}{}
+	defer func() { <-imageSlots }()
 	src, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: not a readable image: %w", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/jpeg" // screenshots may be JPEG
 	_ "image/png"  // or PNG
 	"io"
@@ -32,17 +33,21 @@ type Limits struct {
 	MaxTotal   int64 // bytes of the whole bundle, inflated
 	MaxSide    int   // pixels of a screenshot's width or height
 	MaxPixels  int   // pixels of a screenshot, width × height
+	// MaxAllPixels bounds the pixels of all a bundle's screenshots: the
+	// work of cleaning them at import is proportional to it.
+	MaxAllPixels int64
 }
 
 // DefaultLimits are generous for a real recording and small enough that
 // a hostile bundle costs little.
 var DefaultLimits = Limits{
-	MaxEntries: 100_010,
-	MaxJSON:    64 << 20,
-	MaxImage:   32 << 20,
-	MaxTotal:   1 << 30,
-	MaxSide:    16384,
-	MaxPixels:  64 << 20,
+	MaxEntries:   100_010,
+	MaxJSON:      64 << 20,
+	MaxImage:     32 << 20,
+	MaxTotal:     512 << 20,
+	MaxSide:      16384,
+	MaxPixels:    16 << 20, // a 5K screen is 14.7 Mpx
+	MaxAllPixels: 1 << 30,  // about 500 full-HD screenshots
 }
 
 func (l Limits) orDefault() Limits {
@@ -54,12 +59,13 @@ func (l Limits) orDefault() Limits {
 		return def
 	}
 	return Limits{
-		MaxEntries: int(pick(int64(l.MaxEntries), int64(d.MaxEntries))),
-		MaxJSON:    pick(l.MaxJSON, d.MaxJSON),
-		MaxImage:   pick(l.MaxImage, d.MaxImage),
-		MaxTotal:   pick(l.MaxTotal, d.MaxTotal),
-		MaxSide:    int(pick(int64(l.MaxSide), int64(d.MaxSide))),
-		MaxPixels:  int(pick(int64(l.MaxPixels), int64(d.MaxPixels))),
+		MaxEntries:   int(pick(int64(l.MaxEntries), int64(d.MaxEntries))),
+		MaxJSON:      pick(l.MaxJSON, d.MaxJSON),
+		MaxImage:     pick(l.MaxImage, d.MaxImage),
+		MaxTotal:     pick(l.MaxTotal, d.MaxTotal),
+		MaxSide:      int(pick(int64(l.MaxSide), int64(d.MaxSide))),
+		MaxPixels:    int(pick(int64(l.MaxPixels), int64(d.MaxPixels))),
+		MaxAllPixels: pick(l.MaxAllPixels, d.MaxAllPixels),
 	}
 }
 
@@ -106,7 +112,7 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		return nil, &Error{File: bundleName, Msg: "has no recording.json"}
 	}
 	b := &Bundle{Screenshots: map[string][]byte{}}
-	var total int64
+	var total, pixels int64
 	var jsonData []byte
 	for _, f := range zr.File {
 		if f.Name == "screenshots/" {
@@ -128,8 +134,12 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 			jsonData = data
 			continue
 		}
-		if err := checkImage(f.Name, data, lim); err != nil {
+		n, err := checkImage(f.Name, data, lim)
+		if err != nil {
 			return nil, err
+		}
+		if pixels += int64(n); pixels > lim.MaxAllPixels {
+			return nil, &Error{File: bundleName, Msg: fmt.Sprintf("its screenshots hold more than %d pixels in all, the most accepted", lim.MaxAllPixels)}
 		}
 		b.Screenshots[f.Name] = data
 	}
@@ -213,25 +223,33 @@ func ImageType(data []byte) string {
 // CheckImage checks a screenshot's type and size from its header, before
 // anything decodes its pixels.
 func CheckImage(name string, data []byte, lim Limits) error {
-	return checkImage(name, data, lim.orDefault())
+	_, err := checkImage(name, data, lim.orDefault())
+	return err
 }
 
-func checkImage(name string, data []byte, lim Limits) error {
+// checkImage returns the image's pixel count.
+func checkImage(name string, data []byte, lim Limits) (int, error) {
 	kind := ImageType(data)
 	if kind == "" {
-		return &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
+		return 0, &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
 	}
 	if ext := name[strings.LastIndexByte(name, '.')+1:]; strings.HasPrefix(name, "screenshots/") && (ext == "png") != (kind == "png") {
-		return &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
+		return 0, &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
+		return 0, &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
+		return 0, &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
 	}
-	return nil
+	// Sixteen bits a channel doubles what decoding holds, and no screen
+	// shows them.
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model, color.Alpha16Model:
+		return 0, &Error{File: name, Msg: "has 16 bits a channel; save screenshots with 8"}
+	}
+	return cfg.Width * cfg.Height, nil
 }
 
 // checkReferences: every step's screenshot is in the bundle and every

@@ -167,6 +167,9 @@ func TestReadRefuses(t *testing.T) {
 		{"image bomb bytes", zipOf(t, rec, entry{name: "screenshots/0001.png", body: append(img, make([]byte, 3<<20)...)}), small, "screenshots/0001.png: inflates to more than 1048576 bytes"},
 		{"total", zipOf(t, rec, entry{name: "screenshots/0001.png", body: append(img, make([]byte, 900<<10)...)}, entry{name: "screenshots/0002.png", body: append(img, make([]byte, 900<<10)...)}, entry{name: "screenshots/0003.png", body: append(img, make([]byte, 900<<10)...)}), small, "bundle: inflates to more than 2097152 bytes"},
 		{"pixel bomb", zipOf(t, rec, entry{name: "screenshots/0001.png", body: pngClaiming(100000, 100000)}), Limits{}, "screenshots/0001.png: is 100000×100000 pixels"},
+		{"16-bit png", zipOf(t, rec, entry{name: "screenshots/0001.png", body: png16(t)}), Limits{}, "screenshots/0001.png: has 16 bits a channel"},
+		{"all pixels", zipOf(t, entry{name: "recording.json", body: []byte(strings.Replace(goodJSON, `"ended_at": "2026-03-02T09:00:09.5Z"`, `"ended_at": "2026-03-02T09:00:09.5Z", "screenshot": "screenshots/0002.png"`, 1))},
+			shot, entry{name: "screenshots/0002.png", body: img}), Limits{MaxAllPixels: 20}, "bundle: its screenshots hold more than 20 pixels in all"},
 		{"not an image", zipOf(t, rec, entry{name: "screenshots/0001.png", body: []byte("GIF89a")}), Limits{}, "screenshots/0001.png: is neither a PNG nor a JPEG"},
 		{"jpeg named png", zipOf(t, rec, entry{name: "screenshots/0001.png", body: []byte{0xff, 0xd8, 0xff, 0xe0}}), Limits{}, "is a JPEG image under another extension"},
 		{"broken png", zipOf(t, rec, entry{name: "screenshots/0001.png", body: img[:20]}), Limits{}, "is not a readable PNG image"},
@@ -187,6 +190,9 @@ func TestReadRefuses(t *testing.T) {
 		{"ends before start", replace(`"ended_at": "2026-03-02T09:00:09.5Z"`, `"ended_at": "2026-03-02T08:00:00Z"`), Limits{}, "recording.json: steps[1].ended_at: is before started_at"},
 		{"out of order", replace(`"started_at": "2026-03-02T09:00:04Z"`, `"started_at": "2026-03-02T08:59:00Z"`), Limits{}, "recording.json: steps[1].started_at: starts before the step before it"},
 		{"screenshot outside", replace(`"screenshots/0001.png"}`, `"../0001.png"}`), Limits{}, "steps[0].screenshot: '../0001.png' does not match pattern"},
+		{"nul", replace(`"Type amount"`, `"Type\u0000amount"`), Limits{}, "recording.json: steps[1].name: holds a NUL character"},
+		{"nul title", replace(`"Approve an invoice"`, `"Approve\u0000"`), Limits{}, "recording.json: title: holds a NUL character"},
+		{"year 1", replace(`"started_at": "2026-03-02T09:00:00Z"`, `"started_at": "0001-03-02T09:00:00Z"`), Limits{}, "steps[0].started_at: is not between the years 1970 and 2200"},
 		{"empty name", replace(`"Type amount"`, `""`), Limits{}, "steps[1].name: minLength"},
 	}
 	for _, tt := range tests {
@@ -288,4 +294,13 @@ func FuzzDecodeStep(f *testing.F) {
 			t.Fatalf("accepted an invalid step: %+v", s)
 		}
 	})
+}
+
+func png16(t testing.TB) []byte {
+	img := image.NewRGBA64(image.Rect(0, 0, 4, 3))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

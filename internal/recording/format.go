@@ -121,6 +121,9 @@ func Decode(data []byte) (*Recording, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, &Error{File: jsonName, Msg: err.Error()}
 	}
+	if strings.ContainsRune(rec.Title, 0) {
+		return nil, &Error{File: jsonName, Field: "title", Msg: "holds a NUL character"}
+	}
 	for i := range rec.Steps {
 		if err := rec.Steps[i].check(); err != nil {
 			err.File, err.Field = jsonName, fmt.Sprintf("steps[%d].%s", i, err.Field)
@@ -156,6 +159,20 @@ func DecodeStep(name string, data []byte) (Step, error) {
 
 // check says what the schema cannot.
 func (s *Step) check() *Error {
+	for _, f := range []struct{ name, text string }{{"name", s.Name}, {"description", s.Description}, {"application", s.Application},
+		{"window_title", s.WindowTitle}, {"element.name", s.Element.Name}, {"element.role", s.Element.Role}, {"input", s.Input}} {
+		if strings.ContainsRune(f.text, 0) {
+			return &Error{Field: f.name, Msg: "holds a NUL character"}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		t    time.Time
+	}{{"started_at", s.StartedAt}, {"ended_at", s.EndedAt}} {
+		if f.t.Year() < 1970 || f.t.Year() > 2200 {
+			return &Error{Field: f.name, Msg: "is not between the years 1970 and 2200"}
+		}
+	}
 	if s.EndedAt.Before(s.StartedAt) {
 		return &Error{Field: "ended_at", Msg: "is before started_at"}
 	}
