@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/procmine/procmine/internal/access"
 )
 
 // TestRightToErasure: DESIGN §3 "remove every trace of one person (as
@@ -26,7 +28,11 @@ func TestRightToErasure(t *testing.T) {
 			if job.State != "done" {
 				t.Fatalf("import %+v", job)
 			}
-			r := w.upload(sara, bundle(t, "Sara Lind's invoices", []stepJSON{newStep("Ask Sara Lind", 0, stepJSON{"input": "signed sara.lind"})}, nil))
+			r := w.upload(sara, bundle(t, "Sara Lind's invoices", []stepJSON{newStep("Ask Sara Lind", 0, stepJSON{"input": "signed sara.lind", "screenshot": "screenshots/1.png"})},
+				map[string][]byte{"screenshots/1.png": testPNG(t, 8, 8)}))
+			// Another's recording whose step names her: its screenshot shows her too.
+			other := w.upload(w.c["owner"], bundle(t, "t", []stepJSON{newStep("Call Sara Lind", 0, stepJSON{"screenshot": "screenshots/1.png"}), newStep("Save", 1, stepJSON{"screenshot": "screenshots/2.png"})},
+				map[string][]byte{"screenshots/1.png": testPNG(t, 8, 8), "screenshots/2.png": testPNG(t, 8, 8)}))
 			w.c["owner"].json("PATCH", w.recordingPath(r.ID)+"/steps/1", `{"description":"checked with Sara Lind"}`, 200, nil)
 
 			// Event data is stored encrypted: the log is checked through the
@@ -40,7 +46,7 @@ func TestRightToErasure(t *testing.T) {
 			if code, _ := w.c["owner"].do("POST", w.base+"/erasure", `{"names":["Sara Lind"]}`, nil); code != 403 {
 				t.Errorf("owner erases: %d", code)
 			}
-			for _, bad := range []string{`{"names":[]}`, `{"names":["x"]}`, `{"names":["[erased]"]}`} {
+			for _, bad := range []string{`{"names":[]}`, `{"names":["x"]}`, `{"names":["[erased]"]}`, `{"names":["42"]}`, `{"names":["ROOT"]}`} {
 				if code, _ := w.root.do("POST", w.base+"/erasure", bad, nil); code != 422 {
 					t.Errorf("%s: %d", bad, code)
 				}
@@ -48,7 +54,8 @@ func TestRightToErasure(t *testing.T) {
 			var rep map[string]int
 			w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind","sara.lind"]}`, 200, &rep)
 			want := map[string]int{"names": 2, "user_accounts_matched": 1, "event_log_versions_changed": 1, "events_with_the_person_as_resource": 1,
-				"attribute_values_changed": 2, "recordings_unlinked_from_their_recorder": 1, "recording_steps_changed": 1, "recording_titles_changed": 1}
+				"attribute_values_changed": 2, "recordings_unlinked_from_their_recorder": 1, "recording_steps_changed": 2, "recording_titles_changed": 1,
+				"screenshots_deleted": 2}
 			for k, v := range want {
 				if rep[k] != v {
 					t.Errorf("report %s = %d, want %d (%v)", k, rep[k], v, rep)
@@ -98,6 +105,24 @@ func TestRightToErasure(t *testing.T) {
 			w.c["owner"].json("GET", w.process+"/events", "", 200, &events)
 			if s := fmt.Sprint(events); strings.Contains(strings.ToLower(s), "sara") || !strings.Contains(s, "[erased]") || !strings.Contains(s, "Ahmed Khan") {
 				t.Errorf("events after erasure: %s", s)
+			}
+			// Her recording's screenshot and the one of the step that named
+			// her are gone; the other step's is not.
+			for _, c := range []struct {
+				rid  access.ID
+				n    int
+				kept bool
+			}{{r.ID, 1, false}, {other.ID, 1, false}, {other.ID, 2, true}} {
+				_, err := e.store.Screenshot(t.Context(), c.rid, c.n)
+				if (err == nil) != c.kept {
+					t.Errorf("recording %d step %d: screenshot kept %v, want %v", c.rid, c.n, err == nil, c.kept)
+				}
+			}
+			// The erasure's own entry lists the entries it changed.
+			var own struct{ Entries []struct{ Detail string } }
+			w.root.json("GET", w.base+"/audit?action=privacy.erasure", "", 200, &own)
+			if len(own.Entries) != 1 || !strings.Contains(own.Entries[0].Detail, "audit entries changed: [") {
+				t.Errorf("erasure entry %+v", own.Entries)
 			}
 			// Erasing again changes nothing.
 			w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind","sara.lind"]}`, 200, &rep)

@@ -31,11 +31,17 @@ func (s *Server) policyFor(r *http.Request) (privacy.Policy, *privacy.Applier, e
 }
 
 // getPrivacyPolicy shows the policy to the environment's members: what
-// happens to personal data is no secret. The key never leaves the store.
+// happens to personal data is no secret. The list of names is a list of
+// people, so only System Administrators see it; others see how many. The
+// key never leaves the store.
 func (s *Server) getPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	p, _, err := s.policyFor(r)
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if authorizeEnvironmentAdmin(r) != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"actions": p.Actions, "names_count": len(p.Names)})
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -94,6 +100,12 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("%v", err))
 		return
 	}
+	// Erasing oneself would hide one's own actions: another administrator
+	// does it.
+	if erasure.Matches(req.Names, caller(r).Username) {
+		writeError(w, r, invalid("you may not erase yourself; ask another administrator"))
+		return
+	}
 	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.logs.forget(v.Version)
@@ -102,8 +114,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "privacy.erasure", "environment", fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles; %d audit entries",
-		rep.Names, rep.LogVersions, rep.Events, rep.Attributes, rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.AuditEntries))
+	s.audit(r, environment(r), "privacy.erasure", "environment", rep.Summary())
 	writeJSON(w, http.StatusOK, rep)
 }
 

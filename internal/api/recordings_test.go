@@ -668,10 +668,21 @@ func TestPrivacyPolicyAppliedAtImport(t *testing.T) {
 			}
 			w.setPolicy(map[string]string{"email": "pseudonymise", "card": "mask", "secret": "redact", "phone": "flag", "name": "redact",
 				"iban": "mask", "ssn": "redact", "ip": "mask"}, "Ingrid Svensson")
-			var got struct{ Actions map[string]string }
-			w.c["basic"].json("GET", w.base+"/privacy-policy", "", 200, &got)
-			if got.Actions["email"] != "pseudonymise" {
-				t.Errorf("policy as members see it: %+v", got)
+			// Members see the actions; the names, a list of people, only
+			// administrators do.
+			var got struct {
+				Actions    map[string]string
+				Names      []string
+				NamesCount int `json:"names_count"`
+			}
+			code, body := w.c["basic"].do("GET", w.base+"/privacy-policy", "", nil)
+			json.Unmarshal([]byte(body), &got)
+			if code != 200 || got.Actions["email"] != "pseudonymise" || got.NamesCount != 1 || strings.Contains(body, "Svensson") {
+				t.Errorf("policy as members see it: %d %s", code, body)
+			}
+			w.root.json("GET", w.base+"/privacy-policy", "", 200, &got)
+			if len(got.Names) != 1 {
+				t.Errorf("policy as administrators see it: %+v", got)
 			}
 
 			// (The names themselves are in the stored policy, so they are

@@ -51,8 +51,7 @@ func runErase(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("offline; %d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles; %d audit entries",
-		rep.Names, rep.LogVersions, rep.Events, rep.Attributes, rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.AuditEntries)
+	detail := "offline; " + rep.Summary()
 	if err := st.Audit(ctx, store.AuditEntry{Env: access.ID(*env), At: time.Now().UTC(), Actor: "procmine erase", Action: "privacy.erasure", Target: "installation", Detail: detail}); err != nil {
 		return err
 	}

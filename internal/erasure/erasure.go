@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -33,8 +34,25 @@ type Report struct {
 	RecordingsUnlinked int                `json:"recordings_unlinked_from_their_recorder"`
 	Steps              int                `json:"recording_steps_changed"`
 	Titles             int                `json:"recording_titles_changed"`
+	Screenshots        int                `json:"screenshots_deleted"`
 	AuditEntries       int                `json:"audit_entries_changed"`
+	AuditIDs           []access.ID        `json:"-"` // the entries changed, for the erasure's own entry
 	Versions           []store.LogVersion `json:"-"` // the versions rewritten, for caches to forget
+}
+
+// Summary says what the erasure did, naming no one, for the audit log:
+// the counts and the ids of the audit entries it changed (at most 200).
+func (r Report) Summary() string {
+	ids := make([]string, 0, min(len(r.AuditIDs), 200))
+	for _, id := range r.AuditIDs[:min(len(r.AuditIDs), 200)] {
+		ids = append(ids, strconv.FormatInt(int64(id), 10))
+	}
+	more := ""
+	if len(r.AuditIDs) > 200 {
+		more = fmt.Sprintf(" and %d more", len(r.AuditIDs)-200)
+	}
+	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; audit entries changed: [%s]%s",
+		r.Names, r.LogVersions, r.Events, r.Attributes, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, strings.Join(ids, " "), more)
 }
 
 // Check validates the names of a person to erase.
@@ -118,9 +136,23 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		rep.Versions = append(rep.Versions, v)
 	}
 
-	if rep.RecordingsUnlinked, rep.Steps, rep.Titles, err = st.EraseFromRecordings(ctx, env, users, replace); err != nil {
+	re, err := st.EraseFromRecordings(ctx, env, users, replace)
+	if err != nil {
 		return rep, err
 	}
-	rep.AuditEntries, err = st.EraseFromAudit(ctx, env, users, replace, privacy.Erased)
+	rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.Screenshots = re.Unlinked, re.Steps, re.Titles, re.Screenshots
+	rep.AuditIDs, err = st.EraseFromAudit(ctx, env, users, replace, privacy.Erased)
+	rep.AuditEntries = len(rep.AuditIDs)
 	return rep, err
+}
+
+// Matches tells whether any of the names, as erasure matches them, is
+// found in text: so that nobody erases themselves.
+func Matches(names []string, text string) bool {
+	for _, n := range names {
+		if _, ok := privacy.NameEraser(n)(text); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -22,22 +22,46 @@ func envClause(env access.ID, column string) (string, []any) {
 	return column + " = ?", []any{env}
 }
 
-// EraseFromRecordings unlinks the given users from the recordings they
-// recorded and runs every step's texts and every recording's title
-// through replace. It returns how many recordings were unlinked and how
-// many steps and titles changed.
-func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []access.ID, replace Replacer) (unlinked, steps, titles int, err error) {
+// RecordingErasure is what erasing a person did to recordings.
+type RecordingErasure struct {
+	Unlinked, Steps, Titles, Screenshots int
+}
+
+// EraseFromRecordings removes a person from recordings: the screenshots
+// of the recordings the given users recorded are deleted (their desktop
+// shows them) and the users unlinked from them; every step's texts and
+// every title go through replace, and the screenshots of the steps whose
+// texts named the person are deleted too.
+func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []access.ID, replace Replacer) (RecordingErasure, error) {
+	var e RecordingErasure
 	where, args := envClause(env, "env_id")
 	for _, u := range users {
-		res, err := s.exec(ctx, "UPDATE recordings SET recorder_id = NULL WHERE recorder_id = ? AND "+where, append([]any{u}, args...)...)
+		res, err := s.exec(ctx, "DELETE FROM screenshots WHERE recording_id IN (SELECT id FROM recordings WHERE recorder_id = ? AND "+where+")", append([]any{u}, args...)...)
 		if err != nil {
-			return 0, 0, 0, err
+			return e, err
 		}
 		n, _ := res.RowsAffected()
-		unlinked += int(n)
+		e.Screenshots += int(n)
+		if res, err = s.exec(ctx, "UPDATE recordings SET recorder_id = NULL WHERE recorder_id = ? AND "+where, append([]any{u}, args...)...); err != nil {
+			return e, err
+		}
+		n, _ = res.RowsAffected()
+		e.Unlinked += int(n)
 	}
 	changed, titles, err := s.RewriteRecordings(ctx, env, replace)
-	return unlinked, len(changed), titles, err
+	if err != nil {
+		return e, err
+	}
+	e.Steps, e.Titles = len(changed), titles
+	for _, ref := range changed {
+		res, err := s.exec(ctx, "DELETE FROM screenshots WHERE recording_id = ? AND n = ?", ref.Recording, ref.N)
+		if err != nil {
+			return e, err
+		}
+		n, _ := res.RowsAffected()
+		e.Screenshots += int(n)
+	}
+	return e, s.erased(ctx)
 }
 
 // StepRef names a step of a recording.
@@ -135,68 +159,70 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 
 // EraseFromAudit replaces, in the audit entries of the environment (0:
 // all), the given users and names as actor by [erased], without their user
-// id and IP address, and runs every entry's detail through replace. It
-// returns how many entries changed. This is the one change the audit log's
-// trigger allows.
-func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace Replacer, erased string) (int, error) {
+// id and IP address, and runs every entry's target and detail through
+// replace. It returns the ids of the entries it changed. This is the one
+// change the audit log's trigger allows.
+func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace Replacer, erased string) ([]access.ID, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer tx.Rollback()
 	where, args := envClause(env, "env_id")
 	type change struct {
-		id                 int64
-		actor, detail, ip  string
-		actorID            *int64
-		actorGone, changed bool
+		id                    int64
+		actor, target, detail string
+		ip                    string
+		actorGone             bool
 	}
 	isUser := map[int64]bool{}
 	for _, u := range users {
 		isUser[int64(u)] = true
 	}
 	var changes []change
-	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, actor, COALESCE(actor_id, 0), detail, ip FROM audit WHERE "+where), args...)
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, actor, COALESCE(actor_id, 0), target, detail, ip FROM audit WHERE "+where+" ORDER BY id"), args...)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	for rows.Next() {
 		var c change
 		var actorID int64
-		if err := rows.Scan(&c.id, &c.actor, &actorID, &c.detail, &c.ip); err != nil {
+		if err := rows.Scan(&c.id, &c.actor, &actorID, &c.target, &c.detail, &c.ip); err != nil {
 			rows.Close()
-			return 0, err
+			return nil, err
 		}
+		changed := false
 		if _, named := replace(c.actor); named || isUser[actorID] {
-			c.actor, c.ip, c.actorGone, c.changed = erased, "", true, true
+			c.actor, c.ip, c.actorGone, changed = erased, "", true, true
 		}
-		if d, ok := replace(c.detail); ok {
-			c.detail, c.changed = d, true
-		}
-		if c.changed {
-			if !c.actorGone {
-				c.actorID = &actorID
+		for _, p := range []*string{&c.target, &c.detail} {
+			if t, ok := replace(*p); ok {
+				*p, changed = t, true
 			}
+		}
+		if changed {
 			changes = append(changes, c)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	for _, c := range changes {
-		q := "UPDATE audit SET actor = ?, detail = ?, ip = ? WHERE id = ?"
+	ids := make([]access.ID, len(changes))
+	for i, c := range changes {
+		q := "UPDATE audit SET actor = ?, target = ?, detail = ?, ip = ? WHERE id = ?"
 		if c.actorGone {
-			q = "UPDATE audit SET actor = ?, detail = ?, ip = ?, actor_id = NULL WHERE id = ?"
+			q = "UPDATE audit SET actor = ?, target = ?, detail = ?, ip = ?, actor_id = NULL WHERE id = ?"
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(q), c.actor, c.detail, c.ip, c.id); err != nil {
-			return 0, err
+		if _, err := tx.ExecContext(ctx, s.rebind(q), c.actor, c.target, c.detail, c.ip, c.id); err != nil {
+			return nil, err
 		}
+		ids[i] = access.ID(c.id)
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return len(changes), s.erased(ctx)
+	return ids, s.erased(ctx)
 }
 
 // LogVersion names a stored version of a process's event log.

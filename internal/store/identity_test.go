@@ -148,17 +148,20 @@ func TestAuditIsAppendOnly(t *testing.T) {
 			for _, q := range []string{
 				"UPDATE audit SET actor = 'mallory' WHERE actor = 'ann'",
 				"UPDATE audit SET detail = 'co-owner' WHERE actor = 'ann'",
-				"UPDATE audit SET target = '[erased]' WHERE actor = 'ann'",
 				"UPDATE audit SET at = 0 WHERE actor = 'ann'",
 				"UPDATE audit SET ip = '10.0.0.1'",
+				// [erased] may only stand in for text that was there.
+				"UPDATE audit SET detail = 'viewer, and more [erased]' WHERE actor = 'ann'",
+				"UPDATE audit SET detail = 'VIEWER [erased]' WHERE actor = 'ann'",
+				"UPDATE audit SET target = '[erased] 2' WHERE actor = 'ann'",
 			} {
 				if _, err := s.exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 					t.Errorf("%s: %v", q, err)
 				}
 			}
-			_, err = s.exec(ctx, "UPDATE audit SET actor = '[erased]', actor_id = NULL, ip = '', detail = 'viewer for [erased]' WHERE actor = 'ann'")
+			_, err = s.exec(ctx, "UPDATE audit SET actor = '[erased]', actor_id = NULL, ip = '', detail = 'v[erased]er', target = 'process [erased]' WHERE actor = 'ann' AND action = 'share'")
 			must(t, err)
-			if got, _ := s.AuditLog(ctx, env, AuditFilter{Actor: "[erased]"}); len(got) != 1 || got[0].Detail != "viewer for [erased]" {
+			if got, _ := s.AuditLog(ctx, env, AuditFilter{Actor: "[erased]"}); len(got) != 1 || got[0].Detail != "v[erased]er" || got[0].Target != "process [erased]" {
 				t.Errorf("after erasure: %+v", got)
 			}
 		})

@@ -180,12 +180,12 @@ func TestEraseEverywhere(t *testing.T) {
 				}
 				return t, false
 			}
-			unlinked, steps, _, err := s.EraseFromRecordings(ctx, 0, []access.ID{u}, replace)
+			re, err := s.EraseFromRecordings(ctx, 0, []access.ID{u}, replace)
 			must(t, err)
 			entries, err := s.EraseFromAudit(ctx, 0, []access.ID{u}, replace, "[erased]")
 			must(t, err)
-			if unlinked != 2 || steps != 2 || entries != 3 {
-				t.Errorf("unlinked %d, steps %d, audit entries %d", unlinked, steps, entries)
+			if re.Unlinked != 2 || re.Steps != 2 || len(entries) != 3 {
+				t.Errorf("%+v, audit entries %v", re, entries)
 			}
 			for _, env := range append(envs, 0) {
 				got, _ := s.AuditLog(ctx, env, AuditFilter{})
