@@ -30,6 +30,15 @@ type nameStep struct {
 	Name string `json:"name"`
 }
 
+// namesOnly keeps of steps their numbers and names.
+func namesOnly(steps []store.Step) []nameStep {
+	names := make([]nameStep, len(steps))
+	for i, st := range steps {
+		names[i] = nameStep{N: st.N, Name: st.Name}
+	}
+	return names
+}
+
 type recordingBody struct {
 	store.Recording
 	View  string `json:"view"` // full or names
@@ -185,11 +194,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	id, rec, view, steps := v.process, v.rec, v.view, v.steps
 	if view == namesView {
-		names := make([]nameStep, len(steps))
-		for i, st := range steps {
-			names[i] = nameStep{N: st.N, Name: st.Name}
-		}
-		writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: names})
+		writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: namesOnly(steps)})
 		return
 	}
 	full, err := s.withFindings(r, steps)

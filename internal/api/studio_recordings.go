@@ -76,7 +76,8 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"Title": rec.Title, "Env": environment(r), "ID": id, "Recording": rec, "Full": view == fullView,
 		"CanEdit": authorizeRecordingChange(r, proc, rec.Recorder, access.Write) == nil}
 	if view == namesView {
-		data["Steps"] = steps
+		// Only the names reach the template: nothing else can slip out.
+		data["Steps"] = namesOnly(steps)
 		s.render(w, r, http.StatusOK, "recording", data)
 		return
 	}

@@ -157,14 +157,38 @@ func replacementAt(text string, f pii.Finding) bool {
 // pseudonymised or masked value.
 func isReplacement(v string) bool {
 	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
-		kind, token, _ := strings.Cut(v[1:len(v)-1], ":")
-		return kindOf(kind) != 0 && (token == "" || len(token) == 12)
+		kind, token, hasToken := strings.Cut(v[1:len(v)-1], ":")
+		return kindOf(kind) != 0 && (!hasToken || isToken(token))
 	}
-	if !strings.Contains(v, "•") {
+	// A mask: no letter, no digit before the last •, at most four after.
+	last := strings.LastIndex(v, "•")
+	if last < 0 {
 		return false
 	}
-	for _, r := range v {
+	for _, r := range v[:last] {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+	}
+	digits := 0
+	for _, r := range v[last:] {
 		if unicode.IsLetter(r) {
+			return false
+		}
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	return digits <= 4
+}
+
+// isToken tells whether t is the 12 lower-case hex digits of a pseudonym.
+func isToken(t string) bool {
+	if len(t) != 12 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if !(t[i] >= '0' && t[i] <= '9' || t[i] >= 'a' && t[i] <= 'f') {
 			return false
 		}
 	}

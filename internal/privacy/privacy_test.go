@@ -307,3 +307,19 @@ func TestSensitiveStepWithoutBoundsDropsItsScreenshot(t *testing.T) {
 		t.Errorf("a step with nothing sensitive lost its screenshot (%v)", err)
 	}
 }
+
+// TestLookAlikeReplacementsAreNotSpared: only what Apply itself writes is
+// passed over, not values dressed up to look like it.
+func TestLookAlikeReplacementsAreNotSpared(t *testing.T) {
+	a := NewApplier(policy(Redact), []byte("k"))
+	for _, in := range []string{"pin: 4821•", "password: 12345678•", "password: [email:hunter2hunte]", "password: [secret:ABCDEF012345]"} {
+		if out, _ := a.Apply(in); out == in {
+			t.Errorf("%q kept as it was", in)
+		}
+	}
+	for _, in := range []string{"card •••• •••• •••• 1111", "token [secret]", "mail [email:0123456789ab]"} {
+		if out, _ := a.Apply(in); out != in {
+			t.Errorf("%q: a replacement was replaced: %q", in, out)
+		}
+	}
+}

@@ -134,11 +134,15 @@ func SealedWith(data []byte) (string, bool) {
 	return hex.EncodeToString(data[len(magic) : len(magic)+idLen]), true
 }
 
-// Open decrypts a sealed blob of that purpose. Data that is not sealed
-// (stored before encryption was configured) is returned as it is.
+// ErrNotSealed is a blob stored in clear where a sealed one was expected:
+// written before encryption was configured (procmine keys rotate seals
+// it), or put there by someone without the key.
+var ErrNotSealed = errors.New("stored unencrypted: run procmine keys rotate to seal it")
+
+// Open decrypts a sealed blob of that purpose.
 func (r *Keyring) Open(purpose string, data []byte) ([]byte, error) {
 	if !Sealed(data) {
-		return data, nil
+		return nil, ErrNotSealed
 	}
 	if len(data) < len(magic)+idLen+nonceSz {
 		return nil, errors.New("sealed blob cut short")

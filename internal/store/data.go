@@ -19,11 +19,25 @@ type Version struct {
 	Events  int       `json:"events"`
 }
 
-// AddVersion stores a new version of a process's log, encoded.
+// AddVersion stores a new version of a process's log, encoded. The row is
+// made first and its data written once its id, which the seal binds, is
+// known; both in one transaction.
 func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, data []byte) (access.ID, error) {
-	id, err := s.insert(ctx, "INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, s.seal(blobEventLog, data))
-	return access.ID(id), err
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, []byte{}).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, id), data), id); err != nil {
+		return 0, err
+	}
+	return access.ID(id), tx.Commit()
 }
 
 // Versions lists a process's versions, newest first.
@@ -67,7 +81,7 @@ func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]
 	if err != nil {
 		return nil, err
 	}
-	return s.open(blobEventLog, data)
+	return s.open(blobAD(blobEventLog, version), data)
 }
 
 // DeleteVersion deletes a version of the process.

@@ -97,7 +97,7 @@ func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, rid access.ID, n int
 	if err != nil || shot == nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, s.seal(blobScreenshot, shot))
+	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, s.seal(blobAD(blobScreenshot, rid, n), shot))
 	return err
 }
 
@@ -277,12 +277,12 @@ func (s *Store) Screenshot(ctx context.Context, rid access.ID, n int) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return s.open(blobScreenshot, data)
+	return s.open(blobAD(blobScreenshot, rid, n), data)
 }
 
 // ReplaceScreenshot stores a cleaned image in place of a step's screenshot.
 func (s *Store) ReplaceScreenshot(ctx context.Context, rid access.ID, n int, data []byte) error {
-	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ? WHERE recording_id = ? AND n = ?", s.seal(blobScreenshot, data), rid, n)); err != nil {
+	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ? WHERE recording_id = ? AND n = ?", s.seal(blobAD(blobScreenshot, rid, n), data), rid, n)); err != nil {
 		return err
 	}
 	return s.erased(ctx)
@@ -319,7 +319,7 @@ func (s *Store) PrivacyPolicy(ctx context.Context, env access.ID) (policy string
 		// can compute a token and match it to a guessed value.
 		fresh := make([]byte, 32)
 		rand.Read(fresh)
-		if _, err := s.exec(ctx, "INSERT INTO privacy_policies (env_id, policy, pseudonym_key) VALUES (?, '', ?) ON CONFLICT (env_id) DO NOTHING", env, s.seal(blobPseudonymKey, fresh)); err != nil {
+		if _, err := s.exec(ctx, "INSERT INTO privacy_policies (env_id, policy, pseudonym_key) VALUES (?, '', ?) ON CONFLICT (env_id) DO NOTHING", env, s.seal(blobAD(blobPseudonymKey, env), fresh)); err != nil {
 			return "", nil, err
 		}
 		err = s.db.QueryRowContext(ctx, s.rebind(q), env).Scan(&policy, &key)
@@ -327,7 +327,7 @@ func (s *Store) PrivacyPolicy(ctx context.Context, env access.ID) (policy string
 	if err != nil {
 		return "", nil, err
 	}
-	key, err = s.open(blobPseudonymKey, key)
+	key, err = s.open(blobAD(blobPseudonymKey, env), key)
 	return policy, key, err
 }
 

@@ -86,11 +86,15 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 	if id, ok := seal.SealedWith(data); ok && id == s.keys.Current.ID() {
 		return false, nil
 	}
-	plain, err := s.keys.Open(purpose, data)
-	if err != nil {
-		return false, err
+	ad := blobAD(purpose, key...)
+	// The one place that takes a blob stored before encryption.
+	plain := data
+	if seal.Sealed(data) {
+		if plain, err = s.keys.Open(ad, data); err != nil {
+			return false, err
+		}
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ? WHERE "+where), append([]any{s.keys.Seal(purpose, plain)}, key...)...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ? WHERE "+where), append([]any{s.keys.Seal(ad, plain)}, key...)...); err != nil {
 		return false, err
 	}
 	return true, tx.Commit()
@@ -106,13 +110,13 @@ func (s *Store) VerifyKeys(ctx context.Context) error {
 	var sealed []byte
 	err := s.db.QueryRowContext(ctx, "SELECT sealed FROM key_check WHERE id = 1").Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
-		_, err = s.exec(ctx, "INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", s.keys.Seal(blobKeyCheck, []byte(keyCheckValue)))
+		_, err = s.exec(ctx, "INSERT INTO key_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", s.keys.Seal(blobAD(blobKeyCheck, 1), []byte(keyCheckValue)))
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	if plain, err := s.keys.Open(blobKeyCheck, sealed); err != nil || string(plain) != keyCheckValue {
+	if plain, err := s.keys.Open(blobAD(blobKeyCheck, 1), sealed); err != nil || string(plain) != keyCheckValue {
 		id, _ := seal.SealedWith(sealed)
 		return fmt.Errorf("the blob key %s is not the key this database is sealed with (%s): start procmine with that key (--blob-key-file, PROCMINE_BLOB_KEY)", s.keys.Current.ID(), id)
 	}

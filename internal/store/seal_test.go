@@ -69,6 +69,21 @@ func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
 			if got, err := s.Screenshot(ctx, rid, 1); err != nil || !bytes.Equal(got, shot) {
 				t.Fatalf("screenshot: %q %v", got, err)
 			}
+			// A sealed blob copied onto another row does not open there.
+			rid2, err := s.CreateRecording(ctx, Recording{Env: env, Title: "t2", State: StateStopped}, []recording.Step{step("b", time.Now())}, map[int][]byte{0: []byte("\x89PNG OTHER")})
+			must(t, err)
+			_, err = s.db.Exec(s.rebind("UPDATE screenshots SET data = (SELECT data FROM screenshots WHERE recording_id = ?) WHERE recording_id = ?"), rid, rid2)
+			must(t, err)
+			if _, err := s.Screenshot(ctx, rid2, 1); err == nil || !strings.Contains(err.Error(), "does not authenticate") {
+				t.Errorf("a blob moved to another row opened: %v", err)
+			}
+			_, err = s.db.Exec(s.rebind("UPDATE screenshots SET data = ? WHERE recording_id = ?"), []byte("planted in clear"), rid2)
+			must(t, err)
+			if _, err := s.Screenshot(ctx, rid2, 1); !errors.Is(err, seal.ErrNotSealed) {
+				t.Errorf("a blob planted in clear: %v", err)
+			}
+			_, err = s.db.Exec(s.rebind("DELETE FROM recordings WHERE id = ?"), rid2)
+			must(t, err)
 			// Without the key, or with another one, nothing reads.
 			s.UseKeys(nil)
 			if _, err := s.Screenshot(ctx, rid, 1); err == nil || !strings.Contains(err.Error(), "no key is configured") {

@@ -36,13 +36,25 @@ type Store struct {
 // key and open those it reads with any of its keys. Call it before use.
 func (s *Store) UseKeys(k *seal.Keyring) { s.keys = k }
 
-// Blob purposes, authenticated with each sealed blob.
+// Blob purposes. What is authenticated with a sealed blob is its purpose
+// and its row (blobAD), so that a blob moved to another row, or another
+// table, does not open.
 const (
 	blobEventLog     = "eventlog"
 	blobScreenshot   = "screenshot"
 	blobPseudonymKey = "pseudonym-key"
 	blobKeyCheck     = "key-check"
 )
+
+// blobAD names a blob's purpose and row: "screenshot:12:3".
+func blobAD(purpose string, key ...any) string {
+	var b strings.Builder
+	b.WriteString(purpose)
+	for _, k := range key {
+		fmt.Fprintf(&b, ":%v", k)
+	}
+	return b.String()
+}
 
 func (s *Store) seal(purpose string, data []byte) []byte {
 	if s.keys == nil || data == nil {
