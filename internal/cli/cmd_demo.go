@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/generate"
+	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -176,6 +178,43 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 				return nil, err
 			}
 		}
+		if p.name == "Invoice handling" {
+			if err := seedRecordings(ctx, st, env, id, byName["maker2"].id, byName["maker"].id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return users, nil
+}
+
+// seedRecordings gives a process three desktop recordings, by its owner
+// and by a contributor, for the recordings and task-mining pages.
+func seedRecordings(ctx context.Context, st *store.Store, env, process, owner, contributor access.ID) error {
+	type step struct{ name, action, app, input string }
+	recs := []struct {
+		by    access.ID
+		title string
+		steps []step
+	}{
+		{owner, "Approve an invoice from the inbox", []step{{"Open the invoice mail", "open", "Outlook", ""}, {"Copy the amount", "copy", "Outlook", ""},
+			{"Find the purchase order", "type", "ERP", "PO-4471"}, {"Enter the amount", "type", "ERP", "1,200.00"}, {"Approve", "click", "ERP", ""}}},
+		{contributor, "Invoice with a price difference", []step{{"Open the invoice mail", "open", "Outlook", ""}, {"Find the purchase order", "type", "ERP", "PO-4490"},
+			{"Check the price list", "switch", "Excel", ""}, {"Enter the amount", "type", "ERP", "980.00"}, {"Ask the buyer", "type", "Outlook", "Is the new price agreed?"}, {"Approve", "click", "ERP", ""}}},
+		{contributor, "Approve an invoice from the portal", []step{{"Open the supplier portal", "open", "Chrome", ""}, {"Find the purchase order", "type", "ERP", "PO-4502"},
+			{"Enter the amount", "type", "ERP", "310.50"}, {"Approve", "click", "ERP", ""}}},
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, r := range recs {
+		var steps []recording.Step
+		t := at.Add(time.Duration(i) * 24 * time.Hour)
+		for j, s := range r.steps {
+			d := time.Duration(8+7*((i+j)%4)) * time.Second
+			steps = append(steps, recording.Step{Name: s.name, Action: s.action, Application: s.app, WindowTitle: s.app, Input: s.input, StartedAt: t, EndedAt: t.Add(d)})
+			t = t.Add(d + 2*time.Second)
+		}
+		if _, err := st.CreateRecording(ctx, store.Recording{Env: env, Process: process, Recorder: r.by, Title: r.title, State: store.StatePublished}, steps, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }

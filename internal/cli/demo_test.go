@@ -92,6 +92,49 @@ func TestDemo(t *testing.T) {
 			}
 		}
 	}
+	// Invoice handling (process 3) has recordings: maker, a contributor,
+	// sees its own in full and maker2's as step names; task mining reads
+	// all three.
+	jar, _ = cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err = c.Post("http://"+addr+"/api/v1/session", "application/json", strings.NewReader(`{"username":"maker","password":"`+passwords["maker"]+`"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("maker signs in: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	var recs struct {
+		Recordings []struct {
+			ID           int
+			RecorderName string `json:"recorder_name"`
+		}
+	}
+	if resp, err = c.Get("http://" + addr + "/api/v1/environments/1/processes/3/recordings"); err == nil {
+		json.NewDecoder(resp.Body).Decode(&recs)
+		resp.Body.Close()
+	}
+	if len(recs.Recordings) != 3 {
+		t.Fatalf("recordings of Invoice handling: %+v (%v)", recs, err)
+	}
+	for _, r := range recs.Recordings {
+		var got struct{ View string }
+		if resp, err = c.Get(fmt.Sprintf("http://%s/api/v1/environments/1/processes/3/recordings/%d", addr, r.ID)); err == nil {
+			json.NewDecoder(resp.Body).Decode(&got)
+			resp.Body.Close()
+		}
+		if want := map[bool]string{true: "full", false: "names"}[r.RecorderName == "maker"]; got.View != want {
+			t.Errorf("maker reads %s's recording: %q, want %q", r.RecorderName, got.View, want)
+		}
+	}
+	var tm struct {
+		Usage struct{ Recordings, Switches int }
+	}
+	if resp, err = c.Get("http://" + addr + "/api/v1/environments/1/processes/3/task-mining"); err == nil {
+		json.NewDecoder(resp.Body).Decode(&tm)
+		resp.Body.Close()
+	}
+	if tm.Usage.Recordings != 3 || tm.Usage.Switches == 0 {
+		t.Errorf("task mining: %+v", tm)
+	}
 	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d", code)
 	}
