@@ -92,6 +92,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), "own session: steps with input data")
 	writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
