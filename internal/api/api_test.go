@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,10 @@ func serversB(t testing.TB) map[string]*env {
 		}
 		st.UseKeys(&seal.Keyring{Current: key})
 		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}}
-		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }})
+		// The test client reaches the server from loopback, which is
+		// trusted as a proxy: tests set X-Forwarded-For to be elsewhere.
+		proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		e.url = ts.URL

@@ -20,7 +20,7 @@ func (s *Server) audit(r *http.Request, env access.ID, action, target, detail st
 
 // auditAs records with an explicit actor, for sign-in, before there is a caller.
 func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
-	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: clientIP(r)}
+	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: s.clientIP(r)}
 	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
 		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
 	}

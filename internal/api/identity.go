@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -52,6 +52,9 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		u, err := s.cfg.Store.UserByID(r.Context(), id)
+		if err == nil {
+			err = s.conditionalAccess(r, u, accesspolicy.API)
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -66,12 +69,12 @@ type credentials struct {
 	Password string `json:"password"`
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the client's address as text (see clientAddr).
+func (s *Server) clientIP(r *http.Request) string {
+	if a := s.clientAddr(r); a.IsValid() {
+		return a.String()
 	}
-	return host
+	return r.RemoteAddr
 }
 
 // signIn checks a username and password and starts a session: a fresh
@@ -82,7 +85,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	u, err := s.startSession(w, r, c)
+	u, err := s.startSession(w, r, c, accesspolicy.API)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -92,14 +95,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 
 // startSession checks credentials, rate-limited, and sets a fresh session
 // cookie: the one way in, for the API and the studio alike.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credentials) (store.User, error) {
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credentials, app string) (store.User, error) {
 	if c.Username == "" || c.Password == "" {
 		return store.User{}, invalid("username and password are required")
 	}
 	// A name that cannot be a username is counted against the address
 	// only, and never stored: it could be anything, of any size.
 	valid := goodUsername(c.Username)
-	account, addr, name := "user:"+c.Username, "ip:"+clientIP(r), c.Username
+	account, addr, name := "user:"+c.Username, "ip:"+s.clientIP(r), c.Username
 	keys := []string{account, addr}
 	if !valid {
 		keys, name = keys[1:], "(not a valid username)"
@@ -124,11 +127,15 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
 			return store.User{}, err
 		}
-		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", clientIP(r))
+		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", s.clientIP(r))
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
 		return store.User{}, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
 	s.limiter.succeeded(account, addr)
+	// Conditional access, before any session exists.
+	if err := s.conditionalAccess(r, u, app); err != nil {
+		return store.User{}, err
+	}
 	// Rotate: whatever session the client had ends now.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(old.Value))

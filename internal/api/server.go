@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"sync"
@@ -35,6 +36,9 @@ type Config struct {
 	// while they are read (os.TempDir() when empty).
 	MaxUpload int64
 	TempDir   string
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed; from anywhere else it is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP server of procmine.
@@ -49,6 +53,7 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	jobs     sync.WaitGroup // background imports
 	logs     *logCache
+	policies policyCache
 }
 
 // New builds a server and its routes.
@@ -132,6 +137,12 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
 	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))
 	s.route("GET /api/v1/audit", s.authed(s.listInstallationAudit))
+	s.route("GET /api/v1/access-policies", s.authed(s.listAccessPolicies))
+	s.route("POST /api/v1/access-policies", s.authed(s.putAccessPolicy))
+	s.route("POST /api/v1/access-policies/what-if", s.authed(s.whatIf))
+	s.route("GET /api/v1/access-policies/{id}", s.authed(s.getAccessPolicy))
+	s.route("PUT /api/v1/access-policies/{id}", s.authed(s.putAccessPolicy))
+	s.route("DELETE /api/v1/access-policies/{id}", s.authed(s.deleteAccessPolicy))
 	s.route("POST /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.upload)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.listVersions)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.authed(s.inEnvironment(s.deleteVersion)))

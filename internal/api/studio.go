@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
@@ -96,7 +97,12 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		h(w, r.WithContext(contextWithUser(r.Context(), u)))
+		ctx := contextWithUser(r.Context(), u)
+		if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(ctx))
 	}
 }
 
@@ -116,7 +122,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password")}
-	if _, err := s.startSession(w, r, c); err != nil {
+	if _, err := s.startSession(w, r, c, accesspolicy.Studio); err != nil {
 		var e *Error
 		status, msg := http.StatusInternalServerError, "Internal error."
 		if errors.As(err, &e) {

@@ -1,0 +1,386 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/accesspolicy"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Conditional access (DESIGN §2): installation-wide policies, managed by
+// installation administrators, evaluated at sign-in and on every request
+// of both apps. The evaluation is package accesspolicy's; this file loads
+// the policies, finds the client's address and the user's teams, enforces
+// the decision and audits it.
+
+// policyCache keeps the policies in memory: every request evaluates them.
+// A change through this server refreshes it at once; changes through
+// another server are seen within policyTTL.
+type policyCache struct {
+	mu     sync.Mutex
+	list   []accesspolicy.Policy
+	loaded time.Time
+	// audited remembers when a (policy, user, app, address) was last
+	// written to the audit log, so that report-only matches do not flood it.
+	audited map[string]time.Time
+}
+
+const policyTTL = 5 * time.Second
+
+func (s *Server) accessPolicies(ctx context.Context) ([]accesspolicy.Policy, error) {
+	c := &s.policies
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != nil && time.Since(c.loaded) < policyTTL {
+		return c.list, nil
+	}
+	list, err := s.cfg.Store.AccessPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.list, c.loaded = list, time.Now()
+	return list, nil
+}
+
+func (s *Server) forgetPolicies() {
+	s.policies.mu.Lock()
+	s.policies.list = nil
+	s.policies.mu.Unlock()
+}
+
+// clientAddr is the client's address: the connection's, or, when the
+// connection comes from a trusted proxy, the last address in
+// X-Forwarded-For that is not itself a trusted proxy.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addr = addr.Unmap()
+	if !s.trusted(addr) {
+		return addr
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return addr // a malformed chain: trust no further than the proxy
+		}
+		if hop = hop.Unmap(); !s.trusted(hop) {
+			return hop
+		}
+		addr = hop
+	}
+	return addr
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionalAccess evaluates the policies for the user on this request
+// to app, audits what applied, and returns the error to answer with when
+// the request may not go on.
+func (s *Server) conditionalAccess(r *http.Request, u store.User, app string) error {
+	policies, err := s.accessPolicies(r.Context())
+	if err != nil || len(policies) == 0 {
+		return err
+	}
+	req := accesspolicy.Request{User: u.ID, App: app, IP: s.clientAddr(r)}
+	if usesTeams(policies) {
+		if req.Teams, err = s.cfg.Store.TeamsOfUser(r.Context(), u.ID); err != nil {
+			return err
+		}
+	}
+	d := accesspolicy.Evaluate(policies, req, false)
+	for _, m := range d.Matches {
+		action := "access-policy.report-only"
+		if m.Enforced && (m.Grant == accesspolicy.Block || d.NeedMFA) {
+			action = "access-policy.enforced"
+		} else if m.Enforced {
+			continue // satisfied: nothing to record
+		}
+		if s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s|%s", m.Policy, u.ID, app, req.IP, action)) {
+			s.auditAs(r, 0, u, action, fmt.Sprintf("policy %d", m.Policy), fmt.Sprintf("%s: %s; %s", m.Name, m.Grant, m.Why))
+		}
+	}
+	switch {
+	case d.NeedMFA:
+		return errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication for this sign-in, and this session has not satisfied it")
+	case !d.Allowed:
+		return errorf(http.StatusForbidden, "blocked_by_policy", "a conditional access policy blocks this access (user, app or address)")
+	}
+	return nil
+}
+
+func usesTeams(policies []accesspolicy.Policy) bool {
+	for _, p := range policies {
+		if len(p.Include.Teams)+len(p.Exclude.Teams) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// shouldAudit tells whether an entry of this key was not written in the
+// last minute, and notes it.
+func (s *Server) shouldAudit(key string) bool {
+	c := &s.policies
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.audited == nil || len(c.audited) > 10000 {
+		c.audited = map[string]time.Time{}
+	}
+	if t, ok := c.audited[key]; ok && now.Sub(t) < time.Minute {
+		return false
+	}
+	c.audited[key] = now
+	return true
+}
+
+// policyBody is a policy as the API takes it: ranges as text, for errors
+// that say which one is wrong.
+type policyBody struct {
+	Name           string                  `json:"name"`
+	State          string                  `json:"state"`
+	Apps           []string                `json:"apps"`
+	Include        accesspolicy.Principals `json:"include"`
+	Exclude        accesspolicy.Principals `json:"exclude"`
+	IPRanges       []string                `json:"ip_ranges"`
+	IPRangesExcept bool                    `json:"ip_ranges_except"`
+	Grant          string                  `json:"grant"`
+}
+
+func (b policyBody) policy() (accesspolicy.Policy, []string, error) {
+	p := accesspolicy.Policy{Name: b.Name, State: b.State, Apps: b.Apps, Include: b.Include, Exclude: b.Exclude, IPRangesExcept: b.IPRangesExcept, Grant: b.Grant}
+	for i, text := range b.IPRanges {
+		pr, err := netip.ParsePrefix(strings.TrimSpace(text))
+		if err != nil {
+			if a, aerr := netip.ParseAddr(strings.TrimSpace(text)); aerr == nil {
+				pr = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				return p, nil, invalid("ip_ranges[%d]: %q is not a CIDR range such as 10.0.0.0/8 or 2001:db8::/32", i, text)
+			}
+		}
+		p.IPRanges = append(p.IPRanges, pr)
+	}
+	warnings, err := p.Validate()
+	if err != nil {
+		return p, nil, invalid("%v", err)
+	}
+	return p, warnings, nil
+}
+
+func authorizeInstallationAdmin(r *http.Request) error {
+	if !caller(r).InstallationAdmin {
+		return errorf(http.StatusForbidden, "forbidden", "conditional access is managed by installation administrators")
+	}
+	return nil
+}
+
+type policyAnswer struct {
+	accesspolicy.Policy
+	Warnings []string `json:"warnings"`
+}
+
+func (s *Server) listAccessPolicies(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := make([]policyAnswer, len(list))
+	for i, p := range list {
+		warnings, _ := p.Validate()
+		out[i] = policyAnswer{Policy: p, Warnings: orEmpty(warnings)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"policies": out})
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) getAccessPolicy(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	var p accesspolicy.Policy
+	if err == nil {
+		p, err = s.cfg.Store.AccessPolicy(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	warnings, _ := p.Validate()
+	writeJSON(w, http.StatusOK, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
+}
+
+// putAccessPolicy creates (POST) or replaces (PUT …/{id}) a policy. A
+// change that would block the administrator making it is refused: try it
+// report-only first, or exclude yourself.
+func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var id access.ID
+	if r.Method == http.MethodPut {
+		var err error
+		if id, err = pathID(r, "id"); err == nil {
+			_, err = s.cfg.Store.AccessPolicy(r.Context(), id)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	var body policyBody
+	if err := decode(w, r, &body); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	p, warnings, err := body.policy()
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	p.ID = id
+	if err := s.wouldLockOut(r, p); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if p.ID, err = s.cfg.Store.PutAccessPolicy(r.Context(), p); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.forgetPolicies()
+	action, status := "access-policy.create", http.StatusCreated
+	if id != 0 {
+		action, status = "access-policy.update", http.StatusOK
+	}
+	s.audit(r, 0, action, fmt.Sprintf("policy %d", p.ID), fmt.Sprintf("%s: %s, %s, apps %s", p.Name, p.State, p.Grant, strings.Join(p.Apps, "+")))
+	writeJSON(w, status, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
+}
+
+// wouldLockOut refuses a policy set under which the caller's own request,
+// through either app, would be refused.
+func (s *Server) wouldLockOut(r *http.Request, changed accesspolicy.Policy) error {
+	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	if err != nil {
+		return err
+	}
+	next := []accesspolicy.Policy{}
+	for _, p := range list {
+		if p.ID != changed.ID {
+			next = append(next, p)
+		}
+	}
+	next = append(next, changed)
+	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), caller(r).ID)
+	if err != nil {
+		return err
+	}
+	for _, app := range []string{accesspolicy.Studio, accesspolicy.API} {
+		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r)}, false); !d.Allowed {
+			return errorf(http.StatusConflict, "would_lock_out", "this policy would refuse your own access to the "+app+" app: exclude yourself, or try it report-only first")
+		}
+	}
+	return nil
+}
+
+func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.cfg.Store.DeleteAccessPolicy(r.Context(), id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.forgetPolicies()
+	s.audit(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// whatIf tells which policies would apply to a user, app, address and MFA
+// state, why, and the result.
+func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		User access.ID `json:"user"`
+		App  string    `json:"app"`
+		IP   string    `json:"ip"`
+		MFA  bool      `json:"mfa"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ip, err := netip.ParseAddr(strings.TrimSpace(req.IP))
+	if err != nil {
+		writeError(w, r, invalid("ip: %q is not an address", req.IP))
+		return
+	}
+	if req.App != accesspolicy.Studio && req.App != accesspolicy.API {
+		writeError(w, r, invalid("app: studio or api"))
+		return
+	}
+	if _, err := s.cfg.Store.UserByID(r.Context(), req.User); errors.Is(err, store.ErrNotFound) {
+		writeError(w, r, invalid("user: no such user"))
+		return
+	} else if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	var teams []access.ID
+	if err == nil {
+		teams, err = s.cfg.Store.TeamsOfUser(r.Context(), req.User)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	d := accesspolicy.Evaluate(list, accesspolicy.Request{User: req.User, Teams: teams, App: req.App, IP: ip.Unmap(), MFA: req.MFA}, true)
+	if d.Matches == nil {
+		d.Matches = []accesspolicy.Match{}
+	}
+	writeJSON(w, http.StatusOK, d)
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/accesspolicy"
+)
+
+// AccessPolicies lists the installation's conditional access policies,
+// oldest first.
+func (s *Store) AccessPolicies(ctx context.Context) ([]accesspolicy.Policy, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, body FROM access_policies ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []accesspolicy.Policy{}
+	for rows.Next() {
+		var id access.ID
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, err
+		}
+		var p accesspolicy.Policy
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			return nil, err
+		}
+		p.ID = id
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// AccessPolicy returns one policy.
+func (s *Store) AccessPolicy(ctx context.Context, id access.ID) (accesspolicy.Policy, error) {
+	var body string
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT body FROM access_policies WHERE id = ?"), id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return accesspolicy.Policy{}, ErrNotFound
+	}
+	var p accesspolicy.Policy
+	if err == nil {
+		err = json.Unmarshal([]byte(body), &p)
+	}
+	p.ID = id
+	return p, err
+}
+
+// PutAccessPolicy creates the policy (ID 0) or replaces it; a name in use
+// by another is ErrConflict.
+func (s *Store) PutAccessPolicy(ctx context.Context, p accesspolicy.Policy) (access.ID, error) {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().UnixNano()
+	if p.ID == 0 {
+		id, err := s.insert(ctx, "INSERT INTO access_policies (name, state, body, updated_at) VALUES (?, ?, ?, ?)", p.Name, p.State, string(body), now)
+		if isUniqueViolation(err) {
+			return 0, ErrConflict
+		}
+		return access.ID(id), err
+	}
+	err = s.changed(s.exec(ctx, "UPDATE access_policies SET name = ?, state = ?, body = ?, updated_at = ? WHERE id = ?", p.Name, p.State, string(body), now, p.ID))
+	if isUniqueViolation(err) {
+		return 0, ErrConflict
+	}
+	return p.ID, err
+}
+
+// DeleteAccessPolicy deletes a policy.
+func (s *Store) DeleteAccessPolicy(ctx context.Context, id access.ID) error {
+	return s.changed(s.exec(ctx, "DELETE FROM access_policies WHERE id = ?", id))
+}
+
+// TeamsOfUser lists, sorted, every team the user belongs to in any
+// environment: conditional access names teams installation-wide.
+func (s *Store) TeamsOfUser(ctx context.Context, user access.ID) ([]access.ID, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id"), user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.ID
+	for rows.Next() {
+		var id access.ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
