@@ -99,12 +99,12 @@ func (s *Server) trusted(a netip.Addr) bool {
 // conditionalAccess evaluates the policies for the user on this request
 // to app, audits what applied, and returns the error to answer with when
 // the request may not go on.
-func (s *Server) conditionalAccess(r *http.Request, u store.User, app string) error {
+func (s *Server) conditionalAccess(r *http.Request, u store.User, app string, mfa bool) error {
 	policies, err := s.accessPolicies(r.Context())
 	if err != nil || len(policies) == 0 {
 		return err
 	}
-	req := accesspolicy.Request{User: u.ID, App: app, IP: s.clientAddr(r)}
+	req := accesspolicy.Request{User: u.ID, App: app, IP: s.clientAddr(r), MFA: mfa}
 	if usesTeams(policies) {
 		if req.Teams, err = s.cfg.Store.TeamsOfUser(r.Context(), u.ID); err != nil {
 			return err

@@ -34,12 +34,13 @@ func caller(r *http.Request) store.User { return r.Context().Value(userKey{}).(s
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var id access.ID
+		var mfa bool
 		var err error
 		bearer, viaToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if viaToken {
-			id, err = s.cfg.Store.TokenUser(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.TokenAuth(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-			id, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.SessionAuth(r.Context(), auth.Digest(c.Value), s.cfg.Now())
 		} else {
 			err = store.ErrNotFound
 		}
@@ -53,13 +54,13 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		}
 		u, err := s.cfg.Store.UserByID(r.Context(), id)
 		if err == nil {
-			err = s.conditionalAccess(r, u, accesspolicy.API)
+			err = s.conditionalAccess(r, u, accesspolicy.API, mfa)
 		}
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		ctx := contextWithUser(r.Context(), u)
+		ctx := context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
 		h(w, r.WithContext(context.WithValue(ctx, viaTokenKey{}, viaToken)))
 	}
 }
@@ -67,7 +68,15 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 type credentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Code is a one-time password or a recovery code: the second factor.
+	Code string `json:"code,omitempty"`
 }
+
+// mfaKey marks requests whose session or token satisfied multi-factor
+// authentication.
+type mfaKey struct{}
+
+func satisfiedMFA(r *http.Request) bool { return r.Context().Value(mfaKey{}) == true }
 
 // clientIP is the client's address as text (see clientAddr).
 func (s *Server) clientIP(r *http.Request) string {
@@ -131,9 +140,30 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
 		return store.User{}, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
+	// The second factor, when given, counts like the password: a wrong
+	// code is a failed sign-in.
+	mfa := false
+	if c.Code != "" {
+		ok, err := s.secondFactor(r.Context(), u.ID, c.Code)
+		if err != nil {
+			return store.User{}, err
+		}
+		if !ok {
+			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "wrong second factor")
+			return store.User{}, errorf(http.StatusUnauthorized, "bad_code", "wrong or used code")
+		}
+		mfa = true
+	}
 	s.limiter.succeeded(account, addr)
 	// Conditional access, before any session exists.
-	if err := s.conditionalAccess(r, u, app); err != nil {
+	if err := s.conditionalAccess(r, u, app, mfa); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == "mfa_required" {
+			if t, terr := s.cfg.Store.UserTOTP(r.Context(), u.ID); terr == nil && t.Confirmed {
+				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
+			}
+			return store.User{}, errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication, and this account has no second factor: enrol one (procmine studio, Account) from where no policy asks for it, or ask an administrator")
+		}
 		return store.User{}, err
 	}
 	// Rotate: whatever session the client had ends now.
@@ -145,7 +175,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		return store.User{}, err
 	}
 	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
-	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires); err != nil {
+	if err := s.cfg.Store.CreateSessionMFA(r.Context(), auth.Digest(token), u.ID, expires, mfa); err != nil {
 		return store.User{}, err
 	}
 	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")
@@ -214,7 +244,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := s.cfg.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
-	id, err := s.cfg.Store.CreateToken(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires)
+	id, err := s.cfg.Store.CreateTokenMFA(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires, satisfiedMFA(r))
 	if err != nil {
 		writeError(w, r, err)
 		return

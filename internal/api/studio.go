@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
@@ -86,8 +88,9 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		var id access.ID
+		var mfa bool
 		if err == nil {
-			id, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.SessionAuth(r.Context(), auth.Digest(c.Value), s.cfg.Now())
 		}
 		var u store.User
 		if err == nil {
@@ -97,8 +100,8 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		ctx := contextWithUser(r.Context(), u)
-		if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio); err != nil {
+		ctx := context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
+		if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio, mfa); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -121,14 +124,14 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "signin", map[string]any{"Title": "Sign in", "Error": "The form could not be read."})
 		return
 	}
-	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password")}
+	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password"), Code: strings.TrimSpace(r.PostForm.Get("code"))}
 	if _, err := s.startSession(w, r, c, accesspolicy.Studio); err != nil {
 		var e *Error
-		status, msg := http.StatusInternalServerError, "Internal error."
+		status, msg, code := http.StatusInternalServerError, "Internal error.", ""
 		if errors.As(err, &e) {
-			status, msg = e.Status, e.Message
+			status, msg, code = e.Status, e.Message, e.Code
 		}
-		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username})
+		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username, "NeedCode": code == "code_needed" || code == "bad_code"})
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -60,21 +60,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// waitFor polls a condition across the reloads the editor makes.
-	waitFor := func(js string) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`) } catch (e) { return false } })()`))
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s: %v", js, err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	wait := func(js string) { t.Helper(); waitFor(t, ctx, js) }
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -88,13 +74,13 @@ func TestRecordingsInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#username"), "contrib"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Click(chromedp.CSS("#signin")))
-	waitFor(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'contrib'`)
+	wait(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'contrib'`)
 	run(chromedp.Navigate(processPath),
 		chromedp.Click(chromedp.CSS("#recordings-link")),
 		chromedp.WaitVisible(chromedp.CSS("#bundle-upload")),
 		chromedp.SetUploadFiles(chromedp.CSS("#bundle"), []string{zipPath}),
 		chromedp.Click(chromedp.CSS("#bundle-submit")))
-	waitFor(`document.getElementById('recordings')`)
+	wait(`document.getElementById('recordings')`)
 	if list := text("#recordings"); !strings.Contains(list, "Approve an invoice") || !strings.Contains(list, "contrib") {
 		t.Fatalf("recordings list: %q", list)
 	}
@@ -111,13 +97,13 @@ func TestRecordingsInABrowser(t *testing.T) {
 	// Rename step 1, edit step 2's input, delete step 1's screenshot.
 	run(chromedp.Clear(chromedp.CSS("#name-1")), chromedp.SendKeys(chromedp.CSS("#name-1"), "Open invoice"),
 		chromedp.Click(chromedp.CSS("#step-1 form.step-edit button[type=submit]")))
-	waitFor(`document.getElementById('editor-status').textContent === 'Step saved.' && document.querySelector('#step-1 h2').textContent === '1. Open invoice'`)
+	wait(`document.getElementById('editor-status').textContent === 'Step saved.' && document.querySelector('#step-1 h2').textContent === '1. Open invoice'`)
 	run(chromedp.Clear(chromedp.CSS("#input-2")), chromedp.SendKeys(chromedp.CSS("#input-2"), "Dear supplier, order 2291"),
 		chromedp.Click(chromedp.CSS("#step-2 form.step-edit button[type=submit]")))
-	waitFor(`document.getElementById('editor-status').textContent === 'Step saved.' && document.querySelector('#step-2 .input').textContent === 'Dear supplier, order 2291'`)
+	wait(`document.getElementById('editor-status').textContent === 'Step saved.' && document.querySelector('#step-2 .input').textContent === 'Dear supplier, order 2291'`)
 	run(chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 		chromedp.Click(chromedp.CSS("#step-1 .delete-shot")))
-	waitFor(`document.getElementById('editor-status').textContent === 'Screenshot deleted.' && !document.querySelector('#step-1 img')`)
+	wait(`document.getElementById('editor-status').textContent === 'Screenshot deleted.' && !document.querySelector('#step-1 img')`)
 	if h := text("#step-1 h2"); h != "1. Open invoice" {
 		t.Errorf("step 1 heading %q", h)
 	}
@@ -149,7 +135,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Click(chromedp.CSS("#signin")))
 	// The sign-in page has a main too: wait for root's own page.
-	waitFor(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'root'`)
+	wait(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'root'`)
 	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)),
 		chromedp.Click(chromedp.CSS("#privacy-link")),
 		chromedp.WaitVisible(chromedp.CSS("#policy")),

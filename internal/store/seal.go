@@ -23,6 +23,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"screenshots", "recording_id, n", "data", blobScreenshot},
 		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey},
 		{"key_check", "id", "sealed", blobKeyCheck},
+		{"totp", "user_id", "secret", blobTOTP},
 	} {
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
 		if err != nil {

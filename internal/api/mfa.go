@@ -1,0 +1,180 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"image/png"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Time-based one-time passwords (RFC 6238: 6 digits, 30 s, SHA-1, what
+// every authenticator app reads) as the second factor of local accounts,
+// with recovery codes kept as digests.
+
+var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// secondFactor checks a one-time password (this step or the one either
+// side, each accepted once) or spends a recovery code.
+func (s *Server) secondFactor(ctx context.Context, user access.ID, code string) (bool, error) {
+	t, err := s.cfg.Store.UserTOTP(ctx, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || !t.Confirmed {
+		return false, err
+	}
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) == 6 {
+		return s.checkTOTP(ctx, user, t, code)
+	}
+	err = s.cfg.Store.UseRecoveryCode(ctx, user, auth.Digest(strings.ToUpper(code)))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *Server) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, code string) (bool, error) {
+	now := s.cfg.Now()
+	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+		at := now.Add(d)
+		want, err := totp.GenerateCodeCustom(string(t.Secret), at, totpOpts)
+		if err != nil {
+			return false, err
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) != 1 {
+			continue
+		}
+		err = s.cfg.Store.UseTOTPStep(ctx, user, at.Unix()/30)
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil // replayed
+		}
+		return err == nil, err
+	}
+	return false, nil
+}
+
+// enrolTOTP starts an enrolment for the caller: a new secret, shown once
+// as text, as an otpauth:// URI and as a QR code. It replaces an
+// unconfirmed one; a confirmed one must be removed first.
+func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
+	u := caller(r)
+	// No body is needed; one that is sent must be an empty object.
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &struct{}{}); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	if t, err := s.cfg.Store.UserTOTP(r.Context(), u.ID); err == nil && t.Confirmed {
+		writeError(w, r, errorf(http.StatusConflict, "enrolled", "a second factor is set already: remove it first (DELETE with a code)"))
+		return
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "procmine", AccountName: u.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	img, err := key.Image(240, 240)
+	var qr bytes.Buffer
+	if err == nil {
+		err = png.Encode(&qr, img)
+	}
+	if err == nil {
+		err = s.cfg.Store.SetTOTP(r.Context(), u.ID, []byte(key.Secret()))
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, 0, "mfa.enrol.start", target("user", u.ID), "")
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]string{"secret": key.Secret(), "uri": key.URL(),
+		"qr": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr.Bytes())})
+}
+
+// confirmTOTP completes the enrolment with a first code and answers with
+// ten recovery codes, shown this once.
+func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	u := caller(r)
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	t, err := s.cfg.Store.UserTOTP(r.Context(), u.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Confirmed) {
+		writeError(w, r, errorf(http.StatusConflict, "no_enrolment", "start an enrolment first (POST /api/v1/me/totp)"))
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ok, err := s.checkTOTP(r.Context(), u.ID, t, strings.TrimSpace(req.Code))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, r, invalid("code: not the code of this secret now; check the device's clock"))
+		return
+	}
+	codes := make([]string, 10)
+	digests := make([]string, 10)
+	for i := range codes {
+		c, err := auth.NewToken("")
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		codes[i] = strings.ToUpper(c[:10])
+		digests[i] = auth.Digest(codes[i])
+	}
+	if err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, digests); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, 0, "mfa.enrol", target("user", u.ID), "")
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+}
+
+// removeTOTP removes the caller's second factor, on a current code.
+func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
+	u := caller(r)
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)
+	if err == nil && !ok {
+		err = invalid("code: give a current code or a recovery code")
+	}
+	if err == nil {
+		err = s.cfg.Store.DeleteTOTP(r.Context(), u.ID)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, 0, "mfa.remove", target("user", u.ID), "")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,102 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+)
+
+// enrol has c enrol a one-time password at the server's clock and returns
+// the secret and the recovery codes.
+func enrol(t *testing.T, e *env, c *client) (string, []string) {
+	t.Helper()
+	var start struct{ Secret, URI, QR string }
+	c.json("POST", "/api/v1/me/totp", "", 200, &start)
+	if !strings.HasPrefix(start.URI, "otpauth://totp/procmine:") || !strings.HasPrefix(start.QR, "data:image/png;base64,") {
+		t.Fatalf("enrolment %+v", start)
+	}
+	code, _ := totp.GenerateCode(start.Secret, e.now)
+	var done struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	c.json("POST", "/api/v1/me/totp/confirm", `{"code":"`+code+`"}`, 200, &done)
+	if len(done.RecoveryCodes) != 10 {
+		t.Fatalf("recovery codes %v", done.RecoveryCodes)
+	}
+	return start.Secret, done.RecoveryCodes
+}
+
+// TestMFAStepUpOverHTTP: a require-MFA policy sends a local user with a
+// one-time password to the code step, accepts a right code once, takes a
+// recovery code once, and refuses a session (and a token) without MFA.
+func TestMFAStepUpOverHTTP(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, _, _ := prodWithMaker(e)
+			ann, annID := e.user("ann", false)
+			_, bobID := e.user("bob", false)
+			secret, recovery := enrol(t, e, ann)
+			if code, _ := ann.do("POST", "/api/v1/me/totp", "", nil); code != 409 {
+				t.Errorf("enrolling twice: %d", code)
+			}
+			root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d,%d]},"grant":"require-mfa"}`, annID, bobID), 201, nil)
+
+			// The session ann had, without MFA, no longer does.
+			if code, body := ann.do("GET", "/api/v1/me", "", nil); code != 403 || errorCode(t, body) != "mfa_required" {
+				t.Errorf("a session without MFA: %d %s", code, body)
+			}
+			signIn := func(code string) (int, string, *client) {
+				c := e.client()
+				body, _ := json.Marshal(credentials{Username: "ann", Password: "a long enough password", Code: code})
+				status, b := c.do("POST", "/api/v1/session", string(body), nil)
+				return status, b, c
+			}
+			if code, body, _ := signIn(""); code != 401 || errorCode(t, body) != "code_needed" {
+				t.Errorf("no code: %d %s", code, body)
+			}
+			if code, body, _ := signIn("000000"); code != 401 || errorCode(t, body) != "bad_code" {
+				t.Errorf("wrong code: %d %s", code, body)
+			}
+			e.now = e.now.Add(30 * time.Second)
+			otp, _ := totp.GenerateCode(secret, e.now)
+			code, body, c := signIn(otp)
+			if code != 200 {
+				t.Fatalf("right code: %d %s", code, body)
+			}
+			c.json("GET", "/api/v1/me", "", 200, nil)
+			// A token made in that session carries its MFA.
+			var tok struct{ Token string }
+			c.json("POST", "/api/v1/tokens", `{"name":"ci"}`, 201, &tok)
+			tc := e.client()
+			tc.token = tok.Token
+			tc.json("GET", "/api/v1/me", "", 200, nil)
+			// The same code twice is a replay.
+			if code, body, _ := signIn(otp); code != 401 || errorCode(t, body) != "bad_code" {
+				t.Errorf("replayed code: %d %s", code, body)
+			}
+			// A recovery code works once.
+			if code, body, _ := signIn(strings.ToLower(recovery[0])); code != 200 {
+				t.Errorf("recovery code: %d %s", code, body)
+			}
+			if code, _, _ := signIn(recovery[0]); code != 401 {
+				t.Errorf("a recovery code twice: %d", code)
+			}
+			// bob has no second factor: he is told, and cannot get in.
+			b := e.client()
+			if code, body := b.do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 403 || !strings.Contains(body, "no second factor") {
+				t.Errorf("bob: %d %s", code, body)
+			}
+			// Removing the factor needs a code.
+			e.now = e.now.Add(30 * time.Second)
+			if code, _ := c.do("DELETE", "/api/v1/me/totp", `{"code":"123"}`, nil); code != 422 {
+				t.Errorf("removing without a code: %d", code)
+			}
+			next, _ := totp.GenerateCode(secret, e.now)
+			c.json("DELETE", "/api/v1/me/totp", `{"code":"`+next+`"}`, 204, nil)
+		})
+	}
+}

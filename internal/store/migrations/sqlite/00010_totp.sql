@@ -1,0 +1,24 @@
+-- +goose Up
+-- Whether a session (and a token made in it) satisfied multi-factor
+-- authentication; time-based one-time password secrets (sealed) and
+-- recovery codes (as digests) of local accounts.
+ALTER TABLE sessions ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE totp (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    secret BLOB NOT NULL,
+    confirmed INTEGER NOT NULL,
+    last_step INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE recovery_codes (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
+);
+
+-- +goose Down
+DROP TABLE recovery_codes;
+DROP TABLE totp;
+ALTER TABLE tokens DROP COLUMN mfa;
+ALTER TABLE sessions DROP COLUMN mfa;
