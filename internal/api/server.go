@@ -36,6 +36,8 @@ type Config struct {
 	// while they are read (os.TempDir() when empty).
 	MaxUpload int64
 	TempDir   string
+	// OIDC switches on single sign-on through an OpenID provider.
+	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; from anywhere else it is ignored.
 	TrustedProxies []netip.Prefix
@@ -54,6 +56,7 @@ type Server struct {
 	jobs     sync.WaitGroup // background imports
 	logs     *logCache
 	policies policyCache
+	oidc     oidcClient
 }
 
 // New builds a server and its routes.

@@ -41,6 +41,8 @@ func (s *Server) studioRoutes() {
 	s.route("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
 	s.route("GET /signin", s.signInPage)
 	s.route("POST /signin", s.signInForm)
+	s.route("GET /signin/oidc", s.oidcStart)
+	s.route("GET /signin/oidc/callback", s.oidcCallback)
 	s.route("POST /signout", s.signOutForm)
 	s.route("GET /{$}", s.page(s.environmentsPage))
 	s.route("GET /e/{env}", s.page(s.pageEnv(s.processesPage)))
@@ -115,7 +117,7 @@ func (s *Server) pageEnv(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in"})
+	s.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in", "OIDC": s.cfg.OIDC != nil})
 }
 
 func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
@@ -131,7 +133,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &e) {
 			status, msg, code = e.Status, e.Message, e.Code
 		}
-		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username, "NeedCode": code == "code_needed" || code == "bad_code"})
+		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username, "NeedCode": code == "code_needed" || code == "bad_code", "OIDC": s.cfg.OIDC != nil})
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -82,3 +82,26 @@ func waitFor(t *testing.T, ctx context.Context, js string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSingleSignOnInABrowser: the studio's sign-in page sends the person
+// to the OpenID provider, whose login brings them back signed in.
+func TestSingleSignOnInABrowser(t *testing.T) {
+	ctx := browser(t)
+	e, _, start := ssoServer(t, storetest.DSNs(t)["sqlite"])
+	start(provider(t, e.url+"/signin/oidc/callback"))
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(chromedp.Navigate(e.url+"/signin"), chromedp.Click(chromedp.CSS("#sso")))
+	waitFor(t, ctx, `document.querySelector('input[name=id]') && location.pathname.startsWith('/login')`)
+	run(chromedp.SendKeys(chromedp.CSS("#username"), "test-user@127.0.0.1"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "verysecure"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")))
+	waitFor(t, ctx, `document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'test-user@127.0.0.1'`)
+	shot(t, ctx, "studio-after-sso")
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,19 +134,43 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	addr := fs.String("addr", envOr("PROCMINE_ADDR", "127.0.0.1:8080"), "address to listen on (env PROCMINE_ADDR)")
 	cert := fs.String("tls-cert", "", "TLS certificate file; with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS key file")
+	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
+	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
+	issuer := fs.String("oidc-issuer", os.Getenv("PROCMINE_OIDC_ISSUER"), "OpenID provider for single sign-on (env PROCMINE_OIDC_ISSUER); the client secret is read from PROCMINE_OIDC_CLIENT_SECRET")
+	clientID := fs.String("oidc-client-id", os.Getenv("PROCMINE_OIDC_CLIENT_ID"), "procmine's client id at the provider (env PROCMINE_OIDC_CLIENT_ID)")
+	usernameClaim := fs.String("oidc-username-claim", envOr("PROCMINE_OIDC_USERNAME_CLAIM", "preferred_username"), "the claim a new account's username comes from")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
+	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != ""}
+	for _, text := range strings.Split(*proxies, ",") {
+		if text = strings.TrimSpace(text); text == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(text)
+		if err != nil {
+			return usagef("--trusted-proxies: %q is not a CIDR range", text)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	if *issuer != "" {
+		secret := os.Getenv("PROCMINE_OIDC_CLIENT_SECRET")
+		if *clientID == "" || secret == "" || *publicURL == "" {
+			return usagef("single sign-on needs --oidc-client-id, --public-url and the client secret in PROCMINE_OIDC_CLIENT_SECRET")
+		}
+		cfg.OIDC = &api.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
+			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim}
+	}
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	log := slog.New(slog.NewJSONHandler(s.Err, nil))
-	srv := api.New(api.Config{Store: st, Log: log, Password: auth.DefaultParams, SecureCookies: *cert != ""})
+	cfg.Store, cfg.Log = st, slog.New(slog.NewJSONHandler(s.Err, nil))
+	srv := api.New(cfg)
 	if err := srv.FailStaleJobs(ctx); err != nil {
 		return err
 	}

@@ -88,3 +88,18 @@ func TestWrongKeyIsRefusedAtStart(t *testing.T) {
 		t.Errorf("another key: %d %s", code, errOut)
 	}
 }
+
+func TestServeFlagsForAccess(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"serve", "--data-dir", dir, "--trusted-proxies", "10.0.0.0/8,nonsense"}, `"nonsense" is not a CIDR range`},
+		{[]string{"serve", "--data-dir", dir, "--oidc-issuer", "https://id.example.com"}, "single sign-on needs --oidc-client-id, --public-url"},
+	} {
+		if code, _, errOut := runCode(tc.args...); code != 2 || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: %d %s", tc.args, code, errOut)
+		}
+	}
+}

@@ -97,3 +97,23 @@ func (s *Store) DeleteTOTP(ctx context.Context, user access.ID) error {
 	}
 	return s.changed(s.exec(ctx, "DELETE FROM totp WHERE user_id = ?", user))
 }
+
+// OIDCUser returns the user linked to a provider's subject; none is
+// ErrNotFound.
+func (s *Store) OIDCUser(ctx context.Context, issuer, subject string) (access.ID, error) {
+	var id access.ID
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id FROM oidc_identities WHERE issuer = ? AND subject = ?"), issuer, subject).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
+}
+
+// LinkOIDCUser links a provider's subject to a user.
+func (s *Store) LinkOIDCUser(ctx context.Context, issuer, subject string, user access.ID) error {
+	_, err := s.exec(ctx, "INSERT INTO oidc_identities (issuer, subject, user_id) VALUES (?, ?, ?)", issuer, subject, user)
+	if isUniqueViolation(err) {
+		return ErrConflict
+	}
+	return err
+}

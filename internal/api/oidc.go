@@ -1,0 +1,239 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/procmine/procmine/internal/accesspolicy"
+	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// OIDCConfig is the installation's OpenID Connect single sign-on.
+type OIDCConfig struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is this server's /signin/oidc/callback as the provider
+	// reaches it back through the browser.
+	RedirectURL string
+	// Scopes default to openid, profile and email.
+	Scopes []string
+	// UsernameClaim names the claim a new account's username comes from
+	// (preferred_username when empty).
+	UsernameClaim string
+	// MFAMethods are the amr values that mean the provider checked a
+	// second factor (mfa, otp, hwk, swk when empty).
+	MFAMethods []string
+}
+
+// oidcClient is the provider, discovered on first use: a server need not
+// wait for its provider to start.
+type oidcClient struct {
+	mu       sync.Mutex
+	provider *oidc.Provider
+	config   oauth2.Config
+	verifier *oidc.IDTokenVerifier
+}
+
+const oidcCookie = "procmine_oidc"
+
+func (s *Server) oidcProvider(ctx context.Context) (*oidcClient, error) {
+	c := &s.oidc
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.provider != nil {
+		return c, nil
+	}
+	cfg := s.cfg.OIDC
+	p, err := oidc.NewProvider(ctx, cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: discovering %s: %w", cfg.Issuer, err)
+	}
+	scopes := cfg.Scopes
+	if len(scopes) == 0 {
+		scopes = []string{oidc.ScopeOpenID, "profile", "email"}
+	}
+	c.provider = p
+	c.config = oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: p.Endpoint(), RedirectURL: cfg.RedirectURL, Scopes: scopes}
+	c.verifier = p.Verifier(&oidc.Config{ClientID: cfg.ClientID})
+	return c, nil
+}
+
+func randomString() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// oidcStart sends the browser to the provider: authorization code flow
+// with PKCE, a state and a nonce, kept in a short-lived cookie.
+func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.OIDC == nil {
+		s.pageError(w, r, errNotFound)
+		return
+	}
+	c, err := s.oidcProvider(r.Context())
+	if err != nil {
+		s.cfg.Log.Error("oidc", "err", err)
+		s.pageError(w, r, errorf(http.StatusBadGateway, "provider_unavailable", "the single sign-on provider cannot be reached; try again, or sign in with a password"))
+		return
+	}
+	state, nonce, verifier := randomString(), randomString(), oauth2.GenerateVerifier()
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: state + "." + nonce + "." + verifier, Path: "/signin/oidc", MaxAge: 600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	http.Redirect(w, r, c.config.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+}
+
+// oidcCallback takes the provider's answer: the code is exchanged (with
+// the PKCE verifier), the ID token verified (issuer, audience, expiry,
+// signature, nonce), the person found by issuer and subject, conditional
+// access applied with the provider's word on MFA (amr), and a session
+// started.
+func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.OIDC == nil {
+		s.pageError(w, r, errNotFound)
+		return
+	}
+	fail := func(msg string) {
+		s.render(w, r, http.StatusUnauthorized, "signin", map[string]any{"Title": "Sign in", "Error": msg, "OIDC": true})
+	}
+	ck, err := r.Cookie(oidcCookie)
+	parts := []string{}
+	if err == nil {
+		parts = strings.Split(ck.Value, ".")
+	}
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/signin/oidc", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		fail("The single sign-on provider refused: " + e + ".")
+		return
+	}
+	if len(parts) != 3 || q.Get("state") == "" || q.Get("state") != parts[0] {
+		fail("The sign-on answer does not match a sign-in started here; start again.")
+		return
+	}
+	c, err := s.oidcProvider(r.Context())
+	if err != nil {
+		fail("The single sign-on provider cannot be reached.")
+		return
+	}
+	tok, err := c.config.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(parts[2]))
+	if err != nil {
+		s.cfg.Log.Warn("oidc exchange", "err", err)
+		fail("The single sign-on provider did not accept the sign-in code.")
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := c.verifier.Verify(r.Context(), raw)
+	if err != nil || idt.Nonce != parts[1] {
+		s.cfg.Log.Warn("oidc id token", "err", err)
+		fail("The single sign-on provider's answer did not verify.")
+		return
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		fail("The single sign-on provider's answer could not be read.")
+		return
+	}
+	// Profile claims may come only from the userinfo endpoint.
+	if info, err := c.provider.UserInfo(r.Context(), oauth2.StaticTokenSource(tok)); err == nil {
+		var more map[string]any
+		if info.Claims(&more) == nil {
+			for k, v := range more {
+				if _, ok := claims[k]; !ok {
+					claims[k] = v
+				}
+			}
+		}
+	}
+	u, err := s.oidcUser(r.Context(), idt.Issuer, idt.Subject, claims)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			fail(e.Message)
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods)
+	if err := s.conditionalAccess(r, u, accesspolicy.Studio, mfa); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			fail(e.Message)
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	token, err := auth.NewToken("ps_")
+	if err == nil {
+		err = s.cfg.Store.CreateSessionMFA(r.Context(), auth.Digest(token), u.ID, s.cfg.Now().Add(s.cfg.SessionTTL), mfa)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.auditAs(r, 0, u, "sign-in", target("user", u.ID), fmt.Sprintf("single sign-on; mfa=%v", mfa))
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// oidcUser finds the user linked to the provider's subject, or makes one
+// named by the username claim. A local account of that name is not taken
+// over: the provider could name anyone.
+func (s *Server) oidcUser(ctx context.Context, issuer, subject string, claims map[string]any) (store.User, error) {
+	id, err := s.cfg.Store.OIDCUser(ctx, issuer, subject)
+	if err == nil {
+		return s.cfg.Store.UserByID(ctx, id)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	claim := s.cfg.OIDC.UsernameClaim
+	if claim == "" {
+		claim = "preferred_username"
+	}
+	name, _ := claims[claim].(string)
+	if !goodUsername(name) {
+		return store.User{}, errorf(http.StatusUnauthorized, "bad_claims", fmt.Sprintf("the provider's %s claim is not a usable username", claim))
+	}
+	if _, err := s.cfg.Store.UserByName(ctx, name); err == nil {
+		return store.User{}, errorf(http.StatusConflict, "name_taken", "a local account is called "+name+": an administrator must link it before it signs in through single sign-on")
+	}
+	// A password nobody knows: the account signs in through the provider.
+	id, err = CreateUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, s.cfg.Password)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := s.cfg.Store.LinkOIDCUser(ctx, issuer, subject, id); err != nil {
+		return store.User{}, err
+	}
+	return s.cfg.Store.UserByID(ctx, id)
+}
+
+// amrIsMFA tells whether the amr claim names a second factor.
+func amrIsMFA(amr any, methods []string) bool {
+	if len(methods) == 0 {
+		methods = []string{"mfa", "otp", "hwk", "swk"}
+	}
+	list, _ := amr.([]any)
+	for _, m := range list {
+		if s, ok := m.(string); ok && slices.Contains(methods, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+)
+
+// provider starts a real OpenID provider (zitadel/oidc's example OP, a
+// maintained provider library) on loopback and registers procmine as a
+// client that returns to callback. Its users are test-user@127.0.0.1 and
+// test-user2, password "verysecure".
+func provider(t *testing.T, callback string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	storage.RegisterClients(storage.WebClient("procmine", "procmine-secret", callback))
+	router := exampleop.SetupServer(issuer, storage.NewStorage(storage.NewUserStore(issuer)), nil, false)
+	srv := &http.Server{Handler: router}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return issuer
+}
+
+// ssoServer is procmine with single sign-on through issuer, on a DSN.
+func ssoServer(t *testing.T, dsn string) (*env, *Server, func(issuer string)) {
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	e := &env{t: t, store: st, dsn: dsn, url: base, now: time.Now(), logs: &syncBuffer{}}
+	cfg := Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap,
+		OIDC: &OIDCConfig{ClientID: "procmine", ClientSecret: "procmine-secret", RedirectURL: base + "/signin/oidc/callback"}}
+	var srv *Server
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { srv.Handler().ServeHTTP(w, r) })}
+	start := func(issuer string) {
+		cfg.OIDC.Issuer = issuer
+		srv = New(cfg)
+		go hs.Serve(ln)
+	}
+	t.Cleanup(func() { hs.Close(); st.Close() })
+	return e, srv, start
+}
+
+var formID = regexp.MustCompile(`name="id" value="([^"]+)"`)
+
+// ssoSignIn walks a browser-like client through the provider's login.
+func ssoSignIn(t *testing.T, base, user string) (*http.Client, *http.Response) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(base + "/signin/oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := formID.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no login form at the provider (%s): %.300s", resp.Request.URL, body)
+	}
+	loginURL := resp.Request.URL.ResolveReference(&url.URL{Path: "/login/username"})
+	resp, err = c.PostForm(loginURL.String(), url.Values{"id": {string(m[1])}, "username": {user}, "password": {"verysecure"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, resp
+}
+
+// TestSingleSignOnThroughAProvider: a person signs in through the OpenID
+// provider (authorization code with PKCE), gets an account linked to the
+// provider's subject, and a session; a local account's name is not taken
+// over; conditional access applies to provider sign-ins too.
+func TestSingleSignOnThroughAProvider(t *testing.T) {
+	for name, dsn := range storetest.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			e, _, start := ssoServer(t, dsn)
+			issuer := provider(t, e.url+"/signin/oidc/callback")
+			start(issuer)
+			root, _ := e.user("root", true)
+
+			c, resp := ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
+				t.Fatalf("after the provider: %d at %s: %.300s", resp.StatusCode, resp.Request.URL, body)
+			}
+			me, err := c.Get(e.url + "/api/v1/me")
+			if err != nil || me.StatusCode != 200 {
+				t.Fatalf("the session: %v %v", err, me.StatusCode)
+			}
+			meBody, _ := io.ReadAll(me.Body)
+			me.Body.Close()
+			if !strings.Contains(string(meBody), `"username":"test-user@127.0.0.1"`) {
+				t.Errorf("me: %s", meBody)
+			}
+			// The same person again: the same account.
+			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			resp.Body.Close()
+			users, _ := e.store.Users(t.Context())
+			n := 0
+			for _, u := range users {
+				if u.Username == "test-user@127.0.0.1" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d accounts for one person", n)
+			}
+
+			// A local account named as the provider's user is not taken over.
+			if _, err := CreateUser(t.Context(), e.store, "test-user2", "a long enough password", false, cheap); err != nil {
+				t.Fatal(err)
+			}
+			_, resp = ssoSignIn(t, e.url, "test-user2")
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || !strings.Contains(string(body), "a local account is called test-user2") {
+				t.Errorf("name taken: %d %.300s", resp.StatusCode, body)
+			}
+
+			// A require-MFA policy: the provider says pwd only, so no.
+			root.json("POST", "/api/v1/access-policies", `{"name":"mfa","state":"on","apps":["studio","api"],"include":{"all":true},"exclude":{"users":[1]},"grant":"require-mfa"}`, 201, nil)
+			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || !strings.Contains(string(body), "multi-factor") {
+				t.Errorf("require-mfa after a password-only provider sign-in: %d %.300s", resp.StatusCode, body)
+			}
+
+			// A forged callback (no sign-in started here) is refused.
+			jar, _ := cookiejar.New(nil)
+			forged := &http.Client{Jar: jar}
+			resp, err = forged.Get(e.url + "/signin/oidc/callback?code=x&state=y")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 401 || !strings.Contains(string(body), "does not match a sign-in started here") {
+				t.Errorf("forged callback: %d %.200s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+func TestAMR(t *testing.T) {
+	for _, tc := range []struct {
+		amr  any
+		want bool
+	}{{[]any{"pwd"}, false}, {[]any{"pwd", "otp"}, true}, {[]any{"mfa"}, true}, {nil, false}, {"mfa", false}} {
+		if got := amrIsMFA(tc.amr, nil); got != tc.want {
+			t.Errorf("%v: %v", tc.amr, got)
+		}
+	}
+	if !amrIsMFA([]any{"face"}, []string{"face"}) {
+		t.Error("configured methods")
+	}
+}
