@@ -30,7 +30,7 @@ var web embed.FS
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies"} {
 		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return out
@@ -50,6 +50,7 @@ func (s *Server) studioRoutes() {
 	s.route("GET /e/{env}/p/{id}", s.page(s.pageEnv(s.processPage)))
 	s.route("GET /e/{env}/admin", s.page(s.pageEnv(s.adminPage)))
 	s.route("GET /e/{env}/privacy", s.page(s.pageEnv(s.privacyPage)))
+	s.route("GET /access-policies", s.page(s.policiesPage))
 	s.route("GET /e/{env}/p/{id}/recordings", s.page(s.pageEnv(s.recordingsPage)))
 	s.route("GET /e/{env}/p/{id}/recordings/{rid}", s.page(s.pageEnv(s.recordingPage)))
 	s.route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
@@ -58,7 +59,7 @@ func (s *Server) studioRoutes() {
 // render writes a page; the layout shows who is signed in.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	if u, ok := r.Context().Value(userKey{}).(store.User); ok {
-		data["User"] = u.Username
+		data["User"], data["InstallationAdmin"] = u.Username, u.InstallationAdmin
 	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
@@ -449,4 +450,24 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 		data["Audit"], data["Action"], data["Actor"] = entries, q.Get("action"), q.Get("actor")
 	}
 	s.render(w, r, http.StatusOK, "admin", data)
+}
+
+// policiesPage lists the conditional access policies with their warnings,
+// for installation administrators, and makes new ones through the API.
+func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	rows := make([]policyAnswer, len(list))
+	for i, p := range list {
+		warnings, _ := p.Validate()
+		rows[i] = policyAnswer{Policy: p, Warnings: warnings}
+	}
+	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": caller(r).ID})
 }

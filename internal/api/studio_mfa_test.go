@@ -44,6 +44,20 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The administrator makes a policy on the studio's page: one that
+	// targets the API alone is accepted, with its warning shown.
+	run(chromedp.Navigate(ts.URL+"/signin"),
+		chromedp.SendKeys(chromedp.CSS("#username"), "root"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+		chromedp.Click(chromedp.CSS("#signin")))
+	waitFor(t, ctx, `document.getElementById('policies-link')`)
+	run(chromedp.Click(chromedp.CSS("#policies-link")))
+	waitFor(t, ctx, `document.getElementById('policy-form')`)
+	run(chromedp.SendKeys(chromedp.CSS("#p-name"), "api trial"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name=apps][value=studio]').checked = false`),
+		chromedp.Click(chromedp.CSS("#policy-create")))
+	waitFor(t, ctx, `[...document.querySelectorAll('#policies .warning')].some(w => w.textContent.includes('leaves the studio app unprotected'))`)
+	shot(t, ctx, "studio-policies")
 	run(chromedp.Navigate(ts.URL+"/signin"),
 		chromedp.SendKeys(chromedp.CSS("#username"), "ann"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),

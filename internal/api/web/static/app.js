@@ -193,3 +193,21 @@ if (erasure) {
     say(status, `Erased: ${r.events_with_the_person_as_resource} events and ${r.attribute_values_changed} attribute values in ${r.event_log_versions_changed} log versions; ${r.recordings_unlinked_from_their_recorder} recordings unlinked; ${r.recording_steps_changed} steps; ${r.audit_entries_changed} audit entries.`);
   });
 }
+
+// Conditional access: a new policy for everyone but its author.
+const policyForm = document.getElementById("policy-form");
+if (policyForm) {
+  policyForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(policyForm);
+    const ranges = (f.get("ip_ranges") || "").split(",").map((r) => r.trim()).filter(Boolean);
+    const body = {
+      name: f.get("name"), state: f.get("state"), apps: f.getAll("apps"), grant: f.get("grant"),
+      include: { all: true }, exclude: { users: [Number(policyForm.dataset.me)] },
+      ip_ranges: ranges, ip_ranges_except: f.get("ip_ranges_except") === "on",
+    };
+    const resp = await fetch(policyForm.dataset.action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (resp.ok) { location.reload(); return; }
+    say(document.getElementById("policy-form-status"), await message(resp), true);
+  });
+}
