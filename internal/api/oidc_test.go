@@ -10,21 +10,44 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
 
+// mfaStorage is the example provider's storage, which says that a
+// sign-in used a second factor once mfa is set (the example itself only
+// knows passwords).
+type mfaStorage struct {
+	*storage.Storage
+	mfa *atomic.Bool
+}
+
+type mfaRequest struct{ *storage.AuthRequest }
+
+func (mfaRequest) GetAMR() []string { return []string{"pwd", "otp"} }
+
+func (s mfaStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	r, err := s.Storage.AuthRequestByCode(ctx, code)
+	if ar, ok := r.(*storage.AuthRequest); ok && s.mfa.Load() {
+		return mfaRequest{ar}, nil
+	}
+	return r, err
+}
+
 // provider starts a real OpenID provider (zitadel/oidc's example OP, a
 // maintained provider library) on loopback and registers procmine as a
 // client that returns to callback. Its users are test-user@127.0.0.1 and
-// test-user2, password "verysecure".
-func provider(t *testing.T, callback string) string {
+// test-user2, password "verysecure". Setting the returned flag makes its
+// sign-ins report a second factor (amr otp).
+func provider(t *testing.T, callback string) (string, *atomic.Bool) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,11 +55,12 @@ func provider(t *testing.T, callback string) string {
 	}
 	issuer := "http://" + ln.Addr().String()
 	storage.RegisterClients(storage.WebClient("procmine", "procmine-secret", callback))
-	router := exampleop.SetupServer(issuer, storage.NewStorage(storage.NewUserStore(issuer)), nil, false)
+	mfa := &atomic.Bool{}
+	router := exampleop.SetupServer(issuer, mfaStorage{storage.NewStorage(storage.NewUserStore(issuer)), mfa}, nil, false)
 	srv := &http.Server{Handler: router}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return issuer
+	return issuer, mfa
 }
 
 // ssoServer is procmine with single sign-on through issuer, on a DSN.
@@ -97,7 +121,7 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			e, _, start := ssoServer(t, dsn)
-			issuer := provider(t, e.url+"/signin/oidc/callback")
+			issuer, providerMFA := provider(t, e.url+"/signin/oidc/callback")
 			start(issuer)
 			root, _ := e.user("root", true)
 
@@ -148,6 +172,17 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != 401 || !strings.Contains(string(body), "multi-factor") {
 				t.Errorf("require-mfa after a password-only provider sign-in: %d %.300s", resp.StatusCode, body)
+			}
+			// The provider's amr says a second factor was used: accepted,
+			// and the session carries it.
+			providerMFA.Store(true)
+			c, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
+				t.Fatalf("require-mfa after an MFA provider sign-in: %d at %s", resp.StatusCode, resp.Request.URL)
+			}
+			if me, err := c.Get(e.url + "/api/v1/me"); err != nil || me.StatusCode != 200 {
+				t.Errorf("the MFA session under require-mfa: %v %v", err, me.StatusCode)
 			}
 
 			// A forged callback (no sign-in started here) is refused.

@@ -102,7 +102,8 @@ func waitFor(t *testing.T, ctx context.Context, js string) {
 func TestSingleSignOnInABrowser(t *testing.T) {
 	ctx := browser(t)
 	e, _, start := ssoServer(t, storetest.DSNs(t)["sqlite"])
-	start(provider(t, e.url+"/signin/oidc/callback"))
+	issuer, _ := provider(t, e.url+"/signin/oidc/callback")
+	start(issuer)
 	run := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
