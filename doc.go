@@ -23,6 +23,7 @@
 //	internal/seal               blobs encrypted at rest (AES-256-GCM) and key rotation
 //	internal/taskmining         recordings as an event log; time per step, application usage
 //	internal/access             the security model: roles, depths, shares, the resolver
+//	internal/accesspolicy       conditional access: policies on users, teams, apps, addresses, MFA
 //	internal/auth               argon2id password hashes, random tokens kept as digests
 //	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin
 //	internal/api                the REST API; authorize.go is where every decision is taken
