@@ -157,24 +157,24 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	u, err := s.oidcUser(r.Context(), idt.Issuer, idt.Subject, claims)
-	if err != nil {
+	// A refusal the person may read goes on the sign-in page; anything
+	// else is an internal error.
+	refused := func(err error) {
 		var e *Error
 		if errors.As(err, &e) {
 			fail(e.Message)
 			return
 		}
 		s.pageError(w, r, err)
+	}
+	u, err := s.oidcUser(r.Context(), idt.Issuer, idt.Subject, claims)
+	if err != nil {
+		refused(err)
 		return
 	}
 	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods)
 	if err := s.conditionalAccess(r, u, accesspolicy.Studio, mfa); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			fail(e.Message)
-			return
-		}
-		s.pageError(w, r, err)
+		refused(err)
 		return
 	}
 	token, err := auth.NewToken("ps_")

@@ -36,14 +36,7 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 	secret, _ := enrol(t, e, ann)
 	root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d]},"grant":"require-mfa"}`, annID), 201, nil)
 
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := runner(t, ctx)
 	// The administrator makes a policy on the studio's page: one that
 	// targets the API alone is accepted, with its warning shown.
 	run(chromedp.Navigate(ts.URL+"/signin"),
@@ -104,14 +97,7 @@ func TestSingleSignOnInABrowser(t *testing.T) {
 	e, _, start := ssoServer(t, storetest.DSNs(t)["sqlite"])
 	issuer, _ := provider(t, e.url+"/signin/oidc/callback")
 	start(issuer)
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := runner(t, ctx)
 	run(chromedp.Navigate(e.url+"/signin"), chromedp.Click(chromedp.CSS("#sso")))
 	waitFor(t, ctx, `document.querySelector('input[name=id]') && location.pathname.startsWith('/login')`)
 	run(chromedp.SendKeys(chromedp.CSS("#username"), "test-user@127.0.0.1"),

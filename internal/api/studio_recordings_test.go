@@ -52,14 +52,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 		newStep("Write to the supplier", 1, stepJSON{"application": "Outlook", "input": "Dear Giulia Bianchi, order 2291"}),
 	}, map[string][]byte{"screenshots/1.png": testPNG(t, 320, 200)}), 0o644)
 
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := runner(t, ctx)
 	wait := func(js string) { t.Helper(); waitFor(t, ctx, js) }
 	text := func(sel string) string {
 		t.Helper()

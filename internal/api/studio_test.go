@@ -50,6 +50,19 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// runner returns a function that runs browser steps, each batch within a
+// minute, failing the test on an error.
+func runner(t *testing.T, ctx context.Context) func(...chromedp.Action[chromedp.Void]) {
+	return func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // artifacts is where the browser tests save their screenshots.
 func artifacts(t *testing.T) string {
 	dir := os.Getenv("PROCMINE_ARTIFACTS")
@@ -98,14 +111,7 @@ func TestStudioInABrowser(t *testing.T) {
 	_, viewerID := e.user("viewer", false)
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
 
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := runner(t, ctx)
 	count := func() int {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](activityNodes))
