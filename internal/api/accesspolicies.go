@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -118,7 +119,9 @@ func (s *Server) conditionalAccess(r *http.Request, u store.User, app string, mf
 		} else if m.Enforced {
 			continue // satisfied: nothing to record
 		}
-		if s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s|%s", m.Policy, u.ID, app, req.IP, action)) {
+		// Every refusal is recorded; what report-only would have done, once
+		// a minute per policy, user, app and address.
+		if action == "access-policy.enforced" || s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s", m.Policy, u.ID, app, req.IP)) {
 			s.auditAs(r, 0, u, action, fmt.Sprintf("policy %d", m.Policy), fmt.Sprintf("%s: %s; %s", m.Name, m.Grant, m.Why))
 		}
 	}
@@ -275,6 +278,10 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
+	if err := s.checkPrincipals(r.Context(), p); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	if err := s.wouldLockOut(r, p); err != nil {
 		writeError(w, r, err)
 		return
@@ -288,8 +295,34 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 	if id != 0 {
 		action, status = "access-policy.update", http.StatusOK
 	}
-	s.audit(r, 0, action, fmt.Sprintf("policy %d", p.ID), fmt.Sprintf("%s: %s, %s, apps %s", p.Name, p.State, p.Grant, strings.Join(p.Apps, "+")))
+	whole, _ := json.Marshal(p)
+	s.audit(r, 0, action, fmt.Sprintf("policy %d", p.ID), string(whole))
 	writeJSON(w, status, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
+}
+
+// checkPrincipals refuses users and teams that do not exist: a typo
+// would protect nobody.
+func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) error {
+	for _, ps := range []struct {
+		field string
+		list  accesspolicy.Principals
+	}{{"include", p.Include}, {"exclude", p.Exclude}} {
+		for _, u := range ps.list.Users {
+			if _, err := s.cfg.Store.UserByID(ctx, u); errors.Is(err, store.ErrNotFound) {
+				return invalid("%s.users: no user %d", ps.field, u)
+			} else if err != nil {
+				return err
+			}
+		}
+		for _, t := range ps.list.Teams {
+			if ok, err := s.cfg.Store.TeamExists(ctx, t); err != nil {
+				return err
+			} else if !ok {
+				return invalid("%s.teams: no team %d", ps.field, t)
+			}
+		}
+	}
+	return nil
 }
 
 // wouldLockOut refuses a policy set under which the caller's own request,
@@ -311,7 +344,7 @@ func (s *Server) wouldLockOut(r *http.Request, changed accesspolicy.Policy) erro
 		return err
 	}
 	for _, app := range []string{accesspolicy.Studio, accesspolicy.API} {
-		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r)}, false); !d.Allowed {
+		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r), MFA: satisfiedMFA(r)}, false); !d.Allowed {
 			return errorf(http.StatusConflict, "would_lock_out", "this policy would refuse your own access to the "+app+" app: exclude yourself, or try it report-only first")
 		}
 	}
@@ -324,6 +357,10 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := pathID(r, "id")
+	var old accesspolicy.Policy
+	if err == nil {
+		old, err = s.cfg.Store.AccessPolicy(r.Context(), id)
+	}
 	if err == nil {
 		err = s.cfg.Store.DeleteAccessPolicy(r.Context(), id)
 	}
@@ -332,7 +369,8 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.forgetPolicies()
-	s.audit(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), "")
+	whole, _ := json.Marshal(old)
+	s.audit(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), string(whole))
 	w.WriteHeader(http.StatusNoContent)
 }
 

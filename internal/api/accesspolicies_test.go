@@ -3,7 +3,10 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -145,6 +148,35 @@ func TestConditionalAccessOverHTTP(t *testing.T) {
 			root.json("POST", "/api/v1/access-policies/what-if", fmt.Sprintf(`{"user":%d,"app":"api","ip":"198.51.100.9","mfa":true}`, makerID), http.StatusOK, &d)
 			if !d.Allowed || len(d.Matches) != 0 {
 				t.Errorf("what-if for maker %+v", d)
+			}
+		})
+	}
+}
+
+// TestForwardedForIsBelievedFromTrustedProxiesOnly: a server that trusts
+// no proxy takes the connection's address, whatever X-Forwarded-For says.
+func TestForwardedForIsBelievedFromTrustedProxiesOnly(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, _, _, _ := prodWithMaker(e)
+			root.json("POST", "/api/v1/access-policies", `{"name":"bad net","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["203.0.113.0/24"],"grant":"block"}`, 201, nil)
+			// The same database behind a server with no trusted proxy.
+			direct := httptest.NewServer(New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap}).Handler())
+			defer direct.Close()
+			if code, _ := maker.from("203.0.113.5", "GET", "/api/v1/me", ""); code != 403 {
+				t.Errorf("through the trusted proxy, the forwarded address counts: %d", code)
+			}
+			req, _ := http.NewRequest("GET", direct.URL+"/api/v1/me", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.5")
+			if code, _ := maker.send(req); code != 200 {
+				t.Errorf("from an untrusted peer, a forged X-Forwarded-For was believed: %d", code)
+			}
+			// Policies naming users and teams that do not exist are refused.
+			for _, bad := range []string{`{"users":[999999]}`, `{"teams":[-5]}`} {
+				body := `{"name":"typo","state":"on","apps":["studio","api"],"include":` + bad + `,"grant":"block"}`
+				if code, _ := root.do("POST", "/api/v1/access-policies", body, nil); code != 422 {
+					t.Errorf("%s: %d", bad, code)
+				}
 			}
 		})
 	}

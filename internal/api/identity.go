@@ -154,18 +154,22 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		}
 		mfa = true
 	}
-	s.limiter.succeeded(account, addr)
-	// Conditional access, before any session exists.
+	// Conditional access, before any session exists. The attempt stays
+	// counted until the sign-in succeeds whole: a right password alone
+	// must not reset the count that guards the code.
 	if err := s.conditionalAccess(r, u, app, mfa); err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Code == "mfa_required" {
 			if t, terr := s.cfg.Store.UserTOTP(r.Context(), u.ID); terr == nil && t.Confirmed {
 				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
 			}
-			return store.User{}, errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication, and this account has no second factor: enrol one (procmine studio, Account) from where no policy asks for it, or ask an administrator")
+			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused: multi-factor authentication required, no second factor")
+			return store.User{}, errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication, and this account has no second factor: enrol one from where no policy asks for it, or ask an administrator")
 		}
+		s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused by conditional access")
 		return store.User{}, err
 	}
+	s.limiter.succeeded(account, addr)
 	// Rotate: whatever session the client had ends now.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(old.Value))

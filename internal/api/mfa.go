@@ -3,11 +3,15 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"errors"
 	"image/png"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +43,8 @@ func (s *Server) secondFactor(ctx context.Context, user access.ID, code string) 
 	if len(code) == 6 {
 		return s.checkTOTP(ctx, user, t, code)
 	}
-	err = s.cfg.Store.UseRecoveryCode(ctx, user, auth.Digest(strings.ToUpper(code)))
+	code = strings.ToUpper(strings.ReplaceAll(code, "-", ""))
+	err = s.cfg.Store.UseRecoveryCode(ctx, user, auth.Digest(code))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -134,16 +139,15 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("code: not the code of this secret now; check the device's clock"))
 		return
 	}
+	// 80 random bits each, in base32, shown in groups of four.
 	codes := make([]string, 10)
 	digests := make([]string, 10)
 	for i := range codes {
-		c, err := auth.NewToken("")
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		codes[i] = strings.ToUpper(c[:10])
-		digests[i] = auth.Digest(codes[i])
+		b := make([]byte, 10)
+		rand.Read(b)
+		c := base32.StdEncoding.EncodeToString(b)
+		codes[i] = c[:4] + "-" + c[4:8] + "-" + c[8:12] + "-" + c[12:]
+		digests[i] = auth.Digest(c)
 	}
 	if err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, digests); err != nil {
 		writeError(w, r, err)
@@ -154,9 +158,15 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 }
 
-// removeTOTP removes the caller's second factor, on a current code.
+// removeTOTP removes the caller's second factor: only from a session
+// that satisfied it, on a current code, with attempts counted like
+// sign-ins. Sessions and tokens lose the MFA they had.
 func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	u := caller(r)
+	if !satisfiedMFA(r) {
+		writeError(w, r, errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
+		return
+	}
 	var req struct {
 		Code string `json:"code"`
 	}
@@ -164,8 +174,15 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	account, addr := "user:"+u.Username, "ip:"+s.clientIP(r)
+	if wait := s.limiter.attempt(account, addr); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong codes: wait and try again"))
+		return
+	}
 	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)
 	if err == nil && !ok {
+		s.audit(r, 0, "mfa.remove.failed", target("user", u.ID), "wrong code")
 		err = invalid("code: give a current code or a recovery code")
 	}
 	if err == nil {
@@ -175,6 +192,7 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	s.limiter.succeeded(account, addr)
 	s.audit(r, 0, "mfa.remove", target("user", u.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }

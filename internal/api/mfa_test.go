@@ -43,7 +43,8 @@ func TestMFAStepUpOverHTTP(t *testing.T) {
 			if code, _ := ann.do("POST", "/api/v1/me/totp", "", nil); code != 409 {
 				t.Errorf("enrolling twice: %d", code)
 			}
-			root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d,%d]},"grant":"require-mfa"}`, annID, bobID), 201, nil)
+			var pol struct{ ID int }
+			root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d,%d]},"grant":"require-mfa"}`, annID, bobID), 201, &pol)
 
 			// The session ann had, without MFA, no longer does.
 			if code, body := ann.do("GET", "/api/v1/me", "", nil); code != 403 || errorCode(t, body) != "mfa_required" {
@@ -90,11 +91,33 @@ func TestMFAStepUpOverHTTP(t *testing.T) {
 			if code, body := b.do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 403 || !strings.Contains(body, "no second factor") {
 				t.Errorf("bob: %d %s", code, body)
 			}
-			// Removing the factor needs a code.
-			e.now = e.now.Add(30 * time.Second)
-			if code, _ := c.do("DELETE", "/api/v1/me/totp", `{"code":"123"}`, nil); code != 422 {
+			// A right password alone does not reset the count of wrong
+			// codes: alternating the two ends in 429.
+			limited := false
+			for i := 0; i < 12 && !limited; i++ {
+				signIn("")
+				if code, _, _ := signIn("111111"); code == 429 {
+					limited = true
+				}
+			}
+			if !limited {
+				t.Error("wrong codes between right passwords were never limited")
+			}
+			e.now = e.now.Add(time.Hour) // past the limiter's longest wait
+			// Removing the factor needs a code, and a session that used it:
+			// without the policy, ann signs in with her password alone, and
+			// that session may not remove it.
+			if code, _ := tc.do("DELETE", "/api/v1/me/totp", `{"code":"123"}`, nil); code != 422 {
 				t.Errorf("removing without a code: %d", code)
 			}
+			e.now = e.now.Add(time.Hour) // past the wait that wrong code added
+			root.json("DELETE", fmt.Sprintf("/api/v1/access-policies/%d", pol.ID), "", 204, nil)
+			_, _, plain := signIn("")
+			now, _ := totp.GenerateCode(secret, e.now)
+			if code, body := plain.do("DELETE", "/api/v1/me/totp", `{"code":"`+now+`"}`, nil); code != 403 || errorCode(t, body) != "mfa_required" {
+				t.Errorf("removing from a session without MFA: %d %s", code, body)
+			}
+			e.now = e.now.Add(30 * time.Second)
 			next, _ := totp.GenerateCode(secret, e.now)
 			c.json("DELETE", "/api/v1/me/totp", `{"code":"`+next+`"}`, 204, nil)
 		})

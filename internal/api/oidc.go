@@ -106,6 +106,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(msg string) {
+		s.auditAs(r, 0, store.User{Username: "(single sign-on)"}, "sign-in.failed", "single sign-on", msg)
 		s.render(w, r, http.StatusUnauthorized, "signin", map[string]any{"Title": "Sign in", "Error": msg, "OIDC": true})
 	}
 	ck, err := r.Cookie(oidcCookie)
@@ -115,12 +116,13 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/signin/oidc", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		fail("The single sign-on provider refused: " + e + ".")
-		return
-	}
 	if len(parts) != 3 || q.Get("state") == "" || q.Get("state") != parts[0] {
 		fail("The sign-on answer does not match a sign-in started here; start again.")
+		return
+	}
+	// The provider's own words are not shown: a link could carry any text.
+	if q.Get("error") != "" {
+		fail("The single sign-on provider did not sign you in.")
 		return
 	}
 	c, err := s.oidcProvider(r.Context())
@@ -167,12 +169,12 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.pageError(w, r, err)
 	}
-	u, err := s.oidcUser(r.Context(), idt.Issuer, idt.Subject, claims)
+	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods)
+	u, err := s.oidcUser(r, idt.Issuer, idt.Subject, claims, mfa)
 	if err != nil {
 		refused(err)
 		return
 	}
-	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods)
 	if err := s.conditionalAccess(r, u, accesspolicy.Studio, mfa); err != nil {
 		refused(err)
 		return
@@ -194,7 +196,8 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 // oidcUser finds the user linked to the provider's subject, or makes one
 // named by the username claim. A local account of that name is not taken
 // over: the provider could name anyone.
-func (s *Server) oidcUser(ctx context.Context, issuer, subject string, claims map[string]any) (store.User, error) {
+func (s *Server) oidcUser(r *http.Request, issuer, subject string, claims map[string]any, mfa bool) (store.User, error) {
+	ctx := r.Context()
 	id, err := s.cfg.Store.OIDCUser(ctx, issuer, subject)
 	if err == nil {
 		return s.cfg.Store.UserByID(ctx, id)
@@ -211,7 +214,12 @@ func (s *Server) oidcUser(ctx context.Context, issuer, subject string, claims ma
 		return store.User{}, errorf(http.StatusUnauthorized, "bad_claims", fmt.Sprintf("the provider's %s claim is not a usable username", claim))
 	}
 	if _, err := s.cfg.Store.UserByName(ctx, name); err == nil {
-		return store.User{}, errorf(http.StatusConflict, "name_taken", "a local account is called "+name+": an administrator must link it before it signs in through single sign-on")
+		// Said without the name: it would tell which local accounts exist.
+		return store.User{}, errorf(http.StatusConflict, "name_taken", "this provider account cannot sign in here: its name belongs to a local account; ask an administrator")
+	}
+	// A person the policies would refuse gets no account either.
+	if err := s.conditionalAccess(r, store.User{Username: name}, accesspolicy.Studio, mfa); err != nil {
+		return store.User{}, err
 	}
 	// A password nobody knows: the account signs in through the provider.
 	id, err = CreateUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, s.cfg.Password)

@@ -469,5 +469,5 @@ func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
 		warnings, _ := p.Validate()
 		rows[i] = policyAnswer{Policy: p, Warnings: warnings}
 	}
-	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": caller(r).ID})
+	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows})
 }

@@ -145,7 +145,9 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if (*cert == "") != (*key == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
-	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != ""}
+	// Behind a TLS-terminating proxy the public URL says https: cookies
+	// are then Secure too.
+	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://")}
 	for _, text := range strings.Split(*proxies, ",") {
 		if text = strings.TrimSpace(text); text == "" {
 			continue

@@ -77,6 +77,13 @@ func (s *Store) DeleteAccessPolicy(ctx context.Context, id access.ID) error {
 	return s.changed(s.exec(ctx, "DELETE FROM access_policies WHERE id = ?", id))
 }
 
+// TeamExists tells whether a team exists in any environment.
+func (s *Store) TeamExists(ctx context.Context, id access.ID) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM teams WHERE id = ?"), id).Scan(&n)
+	return n > 0, err
+}
+
 // TeamsOfUser lists, sorted, every team the user belongs to in any
 // environment: conditional access names teams installation-wide.
 func (s *Store) TeamsOfUser(ctx context.Context, user access.ID) ([]access.ID, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 )
@@ -90,10 +91,17 @@ func (s *Store) UseRecoveryCode(ctx context.Context, user access.ID, digest stri
 	return s.changed(s.exec(ctx, "DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?", user, digest))
 }
 
-// DeleteTOTP removes a user's second factor and recovery codes.
+// DeleteTOTP removes a user's second factor and recovery codes; their
+// sessions and tokens no longer count as multi-factor.
 func (s *Store) DeleteTOTP(ctx context.Context, user access.ID) error {
-	if _, err := s.exec(ctx, "DELETE FROM recovery_codes WHERE user_id = ?", user); err != nil {
-		return err
+	for _, q := range []string{"DELETE FROM recovery_codes WHERE user_id = ?", "UPDATE sessions SET mfa = ? WHERE user_id = ?", "UPDATE tokens SET mfa = ? WHERE user_id = ?"} {
+		args := []any{user}
+		if strings.HasPrefix(q, "UPDATE") {
+			args = []any{false, user}
+		}
+		if _, err := s.exec(ctx, q, args...); err != nil {
+			return err
+		}
 	}
 	return s.changed(s.exec(ctx, "DELETE FROM totp WHERE user_id = ?", user))
 }

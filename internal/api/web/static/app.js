@@ -194,7 +194,8 @@ if (erasure) {
   });
 }
 
-// Conditional access: a new policy for everyone but its author.
+// Conditional access: a new policy for everyone (the server refuses one
+// that would lock its author out).
 const policyForm = document.getElementById("policy-form");
 if (policyForm) {
   policyForm.addEventListener("submit", async (ev) => {
@@ -203,7 +204,7 @@ if (policyForm) {
     const ranges = (f.get("ip_ranges") || "").split(",").map((r) => r.trim()).filter(Boolean);
     const body = {
       name: f.get("name"), state: f.get("state"), apps: f.getAll("apps"), grant: f.get("grant"),
-      include: { all: true }, exclude: { users: [Number(policyForm.dataset.me)] },
+      include: { all: true },
       ip_ranges: ranges, ip_ranges_except: f.get("ip_ranges_except") === "on",
     };
     const resp = await fetch(policyForm.dataset.action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
