@@ -55,6 +55,11 @@ func provider(t *testing.T, callback string) (string, *atomic.Bool) {
 	}
 	issuer := "http://" + ln.Addr().String()
 	storage.RegisterClients(storage.WebClient("procmine", "procmine-secret", callback))
+	// The example provider logs every request through slog's default
+	// logger; for this test, nowhere.
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	mfa := &atomic.Bool{}
 	router := exampleop.SetupServer(issuer, mfaStorage{storage.NewStorage(storage.NewUserStore(issuer)), mfa}, nil, false)
 	srv := &http.Server{Handler: router}
