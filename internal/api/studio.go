@@ -30,7 +30,7 @@ var web embed.FS
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account"} {
 		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return out
@@ -51,6 +51,7 @@ func (s *Server) studioRoutes() {
 	s.route("GET /e/{env}/admin", s.page(s.pageEnv(s.adminPage)))
 	s.route("GET /e/{env}/privacy", s.page(s.pageEnv(s.privacyPage)))
 	s.route("GET /access-policies", s.page(s.policiesPage))
+	s.route("GET /account", s.page(s.accountPage))
 	s.route("GET /e/{env}/p/{id}/recordings", s.page(s.pageEnv(s.recordingsPage)))
 	s.route("GET /e/{env}/p/{id}/recordings/{rid}", s.page(s.pageEnv(s.recordingPage)))
 	s.route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
@@ -470,4 +471,15 @@ func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
 		rows[i] = policyAnswer{Policy: p, Warnings: warnings}
 	}
 	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows})
+}
+
+// accountPage shows the signed-in user's second factor and sets one up
+// through the API.
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
+	t, err := s.cfg.Store.UserTOTP(r.Context(), caller(r).ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "account", map[string]any{"Title": "Your account", "Enrolled": err == nil && t.Confirmed})
 }

@@ -17,8 +17,9 @@ import (
 	"github.com/procmine/procmine/internal/store/storetest"
 )
 
-// TestTOTPSignInInABrowser: under a policy that requires MFA, a user with
-// an authenticator app signs in to the studio with password and code.
+// TestTOTPSignInInABrowser: a user sets up an authenticator app on her
+// account page; under a policy that requires MFA she then signs in to the
+// studio with password and code.
 func TestTOTPSignInInABrowser(t *testing.T) {
 	ctx := browser(t)
 	st, err := store.Open(context.Background(), storetest.DSNs(t)["sqlite"])
@@ -31,12 +32,30 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 	defer ts.Close()
 	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
 	root, _, _, prod, base := prodWithMaker(e)
-	ann, annID := e.user("ann", false)
+	_, annID := e.user("ann", false)
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, annID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
-	secret, _ := enrol(t, e, ann)
-	root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d]},"grant":"require-mfa"}`, annID), 201, nil)
 
 	run := runner(t, ctx)
+	// ann sets up her authenticator app on her account page.
+	run(chromedp.Navigate(ts.URL+"/signin"),
+		chromedp.SendKeys(chromedp.CSS("#username"), "ann"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+		chromedp.Click(chromedp.CSS("#signin")))
+	waitFor(t, ctx, `document.getElementById('account-link')`)
+	run(chromedp.Click(chromedp.CSS("#account-link")))
+	waitFor(t, ctx, `document.getElementById('mfa-start')`)
+	run(chromedp.Click(chromedp.CSS("#mfa-start")))
+	waitFor(t, ctx, `document.getElementById('mfa-secret').textContent.length > 0 && document.getElementById('mfa-qr').naturalWidth > 0`)
+	secret, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#mfa-secret")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := totp.GenerateCode(secret, time.Now())
+	run(chromedp.SendKeys(chromedp.CSS("#mfa-code"), first), chromedp.Click(chromedp.CSS("#mfa-confirm button")))
+	waitFor(t, ctx, `document.querySelectorAll('#mfa-codes li').length === 10`)
+	shot(t, ctx, "studio-account-mfa")
+	root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"mfa","state":"on","apps":["studio","api"],"include":{"users":[%d]},"grant":"require-mfa"}`, annID), 201, nil)
+
 	// The administrator makes a policy on the studio's page: one that
 	// targets the API alone is accepted, with its warning shown.
 	run(chromedp.Navigate(ts.URL+"/signin"),
@@ -67,7 +86,7 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 	run(chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.SendKeys(chromedp.CSS("#code"), code),
 		chromedp.Click(chromedp.CSS("#signin")))
-	waitFor(t, ctx, `document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'ann'`)
+	waitFor(t, ctx, `document.getElementById('account-link') && document.getElementById('account-link').textContent === 'ann'`)
 	if text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1"))); text != "Processes" && text != "Environments" {
 		t.Errorf("after sign-in: %q", text)
 	}
@@ -103,6 +122,6 @@ func TestSingleSignOnInABrowser(t *testing.T) {
 	run(chromedp.SendKeys(chromedp.CSS("#username"), "test-user@127.0.0.1"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "verysecure"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")))
-	waitFor(t, ctx, `document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'test-user@127.0.0.1'`)
+	waitFor(t, ctx, `document.getElementById('account-link') && document.getElementById('account-link').textContent === 'test-user@127.0.0.1'`)
 	shot(t, ctx, "studio-after-sso")
 }

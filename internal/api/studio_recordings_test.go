@@ -67,7 +67,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#username"), "contrib"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Click(chromedp.CSS("#signin")))
-	wait(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'contrib'`)
+	wait(`document.getElementById('account-link') && document.getElementById('account-link').textContent === 'contrib'`)
 	run(chromedp.Navigate(processPath),
 		chromedp.Click(chromedp.CSS("#recordings-link")),
 		chromedp.WaitVisible(chromedp.CSS("#bundle-upload")),
@@ -128,7 +128,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Click(chromedp.CSS("#signin")))
 	// The sign-in page has a main too: wait for root's own page.
-	wait(`document.querySelector('header nav span') && document.querySelector('header nav span').textContent === 'root'`)
+	wait(`document.getElementById('account-link') && document.getElementById('account-link').textContent === 'root'`)
 	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)),
 		chromedp.Click(chromedp.CSS("#privacy-link")),
 		chromedp.WaitVisible(chromedp.CSS("#policy")),

@@ -212,3 +212,35 @@ if (policyForm) {
     say(document.getElementById("policy-form-status"), await message(resp), true);
   });
 }
+
+// Account: set up an authenticator app.
+const mfaStart = document.getElementById("mfa-start");
+if (mfaStart) {
+  const status = document.getElementById("mfa-status");
+  mfaStart.addEventListener("click", async () => {
+    const resp = await fetch("/api/v1/me/totp", { method: "POST" });
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    const key = await resp.json();
+    document.getElementById("mfa-qr").src = key.qr;
+    document.getElementById("mfa-secret").textContent = key.secret;
+    document.getElementById("mfa-enrol").hidden = false;
+    mfaStart.hidden = true;
+    document.getElementById("mfa-code").focus();
+  });
+  document.getElementById("mfa-confirm").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = document.getElementById("mfa-code").value.trim();
+    const resp = await fetch("/api/v1/me/totp/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }) });
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    const list = document.getElementById("mfa-codes");
+    for (const c of (await resp.json()).recovery_codes) {
+      const li = document.createElement("li");
+      li.textContent = c;
+      list.append(li);
+    }
+    document.getElementById("mfa-enrol").hidden = true;
+    document.getElementById("mfa-off").hidden = true;
+    document.getElementById("mfa-recovery").hidden = false;
+    say(status, "The authenticator app is set up.");
+  });
+}
