@@ -30,6 +30,11 @@ func TestConditionalAccessOverHTTP(t *testing.T) {
 			var team struct{ ID int }
 			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"field","kind":"access","business_unit":%d}`, prod.Root), 201, &team)
 			root.json("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, team.ID, annID), "", 204, nil)
+			// Only the environment's System Administrators tie a team to a
+			// provider group: membership brings the team's roles.
+			if code, _ := ann.do("PUT", fmt.Sprintf("%s/teams/%d/idp-group", base, team.ID), `{"group":"field"}`, nil); code != 403 {
+				t.Errorf("a maker ties a team to a provider group: %d", code)
+			}
 			// ann calls the API with a token, from anywhere.
 			var tok struct{ Token string }
 			ann.json("POST", "/api/v1/tokens", `{"name":"ci"}`, 201, &tok)

@@ -35,6 +35,9 @@ type OIDCConfig struct {
 	// MFAMethods are the amr values that mean the provider checked a
 	// second factor (mfa, otp, hwk, swk when empty).
 	MFAMethods []string
+	// GroupsClaim names the claim that lists the person's groups (groups
+	// when empty); teams that follow a group are kept in step with it.
+	GroupsClaim string
 }
 
 // oidcClient is the provider, discovered on first use: a server need not
@@ -179,6 +182,10 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		refused(err)
 		return
 	}
+	if err := s.syncGroups(r, u, claims); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	token, err := auth.NewToken("ps_")
 	if err == nil {
 		err = s.cfg.Store.CreateSessionMFA(r.Context(), auth.Digest(token), u.ID, s.cfg.Now().Add(s.cfg.SessionTTL), mfa)
@@ -244,4 +251,81 @@ func amrIsMFA(amr any, methods []string) bool {
 		}
 	}
 	return false
+}
+
+// syncGroups puts the user in the teams whose provider group the groups
+// claim names, and takes them out of those whose group it does not name,
+// in the environments they are a member of. Teams without a group are
+// left as they are.
+func (s *Server) syncGroups(r *http.Request, u store.User, claims map[string]any) error {
+	claim := s.cfg.OIDC.GroupsClaim
+	if claim == "" {
+		claim = "groups"
+	}
+	named := map[string]bool{}
+	if list, ok := claims[claim].([]any); ok {
+		for _, g := range list {
+			if name, ok := g.(string); ok {
+				named[name] = true
+			}
+		}
+	}
+	teams, err := s.cfg.Store.GroupTeams(r.Context())
+	if err != nil || len(teams) == 0 {
+		return err
+	}
+	mine, err := s.cfg.Store.TeamsOfUser(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		want := named[t.Group]
+		if _, has := slices.BinarySearch(mine, t.Team); has == want {
+			continue
+		}
+		err := s.cfg.Store.TeamMember(r.Context(), t.Env, t.Team, u.ID, !want)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // not a member of that environment
+		}
+		if err != nil {
+			return err
+		}
+		action := "team.member.add"
+		if !want {
+			action = "team.member.remove"
+		}
+		s.auditAs(r, t.Env, u, action, target("team", t.Team), target("user", u.ID)+", from provider group "+t.Group)
+	}
+	return nil
+}
+
+// setTeamGroup makes a team follow a provider group: environment System
+// Administrators only, since membership brings the team's roles.
+func (s *Server) setTeamGroup(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeEnvironmentAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	team, err := pathID(r, "team")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Group string `json:"group"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(req.Group) > 200 || strings.ContainsRune(req.Group, 0) || strings.TrimSpace(req.Group) != req.Group {
+		writeError(w, r, invalid("group: at most 200 characters, without surrounding spaces (empty: none)"))
+		return
+	}
+	if err := s.cfg.Store.SetTeamGroup(r.Context(), environment(r), team, req.Group); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "team.idp-group", target("team", team), req.Group)
+	writeJSON(w, http.StatusOK, map[string]string{"group": req.Group})
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,7 +18,10 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/procmine/procmine/internal/access"
 
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
@@ -27,7 +32,18 @@ import (
 // knows passwords).
 type mfaStorage struct {
 	*storage.Storage
-	mfa *atomic.Bool
+	mfa    *atomic.Bool
+	groups *atomic.Value // []string: the groups claim of every user
+}
+
+func (s mfaStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	if err := s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
+		return err
+	}
+	if g, ok := s.groups.Load().([]string); ok && g != nil {
+		info.AppendClaims("groups", g)
+	}
+	return nil
 }
 
 type mfaRequest struct{ *storage.AuthRequest }
@@ -45,9 +61,15 @@ func (s mfaStorage) AuthRequestByCode(ctx context.Context, code string) (op.Auth
 // provider starts a real OpenID provider (zitadel/oidc's example OP, a
 // maintained provider library) on loopback and registers procmine as a
 // client that returns to callback. Its users are test-user@127.0.0.1 and
-// test-user2, password "verysecure". Setting the returned flag makes its
-// sign-ins report a second factor (amr otp).
-func provider(t *testing.T, callback string) (string, *atomic.Bool) {
+// test-user2, password "verysecure". Setting mfa makes its sign-ins
+// report a second factor (amr otp); groups sets the groups claim.
+type testProvider struct {
+	issuer string
+	mfa    *atomic.Bool
+	groups *atomic.Value
+}
+
+func provider(t *testing.T, callback string) testProvider {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,12 +82,12 @@ func provider(t *testing.T, callback string) (string, *atomic.Bool) {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	mfa := &atomic.Bool{}
-	router := exampleop.SetupServer(issuer, mfaStorage{storage.NewStorage(storage.NewUserStore(issuer)), mfa}, nil, false)
+	p := testProvider{issuer: issuer, mfa: &atomic.Bool{}, groups: &atomic.Value{}}
+	router := exampleop.SetupServer(issuer, mfaStorage{storage.NewStorage(storage.NewUserStore(issuer)), p.mfa, p.groups}, nil, false)
 	srv := &http.Server{Handler: router}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return issuer, mfa
+	return p
 }
 
 // ssoServer is procmine with single sign-on through issuer, on a DSN.
@@ -126,8 +148,8 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			e, _, start := ssoServer(t, dsn)
-			issuer, providerMFA := provider(t, e.url+"/signin/oidc/callback")
-			start(issuer)
+			idp := provider(t, e.url+"/signin/oidc/callback")
+			start(idp.issuer)
 			root, _ := e.user("root", true)
 
 			c, resp := ssoSignIn(t, e.url, "test-user@127.0.0.1")
@@ -170,6 +192,39 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 				t.Errorf("name taken: %d %.300s", resp.StatusCode, body)
 			}
 
+			// A team that follows the provider group "analysts": the groups
+			// claim puts a member of the environment in, and takes them out.
+			var prod envJSON
+			root.json("POST", "/api/v1/environments", `{"name":"prod"}`, 201, &prod)
+			base := fmt.Sprintf("/api/v1/environments/%d", prod.ID)
+			sso, err := e.store.UserByName(t.Context(), "test-user@127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, sso.ID), fmt.Sprintf(`{"business_unit":%d,"roles":["Basic User"]}`, prod.Root), 200, nil)
+			var team struct{ ID access.ID }
+			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"analysts","kind":"access","business_unit":%d}`, prod.Root), 201, &team)
+			root.json("PUT", fmt.Sprintf("%s/teams/%d/idp-group", base, team.ID), `{"group":"analysts"}`, 200, nil)
+			inTeam := func() bool {
+				teams, err := e.store.TeamsOfUser(t.Context(), sso.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return slices.Contains(teams, team.ID)
+			}
+			idp.groups.Store([]string{"analysts", "other"})
+			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			resp.Body.Close()
+			if !inTeam() {
+				t.Error("the groups claim did not put the person in the team")
+			}
+			idp.groups.Store([]string{"other"})
+			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			resp.Body.Close()
+			if inTeam() {
+				t.Error("the groups claim did not take the person out of the team")
+			}
+
 			// A require-MFA policy: the provider says pwd only, so no.
 			root.json("POST", "/api/v1/access-policies", `{"name":"mfa","state":"on","apps":["studio","api"],"include":{"all":true},"exclude":{"users":[1]},"grant":"require-mfa"}`, 201, nil)
 			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
@@ -180,10 +235,10 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 			}
 			// The provider's amr says a second factor was used: accepted,
 			// and the session carries it.
-			providerMFA.Store(true)
+			idp.mfa.Store(true)
 			c, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
 			resp.Body.Close()
-			if resp.StatusCode != 200 || resp.Request.URL.Path != "/" {
+			if resp.StatusCode != 200 || strings.HasPrefix(resp.Request.URL.Path, "/signin") {
 				t.Fatalf("require-mfa after an MFA provider sign-in: %d at %s", resp.StatusCode, resp.Request.URL)
 			}
 			if me, err := c.Get(e.url + "/api/v1/me"); err != nil || me.StatusCode != 200 {

@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/teams/{team}/members", s.authed(s.inEnvironment(s.listTeamMembers)))
 	s.route("PUT /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(false))))
 	s.route("DELETE /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(true))))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/idp-group", s.authed(s.inEnvironment(s.setTeamGroup)))
 	s.route("GET /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.listRoles)))
 	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
 	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))

@@ -114,8 +114,7 @@ func waitFor(t *testing.T, ctx context.Context, js string) {
 func TestSingleSignOnInABrowser(t *testing.T) {
 	ctx := browser(t)
 	e, _, start := ssoServer(t, storetest.DSNs(t)["sqlite"])
-	issuer, _ := provider(t, e.url+"/signin/oidc/callback")
-	start(issuer)
+	start(provider(t, e.url+"/signin/oidc/callback").issuer)
 	run := runner(t, ctx)
 	run(chromedp.Navigate(e.url+"/signin"), chromedp.Click(chromedp.CSS("#sso")))
 	waitFor(t, ctx, `document.querySelector('input[name=id]') && location.pathname.startsWith('/login')`)

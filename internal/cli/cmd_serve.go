@@ -139,6 +139,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	issuer := fs.String("oidc-issuer", os.Getenv("PROCMINE_OIDC_ISSUER"), "OpenID provider for single sign-on (env PROCMINE_OIDC_ISSUER); the client secret is read from PROCMINE_OIDC_CLIENT_SECRET")
 	clientID := fs.String("oidc-client-id", os.Getenv("PROCMINE_OIDC_CLIENT_ID"), "procmine's client id at the provider (env PROCMINE_OIDC_CLIENT_ID)")
 	usernameClaim := fs.String("oidc-username-claim", envOr("PROCMINE_OIDC_USERNAME_CLAIM", "preferred_username"), "the claim a new account's username comes from")
+	groupsClaim := fs.String("oidc-groups-claim", envOr("PROCMINE_OIDC_GROUPS_CLAIM", "groups"), "the claim that lists a person's groups; teams that follow a group are kept in step with it")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 			return usagef("single sign-on needs --oidc-client-id, --public-url and the client secret in PROCMINE_OIDC_CLIENT_SECRET")
 		}
 		cfg.OIDC = &api.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
-			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim}
+			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim, GroupsClaim: *groupsClaim}
 	}
 	st, err := sf.open(ctx)
 	if err != nil {

@@ -102,3 +102,33 @@ func (s *Store) TeamsOfUser(ctx context.Context, user access.ID) ([]access.ID, e
 	}
 	return out, rows.Err()
 }
+
+// SetTeamGroup makes a team of the environment follow a provider group
+// (empty: no group).
+func (s *Store) SetTeamGroup(ctx context.Context, env, team access.ID, group string) error {
+	return s.changed(s.exec(ctx, "UPDATE teams SET idp_group = ? WHERE env_id = ? AND id = ?", group, env, team))
+}
+
+// GroupTeam is a team that follows a provider group.
+type GroupTeam struct {
+	Env, Team access.ID
+	Group     string
+}
+
+// GroupTeams lists every team that follows a provider group.
+func (s *Store) GroupTeams(ctx context.Context) ([]GroupTeam, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT env_id, id, idp_group FROM teams WHERE idp_group <> '' ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []GroupTeam
+	for rows.Next() {
+		var g GroupTeam
+		if err := rows.Scan(&g.Env, &g.Team, &g.Group); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
