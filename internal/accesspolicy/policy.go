@@ -57,7 +57,11 @@ type Policy struct {
 	// network).
 	IPRanges       []netip.Prefix `json:"ip_ranges,omitempty"`
 	IPRangesExcept bool           `json:"ip_ranges_except,omitempty"`
-	Grant          string         `json:"grant"`
+	// IPRangeNames are named ranges (defined apart, installation-wide)
+	// that count as if their ranges were in IPRanges; Resolve puts them
+	// there before evaluation.
+	IPRangeNames []string `json:"ip_range_names,omitempty"`
+	Grant        string   `json:"grant"`
 }
 
 // Validate checks a policy and returns warnings for what it accepts but
@@ -88,8 +92,8 @@ func (p *Policy) Validate() (warnings []string, err error) {
 	if p.Exclude.All {
 		bad("exclude: all would leave nobody")
 	}
-	if p.IPRangesExcept && len(p.IPRanges) == 0 {
-		bad("ip_ranges_except: needs ip_ranges")
+	if p.IPRangesExcept && len(p.IPRanges)+len(p.IPRangeNames) == 0 {
+		bad("ip_ranges_except: needs ip_ranges or ip_range_names")
 	}
 	if len(p.IPRanges) > 1000 || len(p.Include.Users)+len(p.Include.Teams)+len(p.Exclude.Users)+len(p.Exclude.Teams) > 10000 {
 		bad("too many ranges or principals")
@@ -110,6 +114,27 @@ func (p *Policy) Validate() (warnings []string, err error) {
 		warnings = append(warnings, fmt.Sprintf("the policy targets only the %s app: process mining is reached through both, so it leaves the %s app unprotected", p.Apps[0], other))
 	}
 	return warnings, nil
+}
+
+// Resolve returns the policies with their named ranges put among their
+// ranges. A name that is not defined stands for a range that holds no
+// address, so it can never widen what a policy allows.
+func Resolve(policies []Policy, named map[string][]netip.Prefix) []Policy {
+	out := make([]Policy, len(policies))
+	for i, p := range policies {
+		if len(p.IPRangeNames) > 0 {
+			p.IPRanges = slices.Clone(p.IPRanges)
+			for _, n := range p.IPRangeNames {
+				ranges, ok := named[n]
+				if !ok {
+					ranges = []netip.Prefix{{}} // holds nothing
+				}
+				p.IPRanges = append(p.IPRanges, ranges...)
+			}
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // Request is who asks, through which app, from where, and whether they

@@ -57,6 +57,29 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+func TestResolve(t *testing.T) {
+	office := netip.MustParsePrefix("10.1.0.0/16")
+	policies := []Policy{
+		{ID: 1, Name: "mfa outside", State: On, Apps: []string{Studio, API}, Include: Principals{All: true}, IPRangeNames: []string{"office"}, IPRangesExcept: true, Grant: RequireMFA},
+		{ID: 2, Name: "block gone", State: On, Apps: []string{Studio, API}, Include: Principals{All: true}, IPRangeNames: []string{"deleted"}, Grant: Block},
+	}
+	resolved := Resolve(policies, map[string][]netip.Prefix{"office": {office}})
+	if len(policies[0].IPRanges) != 0 {
+		t.Error("Resolve changed its input")
+	}
+	in := Evaluate(resolved, Request{User: 1, App: API, IP: netip.MustParseAddr("10.1.2.3")}, false)
+	out := Evaluate(resolved, Request{User: 1, App: API, IP: netip.MustParseAddr("192.0.2.1")}, false)
+	if !in.Allowed || out.Allowed || !out.NeedMFA {
+		t.Errorf("in the office %+v, outside %+v", in, out)
+	}
+	// An undefined name holds no address: the block applies to nobody.
+	for _, m := range append(in.Matches, out.Matches...) {
+		if m.Policy == 2 {
+			t.Errorf("a policy on an undefined range applied: %+v", m)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	p := Policy{Name: "x", State: On, Apps: []string{API}, Include: Principals{All: true}, Grant: Block}
 	warnings, err := p.Validate()

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,12 +46,43 @@ func (s *Server) accessPolicies(ctx context.Context) ([]accesspolicy.Policy, err
 	if c.list != nil && time.Since(c.loaded) < policyTTL {
 		return c.list, nil
 	}
-	list, err := s.cfg.Store.AccessPolicies(ctx)
+	list, err := s.resolvedPolicies(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.list, c.loaded = list, time.Now()
 	return list, nil
+}
+
+// resolvedPolicies loads the policies with their named ranges resolved.
+func (s *Server) resolvedPolicies(ctx context.Context) ([]accesspolicy.Policy, error) {
+	list, err := s.cfg.Store.AccessPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	named, err := s.namedRanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return accesspolicy.Resolve(list, named), nil
+}
+
+func (s *Server) namedRanges(ctx context.Context) (map[string][]netip.Prefix, error) {
+	texts, err := s.cfg.Store.NamedRanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]netip.Prefix, len(texts))
+	for name, list := range texts {
+		for _, t := range list {
+			p, err := netip.ParsePrefix(t)
+			if err != nil {
+				return nil, fmt.Errorf("named range %s: %w", name, err)
+			}
+			out[name] = append(out[name], p)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) forgetPolicies() {
@@ -170,11 +203,12 @@ type policyBody struct {
 	Exclude        accesspolicy.Principals `json:"exclude"`
 	IPRanges       []string                `json:"ip_ranges"`
 	IPRangesExcept bool                    `json:"ip_ranges_except"`
+	IPRangeNames   []string                `json:"ip_range_names"`
 	Grant          string                  `json:"grant"`
 }
 
 func (b policyBody) policy() (accesspolicy.Policy, []string, error) {
-	p := accesspolicy.Policy{Name: b.Name, State: b.State, Apps: b.Apps, Include: b.Include, Exclude: b.Exclude, IPRangesExcept: b.IPRangesExcept, Grant: b.Grant}
+	p := accesspolicy.Policy{Name: b.Name, State: b.State, Apps: b.Apps, Include: b.Include, Exclude: b.Exclude, IPRangesExcept: b.IPRangesExcept, IPRangeNames: b.IPRangeNames, Grant: b.Grant}
 	for i, text := range b.IPRanges {
 		pr, err := netip.ParsePrefix(strings.TrimSpace(text))
 		if err != nil {
@@ -303,6 +337,17 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 // checkPrincipals refuses users and teams that do not exist: a typo
 // would protect nobody.
 func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) error {
+	if len(p.IPRangeNames) > 0 {
+		named, err := s.cfg.Store.NamedRanges(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range p.IPRangeNames {
+			if _, ok := named[n]; !ok {
+				return invalid("ip_range_names: no named range %q", n)
+			}
+		}
+	}
 	for _, ps := range []struct {
 		field string
 		list  accesspolicy.Principals
@@ -332,13 +377,17 @@ func (s *Server) wouldLockOut(r *http.Request, changed accesspolicy.Policy) erro
 	if err != nil {
 		return err
 	}
+	named, err := s.namedRanges(r.Context())
+	if err != nil {
+		return err
+	}
 	next := []accesspolicy.Policy{}
 	for _, p := range list {
 		if p.ID != changed.ID {
 			next = append(next, p)
 		}
 	}
-	next = append(next, changed)
+	next = accesspolicy.Resolve(append(next, changed), named)
 	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), caller(r).ID)
 	if err != nil {
 		return err
@@ -407,7 +456,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	list, err := s.resolvedPolicies(r.Context())
 	var teams []access.ID
 	if err == nil {
 		teams, err = s.cfg.Store.TeamsOfUser(r.Context(), req.User)
@@ -421,4 +470,88 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		d.Matches = []accesspolicy.Match{}
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+var rangeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// listNamedRanges shows the named address ranges (installation
+// administrators).
+func (s *Server) listNamedRanges(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	named, err := s.cfg.Store.NamedRanges(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"named_ranges": named})
+}
+
+// putNamedRange defines or replaces a named range; policies that name it
+// follow at once.
+func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	if !rangeName.MatchString(name) {
+		writeError(w, r, invalid("name: 1 to 64 lower-case letters, digits, - and _"))
+		return
+	}
+	var req struct {
+		Ranges []string `json:"ranges"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(req.Ranges) == 0 || len(req.Ranges) > 1000 {
+		writeError(w, r, invalid("ranges: 1 to 1000 CIDR ranges"))
+		return
+	}
+	for i, t := range req.Ranges {
+		p, err := netip.ParsePrefix(strings.TrimSpace(t))
+		if err != nil {
+			writeError(w, r, invalid("ranges[%d]: %q is not a CIDR range such as 10.0.0.0/8", i, t))
+			return
+		}
+		req.Ranges[i] = p.Masked().String()
+	}
+	if err := s.cfg.Store.PutNamedRange(r.Context(), name, req.Ranges); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.forgetPolicies()
+	s.audit(r, 0, "named-range.put", "named range "+name, strings.Join(req.Ranges, " "))
+	writeJSON(w, http.StatusOK, map[string]any{"name": name, "ranges": req.Ranges})
+}
+
+// deleteNamedRange deletes a named range no policy names.
+func (s *Server) deleteNamedRange(w http.ResponseWriter, r *http.Request) {
+	if err := authorizeInstallationAdmin(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	list, err := s.cfg.Store.AccessPolicies(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	for _, p := range list {
+		if slices.Contains(p.IPRangeNames, name) {
+			writeError(w, r, errorf(http.StatusConflict, "in_use", fmt.Sprintf("policy %q names this range: change the policy first", p.Name)))
+			return
+		}
+	}
+	if err := s.cfg.Store.DeleteNamedRange(r.Context(), name); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.forgetPolicies()
+	s.audit(r, 0, "named-range.delete", "named range "+name, "")
+	w.WriteHeader(http.StatusNoContent)
 }

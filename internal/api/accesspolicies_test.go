@@ -59,7 +59,13 @@ func TestConditionalAccessOverHTTP(t *testing.T) {
 			}
 			put(`{"name":"everyone","state":"on","apps":["studio","api"],"include":{"all":true},"grant":"block"}`, 409)
 			put(`{"name":"bad net","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["203.0.113.0/24"],"grant":"block"}`, 201)
-			put(`{"name":"field mfa","state":"on","apps":["studio","api"],"include":{"teams":[`+fmt.Sprint(team.ID)+`]},"ip_ranges":["10.0.0.0/8"],"ip_ranges_except":true,"grant":"require-mfa"}`, 201)
+			// The office is a named range; a name that is not defined is refused.
+			root.json("PUT", "/api/v1/named-ranges/office", `{"ranges":["10.0.0.0/8"]}`, 200, nil)
+			put(`{"name":"nowhere","state":"on","apps":["studio","api"],"include":{"all":true},"ip_range_names":["nowhere"],"grant":"block"}`, 422)
+			put(`{"name":"field mfa","state":"on","apps":["studio","api"],"include":{"teams":[`+fmt.Sprint(team.ID)+`]},"ip_range_names":["office"],"ip_ranges_except":true,"grant":"require-mfa"}`, 201)
+			if code, _ := root.do("DELETE", "/api/v1/named-ranges/office", "", nil); code != 409 {
+				t.Errorf("deleting a named range in use: %d", code)
+			}
 			put(`{"name":"x","state":"on","apps":["studio"],"include":{"all":true},"ip_ranges":["not a range"],"grant":"block"}`, 422)
 			for _, c := range []*client{ann, api} {
 				if code, _ := c.from("198.51.100.1", "POST", "/api/v1/access-policies", `{}`); code != 403 {

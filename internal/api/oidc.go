@@ -35,6 +35,8 @@ type OIDCConfig struct {
 	// MFAMethods are the amr values that mean the provider checked a
 	// second factor (mfa, otp, hwk, swk when empty).
 	MFAMethods []string
+	// MFAACR are acr values that mean the same (none when empty).
+	MFAACR []string
 	// GroupsClaim names the claim that lists the person's groups (groups
 	// when empty); teams that follow a group are kept in step with it.
 	GroupsClaim string
@@ -172,7 +174,8 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.pageError(w, r, err)
 	}
-	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods)
+	acr, _ := claims["acr"].(string)
+	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods) || (acr != "" && slices.Contains(s.cfg.OIDC.MFAACR, acr))
 	u, err := s.oidcUser(r, idt.Issuer, idt.Subject, claims, mfa)
 	if err != nil {
 		refused(err)

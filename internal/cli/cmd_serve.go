@@ -139,6 +139,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	issuer := fs.String("oidc-issuer", os.Getenv("PROCMINE_OIDC_ISSUER"), "OpenID provider for single sign-on (env PROCMINE_OIDC_ISSUER); the client secret is read from PROCMINE_OIDC_CLIENT_SECRET")
 	clientID := fs.String("oidc-client-id", os.Getenv("PROCMINE_OIDC_CLIENT_ID"), "procmine's client id at the provider (env PROCMINE_OIDC_CLIENT_ID)")
 	usernameClaim := fs.String("oidc-username-claim", envOr("PROCMINE_OIDC_USERNAME_CLAIM", "preferred_username"), "the claim a new account's username comes from")
+	scopes := fs.String("oidc-scopes", envOr("PROCMINE_OIDC_SCOPES", "openid,profile,email"), "comma-separated scopes to ask the provider for")
+	mfaACR := fs.String("oidc-mfa-acr", os.Getenv("PROCMINE_OIDC_MFA_ACR"), "comma-separated acr values that mean the provider checked a second factor (the amr claim counts too)")
 	groupsClaim := fs.String("oidc-groups-claim", envOr("PROCMINE_OIDC_GROUPS_CLAIM", "groups"), "the claim that lists a person's groups; teams that follow a group are kept in step with it")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -165,7 +167,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 			return usagef("single sign-on needs --oidc-client-id, --public-url and the client secret in PROCMINE_OIDC_CLIENT_SECRET")
 		}
 		cfg.OIDC = &api.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
-			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim, GroupsClaim: *groupsClaim}
+			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim, GroupsClaim: *groupsClaim,
+			Scopes: splitList(*scopes), MFAACR: splitList(*mfaACR)}
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
@@ -217,4 +220,15 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	fmt.Fprintln(s.Err, "procmine: stopped")
 	return nil
+}
+
+// splitList reads a comma-separated list, blanks left out.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

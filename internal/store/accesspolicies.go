@@ -132,3 +132,40 @@ func (s *Store) GroupTeams(ctx context.Context) ([]GroupTeam, error) {
 	}
 	return out, rows.Err()
 }
+
+// NamedRanges returns the named address ranges, by name.
+func (s *Store) NamedRanges(ctx context.Context) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name, ranges FROM named_ranges ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			return nil, err
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(text), &list); err != nil {
+			return nil, err
+		}
+		out[name] = list
+	}
+	return out, rows.Err()
+}
+
+// PutNamedRange creates or replaces a named range.
+func (s *Store) PutNamedRange(ctx context.Context, name string, ranges []string) error {
+	text, err := json.Marshal(ranges)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, "INSERT INTO named_ranges (name, ranges) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET ranges = excluded.ranges", name, string(text))
+	return err
+}
+
+// DeleteNamedRange deletes a named range.
+func (s *Store) DeleteNamedRange(ctx context.Context, name string) error {
+	return s.changed(s.exec(ctx, "DELETE FROM named_ranges WHERE name = ?", name))
+}
