@@ -118,7 +118,8 @@ func (p *Policy) Validate() (warnings []string, err error) {
 
 // Resolve returns the policies with their named ranges put among their
 // ranges. A name that is not defined stands for a range that holds no
-// address, so it can never widen what a policy allows.
+// address (the API refuses to delete a range in use, so this is a
+// safeguard, not a state to rely on).
 func Resolve(policies []Policy, named map[string][]netip.Prefix) []Policy {
 	out := make([]Policy, len(policies))
 	for i, p := range policies {

@@ -152,9 +152,9 @@ func (s *Server) conditionalAccess(r *http.Request, u store.User, app string, mf
 		} else if m.Enforced {
 			continue // satisfied: nothing to record
 		}
-		// Every refusal is recorded; what report-only would have done, once
-		// a minute per policy, user, app and address.
-		if action == "access-policy.enforced" || s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s", m.Policy, u.ID, app, req.IP)) {
+		// Recorded once a minute per policy, user, app, address and
+		// outcome: a client retrying in a loop does not fill the log.
+		if s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s|%s", m.Policy, u.ID, app, req.IP, action)) {
 			s.auditAs(r, 0, u, action, fmt.Sprintf("policy %d", m.Policy), fmt.Sprintf("%s: %s; %s", m.Name, m.Grant, m.Why))
 		}
 	}
@@ -373,6 +373,12 @@ func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) err
 // wouldLockOut refuses a policy set under which the caller's own request,
 // through either app, would be refused.
 func (s *Server) wouldLockOut(r *http.Request, changed accesspolicy.Policy) error {
+	return s.wouldLockOutWith(r, &changed, nil)
+}
+
+// wouldLockOutWith is wouldLockOut for a changed policy (nil: none) and
+// changed named ranges (nil: none).
+func (s *Server) wouldLockOutWith(r *http.Request, changed *accesspolicy.Policy, ranges map[string][]netip.Prefix) error {
 	list, err := s.cfg.Store.AccessPolicies(r.Context())
 	if err != nil {
 		return err
@@ -381,13 +387,19 @@ func (s *Server) wouldLockOut(r *http.Request, changed accesspolicy.Policy) erro
 	if err != nil {
 		return err
 	}
+	for k, v := range ranges {
+		named[k] = v
+	}
 	next := []accesspolicy.Policy{}
 	for _, p := range list {
-		if p.ID != changed.ID {
+		if changed == nil || p.ID != changed.ID {
 			next = append(next, p)
 		}
 	}
-	next = accesspolicy.Resolve(append(next, changed), named)
+	if changed != nil {
+		next = append(next, *changed)
+	}
+	next = accesspolicy.Resolve(next, named)
 	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), caller(r).ID)
 	if err != nil {
 		return err
@@ -512,13 +524,21 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("ranges: 1 to 1000 CIDR ranges"))
 		return
 	}
+	prefixes := make([]netip.Prefix, len(req.Ranges))
 	for i, t := range req.Ranges {
 		p, err := netip.ParsePrefix(strings.TrimSpace(t))
 		if err != nil {
 			writeError(w, r, invalid("ranges[%d]: %q is not a CIDR range such as 10.0.0.0/8", i, t))
 			return
 		}
-		req.Ranges[i] = p.Masked().String()
+		prefixes[i] = p.Masked()
+		req.Ranges[i] = prefixes[i].String()
+	}
+	// The policies that name the range change with it: the change must not
+	// refuse its author's own access either.
+	if err := s.wouldLockOutWith(r, nil, map[string][]netip.Prefix{name: prefixes}); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	if err := s.cfg.Store.PutNamedRange(r.Context(), name, req.Ranges); err != nil {
 		writeError(w, r, err)

@@ -192,3 +192,29 @@ func TestForwardedForIsBelievedFromTrustedProxiesOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestNamedRangeChangesCannotLockOut: changing a named range changes the
+// policies that name it, so it is refused like a policy that would refuse
+// its author.
+func TestNamedRangeChangesCannotLockOut(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _ := e.user("root", true)
+			office := func(cidr string) (int, string) {
+				return root.from("10.1.2.3", "PUT", "/api/v1/named-ranges/office", `{"ranges":["`+cidr+`"]}`)
+			}
+			if code, body := office("10.0.0.0/8"); code != 200 {
+				t.Fatalf("%d %s", code, body)
+			}
+			if code, body := root.from("10.1.2.3", "POST", "/api/v1/access-policies", `{"name":"only the office","state":"on","apps":["studio","api"],"include":{"all":true},"ip_range_names":["office"],"ip_ranges_except":true,"grant":"block"}`); code != 201 {
+				t.Fatalf("%d %s", code, body)
+			}
+			if code, body := office("192.0.2.0/24"); code != 409 || errorCode(t, body) != "would_lock_out" {
+				t.Errorf("a range change that locks its author out: %d %s", code, body)
+			}
+			if code, _ := root.from("10.1.2.3", "GET", "/api/v1/me", ""); code != 200 {
+				t.Errorf("the author after the refused change: %d", code)
+			}
+		})
+	}
+}

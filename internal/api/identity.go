@@ -161,6 +161,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		var e *Error
 		if errors.As(err, &e) && e.Code == "mfa_required" {
 			if t, terr := s.cfg.Store.UserTOTP(r.Context(), u.ID); terr == nil && t.Confirmed {
+				if c.Code == "" {
+					// The first of two steps: nothing was guessed, so the
+					// attempt is given back (a wrong code stays counted).
+					s.limiter.refund(account, addr)
+				}
 				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
 			}
 			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused: multi-factor authentication required, no second factor")

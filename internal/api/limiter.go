@@ -74,6 +74,26 @@ func (l *limiter) attempt(keys ...string) time.Duration {
 	return 0
 }
 
+// refund takes back the latest attempt from every key: for a step that
+// tried nothing secret (a right password that must now be followed by a
+// code).
+func (l *limiter) refund(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		f, ok := l.failures[k]
+		if !ok {
+			continue
+		}
+		if f.count <= 1 {
+			delete(l.failures, k)
+			continue
+		}
+		f.count, f.last = f.count-1, f.prev
+		l.failures[k] = f
+	}
+}
+
 // succeeded clears the account and takes the attempt back from the address.
 func (l *limiter) succeeded(account, addr string) {
 	l.mu.Lock()

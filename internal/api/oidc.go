@@ -111,7 +111,11 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(msg string) {
-		s.auditAs(r, 0, store.User{Username: "(single sign-on)"}, "sign-in.failed", "single sign-on", msg)
+		// Anyone can call this page: its failures are recorded once a
+		// minute per address and reason.
+		if s.shouldAudit("sso|" + s.clientIP(r) + "|" + msg) {
+			s.auditAs(r, 0, store.User{Username: "(single sign-on)"}, "sign-in.failed", "single sign-on", msg)
+		}
 		s.render(w, r, http.StatusUnauthorized, "signin", map[string]any{"Title": "Sign in", "Error": msg, "OIDC": true})
 	}
 	ck, err := r.Cookie(oidcCookie)
@@ -265,12 +269,17 @@ func (s *Server) syncGroups(r *http.Request, u store.User, claims map[string]any
 	if claim == "" {
 		claim = "groups"
 	}
+	// No list, no change: a claim the provider did not send (scope not
+	// asked, userinfo unreachable, too many groups) says nothing about
+	// membership, and taking people out of teams could widen their access.
+	list, ok := claims[claim].([]any)
+	if !ok {
+		return nil
+	}
 	named := map[string]bool{}
-	if list, ok := claims[claim].([]any); ok {
-		for _, g := range list {
-			if name, ok := g.(string); ok {
-				named[name] = true
-			}
+	for _, g := range list {
+		if name, ok := g.(string); ok {
+			named[name] = true
 		}
 	}
 	teams, err := s.cfg.Store.GroupTeams(r.Context())

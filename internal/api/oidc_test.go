@@ -218,6 +218,13 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 			if !inTeam() {
 				t.Error("the groups claim did not put the person in the team")
 			}
+			// A provider that sends no groups claim says nothing: no change.
+			idp.groups.Store([]string(nil))
+			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
+			resp.Body.Close()
+			if !inTeam() {
+				t.Error("a missing groups claim took the person out of the team")
+			}
 			idp.groups.Store([]string{"other"})
 			_, resp = ssoSignIn(t, e.url, "test-user@127.0.0.1")
 			resp.Body.Close()
