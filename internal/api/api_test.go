@@ -480,3 +480,28 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 		return
 	}
 }
+
+// TestSecurityHeaders: pages, the API and static files carry the content
+// security policy and the other protective headers; the browser tests run
+// the studio under that policy.
+func TestSecurityHeaders(t *testing.T) {
+	for _, e := range servers(t) {
+		for _, path := range []string{"/signin", "/api/v1/me", "/static/app.js", "/healthz"} {
+			resp, err := http.Get(e.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for k, want := range map[string]string{"Content-Security-Policy": "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff",
+				"Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"} {
+				if got := resp.Header.Get(k); !strings.Contains(got, want) {
+					t.Errorf("%s: %s = %q", path, k, got)
+				}
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+				t.Errorf("%s: the policy allows inline code: %s", path, csp)
+			}
+		}
+		return // one database is enough
+	}
+}
