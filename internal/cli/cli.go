@@ -37,10 +37,12 @@ var commands = map[string]command{
 	"serve":     {"run the server (REST API)", runServe},
 	"demo":      {"start a server on a fresh demo environment", runDemo},
 	"admin":     {"administration offline: create-user", runAdmin},
+	"backup":    {"copy the embedded store, online and consistent", runBackup},
 	"erase":     {"right to erasure: remove a person everywhere, offline", runErase},
 	"keys":      {"the key that encrypts uploaded data and screenshots: keys new, keys rotate", runKeys},
 	"pii":       {"find personal data in text lines on stdin: pii scan", runPII},
 	"recording": {"recording bundles offline: validate, redact, pack", runRecording},
+	"restore":   {"put a backup in place as the embedded store", runRestore},
 }
 
 // usageError is a mistake on the command line (exit code 2).

@@ -58,16 +58,20 @@ func (f *storeFlags) open(ctx context.Context) (*store.Store, error) {
 			return nil, usagef("with --database-url, give the blob key with --blob-key-file or PROCMINE_BLOB_KEY ('procmine keys new' makes one); every server of the database needs the same key")
 		}
 	}
+	if f.databaseURL != "" {
+		return openAt(ctx, *f, f.databaseURL)
+	}
+	return openAt(ctx, *f, filepath.Join(f.dataDir, "procmine.db"))
+}
+
+// openAt opens the store at dsn (a PostgreSQL URL or an SQLite file) with
+// the flags' keys, and checks that they are the store's.
+func openAt(ctx context.Context, f storeFlags, dsn string) (*store.Store, error) {
 	ring, err := f.keyring()
 	if err != nil {
 		return nil, err
 	}
-	var st *store.Store
-	if f.databaseURL != "" {
-		st, err = store.Open(ctx, f.databaseURL)
-	} else {
-		st, err = store.Open(ctx, filepath.Join(f.dataDir, "procmine.db"))
-	}
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

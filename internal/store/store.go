@@ -162,3 +162,13 @@ var ErrNotFound = errors.New("not found")
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Backup writes a consistent copy of the embedded database to path while
+// the store is in use (SQLite's VACUUM INTO). PostgreSQL has pg_dump.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.postgres {
+		return errors.New("store: back PostgreSQL up with pg_dump (see docs/operations.md)")
+	}
+	_, err := s.db.ExecContext(ctx, "VACUUM INTO ?", path)
+	return err
+}
