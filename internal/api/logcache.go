@@ -10,20 +10,27 @@ import (
 )
 
 // logCache keeps the most recently used decoded logs, by version, so that
-// report after report reads memory, not the database. Versions never
-// change, so an entry is never stale; a deleted version is forgotten.
+// report after report reads memory, not the database, within a memory
+// budget: past it, the least recently used go. Versions never change, so
+// an entry is never stale; a deleted version is forgotten.
 type logCache struct {
 	mu      sync.Mutex
-	max     int
+	budget  int64 // bytes, estimated
+	used    int64
 	entries map[access.ID]*cached
 	clock   int64
 }
+
+// decodedFactor estimates what a log takes in memory from its encoded
+// size: the decoded columns and the two views made from them.
+const decodedFactor = 4
 
 type cached struct {
 	once sync.Once
 	log  *eventlog.Log
 	err  error
 	used int64
+	size int64 // estimated bytes, once loaded
 
 	// The two views every report starts from, made once.
 	viewOnce [2]sync.Once
@@ -47,7 +54,9 @@ func (e *cached) view(raw bool) *eventlog.Log {
 	return e.views[i]
 }
 
-func newLogCache(max int) *logCache { return &logCache{max: max, entries: map[access.ID]*cached{}} }
+func newLogCache(budget int64) *logCache {
+	return &logCache{budget: budget, entries: map[access.ID]*cached{}}
+}
 
 // get returns a version's log, decoding it once however many ask at once.
 func (c *logCache) get(ctx context.Context, st *store.Store, process, version access.ID) (*eventlog.Log, error) {
@@ -63,9 +72,6 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	c.mu.Lock()
 	e, ok := c.entries[version]
 	if !ok {
-		if len(c.entries) >= c.max {
-			c.evict()
-		}
 		e = &cached{}
 		c.entries[version] = e
 	}
@@ -80,6 +86,11 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 			var l eventlog.Log
 			if e.err = l.UnmarshalBinary(data); e.err == nil {
 				e.log = &l
+				c.mu.Lock()
+				e.size = int64(len(data)) * decodedFactor
+				c.used += e.size
+				c.shrink(version)
+				c.mu.Unlock()
 			}
 		}
 	})
@@ -90,20 +101,31 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	return e, nil
 }
 
-// evict drops the least recently used entry; c.mu is held.
-func (c *logCache) evict() {
-	var oldest access.ID
-	var at int64 = -1
-	for id, e := range c.entries {
-		if at < 0 || e.used < at {
-			oldest, at = id, e.used
+// shrink drops the least recently used entries, never keep, until the
+// cache is within its budget; c.mu is held. A log larger than the whole
+// budget stays alone: the request that asked for it needs it.
+func (c *logCache) shrink(keep access.ID) {
+	for c.used > c.budget {
+		var oldest access.ID
+		var at int64 = -1
+		for id, e := range c.entries {
+			if id != keep && e.size > 0 && (at < 0 || e.used < at) {
+				oldest, at = id, e.used
+			}
 		}
+		if at < 0 {
+			return
+		}
+		c.used -= c.entries[oldest].size
+		delete(c.entries, oldest)
 	}
-	delete(c.entries, oldest)
 }
 
 func (c *logCache) forget(version access.ID) {
 	c.mu.Lock()
-	delete(c.entries, version)
+	if e, ok := c.entries[version]; ok {
+		c.used -= e.size
+		delete(c.entries, version)
+	}
 	c.mu.Unlock()
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// while they are read (os.TempDir() when empty).
 	MaxUpload int64
 	TempDir   string
+	// MemoryBudget bounds the decoded logs kept in memory (estimated
+	// bytes; 1 GiB when zero).
+	MemoryBudget int64
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -76,7 +79,10 @@ func New(cfg Config) *Server {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(8)}
+	if cfg.MemoryBudget == 0 {
+		cfg.MemoryBudget = 1 << 30
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -138,6 +138,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	addr := fs.String("addr", envOr("PROCMINE_ADDR", "127.0.0.1:8080"), "address to listen on (env PROCMINE_ADDR)")
 	cert := fs.String("tls-cert", "", "TLS certificate file; with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS key file")
+	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
 	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
 	issuer := fs.String("oidc-issuer", os.Getenv("PROCMINE_OIDC_ISSUER"), "OpenID provider for single sign-on (env PROCMINE_OIDC_ISSUER); the client secret is read from PROCMINE_OIDC_CLIENT_SECRET")
@@ -154,7 +155,10 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	// Behind a TLS-terminating proxy the public URL says https: cookies
 	// are then Secure too.
-	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://")}
+	if *budget < 16 {
+		return usagef("--memory-budget: at least 16 MiB")
+	}
+	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20}
 	for _, text := range strings.Split(*proxies, ",") {
 		if text = strings.TrimSpace(text); text == "" {
 			continue

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"context"
+	"testing"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/generate"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// TestLogCacheBudget: decoded logs are kept within the memory budget, the
+// least recently used going first; one larger than the budget is still
+// served.
+func TestLogCacheBudget(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := e.store
+			u, _ := st.CreateUser(ctx, store.User{Username: "o"})
+			env, root, _ := st.CreateEnvironment(ctx, "cache", u)
+			p, _ := st.CreateProcess(ctx, store.Process{Env: env, Name: "p", Owner: access.Principal{User: u}, Unit: root})
+			var versions []access.ID
+			var size int64
+			for i := range 3 {
+				l := generate.P2P(generate.Options{Cases: 100, Seed: uint64(i + 1)})
+				data, _ := l.MarshalBinary()
+				size = max(size, int64(len(data))*decodedFactor)
+				v, err := st.AddVersion(ctx, p, store.Version{By: u, Source: "g", Cases: l.NumCases(), Events: l.NumEvents()}, data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				versions = append(versions, v)
+			}
+			c := newLogCache(2*size + size/2) // room for two
+			for _, v := range versions {
+				if _, err := c.get(ctx, st, p, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, ok := c.entries[versions[0]]; ok || len(c.entries) != 2 || c.used > c.budget {
+				t.Errorf("after three loads: %d entries, %d of %d bytes, first kept %v", len(c.entries), c.used, c.budget, ok)
+			}
+			// Using the second makes the third the least recently used.
+			c.get(ctx, st, p, versions[1])
+			c.get(ctx, st, p, versions[0])
+			if _, ok := c.entries[versions[2]]; ok {
+				t.Error("the least recently used was kept")
+			}
+			tiny := newLogCache(1)
+			if l, err := tiny.get(ctx, st, p, versions[0]); err != nil || l.NumCases() != 100 {
+				t.Errorf("a log larger than the budget: %v", err)
+			}
+		})
+	}
+}
