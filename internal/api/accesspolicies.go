@@ -32,9 +32,6 @@ type policyCache struct {
 	mu     sync.Mutex
 	list   []accesspolicy.Policy
 	loaded time.Time
-	// audited remembers when a (policy, user, app, address) was last
-	// written to the audit log, so that report-only matches do not flood it.
-	audited map[string]time.Time
 }
 
 const policyTTL = 5 * time.Second
@@ -176,20 +173,28 @@ func usesTeams(policies []accesspolicy.Policy) bool {
 	return false
 }
 
+// auditThrottle remembers when an entry of a key was last written, so
+// that what anyone can trigger again and again (a refused request, a
+// forged sign-on answer) is recorded once a minute, not each time.
+type auditThrottle struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
 // shouldAudit tells whether an entry of this key was not written in the
 // last minute, and notes it.
 func (s *Server) shouldAudit(key string) bool {
-	c := &s.policies
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	t := &s.auditThrottle
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	now := time.Now()
-	if c.audited == nil || len(c.audited) > 10000 {
-		c.audited = map[string]time.Time{}
+	if t.last == nil || len(t.last) > 10000 {
+		t.last = map[string]time.Time{}
 	}
-	if t, ok := c.audited[key]; ok && now.Sub(t) < time.Minute {
+	if at, ok := t.last[key]; ok && now.Sub(at) < time.Minute {
 		return false
 	}
-	c.audited[key] = now
+	t.last[key] = now
 	return true
 }
 

@@ -80,6 +80,17 @@ func (s *Server) processFor(r *http.Request, op access.Op) (access.ID, *access.R
 	return id, rec, nil
 }
 
+// reportProcessFor loads the process {id} whose reports the caller may
+// read: the check every report, page of reports and task-mining view
+// starts from.
+func (s *Server) reportProcessFor(r *http.Request) (access.ID, *access.Record, error) {
+	id, rec, err := s.processFor(r, access.Read)
+	if err == nil {
+		err = authorizeRecords(r, rec, access.ReportView, access.Read)
+	}
+	return id, rec, err
+}
+
 // authorizeRecords checks op on the process's records of a table (its
 // event data, recordings, report views), which follow the process's owner
 // and shares.

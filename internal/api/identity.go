@@ -38,9 +38,9 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		var err error
 		bearer, viaToken := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if viaToken {
-			id, mfa, err = s.cfg.Store.TokenAuth(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.TokenUser(r.Context(), auth.Digest(strings.TrimSpace(bearer)), s.cfg.Now())
 		} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-			id, mfa, err = s.cfg.Store.SessionAuth(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
 		} else {
 			err = store.ErrNotFound
 		}
@@ -184,7 +184,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		return store.User{}, err
 	}
 	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
-	if err := s.cfg.Store.CreateSessionMFA(r.Context(), auth.Digest(token), u.ID, expires, mfa); err != nil {
+	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires, mfa); err != nil {
 		return store.User{}, err
 	}
 	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")
@@ -253,7 +253,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	expires := s.cfg.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
-	id, err := s.cfg.Store.CreateTokenMFA(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires, satisfiedMFA(r))
+	id, err := s.cfg.Store.CreateToken(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires, satisfiedMFA(r))
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -178,8 +178,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.pageError(w, r, err)
 	}
-	acr, _ := claims["acr"].(string)
-	mfa := amrIsMFA(claims["amr"], s.cfg.OIDC.MFAMethods) || (acr != "" && slices.Contains(s.cfg.OIDC.MFAACR, acr))
+	mfa := providerMFA(claims, s.cfg.OIDC)
 	u, err := s.oidcUser(r, idt.Issuer, idt.Subject, claims, mfa)
 	if err != nil {
 		refused(err)
@@ -195,7 +194,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := auth.NewToken("ps_")
 	if err == nil {
-		err = s.cfg.Store.CreateSessionMFA(r.Context(), auth.Digest(token), u.ID, s.cfg.Now().Add(s.cfg.SessionTTL), mfa)
+		err = s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, s.cfg.Now().Add(s.cfg.SessionTTL), mfa)
 	}
 	if err != nil {
 		s.pageError(w, r, err)
@@ -244,6 +243,13 @@ func (s *Server) oidcUser(r *http.Request, issuer, subject string, claims map[st
 		return store.User{}, err
 	}
 	return s.cfg.Store.UserByID(ctx, id)
+}
+
+// providerMFA tells whether the provider says a second factor was used:
+// its amr names one, or its acr is one the installation counts.
+func providerMFA(claims map[string]any, cfg *OIDCConfig) bool {
+	acr, _ := claims["acr"].(string)
+	return amrIsMFA(claims["amr"], cfg.MFAMethods) || (acr != "" && slices.Contains(cfg.MFAACR, acr))
 }
 
 // amrIsMFA tells whether the amr claim names a second factor.

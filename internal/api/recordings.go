@@ -287,13 +287,52 @@ func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, er
 	return store.StepEdit{Name: e.Name, Description: e.Description, Input: e.Input}, changed, nil
 }
 
-func (s *Server) editStep(w http.ResponseWriter, r *http.Request) {
+// stepOf finds the recording and step number a route acts on, with the
+// caller's right to change it checked.
+type stepOf func(r *http.Request) (access.ID, int, error)
+
+// publishedStep is a step of a published recording the caller may change.
+func (s *Server) publishedStep(r *http.Request) (access.ID, int, error) {
 	_, rec, n, err := s.changeFor(r, access.Write)
+	return rec.ID, n, err
+}
+
+// draftStep is a step of the caller's own unpublished session.
+func (s *Server) draftStep(r *http.Request) (access.ID, int, error) {
+	rec, err := s.sessionFor(r)
+	n := 0
 	if err == nil {
-		err = s.applyStepEdit(w, r, rec.ID, n)
+		n, err = stepNumber(r)
 	}
-	if err != nil {
-		writeError(w, r, err)
+	return rec.ID, n, err
+}
+
+// editStep changes a step's texts (PATCH …/steps/{n}).
+func (s *Server) editStep(of stepOf) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rid, n, err := of(r)
+		if err == nil {
+			err = s.applyStepEdit(w, r, rid, n)
+		}
+		if err != nil {
+			writeError(w, r, err)
+		}
+	}
+}
+
+// deleteStep deletes a step and its screenshot (DELETE …/steps/{n}).
+func (s *Server) deleteStep(of stepOf) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rid, n, err := of(r)
+		if err == nil {
+			err = s.cfg.Store.DeleteStep(r.Context(), rid, n)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		s.audit(r, environment(r), "recording.step.delete", target("recording", rid), fmt.Sprintf("step %d", n))
+		w.WriteHeader(http.StatusNoContent)
 	}
 }
 
@@ -316,46 +355,28 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 		return err
 	}
 	s.audit(r, environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
-	steps, err := s.cfg.Store.Steps(r.Context(), rid)
+	st, err := s.cfg.Store.Step(r.Context(), rid, n)
 	if err != nil {
 		return err
 	}
-	for _, st := range steps {
-		if st.N == n {
-			full, err := s.withFindings(r, []store.Step{st})
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, full[0])
-			return nil
-		}
-	}
-	return errNotFound
-}
-
-func (s *Server) deleteStep(w http.ResponseWriter, r *http.Request) {
-	_, rec, n, err := s.changeFor(r, access.Write)
-	if err == nil {
-		err = s.cfg.Store.DeleteStep(r.Context(), rec.ID, n)
-	}
+	full, err := s.withFindings(r, []store.Step{st})
 	if err != nil {
-		writeError(w, r, err)
-		return
+		return err
 	}
-	s.audit(r, environment(r), "recording.step.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, full[0])
+	return nil
 }
 
 func (s *Server) deleteScreenshot(w http.ResponseWriter, r *http.Request) {
-	_, rec, n, err := s.changeFor(r, access.Write)
+	rid, n, err := s.publishedStep(r)
 	if err == nil {
-		err = s.cfg.Store.DeleteScreenshot(r.Context(), rec.ID, n)
+		err = s.cfg.Store.DeleteScreenshot(r.Context(), rid, n)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.screenshot.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	s.audit(r, environment(r), "recording.screenshot.delete", target("recording", rid), fmt.Sprintf("step %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
 

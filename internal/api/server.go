@@ -60,6 +60,8 @@ type Server struct {
 	logs     *logCache
 	policies policyCache
 	oidc     oidcClient
+	// auditThrottle keeps repeatable events from flooding the audit log.
+	auditThrottle auditThrottle
 }
 
 // New builds a server and its routes.
@@ -181,8 +183,8 @@ func (s *Server) routes() {
 	s.route("GET "+sessions+"/{id}", s.authed(s.inEnvironment(s.getSession)))
 	s.route("DELETE "+sessions+"/{id}", s.authed(s.inEnvironment(s.deleteSession)))
 	s.route("POST "+sessions+"/{id}/steps", s.authed(s.inEnvironment(s.appendStep)))
-	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.editSessionStep)))
-	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.deleteSessionStep)))
+	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.editStep(s.draftStep))))
+	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep(s.draftStep))))
 	s.route("POST "+sessions+"/{id}/pause", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording}, store.StatePaused, "paused"))))
 	s.route("POST "+sessions+"/{id}/resume", s.authed(s.inEnvironment(s.sessionState([]string{store.StatePaused}, store.StateRecording, "resumed"))))
 	s.route("POST "+sessions+"/{id}/stop", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording, store.StatePaused}, store.StateStopped, "stopped"))))
@@ -193,8 +195,8 @@ func (s *Server) routes() {
 	s.route("GET "+recordings, s.authed(s.inEnvironment(s.listRecordings)))
 	s.route("GET "+recordings+"/{rid}", s.authed(s.inEnvironment(s.getRecording)))
 	s.route("DELETE "+recordings+"/{rid}", s.authed(s.inEnvironment(s.deleteRecording)))
-	s.route("PATCH "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.editStep)))
-	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep)))
+	s.route("PATCH "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.editStep(s.publishedStep))))
+	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep(s.publishedStep))))
 	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.getScreenshot)))
 	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.authed(s.inEnvironment(s.taskMining)))

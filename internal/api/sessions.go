@@ -260,35 +260,3 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, environment(r), "recording.session.delete", target("recording", rec.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }
-
-// Draft edits, before publishing: change a step's texts or delete it.
-func (s *Server) editSessionStep(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.sessionFor(r)
-	var n int
-	if err == nil {
-		n, err = stepNumber(r)
-	}
-	if err == nil {
-		err = s.applyStepEdit(w, r, rec.ID, n)
-	}
-	if err != nil {
-		writeError(w, r, err)
-	}
-}
-
-func (s *Server) deleteSessionStep(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.sessionFor(r)
-	var n int
-	if err == nil {
-		n, err = stepNumber(r)
-	}
-	if err == nil {
-		err = s.cfg.Store.DeleteStep(r.Context(), rec.ID, n)
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s.audit(r, environment(r), "recording.step.delete", target("recording", rec.ID), fmt.Sprintf("step %d", n))
-	w.WriteHeader(http.StatusNoContent)
-}

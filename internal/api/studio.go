@@ -94,7 +94,7 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 		var id access.ID
 		var mfa bool
 		if err == nil {
-			id, mfa, err = s.cfg.Store.SessionAuth(r.Context(), auth.Digest(c.Value), s.cfg.Now())
+			id, mfa, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
 		}
 		var u store.User
 		if err == nil {
@@ -203,10 +203,7 @@ func (s *Server) createProcessForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.processFor(r, access.Read)
-	if err == nil {
-		err = authorizeRecords(r, rec, access.ReportView, access.Read)
-	}
+	id, rec, err := s.reportProcessFor(r)
 	var p store.Process
 	if err == nil {
 		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)

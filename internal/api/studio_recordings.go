@@ -107,10 +107,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
-	if err == nil {
-		err = authorizeRecords(r, proc, access.ReportView, access.Read)
-	}
+	id, _, err := s.reportProcessFor(r)
 	var p store.Process
 	if err == nil {
 		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)

@@ -25,23 +25,17 @@ type taskMiningResult struct {
 // taskMiningInput loads the process's published recordings: step names,
 // applications, actions and times only.
 func (s *Server) taskMiningInput(r *http.Request, process access.ID) ([]taskmining.Recording, error) {
-	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), environment(r), process)
 	if err != nil {
 		return nil, err
 	}
-	var in []taskmining.Recording
-	for _, rc := range recs {
-		steps, err := s.cfg.Store.Steps(r.Context(), rc.ID)
-		if err != nil {
-			return nil, err
-		}
-		tr := taskmining.Recording{ID: int64(rc.ID)}
-		for _, st := range steps {
+	in := make([]taskmining.Recording, len(ids))
+	for i, id := range ids {
+		tr := taskmining.Recording{ID: int64(id)}
+		for _, st := range steps[i] {
 			tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
 		}
-		if len(tr.Steps) > 0 {
-			in = append(in, tr)
-		}
+		in[i] = tr
 	}
 	return in, nil
 }
@@ -94,10 +88,7 @@ func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, error) {
 // of step names, applications and times — a report, for everyone who may
 // read the process's reports — and hold no input data.
 func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.processFor(r, access.Read)
-	if err == nil {
-		err = authorizeRecords(r, rec, access.ReportView, access.Read)
-	}
+	id, _, err := s.reportProcessFor(r)
 	if err != nil {
 		writeError(w, r, err)
 		return

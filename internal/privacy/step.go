@@ -21,11 +21,6 @@ type StepFindings struct {
 	Input       []Finding `json:"input,omitempty"`
 }
 
-// Any tells whether anything was found.
-func (f StepFindings) Any() bool {
-	return len(f.Name)+len(f.Description)+len(f.WindowTitle)+len(f.Element)+len(f.Input) > 0
-}
-
 // imageSlots bounds the screenshots decoded at once, whatever the number
 // of uploads.
 var imageSlots = make(chan struct{}, runtime.GOMAXPROCS(0))

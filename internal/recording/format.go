@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -87,13 +88,11 @@ func (e *Error) Error() string {
 
 const jsonName = "recording.json"
 
-var (
-	schema  *jsonschema.Schema
-	stepDef *jsonschema.Schema
-	printer = message.NewPrinter(language.English)
-)
+var printer = message.NewPrinter(language.English)
 
-func init() {
+// schemas compiles the schema on first use, not when a program that
+// never reads a recording starts.
+var schemas = sync.OnceValues(func() (*jsonschema.Schema, *jsonschema.Schema) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
 	if err != nil {
 		panic(err)
@@ -104,9 +103,8 @@ func init() {
 	if err := c.AddResource(url, doc); err != nil {
 		panic(err)
 	}
-	schema = c.MustCompile(url)
-	stepDef = c.MustCompile(url + "#/$defs/step")
-}
+	return c.MustCompile(url), c.MustCompile(url + "#/$defs/step")
+})
 
 // Decode reads and checks recording.json.
 func Decode(data []byte) (*Recording, error) {
@@ -114,7 +112,8 @@ func Decode(data []byte) (*Recording, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := validate(jsonName, "", schema, v); err != nil {
+	recordingSchema, _ := schemas()
+	if err := validate(jsonName, "", recordingSchema, v); err != nil {
 		return nil, err
 	}
 	var rec Recording
@@ -143,7 +142,8 @@ func DecodeStep(name string, data []byte) (Step, error) {
 	if err != nil {
 		return Step{}, err
 	}
-	if err := validate(name, "", stepDef, v); err != nil {
+	_, stepSchema := schemas()
+	if err := validate(name, "", stepSchema, v); err != nil {
 		return Step{}, err
 	}
 	var s Step

@@ -65,28 +65,17 @@ func (s *Store) user(ctx context.Context, where string, arg any) (User, error) {
 }
 
 // CreateSession stores a session by its token's digest.
-func (s *Store) CreateSession(ctx context.Context, digest string, user access.ID, expires time.Time) error {
-	return s.CreateSessionMFA(ctx, digest, user, expires, false)
-}
-
-// CreateSessionMFA stores a session and whether its sign-in satisfied
-// multi-factor authentication.
-func (s *Store) CreateSessionMFA(ctx context.Context, digest string, user access.ID, expires time.Time, mfa bool) error {
+// mfa tells whether its sign-in satisfied multi-factor authentication.
+func (s *Store) CreateSession(ctx context.Context, digest string, user access.ID, expires time.Time, mfa bool) error {
 	_, err := s.exec(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, mfa) VALUES (?, ?, ?, ?, ?)",
 		digest, user, s.now().Unix(), expires.Unix(), mfa)
 	return err
 }
 
-// SessionUser returns the user of a session live at now; an unknown or
-// expired session is ErrNotFound.
-func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (access.ID, error) {
-	id, _, err := s.SessionAuth(ctx, digest, now)
-	return id, err
-}
-
-// SessionAuth is SessionUser with whether the session satisfied
-// multi-factor authentication.
-func (s *Store) SessionAuth(ctx context.Context, digest string, now time.Time) (access.ID, bool, error) {
+// SessionUser returns the user of a session live at now and whether the
+// session satisfied multi-factor authentication; an unknown or expired
+// session is ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (access.ID, bool, error) {
 	var id int64
 	var mfa bool
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id, mfa FROM sessions WHERE token_hash = ? AND expires_at > ?"), digest, now.Unix()).Scan(&id, &mfa)
@@ -110,27 +99,17 @@ type Token struct {
 }
 
 // CreateToken stores a personal access token by its digest.
-func (s *Store) CreateToken(ctx context.Context, user access.ID, name, digest string, expires time.Time) (access.ID, error) {
-	return s.CreateTokenMFA(ctx, user, name, digest, expires, false)
-}
-
-// CreateTokenMFA stores a token that carries the multi-factor state of
-// the session it was made in.
-func (s *Store) CreateTokenMFA(ctx context.Context, user access.ID, name, digest string, expires time.Time, mfa bool) (access.ID, error) {
+// The token carries the multi-factor state (mfa) of the session it was
+// made in.
+func (s *Store) CreateToken(ctx context.Context, user access.ID, name, digest string, expires time.Time, mfa bool) (access.ID, error) {
 	id, err := s.insert(ctx, "INSERT INTO tokens (user_id, name, token_hash, created_at, expires_at, mfa) VALUES (?, ?, ?, ?, ?, ?)",
 		user, name, digest, s.now().Unix(), expires.Unix(), mfa)
 	return access.ID(id), err
 }
 
-// TokenUser returns the user of a token live at now; an unknown, expired
-// or revoked token is ErrNotFound.
-func (s *Store) TokenUser(ctx context.Context, digest string, now time.Time) (access.ID, error) {
-	id, _, err := s.TokenAuth(ctx, digest, now)
-	return id, err
-}
-
-// TokenAuth is TokenUser with the token's multi-factor state.
-func (s *Store) TokenAuth(ctx context.Context, digest string, now time.Time) (access.ID, bool, error) {
+// TokenUser returns the user of a token live at now and its multi-factor
+// state; an unknown, expired or revoked token is ErrNotFound.
+func (s *Store) TokenUser(ctx context.Context, digest string, now time.Time) (access.ID, bool, error) {
 	var id int64
 	var mfa bool
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT user_id, mfa FROM tokens WHERE token_hash = ? AND expires_at > ? AND revoked_at IS NULL"),

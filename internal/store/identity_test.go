@@ -29,23 +29,23 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 				t.Errorf("unknown user: %v", err)
 			}
 
-			must(t, s.CreateSession(ctx, "d1", ann, now.Add(time.Hour)))
-			if id, err := s.SessionUser(ctx, "d1", now); err != nil || id != ann {
+			must(t, s.CreateSession(ctx, "d1", ann, now.Add(time.Hour), true))
+			if id, mfa, err := s.SessionUser(ctx, "d1", now); err != nil || id != ann || !mfa {
 				t.Errorf("session: %v %v", id, err)
 			}
 			now = now.Add(2 * time.Hour)
-			if _, err := s.SessionUser(ctx, "d1", now); !errors.Is(err, ErrNotFound) {
+			if _, _, err := s.SessionUser(ctx, "d1", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("expired session: %v", err)
 			}
-			must(t, s.CreateSession(ctx, "d2", ann, now.Add(time.Hour)))
+			must(t, s.CreateSession(ctx, "d2", ann, now.Add(time.Hour), false))
 			must(t, s.DeleteSession(ctx, "d2"))
-			if _, err := s.SessionUser(ctx, "d2", now); !errors.Is(err, ErrNotFound) {
+			if _, _, err := s.SessionUser(ctx, "d2", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("ended session: %v", err)
 			}
 
-			tok, err := s.CreateToken(ctx, ann, "ci", "t1", now.Add(24*time.Hour))
+			tok, err := s.CreateToken(ctx, ann, "ci", "t1", now.Add(24*time.Hour), false)
 			must(t, err)
-			if id, err := s.TokenUser(ctx, "t1", now); err != nil || id != ann {
+			if id, mfa, err := s.TokenUser(ctx, "t1", now); err != nil || id != ann || mfa {
 				t.Errorf("token: %v %v", id, err)
 			}
 			bob, _ := s.CreateUser(ctx, User{Username: "bob"})
@@ -53,13 +53,13 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 				t.Errorf("revoking another's token: %v", err)
 			}
 			must(t, s.RevokeToken(ctx, ann, tok))
-			if _, err := s.TokenUser(ctx, "t1", now); !errors.Is(err, ErrNotFound) {
+			if _, _, err := s.TokenUser(ctx, "t1", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("revoked token: %v", err)
 			}
-			_, err = s.CreateToken(ctx, ann, "old", "t2", now.Add(time.Minute))
+			_, err = s.CreateToken(ctx, ann, "old", "t2", now.Add(time.Minute), false)
 			must(t, err)
 			now = now.Add(time.Hour)
-			if _, err := s.TokenUser(ctx, "t2", now); !errors.Is(err, ErrNotFound) {
+			if _, _, err := s.TokenUser(ctx, "t2", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("expired token: %v", err)
 			}
 		})

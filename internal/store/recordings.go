@@ -139,33 +139,74 @@ func (s *Store) recordings(ctx context.Context, where string, args ...any) ([]Re
 
 // Steps returns a recording's steps in order.
 func (s *Store) Steps(ctx context.Context, rid access.ID) ([]Step, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT s.n, s.name, s.description, s.action, s.application, s.window_title, s.element_name, s.element_role,
-		s.element_password, s.bounds, s.input, s.started_at, s.ended_at, EXISTS (SELECT 1 FROM screenshots p WHERE p.recording_id = s.recording_id AND p.n = s.n)
-		FROM recording_steps s WHERE s.recording_id = ? ORDER BY s.n`), rid)
+	steps, _, err := s.steps(ctx, "s.recording_id = ?", rid)
+	return steps, err
+}
+
+// Step returns one step of a recording.
+func (s *Store) Step(ctx context.Context, rid access.ID, n int) (Step, error) {
+	steps, _, err := s.steps(ctx, "s.recording_id = ? AND s.n = ?", rid, n)
+	if err == nil && len(steps) == 0 {
+		err = ErrNotFound
+	}
 	if err != nil {
-		return nil, err
+		return Step{}, err
+	}
+	return steps[0], nil
+}
+
+// ProcessSteps returns the steps of every recording published into a
+// process, in one query: recording ids, and for each its steps in order.
+func (s *Store) ProcessSteps(ctx context.Context, env, process access.ID) ([]access.ID, [][]Step, error) {
+	steps, rids, err := s.steps(ctx, "s.recording_id IN (SELECT id FROM recordings WHERE env_id = ? AND process_id = ? AND state = 'published')", env, process)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []access.ID
+	var out [][]Step
+	for i, st := range steps {
+		if i == 0 || rids[i] != rids[i-1] {
+			ids = append(ids, rids[i])
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], st)
+	}
+	return ids, out, nil
+}
+
+// steps reads the steps that where selects, with their recordings' ids,
+// ordered by recording and number.
+func (s *Store) steps(ctx context.Context, where string, args ...any) ([]Step, []access.ID, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT s.recording_id, s.n, s.name, s.description, s.action, s.application, s.window_title, s.element_name, s.element_role,
+		s.element_password, s.bounds, s.input, s.started_at, s.ended_at, EXISTS (SELECT 1 FROM screenshots p WHERE p.recording_id = s.recording_id AND p.n = s.n)
+		FROM recording_steps s WHERE `+where+` ORDER BY s.recording_id, s.n`), args...)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer rows.Close()
 	out := []Step{}
+	var rids []access.ID
 	for rows.Next() {
 		var st Step
+		var rid access.ID
 		var bounds string
 		var started, ended int64
-		if err := rows.Scan(&st.N, &st.Name, &st.Description, &st.Action, &st.Application, &st.WindowTitle, &st.Element.Name, &st.Element.Role,
+		if err := rows.Scan(&rid, &st.N, &st.Name, &st.Description, &st.Action, &st.Application, &st.WindowTitle, &st.Element.Name, &st.Element.Role,
 			&st.Element.Password, &bounds, &st.Input, &started, &ended, &st.HasScreenshot); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if bounds != "" {
 			var b recording.Bounds
 			if _, err := fmt.Sscanf(bounds, "%d,%d,%d,%d", &b[0], &b[1], &b[2], &b[3]); err != nil {
-				return nil, fmt.Errorf("store: step %d bounds %q: %w", st.N, bounds, err)
+				return nil, nil, fmt.Errorf("store: step %d bounds %q: %w", st.N, bounds, err)
 			}
 			st.Element.Bounds = &b
 		}
 		st.StartedAt, st.EndedAt = time.Unix(0, started).UTC(), time.Unix(0, ended).UTC()
 		out = append(out, st)
+		rids = append(rids, rid)
 	}
-	return out, rows.Err()
+	return out, rids, rows.Err()
 }
 
 // lockRecording reads a recording's state inside tx, locking its row
