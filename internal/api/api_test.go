@@ -77,10 +77,24 @@ func serversB(t testing.TB) map[string]*env {
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
+		startJobs(t, srv)
 		e.url = ts.URL
 		out[name] = e
 	}
 	return out
+}
+
+// startJobs runs the server's background jobs until the test ends.
+func startJobs(t testing.TB, srv *Server) {
+	t.Helper()
+	if err := srv.StartJobs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.StopJobs(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 // client is a browser-like caller with its own cookies.

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -9,14 +9,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
-	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
-	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -51,7 +48,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var opts importer.Options
-	var applier *privacy.Applier // the privacy policy, when asked for
+	var applyPolicy bool // the privacy policy, when asked for
 	var name, path string
 	defer func() {
 		if path != "" {
@@ -90,10 +87,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		if part.FormName() == "privacy" {
 			switch string(value) {
 			case "apply":
-				if _, applier, err = s.policyFor(r); err != nil {
-					writeError(w, r, err)
-					return
-				}
+				applyPolicy = true
 			case "", "none":
 			default:
 				writeError(w, r, invalid("privacy is apply (the environment's privacy policy on resources and attributes) or none"))
@@ -114,17 +108,35 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("%v", err))
 		return
 	}
-	u := caller(r)
-	job, err := s.cfg.Store.CreateJob(r.Context(), store.Job{Env: environment(r), Process: id, User: u.ID, Kind: "import"})
+	queue := s.jobQueue()
+	if queue == nil {
+		writeError(w, r, errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// The file goes into the database with its job, so that any server
+	// may read it.
+	args := importArgs{Env: environment(r), Process: id, User: caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
+	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) error {
+		args.Job = job
+		_, err := queue.InsertTx(r.Context(), tx, args, nil)
+		return err
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.audit(r, environment(r), "data.upload", target("process", id), name)
-	kept := path
-	path = "" // the job owns the file now
-	s.jobs.Add(1)
-	go s.importJob(job, environment(r), id, u.ID, name, kept, opts, applier)
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
@@ -184,97 +196,6 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// importJob reads an uploaded file into a new version of the process.
-func (s *Server) importJob(job, env, process, user access.ID, name, path string, opts importer.Options, applier *privacy.Applier) {
-	defer s.jobs.Done()
-	defer os.Remove(path)
-	ctx := context.Background()
-	j := store.Job{ID: job, State: "running"}
-	fail := func(msg string) {
-		j.State, j.Error = "failed", msg
-		if err := s.cfg.Store.UpdateJob(ctx, j); err != nil {
-			s.cfg.Log.Error("job", "job", job, "err", err)
-		}
-	}
-	defer func() {
-		// A reader's panic on some file must fail the job, not the server.
-		if v := recover(); v != nil {
-			s.cfg.Log.Error("import panic", "job", job, "panic", v)
-			fail("internal error while reading the file")
-		}
-	}()
-	f, err := os.Open(path)
-	if err != nil {
-		fail("internal error: the upload could not be read again")
-		s.cfg.Log.Error("job", "job", job, "err", err)
-		return
-	}
-	defer f.Close()
-	info, _ := f.Stat()
-	// Real logs compress about 20 to 1; far more is a bomb.
-	opts.MaxContent = min(maxContent, 200*info.Size()+1<<20)
-	pr := &progressReader{r: f}
-	s.cfg.Store.UpdateJob(ctx, j)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // report progress while reading
-		defer wg.Done()
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if size := info.Size(); size > 0 {
-					p := j
-					p.Progress = 0.9 * float64(pr.read.Load()) / float64(size)
-					s.cfg.Store.UpdateJob(ctx, p)
-				}
-			}
-		}
-	}()
-	l, err := importer.Read(pr, name, opts)
-	close(done)
-	wg.Wait()
-	if err != nil {
-		var pe *eventlog.ParseError
-		var ue *importer.UsageError
-		switch {
-		case errors.As(err, &pe), errors.As(err, &ue):
-			fail(err.Error())
-		default:
-			s.cfg.Log.Error("import", "job", job, "err", err)
-			fail("the file could not be read: " + err.Error())
-		}
-		return
-	}
-	if applier != nil {
-		// Before anything is stored: resources and string attributes.
-		l.Rewrite(applier.Rewriter())
-	}
-	data, err := l.MarshalBinary()
-	if err == nil && len(data) > maxStored {
-		fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", name, l.NumEvents(), len(data)>>20, maxStored>>20))
-		return
-	}
-	if err == nil {
-		j.Version, err = s.cfg.Store.AddVersion(ctx, process, store.Version{By: user, Source: name, Cases: l.NumCases(), Events: l.NumEvents()}, data)
-	}
-	if err != nil {
-		s.cfg.Log.Error("import", "job", job, "err", err)
-		fail("internal error: the log could not be stored")
-		return
-	}
-	j.State, j.Progress = "done", 1
-	if err := s.cfg.Store.UpdateJob(ctx, j); err != nil {
-		s.cfg.Log.Error("job", "job", job, "err", err)
-	}
-	s.cfg.Store.Audit(ctx, store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: user, Actor: fmt.Sprintf("user %d", user),
-		Action: "data.version", Target: target("process", process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", j.Version, l.NumCases(), l.NumEvents(), name)})
-}
-
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var j store.Job
@@ -329,13 +250,4 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 	s.logs.forget(version)
 	s.audit(r, environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// Wait blocks until background jobs have finished, for a clean shutdown.
-func (s *Server) Wait() { s.jobs.Wait() }
-
-// FailStaleJobs marks the jobs a previous run of the server left queued or
-// running as failed: their work died with that process. Call it at start.
-func (s *Server) FailStaleJobs(ctx context.Context) error {
-	return s.cfg.Store.FailUnfinishedJobs(ctx, "the server stopped during the import: upload the file again")
 }

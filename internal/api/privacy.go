@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,7 +17,12 @@ import (
 // policyFor loads the environment's privacy policy (the default until an
 // administrator sets one) and prepares it with the environment's key.
 func (s *Server) policyFor(r *http.Request) (privacy.Policy, *privacy.Applier, error) {
-	text, key, err := s.cfg.Store.PrivacyPolicy(r.Context(), environment(r))
+	return s.policyOf(r.Context(), environment(r))
+}
+
+// policyOf is the privacy policy of an environment, with its applier.
+func (s *Server) policyOf(ctx context.Context, env access.ID) (privacy.Policy, *privacy.Applier, error) {
+	text, key, err := s.cfg.Store.PrivacyPolicy(ctx, env)
 	if err != nil {
 		return privacy.Policy{}, nil, err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
 
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/store"
@@ -39,6 +41,10 @@ type Config struct {
 	// MemoryBudget bounds the decoded logs kept in memory (estimated
 	// bytes; 1 GiB when zero).
 	MemoryBudget int64
+	// ImportTimeout bounds an import (30 minutes when zero); JobWorkers
+	// is how many run at once on this server (2 when zero).
+	ImportTimeout time.Duration
+	JobWorkers    int
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -56,7 +62,8 @@ type Server struct {
 	metrics  *prometheus.Registry
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	jobs     sync.WaitGroup // background imports
+	queueMu  sync.Mutex
+	queue    *river.Client[*sql.Tx] // background jobs, once started
 	logs     *logCache
 	policies policyCache
 	oidc     oidcClient
@@ -80,6 +87,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.ImportTimeout == 0 {
+		cfg.ImportTimeout = 30 * time.Minute
+	}
+	if cfg.JobWorkers == 0 {
+		cfg.JobWorkers = 2
 	}
 	if cfg.MemoryBudget == 0 {
 		cfg.MemoryBudget = 1 << 30

@@ -111,10 +111,11 @@ func TestStudioInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
+	startJobs(t, srv)
 	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
 	root, _, _, prod, base := prodWithMaker(e)
 	_, viewerID := e.user("viewer", false)

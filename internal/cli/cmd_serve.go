@@ -138,6 +138,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	addr := fs.String("addr", envOr("PROCMINE_ADDR", "127.0.0.1:8080"), "address to listen on (env PROCMINE_ADDR)")
 	cert := fs.String("tls-cert", "", "TLS certificate file; with --tls-key, serve HTTPS")
 	key := fs.String("tls-key", "", "TLS key file")
+	importTimeout := fs.Duration("import-timeout", 30*time.Minute, "longest an import may run; one that lost its server is run again after twice this")
+	workers := fs.Int("job-workers", 2, "background jobs (imports) this server runs at once")
 	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
 	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
@@ -155,10 +157,14 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	// Behind a TLS-terminating proxy the public URL says https: cookies
 	// are then Secure too.
+	if *importTimeout < time.Second || *workers < 1 {
+		return usagef("--import-timeout: at least 1s; --job-workers: at least 1")
+	}
 	if *budget < 16 {
 		return usagef("--memory-budget: at least 16 MiB")
 	}
-	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20}
+	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20,
+		ImportTimeout: *importTimeout, JobWorkers: *workers}
 	for _, text := range strings.Split(*proxies, ",") {
 		if text = strings.TrimSpace(text); text == "" {
 			continue
@@ -185,11 +191,12 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	defer st.Close()
 	cfg.Store, cfg.Log = st, slog.New(slog.NewJSONHandler(s.Err, nil))
 	srv := api.New(cfg)
-	if err := srv.FailStaleJobs(ctx); err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		return err
+	}
+	if err := srv.StartJobs(ctx); err != nil {
+		ln.Close()
 		return err
 	}
 	// A slow client cannot hold a connection for long: headers within 10 s,
@@ -211,18 +218,20 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}()
 	select {
 	case err := <-done:
-		return err
+		stop, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		return errors.Join(err, srv.StopJobs(stop))
 	case <-ctx.Done():
 	}
 	// Finish the requests under way, then the imports under way, and only
-	// then close the store.
+	// then close the store. An import not done by then is queued again.
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdown)
 	if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = serr
 	}
-	srv.Wait()
+	err = errors.Join(err, srv.StopJobs(shutdown))
 	if err != nil {
 		return err
 	}

@@ -19,25 +19,31 @@ type Version struct {
 	Events  int       `json:"events"`
 }
 
-// AddVersion stores a new version of a process's log, encoded. The row is
-// made first and its data written once its id, which the seal binds, is
-// known; both in one transaction.
+// AddVersion stores a new version of a process's log, encoded.
 func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, data []byte) (access.ID, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	id, err := s.addVersion(ctx, tx, process, v, data)
+	if err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// addVersion makes the version's row first and writes its data once its
+// id, which the seal binds, is known.
+func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, process access.ID, v Version, data []byte) (access.ID, error) {
 	var id int64
-	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, id), data), id); err != nil {
-		return 0, err
-	}
-	return access.ID(id), tx.Commit()
+	_, err = tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, id), data), id)
+	return access.ID(id), err
 }
 
 // Versions lists a process's versions, newest first.
@@ -102,20 +108,6 @@ type Job struct {
 	Version  access.ID `json:"version,omitempty"`
 }
 
-// CreateJob records a queued job.
-func (s *Store) CreateJob(ctx context.Context, j Job) (access.ID, error) {
-	now := s.now().UnixNano()
-	id, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, '', ?, ?)",
-		j.Env, j.Process, j.User, j.Kind, now, now)
-	return access.ID(id), err
-}
-
-// UpdateJob sets a job's state, progress, error and version.
-func (s *Store) UpdateJob(ctx context.Context, j Job) error {
-	return s.changed(s.exec(ctx, "UPDATE jobs SET state = ?, progress = ?, error = ?, version_id = ?, updated_at = ? WHERE id = ?",
-		j.State, j.Progress, j.Error, nullID(j.Version), s.now().UnixNano(), j.ID))
-}
-
 // JobOf returns a job of the user; anyone else's is ErrNotFound.
 func (s *Store) JobOf(ctx context.Context, user, id access.ID) (Job, error) {
 	var j Job
@@ -127,10 +119,4 @@ func (s *Store) JobOf(ctx context.Context, user, id access.ID) (Job, error) {
 	}
 	j.Version = access.ID(version.Int64)
 	return j, err
-}
-
-// FailUnfinishedJobs marks every queued or running job failed with msg.
-func (s *Store) FailUnfinishedJobs(ctx context.Context, msg string) error {
-	_, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE state IN ('queued', 'running')", msg, s.now().UnixNano())
-	return err
 }

@@ -44,6 +44,7 @@ const (
 	blobScreenshot   = "screenshot"
 	blobPseudonymKey = "pseudonym-key"
 	blobKeyCheck     = "key-check"
+	blobUpload       = "upload"
 )
 
 // blobAD names a blob's purpose and row: "screenshot:12:3".
@@ -120,6 +121,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if _, err := p.Up(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: migrating: %w", err)
+	}
+	if err := s.migrateJobs(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrating the job queue: %w", err)
 	}
 	return s, nil
 }

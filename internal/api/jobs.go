@@ -1,0 +1,240 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// importArgs is a queued import: the job users watch, and how to read
+// the file staged with it.
+type importArgs struct {
+	Job     access.ID        `json:"job"`
+	Env     access.ID        `json:"env"`
+	Process access.ID        `json:"process"`
+	User    access.ID        `json:"user"`
+	Name    string           `json:"name"`
+	Size    int64            `json:"size"`
+	Options importer.Options `json:"options"`
+	// Privacy applies the environment's privacy policy, as it is when the
+	// import runs, before anything is stored.
+	Privacy bool `json:"privacy"`
+}
+
+func (importArgs) Kind() string { return "import" }
+
+// InsertOpts: an import interrupted by a crash or a shutdown is run again
+// from its staged file, twice at most.
+func (importArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+
+type importWorker struct {
+	river.WorkerDefaults[importArgs]
+	s *Server
+}
+
+func (w *importWorker) Timeout(*river.Job[importArgs]) time.Duration { return w.s.cfg.ImportTimeout }
+
+func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) error {
+	return w.s.importJob(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+}
+
+// StartJobs starts running background jobs: this server's share of the
+// queue that every server of the database draws from.
+func (s *Server) StartJobs(ctx context.Context) error {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &importWorker{s: s})
+	// River's own messages are for operators only when something is wrong.
+	quiet := slog.New(s.cfg.Log.Handler()).With("component", "jobs")
+	client, err := river.NewClient(s.cfg.Store.JobDriver(), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.JobWorkers}},
+		Workers: workers,
+		// Neither SQLite nor database/sql listens for notifications: poll.
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 200 * time.Millisecond,
+		JobTimeout:        s.cfg.ImportTimeout,
+		// A job still marked running this long after it started lost its
+		// server: it is queued again.
+		RescueStuckJobsAfter: 2 * s.cfg.ImportTimeout,
+		Logger:               slog.New(levelAtLeast{quiet.Handler(), slog.LevelWarn}),
+	})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	// The queue stops with StopJobs, gently; the end of ctx would stop it
+	// at once.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	s.queueMu.Lock()
+	s.queue = client
+	s.queueMu.Unlock()
+	return nil
+}
+
+// StopJobs lets the jobs under way finish until ctx ends, then cancels
+// them; a cancelled import is queued again and resumes on the next start
+// of any server.
+func (s *Server) StopJobs(ctx context.Context) error {
+	s.queueMu.Lock()
+	client := s.queue
+	s.queue = nil
+	s.queueMu.Unlock()
+	if client == nil {
+		return nil
+	}
+	if err := client.Stop(ctx); err != nil {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return errors.Join(err, client.StopAndCancel(stop))
+	}
+	return nil
+}
+
+func (s *Server) jobQueue() *river.Client[*sql.Tx] {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	return s.queue
+}
+
+// importJob reads a staged upload into a new version of the process. A
+// fault of the file fails the job for good with the reason; anything else
+// is retried, and fails the job only on the last attempt.
+func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err error) {
+	fail := func(reason string) error {
+		if ferr := s.cfg.Store.FailJob(context.WithoutCancel(ctx), a.Job, reason); ferr != nil && !errors.Is(ferr, store.ErrJobEnded) {
+			s.cfg.Log.Error("job", "job", a.Job, "err", ferr)
+		}
+		return river.JobCancel(errors.New(reason))
+	}
+	defer func() {
+		// A reader's panic on some file must fail the job, not the server.
+		if v := recover(); v != nil {
+			s.cfg.Log.Error("import panic", "job", a.Job, "panic", v)
+			err = fail("internal error while reading the file")
+		}
+	}()
+	if err := s.cfg.Store.StartJob(ctx, a.Job); errors.Is(err, store.ErrJobEnded) {
+		return nil // a retry of a job that did end
+	} else if err != nil {
+		return err
+	}
+	retry := func(err error) error {
+		s.cfg.Log.Error("import", "job", a.Job, "err", err)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fail(fmt.Sprintf("%s: the import took longer than %s and was stopped", a.Name, s.cfg.ImportTimeout))
+		}
+		if last {
+			return fail("internal error: the file could not be read or stored")
+		}
+		return err
+	}
+	var applier *privacy.Applier
+	if a.Privacy {
+		if _, applier, err = s.policyOf(ctx, a.Env); err != nil {
+			return retry(err)
+		}
+	}
+	opts := a.Options
+	// Real logs compress about 20 to 1; far more is a bomb.
+	opts.MaxContent = min(maxContent, 200*a.Size+1<<20)
+	pr := &progressReader{r: storeReader{s.cfg.Store.Upload(ctx, a.Job)}}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { // report progress while reading
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if a.Size > 0 {
+					s.cfg.Store.JobProgress(ctx, a.Job, 0.9*float64(pr.read.Load())/float64(a.Size))
+				}
+			}
+		}
+	})
+	l, err := importer.Read(pr, a.Name, opts)
+	close(done)
+	wg.Wait()
+	if err != nil {
+		// The store's errors (and a timeout or shutdown) are retried;
+		// every other is the file's.
+		var se *storeReadError
+		switch {
+		case errors.As(err, &se):
+			return retry(se.err)
+		case ctx.Err() != nil:
+			return retry(ctx.Err())
+		}
+		var pe *eventlog.ParseError
+		var ue *importer.UsageError
+		var tooLarge *importer.ErrTooLarge
+		if errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &tooLarge) {
+			return fail(err.Error())
+		}
+		return fail("the file could not be read: " + err.Error())
+	}
+	if applier != nil {
+		// Before anything is stored: resources and string attributes.
+		l.Rewrite(applier.Rewriter())
+	}
+	data, err := l.MarshalBinary()
+	if err != nil {
+		return retry(err)
+	}
+	if len(data) > maxStored {
+		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, maxStored>>20))
+	}
+	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents()}
+	version, err := s.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
+	if errors.Is(err, store.ErrJobEnded) {
+		return nil
+	}
+	if err != nil {
+		return retry(err)
+	}
+	s.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: s.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
+		Action: "data.version", Target: target("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})
+	return nil
+}
+
+// storeReader marks the errors of reading the staged upload, which are
+// the store's and not the file's.
+type storeReader struct{ r io.Reader }
+
+type storeReadError struct{ err error }
+
+func (e *storeReadError) Error() string { return "reading the staged upload: " + e.err.Error() }
+func (e *storeReadError) Unwrap() error { return e.err }
+
+func (r storeReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &storeReadError{err}
+	}
+	return n, err
+}
+
+// levelAtLeast passes on only records of at least its level.
+type levelAtLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// The background work itself is queued in River's tables, beside ours:
+// its driver is the store's database, so that a job is enqueued in the
+// same transaction as the rows it works on, and any server of the
+// database may run it. The jobs table is what users see of it: state,
+// progress, and why it failed.
+
+// JobDriver is River's driver for the store's database.
+func (s *Store) JobDriver() riverdriver.Driver[*sql.Tx] {
+	if s.postgres {
+		return riverdatabasesql.New(s.db)
+	}
+	return riversqlite.New(s.db)
+}
+
+// migrateJobs brings River's tables up to date.
+func (s *Store) migrateJobs(ctx context.Context) error {
+	m, err := rivermigrate.New(s.JobDriver(), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// uploadChunk is how much of an upload one row holds.
+const uploadChunk = 4 << 20
+
+// ErrJobEnded is returned for work on a job that has already ended, done
+// or failed: a retry of a job whose first run did finish.
+var ErrJobEnded = errors.New("store: the job has already ended")
+
+// StageImport records a queued job and the file it is to read, sealed, in
+// one transaction; enqueue adds the queue's entry for the new job in that
+// same transaction, so that there is never one without the other.
+func (s *Store) StageImport(ctx context.Context, j Job, file io.Reader, enqueue func(tx *sql.Tx, job access.ID) error) (access.ID, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	now := s.now().UnixNano()
+	var id access.ID
+	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, '', ?, ?) RETURNING id"),
+		j.Env, j.Process, j.User, j.Kind, now, now).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, uploadChunk)
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(file, buf)
+		if n > 0 || seq == 0 { // an empty file is one empty chunk
+			sealed := s.seal(blobAD(blobUpload, id, seq), buf[:n])
+			if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO job_uploads (job_id, seq, data) VALUES (?, ?, ?)"), id, seq, sealed); err != nil {
+				return 0, err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if err := enqueue(tx, id); err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// Upload reads a job's staged file back, a chunk at a time.
+func (s *Store) Upload(ctx context.Context, job access.ID) io.Reader {
+	return &uploadReader{ctx: ctx, s: s, job: job}
+}
+
+type uploadReader struct {
+	ctx context.Context
+	s   *Store
+	job access.ID
+	seq int
+	buf bytes.Reader
+	err error
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	for u.buf.Len() == 0 {
+		if u.err != nil {
+			return 0, u.err
+		}
+		var data []byte
+		err := u.s.db.QueryRowContext(u.ctx, u.s.rebind("SELECT data FROM job_uploads WHERE job_id = ? AND seq = ?"), u.job, u.seq).Scan(&data)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && u.seq == 0:
+			u.err = fmt.Errorf("store: job %d has no staged upload", u.job)
+		case errors.Is(err, sql.ErrNoRows):
+			u.err = io.EOF
+		case err != nil:
+			u.err = err
+		default:
+			if data, err = u.s.open(blobAD(blobUpload, u.job, u.seq), data); err != nil {
+				u.err = err
+				continue
+			}
+			u.buf.Reset(data)
+			u.seq++
+		}
+	}
+	return u.buf.Read(p)
+}
+
+// StartJob marks a job running, unless it has ended (ErrJobEnded).
+func (s *Store) StartJob(ctx context.Context, job access.ID) error {
+	return s.unended(s.exec(ctx, "UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ? AND state IN ('queued', 'running')", s.now().UnixNano(), job))
+}
+
+// JobProgress records how far a running job is, from 0 to 1.
+func (s *Store) JobProgress(ctx context.Context, job access.ID, progress float64) error {
+	return s.unended(s.exec(ctx, "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('queued', 'running')", progress, s.now().UnixNano(), job))
+}
+
+// FailJob ends a job as failed, with the reason a user reads, and drops
+// its staged upload.
+func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.endJob(ctx, tx, job, "failed", reason, 0); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FinishImport stores the version a job read and ends the job as done, in
+// one transaction: a job that has already ended (ErrJobEnded) adds
+// nothing, so a retried import never makes a second version.
+func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Version, data []byte) (access.ID, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	id, err := s.addVersion(ctx, tx, process, v, data)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.endJob(ctx, tx, job, "done", "", id); err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+func (s *Store) endJob(ctx context.Context, tx *sql.Tx, job access.ID, state, reason string, version access.ID) error {
+	progress := 0.0
+	if state == "done" {
+		progress = 1
+	}
+	res, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = ?, progress = ?, error = ?, version_id = ?, updated_at = ? WHERE id = ? AND state IN ('queued', 'running')"),
+		state, progress, reason, nullID(version), s.now().UnixNano(), job)
+	if err = s.unended(res, err); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind("DELETE FROM job_uploads WHERE job_id = ?"), job)
+	return err
+}
+
+// unended turns "no row changed" into ErrJobEnded.
+func (s *Store) unended(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrJobEnded
+	}
+	return nil
+}
