@@ -329,7 +329,7 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.forgetPolicies()
+	s.tell(r.Context(), store.ChangedPolicies)
 	action, status := "access-policy.create", http.StatusCreated
 	if id != 0 {
 		action, status = "access-policy.update", http.StatusOK
@@ -434,7 +434,7 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.forgetPolicies()
+	s.tell(r.Context(), store.ChangedPolicies)
 	whole, _ := json.Marshal(old)
 	s.audit(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), string(whole))
 	w.WriteHeader(http.StatusNoContent)
@@ -549,7 +549,7 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.forgetPolicies()
+	s.tell(r.Context(), store.ChangedPolicies)
 	s.audit(r, 0, "named-range.put", "named range "+name, strings.Join(req.Ranges, " "))
 	writeJSON(w, http.StatusOK, map[string]any{"name": name, "ranges": req.Ranges})
 }
@@ -576,7 +576,7 @@ func (s *Server) deleteNamedRange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.forgetPolicies()
+	s.tell(r.Context(), store.ChangedPolicies)
 	s.audit(r, 0, "named-range.delete", "named range "+name, "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -87,11 +87,11 @@ func serversB(t testing.TB) map[string]*env {
 // startJobs runs the server's background jobs until the test ends.
 func startJobs(t testing.TB, srv *Server) {
 	t.Helper()
-	if err := srv.StartJobs(context.Background()); err != nil {
+	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := srv.StopJobs(context.Background()); err != nil {
+		if err := srv.Stop(context.Background()); err != nil {
 			t.Error(err)
 		}
 	})

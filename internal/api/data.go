@@ -247,7 +247,7 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.logs.forget(version)
+	s.tell(r.Context(), store.ChangedVersion(version))
 	s.audit(r, environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
 }

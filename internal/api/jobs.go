@@ -51,58 +51,6 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) err
 	return w.s.importJob(ctx, job.Args, job.Attempt >= job.MaxAttempts)
 }
 
-// StartJobs starts running background jobs: this server's share of the
-// queue that every server of the database draws from.
-func (s *Server) StartJobs(ctx context.Context) error {
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &importWorker{s: s})
-	// River's own messages are for operators only when something is wrong.
-	quiet := slog.New(s.cfg.Log.Handler()).With("component", "jobs")
-	client, err := river.NewClient(s.cfg.Store.JobDriver(), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.JobWorkers}},
-		Workers: workers,
-		// Neither SQLite nor database/sql listens for notifications: poll.
-		FetchCooldown:     50 * time.Millisecond,
-		FetchPollInterval: 200 * time.Millisecond,
-		JobTimeout:        s.cfg.ImportTimeout,
-		// A job still marked running this long after it started lost its
-		// server: it is queued again.
-		RescueStuckJobsAfter: 2 * s.cfg.ImportTimeout,
-		Logger:               slog.New(levelAtLeast{quiet.Handler(), slog.LevelWarn}),
-	})
-	if err != nil {
-		return fmt.Errorf("job queue: %w", err)
-	}
-	// The queue stops with StopJobs, gently; the end of ctx would stop it
-	// at once.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("job queue: %w", err)
-	}
-	s.queueMu.Lock()
-	s.queue = client
-	s.queueMu.Unlock()
-	return nil
-}
-
-// StopJobs lets the jobs under way finish until ctx ends, then cancels
-// them; a cancelled import is queued again and resumes on the next start
-// of any server.
-func (s *Server) StopJobs(ctx context.Context) error {
-	s.queueMu.Lock()
-	client := s.queue
-	s.queue = nil
-	s.queueMu.Unlock()
-	if client == nil {
-		return nil
-	}
-	if err := client.Stop(ctx); err != nil {
-		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return errors.Join(err, client.StopAndCancel(stop))
-	}
-	return nil
-}
-
 func (s *Server) jobQueue() *river.Client[*sql.Tx] {
 	s.queueMu.Lock()
 	defer s.queueMu.Unlock()

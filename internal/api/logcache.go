@@ -11,8 +11,9 @@ import (
 
 // logCache keeps the most recently used decoded logs, by version, so that
 // report after report reads memory, not the database, within a memory
-// budget: past it, the least recently used go. Versions never change, so
-// an entry is never stale; a deleted version is forgotten.
+// budget: past it, the least recently used go. A version whose data is
+// rewritten (erasure, a privacy policy applied) or deleted is forgotten,
+// here and, through the database's notifications, on every server.
 type logCache struct {
 	mu      sync.Mutex
 	budget  int64 // bytes, estimated
@@ -87,9 +88,13 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 			if e.err = l.UnmarshalBinary(data); e.err == nil {
 				e.log = &l
 				c.mu.Lock()
-				e.size = int64(len(data)) * decodedFactor
-				c.used += e.size
-				c.shrink(version)
+				// Forgotten while it loaded (changed by another
+				// server): the asker gets it, the cache does not.
+				if c.entries[version] == e {
+					e.size = int64(len(data)) * decodedFactor
+					c.used += e.size
+					c.shrink(version)
+				}
 				c.mu.Unlock()
 			}
 		}
@@ -127,5 +132,11 @@ func (c *logCache) forget(version access.ID) {
 		c.used -= e.size
 		delete(c.entries, version)
 	}
+	c.mu.Unlock()
+}
+
+func (c *logCache) forgetAll() {
+	c.mu.Lock()
+	c.entries, c.used = map[access.ID]*cached{}, 0
 	c.mu.Unlock()
 }

@@ -64,9 +64,12 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	queueMu  sync.Mutex
 	queue    *river.Client[*sql.Tx] // background jobs, once started
-	logs     *logCache
-	policies policyCache
-	oidc     oidcClient
+	// background runs the notification listener until stopListening.
+	background    sync.WaitGroup
+	stopListening context.CancelFunc
+	logs          *logCache
+	policies      policyCache
+	oidc          oidcClient
 	// auditThrottle keeps repeatable events from flooding the audit log.
 	auditThrottle auditThrottle
 }

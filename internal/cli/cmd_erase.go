@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +49,12 @@ func runErase(ctx context.Context, args []string, s Streams) error {
 		}
 	}
 	rep, err := erasure.Erase(ctx, st, access.ID(*env), person)
+	// Servers of a PostgreSQL database drop their copies of what changed.
+	for _, v := range rep.Versions {
+		if nerr := st.Notify(ctx, store.ChangedVersion(v.Version)); nerr != nil {
+			err = errors.Join(err, nerr)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.StartJobs(ctx); err != nil {
+	if err := srv.Start(ctx); err != nil {
 		ln.Close()
 		return err
 	}
@@ -220,7 +220,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	case err := <-done:
 		stop, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		return errors.Join(err, srv.StopJobs(stop))
+		return errors.Join(err, srv.Stop(stop))
 	case <-ctx.Done():
 	}
 	// Finish the requests under way, then the imports under way, and only
@@ -231,7 +231,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = serr
 	}
-	err = errors.Join(err, srv.StopJobs(shutdown))
+	err = errors.Join(err, srv.Stop(shutdown))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/procmine/procmine/internal/seal"
 )
@@ -24,7 +25,9 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey},
 		{"key_check", "id", "sealed", blobKeyCheck},
 		{"totp", "user_id", "secret", blobTOTP},
+		{"job_uploads", "job_id, seq", "data", blobUpload},
 	} {
+		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
 		if err != nil {
 			return n, err
@@ -33,14 +36,14 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		for rows.Next() {
 			var a, b int64
 			dst := []any{&a}
-			if t.table == "screenshots" {
+			if len(columns) == 2 {
 				dst = append(dst, &b)
 			}
 			if err := rows.Scan(dst...); err != nil {
 				rows.Close()
 				return n, err
 			}
-			if t.table == "screenshots" {
+			if len(columns) == 2 {
 				keys = append(keys, []any{a, b})
 			} else {
 				keys = append(keys, []any{a})
@@ -50,10 +53,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return n, err
 		}
-		where := t.key + " = ?"
-		if t.table == "screenshots" {
-			where = "recording_id = ? AND n = ?"
-		}
+		where := strings.Join(columns, " = ? AND ") + " = ?"
 		for _, k := range keys {
 			if err := ctx.Err(); err != nil {
 				return n, err

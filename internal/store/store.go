@@ -26,6 +26,7 @@ var migrations embed.FS
 type Store struct {
 	db       *sql.DB
 	postgres bool
+	dsn      string // PostgreSQL's, for the notification listener
 	now      func() time.Time
 	// keys seal blobs (event data, screenshots) at rest; nil stores them
 	// as they are.
@@ -85,6 +86,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.postgres, driver, dialect, dir = true, "pgx", goose.DialectPostgres, "migrations/postgres"
+		s.dsn = dsn
 	} else {
 		// WAL lets readers work during a write; the busy timeout and
 		// immediate transactions keep concurrent writers from failing at

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+)
+
+// TestTwoServersOneDatabase: two servers on loopback ports share one
+// PostgreSQL database, with no sticky sessions: a session made on one
+// works on the other; a process imported through one is reported by the
+// other, with the same figures; a share revoked, a screenshot deleted or
+// a person erased through one holds on the other within a second, even
+// where the other had the data cached.
+func TestTwoServersOneDatabase(t *testing.T) {
+	dsn, ok := storetest.DSNs(t)["postgres"]
+	if !ok {
+		t.Skip("two servers need one PostgreSQL database; PROCMINE_TEST_POSTGRES_URL is not set")
+	}
+	key, err := seal.ParseKey(seal.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func() *env {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.UseKeys(&seal.Keyring{Current: key}) // every server has the same key
+		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC()}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(func() { ts.Close(); st.Close() })
+		startJobs(t, srv)
+		e.url = ts.URL
+		return e
+	}
+	a, b := serve(), serve()
+	if a.url == b.url {
+		t.Fatal("one server, not two")
+	}
+	w := setupRecordings(t, a)
+	// on is the same caller, with the same cookies, talking to another server.
+	on := func(c *client, e *env) *client { return &client{e: e, http: c.http, token: c.token} }
+	within := func(what string, refused func() bool) {
+		t.Helper()
+		start := time.Now()
+		for !refused() {
+			if time.Since(start) > time.Second {
+				t.Errorf("%s: still there after a second", what)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Logf("%s: gone on the other server after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+
+	// A session made on A is good on B.
+	var me struct{ Username string }
+	on(w.c["owner"], b).json("GET", "/api/v1/me", "", 200, &me)
+	if me.Username != "maker" {
+		t.Errorf("me on B: %+v", me)
+	}
+
+	// Imported through A, run by whichever server took the job, reported
+	// by B with A's figures.
+	csv := "case,activity,time,resource\n" +
+		"1,Create,2026-01-01T09:00:00Z,Sara Lind\n1,Approve,2026-01-01T10:00:00Z,Ahmed Khan\n" +
+		"2,Create,2026-01-02T09:00:00Z,Ahmed Khan\n2,Approve,2026-01-02T09:30:00Z,Ahmed Khan\n"
+	job := w.c["owner"].importLog(w.process+"/data", "log.csv", []byte(csv), map[string]string{"case": "case", "activity": "activity", "timestamp": "time", "resource": "resource"})
+	if job.State != "done" {
+		t.Fatalf("import through A: %+v", job)
+	}
+	_, fromA := w.c["owner"].do("GET", w.process+"/statistics", "", nil)
+	code, fromB := on(w.c["owner"], b).do("GET", w.process+"/statistics", "", nil)
+	if code != 200 || fromA != fromB || !strings.Contains(fromB, `"cases":2`) {
+		t.Errorf("statistics on B: %d %s; on A: %s", code, fromB, fromA)
+	}
+
+	// A share revoked through A is refused by B.
+	viewerOnB := on(w.c["viewer"], b)
+	if code, body := viewerOnB.do("GET", w.process+"/report", "", nil); code != 200 {
+		t.Fatalf("the viewer's report on B before the revocation: %d %s", code, body)
+	}
+	w.c["owner"].json("DELETE", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d}}`, w.ids["viewer"]), 204, nil)
+	within("a revoked share", func() bool {
+		code, _ := viewerOnB.do("GET", w.process+"/report", "", nil)
+		return code == 404
+	})
+
+	// A screenshot deleted through A is gone on B.
+	r := w.upload(w.c["contrib"], bundle(t, "t", []stepJSON{newStep("a", 0, stepJSON{"screenshot": "screenshots/a.png"})}, map[string][]byte{"screenshots/a.png": testPNG(t, 16, 16)}))
+	shot := w.recordingPath(r.ID) + "/steps/1/screenshot"
+	if code, _ := on(w.c["contrib"], b).do("GET", shot, "", nil); code != 200 {
+		t.Fatalf("the screenshot on B: %d", code)
+	}
+	w.c["contrib"].json("DELETE", shot, "", 204, nil)
+	within("a deleted screenshot", func() bool {
+		code, _ := on(w.c["contrib"], b).do("GET", shot, "", nil)
+		return code == 404
+	})
+
+	// B has the log in memory; a person erased through A is gone from
+	// what B serves (the database tells B to drop its copy).
+	ownerOnB := on(w.c["owner"], b)
+	if _, body := ownerOnB.do("GET", w.process+"/events", "", nil); !strings.Contains(body, "Sara Lind") {
+		t.Fatalf("the events on B before the erasure do not name her: the check below would prove nothing: %s", body)
+	}
+	w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind"]}`, 200, nil)
+	within("an erased name in a log cached by the other server", func() bool {
+		code, body := ownerOnB.do("GET", w.process+"/events", "", nil)
+		return code == 200 && !strings.Contains(body, "Sara Lind")
+	})
+}

@@ -1,0 +1,317 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/seal"
+)
+
+// jobWorld is what a job needs: a store with a key, an environment, a
+// user and a process.
+type jobWorld struct {
+	s       *Store
+	key     *seal.Key
+	env     access.ID
+	user    access.ID
+	process access.ID
+}
+
+func newJobWorld(t *testing.T, s *Store) *jobWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &jobWorld{s: s, key: testKey(t)}
+	s.UseKeys(&seal.Keyring{Current: w.key})
+	var root access.ID
+	var err error
+	w.env, root, err = s.CreateEnvironment(ctx, "e", 0)
+	must(t, err)
+	w.user, err = s.CreateUser(ctx, User{Username: "importer"})
+	must(t, err)
+	w.process, err = s.CreateProcess(ctx, Process{Env: w.env, Name: "p", Owner: access.Principal{User: w.user}, Unit: root})
+	must(t, err)
+	return w
+}
+
+func (w *jobWorld) job() Job {
+	return Job{Env: w.env, Process: w.process, User: w.user, Kind: "import"}
+}
+
+// stage stages file and returns the new job's id, checking that it is the
+// one enqueue was given.
+func (w *jobWorld) stage(t *testing.T, file []byte) access.ID {
+	t.Helper()
+	var enqueued access.ID
+	id, err := w.s.StageImport(context.Background(), w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) error {
+		enqueued = job
+		return nil
+	})
+	must(t, err)
+	if id == 0 || id != enqueued {
+		t.Fatalf("StageImport returned job %d, enqueue was given %d", id, enqueued)
+	}
+	return id
+}
+
+// uploadRows counts the staged chunks of a job, past the store.
+func uploadRows(t *testing.T, s *Store, job access.ID) int {
+	t.Helper()
+	var n int
+	must(t, s.db.QueryRow(s.rebind("SELECT COUNT(*) FROM job_uploads WHERE job_id = ?"), job).Scan(&n))
+	return n
+}
+
+// rawChunk reads one staged chunk as stored, past the store.
+func rawChunk(t *testing.T, s *Store, job access.ID, seq int) []byte {
+	t.Helper()
+	var b []byte
+	must(t, s.db.QueryRow(s.rebind("SELECT data FROM job_uploads WHERE job_id = ? AND seq = ?"), job, seq).Scan(&b))
+	return b
+}
+
+func pseudoRandom(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	rng := rand.NewChaCha8([32]byte{byte(seed), 'j', 'o', 'b'})
+	if _, err := rng.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestJobStageImportReadsBackSealedChunks(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			file := pseudoRandom(9<<20, 1) // three chunks: 4, 4 and 1 MiB
+			var enqueued access.ID
+			var enqueueTx *sql.Tx
+			var inTx struct {
+				state  string
+				chunks int
+			}
+			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) error {
+				enqueueTx, enqueued = tx, job
+				// The job and its chunks are there in the transaction
+				// enqueue is given.
+				if err := tx.QueryRow(s.rebind("SELECT state FROM jobs WHERE id = ?"), job).Scan(&inTx.state); err != nil {
+					return err
+				}
+				return tx.QueryRow(s.rebind("SELECT COUNT(*) FROM job_uploads WHERE job_id = ?"), job).Scan(&inTx.chunks)
+			})
+			must(t, err)
+			if enqueueTx == nil {
+				t.Fatal("enqueue was not called with a transaction")
+			}
+			if id == 0 || id != enqueued {
+				t.Fatalf("StageImport returned job %d, enqueue was given %d", id, enqueued)
+			}
+			if inTx.state != "queued" || inTx.chunks != 3 {
+				t.Errorf("inside enqueue's transaction: job state %q with %d chunks, want queued with 3", inTx.state, inTx.chunks)
+			}
+			if n := uploadRows(t, s, id); n != 3 {
+				t.Errorf("%d chunks stored for a 9 MiB file, want 3", n)
+			}
+			got, err := io.ReadAll(s.Upload(ctx, id))
+			must(t, err)
+			if !bytes.Equal(got, file) {
+				t.Fatalf("read back %d bytes, not the %d staged", len(got), len(file))
+			}
+			j, err := s.JobOf(ctx, w.user, id)
+			must(t, err)
+			if j.State != "queued" || j.Progress != 0 || j.Env != w.env || j.Process != w.process || j.Kind != "import" || j.Version != 0 {
+				t.Errorf("staged job: %+v", j)
+			}
+			for seq := range 3 {
+				raw := rawChunk(t, s, id, seq)
+				if kid, ok := seal.SealedWith(raw); !ok || kid != w.key.ID() {
+					t.Errorf("chunk %d is not sealed with the key: %q", seq, raw[:min(len(raw), 40)])
+				}
+				plain := file[seq*uploadChunk:][:64]
+				if bytes.Contains(raw, plain) {
+					t.Errorf("chunk %d holds its plaintext", seq)
+				}
+			}
+		})
+	}
+}
+
+func TestJobStageEmptyFile(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			id := w.stage(t, nil)
+			if n := uploadRows(t, s, id); n != 1 {
+				t.Errorf("an empty file is %d chunks, want 1", n)
+			}
+			got, err := io.ReadAll(s.Upload(ctx, id))
+			if err != nil || len(got) != 0 {
+				t.Fatalf("an empty file read back as %q, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestJobStageRolledBackWhenEnqueueFails(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			boom := errors.New("queue is down")
+			var enqueued access.ID
+			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(pseudoRandom(5<<20, 2)), func(tx *sql.Tx, job access.ID) error {
+				enqueued = job
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("StageImport with a failing enqueue: %v, want %v", err, boom)
+			}
+			if id != 0 {
+				t.Errorf("StageImport returned job %d with its error", id)
+			}
+			if enqueued == 0 {
+				t.Fatal("enqueue was not called")
+			}
+			var jobs, uploads int
+			must(t, s.db.QueryRow("SELECT COUNT(*) FROM jobs").Scan(&jobs))
+			must(t, s.db.QueryRow("SELECT COUNT(*) FROM job_uploads").Scan(&uploads))
+			if jobs != 0 || uploads != 0 {
+				t.Errorf("after a failed enqueue: %d jobs and %d upload chunks remain, want none", jobs, uploads)
+			}
+			if _, err := s.JobOf(ctx, w.user, enqueued); !errors.Is(err, ErrNotFound) {
+				t.Errorf("the job of a failed enqueue: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestJobFinishImportOnce(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			id := w.stage(t, pseudoRandom(1<<10, 3))
+			must(t, s.StartJob(ctx, id))
+			must(t, s.JobProgress(ctx, id, 0.5))
+			if j, err := s.JobOf(ctx, w.user, id); err != nil || j.State != "running" || j.Progress != 0.5 {
+				t.Fatalf("started job: %+v, %v", j, err)
+			}
+			data := []byte("ENCODED-LOG")
+			v := Version{By: w.user, Source: "log.csv", Cases: 2, Events: 7}
+			version, err := s.FinishImport(ctx, id, w.process, v, data)
+			must(t, err)
+			if version == 0 {
+				t.Fatal("FinishImport returned version 0")
+			}
+			j, err := s.JobOf(ctx, w.user, id)
+			must(t, err)
+			if j.State != "done" || j.Progress != 1 || j.Version != version || j.Error != "" {
+				t.Errorf("finished job: %+v, want done, progress 1, version %d", j, version)
+			}
+			if n := uploadRows(t, s, id); n != 0 {
+				t.Errorf("%d upload chunks remain after the job is done", n)
+			}
+			if got, err := s.VersionData(ctx, w.process, version); err != nil || !bytes.Equal(got, data) {
+				t.Errorf("version data: %q, %v", got, err)
+			}
+			// A retry of the job changes nothing.
+			if again, err := s.FinishImport(ctx, id, w.process, v, data); !errors.Is(err, ErrJobEnded) || again != 0 {
+				t.Errorf("second FinishImport: version %d, %v, want ErrJobEnded", again, err)
+			}
+			vs, err := s.Versions(ctx, w.process)
+			must(t, err)
+			if len(vs) != 1 || vs[0].ID != version || vs[0].Source != "log.csv" || vs[0].Cases != 2 || vs[0].Events != 7 || vs[0].By != w.user {
+				t.Errorf("versions after a retried finish: %+v, want only %d", vs, version)
+			}
+			if err := s.StartJob(ctx, id); !errors.Is(err, ErrJobEnded) {
+				t.Errorf("StartJob on a done job: %v, want ErrJobEnded", err)
+			}
+			if err := s.JobProgress(ctx, id, 0.3); !errors.Is(err, ErrJobEnded) {
+				t.Errorf("JobProgress on a done job: %v, want ErrJobEnded", err)
+			}
+			if err := s.FailJob(ctx, id, "late"); !errors.Is(err, ErrJobEnded) {
+				t.Errorf("FailJob on a done job: %v, want ErrJobEnded", err)
+			}
+			if j, err := s.JobOf(ctx, w.user, id); err != nil || j.State != "done" || j.Progress != 1 || j.Version != version || j.Error != "" {
+				t.Errorf("done job after late calls: %+v, %v", j, err)
+			}
+		})
+	}
+}
+
+func TestJobFailedIsEnded(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			id := w.stage(t, pseudoRandom(5<<20, 4))
+			other := w.stage(t, pseudoRandom(1<<10, 5))
+			const reason = "log.csv: line 3: no case column"
+			must(t, s.FailJob(ctx, id, reason))
+			j, err := s.JobOf(ctx, w.user, id)
+			must(t, err)
+			if j.State != "failed" || j.Error != reason || j.Version != 0 {
+				t.Errorf("failed job: %+v, want failed with %q", j, reason)
+			}
+			if n := uploadRows(t, s, id); n != 0 {
+				t.Errorf("%d upload chunks remain after the job failed", n)
+			}
+			if _, err := io.ReadAll(s.Upload(ctx, id)); err == nil {
+				t.Error("a failed job's upload still reads")
+			}
+			if n := uploadRows(t, s, other); n != 1 {
+				t.Errorf("failing one job left another's upload with %d chunks, want 1", n)
+			}
+			if v, err := s.FinishImport(ctx, id, w.process, Version{By: w.user, Source: "log.csv"}, []byte("LOG")); !errors.Is(err, ErrJobEnded) || v != 0 {
+				t.Errorf("FinishImport on a failed job: version %d, %v, want ErrJobEnded", v, err)
+			}
+			if vs, err := s.Versions(ctx, w.process); err != nil || len(vs) != 0 {
+				t.Errorf("versions after finishing a failed job: %+v, %v, want none", vs, err)
+			}
+			if err := s.FailJob(ctx, id, "again"); !errors.Is(err, ErrJobEnded) {
+				t.Errorf("FailJob twice: %v, want ErrJobEnded", err)
+			}
+			if err := s.StartJob(ctx, id); !errors.Is(err, ErrJobEnded) {
+				t.Errorf("StartJob on a failed job: %v, want ErrJobEnded", err)
+			}
+			if j, err := s.JobOf(ctx, w.user, id); err != nil || j.State != "failed" || j.Error != reason {
+				t.Errorf("failed job after late calls: %+v, %v", j, err)
+			}
+		})
+	}
+}
+
+func TestJobUploadChunkMovedDoesNotOpen(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			a := w.stage(t, []byte("JOB-A upload"))
+			b := w.stage(t, []byte("JOB-B upload"))
+			_, err := s.db.Exec(s.rebind("UPDATE job_uploads SET data = (SELECT data FROM job_uploads WHERE job_id = ? AND seq = 0) WHERE job_id = ? AND seq = 0"), a, b)
+			must(t, err)
+			if !bytes.Equal(rawChunk(t, s, a, 0), rawChunk(t, s, b, 0)) {
+				t.Fatal("the chunk was not copied")
+			}
+			got, err := io.ReadAll(s.Upload(ctx, b))
+			if err == nil || !strings.Contains(err.Error(), "does not authenticate") {
+				t.Errorf("job A's chunk read as job B's: %q, %v", got, err)
+			}
+			if bytes.Contains(got, []byte("JOB-A")) {
+				t.Errorf("job B's upload gave job A's data: %q", got)
+			}
+			// Job A's own chunk still opens where it belongs.
+			if got, err := io.ReadAll(s.Upload(ctx, a)); err != nil || string(got) != "JOB-A upload" {
+				t.Errorf("job A's upload: %q, %v", got, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// Servers that share a PostgreSQL database keep what they cache in step
+// through its notifications: a server that changes something cached
+// (a version's data, the access policies) says so on one channel, and
+// every server, itself included, drops what it kept. SQLite is one
+// server's alone: there is no one to tell.
+
+const notifyChannel = "procmine_changed"
+
+// What changed: every access policy or named range, or one version's data
+// (erased, rewritten or deleted).
+const ChangedPolicies = "policies"
+
+// ChangedVersion names a version whose data changed.
+func ChangedVersion(v access.ID) string { return "version:" + strconv.FormatInt(int64(v), 10) }
+
+// ParseChangedVersion is the version a ChangedVersion payload names.
+func ParseChangedVersion(payload string) (access.ID, bool) {
+	text, ok := strings.CutPrefix(payload, "version:")
+	v, err := strconv.ParseInt(text, 10, 64)
+	return access.ID(v), ok && err == nil
+}
+
+// Notify tells every server of the database that what payload names has
+// changed. Call it after the change is committed.
+func (s *Store) Notify(ctx context.Context, payload string) error {
+	if !s.postgres {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, payload)
+	return err
+}
+
+// Listen calls changed with the payload of every notification, from any
+// server, until ctx ends. Whenever its connection is (re)made, it calls
+// changed with "" first: notifications may have been missed, so anything
+// may have changed. On SQLite it returns at once.
+func (s *Store) Listen(ctx context.Context, changed func(payload string), onError func(error)) {
+	if !s.postgres {
+		return
+	}
+	for ctx.Err() == nil {
+		err := s.listen(ctx, changed)
+		if ctx.Err() != nil {
+			return
+		}
+		onError(err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Store) listen(ctx context.Context, changed func(string)) error {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closing, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(closing)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	changed("")
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		changed(n.Payload)
+	}
+}
