@@ -56,8 +56,14 @@ func (b *syncBuffer) String() string {
 // servers starts a server on each database kind.
 func servers(t *testing.T) map[string]*env { return serversB(t) }
 
+// serversQuiet are servers that keep no log, for load tests.
+func serversQuiet(b *testing.B) map[string]*env { return serversWith(b, io.Discard) }
+
 // serversB is servers for tests and benchmarks alike.
-func serversB(t testing.TB) map[string]*env {
+func serversB(t testing.TB) map[string]*env { return serversWith(t, nil) }
+
+// serversWith logs to logs, or to the env's own buffer when nil.
+func serversWith(t testing.TB, logs io.Writer) map[string]*env {
 	out := map[string]*env{}
 	for name, dsn := range storetest.DSNs(t) {
 		st, err := store.Open(context.Background(), dsn)
@@ -74,7 +80,11 @@ func serversB(t testing.TB) map[string]*env {
 		// The test client reaches the server from loopback, which is
 		// trusted as a proxy: tests set X-Forwarded-For to be elsewhere.
 		proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies})
+		w := logs
+		if w == nil {
+			w = e.logs
+		}
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(w, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		startJobs(t, srv)

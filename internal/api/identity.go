@@ -52,6 +52,14 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		// What authorization reads is answered from memory while nothing
+		// of it has changed.
+		ctx, err := s.cfg.Store.WithGeneration(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(ctx)
 		u, err := s.cfg.Store.UserByID(r.Context(), id)
 		if err == nil {
 			err = s.conditionalAccess(r, u, accesspolicy.API, mfa)
@@ -60,7 +68,7 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		ctx := context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
+		ctx = context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
 		h(w, r.WithContext(context.WithValue(ctx, viaTokenKey{}, viaToken)))
 	}
 }

@@ -27,16 +27,32 @@ type logCache struct {
 const decodedFactor = 4
 
 type cached struct {
-	once sync.Once
-	log  *eventlog.Log
-	err  error
-	used int64
-	size int64 // estimated bytes, once loaded
+	version access.ID
+	once    sync.Once
+	log     *eventlog.Log
+	err     error
+	used    int64
+	size    int64 // estimated bytes, once loaded
 
 	// The two views every report starts from, made once.
 	viewOnce [2]sync.Once
 	views    [2]*eventlog.Log
+
+	// answers are the reports computed from this version, by route,
+	// query and kind of caller; at most maxAnswers.
+	answersMu sync.Mutex
+	answers   map[string]kept
 }
+
+// kept is an answer as it is sent.
+type kept struct {
+	contentType string
+	body        []byte
+}
+
+// maxAnswers bounds the answers kept per version: past it, they are all
+// dropped and kept anew.
+const maxAnswers = 256
 
 // view returns the raw-event view (raw) or the activity-instance view of
 // a cached log, made once.
@@ -73,7 +89,7 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	c.mu.Lock()
 	e, ok := c.entries[version]
 	if !ok {
-		e = &cached{}
+		e = &cached{version: version}
 		c.entries[version] = e
 	}
 	c.clock++
@@ -133,6 +149,44 @@ func (c *logCache) forget(version access.ID) {
 		delete(c.entries, version)
 	}
 	c.mu.Unlock()
+}
+
+// answer returns the answer kept under key in the entry, or computes it
+// and, when it is not an error, keeps it, counting its size in the
+// budget. The same answer may be computed twice at once; it is the same.
+func (c *logCache) answer(e *cached, key string, compute func() (kept, error)) (kept, error) {
+	e.answersMu.Lock()
+	a, ok := e.answers[key]
+	e.answersMu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := compute()
+	if err != nil {
+		return kept{}, err
+	}
+	e.answersMu.Lock()
+	var grew int64
+	if len(e.answers) >= maxAnswers || e.answers == nil {
+		for _, old := range e.answers {
+			grew -= int64(len(old.body))
+		}
+		e.answers = map[string]kept{}
+	}
+	if old, ok := e.answers[key]; ok {
+		grew -= int64(len(old.body))
+	}
+	e.answers[key] = a
+	grew += int64(len(a.body))
+	e.answersMu.Unlock()
+	c.mu.Lock()
+	if c.entries[e.version] == e {
+		e.size += grew
+		c.used += grew
+		c.shrink(e.version)
+	}
+	c.mu.Unlock()
+	return a, nil
 }
 
 func (c *logCache) forgetAll() {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -23,13 +24,35 @@ import (
 // filters of the query. The second result tells whether the caller may
 // also see raw data.
 func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, error) {
-	id, rec, err := s.reportProcessFor(r)
+	src, err := s.reportSource(r, raw)
 	if err != nil {
 		return nil, false, err
 	}
+	return src.log(), src.rawOK, nil
+}
+
+// reportSource is what a report is computed from: a version's log, the
+// view and filters of the query, and whether the caller may see raw data.
+type reportSource struct {
+	entry     *cached
+	rawEvents bool
+	filters   []mining.Filter
+	rawOK     bool
+}
+
+func (src *reportSource) log() *eventlog.Log {
+	return mining.Apply(src.entry.view(src.rawEvents), src.filters...)
+}
+
+// reportSource checks the caller and the query, and finds the log.
+func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) {
+	id, rec, err := s.reportProcessFor(r)
+	if err != nil {
+		return nil, err
+	}
 	rawOK := mayReadData(r, rec)
 	if raw && !rawOK {
-		return nil, false, errForbidden
+		return nil, errForbidden
 	}
 	q := r.URL.Query()
 	spec, err := filterspec.FromQuery(q)
@@ -39,52 +62,75 @@ func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, erro
 	}
 	var fe *filterspec.Error
 	if errors.As(err, &fe) {
-		return nil, false, invalid("%s", fe.Msg)
+		return nil, invalid("%s", fe.Msg)
 	}
 	if spec.ReadsValues() && !rawOK {
-		return nil, false, errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
+		return nil, errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
 	}
 	rawEvents := q.Get("raw-events") == "true"
 	if !rawEvents && spec.TouchesLifecycle() {
-		return nil, false, invalid("filters on lifecycle:transition need raw-events=true")
+		return nil, invalid("filters on lifecycle:transition need raw-events=true")
 	}
 	version, err := s.cfg.Store.LatestVersion(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+		return nil, errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return mining.Apply(entry.view(rawEvents), filters...), rawOK, nil
+	return &reportSource{entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}, nil
 }
 
-// report serves the KPIs.
-func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	l, _, err := s.reportLog(r, false)
+// answer serves a report computed from the caller's report source,
+// once per version, query and kind of caller (whether it may see raw
+// data): the answer is kept with the version's log, and goes with it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(l *eventlog.Log, rawOK bool) (kept, error)) {
+	src, err := s.reportSource(r, false)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	rework := mining.ComputeRework(l)
-	activities := 0
-	for _, n := range mining.ComputeDFG(l).ActEvents {
-		if n > 0 {
-			activities++
+	key := r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK)
+	a, err := s.logs.answer(src.entry, key, func() (kept, error) { return compute(src.log(), src.rawOK) })
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", a.contentType)
+	w.WriteHeader(http.StatusOK)
+	w.Write(a.body)
+}
+
+// keptJSON is v as an answer to keep.
+func keptJSON(v any) (kept, error) {
+	b, err := json.Marshal(v)
+	return kept{contentType: "application/json", body: append(b, '\n')}, err
+}
+
+// report serves the KPIs.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
+		rework := mining.ComputeRework(l)
+		activities := 0
+		for _, n := range mining.ComputeDFG(l).ActEvents {
+			if n > 0 {
+				activities++
+			}
 		}
-	}
-	out := map[string]any{
-		"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
-		"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
-		"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
-	}
-	if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
-		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
-	}
-	writeJSON(w, http.StatusOK, out)
+		out := map[string]any{
+			"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
+			"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
+			"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
+		}
+		if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
+			out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
+		}
+		return keptJSON(out)
+	})
 }
 
 // processMap serves the map as JSON or SVG.
@@ -119,28 +165,20 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("format must be json or svg"))
 		return
 	}
-	l, _, err := s.reportLog(r, false)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	m, err := processmap.Build(l, o)
-	if err != nil {
-		writeError(w, r, invalid("%v", err))
-		return
-	}
-	if format == "json" {
-		writeJSON(w, http.StatusOK, m)
-		return
-	}
-	// Render first: a failure must not leave half an image in the answer.
-	var svg bytes.Buffer
-	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
-		writeError(w, r, invalid("%v", err))
-		return
-	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Write(svg.Bytes())
+	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
+		m, err := processmap.Build(l, o)
+		if err != nil {
+			return kept{}, invalid("%v", err)
+		}
+		if format == "json" {
+			return keptJSON(m)
+		}
+		var svg bytes.Buffer
+		if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
+			return kept{}, invalid("%v", err)
+		}
+		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
+	})
 }
 
 func orDefault(v, def string) string {
@@ -160,20 +198,17 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		}
 		top = n
 	}
-	l, _, err := s.reportLog(r, false)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	vs := mining.Variants(l)
-	total := len(vs)
-	if top > 0 && top < len(vs) {
-		vs = vs[:top]
-	}
-	if vs == nil {
-		vs = []*mining.Variant{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": total, "variants": vs})
+	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
+		vs := mining.Variants(l)
+		total := len(vs)
+		if top > 0 && top < len(vs) {
+			vs = vs[:top]
+		}
+		if vs == nil {
+			vs = []*mining.Variant{}
+		}
+		return keptJSON(map[string]any{"total": total, "variants": vs})
+	})
 }
 
 // histogramBins is the number of bars of the case-duration histogram.
@@ -183,28 +218,25 @@ const histogramBins = 20
 // over time; resources and hand-overs name people, so only those who may
 // read raw data get them.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
-	l, rawOK, err := s.reportLog(r, false)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	st := mining.ComputeStats(l)
-	bucket, timeline := mining.EventsOverTime(l, 100)
-	out := map[string]any{
-		"activities":              st.Activities,
-		"start_activities":        st.StartActivities,
-		"end_activities":          st.EndActivities,
-		"case_duration_histogram": nil,
-		"timeline_bucket":         bucket,
-		"timeline":                timeline,
-	}
-	if l.Timed {
-		out["case_duration_histogram"] = histogram(mining.CaseDurations(l))
-	}
-	if rawOK {
-		out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.answer(w, r, func(l *eventlog.Log, rawOK bool) (kept, error) {
+		st := mining.ComputeStats(l)
+		bucket, timeline := mining.EventsOverTime(l, 100)
+		out := map[string]any{
+			"activities":              st.Activities,
+			"start_activities":        st.StartActivities,
+			"end_activities":          st.EndActivities,
+			"case_duration_histogram": nil,
+			"timeline_bucket":         bucket,
+			"timeline":                timeline,
+		}
+		if l.Timed {
+			out["case_duration_histogram"] = histogram(mining.CaseDurations(l))
+		}
+		if rawOK {
+			out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
+		}
+		return keptJSON(out)
+	})
 }
 
 type bin struct {

@@ -66,9 +66,9 @@ func (s *Store) Versions(ctx context.Context, process access.ID) ([]Version, err
 	return out, rows.Err()
 }
 
-// LatestVersion returns the id of a process's newest version; a process
+// loadLatestVersion returns the id of a process's newest version; a process
 // without data is ErrNotFound.
-func (s *Store) LatestVersion(ctx context.Context, process access.ID) (access.ID, error) {
+func (s *Store) loadLatestVersion(ctx context.Context, process access.ID) (access.ID, error) {
 	var id int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id FROM log_versions WHERE process_id = ? ORDER BY id DESC LIMIT 1"), process).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -155,10 +155,10 @@ func (s *Store) AssignRole(ctx context.Context, env access.ID, role string, to a
 	return err
 }
 
-// Subject loads what the resolver needs about a user in an environment:
+// loadSubject loads what the resolver needs about a user in an environment:
 // business unit, teams, and roles held directly or through teams. A user
 // who is not a member of the environment is ErrNotFound.
-func (s *Store) Subject(ctx context.Context, env, user access.ID) (*access.Subject, error) {
+func (s *Store) loadSubject(ctx context.Context, env, user access.ID) (*access.Subject, error) {
 	var unit int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT business_unit_id FROM members WHERE env_id = ? AND user_id = ?"), env, user).Scan(&unit)
 	if errors.Is(err, sql.ErrNoRows) {

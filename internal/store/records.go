@@ -158,9 +158,9 @@ func (s *Store) PutShare(ctx context.Context, process access.ID, sh access.Proce
 	return err
 }
 
-// ProcessRecord loads what the resolver needs to decide on a process of an
+// loadProcessRecord loads what the resolver needs to decide on a process of an
 // environment. A process of another environment is ErrNotFound.
-func (s *Store) ProcessRecord(ctx context.Context, env, id access.ID) (*access.Record, error) {
+func (s *Store) loadProcessRecord(ctx context.Context, env, id access.ID) (*access.Record, error) {
 	var owner, team sql.NullInt64
 	var unit int64
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT owner_user_id, owner_team_id, business_unit_id FROM processes WHERE id = ? AND env_id = ?"), id, env).

@@ -31,6 +31,8 @@ type Store struct {
 	// keys seal blobs (event data, screenshots) at rest; nil stores them
 	// as they are.
 	keys *seal.Keyring
+	// auth keeps what authorization reads (see authcache.go).
+	auth authCache
 }
 
 // UseKeys makes the store seal the blobs it writes with the ring's current
@@ -106,6 +108,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	s.db = db
+	// database/sql keeps two idle connections unless told: under load
+	// every other query would open a connection (a PostgreSQL backend, or
+	// the SQLite file with its pragmas) and close it again.
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
