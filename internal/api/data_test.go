@@ -266,6 +266,11 @@ func TestUploadLimitsAndJobs(t *testing.T) {
 			if resp.StatusCode != 422 {
 				t.Errorf("three file parts: %d", resp.StatusCode)
 			}
+			// A file past a limit on its parts fails its job with the reason.
+			deep := "<log><trace><event>" + strings.Repeat(`<container key="k">`, 70) + strings.Repeat("</container>", 70) + "</event></trace></log>"
+			if j := maker.importLog(path, "deep.xes", []byte(deep), nil); j.State != "failed" || !strings.Contains(j.Error, "deep.xes:1: ") || !strings.Contains(j.Error, "nested more than 64 deep") {
+				t.Errorf("a file nested too deep: %+v", j)
+			}
 			job := maker.importLog(path, "ok.csv", []byte("case,activity\n1,a\n"), nil)
 			if left, _ := os.ReadDir(tmp); len(left) != 0 {
 				t.Errorf("temporary files left behind: %v", left)

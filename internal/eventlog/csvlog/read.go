@@ -47,7 +47,7 @@ func norm(s string) string {
 
 // Read parses delimited text. name is used in error messages.
 func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(eventlog.LimitRuns(r, '\n', eventlog.MaxLine, name, "a line"), 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
@@ -66,6 +66,9 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		return nil, csvError(name, err)
 	}
 	header = append([]string(nil), header...)
+	if len(header) > eventlog.MaxColumns {
+		return nil, eventlog.Errorf(name, 1, "", "the header has %d columns; procmine reads at most %d", len(header), eventlog.MaxColumns)
+	}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
 			return nil, eventlog.Errorf(name, 1, fmt.Sprintf("column %d", i+1), "the header is not valid UTF-8")
@@ -146,6 +149,9 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		for i, f := range rec {
 			if !utf8.ValidString(f) {
 				return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[i]), "not valid UTF-8")
+			}
+			if len(f) > eventlog.MaxField {
+				return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[i]), "a field longer than %d MiB: procmine reads no more at once", eventlog.MaxField>>20)
 			}
 		}
 		c, isNew := b.Case(caseID)
@@ -289,6 +295,10 @@ func cmpOr(a, b string) string {
 }
 
 func csvError(name string, err error) error {
+	var limit *eventlog.ParseError
+	if errors.As(err, &limit) {
+		return limit
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		// pe.Column counts bytes, not fields.

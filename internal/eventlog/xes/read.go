@@ -41,7 +41,7 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 	if o.WallClock {
 		p.parseTime = eventlog.ParseWallTime
 	}
-	tz := startTokenizer(r)
+	tz := startTokenizer(r, name)
 	defer tz.stop()
 	if err := p.run(tz); err != nil {
 		return nil, err
@@ -67,6 +67,9 @@ type frame struct {
 	kind elem
 	name string // tag name, for matching the end tag
 	attr int    // for elAttr: index in parser.attrs
+	// attrs counts the attributes attached to a log, global, trace or
+	// event, up to eventlog.MaxAttrs.
+	attrs int
 }
 
 // pending is an attribute whose element is still open (it has children).
@@ -118,7 +121,10 @@ func (p *parser) run(tz *tokenizer) error {
 		}
 		if b.err != nil {
 			p.line = b.errLine
+			var limit *eventlog.ParseError
 			switch {
+			case errors.As(b.err, &limit):
+				return limit
 			case errors.Is(b.err, io.EOF):
 				return p.errorf("", "unexpected end of file inside %s", p.openElement())
 			case eventlog.Corrupt(b.err):
@@ -316,6 +322,14 @@ func (p *parser) push(kind elem, name []byte, self bool) {
 	}
 }
 
+// deeper checks that one more element may open.
+func (p *parser) deeper(where string) error {
+	if len(p.stack) >= eventlog.MaxDepth {
+		return p.errorf(where, "elements nested more than %d deep", eventlog.MaxDepth)
+	}
+	return nil
+}
+
 func (p *parser) top() elem {
 	if len(p.stack) == 0 {
 		return 255
@@ -369,6 +383,9 @@ func (p *parser) start(tag []byte) error {
 			return p.errorf(where, "<values> outside a <list>")
 		}
 		if !self {
+			if err := p.deeper(where); err != nil {
+				return err
+			}
 			// Members of the list attach to the list itself.
 			p.stack = append(p.stack, frame{kind: elValues, name: "values", attr: p.stack[len(p.stack)-1].attr})
 		}
@@ -474,6 +491,9 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 	if self {
 		return p.attach(parent, attr)
 	}
+	if err := p.deeper(where); err != nil {
+		return err
+	}
 	p.attrs = append(p.attrs, pending{parent: parent, attr: attr, line: p.line})
 	p.stack = append(p.stack, frame{kind: elAttr, name: kind.String(), attr: len(p.attrs) - 1})
 	return nil
@@ -483,8 +503,17 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 // element it belongs to.
 func (p *parser) attach(parent int, a eventlog.Attr) error {
 	if parent >= 0 {
+		if len(p.attrs[parent].attr.Children) >= eventlog.MaxAttrs {
+			return p.errorf("<"+p.attrs[parent].attr.Value.Kind.String()+">", "more than %d attributes inside one attribute", eventlog.MaxAttrs)
+		}
 		p.attrs[parent].attr.Children = append(p.attrs[parent].attr.Children, a)
 		return nil
+	}
+	if len(p.stack) > 0 {
+		f := &p.stack[len(p.stack)-1]
+		if f.attrs++; f.attrs > eventlog.MaxAttrs {
+			return p.errorf("<"+f.name+">", "more than %d attributes in one element", eventlog.MaxAttrs)
+		}
 	}
 	switch p.top() {
 	case elLog:

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/orisano/gosax"
+
+	"github.com/procmine/procmine/internal/eventlog"
 )
 
 // The tokenizer runs in a goroutine of its own and hands the parser batches
@@ -44,7 +46,8 @@ type tokenizer struct {
 	quit chan struct{}
 }
 
-func startTokenizer(r io.Reader) *tokenizer {
+func startTokenizer(r io.Reader, name string) *tokenizer {
+	r = eventlog.LimitRuns(r, '>', eventlog.MaxRun, name, "an element, or text between elements,")
 	t := &tokenizer{
 		out:  make(chan *batch, 2),
 		free: make(chan *batch, 3),
