@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 )
@@ -15,12 +16,19 @@ import (
 // whichever server or tool made it. Every request reads the generation
 // once (WithGeneration): one indexed row, instead of nine queries.
 
-// authCacheLimit bounds the entries kept: past it, they all go.
-const authCacheLimit = 100_000
+// authCacheLimit bounds the entries kept: past it, they all go. And they
+// all go after authCacheAge however the generation stands: a database
+// restored from a backup starts again from an older generation, and a
+// cache must not meet that number again with answers from before.
+const (
+	authCacheLimit = 100_000
+	authCacheAge   = time.Minute
+)
 
 type authCache struct {
 	mu       sync.Mutex
 	gen      int64
+	since    time.Time // when the entries began
 	subjects map[[2]access.ID]*access.Subject
 	records  map[[2]access.ID]*access.Record
 	latest   map[access.ID]access.ID
@@ -49,8 +57,8 @@ func (s *Store) cachedAt(ctx context.Context) (c *authCache, gen int64, ok bool)
 	c = &s.auth
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen > c.gen || c.subjects == nil || len(c.subjects)+len(c.records)+len(c.latest) > authCacheLimit {
-		c.gen = gen
+	if gen > c.gen || c.subjects == nil || len(c.subjects)+len(c.records)+len(c.latest) > authCacheLimit || time.Since(c.since) > authCacheAge {
+		c.gen, c.since = gen, time.Now()
 		c.subjects = map[[2]access.ID]*access.Subject{}
 		c.records = map[[2]access.ID]*access.Record{}
 		c.latest = map[access.ID]access.ID{}
