@@ -18,7 +18,8 @@ import (
 // TestTwoServersOneDatabase: two servers on loopback ports share one
 // PostgreSQL database, with no sticky sessions: a session made on one
 // works on the other; a process imported through one is reported by the
-// other, with the same figures; a share revoked, a screenshot deleted or
+// other, with the same figures; password guesses on both are counted
+// together; a share revoked, a screenshot deleted or
 // a person erased through one holds on the other within a second, even
 // where the other had the data cached.
 func TestTwoServersOneDatabase(t *testing.T) {
@@ -69,6 +70,20 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	on(w.c["owner"], b).json("GET", "/api/v1/me", "", 200, &me)
 	if me.Username != "maker" {
 		t.Errorf("me on B: %+v", me)
+	}
+
+	// Password guesses spread over the servers are counted together.
+	guess := func(e *env) int {
+		code, _ := e.client().do("POST", "/api/v1/session", `{"username":"viewer","password":"not the password"}`, nil)
+		return code
+	}
+	for i := range freeAttempts {
+		if code := guess([]*env{a, b}[i%2]); code != 401 {
+			t.Fatalf("guess %d: %d", i+1, code)
+		}
+	}
+	if code := guess(b); code != 429 {
+		t.Errorf("a guess past the free ones, on B, after guesses on both: %d, want 429", code)
 	}
 
 	// Imported through A, run by whichever server took the job, reported

@@ -124,7 +124,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	if !valid {
 		keys, name = keys[1:], "(not a valid username)"
 	}
-	if wait := s.limiter.attempt(keys...); wait > 0 {
+	if wait, err := s.limiter.attempt(r.Context(), keys...); err != nil {
+		return store.User{}, err
+	} else if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		return store.User{}, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
 	}
@@ -172,7 +174,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 				if c.Code == "" {
 					// The first of two steps: nothing was guessed, so the
 					// attempt is given back (a wrong code stays counted).
-					s.limiter.refund(account, addr)
+					if err := s.limiter.refund(r.Context(), account, addr); err != nil {
+						return store.User{}, err
+					}
 				}
 				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
 			}
@@ -182,7 +186,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused by conditional access")
 		return store.User{}, err
 	}
-	s.limiter.succeeded(account, addr)
+	if err := s.limiter.succeeded(r.Context(), account, addr); err != nil {
+		return store.User{}, err
+	}
 	// Rotate: whatever session the client had ends now.
 	if old, err := r.Cookie(sessionCookie); err == nil {
 		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(old.Value))

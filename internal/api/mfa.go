@@ -175,7 +175,10 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, addr := "user:"+u.Username, "ip:"+s.clientIP(r)
-	if wait := s.limiter.attempt(account, addr); wait > 0 {
+	if wait, err := s.limiter.attempt(r.Context(), account, addr); err != nil {
+		writeError(w, r, err)
+		return
+	} else if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong codes: wait and try again"))
 		return
@@ -192,7 +195,10 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.limiter.succeeded(account, addr)
+	if err := s.limiter.succeeded(r.Context(), account, addr); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	s.audit(r, 0, "mfa.remove", target("user", u.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }

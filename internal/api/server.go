@@ -100,7 +100,7 @@ func New(cfg Config) *Server {
 	if cfg.MemoryBudget == 0 {
 		cfg.MemoryBudget = 1 << 30
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

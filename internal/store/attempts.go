@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"time"
+)
+
+// SignInCount is one key's count of recent failed sign-ins.
+type SignInCount struct {
+	Count int
+	Last  time.Time // of the latest attempt; zero when none
+}
+
+// attemptKey is how a key (an account, an address) is stored: its digest.
+func attemptKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// CountSignIn decides on a sign-in attempt for keys, for every server at
+// once: wait is given the keys' counts and says how long the caller must
+// still wait; when that is zero, the attempt is counted against every key
+// before CountSignIn returns, so that parallel guesses, on any servers,
+// cannot slip past the count. Counts not added to for forget are dropped.
+func (s *Store) CountSignIn(ctx context.Context, now time.Time, keys []string, forget time.Duration, wait func([]SignInCount) time.Duration) (time.Duration, error) {
+	hashed := make([]string, len(keys))
+	for i, k := range keys {
+		hashed[i] = attemptKey(k)
+	}
+	slices.Sort(hashed) // one order of locks for everyone
+	hashed = slices.Compact(hashed)
+	d, err := s.countSignIn(ctx, now, hashed, wait)
+	if err == nil {
+		// Apart from the counting: it may wait on rows others count.
+		_, err = s.exec(ctx, "DELETE FROM sign_in_attempts WHERE last < ?", now.Add(-forget).UnixNano())
+	}
+	return d, err
+}
+
+func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string, wait func([]SignInCount) time.Duration) (time.Duration, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	counts := make([]SignInCount, len(hashed))
+	lasts := make([]int64, len(hashed))
+	for i, k := range hashed {
+		// The row exists first, so that FOR UPDATE has something to lock.
+		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO sign_in_attempts (key_hash, count, last, prev) VALUES (?, 0, 0, 0) ON CONFLICT (key_hash) DO NOTHING"), k); err != nil {
+			return 0, err
+		}
+		if err := tx.QueryRowContext(ctx, s.rebind("SELECT count, last FROM sign_in_attempts WHERE key_hash = ?"+lock), k).Scan(&counts[i].Count, &lasts[i]); err != nil {
+			return 0, err
+		}
+		if lasts[i] != 0 {
+			counts[i].Last = time.Unix(0, lasts[i])
+		}
+	}
+	if d := wait(counts); d > 0 {
+		return d, nil // rolled back: nothing counted
+	}
+	for i, k := range hashed {
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE sign_in_attempts SET count = ?, last = ?, prev = ? WHERE key_hash = ?"), counts[i].Count+1, now.UnixNano(), lasts[i], k); err != nil {
+			return 0, err
+		}
+	}
+	return 0, tx.Commit()
+}
+
+// RefundSignIn takes the latest attempt back from every key.
+func (s *Store) RefundSignIn(ctx context.Context, keys ...string) error {
+	for _, k := range keys {
+		h := attemptKey(k)
+		if _, err := s.exec(ctx, "DELETE FROM sign_in_attempts WHERE key_hash = ? AND count <= 1", h); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, "UPDATE sign_in_attempts SET count = count - 1, last = prev WHERE key_hash = ? AND count > 1", h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClearSignIn forgets a key's failed attempts.
+func (s *Store) ClearSignIn(ctx context.Context, key string) error {
+	_, err := s.exec(ctx, "DELETE FROM sign_in_attempts WHERE key_hash = ?", attemptKey(key))
+	return err
+}
+
+// SignInCounts is how many keys have failed attempts kept: for tests and
+// operators.
+func (s *Store) SignInCounts(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sign_in_attempts WHERE count > 0").Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
