@@ -1,0 +1,336 @@
+package inductive
+
+import (
+	"slices"
+
+	"github.com/procmine/procmine/internal/processtree"
+)
+
+// graph is a log's directly-follows graph: its activities, edges, start
+// and end activities.
+type graph struct {
+	acts       []int32 // sorted
+	edge       map[[2]int32]bool
+	start, end map[int32]bool
+}
+
+func newGraph(lg log) *graph {
+	g := &graph{edge: map[[2]int32]bool{}, start: map[int32]bool{}, end: map[int32]bool{}}
+	seen := map[int32]bool{}
+	for _, t := range lg.traces {
+		if len(t) == 0 {
+			continue
+		}
+		g.start[t[0]], g.end[t[len(t)-1]] = true, true
+		for i, a := range t {
+			if !seen[a] {
+				seen[a] = true
+				g.acts = append(g.acts, a)
+			}
+			if i > 0 {
+				g.edge[[2]int32{t[i-1], a}] = true
+			}
+		}
+	}
+	slices.Sort(g.acts)
+	return g
+}
+
+// partition is a union-find over the graph's activities.
+type partition struct {
+	parent map[int32]int32
+}
+
+func newPartition(acts []int32) *partition {
+	p := &partition{parent: map[int32]int32{}}
+	for _, a := range acts {
+		p.parent[a] = a
+	}
+	return p
+}
+
+func (p *partition) find(a int32) int32 {
+	for p.parent[a] != a {
+		p.parent[a] = p.parent[p.parent[a]]
+		a = p.parent[a]
+	}
+	return a
+}
+
+func (p *partition) union(a, b int32) {
+	ra, rb := p.find(a), p.find(b)
+	if ra != rb {
+		p.parent[max(ra, rb)] = min(ra, rb)
+	}
+}
+
+// groups lists the classes, each sorted, ordered by their least activity.
+func (p *partition) groups(acts []int32) [][]int32 {
+	byRoot := map[int32][]int32{}
+	var roots []int32
+	for _, a := range acts {
+		r := p.find(a)
+		if byRoot[r] == nil {
+			roots = append(roots, r)
+		}
+		byRoot[r] = append(byRoot[r], a)
+	}
+	out := make([][]int32, len(roots))
+	for i, r := range roots {
+		out[i] = byRoot[r]
+	}
+	return out
+}
+
+// xorCut: the parts of the graph that no edge joins.
+func xorCut(g *graph) [][]int32 {
+	p := newPartition(g.acts)
+	for e := range g.edge {
+		p.union(e[0], e[1])
+	}
+	if gs := p.groups(g.acts); len(gs) > 1 {
+		return gs
+	}
+	return nil
+}
+
+// reach is the transitive closure of the graph's edges.
+func (g *graph) reach() map[int32]map[int32]bool {
+	out := map[int32]map[int32]bool{}
+	for _, a := range g.acts {
+		seen := map[int32]bool{}
+		stack := []int32{a}
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, b := range g.acts {
+				if g.edge[[2]int32{x, b}] && !seen[b] {
+					seen[b] = true
+					stack = append(stack, b)
+				}
+			}
+		}
+		out[a] = seen
+	}
+	return out
+}
+
+// sequenceCut: groups that follow one another and never go back.
+// Activities that reach each other, or neither reaches the other, belong
+// together; the groups are ordered by how many activities reach them.
+func sequenceCut(g *graph) [][]int32 {
+	r := g.reach()
+	p := newPartition(g.acts)
+	for i, a := range g.acts {
+		for _, b := range g.acts[i+1:] {
+			if r[a][b] == r[b][a] {
+				p.union(a, b)
+			}
+		}
+	}
+	gs := p.groups(g.acts)
+	if len(gs) < 2 {
+		return nil
+	}
+	before := func(grp []int32) int {
+		n := 0
+		for _, a := range g.acts {
+			if !slices.Contains(grp, a) && r[a][grp[0]] {
+				n++
+			}
+		}
+		return n
+	}
+	slices.SortStableFunc(gs, func(x, y []int32) int { return before(x) - before(y) })
+	return gs
+}
+
+// parallelCut: groups every activity of which goes both ways with every
+// activity of the others, each with a start and an end activity.
+func parallelCut(g *graph) [][]int32 {
+	p := newPartition(g.acts)
+	for i, a := range g.acts {
+		for _, b := range g.acts[i+1:] {
+			if !g.edge[[2]int32{a, b}] || !g.edge[[2]int32{b, a}] {
+				p.union(a, b)
+			}
+		}
+	}
+	gs := p.groups(g.acts)
+	for len(gs) > 1 {
+		bad := slices.IndexFunc(gs, func(grp []int32) bool {
+			return !slices.ContainsFunc(grp, func(a int32) bool { return g.start[a] }) || !slices.ContainsFunc(grp, func(a int32) bool { return g.end[a] })
+		})
+		if bad < 0 {
+			return gs
+		}
+		// A group without a start or an end activity cannot run on its
+		// own: it joins another.
+		other := 0
+		if bad == 0 {
+			other = 1
+		}
+		gs[other] = append(gs[other], gs[bad]...)
+		slices.Sort(gs[other])
+		gs = slices.Delete(gs, bad, bad+1)
+	}
+	return nil
+}
+
+// loopCut: a body holding every start and end activity, and redo parts
+// entered only from every end activity and left only to every start
+// activity. The body is the first group.
+func loopCut(g *graph) [][]int32 {
+	body := map[int32]bool{}
+	for a := range g.start {
+		body[a] = true
+	}
+	for a := range g.end {
+		body[a] = true
+	}
+	var rest []int32
+	for _, a := range g.acts {
+		if !body[a] {
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	p := newPartition(rest)
+	for e := range g.edge {
+		if !body[e[0]] && !body[e[1]] {
+			p.union(e[0], e[1])
+		}
+	}
+	redo := p.groups(rest)
+	var starts, ends []int32
+	for _, a := range g.acts {
+		if g.start[a] {
+			starts = append(starts, a)
+		}
+		if g.end[a] {
+			ends = append(ends, a)
+		}
+	}
+	keep := redo[:0]
+	for _, grp := range redo {
+		if g.redoFits(grp, starts, ends) {
+			keep = append(keep, grp)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	inRedo := map[int32]bool{}
+	for _, grp := range keep {
+		for _, a := range grp {
+			inRedo[a] = true
+		}
+	}
+	var bodyActs []int32
+	for _, a := range g.acts {
+		if !inRedo[a] {
+			bodyActs = append(bodyActs, a)
+		}
+	}
+	return append([][]int32{bodyActs}, keep...)
+}
+
+// redoFits tells whether a group can be a loop's redo part: it is entered
+// only from end activities, each of them going to the same activities of
+// the group, and left only to start activities, each activity of the group
+// that leaves going to all of them.
+func (g *graph) redoFits(grp, starts, ends []int32) bool {
+	in := func(a int32) bool { return slices.Contains(grp, a) }
+	for e := range g.edge {
+		from, to := e[0], e[1]
+		switch {
+		case !in(from) && in(to) && !g.end[from]:
+			return false // entered from the body, not from its end
+		case in(from) && !in(to) && !g.start[to]:
+			return false // left to the body, not to its start
+		}
+	}
+	for _, a := range grp {
+		enters := slices.ContainsFunc(ends, func(e int32) bool { return g.edge[[2]int32{e, a}] })
+		if enters && !allEdges(g, ends, []int32{a}) {
+			return false
+		}
+		leaves := slices.ContainsFunc(starts, func(s int32) bool { return g.edge[[2]int32{a, s}] })
+		if leaves && !allEdges(g, []int32{a}, starts) {
+			return false
+		}
+	}
+	return true
+}
+
+func allEdges(g *graph, from, to []int32) bool {
+	for _, a := range from {
+		for _, b := range to {
+			if !g.edge[[2]int32{a, b}] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cuts are tried in this order; the first found is taken.
+var cuts = []struct {
+	op   processtree.Op
+	find func(*graph) [][]int32
+}{
+	{processtree.Xor, xorCut},
+	{processtree.Sequence, sequenceCut},
+	{processtree.Parallel, parallelCut},
+	{processtree.Loop, loopCut},
+}
+
+// split divides the log along a cut and mines each part.
+func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.Tree {
+	groupOf := map[int32]int{}
+	for i, grp := range groups {
+		for _, a := range grp {
+			groupOf[a] = i
+		}
+	}
+	parts := make([]log, len(groups))
+	project := func(t []int32, i int) []int32 {
+		var out []int32
+		for _, a := range t {
+			if groupOf[a] == i {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	switch op {
+	case processtree.Xor:
+		for i, t := range lg.traces {
+			grp := groupOf[t[0]]
+			parts[grp].add(project(t, grp), lg.counts[i])
+		}
+	case processtree.Sequence, processtree.Parallel:
+		for i, t := range lg.traces {
+			for grp := range groups {
+				parts[grp].add(project(t, grp), lg.counts[i])
+			}
+		}
+	case processtree.Loop:
+		for i, t := range lg.traces {
+			from := 0
+			for j := 1; j <= len(t); j++ {
+				if j == len(t) || groupOf[t[j]] != groupOf[t[j-1]] {
+					parts[groupOf[t[from]]].add(t[from:j], lg.counts[i])
+					from = j
+				}
+			}
+		}
+	}
+	children := make([]*processtree.Tree, len(parts))
+	for i, part := range parts {
+		children[i] = m.mine(part)
+	}
+	return processtree.Node(op, children...)
+}

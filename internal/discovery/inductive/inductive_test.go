@@ -1,0 +1,111 @@
+package inductive
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/processtree"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+func readLog(t *testing.T, name string) *eventlog.Log {
+	t.Helper()
+	in, err := os.Open(testlogs.Path(t, "xes/"+name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	l, err := importer.Read(in, name, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestRunningExample: on the running example, IM gives the tree PM4Py
+// stored in PTML (up to the order of the children of choices, parallels
+// and redo parts).
+func TestRunningExample(t *testing.T) {
+	f, err := os.Open(testlogs.Path(t, "reference/01_running-example-im.ptml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, err := processtree.ReadPTML(f, "01_running-example-im.ptml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Discover(readLog(t, "running-example.xes")); got.Canonical() != want.Canonical() {
+		t.Errorf("IM on the running example:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestSameTreesAsPM4Py: IM gives the trees PM4Py 2.7.11 gave on these
+// logs (reference/pm4py-discovery), which take its cuts, its empty-trace
+// handling and its fall-throughs (an activity concurrent with the rest,
+// kept with its own repetitions). On the receipt log and BPI Challenge
+// 2012 the trees still differ in one sequence cut deep down (see the
+// package comment): they are not in this list yet.
+func TestSameTreesAsPM4Py(t *testing.T) {
+	for _, name := range []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz"} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref struct {
+				IM struct{ Tree string } `json:"im"`
+			}
+			if err := json.Unmarshal(raw, &ref); err != nil {
+				t.Fatal(err)
+			}
+			want, err := processtree.Parse(ref.IM.Tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Discover(readLog(t, name)); got.Canonical() != want.Canonical() {
+				t.Errorf("IM:\n got %s\nwant %s", got.Canonical(), want.Canonical())
+			}
+		})
+	}
+}
+
+// TestCutsOnSmallLogs: each cut and fall-through on a log made for it.
+func TestCutsOnSmallLogs(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		traces []string
+		want   string
+	}{
+		{"one activity", []string{"a"}, "'a'"},
+		{"sequence", []string{"abc"}, "->( 'a', 'b', 'c' )"},
+		{"choice", []string{"ab", "ac"}, "->( 'a', X( 'b', 'c' ) )"},
+		{"skip", []string{"abc", "ac"}, "->( 'a', X( 'b', tau ), 'c' )"},
+		{"parallel", []string{"abcd", "acbd"}, "->( 'a', +( 'b', 'c' ), 'd' )"},
+		{"loop", []string{"ab", "abcab"}, "*( ->( 'a', 'b' ), 'c' )"},
+		{"repetition", []string{"a", "aa", "aaa"}, "*( 'a', tau )"},
+		{"once in every trace", []string{"abc", "cba", "bac", "acb", "ca"}, "+( 'a', X( tau, 'b' ), 'c' )"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := eventlog.NewBuilder()
+			l := b.Log()
+			for i, tr := range c.traces {
+				cs := b.NewCase(string(rune('A' + i)))
+				for j, a := range tr {
+					b.Event(cs, l.Activities.ID(string(a)), int64(j), eventlog.None, eventlog.None)
+				}
+			}
+			got := Discover(b.Finish())
+			want, err := processtree.Parse(c.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Canonical() != want.Canonical() {
+				t.Errorf("%v:\n got %s\nwant %s", c.traces, got, want)
+			}
+		})
+	}
+}
