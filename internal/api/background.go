@@ -19,14 +19,43 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.startJobs(ctx); err != nil {
 		return err
 	}
-	listening, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopListening = cancel
-	s.background.Go(func() {
-		s.cfg.Store.Listen(listening, s.changed, func(err error) {
-			s.cfg.Log.Warn("notifications from the other servers are interrupted; retrying", "err", err)
+	if s.cfg.Store.Shared() {
+		// Until it listens, and whenever it stops, the server keeps no
+		// decoded logs: it could miss that another server changed one.
+		s.logs.bypass.Store(true)
+		s.background.Go(func() {
+			s.cfg.Store.Listen(background, s.changed, func(err error) {
+				s.logs.bypass.Store(true)
+				s.logs.forgetAll()
+				s.cfg.Log.Warn("notifications from the other servers are interrupted; keeping no logs in memory until they are back", "err", err)
+			})
 		})
-	})
+	}
+	s.background.Go(func() { s.sweepJobs(background) })
 	return nil
+}
+
+// sweepJobs fails, now and every minute, the jobs that nothing will run
+// any more (see store.FailLostJobs), so that none stays "running" for ever
+// and no staged file outlives its job.
+func (s *Server) sweepJobs(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		n, err := s.cfg.Store.FailLostJobs(ctx, "the server running the import stopped and it could not be run again: upload the file again", time.Hour)
+		if err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error("sweeping lost jobs", "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Warn("failed lost jobs", "jobs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stop lets the jobs under way finish until ctx ends (see stopJobs) and
@@ -44,7 +73,9 @@ func (s *Server) Stop(ctx context.Context) error {
 func (s *Server) changed(payload string) {
 	switch {
 	case payload == "":
+		// (Re)connected: anything may have changed before.
 		s.logs.forgetAll()
+		s.logs.bypass.Store(false)
 		s.forgetPolicies()
 	case payload == store.ChangedPolicies:
 		s.forgetPolicies()

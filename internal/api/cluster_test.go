@@ -130,9 +130,17 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	if _, body := ownerOnB.do("GET", w.process+"/events", "", nil); !strings.Contains(body, "Sara Lind") {
 		t.Fatalf("the events on B before the erasure do not name her: the check below would prove nothing: %s", body)
 	}
+	// B keeps the statistics answer too (resources name people).
+	if _, body := ownerOnB.do("GET", w.process+"/statistics", "", nil); !strings.Contains(body, "Sara Lind") {
+		t.Fatalf("the statistics on B before the erasure do not name her: %s", body)
+	}
 	w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind"]}`, 200, nil)
 	within("an erased name in a log cached by the other server", func() bool {
 		code, body := ownerOnB.do("GET", w.process+"/events", "", nil)
+		return code == 200 && !strings.Contains(body, "Sara Lind")
+	})
+	within("an erased name in an answer kept by the other server", func() bool {
+		code, body := ownerOnB.do("GET", w.process+"/statistics", "", nil)
 		return code == 200 && !strings.Contains(body, "Sara Lind")
 	})
 }

@@ -127,10 +127,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	// The file goes into the database with its job, so that any server
 	// may read it.
 	args := importArgs{Env: environment(r), Process: id, User: caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
-	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) error {
+	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) (int64, error) {
 		args.Job = job
-		_, err := queue.InsertTx(r.Context(), tx, args, nil)
-		return err
+		res, err := queue.InsertTx(r.Context(), tx, args, nil)
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
 	})
 	if err != nil {
 		writeError(w, r, err)
@@ -247,7 +250,7 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.tell(r.Context(), store.ChangedVersion(version))
+	s.changed(store.ChangedVersion(version)) // the store told the others
 	s.audit(r, environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
 }

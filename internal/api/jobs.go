@@ -36,9 +36,10 @@ type importArgs struct {
 
 func (importArgs) Kind() string { return "import" }
 
-// InsertOpts: an import interrupted by a crash or a shutdown is run again
-// from its staged file, twice at most.
-func (importArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+// InsertOpts: an import interrupted by a crash or a shutdown is run once
+// more from its staged file, not more: a file that brought one server down
+// must not bring down the others in turn.
+func (importArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 2} }
 
 type importWorker struct {
 	river.WorkerDefaults[importArgs]
@@ -61,11 +62,13 @@ func (s *Server) jobQueue() *river.Client[*sql.Tx] {
 // fault of the file fails the job for good with the reason; anything else
 // is retried, and fails the job only on the last attempt.
 func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err error) {
+	// The reason is the user's to read, in the job; River keeps its own
+	// record of errors, outside erasure: it gets no more than this.
 	fail := func(reason string) error {
 		if ferr := s.cfg.Store.FailJob(context.WithoutCancel(ctx), a.Job, reason); ferr != nil && !errors.Is(ferr, store.ErrJobEnded) {
 			s.cfg.Log.Error("job", "job", a.Job, "err", ferr)
 		}
-		return river.JobCancel(errors.New(reason))
+		return river.JobCancel(errors.New("the import failed; the reason is in procmine's job"))
 	}
 	defer func() {
 		// A reader's panic on some file must fail the job, not the server.
@@ -74,20 +77,35 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 			err = fail("internal error while reading the file")
 		}
 	}()
-	if err := s.cfg.Store.StartJob(ctx, a.Job); errors.Is(err, store.ErrJobEnded) {
-		return nil // a retry of a job that did end
-	} else if err != nil {
-		return err
-	}
 	retry := func(err error) error {
 		s.cfg.Log.Error("import", "job", a.Job, "err", err)
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return fail(fmt.Sprintf("%s: the import took longer than %s and was stopped", a.Name, s.cfg.ImportTimeout))
-		}
-		if last {
+		case last && ctx.Err() != nil:
+			return fail("the server stopped during the import: upload the file again")
+		case last:
 			return fail("internal error: the file could not be read or stored")
 		}
 		return err
+	}
+	if err := s.cfg.Store.StartJob(ctx, a.Job); errors.Is(err, store.ErrJobEnded) {
+		return nil // a retry of a job that did end
+	} else if err != nil {
+		return retry(err)
+	}
+	// The uploader may have lost the right to add data, or the process may
+	// be gone, while the file waited.
+	if sub, err := s.cfg.Store.Subject(ctx, a.Env, a.User); errors.Is(err, store.ErrNotFound) {
+		return fail("you are no longer a member of the environment: the file was not imported")
+	} else if err != nil {
+		return retry(err)
+	} else if rec, err := s.cfg.Store.ProcessRecord(ctx, a.Env, a.Process); errors.Is(err, store.ErrNotFound) {
+		return fail("the process was deleted: the file was not imported")
+	} else if err != nil {
+		return retry(err)
+	} else if !sub.Can(access.Create, rec.As(access.EventLog)) {
+		return fail("you may no longer add data to this process: the file was not imported")
 	}
 	var applier *privacy.Applier
 	if a.Privacy {
@@ -115,9 +133,11 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 			}
 		}
 	})
-	l, err := importer.Read(pr, a.Name, opts)
-	close(done)
-	wg.Wait()
+	l, err := func() (*eventlog.Log, error) {
+		defer wg.Wait()
+		defer close(done)
+		return importer.Read(pr, a.Name, opts)
+	}()
 	if err != nil {
 		// The store's errors (and a timeout or shutdown) are retried;
 		// every other is the file's.
@@ -149,8 +169,11 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 	}
 	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents()}
 	version, err := s.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
-	if errors.Is(err, store.ErrJobEnded) {
+	switch {
+	case errors.Is(err, store.ErrJobEnded):
 		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return fail("the process was deleted during the import: the file was not imported")
 	}
 	if err != nil {
 		return retry(err)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
@@ -15,6 +16,10 @@ import (
 // rewritten (erasure, a privacy policy applied) or deleted is forgotten,
 // here and, through the database's notifications, on every server.
 type logCache struct {
+	// bypass keeps nothing: while notifications from the other servers
+	// may be missed, a log changed by one of them could be served stale.
+	bypass atomic.Bool
+
 	mu      sync.Mutex
 	budget  int64 // bytes, estimated
 	used    int64
@@ -90,7 +95,9 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	e, ok := c.entries[version]
 	if !ok {
 		e = &cached{version: version}
-		c.entries[version] = e
+		if !c.bypass.Load() {
+			c.entries[version] = e
+		}
 	}
 	c.clock++
 	e.used = c.clock
@@ -168,16 +175,16 @@ func (c *logCache) answer(e *cached, key string, compute func() (kept, error)) (
 	e.answersMu.Lock()
 	var grew int64
 	if len(e.answers) >= maxAnswers || e.answers == nil {
-		for _, old := range e.answers {
-			grew -= int64(len(old.body))
+		for k, old := range e.answers {
+			grew -= int64(len(k) + len(old.body))
 		}
 		e.answers = map[string]kept{}
 	}
 	if old, ok := e.answers[key]; ok {
-		grew -= int64(len(old.body))
+		grew -= int64(len(key) + len(old.body))
 	}
 	e.answers[key] = a
-	grew += int64(len(a.body))
+	grew += int64(len(key) + len(a.body))
 	e.answersMu.Unlock()
 	c.mu.Lock()
 	if c.entries[e.version] == e {

@@ -114,7 +114,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
 	for _, v := range rep.Versions {
-		s.tell(r.Context(), store.ChangedVersion(v.Version))
+		s.changed(store.ChangedVersion(v.Version)) // the store told the others
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -246,7 +246,7 @@ func rewriteLogs(r *http.Request, s *Server, replace func(string) (string, bool)
 		if err != nil {
 			return versions, events, attrs, err
 		}
-		s.tell(r.Context(), store.ChangedVersion(v.Version))
+		s.changed(store.ChangedVersion(v.Version)) // the store told the others
 		versions, events, attrs = versions+1, events+e, attrs+a
 	}
 	return versions, events, attrs, nil

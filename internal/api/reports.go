@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -94,7 +95,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(l *
 		writeError(w, r, err)
 		return
 	}
-	key := r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK)
+	// The query is hashed: its size is the caller's choice, the key's is
+	// not.
+	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK)))
+	key := string(sum[:])
 	a, err := s.logs.answer(src.entry, key, func() (kept, error) { return compute(src.log(), src.rawOK) })
 	if err != nil {
 		writeError(w, r, err)

@@ -174,6 +174,13 @@ func TestRouteScan(t *testing.T) {
 				if code >= 500 {
 					t.Errorf("%s: %s (%s): %d %s", who, pattern, path, code, body)
 				}
+				// What the caller sent may come back (a role it named); the
+				// rest must not name the other environment's things.
+				for _, seg := range strings.Split(path, "/") {
+					if strings.Contains(seg, secret) {
+						body = strings.ReplaceAll(body, seg, "")
+					}
+				}
 				if strings.Contains(body, secret) {
 					t.Errorf("%s: %s (%s) names what is in the other environment: %.300s", who, pattern, path, body)
 				}
@@ -223,6 +230,34 @@ func TestRouteScan(t *testing.T) {
 					}
 				}
 			}
+			// The same as a System Administrator of the viewer's environment,
+			// who passes the checks a viewer fails first: another
+			// environment's ids still answer as ids that do not exist.
+			padmin, padminID := e.user("padmin", false)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, padminID), fmt.Sprintf(`{"business_unit":%d,"roles":["System Administrator"]}`, w.unit), 200, nil)
+			admin := noRedirect(padmin)
+			for _, pattern := range patterns {
+				if pattern == "DELETE /api/v1/session" || pattern == "POST /signout" {
+					continue
+				}
+				for k, pair := range [][2]ids{{foreign, missing}, {foreignEnv, missingEnv}} {
+					if k == 0 && strings.Count(strings.ReplaceAll(pattern, "{env}", ""), "{") == 0 {
+						continue // no id but the administrator's own environment: nothing foreign to try
+					}
+					method, fpath := pair[0].fill(pattern)
+					_, mpath := pair[1].fill(pattern)
+					fcode, fbody := call(admin, "", method, fpath)
+					mcode, mbody := call(admin, "", method, mpath)
+					check("administrator", pattern, fpath, fcode, fbody)
+					check("administrator", pattern, mpath, mcode, mbody)
+					scanned += 2
+					if fcode != mcode || errorCodeOf(fbody) != errorCodeOf(mbody) {
+						t.Errorf("administrator: %s: another environment's ids (%s) give %d %.200s; ids that do not exist (%s) give %d %.200s",
+							pattern, fpath, fcode, fbody, mpath, mcode, mbody)
+					}
+				}
+			}
+
 			// Installation-wide ids of someone else's: a job, a token, a policy.
 			for _, c := range []struct{ method, path string }{
 				{"GET", fmt.Sprintf("/api/v1/jobs/%d", job.Job)}, {"DELETE", fmt.Sprintf("/api/v1/tokens/%d", tok.ID)},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,13 +47,9 @@ func runErase(ctx context.Context, args []string, s Streams) error {
 			return fmt.Errorf("environment %d: no such environment", *env)
 		}
 	}
+	// Servers of a PostgreSQL database drop their copies of what it
+	// changes: the store tells them as it commits each change.
 	rep, err := erasure.Erase(ctx, st, access.ID(*env), person)
-	// Servers of a PostgreSQL database drop their copies of what changed.
-	for _, v := range rep.Versions {
-		if nerr := st.Notify(ctx, store.ChangedVersion(v.Version)); nerr != nil {
-			err = errors.Join(err, nerr)
-		}
-	}
 	if err != nil {
 		return err
 	}

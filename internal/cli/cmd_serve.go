@@ -231,7 +231,11 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if serr := <-done; err == nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = serr
 	}
-	err = errors.Join(err, srv.Stop(shutdown))
+	// The imports under way get a time of their own, not what the
+	// requests left of it.
+	jobs, cancelJobs := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancelJobs()
+	err = errors.Join(err, srv.Stop(jobs))
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/seal"
+	pmstore "github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
 
@@ -187,6 +188,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 					if j := job(); j.State != "done" || versions() != 1 {
 						t.Fatalf("after a graceful stop: the job %+v, %d versions", j, versions())
 					}
+					stagedLeft(t, name, dsn, dir)
 					return
 				}
 				if n := versions(); n != 0 {
@@ -203,8 +205,25 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 				if n := versions(); n != 1 {
 					t.Errorf("versions once the job resumed: %d", n)
 				}
+				stagedLeft(t, name, dsn, dir)
 			})
 		}
+	}
+}
+
+// stagedLeft checks that no staged upload outlived its job.
+func stagedLeft(t *testing.T, name, dsn, dir string) {
+	t.Helper()
+	if name != "postgres" {
+		dsn = filepath.Join(dir, "procmine.db")
+	}
+	st, err := pmstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.StagedUploads(context.Background()); err != nil || n != 0 {
+		t.Errorf("staged chunks left after the job ended: %d %v", n, err)
 	}
 }
 

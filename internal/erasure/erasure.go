@@ -35,6 +35,7 @@ type Report struct {
 	Steps              int                `json:"recording_steps_changed"`
 	Titles             int                `json:"recording_titles_changed"`
 	Screenshots        int                `json:"screenshots_deleted"`
+	PendingImports     int                `json:"pending_imports_failed"`
 	AuditEntries       int                `json:"audit_entries_changed"`
 	AuditIDs           []access.ID        `json:"-"` // the entries changed, for the erasure's own entry
 	Versions           []store.LogVersion `json:"-"` // the versions rewritten, for caches to forget
@@ -51,8 +52,8 @@ func (r Report) Summary() string {
 	if len(r.AuditIDs) > 200 {
 		more = fmt.Sprintf(" and %d more", len(r.AuditIDs)-200)
 	}
-	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; audit entries changed: [%s]%s",
-		r.Names, r.LogVersions, r.Events, r.Attributes, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, strings.Join(ids, " "), more)
+	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; %d pending imports failed; audit entries changed: [%s]%s",
+		r.Names, r.LogVersions, r.Events, r.Attributes, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, strings.Join(ids, " "), more)
 }
 
 // Check validates the names of a person to erase.
@@ -82,6 +83,12 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		return Report{}, err
 	}
 	rep := Report{Names: len(names)}
+	// Files waiting to be imported may name the person: they are dropped
+	// first, and an import running meanwhile stores nothing.
+	var err error
+	if rep.PendingImports, err = st.FailPendingImports(ctx, env, "an erasure of personal data ran while the file waited to be imported: upload it again"); err != nil {
+		return rep, err
+	}
 	erasers := make([]func(string) (string, bool), len(names))
 	var users []access.ID
 	for i, n := range names {

@@ -11,7 +11,8 @@ import (
 const (
 	// MaxRun bounds an XML element or the text between two elements.
 	MaxRun = 16 << 20
-	// MaxLine bounds a line of CSV; MaxField one of its fields.
+	// MaxLine bounds a record of CSV (its line, and the lines its quoted
+	// fields span); MaxField one of its fields.
 	MaxLine  = 4 << 20
 	MaxField = 1 << 20
 	// MaxAttrs bounds the attributes of one log, trace, event or
@@ -73,4 +74,78 @@ func (l *runLimit) Read(p []byte) (int, error) {
 	}
 	l.line += bytes.Count(b, []byte{'\n'})
 	return n, err
+}
+
+// LimitRecords reads delimited text and fails once a record (a line, with
+// the lines that quoted fields hold: a newline inside quotes does not end
+// it) is longer than max bytes, with a ParseError for file at the line
+// where that record starts.
+func LimitRecords(r io.Reader, max int, file string) io.Reader {
+	return &recordLimit{r: r, max: max, file: file, line: 1, start: 1}
+}
+
+type recordLimit struct {
+	r        io.Reader
+	max, run int
+	quoted   bool // inside a quoted field; "" inside one toggles twice
+	file     string
+	line     int // the line being read
+	start    int // the line the record being read starts on
+	exceeded error
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.exceeded != nil {
+		return 0, l.exceeded
+	}
+	n, err := l.r.Read(p)
+	for b := p[:n]; len(b) > 0; {
+		if l.quoted {
+			q := bytes.IndexByte(b, '"')
+			if q < 0 {
+				q = len(b) - 1
+			} else {
+				l.quoted = false
+			}
+			if l.grow(b[:q+1]) {
+				return 0, l.exceeded
+			}
+			b = b[q+1:]
+			continue
+		}
+		// Outside quotes: up to the next quote, newlines end records.
+		seg, rest := b, []byte(nil)
+		if q := bytes.IndexByte(b, '"'); q >= 0 {
+			seg, rest = b[:q+1], b[q+1:]
+			l.quoted = true
+		}
+		for len(seg) > 0 {
+			i := bytes.IndexByte(seg, '\n')
+			if i < 0 {
+				if l.grow(seg) {
+					return 0, l.exceeded
+				}
+				break
+			}
+			if l.grow(seg[:i]) {
+				return 0, l.exceeded
+			}
+			l.line++
+			l.run, l.start = 0, l.line
+			seg = seg[i+1:]
+		}
+		b = rest
+	}
+	return n, err
+}
+
+// grow adds part of a record and tells whether the record is now too long.
+func (l *recordLimit) grow(part []byte) bool {
+	l.run += len(part)
+	l.line += bytes.Count(part, []byte{'\n'})
+	if l.run > l.max {
+		l.exceeded = Errorf(l.file, l.start, "", "a record longer than %d MiB: procmine reads no more at once", l.max>>20)
+		return true
+	}
+	return false
 }

@@ -36,10 +36,21 @@ func (s *Store) CountSignIn(ctx context.Context, now time.Time, keys []string, f
 	hashed = slices.Compact(hashed)
 	d, err := s.countSignIn(ctx, now, hashed, wait)
 	if err == nil {
-		// Apart from the counting: it may wait on rows others count.
-		_, err = s.exec(ctx, "DELETE FROM sign_in_attempts WHERE last < ?", now.Add(-forget).UnixNano())
+		s.forgetSignIns(ctx, now.Add(-forget))
 	}
 	return d, err
+}
+
+// forgetSignIns drops the counts not added to since before: apart from
+// the counting, and on PostgreSQL skipping the rows others are counting,
+// so that it never waits for them nor they for it. It is housekeeping: a
+// failure is left for the next time.
+func (s *Store) forgetSignIns(ctx context.Context, before time.Time) {
+	q := "DELETE FROM sign_in_attempts WHERE last < ?"
+	if s.postgres {
+		q = "DELETE FROM sign_in_attempts WHERE key_hash IN (SELECT key_hash FROM sign_in_attempts WHERE last < ? FOR UPDATE SKIP LOCKED)"
+	}
+	s.exec(ctx, q, before.UnixNano())
 }
 
 func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string, wait func([]SignInCount) time.Duration) (time.Duration, error) {
@@ -48,18 +59,13 @@ func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string,
 		return 0, err
 	}
 	defer tx.Rollback()
-	lock := ""
-	if s.postgres {
-		lock = " FOR UPDATE"
-	}
 	counts := make([]SignInCount, len(hashed))
 	lasts := make([]int64, len(hashed))
 	for i, k := range hashed {
-		// The row exists first, so that FOR UPDATE has something to lock.
-		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO sign_in_attempts (key_hash, count, last, prev) VALUES (?, 0, 0, 0) ON CONFLICT (key_hash) DO NOTHING"), k); err != nil {
-			return 0, err
-		}
-		if err := tx.QueryRowContext(ctx, s.rebind("SELECT count, last FROM sign_in_attempts WHERE key_hash = ?"+lock), k).Scan(&counts[i].Count, &lasts[i]); err != nil {
+		// One statement makes the row if it is missing, locks it and reads
+		// it: no one can delete it in between.
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sign_in_attempts (key_hash, count, last, prev) VALUES (?, 0, 0, 0)
+			ON CONFLICT (key_hash) DO UPDATE SET key_hash = excluded.key_hash RETURNING count, last`), k).Scan(&counts[i].Count, &lasts[i]); err != nil {
 			return 0, err
 		}
 		if lasts[i] != 0 {

@@ -720,7 +720,7 @@ func TestAccessGenerationIgnoresUnrelatedWrites(t *testing.T) {
 				}},
 				{"import staged", func() (err error) {
 					job, err = s.StageImport(ctx, Job{Env: f.env, Process: f.proc, User: f.alice, Kind: "import"}, bytes.NewReader([]byte("a,b\n")),
-						func(*sql.Tx, access.ID) error { return nil })
+						func(*sql.Tx, access.ID) (int64, error) { return 0, nil })
 					return err
 				}},
 				{"job started", func() error { return s.StartJob(ctx, job) }},

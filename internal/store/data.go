@@ -92,7 +92,7 @@ func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]
 
 // DeleteVersion deletes a version of the process.
 func (s *Store) DeleteVersion(ctx context.Context, process, version access.ID) error {
-	return s.changed(s.exec(ctx, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version))
+	return s.changeVersion(ctx, version, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version)
 }
 
 // Job is background work: its state, progress and, when it failed, why.

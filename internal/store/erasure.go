@@ -249,7 +249,8 @@ func (s *Store) LogVersions(ctx context.Context, env access.ID) ([]LogVersion, e
 
 // ReplaceVersionData stores a rewritten encoding of a version's log.
 func (s *Store) ReplaceVersionData(ctx context.Context, v LogVersion, data []byte) error {
-	if err := s.changed(s.exec(ctx, "UPDATE log_versions SET data = ? WHERE process_id = ? AND id = ?", s.seal(blobAD(blobEventLog, v.Version), data), v.Process, v.Version)); err != nil {
+	err := s.changeVersion(ctx, v.Version, "UPDATE log_versions SET data = ? WHERE process_id = ? AND id = ?", s.seal(blobAD(blobEventLog, v.Version), data), v.Process, v.Version)
+	if err != nil {
 		return err
 	}
 	return s.erased(ctx)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -47,42 +48,112 @@ const uploadChunk = 4 << 20
 // or failed: a retry of a job whose first run did finish.
 var ErrJobEnded = errors.New("store: the job has already ended")
 
-// StageImport records a queued job and the file it is to read, sealed, in
-// one transaction; enqueue adds the queue's entry for the new job in that
-// same transaction, so that there is never one without the other.
-func (s *Store) StageImport(ctx context.Context, j Job, file io.Reader, enqueue func(tx *sql.Tx, job access.ID) error) (access.ID, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
+// StageImport records a job and the file it is to read, sealed, and
+// queues it: the chunks are written one transaction each, so that a large
+// upload does not hold the embedded store's only writer for long, while
+// the job stays "staging", which nothing runs; then one transaction makes
+// it queued and calls enqueue to add the queue's entry, whose id it
+// keeps. A job is never queued without its whole file. On failure the job
+// and its chunks are deleted; a server that dies mid-staging leaves them
+// to FailLostJobs.
+func (s *Store) StageImport(ctx context.Context, j Job, file io.Reader, enqueue func(tx *sql.Tx, job access.ID) (int64, error)) (access.ID, error) {
 	now := s.now().UnixNano()
-	var id access.ID
-	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, '', ?, ?) RETURNING id"),
-		j.Env, j.Process, j.User, j.Kind, now, now).Scan(&id)
+	id, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'staging', 0, '', ?, ?)",
+		j.Env, j.Process, j.User, j.Kind, now, now)
 	if err != nil {
 		return 0, err
 	}
+	job := access.ID(id)
+	if err := s.stage(ctx, job, file, enqueue); err != nil {
+		if _, derr := s.exec(context.WithoutCancel(ctx), "DELETE FROM jobs WHERE id = ?", job); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return 0, err
+	}
+	return job, nil
+}
+
+func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueue func(tx *sql.Tx, job access.ID) (int64, error)) error {
 	buf := make([]byte, uploadChunk)
 	for seq := 0; ; seq++ {
 		n, err := io.ReadFull(file, buf)
 		if n > 0 || seq == 0 { // an empty file is one empty chunk
-			sealed := s.seal(blobAD(blobUpload, id, seq), buf[:n])
-			if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO job_uploads (job_id, seq, data) VALUES (?, ?, ?)"), id, seq, sealed); err != nil {
-				return 0, err
+			sealed := s.seal(blobAD(blobUpload, job, seq), buf[:n])
+			if _, err := s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data) VALUES (?, ?, ?)", job, seq, sealed); err != nil {
+				return err
 			}
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			break
 		}
 		if err != nil {
-			return 0, err
+			return err
 		}
 	}
-	if err := enqueue(tx, id); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'staging'"), s.now().UnixNano(), job); err != nil {
+		return err
+	}
+	river, err := enqueue(tx, job)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET river_id = ? WHERE id = ?"), river, job); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FailLostJobs fails the jobs that nothing will run any more, with reason,
+// and deletes their staged files: jobs queued or running whose River job
+// has ended without them (its server died on the last attempt), and jobs
+// still staging after staleStaging (their server died during the upload).
+// It returns how many it failed. Every server calls it now and then.
+func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging time.Duration) (int, error) {
+	now := s.now()
+	res, err := s.exec(ctx, `UPDATE jobs SET state = 'failed', error = ?, updated_at = ?
+		WHERE (state IN ('queued', 'running') AND NOT EXISTS (
+			SELECT 1 FROM river_job r WHERE r.id = jobs.river_id AND r.state IN ('available', 'pending', 'retryable', 'running', 'scheduled')))
+		OR (state = 'staging' AND created_at < ?)`, reason, now.UnixNano(), now.Add(-staleStaging).UnixNano())
+	if err != nil {
 		return 0, err
 	}
-	return id, tx.Commit()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE state IN ('failed', 'done'))")
+	return int(n), err
+}
+
+// FailPendingImports fails every import of the environment (0: of every
+// environment) that has not ended, with reason, and deletes their staged files: an erasure does not
+// wait for files that may name the person. An import running meanwhile
+// then stores nothing (FinishImport finds it ended).
+func (s *Store) FailPendingImports(ctx context.Context, env access.ID, reason string) (int, error) {
+	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND state IN ('staging', 'queued', 'running')",
+		reason, s.now().UnixNano(), env, env)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE (env_id = ? OR ? = 0) AND state = 'failed')", env, env)
+	return int(n), err
+}
+
+// StagedUploads counts the chunks of staged files kept, for operators and
+// tests: none should outlive its job.
+func (s *Store) StagedUploads(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM job_uploads").Scan(&n)
+	return n, err
 }
 
 // Upload reads a job's staged file back, a chunk at a time.
@@ -151,13 +222,20 @@ func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error
 
 // FinishImport stores the version a job read and ends the job as done, in
 // one transaction: a job that has already ended (ErrJobEnded) adds
-// nothing, so a retried import never makes a second version.
+// nothing, so a retried import never makes a second version; a process
+// that is gone is ErrNotFound.
 func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Version, data []byte) (access.ID, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM processes WHERE id = ?"), process).Scan(&n); err != nil {
+		return 0, err
+	} else if n == 0 {
+		return 0, ErrNotFound
+	}
 	id, err := s.addVersion(ctx, tx, process, v, data)
 	if err != nil {
 		return 0, err

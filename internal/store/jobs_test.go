@@ -5,10 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/seal"
@@ -22,6 +25,7 @@ type jobWorld struct {
 	env     access.ID
 	user    access.ID
 	process access.ID
+	root    access.ID // the environment's root business unit
 }
 
 func newJobWorld(t *testing.T, s *Store) *jobWorld {
@@ -37,6 +41,7 @@ func newJobWorld(t *testing.T, s *Store) *jobWorld {
 	must(t, err)
 	w.process, err = s.CreateProcess(ctx, Process{Env: w.env, Name: "p", Owner: access.Principal{User: w.user}, Unit: root})
 	must(t, err)
+	w.root = root
 	return w
 }
 
@@ -49,9 +54,9 @@ func (w *jobWorld) job() Job {
 func (w *jobWorld) stage(t *testing.T, file []byte) access.ID {
 	t.Helper()
 	var enqueued access.ID
-	id, err := w.s.StageImport(context.Background(), w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) error {
+	id, err := w.s.StageImport(context.Background(), w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) (int64, error) {
 		enqueued = job
-		return nil
+		return 0, nil
 	})
 	must(t, err)
 	if id == 0 || id != enqueued {
@@ -97,14 +102,14 @@ func TestJobStageImportReadsBackSealedChunks(t *testing.T) {
 				state  string
 				chunks int
 			}
-			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) error {
+			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(file), func(tx *sql.Tx, job access.ID) (int64, error) {
 				enqueueTx, enqueued = tx, job
 				// The job and its chunks are there in the transaction
 				// enqueue is given.
 				if err := tx.QueryRow(s.rebind("SELECT state FROM jobs WHERE id = ?"), job).Scan(&inTx.state); err != nil {
-					return err
+					return 0, err
 				}
-				return tx.QueryRow(s.rebind("SELECT COUNT(*) FROM job_uploads WHERE job_id = ?"), job).Scan(&inTx.chunks)
+				return 0, tx.QueryRow(s.rebind("SELECT COUNT(*) FROM job_uploads WHERE job_id = ?"), job).Scan(&inTx.chunks)
 			})
 			must(t, err)
 			if enqueueTx == nil {
@@ -167,9 +172,9 @@ func TestJobStageRolledBackWhenEnqueueFails(t *testing.T) {
 			w := newJobWorld(t, s)
 			boom := errors.New("queue is down")
 			var enqueued access.ID
-			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(pseudoRandom(5<<20, 2)), func(tx *sql.Tx, job access.ID) error {
+			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(pseudoRandom(5<<20, 2)), func(tx *sql.Tx, job access.ID) (int64, error) {
 				enqueued = job
-				return boom
+				return 0, boom
 			})
 			if !errors.Is(err, boom) {
 				t.Fatalf("StageImport with a failing enqueue: %v, want %v", err, boom)
@@ -311,6 +316,89 @@ func TestJobUploadChunkMovedDoesNotOpen(t *testing.T) {
 			// Job A's own chunk still opens where it belongs.
 			if got, err := io.ReadAll(s.Upload(ctx, a)); err != nil || string(got) != "JOB-A upload" {
 				t.Errorf("job A's upload: %q, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestImportAndDeleteDoNotDeadlock: an import finishing while its process
+// is deleted (with shares, so that both touch the access tables) ends one
+// way or the other, never in a deadlock.
+func TestImportAndDeleteDoNotDeadlock(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			other, err := s.CreateUser(ctx, User{Username: "other"})
+			must(t, err)
+			must(t, s.AddMember(ctx, w.env, other, w.root))
+			for i := range 40 {
+				p, err := s.CreateProcess(ctx, Process{Env: w.env, Name: fmt.Sprint("p", i), Owner: access.Principal{User: w.user}, Unit: w.root})
+				must(t, err)
+				must(t, s.PutShare(ctx, p, access.ProcessShare{To: access.Principal{User: other}, Access: access.Viewer}))
+				job := w.job()
+				job.Process = p
+				id, err := s.StageImport(ctx, job, strings.NewReader("x"), func(*sql.Tx, access.ID) (int64, error) { return 0, nil })
+				must(t, err)
+				var wg sync.WaitGroup
+				var errs [2]error
+				wg.Go(func() { _, errs[0] = s.FinishImport(ctx, id, p, Version{Source: "x"}, []byte("data")) })
+				wg.Go(func() { errs[1] = s.DeleteProcess(ctx, w.env, p) })
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil && strings.Contains(err.Error(), "deadlock") {
+						t.Fatalf("round %d: %v", i, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFailLostJobs: a job whose River job is gone, and a job left staging
+// by a server that died mid-upload, are failed with the reason and their
+// chunks deleted; a job still staging recently, and ended jobs, keep
+// their state.
+func TestFailLostJobs(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			lost := w.stage(t, []byte("lost")) // its River job (id 0) does not exist
+			done := w.stage(t, []byte("done"))
+			_, err := s.FinishImport(ctx, done, w.process, Version{Source: "d"}, []byte("d"))
+			must(t, err)
+			// Two uploads cut short: one long ago, one just now.
+			staleID, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, 'import', 'staging', 0, '', ?, ?)",
+				w.env, w.process, w.user, s.now().Add(-2*time.Hour).UnixNano(), s.now().UnixNano())
+			must(t, err)
+			fresh, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, 'import', 'staging', 0, '', ?, ?)",
+				w.env, w.process, w.user, s.now().UnixNano(), s.now().UnixNano())
+			must(t, err)
+			for _, id := range []int64{staleID, fresh} {
+				_, err := s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data) VALUES (?, 0, ?)", id, []byte("x"))
+				must(t, err)
+			}
+			n, err := s.FailLostJobs(ctx, "lost", time.Hour)
+			must(t, err)
+			if n != 2 {
+				t.Errorf("failed %d jobs, want 2 (the one without a River job, the stale upload)", n)
+			}
+			state := func(id access.ID) string {
+				var st string
+				must(t, s.db.QueryRow(s.rebind("SELECT state FROM jobs WHERE id = ?"), id).Scan(&st))
+				return st
+			}
+			for id, want := range map[access.ID]string{lost: "failed", done: "done", access.ID(staleID): "failed", access.ID(fresh): "staging"} {
+				if got := state(id); got != want {
+					t.Errorf("job %d: %s, want %s", id, got, want)
+				}
+			}
+			if n := uploadRows(t, s, lost) + uploadRows(t, s, access.ID(staleID)); n != 0 {
+				t.Errorf("%d chunks of failed jobs kept", n)
+			}
+			if n := uploadRows(t, s, access.ID(fresh)); n != 1 {
+				t.Errorf("the upload under way lost its chunk: %d", n)
 			}
 		})
 	}

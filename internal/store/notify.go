@@ -33,6 +33,10 @@ func ParseChangedVersion(payload string) (access.ID, bool) {
 	return access.ID(v), ok && err == nil
 }
 
+// Shared tells whether other servers may use the database at once
+// (PostgreSQL), and so whether they must tell each other of changes.
+func (s *Store) Shared() bool { return s.postgres }
+
 // Notify tells every server of the database that what payload names has
 // changed. Call it after the change is committed.
 func (s *Store) Notify(ctx context.Context, payload string) error {
@@ -41,6 +45,27 @@ func (s *Store) Notify(ctx context.Context, payload string) error {
 	}
 	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, payload)
 	return err
+}
+
+// changeVersion runs q, which changes one version's data or deletes it,
+// and tells every server in the same transaction: PostgreSQL delivers the
+// notification exactly when the change commits, and never without it.
+// No row changed is ErrNotFound.
+func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, args ...any) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.changed(tx.ExecContext(ctx, s.rebind(q), args...)); err != nil {
+		return err
+	}
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, ChangedVersion(version)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Listen calls changed with the payload of every notification, from any

@@ -47,7 +47,7 @@ func norm(s string) string {
 
 // Read parses delimited text. name is used in error messages.
 func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
-	br := bufio.NewReaderSize(eventlog.LimitRuns(r, '\n', eventlog.MaxLine, name, "a line"), 256<<10)
+	br := bufio.NewReaderSize(eventlog.LimitRecords(r, eventlog.MaxLine, name), 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
@@ -327,27 +327,35 @@ func detectDelimiter(sample []byte) rune {
 	if len(lines) > 20 {
 		lines = lines[:20]
 	}
-	best, bestFields := ',', 1
-	for _, d := range []rune{',', ';', '\t', '|'} {
-		cr := csv.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})))
-		cr.Comma = d
-		cr.LazyQuotes = true
-		recs, err := cr.ReadAll()
-		if err != nil || len(recs) == 0 {
-			continue
-		}
-		n := len(recs[0])
-		for _, r := range recs {
-			if len(r) != n {
-				n = 0
-				break
+	// A delimiter under which the lines parse as CSV proper beats one
+	// under which they only parse leniently: a quoted tab in a
+	// comma-separated header must not make the file tab-separated.
+	for _, lazy := range []bool{false, true} {
+		best, bestFields := ',', 1
+		for _, d := range []rune{',', ';', '\t', '|'} {
+			cr := csv.NewReader(bytes.NewReader(bytes.Join(lines, []byte{'\n'})))
+			cr.Comma = d
+			cr.LazyQuotes = lazy
+			recs, err := cr.ReadAll()
+			if err != nil || len(recs) == 0 {
+				continue
+			}
+			n := len(recs[0])
+			for _, r := range recs {
+				if len(r) != n {
+					n = 0
+					break
+				}
+			}
+			if n > bestFields {
+				best, bestFields = d, n
 			}
 		}
-		if n > bestFields {
-			best, bestFields = d, n
+		if bestFields > 1 {
+			return best
 		}
 	}
-	return best
+	return ','
 }
 
 // timeParser returns the function that reads timestamps of the given form.
