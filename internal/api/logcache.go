@@ -25,6 +25,8 @@ type logCache struct {
 	used    int64
 	entries map[access.ID]*cached
 	clock   int64
+	// loading are the decodes under way while bypassing.
+	loading map[access.ID]*cached
 }
 
 // decodedFactor estimates what a log takes in memory from its encoded
@@ -92,12 +94,27 @@ func (c *logCache) get(ctx context.Context, st *store.Store, process, version ac
 // entry returns the cache entry of a version, loaded.
 func (c *logCache) entry(ctx context.Context, st *store.Store, process, version access.ID) (*cached, error) {
 	c.mu.Lock()
+	bypass := c.bypass.Load()
 	e, ok := c.entries[version]
-	if !ok {
-		e = &cached{version: version}
-		if !c.bypass.Load() {
-			c.entries[version] = e
+	if !ok && bypass {
+		// Not kept, but one decode for all who ask at once.
+		if e, ok = c.loading[version]; !ok {
+			e = &cached{version: version}
+			if c.loading == nil {
+				c.loading = map[access.ID]*cached{}
+			}
+			c.loading[version] = e
+			defer func() {
+				c.mu.Lock()
+				if c.loading[version] == e {
+					delete(c.loading, version)
+				}
+				c.mu.Unlock()
+			}()
 		}
+	} else if !ok {
+		e = &cached{version: version}
+		c.entries[version] = e
 	}
 	c.clock++
 	e.used = c.clock
@@ -155,6 +172,7 @@ func (c *logCache) forget(version access.ID) {
 		c.used -= e.size
 		delete(c.entries, version)
 	}
+	delete(c.loading, version)
 	c.mu.Unlock()
 }
 
@@ -198,6 +216,6 @@ func (c *logCache) answer(e *cached, key string, compute func() (kept, error)) (
 
 func (c *logCache) forgetAll() {
 	c.mu.Lock()
-	c.entries, c.used = map[access.ID]*cached{}, 0
+	c.entries, c.used, c.loading = map[access.ID]*cached{}, 0, nil
 	c.mu.Unlock()
 }

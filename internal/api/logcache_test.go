@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -46,6 +48,29 @@ func TestLogCacheBudget(t *testing.T) {
 			c.get(ctx, st, p, versions[0])
 			if _, ok := c.entries[versions[2]]; ok {
 				t.Error("the least recently used was kept")
+			}
+			// While notifications may be missed, nothing is kept, and
+			// asking at once shares one decode.
+			off := newLogCache(1 << 30)
+			off.bypass.Store(true)
+			var wg sync.WaitGroup
+			logs := make([]*eventlog.Log, 8)
+			for i := range logs {
+				wg.Go(func() { logs[i], _ = off.get(ctx, st, p, versions[0]) })
+			}
+			wg.Wait()
+			for _, l := range logs {
+				if l == nil || l.NumCases() != 100 {
+					t.Fatal("a log not served while bypassing")
+				}
+			}
+			if len(off.entries) != 0 || off.used != 0 || len(off.loading) != 0 {
+				t.Errorf("bypassing kept %d entries, %d bytes, %d loads", len(off.entries), off.used, len(off.loading))
+			}
+			off.bypass.Store(false)
+			off.get(ctx, st, p, versions[0])
+			if len(off.entries) != 1 {
+				t.Error("nothing kept once the bypass ends")
 			}
 			tiny := newLogCache(1)
 			if l, err := tiny.get(ctx, st, p, versions[0]); err != nil || l.NumCases() != 100 {

@@ -78,14 +78,21 @@ func (l *runLimit) Read(p []byte) (int, error) {
 
 // LimitRecords reads delimited text and fails once a record (a line, with
 // the lines that quoted fields hold: a newline inside quotes does not end
-// it) is longer than max bytes, with a ParseError for file at the line
-// where that record starts.
-func LimitRecords(r io.Reader, max int, file string) io.Reader {
-	return &recordLimit{r: r, max: max, file: file, line: 1, start: 1}
+// it) is longer than max bytes or has more than MaxColumns fields, with a
+// ParseError for file at the line where that record starts. Until
+// SetDelimiter, every usual delimiter counts as one.
+func LimitRecords(r io.Reader, max int, file string) *RecordLimit {
+	return &RecordLimit{r: r, max: max, file: file, line: 1, start: 1, delims: []byte{',', ';', '\t', '|'}}
 }
 
-type recordLimit struct {
+// SetDelimiter makes only d separate fields from now on.
+func (l *RecordLimit) SetDelimiter(d byte) { l.delims = []byte{d} }
+
+// RecordLimit is LimitRecords's reader.
+type RecordLimit struct {
 	r        io.Reader
+	delims   []byte
+	fields   int // separators in the record so far
 	max, run int
 	quoted   bool // inside a quoted field; "" inside one toggles twice
 	file     string
@@ -94,7 +101,7 @@ type recordLimit struct {
 	exceeded error
 }
 
-func (l *recordLimit) Read(p []byte) (int, error) {
+func (l *RecordLimit) Read(p []byte) (int, error) {
 	if l.exceeded != nil {
 		return 0, l.exceeded
 	}
@@ -107,7 +114,7 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 			} else {
 				l.quoted = false
 			}
-			if l.grow(b[:q+1]) {
+			if l.grow(b[:q+1], true) {
 				return 0, l.exceeded
 			}
 			b = b[q+1:]
@@ -122,16 +129,16 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 		for len(seg) > 0 {
 			i := bytes.IndexByte(seg, '\n')
 			if i < 0 {
-				if l.grow(seg) {
+				if l.grow(seg, false) {
 					return 0, l.exceeded
 				}
 				break
 			}
-			if l.grow(seg[:i]) {
+			if l.grow(seg[:i], false) {
 				return 0, l.exceeded
 			}
 			l.line++
-			l.run, l.start = 0, l.line
+			l.run, l.start, l.fields = 0, l.line, 0
 			seg = seg[i+1:]
 		}
 		b = rest
@@ -139,13 +146,23 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// grow adds part of a record and tells whether the record is now too long.
-func (l *recordLimit) grow(part []byte) bool {
+// grow adds part of a record, quoted or not, and tells whether the record
+// is now too long or has too many fields.
+func (l *RecordLimit) grow(part []byte, quoted bool) bool {
 	l.run += len(part)
 	l.line += bytes.Count(part, []byte{'\n'})
-	if l.run > l.max {
-		l.exceeded = Errorf(l.file, l.start, "", "a record longer than %d MiB: procmine reads no more at once", l.max>>20)
-		return true
+	if !quoted {
+		for _, d := range l.delims {
+			l.fields += bytes.Count(part, []byte{d})
+		}
 	}
-	return false
+	switch {
+	case l.run > l.max:
+		l.exceeded = Errorf(l.file, l.start, "", "a record longer than %d MiB: procmine reads no more at once", l.max>>20)
+	case l.fields >= MaxColumns:
+		l.exceeded = Errorf(l.file, l.start, "", "a record with more than %d fields: procmine reads no more", MaxColumns)
+	default:
+		return false
+	}
+	return true
 }

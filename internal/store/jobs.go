@@ -78,8 +78,11 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 	for seq := 0; ; seq++ {
 		n, err := io.ReadFull(file, buf)
 		if n > 0 || seq == 0 { // an empty file is one empty chunk
+			// Only while the job is still staging: an erasure or a sweep
+			// may have failed it meanwhile, and its file must not grow
+			// back.
 			sealed := s.seal(blobAD(blobUpload, job, seq), buf[:n])
-			if _, err := s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data) VALUES (?, ?, ?)", job, seq, sealed); err != nil {
+			if err := s.unended(s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'staging')", job, seq, sealed, job)); err != nil {
 				return err
 			}
 		}
@@ -95,7 +98,7 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'staging'"), s.now().UnixNano(), job); err != nil {
+	if err := s.unended(tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'staging'"), s.now().UnixNano(), job)); err != nil {
 		return err
 	}
 	river, err := enqueue(tx, job)
@@ -230,11 +233,16 @@ func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Vers
 		return 0, err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM processes WHERE id = ?"), process).Scan(&n); err != nil {
-		return 0, err
-	} else if n == 0 {
+	// The process stays until the version is in (a deletion waits).
+	lock := ""
+	if s.postgres {
+		lock = " FOR KEY SHARE"
+	}
+	var one int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT 1 FROM processes WHERE id = ?"+lock), process).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
+	} else if err != nil {
+		return 0, err
 	}
 	id, err := s.addVersion(ctx, tx, process, v, data)
 	if err != nil {

@@ -403,3 +403,46 @@ func TestFailLostJobs(t *testing.T) {
 		})
 	}
 }
+
+// erasingReader fails the environment's pending imports after its first
+// chunk has been read, as an erasure running during an upload would.
+type erasingReader struct {
+	r     io.Reader
+	read  int
+	erase func()
+}
+
+func (e *erasingReader) Read(p []byte) (int, error) {
+	if e.read >= uploadChunk && e.erase != nil {
+		e.erase()
+		e.erase = nil
+	}
+	n, err := e.r.Read(p)
+	e.read += n
+	return n, err
+}
+
+// TestErasureDuringStaging: an erasure that fails a job while its file is
+// still being staged stops the staging: no chunk is written after it, none
+// is left, and the upload is refused.
+func TestErasureDuringStaging(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			enqueued := false
+			in := &erasingReader{r: bytes.NewReader(pseudoRandom(3*uploadChunk, 7)), erase: func() {
+				if _, err := s.FailPendingImports(ctx, w.env, "erased"); err != nil {
+					t.Error(err)
+				}
+			}}
+			_, err := s.StageImport(ctx, w.job(), in, func(*sql.Tx, access.ID) (int64, error) { enqueued = true; return 0, nil })
+			if !errors.Is(err, ErrJobEnded) || enqueued {
+				t.Errorf("staging across an erasure: %v, enqueued %v; want ErrJobEnded and nothing queued", err, enqueued)
+			}
+			if n, err := s.StagedUploads(ctx); err != nil || n != 0 {
+				t.Errorf("chunks left: %d %v", n, err)
+			}
+		})
+	}
+}

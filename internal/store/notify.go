@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +91,15 @@ func (s *Store) Listen(ctx context.Context, changed func(payload string), onErro
 }
 
 func (s *Store) listen(ctx context.Context, changed func(string)) error {
-	conn, err := pgx.Connect(ctx, s.dsn)
+	cfg, err := pgx.ParseConfig(s.dsn)
+	if err != nil {
+		return err
+	}
+	// A connection that died without a word (a server gone, a network
+	// cut) is found within about 20 s, not the system's default minutes:
+	// until then, notifications would be missed unknowingly.
+	cfg.DialFunc = (&net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 5 * time.Second, Count: 3}}).DialContext
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

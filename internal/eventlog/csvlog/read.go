@@ -47,13 +47,17 @@ func norm(s string) string {
 
 // Read parses delimited text. name is used in error messages.
 func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
-	br := bufio.NewReaderSize(eventlog.LimitRecords(r, eventlog.MaxLine, name), 256<<10)
+	limit := eventlog.LimitRecords(r, eventlog.MaxLine, name)
+	br := bufio.NewReaderSize(limit, 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
 	if m.Delimiter == 0 {
 		sample, _ := br.Peek(64 << 10)
 		m.Delimiter = detectDelimiter(sample)
+	}
+	if m.Delimiter < 0x80 {
+		limit.SetDelimiter(byte(m.Delimiter))
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = m.Delimiter

@@ -53,7 +53,8 @@ func TestLimits(t *testing.T) {
 		{"quotes and newlines within the limit", "quoted.csv", csvHeader + ",note\n1,a,\"" + strings.Repeat("z\n\"\"", 1000) + "\"\n", "", 0},
 		{"a CSV field too long", "field.csv", csvHeader + ",note\n1,a," + strings.Repeat("z", eventlog.MaxField+1) + "\n", `column "note": a field longer than 1 MiB`, 2},
 		{"a CSV field just long enough", "field.csv", csvHeader + ",note\n1,a," + strings.Repeat("z", eventlog.MaxField) + "\n", "", 0},
-		{"too many CSV columns", "wide.csv", wide(eventlog.MaxColumns + 1), "columns; procmine reads at most 10000", 1},
+		{"too many CSV columns", "wide.csv", wide(eventlog.MaxColumns + 1), "a record with more than 10000 fields", 1},
+		{"a line of commas", "commas.csv", csvHeader + "\n1,a" + strings.Repeat(",", eventlog.MaxColumns) + "\n", "a record with more than 10000 fields", 2},
 		{"CSV columns just enough", "wide.csv", wide(eventlog.MaxColumns), "", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {

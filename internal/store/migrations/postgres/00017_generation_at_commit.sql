@@ -4,7 +4,21 @@
 -- some row locks and before others, so that two transactions could wait
 -- for each other (an import adding a version, a process being deleted).
 -- Moved by deferred constraint triggers, the row is always the last lock a
--- transaction takes.
+-- transaction takes. A constraint trigger fires for each row: the first
+-- bump of a transaction marks it (a setting local to the transaction), and
+-- the others do nothing, so that deleting an environment of many rows
+-- costs one bump, not one a row.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION bump_access_generation() RETURNS trigger AS $$
+BEGIN
+    IF current_setting('procmine.generation_bumped', true) IS DISTINCT FROM 'on' THEN
+        PERFORM set_config('procmine.generation_bumped', 'on', true);
+        UPDATE access_generation SET gen = gen + 1 WHERE id = 1;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
 DROP TRIGGER environments_generation ON environments;
 DROP TRIGGER business_units_generation ON business_units;
 DROP TRIGGER members_generation ON members;
@@ -27,6 +41,14 @@ CREATE CONSTRAINT TRIGGER process_shares_generation AFTER INSERT OR UPDATE OR DE
 CREATE CONSTRAINT TRIGGER log_versions_generation AFTER INSERT OR DELETE ON log_versions DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_access_generation();
 
 -- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION bump_access_generation() RETURNS trigger AS $$
+BEGIN
+    UPDATE access_generation SET gen = gen + 1 WHERE id = 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
 DROP TRIGGER environments_generation ON environments;
 DROP TRIGGER business_units_generation ON business_units;
 DROP TRIGGER members_generation ON members;
