@@ -20,7 +20,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	background, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopListening = cancel
+	s.stopBackground = cancel
 	if s.cfg.Store.Shared() {
 		// Until it listens, and whenever it stops, the server keeps no
 		// decoded logs: it could miss that another server changed one.
@@ -58,12 +58,12 @@ func (s *Server) sweepJobs(ctx context.Context) {
 	}
 }
 
-// Stop lets the jobs under way finish until ctx ends (see stopJobs) and
-// stops listening.
+// Stop lets the jobs under way finish until ctx ends (see stopJobs), and
+// stops listening and sweeping.
 func (s *Server) Stop(ctx context.Context) error {
 	err := s.stopJobs(ctx)
-	if s.stopListening != nil {
-		s.stopListening()
+	if s.stopBackground != nil {
+		s.stopBackground()
 	}
 	s.background.Wait()
 	return err

@@ -64,12 +64,13 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	queueMu  sync.Mutex
 	queue    *river.Client[*sql.Tx] // background jobs, once started
-	// background runs the notification listener until stopListening.
-	background    sync.WaitGroup
-	stopListening context.CancelFunc
-	logs          *logCache
-	policies      policyCache
-	oidc          oidcClient
+	// background runs the notification listener and the job sweep until
+	// stopBackground.
+	background     sync.WaitGroup
+	stopBackground context.CancelFunc
+	logs           *logCache
+	policies       policyCache
+	oidc           oidcClient
 	// auditThrottle keeps repeatable events from flooding the audit log.
 	auditThrottle auditThrottle
 }

@@ -134,9 +134,10 @@ func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging ti
 }
 
 // FailPendingImports fails every import of the environment (0: of every
-// environment) that has not ended, with reason, and deletes their staged files: an erasure does not
-// wait for files that may name the person. An import running meanwhile
-// then stores nothing (FinishImport finds it ended).
+// environment) that has not ended, with reason, and deletes their staged
+// files: an erasure does not wait for files that may name the person. An
+// import running meanwhile then stores nothing (FinishImport finds it
+// ended), and a file being staged stops growing.
 func (s *Store) FailPendingImports(ctx context.Context, env access.ID, reason string) (int, error) {
 	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND state IN ('staging', 'queued', 'running')",
 		reason, s.now().UnixNano(), env, env)
