@@ -113,6 +113,11 @@ func (s *Server) startJobs(ctx context.Context) error {
 		// server: it is queued again.
 		RescueStuckJobsAfter: 2 * s.cfg.ImportTimeout,
 		Logger:               slog.New(levelAtLeast{quiet.Handler(), slog.LevelWarn}),
+		// River's rows hold the uploaded file's name, which may name a
+		// person: they go soon after their job ends, not days later.
+		CompletedJobRetentionPeriod: 10 * time.Minute,
+		CancelledJobRetentionPeriod: 10 * time.Minute,
+		DiscardedJobRetentionPeriod: 10 * time.Minute,
 	})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
