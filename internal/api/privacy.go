@@ -8,7 +8,6 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/erasure"
-	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
@@ -167,12 +166,15 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 		rep["screenshots_blacked_out"] = blacked
 	}
 	if req.EventLogs {
-		versions, events, attrs, err := rewriteLogs(r, s, applier.Rewriter())
+		logs, err := erasure.RewriteLogs(r.Context(), s.cfg.Store, env, applier.Rewriter())
+		for _, v := range logs.Versions {
+			s.changed(store.ChangedVersion(v.Version)) // the store told the others
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		rep["event_log_versions_changed"], rep["resources_changed"], rep["attribute_values_changed"] = versions, events, attrs
+		rep["event_log_versions_changed"], rep["resources_changed"], rep["attribute_values_changed"] = len(logs.Versions), logs.Events, logs.Attributes
 	}
 	detail := ""
 	for _, k := range []string{"recording_steps_changed", "recording_titles_changed", "screenshots_blacked_out", "event_log_versions_changed", "resources_changed", "attribute_values_changed"} {
@@ -218,36 +220,4 @@ func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (int, er
 		}
 	}
 	return n, nil
-}
-
-// rewriteLogs runs every stored event log version of the environment
-// through replace and stores those that changed.
-func rewriteLogs(r *http.Request, s *Server, replace func(string) (string, bool)) (versions, events, attrs int, err error) {
-	list, err := s.cfg.Store.LogVersions(r.Context(), environment(r))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	for _, v := range list {
-		data, err := s.cfg.Store.VersionData(r.Context(), v.Process, v.Version)
-		if err != nil {
-			return versions, events, attrs, err
-		}
-		var l eventlog.Log
-		if err := l.UnmarshalBinary(data); err != nil {
-			return versions, events, attrs, err
-		}
-		e, a := l.Rewrite(replace)
-		if e+a == 0 {
-			continue
-		}
-		if data, err = l.MarshalBinary(); err == nil {
-			err = s.cfg.Store.ReplaceVersionData(r.Context(), v, data)
-		}
-		if err != nil {
-			return versions, events, attrs, err
-		}
-		s.changed(store.ChangedVersion(v.Version)) // the store told the others
-		versions, events, attrs = versions+1, events+e, attrs+a
-	}
-	return versions, events, attrs, nil
 }

@@ -56,6 +56,49 @@ func (r Report) Summary() string {
 		r.Names, r.LogVersions, r.Events, r.Attributes, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, strings.Join(ids, " "), more)
 }
 
+// Rewritten says what RewriteLogs changed.
+type Rewritten struct {
+	Versions           []store.LogVersion
+	Events, Attributes int
+}
+
+// RewriteLogs applies replace to the resources and string attributes of
+// every log version of the environment (0: all), each version read and
+// written back under its lock (store.RewriteVersion). It is how both an
+// erasure and a privacy policy reach stored logs.
+func RewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace func(string) (string, bool)) (Rewritten, error) {
+	var out Rewritten
+	versions, err := st.LogVersions(ctx, env)
+	if err != nil {
+		return out, err
+	}
+	for _, v := range versions {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		var events, attrs int
+		changed, err := st.RewriteVersion(ctx, v, func(data []byte) ([]byte, error) {
+			var l eventlog.Log
+			if err := l.UnmarshalBinary(data); err != nil {
+				return nil, fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
+			}
+			if events, attrs = l.Rewrite(replace); events+attrs == 0 {
+				return nil, nil
+			}
+			return l.MarshalBinary()
+		})
+		if err != nil {
+			return out, err
+		}
+		if changed {
+			out.Versions = append(out.Versions, v)
+			out.Events += events
+			out.Attributes += attrs
+		}
+	}
+	return out, nil
+}
+
 // Check validates the names of a person to erase.
 func Check(names []string) error {
 	if len(names) == 0 || len(names) > 20 {
@@ -111,36 +154,11 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		return text, any
 	}
 
-	versions, err := st.LogVersions(ctx, env)
+	var logs Rewritten
+	logs, err = RewriteLogs(ctx, st, env, replace)
+	rep.LogVersions, rep.Events, rep.Attributes, rep.Versions = len(logs.Versions), logs.Events, logs.Attributes, logs.Versions
 	if err != nil {
 		return rep, err
-	}
-	for _, v := range versions {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		data, err := st.VersionData(ctx, v.Process, v.Version)
-		if err != nil {
-			return rep, err
-		}
-		var l eventlog.Log
-		if err := l.UnmarshalBinary(data); err != nil {
-			return rep, fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
-		}
-		events, attrs := l.Rewrite(replace)
-		if events+attrs == 0 {
-			continue
-		}
-		if data, err = l.MarshalBinary(); err != nil {
-			return rep, err
-		}
-		if err := st.ReplaceVersionData(ctx, v, data); err != nil {
-			return rep, err
-		}
-		rep.LogVersions++
-		rep.Events += events
-		rep.Attributes += attrs
-		rep.Versions = append(rep.Versions, v)
 	}
 
 	re, err := st.EraseFromRecordings(ctx, env, users, replace)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/procmine/procmine/internal/access"
 )
@@ -10,7 +12,7 @@ import (
 // (0: of every environment, and the installation's audit entries) goes
 // through a replacer that erases a person's name. The event logs, which
 // are stored encoded, are rewritten by package erasure through
-// LogVersions and ReplaceVersionData.
+// LogVersions and RewriteVersion.
 
 // Replacer rewrites a text and tells whether it changed it.
 type Replacer func(string) (string, bool)
@@ -247,11 +249,47 @@ func (s *Store) LogVersions(ctx context.Context, env access.ID) ([]LogVersion, e
 	return out, rows.Err()
 }
 
-// ReplaceVersionData stores a rewritten encoding of a version's log.
-func (s *Store) ReplaceVersionData(ctx context.Context, v LogVersion, data []byte) error {
-	err := s.changeVersion(ctx, v.Version, "UPDATE log_versions SET data = ? WHERE process_id = ? AND id = ?", s.seal(blobAD(blobEventLog, v.Version), data), v.Process, v.Version)
+// RewriteVersion reads a version's encoded log, gives it to rewrite, and
+// stores what rewrite returns (nil: nothing changed), in one transaction
+// that holds the version's row: two rewrites (an erasure here, a privacy
+// policy applied on another server) never both start from the same data,
+// so neither writes back what the other removed. Every server is told as
+// it commits. It reports whether the version changed.
+func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(data []byte) ([]byte, error)) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return s.erased(ctx)
+	defer tx.Rollback()
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	var sealed []byte
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT data FROM log_versions WHERE process_id = ? AND id = ?"+lock), v.Process, v.Version).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // deleted meanwhile: nothing left to rewrite
+	}
+	if err != nil {
+		return false, err
+	}
+	data, err := s.open(blobAD(blobEventLog, v.Version), sealed)
+	if err != nil {
+		return false, err
+	}
+	if data, err = rewrite(data); err != nil || data == nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, v.Version), data), v.Version); err != nil {
+		return false, err
+	}
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, ChangedVersion(v.Version)); err != nil {
+			return false, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	return true, s.erased(ctx)
 }

@@ -446,3 +446,34 @@ func TestErasureDuringStaging(t *testing.T) {
 		})
 	}
 }
+
+// TestRewritesOfOneVersionDoNotLoseEachOther: rewrites of one version at
+// once (an erasure, a privacy policy on another server) each start from
+// what the other stored: none writes back what the other removed.
+func TestRewritesOfOneVersionDoNotLoseEachOther(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := newJobWorld(t, s)
+			v, err := s.AddVersion(ctx, w.process, Version{Source: "x"}, []byte("start"))
+			must(t, err)
+			var wg sync.WaitGroup
+			for i := range 8 {
+				wg.Go(func() {
+					_, err := s.RewriteVersion(ctx, LogVersion{Process: w.process, Version: v}, func(data []byte) ([]byte, error) {
+						return append(data, byte('a'+i)), nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			data, err := s.VersionData(ctx, w.process, v)
+			must(t, err)
+			if len(data) != len("start")+8 {
+				t.Errorf("after 8 rewrites at once: %q, want all 8 kept", data)
+			}
+		})
+	}
+}
