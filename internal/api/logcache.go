@@ -45,10 +45,16 @@ type cached struct {
 	viewOnce [2]sync.Once
 	views    [2]*eventlog.Log
 
-	// answers are the reports computed from this version, by route,
-	// query and kind of caller; at most maxAnswers.
-	answersMu sync.Mutex
-	answers   map[string]kept
+	// kept are what was computed from this version and is asked for
+	// again: report answers by route, query and kind of caller, and the
+	// graphs maps are drawn from; at most maxAnswers.
+	keptMu sync.Mutex
+	kept   map[string]keptValue
+}
+
+type keptValue struct {
+	v    any
+	size int64
 }
 
 // kept is an answer as it is sent.
@@ -176,34 +182,36 @@ func (c *logCache) forget(version access.ID) {
 	c.mu.Unlock()
 }
 
-// answer returns the answer kept under key in the entry, or computes it
-// and, when it is not an error, keeps it, counting its size in the
-// budget. The same answer may be computed twice at once; it is the same.
-func (c *logCache) answer(e *cached, key string, compute func() (kept, error)) (kept, error) {
-	e.answersMu.Lock()
-	a, ok := e.answers[key]
-	e.answersMu.Unlock()
+// keep returns the value kept under key with the entry, or computes it
+// and, when that is not an error, keeps it, counting its size and the
+// key's in the budget. The same value may be computed twice at once; it is
+// the same.
+func keep[T any](c *logCache, e *cached, key string, size func(T) int64, compute func() (T, error)) (T, error) {
+	e.keptMu.Lock()
+	k, ok := e.kept[key]
+	e.keptMu.Unlock()
 	if ok {
-		return a, nil
+		return k.v.(T), nil
 	}
-	a, err := compute()
+	v, err := compute()
 	if err != nil {
-		return kept{}, err
+		return v, err
 	}
-	e.answersMu.Lock()
+	e.keptMu.Lock()
 	var grew int64
-	if len(e.answers) >= maxAnswers || e.answers == nil {
-		for k, old := range e.answers {
-			grew -= int64(len(k) + len(old.body))
+	if len(e.kept) >= maxAnswers || e.kept == nil {
+		for _, old := range e.kept {
+			grew -= old.size
 		}
-		e.answers = map[string]kept{}
+		e.kept = map[string]keptValue{}
 	}
-	if old, ok := e.answers[key]; ok {
-		grew -= int64(len(key) + len(old.body))
+	if old, ok := e.kept[key]; ok {
+		grew -= old.size
 	}
-	e.answers[key] = a
-	grew += int64(len(key) + len(a.body))
-	e.answersMu.Unlock()
+	n := int64(len(key)) + size(v)
+	e.kept[key] = keptValue{v: v, size: n}
+	grew += n
+	e.keptMu.Unlock()
 	c.mu.Lock()
 	if c.entries[e.version] == e {
 		e.size += grew
@@ -211,7 +219,7 @@ func (c *logCache) answer(e *cached, key string, compute func() (kept, error)) (
 		c.shrink(e.version)
 	}
 	c.mu.Unlock()
-	return a, nil
+	return v, nil
 }
 
 func (c *logCache) forgetAll() {

@@ -89,7 +89,7 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 // answer serves a report computed from the caller's report source,
 // once per version, query and kind of caller (whether it may see raw
 // data): the answer is kept with the version's log, and goes with it.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(l *eventlog.Log, rawOK bool) (kept, error)) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src *reportSource, rawOK bool) (kept, error)) {
 	src, err := s.reportSource(r, false)
 	if err != nil {
 		writeError(w, r, err)
@@ -99,7 +99,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(l *
 	// not.
 	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK)))
 	key := string(sum[:])
-	a, err := s.logs.answer(src.entry, key, func() (kept, error) { return compute(src.log(), src.rawOK) })
+	a, err := keep(s.logs, src.entry, key, func(a kept) int64 { return int64(len(a.body)) }, func() (kept, error) { return compute(src, src.rawOK) })
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -117,7 +117,8 @@ func keptJSON(v any) (kept, error) {
 
 // report serves the KPIs.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
+	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
+		l := src.log()
 		rework := mining.ComputeRework(l)
 		activities := 0
 		for _, n := range mining.ComputeDFG(l).ActEvents {
@@ -169,8 +170,17 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("format must be json or svg"))
 		return
 	}
-	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
-		m, err := processmap.Build(l, o)
+	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
+		// The graph stays while the paths slider and the view move.
+		gq := r.URL.Query()
+		for _, k := range []string{"paths", "view", "format"} {
+			gq.Del(k)
+		}
+		sum := sha256.Sum256([]byte("graph?" + gq.Encode()))
+		gr, _ := keep(s.logs, src.entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
+			return processmap.NewGraph(src.log(), o.Activities), nil
+		})
+		m, err := gr.Map(o)
 		if err != nil {
 			return kept{}, invalid("%v", err)
 		}
@@ -202,8 +212,8 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		}
 		top = n
 	}
-	s.answer(w, r, func(l *eventlog.Log, _ bool) (kept, error) {
-		vs := mining.Variants(l)
+	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
+		vs := mining.Variants(src.log())
 		total := len(vs)
 		if top > 0 && top < len(vs) {
 			vs = vs[:top]
@@ -222,7 +232,8 @@ const histogramBins = 20
 // over time; resources and hand-overs name people, so only those who may
 // read raw data get them.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
-	s.answer(w, r, func(l *eventlog.Log, rawOK bool) (kept, error) {
+	s.answer(w, r, func(src *reportSource, rawOK bool) (kept, error) {
+		l := src.log()
 		st := mining.ComputeStats(l)
 		bucket, timeline := mining.EventsOverTime(l, 100)
 		out := map[string]any{

@@ -82,13 +82,41 @@ func Build(l *eventlog.Log, o Options) (*Map, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	l = keepActivities(l, o.Activities)
+	return NewGraph(l, o.Activities).Map(o)
+}
+
+// Graph is the directly-follows graph a map is drawn from, for one share
+// of activities: the costly part of a map, which the paths slider and the
+// view do not change, so that it can be kept while they move.
+type Graph struct {
+	dfg   *mining.DFG
+	timed bool
+}
+
+// NewGraph computes the graph of the log's most frequent share of
+// activities.
+func NewGraph(l *eventlog.Log, activities float64) *Graph {
+	l = keepActivities(l, activities)
 	var opts []mining.DFGOption
 	if l.Timed {
 		opts = append(opts, mining.WithPerformance())
 	}
-	g := mining.ComputeDFG(l, opts...)
-	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: l.Timed}
+	return &Graph{dfg: mining.ComputeDFG(l, opts...), timed: l.Timed}
+}
+
+// Size estimates the bytes the graph holds.
+func (gr *Graph) Size() int64 {
+	return int64(len(gr.dfg.Activities))*64 + int64(len(gr.dfg.Edges))*160
+}
+
+// Map draws the map of the graph with the options' paths share and view
+// (their activities share is the graph's).
+func (gr *Graph) Map(o Options) (*Map, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	g := gr.dfg
+	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: gr.timed}
 	edges, startKept, endKept := keepPaths(g, o.Paths)
 	onMap := make([]bool, len(g.Activities))
 	for a, name := range g.Activities {
