@@ -142,7 +142,89 @@ func sequenceCut(g *graph) [][]int32 {
 		return n
 	}
 	slices.SortStableFunc(gs, func(x, y []int32) int { return before(x) - before(y) })
-	return gs
+	return strict(g, gs)
+}
+
+// strict makes a sequence cut strict (Leemans, "Robust Process Mining with
+// Guarantees", 2017, p. 233): a group that can be skipped takes in the
+// groups before it that lead no further than it, and the groups after it
+// that are entered from no earlier than it, so that what is skipped is
+// skipped together. Without it, ->( a, X( b, tau ), X( c, tau ) ) would
+// allow c without b where the log always has b before c.
+func strict(g *graph, gs [][]int32) [][]int32 {
+	n := len(gs)
+	at := map[int32]int{}
+	for i, grp := range gs {
+		for _, a := range grp {
+			at[a] = i
+		}
+	}
+	// from[i]: the earliest group with an edge into i (-1 when i holds a
+	// start activity); to[i]: the latest group i has an edge to (n when it
+	// holds an end activity).
+	from, to := make([]int, n), make([]int, n)
+	for i, grp := range gs {
+		from[i], to[i] = n, -1
+		if slices.ContainsFunc(grp, func(a int32) bool { return g.start[a] }) {
+			from[i] = -1
+		}
+		if slices.ContainsFunc(grp, func(a int32) bool { return g.end[a] }) {
+			to[i] = n
+		}
+	}
+	for e := range g.edge {
+		x, y := at[e[0]], at[e[1]]
+		from[y] = min(from[y], x)
+		to[x] = max(to[x], y)
+	}
+	skippable := func(p int) bool {
+		for e := range g.edge {
+			if at[e[0]] < p && at[e[1]] > p {
+				return true
+			}
+		}
+		for a := range g.start {
+			if at[a] > p {
+				return true
+			}
+		}
+		for a := range g.end {
+			if at[a] < p {
+				return true
+			}
+		}
+		return false
+	}
+	// Groups merge in place, in order: a later group's test sees the
+	// merges made before it (its from and to stay as first computed).
+	merge := func(p, q int) {
+		for _, a := range gs[q] {
+			at[a] = p
+		}
+		gs[p], gs[q] = append(gs[p], gs[q]...), nil
+	}
+	for p := range n {
+		if !skippable(p) {
+			continue
+		}
+		for q := p - 1; q >= 0 && to[q] <= p; q-- {
+			merge(p, q)
+		}
+		for q := p + 1; q < n && from[q] >= p; q++ {
+			merge(p, q)
+		}
+	}
+	out := gs[:0]
+	for _, grp := range gs {
+		if len(grp) > 0 {
+			slices.Sort(grp)
+			out = append(out, grp)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
 }
 
 // parallelCut: groups every activity of which goes both ways with every
