@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"stats":     {"summarise a log: cases, events, activities, variants, durations", runStats},
 	"map":       {"the process map as JSON, DOT or SVG", runMap},
 	"variants":  {"the variants, most frequent first", runVariants},
+	"discover":  {"mine a process model (inductive miner): its tree, or a Petri net as PNML", runDiscover},
 	"convert":   {"convert between XES and CSV", runConvert},
 	"generate":  {"generate a synthetic purchase-to-pay log", runGenerate},
 	"serve":     {"run the server (REST API)", runServe},
