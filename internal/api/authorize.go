@@ -101,6 +101,21 @@ func authorizeRecords(r *http.Request, process *access.Record, table access.Tabl
 	return nil
 }
 
+// importDenied is the rule for adding event data to a process: the
+// process must be one the subject may read (else it is not found) and
+// whose event logs it may create (else it is forbidden). An upload is
+// checked against it, and its import job again when it runs, since rights
+// may have changed while the file waited.
+func importDenied(sub *access.Subject, process *access.Record) error {
+	if !sub.Can(access.Read, process) {
+		return errNotFound
+	}
+	if !sub.Can(access.Create, process.As(access.EventLog)) {
+		return errForbidden
+	}
+	return nil
+}
+
 // mayReadData tells whether the caller may read the process's raw data:
 // event rows, case ids, resources, exports.
 func mayReadData(r *http.Request, process *access.Record) bool {

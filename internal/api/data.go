@@ -33,7 +33,7 @@ const (
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	id, rec, err := s.processFor(r, access.Read)
 	if err == nil {
-		err = authorizeRecords(r, rec, access.EventLog, access.Create)
+		err = importDenied(subject(r), rec)
 	}
 	if err != nil {
 		writeError(w, r, err)

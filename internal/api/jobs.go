@@ -104,7 +104,7 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 		return fail("the process was deleted: the file was not imported")
 	} else if err != nil {
 		return retry(err)
-	} else if !sub.Can(access.Read, rec) || !sub.Can(access.Create, rec.As(access.EventLog)) {
+	} else if importDenied(sub, rec) != nil {
 		return fail("you may no longer add data to this process: the file was not imported")
 	}
 	var applier *privacy.Applier

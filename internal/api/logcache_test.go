@@ -49,8 +49,8 @@ func TestLogCacheBudget(t *testing.T) {
 			if _, ok := c.entries[versions[2]]; ok {
 				t.Error("the least recently used was kept")
 			}
-			// While notifications may be missed, nothing is kept, and
-			// asking at once shares one decode.
+			// While notifications may be missed, callers asking at once are
+			// all served and nothing is kept (not even a decode under way).
 			off := newLogCache(1 << 30)
 			off.bypass.Store(true)
 			var wg sync.WaitGroup

@@ -208,55 +208,43 @@ func TestRouteScan(t *testing.T) {
 				}
 			}
 
-			// 2. As a viewer, with ids of another environment, or of a
-			// process of its own that it may not read: answered as if they
-			// did not exist.
-			viewer := noRedirect(w.c["viewer"])
-			for _, pattern := range patterns {
-				if pattern == "DELETE /api/v1/session" || pattern == "POST /signout" {
-					continue // would sign the viewer out
-				}
-				for _, pair := range [][2]ids{{foreign, missing}, {foreignEnv, missingEnv}, {hidden, missing}} {
-					method, fpath := pair[0].fill(pattern)
-					_, mpath := pair[1].fill(pattern)
-					fcode, fbody := call(viewer, "", method, fpath)
-					mcode, mbody := call(viewer, "", method, mpath)
-					check("viewer", pattern, fpath, fcode, fbody)
-					check("viewer", pattern, mpath, mcode, mbody)
-					scanned += 2
-					if fcode != mcode || errorCodeOf(fbody) != errorCodeOf(mbody) {
-						t.Errorf("viewer: %s: ids it may not see (%s) give %d %.200s; ids that do not exist (%s) give %d %.200s",
-							pattern, fpath, fcode, fbody, mpath, mcode, mbody)
+			// asIfMissing calls every route as who with each pair of ids, those
+			// it may not see and those that do not exist, and wants the same
+			// answer for both.
+			asIfMissing := func(who string, hc *http.Client, pairs ...[2]ids) {
+				for _, pattern := range patterns {
+					if pattern == "DELETE /api/v1/session" || pattern == "POST /signout" {
+						continue // would sign the caller out
+					}
+					for _, pair := range pairs {
+						if pair[0]["env"] == pair[1]["env"] && strings.Count(strings.ReplaceAll(pattern, "{env}", ""), "{") == 0 {
+							continue // no id but the caller's own environment: the two calls are one
+						}
+						method, fpath := pair[0].fill(pattern)
+						_, mpath := pair[1].fill(pattern)
+						fcode, fbody := call(hc, "", method, fpath)
+						mcode, mbody := call(hc, "", method, mpath)
+						check(who, pattern, fpath, fcode, fbody)
+						check(who, pattern, mpath, mcode, mbody)
+						scanned += 2
+						if fcode != mcode || errorCodeOf(fbody) != errorCodeOf(mbody) {
+							t.Errorf("%s: %s: ids it may not see (%s) give %d %.200s; ids that do not exist (%s) give %d %.200s",
+								who, pattern, fpath, fcode, fbody, mpath, mcode, mbody)
+						}
 					}
 				}
 			}
-			// The same as a System Administrator of the viewer's environment,
-			// who passes the checks a viewer fails first: another
-			// environment's ids still answer as ids that do not exist.
+
+			// 2. As a viewer, with ids of another environment, or of a
+			// process of its own that it may not read.
+			viewer := noRedirect(w.c["viewer"])
+			asIfMissing("viewer", viewer, [2]ids{foreign, missing}, [2]ids{foreignEnv, missingEnv}, [2]ids{hidden, missing})
+			// As a System Administrator of the viewer's environment, who
+			// passes the checks a viewer fails first, with another
+			// environment's ids.
 			padmin, padminID := e.user("padmin", false)
 			root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, padminID), fmt.Sprintf(`{"business_unit":%d,"roles":["System Administrator"]}`, w.unit), 200, nil)
-			admin := noRedirect(padmin)
-			for _, pattern := range patterns {
-				if pattern == "DELETE /api/v1/session" || pattern == "POST /signout" {
-					continue
-				}
-				for k, pair := range [][2]ids{{foreign, missing}, {foreignEnv, missingEnv}} {
-					if k == 0 && strings.Count(strings.ReplaceAll(pattern, "{env}", ""), "{") == 0 {
-						continue // no id but the administrator's own environment: nothing foreign to try
-					}
-					method, fpath := pair[0].fill(pattern)
-					_, mpath := pair[1].fill(pattern)
-					fcode, fbody := call(admin, "", method, fpath)
-					mcode, mbody := call(admin, "", method, mpath)
-					check("administrator", pattern, fpath, fcode, fbody)
-					check("administrator", pattern, mpath, mcode, mbody)
-					scanned += 2
-					if fcode != mcode || errorCodeOf(fbody) != errorCodeOf(mbody) {
-						t.Errorf("administrator: %s: another environment's ids (%s) give %d %.200s; ids that do not exist (%s) give %d %.200s",
-							pattern, fpath, fcode, fbody, mpath, mcode, mbody)
-					}
-				}
-			}
+			asIfMissing("administrator", noRedirect(padmin), [2]ids{foreign, missing}, [2]ids{foreignEnv, missingEnv})
 
 			// Installation-wide ids of someone else's: a job, a token, a policy.
 			for _, c := range []struct{ method, path string }{

@@ -66,14 +66,6 @@ func (s *Store) cachedAt(ctx context.Context) (c *authCache, gen int64, ok bool)
 	return c, gen, gen == c.gen
 }
 
-// cached looks key up in m, under the cache's lock.
-func cached[K comparable, V any](c *authCache, m func(*authCache) map[K]V, key K) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := m(c)[key]
-	return v, ok
-}
-
 // keep stores what was read under gen, unless the generation has moved
 // on meanwhile (then it may be out of date).
 func keep[K comparable, V any](c *authCache, gen int64, m func(*authCache) map[K]V, key K, v V) {
@@ -84,57 +76,43 @@ func keep[K comparable, V any](c *authCache, gen int64, m func(*authCache) map[K
 	}
 }
 
+// through answers key from the map m of the cache as of ctx's
+// generation, or loads it and keeps it there; without a generation it
+// loads. Errors (not found among them) are never kept.
+func through[K comparable, V any](ctx context.Context, s *Store, m func(*authCache) map[K]V, key K, load func() (V, error)) (V, error) {
+	c, gen, ok := s.cachedAt(ctx)
+	if !ok {
+		return load()
+	}
+	c.mu.Lock()
+	v, ok := m(c)[key]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := load()
+	if err == nil {
+		keep(c, gen, m, key, v)
+	}
+	return v, err
+}
+
 func subjectsOf(c *authCache) map[[2]access.ID]*access.Subject { return c.subjects }
 func recordsOf(c *authCache) map[[2]access.ID]*access.Record   { return c.records }
 func latestOf(c *authCache) map[access.ID]access.ID            { return c.latest }
 
 // Subject is loadSubject, from memory when nothing changed.
 func (s *Store) Subject(ctx context.Context, env, user access.ID) (*access.Subject, error) {
-	c, gen, ok := s.cachedAt(ctx)
-	if !ok {
-		return s.loadSubject(ctx, env, user)
-	}
-	key := [2]access.ID{env, user}
-	if sub, ok := cached(c, subjectsOf, key); ok {
-		return sub, nil
-	}
-	sub, err := s.loadSubject(ctx, env, user)
-	if err == nil {
-		keep(c, gen, subjectsOf, key, sub)
-	}
-	return sub, err
+	return through(ctx, s, subjectsOf, [2]access.ID{env, user}, func() (*access.Subject, error) { return s.loadSubject(ctx, env, user) })
 }
 
 // ProcessRecord is loadProcessRecord, from memory when nothing changed.
 // The record is shared: callers change copies (Record.As), never it.
 func (s *Store) ProcessRecord(ctx context.Context, env, id access.ID) (*access.Record, error) {
-	c, gen, ok := s.cachedAt(ctx)
-	if !ok {
-		return s.loadProcessRecord(ctx, env, id)
-	}
-	key := [2]access.ID{env, id}
-	if rec, ok := cached(c, recordsOf, key); ok {
-		return rec, nil
-	}
-	rec, err := s.loadProcessRecord(ctx, env, id)
-	if err == nil {
-		keep(c, gen, recordsOf, key, rec)
-	}
-	return rec, err
+	return through(ctx, s, recordsOf, [2]access.ID{env, id}, func() (*access.Record, error) { return s.loadProcessRecord(ctx, env, id) })
 }
 
 // LatestVersion is loadLatestVersion, from memory when nothing changed.
 func (s *Store) LatestVersion(ctx context.Context, process access.ID) (access.ID, error) {
-	c, gen, ok := s.cachedAt(ctx)
-	if !ok {
-		return s.loadLatestVersion(ctx, process)
-	}
-	if v, ok := cached(c, latestOf, process); ok {
-		return v, nil
-	}
-	v, err := s.loadLatestVersion(ctx, process)
-	if err == nil {
-		keep(c, gen, latestOf, process, v)
-	}
-	return v, err
+	return through(ctx, s, latestOf, process, func() (access.ID, error) { return s.loadLatestVersion(ctx, process) })
 }

@@ -283,10 +283,8 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, v.Version), data), v.Version); err != nil {
 		return false, err
 	}
-	if s.postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, ChangedVersion(v.Version)); err != nil {
-			return false, err
-		}
+	if err := s.notifyIn(ctx, tx, ChangedVersion(v.Version)); err != nil {
+		return false, err
 	}
 	if err := tx.Commit(); err != nil {
 		return false, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"strconv"
 	"strings"
@@ -61,12 +62,20 @@ func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, 
 	if err := s.changed(tx.ExecContext(ctx, s.rebind(q), args...)); err != nil {
 		return err
 	}
-	if s.postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, ChangedVersion(version)); err != nil {
-			return err
-		}
+	if err := s.notifyIn(ctx, tx, ChangedVersion(version)); err != nil {
+		return err
 	}
 	return tx.Commit()
+}
+
+// notifyIn tells every server, as tx commits, that what payload names has
+// changed (PostgreSQL; SQLite is one server's alone).
+func (s *Store) notifyIn(ctx context.Context, tx *sql.Tx, payload string) error {
+	if !s.postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, payload)
+	return err
 }
 
 // Listen calls changed with the payload of every notification, from any
@@ -96,8 +105,9 @@ func (s *Store) listen(ctx context.Context, changed func(string)) error {
 		return err
 	}
 	// A connection that died without a word (a server gone, a network
-	// cut) is found within about 20 s, not the system's default minutes:
-	// until then, notifications would be missed unknowingly.
+	// cut) is given up after 5 s of silence and three unanswered probes
+	// 5 s apart, not the system's default minutes: until then,
+	// notifications would be missed unknowingly.
 	cfg.DialFunc = (&net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Interval: 5 * time.Second, Count: 3}}).DialContext
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

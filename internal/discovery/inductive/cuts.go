@@ -378,26 +378,16 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 		}
 	}
 	parts := make([]log, len(groups))
-	project := func(t []int32, i int) []int32 {
-		var out []int32
-		for _, a := range t {
-			if groupOf[a] == i {
-				out = append(out, a)
-			}
-		}
-		return out
-	}
 	switch op {
 	case processtree.Xor:
+		// The groups are parts of the graph no edge joins: every trace
+		// lies in one.
 		for i, t := range lg.traces {
-			grp := groupOf[t[0]]
-			parts[grp].add(project(t, grp), lg.counts[i])
+			parts[groupOf[t[0]]].add(t, lg.counts[i])
 		}
 	case processtree.Sequence, processtree.Parallel:
-		for i, t := range lg.traces {
-			for grp := range groups {
-				parts[grp].add(project(t, grp), lg.counts[i])
-			}
+		for grp := range groups {
+			parts[grp] = project(lg, func(a int32) bool { return groupOf[a] == grp })
 		}
 	case processtree.Loop:
 		for i, t := range lg.traces {

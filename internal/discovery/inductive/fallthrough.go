@@ -55,27 +55,18 @@ func onceInEveryTrace(lg log, a int32) bool {
 	return true
 }
 
-func without(lg log, a int32) log {
-	out := log{}
-	for i, t := range lg.traces {
-		var kept []int32
-		for _, x := range t {
-			if x != a {
-				kept = append(kept, x)
-			}
-		}
-		out.add(kept, lg.counts[i])
-	}
-	return out
-}
+// without removes an activity from every trace; only keeps nothing else.
+func without(lg log, a int32) log { return project(lg, func(x int32) bool { return x != a }) }
 
-// only projects every trace on one activity.
-func only(lg log, a int32) log {
+func only(lg log, a int32) log { return project(lg, func(x int32) bool { return x == a }) }
+
+// project keeps the events of every trace whose activity keep accepts.
+func project(lg log, keep func(int32) bool) log {
 	out := log{}
 	for i, t := range lg.traces {
 		var kept []int32
 		for _, x := range t {
-			if x == a {
+			if keep(x) {
 				kept = append(kept, x)
 			}
 		}

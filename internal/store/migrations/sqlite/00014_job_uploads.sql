@@ -1,6 +1,9 @@
 -- +goose Up
 -- An uploaded file waiting for its import job, in sealed chunks, so that
--- any server may run the job; gone when the job ends.
+-- any server may run the job; gone when the job ends. A job keeps the id
+-- of the River job that runs it, so that one whose River job has ended
+-- without it is found and failed.
+ALTER TABLE jobs ADD COLUMN river_id INTEGER;
 CREATE TABLE job_uploads (
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
@@ -10,3 +13,4 @@ CREATE TABLE job_uploads (
 
 -- +goose Down
 DROP TABLE job_uploads;
+ALTER TABLE jobs DROP COLUMN river_id;
