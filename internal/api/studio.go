@@ -202,16 +202,24 @@ func (s *Server) createProcessForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/e/%d/p/%d", environment(r), id), http.StatusSeeOther)
 }
 
-func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
+// reportProcess is the process {id} whose reports the caller may read
+// (see reportProcessFor), loaded for a page.
+func (s *Server) reportProcess(r *http.Request) (store.Process, *access.Record, error) {
 	id, rec, err := s.reportProcessFor(r)
-	var p store.Process
-	if err == nil {
-		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	if err != nil {
+		return store.Process{}, nil, err
 	}
+	p, err := s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	return p, rec, err
+}
+
+func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
+	p, rec, err := s.reportProcess(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	id := p.ID
 	q := r.URL.Query()
 	spec, err := filterspec.FromQuery(q)
 	var filters []mining.Filter

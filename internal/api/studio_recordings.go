@@ -107,15 +107,12 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.reportProcessFor(r)
-	var p store.Process
-	if err == nil {
-		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
-	}
+	p, _, err := s.reportProcess(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	id := p.ID
 	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name}
 	in, err := s.taskMiningInput(r, id)
 	if err != nil {
