@@ -11,15 +11,15 @@ import (
 	"github.com/procmine/procmine/internal/petrinet"
 )
 
-// runDiscover mines a process model from a log. For now: the inductive
-// miner without noise filtering (IM), written as a process tree on stdout
-// or as a Petri net in PNML.
+// runDiscover mines a process model from a log with the inductive miner
+// (IM, or IMf with --noise), written as a process tree on stdout or as a
+// Petri net in PNML.
 func runDiscover(ctx context.Context, args []string, s Streams) error {
 	fs := newFlagSet("discover", "FILE [--algorithm inductive] [--noise 0] [-o model.pnml] [filters]", s)
 	var lf loadFlags
 	lf.register(fs)
 	algorithm := fs.String("algorithm", "inductive", "the discovery algorithm: inductive (the inductive miner)")
-	noise := fs.Float64("noise", 0, "noise threshold of the inductive miner (IMf); only 0 (IM) is available yet")
+	noise := fs.Float64("noise", 0, "noise threshold of the inductive miner, 0 to 1: 0 is IM, which fits every trace; above 0 is IMf, which leaves out rare behaviour (PM4Py's default is 0.2)")
 	out := fs.String("o", "", "output file; its extension picks the format: .pnml (Petri net); default: the process tree on stdout")
 	pos, err := parse(fs, args, "FILE")
 	if err != nil {
@@ -30,8 +30,8 @@ func runDiscover(ctx context.Context, args []string, s Streams) error {
 		return usagef("--algorithm heuristics is not available yet; use inductive")
 	case *algorithm != "inductive":
 		return usagef("--algorithm must be inductive, not %q", *algorithm)
-	case *noise != 0:
-		return usagef("--noise: only 0 (IM) is available yet; IMf is not")
+	case !(*noise >= 0 && *noise <= 1):
+		return usagef("--noise must be between 0 and 1, not %v", *noise)
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if *out != "" && ext != ".pnml" {
@@ -41,7 +41,7 @@ func runDiscover(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	tree := inductive.Discover(l)
+	tree := inductive.Discover(l, *noise)
 	if *out == "" {
 		_, err := fmt.Fprintln(s.Out, tree)
 		return err

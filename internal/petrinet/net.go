@@ -48,12 +48,14 @@ type Net struct {
 // FromTree converts a process tree into a net that allows the same runs:
 // one token in the source place, one in the sink at the end. Activities
 // become labelled transitions; tau, the splits and joins of parallels and
-// the entries and exits of loops become silent ones.
+// the entries and exits of loops become silent ones, and those of them
+// that only pass a token on are fused away, as PM4Py does.
 func FromTree(t *processtree.Tree) *Net {
 	b := &builder{n: &Net{}}
 	source, sink := b.place(), b.place()
 	b.add(t, source, sink)
 	b.n.Initial, b.n.Final = Marking{source: 1}, Marking{sink: 1}
+	b.n.reduce()
 	return b.n
 }
 

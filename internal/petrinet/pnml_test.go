@@ -2,6 +2,9 @@ package petrinet
 
 import (
 	"bytes"
+	"encoding/json"
+	"github.com/procmine/procmine/internal/testlogs"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,8 +16,9 @@ const runningExample = "->( 'register request', *( ->( +( 'check ticket', X( 'ex
 
 // TestFromTree: the running example's tree becomes a net with one
 // labelled transition per activity, silent ones for the parallel's split
-// and join and the loop's entry and exit, a token in its source and one
-// expected in its sink.
+// and the loop's exit (its entry and the parallel's join are fused with
+// the transitions beside them), a token in its source and one expected in
+// its sink: 9 places and 10 transitions, as PM4Py's net has.
 func TestFromTree(t *testing.T) {
 	tree, err := processtree.Parse(runningExample)
 	if err != nil {
@@ -30,8 +34,8 @@ func TestFromTree(t *testing.T) {
 			labels = append(labels, tr.Label)
 		}
 	}
-	if len(labels) != 8 || silent != 4 || len(n.Places) != 11 {
-		t.Errorf("%d labelled transitions %v, %d silent, %d places; want 8, 4, 11", len(labels), labels, silent, len(n.Places))
+	if len(labels) != 8 || silent != 2 || len(n.Places) != 9 {
+		t.Errorf("%d labelled transitions %v, %d silent, %d places; want 8, 2, 9", len(labels), labels, silent, len(n.Places))
 	}
 	if len(n.Initial) != 1 || len(n.Final) != 1 || n.Initial["p1"] != 1 || n.Final["p2"] != 1 {
 		t.Errorf("markings %v -> %v", n.Initial, n.Final)
@@ -72,6 +76,36 @@ func TestReadPNMLRefusesBadNets(t *testing.T) {
 		_, err := ReadPNML(strings.NewReader(c.doc), "m.pnml")
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "m.pnml") {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestSameSizeAsPM4Py: the nets of PM4Py's IM and IMf trees on the
+// reference logs have as many places and transitions as PM4Py's nets.
+func TestSameSizeAsPM4Py(t *testing.T) {
+	for _, name := range []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"} {
+		raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		type model struct {
+			Tree        string
+			Places      int
+			Transitions int
+		}
+		var ref struct{ IM, IMf model }
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			t.Fatal(err)
+		}
+		for miner, m := range map[string]model{"IM": ref.IM, "IMf": ref.IMf} {
+			tree, err := processtree.Parse(m.Tree)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := FromTree(tree)
+			if len(n.Places) != m.Places || len(n.Transitions) != m.Transitions {
+				t.Errorf("%s %s: %d places, %d transitions; PM4Py's net has %d, %d", name, miner, len(n.Places), len(n.Transitions), m.Places, m.Transitions)
+			}
 		}
 	}
 }

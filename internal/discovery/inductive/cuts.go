@@ -7,33 +7,58 @@ import (
 )
 
 // graph is a log's directly-follows graph: its activities, edges, start
-// and end activities.
+// and end activities, and how often each edge is taken and each activity
+// starts or ends a trace.
 type graph struct {
 	acts       []int32 // sorted
 	edge       map[[2]int32]bool
 	start, end map[int32]bool
+	weight     map[[2]int32]int
+	ends       map[int32]int
 }
 
 func newGraph(lg log) *graph {
-	g := &graph{edge: map[[2]int32]bool{}, start: map[int32]bool{}, end: map[int32]bool{}}
+	g := &graph{edge: map[[2]int32]bool{}, start: map[int32]bool{}, end: map[int32]bool{}, weight: map[[2]int32]int{}, ends: map[int32]int{}}
 	seen := map[int32]bool{}
-	for _, t := range lg.traces {
+	for k, t := range lg.traces {
 		if len(t) == 0 {
 			continue
 		}
+		n := lg.counts[k]
 		g.start[t[0]], g.end[t[len(t)-1]] = true, true
+		g.ends[t[len(t)-1]] += n
 		for i, a := range t {
 			if !seen[a] {
 				seen[a] = true
 				g.acts = append(g.acts, a)
 			}
 			if i > 0 {
-				g.edge[[2]int32{t[i-1], a}] = true
+				e := [2]int32{t[i-1], a}
+				g.edge[e] = true
+				g.weight[e] += n
 			}
 		}
 	}
 	slices.Sort(g.acts)
 	return g
+}
+
+// filtered is the graph without its infrequent edges (IMf): an edge is
+// kept when it is taken more often than noise times the most an activity
+// is left by (an edge, or ending the trace). Start and end activities
+// stay.
+func (g *graph) filtered(noise float64) *graph {
+	most := map[int32]int{}
+	for e, w := range g.weight {
+		most[e[0]] = max(most[e[0]], w, g.ends[e[0]])
+	}
+	f := &graph{acts: g.acts, edge: map[[2]int32]bool{}, start: g.start, end: g.end, weight: map[[2]int32]int{}, ends: g.ends}
+	for e, w := range g.weight {
+		if float64(w) > noise*float64(most[e[0]]) {
+			f.edge[e], f.weight[e] = true, w
+		}
+	}
+	return f
 }
 
 // partition is a union-find over the graph's activities.
@@ -369,7 +394,10 @@ var cuts = []struct {
 	{processtree.Loop, loopCut},
 }
 
-// split divides the log along a cut and mines each part.
+// split divides the log along a cut and mines each part. A trace that
+// breaks the cut (the cut was found on a graph without its infrequent
+// edges) loses the fewest events that make it fit, as IMf does; a trace
+// that fits is divided as it is.
 func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.Tree {
 	groupOf := map[int32]int{}
 	for i, grp := range groups {
@@ -378,25 +406,67 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 		}
 	}
 	parts := make([]log, len(groups))
-	switch op {
-	case processtree.Xor:
-		// The groups are parts of the graph no edge joins: every trace
-		// lies in one.
-		for i, t := range lg.traces {
-			parts[groupOf[t[0]]].add(t, lg.counts[i])
-		}
-	case processtree.Sequence, processtree.Parallel:
-		for grp := range groups {
-			parts[grp] = project(lg, func(a int32) bool { return groupOf[a] == grp })
-		}
-	case processtree.Loop:
-		for i, t := range lg.traces {
+	for i, t := range lg.traces {
+		n := lg.counts[i]
+		switch op {
+		case processtree.Xor:
+			// The trace goes to the group most of its events are in
+			// (the first of equals), without the others.
+			in := make([]int, len(groups))
+			for _, a := range t {
+				in[groupOf[a]]++
+			}
+			best := 0
+			for g := range in {
+				if in[g] >= in[best] {
+					best = g
+				}
+			}
+			parts[best].add(keep(t, func(a int32) bool { return groupOf[a] == best }), n)
+		case processtree.Parallel:
+			for g := range groups {
+				parts[g].add(keep(t, func(a int32) bool { return groupOf[a] == g }), n)
+			}
+		case processtree.Sequence:
+			// Each group takes the stretch up to where leaving it costs
+			// least: its own events gained minus later groups' events
+			// passed over.
+			from := 0
+			for g := range groups {
+				cost, least, to := 0, 0, from
+				for j := from; j < len(t); j++ {
+					switch {
+					case groupOf[t[j]] == g:
+						cost--
+					case groupOf[t[j]] > g:
+						cost++
+					}
+					if cost < least {
+						least, to = cost, j+1
+					}
+				}
+				parts[g].add(keep(t[from:to], func(a int32) bool { return groupOf[a] == g }), n)
+				from = to
+			}
+		case processtree.Loop:
+			// The body's stretches go to the body; each stretch of redo
+			// activities goes whole to the redo group holding most of
+			// its activities (the last of equals).
 			from := 0
 			for j := 1; j <= len(t); j++ {
-				if j == len(t) || groupOf[t[j]] != groupOf[t[j-1]] {
-					parts[groupOf[t[from]]].add(t[from:j], lg.counts[i])
-					from = j
+				if j < len(t) && (groupOf[t[j]] == 0) == (groupOf[t[j-1]] == 0) {
+					continue
 				}
+				stretch := t[from:j]
+				if groupOf[stretch[0]] == 0 {
+					parts[0].add(stretch, n)
+				} else {
+					parts[m.redoFor(stretch, groupOf, len(groups))].add(stretch, n)
+				}
+				from = j
+			}
+			if len(t) == 0 || groupOf[t[len(t)-1]] != 0 {
+				parts[0].add(nil, n) // the body ran empty at the end
 			}
 		}
 	}
@@ -405,4 +475,35 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 		children[i] = m.mine(part)
 	}
 	return processtree.Node(op, children...)
+}
+
+// redoFor picks the redo group for a stretch of redo activities: the one
+// holding the most distinct activities of it, the last of equals.
+func (m *miner) redoFor(stretch []int32, groupOf map[int32]int, groups int) int {
+	distinct := map[int32]bool{}
+	in := make([]int, groups)
+	for _, a := range stretch {
+		if !distinct[a] {
+			distinct[a] = true
+			in[groupOf[a]]++
+		}
+	}
+	best := 1
+	for g := 1; g < groups; g++ {
+		if in[g] >= in[best] {
+			best = g
+		}
+	}
+	return best
+}
+
+// keep is the trace's events whose activity ok accepts.
+func keep(t []int32, ok func(int32) bool) []int32 {
+	var out []int32
+	for _, a := range t {
+		if ok(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

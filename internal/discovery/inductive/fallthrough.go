@@ -60,17 +60,11 @@ func without(lg log, a int32) log { return project(lg, func(x int32) bool { retu
 
 func only(lg log, a int32) log { return project(lg, func(x int32) bool { return x == a }) }
 
-// project keeps the events of every trace whose activity keep accepts.
-func project(lg log, keep func(int32) bool) log {
+// project keeps the events of every trace whose activity ok accepts.
+func project(lg log, ok func(int32) bool) log {
 	out := log{}
 	for i, t := range lg.traces {
-		var kept []int32
-		for _, x := range t {
-			if keep(x) {
-				kept = append(kept, x)
-			}
-		}
-		out.add(kept, lg.counts[i])
+		out.add(keep(t, ok), lg.counts[i])
 	}
 	return out
 }

@@ -15,6 +15,15 @@
 // rest keeps its own part of the log (so repetitions of it become a
 // loop); nested operators of one kind are folded. The trees equal PM4Py's
 // on every log of the shared reference set, BPI Challenge 2012 included.
+//
+// With a noise threshold above 0 it is IMf (Leemans, Fahland and van der
+// Aalst, "Discovering block-structured process models from event logs
+// containing infrequent behaviour", 2013): where the graph has no cut, its
+// infrequent edges are left out and the cuts tried again, traces that
+// break the cut found lose the fewest events that make them fit, and empty
+// traces that are rare are dropped instead of making everything skippable.
+// The tree then no longer fits every trace; it leaves out what happens
+// rarely.
 package inductive
 
 import (
@@ -25,9 +34,10 @@ import (
 	"github.com/procmine/procmine/internal/processtree"
 )
 
-// Discover mines a process tree from the log's traces of activities.
-func Discover(l *eventlog.Log) *processtree.Tree {
-	m := &miner{names: l.Activities.Names()}
+// Discover mines a process tree from the log's traces of activities with
+// IM (noise 0) or IMf (noise above 0, at most 1; PM4Py's default is 0.2).
+func Discover(l *eventlog.Log, noise float64) *processtree.Tree {
+	m := &miner{names: l.Activities.Names(), noise: noise}
 	lg := log{}
 	for c := range l.CaseIDs {
 		lo, hi := l.Events(c)
@@ -67,31 +77,24 @@ func (lg *log) add(t []int32, n int) {
 
 type miner struct {
 	names []string
+	noise float64
 }
 
 func (m *miner) leaf(a int32) *processtree.Tree { return processtree.Leaf(m.names[a]) }
 
 func (m *miner) mine(lg log) *processtree.Tree {
-	// Base cases: nothing happens, or one activity once.
-	empty, single := 0, int32(-1)
-	sameSingle := true
-	for _, t := range lg.traces {
-		switch {
-		case len(t) == 0:
-			empty++
-		case len(t) == 1 && (single < 0 || single == t[0]):
-			single = t[0]
-		default:
-			sameSingle = false
+	// Empty traces: skipping everything is one choice, unless they are
+	// rare (IMf), when they are dropped.
+	traces, empty := 0, 0
+	for i, t := range lg.traces {
+		traces += lg.counts[i]
+		if len(t) == 0 {
+			empty += lg.counts[i]
 		}
 	}
-	if empty == len(lg.traces) {
+	if empty == traces {
 		return processtree.Silent()
 	}
-	if sameSingle && empty == 0 {
-		return m.leaf(single)
-	}
-	// Empty traces beside others: skipping everything is one choice.
 	if empty > 0 {
 		rest := log{}
 		for i, t := range lg.traces {
@@ -99,13 +102,34 @@ func (m *miner) mine(lg log) *processtree.Tree {
 				rest.add(t, lg.counts[i])
 			}
 		}
-		return processtree.Node(processtree.Xor, processtree.Silent(), m.mine(rest))
+		if float64(empty) > m.noise*float64(traces) {
+			return processtree.Node(processtree.Xor, processtree.Silent(), m.mine(rest))
+		}
+		lg = rest
+	}
+	// Base case: one activity once.
+	if len(lg.traces) == 1 && len(lg.traces[0]) == 1 {
+		return m.leaf(lg.traces[0][0])
 	}
 	g := newGraph(lg)
+	if t := m.cut(lg, g); t != nil {
+		return t
+	}
+	if m.noise > 0 {
+		if t := m.cut(lg, g.filtered(m.noise)); t != nil {
+			return t
+		}
+	}
+	return m.fallThrough(lg, g)
+}
+
+// cut splits the log along the first cut found in the graph and mines the
+// parts; nil when there is none.
+func (m *miner) cut(lg log, g *graph) *processtree.Tree {
 	for _, c := range cuts {
 		if groups := c.find(g); groups != nil {
 			return m.split(lg, c.op, groups)
 		}
 	}
-	return m.fallThrough(lg, g)
+	return nil
 }

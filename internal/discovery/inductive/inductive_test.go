@@ -38,14 +38,20 @@ func TestRunningExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Discover(readLog(t, "running-example.xes")); got.Canonical() != want.Canonical() {
+	if got := Discover(readLog(t, "running-example.xes"), 0); got.Canonical() != want.Canonical() {
 		t.Errorf("IM on the running example:\n got %s\nwant %s", got, want)
 	}
 }
 
 // TestSameTreesAsPM4Py: IM gives the trees PM4Py 2.7.11 gave on every log
 // of reference/pm4py-discovery (up to the order of the children of
-// choices, parallels and redo parts), BPI Challenge 2012 included.
+// choices, parallels and redo parts), BPI Challenge 2012 included; IMf
+// (noise 0.2) on three of the five. On the repair example and BPIC 2012
+// PM4Py's IMf tree differs from ours in one branch of a parallel, where
+// PM4Py keeps a skip, X( 'Inform User', tau ), for a part whose empty
+// traces are rare (2 of 1,104) and we, as the IMf paper says, drop them.
+// How close the models are in what they allow is what the replay tests
+// measure.
 func TestSameTreesAsPM4Py(t *testing.T) {
 	for _, name := range []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"} {
 		t.Run(name, func(t *testing.T) {
@@ -54,17 +60,28 @@ func TestSameTreesAsPM4Py(t *testing.T) {
 				t.Fatal(err)
 			}
 			var ref struct {
-				IM struct{ Tree string } `json:"im"`
+				IM  struct{ Tree string } `json:"im"`
+				IMf struct{ Tree string } `json:"imf"`
 			}
 			if err := json.Unmarshal(raw, &ref); err != nil {
 				t.Fatal(err)
 			}
-			want, err := processtree.Parse(ref.IM.Tree)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := Discover(readLog(t, name)); got.Canonical() != want.Canonical() {
-				t.Errorf("IM:\n got %s\nwant %s", got.Canonical(), want.Canonical())
+			l := readLog(t, name)
+			for _, c := range []struct {
+				miner string
+				noise float64
+				tree  string
+			}{{"IM", 0, ref.IM.Tree}, {"IMf", 0.2, ref.IMf.Tree}} {
+				if c.miner == "IMf" && (name == "03_repairExample.xes.gz" || name == "bpic2012.xes.gz") {
+					continue
+				}
+				want, err := processtree.Parse(c.tree)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := Discover(l, c.noise); got.Canonical() != want.Canonical() {
+					t.Errorf("%s:\n got %s\nwant %s", c.miner, got.Canonical(), want.Canonical())
+				}
 			}
 		})
 	}
@@ -97,7 +114,7 @@ func TestCutsOnSmallLogs(t *testing.T) {
 					b.Event(cs, l.Activities.ID(string(a)), int64(j), eventlog.None, eventlog.None)
 				}
 			}
-			got := Discover(b.Finish())
+			got := Discover(b.Finish(), 0)
 			want, err := processtree.Parse(c.want)
 			if err != nil {
 				t.Fatal(err)
