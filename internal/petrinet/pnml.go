@@ -59,9 +59,10 @@ type xmlTool struct {
 }
 
 type xmlArc struct {
-	ID     string `xml:"id,attr"`
-	Source string `xml:"source,attr"`
-	Target string `xml:"target,attr"`
+	ID          string   `xml:"id,attr"`
+	Source      string   `xml:"source,attr"`
+	Target      string   `xml:"target,attr"`
+	Inscription *xmlText `xml:"inscription"`
 }
 
 // maxNodes bounds the places and transitions read.
@@ -178,6 +179,11 @@ func ReadPNML(r io.Reader, name string) (*Net, error) {
 			ks, kt := kind[a.Source], kind[a.Target]
 			if ks == 0 || kt == 0 || ks == kt {
 				return nil, fmt.Errorf("%s: arc %q from %q to %q must join a place and a transition of the net", name, a.ID, a.Source, a.Target)
+			}
+			if a.Inscription != nil {
+				if w := strings.TrimSpace(a.Inscription.Text); w != "1" {
+					return nil, fmt.Errorf("%s: arc %q carries %q tokens; procmine reads nets whose arcs carry one token each", name, a.ID, w)
+				}
 			}
 			n.Arcs = append(n.Arcs, Arc{Source: a.Source, Target: a.Target})
 		}

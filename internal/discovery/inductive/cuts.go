@@ -472,7 +472,7 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 	}
 	children := make([]*processtree.Tree, len(parts))
 	for i, part := range parts {
-		children[i] = m.mine(part)
+		children[i] = m.mine(part, op == processtree.Parallel)
 	}
 	return processtree.Node(op, children...)
 }

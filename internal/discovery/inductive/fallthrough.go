@@ -14,7 +14,7 @@ func (m *miner) fallThrough(lg log, g *graph) *processtree.Tree {
 	if len(g.acts) > 1 {
 		for _, a := range g.acts {
 			if onceInEveryTrace(lg, a) {
-				return processtree.Node(processtree.Parallel, m.leaf(a), m.mine(without(lg, a)))
+				return processtree.Node(processtree.Parallel, m.leaf(a), m.mine(without(lg, a), false))
 			}
 		}
 		for _, a := range g.acts {
@@ -23,14 +23,14 @@ func (m *miner) fallThrough(lg log, g *graph) *processtree.Tree {
 			for _, c := range cuts {
 				if c.find(rg) != nil {
 					// The activity's own part keeps how often it occurs.
-					return processtree.Node(processtree.Parallel, m.mine(only(lg, a)), m.mine(rest))
+					return processtree.Node(processtree.Parallel, m.mine(only(lg, a), false), m.mine(rest, false))
 				}
 			}
 		}
 	}
 	for _, strict := range []bool{true, false} {
 		if split, ok := splitAtRestarts(lg, g, strict); ok {
-			return processtree.Node(processtree.Loop, m.mine(split), processtree.Silent())
+			return processtree.Node(processtree.Loop, m.mine(split, false), processtree.Silent())
 		}
 	}
 	flower := []*processtree.Tree{processtree.Silent()}
