@@ -29,21 +29,22 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"stats":     {"summarise a log: cases, events, activities, variants, durations", runStats},
-	"map":       {"the process map as JSON, DOT or SVG", runMap},
-	"variants":  {"the variants, most frequent first", runVariants},
-	"discover":  {"mine a process model (inductive miner): its tree, or a Petri net as PNML", runDiscover},
-	"convert":   {"convert between XES and CSV", runConvert},
-	"generate":  {"generate a synthetic purchase-to-pay log", runGenerate},
-	"serve":     {"run the server (REST API)", runServe},
-	"demo":      {"start a server on a fresh demo environment", runDemo},
-	"admin":     {"administration offline: create-user", runAdmin},
-	"backup":    {"copy the embedded store, online and consistent", runBackup},
-	"erase":     {"right to erasure: remove a person everywhere, offline", runErase},
-	"keys":      {"the key that encrypts uploaded data and screenshots: keys new, keys rotate", runKeys},
-	"pii":       {"find personal data in text lines on stdin: pii scan", runPII},
-	"recording": {"recording bundles offline: validate, redact, pack", runRecording},
-	"restore":   {"put a backup in place as the embedded store", runRestore},
+	"stats":       {"summarise a log: cases, events, activities, variants, durations", runStats},
+	"map":         {"the process map as JSON, DOT or SVG", runMap},
+	"variants":    {"the variants, most frequent first", runVariants},
+	"discover":    {"mine a process model (inductive miner, IM or IMf): its tree, or a Petri net as PNML", runDiscover},
+	"conformance": {"replay a log on a model (PNML or PTML): fitness and deviations", runConformance},
+	"convert":     {"convert between XES and CSV", runConvert},
+	"generate":    {"generate a synthetic purchase-to-pay log", runGenerate},
+	"serve":       {"run the server (REST API)", runServe},
+	"demo":        {"start a server on a fresh demo environment", runDemo},
+	"admin":       {"administration offline: create-user", runAdmin},
+	"backup":      {"copy the embedded store, online and consistent", runBackup},
+	"erase":       {"right to erasure: remove a person everywhere, offline", runErase},
+	"keys":        {"the key that encrypts uploaded data and screenshots: keys new, keys rotate", runKeys},
+	"pii":         {"find personal data in text lines on stdin: pii scan", runPII},
+	"recording":   {"recording bundles offline: validate, redact, pack", runRecording},
+	"restore":     {"put a backup in place as the embedded store", runRestore},
 }
 
 // usageError is a mistake on the command line (exit code 2).

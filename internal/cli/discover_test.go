@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +76,60 @@ func TestDiscover(t *testing.T) {
 		{[]string{"discover", log, "-o", "model.bpmn"}, `cannot write a model as "bpmn"`},
 	} {
 		if code, _, errOut := runCode(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: %d %s", c.args, code, errOut)
+		}
+	}
+}
+
+// TestConformance: `procmine conformance LOG MODEL --json` prints
+// log_fitness, average_trace_fitness and percentage_of_fitting_traces; a
+// log replayed on its own IMf model gives PM4Py's figures; a model of
+// another process shows the deviations; a model that is not one is
+// refused with the file named.
+func TestConformance(t *testing.T) {
+	dir := t.TempDir()
+	log := testlogs.Path(t, "xes/08_receipt.xes.gz")
+	pnml := filepath.Join(dir, "receipt.pnml")
+	if code, _, errOut := runCode("discover", log, "--raw-events", "--noise", "0.2", "-o", pnml); code != 0 {
+		t.Fatalf("discover: %d %s", code, errOut)
+	}
+	code, out, errOut := runCode("conformance", log, pnml, "--raw-events", "--json")
+	if code != 0 {
+		t.Fatalf("conformance: %d %s", code, errOut)
+	}
+	var res struct {
+		LogFitness                *float64 `json:"log_fitness"`
+		AverageTraceFitness       *float64 `json:"average_trace_fitness"`
+		PercentageOfFittingTraces *float64 `json:"percentage_of_fitting_traces"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.LogFitness == nil || res.AverageTraceFitness == nil || res.PercentageOfFittingTraces == nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	// PM4Py 2.7.11 on the same log and model: 0.94472, 0.91668, 49.72%.
+	if math.Abs(*res.LogFitness-0.94472) > 0.001 || math.Abs(*res.AverageTraceFitness-0.91668) > 0.001 || math.Abs(*res.PercentageOfFittingTraces-49.72) > 0.1 {
+		t.Errorf("fitness %v, average %v, fitting %v%%", *res.LogFitness, *res.AverageTraceFitness, *res.PercentageOfFittingTraces)
+	}
+
+	// The running example on the receipt's model: nothing fits.
+	code, out, errOut = runCode("conformance", testlogs.Path(t, "xes/running-example.xes"), pnml)
+	if code != 0 || !strings.Contains(out, "fitting traces         0.00% (0 of 6)") || !strings.Contains(out, "events of activities not in the model") || !strings.Contains(out, "register request") {
+		t.Errorf("another process: %d %s %s", code, out, errOut)
+	}
+
+	bad := filepath.Join(dir, "bad.pnml")
+	if err := os.WriteFile(bad, []byte("<pnml><net><page><place id='a'/><arc id='x' source='a' target='a'/></page></net></pnml>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"conformance", log, bad}, 1, bad + `: arc "x" from "a" to "a" must join a place and a transition`},
+		{[]string{"conformance", log, filepath.Join(dir, "model.bpmn")}, 2, "a model must be a Petri net (.pnml) or a process tree (.ptml)"},
+		{[]string{"conformance", log}, 2, "MODEL"},
+	} {
+		if code, _, errOut := runCode(c.args...); code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: %d %s", c.args, code, errOut)
 		}
 	}
