@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
@@ -19,7 +20,7 @@ const maxModelBytes = 64 << 20
 
 // runConformance replays a log on a model and prints how well it fits.
 func runConformance(ctx context.Context, args []string, s Streams) error {
-	fs := newFlagSet("conformance", "LOG MODEL [--json] [filters]   (MODEL: a Petri net .pnml or a process tree .ptml)", s)
+	fs := newFlagSet("conformance", "LOG MODEL [--json] [filters]   (MODEL: BPMN .bpmn, a Petri net .pnml or a process tree .ptml)", s)
 	var lf loadFlags
 	lf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -50,8 +51,8 @@ func runConformance(ctx context.Context, args []string, s Streams) error {
 // it holds.
 func readModel(name string) (*petrinet.Net, error) {
 	ext := strings.ToLower(filepath.Ext(name))
-	if ext != ".pnml" && ext != ".ptml" {
-		return nil, usagef("%s: a model must be a Petri net (.pnml) or a process tree (.ptml)", name)
+	if ext != ".pnml" && ext != ".ptml" && ext != ".bpmn" {
+		return nil, usagef("%s: a model must be BPMN (.bpmn), a Petri net (.pnml) or a process tree (.ptml)", name)
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -62,6 +63,13 @@ func readModel(name string) (*petrinet.Net, error) {
 		return nil, fmt.Errorf("%s: %d bytes; a model file may have at most %d", name, fi.Size(), maxModelBytes)
 	}
 	r := io.LimitReader(f, maxModelBytes)
+	if ext == ".bpmn" {
+		m, err := bpmn.Read(r, name)
+		if err != nil {
+			return nil, err
+		}
+		return m.Net(), nil
+	}
 	if ext == ".ptml" {
 		tree, err := processtree.ReadPTML(r, name)
 		if err != nil {

@@ -53,6 +53,21 @@ func TestDiscover(t *testing.T) {
 	if labels != 8 {
 		t.Errorf("the net has %d labelled transitions, want the 8 activities", labels)
 	}
+	// As BPMN (read back, it replays the log without a deviation) and
+	// drawn as SVG.
+	bpmnFile, svgFile := filepath.Join(t.TempDir(), "model.bpmn"), filepath.Join(t.TempDir(), "model.svg")
+	for _, f := range []string{bpmnFile, svgFile} {
+		if code, _, errOut := runCode("discover", log, "-o", f); code != 0 {
+			t.Fatalf("discover -o %s: %d %s", f, code, errOut)
+		}
+	}
+	if code, out, errOut := runCode("conformance", log, bpmnFile); code != 0 || !strings.Contains(out, "fitting traces         100.00% (6 of 6)") {
+		t.Errorf("conformance on the BPMN: %d %s %s", code, out, errOut)
+	}
+	if svg, err := os.ReadFile(svgFile); err != nil || strings.Count(string(svg), `class="task"`) != 8 {
+		t.Errorf("the SVG should draw the 8 tasks: %v %.300s", err, svg)
+	}
+
 	// IMf leaves out what is rare: on BPIC 2013 (closed problems) it gives
 	// PM4Py's IMf tree, which IM's (a parallel of everything) is not.
 	code, out, errOut = runCode("discover", testlogs.Path(t, "xes/06_bpic2013_closed.xes.gz"), "--noise", "0.2")
@@ -73,7 +88,7 @@ func TestDiscover(t *testing.T) {
 	}{
 		{[]string{"discover", log, "--noise", "1.5"}, "--noise must be between 0 and 1, not 1.5"},
 		{[]string{"discover", log, "--algorithm", "heuristics"}, "not available yet"},
-		{[]string{"discover", log, "-o", "model.bpmn"}, `cannot write a model as "bpmn"`},
+		{[]string{"discover", log, "-o", "model.dot"}, `cannot write a model as "dot"`},
 	} {
 		if code, _, errOut := runCode(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: %d %s", c.args, code, errOut)
@@ -126,7 +141,7 @@ func TestConformance(t *testing.T) {
 		want string
 	}{
 		{[]string{"conformance", log, bad}, 1, bad + `: arc "x" from "a" to "a" must join a place and a transition`},
-		{[]string{"conformance", log, filepath.Join(dir, "model.bpmn")}, 2, "a model must be a Petri net (.pnml) or a process tree (.ptml)"},
+		{[]string{"conformance", log, filepath.Join(dir, "model.xml")}, 2, "a model must be BPMN (.bpmn), a Petri net (.pnml) or a process tree (.ptml)"},
 		{[]string{"conformance", log}, 2, "MODEL"},
 	} {
 		if code, _, errOut := runCode(c.args...); code != c.code || !strings.Contains(errOut, c.want) {

@@ -55,7 +55,7 @@ func FromTree(t *processtree.Tree) *Net {
 	source, sink := b.place(), b.place()
 	b.add(t, source, sink)
 	b.n.Initial, b.n.Final = Marking{source: 1}, Marking{sink: 1}
-	b.n.reduce()
+	b.n.Reduce()
 	return b.n
 }
 

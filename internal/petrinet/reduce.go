@@ -2,14 +2,14 @@ package petrinet
 
 import "slices"
 
-// reduce removes the silent transitions that only pass a token along a
+// Reduce removes the silent transitions that only pass a token along a
 // place nothing else touches, the way PM4Py simplifies the nets it builds
 // from trees, so that the nets are the same size as PM4Py's: a silent
 // transition whose one input place has one producer and no other consumer
 // is fused with that producer; one whose one output place has one consumer
 // and no other producer is fused with that consumer. What the net allows
 // stays the same.
-func (n *Net) reduce() {
+func (n *Net) Reduce() {
 	for n.fuseOne() {
 	}
 }

@@ -5,17 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 
-	"github.com/goccy/go-graphviz"
-)
-
-// Graphviz runs as one WebAssembly module per process that must not be
-// entered concurrently, so every render takes this lock and shares one
-// instance.
-var (
-	gvMu sync.Mutex
-	gv   *graphviz.Graphviz
+	"github.com/procmine/procmine/internal/dot"
 )
 
 // maxSVGNodes bounds the graphs sent to Graphviz: a render cannot be
@@ -27,23 +18,9 @@ func WriteSVG(ctx context.Context, w io.Writer, m *Map) error {
 	if len(m.Nodes) > maxSVGNodes {
 		return fmt.Errorf("the map has %d activities; lower --activities to draw at most %d", len(m.Nodes), maxSVGNodes)
 	}
-	var dot bytes.Buffer
-	if err := WriteDOT(&dot, m); err != nil {
+	var src bytes.Buffer
+	if err := WriteDOT(&src, m); err != nil {
 		return err
 	}
-	gvMu.Lock()
-	defer gvMu.Unlock()
-	if gv == nil {
-		g, err := graphviz.New(ctx)
-		if err != nil {
-			return fmt.Errorf("graphviz: %w", err)
-		}
-		gv = g
-	}
-	graph, err := graphviz.ParseBytes(dot.Bytes())
-	if err != nil {
-		return fmt.Errorf("graphviz: %w", err)
-	}
-	defer graph.Close()
-	return gv.Render(ctx, graph, graphviz.SVG, w)
+	return dot.Render(ctx, src.Bytes(), dot.SVG, w)
 }

@@ -1,0 +1,144 @@
+// Package dot runs Graphviz's dot layout in-process. Graphviz runs as one
+// WebAssembly module per process that must not be entered concurrently,
+// so every call takes one lock and shares one instance.
+package dot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/goccy/go-graphviz"
+)
+
+var (
+	mu sync.Mutex
+	gv *graphviz.Graphviz
+)
+
+// Format is what Render writes.
+type Format = graphviz.Format
+
+const (
+	SVG Format = graphviz.SVG
+	// Positioned is the graph in DOT again, with the layout's
+	// coordinates as attributes (pos, width, height, bb).
+	Positioned Format = graphviz.XDOT
+)
+
+// Render lays out a graph written in DOT and writes it in format.
+func Render(ctx context.Context, src []byte, format Format, w io.Writer) error {
+	mu.Lock()
+	defer mu.Unlock()
+	if gv == nil {
+		g, err := graphviz.New(ctx)
+		if err != nil {
+			return fmt.Errorf("graphviz: %w", err)
+		}
+		gv = g
+	}
+	graph, err := graphviz.ParseBytes(src)
+	if err != nil {
+		return fmt.Errorf("graphviz: %w", err)
+	}
+	defer graph.Close()
+	return gv.Render(ctx, graph, format, w)
+}
+
+// Layout is where the layout put each node and edge, in points, with the
+// origin at the top left and y growing downwards.
+type Layout struct {
+	Width, Height float64
+	Nodes         map[string]Box
+	// Edges are keyed by their id attribute (by "tail->head" without
+	// one); their points run from the tail to the head.
+	Edges map[string][]Point
+}
+
+// Point is a position in points.
+type Point struct{ X, Y float64 }
+
+// Box is a node's centre and size in points.
+type Box struct{ X, Y, W, H float64 }
+
+// Lay lays out a graph written in DOT and returns the positions.
+func Lay(ctx context.Context, src []byte) (*Layout, error) {
+	var out bytes.Buffer
+	if err := Render(ctx, src, Positioned, &out); err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	g, err := graphviz.ParseBytes(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("graphviz: %w", err)
+	}
+	defer g.Close()
+	l := &Layout{Nodes: map[string]Box{}, Edges: map[string][]Point{}}
+	var x0, y0, x1, y1 float64
+	if _, err := fmt.Sscanf(g.GetStr("bb"), "%g,%g,%g,%g", &x0, &y0, &x1, &y1); err != nil {
+		return nil, fmt.Errorf("graphviz: no bounding box in the layout")
+	}
+	l.Width, l.Height = x1-x0, y1-y0
+	flip := func(p Point) Point { return Point{p.X - x0, y1 - p.Y} }
+	for n, err := g.FirstNode(); n != nil && err == nil; n, err = g.NextNode(n) {
+		name, _ := n.Name()
+		var b Box
+		if _, err := fmt.Sscanf(n.GetStr("pos"), "%g,%g", &b.X, &b.Y); err != nil {
+			return nil, fmt.Errorf("graphviz: node %q has no position", name)
+		}
+		fmt.Sscanf(n.GetStr("width"), "%g", &b.W)
+		fmt.Sscanf(n.GetStr("height"), "%g", &b.H)
+		c := flip(Point{b.X, b.Y})
+		l.Nodes[name] = Box{X: c.X, Y: c.Y, W: b.W * 72, H: b.H * 72}
+		for e, err := g.FirstOut(n); e != nil && err == nil; e, err = g.NextOut(e) {
+			head, err := e.Head()
+			if err != nil {
+				continue
+			}
+			hn, _ := head.Name()
+			id := e.GetStr("id")
+			if id == "" {
+				id = name + "->" + hn
+			}
+			l.Edges[id] = spline(e.GetStr("pos"), flip)
+		}
+	}
+	return l, nil
+}
+
+// spline reads an edge's pos, "[e,x,y ]x,y x,y …" (a B-spline, its end
+// point first when it has an arrowhead), into the points through which
+// the curve passes: every third control point, then the end.
+func spline(pos string, flip func(Point) Point) []Point {
+	var pts []Point
+	var end *Point
+	for _, f := range bytes.Fields([]byte(pos)) {
+		var p Point
+		if bytes.HasPrefix(f, []byte("e,")) {
+			if _, err := fmt.Sscanf(string(f[2:]), "%g,%g", &p.X, &p.Y); err == nil {
+				q := flip(p)
+				end = &q
+			}
+			continue
+		}
+		if bytes.HasPrefix(f, []byte("s,")) {
+			continue
+		}
+		if _, err := fmt.Sscanf(string(f), "%g,%g", &p.X, &p.Y); err == nil {
+			pts = append(pts, flip(p))
+		}
+	}
+	var out []Point
+	for i := 0; i < len(pts); i += 3 {
+		out = append(out, pts[i])
+	}
+	if end != nil {
+		out = append(out, *end)
+	} else if len(pts) > 0 && (len(pts)-1)%3 != 0 {
+		out = append(out, pts[len(pts)-1])
+	}
+	return out
+}
