@@ -32,7 +32,7 @@ var commands = map[string]command{
 	"stats":       {"summarise a log: cases, events, activities, variants, durations", runStats},
 	"map":         {"the process map as JSON, DOT or SVG", runMap},
 	"variants":    {"the variants, most frequent first", runVariants},
-	"discover":    {"mine a process model (inductive miner, IM or IMf): its tree, or a Petri net as PNML", runDiscover},
+	"discover":    {"mine a process model (inductive or heuristics miner): BPMN, PNML, SVG or its tree", runDiscover},
 	"conformance": {"replay a log on a model (PNML or PTML): fitness and deviations", runConformance},
 	"convert":     {"convert between XES and CSV", runConvert},
 	"generate":    {"generate a synthetic purchase-to-pay log", runGenerate},

@@ -15,8 +15,9 @@ import (
 
 // TestDiscover: `procmine discover` prints the inductive miner's tree of
 // the running example (PM4Py's), writes it as a Petri net in PNML that
-// reads back, gives IMf's tree with --noise, and refuses what it cannot
-// do yet with exit code 2.
+// reads back, writes BPMN and SVG, gives IMf's tree with --noise and the
+// heuristics miner's BPMN with --algorithm heuristics, and refuses flags
+// that do not go together with exit code 2.
 func TestDiscover(t *testing.T) {
 	log := testlogs.Path(t, "xes/running-example.xes")
 	code, out, errOut := runCode("discover", log, "--raw-events")
@@ -68,6 +69,15 @@ func TestDiscover(t *testing.T) {
 		t.Errorf("the SVG should draw the 8 tasks: %v %.300s", err, svg)
 	}
 
+	// The heuristics miner's model, as BPMN, replays the log closely.
+	hm := filepath.Join(t.TempDir(), "heuristics.bpmn")
+	if code, _, errOut := runCode("discover", log, "--algorithm", "heuristics", "-o", hm); code != 0 {
+		t.Fatalf("discover --algorithm heuristics: %d %s", code, errOut)
+	}
+	if code, out, errOut := runCode("conformance", log, hm); code != 0 || !strings.Contains(out, "log fitness            0.98") {
+		t.Errorf("conformance on the heuristics model: %d %s %s", code, out, errOut)
+	}
+
 	// IMf leaves out what is rare: on BPIC 2013 (closed problems) it gives
 	// PM4Py's IMf tree, which IM's (a parallel of everything) is not.
 	code, out, errOut = runCode("discover", testlogs.Path(t, "xes/06_bpic2013_closed.xes.gz"), "--noise", "0.2")
@@ -87,7 +97,10 @@ func TestDiscover(t *testing.T) {
 		want string
 	}{
 		{[]string{"discover", log, "--noise", "1.5"}, "--noise must be between 0 and 1, not 1.5"},
-		{[]string{"discover", log, "--algorithm", "heuristics"}, "not available yet"},
+		{[]string{"discover", log, "--algorithm", "alpha"}, `--algorithm must be inductive or heuristics, not "alpha"`},
+		{[]string{"discover", log, "--algorithm", "heuristics", "--noise", "0.2"}, "--noise is the inductive miner's"},
+		{[]string{"discover", log, "--dependency", "0.9"}, "--dependency is the heuristics miner's"},
+		{[]string{"discover", log, "--algorithm", "heuristics", "--dependency", "2"}, "the dependency threshold must be between -1 and 1, not 2"},
 		{[]string{"discover", log, "-o", "model.dot"}, `cannot write a model as "dot"`},
 	} {
 		if code, _, errOut := runCode(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
