@@ -90,6 +90,12 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 // once per version, query and kind of caller (whether it may see raw
 // data): the answer is kept with the version's log, and goes with it.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src *reportSource, rawOK bool) (kept, error)) {
+	s.answerWith(w, r, "", compute)
+}
+
+// answerWith is answer for a report that depends on more than the version
+// and the query (a reference model): extra names that too.
+func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string, compute func(src *reportSource, rawOK bool) (kept, error)) {
 	src, err := s.reportSource(r, false)
 	if err != nil {
 		writeError(w, r, err)
@@ -97,7 +103,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
 	// not.
-	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK)))
+	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK) + "&extra=" + extra))
 	key := string(sum[:])
 	a, err := keep(s.logs, src.entry, key, func(a kept) int64 { return int64(len(a.body)) }, func() (kept, error) { return compute(src, src.rawOK) })
 	if err != nil {

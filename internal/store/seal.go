@@ -26,6 +26,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"key_check", "id", "sealed", blobKeyCheck},
 		{"totp", "user_id", "secret", blobTOTP},
 		{"job_uploads", "job_id, seq", "data", blobUpload},
+		{"reference_models", "process_id", "data", blobModel},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)

@@ -48,6 +48,7 @@ const (
 	blobPseudonymKey = "pseudonym-key"
 	blobKeyCheck     = "key-check"
 	blobUpload       = "upload"
+	blobModel        = "reference-model"
 )
 
 // blobAD names a blob's purpose and row: "screenshot:12:3".

@@ -172,3 +172,39 @@ func TestProcessOfAnotherEnvironmentIsNotFound(t *testing.T) {
 		})
 	}
 }
+
+// TestReferenceModels: a process's reference model is stored sealed, read
+// back, replaced, removed, and goes with its process.
+func TestReferenceModels(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			w := build(t, s, rand.New(rand.NewPCG(5, 6)), 2, 1, 2)
+			p := w.processes[0]
+			if _, err := s.GetReferenceModel(ctx, p); err != ErrNotFound {
+				t.Fatalf("no model yet: %v", err)
+			}
+			must(t, s.PutReferenceModel(ctx, p, ReferenceModel{Format: "bpmn", Name: "a.bpmn", Data: []byte("<definitions/>"), By: 7}))
+			must(t, s.PutReferenceModel(ctx, p, ReferenceModel{Format: "pnml", Name: "b.pnml", Data: []byte("<pnml/>"), By: 8}))
+			m, err := s.GetReferenceModel(ctx, p)
+			must(t, err)
+			if m.Format != "pnml" || m.Name != "b.pnml" || string(m.Data) != "<pnml/>" || m.By != 8 || m.Size != 7 || m.Updated.IsZero() {
+				t.Errorf("read back %+v", m)
+			}
+			if _, err := s.GetReferenceModel(ctx, w.processes[1]); err != ErrNotFound {
+				t.Errorf("another process's model: %v", err)
+			}
+			must(t, s.DeleteReferenceModel(ctx, p))
+			if err := s.DeleteReferenceModel(ctx, p); err != ErrNotFound {
+				t.Errorf("deleting twice: %v", err)
+			}
+			must(t, s.PutReferenceModel(ctx, p, ReferenceModel{Format: "bpmn", Name: "a.bpmn", Data: []byte("x"), By: 7}))
+			must(t, s.DeleteProcess(ctx, w.env, p))
+			var n int
+			must(t, s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM reference_models").Scan(&n))
+			if n != 0 {
+				t.Errorf("%d reference models left after their process was deleted", n)
+			}
+		})
+	}
+}

@@ -1,0 +1,333 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/bpmn"
+	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/discovery/heuristics"
+	"github.com/procmine/procmine/internal/discovery/inductive"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/petrinet"
+	"github.com/procmine/procmine/internal/processtree"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// maxModelFile bounds an uploaded reference model.
+const maxModelFile = 16 << 20
+
+// miner is a discovery algorithm and its settings, from a query:
+// algorithm=inductive (noise=0…1, 0.2 by default: IMf) or
+// algorithm=heuristics (dependency, and, loop2).
+type miner struct {
+	algorithm string
+	noise     float64
+	heuristic heuristics.Options
+}
+
+func minerFrom(q url.Values) (miner, error) {
+	m := miner{algorithm: orDefault(q.Get("algorithm"), "inductive"), noise: 0.2, heuristic: heuristics.Defaults()}
+	num := func(name string, dst *float64) error {
+		if v := q.Get(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return invalid("%s must be a number", name)
+			}
+			*dst = f
+		}
+		return nil
+	}
+	switch m.algorithm {
+	case "inductive":
+		if err := num("noise", &m.noise); err != nil {
+			return m, err
+		}
+		if !(m.noise >= 0 && m.noise <= 1) {
+			return m, invalid("noise must be between 0 and 1")
+		}
+	case "heuristics":
+		for name, dst := range map[string]*float64{"dependency": &m.heuristic.Dependency, "and": &m.heuristic.And, "loop2": &m.heuristic.LoopTwo} {
+			if err := num(name, dst); err != nil {
+				return m, err
+			}
+		}
+		if err := m.heuristic.Validate(); err != nil {
+			return m, invalid("%v", err)
+		}
+	default:
+		return m, invalid("algorithm must be inductive or heuristics")
+	}
+	return m, nil
+}
+
+// discovered is a model mined from a log: its BPMN and net, and the tree
+// when the inductive miner made it.
+type discovered struct {
+	tree  *processtree.Tree
+	model *bpmn.Model
+	net   *petrinet.Net
+}
+
+func (m miner) discover(l *eventlog.Log) discovered {
+	if m.algorithm == "heuristics" {
+		bm := heuristics.Discover(l, m.heuristic)
+		return discovered{model: bm, net: bm.Net()}
+	}
+	t := inductive.Discover(l, m.noise)
+	return discovered{tree: t, model: bpmn.FromTree(t), net: petrinet.FromTree(t)}
+}
+
+// processModel serves the model mined from the process's data (with the
+// view and filters of the query) as JSON (its tree and size), BPMN, PNML
+// or SVG. It is a report: whoever may read the process's reports may
+// read it.
+func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	mn, err := minerFrom(q)
+	if err == nil && !oneOf(orDefault(q.Get("format"), "json"), "json", "bpmn", "pnml", "svg") {
+		err = invalid("format must be json, bpmn, pnml or svg")
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
+		d := mn.discover(src.log())
+		var b bytes.Buffer
+		switch q.Get("format") {
+		case "bpmn":
+			if err := bpmn.Write(r.Context(), &b, d.model); err != nil {
+				return kept{}, invalid("%v", err)
+			}
+			return kept{contentType: "application/xml", body: b.Bytes()}, nil
+		case "pnml":
+			if err := petrinet.WritePNML(&b, d.net); err != nil {
+				return kept{}, err
+			}
+			return kept{contentType: "application/xml", body: b.Bytes()}, nil
+		case "svg":
+			if err := bpmn.WriteSVG(r.Context(), &b, d.model, nil); err != nil {
+				return kept{}, invalid("%v", err)
+			}
+			return kept{contentType: "image/svg+xml", body: b.Bytes()}, nil
+		}
+		out := map[string]any{"algorithm": mn.algorithm, "nodes": len(d.model.Nodes), "flows": len(d.model.Flows),
+			"places": len(d.net.Places), "transitions": len(d.net.Transitions)}
+		if d.tree != nil {
+			out["tree"], out["noise"] = d.tree.String(), mn.noise
+		}
+		return keptJSON(out)
+	})
+}
+
+func oneOf(v string, options ...string) bool {
+	for _, o := range options {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// conformanceReport replays the process's data on a model and serves how
+// well it fits (JSON: log fitness, average trace fitness, share of
+// fitting traces, deviations per activity) or the model drawn with its
+// deviations marked (SVG). The model is mined from the data
+// (model=discovered, with the miner of the query) or the process's
+// reference model (model=reference).
+func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	which := orDefault(q.Get("model"), "discovered")
+	format := orDefault(q.Get("format"), "json")
+	var err error
+	var mn miner
+	switch {
+	case which != "discovered" && which != "reference":
+		err = invalid("model must be discovered or reference")
+	case format != "json" && format != "svg":
+		err = invalid("format must be json or svg")
+	case which == "discovered":
+		mn, err = minerFrom(q)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var ref *store.ReferenceModel
+	extra := ""
+	if which == "reference" {
+		// The caller's right to the reports is checked (again) by
+		// answerWith; the model is read only for one who has it.
+		id, _, err := s.reportProcessFor(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			err = errorf(http.StatusConflict, "no_reference_model", "the process has no reference model: upload a BPMN or PNML file first")
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		ref = &m
+		extra = strconv.FormatInt(m.Updated.UnixNano(), 10) + "/" + strconv.Itoa(m.Size)
+	}
+	s.answerWith(w, r, extra, func(src *reportSource, _ bool) (kept, error) {
+		l := src.log()
+		var model *bpmn.Model
+		var net *petrinet.Net
+		if ref != nil {
+			var err error
+			if model, net, err = parseModel(ref.Format, ref.Name, ref.Data); err != nil {
+				return kept{}, err
+			}
+		} else {
+			d := mn.discover(l)
+			model, net = d.model, d.net
+		}
+		res, err := conformance.Replay(l, net)
+		if err != nil {
+			return kept{}, invalid("%v", err)
+		}
+		if format == "svg" {
+			if model == nil {
+				return kept{}, errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
+			}
+			var b bytes.Buffer
+			if err := bpmn.WriteSVG(r.Context(), &b, model, marks(res)); err != nil {
+				return kept{}, invalid("%v", err)
+			}
+			return kept{contentType: "image/svg+xml", body: b.Bytes()}, nil
+		}
+		return keptJSON(struct {
+			Model string `json:"model"`
+			*conformance.Result
+		}{which, res})
+	})
+}
+
+// marks are the deviations of a replay, by activity, to draw.
+func marks(res *conformance.Result) map[string]bpmn.Mark {
+	out := map[string]bpmn.Mark{}
+	for _, d := range res.Activities {
+		if d.Missing > 0 || d.Remaining > 0 {
+			out[d.Activity] = bpmn.Mark{Missing: d.Missing, Remaining: d.Remaining}
+		}
+	}
+	return out
+}
+
+// parseModel reads a reference model file: BPMN (which is also drawn) or
+// PNML. Its errors are the caller's.
+func parseModel(format, name string, data []byte) (*bpmn.Model, *petrinet.Net, error) {
+	if format == "bpmn" {
+		m, err := bpmn.Read(bytes.NewReader(data), name)
+		if err != nil {
+			return nil, nil, invalid("%v", err)
+		}
+		return m, m.Net(), nil
+	}
+	n, err := petrinet.ReadPNML(bytes.NewReader(data), name)
+	if err == nil && (len(n.Initial) == 0 || len(n.Final) == 0) {
+		err = fmt.Errorf("%s: the net needs an initial and a final marking to compare a log with it", name)
+	}
+	if err != nil {
+		return nil, nil, invalid("%v", err)
+	}
+	return nil, n, nil
+}
+
+// putReferenceModel sets the process's reference model from the request
+// body, a BPMN or PNML file named by the query's name (its extension says
+// which). Changing it takes the right to change the process.
+func (s *Server) putReferenceModel(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.processFor(r, access.Write)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	name := path.Base(strings.ReplaceAll(r.URL.Query().Get("name"), "\\", "/"))
+	format := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
+	if format != "bpmn" && format != "pnml" {
+		writeError(w, r, invalid("name the file: ?name=model.bpmn or ?name=model.pnml (a BPMN 2.0 or a PNML file)"))
+		return
+	}
+	if err := checkName(name, 200); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxModelFile))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a model file may have at most %d bytes", maxModelFile)))
+		return
+	}
+	if err != nil {
+		writeError(w, r, invalid("could not read the file: %v", err))
+		return
+	}
+	if _, _, err := parseModel(format, name, data); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.PutReferenceModel(r.Context(), id, store.ReferenceModel{Format: format, Name: name, Data: data, By: caller(r).ID}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "process.reference_model.set", target("process", id), name)
+	m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// getReferenceModel serves the process's reference model file, for
+// whoever may read its reports; with ?info=true, what it is instead.
+func (s *Server) getReferenceModel(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.reportProcessFor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("info") == "true" {
+		writeJSON(w, http.StatusOK, m)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", m.Name))
+	w.WriteHeader(http.StatusOK)
+	w.Write(m.Data)
+}
+
+// deleteReferenceModel removes the process's reference model.
+func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
+	id, _, err := s.processFor(r, access.Write)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Store.DeleteReferenceModel(r.Context(), id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.audit(r, environment(r), "process.reference_model.delete", target("process", id), "")
+	w.WriteHeader(http.StatusNoContent)
+}

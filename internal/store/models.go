@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// ReferenceModel is the model a process's data is compared with, as its
+// file was uploaded.
+type ReferenceModel struct {
+	Format  string    `json:"format"` // bpmn or pnml
+	Name    string    `json:"name"`
+	Size    int       `json:"size"`
+	Updated time.Time `json:"updated_at"`
+	By      access.ID `json:"updated_by"`
+	Data    []byte    `json:"-"`
+}
+
+// PutReferenceModel sets the process's reference model, replacing any.
+func (s *Store) PutReferenceModel(ctx context.Context, process access.ID, m ReferenceModel) error {
+	_, err := s.exec(ctx, `INSERT INTO reference_models (process_id, format, name, data, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (process_id) DO UPDATE SET format = excluded.format, name = excluded.name, data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		process, m.Format, m.Name, s.seal(blobAD(blobModel, process), m.Data), s.now().UnixNano(), m.By)
+	return err
+}
+
+// GetReferenceModel returns the process's reference model; one without is
+// ErrNotFound.
+func (s *Store) GetReferenceModel(ctx context.Context, process access.ID) (ReferenceModel, error) {
+	var m ReferenceModel
+	var at int64
+	var sealed []byte
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT format, name, data, updated_at, updated_by FROM reference_models WHERE process_id = ?"), process).
+		Scan(&m.Format, &m.Name, &sealed, &at, &m.By)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, ErrNotFound
+	}
+	if err != nil {
+		return m, err
+	}
+	if m.Data, err = s.open(blobAD(blobModel, process), sealed); err != nil {
+		return m, err
+	}
+	m.Size, m.Updated = len(m.Data), time.Unix(0, at).UTC()
+	return m, nil
+}
+
+// DeleteReferenceModel removes the process's reference model; one without
+// is ErrNotFound.
+func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) error {
+	res, err := s.exec(ctx, "DELETE FROM reference_models WHERE process_id = ?", process)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return err
+}
