@@ -122,6 +122,13 @@ func mayReadData(r *http.Request, process *access.Record) bool {
 	return authorizeRecords(r, process, access.EventLog, access.Read) == nil
 }
 
+// mayChange tells whether the caller may change the process itself (its
+// name, its reference model): the rule processFor(r, access.Write)
+// applies.
+func mayChange(r *http.Request, process *access.Record) bool {
+	return subject(r).Can(access.Write, process)
+}
+
 // mayShare tells whether the caller may share the process at all.
 func mayShare(r *http.Request, process *access.Record) bool {
 	return subject(r).Can(access.Share, process)

@@ -30,8 +30,12 @@ var web embed.FS
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account"} {
-		out[name] = template.Must(template.ParseFS(web, "web/templates/layout.html", "web/templates/"+name+".html"))
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance"} {
+		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
+		if name == "model" || name == "conformance" {
+			files = append(files, "web/templates/miner.html") // the miner's form both show
+		}
+		out[name] = template.Must(template.ParseFS(web, files...))
 	}
 	return out
 }()
@@ -55,6 +59,8 @@ func (s *Server) studioRoutes() {
 	s.route("GET /e/{env}/p/{id}/recordings", s.page(s.pageEnv(s.recordingsPage)))
 	s.route("GET /e/{env}/p/{id}/recordings/{rid}", s.page(s.pageEnv(s.recordingPage)))
 	s.route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
+	s.route("GET /e/{env}/p/{id}/model", s.page(s.pageEnv(s.modelPage)))
+	s.route("GET /e/{env}/p/{id}/conformance", s.page(s.pageEnv(s.conformancePage)))
 }
 
 // render writes a page; the layout shows who is signed in.

@@ -33,9 +33,12 @@ func WriteDOT(w io.Writer, m *Map) error {
 	}
 	for i, n := range m.Nodes {
 		id[n.Activity] = "n" + strconv.Itoa(i)
-		fmt.Fprintf(&b, "  n%d [label=%s, tooltip=%s];\n", i,
-			quote(n.Activity+"\n"+strconv.Itoa(n.Count)),
-			quote(fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases)))
+		label, tip, style := n.Activity+"\n"+strconv.Itoa(n.Count), fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases), ""
+		if note, ok := m.Marked[n.Activity]; ok {
+			label, tip = label+"\n"+note, tip+"; "+note
+			style = `, class="marked", color="#c62828", fillcolor="#fde0dc", penwidth=2.5`
+		}
+		fmt.Fprintf(&b, "  n%d [label=%s, tooltip=%s%s];\n", i, quote(label), quote(tip), style)
 	}
 	arrow := func(from, to string, count int, label, tip string) {
 		width := 1 + 4*float64(count)/float64(maxCount)

@@ -59,6 +59,9 @@ type Map struct {
 	End   map[string]int `json:"end"`
 	// Timed tells whether durations are available.
 	Timed bool `json:"timed"`
+	// Marked are activities to draw marked, with a note each (the
+	// deviations conformance checking found in them).
+	Marked map[string]string `json:"-"`
 }
 
 // Validate checks the options.

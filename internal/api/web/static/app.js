@@ -244,3 +244,23 @@ if (mfaStart) {
     say(status, "The authenticator app is set up.");
   });
 }
+
+// The reference model: the file itself is the body, named in the query.
+const reference = document.getElementById("reference-upload");
+if (reference) {
+  const status = document.getElementById("reference-status");
+  reference.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const file = document.getElementById("reference-file").files[0];
+    say(status, "Uploading…");
+    const resp = await fetch(`${reference.dataset.action}?name=${encodeURIComponent(file.name)}`, { method: "PUT", headers: { "Content-Type": "application/xml" }, body: file });
+    if (resp.ok) { location.reload(); return; }
+    say(status, await message(resp), true);
+  });
+  const del = document.getElementById("reference-delete");
+  if (del) del.addEventListener("click", async () => {
+    const resp = await fetch(reference.dataset.action, { method: "DELETE" });
+    if (resp.ok) { location.assign(location.pathname); return; }
+    say(status, await message(resp), true);
+  });
+}

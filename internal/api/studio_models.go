@@ -1,0 +1,187 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/procmine/procmine/internal/bpmn"
+	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/petrinet"
+	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// modelPageData fills what the model and conformance pages share: the
+// process, the miner chosen in the query (its defaults when the query
+// asks for something wrong, with the reason), and the process's current
+// log (nil without data).
+func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title string) (map[string]any, *cached, miner, bool) {
+	p, rec, err := s.reportProcess(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, nil, miner{}, false
+	}
+	q := r.URL.Query()
+	mn, err := minerFrom(q)
+	data := map[string]any{"Title": title + " · " + p.Name, "Env": environment(r), "ID": p.ID, "Name": p.Name,
+		"CanChange": mayChange(r, rec)}
+	if err != nil {
+		data["MinerError"] = err.Error()
+		mn, _ = minerFrom(url.Values{})
+	}
+	data["Algorithm"], data["Noise"], data["Dependency"] = mn.algorithm, mn.noise, mn.heuristic.Dependency
+	data["Query"] = template.URL(minerQuery(mn).Encode())
+	version, err := s.cfg.Store.LatestVersion(r.Context(), p.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return data, nil, mn, true
+	}
+	var entry *cached
+	if err == nil {
+		entry, err = s.logs.entry(r.Context(), s.cfg.Store, p.ID, version)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, nil, miner{}, false
+	}
+	data["HasData"] = true
+	return data, entry, mn, true
+}
+
+// minerQuery is the query that asks the API for the miner's model.
+func minerQuery(mn miner) url.Values {
+	q := url.Values{"algorithm": {mn.algorithm}}
+	if mn.algorithm == "inductive" {
+		q.Set("noise", fmt.Sprint(mn.noise))
+	} else {
+		q.Set("dependency", fmt.Sprint(mn.heuristic.Dependency))
+	}
+	return q
+}
+
+// modelPage shows the model mined from the process's data, drawn as BPMN,
+// with its tree and downloads.
+func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
+	data, entry, mn, ok := s.modelPageData(w, r, "Model")
+	if !ok {
+		return
+	}
+	if entry != nil {
+		d := mn.discover(entry.view(false))
+		svg, err := bpmnSVG(r, d.model, nil)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		data["ModelSVG"], data["Nodes"], data["Flows"] = svg, len(d.model.Nodes), len(d.model.Flows)
+		if d.tree != nil {
+			data["Tree"] = d.tree.String()
+		}
+	}
+	s.render(w, r, http.StatusOK, "model", data)
+}
+
+// bpmnSVG draws a model for a page.
+func bpmnSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := bpmn.WriteSVG(r.Context(), &b, m, marks); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil // WriteSVG escapes every text it writes
+}
+
+// deviationRow is a line of the conformance page's table.
+type deviationRow struct {
+	Activity                                string
+	Events, UnfitEvents, Missing, Remaining int
+	NotInModel                              bool
+}
+
+// conformancePage replays the process's data on the mined model or the
+// reference model and shows the figures, the map with the deviating
+// activities marked, the model with its deviating tasks marked, and the
+// reference model's upload.
+func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
+	data, entry, mn, ok := s.modelPageData(w, r, "Conformance")
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ref, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		s.pageError(w, r, err)
+		return
+	default:
+		data["Reference"] = ref
+	}
+	useRef := r.URL.Query().Get("model") == "reference" && data["Reference"] != nil
+	data["UseReference"] = useRef
+	if entry == nil {
+		s.render(w, r, http.StatusOK, "conformance", data)
+		return
+	}
+	l := entry.view(false)
+	var model *bpmn.Model
+	var net *petrinet.Net
+	if useRef {
+		if model, net, err = parseModel(ref.Format, ref.Name, ref.Data); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	} else {
+		d := mn.discover(l)
+		model, net = d.model, d.net
+	}
+	res, err := conformance.Replay(l, net)
+	if err != nil {
+		s.pageError(w, r, invalid("%v", err))
+		return
+	}
+	data["Result"] = res
+	var rows []deviationRow
+	marked := map[string]string{}
+	for _, d := range res.Activities {
+		if d.Missing > 0 || d.Remaining > 0 {
+			rows = append(rows, deviationRow{Activity: d.Activity, Events: d.Events, UnfitEvents: d.UnfitEvents, Missing: d.Missing, Remaining: d.Remaining})
+			marked[d.Activity] = fmt.Sprintf("%d missing · %d left", d.Missing, d.Remaining)
+		}
+	}
+	var absent []string
+	for a := range res.NotInModel {
+		absent = append(absent, a)
+	}
+	sort.Strings(absent)
+	for _, a := range absent {
+		rows = append(rows, deviationRow{Activity: a, Events: res.NotInModel[a], NotInModel: true})
+		marked[a] = "not in the model"
+	}
+	data["Deviations"] = rows
+	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+	var svg template.HTML
+	if err == nil {
+		m.Marked = marked
+		svg, err = mapSVG(r, m)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data["MapSVG"], data["MapNote"], data["MapNodes"] = svg, note, len(m.Nodes)
+	if model != nil {
+		if data["ModelSVG"], err = bpmnSVG(r, model, marks(res)); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "conformance", data)
+}

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/bpmn"
+	"github.com/procmine/procmine/internal/processtree"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// TestModelAndConformancePagesInABrowser: the maker sees the running
+// example's model drawn as BPMN (inductive, then heuristics), its
+// conformance (every trace fits), uploads a reference model through the
+// page and compares the data with it: the fitness drops, the map marks the
+// deviating activities and the table names them. A viewer sees the same
+// figures but no upload.
+func TestModelAndConformancePagesInABrowser(t *testing.T) {
+	ctx := browser(t)
+	xes, err := os.ReadFile(testlogs.Path(t, "xes/running-example.xes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), storetest.DSNs(t)["sqlite"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	startJobs(t, srv)
+	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
+	root, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"Compensation"}`, 201, &p)
+	process := fmt.Sprintf("%s/processes/%d", base, p.ID)
+	if j := maker.importLog(process+"/data", "running-example.xes", xes, nil); j.State != "done" {
+		t.Fatalf("import: %+v", j)
+	}
+	_, viewerID := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
+	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+
+	run := runner(t, ctx)
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	count := func(js string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	signIn := func(user string) {
+		run(chromedp.Navigate(ts.URL+"/signin"),
+			chromedp.SendKeys(chromedp.CSS("#username"), user),
+			chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+			chromedp.Click(chromedp.CSS("#signin")),
+			chromedp.WaitVisible(chromedp.CSS("#processes, main p")))
+	}
+	page := fmt.Sprintf("%s/e/%d/p/%d", ts.URL, prod.ID, p.ID)
+
+	signIn("maker")
+	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#model-link")), chromedp.WaitVisible(chromedp.CSS("#map svg.bpmn")))
+	if n := count(`document.querySelectorAll('#map g.task').length`); n != 8 {
+		t.Errorf("the model draws %d tasks, want the 8 activities", n)
+	}
+	if tree, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('tree').textContent`)); !strings.Contains(tree, "'register request'") {
+		t.Errorf("tree %q", tree)
+	}
+	shot(t, ctx, "studio-model")
+	run(chromedp.SetValue(chromedp.CSS("#algorithm"), "heuristics"), chromedp.Click(chromedp.CSS("#mine")),
+		chromedp.WaitVisible(chromedp.CSS("#dependency")), chromedp.WaitVisible(chromedp.CSS("#map svg.bpmn")))
+	if n := count(`document.querySelectorAll('#map g.task').length`); n != 8 {
+		t.Errorf("the heuristics model draws %d tasks", n)
+	}
+
+	run(chromedp.Navigate(page+"/conformance"), chromedp.WaitVisible(chromedp.CSS("#log-fitness")))
+	if f := text("#log-fitness"); f != "1.0000" {
+		t.Errorf("log fitness on the mined model: %q", f)
+	}
+	run(chromedp.WaitVisible(chromedp.CSS("#no-deviations")), chromedp.WaitVisible(chromedp.CSS("#no-reference")))
+
+	// A reference model without the examinations and the loop.
+	ref, _ := processtree.Parse("->( 'register request', 'check ticket', 'decide', X( 'pay compensation', 'reject request' ) )")
+	var b bytes.Buffer
+	if err := bpmn.Write(context.Background(), &b, bpmn.FromTree(ref)); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "handbook.bpmn")
+	os.WriteFile(file, b.Bytes(), 0o644)
+	run(chromedp.SetUploadFiles(chromedp.CSS("#reference-file"), []string{file}), chromedp.Click(chromedp.CSS("#reference-upload button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#reference-info")))
+	if info := text("#reference-info"); !strings.Contains(info, "handbook.bpmn") {
+		t.Errorf("reference info %q", info)
+	}
+	run(chromedp.Click(chromedp.CSS("#use-reference")), chromedp.WaitVisible(chromedp.CSS("#deviations")))
+	if f := text("#log-fitness"); f >= "0.95" {
+		t.Errorf("log fitness on the reference: %q", f)
+	}
+	if n := count(`document.querySelectorAll('#map g.node.marked').length`); n < 3 {
+		t.Errorf("%d activities marked on the map", n)
+	}
+	if dev := text("#deviations"); !strings.Contains(dev, "examine casually") || !strings.Contains(dev, "not in the model") {
+		t.Errorf("deviations table %q", dev)
+	}
+	if n := count(`document.querySelectorAll('#model text.deviation').length`); n < 1 {
+		t.Errorf("no task of the reference model is marked")
+	}
+	shot(t, ctx, "studio-conformance")
+
+	// The viewer sees the comparison, not the upload.
+	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	signIn("viewer")
+	run(chromedp.Navigate(page+"/conformance?model=reference"), chromedp.WaitVisible(chromedp.CSS("#deviations")))
+	if n := count(`document.querySelectorAll('#reference-upload').length`); n != 0 {
+		t.Errorf("the viewer is offered the upload")
+	}
+}
