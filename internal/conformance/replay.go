@@ -16,6 +16,7 @@ package conformance
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 
@@ -184,14 +185,24 @@ type model struct {
 	final       []int32
 	finalPlaces []int32
 	// paths[p][q] is the shortest run of silent transitions that moves a
-	// token from p to q; nil when there is none.
-	paths [][][]int32
+	// token from p to q, nil when there is none; paths[p] is found the
+	// first time a token sits in p (silentOut[p] are the silent
+	// transitions p feeds).
+	paths     [][][]int32
+	silentOut [][]int32
 	// waiting[p] are the labelled transitions a token in p would go to,
 	// directly or through silent transitions.
 	waiting [][]int32
 }
 
+// maxNodes bounds the nets replayed: the silent paths between places
+// grow with the square of their number.
+const maxNodes = 5000
+
 func compile(n *petrinet.Net) (*model, error) {
+	if k := len(n.Places) + len(n.Transitions); k > maxNodes {
+		return nil, fmt.Errorf("the net has %d places and transitions; token replay takes at most %d", k, maxNodes)
+	}
 	if len(n.Initial) == 0 {
 		return nil, errors.New("the net has no initial marking: token replay needs to know where runs start")
 	}
@@ -266,43 +277,49 @@ func (m *model) transitionFor(label string) int32 {
 	return -1
 }
 
-// shortestPaths finds, from every place, the shortest silent runs to the
-// places they lead to (breadth first; of equally short runs, the one
-// through the transitions that come first in the net).
+// shortestPaths prepares the search for silent paths; pathsFrom does it.
 func (m *model) shortestPaths() {
-	out := make([][]int32, m.places) // place -> silent transitions it feeds
+	m.silentOut = make([][]int32, m.places)
 	for t, ps := range m.pre {
 		if m.label[t] != "" {
 			continue
 		}
 		for _, p := range ps {
-			if !slices.Contains(out[p], int32(t)) {
-				out[p] = append(out[p], int32(t))
+			if !slices.Contains(m.silentOut[p], int32(t)) {
+				m.silentOut[p] = append(m.silentOut[p], int32(t))
 			}
 		}
 	}
 	m.paths = make([][][]int32, m.places)
-	for from := range m.places {
-		paths := make([][]int32, m.places)
-		seen := make([]bool, m.places)
-		seen[from] = true
-		queue := []int32{int32(from)}
-		for len(queue) > 0 {
-			p := queue[0]
-			queue = queue[1:]
-			for _, t := range out[p] {
-				for _, q := range m.post[t] {
-					if seen[q] {
-						continue
-					}
-					seen[q] = true
-					paths[q] = append(slices.Clip(paths[p]), t)
-					queue = append(queue, q)
+}
+
+// pathsFrom finds the shortest silent runs from a place to the places
+// they lead to (breadth first; of equally short runs, the one through the
+// transitions that come first in the net).
+func (m *model) pathsFrom(from int32) [][]int32 {
+	if m.paths[from] != nil {
+		return m.paths[from]
+	}
+	paths := make([][]int32, m.places)
+	seen := make([]bool, m.places)
+	seen[from] = true
+	queue := []int32{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, t := range m.silentOut[p] {
+			for _, q := range m.post[t] {
+				if seen[q] {
+					continue
 				}
+				seen[q] = true
+				paths[q] = append(slices.Clip(paths[p]), t)
+				queue = append(queue, q)
 			}
 		}
-		m.paths[from] = paths
 	}
+	m.paths[from] = paths
+	return paths
 }
 
 func (m *model) findWaiting() {

@@ -164,7 +164,7 @@ func (r *run) pathsTo(targets []int32) [][]int32 {
 			continue
 		}
 		for _, q := range targets {
-			if path := r.m.paths[p][q]; path != nil {
+			if path := r.m.pathsFrom(int32(p))[q]; path != nil {
 				out = append(out, path)
 			}
 		}
