@@ -13,6 +13,13 @@
 //	internal/mining             statistics, variants, directly-follows graph,
 //	                            rework, resources, timeline, filters
 //	internal/processmap         the simplified process map as JSON, DOT and SVG
+//	internal/dot                Graphviz's dot layout in-process, one instance behind a lock
+//	internal/processtree        process trees: PM4Py's notation, PTML
+//	internal/petrinet           Petri nets: from trees, PNML in and out
+//	internal/bpmn               BPMN 2.0: from trees, laid out, XML in and out, SVG, to nets
+//	internal/discovery/inductive  the inductive miner, IM and IMf
+//	internal/discovery/heuristics the heuristics miner
+//	internal/conformance        token-based replay: fitness and deviations
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
@@ -29,5 +36,5 @@
 //	internal/api                the REST API; authorize.go is where every decision is taken
 //	internal/testlogs           finds the shared real-world logs tests read
 //
-// Each package's doc.go says what it owns.
+// Each package's comment (its doc.go, where it has one) says what it owns.
 package procmine
