@@ -53,31 +53,31 @@ func readLog(t *testing.T, name string) *eventlog.Log {
 	return l
 }
 
-// xsd is the folder with the OMG BPMN 2.0 schemas (BPMN20.xsd and the
-// files it imports), which scripts/test fetches from npm (bpmn-moddle)
-// and names in PROCMINE_BPMN_XSD. Without it the test skips, except under
+// bpmnio is where scripts/test installed bpmn.io's BPMN reader
+// (bpmn-moddle, which ships the OMG BPMN 2.0 XSD files too) and our
+// check.mjs, named in PROCMINE_BPMNIO; tool is the program the test runs
+// with it (xmllint or node). Without them the test skips, except under
 // CI=true, where it fails.
-func xsd(t *testing.T) string {
+func bpmnio(t *testing.T, tool string) string {
 	t.Helper()
-	dir := os.Getenv("PROCMINE_BPMN_XSD")
-	_, err := os.Stat(filepath.Join(dir, "BPMN20.xsd"))
-	_, lintErr := exec.LookPath("xmllint")
-	if dir == "" || err != nil || lintErr != nil {
-		msg := "the BPMN 2.0 XSD (PROCMINE_BPMN_XSD, set by scripts/test) or xmllint (Debian's libxml2-utils) is missing"
+	dir := os.Getenv("PROCMINE_BPMNIO")
+	_, err := os.Stat(filepath.Join(dir, "node_modules", "bpmn-moddle", "resources", "bpmn", "xsd", "BPMN20.xsd"))
+	_, toolErr := exec.LookPath(tool)
+	if dir == "" || err != nil || toolErr != nil {
+		msg := "bpmn-moddle (PROCMINE_BPMNIO, installed by scripts/test) or " + tool + " is missing"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	return filepath.Join(dir, "BPMN20.xsd")
+	return dir
 }
 
-// TestValidAgainstXSD: the BPMN of PM4Py's IMf tree of every reference
-// log validates against the OMG BPMN 2.0 XSD with xmllint, diagram
-// included (done-when 3 of issue 8).
-func TestValidAgainstXSD(t *testing.T) {
-	schema := xsd(t)
-	dir := t.TempDir()
+// writeReferenceModels writes the BPMN of PM4Py's IMf tree of every
+// reference log into dir and returns the files.
+func writeReferenceModels(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
 	for _, name := range referenceLogs {
 		m := FromTree(imfTree(t, name))
 		var b bytes.Buffer
@@ -88,21 +88,51 @@ func TestValidAgainstXSD(t *testing.T) {
 		if err := os.WriteFile(file, b.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, file).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "validates") {
-			t.Errorf("%s: %v\n%s", name, err, out)
-		}
 		shapes, edges := strings.Count(b.String(), "<bpmndi:BPMNShape"), strings.Count(b.String(), "<bpmndi:BPMNEdge")
 		if shapes != len(m.Nodes) || edges != len(m.Flows) || strings.Contains(b.String(), "NaN") {
 			t.Errorf("%s: %d shapes for %d nodes, %d edges for %d flows", name, shapes, len(m.Nodes), edges, len(m.Flows))
 		}
+		files = append(files, file)
 	}
-	// And the check can fail: a flow to nowhere's diagram edge without
-	// waypoints does not validate.
+	return files
+}
+
+// TestValidAgainstXSD: the BPMN of PM4Py's IMf tree of every reference
+// log validates against the OMG BPMN 2.0 XSD with xmllint, diagram
+// included (done-when 3 of issue 8).
+func TestValidAgainstXSD(t *testing.T) {
+	schema := filepath.Join(bpmnio(t, "xmllint"), "node_modules", "bpmn-moddle", "resources", "bpmn", "xsd", "BPMN20.xsd")
+	dir := t.TempDir()
+	for _, file := range writeReferenceModels(t, dir) {
+		out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, file).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "validates") {
+			t.Errorf("%s: %v\n%s", file, err, out)
+		}
+	}
+	// And the check can fail: an element the schema does not know.
 	bad := filepath.Join(dir, "bad.bpmn")
 	os.WriteFile(bad, []byte(`<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="x"><process id="p"><task id="a" name="x"><bogus/></task></process></definitions>`), 0o600)
 	if out, err := exec.Command("xmllint", "--noout", "--nonet", "--schema", schema, bad).CombinedOutput(); err == nil {
 		t.Errorf("an invalid file validated: %s", out)
+	}
+}
+
+// TestOpensInBpmnIO: bpmn.io's own reader (bpmn-moddle, what the bpmn.io
+// modeler opens files with) reads the same files without a warning and
+// finds every flow element drawn in the diagram.
+func TestOpensInBpmnIO(t *testing.T) {
+	check := filepath.Join(bpmnio(t, "node"), "check.mjs")
+	dir := t.TempDir()
+	files := writeReferenceModels(t, dir)
+	out, err := exec.Command("node", append([]string{check}, files...)...).CombinedOutput()
+	if err != nil || strings.Count(string(out), `"warnings":[]`) != len(files) {
+		t.Errorf("%v\n%s", err, out)
+	}
+	// And the check can fail: a flow to a node that is not there.
+	bad := filepath.Join(dir, "bad.bpmn")
+	os.WriteFile(bad, []byte(`<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="x"><process id="p"><task id="t"/><sequenceFlow id="f" sourceRef="t" targetRef="zz"/></process></definitions>`), 0o600)
+	if out, err := exec.Command("node", check, bad).CombinedOutput(); err == nil {
+		t.Errorf("a broken file read without complaint: %s", out)
 	}
 }
 
