@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -173,6 +174,25 @@ func TestModelAndConformance(t *testing.T) {
 			if code, _ := owner.do("DELETE", w.process+"/reference-model", "", nil); code != 404 {
 				t.Errorf("deleting it twice: %d", code)
 			}
+			// A log of more activities than the server mines from is
+			// refused, saying why and what to do.
+			var many strings.Builder
+			many.WriteString("case,activity,time\n")
+			for i := range maxMinedActivities + 1 {
+				fmt.Fprintf(&many, "c%d,a%d,2026-01-01T%02d:%02d:00Z\n", i%7, i, i/60%24, i%60)
+			}
+			var wide processJSON
+			owner.json("POST", w.base+"/processes", `{"name":"wide"}`, 201, &wide)
+			widePath := fmt.Sprintf("%s/processes/%d", w.base, wide.ID)
+			if j := owner.importLog(widePath+"/data", "wide.csv", []byte(many.String()), map[string]string{"case": "case", "activity": "activity", "timestamp": "time"}); j.State != "done" {
+				t.Fatalf("import of the wide log: %+v", j)
+			}
+			for _, q := range []string{"/model", "/conformance", "/model?algorithm=heuristics"} {
+				if code, body := owner.do("GET", widePath+q, "", nil); code != 422 || !strings.Contains(body, "the log has 301 activities; the server mines models from at most 300") {
+					t.Errorf("%s of a log of 301 activities: %d %.200s", q, code, body)
+				}
+			}
+
 			var audit struct {
 				Entries []struct{ Action, Detail string }
 			}

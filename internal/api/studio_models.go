@@ -71,7 +71,11 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if entry != nil {
-		d := mn.discover(entry.view(false))
+		d, err := mn.discover(entry.view(false))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		svg, err := bpmnSVG(r, d.model, nil)
 		if err != nil {
 			s.pageError(w, r, err)
@@ -139,7 +143,11 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		d := mn.discover(l)
+		d, err := mn.discover(l)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		model, net = d.model, d.net
 	}
 	res, err := conformance.Replay(l, net)

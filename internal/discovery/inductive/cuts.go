@@ -11,14 +11,38 @@ import (
 // starts or ends a trace.
 type graph struct {
 	acts       []int32 // sorted
-	edge       map[[2]int32]bool
 	start, end map[int32]bool
-	weight     map[[2]int32]int
+	weight     map[[2]int32]int // the edges, and how often each is taken
 	ends       map[int32]int
+	// pos numbers the activities 0…n-1; adj is the edges as a bit
+	// matrix over those numbers, row by row, for the cuts' many tests.
+	pos   map[int32]int
+	words int
+	adj   []uint64
+}
+
+// index numbers the activities and fills the bit matrix from edge.
+func (g *graph) index() {
+	g.pos = make(map[int32]int, len(g.acts))
+	for i, a := range g.acts {
+		g.pos[a] = i
+	}
+	g.words = (len(g.acts) + 63) / 64
+	g.adj = make([]uint64, len(g.acts)*g.words)
+	for e := range g.weight {
+		i, j := g.pos[e[0]], g.pos[e[1]]
+		g.adj[i*g.words+j/64] |= 1 << (j % 64)
+	}
+}
+
+// has tells whether b directly follows a.
+func (g *graph) has(a, b int32) bool {
+	i, j := g.pos[a], g.pos[b]
+	return g.adj[i*g.words+j/64]&(1<<(j%64)) != 0
 }
 
 func newGraph(lg log) *graph {
-	g := &graph{edge: map[[2]int32]bool{}, start: map[int32]bool{}, end: map[int32]bool{}, weight: map[[2]int32]int{}, ends: map[int32]int{}}
+	g := &graph{start: map[int32]bool{}, end: map[int32]bool{}, weight: map[[2]int32]int{}, ends: map[int32]int{}}
 	seen := map[int32]bool{}
 	for k, t := range lg.traces {
 		if len(t) == 0 {
@@ -33,13 +57,12 @@ func newGraph(lg log) *graph {
 				g.acts = append(g.acts, a)
 			}
 			if i > 0 {
-				e := [2]int32{t[i-1], a}
-				g.edge[e] = true
-				g.weight[e] += n
+				g.weight[[2]int32{t[i-1], a}] += n
 			}
 		}
 	}
 	slices.Sort(g.acts)
+	g.index()
 	return g
 }
 
@@ -52,22 +75,28 @@ func (g *graph) filtered(noise float64) *graph {
 	for e, w := range g.weight {
 		most[e[0]] = max(most[e[0]], w, g.ends[e[0]])
 	}
-	f := &graph{acts: g.acts, edge: map[[2]int32]bool{}, start: g.start, end: g.end, weight: map[[2]int32]int{}, ends: g.ends}
+	f := &graph{acts: g.acts, start: g.start, end: g.end, weight: map[[2]int32]int{}, ends: g.ends}
 	for e, w := range g.weight {
 		if float64(w) > noise*float64(most[e[0]]) {
-			f.edge[e], f.weight[e] = true, w
+			f.weight[e] = w
 		}
 	}
+	f.index()
 	return f
 }
 
-// partition is a union-find over the graph's activities.
+// partition is a union-find over activities, indexed by their ids (which
+// are dense: the log's activity numbers).
 type partition struct {
-	parent map[int32]int32
+	parent []int32
 }
 
 func newPartition(acts []int32) *partition {
-	p := &partition{parent: map[int32]int32{}}
+	top := int32(0)
+	for _, a := range acts {
+		top = max(top, a)
+	}
+	p := &partition{parent: make([]int32, top+1)}
 	for _, a := range acts {
 		p.parent[a] = a
 	}
@@ -110,7 +139,7 @@ func (p *partition) groups(acts []int32) [][]int32 {
 // xorCut: the parts of the graph that no edge joins.
 func xorCut(g *graph) [][]int32 {
 	p := newPartition(g.acts)
-	for e := range g.edge {
+	for e := range g.weight {
 		p.union(e[0], e[1])
 	}
 	if gs := p.groups(g.acts); len(gs) > 1 {
@@ -119,25 +148,29 @@ func xorCut(g *graph) [][]int32 {
 	return nil
 }
 
-// reach is the transitive closure of the graph's edges.
-func (g *graph) reach() map[int32]map[int32]bool {
-	out := map[int32]map[int32]bool{}
-	for _, a := range g.acts {
-		seen := map[int32]bool{}
-		stack := []int32{a}
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, b := range g.acts {
-				if g.edge[[2]int32{x, b}] && !seen[b] {
-					seen[b] = true
-					stack = append(stack, b)
+// reach is the transitive closure of the graph's edges, as a bit matrix
+// like adj (Warshall's algorithm, a row at a time).
+func (g *graph) reach() []uint64 {
+	r := slices.Clone(g.adj)
+	n, w := len(g.acts), g.words
+	for k := range n {
+		rowK := r[k*w : (k+1)*w]
+		for i := range n {
+			if r[i*w+k/64]&(1<<(k%64)) != 0 {
+				rowI := r[i*w : (i+1)*w]
+				for x := range rowI {
+					rowI[x] |= rowK[x]
 				}
 			}
 		}
-		out[a] = seen
 	}
-	return out
+	return r
+}
+
+// reaches tells whether b can be reached from a in the closure r.
+func (g *graph) reaches(r []uint64, a, b int32) bool {
+	i, j := g.pos[a], g.pos[b]
+	return r[i*g.words+j/64]&(1<<(j%64)) != 0
 }
 
 // sequenceCut: groups that follow one another and never go back.
@@ -148,7 +181,7 @@ func sequenceCut(g *graph) [][]int32 {
 	p := newPartition(g.acts)
 	for i, a := range g.acts {
 		for _, b := range g.acts[i+1:] {
-			if r[a][b] == r[b][a] {
+			if g.reaches(r, a, b) == g.reaches(r, b, a) {
 				p.union(a, b)
 			}
 		}
@@ -160,7 +193,7 @@ func sequenceCut(g *graph) [][]int32 {
 	before := func(grp []int32) int {
 		n := 0
 		for _, a := range g.acts {
-			if !slices.Contains(grp, a) && r[a][grp[0]] {
+			if !slices.Contains(grp, a) && g.reaches(r, a, grp[0]) {
 				n++
 			}
 		}
@@ -197,13 +230,13 @@ func strict(g *graph, gs [][]int32) [][]int32 {
 			to[i] = n
 		}
 	}
-	for e := range g.edge {
+	for e := range g.weight {
 		x, y := at[e[0]], at[e[1]]
 		from[y] = min(from[y], x)
 		to[x] = max(to[x], y)
 	}
 	skippable := func(p int) bool {
-		for e := range g.edge {
+		for e := range g.weight {
 			if at[e[0]] < p && at[e[1]] > p {
 				return true
 			}
@@ -258,7 +291,7 @@ func parallelCut(g *graph) [][]int32 {
 	p := newPartition(g.acts)
 	for i, a := range g.acts {
 		for _, b := range g.acts[i+1:] {
-			if !g.edge[[2]int32{a, b}] || !g.edge[[2]int32{b, a}] {
+			if !g.has(a, b) || !g.has(b, a) {
 				p.union(a, b)
 			}
 		}
@@ -305,7 +338,7 @@ func loopCut(g *graph) [][]int32 {
 		return nil
 	}
 	p := newPartition(rest)
-	for e := range g.edge {
+	for e := range g.weight {
 		if !body[e[0]] && !body[e[1]] {
 			p.union(e[0], e[1])
 		}
@@ -350,7 +383,7 @@ func loopCut(g *graph) [][]int32 {
 // that leaves going to all of them.
 func (g *graph) redoFits(grp, starts, ends []int32) bool {
 	in := func(a int32) bool { return slices.Contains(grp, a) }
-	for e := range g.edge {
+	for e := range g.weight {
 		from, to := e[0], e[1]
 		switch {
 		case !in(from) && in(to) && !g.end[from]:
@@ -360,11 +393,11 @@ func (g *graph) redoFits(grp, starts, ends []int32) bool {
 		}
 	}
 	for _, a := range grp {
-		enters := slices.ContainsFunc(ends, func(e int32) bool { return g.edge[[2]int32{e, a}] })
+		enters := slices.ContainsFunc(ends, func(e int32) bool { return g.has(e, a) })
 		if enters && !allEdges(g, ends, []int32{a}) {
 			return false
 		}
-		leaves := slices.ContainsFunc(starts, func(s int32) bool { return g.edge[[2]int32{a, s}] })
+		leaves := slices.ContainsFunc(starts, func(s int32) bool { return g.has(a, s) })
 		if leaves && !allEdges(g, []int32{a}, starts) {
 			return false
 		}
@@ -375,7 +408,7 @@ func (g *graph) redoFits(grp, starts, ends []int32) bool {
 func allEdges(g *graph, from, to []int32) bool {
 	for _, a := range from {
 		for _, b := range to {
-			if !g.edge[[2]int32{a, b}] {
+			if !g.has(a, b) {
 				return false
 			}
 		}
