@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -216,14 +217,14 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 			}
 			model, net = d.model, d.net
 		}
-		res, err := conformance.Replay(l, net)
+		if format == "svg" && model == nil {
+			return kept{}, errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
+		}
+		res, err := conformance.Replay(r.Context(), l, net)
 		if err != nil {
-			return kept{}, invalid("%v", err)
+			return kept{}, replayError(err)
 		}
 		if format == "svg" {
-			if model == nil {
-				return kept{}, errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
-			}
 			var b bytes.Buffer
 			if err := bpmn.WriteSVG(r.Context(), &b, model, marks(res)); err != nil {
 				return kept{}, invalid("%v", err)
@@ -248,24 +249,29 @@ func marks(res *conformance.Result) map[string]bpmn.Mark {
 	return out
 }
 
-// parseModel reads a reference model file: BPMN (which is also drawn) or
-// PNML. Its errors are the caller's.
+// parseModel reads a reference model file, BPMN (which is also drawn) or
+// PNML, and checks that a log can be replayed on it. Its errors are the
+// caller's.
 func parseModel(format, name string, data []byte) (*bpmn.Model, *petrinet.Net, error) {
+	var m *bpmn.Model
+	var n *petrinet.Net
+	var err error
 	if format == "bpmn" {
-		m, err := bpmn.Read(bytes.NewReader(data), name)
-		if err != nil {
-			return nil, nil, invalid("%v", err)
+		if m, err = bpmn.Read(bytes.NewReader(data), name); err == nil {
+			n = m.Net()
 		}
-		return m, m.Net(), nil
+	} else {
+		n, err = petrinet.ReadPNML(bytes.NewReader(data), name)
 	}
-	n, err := petrinet.ReadPNML(bytes.NewReader(data), name)
-	if err == nil && (len(n.Initial) == 0 || len(n.Final) == 0) {
-		err = fmt.Errorf("%s: the net needs an initial and a final marking to compare a log with it", name)
+	if err == nil {
+		if err = conformance.Check(n); err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if err != nil {
 		return nil, nil, invalid("%v", err)
 	}
-	return nil, n, nil
+	return m, n, nil
 }
 
 // putReferenceModel sets the process's reference model from the request
@@ -350,4 +356,14 @@ func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, environment(r), "process.reference_model.delete", target("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// replayError is a replay's error as the caller sees it: a net too large
+// or too unlike the log is theirs to change (422); a request given up is
+// answered as such.
+func replayError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
+	}
+	return invalid("%v", err)
 }

@@ -118,7 +118,7 @@ func TestModelAndConformance(t *testing.T) {
 				{basic, "ref.bpmn", b.String(), 404, "not_found"},
 				{owner, "ref.txt", b.String(), 422, "name the file"},
 				{owner, "ref.bpmn", "<pnml/>", 422, "ref.bpmn: line 1: a BPMN file starts with"},
-				{owner, "ref.pnml", "<pnml><net><page><place id='p'/></page></net></pnml>", 422, "needs an initial and a final marking"},
+				{owner, "ref.pnml", "<pnml><net><page><place id='p'/></page></net></pnml>", 422, "ref.pnml: the net has no initial marking"},
 				{owner, "ref.bpmn", strings.Repeat(" ", maxModelFile+1), 413, "too_large"},
 			} {
 				code, body := c.who.do("PUT", put+c.name, c.body, xml)

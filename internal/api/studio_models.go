@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
 
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -71,20 +73,27 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if entry != nil {
-		d, err := mn.discover(entry.view(false))
+		parts, err := s.keptParts(entry, "studio-model?"+minerQuery(mn).Encode(), func() (map[string]any, error) {
+			d, err := mn.discover(entry.view(false))
+			if err != nil {
+				return nil, err
+			}
+			f := map[string]any{"Nodes": len(d.model.Nodes), "Flows": len(d.model.Flows)}
+			if svg, err := bpmnSVG(r, d.model, nil); err != nil {
+				f["ModelNote"] = err.Error() // too large to draw
+			} else {
+				f["ModelSVG"] = svg
+			}
+			if d.tree != nil {
+				f["Tree"] = d.tree.String()
+			}
+			return f, nil
+		})
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		svg, err := bpmnSVG(r, d.model, nil)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["ModelSVG"], data["Nodes"], data["Flows"] = svg, len(d.model.Nodes), len(d.model.Flows)
-		if d.tree != nil {
-			data["Tree"] = d.tree.String()
-		}
+		maps.Copy(data, parts)
 	}
 	s.render(w, r, http.StatusOK, "model", data)
 }
@@ -134,28 +143,42 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "conformance", data)
 		return
 	}
-	l := entry.view(false)
+	key := "studio-conformance?" + minerQuery(mn).Encode()
+	if useRef {
+		key = fmt.Sprintf("studio-conformance?reference=%d/%d", ref.Updated.UnixNano(), ref.Size)
+	}
+	parts, err := s.keptParts(entry, key, func() (map[string]any, error) {
+		return s.conformanceParts(r, entry.view(false), mn, ref, useRef)
+	})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	maps.Copy(data, parts)
+	s.render(w, r, http.StatusOK, "conformance", data)
+}
+
+// conformanceParts computes what the conformance page shows of a replay.
+func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, ref store.ReferenceModel, useRef bool) (map[string]any, error) {
 	var model *bpmn.Model
 	var net *petrinet.Net
+	var err error
 	if useRef {
 		if model, net, err = parseModel(ref.Format, ref.Name, ref.Data); err != nil {
-			s.pageError(w, r, err)
-			return
+			return nil, err
 		}
 	} else {
 		d, err := mn.discover(l)
 		if err != nil {
-			s.pageError(w, r, err)
-			return
+			return nil, err
 		}
 		model, net = d.model, d.net
 	}
-	res, err := conformance.Replay(l, net)
+	res, err := conformance.Replay(r.Context(), l, net)
 	if err != nil {
-		s.pageError(w, r, invalid("%v", err))
-		return
+		return nil, replayError(err)
 	}
-	data["Result"] = res
+	f := map[string]any{"Result": res}
 	var rows []deviationRow
 	marked := map[string]string{}
 	for _, d := range res.Activities {
@@ -173,7 +196,7 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, deviationRow{Activity: a, Events: res.NotInModel[a], NotInModel: true})
 		marked[a] = "not in the model"
 	}
-	data["Deviations"] = rows
+	f["Deviations"] = rows
 	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
 	var svg template.HTML
 	if err == nil {
@@ -181,15 +204,37 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		svg, err = mapSVG(r, m)
 	}
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return nil, err
 	}
-	data["MapSVG"], data["MapNote"], data["MapNodes"] = svg, note, len(m.Nodes)
+	f["MapSVG"], f["MapNote"], f["MapNodes"] = svg, note, len(m.Nodes)
 	if model != nil {
-		if data["ModelSVG"], err = bpmnSVG(r, model, marks(res)); err != nil {
-			s.pageError(w, r, err)
-			return
+		if svg, err := bpmnSVG(r, model, marks(res)); err != nil {
+			f["ModelNote"] = err.Error() // too large to draw
+		} else {
+			f["ModelSVG"] = svg
 		}
 	}
-	s.render(w, r, http.StatusOK, "conformance", data)
+	return f, nil
+}
+
+// pageParts are the computed parts of a page, kept with the version's log
+// like the API's answers, and dropped with it.
+type pageParts struct {
+	fields map[string]any
+	size   int64
+}
+
+// keptParts computes a page's parts once per version and key.
+func (s *Server) keptParts(entry *cached, key string, compute func() (map[string]any, error)) (map[string]any, error) {
+	p, err := keep(s.logs, entry, key, func(p pageParts) int64 { return p.size }, func() (pageParts, error) {
+		f, err := compute()
+		size := int64(4096)
+		for _, v := range f {
+			if h, ok := v.(template.HTML); ok {
+				size += int64(len(h))
+			}
+		}
+		return pageParts{fields: f, size: size}, err
+	})
+	return p.fields, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -157,11 +158,11 @@ func TestReplayThroughBPMN(t *testing.T) {
 			t.Fatalf("%s: read %d nodes and %d flows of %d and %d", name, len(back.Nodes), len(back.Flows), len(m.Nodes), len(m.Flows))
 		}
 		l := readLog(t, name)
-		viaBPMN, err := conformance.Replay(l, back.Net())
+		viaBPMN, err := conformance.Replay(context.Background(), l, back.Net())
 		if err != nil {
 			t.Fatal(err)
 		}
-		direct, err := conformance.Replay(l, petrinet.FromTree(tree))
+		direct, err := conformance.Replay(context.Background(), l, petrinet.FromTree(tree))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,6 +188,8 @@ func TestReadRefuses(t *testing.T) {
 		{"no id", head + `<process id="p"><task name="x"/></process></definitions>`, "<task> without an id"},
 		{"same id", head + `<process id="p">` + ok + `<task id="a"/></process></definitions>`, `two elements with id "a"`},
 		{"no end", head + `<process id="p"><startEvent id="s"/></process></definitions>`, "needs a start event and an end event"},
+		{"dead end", head + `<process id="p">` + ok + `<task id="b" name="B"/><sequenceFlow id="f3" sourceRef="a" targetRef="b"/></process></definitions>`, `task "b" has no outgoing sequence flow`},
+		{"unreachable", head + `<process id="p">` + ok + `<task id="b" name="B"/><sequenceFlow id="f3" sourceRef="b" targetRef="e"/></process></definitions>`, `task "b" has no incoming sequence flow`},
 		{"into start", head + `<process id="p">` + ok + `<sequenceFlow id="f3" sourceRef="a" targetRef="s"/></process></definitions>`, "leads into start event"},
 	} {
 		_, err := Read(strings.NewReader(c.doc), "m.bpmn")
@@ -194,8 +197,8 @@ func TestReadRefuses(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
-	m, err := Read(strings.NewReader(head+`<collaboration id="c"/><process id="p"><documentation>d</documentation><userTask id="u" name="U"/>`+ok+`</process><bpmndi:BPMNDiagram xmlns:bpmndi="x"/></definitions>`), "m.bpmn")
-	if err != nil || len(m.Nodes) != 4 || len(m.Flows) != 2 {
+	m, err := Read(strings.NewReader(head+`<collaboration id="c"/><process id="p"><documentation>d</documentation><userTask id="u" name="U"/>`+ok+`<sequenceFlow id="f3" sourceRef="s" targetRef="u"/><sequenceFlow id="f4" sourceRef="u" targetRef="e"/></process><bpmndi:BPMNDiagram xmlns:bpmndi="x"/></definitions>`), "m.bpmn")
+	if err != nil || len(m.Nodes) != 4 || len(m.Flows) != 4 {
 		t.Errorf("a process with a user task and a diagram: %v %+v", err, m)
 	}
 }
@@ -220,5 +223,33 @@ func TestSVG(t *testing.T) {
 	}
 	if strings.Count(s, "#c62828") != 2 || strings.Contains(s, "NaN") {
 		t.Errorf("one task should be marked (outline and counts):\n%s", s)
+	}
+}
+
+// TestParallelEnds: parallel branches that end in end events of their own
+// are a run that ended, not tokens left over.
+func TestParallelEnds(t *testing.T) {
+	doc := `<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="x"><process id="p">
+<startEvent id="s"/><parallelGateway id="g"/><task id="a" name="a"/><task id="b" name="b"/><endEvent id="e1"/><endEvent id="e2"/>
+<sequenceFlow id="f1" sourceRef="s" targetRef="g"/><sequenceFlow id="f2" sourceRef="g" targetRef="a"/><sequenceFlow id="f3" sourceRef="g" targetRef="b"/>
+<sequenceFlow id="f4" sourceRef="a" targetRef="e1"/><sequenceFlow id="f5" sourceRef="b" targetRef="e2"/></process></definitions>`
+	m, err := Read(strings.NewReader(doc), "ends.bpmn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := eventlog.NewBuilder()
+	l := b.Log()
+	for i, tr := range []string{"ab", "ba", "a"} {
+		c := b.NewCase(fmt.Sprint(i))
+		for j, a := range tr {
+			b.Event(c, l.Activities.ID(string(a)), int64(j), eventlog.None, eventlog.None)
+		}
+	}
+	res, err := conformance.Replay(context.Background(), b.Finish(), m.Net())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FittingTraces != 2 {
+		t.Errorf("%d of ab, ba, a fit, want ab and ba: %+v", res.FittingTraces, res)
 	}
 }

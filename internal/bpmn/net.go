@@ -13,10 +13,11 @@ import (
 // puts one on every outgoing flow (a task without a name is silent); an
 // exclusive gateway passes a token from any incoming to any outgoing
 // flow; a parallel gateway waits for all incoming flows and fills all
-// outgoing ones. Silent transitions that only pass tokens on are fused
-// away.
+// outgoing ones. The run has ended when the sink holds a token from every
+// path that reached an end event (FinalAtLeast). Silent transitions that
+// only pass tokens on are fused away.
 func (m *Model) Net() *petrinet.Net {
-	n := &petrinet.Net{Initial: petrinet.Marking{"source": 1}, Final: petrinet.Marking{"sink": 1}}
+	n := &petrinet.Net{Initial: petrinet.Marking{"source": 1}, Final: petrinet.Marking{"sink": 1}, FinalAtLeast: true}
 	n.Places = append(n.Places, petrinet.Place{ID: "source", Name: "source"}, petrinet.Place{ID: "sink", Name: "sink"})
 	for _, f := range m.Flows {
 		n.Places = append(n.Places, petrinet.Place{ID: "flow:" + f.ID, Name: f.ID})

@@ -173,5 +173,20 @@ func (m *Model) check(name string) error {
 	if starts == 0 || ends == 0 {
 		return fmt.Errorf("%s: the process needs a start event and an end event", name)
 	}
+	in, out := map[string]int{}, map[string]int{}
+	for _, f := range m.Flows {
+		out[f.Source]++
+		in[f.Target]++
+	}
+	for _, n := range m.Nodes {
+		// A node nothing leads to never runs; one that leads nowhere
+		// swallows the run: neither can a log be compared with.
+		if n.Kind != StartEvent && in[n.ID] == 0 {
+			return fmt.Errorf("%s: %s %q has no incoming sequence flow", name, kindElement[n.Kind], n.ID)
+		}
+		if n.Kind != EndEvent && out[n.ID] == 0 {
+			return fmt.Errorf("%s: %s %q has no outgoing sequence flow", name, kindElement[n.Kind], n.ID)
+		}
+	}
 	return nil
 }

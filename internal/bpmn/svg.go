@@ -21,8 +21,8 @@ type Mark struct {
 // to right. Tasks with a mark get a red outline and its counts; marks are
 // keyed by activity and may be nil.
 func WriteSVG(ctx context.Context, w io.Writer, m *Model, marks map[string]Mark) error {
-	if len(m.Nodes) > maxLayoutNodes {
-		return fmt.Errorf("the model has %d nodes; at most %d are drawn", len(m.Nodes), maxLayoutNodes)
+	if err := drawable(m); err != nil {
+		return err
 	}
 	l, err := layout(ctx, m)
 	if err != nil {

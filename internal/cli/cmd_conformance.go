@@ -36,7 +36,7 @@ func runConformance(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	res, err := conformance.Replay(l, net)
+	res, err := conformance.Replay(ctx, l, net)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[1], err)
 	}

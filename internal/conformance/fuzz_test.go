@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/procmine/procmine/internal/petrinet"
@@ -26,7 +27,7 @@ func FuzzReplay(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := Replay(l, n)
+		res, err := Replay(context.Background(), l, n)
 		if err != nil {
 			return
 		}

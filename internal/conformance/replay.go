@@ -15,12 +15,14 @@
 package conformance
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/petrinet"
 )
 
@@ -67,8 +69,25 @@ type Deviation struct {
 	Remaining int `json:"remaining"`
 }
 
-// Replay replays every trace of the log on the net.
-func Replay(l *eventlog.Log, n *petrinet.Net) (*Result, error) {
+// ErrTooMuchWork is returned when a replay needs more steps than
+// MaxWork: the net is too large, or too unlike the log, to replay.
+var ErrTooMuchWork = fmt.Errorf("the replay needs more than %d steps: the model is too large or too unlike the log to replay", MaxWork)
+
+// MaxWork bounds the steps of one replay (transitions fired or looked at
+// on silent paths). BPI Challenge 2012 on its IMf model takes about 3
+// million.
+const MaxWork = 200_000_000
+
+// Check says whether a net can be replayed on: it has an initial and a
+// final marking and is not too large.
+func Check(n *petrinet.Net) error {
+	_, err := compile(n)
+	return err
+}
+
+// Replay replays every trace of the log on the net. It stops when ctx is
+// done, and with ErrTooMuchWork when the net asks for too much.
+func Replay(ctx context.Context, l *eventlog.Log, n *petrinet.Net) (*Result, error) {
 	m, err := compile(n)
 	if err != nil {
 		return nil, err
@@ -89,7 +108,7 @@ func Replay(l *eventlog.Log, n *petrinet.Net) (*Result, error) {
 	for c := range l.CaseIDs {
 		lo, hi := l.Events(c)
 		acts := l.Act[lo:hi]
-		k := key(acts)
+		k := mining.TraceKey(acts)
 		if i, ok := index[k]; ok {
 			variants[i].count++
 			continue
@@ -102,7 +121,13 @@ func Replay(l *eventlog.Log, n *petrinet.Net) (*Result, error) {
 	var sumFitness float64
 	r := &run{m: m}
 	for _, v := range variants {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		tr := r.replay(v.acts, byAct)
+		if r.work > MaxWork {
+			return nil, ErrTooMuchWork
+		}
 		res.Traces += v.count
 		res.Produced += v.count * tr.produced
 		res.Consumed += v.count * tr.consumed
@@ -155,14 +180,6 @@ func Replay(l *eventlog.Log, n *petrinet.Net) (*Result, error) {
 	return res, nil
 }
 
-func key(acts []int32) string {
-	b := make([]rune, len(acts))
-	for i, a := range acts {
-		b[i] = rune(a) + 1
-	}
-	return string(b)
-}
-
 func fitness(missing, consumed, remaining, produced int) float64 {
 	f := 1.0
 	if consumed > 0 {
@@ -183,12 +200,12 @@ type model struct {
 	byLabel     map[string][]int32
 	initial     []int32
 	final       []int32
+	atLeast     bool // the final places may hold more (Net.FinalAtLeast)
 	finalPlaces []int32
-	// paths[p][q] is the shortest run of silent transitions that moves a
-	// token from p to q, nil when there is none; paths[p] is found the
-	// first time a token sits in p (silentOut[p] are the silent
-	// transitions p feeds).
-	paths     [][][]int32
+	// paths[p] are the shortest runs of silent transitions that move a
+	// token from p, found the first time a token sits in p (silentOut[p]
+	// are the silent transitions p feeds).
+	paths     []*silentPaths
 	silentOut [][]int32
 	// waiting[p] are the labelled transitions a token in p would go to,
 	// directly or through silent transitions.
@@ -209,7 +226,7 @@ func compile(n *petrinet.Net) (*model, error) {
 	if len(n.Final) == 0 {
 		return nil, errors.New("the net has no final marking: token replay needs to know where runs end")
 	}
-	m := &model{places: len(n.Places), byLabel: map[string][]int32{}}
+	m := &model{places: len(n.Places), byLabel: map[string][]int32{}, atLeast: n.FinalAtLeast}
 	place := map[string]int32{}
 	for i, p := range n.Places {
 		place[p.ID] = int32(i)
@@ -290,17 +307,22 @@ func (m *model) shortestPaths() {
 			}
 		}
 	}
-	m.paths = make([][][]int32, m.places)
+	m.paths = make([]*silentPaths, m.places)
 }
 
 // pathsFrom finds the shortest silent runs from a place to the places
 // they lead to (breadth first; of equally short runs, the one through the
-// transitions that come first in the net).
-func (m *model) pathsFrom(from int32) [][]int32 {
+// transitions that come first in the net), kept as the last transition
+// and place of each run so that they take room in proportion to the
+// places, not to the square of them.
+func (m *model) pathsFrom(from int32) *silentPaths {
 	if m.paths[from] != nil {
 		return m.paths[from]
 	}
-	paths := make([][]int32, m.places)
+	sp := &silentPaths{from: from, via: make([]int32, m.places), prev: make([]int32, m.places)}
+	for i := range sp.via {
+		sp.via[i] = -1
+	}
 	seen := make([]bool, m.places)
 	seen[from] = true
 	queue := []int32{from}
@@ -313,13 +335,33 @@ func (m *model) pathsFrom(from int32) [][]int32 {
 					continue
 				}
 				seen[q] = true
-				paths[q] = append(slices.Clip(paths[p]), t)
+				sp.via[q], sp.prev[q] = t, p
 				queue = append(queue, q)
 			}
 		}
 	}
-	m.paths[from] = paths
-	return paths
+	m.paths[from] = sp
+	return sp
+}
+
+// silentPaths are the shortest silent runs from one place: via[q] is the
+// last transition of the run to q (-1: none), prev[q] the place before.
+type silentPaths struct {
+	from      int32
+	via, prev []int32
+}
+
+// to returns the run to q, nil when there is none.
+func (sp *silentPaths) to(q int32) []int32 {
+	if q == sp.from || sp.via[q] < 0 {
+		return nil
+	}
+	var path []int32
+	for p := q; p != sp.from; p = sp.prev[p] {
+		path = append(path, sp.via[p])
+	}
+	slices.Reverse(path)
+	return path
 }
 
 func (m *model) findWaiting() {

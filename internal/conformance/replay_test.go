@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/procmine/procmine/internal/discovery/inductive"
@@ -72,7 +75,7 @@ func TestAgainstPM4Py(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := Replay(l, petrinet.FromTree(tree))
+				res, err := Replay(context.Background(), l, petrinet.FromTree(tree))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,7 +126,7 @@ func TestTokens(t *testing.T) {
 		// source's token remains.
 		{"d", 2, 3, 2, 1},
 	} {
-		res, err := Replay(logOf(c.trace), n)
+		res, err := Replay(context.Background(), logOf(c.trace), n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +138,7 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%q: fitting traces %d", c.trace, res.FittingTraces)
 		}
 	}
-	res, err := Replay(logOf("abcd", "abd", "abxcd"), n)
+	res, err := Replay(context.Background(), logOf("abcd", "abd", "abxcd"), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +164,7 @@ func TestNetWithoutMarkings(t *testing.T) {
 	tree, _ := processtree.Parse("'a'")
 	n := petrinet.FromTree(tree)
 	n.Final = nil
-	if _, err := Replay(logOf("a"), n); err == nil || err.Error() != "the net has no final marking: token replay needs to know where runs end" {
+	if _, err := Replay(context.Background(), logOf("a"), n); err == nil || err.Error() != "the net has no final marking: token replay needs to know where runs end" {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -183,8 +186,43 @@ func BenchmarkReplayBPIC2012(b *testing.B) {
 	n := petrinet.FromTree(inductive.Discover(l, 0.2))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Replay(l, n); err != nil {
+		if _, err := Replay(context.Background(), l, n); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestHostileNet: a chain of 2,400 places joined by silent transitions,
+// every place marked (a net made to blow up the silent paths between
+// places) replays in bounded memory, or stops with ErrTooMuchWork.
+func TestHostileNet(t *testing.T) {
+	n := &petrinet.Net{Initial: petrinet.Marking{}, Final: petrinet.Marking{}}
+	const k = 2400
+	for i := range k {
+		id := fmt.Sprint("p", i)
+		n.Places = append(n.Places, petrinet.Place{ID: id})
+		n.Initial[id] = 1
+		if i > 0 {
+			tid := fmt.Sprint("t", i)
+			n.Transitions = append(n.Transitions, petrinet.Transition{ID: tid})
+			n.Arcs = append(n.Arcs, petrinet.Arc{Source: fmt.Sprint("p", i-1), Target: tid}, petrinet.Arc{Source: tid, Target: id})
+		}
+	}
+	// The sink is reached from the last place only.
+	n.Places = append(n.Places, petrinet.Place{ID: "sink"})
+	n.Transitions = append(n.Transitions, petrinet.Transition{ID: "end"})
+	n.Arcs = append(n.Arcs, petrinet.Arc{Source: fmt.Sprint("p", k-1), Target: "end"}, petrinet.Arc{Source: "end", Target: "sink"})
+	n.Final["sink"] = 1
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := Replay(context.Background(), logOf("x", "xy", "y"), n)
+	runtime.ReadMemStats(&after)
+	if err != nil && err != ErrTooMuchWork {
+		t.Fatal(err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 500<<20 {
+		t.Errorf("the replay allocated %d MB", grew>>20)
+	}
+	t.Logf("%v; allocated %d MB; %+v", err, (after.TotalAlloc-before.TotalAlloc)>>20, res)
 }

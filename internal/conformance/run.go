@@ -16,6 +16,7 @@ type run struct {
 	marking []int32
 	visited []bool // silent transitions fired while enabling the current event
 	trace   traceResult
+	work    int // steps taken so far, over all traces
 }
 
 // traceResult is what replaying one trace found.
@@ -73,8 +74,12 @@ func (r *run) replay(acts []int32, byAct []int32) traceResult {
 			r.trace.missing += int(short)
 			r.marking[p] += short
 		}
-		r.trace.consumed += int(m.final[p])
-		r.marking[p] -= m.final[p]
+		take := m.final[p]
+		if m.atLeast {
+			take = r.marking[p] // every path that ended counts as ended
+		}
+		r.trace.consumed += int(take)
+		r.marking[p] -= take
 	}
 	for p, k := range r.marking {
 		if k > 0 {
@@ -101,6 +106,7 @@ func (r *run) enabled(t int32) bool {
 }
 
 func (r *run) fire(t int32) {
+	r.work++
 	for _, p := range r.m.pre[t] {
 		r.marking[p]--
 	}
@@ -163,8 +169,14 @@ func (r *run) pathsTo(targets []int32) [][]int32 {
 		if k <= 0 {
 			continue
 		}
+		r.work++
+		if r.work > MaxWork {
+			return nil
+		}
+		sp := r.m.pathsFrom(int32(p))
 		for _, q := range targets {
-			if path := r.m.pathsFrom(int32(p))[q]; path != nil {
+			if path := sp.to(q); path != nil {
+				r.work += len(path)
 				out = append(out, path)
 			}
 		}

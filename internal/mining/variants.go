@@ -69,6 +69,10 @@ func seqBytes(seq []int32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&seq[0])), 4*len(seq))
 }
 
+// TraceKey is a sequence of activity ids as a string, four bytes an id,
+// to key a map of traces with (a copy: it may be kept).
+func TraceKey(seq []int32) string { return string(seqBytes(seq)) }
+
 // seqKey returns a string key for a lookup; the compiler does not allocate
 // for a map index by string(bytes).
 func seqKey(seq []int32) string { return unsafe.String(unsafe.SliceData(seqBytes(seq)), 4*len(seq)) }

@@ -43,6 +43,11 @@ type Net struct {
 	Arcs        []Arc
 	Initial     Marking
 	Final       Marking
+	// FinalAtLeast says that a run has ended when the final marking's
+	// places hold at least its tokens, not exactly them: a BPMN process
+	// ends when every path has reached an end event, however many did.
+	// (PNML cannot say it; a net read from PNML has it false.)
+	FinalAtLeast bool
 }
 
 // FromTree converts a process tree into a net that allows the same runs:

@@ -65,8 +65,12 @@ type xmlArc struct {
 	Inscription *xmlText `xml:"inscription"`
 }
 
-// maxNodes bounds the places and transitions read.
-const maxNodes = 200_000
+// maxNodes bounds the places and transitions read; maxTokens the tokens
+// a marking puts in a place.
+const (
+	maxNodes  = 200_000
+	maxTokens = 1_000_000
+)
 
 // WritePNML writes the net as PNML.
 func WritePNML(w io.Writer, n *Net) error {
@@ -142,6 +146,9 @@ func ReadPNML(r io.Reader, name string) (*Net, error) {
 		if err != nil || k < 0 {
 			return 0, fmt.Errorf("%s: %s: %q is not a number of tokens", name, where, t.Text)
 		}
+		if k > maxTokens {
+			return 0, fmt.Errorf("%s: %s: %d tokens; a place may hold at most %d", name, where, k, maxTokens)
+		}
 		return k, nil
 	}
 	for _, page := range doc.Net.Pages {
@@ -174,6 +181,7 @@ func ReadPNML(r io.Reader, name string) (*Net, error) {
 			n.Transitions = append(n.Transitions, tr)
 		}
 	}
+	arcs := map[Arc]bool{}
 	for _, page := range doc.Net.Pages {
 		for _, a := range page.Arcs {
 			ks, kt := kind[a.Source], kind[a.Target]
@@ -185,7 +193,12 @@ func ReadPNML(r io.Reader, name string) (*Net, error) {
 					return nil, fmt.Errorf("%s: arc %q carries %q tokens; procmine reads nets whose arcs carry one token each", name, a.ID, w)
 				}
 			}
-			n.Arcs = append(n.Arcs, Arc{Source: a.Source, Target: a.Target})
+			arc := Arc{Source: a.Source, Target: a.Target}
+			if arcs[arc] {
+				return nil, fmt.Errorf("%s: arc %q from %q to %q repeats another; procmine reads nets whose arcs carry one token each", name, a.ID, a.Source, a.Target)
+			}
+			arcs[arc] = true
+			n.Arcs = append(n.Arcs, arc)
 		}
 	}
 	if len(doc.Net.FinalMarkings.Markings) > 0 {

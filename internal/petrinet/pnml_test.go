@@ -70,6 +70,8 @@ func TestReadPNMLRefusesBadNets(t *testing.T) {
 		{"same id twice", open + `<place id="x"/><transition id="x"/>` + end, "two nodes"},
 		{"arc place to place", open + `<place id="a"/><place id="b"/><arc id="1" source="a" target="b"/>` + end, "must join a place and a transition"},
 		{"arc to nowhere", open + `<place id="a"/><arc id="1" source="a" target="zz"/>` + end, "must join a place and a transition"},
+		{"repeated arc", open + `<place id="a"/><transition id="t"/><arc id="1" source="a" target="t"/><arc id="2" source="a" target="t"/>` + end, `arc "2" from "a" to "t" repeats another`},
+		{"too many tokens", open + `<place id="a"><initialMarking><text>2147483649</text></initialMarking></place>` + end, "2147483649 tokens; a place may hold at most 1000000"},
 		{"weighted arc", open + `<place id="a"/><transition id="t"/><arc id="w" source="a" target="t"><inscription><text>2</text></inscription></arc>` + end, `arc "w" carries "2" tokens`},
 		{"bad tokens", open + `<place id="a"><initialMarking><text>many</text></initialMarking></place>` + end, "not a number of tokens"},
 		{"final marking of a transition", open + `<place id="a"/><transition id="t"/>` + `</page><finalmarkings><marking><place idref="t"><text>1</text></place></marking></finalmarkings></net></pnml>`, "not a place"},

@@ -59,5 +59,8 @@ func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) err
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return ErrNotFound
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.erased(ctx) // the removed file leaves no copy in the write-ahead log
 }

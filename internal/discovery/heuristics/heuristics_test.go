@@ -1,6 +1,7 @@
 package heuristics
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -81,7 +82,7 @@ func TestPatterns(t *testing.T) {
 					t.Errorf("no flow %s → %s in %v", d[:1], d[1:], flows)
 				}
 			}
-			res, err := conformance.Replay(l, m.Net())
+			res, err := conformance.Replay(context.Background(), l, m.Net())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +119,7 @@ func TestRealLogs(t *testing.T) {
 		if tasks != len(l.Activities.Names()) {
 			t.Errorf("%s: %d tasks for %d activities", c.name, tasks, len(l.Activities.Names()))
 		}
-		res, err := conformance.Replay(l, m.Net())
+		res, err := conformance.Replay(context.Background(), l, m.Net())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,9 +28,9 @@ package inductive
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processtree"
 )
 
@@ -53,19 +53,11 @@ type log struct {
 	index  map[string]int
 }
 
-func key(t []int32) string {
-	var b strings.Builder
-	for _, a := range t {
-		b.WriteRune(rune(a) + 1)
-	}
-	return b.String()
-}
-
 func (lg *log) add(t []int32, n int) {
 	if lg.index == nil {
 		lg.index = map[string]int{}
 	}
-	k := key(t)
+	k := mining.TraceKey(t)
 	if i, ok := lg.index[k]; ok {
 		lg.counts[i] += n
 		return
