@@ -64,21 +64,8 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 		}
 		return s
 	}
-	count := func(js string) int {
-		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	signIn := func(user string) {
-		run(chromedp.Navigate(ts.URL+"/signin"),
-			chromedp.SendKeys(chromedp.CSS("#username"), user),
-			chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
-			chromedp.Click(chromedp.CSS("#signin")),
-			chromedp.WaitVisible(chromedp.CSS("#processes, main p")))
-	}
+	count := func(js string) int { return evalInt(t, ctx, js) }
+	signIn := func(user string) { run(signInSteps(ts.URL, user)...) }
 	page := fmt.Sprintf("%s/e/%d/p/%d", ts.URL, prod.ID, p.ID)
 
 	signIn("maker")

@@ -122,21 +122,8 @@ func TestStudioInABrowser(t *testing.T) {
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
 
 	run := runner(t, ctx)
-	count := func() int {
-		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](activityNodes))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	signIn := func(user string) {
-		run(chromedp.Navigate(ts.URL+"/signin"),
-			chromedp.SendKeys(chromedp.CSS("#username"), user),
-			chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
-			chromedp.Click(chromedp.CSS("#signin")),
-			chromedp.WaitVisible(chromedp.CSS("#processes, main p")))
-	}
+	count := func() int { return evalInt(t, ctx, activityNodes) }
+	signIn := func(user string) { run(signInSteps(ts.URL, user)...) }
 
 	signIn("maker")
 	run(chromedp.WaitVisible(chromedp.CSS("#create")),
@@ -266,6 +253,25 @@ func TestStudioInABrowser(t *testing.T) {
 	if strings.Contains(html, "create-process") {
 		t.Error("a process mining user is offered Create process")
 	}
+}
+
+// signInSteps sign user in to the studio at url, with the tests' password.
+func signInSteps(url, user string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.Navigate(url + "/signin"),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#processes, main p"))}
+}
+
+// evalInt evaluates a script that counts something on the page.
+func evalInt(t *testing.T, ctx context.Context, js string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // chromeLocation returns the tab's path without its query: the process page

@@ -14,10 +14,10 @@ import (
 
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 var referenceLogs = []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"}
@@ -40,18 +40,9 @@ func imfTree(t *testing.T, name string) *processtree.Tree {
 	return tree
 }
 
-func readLog(t *testing.T, name string) *eventlog.Log {
+func readLog(t testing.TB, name string) *eventlog.Log {
 	t.Helper()
-	in, err := os.Open(testlogs.Path(t, "xes/"+name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	l, err := importer.Read(in, name, importer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return testlog.Read(t, "xes/"+name)
 }
 
 // bpmnio is where scripts/test installed bpmn.io's BPMN reader

@@ -3,12 +3,9 @@ package bpmn
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/procmine/procmine/internal/dot"
 )
 
 // Mark is what to show on a task: how often it deviated in replay.
@@ -21,29 +18,17 @@ type Mark struct {
 // to right. Tasks with a mark get a red outline and its counts; marks are
 // keyed by activity and may be nil.
 func WriteSVG(ctx context.Context, w io.Writer, m *Model, marks map[string]Mark) error {
-	if err := drawable(m); err != nil {
-		return err
-	}
 	l, err := layout(ctx, m)
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	esc := func(s string) string {
-		var e bytes.Buffer
-		xml.EscapeText(&e, []byte(s))
-		return e.String()
-	}
 	const pad = 10
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="bpmn" width="%.0f" height="%.0f" viewBox="%d %d %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n",
 		l.Width+2*pad, l.Height+2*pad, -pad, -pad, l.Width+2*pad, l.Height+2*pad)
 	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>` + "\n")
 	for _, f := range m.Flows {
 		pts := l.Edges[f.ID]
-		if len(pts) < 2 {
-			s, t := l.Nodes[f.Source], l.Nodes[f.Target]
-			pts = []dot.Point{{X: s.X, Y: s.Y}, {X: t.X, Y: t.Y}}
-		}
 		var ps []string
 		for _, p := range pts {
 			ps = append(ps, fmt.Sprintf("%.1f,%.1f", p.X, p.Y))

@@ -48,19 +48,11 @@ func drawable(m *Model) error {
 // Write writes the model as BPMN 2.0 XML with its diagram, laid out left
 // to right by Graphviz.
 func Write(ctx context.Context, w io.Writer, m *Model) error {
-	if err := drawable(m); err != nil {
-		return err
-	}
 	l, err := layout(ctx, m)
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	esc := func(s string) string {
-		var e bytes.Buffer
-		xml.EscapeText(&e, []byte(s))
-		return e.String()
-	}
 	in, out := map[string][]string{}, map[string][]string{}
 	for _, f := range m.Flows {
 		out[f.Source] = append(out[f.Source], f.ID)
@@ -100,10 +92,6 @@ func Write(ctx context.Context, w io.Writer, m *Model) error {
 	}
 	for _, f := range m.Flows {
 		pts := l.Edges[f.ID]
-		if len(pts) < 2 {
-			s, t := l.Nodes[f.Source], l.Nodes[f.Target]
-			pts = []dot.Point{{X: s.X, Y: s.Y}, {X: t.X, Y: t.Y}}
-		}
 		fmt.Fprintf(&b, `<bpmndi:BPMNEdge id="%s_di" bpmnElement="%s">`, esc(f.ID), esc(f.ID))
 		for _, p := range pts {
 			fmt.Fprintf(&b, `<di:waypoint x="%s" y="%s"/>`, num(p.X), num(p.Y))
@@ -115,11 +103,22 @@ func Write(ctx context.Context, w io.Writer, m *Model) error {
 	return err
 }
 
+// esc escapes text for XML, in elements and attributes alike.
+func esc(s string) string {
+	var e bytes.Buffer
+	xml.EscapeText(&e, []byte(s))
+	return e.String()
+}
+
 // layout places the nodes with Graphviz's dot, left to right, each at
-// the size modelers draw it. The layout knows nodes and flows by their
-// index, so that no id needs quoting for Graphviz; they come back keyed
-// by id.
+// the size modelers draw it, for a model not too large to lay out. The
+// layout knows nodes and flows by their index, so that no id needs
+// quoting for Graphviz; they come back keyed by id, every flow with two
+// points at least.
 func layout(ctx context.Context, m *Model) (*dot.Layout, error) {
+	if err := drawable(m); err != nil {
+		return nil, err
+	}
 	var src bytes.Buffer
 	src.WriteString("digraph bpmn {\nrankdir=LR; nodesep=0.4; ranksep=0.5; splines=polyline; mclimit=0.3; nslimit=3; nslimit1=3; searchsize=20;\nnode [fixedsize=true, label=\"\"];\n")
 	index := map[string]int{}
@@ -148,7 +147,12 @@ func layout(ctx context.Context, m *Model) (*dot.Layout, error) {
 		byID.Nodes[n.ID] = l.Nodes[fmt.Sprintf("n%d", i)]
 	}
 	for i, f := range m.Flows {
-		byID.Edges[f.ID] = l.Edges[fmt.Sprintf("f%d", i)]
+		pts := l.Edges[fmt.Sprintf("f%d", i)]
+		if len(pts) < 2 {
+			s, t := byID.Nodes[f.Source], byID.Nodes[f.Target]
+			pts = []dot.Point{{X: s.X, Y: s.Y}, {X: t.X, Y: t.Y}}
+		}
+		byID.Edges[f.ID] = pts
 	}
 	return byID, nil
 }

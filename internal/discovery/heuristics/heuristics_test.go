@@ -2,15 +2,13 @@ package heuristics
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
-	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 // logOf builds a log from traces written as letters, each repeated n
@@ -100,15 +98,7 @@ func TestRealLogs(t *testing.T) {
 		name string
 		min  float64
 	}{{"running-example.xes", 0.9}, {"03_repairExample.xes.gz", 0.9}, {"08_receipt.xes.gz", 0.8}, {"bpic2012.xes.gz", 0.7}} {
-		in, err := os.Open(testlogs.Path(t, "xes/"+c.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := importer.Read(in, c.name, importer.Options{})
-		in.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := testlog.Read(t, "xes/"+c.name)
 		m := Discover(l, Defaults())
 		tasks := 0
 		for _, n := range m.Nodes {

@@ -6,23 +6,14 @@ import (
 	"testing"
 
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
-func readLog(t *testing.T, name string) *eventlog.Log {
+func readLog(t testing.TB, name string) *eventlog.Log {
 	t.Helper()
-	in, err := os.Open(testlogs.Path(t, "xes/"+name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	l, err := importer.Read(in, name, importer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return testlog.Read(t, "xes/"+name)
 }
 
 // TestRunningExample: on the running example, IM gives the tree PM4Py
