@@ -4,21 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/processtree"
-	"github.com/procmine/procmine/internal/store"
-	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/testlogs"
 )
 
@@ -34,16 +28,8 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), storetest.DSNs(t)["sqlite"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	startJobs(t, srv)
-	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
+	e := browserServer(t)
+	ts := struct{ URL string }{e.url}
 	root, maker, _, prod, base := prodWithMaker(e)
 	var p processJSON
 	maker.json("POST", base+"/processes", `{"name":"Compensation"}`, 201, &p)

@@ -106,17 +106,8 @@ const activityNodes = `[...document.querySelectorAll('#map g.node > title')].fil
 func TestStudioInABrowser(t *testing.T) {
 	ctx := browser(t)
 	receipt := testlogs.Path(t, "csv/receipt.csv")
-	dsn := storetest.DSNs(t)["sqlite"]
-	st, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	startJobs(t, srv)
-	e := &env{t: t, store: st, url: ts.URL, now: time.Now()}
+	e := browserServer(t)
+	ts := struct{ URL string }{e.url}
 	root, _, _, prod, base := prodWithMaker(e)
 	_, viewerID := e.user("viewer", false)
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
@@ -253,6 +244,22 @@ func TestStudioInABrowser(t *testing.T) {
 	if strings.Contains(html, "create-process") {
 		t.Error("a process mining user is offered Create process")
 	}
+}
+
+// browserServer is a server for the browser tests on an embedded store,
+// with its job workers running, closed when the test ends.
+func browserServer(t *testing.T) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), storetest.DSNs(t)["sqlite"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	startJobs(t, srv)
+	return &env{t: t, store: st, url: ts.URL, now: time.Now()}
 }
 
 // signInSteps sign user in to the studio at url, with the tests' password.
