@@ -206,6 +206,7 @@ type model struct {
 	// token from p, found the first time a token sits in p (silentOut[p]
 	// are the silent transitions p feeds).
 	paths     []*silentPaths
+	kept      int // transitions in the runs spelt out and kept
 	silentOut [][]int32
 	// waiting[p] are the labelled transitions a token in p would go to,
 	// directly or through silent transitions.
@@ -349,20 +350,36 @@ func (m *model) pathsFrom(from int32) *silentPaths {
 type silentPaths struct {
 	from      int32
 	via, prev []int32
+	made      map[int32][]int32 // runs already spelt out
 }
 
-// to returns the run to q, nil when there is none.
-func (sp *silentPaths) to(q int32) []int32 {
+// to returns the run to q, nil when there is none. Runs spelt out are
+// kept while the model's budget for them (kept) lasts.
+func (sp *silentPaths) to(q int32, kept *int) []int32 {
 	if q == sp.from || sp.via[q] < 0 {
 		return nil
+	}
+	if path, ok := sp.made[q]; ok {
+		return path
 	}
 	var path []int32
 	for p := q; p != sp.from; p = sp.prev[p] {
 		path = append(path, sp.via[p])
 	}
 	slices.Reverse(path)
+	if *kept+len(path) <= maxKeptPath {
+		*kept += len(path)
+		if sp.made == nil {
+			sp.made = map[int32][]int32{}
+		}
+		sp.made[q] = path
+	}
 	return path
 }
+
+// maxKeptPath bounds the transitions of the runs kept spelt out, over a
+// whole model (4 bytes each).
+const maxKeptPath = 4 << 20
 
 func (m *model) findWaiting() {
 	m.waiting = make([][]int32, m.places)

@@ -175,7 +175,7 @@ func (r *run) pathsTo(targets []int32) [][]int32 {
 		}
 		sp := r.m.pathsFrom(int32(p))
 		for _, q := range targets {
-			if path := sp.to(q); path != nil {
+			if path := sp.to(q, &r.m.kept); path != nil {
 				r.work += len(path)
 				out = append(out, path)
 			}
