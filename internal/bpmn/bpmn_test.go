@@ -3,7 +3,6 @@ package bpmn
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -16,28 +15,16 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
-	"github.com/procmine/procmine/internal/testlogs"
 	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
-var referenceLogs = []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"}
+var referenceLogs = testlog.DiscoveryLogs
 
 // imfTree is PM4Py's IMf tree of a reference log.
 func imfTree(t *testing.T, name string) *processtree.Tree {
 	t.Helper()
-	raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct{ IMf struct{ Tree string } }
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	tree, err := processtree.Parse(ref.IMf.Tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tree
+	_, imf := testlog.Discovery(t, name)
+	return imf.Tree
 }
 
 func readLog(t testing.TB, name string) *eventlog.Log {

@@ -2,10 +2,8 @@ package conformance
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"runtime"
 	"testing"
@@ -14,37 +12,12 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
-	"github.com/procmine/procmine/internal/testlogs"
 	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
-
-var referenceLogs = []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"}
 
 func readLog(t testing.TB, name string) *eventlog.Log {
 	t.Helper()
 	return testlog.Read(t, "xes/"+name)
-}
-
-type pm4pyModel struct {
-	Tree        string
-	TokenReplay struct {
-		LogFitness                float64 `json:"log_fitness"`
-		AverageTraceFitness       float64 `json:"average_trace_fitness"`
-		PercentageOfFittingTraces float64 `json:"percentage_of_fitting_traces"`
-	} `json:"token_replay"`
-}
-
-func readReference(t testing.TB, name string) (im, imf pm4pyModel) {
-	t.Helper()
-	raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct{ IM, IMf pm4pyModel }
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref.IM, ref.IMf
 }
 
 // TestAgainstPM4Py: replaying each reference log on the nets of PM4Py's
@@ -52,25 +25,20 @@ func readReference(t testing.TB, name string) (im, imf pm4pyModel) {
 // PM4Py's log fitness and average trace fitness within 0.01 and its share
 // of fitting traces within a percentage point (done-when 2 of issue 8).
 func TestAgainstPM4Py(t *testing.T) {
-	for _, name := range referenceLogs {
+	for _, name := range testlog.DiscoveryLogs {
 		t.Run(name, func(t *testing.T) {
 			l := readLog(t, name)
-			im, imf := readReference(t, name)
-			ours := inductive.Discover(l, 0.2)
+			im, imf := testlog.Discovery(t, name)
 			for _, c := range []struct {
 				model string
-				tree  string
-				want  pm4pyModel
-			}{{"PM4Py's IM", im.Tree, im}, {"PM4Py's IMf", imf.Tree, imf}, {"our IMf", ours.String(), imf}} {
-				tree, err := processtree.Parse(c.tree)
+				tree  *processtree.Tree
+				want  testlog.PM4PyModel
+			}{{"PM4Py's IM", im.Tree, im}, {"PM4Py's IMf", imf.Tree, imf}, {"our IMf", inductive.Discover(l, 0.2), imf}} {
+				res, err := Replay(context.Background(), l, petrinet.FromTree(c.tree))
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := Replay(context.Background(), l, petrinet.FromTree(tree))
-				if err != nil {
-					t.Fatal(err)
-				}
-				w := c.want.TokenReplay
+				w := c.want.Replay
 				t.Logf("%-12s log fitness %.5f (PM4Py %.5f), average trace fitness %.5f (%.5f), fitting traces %.2f%% (%.2f%%)", c.model,
 					res.LogFitness, w.LogFitness, res.AverageTraceFitness, w.AverageTraceFitness, res.PercentageOfFittingTraces, w.PercentageOfFittingTraces)
 				if math.Abs(res.LogFitness-w.LogFitness) > 0.01 || math.Abs(res.AverageTraceFitness-w.AverageTraceFitness) > 0.01 ||

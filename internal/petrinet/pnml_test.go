@@ -2,9 +2,7 @@ package petrinet
 
 import (
 	"bytes"
-	"encoding/json"
-	"github.com/procmine/procmine/internal/testlogs"
-	"os"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,26 +84,10 @@ func TestReadPNMLRefusesBadNets(t *testing.T) {
 // TestSameSizeAsPM4Py: the nets of PM4Py's IM and IMf trees on the
 // reference logs have as many places and transitions as PM4Py's nets.
 func TestSameSizeAsPM4Py(t *testing.T) {
-	for _, name := range []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"} {
-		raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		type model struct {
-			Tree        string
-			Places      int
-			Transitions int
-		}
-		var ref struct{ IM, IMf model }
-		if err := json.Unmarshal(raw, &ref); err != nil {
-			t.Fatal(err)
-		}
-		for miner, m := range map[string]model{"IM": ref.IM, "IMf": ref.IMf} {
-			tree, err := processtree.Parse(m.Tree)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := FromTree(tree)
+	for _, name := range testlog.DiscoveryLogs {
+		im, imf := testlog.Discovery(t, name)
+		for miner, m := range map[string]testlog.PM4PyModel{"IM": im, "IMf": imf} {
+			n := FromTree(m.Tree)
 			if len(n.Places) != m.Places || len(n.Transitions) != m.Transitions {
 				t.Errorf("%s %s: %d places, %d transitions; PM4Py's net has %d, %d", name, miner, len(n.Places), len(n.Transitions), m.Places, m.Transitions)
 			}

@@ -1,7 +1,6 @@
 package inductive
 
 import (
-	"encoding/json"
 	"os"
 	"testing"
 
@@ -39,29 +38,16 @@ func TestRunningExample(t *testing.T) {
 // of the children of choices, parallels and redo parts), BPI Challenge
 // 2012 included.
 func TestSameTreesAsPM4Py(t *testing.T) {
-	for _, name := range []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"} {
+	for _, name := range testlog.DiscoveryLogs {
 		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ref struct {
-				IM  struct{ Tree string } `json:"im"`
-				IMf struct{ Tree string } `json:"imf"`
-			}
-			if err := json.Unmarshal(raw, &ref); err != nil {
-				t.Fatal(err)
-			}
+			im, imf := testlog.Discovery(t, name)
 			l := readLog(t, name)
 			for _, c := range []struct {
 				miner string
 				noise float64
-				tree  string
-			}{{"IM", 0, ref.IM.Tree}, {"IMf", 0.2, ref.IMf.Tree}} {
-				want, err := processtree.Parse(c.tree)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want  *processtree.Tree
+			}{{"IM", 0, im.Tree}, {"IMf", 0.2, imf.Tree}} {
+				want := c.want
 				if got := Discover(l, c.noise); got.Canonical() != want.Canonical() {
 					t.Errorf("%s:\n got %s\nwant %s", c.miner, got.Canonical(), want.Canonical())
 				}

@@ -1,15 +1,17 @@
 // Package testlog reads a shared real-world log for a test, as procmine
-// imports it. It is apart from testlogs so that the importer's own tests
-// can use testlogs.
+// imports it, and the models PM4Py discovered of some of them. It is apart
+// from testlogs so that the importer's own tests can use testlogs.
 package testlog
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/testlogs"
 )
 
@@ -27,4 +29,53 @@ func Read(t testing.TB, rel string) *eventlog.Log {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// DiscoveryLogs are the logs of reference/pm4py-discovery: PM4Py's IM and
+// IMf models of them, their nets' sizes and their token-replay figures.
+var DiscoveryLogs = []string{"running-example.xes", "03_repairExample.xes.gz", "06_bpic2013_closed.xes.gz", "08_receipt.xes.gz", "bpic2012.xes.gz"}
+
+// PM4PyModel is one model PM4Py 2.7.11 discovered of a log, with what it
+// measured of it.
+type PM4PyModel struct {
+	Tree        *processtree.Tree
+	Places      int
+	Transitions int
+	// Replay is PM4Py's token replay of the log on the model.
+	Replay struct {
+		LogFitness                float64 `json:"log_fitness"`
+		AverageTraceFitness       float64 `json:"average_trace_fitness"`
+		PercentageOfFittingTraces float64 `json:"percentage_of_fitting_traces"`
+	}
+}
+
+// Discovery reads PM4Py's IM and IMf models of one of DiscoveryLogs, or
+// ends the test.
+func Discovery(t testing.TB, name string) (im, imf PM4PyModel) {
+	t.Helper()
+	raw, err := os.ReadFile(testlogs.Path(t, "reference/pm4py-discovery/"+name+".discovery.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type model struct {
+		Tree                string
+		Places, Transitions int
+		TokenReplay         json.RawMessage `json:"token_replay"`
+	}
+	var ref struct{ IM, IMf model }
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]PM4PyModel, 2)
+	for i, m := range []model{ref.IM, ref.IMf} {
+		tree, err := processtree.Parse(m.Tree)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[i] = PM4PyModel{Tree: tree, Places: m.Places, Transitions: m.Transitions}
+		if err := json.Unmarshal(m.TokenReplay, &out[i].Replay); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return out[0], out[1]
 }
