@@ -203,19 +203,9 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 	}
 	s.answerWith(w, r, extra, func(src *reportSource, _ bool) (kept, error) {
 		l := src.log()
-		var model *bpmn.Model
-		var net *petrinet.Net
-		if ref != nil {
-			var err error
-			if model, net, err = parseModel(ref.Format, ref.Name, ref.Data); err != nil {
-				return kept{}, err
-			}
-		} else {
-			d, err := mn.discover(l)
-			if err != nil {
-				return kept{}, err
-			}
-			model, net = d.model, d.net
+		model, net, err := mn.modelFor(l, ref)
+		if err != nil {
+			return kept{}, err
 		}
 		if format == "svg" && model == nil {
 			return kept{}, errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
@@ -241,12 +231,20 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 // marks are the deviations of a replay, by activity, to draw.
 func marks(res *conformance.Result) map[string]bpmn.Mark {
 	out := map[string]bpmn.Mark{}
-	for _, d := range res.Activities {
-		if d.Missing > 0 || d.Remaining > 0 {
-			out[d.Activity] = bpmn.Mark{Missing: d.Missing, Remaining: d.Remaining}
-		}
+	for _, d := range res.Deviating() {
+		out[d.Activity] = bpmn.Mark{Missing: d.Missing, Remaining: d.Remaining}
 	}
 	return out
+}
+
+// modelFor is the model a log is compared with: the reference model when
+// ref is not nil, else the one the miner mines from the log.
+func (m miner) modelFor(l *eventlog.Log, ref *store.ReferenceModel) (*bpmn.Model, *petrinet.Net, error) {
+	if ref != nil {
+		return parseModel(ref.Format, ref.Name, ref.Data)
+	}
+	d, err := m.discover(l)
+	return d.model, d.net, err
 }
 
 // parseModel reads a reference model file, BPMN (which is also drawn) or

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,6 +75,17 @@ func TestModelAndConformance(t *testing.T) {
 			code, body = viewer.do("GET", w.process+"/model?format=svg&algorithm=heuristics", "", nil)
 			if code != 200 || strings.Count(body, `class="task"`) != 8 {
 				t.Errorf("svg of the heuristics model: %d %.200s", code, body)
+			}
+
+			// The studio's model page keeps what it drew under every
+			// setting of the miner: asking for other AND and loop
+			// thresholds draws another model, not the one kept first.
+			page := fmt.Sprintf("/e/%d/p/%d/model?algorithm=heuristics", w.env, w.pid)
+			size := regexp.MustCompile(`id="model-size">(\d+) BPMN elements, (\d+) flows`)
+			_, first := viewer.do("GET", page, "", nil)
+			_, other := viewer.do("GET", page+"&and=0.99&loop2=0.99", "", nil)
+			if a, b := size.FindStringSubmatch(first), size.FindStringSubmatch(other); a == nil || b == nil || a[0] == b[0] {
+				t.Errorf("the model page with other thresholds: %v, before %v", b, a)
 			}
 
 			var c conformanceJSON

@@ -10,10 +10,10 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -54,13 +54,16 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	return data, entry, mn, true
 }
 
-// minerQuery is the query that asks the API for the miner's model.
+// minerQuery is the query that asks the API for the miner's model: every
+// setting minerFrom reads, so that it also keys what is kept of a page.
 func minerQuery(mn miner) url.Values {
 	q := url.Values{"algorithm": {mn.algorithm}}
 	if mn.algorithm == "inductive" {
 		q.Set("noise", fmt.Sprint(mn.noise))
 	} else {
 		q.Set("dependency", fmt.Sprint(mn.heuristic.Dependency))
+		q.Set("and", fmt.Sprint(mn.heuristic.And))
+		q.Set("loop2", fmt.Sprint(mn.heuristic.LoopTwo))
 	}
 	return q
 }
@@ -123,32 +126,29 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	ref, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		s.pageError(w, r, err)
-		return
-	default:
+	ref, err := s.cfg.Store.GetReferenceModel(r.Context(), data["ID"].(access.ID))
+	hasRef := err == nil
+	if hasRef {
 		data["Reference"] = ref
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.pageError(w, r, err)
+		return
 	}
-	useRef := r.URL.Query().Get("model") == "reference" && data["Reference"] != nil
-	data["UseReference"] = useRef
+	var use *store.ReferenceModel // nil: the mined model
+	if hasRef && r.URL.Query().Get("model") == "reference" {
+		use = &ref
+	}
+	data["UseReference"] = use != nil
 	if entry == nil {
 		s.render(w, r, http.StatusOK, "conformance", data)
 		return
 	}
 	key := "studio-conformance?" + minerQuery(mn).Encode()
-	if useRef {
+	if use != nil {
 		key = fmt.Sprintf("studio-conformance?reference=%d/%d", ref.Updated.UnixNano(), ref.Size)
 	}
 	parts, err := s.keptParts(entry, key, func() (map[string]any, error) {
-		return s.conformanceParts(r, entry.view(false), mn, ref, useRef)
+		return s.conformanceParts(r, entry.view(false), mn, use)
 	})
 	if err != nil {
 		s.pageError(w, r, err)
@@ -159,20 +159,10 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // conformanceParts computes what the conformance page shows of a replay.
-func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, ref store.ReferenceModel, useRef bool) (map[string]any, error) {
-	var model *bpmn.Model
-	var net *petrinet.Net
-	var err error
-	if useRef {
-		if model, net, err = parseModel(ref.Format, ref.Name, ref.Data); err != nil {
-			return nil, err
-		}
-	} else {
-		d, err := mn.discover(l)
-		if err != nil {
-			return nil, err
-		}
-		model, net = d.model, d.net
+func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, ref *store.ReferenceModel) (map[string]any, error) {
+	model, net, err := mn.modelFor(l, ref)
+	if err != nil {
+		return nil, err
 	}
 	res, err := conformance.Replay(r.Context(), l, net)
 	if err != nil {
@@ -181,11 +171,9 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, re
 	f := map[string]any{"Result": res}
 	var rows []deviationRow
 	marked := map[string]string{}
-	for _, d := range res.Activities {
-		if d.Missing > 0 || d.Remaining > 0 {
-			rows = append(rows, deviationRow{Activity: d.Activity, Events: d.Events, UnfitEvents: d.UnfitEvents, Missing: d.Missing, Remaining: d.Remaining})
-			marked[d.Activity] = fmt.Sprintf("%d missing · %d left", d.Missing, d.Remaining)
-		}
+	for _, d := range res.Deviating() {
+		rows = append(rows, deviationRow{Activity: d.Activity, Events: d.Events, UnfitEvents: d.UnfitEvents, Missing: d.Missing, Remaining: d.Remaining})
+		marked[d.Activity] = fmt.Sprintf("%d missing · %d left", d.Missing, d.Remaining)
 	}
 	var absent []string
 	for a := range res.NotInModel {

@@ -42,14 +42,7 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
 
 	run := runner(t, ctx)
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return s
-	}
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	count := func(js string) int { return evalInt(t, ctx, js) }
 	signIn := func(user string) { run(signInSteps(ts.URL, user)...) }
 	page := fmt.Sprintf("%s/e/%d/p/%d", ts.URL, prod.ID, p.ID)

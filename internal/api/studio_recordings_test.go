@@ -54,14 +54,7 @@ func TestRecordingsInABrowser(t *testing.T) {
 
 	run := runner(t, ctx)
 	wait := func(js string) { t.Helper(); waitFor(t, ctx, js) }
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("%s: %v", sel, err)
-		}
-		return s
-	}
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	processPath := fmt.Sprintf("%s/e/%d/p/%d", ts.URL, prod.ID, p.ID)
 	run(chromedp.Navigate(ts.URL+"/signin"),
 		chromedp.SendKeys(chromedp.CSS("#username"), "contrib"),

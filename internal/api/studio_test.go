@@ -271,6 +271,16 @@ func signInSteps(url, user string) []chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.CSS("#processes, main p"))}
 }
 
+// pageText is the text of the element sel selects.
+func pageText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return s
+}
+
 // evalInt evaluates a script that counts something on the page.
 func evalInt(t *testing.T, ctx context.Context, js string) int {
 	t.Helper()

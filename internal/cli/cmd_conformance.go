@@ -87,12 +87,7 @@ func printConformance(w io.Writer, res *conformance.Result) {
 	fmt.Fprintf(tw, "fitting traces\t%.2f%% (%d of %d)\n", res.PercentageOfFittingTraces, res.FittingTraces, res.Traces)
 	fmt.Fprintf(tw, "tokens\tproduced %d, consumed %d, missing %d, remaining %d\n", res.Produced, res.Consumed, res.Missing, res.Remaining)
 	tw.Flush()
-	var devs []conformance.Deviation
-	for _, d := range res.Activities {
-		if d.Missing > 0 || d.Remaining > 0 {
-			devs = append(devs, d)
-		}
-	}
+	devs := res.Deviating()
 	if len(devs) > 0 {
 		fmt.Fprintf(w, "\ndeviations:\n")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -54,6 +54,18 @@ type Result struct {
 	NotInModel map[string]int `json:"not_in_model,omitempty"`
 }
 
+// Deviating are the activities that found tokens missing or left tokens
+// behind, the worst first.
+func (r *Result) Deviating() []Deviation {
+	var out []Deviation
+	for _, d := range r.Activities {
+		if d.Missing > 0 || d.Remaining > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Deviation is what went wrong around one activity.
 type Deviation struct {
 	Activity string `json:"activity"`

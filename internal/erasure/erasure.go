@@ -96,7 +96,10 @@ func RewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace fu
 			out.Attributes += attrs
 		}
 	}
-	return out, nil
+	if len(out.Versions) == 0 {
+		return out, nil
+	}
+	return out, st.Erased(ctx) // once, for every version rewritten
 }
 
 // Check validates the names of a person to erase.

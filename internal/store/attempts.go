@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"slices"
 	"time"
 )
@@ -108,8 +106,5 @@ func (s *Store) ClearSignIn(ctx context.Context, key string) error {
 func (s *Store) SignInCounts(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sign_in_attempts WHERE count > 0").Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
 	return n, err
 }

@@ -63,7 +63,7 @@ func (s *Store) EraseFromRecordings(ctx context.Context, env access.ID, users []
 		n, _ := res.RowsAffected()
 		e.Screenshots += int(n)
 	}
-	return e, s.erased(ctx)
+	return e, s.Erased(ctx)
 }
 
 // StepRef names a step of a recording.
@@ -156,7 +156,7 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 	if err := tx.Commit(); err != nil {
 		return nil, 0, err
 	}
-	return refs, len(tchanges), s.erased(ctx)
+	return refs, len(tchanges), s.Erased(ctx)
 }
 
 // EraseFromAudit replaces, in the audit entries of the environment (0:
@@ -224,7 +224,7 @@ func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []acces
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	return ids, s.erased(ctx)
+	return ids, s.Erased(ctx)
 }
 
 // LogVersion names a stored version of a process's event log.
@@ -254,7 +254,8 @@ func (s *Store) LogVersions(ctx context.Context, env access.ID) ([]LogVersion, e
 // that holds the version's row: two rewrites (an erasure here, a privacy
 // policy applied on another server) never both start from the same data,
 // so neither writes back what the other removed. Every server is told as
-// it commits. It reports whether the version changed.
+// it commits. It reports whether the version changed. The old data stays
+// in the write-ahead log until the caller calls Erased, once for all.
 func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(data []byte) ([]byte, error)) (bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -286,8 +287,5 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 	if err := s.notifyIn(ctx, tx, ChangedVersion(v.Version)); err != nil {
 		return false, err
 	}
-	if err := tx.Commit(); err != nil {
-		return false, err
-	}
-	return true, s.erased(ctx)
+	return true, tx.Commit()
 }

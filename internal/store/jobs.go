@@ -270,14 +270,4 @@ func (s *Store) endJob(ctx context.Context, tx *sql.Tx, job access.ID, state, re
 }
 
 // unended turns "no row changed" into ErrJobEnded.
-func (s *Store) unended(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return ErrJobEnded
-	}
-	return nil
-}
+func (s *Store) unended(res sql.Result, err error) error { return noRowIs(res, err, ErrJobEnded) }

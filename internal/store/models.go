@@ -52,15 +52,8 @@ func (s *Store) GetReferenceModel(ctx context.Context, process access.ID) (Refer
 // DeleteReferenceModel removes the process's reference model; one without
 // is ErrNotFound.
 func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) error {
-	res, err := s.exec(ctx, "DELETE FROM reference_models WHERE process_id = ?", process)
-	if err != nil {
+	if err := s.changed(s.exec(ctx, "DELETE FROM reference_models WHERE process_id = ?", process)); err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	return s.erased(ctx) // the removed file leaves no copy in the write-ahead log
+	return s.Erased(ctx) // the removed file leaves no copy in the write-ahead log
 }

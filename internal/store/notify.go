@@ -42,11 +42,7 @@ func (s *Store) Shared() bool { return s.postgres }
 // Notify tells every server of the database that what payload names has
 // changed. Call it after the change is committed.
 func (s *Store) Notify(ctx context.Context, payload string) error {
-	if !s.postgres {
-		return nil
-	}
-	_, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, payload)
-	return err
+	return s.notifyIn(ctx, s.db, payload)
 }
 
 // changeVersion runs q, which changes one version's data or deletes it,
@@ -68,9 +64,12 @@ func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, 
 	return tx.Commit()
 }
 
-// notifyIn tells every server, as tx commits, that what payload names has
-// changed (PostgreSQL; SQLite is one server's alone).
-func (s *Store) notifyIn(ctx context.Context, tx *sql.Tx, payload string) error {
+// notifyIn tells every server, as tx commits (at once when tx is the
+// database), that what payload names has changed (PostgreSQL; SQLite is
+// one server's alone).
+func (s *Store) notifyIn(ctx context.Context, tx interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, payload string) error {
 	if !s.postgres {
 		return nil
 	}

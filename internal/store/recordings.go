@@ -297,7 +297,7 @@ func (s *Store) DeleteStep(ctx context.Context, rid access.ID, n int) error {
 	if err := s.changed(s.exec(ctx, "DELETE FROM recording_steps WHERE recording_id = ? AND n = ?", rid, n)); err != nil {
 		return err
 	}
-	return s.erased(ctx)
+	return s.Erased(ctx)
 }
 
 // DeleteRecording deletes a recording, its steps and their screenshots.
@@ -305,7 +305,7 @@ func (s *Store) DeleteRecording(ctx context.Context, env, id access.ID) error {
 	if err := s.changed(s.exec(ctx, "DELETE FROM recordings WHERE env_id = ? AND id = ?", env, id)); err != nil {
 		return err
 	}
-	return s.erased(ctx)
+	return s.Erased(ctx)
 }
 
 // Screenshot returns a step's screenshot.
@@ -326,7 +326,7 @@ func (s *Store) ReplaceScreenshot(ctx context.Context, rid access.ID, n int, dat
 	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ? WHERE recording_id = ? AND n = ?", s.seal(blobAD(blobScreenshot, rid, n), data), rid, n)); err != nil {
 		return err
 	}
-	return s.erased(ctx)
+	return s.Erased(ctx)
 }
 
 // DeleteScreenshot erases a step's screenshot.
@@ -334,15 +334,16 @@ func (s *Store) DeleteScreenshot(ctx context.Context, rid access.ID, n int) erro
 	if err := s.changed(s.exec(ctx, "DELETE FROM screenshots WHERE recording_id = ? AND n = ?", rid, n)); err != nil {
 		return err
 	}
-	return s.erased(ctx)
+	return s.Erased(ctx)
 }
 
-// erased makes deleted content leave the disk. SQLite overwrites deleted
+// Erased makes deleted or rewritten content leave the disk. SQLite overwrites deleted
 // content (secure_delete) in the database file; a checkpoint then copies
 // the overwritten pages from the write-ahead log and truncates the log,
 // which held the content too. PostgreSQL keeps dead rows until VACUUM
 // reclaims them (see docs/privacy.md).
-func (s *Store) erased(ctx context.Context) error {
+// Callers that change many rows call it once, after the last.
+func (s *Store) Erased(ctx context.Context) error {
 	if s.postgres {
 		return nil
 	}

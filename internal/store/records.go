@@ -224,7 +224,7 @@ func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	return s.erased(ctx)
+	return s.Erased(ctx)
 }
 
 // SetProcessOwner gives a process to a user or team of its environment;
@@ -266,14 +266,17 @@ func (s *Store) DeleteShare(ctx context.Context, process access.ID, to access.Pr
 }
 
 // changed turns "no row affected" into ErrNotFound.
-func (s *Store) changed(res sql.Result, err error) error {
+func (s *Store) changed(res sql.Result, err error) error { return noRowIs(res, err, ErrNotFound) }
+
+// noRowIs is err, or none when the statement changed no row.
+func noRowIs(res sql.Result, err, none error) error {
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return ErrNotFound
+		return none
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return n, s.erased(ctx)
+	return n, s.Erased(ctx)
 }
 
 func (s *Store) resealOne(ctx context.Context, table, column, where, purpose string, key []any) (bool, error) {
