@@ -39,6 +39,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// Before the body is read: a server not running jobs cannot take it.
+	queue := s.jobQueue()
+	if queue == nil {
+		writeError(w, r, errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
+		return
+	}
 	// Big files take time; the server's general read timeout is for the rest.
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
@@ -106,11 +112,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := importer.DetectFormat(name, opts.Format); err != nil {
 		writeError(w, r, invalid("%v", err))
-		return
-	}
-	queue := s.jobQueue()
-	if queue == nil {
-		writeError(w, r, errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
 		return
 	}
 	f, err := os.Open(path)

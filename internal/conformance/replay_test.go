@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/procmine/procmine/internal/discovery/inductive"
@@ -22,8 +23,9 @@ func readLog(t testing.TB, name string) *eventlog.Log {
 
 // TestAgainstPM4Py: replaying each reference log on the nets of PM4Py's
 // own IM and IMf trees, and on the net of our IMf (noise 0.2) tree, gives
-// PM4Py's log fitness and average trace fitness within 0.01 and its share
-// of fitting traces within a percentage point (done-when 2 of issue 8).
+// PM4Py's log fitness and average trace fitness within 0.001 (the issue
+// asks 0.01; the README says 0.001) and its share of fitting traces within
+// a tenth of a percentage point.
 func TestAgainstPM4Py(t *testing.T) {
 	for _, name := range testlog.DiscoveryLogs {
 		t.Run(name, func(t *testing.T) {
@@ -41,8 +43,8 @@ func TestAgainstPM4Py(t *testing.T) {
 				w := c.want.Replay
 				t.Logf("%-12s log fitness %.5f (PM4Py %.5f), average trace fitness %.5f (%.5f), fitting traces %.2f%% (%.2f%%)", c.model,
 					res.LogFitness, w.LogFitness, res.AverageTraceFitness, w.AverageTraceFitness, res.PercentageOfFittingTraces, w.PercentageOfFittingTraces)
-				if math.Abs(res.LogFitness-w.LogFitness) > 0.01 || math.Abs(res.AverageTraceFitness-w.AverageTraceFitness) > 0.01 ||
-					math.Abs(res.PercentageOfFittingTraces-w.PercentageOfFittingTraces) > 1 {
+				if math.Abs(res.LogFitness-w.LogFitness) > 0.001 || math.Abs(res.AverageTraceFitness-w.AverageTraceFitness) > 0.001 ||
+					math.Abs(res.PercentageOfFittingTraces-w.PercentageOfFittingTraces) > 0.1 {
 					t.Errorf("%s: log fitness %.5f, average %.5f, fitting %.2f%%; PM4Py's %.5f, %.5f, %.2f%%", c.model,
 						res.LogFitness, res.AverageTraceFitness, res.PercentageOfFittingTraces, w.LogFitness, w.AverageTraceFitness, w.PercentageOfFittingTraces)
 				}
@@ -117,14 +119,20 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-// TestNetWithoutMarkings: a net that does not say where runs start or end
-// cannot be replayed; the error says so.
+// TestNetWithoutMarkings: a net that does not say where runs start or end,
+// or whose arcs repeat (weights, which replay does not take), cannot be
+// replayed; the error says so.
 func TestNetWithoutMarkings(t *testing.T) {
 	tree, _ := processtree.Parse("'a'")
 	n := petrinet.FromTree(tree)
 	n.Final = nil
 	if _, err := Replay(context.Background(), logOf("a"), n); err == nil || err.Error() != "the net has no final marking: token replay needs to know where runs end" {
 		t.Errorf("err = %v", err)
+	}
+	n = petrinet.FromTree(tree)
+	n.Arcs = append(n.Arcs, n.Arcs[0])
+	if err := Check(n); err == nil || !strings.Contains(err.Error(), "an arc of the net repeats another") {
+		t.Errorf("a repeated arc: %v", err)
 	}
 }
 

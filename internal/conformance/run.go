@@ -99,9 +99,6 @@ func (r *run) enabled(t int32) bool {
 			return false
 		}
 	}
-	if r.m.weighted[t] {
-		return len(r.emptyInputs(t)) == 0
-	}
 	return true
 }
 
@@ -122,14 +119,8 @@ func (r *run) fire(t int32) {
 func (r *run) addMissing(t int32) {
 	added := 0
 	for _, p := range r.emptyInputs(t) {
-		need := int32(0)
-		for _, q := range r.m.pre[t] {
-			if q == p {
-				need++
-			}
-		}
-		added += int(need - r.marking[p])
-		r.marking[p] = need
+		added++
+		r.marking[p] = 1
 	}
 	r.trace.missing += added
 	if r.trace.missingAt == nil {
@@ -141,19 +132,11 @@ func (r *run) addMissing(t int32) {
 	r.trace.missingAt[t] = k
 }
 
-// emptyInputs lists t's input places that hold fewer tokens than it
-// takes from them.
+// emptyInputs lists t's input places that hold no token, in order.
 func (r *run) emptyInputs(t int32) []int32 {
 	var out []int32
-	pre := r.m.pre[t]
-	for i, p := range pre {
-		k := int32(0)
-		for _, q := range pre {
-			if q == p {
-				k++
-			}
-		}
-		if r.marking[p] < k && !slices.Contains(pre[:i], p) {
+	for _, p := range r.m.pre[t] {
+		if r.marking[p] <= 0 {
 			out = append(out, p)
 		}
 	}

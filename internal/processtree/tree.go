@@ -87,23 +87,6 @@ func (t *Tree) write(b *strings.Builder, canonical bool) {
 	b.WriteString(symbols[t.Op] + "( " + strings.Join(parts, ", ") + " )")
 }
 
-// Activities lists the activities of the tree's leaves, each once, in the
-// order they first appear.
-func (t *Tree) Activities() []string {
-	var out []string
-	var walk func(*Tree)
-	walk = func(n *Tree) {
-		if n.Op == Activity && !slices.Contains(out, n.Label) {
-			out = append(out, n.Label)
-		}
-		for _, c := range n.Children {
-			walk(c)
-		}
-	}
-	walk(t)
-	return out
-}
-
 // Fold flattens an operator directly under the same operator, where that
 // changes nothing of what the tree allows (sequence, exclusive choice,
 // parallel): ->( 'a', ->( 'b', 'c' ) ) becomes ->( 'a', 'b', 'c' ). Loops

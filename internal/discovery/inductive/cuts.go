@@ -190,16 +190,17 @@ func sequenceCut(g *graph) [][]int32 {
 	if len(gs) < 2 {
 		return nil
 	}
-	before := func(grp []int32) int {
-		n := 0
+	// Each group's count of activities that reach it, once, then sorted
+	// by it (stable: groups reached by as many keep their order).
+	before := make(map[int32]int, len(gs))
+	for _, grp := range gs {
 		for _, a := range g.acts {
 			if !slices.Contains(grp, a) && g.reaches(r, a, grp[0]) {
-				n++
+				before[grp[0]]++
 			}
 		}
-		return n
 	}
-	slices.SortStableFunc(gs, func(x, y []int32) int { return before(x) - before(y) })
+	slices.SortStableFunc(gs, func(x, y []int32) int { return before[x[0]] - before[y[0]] })
 	return strict(g, gs)
 }
 
@@ -494,7 +495,7 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 				if groupOf[stretch[0]] == 0 {
 					parts[0].add(stretch, n)
 				} else {
-					parts[m.redoFor(stretch, groupOf, len(groups))].add(stretch, n)
+					parts[redoFor(stretch, groupOf, len(groups))].add(stretch, n)
 				}
 				from = j
 			}
@@ -512,7 +513,7 @@ func (m *miner) split(lg log, op processtree.Op, groups [][]int32) *processtree.
 
 // redoFor picks the redo group for a stretch of redo activities: the one
 // holding the most distinct activities of it, the last of equals.
-func (m *miner) redoFor(stretch []int32, groupOf map[int32]int, groups int) int {
+func redoFor(stretch []int32, groupOf map[int32]int, groups int) int {
 	distinct := map[int32]bool{}
 	in := make([]int, groups)
 	for _, a := range stretch {
