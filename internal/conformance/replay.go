@@ -111,23 +111,7 @@ func Replay(ctx context.Context, l *eventlog.Log, n *petrinet.Net) (*Result, err
 	}
 	// Traces with the same activities replay the same: each variant is
 	// replayed once.
-	type variant struct {
-		acts  []int32
-		count int
-	}
-	index := map[string]int{}
-	var variants []variant
-	for c := range l.CaseIDs {
-		lo, hi := l.Events(c)
-		acts := l.Act[lo:hi]
-		k := mining.TraceKey(acts)
-		if i, ok := index[k]; ok {
-			variants[i].count++
-			continue
-		}
-		index[k] = len(variants)
-		variants = append(variants, variant{acts: acts, count: 1})
-	}
+	variants := mining.Variants(l)
 	res := &Result{NotInModel: map[string]int{}}
 	dev := make([]Deviation, len(m.label))
 	var sumFitness float64
@@ -136,34 +120,34 @@ func Replay(ctx context.Context, l *eventlog.Log, n *petrinet.Net) (*Result, err
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tr := r.replay(v.acts, byAct)
+		tr := r.replay(v.Seq(), byAct)
 		if r.work > MaxWork {
 			return nil, ErrTooMuchWork
 		}
-		res.Traces += v.count
-		res.Produced += v.count * tr.produced
-		res.Consumed += v.count * tr.consumed
-		res.Missing += v.count * tr.missing
-		res.Remaining += v.count * tr.remaining
-		sumFitness += float64(v.count) * tr.fitness()
+		res.Traces += v.Cases
+		res.Produced += v.Cases * tr.produced
+		res.Consumed += v.Cases * tr.consumed
+		res.Missing += v.Cases * tr.missing
+		res.Remaining += v.Cases * tr.remaining
+		sumFitness += float64(v.Cases) * tr.fitness()
 		if tr.fit() {
-			res.FittingTraces += v.count
+			res.FittingTraces += v.Cases
 		}
-		for _, a := range v.acts {
+		for _, a := range v.Seq() {
 			if t := byAct[a]; t >= 0 {
-				dev[t].Events += v.count
+				dev[t].Events += v.Cases
 			} else {
-				res.NotInModel[names[a]] += v.count
+				res.NotInModel[names[a]] += v.Cases
 			}
 		}
 		for t, k := range tr.missingAt {
-			dev[t].UnfitEvents += v.count * k.events
-			dev[t].Missing += v.count * k.tokens
-			dev[t].Cases += v.count
+			dev[t].UnfitEvents += v.Cases * k.events
+			dev[t].Missing += v.Cases * k.tokens
+			dev[t].Cases += v.Cases
 		}
 		for p, k := range tr.left {
 			for _, t := range m.waiting[p] {
-				dev[t].Remaining += v.count * k
+				dev[t].Remaining += v.Cases * k
 			}
 		}
 	}

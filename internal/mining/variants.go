@@ -24,6 +24,9 @@ type Variant struct {
 	CaseIndexes []int32 `json:"-"`
 }
 
+// Seq is the variant's activities, by id.
+func (v *Variant) Seq() []int32 { return v.seq }
+
 // Variants groups cases by their activity sequence, most frequent first;
 // ties are broken by the order in which variants first occur in the log.
 func Variants(l *eventlog.Log) []*Variant {

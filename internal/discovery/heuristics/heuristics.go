@@ -19,6 +19,7 @@ import (
 
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
 )
 
 // Options are the miner's thresholds; Defaults are PM4Py's.
@@ -65,31 +66,35 @@ type counts struct {
 	acts       []int32 // that occur, in order of their ids
 }
 
+// count takes the directly-follows counts, start and end activities from
+// the log's directly-follows graph, and counts the a b a patterns.
 func count(l *eventlog.Log) *counts {
-	c := &counts{follows: map[[2]int32]int{}, twice: map[[2]int32]int{}, start: map[int32]int{}, end: map[int32]int{}}
-	seen := map[int32]bool{}
+	g := mining.ComputeDFG(l)
+	c := &counts{follows: make(map[[2]int32]int, len(g.Edges)), twice: map[[2]int32]int{}, start: map[int32]int{}, end: map[int32]int{}}
+	for _, e := range g.Edges {
+		c.follows[[2]int32{e.From, e.To}] = e.Count
+	}
+	for a, n := range g.ActEvents {
+		if n == 0 {
+			continue
+		}
+		c.acts = append(c.acts, int32(a))
+		if g.Start[a] > 0 {
+			c.start[int32(a)] = g.Start[a]
+		}
+		if g.End[a] > 0 {
+			c.end[int32(a)] = g.End[a]
+		}
+	}
 	for cs := range l.CaseIDs {
 		lo, hi := l.Events(cs)
 		t := l.Act[lo:hi]
-		if len(t) == 0 {
-			continue
-		}
-		c.start[t[0]]++
-		c.end[t[len(t)-1]]++
-		for i, a := range t {
-			if !seen[a] {
-				seen[a] = true
-				c.acts = append(c.acts, a)
-			}
-			if i > 0 {
-				c.follows[[2]int32{t[i-1], a}]++
-			}
-			if i > 1 && t[i-2] == a && t[i-1] != a {
-				c.twice[[2]int32{a, t[i-1]}]++
+		for i := 2; i < len(t); i++ {
+			if t[i-2] == t[i] && t[i-1] != t[i] {
+				c.twice[[2]int32{t[i], t[i-1]}]++
 			}
 		}
 	}
-	slices.Sort(c.acts)
 	return c
 }
 
