@@ -144,9 +144,16 @@ func TestModelAndConformance(t *testing.T) {
 			if code, body := owner.do("PUT", put+"ref.bpmn", b.String(), xml); code != 200 || !strings.Contains(body, `"format":"bpmn"`) {
 				t.Fatalf("PUT the reference: %d %s", code, body)
 			}
+			c = conformanceJSON{}
 			viewer.json("GET", w.process+"/conformance?model=reference", "", 200, &c)
 			if c.Model != "reference" || c.LogFitness >= 0.95 || c.PercentageOfFittingTraces != 0 || c.NotInModel["examine casually"] == 0 || c.NotInModel["reinitiate request"] == 0 {
 				t.Errorf("conformance on the reference: %+v", c)
+			}
+			// The model has no loop: 'check ticket' comes again after a
+			// reinitiation and finds its token missing (it sorts first of
+			// the three activities with 3 tokens each).
+			if len(c.Activities) == 0 || c.Activities[0].Activity != "check ticket" || c.Activities[0].Missing == 0 {
+				t.Errorf("deviations on the reference: %+v", c.Activities)
 			}
 			code, body = viewer.do("GET", w.process+"/conformance?model=reference&format=svg", "", nil)
 			if code != 200 || !strings.Contains(body, " missing · ") {
@@ -164,8 +171,9 @@ func TestModelAndConformance(t *testing.T) {
 			if code, body := owner.do("PUT", put+"own.pnml", pn.String(), xml); code != 200 {
 				t.Fatalf("PUT the PNML: %d %s", code, body)
 			}
+			c = conformanceJSON{}
 			viewer.json("GET", w.process+"/conformance?model=reference", "", 200, &c)
-			if c.LogFitness != 1 {
+			if c.LogFitness != 1 || len(c.NotInModel) != 0 {
 				t.Errorf("conformance on the replaced reference: %+v", c)
 			}
 			if code, body := viewer.do("GET", w.process+"/conformance?model=reference&format=svg", "", nil); code != 409 || errorCode(t, body) != "no_drawing" {

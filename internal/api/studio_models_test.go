@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,7 +30,6 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := browserServer(t)
-	ts := struct{ URL string }{e.url}
 	root, maker, _, prod, base := prodWithMaker(e)
 	var p processJSON
 	maker.json("POST", base+"/processes", `{"name":"Compensation"}`, 201, &p)
@@ -44,8 +44,8 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	run := runner(t, ctx)
 	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	count := func(js string) int { return evalInt(t, ctx, js) }
-	signIn := func(user string) { run(signInSteps(ts.URL, user)...) }
-	page := fmt.Sprintf("%s/e/%d/p/%d", ts.URL, prod.ID, p.ID)
+	signIn := func(user string) { run(signInSteps(e.url, user)...) }
+	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 
 	signIn("maker")
 	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#model-link")), chromedp.WaitVisible(chromedp.CSS("#map svg.bpmn")))
@@ -82,8 +82,8 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 		t.Errorf("reference info %q", info)
 	}
 	run(chromedp.Click(chromedp.CSS("#use-reference")), chromedp.WaitVisible(chromedp.CSS("#deviations")))
-	if f := text("#log-fitness"); f >= "0.95" {
-		t.Errorf("log fitness on the reference: %q", f)
+	if f, err := strconv.ParseFloat(text("#log-fitness"), 64); err != nil || f >= 0.95 {
+		t.Errorf("log fitness on the reference: %v %v", f, err)
 	}
 	if n := count(`document.querySelectorAll('#map g.node.marked').length`); n < 3 {
 		t.Errorf("%d activities marked on the map", n)

@@ -107,14 +107,13 @@ func TestStudioInABrowser(t *testing.T) {
 	ctx := browser(t)
 	receipt := testlogs.Path(t, "csv/receipt.csv")
 	e := browserServer(t)
-	ts := struct{ URL string }{e.url}
 	root, _, _, prod, base := prodWithMaker(e)
 	_, viewerID := e.user("viewer", false)
 	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
 
 	run := runner(t, ctx)
 	count := func() int { return evalInt(t, ctx, activityNodes) }
-	signIn := func(user string) { run(signInSteps(ts.URL, user)...) }
+	signIn := func(user string) { run(signInSteps(e.url, user)...) }
 
 	signIn("maker")
 	run(chromedp.WaitVisible(chromedp.CSS("#create")),
@@ -160,7 +159,7 @@ func TestStudioInABrowser(t *testing.T) {
 	if text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#kpi-cases"))); text == "1434" || text == "" {
 		t.Errorf("cases lasting 30 days or more: %q", text)
 	}
-	run(chromedp.Navigate(ts.URL+chromeLocation(t, ctx)), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	run(chromedp.Navigate(e.url+chromeLocation(t, ctx)), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 
 	// Both sliders simplify the map.
 	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('activities').value = '0.3'; document.getElementById('activities').dispatchEvent(new Event('change', {bubbles: true}))`),
@@ -239,7 +238,7 @@ func TestStudioInABrowser(t *testing.T) {
 	if n := count(); n != 27 {
 		t.Errorf("the viewer's map shows %d activities", n)
 	}
-	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", ts.URL, prod.ID)), chromedp.WaitVisible(chromedp.CSS("#processes")))
+	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d", e.url, prod.ID)), chromedp.WaitVisible(chromedp.CSS("#processes")))
 	html, _ = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
 	if strings.Contains(html, "create-process") {
 		t.Error("a process mining user is offered Create process")
