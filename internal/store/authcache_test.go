@@ -234,31 +234,18 @@ func acChanges() []acChange {
 			must(t, f.s.DeleteVersion(ctx, f.proc, f.v1))
 		},
 		ask: askRecord(proc),
-		api: func(t *testing.T, f *acFixture) {
-			must(t, f.s.DeleteProcess(ctx, f.env, f.proc))
-		},
-		sql: func(t *testing.T, f *acFixture) {
-			f.raw(t, "DELETE FROM processes WHERE id = ?", f.proc)
-		},
+		api: deleteProcess,
+		sql: deleteProcessRow,
 	}, {
 		name: "process with shares deleted",
 		ask:  askRecord(proc),
-		api: func(t *testing.T, f *acFixture) {
-			must(t, f.s.DeleteProcess(ctx, f.env, f.proc))
-		},
-		sql: func(t *testing.T, f *acFixture) {
-			// Its shares and versions go by ON DELETE CASCADE.
-			f.raw(t, "DELETE FROM processes WHERE id = ?", f.proc)
-		},
+		api:  deleteProcess,
+		sql:  deleteProcessRow, // its shares and versions go by ON DELETE CASCADE
 	}, {
 		name: "process deleted, its latest version",
 		ask:  askLatest(proc),
-		api: func(t *testing.T, f *acFixture) {
-			must(t, f.s.DeleteProcess(ctx, f.env, f.proc))
-		},
-		sql: func(t *testing.T, f *acFixture) {
-			f.raw(t, "DELETE FROM processes WHERE id = ?", f.proc)
-		},
+		api:  deleteProcess,
+		sql:  deleteProcessRow,
 	}, {
 		name: "member removed",
 		ask:  askSubject(bob),
@@ -768,4 +755,14 @@ func TestAccessGenerationIgnoresUnrelatedWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deleteProcess and deleteProcessRow delete the fixture's process through
+// the store and with raw SQL.
+func deleteProcess(t *testing.T, f *acFixture) {
+	must(t, f.s.DeleteProcess(context.Background(), f.env, f.proc))
+}
+
+func deleteProcessRow(t *testing.T, f *acFixture) {
+	f.raw(t, "DELETE FROM processes WHERE id = ?", f.proc)
 }
