@@ -29,9 +29,9 @@ const (
 
 // The models laid out are bounded: a layout cannot be cancelled, holds
 // the one Graphviz instance of the process, and grows fast with the flows
-// (heuristics' BenchmarkLayout: a dense model of 541 flows takes 10.6 s
-// on the project's machine, 499 flows 7.3 s, BPIC 2020's model of 532
-// flows 4 s), so its size is what keeps it short.
+// (heuristics' BenchmarkLayout: a dense model of 541 flows takes 10–11 s
+// on the project's machine, 499 flows 6–8 s, BPIC 2020's model of 532
+// flows 4–5 s), so its size is what keeps it short.
 const (
 	maxLayoutNodes = 500
 	maxLayoutFlows = 550

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/procmine/procmine/internal/bpmn"
-	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
@@ -24,16 +22,7 @@ func BenchmarkLayout(b *testing.B) {
 	all := Defaults()
 	all.Dependency = -1
 	for _, n := range []int{18, 19} {
-		r := rand.New(rand.NewPCG(2, 3))
-		lb := eventlog.NewBuilder()
-		l := lb.Log()
-		for c := range 500 {
-			cs := lb.NewCase(fmt.Sprint(c))
-			for j := range 15 {
-				lb.Event(cs, l.Activities.ID(fmt.Sprint("a", r.IntN(n))), int64(j), eventlog.None, eventlog.None)
-			}
-		}
-		models[fmt.Sprint("random-", n)] = Discover(lb.Finish(), all)
+		models[fmt.Sprint("random-", n)] = Discover(testlog.RandomOrder(n, 500, 15, 2), all)
 	}
 	for name, m := range models {
 		b.Run(fmt.Sprintf("%s-%dnodes-%dflows", name, len(m.Nodes), len(m.Flows)), func(b *testing.B) {

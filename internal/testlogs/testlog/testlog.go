@@ -5,6 +5,8 @@ package testlog
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,4 +80,20 @@ func Discovery(t testing.TB, name string) (im, imf PM4PyModel) {
 		}
 	}
 	return out[0], out[1]
+}
+
+// RandomOrder is a made log of cases of events, each event one of
+// activities at random (seeded: the same every time): no structure for a
+// miner to find, the worst it can be asked.
+func RandomOrder(activities, cases, events int, seed uint64) *eventlog.Log {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	b := eventlog.NewBuilder()
+	l := b.Log()
+	for c := range cases {
+		cs := b.NewCase(fmt.Sprint(c))
+		for j := range events {
+			b.Event(cs, l.Activities.ID(fmt.Sprint("a", r.IntN(activities))), int64(j), eventlog.None, eventlog.None)
+		}
+	}
+	return b.Finish()
 }
