@@ -117,7 +117,11 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		d, err := mn.discover(src.log())
+		l, _, err := modelView(src.log(), src.reader)
+		if err != nil {
+			return kept{}, err
+		}
+		d, err := mn.discover(l)
 		if err != nil {
 			return kept{}, err
 		}
@@ -203,7 +207,10 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		extra = strconv.FormatInt(m.Updated.UnixNano(), 10) + "/" + strconv.Itoa(m.Size)
 	}
 	s.answerWith(w, r, extra, func(src *reportSource, _ bool) (kept, error) {
-		l := src.log()
+		l, g, err := modelView(src.log(), src.reader)
+		if err != nil {
+			return kept{}, err
+		}
 		model, net, err := mn.modelFor(l, ref)
 		if err != nil {
 			return kept{}, err
@@ -215,6 +222,7 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return kept{}, replayError(err)
 		}
+		guardReplay(res, g)
 		if format == "svg" {
 			var b bytes.Buffer
 			if err := bpmn.WriteSVG(r.Context(), &b, model, marks(res)); err != nil {

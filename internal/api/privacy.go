@@ -21,6 +21,15 @@ func (s *Server) policyFor(r *http.Request) (privacy.Policy, *privacy.Applier, e
 
 // policyOf is the privacy policy of an environment, with its applier.
 func (s *Server) policyOf(ctx context.Context, env access.ID) (privacy.Policy, *privacy.Applier, error) {
+	p, key, err := s.policyAndKey(ctx, env)
+	if err != nil {
+		return privacy.Policy{}, nil, err
+	}
+	return p, privacy.NewApplier(p, key), nil
+}
+
+// policyAndKey is the privacy policy of an environment and its secret key.
+func (s *Server) policyAndKey(ctx context.Context, env access.ID) (privacy.Policy, []byte, error) {
 	text, key, err := s.cfg.Store.PrivacyPolicy(ctx, env)
 	if err != nil {
 		return privacy.Policy{}, nil, err
@@ -32,7 +41,8 @@ func (s *Server) policyOf(ctx context.Context, env access.ID) (privacy.Policy, *
 			return privacy.Policy{}, nil, fmt.Errorf("stored privacy policy: %w", err)
 		}
 	}
-	return p, privacy.NewApplier(p, key), nil
+	p.MinGroupSize = p.K() // policies stored before it had one have the default
+	return p, key, nil
 }
 
 // getPrivacyPolicy shows the policy to the environment's members: what
@@ -46,7 +56,7 @@ func (s *Server) getPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if authorizeEnvironmentAdmin(r) != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"actions": p.Actions, "names_count": len(p.Names)})
+		writeJSON(w, http.StatusOK, map[string]any{"actions": p.Actions, "names_count": len(p.Names), "min_group_size": p.K()})
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -69,6 +79,7 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("%v", err))
 		return
 	}
+	p.MinGroupSize = p.K()
 	text, err := json.Marshal(p)
 	if err == nil {
 		err = s.cfg.Store.SetPrivacyPolicy(r.Context(), environment(r), string(text))
@@ -81,7 +92,7 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
 		detail += fmt.Sprintf("%s=%s ", k, p.Actions[k])
 	}
-	s.audit(r, environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names)", detail, len(p.Names)))
+	s.audit(r, environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names) min_group_size=%d", detail, len(p.Names), p.K()))
 	writeJSON(w, http.StatusOK, p)
 }
 

@@ -869,13 +869,19 @@ func TestTaskMiningOverHTTP(t *testing.T) {
 				}
 				TotalVariants int `json:"total_variants"`
 			}
-			for _, who := range []string{"owner", "viewer", "pmu", "contrib2"} {
+			// Readers see task mining through disclosure control: two
+			// recordings are too few to show them anything.
+			for _, who := range []string{"viewer", "pmu", "contrib2"} {
 				code, body := w.c[who].do("GET", w.process+"/task-mining", "", nil)
-				if code != 200 || strings.Contains(body, input) {
-					t.Fatalf("%s: %d (or input data in the answer)", who, code)
+				if code != 422 || errorCode(t, body) != "too_few_cases" || strings.Contains(body, input) {
+					t.Fatalf("%s: %d %s", who, code, body)
 				}
-				json.Unmarshal([]byte(body), &got)
 			}
+			code, body := w.c["owner"].do("GET", w.process+"/task-mining", "", nil)
+			if code != 200 || strings.Contains(body, input) {
+				t.Fatalf("owner: %d (or input data in the answer)", code)
+			}
+			json.Unmarshal([]byte(body), &got)
 			u := got.Usage
 			if u.Recordings != 2 || u.Steps != 7 || u.Switches != 4 || got.TotalVariants != 2 || len(got.Map.Nodes) != 3 {
 				t.Errorf("task mining %+v", got)
@@ -885,6 +891,37 @@ func TestTaskMiningOverHTTP(t *testing.T) {
 			}
 			if code, _ := w.c["basic"].do("GET", w.process+"/task-mining", "", nil); code != 404 {
 				t.Errorf("basic user: %d", code)
+			}
+
+			// Four more recordings like the first: five share a path, and
+			// a reader sees it, but not the one recording that used Excel.
+			for _, name := range []string{"c", "d", "e", "f"} {
+				w.upload(w.c["owner"], bundle(t, name, mk("Outlook", "ERP", "ERP"), nil))
+			}
+			var reader struct {
+				Usage struct {
+					Recordings   int
+					Applications []struct{ Application string }
+					TimePerStep  []struct{ Step string } `json:"time_per_step"`
+				}
+				Variants   []struct{ Cases int }
+				Disclosure struct {
+					K, Rows, Variants int
+				}
+			}
+			for _, who := range []string{"viewer", "pmu", "contrib2"} {
+				code, body := w.c[who].do("GET", w.process+"/task-mining", "", nil)
+				if code != 200 || strings.Contains(body, input) || strings.Contains(body, "Excel") {
+					t.Fatalf("%s: %d %s", who, code, body)
+				}
+				json.Unmarshal([]byte(body), &reader)
+				if reader.Disclosure.K != 5 || reader.Disclosure.Rows < 2 || reader.Disclosure.Variants != 1 || len(reader.Variants) != 1 ||
+					reader.Variants[0].Cases < 5 || reader.Usage.Recordings < 5 {
+					t.Errorf("%s reads %s", who, body)
+				}
+			}
+			if code, body := w.c["owner"].do("GET", w.process+"/task-mining", "", nil); code != 200 || !strings.Contains(body, "Excel") || strings.Contains(body, `"disclosure"`) {
+				t.Errorf("owner: %d %s", code, body)
 			}
 		})
 	}

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
@@ -39,6 +39,9 @@ type reportSource struct {
 	rawEvents bool
 	filters   []mining.Filter
 	rawOK     bool
+	// reader is disclosure control for a caller without raw-data
+	// rights; nil for those who have them.
+	reader *reader
 }
 
 func (src *reportSource) log() *eventlog.Log {
@@ -83,7 +86,19 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &reportSource{entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}, nil
+	src := &reportSource{entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}
+	if !rawOK {
+		if src.reader, src.filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), filters); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+// guard is disclosure control for the view l of this source (nil for a
+// caller who may read raw data).
+func (src *reportSource) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withheld, error) {
+	return src.reader.guard(l)
 }
 
 // answer serves a report computed from the caller's report source,
@@ -103,7 +118,7 @@ func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
 	// not.
-	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK) + "&extra=" + extra))
+	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK) + "&reader=" + src.reader.cacheKey() + "&extra=" + extra))
 	key := string(sum[:])
 	a, err := keep(s.logs, src.entry, key, func(a kept) int64 { return int64(len(a.body)) }, func() (kept, error) { return compute(src, src.rawOK) })
 	if err != nil {
@@ -125,20 +140,13 @@ func keptJSON(v any) (kept, error) {
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
 		l := src.log()
-		rework := mining.ComputeRework(l)
-		activities := 0
-		for _, n := range mining.ComputeDFG(l).ActEvents {
-			if n > 0 {
-				activities++
-			}
+		g, withheld, err := src.guard(l)
+		if err != nil {
+			return kept{}, err
 		}
-		out := map[string]any{
-			"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
-			"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
-			"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
-		}
-		if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
-			out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
+		out := kpis(l, g)
+		if g != nil {
+			out["disclosure"] = withheld.Done()
 		}
 		return keptJSON(out)
 	})
@@ -177,24 +185,30 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
+		l := src.log()
+		g, withheld, err := src.guard(l)
+		if err != nil {
+			return kept{}, err
+		}
 		// The graph stays while the paths slider and the view move.
 		gq := r.URL.Query()
 		for _, k := range []string{"paths", "view", "format"} {
 			gq.Del(k)
 		}
-		sum := sha256.Sum256([]byte("graph?" + gq.Encode()))
+		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.reader.cacheKey()))
 		gr, _ := keep(s.logs, src.entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
-			return processmap.NewGraph(src.log(), o.Activities), nil
+			return processmap.NewGraph(l, o.Activities), nil
 		})
 		m, err := gr.Map(o)
 		if err != nil {
 			return kept{}, invalid("%v", err)
 		}
+		gm := guardMap(m, g, withheld)
 		if format == "json" {
-			return keptJSON(m)
+			return keptJSON(gm)
 		}
 		var svg bytes.Buffer
-		if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
+		if err := processmap.WriteSVG(r.Context(), &svg, gm.Map); err != nil {
 			return kept{}, invalid("%v", err)
 		}
 		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
@@ -219,15 +233,23 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		top = n
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		vs := mining.Variants(src.log())
-		total := len(vs)
+		l := src.log()
+		g, withheld, err := src.guard(l)
+		if err != nil {
+			return kept{}, err
+		}
+		vs, total := variantsFor(l, g, withheld)
 		if top > 0 && top < len(vs) {
 			vs = vs[:top]
 		}
 		if vs == nil {
 			vs = []*mining.Variant{}
 		}
-		return keptJSON(map[string]any{"total": total, "variants": vs})
+		out := map[string]any{"total": total, "variants": vs}
+		if g != nil {
+			out["disclosure"] = withheld.Done()
+		}
+		return keptJSON(out)
 	})
 }
 
@@ -240,8 +262,12 @@ const histogramBins = 20
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, rawOK bool) (kept, error) {
 		l := src.log()
+		g, withheld, err := src.guard(l)
+		if err != nil {
+			return kept{}, err
+		}
 		st := mining.ComputeStats(l)
-		bucket, timeline := mining.EventsOverTime(l, 100)
+		bucket, timeline := timelineFor(l, 100, g, withheld)
 		out := map[string]any{
 			"activities":              st.Activities,
 			"start_activities":        st.StartActivities,
@@ -251,39 +277,23 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 			"timeline":                timeline,
 		}
 		if l.Timed {
-			out["case_duration_histogram"] = histogram(mining.CaseDurations(l))
+			out["case_duration_histogram"] = histogramFor(l, g, withheld)
+		}
+		if g != nil {
+			dfg := mining.ComputeDFG(l)
+			cases := map[string]int{}
+			for a, name := range dfg.Activities {
+				cases[name] = dfg.ActCases[a]
+			}
+			withheld.Activities = g.Counts("activity", st.Activities, cases)
+			withheld.Rows = g.Counts("start", st.StartActivities, st.StartActivities) + g.Counts("end", st.EndActivities, st.EndActivities)
+			out["disclosure"] = withheld.Done()
 		}
 		if rawOK {
 			out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
 		}
 		return keptJSON(out)
 	})
-}
-
-type bin struct {
-	From  float64 `json:"from_seconds"`
-	To    float64 `json:"to_seconds"`
-	Cases int     `json:"cases"`
-}
-
-func histogram(ns []int64) []bin {
-	if len(ns) == 0 {
-		return []bin{}
-	}
-	lo, hi := slices.Min(ns), slices.Max(ns)
-	width := (hi - lo + histogramBins - 1) / histogramBins // the last bin reaches hi
-	if width == 0 {
-		width = 1
-	}
-	bins := make([]bin, histogramBins)
-	for i := range bins {
-		bins[i].From = float64(lo+int64(i)*width) / 1e9
-		bins[i].To = float64(lo+int64(i+1)*width) / 1e9
-	}
-	for _, d := range ns {
-		bins[min(int((d-lo)/width), histogramBins-1)].Cases++
-	}
-	return bins
 }
 
 // events serves event rows, a page at a time, to those who may read raw

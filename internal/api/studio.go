@@ -302,39 +302,60 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
+		// A reader without raw-data rights sees the page through
+		// disclosure control, like the API's reports.
+		var rd *reader
+		if !mayReadData(r, rec) {
+			if rd, filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), filters); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		}
 		l := mining.Apply(entry.view(false), filters...)
-		if l.NumCases() == 0 {
-			data["FilterError"] = "The filters leave no case."
+		g, withheld, err := rd.guard(l)
+		if err != nil || l.NumCases() == 0 {
+			if err != nil {
+				data["FilterError"] = err.Error()
+			} else {
+				data["FilterError"] = "The filters leave no case."
+			}
 			l = entry.view(false)
+			g, withheld, err = rd.guard(l)
+		}
+		if err != nil {
+			// The whole process is too small for a reader to see.
+			data["TooFew"] = err.Error()
+			s.render(w, r, http.StatusOK, "process", data)
+			return
 		}
 		m, note, err := drawableMap(l, o)
 		var svg template.HTML
 		if err == nil {
-			svg, err = mapSVG(r, m)
+			gm := guardMap(m, g, withheld)
+			svg, err = mapSVG(r, gm.Map)
 		}
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
 		data["MapNote"] = note
-		rework := mining.ComputeRework(l)
-		vs := mining.Variants(l)
-		report := map[string]any{"Cases": l.NumCases(), "Events": l.NumEvents(), "Activities": len(m.Nodes), "Variants": len(vs),
-			"Rework": fmt.Sprintf("%.0f%%", 100*rework.ReworkShare), "Median": "–"}
-		if d := mining.Summarize(mining.CaseDurations(l)); d != nil && l.Timed {
-			report["Median"] = processmap.Duration(d.Median)
+		k := kpis(l, g)
+		report := map[string]any{"Cases": k["cases"], "Events": k["events"], "Activities": k["activities"], "Variants": k["variants"],
+			"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
+		if d, ok := k["median_case_duration_seconds"].(float64); ok {
+			report["Median"] = processmap.Duration(d)
 		}
-		if o.Activities < 1 {
-			full, _ := processmap.Build(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
-			report["Activities"] = len(full.Nodes)
-		}
+		vs, _ := variantsFor(l, g, withheld)
 		data["HasData"], data["Report"], data["MapNodes"] = true, report, len(m.Nodes)
 		data["MapSVG"] = svg
 		data["Variants"] = vs[:min(10, len(vs))]
 		if l.Timed {
-			data["Histogram"] = histogramSVG(histogram(mining.CaseDurations(l)))
-			bucket, series := mining.EventsOverTime(l, 60)
+			data["Histogram"] = histogramSVG(histogramFor(l, g, withheld))
+			bucket, series := timelineFor(l, 60, g, withheld)
 			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
+		}
+		if g != nil {
+			data["Disclosure"] = withheld.Done()
 		}
 	}
 	s.render(w, r, http.StatusOK, "process", data)
@@ -342,12 +363,15 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 
 // histogramSVG draws the case-duration histogram as an accessible SVG bar
 // chart, server-side.
-func histogramSVG(bins []bin) template.HTML {
+func histogramSVG(bins []mining.Bin) template.HTML {
 	values := make([]float64, len(bins))
 	labels := make([]string, len(bins))
 	for i, b := range bins {
 		values[i] = float64(b.Cases)
 		labels[i] = fmt.Sprintf("%s to %s: %d cases", processmap.Duration(b.From), processmap.Duration(b.To), b.Cases)
+		if b.Withheld {
+			labels[i] = fmt.Sprintf("%s to %s: too few cases to show", processmap.Duration(b.From), processmap.Duration(b.To))
+		}
 	}
 	return barsSVG("Case durations", values, labels)
 }
@@ -359,6 +383,9 @@ func timelineSVG(series []mining.Bucket) template.HTML {
 	for i, b := range series {
 		values[i] = float64(b.Events)
 		labels[i] = fmt.Sprintf("%s: %d events", b.Start[:10], b.Events)
+		if b.Withheld {
+			labels[i] = b.Start[:10] + ": too few cases to show"
+		}
 	}
 	return barsSVG("Events over time", values, labels)
 }

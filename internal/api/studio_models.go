@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -22,7 +24,7 @@ import (
 // process, the miner chosen in the query (its defaults when the query
 // asks for something wrong, with the reason), and the process's current
 // log (nil without data).
-func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title string) (map[string]any, *cached, miner, bool) {
+func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title string) (map[string]any, *modelSource, miner, bool) {
 	p, rec, err := s.reportProcess(r)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -42,16 +44,49 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	if errors.Is(err, store.ErrNotFound) {
 		return data, nil, mn, true
 	}
-	var entry *cached
+	src := &modelSource{}
 	if err == nil {
-		entry, err = s.logs.entry(r.Context(), s.cfg.Store, p.ID, version)
+		src.entry, err = s.logs.entry(r.Context(), s.cfg.Store, p.ID, version)
+	}
+	if err == nil && !mayReadData(r, rec) {
+		src.reader, _, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), nil)
+	}
+	data["CanReadData"] = src.reader == nil
+	if src.reader != nil {
+		data["K"] = src.reader.k
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return nil, nil, miner{}, false
 	}
 	data["HasData"] = true
-	return data, entry, mn, true
+	return data, src, mn, true
+}
+
+// modelSource is what the model and conformance pages compute from: the
+// version's log, and disclosure control for a reader.
+type modelSource struct {
+	entry  *cached
+	reader *reader
+}
+
+// view is the log the page's model is mined from or replayed on (see
+// modelView), with its guard.
+func (src *modelSource) view() (*eventlog.Log, *disclosure.Guard, error) {
+	return modelView(src.entry.view(false), src.reader)
+}
+
+// key names a page's parts for the caller's kind.
+func (src *modelSource) key(page string) string { return page + "&reader=" + src.reader.cacheKey() }
+
+// tooFew shows a reader's refusal on the page instead of an error page.
+func tooFew(data map[string]any, err error) bool {
+	var e *Error
+	if errors.As(err, &e) && e.Code == "too_few_cases" {
+		data["TooFew"] = e.Message
+		return true
+	}
+	return false
 }
 
 // minerQuery is the query that asks the API for the miner's model: every
@@ -71,13 +106,17 @@ func minerQuery(mn miner) url.Values {
 // modelPage shows the model mined from the process's data, drawn as BPMN,
 // with its tree and downloads.
 func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
-	data, entry, mn, ok := s.modelPageData(w, r, "Model")
+	data, src, mn, ok := s.modelPageData(w, r, "Model")
 	if !ok {
 		return
 	}
-	if entry != nil {
-		parts, err := s.keptParts(entry, "studio-model?"+minerQuery(mn).Encode(), func() (map[string]any, error) {
-			d, err := mn.discover(entry.view(false))
+	if src != nil && src.entry != nil {
+		parts, err := s.keptParts(src.entry, src.key("studio-model?"+minerQuery(mn).Encode()), func() (map[string]any, error) {
+			l, _, err := src.view()
+			if err != nil {
+				return nil, err
+			}
+			d, err := mn.discover(l)
 			if err != nil {
 				return nil, err
 			}
@@ -92,7 +131,7 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 			}
 			return f, nil
 		})
-		if err != nil {
+		if err != nil && !tooFew(data, err) {
 			s.pageError(w, r, err)
 			return
 		}
@@ -122,7 +161,7 @@ type deviationRow struct {
 // activities marked, the model with its deviating tasks marked, and the
 // reference model's upload.
 func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
-	data, entry, mn, ok := s.modelPageData(w, r, "Conformance")
+	data, src, mn, ok := s.modelPageData(w, r, "Conformance")
 	if !ok {
 		return
 	}
@@ -139,7 +178,7 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		use = &ref
 	}
 	data["UseReference"] = use != nil
-	if entry == nil {
+	if src == nil || src.entry == nil {
 		s.render(w, r, http.StatusOK, "conformance", data)
 		return
 	}
@@ -147,10 +186,14 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 	if use != nil {
 		key = fmt.Sprintf("studio-conformance?reference=%d/%d", ref.Updated.UnixNano(), ref.Size)
 	}
-	parts, err := s.keptParts(entry, key, func() (map[string]any, error) {
-		return s.conformanceParts(r, entry.view(false), mn, use)
+	parts, err := s.keptParts(src.entry, src.key(key), func() (map[string]any, error) {
+		l, g, err := src.view()
+		if err != nil {
+			return nil, err
+		}
+		return s.conformanceParts(r, l, g, mn, use)
 	})
-	if err != nil {
+	if err != nil && !tooFew(data, err) {
 		s.pageError(w, r, err)
 		return
 	}
@@ -159,7 +202,7 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // conformanceParts computes what the conformance page shows of a replay.
-func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, ref *store.ReferenceModel) (map[string]any, error) {
+func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn miner, ref *store.ReferenceModel) (map[string]any, error) {
 	model, net, err := mn.modelFor(l, ref)
 	if err != nil {
 		return nil, err
@@ -168,6 +211,7 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, re
 	if err != nil {
 		return nil, replayError(err)
 	}
+	guardReplay(res, g)
 	f := map[string]any{"Result": res}
 	var rows []deviationRow
 	marked := map[string]string{}
@@ -188,6 +232,11 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, mn miner, re
 	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
 	var svg template.HTML
 	if err == nil {
+		if g != nil {
+			w := &disclosure.Withheld{K: g.K()}
+			guardMap(m, g, w)
+			f["Disclosure"] = w.Done()
+		}
 		m.Marked = marked
 		svg, err = mapSVG(r, m)
 	}

@@ -21,8 +21,8 @@ import (
 // example's model drawn as BPMN (inductive, then heuristics), its
 // conformance (every trace fits), uploads a reference model through the
 // page and compares the data with it: the fitness drops, the map marks the
-// deviating activities and the table names them. A viewer sees the same
-// figures but no upload.
+// deviating activities and the table names them. A viewer sees no upload,
+// and, through disclosure control, no figure of this six-case log.
 func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	ctx := browser(t)
 	xes, err := os.ReadFile(testlogs.Path(t, "xes/running-example.xes"))
@@ -96,10 +96,14 @@ func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	}
 	shot(t, ctx, "studio-conformance")
 
-	// The viewer sees the comparison, not the upload.
+	// The viewer reads through disclosure control: no path of the six
+	// cases is shared by five, so there is nothing to show; and no upload.
 	run(chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
 	signIn("viewer")
-	run(chromedp.Navigate(page+"/conformance?model=reference"), chromedp.WaitVisible(chromedp.CSS("#deviations")))
+	run(chromedp.Navigate(page+"/conformance?model=reference"), chromedp.WaitVisible(chromedp.CSS("#too-few")))
+	if msg := text("#too-few"); !strings.Contains(msg, "at least 5 cases") {
+		t.Errorf("the viewer's conformance page: %q", msg)
+	}
 	if n := count(`document.querySelectorAll('#reference-upload').length`); n != 0 {
 		t.Errorf("the viewer is offered the upload")
 	}

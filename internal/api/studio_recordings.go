@@ -1,16 +1,17 @@
 package api
 
 import (
+	"errors"
 	"html"
 	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
-	"github.com/procmine/procmine/internal/taskmining"
 )
 
 // The studio's recording pages: the list (with a bundle upload), the step
@@ -107,7 +108,12 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
-	p, _, err := s.reportProcess(r)
+	p, rec, err := s.reportProcess(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	rd, err := s.recordingsReader(r, rec)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -121,20 +127,22 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(in) > 0 {
 		o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
-		tm, err := computeTaskMining(in, o)
-		var note string
-		if err == nil {
-			tm.Map, note, err = drawableMap(taskmining.Log(in), o)
-		}
+		tm, err := computeTaskMining(in, o, rd, true)
 		var svg template.HTML
 		if err == nil {
 			svg, err = mapSVG(r, tm.Map)
+		}
+		var few *Error
+		if errors.As(err, &few) && few.Code == "too_few_cases" {
+			data["TooFew"] = few.Message
+			s.render(w, r, http.StatusOK, "taskmining", data)
+			return
 		}
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, note
+		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
 	}
 	s.render(w, r, http.StatusOK, "taskmining", data)
 }
@@ -158,5 +166,6 @@ func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
 		kinds = append(kinds, kindRow{k, p.Actions[k].String()})
 	}
 	s.render(w, r, http.StatusOK, "privacy", map[string]any{"Title": "Privacy", "Env": environment(r), "Kinds": kinds,
-		"Actions": []string{"flag", "mask", "redact", "pseudonymise"}, "Names": strings.Join(p.Names, "\n")})
+		"Actions": []string{"flag", "mask", "redact", "pseudonymise"}, "Names": strings.Join(p.Names, "\n"),
+		"MinGroupSize": p.K(), "MinK": disclosure.MinK, "MaxK": disclosure.MaxK})
 }

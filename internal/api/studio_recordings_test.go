@@ -108,10 +108,28 @@ func TestRecordingsInABrowser(t *testing.T) {
 		t.Errorf("screenshot after delete: %v", err)
 	}
 
-	// Task mining reads the recording.
+	// Task mining reads the recording. The contributor reads it as a
+	// report reader: one recording is too few to show; with five more of
+	// the same steps from the owner, the figures appear, protected.
+	run(chromedp.Navigate(processPath+"/task-mining"), chromedp.WaitVisible(chromedp.CSS("#too-few")))
+	if msg := text("#too-few"); !strings.Contains(msg, "fewer than 5") {
+		t.Errorf("task mining of one recording: %q", msg)
+	}
+	for i := range 5 {
+		same := bundle(t, fmt.Sprintf("Approve invoice %d", i), []stepJSON{
+			newStep("Open invoice", 0, stepJSON{"application": "ERP"}),
+			newStep("Write to the supplier", 1, stepJSON{"application": "Outlook"}),
+		}, nil)
+		if code, body := owner.uploadBundle(fmt.Sprintf("%s/processes/%d/recordings", base, p.ID), same); code != 201 {
+			t.Fatalf("owner's upload: %d %s", code, body)
+		}
+	}
 	run(chromedp.Navigate(processPath+"/task-mining"), chromedp.WaitVisible(chromedp.CSS("#applications")))
 	if apps := text("#applications"); !strings.Contains(apps, "ERP") || !strings.Contains(apps, "Outlook") {
 		t.Errorf("applications table %q", apps)
+	}
+	if note := text("#disclosure-note"); !strings.Contains(note, "at least 5") {
+		t.Errorf("disclosure note %q", note)
 	}
 	shot(t, ctx, "studio-task-mining")
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
@@ -16,10 +17,13 @@ import (
 
 // taskMiningResult is what the API and the studio show of recordings.
 type taskMiningResult struct {
-	Usage         taskmining.Usage  `json:"usage"`
-	Map           *processmap.Map   `json:"map"`
-	Variants      []*mining.Variant `json:"variants"`
-	TotalVariants int               `json:"total_variants"`
+	Usage         taskmining.Usage     `json:"usage"`
+	Map           *processmap.Map      `json:"map"`
+	Variants      []*mining.Variant    `json:"variants"`
+	TotalVariants int                  `json:"total_variants"`
+	Disclosure    *disclosure.Withheld `json:"disclosure,omitempty"`
+	// MapNote says when the map was cut down to be drawn.
+	MapNote string `json:"-"`
 }
 
 // taskMiningInput loads the process's published recordings: step names,
@@ -40,18 +44,34 @@ func (s *Server) taskMiningInput(r *http.Request, process access.ID) ([]taskmini
 	return in, nil
 }
 
-func computeTaskMining(in []taskmining.Recording, o processmap.Options) (*taskMiningResult, error) {
+// computeTaskMining computes the figures of recordings; for a reader
+// (rd not nil) through disclosure control, where a recording counts as a
+// case. drawable cuts the map down to what a page draws.
+func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *reader, drawable bool) (*taskMiningResult, error) {
 	l := taskmining.Log(in)
-	m, err := processmap.Build(l, o)
+	g, withheld, err := rd.guard(l)
+	if err != nil {
+		return nil, err
+	}
+	res := &taskMiningResult{Usage: taskmining.Analyse(in)}
+	if drawable {
+		res.Map, res.MapNote, err = drawableMap(l, o)
+	} else {
+		res.Map, err = processmap.Build(l, o)
+	}
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
-	vs := mining.Variants(l)
-	total := len(vs)
-	if len(vs) > 20 {
-		vs = vs[:20]
+	res.Variants, res.TotalVariants = variantsFor(l, g, withheld)
+	if len(res.Variants) > 20 {
+		res.Variants = res.Variants[:20]
 	}
-	return &taskMiningResult{Usage: taskmining.Analyse(in), Map: m, Variants: vs, TotalVariants: total}, nil
+	if g != nil {
+		guardMap(res.Map, g, withheld)
+		g.Usage(&res.Usage, withheld)
+		res.Disclosure = withheld.Done()
+	}
+	return res, nil
 }
 
 // maxDrawn is the most activities a page draws at once.
@@ -88,7 +108,12 @@ func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, error) {
 // of step names, applications and times — a report, for everyone who may
 // read the process's reports — and hold no input data.
 func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.reportProcessFor(r)
+	id, rec, err := s.reportProcessFor(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rd, err := s.recordingsReader(r, rec)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -104,11 +129,22 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 	}
 	var res *taskMiningResult
 	if err == nil {
-		res, err = computeTaskMining(in, o)
+		res, err = computeTaskMining(in, o, rd, false)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// recordingsReader is disclosure control for task mining: nil for those
+// who may read the process's raw data, else the environment's reader
+// rules (task mining has no filters to coarsen).
+func (s *Server) recordingsReader(r *http.Request, rec *access.Record) (*reader, error) {
+	if mayReadData(r, rec) {
+		return nil, nil
+	}
+	rd, _, err := s.readerFor(r, "recordings", nil)
+	return rd, err
 }

@@ -2,6 +2,7 @@ package mining
 
 import (
 	"slices"
+	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
 )
@@ -143,4 +144,58 @@ func CaseDurations(l *eventlog.Log) []int64 {
 		out[c] = l.CaseDuration(c)
 	}
 	return out
+}
+
+// Bin is one bar of a histogram of durations, in seconds: From
+// inclusive, To exclusive (the last bin includes its end).
+type Bin struct {
+	From  float64 `json:"from_seconds"`
+	To    float64 `json:"to_seconds"`
+	Cases int     `json:"cases"`
+	// Withheld marks a bin whose count is not shown (disclosure control).
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+// niceWidths are the bin widths a coarse histogram chooses from, in
+// seconds: a reader's histogram then starts and ends on round figures,
+// not on the shortest and longest case.
+var niceWidths = []int64{1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+	86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400}
+
+// Histogram counts durations (in nanoseconds) in n bins of equal width
+// from the shortest to the longest. When coarse, the width is the next
+// round one (a minute, an hour, a day…) and the bins start at a multiple
+// of it, so that the bins' edges tell nothing of any one duration; there
+// may then be n+1 bins.
+func Histogram(ns []int64, n int, coarse bool) []Bin {
+	if len(ns) == 0 || n < 1 {
+		return []Bin{}
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	width := (hi - lo + int64(n) - 1) / int64(n) // the last bin reaches hi
+	count := n
+	if coarse {
+		w := niceWidths[len(niceWidths)-1]
+		for _, nw := range niceWidths {
+			if nw*int64(time.Second) >= width {
+				w = nw
+				break
+			}
+		}
+		width = max(width, w*int64(time.Second))
+		lo -= lo % width
+		count = int((hi-lo)/width) + 1
+	}
+	if width == 0 {
+		width = 1
+	}
+	bins := make([]Bin, count)
+	for i := range bins {
+		bins[i].From = float64(lo+int64(i)*width) / 1e9
+		bins[i].To = float64(lo+int64(i+1)*width) / 1e9
+	}
+	for _, d := range ns {
+		bins[min(int((d-lo)/width), count-1)].Cases++
+	}
+	return bins
 }

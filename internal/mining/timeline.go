@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"slices"
 	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
@@ -12,6 +13,9 @@ type Bucket struct {
 	Events       int    `json:"events"`
 	CasesStarted int    `json:"cases_started"`
 	CasesActive  int    `json:"cases_active"`
+	// Withheld marks a bucket whose counts are not shown (disclosure
+	// control).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // A period is a kind of calendar interval (in UTC).
@@ -64,6 +68,12 @@ var periods = []period{
 // or years when none does. It returns the period's name. Untimed logs give
 // no buckets.
 func EventsOverTime(l *eventlog.Log, maxBuckets int) (string, []Bucket) {
+	return EventsOverTimeBy(l, maxBuckets, "hour")
+}
+
+// EventsOverTimeBy is EventsOverTime with periods no finer than finest
+// (hour, day, week, month, quarter or year).
+func EventsOverTimeBy(l *eventlog.Log, maxBuckets int, finest string) (string, []Bucket) {
 	if !l.Timed || l.NumEvents() == 0 || maxBuckets < 1 {
 		return "", nil
 	}
@@ -72,7 +82,8 @@ func EventsOverTime(l *eventlog.Log, maxBuckets int) (string, []Bucket) {
 		first, last = min(first, l.Start[e]), max(last, l.End[e])
 	}
 	p := periods[len(periods)-1]
-	for _, q := range periods {
+	from := slices.IndexFunc(periods, func(q period) bool { return q.name == finest })
+	for _, q := range periods[max(from, 0):] {
 		if q.index(eventlog.Time(last))-q.index(eventlog.Time(first)) < int64(maxBuckets) {
 			p = q
 			break

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/pii"
 )
 
@@ -51,6 +52,18 @@ func (a *Action) UnmarshalText(b []byte) error {
 type Policy struct {
 	Actions map[string]Action `json:"actions"`
 	Names   []string          `json:"names"`
+	// MinGroupSize is the smallest group of cases a report reader (one
+	// without the right to see raw data) is shown a figure of; 0 means
+	// the default, disclosure.DefaultK.
+	MinGroupSize int `json:"min_group_size,omitempty"`
+}
+
+// K is the policy's smallest group size for report readers.
+func (p Policy) K() int {
+	if p.MinGroupSize == 0 {
+		return disclosure.DefaultK
+	}
+	return p.MinGroupSize
 }
 
 // DefaultPolicy is what a new environment starts with: secrets removed,
@@ -63,6 +76,7 @@ func DefaultPolicy() Policy {
 	}
 	p.Actions[pii.Secret.String()] = Redact
 	p.Actions[pii.Name.String()] = Flag
+	p.MinGroupSize = disclosure.DefaultK
 	return p
 }
 
@@ -85,6 +99,9 @@ func (p Policy) Validate() error {
 		if strings.TrimSpace(n) == "" || len(n) > 200 || strings.ContainsRune(n, 0) {
 			return fmt.Errorf("names[%d]: a name is 1 to 200 characters", i)
 		}
+	}
+	if p.MinGroupSize != 0 && (p.MinGroupSize < disclosure.MinK || p.MinGroupSize > disclosure.MaxK) {
+		return fmt.Errorf("min_group_size: from %d to %d (a group of one is a case)", disclosure.MinK, disclosure.MaxK)
 	}
 	if len(p.Names) > 100_000 {
 		return fmt.Errorf("names: at most 100000")

@@ -42,7 +42,7 @@ type Edge struct {
 	Target  string   `json:"target"`
 	Count   int      `json:"count"`
 	Cases   int      `json:"cases"`
-	MaxCase int      `json:"max_per_case"`
+	MaxCase int      `json:"max_per_case,omitempty"`
 	Mean    *float64 `json:"mean_seconds"`
 	Median  *float64 `json:"median_seconds"`
 	Min     *float64 `json:"min_seconds"`

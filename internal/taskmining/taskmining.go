@@ -45,6 +45,8 @@ type StepTime struct {
 	TotalSeconds  float64 `json:"total_seconds"`
 	MeanSeconds   float64 `json:"mean_seconds"`
 	MedianSeconds float64 `json:"median_seconds"`
+	// Recordings counts the recordings with the step.
+	Recordings int `json:"recordings"`
 }
 
 // AppUsage is what happened in one application.
@@ -57,6 +59,8 @@ type AppUsage struct {
 	SwitchesIn int `json:"switches_in"`
 	// ActionsBy counts its steps by action (click, type…).
 	ActionsBy map[string]int `json:"actions_by"`
+	// Recordings counts the recordings with steps in it.
+	Recordings int `json:"recordings"`
 }
 
 // Usage is the desktop's figures over all recordings.
@@ -74,12 +78,19 @@ func Analyse(recs []Recording) Usage {
 	u := Usage{Recordings: len(recs), StepTimes: []StepTime{}, Applications: []AppUsage{}}
 	durations := map[string][]float64{}
 	apps := map[string]*AppUsage{}
-	for _, r := range recs {
+	// The recordings with each step and application: last[name] is the
+	// last recording counted for it.
+	stepRecs, lastStep, lastApp := map[string]int{}, map[string]int{}, map[string]int{}
+	for ri, r := range recs {
 		prev := ""
 		for i, s := range r.Steps {
 			u.Steps++
 			d := s.EndedAt.Sub(s.StartedAt).Seconds()
 			durations[s.Name] = append(durations[s.Name], d)
+			if last, ok := lastStep[s.Name]; !ok || last != ri {
+				lastStep[s.Name] = ri
+				stepRecs[s.Name]++
+			}
 			name := s.Application
 			if name == "" {
 				name = "(unknown)"
@@ -88,6 +99,10 @@ func Analyse(recs []Recording) Usage {
 			if a == nil {
 				a = &AppUsage{Application: name, ActionsBy: map[string]int{}}
 				apps[name] = a
+			}
+			if last, ok := lastApp[name]; !ok || last != ri {
+				lastApp[name] = ri
+				a.Recordings++
 			}
 			a.Seconds += d
 			a.Actions++
@@ -109,7 +124,7 @@ func Analyse(recs []Recording) Usage {
 		if len(ds)%2 == 0 {
 			median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 		}
-		u.StepTimes = append(u.StepTimes, StepTime{Step: name, Count: len(ds), TotalSeconds: total, MeanSeconds: total / float64(len(ds)), MedianSeconds: median})
+		u.StepTimes = append(u.StepTimes, StepTime{Step: name, Count: len(ds), TotalSeconds: total, MeanSeconds: total / float64(len(ds)), MedianSeconds: median, Recordings: stepRecs[name]})
 	}
 	slices.SortFunc(u.StepTimes, func(a, b StepTime) int {
 		if a.TotalSeconds != b.TotalSeconds {

@@ -174,9 +174,10 @@ if (policy) {
     ev.preventDefault();
     const f = new FormData(policy);
     const actions = {};
-    for (const [k, v] of f.entries()) if (k !== "names") actions[k] = v;
+    for (const [k, v] of f.entries()) if (k !== "names" && k !== "min_group_size") actions[k] = v;
     const names = f.get("names").split("\n").map((n) => n.trim()).filter(Boolean);
-    const resp = await fetch(policy.dataset.action, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ actions, names }) });
+    const min_group_size = Number(f.get("min_group_size"));
+    const resp = await fetch(policy.dataset.action, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ actions, names, min_group_size }) });
     say(document.getElementById("policy-status"), await message(resp, "Policy saved: it applies to what is imported from now on."), !resp.ok);
   });
 }

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/processmap"
+)
+
+// reader is what disclosure control needs to answer a report reader: one
+// who may read a process's reports but not its raw data (a Process Mining
+// User, a viewer, a contributor). Those who may read raw data have none.
+type reader struct {
+	k         int
+	key       []byte
+	scope     string
+	coarsened bool
+}
+
+// readerFor prepares disclosure control for a caller without raw-data
+// rights on a version: the environment's group size and key, and the
+// caller's filters widened to whole days and hours.
+func (s *Server) readerFor(r *http.Request, version string, filters []mining.Filter) (*reader, []mining.Filter, error) {
+	p, key, err := s.policyAndKey(r.Context(), environment(r))
+	if err != nil {
+		return nil, nil, err
+	}
+	filters, coarsened := disclosure.Coarsen(filters)
+	return &reader{k: p.K(), key: key, scope: "version " + version, coarsened: coarsened}, filters, nil
+}
+
+// guard checks a view for the reader: nil for those who may read raw
+// data, a refusal when the view has fewer than k cases.
+func (rd *reader) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withheld, error) {
+	if rd == nil {
+		return nil, nil, nil
+	}
+	g, err := disclosure.New(rd.k, rd.key, rd.scope, l)
+	var few *disclosure.TooFewError
+	if errors.As(err, &few) {
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, &disclosure.Withheld{K: rd.k, Coarsened: rd.coarsened}, nil
+}
+
+// cacheKey tells answers for readers of different group sizes apart.
+func (rd *reader) cacheKey() string {
+	if rd == nil {
+		return "raw"
+	}
+	return fmt.Sprintf("k=%d", rd.k)
+}
+
+// kpis are the key figures of a view: exact for those who may read raw
+// data, through the guard for others.
+func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
+	rework := mining.ComputeRework(l)
+	dfg := mining.ComputeDFG(l)
+	activities := 0
+	for a, n := range dfg.ActEvents {
+		if n > 0 && (g == nil || g.Enough(dfg.ActCases[a])) {
+			activities++
+		}
+	}
+	out := map[string]any{
+		"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
+		"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
+		"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
+	}
+	d := mining.Summarize(mining.CaseDurations(l))
+	if g == nil {
+		if d != nil && l.Timed {
+			out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = d.Mean, d.Median
+		}
+		return out
+	}
+	cases := g.Count("cases", l.NumCases())
+	out["cases"], out["events"], out["variants"] = cases, g.Amount("events", l.NumEvents()), g.Amount("variants", len(mining.Variants(l)))
+	out["rework_share"] = disclosure.Share(float64(g.Amount("rework", rework.CasesWithRework)) / float64(cases))
+	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loops", rework.CasesWithSelfLoop)) / float64(cases))
+	if d != nil && l.Timed {
+		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = disclosure.Seconds(d.Mean), disclosure.Seconds(d.Median)
+	}
+	return out
+}
+
+// guardedMap is a map as a reader receives it, with what was left out.
+type guardedMap struct {
+	*processmap.Map
+	Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
+}
+
+// guardMap passes a map through the guard (nothing when g is nil).
+func guardMap(m *processmap.Map, g *disclosure.Guard, w *disclosure.Withheld) guardedMap {
+	if g == nil {
+		return guardedMap{Map: m}
+	}
+	g.Map(m, w)
+	return guardedMap{Map: m, Disclosure: w.Done()}
+}
+
+// histogramFor is the case-duration histogram of a view; a reader's has
+// round bin edges and no bin of fewer than k cases.
+func histogramFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []mining.Bin {
+	bins := mining.Histogram(mining.CaseDurations(l), histogramBins, g != nil)
+	if g != nil {
+		g.Bins(bins, w)
+	}
+	return bins
+}
+
+// timelineFor is the events-over-time series of a view in at most n
+// buckets; a reader's has buckets of a day or more, none with fewer than
+// k cases in progress.
+func timelineFor(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.Withheld) (string, []mining.Bucket) {
+	if g == nil {
+		return mining.EventsOverTime(l, n)
+	}
+	bucket, series := mining.EventsOverTimeBy(l, n, "day")
+	g.Timeline(series, w)
+	return bucket, series
+}
+
+// variantsFor is the variants of a view; a reader's are those of at least
+// k cases.
+func variantsFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) (vs []*mining.Variant, total int) {
+	vs = mining.Variants(l)
+	if g == nil {
+		return vs, len(vs)
+	}
+	return g.Variants(vs, w), g.Amount("variants", len(vs))
+}
+
+// modelView is the view a model is mined from, or replayed on, for the
+// caller: a reader gets only the behaviour at least k cases share (see
+// disclosure.Guard.Common), with the guard of the whole view.
+func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, error) {
+	g, _, err := rd.guard(l)
+	if err != nil || g == nil {
+		return l, nil, err
+	}
+	common, _ := g.Common(l)
+	if common.NumCases() == 0 {
+		return nil, nil, errorf(http.StatusUnprocessableEntity, "too_few_cases",
+			fmt.Sprintf("too few cases to show: no path through the process is shared by at least %d cases", rd.k))
+	}
+	return common, g, nil
+}
+
+// guardReplay passes a replay's figures through the guard: fitness
+// rounded to hundredths, counts with noise. Every deviation it reports
+// comes from variants of at least k cases (modelView).
+func guardReplay(res *conformance.Result, g *disclosure.Guard) {
+	if g == nil {
+		return
+	}
+	res.Traces = g.Count("replay\x00traces", res.Traces)
+	res.FittingTraces = g.Amount("replay\x00fitting", res.FittingTraces)
+	res.LogFitness, res.AverageTraceFitness = disclosure.Share(res.LogFitness), disclosure.Share(res.AverageTraceFitness)
+	res.PercentageOfFittingTraces = math.Round(res.PercentageOfFittingTraces)
+	res.Produced, res.Consumed = g.Amount("replay\x00produced", res.Produced), g.Amount("replay\x00consumed", res.Consumed)
+	res.Missing, res.Remaining = g.Amount("replay\x00missing", res.Missing), g.Amount("replay\x00remaining", res.Remaining)
+	for i := range res.Activities {
+		d := &res.Activities[i]
+		label := "replay\x00" + d.Activity
+		d.Events, d.UnfitEvents, d.Cases = g.Amount(label+"\x00events", d.Events), g.Amount(label+"\x00unfit", d.UnfitEvents), g.Amount(label+"\x00cases", d.Cases)
+		d.Missing, d.Remaining = g.Amount(label+"\x00missing", d.Missing), g.Amount(label+"\x00remaining", d.Remaining)
+	}
+	for a, n := range res.NotInModel {
+		res.NotInModel[a] = g.Amount("replay\x00absent\x00"+a, n)
+	}
+}

@@ -1,0 +1,200 @@
+package disclosure
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
+)
+
+// DefaultK is the smallest group a report reader sees when the
+// environment's policy does not say otherwise.
+const DefaultK = 5
+
+// MinK and MaxK bound the group size an administrator may set. A group of
+// one is a case; above 1,000 most processes could show nothing.
+const (
+	MinK = 2
+	MaxK = 1000
+)
+
+// Sigma is the standard deviation of the noise added to every count a
+// reader receives. With two views that differ by one case, the difference
+// of a count is the case's part plus noise of about 2.8: one comparison
+// cannot tell a path the case took from one it did not.
+const Sigma = 2.0
+
+// TooFewError refuses a view that holds fewer than K cases.
+type TooFewError struct{ K int }
+
+func (e *TooFewError) Error() string {
+	return fmt.Sprintf("too few cases to show: fewer than %d; widen the filters", e.K)
+}
+
+// Guard releases the figures of one view (a version's log under one set
+// of filters) to a reader: it refuses a view of fewer than k cases, says
+// which groups are large enough to show, and adds noise to counts. The
+// noise is drawn from a key and from the set of cases in the view, so
+// asking for the same cases again, however phrased, gives the same
+// figures: repeating a question does not average the noise away.
+type Guard struct {
+	k    int
+	seed [32]byte
+}
+
+// New checks the view and returns its guard. key is the environment's
+// secret (never shown to anyone), scope names what the view is a view of
+// (the process version), and view is the filtered log.
+func New(k int, key []byte, scope string, view *eventlog.Log) (*Guard, error) {
+	if k < MinK {
+		k = DefaultK
+	}
+	if view.NumCases() < k {
+		return nil, &TooFewError{K: k}
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("procmine disclosure\x00" + scope + "\x00"))
+	var n [8]byte
+	for c, id := range view.CaseIDs {
+		lo, hi := view.Events(c)
+		mac.Write([]byte(id))
+		binary.LittleEndian.PutUint64(n[:], uint64(hi-lo))
+		mac.Write(n[:])
+	}
+	g := &Guard{k: k}
+	mac.Sum(g.seed[:0])
+	return g, nil
+}
+
+// K is the smallest group the guard shows.
+func (g *Guard) K() int { return g.k }
+
+// Enough tells whether a group of n cases may be shown.
+func (g *Guard) Enough(n int) bool { return n >= g.k }
+
+// noise is a normally distributed number (standard deviation Sigma) fixed
+// by the view and the label of the figure.
+func (g *Guard) noise(label string) float64 {
+	mac := hmac.New(sha256.New, g.seed[:])
+	mac.Write([]byte(label))
+	sum := mac.Sum(nil)
+	u1 := (float64(binary.LittleEndian.Uint64(sum[0:8])>>11) + 0.5) / (1 << 53)
+	u2 := float64(binary.LittleEndian.Uint64(sum[8:16])>>11) / (1 << 53)
+	return Sigma * math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// Count is the count n of the figure named label as a reader receives it:
+// with noise, and never below k (a shown group has at least k cases, so a
+// smaller figure would only tell the noise).
+func (g *Guard) Count(label string, n int) int {
+	return max(g.k, int(math.Round(float64(n)+g.noise(label))))
+}
+
+// Amount is Count for figures that are not group sizes (events, steps):
+// noise, never below zero.
+func (g *Guard) Amount(label string, n int) int {
+	return max(0, int(math.Round(float64(n)+g.noise(label))))
+}
+
+// Seconds rounds a duration in seconds to two significant figures: 3 h
+// 27 min becomes 3.5 h. Differencing two views then bounds a case's
+// duration within a range that grows with the view, instead of giving it
+// to the nanosecond.
+func Seconds(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-1)
+	return math.Round(v/scale) * scale
+}
+
+// SecondsPtr is Seconds for an optional figure.
+func SecondsPtr(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	r := Seconds(*v)
+	return &r
+}
+
+// Share rounds a share (0 to 1) to whole percent.
+func Share(v float64) float64 { return math.Round(v*100) / 100 }
+
+// Day and Hour are the grains filters are rounded to.
+const (
+	Day  = int64(24 * time.Hour)
+	Hour = int64(time.Hour)
+)
+
+// Coarsen widens the filters a reader asked for to whole days (time
+// frames) and whole hours (case durations), so that the views a reader
+// can ask for differ by whole days' or hours' worth of cases, not by
+// one chosen case. It reports whether anything changed.
+func Coarsen(filters []mining.Filter) ([]mining.Filter, bool) {
+	out := make([]mining.Filter, len(filters))
+	changed := false
+	for i, f := range filters {
+		switch f := f.(type) {
+		case mining.TimeFrame:
+			c := f
+			if f.From > math.MinInt64+Day {
+				c.From = floorTo(f.From, Day)
+			}
+			if f.To < math.MaxInt64-Day {
+				c.To = floorTo(f.To, Day) + Day - 1
+			}
+			changed = changed || c != f
+			out[i] = c
+		case mining.DurationRange:
+			c := f
+			c.Min = floorTo(f.Min, Hour)
+			if f.Max != mining.NoMaxDuration && f.Max < math.MaxInt64-Hour {
+				c.Max = floorTo(f.Max, Hour) + Hour - 1
+			}
+			changed = changed || c != f
+			out[i] = c
+		default:
+			out[i] = f
+		}
+	}
+	return out, changed
+}
+
+func floorTo(v, grain int64) int64 {
+	q := v / grain
+	if v%grain != 0 && v < 0 {
+		q--
+	}
+	return q * grain
+}
+
+// Withheld says what an answer left out for being too small.
+type Withheld struct {
+	// K is the smallest group shown.
+	K int `json:"k"`
+	// Coarsened tells that the filters were widened to whole days and
+	// hours.
+	Coarsened bool `json:"filters_coarsened,omitempty"`
+	// The counts of groups left out, by kind.
+	Variants   int `json:"variants,omitempty"`
+	Activities int `json:"activities,omitempty"`
+	Paths      int `json:"paths,omitempty"`
+	Bins       int `json:"bins,omitempty"`
+	Buckets    int `json:"buckets,omitempty"`
+	Rows       int `json:"rows,omitempty"`
+	// Cases counts the cases in withheld variants (with noise).
+	Cases int `json:"cases,omitempty"`
+	// Note says it in words.
+	Note string `json:"note"`
+}
+
+// Note writes w's note: what a reader sees and why.
+func (w *Withheld) note() {
+	w.Note = "figures describe groups of at least " + strconv.Itoa(w.K) + " cases; counts carry a little noise and durations are rounded, so that no single case can be told apart"
+}

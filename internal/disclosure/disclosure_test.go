@@ -1,0 +1,115 @@
+package disclosure
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
+)
+
+func TestSeconds(t *testing.T) {
+	for _, c := range []struct{ in, want float64 }{
+		{0, 0}, {1, 1}, {12_449, 12_000}, {26_009.123456789, 26_000}, {0.0123, 0.012}, {95, 95}, {99.6, 100},
+	} {
+		if got := Seconds(c.in); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Seconds(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestCoarsen(t *testing.T) {
+	at := func(s string) int64 { v, _ := time.Parse(time.RFC3339Nano, s); return v.UnixNano() }
+	in := []mining.Filter{
+		mining.TimeFrame{From: at("2024-01-21T09:20:00.000000001Z"), To: at("2024-01-21T09:20:00.5Z"), Mode: mining.Started},
+		mining.DurationRange{Min: int64(90 * time.Minute), Max: int64(7*time.Hour + time.Nanosecond)},
+		mining.TopVariants{K: 3},
+	}
+	out, changed := Coarsen(in)
+	tf, dr := out[0].(mining.TimeFrame), out[1].(mining.DurationRange)
+	if !changed || tf.From != at("2024-01-21T00:00:00Z") || tf.To != at("2024-01-22T00:00:00Z")-1 || tf.Mode != mining.Started {
+		t.Errorf("time frame %+v", tf)
+	}
+	if dr.Min != int64(time.Hour) || dr.Max != int64(8*time.Hour)-1 || out[2] != in[2] {
+		t.Errorf("durations %+v, %+v", dr, out[2])
+	}
+	if _, changed := Coarsen(out); changed {
+		t.Error("coarse filters were changed again")
+	}
+	open := []mining.Filter{mining.TimeFrame{From: math.MinInt64, To: math.MaxInt64}, mining.DurationRange{Max: mining.NoMaxDuration}}
+	if got, changed := Coarsen(open); changed || got[0] != open[0] || got[1] != open[1] {
+		t.Errorf("open bounds %+v", got)
+	}
+}
+
+func testLog(t *testing.T, ids ...string) *eventlog.Log {
+	t.Helper()
+	b := eventlog.NewBuilder()
+	for _, id := range ids {
+		b.Event(b.NewCase(id), b.Log().Activities.ID("A"), 0, eventlog.None, eventlog.None)
+	}
+	return b.Finish()
+}
+
+// TestGuard: fewer than k cases are refused; the noise is fixed by the
+// key and the cases of the view, centred, of about Sigma, and a shown
+// count is never below k.
+func TestGuard(t *testing.T) {
+	key := []byte("environment key")
+	if _, err := New(5, key, "v1", testLog(t, "a", "b", "c", "d")); !errors.As(err, new(*TooFewError)) || err.Error() != "too few cases to show: fewer than 5; widen the filters" {
+		t.Errorf("four cases: %v", err)
+	}
+	five := testLog(t, "a", "b", "c", "d", "e")
+	g1, _ := New(5, key, "v1", five)
+	g2, _ := New(5, key, "v1", five)
+	other, _ := New(5, key, "v1", testLog(t, "a", "b", "c", "d", "f"))
+	otherKey, _ := New(5, []byte("another key"), "v1", five)
+	if g1.Count("x", 100) != g2.Count("x", 100) {
+		t.Error("the same view gave two figures")
+	}
+	same, sameKey := 0, 0
+	var sum, sq float64
+	const n = 2000
+	for i := range n {
+		label := string(rune('a'+i%26)) + string(rune(i))
+		v := float64(g1.Amount(label, 1000)) - 1000
+		sum, sq = sum+v, sq+v*v
+		if g1.Amount(label, 1000) == other.Amount(label, 1000) {
+			same++
+		}
+		if g1.Amount(label, 1000) == otherKey.Amount(label, 1000) {
+			sameKey++
+		}
+		if c := g1.Count(label, 5); c < 5 {
+			t.Fatalf("a shown count of %d", c)
+		}
+	}
+	mean, sd := sum/n, math.Sqrt(sq/n-(sum/n)*(sum/n))
+	if math.Abs(mean) > 0.2 || sd < Sigma*0.9 || sd > Sigma*1.1 {
+		t.Errorf("noise: mean %.3f, sd %.3f", mean, sd)
+	}
+	// Independent noise agrees on a rounded figure about a fifth of the
+	// time at Sigma 2; the same noise always would.
+	if same > n/3 || sameKey > n/3 {
+		t.Errorf("views or keys share their noise: %d and %d of %d", same, sameKey, n)
+	}
+}
+
+func TestHistogramCoarse(t *testing.T) {
+	ns := []int64{int64(31 * time.Minute), int64(47*time.Minute + 13*time.Second), int64(5*time.Hour + 7*time.Second)}
+	bins := mining.Histogram(ns, 20, true)
+	for _, b := range bins {
+		if math.Mod(b.From, 900) != 0 || b.To-b.From != 900 {
+			t.Fatalf("bin %+v", b)
+		}
+	}
+	if bins[0].From != 1800 || bins[len(bins)-1].To < 5*3600+7 {
+		t.Errorf("bins from %v to %v", bins[0].From, bins[len(bins)-1].To)
+	}
+	exact := mining.Histogram(ns, 20, false)
+	if len(exact) != 20 || exact[0].From != 31*60 {
+		t.Errorf("exact bins %+v", exact[0])
+	}
+}
