@@ -26,6 +26,7 @@
 //	internal/pii                personal data in text: e-mails, phones, cards, IBANs, secrets…
 //	internal/recording          the recording bundle: recording.json's schema, a safe zip reader
 //	internal/privacy            the privacy policy: flag, mask, redact, pseudonymise; screenshot blackout
+//	internal/disclosure         disclosure control: what report readers may learn (k, coarsening, noise)
 //	internal/erasure            the right to erasure across logs, recordings and the audit log
 //	internal/seal               blobs encrypted at rest (AES-256-GCM) and key rotation
 //	internal/taskmining         recordings as an event log; time per step, application usage
