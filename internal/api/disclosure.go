@@ -31,7 +31,7 @@ func (s *Server) readerFor(r *http.Request, version string, filters []mining.Fil
 	if err != nil {
 		return nil, nil, err
 	}
-	filters, coarsened := disclosure.Coarsen(filters)
+	filters, coarsened := disclosure.Coarsen(filters, p.K())
 	return &reader{k: p.K(), key: key, scope: "version " + version, coarsened: coarsened}, filters, nil
 }
 

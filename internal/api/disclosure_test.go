@@ -118,6 +118,17 @@ func TestBinarySearchAttack(t *testing.T) {
 				t.Errorf("coarsened views:\n%s\n%s", b1, b2)
 			}
 
+			// Top n and top n+1 variants do not differ by the target: a
+			// reader's top variants are only those of at least k cases.
+			_, top3 := pmu.do("GET", w.process+"/report?top-variants=3", "", nil)
+			_, top4 := pmu.do("GET", w.process+"/report?top-variants=4", "", nil)
+			if top3 != top4 {
+				t.Errorf("top 3 and top 4 variants differ for a reader:\n%s\n%s", top3, top4)
+			}
+			if _, o3 := owner.do("GET", w.process+"/report?top-variants=3", "", nil); !strings.Contains(o3, `"cases":39`) {
+				t.Errorf("owner's top 3: %s", o3)
+			}
+
 			// Without filters: the target's path is a variant of one case,
 			// withheld; its gaps are not on the performance map; min and
 			// max are nobody's.

@@ -135,8 +135,10 @@ const (
 // Coarsen widens the filters a reader asked for to whole days (time
 // frames) and whole hours (case durations), so that the views a reader
 // can ask for differ by whole days' or hours' worth of cases, not by
-// one chosen case. It reports whether anything changed.
-func Coarsen(filters []mining.Filter) ([]mining.Filter, bool) {
+// one chosen case; and a top-variants filter keeps only variants of at
+// least k cases, so that top n and top n+1 do not differ by one case. It
+// reports whether anything changed.
+func Coarsen(filters []mining.Filter, k int) ([]mining.Filter, bool) {
 	out := make([]mining.Filter, len(filters))
 	changed := false
 	for i, f := range filters {
@@ -157,6 +159,11 @@ func Coarsen(filters []mining.Filter) ([]mining.Filter, bool) {
 			if f.Max != mining.NoMaxDuration && f.Max < math.MaxInt64-Hour {
 				c.Max = floorTo(f.Max, Hour) + Hour - 1
 			}
+			changed = changed || c != f
+			out[i] = c
+		case mining.TopVariants:
+			c := f
+			c.MinCases = max(f.MinCases, k)
 			changed = changed || c != f
 			out[i] = c
 		default:

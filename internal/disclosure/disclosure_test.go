@@ -27,19 +27,19 @@ func TestCoarsen(t *testing.T) {
 		mining.DurationRange{Min: int64(90 * time.Minute), Max: int64(7*time.Hour + time.Nanosecond)},
 		mining.TopVariants{K: 3},
 	}
-	out, changed := Coarsen(in)
+	out, changed := Coarsen(in, 5)
 	tf, dr := out[0].(mining.TimeFrame), out[1].(mining.DurationRange)
 	if !changed || tf.From != at("2024-01-21T00:00:00Z") || tf.To != at("2024-01-22T00:00:00Z")-1 || tf.Mode != mining.Started {
 		t.Errorf("time frame %+v", tf)
 	}
-	if dr.Min != int64(time.Hour) || dr.Max != int64(8*time.Hour)-1 || out[2] != in[2] {
+	if dr.Min != int64(time.Hour) || dr.Max != int64(8*time.Hour)-1 || out[2] != (mining.TopVariants{K: 3, MinCases: 5}) {
 		t.Errorf("durations %+v, %+v", dr, out[2])
 	}
-	if _, changed := Coarsen(out); changed {
+	if _, changed := Coarsen(out, 5); changed {
 		t.Error("coarse filters were changed again")
 	}
 	open := []mining.Filter{mining.TimeFrame{From: math.MinInt64, To: math.MaxInt64}, mining.DurationRange{Max: mining.NoMaxDuration}}
-	if got, changed := Coarsen(open); changed || got[0] != open[0] || got[1] != open[1] {
+	if got, changed := Coarsen(open, 5); changed || got[0] != open[0] || got[1] != open[1] {
 		t.Errorf("open bounds %+v", got)
 	}
 }

@@ -165,17 +165,21 @@ func eventMatcher(l *eventlog.Log, key string, want map[string]bool) func(e int)
 	}
 }
 
-// TopVariants keeps the cases of the K most frequent variants.
-type TopVariants struct{ K int }
+// TopVariants keeps the cases of the K most frequent variants; with
+// MinCases, only of those among them that at least MinCases cases share.
+type TopVariants struct{ K, MinCases int }
 
 // Apply implements Filter.
 func (f TopVariants) Apply(l *eventlog.Log) *eventlog.Log {
 	vs := Variants(l)
-	if f.K >= len(vs) {
+	if f.K >= len(vs) && f.MinCases <= 1 {
 		return l
 	}
 	var cases []int32
-	for _, v := range vs[:max(f.K, 0)] {
+	for _, v := range vs[:min(max(f.K, 0), len(vs))] {
+		if v.Cases < f.MinCases {
+			break // variants come most frequent first
+		}
 		cases = append(cases, v.CaseIndexes...)
 	}
 	slices.Sort(cases)
