@@ -24,7 +24,7 @@ func testKey(t *testing.T) *seal.Key {
 // rawBlobs reads the stored bytes of every blob, past the store.
 func rawBlobs(t *testing.T, s *Store) [][]byte {
 	var out [][]byte
-	for _, q := range []string{"SELECT data FROM log_versions", "SELECT data FROM screenshots", "SELECT pseudonym_key FROM privacy_policies"} {
+	for _, q := range []string{"SELECT data FROM log_versions", "SELECT data FROM screenshots", "SELECT pseudonym_key FROM privacy_policies", "SELECT texts FROM recording_steps"} {
 		rows, err := s.db.Query(q)
 		must(t, err)
 		for rows.Next() {
@@ -97,8 +97,8 @@ func TestBlobsAreSealedAndKeysRotate(t *testing.T) {
 			s.UseKeys(&seal.Keyring{Current: b, Old: []*seal.Key{a}})
 			n, err := s.Reseal(ctx)
 			must(t, err)
-			if n != 3 {
-				t.Errorf("resealed %d blobs, want 3 (log, screenshot, pseudonym key)", n)
+			if n != 4 {
+				t.Errorf("resealed %d blobs, want 4 (log, screenshot, pseudonym key, step texts)", n)
 			}
 			if n, _ := s.Reseal(ctx); n != 0 {
 				t.Errorf("a second rotation resealed %d", n)
