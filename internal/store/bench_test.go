@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -131,4 +132,42 @@ func BenchmarkStepTexts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOpenStepTexts opens one step's sealed texts, as every read of
+// a step does (task mining opens every step of a process), and, for the
+// choice of encoding, decodes the same texts from JSON.
+func BenchmarkOpenStepTexts(b *testing.B) {
+	k, err := seal.ParseKey(seal.Generate())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Store{keys: &seal.Keyring{Current: k}}
+	t := stepTexts{"Step 7", "Open the invoice from the inbox", "ERP", "Invoice 4711 - ERP", "Amount", "typed 12 34"}
+	sealed := s.sealStepTexts(12, 34, t)
+	b.Run("open", func(b *testing.B) {
+		for b.Loop() {
+			if got, err := s.openStepTexts(12, 34, sealed, stepTexts{}); err != nil || got != t {
+				b.Fatal(got, err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		data := t.encode()
+		for b.Loop() {
+			var got stepTexts
+			if err := got.decode(data); err != nil || got != t {
+				b.Fatal(got, err)
+			}
+		}
+	})
+	b.Run("decode-json", func(b *testing.B) {
+		data, _ := json.Marshal(t)
+		for b.Loop() {
+			var got stepTexts
+			if err := json.Unmarshal(data, &got); err != nil || got != t {
+				b.Fatal(got, err)
+			}
+		}
+	})
 }
