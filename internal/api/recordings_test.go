@@ -410,9 +410,41 @@ func TestDraftEditsBeforePublishing(t *testing.T) {
 	}
 }
 
-// storeDump reads every row of every table of the database directly, not
-// through the store, as text (SQLite's files too, byte for byte).
+// storeDump is what the database holds, as text: rawDump, and the texts
+// of every recording step, which are sealed, opened with the key as
+// someone holding it would read them. A search for what must not have
+// been stored searches both.
 func storeDump(t *testing.T, e *env) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(rawDump(t, e))
+	driver := "pgx"
+	if !strings.HasPrefix(e.dsn, "postgres") {
+		driver = "sqlite"
+	}
+	db, err := sql.Open(driver, e.dsn)
+	must(t, err)
+	defer db.Close()
+	rows, err := db.Query("SELECT id FROM recordings ORDER BY id")
+	must(t, err)
+	var rids []access.ID
+	for rows.Next() {
+		var rid access.ID
+		must(t, rows.Scan(&rid))
+		rids = append(rids, rid)
+	}
+	rows.Close()
+	for _, rid := range rids {
+		steps, err := e.store.Steps(t.Context(), rid)
+		must(t, err)
+		fmt.Fprintf(&b, "%+v\n", steps)
+	}
+	return b.String()
+}
+
+// rawDump reads every row of every table of the database directly, not
+// through the store, as text (SQLite's files too, byte for byte).
+func rawDump(t *testing.T, e *env) string {
 	t.Helper()
 	driver, dsn, list := "pgx", e.dsn, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
 	sqlite := !strings.HasPrefix(e.dsn, "postgres")

@@ -80,6 +80,12 @@ func openAt(ctx context.Context, f storeFlags, dsn string) (*store.Store, error)
 		st.Close()
 		return nil, err
 	}
+	// Steps stored by a version that kept their texts in clear are sealed
+	// now, before anything serves them.
+	if _, err := st.SealStepTexts(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("sealing the texts of recording steps: %w", err)
+	}
 	return st, nil
 }
 

@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -101,5 +104,48 @@ func TestServeFlagsForAccess(t *testing.T) {
 		if code, _, errOut := runCode(tc.args...); code != 2 || !strings.Contains(errOut, tc.msg) {
 			t.Errorf("%v: %d %s", tc.args, code, errOut)
 		}
+	}
+}
+
+// TestClearStepTextsAreSealedAtStart: a data folder whose steps were
+// stored before step texts were sealed (their texts in clear columns)
+// has them sealed when procmine opens it, and the clear texts leave the
+// database file and its write-ahead log.
+func TestClearStepTextsAreSealedAtStart(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	st, err := (&storeFlags{dataDir: dir}).open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _, _ := st.CreateEnvironment(ctx, "e", 0)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	rid, err := st.CreateRecording(ctx, store.Recording{Env: env, Title: "t", State: store.StateStopped}, []recording.Step{{Name: "n", Action: "type", StartedAt: at, EndedAt: at}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// The step as a version before migration 00019 left it.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "procmine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE recording_steps SET texts = NULL, name = 'CLEAR-NAME-6601', input = 'CLEAR-INPUT-6602'"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	st, err = (&storeFlags{dataDir: dir}).open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, f := range []string{"procmine.db", "procmine.db-wal"} {
+		if raw, _ := os.ReadFile(filepath.Join(dir, f)); bytes.Contains(raw, []byte("CLEAR-")) {
+			t.Errorf("%s holds the step's texts in clear after the start", f)
+		}
+	}
+	if steps, err := st.Steps(ctx, rid); err != nil || len(steps) != 1 || steps[0].Name != "CLEAR-NAME-6601" || steps[0].Input != "CLEAR-INPUT-6602" {
+		t.Errorf("steps after the start: %+v %v", steps, err)
 	}
 }

@@ -114,27 +114,33 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 	}
 
 	// Rows are read to the end before any is written: one connection
-	// carries the transaction.
+	// carries the transaction. The texts are sealed: they are opened and
+	// replaced here, in Go.
 	type stepChange struct {
 		ref   StepRef
-		texts [5]string
+		texts stepTexts
 	}
 	var changes []stepChange
 	rwhere, _ := envClause(env, "r.env_id")
-	rows, err = tx.QueryContext(ctx, s.rebind("SELECT s.recording_id, s.n, s.name, s.description, s.window_title, s.element_name, s.input FROM recording_steps s JOIN recordings r ON r.id = s.recording_id WHERE "+rwhere), args...)
+	rows, err = tx.QueryContext(ctx, s.rebind("SELECT s.recording_id, s.n, "+stepTextColumns+" FROM recording_steps s JOIN recordings r ON r.id = s.recording_id WHERE "+rwhere), args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	for rows.Next() {
 		var c stepChange
-		if err := rows.Scan(&c.ref.Recording, &c.ref.N, &c.texts[0], &c.texts[1], &c.texts[2], &c.texts[3], &c.texts[4]); err != nil {
+		var sealed []byte
+		if err := rows.Scan(append([]any{&c.ref.Recording, &c.ref.N}, scanStepTexts(&sealed, &c.texts)...)...); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		if c.texts, err = s.openStepTexts(c.ref.Recording, c.ref.N, sealed, c.texts); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
 		changed := false
-		for i, t := range c.texts {
-			if m, ok := replace(t); ok {
-				c.texts[i], changed = m, true
+		for _, p := range []*string{&c.texts.Name, &c.texts.Description, &c.texts.WindowTitle, &c.texts.ElementName, &c.texts.Input} {
+			if m, ok := replace(*p); ok {
+				*p, changed = m, true
 			}
 		}
 		if changed {
@@ -147,8 +153,7 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 	}
 	refs := make([]StepRef, len(changes))
 	for i, c := range changes {
-		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recording_steps SET name = ?, description = ?, window_title = ?, element_name = ?, input = ? WHERE recording_id = ? AND n = ?"),
-			c.texts[0], c.texts[1], c.texts[2], c.texts[3], c.texts[4], c.ref.Recording, c.ref.N); err != nil {
+		if err := s.writeStepTexts(ctx, tx, c.ref, c.texts); err != nil {
 			return nil, 0, err
 		}
 		refs[i] = c.ref

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -90,15 +91,190 @@ func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, rid access.ID, n int
 	if b := st.Element.Bounds; b != nil {
 		bounds = fmt.Sprintf("%d,%d,%d,%d", b[0], b[1], b[2], b[3])
 	}
+	// The clear text columns stay empty: they only hold the texts of steps
+	// stored before texts were sealed, until SealStepTexts seals them.
 	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO recording_steps (recording_id, n, name, description, action, application, window_title,
-		element_name, element_role, element_password, bounds, input, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		rid, n, st.Name, st.Description, st.Action, st.Application, st.WindowTitle, st.Element.Name, st.Element.Role, st.Element.Password,
-		bounds, st.Input, st.StartedAt.UnixNano(), st.EndedAt.UnixNano())
+		element_name, element_role, element_password, bounds, input, started_at, ended_at, texts) VALUES (?, ?, '', '', ?, '', '', '', ?, ?, ?, '', ?, ?, ?)`),
+		rid, n, st.Action, st.Element.Role, st.Element.Password, bounds, st.StartedAt.UnixNano(), st.EndedAt.UnixNano(), s.sealStepTexts(rid, n, textsOf(st)))
 	if err != nil || shot == nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, s.seal(blobAD(blobScreenshot, rid, n), shot))
 	return err
+}
+
+// stepTexts are the texts of a step that can tell about a person, sealed
+// together as one blob per step. The action, the element's role and
+// password flag, its bounds and the times stay in clear columns: they
+// name no one, and nothing needs them sealed to be searched.
+type stepTexts struct {
+	Name, Description, Application, WindowTitle, ElementName, Input string
+}
+
+func textsOf(st recording.Step) stepTexts {
+	return stepTexts{st.Name, st.Description, st.Application, st.WindowTitle, st.Element.Name, st.Input}
+}
+
+// set puts the texts into a step.
+func (t stepTexts) set(st *recording.Step) {
+	st.Name, st.Description, st.Application, st.WindowTitle, st.Element.Name, st.Input = t.Name, t.Description, t.Application, t.WindowTitle, t.ElementName, t.Input
+}
+
+func (t *stepTexts) fields() [6]*string {
+	return [6]*string{&t.Name, &t.Description, &t.Application, &t.WindowTitle, &t.ElementName, &t.Input}
+}
+
+// stepTextsV1 is the first byte of an encoded stepTexts: the fields in
+// order, each as its length (uvarint) and its bytes. Task mining opens
+// every step of a process, so the encoding is plain rather than JSON,
+// which took about ten times as long to decode (BenchmarkOpenStepTexts).
+const stepTextsV1 = 1
+
+func (t stepTexts) encode() []byte {
+	b := []byte{stepTextsV1}
+	for _, f := range t.fields() {
+		b = binary.AppendUvarint(b, uint64(len(*f)))
+		b = append(b, *f...)
+	}
+	return b
+}
+
+func (t *stepTexts) decode(data []byte) error {
+	if len(data) == 0 || data[0] != stepTextsV1 {
+		return errors.New("not a known encoding of step texts")
+	}
+	// One string holds every field; each is a part of it.
+	all := string(data[1:])
+	rest := data[1:]
+	at := 0
+	for _, f := range t.fields() {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || n > uint64(len(rest)-w) {
+			return errors.New("step texts cut short")
+		}
+		at += w
+		*f = all[at : at+int(n)]
+		at += int(n)
+		rest = rest[w+int(n):]
+	}
+	if len(rest) != 0 {
+		return errors.New("step texts run on")
+	}
+	return nil
+}
+
+// sealStepTexts seals a step's texts bound to its row, so that a blob
+// copied onto another step does not open there.
+func (s *Store) sealStepTexts(rid access.ID, n int, t stepTexts) []byte {
+	return s.seal(blobAD(blobStepTexts, rid, n), t.encode())
+}
+
+// openStepTexts reads a step's texts from its sealed blob or, for a step
+// stored before texts were sealed (sealed is NULL), from its clear columns.
+func (s *Store) openStepTexts(rid access.ID, n int, sealed []byte, clear stepTexts) (stepTexts, error) {
+	if sealed == nil {
+		return clear, nil
+	}
+	data, err := s.open(blobAD(blobStepTexts, rid, n), sealed)
+	if err != nil {
+		return stepTexts{}, err
+	}
+	var t stepTexts
+	if err := t.decode(data); err != nil {
+		return stepTexts{}, fmt.Errorf("store: the texts of step %d of recording %d: %w", n, rid, err)
+	}
+	return t, nil
+}
+
+// stepTextColumns selects what openStepTexts reads, in scanStepTexts'
+// order.
+const stepTextColumns = "s.texts, s.name, s.description, s.application, s.window_title, s.element_name, s.input"
+
+// scanStepTexts are the destinations of stepTextColumns.
+func scanStepTexts(sealed *[]byte, t *stepTexts) []any {
+	return []any{sealed, &t.Name, &t.Description, &t.Application, &t.WindowTitle, &t.ElementName, &t.Input}
+}
+
+// writeStepTexts seals a step's texts into its row and empties the clear
+// columns, which may still hold them (a step stored before sealing).
+func (s *Store) writeStepTexts(ctx context.Context, tx *sql.Tx, ref StepRef, t stepTexts) error {
+	_, err := tx.ExecContext(ctx, s.rebind("UPDATE recording_steps SET texts = ?, name = '', description = '', application = '', window_title = '', element_name = '', input = '' WHERE recording_id = ? AND n = ?"),
+		s.sealStepTexts(ref.Recording, ref.N, t), ref.Recording, ref.N)
+	return err
+}
+
+// SealStepTexts seals the texts of the steps stored before texts were
+// sealed, and empties their clear columns; the server runs it at start.
+// Each recording is its own transaction, so a start that stops half-way
+// resumes at the next. It returns how many steps it sealed.
+func (s *Store) SealStepTexts(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT recording_id FROM recording_steps WHERE texts IS NULL ORDER BY recording_id")
+	if err != nil {
+		return 0, err
+	}
+	var rids []access.ID
+	for rows.Next() {
+		var rid access.ID
+		if err := rows.Scan(&rid); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		rids = append(rids, rid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(rids) == 0 {
+		return 0, err
+	}
+	n := 0
+	for _, rid := range rids {
+		done, err := s.sealRecordingSteps(ctx, rid)
+		n += done
+		if err != nil {
+			return n, err
+		}
+	}
+	// The clear texts leave the file and the write-ahead log.
+	return n, s.Erased(ctx)
+}
+
+func (s *Store) sealRecordingSteps(ctx context.Context, rid access.ID) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	type clearStep struct {
+		ref   StepRef
+		texts stepTexts
+	}
+	var todo []clearStep
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT s.n, "+stepTextColumns+" FROM recording_steps s WHERE s.recording_id = ? AND s.texts IS NULL"+lock), rid)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		c := clearStep{ref: StepRef{Recording: rid}}
+		var sealed []byte
+		if err := rows.Scan(append([]any{&c.ref.N}, scanStepTexts(&sealed, &c.texts)...)...); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range todo {
+		if err := s.writeStepTexts(ctx, tx, c.ref, c.texts); err != nil {
+			return 0, err
+		}
+	}
+	return len(todo), tx.Commit()
 }
 
 // Recording returns a recording of the environment, in any state.
@@ -175,10 +351,11 @@ func (s *Store) ProcessSteps(ctx context.Context, env, process access.ID) ([]acc
 }
 
 // steps reads the steps that where selects, with their recordings' ids,
-// ordered by recording and number.
+// ordered by recording and number. Their texts are opened here, in Go:
+// whatever lists or searches steps does it on what this returns.
 func (s *Store) steps(ctx context.Context, where string, args ...any) ([]Step, []access.ID, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT s.recording_id, s.n, s.name, s.description, s.action, s.application, s.window_title, s.element_name, s.element_role,
-		s.element_password, s.bounds, s.input, s.started_at, s.ended_at, EXISTS (SELECT 1 FROM screenshots p WHERE p.recording_id = s.recording_id AND p.n = s.n)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT s.recording_id, s.n, s.action, s.element_role, s.element_password, s.bounds, s.started_at, s.ended_at,
+		EXISTS (SELECT 1 FROM screenshots p WHERE p.recording_id = s.recording_id AND p.n = s.n), `+stepTextColumns+`
 		FROM recording_steps s WHERE `+where+` ORDER BY s.recording_id, s.n`), args...)
 	if err != nil {
 		return nil, nil, err
@@ -191,10 +368,16 @@ func (s *Store) steps(ctx context.Context, where string, args ...any) ([]Step, [
 		var rid access.ID
 		var bounds string
 		var started, ended int64
-		if err := rows.Scan(&rid, &st.N, &st.Name, &st.Description, &st.Action, &st.Application, &st.WindowTitle, &st.Element.Name, &st.Element.Role,
-			&st.Element.Password, &bounds, &st.Input, &started, &ended, &st.HasScreenshot); err != nil {
+		var sealed []byte
+		var texts stepTexts
+		if err := rows.Scan(append([]any{&rid, &st.N, &st.Action, &st.Element.Role, &st.Element.Password, &bounds, &started, &ended, &st.HasScreenshot},
+			scanStepTexts(&sealed, &texts)...)...); err != nil {
 			return nil, nil, err
 		}
+		if texts, err = s.openStepTexts(rid, st.N, sealed, texts); err != nil {
+			return nil, nil, err
+		}
+		texts.set(&st.Step)
 		if bounds != "" {
 			var b recording.Bounds
 			if _, err := fmt.Sscanf(bounds, "%d,%d,%d,%d", &b[0], &b[1], &b[2], &b[3]); err != nil {
@@ -279,17 +462,43 @@ type StepEdit struct {
 	Name, Description, Input *string
 }
 
-// UpdateStep changes a step's texts.
+// UpdateStep changes a step's texts. What an edit replaces leaves the
+// disk as a deletion's does (Erased): its sealed blob would open with the
+// key.
 func (s *Store) UpdateStep(ctx context.Context, rid access.ID, n int, e StepEdit) error {
-	return s.changed(s.exec(ctx, "UPDATE recording_steps SET name = COALESCE(?, name), description = COALESCE(?, description), input = COALESCE(?, input) WHERE recording_id = ? AND n = ?",
-		nullString(e.Name), nullString(e.Description), nullString(e.Input), rid, n))
-}
-
-func nullString(p *string) sql.NullString {
-	if p == nil {
-		return sql.NullString{}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
 	}
-	return sql.NullString{String: *p, Valid: true}
+	defer tx.Rollback()
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	var sealed []byte
+	var t stepTexts
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+stepTextColumns+" FROM recording_steps s WHERE s.recording_id = ? AND s.n = ?"+lock), rid, n).Scan(scanStepTexts(&sealed, &t)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if t, err = s.openStepTexts(rid, n, sealed, t); err != nil {
+		return err
+	}
+	for _, f := range []struct{ to, from *string }{{&t.Name, e.Name}, {&t.Description, e.Description}, {&t.Input, e.Input}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	if err := s.writeStepTexts(ctx, tx, StepRef{rid, n}, t); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.Erased(ctx)
 }
 
 // DeleteStep deletes a step and its screenshot.

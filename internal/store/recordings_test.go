@@ -198,3 +198,26 @@ func TestEraseEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestStepTextsEncoding: the texts sealed for a step come back as they
+// were, empty ones and any bytes included, and a damaged encoding is an
+// error, not a wrong step.
+func TestStepTextsEncoding(t *testing.T) {
+	in := stepTexts{"Öffnen", "", "ERP", strings.Repeat("w", 300), "a\x00b", "typed ✓"}
+	data := in.encode()
+	var out stepTexts
+	if err := out.decode(data); err != nil || out != in {
+		t.Fatalf("round trip: %+v %v", out, err)
+	}
+	for name, bad := range map[string][]byte{
+		"empty":         nil,
+		"other version": append([]byte{2}, data[1:]...),
+		"cut short":     data[:len(data)-1],
+		"run on":        append(bytes.Clone(data), 'x'),
+		"huge length":   {stepTextsV1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+	} {
+		if err := out.decode(bad); err == nil {
+			t.Errorf("%s: decoded %+v", name, out)
+		}
+	}
+}

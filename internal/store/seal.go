@@ -18,7 +18,12 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 	if s.keys == nil || s.keys.Current == nil {
 		return 0, errors.New("store: no key to seal with")
 	}
-	n := 0
+	// Steps stored before their texts were sealed are sealed first, so
+	// that every step has a blob to reseal.
+	n, err := s.SealStepTexts(ctx)
+	if err != nil {
+		return n, err
+	}
 	for _, t := range []struct{ table, key, column, purpose string }{
 		{"log_versions", "id", "data", blobEventLog},
 		{"screenshots", "recording_id, n", "data", blobScreenshot},
@@ -27,6 +32,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"totp", "user_id", "secret", blobTOTP},
 		{"job_uploads", "job_id, seq", "data", blobUpload},
 		{"reference_models", "process_id", "data", blobModel},
+		{"recording_steps", "recording_id, n", "texts", blobStepTexts},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
@@ -79,8 +85,8 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 	defer tx.Rollback()
 	var data []byte
 	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+" FROM "+table+" WHERE "+where), key...).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil // deleted meanwhile
+	if errors.Is(err, sql.ErrNoRows) || data == nil {
+		return false, nil // deleted meanwhile, or a step's texts not sealed yet (SealStepTexts)
 	}
 	if err != nil {
 		return false, err

@@ -49,6 +49,7 @@ const (
 	blobKeyCheck     = "key-check"
 	blobUpload       = "upload"
 	blobModel        = "reference-model"
+	blobStepTexts    = "step-texts"
 )
 
 // blobAD names a blob's purpose and row: "screenshot:12:3".
