@@ -20,19 +20,25 @@ type reader struct {
 	k         int
 	key       []byte
 	scope     string
+	query     string
 	coarsened bool
 }
 
 // readerFor prepares disclosure control for a caller without raw-data
-// rights on a version: the environment's group size and key, and the
-// caller's filters widened to whole days and hours.
-func (s *Server) readerFor(r *http.Request, version string, filters []mining.Filter) (*reader, []mining.Filter, error) {
+// rights on a version (or on recordings): the environment's group size and
+// key, and the caller's filters widened to whole days and hours. view
+// names the view of the data the filters apply to (raw events or
+// activity instances).
+func (s *Server) readerFor(r *http.Request, version, view string, filters []mining.Filter) (*reader, []mining.Filter, error) {
 	p, key, err := s.policyAndKey(r.Context(), environment(r))
 	if err != nil {
 		return nil, nil, err
 	}
 	filters, coarsened := disclosure.Coarsen(filters, p.K())
-	return &reader{k: p.K(), key: key, scope: "version " + version, coarsened: coarsened}, filters, nil
+	// The question, for the noise's second layer: the filters as they
+	// apply after coarsening, whatever words asked for them.
+	query := fmt.Sprintf("%s %#v", view, filters)
+	return &reader{k: p.K(), key: key, scope: "version " + version, query: query, coarsened: coarsened}, filters, nil
 }
 
 // guard checks a view for the reader: nil for those who may read raw
@@ -41,7 +47,7 @@ func (rd *reader) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withhel
 	if rd == nil {
 		return nil, nil, nil
 	}
-	g, err := disclosure.New(rd.k, rd.key, rd.scope, l)
+	g, err := disclosure.New(rd.k, rd.key, rd.scope, rd.query, l)
 	var few *disclosure.TooFewError
 	if errors.As(err, &few) {
 		return nil, nil, errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
@@ -85,8 +91,8 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	}
 	cases := g.Count("cases", l.NumCases())
 	out["cases"], out["events"], out["variants"] = cases, g.Amount("events", l.NumEvents()), g.Amount("variants", len(mining.Variants(l)))
-	out["rework_share"] = disclosure.Share(float64(g.Amount("rework", rework.CasesWithRework)) / float64(cases))
-	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loops", rework.CasesWithSelfLoop)) / float64(cases))
+	out["rework_share"] = disclosure.Share(float64(g.Amount("rework-cases", rework.CasesWithRework)) / float64(cases))
+	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loop-cases", rework.CasesWithSelfLoop)) / float64(cases))
 	if d != nil && l.Timed {
 		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = disclosure.Seconds(d.Mean), disclosure.Seconds(d.Median)
 	}
@@ -105,7 +111,7 @@ func guardMap(m *processmap.Map, g *disclosure.Guard, w *disclosure.Withheld) gu
 		return guardedMap{Map: m}
 	}
 	g.Map(m, w)
-	return guardedMap{Map: m, Disclosure: w.Done()}
+	return guardedMap{Map: m, Disclosure: w}
 }
 
 // histogramFor is the case-duration histogram of a view; a reader's has
@@ -163,19 +169,19 @@ func guardReplay(res *conformance.Result, g *disclosure.Guard) {
 	if g == nil {
 		return
 	}
-	res.Traces = g.Count("replay\x00traces", res.Traces)
-	res.FittingTraces = g.Amount("replay\x00fitting", res.FittingTraces)
+	res.Traces = g.Count("replay-traces", res.Traces)
+	res.FittingTraces = g.Amount("replay-fitting", res.FittingTraces)
 	res.LogFitness, res.AverageTraceFitness = disclosure.Share(res.LogFitness), disclosure.Share(res.AverageTraceFitness)
 	res.PercentageOfFittingTraces = math.Round(res.PercentageOfFittingTraces)
-	res.Produced, res.Consumed = g.Amount("replay\x00produced", res.Produced), g.Amount("replay\x00consumed", res.Consumed)
-	res.Missing, res.Remaining = g.Amount("replay\x00missing", res.Missing), g.Amount("replay\x00remaining", res.Remaining)
+	res.Produced, res.Consumed = g.Amount("replay-produced", res.Produced), g.Amount("replay-consumed", res.Consumed)
+	res.Missing, res.Remaining = g.Amount("replay-missing", res.Missing), g.Amount("replay-remaining", res.Remaining)
 	for i := range res.Activities {
 		d := &res.Activities[i]
-		label := "replay\x00" + d.Activity
-		d.Events, d.UnfitEvents, d.Cases = g.Amount(label+"\x00events", d.Events), g.Amount(label+"\x00unfit", d.UnfitEvents), g.Amount(label+"\x00cases", d.Cases)
-		d.Missing, d.Remaining = g.Amount(label+"\x00missing", d.Missing), g.Amount(label+"\x00remaining", d.Remaining)
+		a := "\x00" + d.Activity
+		d.Events, d.UnfitEvents, d.Cases = g.Amount("replay-events"+a, d.Events), g.Amount("replay-unfit"+a, d.UnfitEvents), g.Amount("replay-cases"+a, d.Cases)
+		d.Missing, d.Remaining = g.Amount("replay-missing"+a, d.Missing), g.Amount("replay-remaining"+a, d.Remaining)
 	}
 	for a, n := range res.NotInModel {
-		res.NotInModel[a] = g.Amount("replay\x00absent\x00"+a, n)
+		res.NotInModel[a] = g.Amount("replay-absent\x00"+a, n)
 	}
 }

@@ -120,13 +120,16 @@ func TestBinarySearchAttack(t *testing.T) {
 
 			// Top n and top n+1 variants do not differ by the target: a
 			// reader's top variants are only those of at least k cases.
-			_, top3 := pmu.do("GET", w.process+"/report?top-variants=3", "", nil)
-			_, top4 := pmu.do("GET", w.process+"/report?top-variants=4", "", nil)
-			if top3 != top4 {
-				t.Errorf("top 3 and top 4 variants differ for a reader:\n%s\n%s", top3, top4)
+			var top4 struct {
+				Variants []struct{ Activities []string }
+				Total    int
 			}
-			if _, o3 := owner.do("GET", w.process+"/report?top-variants=3", "", nil); !strings.Contains(o3, `"cases":39`) {
-				t.Errorf("owner's top 3: %s", o3)
+			pmu.json("GET", w.process+"/variants?top-variants=4", "", 200, &top4)
+			if len(top4.Variants) != 3 || top4.Total > 3+10 {
+				t.Errorf("a reader's top 4 variants: %+v", top4)
+			}
+			if _, o4 := owner.do("GET", w.process+"/variants?top-variants=4", "", nil); !strings.Contains(o4, "Escalate") {
+				t.Errorf("owner's top 4: %s", o4)
 			}
 
 			// Without filters: the target's path is a variant of one case,
@@ -140,7 +143,8 @@ func TestBinarySearchAttack(t *testing.T) {
 				Disclosure struct{ Variants, Cases int }
 			}
 			pmu.json("GET", w.process+"/variants", "", 200, &vs)
-			if len(vs.Variants) != 3 || vs.Disclosure.Variants != 1 {
+			// The number withheld carries noise too (two layers of 2).
+			if len(vs.Variants) != 3 || vs.Disclosure.Variants > 1+12 {
 				t.Errorf("variants %+v", vs)
 			}
 			for _, v := range vs.Variants {

@@ -88,7 +88,7 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	}
 	src := &reportSource{entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}
 	if !rawOK {
-		if src.reader, src.filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), filters); err != nil {
+		if src.reader, src.filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(rawEvents), filters); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +146,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		}
 		out := kpis(l, g)
 		if g != nil {
-			out["disclosure"] = withheld.Done()
+			out["disclosure"] = g.Done(withheld)
 		}
 		return keptJSON(out)
 	})
@@ -204,6 +204,9 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 			return kept{}, invalid("%v", err)
 		}
 		gm := guardMap(m, g, withheld)
+		if g != nil {
+			g.Done(withheld)
+		}
 		if format == "json" {
 			return keptJSON(gm)
 		}
@@ -247,7 +250,7 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		}
 		out := map[string]any{"total": total, "variants": vs}
 		if g != nil {
-			out["disclosure"] = withheld.Done()
+			out["disclosure"] = g.Done(withheld)
 		}
 		return keptJSON(out)
 	})
@@ -285,9 +288,9 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 			for a, name := range dfg.Activities {
 				cases[name] = dfg.ActCases[a]
 			}
-			withheld.Activities = g.Counts("activity", st.Activities, cases)
-			withheld.Rows = g.Counts("start", st.StartActivities, st.StartActivities) + g.Counts("end", st.EndActivities, st.EndActivities)
-			out["disclosure"] = withheld.Done()
+			withheld.Activities = g.Counts(disclosure.ActivityEvents, st.Activities, cases)
+			withheld.Rows = g.Counts(disclosure.StartCases, st.StartActivities, st.StartActivities) + g.Counts(disclosure.EndCases, st.EndActivities, st.EndActivities)
+			out["disclosure"] = g.Done(withheld)
 		}
 		if rawOK {
 			out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
@@ -386,4 +389,12 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.cfg.Log.Error("export", "process", id, "err", err)
 	}
+}
+
+// viewName names the view of a version's data a report reads.
+func viewName(rawEvents bool) string {
+	if rawEvents {
+		return "raw-events"
+	}
+	return "instances"
 }

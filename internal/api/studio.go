@@ -306,7 +306,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		// disclosure control, like the API's reports.
 		var rd *reader
 		if !mayReadData(r, rec) {
-			if rd, filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), filters); err != nil {
+			if rd, filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(false), filters); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -355,7 +355,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
 		}
 		if g != nil {
-			data["Disclosure"] = withheld.Done()
+			data["Disclosure"] = g.Done(withheld)
 		}
 	}
 	s.render(w, r, http.StatusOK, "process", data)

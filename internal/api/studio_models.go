@@ -49,7 +49,7 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 		src.entry, err = s.logs.entry(r.Context(), s.cfg.Store, p.ID, version)
 	}
 	if err == nil && !mayReadData(r, rec) {
-		src.reader, _, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), nil)
+		src.reader, _, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(false), nil)
 	}
 	data["CanReadData"] = src.reader == nil
 	if src.reader != nil {
@@ -235,7 +235,7 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 		if g != nil {
 			w := &disclosure.Withheld{K: g.K()}
 			guardMap(m, g, w)
-			f["Disclosure"] = w.Done()
+			f["Disclosure"] = g.Done(w)
 		}
 		m.Marked = marked
 		svg, err = mapSVG(r, m)

@@ -69,7 +69,7 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	if g != nil {
 		guardMap(res.Map, g, withheld)
 		g.Usage(&res.Usage, withheld)
-		res.Disclosure = withheld.Done()
+		res.Disclosure = g.Done(withheld)
 	}
 	return res, nil
 }
@@ -145,6 +145,6 @@ func (s *Server) recordingsReader(r *http.Request, rec *access.Record) (*reader,
 	if mayReadData(r, rec) {
 		return nil, nil
 	}
-	rd, _, err := s.readerFor(r, "recordings", nil)
+	rd, _, err := s.readerFor(r, "recordings", "task mining", nil)
 	return rd, err
 }

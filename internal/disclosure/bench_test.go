@@ -20,7 +20,7 @@ func BenchmarkGuardBPIC2012(b *testing.B) {
 	vs := mining.Variants(l)
 	b.ResetTimer()
 	for b.Loop() {
-		g, err := New(DefaultK, []byte("key"), "version 1", l)
+		g, err := New(DefaultK, []byte("key"), "version 1", "instances", l)
 		if err != nil {
 			b.Fatal(err)
 		}

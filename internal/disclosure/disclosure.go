@@ -24,10 +24,11 @@ const (
 	MaxK = 1000
 )
 
-// Sigma is the standard deviation of the noise added to every count a
-// reader receives. With two views that differ by one case, the difference
-// of a count is the case's part plus noise of about 2.8: one comparison
-// cannot tell a path the case took from one it did not.
+// Sigma is the standard deviation of each of the two layers of noise
+// added to every count a reader receives (about 2.8 together). With two
+// views that differ by one case, the difference of a count is the case's
+// part plus noise of about 4: one comparison cannot tell a path the case
+// took from one it did not.
 const Sigma = 2.0
 
 // TooFewError refuses a view that holds fewer than K cases.
@@ -39,19 +40,26 @@ func (e *TooFewError) Error() string {
 
 // Guard releases the figures of one view (a version's log under one set
 // of filters) to a reader: it refuses a view of fewer than k cases, says
-// which groups are large enough to show, and adds noise to counts. The
-// noise is drawn from a key and from the set of cases in the view, so
-// asking for the same cases again, however phrased, gives the same
-// figures: repeating a question does not average the noise away.
+// which groups are large enough to show, and adds noise to counts.
+//
+// The noise has two layers, each of standard deviation Sigma. One is drawn
+// from the set of cases in the view: asking for the same cases again,
+// however phrased, repeats it, so repeating a question does not average
+// it away. The other is drawn from the question (the filters after
+// coarsening): two questions whose cases happen to be the same still get
+// different answers, so that comparing answers for equality does not
+// tell whether a filter kept a case out.
 type Guard struct {
-	k    int
-	seed [32]byte
+	k     int
+	seed  [32]byte // the case layer's
+	query [32]byte // the question layer's
 }
 
 // New checks the view and returns its guard. key is the environment's
 // secret (never shown to anyone), scope names what the view is a view of
-// (the process version), and view is the filtered log.
-func New(k int, key []byte, scope string, view *eventlog.Log) (*Guard, error) {
+// (the process version), query is the question in a canonical form (the
+// coarsened filters), and view is the filtered log.
+func New(k int, key []byte, scope, query string, view *eventlog.Log) (*Guard, error) {
 	if k < MinK {
 		k = DefaultK
 	}
@@ -59,7 +67,7 @@ func New(k int, key []byte, scope string, view *eventlog.Log) (*Guard, error) {
 		return nil, &TooFewError{K: k}
 	}
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("procmine disclosure\x00" + scope + "\x00"))
+	mac.Write([]byte("procmine disclosure cases\x00" + scope + "\x00"))
 	var n [8]byte
 	for c, id := range view.CaseIDs {
 		lo, hi := view.Events(c)
@@ -69,6 +77,9 @@ func New(k int, key []byte, scope string, view *eventlog.Log) (*Guard, error) {
 	}
 	g := &Guard{k: k}
 	mac.Sum(g.seed[:0])
+	mac = hmac.New(sha256.New, key)
+	mac.Write([]byte("procmine disclosure query\x00" + scope + "\x00" + query))
+	mac.Sum(g.query[:0])
 	return g, nil
 }
 
@@ -78,10 +89,15 @@ func (g *Guard) K() int { return g.k }
 // Enough tells whether a group of n cases may be shown.
 func (g *Guard) Enough(n int) bool { return n >= g.k }
 
-// noise is a normally distributed number (standard deviation Sigma) fixed
-// by the view and the label of the figure.
+// noise is the sum of the two layers' draws for the figure named label.
 func (g *Guard) noise(label string) float64 {
-	mac := hmac.New(sha256.New, g.seed[:])
+	return normal(g.seed[:], label) + normal(g.query[:], label)
+}
+
+// normal is a normally distributed number of standard deviation Sigma,
+// fixed by the seed and the label.
+func normal(seed []byte, label string) float64 {
+	mac := hmac.New(sha256.New, seed)
 	mac.Write([]byte(label))
 	sum := mac.Sum(nil)
 	u1 := (float64(binary.LittleEndian.Uint64(sum[0:8])>>11) + 0.5) / (1 << 53)

@@ -54,22 +54,23 @@ func testLog(t *testing.T, ids ...string) *eventlog.Log {
 }
 
 // TestGuard: fewer than k cases are refused; the noise is fixed by the
-// key and the cases of the view, centred, of about Sigma, and a shown
-// count is never below k.
+// key, the cases of the view and the question, centred, of about
+// Sigma·√2, and a shown count is never below k.
 func TestGuard(t *testing.T) {
 	key := []byte("environment key")
-	if _, err := New(5, key, "v1", testLog(t, "a", "b", "c", "d")); !errors.As(err, new(*TooFewError)) || err.Error() != "too few cases to show: fewer than 5; widen the filters" {
+	if _, err := New(5, key, "v1", "q", testLog(t, "a", "b", "c", "d")); !errors.As(err, new(*TooFewError)) || err.Error() != "too few cases to show: fewer than 5; widen the filters" {
 		t.Errorf("four cases: %v", err)
 	}
 	five := testLog(t, "a", "b", "c", "d", "e")
-	g1, _ := New(5, key, "v1", five)
-	g2, _ := New(5, key, "v1", five)
-	other, _ := New(5, key, "v1", testLog(t, "a", "b", "c", "d", "f"))
-	otherKey, _ := New(5, []byte("another key"), "v1", five)
+	g1, _ := New(5, key, "v1", "q", five)
+	g2, _ := New(5, key, "v1", "q", five)
+	other, _ := New(5, key, "v1", "q", testLog(t, "a", "b", "c", "d", "f"))
+	otherKey, _ := New(5, []byte("another key"), "v1", "q", five)
+	otherQuestion, _ := New(5, key, "v1", "another question", five)
 	if g1.Count("x", 100) != g2.Count("x", 100) {
 		t.Error("the same view gave two figures")
 	}
-	same, sameKey := 0, 0
+	same, sameKey, sameQuestion := 0, 0, 0
 	var sum, sq float64
 	const n = 2000
 	for i := range n {
@@ -82,18 +83,22 @@ func TestGuard(t *testing.T) {
 		if g1.Amount(label, 1000) == otherKey.Amount(label, 1000) {
 			sameKey++
 		}
+		if g1.Amount(label, 1000) == otherQuestion.Amount(label, 1000) {
+			sameQuestion++
+		}
 		if c := g1.Count(label, 5); c < 5 {
 			t.Fatalf("a shown count of %d", c)
 		}
 	}
+	// Two layers of Sigma each.
 	mean, sd := sum/n, math.Sqrt(sq/n-(sum/n)*(sum/n))
-	if math.Abs(mean) > 0.2 || sd < Sigma*0.9 || sd > Sigma*1.1 {
+	if math.Abs(mean) > 0.3 || sd < Sigma*math.Sqrt2*0.9 || sd > Sigma*math.Sqrt2*1.1 {
 		t.Errorf("noise: mean %.3f, sd %.3f", mean, sd)
 	}
 	// Independent noise agrees on a rounded figure about a fifth of the
 	// time at Sigma 2; the same noise always would.
-	if same > n/3 || sameKey > n/3 {
-		t.Errorf("views or keys share their noise: %d and %d of %d", same, sameKey, n)
+	if same > n/3 || sameKey > n/3 || sameQuestion > n/3 {
+		t.Errorf("views, keys or questions share their noise: %d, %d and %d of %d", same, sameKey, sameQuestion, n)
 	}
 }
 

@@ -34,7 +34,7 @@ func (g *Guard) Variants(vs []*mining.Variant, w *Withheld) []*mining.Variant {
 		out = append(out, c)
 	}
 	if withheldCases > 0 {
-		w.Cases = g.Amount("variants-withheld-cases", withheldCases)
+		w.Cases = withheldCases
 	}
 	// The noise may reorder near-equal variants; the list stays sorted as
 	// shown.
@@ -43,7 +43,7 @@ func (g *Guard) Variants(vs []*mining.Variant, w *Withheld) []*mining.Variant {
 }
 
 func variantLabel(v *mining.Variant) string {
-	s := "variant"
+	s := "variant-cases"
 	for _, a := range v.Activities {
 		s += "\x00" + a
 	}
@@ -63,8 +63,7 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 			continue
 		}
 		shown[n.Activity] = true
-		label := "activity\x00" + n.Activity
-		n.Count, n.Cases = g.Amount(label+"\x00events", n.Count), g.Count(label, n.Cases)
+		n.Count, n.Cases = g.Amount("activity-events\x00"+n.Activity, n.Count), g.Count("activity-cases\x00"+n.Activity, n.Cases)
 		nodes = append(nodes, n)
 	}
 	m.Nodes = nodes
@@ -74,8 +73,8 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 			w.Paths++
 			continue
 		}
-		label := "path\x00" + e.Source + "\x00" + e.Target
-		e.Count, e.Cases, e.MaxCase = g.Amount(label+"\x00events", e.Count), g.Count(label, e.Cases), 0
+		label := e.Source + "\x00" + e.Target
+		e.Count, e.Cases, e.MaxCase = g.Amount("path-events\x00"+label, e.Count), g.Count("path-cases\x00"+label, e.Cases), 0
 		e.Mean, e.Median = SecondsPtr(e.Mean), SecondsPtr(e.Median)
 		e.Min, e.Max, e.Total = nil, nil, nil
 		edges = append(edges, e)
@@ -88,16 +87,29 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 				w.Paths++
 				continue
 			}
-			ends[a] = g.Count(kind+"\x00"+a, n)
+			ends[a] = g.Count(kind+"-cases\x00"+a, n)
 		}
 	}
 }
 
-// Counts keeps the entries of a count by name (activities, start and end
-// activities) whose groups hold at least k cases: cases[name] is the
-// number of cases behind counts[name]. It changes counts, and returns how
-// many it left out.
-func (g *Guard) Counts(kind string, counts, cases map[string]int) int {
+// Figures names what a count by name counts, for its noise: a figure
+// shown in two places (a map's activity and the statistics' activity
+// count) gets the same noise in both, so that asking twice gains nothing,
+// and two different figures get different noise, so that subtracting one
+// from the other does not cancel it.
+type Figures string
+
+// The figures counted by name.
+const (
+	ActivityEvents Figures = "activity-events" // events of each activity
+	StartCases     Figures = "start-cases"     // cases starting with each activity
+	EndCases       Figures = "end-cases"       // cases ending with each activity
+)
+
+// Counts keeps the entries of a count by name whose groups hold at least
+// k cases: cases[name] is the number of cases behind counts[name]. It
+// changes counts, and returns how many it left out.
+func (g *Guard) Counts(kind Figures, counts, cases map[string]int) int {
 	left := 0
 	for name, n := range counts {
 		if !g.Enough(cases[name]) {
@@ -105,7 +117,11 @@ func (g *Guard) Counts(kind string, counts, cases map[string]int) int {
 			left++
 			continue
 		}
-		counts[name] = g.Amount(kind+"\x00"+name, n)
+		if kind == StartCases || kind == EndCases {
+			counts[name] = g.Count(string(kind)+"\x00"+name, n)
+		} else {
+			counts[name] = g.Amount(string(kind)+"\x00"+name, n)
+		}
 	}
 	return left
 }
@@ -122,7 +138,7 @@ func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 			b.Cases, b.Withheld = 0, true
 			continue
 		}
-		b.Cases = g.Count("bin\x00"+fmtFloat(b.From), b.Cases)
+		b.Cases = g.Count("bin-cases\x00"+fmtFloat(b.From), b.Cases)
 	}
 }
 
@@ -138,15 +154,24 @@ func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) {
 			b.Events, b.CasesStarted, b.CasesActive, b.Withheld = 0, 0, 0, true
 			continue
 		}
-		label := "bucket\x00" + b.Start
-		b.Events = g.Amount(label+"\x00events", b.Events)
-		b.CasesStarted = g.Amount(label+"\x00started", b.CasesStarted)
-		b.CasesActive = g.Count(label, b.CasesActive)
+		b.Events = g.Amount("bucket-events\x00"+b.Start, b.Events)
+		b.CasesStarted = g.Amount("bucket-started\x00"+b.Start, b.CasesStarted)
+		b.CasesActive = g.Count("bucket-active\x00"+b.Start, b.CasesActive)
 	}
 }
 
-// Done fills in the note of w.
-func (w *Withheld) Done() *Withheld {
+// Done fills in the note of w and adds noise to its counts: how many
+// groups were left out is a figure too, and two views that differ by one
+// case would otherwise tell, exactly, that the case had an activity or a
+// path no other case had.
+func (g *Guard) Done(w *Withheld) *Withheld {
+	for _, f := range []struct {
+		label string
+		n     *int
+	}{{"withheld-variants", &w.Variants}, {"withheld-activities", &w.Activities}, {"withheld-paths", &w.Paths},
+		{"withheld-bins", &w.Bins}, {"withheld-buckets", &w.Buckets}, {"withheld-rows", &w.Rows}, {"withheld-cases", &w.Cases}} {
+		*f.n = g.Amount(f.label, *f.n)
+	}
 	w.note()
 	return w
 }
@@ -173,13 +198,13 @@ func (g *Guard) Common(l *eventlog.Log) (*eventlog.Log, int) {
 		return l, 0
 	}
 	slices.Sort(keep)
-	return l.SelectCases(keep), g.Amount("common-withheld", left)
+	return l.SelectCases(keep), g.Amount("common-withheld-cases", left)
 }
 
 // Usage hides the steps and applications of fewer than k recordings, adds
 // noise to counts and rounds times. It changes u.
 func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
-	u.Recordings = g.Count("recordings", u.Recordings)
+	u.Recordings = g.Count("cases", u.Recordings) // a recording is a case
 	u.Steps, u.Switches = g.Amount("steps", u.Steps), g.Amount("switches", u.Switches)
 	steps := u.StepTimes[:0]
 	for _, st := range u.StepTimes {
@@ -187,8 +212,7 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 			w.Rows++
 			continue
 		}
-		label := "step\x00" + st.Step
-		st.Count, st.Recordings = g.Amount(label+"\x00count", st.Count), g.Count(label, st.Recordings)
+		st.Count, st.Recordings = g.Amount("step-count\x00"+st.Step, st.Count), g.Count("step-recordings\x00"+st.Step, st.Recordings)
 		st.TotalSeconds, st.MeanSeconds, st.MedianSeconds = Seconds(st.TotalSeconds), Seconds(st.MeanSeconds), Seconds(st.MedianSeconds)
 		steps = append(steps, st)
 	}
@@ -199,12 +223,12 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 			w.Rows++
 			continue
 		}
-		label := "application\x00" + a.Application
-		a.Actions, a.SwitchesIn, a.Recordings = g.Amount(label+"\x00actions", a.Actions), g.Amount(label+"\x00switches", a.SwitchesIn), g.Count(label, a.Recordings)
+		label := a.Application
+		a.Actions, a.SwitchesIn, a.Recordings = g.Amount("app-actions\x00"+label, a.Actions), g.Amount("app-switches\x00"+label, a.SwitchesIn), g.Count("app-recordings\x00"+label, a.Recordings)
 		a.Seconds = Seconds(a.Seconds)
 		by := map[string]int{}
 		for action, n := range a.ActionsBy {
-			by[action] = g.Amount(label+"\x00action\x00"+action, n)
+			by[action] = g.Amount("app-action\x00"+label+"\x00"+action, n)
 		}
 		a.ActionsBy = by
 		apps = append(apps, a)
