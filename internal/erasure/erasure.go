@@ -3,8 +3,25 @@
 // removed from an environment's event logs (as resource, and from string
 // attributes), from its recordings (as recorder, and from every step's
 // texts and titles) and from its audit log (as actor, with their IP
-// address, and from every entry's detail). Each name is replaced, where
-// it stands as a whole word, by [erased].
+// address, and from every entry's detail), and from what imports keep
+// (file names, the reasons failed imports give). Each name is replaced,
+// where it stands as a whole word, by [erased]; in event logs that takes
+// in case ids and activity names as well as resources and attributes.
+//
+// Only a person's name is erased (Qualify): the username of a user the
+// environment knows, or a resource or attribute value of its event logs;
+// never a name of the product's own (a role, a team, a business unit, a
+// word of the built-in roles' names), and the audit log's mentions of
+// roles, teams and business units are left whole, so that an erasure
+// cannot be used to rewrite who was granted what.
+//
+// Tokens that a privacy policy made of the person's names with the
+// environment's pseudonym key are erased too, and the key is then
+// renewed: a later pseudonymised upload of the same name gives a token
+// that cannot be linked to any earlier one. The price is that tokens of
+// everyone else made before the erasure no longer match those made after
+// it, so pseudonymised values join within versions imported on the same
+// side of an erasure only.
 //
 // Each part is one transaction; a run that fails half-way can be run
 // again, as erasing what is erased already changes nothing.
@@ -14,6 +31,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -36,6 +55,11 @@ type Report struct {
 	Titles             int                `json:"recording_titles_changed"`
 	Screenshots        int                `json:"screenshots_deleted"`
 	PendingImports     int                `json:"pending_imports_failed"`
+	CaseIDs            int                `json:"case_ids_changed"`
+	Activities         int                `json:"activity_names_changed"`
+	ImportTexts        int                `json:"import_file_names_and_errors_changed"`
+	PseudonymTokens    int                `json:"pseudonym_tokens_looked_for"`
+	KeysRenewed        bool               `json:"pseudonym_key_renewed"`
 	AuditEntries       int                `json:"audit_entries_changed"`
 	AuditIDs           []access.ID        `json:"-"` // the entries changed, for the erasure's own entry
 	Versions           []store.LogVersion `json:"-"` // the versions rewritten, for caches to forget
@@ -52,14 +76,16 @@ func (r Report) Summary() string {
 	if len(r.AuditIDs) > 200 {
 		more = fmt.Sprintf(" and %d more", len(r.AuditIDs)-200)
 	}
-	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; %d pending imports failed; audit entries changed: [%s]%s",
-		r.Names, r.LogVersions, r.Events, r.Attributes, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, strings.Join(ids, " "), more)
+	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes, %d case ids, %d activities); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; %d pending imports failed; %d file names and import errors; pseudonym key renewed: %v; audit entries changed: [%s]%s",
+		r.Names, r.LogVersions, r.Events, r.Attributes, r.CaseIDs, r.Activities, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, r.ImportTexts, r.KeysRenewed, strings.Join(ids, " "), more)
 }
 
 // Rewritten says what RewriteLogs changed.
 type Rewritten struct {
 	Versions           []store.LogVersion
 	Events, Attributes int
+	// CaseIDs and Activities are changed by an erasure only.
+	CaseIDs, Activities int
 }
 
 // RewriteLogs applies replace to the resources and string attributes of
@@ -67,6 +93,14 @@ type Rewritten struct {
 // written back under its lock (store.RewriteVersion). It is how both an
 // erasure and a privacy policy reach stored logs.
 func RewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace func(string) (string, bool)) (Rewritten, error) {
+	return rewriteLogs(ctx, st, env, replace, false)
+}
+
+// rewriteLogs is RewriteLogs, with case ids and activity names too when
+// names is set. A privacy policy leaves them alone: they are the log's
+// structure, and a policy flags or masks kinds of data that they rarely
+// hold, where an erasure must find the person wherever they stand.
+func rewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace func(string) (string, bool), names bool) (Rewritten, error) {
 	var out Rewritten
 	versions, err := st.LogVersions(ctx, env)
 	if err != nil {
@@ -76,13 +110,17 @@ func RewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace fu
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		var events, attrs int
+		var events, attrs, cases, acts int
 		changed, err := st.RewriteVersion(ctx, v, func(data []byte) ([]byte, error) {
 			var l eventlog.Log
 			if err := l.UnmarshalBinary(data); err != nil {
 				return nil, fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
 			}
-			if events, attrs = l.Rewrite(replace); events+attrs == 0 {
+			events, attrs = l.Rewrite(replace)
+			if names {
+				cases, acts = l.RewriteNames(replace)
+			}
+			if events+attrs+cases+acts == 0 {
 				return nil, nil
 			}
 			return l.MarshalBinary()
@@ -94,6 +132,8 @@ func RewriteLogs(ctx context.Context, st *store.Store, env access.ID, replace fu
 			out.Versions = append(out.Versions, v)
 			out.Events += events
 			out.Attributes += attrs
+			out.CaseIDs += cases
+			out.Activities += acts
 		}
 	}
 	if len(out.Versions) == 0 {
@@ -122,10 +162,113 @@ func Check(names []string) error {
 	return nil
 }
 
+// NameError is a name that is not a person's, or not one the
+// environment knows: nothing was erased.
+type NameError struct{ msg string }
+
+func (e *NameError) Error() string { return e.msg }
+
+// vocabulary holds the product's own words: the built-in roles' names
+// and each of their words, the tables privileges are given on, the
+// access levels of a share, and what erasure itself writes. A person is
+// never erased by one of them alone: "maker" would turn "Environment
+// Maker" into "Environment [erased]" in every role grant of the audit log.
+var vocabulary = func() map[string]bool {
+	v := map[string]bool{}
+	for _, r := range []string{access.SystemAdministrator, access.SystemCustomizer, access.EnvironmentMaker, access.ProcessMiningUser, access.ProcessMiningApplication, access.BasicUser} {
+		v[strings.ToLower(r)] = true
+		for _, w := range strings.Fields(r) {
+			v[strings.ToLower(w)] = true
+		}
+	}
+	for _, w := range []string{"process", "event log", "recording", "report view", "user", "role", "team", "business unit", "access policy",
+		"create", "read", "write", "delete", "append", "append to", "assign", "share", "owner", "co-owner", "contributor", "viewer",
+		"environment", "installation", "organization", "procmine", "erased", "name", "email", "phone", "card", "iban", "ssn", "ip", "secret"} {
+		v[w] = true
+	}
+	return v
+}()
+
+// Qualify checks that each name is a person's name the environment (0:
+// the installation) knows, and no word of the product's: the username of
+// a user the environment knows (a member, an actor of its audit log, a
+// recorder), or, ignoring case, a whole resource or string attribute
+// value of one of its event logs, which is where event data names
+// people. Any other text could be anything: a word that also appears in
+// role grants, activity names or file names, which an administrator
+// could otherwise rewrite at will. A name erased already is found
+// nowhere any more, and so is refused the second time. It returns a
+// *NameError for a name that does not qualify.
+func Qualify(ctx context.Context, st *store.Store, env access.ID, names []string) error {
+	vocab, err := st.Vocabulary(ctx, env)
+	if err != nil {
+		return err
+	}
+	own := map[string]bool{}
+	for _, n := range vocab {
+		own[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	var unknown []string
+	for i, n := range names {
+		key := strings.ToLower(strings.TrimSpace(n))
+		if vocabulary[key] || own[key] {
+			return &NameError{fmt.Sprintf("names[%d]: %q is a name of procmine's own (a role, a team, a business unit or a word of them), not a person's: erasure takes a person's username, or their name as it stands whole in the event data", i, strings.TrimSpace(n))}
+		}
+		known, err := st.KnownUser(ctx, env, strings.TrimSpace(n))
+		if err != nil {
+			return err
+		}
+		if !known {
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	found := map[string]bool{}
+	versions, err := st.LogVersions(ctx, env)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		if len(found) == len(unknown) {
+			break
+		}
+		data, err := st.VersionData(ctx, v.Process, v.Version)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		var l eventlog.Log
+		if err := l.UnmarshalBinary(data); err != nil {
+			return fmt.Errorf("process %d, version %d: %w", v.Process, v.Version, err)
+		}
+		// Rewrite only looks here: the replacer changes nothing.
+		l.Rewrite(func(value string) (string, bool) {
+			if k := strings.ToLower(strings.TrimSpace(value)); slices.Contains(unknown, k) {
+				found[k] = true
+			}
+			return value, false
+		})
+	}
+	for i, n := range names {
+		if k := strings.ToLower(strings.TrimSpace(n)); slices.Contains(unknown, k) && !found[k] {
+			return &NameError{fmt.Sprintf("names[%d]: no user of the environment has this username, and no resource or attribute of its event logs has this value: erasure takes only a person's name as the environment knows it (or it was erased already)", i)}
+		}
+	}
+	return nil
+}
+
 // Erase removes the person from the environment env (0: every environment
-// and the installation's audit entries).
+// and the installation's audit entries). A name that does not qualify is
+// a *NameError, and nothing is erased.
 func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) (Report, error) {
 	if err := Check(names); err != nil {
+		return Report{}, &NameError{err.Error()}
+	}
+	if err := Qualify(ctx, st, env, names); err != nil {
 		return Report{}, err
 	}
 	rep := Report{Names: len(names)}
@@ -147,6 +290,19 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		}
 	}
 	rep.UserAccounts = len(users)
+	// The tokens a privacy policy made of the names, with the key as it
+	// is until the end of the erasure: only it finds them.
+	keys, err := st.PseudonymKeys(ctx, env)
+	if err != nil {
+		return rep, err
+	}
+	var tokens []string
+	for _, k := range keys {
+		for _, n := range names {
+			tokens = append(tokens, privacy.Pseudonyms(k, n)...)
+		}
+	}
+	rep.PseudonymTokens = len(tokens)
 	replace := func(text string) (string, bool) {
 		any := false
 		for _, e := range erasers {
@@ -154,12 +310,20 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 				text, any = t, true
 			}
 		}
+		if strings.Contains(text, ":") { // every token has one
+			for _, tok := range tokens {
+				if strings.Contains(text, tok) {
+					text, any = strings.ReplaceAll(text, tok, privacy.Erased), true
+				}
+			}
+		}
 		return text, any
 	}
 
 	var logs Rewritten
-	logs, err = RewriteLogs(ctx, st, env, replace)
+	logs, err = rewriteLogs(ctx, st, env, replace, true)
 	rep.LogVersions, rep.Events, rep.Attributes, rep.Versions = len(logs.Versions), logs.Events, logs.Attributes, logs.Versions
+	rep.CaseIDs, rep.Activities = logs.CaseIDs, logs.Activities
 	if err != nil {
 		return rep, err
 	}
@@ -169,9 +333,68 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		return rep, err
 	}
 	rep.RecordingsUnlinked, rep.Steps, rep.Titles, rep.Screenshots = re.Unlinked, re.Steps, re.Titles, re.Screenshots
-	rep.AuditIDs, err = st.EraseFromAudit(ctx, env, users, replace, privacy.Erased)
+	if rep.ImportTexts, err = st.EraseFromImports(ctx, env, replace); err != nil {
+		return rep, err
+	}
+	vocab, err := st.Vocabulary(ctx, env)
+	if err != nil {
+		return rep, err
+	}
+	rep.AuditIDs, err = st.EraseFromAudit(ctx, env, users, Protect(replace, vocab), privacy.Erased)
 	rep.AuditEntries = len(rep.AuditIDs)
-	return rep, err
+	if err != nil {
+		return rep, err
+	}
+	// Last, once every token of the person is gone: a run that failed
+	// before can be run again with the same key.
+	if err := st.RenewPseudonymKey(ctx, env); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return rep, err
+	}
+	rep.KeysRenewed = len(keys) > 0
+	return rep, st.Erased(ctx)
+}
+
+// Protect wraps replace so that it leaves the given phrases (the names of
+// roles, teams and business units), where they stand as whole words,
+// as they are: replace runs on the text between them only. The audit log
+// records role grants and team changes by these names, and an erasure
+// must not be a way to rewrite them, whatever name it is given.
+func Protect(replace func(string) (string, bool), phrases []string) func(string) (string, bool) {
+	var alts []string
+	for _, p := range phrases {
+		if p = strings.TrimSpace(p); p != "" {
+			alts = append(alts, regexp.QuoteMeta(p))
+		}
+	}
+	for r := range vocabularyPhrases() {
+		alts = append(alts, regexp.QuoteMeta(r))
+	}
+	// Longest first, so that "System Customizer" wins over "System".
+	slices.SortFunc(alts, func(a, b string) int { return len(b) - len(a) })
+	re := regexp.MustCompile(`(?i)(?:^|\b)(?:` + strings.Join(alts, "|") + `)(?:\b|$)`)
+	return func(text string) (string, bool) {
+		var b strings.Builder
+		any, last := false, 0
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			t, ok := replace(text[last:m[0]])
+			any = any || ok
+			b.WriteString(t)
+			b.WriteString(text[m[0]:m[1]])
+			last = m[1]
+		}
+		t, ok := replace(text[last:])
+		b.WriteString(t)
+		if !any && !ok {
+			return text, false
+		}
+		return b.String(), true
+	}
+}
+
+// vocabularyPhrases are the built-in roles' whole names.
+func vocabularyPhrases() map[string]bool {
+	return map[string]bool{access.SystemAdministrator: true, access.SystemCustomizer: true, access.EnvironmentMaker: true,
+		access.ProcessMiningUser: true, access.ProcessMiningApplication: true, access.BasicUser: true}
 }
 
 // Matches tells whether any of the names, as erasure matches them, is
