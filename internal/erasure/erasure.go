@@ -59,7 +59,8 @@ type Report struct {
 	Activities         int                `json:"activity_names_changed"`
 	ImportTexts        int                `json:"import_file_names_and_errors_changed"`
 	PseudonymTokens    int                `json:"pseudonym_tokens_looked_for"`
-	KeysRenewed        bool               `json:"pseudonym_key_renewed"`
+	KeysRenewed        int                `json:"pseudonym_keys_renewed"`
+	PolicyNames        int                `json:"privacy_policy_names_removed"`
 	AuditEntries       int                `json:"audit_entries_changed"`
 	AuditIDs           []access.ID        `json:"-"` // the entries changed, for the erasure's own entry
 	Versions           []store.LogVersion `json:"-"` // the versions rewritten, for caches to forget
@@ -76,8 +77,8 @@ func (r Report) Summary() string {
 	if len(r.AuditIDs) > 200 {
 		more = fmt.Sprintf(" and %d more", len(r.AuditIDs)-200)
 	}
-	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes, %d case ids, %d activities); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; %d pending imports failed; %d file names and import errors; pseudonym key renewed: %v; audit entries changed: [%s]%s",
-		r.Names, r.LogVersions, r.Events, r.Attributes, r.CaseIDs, r.Activities, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, r.ImportTexts, r.KeysRenewed, strings.Join(ids, " "), more)
+	return fmt.Sprintf("%d names; %d event-log versions (%d events, %d attributes, %d case ids, %d activities); %d recordings unlinked, %d steps, %d titles, %d screenshots deleted; %d pending imports failed; %d file names and import errors; %d pseudonym keys renewed, %d policy names removed; audit entries changed: [%s]%s",
+		r.Names, r.LogVersions, r.Events, r.Attributes, r.CaseIDs, r.Activities, r.RecordingsUnlinked, r.Steps, r.Titles, r.Screenshots, r.PendingImports, r.ImportTexts, r.KeysRenewed, r.PolicyNames, strings.Join(ids, " "), more)
 }
 
 // Rewritten says what RewriteLogs changed.
@@ -190,11 +191,12 @@ var vocabulary = func() map[string]bool {
 }()
 
 // Qualify checks that each name is a person's name the environment (0:
-// the installation) knows, and no word of the product's: the username of
+// the installation) knows, and no name of the product's: the username of
 // a user the environment knows (a member, an actor of its audit log, a
 // recorder), or, ignoring case, a whole resource or string attribute
 // value of one of its event logs, which is where event data names
-// people. Any other text could be anything: a word that also appears in
+// people, provided it is not a word of the product's own vocabulary. The
+// name of a role, a team or a business unit is never taken. Any other text could be anything: a word that also appears in
 // role grants, activity names or file names, which an administrator
 // could otherwise rewrite at will. A name erased already is found
 // nowhere any more, and so is refused the second time. It returns a
@@ -211,14 +213,21 @@ func Qualify(ctx context.Context, st *store.Store, env access.ID, names []string
 	var unknown []string
 	for i, n := range names {
 		key := strings.ToLower(strings.TrimSpace(n))
-		if vocabulary[key] || own[key] {
-			return &NameError{fmt.Sprintf("names[%d]: %q is a name of procmine's own (a role, a team, a business unit or a word of them), not a person's: erasure takes a person's username, or their name as it stands whole in the event data", i, strings.TrimSpace(n))}
+		if own[key] {
+			return &NameError{fmt.Sprintf("names[%d]: %q is the name of a role, a team or a business unit of the environment, not a person's", i, strings.TrimSpace(n))}
 		}
 		known, err := st.KnownUser(ctx, env, strings.TrimSpace(n))
 		if err != nil {
 			return err
 		}
-		if !known {
+		switch {
+		case known:
+			// A username is a person's name even when it is also a word of
+			// the product's ("maker"): the audit log's role names stay
+			// whole all the same (Protect).
+		case vocabulary[key]:
+			return &NameError{fmt.Sprintf("names[%d]: %q is a word of procmine's own (of a built-in role's name, a table, an access level), not a person's: erasure takes a person's username, or their name as it stands whole in the event data", i, strings.TrimSpace(n))}
+		default:
 			unknown = append(unknown, key)
 		}
 	}
@@ -345,12 +354,18 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	if err != nil {
 		return rep, err
 	}
+	// The policy's list of names to look for is a list of people: the
+	// person leaves it (an administrator who wants later files naming
+	// them pseudonymised adds the name again).
+	if rep.PolicyNames, err = st.EraseFromPolicies(ctx, env, func(n string) bool { _, ok := replace(n); return ok }); err != nil {
+		return rep, err
+	}
 	// Last, once every token of the person is gone: a run that failed
 	// before can be run again with the same key.
 	if err := st.RenewPseudonymKey(ctx, env); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return rep, err
 	}
-	rep.KeysRenewed = len(keys) > 0
+	rep.KeysRenewed = len(keys)
 	return rep, st.Erased(ctx)
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -460,4 +462,61 @@ func (s *Store) Vocabulary(ctx context.Context, env access.ID) ([]string, error)
 		}
 	}
 	return out, nil
+}
+
+// EraseFromPolicies removes, from the list of names the privacy policy of
+// the environment (0: of every environment) looks for, each name that
+// erased says is the person's. It returns how many it removed.
+func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased func(string) bool) (int, error) {
+	where, args := envClause(env, "env_id")
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT env_id, policy FROM privacy_policies WHERE policy <> '' AND "+where), args...)
+	if err != nil {
+		return 0, err
+	}
+	type change struct {
+		env    access.ID
+		policy string
+	}
+	var changes []change
+	n := 0
+	for rows.Next() {
+		var c change
+		if err := rows.Scan(&c.env, &c.policy); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var p map[string]json.RawMessage
+		var names []string
+		if err := json.Unmarshal([]byte(c.policy), &p); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("privacy policy of environment %d: %w", c.env, err)
+		}
+		if err := json.Unmarshal(p["names"], &names); err != nil && p["names"] != nil {
+			rows.Close()
+			return 0, fmt.Errorf("privacy policy of environment %d: %w", c.env, err)
+		}
+		kept := slices.DeleteFunc(slices.Clone(names), erased)
+		if len(kept) == len(names) {
+			continue
+		}
+		n += len(names) - len(kept)
+		p["names"], _ = json.Marshal(kept)
+		text, err := json.Marshal(p)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		c.policy = string(text)
+		changes = append(changes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if _, err := s.exec(ctx, "UPDATE privacy_policies SET policy = ? WHERE env_id = ?", c.policy, c.env); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
