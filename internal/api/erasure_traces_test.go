@@ -173,7 +173,9 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 				}
 			}
 			w.root.json("POST", w.base+"/erasure", `{"names":["maker","customizer"]}`, 200, nil)
-			var grants struct{ Entries []struct{ Action, Detail string } }
+			var grants struct {
+				Entries []struct{ Action, Detail string }
+			}
 			w.root.json("GET", w.base+"/audit?action=member.set", "", 200, &grants)
 			readable := map[string]bool{}
 			for _, g := range grants.Entries {
