@@ -55,7 +55,9 @@ func TestUploadAppliesPrivacyPolicyByDefault(t *testing.T) {
 			if s := events(); !strings.Contains(s, "jo@example.com") {
 				t.Errorf("privacy=raw: %s", s)
 			}
-			var audit struct{ Entries []struct{ Actor, Detail string } }
+			var audit struct {
+				Entries []struct{ Actor, Detail string }
+			}
 			w.root.json("GET", w.base+"/audit?action=data.upload", "", 200, &audit)
 			skipped := 0
 			for _, a := range audit.Entries {
