@@ -24,7 +24,8 @@
 // side of an erasure only.
 //
 // Each part is one transaction; a run that fails half-way can be run
-// again, as erasing what is erased already changes nothing.
+// again, as erasing what is erased already changes nothing, with names
+// still found (Qualify refuses a name erased already everywhere).
 package erasure
 
 import (
@@ -305,10 +306,12 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	if err != nil {
 		return rep, err
 	}
-	var tokens []string
+	tokens := map[string]bool{}
 	for _, k := range keys {
 		for _, n := range names {
-			tokens = append(tokens, privacy.Pseudonyms(k, n)...)
+			for _, t := range privacy.Pseudonyms(k, n) {
+				tokens[t] = true
+			}
 		}
 	}
 	rep.PseudonymTokens = len(tokens)
@@ -319,12 +322,8 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 				text, any = t, true
 			}
 		}
-		if strings.Contains(text, ":") { // every token has one
-			for _, tok := range tokens {
-				if strings.Contains(text, tok) {
-					text, any = strings.ReplaceAll(text, tok, privacy.Erased), true
-				}
-			}
+		if t, ok := eraseTokens(text, tokens); ok {
+			text, any = t, true
 		}
 		return text, any
 	}
@@ -367,6 +366,35 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	}
 	rep.KeysRenewed = len(keys)
 	return rep, st.Erased(ctx)
+}
+
+// eraseTokens replaces each of the tokens found in text by [erased]. A
+// token is "[kind:" and 12 hex digits and "]": each "[" is looked at once,
+// however many environments' tokens there are.
+func eraseTokens(text string, tokens map[string]bool) (string, bool) {
+	if len(tokens) == 0 || !strings.Contains(text, "[") {
+		return text, false
+	}
+	var b strings.Builder
+	last, any := 0, false
+	for i := 0; i < len(text); i++ {
+		if text[i] != '[' {
+			continue
+		}
+		end := strings.IndexByte(text[i:min(len(text), i+32)], ']')
+		if end < 0 || !tokens[text[i:i+end+1]] {
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(privacy.Erased)
+		last, any = i+end+1, true
+		i += end
+	}
+	if !any {
+		return text, false
+	}
+	b.WriteString(text[last:])
+	return b.String(), true
 }
 
 // Protect wraps replace so that it leaves the given phrases (the names of
