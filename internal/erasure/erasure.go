@@ -265,7 +265,7 @@ func Qualify(ctx context.Context, st *store.Store, env access.ID, names []string
 	}
 	for i, n := range names {
 		if k := strings.ToLower(strings.TrimSpace(n)); slices.Contains(unknown, k) && !found[k] {
-			return &NameError{fmt.Sprintf("names[%d]: no user of the environment has this username, and no resource or attribute of its event logs has this value: erasure takes only a person's name as the environment knows it (or it was erased already)", i)}
+			return &NameError{fmt.Sprintf("names[%d]: no user known here has this username, and no resource or attribute of the event logs has this value: erasure takes only a person's name as procmine knows it (or it was erased already)", i)}
 		}
 	}
 	return nil
