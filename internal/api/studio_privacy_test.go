@@ -48,14 +48,15 @@ func TestStudioUploadAppliesPrivacyPolicy(t *testing.T) {
 	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)),
 		chromedp.WaitVisible(chromedp.CSS("#upload")),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
-		chromedp.Click(chromedp.CSS("#upload button")))
+		chromedp.Click(chromedp.CSS("#upload button")),
+		// The page shows the map once the import is done.
+		chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	versions(1)
 	if s := events(); strings.Contains(s, "jo@example.com") || !strings.Contains(s, "Ahmed") {
 		t.Errorf("the studio's upload kept the raw address: %s", s)
 	}
 
-	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)),
-		chromedp.WaitVisible(chromedp.CSS("#privacy-raw")),
+	run(chromedp.WaitVisible(chromedp.CSS("#privacy-raw")),
 		chromedp.Click(chromedp.CSS("#privacy-raw")),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
 		chromedp.Click(chromedp.CSS("#upload button")))
