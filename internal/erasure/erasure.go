@@ -164,6 +164,10 @@ func Check(names []string) error {
 	return nil
 }
 
+// builtinRoles are the names of the roles every environment has.
+var builtinRoles = []string{access.SystemAdministrator, access.SystemCustomizer, access.EnvironmentMaker,
+	access.ProcessMiningUser, access.ProcessMiningApplication, access.BasicUser}
+
 // NameError is a name that is not a person's, or not one the
 // environment knows: nothing was erased.
 type NameError struct{ msg string }
@@ -172,12 +176,13 @@ func (e *NameError) Error() string { return e.msg }
 
 // vocabulary holds the product's own words: the built-in roles' names
 // and each of their words, the tables privileges are given on, the
-// access levels of a share, and what erasure itself writes. A person is
-// never erased by one of them alone: "maker" would turn "Environment
-// Maker" into "Environment [erased]" in every role grant of the audit log.
+// access levels of a share, and the kinds of personal data whose names
+// tokens carry. Such a word is taken for a person's name only when it is
+// a user's username: "maker" found in event data would otherwise turn
+// "Environment Maker" into "Environment [erased]" wherever it stands.
 var vocabulary = func() map[string]bool {
 	v := map[string]bool{}
-	for _, r := range []string{access.SystemAdministrator, access.SystemCustomizer, access.EnvironmentMaker, access.ProcessMiningUser, access.ProcessMiningApplication, access.BasicUser} {
+	for _, r := range builtinRoles {
 		v[strings.ToLower(r)] = true
 		for _, w := range strings.Fields(r) {
 			v[strings.ToLower(w)] = true
@@ -409,7 +414,7 @@ func Protect(replace func(string) (string, bool), phrases []string) func(string)
 			alts = append(alts, regexp.QuoteMeta(p))
 		}
 	}
-	for r := range vocabularyPhrases() {
+	for _, r := range builtinRoles {
 		alts = append(alts, regexp.QuoteMeta(r))
 	}
 	// Longest first, so that "System Customizer" wins over "System".
@@ -432,12 +437,6 @@ func Protect(replace func(string) (string, bool), phrases []string) func(string)
 		}
 		return b.String(), true
 	}
-}
-
-// vocabularyPhrases are the built-in roles' whole names.
-func vocabularyPhrases() map[string]bool {
-	return map[string]bool{access.SystemAdministrator: true, access.SystemCustomizer: true, access.EnvironmentMaker: true,
-		access.ProcessMiningUser: true, access.ProcessMiningApplication: true, access.BasicUser: true}
 }
 
 // Matches tells whether any of the names, as erasure matches them, is
