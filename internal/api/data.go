@@ -54,7 +54,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var opts importer.Options
-	var applyPolicy bool // the privacy policy, when asked for
+	// The environment's privacy policy applies unless the uploader, who
+	// may see the process's raw data anyway, asks to keep the file as it
+	// is; that choice is audited.
+	applyPolicy := true
 	var name, path string
 	defer func() {
 		if path != "" {
@@ -92,11 +95,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		}
 		if part.FormName() == "privacy" {
 			switch string(value) {
-			case "apply":
+			case "", "apply":
 				applyPolicy = true
-			case "", "none":
+			case "raw", "none":
+				// Raw data is for those who may read it: anyone else would
+				// put in what the policy keeps from them and others.
+				if !mayReadData(r, rec) {
+					writeError(w, r, errorf(http.StatusForbidden, "forbidden", "privacy=raw keeps the file's personal data as it is, which only those allowed to read the process's raw data may do: upload without it, and the environment's privacy policy applies"))
+					return
+				}
+				applyPolicy = false
 			default:
-				writeError(w, r, invalid("privacy is apply (the environment's privacy policy on resources and attributes) or none"))
+				writeError(w, r, invalid("privacy is apply (the environment's privacy policy on resources and attributes; the default) or raw (keep the data as it is, for those who may read the process's raw data; audited)"))
 				return
 			}
 			continue
@@ -140,7 +150,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "data.upload", target("process", id), name)
+	detail := name
+	if !applyPolicy {
+		detail += "; privacy policy skipped at the uploader's request (privacy=raw)"
+	}
+	s.audit(r, environment(r), "data.upload", target("process", id), detail)
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 

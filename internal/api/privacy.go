@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -125,6 +126,11 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.changed(store.ChangedVersion(v.Version)) // the store told the others
+	}
+	var notPerson *erasure.NameError
+	if errors.As(err, &notPerson) {
+		writeError(w, r, invalid("%v", err))
+		return
 	}
 	if err != nil {
 		writeError(w, r, err)

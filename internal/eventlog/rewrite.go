@@ -1,5 +1,7 @@
 package eventlog
 
+import "fmt"
+
 // Rewrite runs every resource name and every string attribute value
 // (of events, cases and the log, nested ones too) through replace, which
 // returns the new text and whether it changed anything: it is how a person
@@ -52,4 +54,63 @@ func eraseAttrs(as []Attr, replace func(string) (string, bool)) int {
 		n += eraseAttrs(a.Children, replace)
 	}
 	return n
+}
+
+// RewriteNames runs every case id and every activity name through
+// replace, as Rewrite does resources: a person's name inside "order of
+// Sara Lind" or "Call Sara Lind" is as much the person as a resource is.
+// Activities whose names become the same are one activity from then on
+// (the old names leave the dictionary). A case id that becomes the id of
+// another case gets " #2", " #3"… appended, so that cases stay apart in
+// exports and filters. It returns how many case ids and how many
+// activity names changed.
+func (l *Log) RewriteNames(replace func(string) (string, bool)) (cases, activities int) {
+	if l.Activities != nil {
+		old := l.Activities
+		remap := make([]int32, old.Len())
+		fresh := NewDict()
+		for id, n := range old.Names() {
+			if m, ok := replace(n); ok {
+				n = m
+				activities++
+			}
+			remap[id] = fresh.ID(n)
+		}
+		if activities > 0 {
+			for e, a := range l.Act {
+				l.Act[e] = remap[a]
+			}
+			l.Activities = fresh
+		}
+	}
+	changed := make([]bool, len(l.CaseIDs))
+	for c, id := range l.CaseIDs {
+		if m, ok := replace(id); ok {
+			l.CaseIDs[c], changed[c] = m, true
+			cases++
+		}
+	}
+	if cases == 0 {
+		return cases, activities
+	}
+	// Ids the rewrite left alone keep their value; a rewritten one that
+	// meets a taken id is numbered.
+	taken := make(map[string]bool, len(l.CaseIDs))
+	for c, id := range l.CaseIDs {
+		if !changed[c] {
+			taken[id] = true
+		}
+	}
+	for c, id := range l.CaseIDs {
+		if !changed[c] {
+			continue
+		}
+		unique := id
+		for k := 2; taken[unique]; k++ {
+			unique = fmt.Sprintf("%s #%d", id, k)
+		}
+		l.CaseIDs[c] = unique
+		taken[unique] = true
+	}
+	return cases, activities
 }

@@ -46,3 +46,33 @@ func TestRewrite(t *testing.T) {
 		}
 	}
 }
+
+func TestRewriteNames(t *testing.T) {
+	l := &Log{Activities: NewDict(), CaseIDs: []string{"order Sara", "order Ahmed", "order [erased]", "7"}}
+	for _, a := range []string{"Call Sara", "Call Ahmed", "Call Sara", "Save"} {
+		l.Act = append(l.Act, l.Activities.ID(a))
+	}
+	erase := func(s string) (string, bool) {
+		if r := strings.NewReplacer("Sara", "[erased]", "Ahmed", "[erased]").Replace(s); r != s {
+			return r, true
+		}
+		return s, false
+	}
+	cases, acts := l.RewriteNames(erase)
+	if cases != 2 || acts != 2 {
+		t.Errorf("changed %d case ids, %d activities; want 2 and 2", cases, acts)
+	}
+	if got := strings.Join(l.CaseIDs, "|"); got != "order [erased] #2|order [erased] #3|order [erased]|7" {
+		t.Errorf("case ids %q", got)
+	}
+	var names []string
+	for e := range l.Act {
+		names = append(names, l.ActivityName(e))
+	}
+	if got := strings.Join(names, "|"); got != "Call [erased]|Call [erased]|Call [erased]|Save" {
+		t.Errorf("activities %q", got)
+	}
+	if got := strings.Join(l.Activities.Names(), "|"); got != "Call [erased]|Save" {
+		t.Errorf("dictionary %q: the names must leave it", got)
+	}
+}

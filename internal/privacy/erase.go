@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/procmine/procmine/internal/pii"
 )
 
 // Erased is what a person's name is replaced with when they are erased.
@@ -43,3 +45,16 @@ func NameEraser(name string) func(string) (string, bool) {
 }
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// Pseudonyms returns every token that a policy with the pseudonym key
+// could have put in place of value, one per kind of personal data: what
+// an erasure looks for, with the environment's key before it is renewed,
+// to erase the person's tokens too.
+func Pseudonyms(key []byte, value string) []string {
+	a := &Applier{key: key}
+	var out []string
+	for _, k := range pii.Kinds() {
+		out = append(out, a.Pseudonym(k, strings.TrimSpace(value)))
+	}
+	return out
+}

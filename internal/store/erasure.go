@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 )
@@ -293,4 +297,231 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// EraseFromImports runs through replace what the environment's imports
+// (0: every environment's) keep besides the log itself: the file names of
+// its data versions, the reasons its failed imports give (which quote
+// the file's name and often a line of it), and the arguments of their
+// queue entries, which hold the file name too. It returns how many
+// values changed, in one transaction.
+func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	where, args := envClause(env, "env_id")
+	pwhere, _ := envClause(env, "p.env_id")
+	// The queue keeps its arguments as JSON (binary JSON in SQLite):
+	// they are read as text and written back as JSON.
+	readArgs, writeArgs := "json(r.args)", "jsonb(?)"
+	if s.postgres {
+		readArgs, writeArgs = "r.args::text", "?::jsonb"
+	}
+	n := 0
+	for _, c := range []struct {
+		query, update string
+		json          bool
+	}{
+		{"SELECT id, error FROM jobs WHERE " + where, "UPDATE jobs SET error = ? WHERE id = ?", false},
+		{"SELECT v.id, v.source FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE log_versions SET source = ? WHERE id = ?", false},
+		{"SELECT r.id, " + readArgs + " FROM river_job r JOIN jobs j ON j.river_id = r.id WHERE " + strings.Replace(where, "env_id", "j.env_id", 1), "UPDATE river_job SET args = " + writeArgs + " WHERE id = ?", true},
+	} {
+		changed, err := s.rewriteColumn(ctx, tx, c.query, c.update, args, replace, c.json)
+		if err != nil {
+			return n, err
+		}
+		n += changed
+	}
+	if err := tx.Commit(); err != nil {
+		return n, err
+	}
+	return n, s.Erased(ctx)
+}
+
+// rewriteColumn reads (id, text) rows with query and writes each text
+// that replace changes back with update (text, id). A JSON text is
+// rewritten value by value, so that it stays valid JSON.
+func (s *Store) rewriteColumn(ctx context.Context, tx *sql.Tx, query, update string, args []any, replace Replacer, isJSON bool) (int, error) {
+	type change struct {
+		id   int64
+		text string
+	}
+	var changes []change
+	rows, err := tx.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var c change
+		if err := rows.Scan(&c.id, &c.text); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var ok bool
+		if isJSON {
+			c.text, ok, err = replaceJSON(c.text, replace)
+			if err != nil {
+				rows.Close()
+				return 0, err
+			}
+		} else {
+			c.text, ok = replace(c.text)
+		}
+		if ok {
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, s.rebind(update), c.text, c.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(changes), nil
+}
+
+// replaceJSON runs every string of a JSON document, keys aside, through
+// replace.
+func replaceJSON(text string, replace Replacer) (string, bool, error) {
+	var v any
+	d := json.NewDecoder(strings.NewReader(text))
+	d.UseNumber() // numbers come back as they were
+	if err := d.Decode(&v); err != nil {
+		return text, false, err
+	}
+	changed := false
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch v := v.(type) {
+		case string:
+			if t, ok := replace(v); ok {
+				changed = true
+				return t
+			}
+		case []any:
+			for i := range v {
+				v[i] = walk(v[i])
+			}
+		case map[string]any:
+			for k := range v {
+				v[k] = walk(v[k])
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !changed {
+		return text, false, nil
+	}
+	out, err := json.Marshal(v)
+	return string(out), true, err
+}
+
+// KnownUser tells whether name is, ignoring case, the username of a user
+// the environment knows (0: of any user): a member, someone who acted in
+// its audit log, or the recorder of one of its recordings.
+func (s *Store) KnownUser(ctx context.Context, env access.ID, name string) (bool, error) {
+	q := "SELECT 1 FROM users u WHERE lower(u.username) = lower(?)"
+	args := []any{name}
+	if env != 0 {
+		q += ` AND (EXISTS (SELECT 1 FROM members m WHERE m.user_id = u.id AND m.env_id = ?)
+			OR EXISTS (SELECT 1 FROM audit a WHERE a.actor_id = u.id AND a.env_id = ?)
+			OR EXISTS (SELECT 1 FROM recordings r WHERE r.recorder_id = u.id AND r.env_id = ?))`
+		args = append(args, env, env, env)
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, s.rebind(q+" LIMIT 1"), args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Vocabulary lists the names of the environment's roles, teams and
+// business units (0: of every environment): words of the product's own
+// that an erasure must neither take for a person nor rewrite.
+func (s *Store) Vocabulary(ctx context.Context, env access.ID) ([]string, error) {
+	where, args := envClause(env, "env_id")
+	var out []string
+	for _, table := range []string{"roles", "teams", "business_units"} {
+		rows, err := s.db.QueryContext(ctx, s.rebind("SELECT name FROM "+table+" WHERE "+where), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// EraseFromPolicies removes, from the list of names the privacy policy of
+// the environment (0: of every environment) looks for, each name that
+// erased says is the person's. It returns how many it removed.
+func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased func(string) bool) (int, error) {
+	where, args := envClause(env, "env_id")
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT env_id, policy FROM privacy_policies WHERE policy <> '' AND "+where), args...)
+	if err != nil {
+		return 0, err
+	}
+	type change struct {
+		env    access.ID
+		policy string
+	}
+	var changes []change
+	n := 0
+	for rows.Next() {
+		var c change
+		if err := rows.Scan(&c.env, &c.policy); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		var p map[string]json.RawMessage
+		var names []string
+		if err := json.Unmarshal([]byte(c.policy), &p); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("privacy policy of environment %d: %w", c.env, err)
+		}
+		if err := json.Unmarshal(p["names"], &names); err != nil && p["names"] != nil {
+			rows.Close()
+			return 0, fmt.Errorf("privacy policy of environment %d: %w", c.env, err)
+		}
+		kept := slices.DeleteFunc(slices.Clone(names), erased)
+		if len(kept) == len(names) {
+			continue
+		}
+		n += len(names) - len(kept)
+		p["names"], _ = json.Marshal(kept)
+		text, err := json.Marshal(p)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		c.policy = string(text)
+		changes = append(changes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if _, err := s.exec(ctx, "UPDATE privacy_policies SET policy = ? WHERE env_id = ?", c.policy, c.env); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

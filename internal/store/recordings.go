@@ -582,6 +582,67 @@ func (s *Store) PrivacyPolicy(ctx context.Context, env access.ID) (policy string
 	return policy, key, err
 }
 
+// PseudonymKeys returns the pseudonym keys of the environment (0: of
+// every environment that has one), without making one where none is.
+func (s *Store) PseudonymKeys(ctx context.Context, env access.ID) ([][]byte, error) {
+	where, args := envClause(env, "env_id")
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT env_id, pseudonym_key FROM privacy_policies WHERE "+where), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys [][]byte
+	for rows.Next() {
+		var e access.ID
+		var sealed []byte
+		if err := rows.Scan(&e, &sealed); err != nil {
+			return nil, err
+		}
+		key, err := s.open(blobAD(blobPseudonymKey, e), sealed)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, rows.Err()
+}
+
+// RenewPseudonymKey gives the environment (0: every environment that has
+// one) a fresh pseudonym key and forgets the old one: tokens made from
+// now on differ from the tokens of the same values made before, so that
+// no token kept anywhere (an export, a copy, a report someone saved) can
+// be linked to what is stored or imported later. An erasure calls it
+// after replacing the erased person's own tokens, which only the old key
+// could find. The old key leaves the disk with the caller's Erased.
+func (s *Store) RenewPseudonymKey(ctx context.Context, env access.ID) error {
+	where, args := envClause(env, "env_id")
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT env_id FROM privacy_policies WHERE "+where), args...)
+	if err != nil {
+		return err
+	}
+	var envs []access.ID
+	for rows.Next() {
+		var e access.ID
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return err
+		}
+		envs = append(envs, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		if err := s.changed(s.exec(ctx, "UPDATE privacy_policies SET pseudonym_key = ? WHERE env_id = ?", s.seal(blobAD(blobPseudonymKey, e), fresh), e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SetPrivacyPolicy stores the environment's policy (JSON).
 func (s *Store) SetPrivacyPolicy(ctx context.Context, env access.ID, policy string) error {
 	if _, _, err := s.PrivacyPolicy(ctx, env); err != nil {
