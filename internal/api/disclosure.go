@@ -114,13 +114,15 @@ func guardMap(m *processmap.Map, g *disclosure.Guard, w *disclosure.Withheld) gu
 	return guardedMap{Map: m, Disclosure: w}
 }
 
-// histogramFor is the case-duration histogram of a view; a reader's has
-// round bin edges and no bin of fewer than k cases.
+// histogramFor is the case-duration histogram of a view; a reader's spans
+// the k-th shortest to the k-th longest case, has round bin edges, and no
+// bin of fewer than k cases.
 func histogramFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []mining.Bin {
-	bins := mining.Histogram(mining.CaseDurations(l), histogramBins, g != nil)
-	if g != nil {
-		g.Bins(bins, w)
+	if g == nil {
+		return mining.Histogram(mining.CaseDurations(l), histogramBins)
 	}
+	bins := mining.CoarseHistogram(mining.CaseDurations(l), histogramBins, g.K())
+	g.Bins(bins, w)
 	return bins
 }
 

@@ -368,9 +368,16 @@ func histogramSVG(bins []mining.Bin) template.HTML {
 	labels := make([]string, len(bins))
 	for i, b := range bins {
 		values[i] = float64(b.Cases)
-		labels[i] = fmt.Sprintf("%s to %s: %d cases", processmap.Duration(b.From), processmap.Duration(b.To), b.Cases)
+		from, to := processmap.Duration(b.From), processmap.Duration(b.To)
+		if b.OpenBelow {
+			from = "up"
+		}
+		if b.OpenAbove {
+			to = "longer"
+		}
+		labels[i] = fmt.Sprintf("%s to %s: %d cases", from, to, b.Cases)
 		if b.Withheld {
-			labels[i] = fmt.Sprintf("%s to %s: too few cases to show", processmap.Duration(b.From), processmap.Duration(b.To))
+			labels[i] = fmt.Sprintf("%s to %s: too few cases to show", from, to)
 		}
 	}
 	return barsSVG("Case durations", values, labels)

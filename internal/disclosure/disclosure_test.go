@@ -103,18 +103,27 @@ func TestGuard(t *testing.T) {
 }
 
 func TestHistogramCoarse(t *testing.T) {
-	ns := []int64{int64(31 * time.Minute), int64(47*time.Minute + 13*time.Second), int64(5*time.Hour + 7*time.Second)}
-	bins := mining.Histogram(ns, 20, true)
+	var ns []int64
+	for i := range 40 {
+		ns = append(ns, int64(30*time.Minute)+int64(i)*int64(7*time.Minute))
+	}
+	ns = append(ns, int64(93*time.Hour+17*time.Second)) // the longest, far out
+	bins := mining.CoarseHistogram(ns, 20, 5)
+	total := 0
 	for _, b := range bins {
+		total += b.Cases
 		if math.Mod(b.From, 900) != 0 || b.To-b.From != 900 {
 			t.Fatalf("bin %+v", b)
 		}
 	}
-	if bins[0].From != 1800 || bins[len(bins)-1].To < 5*3600+7 {
-		t.Errorf("bins from %v to %v", bins[0].From, bins[len(bins)-1].To)
+	last := bins[len(bins)-1]
+	// The span ends at the fifth longest (30 min + 36·7 min = 4 h 42 min),
+	// and the last bin holds the four above it and the far one.
+	if total != len(ns) || !last.OpenAbove || last.To > 5*3600 || last.Cases < 5 || bins[0].OpenBelow != true || bins[0].Cases < 5 {
+		t.Errorf("bins %+v", bins)
 	}
-	exact := mining.Histogram(ns, 20, false)
-	if len(exact) != 20 || exact[0].From != 31*60 {
-		t.Errorf("exact bins %+v", exact[0])
+	exact := mining.Histogram(ns, 20)
+	if len(exact) != 20 || exact[0].From != 30*60 || exact[19].To < 93*3600 {
+		t.Errorf("exact bins %+v … %+v", exact[0], exact[19])
 	}
 }

@@ -152,6 +152,10 @@ type Bin struct {
 	From  float64 `json:"from_seconds"`
 	To    float64 `json:"to_seconds"`
 	Cases int     `json:"cases"`
+	// OpenBelow and OpenAbove mark a first bin that also counts the
+	// shorter durations, and a last bin that also counts the longer ones.
+	OpenBelow bool `json:"open_below,omitempty"`
+	OpenAbove bool `json:"open_above,omitempty"`
 	// Withheld marks a bin whose count is not shown (disclosure control).
 	Withheld bool `json:"withheld,omitempty"`
 }
@@ -163,18 +167,32 @@ var niceWidths = []int64{1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 2 * 3600, 
 	86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 182 * 86400, 365 * 86400}
 
 // Histogram counts durations (in nanoseconds) in n bins of equal width
-// from the shortest to the longest. When coarse, the width is the next
-// round one (a minute, an hour, a day…) and the bins start at a multiple
-// of it, so that the bins' edges tell nothing of any one duration; there
-// may then be n+1 bins.
-func Histogram(ns []int64, n int, coarse bool) []Bin {
+// from the shortest to the longest.
+func Histogram(ns []int64, n int) []Bin { return histogram(ns, n, 0) }
+
+// CoarseHistogram is a histogram whose edges tell nothing of any one
+// duration: it spans from the k-th shortest to the k-th longest duration
+// (the first and last bins also count those beyond, so each holds at
+// least k), and its width is the next round one (a minute, an hour, a
+// day…) with bins starting at a multiple of it; there may be n+1 bins.
+func CoarseHistogram(ns []int64, n, k int) []Bin { return histogram(ns, n, max(k, 1)) }
+
+func histogram(ns []int64, n, k int) []Bin {
 	if len(ns) == 0 || n < 1 {
 		return []Bin{}
 	}
-	lo, hi := slices.Min(ns), slices.Max(ns)
+	sorted := slices.Clone(ns)
+	slices.Sort(sorted)
+	lo, hi := sorted[0], sorted[len(sorted)-1]
+	if k > 0 {
+		lo, hi = sorted[min(k-1, len(sorted)-1)], sorted[max(len(sorted)-k, 0)]
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+	}
 	width := (hi - lo + int64(n) - 1) / int64(n) // the last bin reaches hi
 	count := n
-	if coarse {
+	if k > 0 {
 		w := niceWidths[len(niceWidths)-1]
 		for _, nw := range niceWidths {
 			if nw*int64(time.Second) >= width {
@@ -195,7 +213,15 @@ func Histogram(ns []int64, n int, coarse bool) []Bin {
 		bins[i].To = float64(lo+int64(i+1)*width) / 1e9
 	}
 	for _, d := range ns {
-		bins[min(int((d-lo)/width), count-1)].Cases++
+		i := max(0, min(int((d-lo)/width), count-1))
+		if d < lo {
+			i = 0
+		}
+		bins[i].Cases++
+	}
+	if k > 0 {
+		bins[0].OpenBelow = sorted[0] < lo
+		bins[count-1].OpenAbove = sorted[len(sorted)-1] >= lo+int64(count)*width
 	}
 	return bins
 }
