@@ -48,14 +48,19 @@ func (rd *reader) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withhel
 		return nil, nil, nil
 	}
 	g, err := disclosure.New(rd.k, rd.key, rd.scope, rd.query, l)
-	var few *disclosure.TooFewError
-	if errors.As(err, &few) {
-		return nil, nil, errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, rd.refusal(err)
 	}
 	return g, &disclosure.Withheld{K: rd.k, Coarsened: rd.coarsened}, nil
+}
+
+// refusal is the answer to a view the guard refuses.
+func (rd *reader) refusal(err error) error {
+	var few *disclosure.TooFewError
+	if errors.As(err, &few) {
+		return errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
+	}
+	return err
 }
 
 // cacheKey tells answers for readers of different group sizes apart.

@@ -925,10 +925,23 @@ func TestTaskMiningOverHTTP(t *testing.T) {
 				t.Errorf("basic user: %d", code)
 			}
 
-			// Four more recordings like the first: five share a path, and
-			// a reader sees it, but not the one recording that used Excel.
-			for _, name := range []string{"c", "d", "e", "f"} {
-				w.upload(w.c["owner"], bundle(t, name, mk("Outlook", "ERP", "ERP"), nil))
+			// Four more people record like the owner: five people share a
+			// path, and a reader sees it, but not the one recording that
+			// used Excel.
+			for _, name := range []string{"contrib3", "contrib4", "contrib5"} {
+				c, id := e.user(name, false)
+				w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, id), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, w.unit, access.EnvironmentMaker), 200, nil)
+				w.c["owner"].json("PUT", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, id), 200, nil)
+				w.c[name] = c
+			}
+			for _, who := range []string{"coowner", "contrib3", "contrib4", "contrib5"} {
+				w.upload(w.c[who], bundle(t, who, mk("Outlook", "ERP", "ERP"), nil))
+			}
+			// The reviewer's attack: contrib2 records the victim's path
+			// (contrib's, with Excel) four times. Five recordings, but two
+			// people: a group no reader sees, contrib2 least of all.
+			for _, name := range []string{"s1", "s2", "s3", "s4"} {
+				w.upload(w.c["contrib2"], bundle(t, name, mk("Outlook", "ERP", "Excel", "ERP"), nil))
 			}
 			var reader struct {
 				Usage struct {

@@ -120,8 +120,12 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	}
 	id := p.ID
 	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name}
-	in, err := s.taskMiningInput(r, id)
-	if err != nil {
+	in, err := s.taskMiningInput(r, id, rd)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "no_recordings" {
+		err = nil // the page says so
+	}
+	if err != nil && !tooFew(data, err) {
 		s.pageError(w, r, err)
 		return
 	}
@@ -132,17 +136,14 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			svg, err = mapSVG(r, tm.Map)
 		}
-		var few *Error
-		if errors.As(err, &few) && few.Code == "too_few_cases" {
-			data["TooFew"] = few.Message
-			s.render(w, r, http.StatusOK, "taskmining", data)
-			return
-		}
-		if err != nil {
+		switch {
+		case tooFew(data, err):
+		case err != nil:
 			s.pageError(w, r, err)
 			return
+		default:
+			data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
 		}
-		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
 	}
 	s.render(w, r, http.StatusOK, "taskmining", data)
 }

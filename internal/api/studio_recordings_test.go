@@ -109,19 +109,30 @@ func TestRecordingsInABrowser(t *testing.T) {
 	}
 
 	// Task mining reads the recording. The contributor reads it as a
-	// report reader: one recording is too few to show; with five more of
-	// the same steps from the owner, the figures appear, protected.
+	// report reader: their own recording does not count, so there is
+	// nothing to show; when five other people have recorded the same
+	// steps, the figures appear, protected.
 	run(chromedp.Navigate(processPath+"/task-mining"), chromedp.WaitVisible(chromedp.CSS("#too-few")))
 	if msg := text("#too-few"); !strings.Contains(msg, "fewer than 5") {
 		t.Errorf("task mining of one recording: %q", msg)
 	}
-	for i := range 5 {
+	// Five people, not five recordings: the owner and four more
+	// contributors record the same steps (the contributor's own recording
+	// does not count for them).
+	recorders := []*client{owner}
+	for i := range 4 {
+		c, id := e.user(fmt.Sprintf("recorder%d", i), false)
+		root.json("PUT", fmt.Sprintf("%s/members/%d", base, id), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.EnvironmentMaker), 200, nil)
+		owner.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, id), 200, nil)
+		recorders = append(recorders, c)
+	}
+	for i, c := range recorders {
 		same := bundle(t, fmt.Sprintf("Approve invoice %d", i), []stepJSON{
 			newStep("Open invoice", 0, stepJSON{"application": "ERP"}),
 			newStep("Write to the supplier", 1, stepJSON{"application": "Outlook"}),
 		}, nil)
-		if code, body := owner.uploadBundle(fmt.Sprintf("%s/processes/%d/recordings", base, p.ID), same); code != 201 {
-			t.Fatalf("owner's upload: %d %s", code, body)
+		if code, body := c.uploadBundle(fmt.Sprintf("%s/processes/%d/recordings", base, p.ID), same); code != 201 {
+			t.Fatalf("upload %d: %d %s", i, code, body)
 		}
 	}
 	run(chromedp.Navigate(processPath+"/task-mining"), chromedp.WaitVisible(chromedp.CSS("#applications")))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/disclosure"
@@ -28,18 +29,43 @@ type taskMiningResult struct {
 
 // taskMiningInput loads the process's published recordings: step names,
 // applications, actions and times only.
-func (s *Server) taskMiningInput(r *http.Request, process access.ID) ([]taskmining.Recording, error) {
+//
+// A reader's input leaves out the reader's own recordings: they read
+// those in full anyway, and counting them would let a contributor make up
+// the k of a group with recordings of their own around one of someone
+// else's.
+//
+// With no recordings at all it answers 409 no_recordings; a reader for
+// whom only their own are there is told there are too few.
+func (s *Server) taskMiningInput(r *http.Request, process access.ID, rd *reader) ([]taskmining.Recording, error) {
 	ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), environment(r), process)
 	if err != nil {
 		return nil, err
 	}
-	in := make([]taskmining.Recording, len(ids))
+	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	if err != nil {
+		return nil, err
+	}
+	recorder := map[access.ID]access.ID{}
+	for _, rec := range recs {
+		recorder[rec.ID] = rec.Recorder
+	}
+	in := make([]taskmining.Recording, 0, len(ids))
 	for i, id := range ids {
-		tr := taskmining.Recording{ID: int64(id)}
+		if rd != nil && recorder[id] == caller(r).ID {
+			continue
+		}
+		tr := taskmining.Recording{ID: int64(id), Recorder: int64(recorder[id])}
 		for _, st := range steps[i] {
 			tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
 		}
-		in[i] = tr
+		in = append(in, tr)
+	}
+	switch {
+	case len(ids) == 0:
+		return nil, errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
+	case len(in) == 0:
+		return nil, rd.refusal(&disclosure.TooFewError{K: rd.k})
 	}
 	return in, nil
 }
@@ -52,6 +78,20 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	g, withheld, err := rd.guard(l)
 	if err != nil {
 		return nil, err
+	}
+	if g != nil {
+		// A group is shown when k people recorded it, not k recordings.
+		byID := map[string]int64{}
+		for _, rec := range in {
+			byID[strconv.FormatInt(rec.ID, 10)] = rec.Recorder
+		}
+		person := make([]int64, l.NumCases())
+		for c, id := range l.CaseIDs {
+			person[c] = byID[id]
+		}
+		if err := g.CountPeople(l, person); err != nil {
+			return nil, rd.refusal(err)
+		}
 	}
 	res := &taskMiningResult{Usage: taskmining.Analyse(in)}
 	if drawable {
@@ -123,10 +163,7 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	in, err := s.taskMiningInput(r, id)
-	if err == nil && len(in) == 0 {
-		err = errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
-	}
+	in, err := s.taskMiningInput(r, id, rd)
 	var res *taskMiningResult
 	if err == nil {
 		res, err = computeTaskMining(in, o, rd, false)

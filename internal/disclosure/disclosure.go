@@ -53,6 +53,9 @@ type Guard struct {
 	k     int
 	seed  [32]byte // the case layer's
 	query [32]byte // the question layer's
+	// people, when set, counts groups in people rather than cases (see
+	// CountPeople).
+	people *people
 }
 
 // New checks the view and returns its guard. key is the environment's
@@ -220,4 +223,70 @@ type Withheld struct {
 // Note writes w's note: what a reader sees and why.
 func (w *Withheld) note() {
 	w.Note = "figures describe groups of at least " + strconv.Itoa(w.K) + " cases; counts carry a little noise and durations are rounded, so that no single case can be told apart"
+}
+
+// people is the guard's count of people per group, when it counts people.
+type people struct {
+	ofCase        []int64 // the person of each case of the view
+	activities    map[string]int
+	paths         map[[2]string]int
+	starts, ends  map[string]int
+}
+
+// CountPeople makes the guard show a group only when the cases in it
+// belong to at least k people: person[c] is whom case c of the view
+// belongs to. Recordings need it: one person may record many times, and k
+// recordings of one recorder are that recorder's work. It returns a
+// TooFewError when the whole view holds fewer than k people.
+func (g *Guard) CountPeople(view *eventlog.Log, person []int64) error {
+	p := &people{ofCase: person, activities: map[string]int{}, paths: map[[2]string]int{}, starts: map[string]int{}, ends: map[string]int{}}
+	seen := map[string]map[int64]bool{}
+	add := func(key string, who int64) bool {
+		if seen[key] == nil {
+			seen[key] = map[int64]bool{}
+		}
+		if seen[key][who] {
+			return false
+		}
+		seen[key][who] = true
+		return true
+	}
+	all := map[int64]bool{}
+	for c := range view.CaseIDs {
+		who := person[c]
+		all[who] = true
+		lo, hi := view.Events(c)
+		if add("s\x00"+view.ActivityName(lo), who) {
+			p.starts[view.ActivityName(lo)]++
+		}
+		if add("e\x00"+view.ActivityName(hi-1), who) {
+			p.ends[view.ActivityName(hi-1)]++
+		}
+		for e := lo; e < hi; e++ {
+			a := view.ActivityName(e)
+			if add("a\x00"+a, who) {
+				p.activities[a]++
+			}
+			if e > lo {
+				prev := view.ActivityName(e - 1)
+				if add("p\x00"+prev+"\x00"+a, who) {
+					p.paths[[2]string{prev, a}]++
+				}
+			}
+		}
+	}
+	if len(all) < g.k {
+		return &TooFewError{K: g.k}
+	}
+	g.people = p
+	return nil
+}
+
+// variant counts the people of a variant's cases.
+func (p *people) variant(cases []int32) int {
+	who := map[int64]bool{}
+	for _, c := range cases {
+		who[p.ofCase[c]] = true
+	}
+	return len(who)
 }

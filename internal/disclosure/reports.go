@@ -23,7 +23,7 @@ func (g *Guard) Variants(vs []*mining.Variant, w *Withheld) []*mining.Variant {
 		total += v.Cases
 	}
 	for _, v := range vs {
-		if !g.Enough(v.Cases) {
+		if !g.Enough(v.Cases) || g.people != nil && !g.Enough(g.people.variant(v.CaseIndexes)) {
 			w.Variants++
 			withheldCases += v.Cases
 			continue
@@ -58,7 +58,7 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 	nodes := m.Nodes[:0]
 	shown := map[string]bool{}
 	for _, n := range m.Nodes {
-		if !g.Enough(n.Cases) {
+		if !g.Enough(n.Cases) || g.people != nil && !g.Enough(g.people.activities[n.Activity]) {
 			w.Activities++
 			continue
 		}
@@ -69,7 +69,7 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 	m.Nodes = nodes
 	edges := m.Edges[:0]
 	for _, e := range m.Edges {
-		if !g.Enough(e.Cases) || !shown[e.Source] || !shown[e.Target] {
+		if !g.Enough(e.Cases) || !shown[e.Source] || !shown[e.Target] || g.people != nil && !g.Enough(g.people.paths[[2]string{e.Source, e.Target}]) {
 			w.Paths++
 			continue
 		}
@@ -82,7 +82,11 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 	m.Edges = edges
 	for kind, ends := range map[string]map[string]int{"start": m.Start, "end": m.End} {
 		for a, n := range ends {
-			if !g.Enough(n) || !shown[a] {
+			group := n
+			if g.people != nil {
+				group = min(n, map[string]map[string]int{"start": g.people.starts, "end": g.people.ends}[kind][a])
+			}
+			if !g.Enough(group) || !shown[a] {
 				delete(ends, a)
 				w.Paths++
 				continue
@@ -208,7 +212,7 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 	u.Steps, u.Switches = g.Amount("steps", u.Steps), g.Amount("switches", u.Switches)
 	steps := u.StepTimes[:0]
 	for _, st := range u.StepTimes {
-		if !g.Enough(st.Recordings) {
+		if !g.Enough(st.Recordings) || g.people != nil && !g.Enough(st.People) {
 			w.Rows++
 			continue
 		}
@@ -219,7 +223,7 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 	u.StepTimes = steps
 	apps := u.Applications[:0]
 	for _, a := range u.Applications {
-		if !g.Enough(a.Recordings) {
+		if !g.Enough(a.Recordings) || g.people != nil && !g.Enough(a.People) {
 			w.Rows++
 			continue
 		}

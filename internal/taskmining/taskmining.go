@@ -19,6 +19,8 @@ import (
 type Recording struct {
 	ID    int64
 	Steps []recording.Step
+	// Recorder is who recorded it (0 when unknown or erased).
+	Recorder int64
 }
 
 // Log builds the event log: case = recording, activity = step name, the
@@ -45,8 +47,10 @@ type StepTime struct {
 	TotalSeconds  float64 `json:"total_seconds"`
 	MeanSeconds   float64 `json:"mean_seconds"`
 	MedianSeconds float64 `json:"median_seconds"`
-	// Recordings counts the recordings with the step.
+	// Recordings counts the recordings with the step, and People their
+	// recorders (all unknown recorders count as one).
 	Recordings int `json:"recordings"`
+	People     int `json:"-"`
 }
 
 // AppUsage is what happened in one application.
@@ -59,8 +63,10 @@ type AppUsage struct {
 	SwitchesIn int `json:"switches_in"`
 	// ActionsBy counts its steps by action (click, type…).
 	ActionsBy map[string]int `json:"actions_by"`
-	// Recordings counts the recordings with steps in it.
+	// Recordings counts the recordings with steps in it, and People their
+	// recorders (all unknown recorders count as one).
 	Recordings int `json:"recordings"`
+	People     int `json:"-"`
 }
 
 // Usage is the desktop's figures over all recordings.
@@ -81,6 +87,13 @@ func Analyse(recs []Recording) Usage {
 	// The recordings with each step and application: last[name] is the
 	// last recording counted for it.
 	stepRecs, lastStep, lastApp := map[string]int{}, map[string]int{}, map[string]int{}
+	stepPeople, appPeople := map[string]map[int64]bool{}, map[string]map[int64]bool{}
+	person := func(m map[string]map[int64]bool, name string, who int64) {
+		if m[name] == nil {
+			m[name] = map[int64]bool{}
+		}
+		m[name][who] = true
+	}
 	for ri, r := range recs {
 		prev := ""
 		for i, s := range r.Steps {
@@ -90,6 +103,7 @@ func Analyse(recs []Recording) Usage {
 			if last, ok := lastStep[s.Name]; !ok || last != ri {
 				lastStep[s.Name] = ri
 				stepRecs[s.Name]++
+				person(stepPeople, s.Name, r.Recorder)
 			}
 			name := s.Application
 			if name == "" {
@@ -103,6 +117,7 @@ func Analyse(recs []Recording) Usage {
 			if last, ok := lastApp[name]; !ok || last != ri {
 				lastApp[name] = ri
 				a.Recordings++
+				person(appPeople, name, r.Recorder)
 			}
 			a.Seconds += d
 			a.Actions++
@@ -124,7 +139,7 @@ func Analyse(recs []Recording) Usage {
 		if len(ds)%2 == 0 {
 			median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 		}
-		u.StepTimes = append(u.StepTimes, StepTime{Step: name, Count: len(ds), TotalSeconds: total, MeanSeconds: total / float64(len(ds)), MedianSeconds: median, Recordings: stepRecs[name]})
+		u.StepTimes = append(u.StepTimes, StepTime{Step: name, Count: len(ds), TotalSeconds: total, MeanSeconds: total / float64(len(ds)), MedianSeconds: median, Recordings: stepRecs[name], People: len(stepPeople[name])})
 	}
 	slices.SortFunc(u.StepTimes, func(a, b StepTime) int {
 		if a.TotalSeconds != b.TotalSeconds {
@@ -132,7 +147,8 @@ func Analyse(recs []Recording) Usage {
 		}
 		return compare(a.Step, b.Step)
 	})
-	for _, a := range apps {
+	for name, a := range apps {
+		a.People = len(appPeople[name])
 		u.Applications = append(u.Applications, *a)
 	}
 	slices.SortFunc(u.Applications, func(a, b AppUsage) int {
