@@ -227,10 +227,10 @@ func (w *Withheld) note() {
 
 // people is the guard's count of people per group, when it counts people.
 type people struct {
-	ofCase        []int64 // the person of each case of the view
-	activities    map[string]int
-	paths         map[[2]string]int
-	starts, ends  map[string]int
+	ofCase       []int64 // the person of each case of the view
+	activities   map[string]int
+	paths        map[[2]string]int
+	starts, ends map[string]int
 }
 
 // CountPeople makes the guard show a group only when the cases in it
