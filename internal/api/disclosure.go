@@ -96,10 +96,14 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	}
 	cases := g.Count("cases", l.NumCases())
 	out["cases"], out["events"], out["variants"] = cases, g.Amount("events", l.NumEvents()), g.Amount("variants", len(mining.Variants(l)))
+	out["activities"] = g.Amount("activities-shown", activities)
 	out["rework_share"] = disclosure.Share(float64(g.Amount("rework-cases", rework.CasesWithRework)) / float64(cases))
 	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loop-cases", rework.CasesWithSelfLoop)) / float64(cases))
 	if d != nil && l.Timed {
-		out["mean_case_duration_seconds"], out["median_case_duration_seconds"] = disclosure.Seconds(d.Mean), disclosure.Seconds(d.Median)
+		out["mean_case_duration_seconds"] = disclosure.Seconds(d.Mean)
+		if l.NumCases() >= 2*g.K() { // a median of few is one case's figure
+			out["median_case_duration_seconds"] = disclosure.Seconds(d.Median)
+		}
 	}
 	return out
 }
@@ -139,8 +143,7 @@ func timelineFor(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.With
 		return mining.EventsOverTime(l, n)
 	}
 	bucket, series := mining.EventsOverTimeBy(l, n, "day")
-	g.Timeline(series, w)
-	return bucket, series
+	return bucket, g.Timeline(series, w)
 }
 
 // variantsFor is the variants of a view; a reader's are those of at least
@@ -163,8 +166,9 @@ func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, e
 	}
 	common, _ := g.Common(l)
 	if common.NumCases() == 0 {
-		return nil, nil, errorf(http.StatusUnprocessableEntity, "too_few_cases",
-			fmt.Sprintf("too few cases to show: no path through the process is shared by at least %d cases", rd.k))
+		// The same refusal as a view of too few cases: a sentence of its
+		// own would tell that the view's paths are all rarer than k.
+		return nil, nil, rd.refusal(&disclosure.TooFewError{K: rd.k})
 	}
 	return common, g, nil
 }

@@ -1,6 +1,7 @@
 package disclosure
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strconv"
@@ -74,12 +75,29 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 			continue
 		}
 		label := e.Source + "\x00" + e.Target
+		// Dominance: when one case makes half a path's transitions or
+		// more, their number and their durations are that case's.
+		dominated := 2*e.MaxCase >= e.Count && e.Count > e.Cases
 		e.Count, e.Cases, e.MaxCase = g.Amount("path-events\x00"+label, e.Count), g.Count("path-cases\x00"+label, e.Cases), 0
 		e.Mean, e.Median = SecondsPtr(e.Mean), SecondsPtr(e.Median)
+		if dominated {
+			e.Count, e.Mean = e.Cases, nil
+		}
+		if dominated || e.Cases < 2*g.k {
+			e.Median = nil // a median of few is one case's figure
+		}
 		e.Min, e.Max, e.Total = nil, nil, nil
 		edges = append(edges, e)
 	}
 	m.Edges = edges
+	// Sorted by the figures shown: an order by the exact ones would
+	// compare them exactly.
+	slices.SortFunc(m.Nodes, func(a, b processmap.Node) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Activity, b.Activity))
+	})
+	slices.SortFunc(m.Edges, func(a, b processmap.Edge) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Target, b.Target))
+	})
 	for kind, ends := range map[string]map[string]int{"start": m.Start, "end": m.End} {
 		for a, n := range ends {
 			group := n
@@ -147,8 +165,10 @@ func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 }
 
 // Timeline hides the periods in which fewer than k cases were in progress
-// and adds noise to the others. It changes buckets.
-func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) {
+// and adds noise to the others; it drops such periods at either end, where
+// they would tell the day of the first or last event. It changes buckets
+// and returns what is left of them.
+func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) []mining.Bucket {
 	for i := range buckets {
 		b := &buckets[i]
 		if !g.Enough(b.CasesActive) {
@@ -162,6 +182,13 @@ func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) {
 		b.CasesStarted = g.Amount("bucket-started\x00"+b.Start, b.CasesStarted)
 		b.CasesActive = g.Count("bucket-active\x00"+b.Start, b.CasesActive)
 	}
+	for len(buckets) > 0 && buckets[0].Withheld {
+		buckets = buckets[1:]
+	}
+	for len(buckets) > 0 && buckets[len(buckets)-1].Withheld {
+		buckets = buckets[:len(buckets)-1]
+	}
+	return buckets
 }
 
 // Done fills in the note of w and adds noise to its counts: how many
@@ -232,6 +259,10 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 		a.Seconds = Seconds(a.Seconds)
 		by := map[string]int{}
 		for action, n := range a.ActionsBy {
+			if !g.Enough(a.ActionRecordings[action]) || g.people != nil && !g.Enough(a.ActionPeople[action]) {
+				w.Rows++
+				continue
+			}
 			by[action] = g.Amount("app-action\x00"+label+"\x00"+action, n)
 		}
 		a.ActionsBy = by

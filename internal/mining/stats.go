@@ -175,7 +175,16 @@ func Histogram(ns []int64, n int) []Bin { return histogram(ns, n, 0) }
 // (the first and last bins also count those beyond, so each holds at
 // least k), and its width is the next round one (a minute, an hour, a
 // day…) with bins starting at a multiple of it; there may be n+1 bins.
-func CoarseHistogram(ns []int64, n, k int) []Bin { return histogram(ns, n, max(k, 1)) }
+//
+// Fewer than 2k durations give no bins: the k-th shortest and the k-th
+// longest would cross, and what lies between them would be one or two
+// cases.
+func CoarseHistogram(ns []int64, n, k int) []Bin {
+	if len(ns) < 2*max(k, 1) {
+		return []Bin{}
+	}
+	return histogram(ns, n, max(k, 1))
+}
 
 func histogram(ns []int64, n, k int) []Bin {
 	if len(ns) == 0 || n < 1 {

@@ -64,9 +64,12 @@ type AppUsage struct {
 	// ActionsBy counts its steps by action (click, type…).
 	ActionsBy map[string]int `json:"actions_by"`
 	// Recordings counts the recordings with steps in it, and People their
-	// recorders (all unknown recorders count as one).
-	Recordings int `json:"recordings"`
-	People     int `json:"-"`
+	// recorders (all unknown recorders count as one); ActionRecordings and
+	// ActionPeople the same per action.
+	Recordings       int            `json:"recordings"`
+	People           int            `json:"-"`
+	ActionRecordings map[string]int `json:"-"`
+	ActionPeople     map[string]int `json:"-"`
 }
 
 // Usage is the desktop's figures over all recordings.
@@ -87,7 +90,8 @@ func Analyse(recs []Recording) Usage {
 	// The recordings with each step and application: last[name] is the
 	// last recording counted for it.
 	stepRecs, lastStep, lastApp := map[string]int{}, map[string]int{}, map[string]int{}
-	stepPeople, appPeople := map[string]map[int64]bool{}, map[string]map[int64]bool{}
+	stepPeople, appPeople, actionPeople := map[string]map[int64]bool{}, map[string]map[int64]bool{}, map[string]map[int64]bool{}
+	lastAction := map[string]int{}
 	person := func(m map[string]map[int64]bool, name string, who int64) {
 		if m[name] == nil {
 			m[name] = map[int64]bool{}
@@ -111,7 +115,7 @@ func Analyse(recs []Recording) Usage {
 			}
 			a := apps[name]
 			if a == nil {
-				a = &AppUsage{Application: name, ActionsBy: map[string]int{}}
+				a = &AppUsage{Application: name, ActionsBy: map[string]int{}, ActionRecordings: map[string]int{}, ActionPeople: map[string]int{}}
 				apps[name] = a
 			}
 			if last, ok := lastApp[name]; !ok || last != ri {
@@ -122,6 +126,11 @@ func Analyse(recs []Recording) Usage {
 			a.Seconds += d
 			a.Actions++
 			a.ActionsBy[s.Action]++
+			if last, ok := lastAction[name+"\x00"+s.Action]; !ok || last != ri {
+				lastAction[name+"\x00"+s.Action] = ri
+				a.ActionRecordings[s.Action]++
+				person(actionPeople, name+"\x00"+s.Action, r.Recorder)
+			}
 			if i > 0 && name != prev {
 				a.SwitchesIn++
 				u.Switches++
@@ -149,6 +158,9 @@ func Analyse(recs []Recording) Usage {
 	})
 	for name, a := range apps {
 		a.People = len(appPeople[name])
+		for action := range a.ActionsBy {
+			a.ActionPeople[action] = len(actionPeople[name+"\x00"+action])
+		}
 		u.Applications = append(u.Applications, *a)
 	}
 	slices.SortFunc(u.Applications, func(a, b AppUsage) int {
