@@ -224,11 +224,46 @@ func TestDecodeStep(t *testing.T) {
 	}
 }
 
+// TestOpenKeepsScreenshotsInTheZip: Open checks a bundle as Read does
+// but holds none of its screenshots in memory; Screenshot inflates each
+// from the zip, the same bytes Read returns. A screenshot's size is the
+// bytes it inflates to, padding past the image's end included.
+func TestOpenKeepsScreenshotsInTheZip(t *testing.T) {
+	data := goodBundle(t)
+	b, err := Open(bytes.NewReader(data), int64(len(data)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Screenshots) != 0 {
+		t.Errorf("Open holds %d screenshots in memory", len(b.Screenshots))
+	}
+	all, err := read(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Screenshot("screenshots/0001.png")
+	if err != nil || !bytes.Equal(got, all.Screenshots["screenshots/0001.png"]) || len(got) == 0 {
+		t.Errorf("Screenshot: %d bytes, %v; Read has %d", len(got), err, len(all.Screenshots["screenshots/0001.png"]))
+	}
+	if got, err := b.Screenshot("screenshots/none.png"); got != nil || err != nil {
+		t.Errorf("a screenshot not in the bundle: %v %v", got, err)
+	}
+	padded := zipOf(t, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: append(pngOf(t, 4, 3), make([]byte, 1<<20)...)})
+	_, err = Open(bytes.NewReader(padded), int64(len(padded)), Limits{MaxImage: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "screenshots/0001.png: inflates to more than 1048576 bytes") {
+		t.Errorf("a screenshot padded past the limit: %v", err)
+	}
+}
+
 func FuzzRead(f *testing.F) {
 	f.Add(goodBundle(f))
 	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}))
 	f.Add(zipOf(f, entry{name: "../x", body: []byte("x")}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	// A screenshot padded after its end with zeros, which inflate a
+	// thousandfold (the bundle-memory attack), and one cut short.
+	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: append(pngOf(f, 4, 3), make([]byte, 64<<10)...)}))
+	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: pngOf(f, 4, 3)[:30]}))
 	lim := Limits{MaxJSON: 1 << 20, MaxImage: 1 << 20, MaxTotal: 4 << 20, MaxEntries: 64, MaxPixels: 1 << 20}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := read(data, lim)

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+)
+
+// TestScreenshotBlackoutFailsClosed (issue 14): a password field whose
+// bounds lie partly outside the screenshot is blacked out where it is in
+// the image; one that cannot be located in it with certainty (off the
+// image, negative coordinates of another screen, a declared HiDPI scale
+// that puts it off the image) costs the step its screenshot, and the
+// uploader is told. Checked on the screenshot read back through the API.
+func TestScreenshotBlackoutFailsClosed(t *testing.T) {
+	white := color.RGBA{255, 255, 255, 255}
+	black := color.RGBA{A: 255}
+	cases := []struct {
+		name   string
+		bounds []int
+		scale  float64 // screenshot_scale, 0 for none
+		// black and white are pixels of the stored image; nil black
+		// means the screenshot must be gone.
+		black, white []image.Point
+	}{
+		{name: "inside", bounds: []int{10, 10, 20, 8}, black: []image.Point{{15, 12}, {29, 17}}, white: []image.Point{{9, 12}, {30, 12}, {40, 30}}},
+		{name: "past the right and bottom edges", bounds: []int{40, 30, 30, 30}, black: []image.Point{{45, 35}, {49, 39}}, white: []image.Point{{39, 35}, {45, 29}}},
+		{name: "off the image", bounds: []int{60, 10, 20, 8}},
+		{name: "below the image", bounds: []int{10, 45, 20, 8}},
+		{name: "negative, another screen", bounds: []int{-1500, 10, 20, 8}},
+		{name: "negative, overlapping", bounds: []int{-5, 10, 20, 8}},
+		{name: "no width", bounds: []int{10, 10, 0, 8}},
+		{name: "scaled", bounds: []int{5, 5, 10, 4}, scale: 2, black: []image.Point{{10, 10}, {29, 17}}, white: []image.Point{{9, 12}, {30, 12}, {15, 18}}},
+		{name: "scaled off the image", bounds: []int{30, 5, 10, 4}, scale: 2},
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			var steps []stepJSON
+			shots := map[string][]byte{}
+			for i, tc := range cases {
+				shot := fmt.Sprintf("screenshots/%d.png", i)
+				s := newStep(tc.name, i, stepJSON{"input": "s3cret!", "element": map[string]any{"role": "password", "bounds": tc.bounds}, "screenshot": shot})
+				if tc.scale != 0 {
+					s["screenshot_scale"] = tc.scale
+				}
+				steps = append(steps, s)
+				shots[shot] = testPNG(t, 50, 40)
+			}
+			code, body := w.c["owner"].uploadBundle(w.process+"/recordings", bundle(t, "bounds", steps, shots))
+			if code != 201 {
+				t.Fatalf("upload: %d %s", code, body)
+			}
+			var up struct {
+				ID      int64 `json:"id"`
+				Dropped []struct {
+					Step   int    `json:"step"`
+					Reason string `json:"reason"`
+				} `json:"screenshots_dropped"`
+			}
+			must(t, json.Unmarshal([]byte(body), &up))
+			dropped := map[int]bool{}
+			for _, d := range up.Dropped {
+				dropped[d.Step] = d.Reason != ""
+			}
+			var rec recordingJSON
+			w.c["owner"].json("GET", fmt.Sprintf("%s/recordings/%d", w.process, up.ID), "", 200, &rec)
+			if len(rec.Steps) != len(cases) {
+				t.Fatalf("%d steps stored, want %d: a step whose screenshot is dropped is kept", len(rec.Steps), len(cases))
+			}
+			for i, tc := range cases {
+				n := i + 1
+				path := fmt.Sprintf("%s/recordings/%d/steps/%d/screenshot", w.process, up.ID, n)
+				code, data := w.c["owner"].do("GET", path, "", nil)
+				if tc.black == nil {
+					if code != 404 || rec.Steps[i].HasScreenshot || !dropped[n] {
+						t.Errorf("%s: the screenshot was kept (GET %d, has_screenshot %v, told dropped %v); it must be dropped", tc.name, code, rec.Steps[i].HasScreenshot, dropped[n])
+					}
+					continue
+				}
+				if code != 200 || dropped[n] {
+					t.Errorf("%s: GET screenshot %d, told dropped %v; want it kept, blacked out", tc.name, code, dropped[n])
+					continue
+				}
+				img, err := png.Decode(bytes.NewReader([]byte(data)))
+				must(t, err)
+				for _, want := range []struct {
+					at []image.Point
+					c  color.RGBA
+				}{{tc.black, black}, {tc.white, white}} {
+					for _, p := range want.at {
+						if got := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); got != want.c {
+							t.Errorf("%s: pixel %v is %v, want %v", tc.name, p, got, want.c)
+						}
+					}
+				}
+			}
+		})
+	}
+}
