@@ -124,10 +124,11 @@ type uploadedRecording struct {
 }
 
 // cleanBundle reads the bundle in the file and applies the policy to its
-// steps, in place; it returns the bundle and the cleaned screenshots by
-// step index. The screenshots are inflated from the file one at a time,
-// so that what a bundle holds in memory is one raw screenshot and the
-// cleaned ones, not everything it inflates to.
+// steps, in place; it returns the bundle, the cleaned screenshots by step
+// index and the screenshots it dropped. The screenshots are inflated from
+// the file one at a time as they are decoded, so that what a bundle holds
+// in memory is one decoded screenshot and the cleaned ones, not what it
+// inflates to.
 func (s *Server) cleanBundle(path string, applier *privacy.Applier) (*recording.Bundle, map[int][]byte, []droppedScreenshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -150,22 +151,34 @@ func (s *Server) cleanBundle(path string, applier *privacy.Applier) (*recording.
 	shots := map[int][]byte{}
 	dropped := []droppedScreenshot{}
 	for i := range steps {
-		shot, err := b.Screenshot(steps[i].Screenshot)
-		if err != nil {
-			return nil, nil, nil, invalid("%v", err)
-		}
-		steps[i].Screenshot = ""
-		_, clean, err := applier.CleanStep(&steps[i], shot)
+		clean, hadShot, err := cleanStep(b, &steps[i], applier)
 		if err != nil {
 			return nil, nil, nil, invalid("steps[%d].screenshot: %v", i, err)
 		}
 		if clean != nil {
 			shots[i] = clean
-		} else if shot != nil {
+		} else if hadShot {
 			dropped = append(dropped, droppedScreenshot{Step: i + 1, Reason: whyDropped})
 		}
 	}
 	return b, shots, dropped, nil
+}
+
+// cleanStep cleans a step of the bundle, in place, with its screenshot
+// read from the bundle as it is decoded; it says whether the step had one.
+func cleanStep(b *recording.Bundle, st *recording.Step, applier *privacy.Applier) ([]byte, bool, error) {
+	shot, err := b.OpenScreenshot(st.Screenshot)
+	if err != nil {
+		return nil, false, err
+	}
+	st.Screenshot = ""
+	if shot == nil {
+		_, _, err := applier.CleanStepFrom(st, nil)
+		return nil, false, err
+	}
+	defer shot.Close()
+	_, clean, err := applier.CleanStepFrom(st, shot)
+	return clean, true, err
 }
 
 // imageSlot waits for one of the server's image slots (Config.ImageWorkers)

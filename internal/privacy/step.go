@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"github.com/procmine/procmine/internal/recording"
 )
@@ -33,6 +34,18 @@ const PasswordInput = "[password]"
 // screenshot is dropped. The element's bounds are left in the
 // screenshot's pixels, its scale applied.
 func (a *Applier) CleanStep(s *recording.Step, shot []byte) (StepFindings, []byte, error) {
+	var r io.Reader
+	if shot != nil {
+		r = bytes.NewReader(shot)
+	}
+	return a.CleanStepFrom(s, r)
+}
+
+// CleanStepFrom is CleanStep with the screenshot read from r, nil when the
+// step has none: a server reading a bundle hands the image to the decoder
+// as it inflates, so that its compressed bytes are never all in memory
+// and whatever follows the image's end is never read at all.
+func (a *Applier) CleanStepFrom(s *recording.Step, shot io.Reader) (StepFindings, []byte, error) {
 	var f StepFindings
 	s.Name, f.Name = a.Apply(s.Name)
 	s.Description, f.Description = a.Apply(s.Description)
@@ -55,7 +68,7 @@ func (a *Applier) CleanStep(s *recording.Step, shot []byte) (StepFindings, []byt
 		}
 		hide = append(hide, *s.Element.Bounds)
 	}
-	out, err := Blackout(shot, hide)
+	out, err := blackout(shot, hide)
 	if errors.Is(err, ErrNotLocated) {
 		return f, nil, nil
 	}
@@ -92,14 +105,19 @@ func locate(r recording.Bounds, size image.Rectangle) (image.Rectangle, error) {
 // ErrNotLocated, and nothing is decoded. The image's size must have been
 // checked (recording.CheckImage) before: decoding allocates all of it.
 func Blackout(data []byte, rects []recording.Bounds) ([]byte, error) {
-	if err := recording.CheckImage("screenshot", data, recording.Limits{}); err != nil {
+	return blackout(bytes.NewReader(data), rects)
+}
+
+// blackout is Blackout on the image r reads.
+func blackout(r io.Reader, rects []recording.Bounds) ([]byte, error) {
+	// The header is checked before a pixel is decoded, and kept to be
+	// read again by the decoder, followed by the rest of r.
+	var head bytes.Buffer
+	width, height, err := recording.CheckImageFrom("screenshot", io.TeeReader(r, &head), recording.Limits{})
+	if err != nil {
 		return nil, err
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("screenshot: not a readable image: %w", err)
-	}
-	size := image.Rect(0, 0, cfg.Width, cfg.Height)
+	size := image.Rect(0, 0, width, height)
 	regions := make([]image.Rectangle, len(rects))
 	for i, r := range rects {
 		if regions[i], err = locate(r, size); err != nil {
@@ -108,7 +126,7 @@ func Blackout(data []byte, rects []recording.Bounds) ([]byte, error) {
 	}
 	// Decoding holds the whole image: the caller bounds how many are
 	// decoded at once (the server's image slots).
-	src, format, err := image.Decode(bytes.NewReader(data))
+	src, format, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: not a readable image: %w", err)
 	}

@@ -35,6 +35,28 @@ type Bundle struct {
 	lim     Limits
 }
 
+// OpenScreenshot opens the image at a bundle path for reading, or returns
+// nil when there is none; the caller closes it. From a bundle that Open
+// returned, it inflates the image as it is read: whatever of it the reader
+// does not need (bytes past the image's end) is never inflated.
+func (b *Bundle) OpenScreenshot(name string) (io.ReadCloser, error) {
+	if data, ok := b.Screenshots[name]; ok {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+	f, ok := b.entries[name]
+	if !ok {
+		return nil, nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(rc, b.lim.MaxImage), rc}, nil
+}
+
 // Screenshot returns the image at a bundle path, or nil when there is none.
 // A bundle from Open inflates it from the zip again, each time: a bundle
 // that holds hundreds of megabytes of screenshots holds one at a time in
@@ -338,6 +360,19 @@ func CheckImage(name string, data []byte, lim Limits) error {
 	return err
 }
 
+// CheckImageFrom is CheckImage on the image r reads: it reads no more of
+// it than its header, as far as the decoder's buffering goes, and returns
+// the image's width and height.
+func CheckImageFrom(name string, r io.Reader, lim Limits) (width, height int, err error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(8)
+	if ImageType(head) == "" {
+		return 0, 0, &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
+	}
+	cfg, err := checkImageConfig(name, head, br, lim.orDefault())
+	return cfg.Width, cfg.Height, err
+}
+
 // checkImage returns the image's pixel count.
 func checkImage(name string, data []byte, lim Limits) (int, error) {
 	if ImageType(data) == "" {
@@ -346,27 +381,33 @@ func checkImage(name string, data []byte, lim Limits) (int, error) {
 	return checkImageReader(name, data, bytes.NewReader(data), lim)
 }
 
-// checkImageReader checks an image whose first bytes are head from its
-// header, read from r; it returns its pixel count.
+// checkImageReader is checkImageConfig returning the pixel count.
 func checkImageReader(name string, head []byte, r io.Reader, lim Limits) (int, error) {
+	cfg, err := checkImageConfig(name, head, r, lim)
+	return cfg.Width * cfg.Height, err
+}
+
+// checkImageConfig checks an image whose first bytes are head from its
+// header, read from r.
+func checkImageConfig(name string, head []byte, r io.Reader, lim Limits) (image.Config, error) {
 	kind := ImageType(head)
 	if ext := name[strings.LastIndexByte(name, '.')+1:]; strings.HasPrefix(name, "screenshots/") && (ext == "png") != (kind == "png") {
-		return 0, &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
+		return image.Config{}, &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
 	}
 	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return 0, &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
+		return image.Config{}, &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return 0, &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
+		return image.Config{}, &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
 	}
 	// Sixteen bits a channel doubles what decoding holds, and no screen
 	// shows them.
 	switch cfg.ColorModel {
 	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model, color.Alpha16Model:
-		return 0, &Error{File: name, Msg: "has 16 bits a channel; save screenshots with 8"}
+		return image.Config{}, &Error{File: name, Msg: "has 16 bits a channel; save screenshots with 8"}
 	}
-	return cfg.Width * cfg.Height, nil
+	return cfg, nil
 }
 
 // checkReferences (of an opened bundle): every step's screenshot is in the bundle and every

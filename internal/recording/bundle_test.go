@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -272,6 +273,26 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("error %T %v is not a bundle error", err, err)
 			}
 			return
+		}
+		// Open accepts it too, and its screenshots read from the zip
+		// as they are inflated are Read's.
+		opened, err := Open(bytes.NewReader(data), int64(len(data)), lim)
+		if err != nil {
+			t.Fatalf("Read accepts what Open refuses: %v", err)
+		}
+		for name, want := range b.Screenshots {
+			rc, err := opened.OpenScreenshot(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: OpenScreenshot read %d bytes (%v), Read %d", name, len(got), err, len(want))
+			}
+			if _, _, err := CheckImageFrom(name, bytes.NewReader(want), lim); err != nil {
+				t.Fatalf("%s: CheckImageFrom refuses an accepted image: %v", name, err)
+			}
 		}
 		// What is accepted packs and reads back the same.
 		var buf bytes.Buffer
