@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -10,23 +11,26 @@ import (
 	"testing"
 )
 
+// boundsCase is a password field's bounds in a 50×40 screenshot and what
+// must become of the screenshot.
+type boundsCase struct {
+	name   string
+	bounds []int
+	scale  float64 // screenshot_scale, 0 for none
+	// black and white are pixels of the stored image; nil black means
+	// the screenshot must be gone.
+	black, white []image.Point
+}
+
 // TestScreenshotBlackoutFailsClosed (issue 14): a password field whose
 // bounds lie partly outside the screenshot is blacked out where it is in
 // the image; one that cannot be located in it with certainty (off the
 // image, negative coordinates of another screen, a declared HiDPI scale
 // that puts it off the image) costs the step its screenshot, and the
-// uploader is told. Checked on the screenshot read back through the API.
+// uploader is told; as a bundle and step by step in a recording session.
+// Checked on the screenshots read back through the API.
 func TestScreenshotBlackoutFailsClosed(t *testing.T) {
-	white := color.RGBA{255, 255, 255, 255}
-	black := color.RGBA{A: 255}
-	cases := []struct {
-		name   string
-		bounds []int
-		scale  float64 // screenshot_scale, 0 for none
-		// black and white are pixels of the stored image; nil black
-		// means the screenshot must be gone.
-		black, white []image.Point
-	}{
+	cases := []boundsCase{
 		{name: "inside", bounds: []int{10, 10, 20, 8}, black: []image.Point{{15, 12}, {29, 17}}, white: []image.Point{{9, 12}, {30, 12}, {40, 30}}},
 		{name: "past the right and bottom edges", bounds: []int{40, 30, 30, 30}, black: []image.Point{{45, 35}, {49, 39}}, white: []image.Point{{39, 35}, {45, 29}}},
 		{name: "off the image", bounds: []int{60, 10, 20, 8}},
@@ -51,6 +55,7 @@ func TestScreenshotBlackoutFailsClosed(t *testing.T) {
 				steps = append(steps, s)
 				shots[shot] = testPNG(t, 50, 40)
 			}
+			// As a bundle: the answer lists the dropped screenshots.
 			code, body := w.c["owner"].uploadBundle(w.process+"/recordings", bundle(t, "bounds", steps, shots))
 			if code != 201 {
 				t.Fatalf("upload: %d %s", code, body)
@@ -67,38 +72,68 @@ func TestScreenshotBlackoutFailsClosed(t *testing.T) {
 			for _, d := range up.Dropped {
 				dropped[d.Step] = d.Reason != ""
 			}
-			var rec recordingJSON
-			w.c["owner"].json("GET", fmt.Sprintf("%s/recordings/%d", w.process, up.ID), "", 200, &rec)
-			if len(rec.Steps) != len(cases) {
-				t.Fatalf("%d steps stored, want %d: a step whose screenshot is dropped is kept", len(rec.Steps), len(cases))
+			checkBlackout(t, w, "bundle", up.ID, dropped, cases)
+			// Step by step in a recording session: each step's answer
+			// says when its screenshot was dropped.
+			path := w.session(w.c["owner"], "bounds")
+			dropped = map[int]bool{}
+			for i, s := range steps {
+				s["screenshot"] = base64.StdEncoding.EncodeToString(testPNG(t, 50, 40))
+				code, body := w.c["owner"].sendStep(path, s)
+				var answer struct {
+					N       int    `json:"n"`
+					Dropped string `json:"screenshot_dropped"`
+				}
+				if code != 201 || json.Unmarshal([]byte(body), &answer) != nil {
+					t.Fatalf("step %d: %d %s", i, code, body)
+				}
+				dropped[answer.N] = answer.Dropped != ""
 			}
-			for i, tc := range cases {
-				n := i + 1
-				path := fmt.Sprintf("%s/recordings/%d/steps/%d/screenshot", w.process, up.ID, n)
-				code, data := w.c["owner"].do("GET", path, "", nil)
-				if tc.black == nil {
-					if code != 404 || rec.Steps[i].HasScreenshot || !dropped[n] {
-						t.Errorf("%s: the screenshot was kept (GET %d, has_screenshot %v, told dropped %v); it must be dropped", tc.name, code, rec.Steps[i].HasScreenshot, dropped[n])
-					}
-					continue
-				}
-				if code != 200 || dropped[n] {
-					t.Errorf("%s: GET screenshot %d, told dropped %v; want it kept, blacked out", tc.name, code, dropped[n])
-					continue
-				}
-				img, err := png.Decode(bytes.NewReader([]byte(data)))
-				must(t, err)
-				for _, want := range []struct {
-					at []image.Point
-					c  color.RGBA
-				}{{tc.black, black}, {tc.white, white}} {
-					for _, p := range want.at {
-						if got := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); got != want.c {
-							t.Errorf("%s: pixel %v is %v, want %v", tc.name, p, got, want.c)
-						}
-					}
-				}
-			}
+			w.c["owner"].json("POST", path+"/stop", "", 200, nil)
+			var pub recordingJSON
+			w.c["owner"].json("POST", path+"/publish", `{"process":`+itoa(w.pid)+`}`, 200, &pub)
+			checkBlackout(t, w, "session", int64(pub.ID), dropped, cases)
 		})
+	}
+}
+
+// checkBlackout reads the recording's screenshots through the API and
+// checks each case's pixels, or that its screenshot is gone and the
+// uploader was told (dropped, by step number).
+func checkBlackout(t *testing.T, w *recWorld, how string, id int64, dropped map[int]bool, cases []boundsCase) {
+	t.Helper()
+	white := color.RGBA{255, 255, 255, 255}
+	black := color.RGBA{A: 255}
+	var rec recordingJSON
+	w.c["owner"].json("GET", fmt.Sprintf("%s/recordings/%d", w.process, id), "", 200, &rec)
+	if len(rec.Steps) != len(cases) {
+		t.Fatalf("%s: %d steps stored, want %d: a step whose screenshot is dropped is kept", how, len(rec.Steps), len(cases))
+	}
+	for i, tc := range cases {
+		n := i + 1
+		path := fmt.Sprintf("%s/recordings/%d/steps/%d/screenshot", w.process, id, n)
+		code, data := w.c["owner"].do("GET", path, "", nil)
+		if tc.black == nil {
+			if code != 404 || rec.Steps[i].HasScreenshot || !dropped[n] {
+				t.Errorf("%s, %s: the screenshot was kept (GET %d, has_screenshot %v, told dropped %v); it must be dropped", how, tc.name, code, rec.Steps[i].HasScreenshot, dropped[n])
+			}
+			continue
+		}
+		if code != 200 || dropped[n] {
+			t.Errorf("%s, %s: GET screenshot %d, told dropped %v; want it kept, blacked out", how, tc.name, code, dropped[n])
+			continue
+		}
+		img, err := png.Decode(bytes.NewReader([]byte(data)))
+		must(t, err)
+		for _, want := range []struct {
+			at []image.Point
+			c  color.RGBA
+		}{{tc.black, black}, {tc.white, white}} {
+			for _, p := range want.at {
+				if got := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); got != want.c {
+					t.Errorf("%s, %s: pixel %v is %v, want %v", how, tc.name, p, got, want.c)
+				}
+			}
+		}
 	}
 }
