@@ -23,12 +23,12 @@ import (
 type Bundle struct {
 	Recording *Recording
 	// Screenshots maps a bundle path (screenshots/0001.png) to the image.
-	// Read fills it; Open leaves it empty, and Screenshot inflates each
-	// image from the zip when it is asked for.
+	// Read fills it; Open leaves it empty, and OpenScreenshot and
+	// Screenshot inflate each image from the zip when it is asked for.
 	Screenshots map[string][]byte
 
 	// entries are the screenshots' zip entries, by bundle path, for
-	// Screenshot, and sizes the bytes each was counted to inflate to;
+	// OpenScreenshot and Screenshot, and sizes the bytes each was counted to inflate to;
 	// nil for a bundle that was not opened from a zip.
 	entries map[string]*zip.File
 	sizes   map[string]int64
@@ -158,7 +158,7 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 
 // Open checks all of a bundle as Read does, inflating each entry once and
 // keeping none of the screenshots in memory: they stay in r, which must
-// stay readable while the bundle's Screenshot is used. This is what a
+// stay readable while the bundle's OpenScreenshot or Screenshot is used. This is what a
 // server uses, so that what a bundle costs it in memory is one screenshot
 // at a time, not everything the bundle inflates to.
 func Open(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
