@@ -137,3 +137,48 @@ func checkBlackout(t *testing.T, w *recWorld, how string, id int64, dropped map[
 		}
 	}
 }
+
+// TestPolicyAppliedLaterDropsUnlocatableScreenshots: applying a changed
+// policy to stored recordings blacks out the element of each step whose
+// texts it changed; a screenshot in which that element cannot be located
+// is deleted and counted, not stored again untouched.
+func TestPolicyAppliedLaterDropsUnlocatableScreenshots(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			// The input is a name the policy's list does not hold yet:
+			// nothing is sensitive at import.
+			all := map[string]string{}
+			for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
+				all[k] = "redact"
+			}
+			w.setPolicy(all)
+			step := func(i int, bounds []int) stepJSON {
+				return newStep("Mail", i, stepJSON{"input": "Ingrid Svensson", "element": map[string]any{"role": "edit", "bounds": bounds}, "screenshot": fmt.Sprintf("screenshots/%d.png", i)})
+			}
+			r := w.upload(w.c["owner"], bundle(t, "t", []stepJSON{step(0, []int{60, 10, 20, 8}), step(1, []int{10, 10, 20, 8})},
+				map[string][]byte{"screenshots/0.png": testPNG(t, 50, 40), "screenshots/1.png": testPNG(t, 50, 40)}))
+			w.setPolicy(all, "Ingrid Svensson")
+			var rep map[string]int
+			w.root.json("POST", w.base+"/privacy-policy/apply", `{"recordings":true}`, 200, &rep)
+			if rep["recording_steps_changed"] != 2 || rep["screenshots_blacked_out"] != 1 || rep["screenshots_dropped"] != 1 {
+				t.Errorf("apply report %v", rep)
+			}
+			shot := func(n int) (int, string) {
+				return w.c["owner"].do("GET", fmt.Sprintf("%s/recordings/%d/steps/%d/screenshot", w.process, r.ID, n), "", nil)
+			}
+			if code, _ := shot(1); code != 404 {
+				t.Errorf("the screenshot whose element is off the image: GET %d, want it deleted", code)
+			}
+			code, data := shot(2)
+			if code != 200 {
+				t.Fatalf("the other screenshot: GET %d", code)
+			}
+			img, err := png.Decode(bytes.NewReader([]byte(data)))
+			must(t, err)
+			if got := color.RGBAModel.Convert(img.At(15, 12)).(color.RGBA); got != (color.RGBA{A: 255}) {
+				t.Errorf("the other screenshot is not blacked out: %v", got)
+			}
+		})
+	}
+}
