@@ -175,12 +175,12 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rep["recording_steps_changed"], rep["recording_titles_changed"] = len(refs), titles
-		blacked, err := s.blackoutChanged(r, refs)
+		blacked, dropped, err := s.blackoutChanged(r, refs)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		rep["screenshots_blacked_out"] = blacked
+		rep["screenshots_blacked_out"], rep["screenshots_dropped"] = blacked, dropped
 	}
 	if req.EventLogs {
 		logs, err := erasure.RewriteLogs(r.Context(), s.cfg.Store, env, applier.Rewriter())
@@ -194,7 +194,7 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 		rep["event_log_versions_changed"], rep["resources_changed"], rep["attribute_values_changed"] = len(logs.Versions), logs.Events, logs.Attributes
 	}
 	detail := ""
-	for _, k := range []string{"recording_steps_changed", "recording_titles_changed", "screenshots_blacked_out", "event_log_versions_changed", "resources_changed", "attribute_values_changed"} {
+	for _, k := range []string{"recording_steps_changed", "recording_titles_changed", "screenshots_blacked_out", "screenshots_dropped", "event_log_versions_changed", "resources_changed", "attribute_values_changed"} {
 		if v, ok := rep[k]; ok {
 			detail += fmt.Sprintf("%s %d; ", k, v)
 		}
@@ -205,16 +205,17 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 
 // blackoutChanged blacks out, in the screenshots of steps whose texts the
 // policy changed, the element's region: what was typed there held
-// personal data.
-func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (int, error) {
-	n := 0
+// personal data. A screenshot whose element cannot be located in it is
+// deleted instead, as at import. It returns how many it blacked out and
+// how many it deleted.
+func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (n, dropped int, err error) {
 	steps := map[access.ID][]store.Step{}
 	for _, ref := range refs {
 		list, ok := steps[ref.Recording]
 		if !ok {
 			var err error
 			if list, err = s.cfg.Store.Steps(r.Context(), ref.Recording); err != nil {
-				return n, err
+				return n, dropped, err
 			}
 			steps[ref.Recording] = list
 		}
@@ -224,17 +225,29 @@ func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (int, er
 			}
 			img, err := s.cfg.Store.Screenshot(r.Context(), ref.Recording, ref.N)
 			if err != nil {
-				return n, err
+				return n, dropped, err
+			}
+			release, err := s.imageSlot(r.Context())
+			if err != nil {
+				return n, dropped, err
 			}
 			out, err := privacy.Blackout(img, []recording.Bounds{*st.Element.Bounds})
+			release()
+			if errors.Is(err, privacy.ErrNotLocated) {
+				if err := s.cfg.Store.DeleteScreenshot(r.Context(), ref.Recording, ref.N); err != nil {
+					return n, dropped, err
+				}
+				dropped++
+				continue
+			}
 			if err != nil {
-				return n, err
+				return n, dropped, err
 			}
 			if err := s.cfg.Store.ReplaceScreenshot(r.Context(), ref.Recording, ref.N, out); err != nil {
-				return n, err
+				return n, dropped, err
 			}
 			n++
 		}
 	}
-	return n, nil
+	return n, dropped, nil
 }

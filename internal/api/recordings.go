@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,52 +72,124 @@ func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.Remove(path)
-	b, err := readBundle(path, s.bundleLimits())
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	_, applier, err := s.policyFor(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	steps := b.Recording.Steps
-	shots := map[int][]byte{}
-	for i := range steps {
-		shot := b.Screenshots[steps[i].Screenshot]
-		steps[i].Screenshot = ""
-		_, clean, err := applier.CleanStep(&steps[i], shot)
-		if err != nil {
-			writeError(w, r, invalid("steps[%d].screenshot: %v", i, err))
-			return
-		}
-		if clean != nil {
-			shots[i] = clean
-		}
+	// Reading the bundle and cleaning its screenshots is the heavy part:
+	// it holds one of the server's image slots, so that uploads at once
+	// cannot add up what each holds in memory.
+	release, err := s.imageSlot(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
+	b, shots, dropped, err := s.cleanBundle(path, applier)
+	release()
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	steps := b.Recording.Steps
 	title, _ := applier.Apply(b.Recording.Title)
 	rid, err := s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: environment(r), Process: id, Recorder: caller(r).ID, Title: title, State: store.StatePublished}, steps, shots)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots", rid, len(steps), len(shots)))
+	s.audit(r, environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
 	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), rid)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, rec)
+	writeJSON(w, http.StatusCreated, uploadedRecording{Recording: rec, Dropped: dropped})
 }
 
-func readBundle(path string, lim recording.Limits) (*recording.Bundle, error) {
-	b, err := recording.ReadFile(path, lim)
+// droppedScreenshot tells the uploader that a step's screenshot was not
+// stored, and why; the step itself was.
+type droppedScreenshot struct {
+	Step   int    `json:"step"`
+	Reason string `json:"reason"`
+}
+
+// whyDropped is the reason CleanStep drops a screenshot.
+const whyDropped = "the step's element is a password field or held personal data, and its bounds do not locate it in the screenshot with certainty (none, no area, or not starting inside the image), so it could not be blacked out: the screenshot was not stored"
+
+// uploadedRecording is the answer to an upload.
+type uploadedRecording struct {
+	store.Recording
+	Dropped []droppedScreenshot `json:"screenshots_dropped"`
+}
+
+// cleanBundle reads the bundle in the file and applies the policy to its
+// steps, in place; it returns the bundle, the cleaned screenshots by step
+// index and the screenshots it dropped. The screenshots are inflated from
+// the file one at a time as they are decoded, so that what a bundle holds
+// in memory is one decoded screenshot and the cleaned ones, not what it
+// inflates to.
+func (s *Server) cleanBundle(path string, applier *privacy.Applier) (*recording.Bundle, map[int][]byte, []droppedScreenshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b, err := recording.Open(f, st.Size(), s.bundleLimits())
 	var bad *recording.Error
 	if errors.As(err, &bad) {
-		return nil, invalid("%v", bad)
+		return nil, nil, nil, invalid("%v", bad)
 	}
-	return b, err
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	steps := b.Recording.Steps
+	shots := map[int][]byte{}
+	dropped := []droppedScreenshot{}
+	for i := range steps {
+		clean, hadShot, err := cleanStep(b, &steps[i], applier)
+		if err != nil {
+			return nil, nil, nil, invalid("steps[%d].screenshot: %v", i, err)
+		}
+		if clean != nil {
+			shots[i] = clean
+		} else if hadShot {
+			dropped = append(dropped, droppedScreenshot{Step: i + 1, Reason: whyDropped})
+		}
+	}
+	return b, shots, dropped, nil
+}
+
+// cleanStep cleans a step of the bundle, in place, with its screenshot
+// read from the bundle as it is decoded; it says whether the step had one.
+func cleanStep(b *recording.Bundle, st *recording.Step, applier *privacy.Applier) ([]byte, bool, error) {
+	shot, err := b.OpenScreenshot(st.Screenshot)
+	if err != nil {
+		return nil, false, err
+	}
+	st.Screenshot = ""
+	if shot == nil {
+		_, _, err := applier.CleanStepFrom(st, nil)
+		return nil, false, err
+	}
+	defer shot.Close()
+	_, clean, err := applier.CleanStepFrom(st, shot)
+	return clean, true, err
+}
+
+// imageSlot waits for one of the server's image slots (Config.ImageWorkers)
+// or for the request to end; release gives the slot back.
+func (s *Server) imageSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.images <- struct{}{}:
+		return func() { <-s.images }, nil
+	case <-ctx.Done():
+		return nil, errorf(http.StatusServiceUnavailable, "busy", "the request ended while the server was busy with other screenshots; send it again")
+	}
 }
 
 // recordingFor loads the published recording {rid} of the process.

@@ -45,6 +45,11 @@ type Config struct {
 	// is how many run at once on this server (2 when zero).
 	ImportTimeout time.Duration
 	JobWorkers    int
+	// ImageWorkers bounds the screenshot work (reading a recording
+	// bundle's images, decoding, blacking out and encoding them) running
+	// at once on this server, whatever the number of requests (2 when
+	// zero): each holds up to a screenshot's decoded pixels in memory.
+	ImageWorkers int
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -73,6 +78,8 @@ type Server struct {
 	oidc           oidcClient
 	// auditThrottle keeps repeatable events from flooding the audit log.
 	auditThrottle auditThrottle
+	// images holds a slot for each screenshot work under way.
+	images chan struct{}
 }
 
 // New builds a server and its routes.
@@ -101,7 +108,11 @@ func New(cfg Config) *Server {
 	if cfg.MemoryBudget == 0 {
 		cfg.MemoryBudget = 1 << 30
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget)}
+	if cfg.ImageWorkers == 0 {
+		cfg.ImageWorkers = 2
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
+		images: make(chan struct{}, cfg.ImageWorkers)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

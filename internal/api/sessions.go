@@ -135,7 +135,22 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	_, shot, err = applier.CleanStep(&step, shot)
+	answer := map[string]any{}
+	if shot != nil {
+		// Cleaning a screenshot decodes it: it waits for an image slot.
+		release, slotErr := s.imageSlot(r.Context())
+		if slotErr != nil {
+			writeError(w, r, slotErr)
+			return
+		}
+		_, shot, err = applier.CleanStep(&step, shot)
+		release()
+		if err == nil && shot == nil {
+			answer["screenshot_dropped"] = whyDropped
+		}
+	} else {
+		_, _, err = applier.CleanStep(&step, nil)
+	}
 	if err != nil {
 		writeError(w, r, invalid("screenshot: %v", err))
 		return
@@ -149,7 +164,8 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]int{"n": n})
+	answer["n"] = n
+	writeJSON(w, http.StatusCreated, answer)
 }
 
 // decodeSessionStep reads a step in recording.json's form whose

@@ -146,6 +146,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	key := fs.String("tls-key", "", "TLS key file")
 	importTimeout := fs.Duration("import-timeout", 30*time.Minute, "longest an import may run; one that lost its server is run again after twice this")
 	workers := fs.Int("job-workers", 2, "background jobs (imports) this server runs at once")
+	imageWorkers := fs.Int("image-workers", 2, "screenshots this server decodes and cleans at once, whatever the number of uploads (each can hold about 150 MB)")
 	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
 	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
@@ -163,14 +164,14 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	// Behind a TLS-terminating proxy the public URL says https: cookies
 	// are then Secure too.
-	if *importTimeout < time.Second || *workers < 1 {
-		return usagef("--import-timeout: at least 1s; --job-workers: at least 1")
+	if *importTimeout < time.Second || *workers < 1 || *imageWorkers < 1 {
+		return usagef("--import-timeout: at least 1s; --job-workers and --image-workers: at least 1")
 	}
 	if *budget < 16 {
 		return usagef("--memory-budget: at least 16 MiB")
 	}
 	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20,
-		ImportTimeout: *importTimeout, JobWorkers: *workers}
+		ImportTimeout: *importTimeout, JobWorkers: *workers, ImageWorkers: *imageWorkers}
 	for _, text := range strings.Split(*proxies, ",") {
 		if text = strings.TrimSpace(text); text == "" {
 			continue

@@ -3,6 +3,7 @@ package privacy
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -162,10 +163,27 @@ func TestCleanStep(t *testing.T) {
 	}
 }
 
+// TestBlackoutOutside: a region that starts inside the image and runs
+// past its edge is clipped; one that cannot be located in it (no area,
+// starting before or after it) is ErrNotLocated, never silently skipped.
 func TestBlackoutOutside(t *testing.T) {
-	// Bounds beyond the image are clipped, not an error.
-	if _, err := Blackout(screenshot(t), []recording.Bounds{{-50, -50, 1000, 1000}, {100, 100, 5, 5}}); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		r      recording.Bounds
+		locate bool
+	}{
+		{recording.Bounds{30, 20, 1000, 1000}, true}, // 40×30: runs past the right and bottom edges
+		{recording.Bounds{0, 0, 40, 30}, true},
+		{recording.Bounds{-50, -50, 1000, 1000}, false},
+		{recording.Bounds{-1, 5, 10, 10}, false},
+		{recording.Bounds{5, -1, 10, 10}, false},
+		{recording.Bounds{40, 5, 10, 10}, false},
+		{recording.Bounds{100, 100, 5, 5}, false},
+		{recording.Bounds{5, 5, 0, 10}, false},
+	} {
+		_, err := Blackout(screenshot(t), []recording.Bounds{tc.r})
+		if got := err == nil; got != tc.locate || (err != nil && !errors.Is(err, ErrNotLocated)) {
+			t.Errorf("%v: %v, want located %v", tc.r, err, tc.locate)
+		}
 	}
 	if _, err := Blackout([]byte("not an image"), nil); err == nil {
 		t.Error("accepted a non-image")

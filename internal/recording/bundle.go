@@ -2,6 +2,7 @@ package recording
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,53 @@ import (
 type Bundle struct {
 	Recording *Recording
 	// Screenshots maps a bundle path (screenshots/0001.png) to the image.
+	// Read fills it; Open leaves it empty, and OpenScreenshot and
+	// Screenshot inflate each image from the zip when it is asked for.
 	Screenshots map[string][]byte
+
+	// entries are the screenshots' zip entries, by bundle path, for
+	// OpenScreenshot and Screenshot, and sizes the bytes each was counted to inflate to;
+	// nil for a bundle that was not opened from a zip.
+	entries map[string]*zip.File
+	sizes   map[string]int64
+	lim     Limits
+}
+
+// OpenScreenshot opens the image at a bundle path for reading, or returns
+// nil when there is none; the caller closes it. From a bundle that Open
+// returned, it inflates the image as it is read: whatever of it the reader
+// does not need (bytes past the image's end) is never inflated.
+func (b *Bundle) OpenScreenshot(name string) (io.ReadCloser, error) {
+	if data, ok := b.Screenshots[name]; ok {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+	f, ok := b.entries[name]
+	if !ok {
+		return nil, nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(rc, b.lim.MaxImage), rc}, nil
+}
+
+// Screenshot returns the image at a bundle path, or nil when there is none.
+// A bundle from Open inflates it from the zip again, each time: a bundle
+// that holds hundreds of megabytes of screenshots holds one at a time in
+// memory.
+func (b *Bundle) Screenshot(name string) ([]byte, error) {
+	if data, ok := b.Screenshots[name]; ok {
+		return data, nil
+	}
+	f, ok := b.entries[name]
+	if !ok {
+		return nil, nil
+	}
+	return inflateSized(f, b.sizes[name], b.lim.MaxImage)
 }
 
 // Limits bound what Read accepts. The zero value of a field means its default.
@@ -91,8 +138,30 @@ func ReadFile(name string, lim Limits) (*Bundle, error) {
 }
 
 // Read takes a bundle apart and checks all of it; see the package
-// documentation for what it refuses.
+// documentation for what it refuses. The bundle it returns holds every
+// screenshot in memory.
 func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
+	b, err := Open(r, size, lim)
+	if err != nil {
+		return nil, err
+	}
+	for name := range b.entries {
+		data, err := b.Screenshot(name)
+		if err != nil {
+			return nil, err
+		}
+		b.Screenshots[name] = data
+	}
+	b.entries, b.sizes = nil, nil
+	return b, nil
+}
+
+// Open checks all of a bundle as Read does, inflating each entry once and
+// keeping none of the screenshots in memory: they stay in r, which must
+// stay readable while the bundle's OpenScreenshot or Screenshot is used. This is what a
+// server uses, so that what a bundle costs it in memory is one screenshot
+// at a time, not everything the bundle inflates to.
+func Open(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 	lim = lim.orDefault()
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -111,7 +180,7 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 	if !seen[jsonName] {
 		return nil, &Error{File: bundleName, Msg: "has no recording.json"}
 	}
-	b := &Bundle{Screenshots: map[string][]byte{}}
+	b := &Bundle{Screenshots: map[string][]byte{}, entries: map[string]*zip.File{}, sizes: map[string]int64{}, lim: lim}
 	var total, pixels int64
 	var jsonData []byte
 	for _, f := range zr.File {
@@ -122,26 +191,39 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		if f.Name == jsonName {
 			max = lim.MaxJSON
 		}
-		data, err := inflate(f, min(max, lim.MaxTotal-total))
-		if err != nil {
-			if lim.MaxTotal-total < max && int64(len(data)) > lim.MaxTotal-total {
-				return nil, &Error{File: bundleName, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", lim.MaxTotal)}
+		room := min(max, lim.MaxTotal-total)
+		tooBig := func(n int64) error {
+			if lim.MaxTotal-total < max && n > lim.MaxTotal-total {
+				return &Error{File: bundleName, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", lim.MaxTotal)}
 			}
-			return nil, err
+			return &Error{File: f.Name, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", room)}
 		}
-		total += int64(len(data))
 		if f.Name == jsonName {
+			data, err := inflate(f, room)
+			if err != nil {
+				if n := int64(len(data)); n > room {
+					return nil, tooBig(n)
+				}
+				return nil, err
+			}
+			total += int64(len(data))
 			jsonData = data
 			continue
 		}
-		n, err := checkImage(f.Name, data, lim)
+		// A screenshot is inflated to count its bytes and read its
+		// header, and dropped: only its size and type are checked here.
+		n, px, err := checkEntryImage(f, room, lim)
 		if err != nil {
+			if n > room {
+				return nil, tooBig(n)
+			}
 			return nil, err
 		}
-		if pixels += int64(n); pixels > lim.MaxAllPixels {
+		total += n
+		if pixels += int64(px); pixels > lim.MaxAllPixels {
 			return nil, &Error{File: bundleName, Msg: fmt.Sprintf("its screenshots hold more than %d pixels in all, the most accepted", lim.MaxAllPixels)}
 		}
-		b.Screenshots[f.Name] = data
+		b.entries[f.Name], b.sizes[f.Name] = f, n
 	}
 	rec, err := Decode(jsonData)
 	if err != nil {
@@ -193,12 +275,20 @@ func checkEntry(f *zip.File, seen map[string]bool) error {
 // inflate reads an entry, counting the bytes it really inflates to, not
 // the size its header claims.
 func inflate(f *zip.File, max int64) ([]byte, error) {
+	return inflateSized(f, 0, max)
+}
+
+// inflateSized is inflate into a buffer made for size bytes, the size the
+// entry was counted to inflate to before: the buffer does not grow, and
+// leaves no garbage, on the way to a screenshot's tens of megabytes.
+func inflateSized(f *zip.File, size, max int64) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
+	// One byte more, for ReadFrom to see the end without growing.
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, max)+bytes.MinRead))
 	n, err := buf.ReadFrom(io.LimitReader(rc, max+1))
 	if err != nil {
 		return nil, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
@@ -207,6 +297,49 @@ func inflate(f *zip.File, max int64) ([]byte, error) {
 		return buf.Bytes(), &Error{File: f.Name, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", max)}
 	}
 	return buf.Bytes(), nil
+}
+
+// checkEntryImage inflates a screenshot's entry without keeping it: it
+// returns the bytes it really inflates to (more than max when it is too
+// big, and then an error) and the image's pixel count, read from the
+// image's header.
+func checkEntryImage(f *zip.File, max int64, lim Limits) (int64, int, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, 0, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	defer rc.Close()
+	cr := &countReader{r: io.LimitReader(rc, max+1)}
+	br := bufio.NewReader(cr)
+	head, _ := br.Peek(8)
+	px, imgErr := 0, error(nil)
+	if ImageType(head) == "" {
+		imgErr = &Error{File: f.Name, Msg: "is neither a PNG nor a JPEG image"}
+	} else {
+		px, imgErr = checkImageReader(f.Name, head, br, lim)
+	}
+	// The rest is read, and counted, whatever the header said: the
+	// entry's size is checked before its content, as the header's claim
+	// of its size is not trusted.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return cr.n, 0, &Error{File: f.Name, Msg: "cannot be read from the zip: " + err.Error()}
+	}
+	if cr.n > max {
+		return cr.n, 0, &Error{File: f.Name, Msg: fmt.Sprintf("inflates to more than %d bytes, the most accepted", max)}
+	}
+	return cr.n, px, imgErr
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // ImageType tells "png" or "jpeg" from the image's first bytes, or "".
@@ -227,42 +360,67 @@ func CheckImage(name string, data []byte, lim Limits) error {
 	return err
 }
 
+// CheckImageFrom is CheckImage on the image r reads: it reads no more of
+// it than its header, as far as the decoder's buffering goes, and returns
+// the image's width and height.
+func CheckImageFrom(name string, r io.Reader, lim Limits) (width, height int, err error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(8)
+	if ImageType(head) == "" {
+		return 0, 0, &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
+	}
+	cfg, err := checkImageConfig(name, head, br, lim.orDefault())
+	return cfg.Width, cfg.Height, err
+}
+
 // checkImage returns the image's pixel count.
 func checkImage(name string, data []byte, lim Limits) (int, error) {
-	kind := ImageType(data)
-	if kind == "" {
+	if ImageType(data) == "" {
 		return 0, &Error{File: name, Msg: "is neither a PNG nor a JPEG image"}
 	}
+	return checkImageReader(name, data, bytes.NewReader(data), lim)
+}
+
+// checkImageReader is checkImageConfig returning the pixel count.
+func checkImageReader(name string, head []byte, r io.Reader, lim Limits) (int, error) {
+	cfg, err := checkImageConfig(name, head, r, lim)
+	return cfg.Width * cfg.Height, err
+}
+
+// checkImageConfig checks an image whose first bytes are head from its
+// header, read from r.
+func checkImageConfig(name string, head []byte, r io.Reader, lim Limits) (image.Config, error) {
+	kind := ImageType(head)
 	if ext := name[strings.LastIndexByte(name, '.')+1:]; strings.HasPrefix(name, "screenshots/") && (ext == "png") != (kind == "png") {
-		return 0, &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
+		return image.Config{}, &Error{File: name, Msg: "is a " + strings.ToUpper(kind) + " image under another extension"}
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return 0, &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
+		return image.Config{}, &Error{File: name, Msg: "is not a readable " + strings.ToUpper(kind) + " image: " + err.Error()}
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > lim.MaxSide || cfg.Height > lim.MaxSide || cfg.Width*cfg.Height > lim.MaxPixels {
-		return 0, &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
+		return image.Config{}, &Error{File: name, Msg: fmt.Sprintf("is %d×%d pixels; at most %d on a side and %d in all are accepted", cfg.Width, cfg.Height, lim.MaxSide, lim.MaxPixels)}
 	}
 	// Sixteen bits a channel doubles what decoding holds, and no screen
 	// shows them.
 	switch cfg.ColorModel {
 	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model, color.Alpha16Model:
-		return 0, &Error{File: name, Msg: "has 16 bits a channel; save screenshots with 8"}
+		return image.Config{}, &Error{File: name, Msg: "has 16 bits a channel; save screenshots with 8"}
 	}
-	return cfg.Width * cfg.Height, nil
+	return cfg, nil
 }
 
-// checkReferences: every step's screenshot is in the bundle and every
+// checkReferences (of an opened bundle): every step's screenshot is in the bundle and every
 // screenshot belongs to exactly one step, so nothing is stored that no
 // step shows, and deleting a step's screenshot touches no other step.
 func (b *Bundle) checkReferences() error {
-	used := make(map[string]int, len(b.Screenshots))
+	used := make(map[string]int, len(b.entries))
 	for i, s := range b.Recording.Steps {
 		if s.Screenshot == "" {
 			continue
 		}
 		field := fmt.Sprintf("steps[%d].screenshot", i)
-		if _, ok := b.Screenshots[s.Screenshot]; !ok {
+		if _, ok := b.entries[s.Screenshot]; !ok {
 			return &Error{File: jsonName, Field: field, Msg: s.Screenshot + " is not in the bundle"}
 		}
 		if j, ok := used[s.Screenshot]; ok {
@@ -270,7 +428,7 @@ func (b *Bundle) checkReferences() error {
 		}
 		used[s.Screenshot] = i
 	}
-	for _, name := range sortedKeys(b.Screenshots) {
+	for _, name := range sortedKeys(b.entries) {
 		if _, ok := used[name]; !ok {
 			return &Error{File: name, Msg: "no step refers to it"}
 		}
@@ -278,7 +436,7 @@ func (b *Bundle) checkReferences() error {
 	return nil
 }
 
-func sortedKeys(m map[string][]byte) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -224,11 +225,46 @@ func TestDecodeStep(t *testing.T) {
 	}
 }
 
+// TestOpenKeepsScreenshotsInTheZip: Open checks a bundle as Read does
+// but holds none of its screenshots in memory; Screenshot inflates each
+// from the zip, the same bytes Read returns. A screenshot's size is the
+// bytes it inflates to, padding past the image's end included.
+func TestOpenKeepsScreenshotsInTheZip(t *testing.T) {
+	data := goodBundle(t)
+	b, err := Open(bytes.NewReader(data), int64(len(data)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Screenshots) != 0 {
+		t.Errorf("Open holds %d screenshots in memory", len(b.Screenshots))
+	}
+	all, err := read(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Screenshot("screenshots/0001.png")
+	if err != nil || !bytes.Equal(got, all.Screenshots["screenshots/0001.png"]) || len(got) == 0 {
+		t.Errorf("Screenshot: %d bytes, %v; Read has %d", len(got), err, len(all.Screenshots["screenshots/0001.png"]))
+	}
+	if got, err := b.Screenshot("screenshots/none.png"); got != nil || err != nil {
+		t.Errorf("a screenshot not in the bundle: %v %v", got, err)
+	}
+	padded := zipOf(t, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: append(pngOf(t, 4, 3), make([]byte, 1<<20)...)})
+	_, err = Open(bytes.NewReader(padded), int64(len(padded)), Limits{MaxImage: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "screenshots/0001.png: inflates to more than 1048576 bytes") {
+		t.Errorf("a screenshot padded past the limit: %v", err)
+	}
+}
+
 func FuzzRead(f *testing.F) {
 	f.Add(goodBundle(f))
 	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}))
 	f.Add(zipOf(f, entry{name: "../x", body: []byte("x")}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	// A screenshot padded after its end with zeros, which inflate a
+	// thousandfold (the bundle-memory attack), and one cut short.
+	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: append(pngOf(f, 4, 3), make([]byte, 64<<10)...)}))
+	f.Add(zipOf(f, entry{name: "recording.json", body: []byte(goodJSON)}, entry{name: "screenshots/0001.png", body: pngOf(f, 4, 3)[:30]}))
 	lim := Limits{MaxJSON: 1 << 20, MaxImage: 1 << 20, MaxTotal: 4 << 20, MaxEntries: 64, MaxPixels: 1 << 20}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := read(data, lim)
@@ -237,6 +273,26 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("error %T %v is not a bundle error", err, err)
 			}
 			return
+		}
+		// Open accepts it too, and its screenshots read from the zip
+		// as they are inflated are Read's.
+		opened, err := Open(bytes.NewReader(data), int64(len(data)), lim)
+		if err != nil {
+			t.Fatalf("Read accepts what Open refuses: %v", err)
+		}
+		for name, want := range b.Screenshots {
+			rc, err := opened.OpenScreenshot(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: OpenScreenshot read %d bytes (%v), Read %d", name, len(got), err, len(want))
+			}
+			if _, _, err := CheckImageFrom(name, bytes.NewReader(want), lim); err != nil {
+				t.Fatalf("%s: CheckImageFrom refuses an accepted image: %v", name, err)
+			}
 		}
 		// What is accepted packs and reads back the same.
 		var buf bytes.Buffer

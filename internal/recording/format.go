@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,25 @@ type Step struct {
 	// Screenshot is the bundle path of the step's image, such as
 	// screenshots/0001.png; empty when it has none.
 	Screenshot string `json:"screenshot,omitempty"`
+	// ScreenshotScale is how many of the screenshot's pixels one unit of
+	// Element.Bounds spans: a HiDPI display's device pixel ratio, for a
+	// recorder that measures elements in logical pixels. Zero (absent)
+	// means 1: the bounds are in the screenshot's pixels.
+	ScreenshotScale float64 `json:"screenshot_scale,omitempty"`
+}
+
+// ScreenshotBounds is the element's bounds in the screenshot's pixels:
+// multiplied by ScreenshotScale and rounded outward, so that the
+// rectangle covers every pixel the element touches. Nil when unknown.
+func (s Step) ScreenshotBounds() *Bounds {
+	b := s.Element.Bounds
+	if b == nil || s.ScreenshotScale <= 0 || s.ScreenshotScale == 1 {
+		return b
+	}
+	k := s.ScreenshotScale
+	x0, y0 := math.Floor(float64(b[0])*k), math.Floor(float64(b[1])*k)
+	x1, y1 := math.Ceil(float64(b[0]+b[2])*k), math.Ceil(float64(b[1]+b[3])*k)
+	return &Bounds{int(x0), int(y0), int(x1 - x0), int(y1 - y0)}
 }
 
 // Element is the UI element a step acted on.
