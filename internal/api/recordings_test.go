@@ -1047,7 +1047,7 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 	if err != nil || len(m.Nodes) > maxDrawn || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
 		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
 	}
-	if _, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil {
-		t.Error(err)
+	if svg, note, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || note != "" || svg == "" {
+		t.Errorf("drawing: %q, %v", note, err)
 	}
 }

@@ -193,9 +193,14 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		if format == "json" {
 			return keptJSON(m)
 		}
+		// A map too large to draw is refused before its layout starts,
+		// with the paths share that can be drawn.
+		if err := gr.Check(o); err != nil {
+			return kept{}, layoutError(err)
+		}
 		var svg bytes.Buffer
 		if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
-			return kept{}, invalid("%v", err)
+			return kept{}, layoutError(err)
 		}
 		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
 	})

@@ -309,8 +309,10 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		}
 		m, note, err := drawableMap(l, o)
 		var svg template.HTML
+		var drawn string
 		if err == nil {
-			svg, err = mapSVG(r, m)
+			svg, drawn, err = mapSVG(r, m)
+			note = strings.TrimSpace(note + " " + drawn)
 		}
 		if err != nil {
 			s.pageError(w, r, err)

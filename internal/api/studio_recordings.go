@@ -127,8 +127,10 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 			tm.Map, note, err = drawableMap(taskmining.Log(in), o)
 		}
 		var svg template.HTML
+		var drawn string
 		if err == nil {
-			svg, err = mapSVG(r, tm.Map)
+			svg, drawn, err = mapSVG(r, tm.Map)
+			note = strings.TrimSpace(note + " " + drawn)
 		}
 		if err != nil {
 			s.pageError(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
@@ -58,29 +59,48 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options) (*taskMi
 const maxDrawn = 300
 
 // drawableMap builds the map for a page; when it has more activities than
-// a page draws, it keeps the most frequent and says so.
+// a page draws, it keeps the most frequent, and when it has more paths
+// than can be laid out, the most frequent of those, and says so.
 func drawableMap(l *eventlog.Log, o processmap.Options) (*processmap.Map, string, error) {
-	m, err := processmap.Build(l, o)
-	if err != nil || len(m.Nodes) <= maxDrawn {
-		return m, "", err
+	if err := o.Validate(); err != nil {
+		return nil, "", err
 	}
-	all := len(m.Nodes)
-	for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
-		o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
-		if m, err = processmap.Build(l, o); err != nil {
-			return nil, "", err
+	gr := processmap.NewGraph(l, o.Activities)
+	m, err := gr.Map(o)
+	if err != nil {
+		return nil, "", err
+	}
+	var note string
+	if all := len(m.Nodes); all > maxDrawn {
+		for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
+			o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
+			gr = processmap.NewGraph(l, o.Activities)
+			if m, err = gr.Map(o); err != nil {
+				return nil, "", err
+			}
 		}
+		note = fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all)
 	}
-	return m, fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all), nil
+	// A map no paths share makes drawable stays as it is: drawing it
+	// is refused, and the page says why.
+	if fit, share, err := gr.Fit(o); err == nil && share < o.Paths {
+		note = strings.TrimSpace(note + fmt.Sprintf(" The map draws %d of its %d paths (the paths slider lowered to %g%%): more would take too long to lay out.", fit.Arrows(), m.Arrows(), share*100))
+		m = fit
+	}
+	return m, note, nil
 }
 
-// mapSVG draws a map for a page.
-func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, error) {
+// mapSVG draws a map for a page. A drawing that cannot be made (too
+// large, too slow, no worker free) gives a note to show instead.
+func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, string, error) {
 	var svg bytes.Buffer
 	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
-		return "", err
+		if note := layoutNote(err); note != "" {
+			return "", note, nil
+		}
+		return "", "", layoutError(err)
 	}
-	return template.HTML(svg.String()), nil // Graphviz escapes the labels it writes
+	return template.HTML(svg.String()), "", nil // Graphviz escapes the labels it writes
 }
 
 // taskMining serves the process's recordings as process mining sees them:

@@ -2,12 +2,14 @@ package dot
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +40,13 @@ func (e *TimeoutError) Error() string {
 }
 
 // Workers lay graphs out in a few worker processes. The zero values of
-// Size, Timeout and Wait are 2, 20 s and 5 s.
+// Size, Timeout, Wait and PerCaller are 2, 20 s, 5 s and Size-1 (at
+// least 1).
+//
+// Two rules keep one caller from taking the workers from everyone else:
+// a caller (see WithCaller) runs at most PerCaller layouts at once, and
+// gets ErrBusy at once past that; and a graph whose layout was stopped at
+// its deadline is not laid out again for an hour (TimeoutError at once).
 type Workers struct {
 	// Command makes the command that starts one worker: this program
 	// (os.Executable, or a test binary whose TestMain calls
@@ -52,8 +60,16 @@ type Workers struct {
 	// Wait is the longest a layout waits for a free worker before
 	// ErrBusy.
 	Wait time.Duration
+	// PerCaller is how many layouts one caller may run at once.
+	PerCaller int
 
 	once sync.Once
+	mu   sync.Mutex
+	// running counts the layouts of each caller under way.
+	running map[string]int
+	// stopped holds when the layouts of graphs (by digest) were stopped
+	// at their deadline.
+	stopped map[[sha256.Size]byte]time.Time
 	// slots holds one token per worker that may run: a running worker,
 	// or nil for one to start when needed.
 	slots chan *worker
@@ -122,6 +138,10 @@ func (w *Workers) init() {
 		if w.Wait <= 0 {
 			w.Wait = 5 * time.Second
 		}
+		if w.PerCaller <= 0 {
+			w.PerCaller = max(1, w.Size-1)
+		}
+		w.running, w.stopped = map[string]int{}, map[[sha256.Size]byte]time.Time{}
 		w.slots = make(chan *worker, w.Size)
 		for range w.Size {
 			w.slots <- nil
@@ -129,10 +149,45 @@ func (w *Workers) init() {
 	})
 }
 
+// callerKey is the context key of WithCaller.
+type callerKey struct{}
+
+// WithCaller names who asks for the layouts made with ctx (a user), for
+// Workers.PerCaller. Layouts of a context without one share one name.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+// stoppedFor is how long a graph whose layout was stopped is refused.
+const stoppedFor = time.Hour
+
+// maxStopped bounds the graphs remembered as stopped.
+const maxStopped = 10000
+
 // do runs one request in a worker: it waits at most Wait for a free one,
 // and kills the worker when the layout outlives Timeout or ctx ends.
 func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 	w.init()
+	caller, _ := ctx.Value(callerKey{}).(string)
+	sum := sha256.Sum256(append([]byte(req.Format+"\x00"+strconv.FormatBool(req.Lay)+"\x00"), req.Src...))
+	w.mu.Lock()
+	if at, ok := w.stopped[sum]; ok && time.Since(at) < stoppedFor {
+		w.mu.Unlock()
+		return nil, &TimeoutError{Limit: w.Timeout}
+	}
+	if w.running[caller] >= w.PerCaller {
+		w.mu.Unlock()
+		return nil, ErrBusy
+	}
+	w.running[caller]++
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		if w.running[caller]--; w.running[caller] == 0 {
+			delete(w.running, caller)
+		}
+		w.mu.Unlock()
+	}()
 	wait := time.NewTimer(w.Wait)
 	defer wait.Stop()
 	var wk *worker
@@ -176,6 +231,12 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 		wk.stop()
 		<-done
 		w.slots <- nil
+		w.mu.Lock()
+		if len(w.stopped) >= maxStopped {
+			clear(w.stopped)
+		}
+		w.stopped[sum] = time.Now()
+		w.mu.Unlock()
 		return nil, &TimeoutError{Limit: w.Timeout}
 	case <-ctx.Done():
 		wk.stop()
