@@ -44,6 +44,7 @@ func smallCSV() []byte {
 // answer is one request's outcome, for the attack's record.
 type answer struct {
 	what   string
+	url    string
 	status int
 	body   string
 	retry  string
@@ -56,156 +57,209 @@ func get(c *http.Client, url, what string) answer {
 	begin := time.Now()
 	resp, err := c.Get(url)
 	if err != nil {
-		return answer{what: what, err: err, took: time.Since(begin)}
+		return answer{what: what, url: url, err: err, took: time.Since(begin)}
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return answer{what: what, status: resp.StatusCode, body: string(b), retry: resp.Header.Get("Retry-After"), took: time.Since(begin)}
+	return answer{what: what, url: url, status: resp.StatusCode, body: string(b), retry: resp.Header.Get("Retry-After"), took: time.Since(begin)}
 }
 
-// TestDenseMapCannotStallTheServer plays the attack of issue 14: a maker
+// attack is what playDenseMapAttack saw.
+type attack struct {
+	// health are the /healthz latencies during the attack, sorted;
+	// healthFailed the polls that did not answer 200.
+	health       []time.Duration
+	healthFailed int
+	signIn       answer
+	otherMap     answer
+	hostile      []answer
+	// pageAgain is the first of the dense process's pages that answered
+	// 200, asked again afterwards.
+	pageAgain answer
+}
+
+func (a *attack) p99() time.Duration { return a.health[len(a.health)*99/100] }
+
+// playDenseMapAttack plays the attack of issue 14 on one server: a maker
 // uploads a log of 40 activities in random order (about 1,600 paths),
 // then four requests ask for its drawing, two as SVG maps from the API
-// and two as its studio page. While they run, /healthz answers within
-// 100 ms at the 99th percentile, a sign-in works, and another user's
-// map of another process answers normally. The hostile requests end
-// with a clear answer: the API's with the map's figures and the paths
-// share that can be drawn, the pages with a simplified map whose layout
-// is stopped at its deadline (or, for the second page of the same user,
-// busy), said on the page.
+// and two as its studio page. While they run, /healthz is polled every
+// 10 ms (for at least 2 s), another user signs in, and that user asks for
+// the SVG map of a process of their own.
+func playDenseMapAttack(t testing.TB, e *env) *attack {
+	root, maker, _, prod, base := prodWithMaker(e)
+	other, otherID := e.user("other", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, otherID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+	var dense, small processJSON
+	maker.json("POST", base+"/processes", `{"name":"Dense"}`, 201, &dense)
+	other.json("POST", base+"/processes", `{"name":"Small"}`, 201, &small)
+	densePath, smallPath := fmt.Sprintf("%s/processes/%d", base, dense.ID), fmt.Sprintf("%s/processes/%d", base, small.ID)
+	if j := maker.importLog(densePath+"/data", "dense.csv", denseCSV(), nil); j.State != "done" {
+		t.Fatalf("dense import: %+v", j)
+	}
+	if j := other.importLog(smallPath+"/data", "small.csv", smallCSV(), nil); j.State != "done" {
+		t.Fatalf("small import: %+v", j)
+	}
+	// The map's figures are there as JSON.
+	var m struct{ Nodes, Edges []any }
+	maker.json("GET", densePath+"/map", "", 200, &m)
+	if len(m.Nodes) != 40 || len(m.Edges) < 1500 {
+		t.Fatalf("dense map: %d activities, %d paths", len(m.Nodes), len(m.Edges))
+	}
+
+	// No request waits for ever on the code before the fix: each gives
+	// up after 30 s.
+	hc := &http.Client{Timeout: 30 * time.Second, Jar: maker.http.Jar}
+	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, dense.ID)
+	hostile := []struct{ what, url string }{
+		{"api svg", e.url + densePath + "/map?format=svg"},
+		{"api svg performance", e.url + densePath + "/map?format=svg&view=performance"},
+		{"studio page", page},
+		{"studio page performance", page + "?view=performance"},
+	}
+	begin := time.Now()
+	answers := make(chan answer, len(hostile))
+	var hostiles sync.WaitGroup
+	for _, h := range hostile {
+		hostiles.Go(func() { answers <- get(hc, h.url, h.what) })
+	}
+	done := make(chan struct{})
+	go func() { hostiles.Wait(); close(done) }()
+
+	a := &attack{}
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		plain := &http.Client{Timeout: 30 * time.Second}
+		for {
+			select {
+			case <-done:
+				if time.Since(begin) > 2*time.Second {
+					return
+				}
+			default:
+			}
+			h := get(plain, e.url+"/healthz", "healthz")
+			if h.err != nil || h.status != 200 {
+				a.healthFailed++
+			}
+			a.health = append(a.health, h.took)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+
+	time.Sleep(300 * time.Millisecond)
+	signIn := make(chan answer, 1)
+	go func() {
+		begin := time.Now()
+		resp, err := (&http.Client{Timeout: 30 * time.Second}).Post(e.url+"/api/v1/session", "application/json",
+			strings.NewReader(`{"username":"other","password":"a long enough password"}`))
+		si := answer{what: "sign-in", err: err, took: time.Since(begin)}
+		if err == nil {
+			si.status = resp.StatusCode
+			resp.Body.Close()
+		}
+		signIn <- si
+	}()
+	a.otherMap = get(&http.Client{Timeout: 30 * time.Second, Jar: other.http.Jar}, e.url+smallPath+"/map?format=svg", "another process's map")
+	a.signIn = <-signIn
+	<-polled
+	for range hostile {
+		a.hostile = append(a.hostile, <-answers)
+	}
+	slices.Sort(a.health)
+	for _, h := range a.hostile {
+		if strings.HasPrefix(h.what, "studio") && h.status == 200 {
+			a.pageAgain = get(hc, h.url, h.what+" again")
+			break
+		}
+	}
+	return a
+}
+
+// TestDenseMapCannotStallTheServer: while the attack of
+// playDenseMapAttack runs, /healthz answers within 100 ms at the 99th
+// percentile, the sign-in works, and the other user's map answers
+// normally. The hostile requests end with a clear answer: the API's with
+// the map's figures and the paths share that can be drawn, the pages
+// with a simplified map whose layout is stopped at its deadline (or, for
+// the second page of the same user, busy), said on the page; and the
+// stopped layout is not tried again.
 func TestDenseMapCannotStallTheServer(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			root, maker, _, prod, base := prodWithMaker(e)
-			other, otherID := e.user("other", false)
-			root.json("PUT", fmt.Sprintf("%s/members/%d", base, otherID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
-			var dense, small processJSON
-			maker.json("POST", base+"/processes", `{"name":"Dense"}`, 201, &dense)
-			other.json("POST", base+"/processes", `{"name":"Small"}`, 201, &small)
-			densePath, smallPath := fmt.Sprintf("%s/processes/%d", base, dense.ID), fmt.Sprintf("%s/processes/%d", base, small.ID)
-			if j := maker.importLog(densePath+"/data", "dense.csv", denseCSV(), nil); j.State != "done" {
-				t.Fatalf("dense import: %+v", j)
-			}
-			if j := other.importLog(smallPath+"/data", "small.csv", smallCSV(), nil); j.State != "done" {
-				t.Fatalf("small import: %+v", j)
-			}
-			// The map's figures are still there as JSON.
-			var m struct{ Nodes, Edges []any }
-			maker.json("GET", densePath+"/map", "", 200, &m)
-			if len(m.Nodes) != 40 || len(m.Edges) < 1500 {
-				t.Fatalf("dense map: %d activities, %d paths", len(m.Nodes), len(m.Edges))
-			}
-
-			// No request of the test waits for ever on the code before
-			// the fix: each gives up after 60 s.
-			hc := &http.Client{Timeout: 60 * time.Second, Jar: maker.http.Jar}
-			page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, dense.ID)
-			hostile := []struct{ what, url string }{
-				{"api svg", e.url + densePath + "/map?format=svg"},
-				{"api svg performance", e.url + densePath + "/map?format=svg&view=performance"},
-				{"studio page", page},
-				{"studio page performance", page + "?view=performance"},
-			}
-			begin := time.Now()
-			answers := make(chan answer, len(hostile))
-			var attack sync.WaitGroup
-			for _, h := range hostile {
-				attack.Go(func() { answers <- get(hc, h.url, h.what) })
-			}
-			attackDone := make(chan struct{})
-			go func() { attack.Wait(); close(attackDone) }()
-
-			// /healthz, polled every 10 ms while the attack runs (and
-			// for at least 2 s).
-			var health []time.Duration
-			var healthFailed int
-			polled := make(chan struct{})
-			go func() {
-				defer close(polled)
-				plain := &http.Client{Timeout: 60 * time.Second}
-				for time.Since(begin) < 2*time.Second || func() bool {
-					select {
-					case <-attackDone:
-						return false
-					default:
-						return true
-					}
-				}() {
-					a := get(plain, e.url+"/healthz", "healthz")
-					if a.err != nil || a.status != 200 {
-						healthFailed++
-					}
-					health = append(health, a.took)
-					time.Sleep(10 * time.Millisecond)
-				}
-			}()
-
-			time.Sleep(300 * time.Millisecond)
-			// A sign-in, and another user's map of another process.
-			signIn := make(chan answer, 1)
-			go func() {
-				begin := time.Now()
-				resp, err := (&http.Client{Timeout: 60 * time.Second}).Post(e.url+"/api/v1/session", "application/json",
-					strings.NewReader(`{"username":"other","password":"a long enough password"}`))
-				a := answer{what: "sign-in", err: err, took: time.Since(begin)}
-				if err == nil {
-					a.status = resp.StatusCode
-					resp.Body.Close()
-				}
-				signIn <- a
-			}()
-			otherClient := &http.Client{Timeout: 60 * time.Second, Jar: other.http.Jar}
-			smallMap := get(otherClient, e.url+smallPath+"/map?format=svg", "another process's map")
-			si := <-signIn
-			<-polled
-			var got []answer
-			for range hostile {
-				got = append(got, <-answers)
-			}
-
+			a := playDenseMapAttack(t, e)
+			si, om := a.signIn, a.otherMap
 			if si.err != nil || si.status != 200 || si.took > 2*time.Second {
 				t.Errorf("sign-in during the attack: %d %v after %v", si.status, si.err, si.took)
 			}
-			if smallMap.err != nil || smallMap.status != 200 || !strings.Contains(smallMap.body, "receive") || smallMap.took > 5*time.Second {
-				t.Errorf("another process's map during the attack: %d %v after %v: %.200s", smallMap.status, smallMap.err, smallMap.took, smallMap.body)
+			if om.err != nil || om.status != 200 || !strings.Contains(om.body, "receive") || om.took > 5*time.Second {
+				t.Errorf("another process's map during the attack: %d %v after %v: %.200s", om.status, om.err, om.took, om.body)
 			}
-			slices.Sort(health)
-			p99 := health[(len(health)*99)/100]
-			if p99 > 100*time.Millisecond || healthFailed > 0 {
-				t.Errorf("/healthz during the attack: p99 %v over %d requests, %d failed", p99, len(health), healthFailed)
+			if a.p99() > 100*time.Millisecond || a.healthFailed > 0 {
+				t.Errorf("/healthz during the attack: p99 %v over %d requests, %d failed", a.p99(), len(a.health), a.healthFailed)
 			}
 			t.Logf("/healthz during the attack: %d requests, p50 %v, p99 %v, max %v; sign-in %v; another process's map %v",
-				len(health), health[len(health)/2], p99, health[len(health)-1], si.took, smallMap.took)
-			for _, a := range got {
-				t.Logf("%s: %d after %v", a.what, a.status, a.took)
+				len(a.health), a.health[len(a.health)/2], a.p99(), a.health[len(a.health)-1], si.took, om.took)
+			for _, h := range a.hostile {
+				t.Logf("%s: %d after %v", h.what, h.status, h.took)
 				switch {
-				case a.err != nil:
-					t.Errorf("%s: %v after %v", a.what, a.err, a.took)
-				case strings.HasPrefix(a.what, "api"):
+				case h.err != nil:
+					t.Errorf("%s: %v after %v", h.what, h.err, h.took)
+				case strings.HasPrefix(h.what, "api"):
 					// The figures, and what to ask for instead.
-					if a.status != 422 || errorCode(t, a.body) != "too_large_to_draw" || !strings.Contains(a.body, "40 activities") || !strings.Contains(a.body, "lower the paths share to") || a.took > time.Second {
-						t.Errorf("%s: %d after %v: %.300s", a.what, a.status, a.took, a.body)
+					if h.status != 422 || errorCode(t, h.body) != "too_large_to_draw" || !strings.Contains(h.body, "40 activities") || !strings.Contains(h.body, "lower the paths share to") || h.took > time.Second {
+						t.Errorf("%s: %d after %v: %.300s", h.what, h.status, h.took, h.body)
 					}
-				case a.status == 200:
+				case h.status == 200:
 					// A simplified map, said so, whose layout was stopped
-					// at the deadline and said so.
-					if !strings.Contains(a.body, "the paths slider lowered to") || !strings.Contains(a.body, "took longer than 10s to lay out") || a.took > 15*time.Second {
-						t.Errorf("%s: after %v, no note on the drawing", a.what, a.took)
+					// at the deadline, said so.
+					if !strings.Contains(h.body, "the paths slider lowered to") || !strings.Contains(h.body, "took longer than 10s to lay out") || h.took > 15*time.Second {
+						t.Errorf("%s: after %v, no note on the drawing", h.what, h.took)
 					}
-				case a.status == 503:
+				case h.status == 503:
 					// The same user's other page: told to retry, without
 					// waiting for a worker.
-					if !strings.Contains(a.body, "every layout worker is busy") || a.took > 5*time.Second {
-						t.Errorf("%s: 503 after %v", a.what, a.took)
+					if !strings.Contains(h.body, "every layout worker is busy") || h.took > 5*time.Second {
+						t.Errorf("%s: 503 after %v", h.what, h.took)
 					}
 				default:
-					t.Errorf("%s: %d after %v: %.300s", a.what, a.status, a.took, a.body)
+					t.Errorf("%s: %d after %v: %.300s", h.what, h.status, h.took, h.body)
 				}
 			}
-			// The stopped layout is not tried again: the page answers at once.
-			if a := get(hc, page, "studio page again"); a.status != 200 || !strings.Contains(a.body, "took longer than 10s") || a.took > time.Second {
-				t.Errorf("the page again: %d after %v", a.status, a.took)
+			if p := a.pageAgain; p.status != 200 || !strings.Contains(p.body, "took longer than 10s") || p.took > 2*time.Second {
+				t.Errorf("the stopped page again: %d after %v", p.status, p.took)
 			}
+		})
+	}
+}
+
+// BenchmarkDenseMapAttack reports the figures of playDenseMapAttack on
+// each database: /healthz p50 and p99 during the attack, the sign-in and
+// the other user's map, and how long the slowest hostile request took to
+// be refused or stopped (with the 10 s deadline of TestMain). Run it once:
+// go test -run '^$' -bench DenseMapAttack -benchtime 1x ./internal/api
+func BenchmarkDenseMapAttack(b *testing.B) {
+	for name, e := range serversB(b) {
+		b.Run(name, func(b *testing.B) {
+			var a *attack
+			for b.Loop() {
+				a = playDenseMapAttack(b, e)
+			}
+			var api, slowest time.Duration
+			for _, h := range a.hostile {
+				slowest = max(slowest, h.took)
+				if strings.HasPrefix(h.what, "api") {
+					api = max(api, h.took)
+				}
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			b.ReportMetric(ms(a.health[len(a.health)/2]), "healthz-p50-ms")
+			b.ReportMetric(ms(a.p99()), "healthz-p99-ms")
+			b.ReportMetric(ms(a.signIn.took), "signin-ms")
+			b.ReportMetric(ms(a.otherMap.took), "other-map-ms")
+			b.ReportMetric(ms(api), "api-refused-ms")
+			b.ReportMetric(slowest.Seconds(), "hostile-max-s")
 		})
 	}
 }

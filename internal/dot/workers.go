@@ -284,6 +284,7 @@ func ServeWorkerIfAsked() {
 	if os.Getenv(WorkerEnv) != "1" {
 		return
 	}
+	yield()
 	if err := serveWorker(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "layout worker:", err)
 		os.Exit(1)
