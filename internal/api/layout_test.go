@@ -73,8 +73,8 @@ type attack struct {
 	signIn       answer
 	otherMap     answer
 	hostile      []answer
-	// pageAgain is the first of the dense process's pages that answered
-	// 200, asked again afterwards.
+	// pageAgain is the first of the dense process's pages whose layout
+	// was stopped, asked again afterwards.
 	pageAgain answer
 }
 
@@ -169,7 +169,7 @@ func playDenseMapAttack(t testing.TB, e *env) *attack {
 	}
 	slices.Sort(a.health)
 	for _, h := range a.hostile {
-		if strings.HasPrefix(h.what, "studio") && h.status == 200 {
+		if strings.HasPrefix(h.what, "studio") && h.status == 200 && strings.Contains(h.body, "took longer than") {
 			a.pageAgain = get(hc, h.url, h.what+" again")
 			break
 		}
@@ -212,9 +212,10 @@ func TestDenseMapCannotStallTheServer(t *testing.T) {
 						t.Errorf("%s: %d after %v: %.300s", h.what, h.status, h.took, h.body)
 					}
 				case h.status == 200:
-					// A simplified map, said so, whose layout was stopped
-					// at the deadline, said so.
-					if !strings.Contains(h.body, "the paths slider lowered to") || !strings.Contains(h.body, "took longer than 10s to lay out") || h.took > 15*time.Second {
+					// A simplified map, said so, drawn or (most often)
+					// stopped at the deadline, said so.
+					stopped := strings.Contains(h.body, "took longer than 10s to lay out")
+					if !strings.Contains(h.body, "the paths slider lowered to") || !stopped && !strings.Contains(h.body, "<svg") || h.took > 15*time.Second {
 						t.Errorf("%s: after %v, no note on the drawing", h.what, h.took)
 					}
 				case h.status == 503:
@@ -227,7 +228,7 @@ func TestDenseMapCannotStallTheServer(t *testing.T) {
 					t.Errorf("%s: %d after %v: %.300s", h.what, h.status, h.took, h.body)
 				}
 			}
-			if p := a.pageAgain; p.status != 200 || !strings.Contains(p.body, "took longer than 10s") || p.took > 2*time.Second {
+			if p := a.pageAgain; p.url != "" && (p.status != 200 || !strings.Contains(p.body, "took longer than 10s") || p.took > 2*time.Second) {
 				t.Errorf("the stopped page again: %d after %v", p.status, p.took)
 			}
 		})
@@ -237,11 +238,17 @@ func TestDenseMapCannotStallTheServer(t *testing.T) {
 // BenchmarkDenseMapAttack reports the figures of playDenseMapAttack on
 // each database: /healthz p50 and p99 during the attack, the sign-in and
 // the other user's map, and how long the slowest hostile request took to
-// be refused or stopped (with the 10 s deadline of TestMain). Run it once:
+// be refused or stopped (with the 10 s deadline of TestMain). Each run
+// has servers of its own; a graph whose layout was stopped in an earlier
+// run of the same process is refused at once. Run it once per count:
 // go test -run '^$' -bench DenseMapAttack -benchtime 1x ./internal/api
 func BenchmarkDenseMapAttack(b *testing.B) {
-	for name, e := range serversB(b) {
+	for _, name := range []string{"sqlite", "postgres"} {
 		b.Run(name, func(b *testing.B) {
+			e, ok := serversB(b)[name]
+			if !ok {
+				b.Skip("PROCMINE_TEST_POSTGRES_URL is not set")
+			}
 			var a *attack
 			for b.Loop() {
 				a = playDenseMapAttack(b, e)
@@ -252,6 +259,9 @@ func BenchmarkDenseMapAttack(b *testing.B) {
 				if strings.HasPrefix(h.what, "api") {
 					api = max(api, h.took)
 				}
+			}
+			for _, h := range a.hostile {
+				b.Logf("%s: %d after %v", h.what, h.status, h.took)
 			}
 			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 			b.ReportMetric(ms(a.health[len(a.health)/2]), "healthz-p50-ms")
