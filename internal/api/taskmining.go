@@ -84,14 +84,15 @@ func drawableMap(l *eventlog.Log, o processmap.Options) (*processmap.Map, string
 	// A map no paths share makes drawable stays as it is: drawing it
 	// is refused, and the page says why.
 	if fit, share, err := gr.Fit(o); err == nil && share < o.Paths {
-		note = strings.TrimSpace(note + fmt.Sprintf(" The map draws %d of its %d paths (the paths slider lowered to %g%%): more would take too long to lay out.", fit.Arrows(), m.Arrows(), share*100))
+		note = strings.TrimSpace(note + fmt.Sprintf(" The map draws %d of its %d paths (the paths slider lowered to %.1f%%): more would take too long to lay out.", fit.Arrows(), m.Arrows(), share*100))
 		m = fit
 	}
 	return m, note, nil
 }
 
 // mapSVG draws a map for a page. A drawing that cannot be made (too
-// large, too slow, no worker free) gives a note to show instead.
+// large, or stopped at its deadline) gives a note to show instead; with
+// every layout worker busy the page fails with 503 (see layoutNote).
 func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, string, error) {
 	var svg bytes.Buffer
 	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {

@@ -228,8 +228,12 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 		w.slots <- wk
 		return &rep, nil
 	case <-deadline.C:
-		wk.stop()
+		// Killed first, the worker's pipes break and the exchange
+		// ends; only then is the process reaped (cmd.Wait closes the
+		// pipe the exchange reads).
+		kill(wk.cmd)
 		<-done
+		wk.stop()
 		w.slots <- nil
 		w.mu.Lock()
 		if len(w.stopped) >= maxStopped {
@@ -239,8 +243,12 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 		w.mu.Unlock()
 		return nil, &TimeoutError{Limit: w.Timeout}
 	case <-ctx.Done():
-		wk.stop()
+		// Killed first, the worker's pipes break and the exchange
+		// ends; only then is the process reaped (cmd.Wait closes the
+		// pipe the exchange reads).
+		kill(wk.cmd)
 		<-done
+		wk.stop()
 		w.slots <- nil
 		return nil, ctx.Err()
 	}
