@@ -13,6 +13,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -23,7 +24,10 @@ type userKey struct{}
 // viaTokenKey marks requests authenticated by a personal access token.
 type viaTokenKey struct{}
 
+// contextWithUser marks ctx as the user's, also for the layout workers,
+// which run at most a few layouts of one user at once.
 func contextWithUser(ctx context.Context, u store.User) context.Context {
+	ctx = dot.WithCaller(ctx, "user "+strconv.FormatInt(int64(u.ID), 10))
 	return context.WithValue(ctx, userKey{}, u)
 }
 

@@ -129,7 +129,7 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		switch q.Get("format") {
 		case "bpmn":
 			if err := bpmn.Write(r.Context(), &b, d.model); err != nil {
-				return kept{}, invalid("%v", err)
+				return kept{}, layoutError(err)
 			}
 			return kept{contentType: "application/xml", body: b.Bytes()}, nil
 		case "pnml":
@@ -139,7 +139,7 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 			return kept{contentType: "application/xml", body: b.Bytes()}, nil
 		case "svg":
 			if err := bpmn.WriteSVG(r.Context(), &b, d.model, nil); err != nil {
-				return kept{}, invalid("%v", err)
+				return kept{}, layoutError(err)
 			}
 			return kept{contentType: "image/svg+xml", body: b.Bytes()}, nil
 		}
@@ -226,7 +226,7 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if format == "svg" {
 			var b bytes.Buffer
 			if err := bpmn.WriteSVG(r.Context(), &b, model, marks(res)); err != nil {
-				return kept{}, invalid("%v", err)
+				return kept{}, layoutError(err)
 			}
 			return kept{contentType: "image/svg+xml", body: b.Bytes()}, nil
 		}

@@ -210,9 +210,18 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		if format == "json" {
 			return keptJSON(gm)
 		}
+		// A map too large to draw is refused before its layout starts,
+		// with the paths share that can be drawn. A reader's is checked
+		// by WriteSVG on the guarded map: the share is found on exact
+		// counts, and the exact size of the whole map is not theirs.
+		if g == nil {
+			if err := gr.Check(o); err != nil {
+				return kept{}, layoutError(err)
+			}
+		}
 		var svg bytes.Buffer
 		if err := processmap.WriteSVG(r.Context(), &svg, gm.Map); err != nil {
-			return kept{}, invalid("%v", err)
+			return kept{}, layoutError(err)
 		}
 		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
 	})

@@ -328,11 +328,13 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusOK, "process", data)
 			return
 		}
-		m, note, err := drawableMap(l, o)
+		m, note, err := drawableMap(l, o, g == nil)
 		var svg template.HTML
+		var drawn string
 		if err == nil {
 			gm := guardMap(m, g, withheld)
-			svg, err = mapSVG(r, gm.Map)
+			svg, drawn, err = mapSVG(r, gm.Map)
+			note = strings.TrimSpace(note + " " + drawn)
 		}
 		if err != nil {
 			s.pageError(w, r, err)

@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -121,11 +123,11 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 				return nil, err
 			}
 			f := map[string]any{"Nodes": len(d.model.Nodes), "Flows": len(d.model.Flows)}
-			if svg, err := bpmnSVG(r, d.model, nil); err != nil {
-				f["ModelNote"] = err.Error() // too large to draw
-			} else {
-				f["ModelSVG"] = svg
+			svg, note, err := bpmnSVG(r, d.model, nil)
+			if err != nil {
+				return nil, err
 			}
+			f["ModelSVG"], f["ModelNote"] = svg, note
 			if d.tree != nil {
 				f["Tree"] = d.tree.String()
 			}
@@ -140,13 +142,21 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "model", data)
 }
 
-// bpmnSVG draws a model for a page.
-func bpmnSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (template.HTML, error) {
+// bpmnSVG draws a model for a page. A drawing that cannot be made (too
+// large, too slow) gives a note to show instead; with every layout worker
+// busy, or the request gone, the page fails (it keeps its notes).
+func bpmnSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (template.HTML, string, error) {
 	var b bytes.Buffer
 	if err := bpmn.WriteSVG(r.Context(), &b, m, marks); err != nil {
-		return "", err
+		if note := layoutNote(err); note != "" {
+			return "", note, nil
+		}
+		if errors.Is(err, dot.ErrBusy) || r.Context().Err() != nil {
+			return "", "", layoutError(err)
+		}
+		return "", err.Error(), nil // too large to draw
 	}
-	return template.HTML(b.String()), nil // WriteSVG escapes every text it writes
+	return template.HTML(b.String()), "", nil // WriteSVG escapes every text it writes
 }
 
 // deviationRow is a line of the conformance page's table.
@@ -229,8 +239,9 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 		marked[a] = "not in the model"
 	}
 	f["Deviations"] = rows
-	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1})
+	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, g == nil)
 	var svg template.HTML
+	var drawn string
 	if err == nil {
 		if g != nil {
 			w := &disclosure.Withheld{K: g.K()}
@@ -238,18 +249,19 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 			f["Disclosure"] = g.Done(w)
 		}
 		m.Marked = marked
-		svg, err = mapSVG(r, m)
+		svg, drawn, err = mapSVG(r, m)
+		note = strings.TrimSpace(note + " " + drawn)
 	}
 	if err != nil {
 		return nil, err
 	}
 	f["MapSVG"], f["MapNote"], f["MapNodes"] = svg, note, len(m.Nodes)
 	if model != nil {
-		if svg, err := bpmnSVG(r, model, marks(res)); err != nil {
-			f["ModelNote"] = err.Error() // too large to draw
-		} else {
-			f["ModelSVG"] = svg
+		svg, note, err := bpmnSVG(r, model, marks(res))
+		if err != nil {
+			return nil, err
 		}
+		f["ModelSVG"], f["ModelNote"] = svg, note
 	}
 	return f, nil
 }

@@ -133,8 +133,10 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
 		tm, err := computeTaskMining(in, o, rd, true)
 		var svg template.HTML
+		var drawn string
 		if err == nil {
-			svg, err = mapSVG(r, tm.Map)
+			svg, drawn, err = mapSVG(r, tm.Map)
+			tm.MapNote = strings.TrimSpace(tm.MapNote + " " + drawn)
 		}
 		switch {
 		case tooFew(data, err):

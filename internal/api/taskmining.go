@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/disclosure"
@@ -95,7 +96,7 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	}
 	res := &taskMiningResult{Usage: taskmining.Analyse(in)}
 	if drawable {
-		res.Map, res.MapNote, err = drawableMap(l, o)
+		res.Map, res.MapNote, err = drawableMap(l, o, g == nil)
 	} else {
 		res.Map, err = processmap.Build(l, o)
 	}
@@ -118,29 +119,59 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 const maxDrawn = 300
 
 // drawableMap builds the map for a page; when it has more activities than
-// a page draws, it keeps the most frequent and says so.
-func drawableMap(l *eventlog.Log, o processmap.Options) (*processmap.Map, string, error) {
-	m, err := processmap.Build(l, o)
-	if err != nil || len(m.Nodes) <= maxDrawn {
-		return m, "", err
+// a page draws, it keeps the most frequent, and when it has more paths
+// than can be laid out, the most frequent of those, and says so.
+//
+// A reader's note (exact false) says what was left out but not how much of
+// the whole there was: the whole map's size is counted on every case.
+func drawableMap(l *eventlog.Log, o processmap.Options, exact bool) (*processmap.Map, string, error) {
+	if err := o.Validate(); err != nil {
+		return nil, "", err
 	}
-	all := len(m.Nodes)
-	for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
-		o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
-		if m, err = processmap.Build(l, o); err != nil {
-			return nil, "", err
+	gr := processmap.NewGraph(l, o.Activities)
+	m, err := gr.Map(o)
+	if err != nil {
+		return nil, "", err
+	}
+	var note string
+	if all := len(m.Nodes); all > maxDrawn {
+		for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
+			o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
+			gr = processmap.NewGraph(l, o.Activities)
+			if m, err = gr.Map(o); err != nil {
+				return nil, "", err
+			}
+		}
+		note = fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all)
+		if !exact {
+			note = "The map draws only the most frequent activities."
 		}
 	}
-	return m, fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all), nil
+	// A map no paths share makes drawable stays as it is: drawing it
+	// is refused, and the page says why.
+	if fit, share, err := gr.Fit(o); err == nil && share < o.Paths {
+		more := fmt.Sprintf(" The map draws %d of its %d paths (the paths slider lowered to %.1f%%): more would take too long to lay out.", fit.Arrows(), m.Arrows(), share*100)
+		if !exact {
+			more = " The map draws only the most frequent paths: more would take too long to lay out."
+		}
+		note = strings.TrimSpace(note + more)
+		m = fit
+	}
+	return m, note, nil
 }
 
-// mapSVG draws a map for a page.
-func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, error) {
+// mapSVG draws a map for a page. A drawing that cannot be made (too
+// large, or stopped at its deadline) gives a note to show instead; with
+// every layout worker busy the page fails with 503 (see layoutNote).
+func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, string, error) {
 	var svg bytes.Buffer
 	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
-		return "", err
+		if note := layoutNote(err); note != "" {
+			return "", note, nil
+		}
+		return "", "", layoutError(err)
 	}
-	return template.HTML(svg.String()), nil // Graphviz escapes the labels it writes
+	return template.HTML(svg.String()), "", nil // Graphviz escapes the labels it writes
 }
 
 // taskMining serves the process's recordings as process mining sees them:

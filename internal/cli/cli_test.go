@@ -76,7 +76,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"convert to unknown", []string{"convert", good, "out.json"}, 2, "name it .xes, .csv, .xes.gz or .csv.gz"},
 		{"truncated gzip xes", []string{"stats", truncated}, 1, "the file is truncated or corrupt"},
 		{"truncated gzip csv", []string{"stats", truncatedCSV}, 1, "the file is truncated or corrupt"},
-		{"failed map leaves no file", []string{"map", tooWide, "-o", out}, 1, "the map has 501 activities; lower --activities to draw at most 500"},
+		{"failed map leaves no file", []string{"map", tooWide, "-o", out}, 1, "the map has 501 activities and 502 paths; at most 500 activities and 300 paths are drawn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

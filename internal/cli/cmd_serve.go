@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -147,6 +149,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	importTimeout := fs.Duration("import-timeout", 30*time.Minute, "longest an import may run; one that lost its server is run again after twice this")
 	workers := fs.Int("job-workers", 2, "background jobs (imports) this server runs at once")
 	imageWorkers := fs.Int("image-workers", 2, "screenshots this server decodes and cleans at once, whatever the number of uploads (each can hold about 150 MB)")
+	layoutWorkers := fs.Int("layout-workers", 2, "processes that lay out maps and models, one layout each at a time")
+	layoutTimeout := fs.Duration("layout-timeout", 20*time.Second, "longest one layout may run before its process is killed")
 	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
 	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
@@ -166,6 +170,9 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	// are then Secure too.
 	if *importTimeout < time.Second || *workers < 1 || *imageWorkers < 1 {
 		return usagef("--import-timeout: at least 1s; --job-workers and --image-workers: at least 1")
+	}
+	if *layoutWorkers < 1 || *layoutTimeout < time.Second {
+		return usagef("--layout-workers: at least 1; --layout-timeout: at least 1s")
 	}
 	if *budget < 16 {
 		return usagef("--memory-budget: at least 16 MiB")
@@ -197,6 +204,16 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	defer st.Close()
 	cfg.Store, cfg.Log = st, slog.New(slog.NewJSONHandler(s.Err, nil))
+	// Layouts run in worker processes (this program again), where one
+	// can be stopped at its deadline and none holds the server's
+	// runtime; see internal/dot.
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	layouts := &dot.Workers{Command: func() *exec.Cmd { return exec.Command(exe) }, Size: *layoutWorkers, Timeout: *layoutTimeout}
+	old := dot.Use(layouts)
+	defer func() { dot.Use(old); layouts.Close() }()
 	srv := api.New(cfg)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/seal"
 	pmstore "github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
@@ -36,6 +37,8 @@ import (
 // TestMain lets a test run this binary as procmine itself: with
 // PROCMINE_TEST_AS_MAIN=1 it is the command, so a test can kill it.
 func TestMain(m *testing.M) {
+	// The server started by a test lays out in processes of this binary.
+	dot.ServeWorkerIfAsked()
 	if os.Getenv("PROCMINE_TEST_AS_MAIN") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := Main(ctx, os.Args[1:], Std())

@@ -1,11 +1,14 @@
-// Package dot runs Graphviz's dot layout in-process. Graphviz runs as one
+// Package dot runs Graphviz's dot layout. Graphviz runs as one
 // WebAssembly module per process that must not be entered concurrently,
-// so every call takes one lock and shares one instance.
+// so every layout in a process takes one lock and shares one instance.
+// A server lays out in worker processes instead (see Workers and Use),
+// where a layout can be stopped; the command line lays out in-process.
 package dot
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -28,8 +31,25 @@ const (
 	Positioned Format = graphviz.XDOT
 )
 
-// Render lays out a graph written in DOT and writes it in format.
+// Render lays out a graph written in DOT and writes it in format: in a
+// worker process when Use gave workers, otherwise in this one.
 func Render(ctx context.Context, src []byte, format Format, w io.Writer) error {
+	if ws := current.Load(); ws != nil {
+		rep, err := ws.do(ctx, request{Src: src, Format: string(format)})
+		if err != nil {
+			return err
+		}
+		if rep.Err != "" {
+			return errors.New(rep.Err)
+		}
+		_, err = w.Write(rep.Out)
+		return err
+	}
+	return renderLocal(ctx, src, format, w)
+}
+
+// renderLocal is Render in this process.
+func renderLocal(ctx context.Context, src []byte, format Format, w io.Writer) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if gv == nil {
@@ -63,10 +83,26 @@ type Point struct{ X, Y float64 }
 // Box is a node's centre and size in points.
 type Box struct{ X, Y, W, H float64 }
 
-// Lay lays out a graph written in DOT and returns the positions.
+// Lay lays out a graph written in DOT and returns the positions: in a
+// worker process when Use gave workers, otherwise in this one.
 func Lay(ctx context.Context, src []byte) (*Layout, error) {
+	if ws := current.Load(); ws != nil {
+		rep, err := ws.do(ctx, request{Src: src, Lay: true})
+		if err != nil {
+			return nil, err
+		}
+		if rep.Err != "" {
+			return nil, errors.New(rep.Err)
+		}
+		return rep.Layout, nil
+	}
+	return layLocal(ctx, src)
+}
+
+// layLocal is Lay in this process.
+func layLocal(ctx context.Context, src []byte) (*Layout, error) {
 	var out bytes.Buffer
-	if err := Render(ctx, src, Positioned, &out); err != nil {
+	if err := renderLocal(ctx, src, Positioned, &out); err != nil {
 		return nil, err
 	}
 	mu.Lock()

@@ -3,15 +3,20 @@ package processmap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
 	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -196,5 +201,42 @@ func TestSVGEscapesNames(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "<script") || !strings.Contains(buf.String(), "&lt;script&gt;") {
 		t.Errorf("markup in a name survived into the SVG:\n%s", buf.String())
+	}
+}
+
+// TestDenseMapsAreBounded: a log of 40 activities in random order makes
+// a map of about 1,600 paths, whose layout takes far more than minutes;
+// drawing it is refused before Graphviz starts, with the map's figures,
+// and Fit finds the largest paths share that can be drawn (the share
+// Check tells the caller to ask for).
+func TestDenseMapsAreBounded(t *testing.T) {
+	gr := NewGraph(testlog.RandomOrder(40, 400, 12, 1), 1)
+	o := Options{View: Frequency, Activities: 1, Paths: 1}
+	m, err := gr.Map(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	err = WriteSVG(context.Background(), io.Discard, m)
+	var tl *TooLarge
+	if !errors.As(err, &tl) || tl.Nodes != 40 || tl.Edges != m.Arrows() || tl.Edges < 1500 || time.Since(begin) > time.Second {
+		t.Fatalf("dense map: %v after %v", err, time.Since(begin))
+	}
+	t.Log(err)
+	fit, share, err := gr.Fit(o)
+	if err != nil || fit.Arrows() > MaxDrawnEdges || share <= 0 || share >= 1 {
+		t.Fatalf("fit: share %v, %v", share, err)
+	}
+	o.Paths = share + 0.001
+	if over, _ := gr.Map(o); over.Arrows() <= MaxDrawnEdges {
+		t.Errorf("paths %v has %d arrows: not the largest share", o.Paths, over.Arrows())
+	}
+	o.Paths = 1
+	if err := gr.Check(o); !errors.As(err, &tl) || tl.Paths == nil || *tl.Paths != share || !strings.Contains(err.Error(), fmt.Sprintf("lower the paths share to %g or less", share)) {
+		t.Errorf("check: %v", err)
+	}
+	o.Paths = share
+	if err := gr.Check(o); err != nil {
+		t.Errorf("check at the share it gave: %v", err)
 	}
 }

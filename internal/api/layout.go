@@ -1,0 +1,48 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/processmap"
+)
+
+// layoutError is what the caller of a drawing is told when it could not
+// be made: the map too large to draw (with its figures), a layout
+// stopped at its deadline, or every layout worker busy (try again).
+// Other errors are the drawing's input refused, as before.
+func layoutError(err error) error {
+	var tl *processmap.TooLarge
+	var te *dot.TimeoutError
+	switch {
+	case errors.As(err, &tl):
+		return errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tl.Error())
+	case errors.As(err, &te):
+		return errorf(http.StatusUnprocessableEntity, "layout_timeout", fmt.Sprintf("the drawing took longer than %v to lay out and was stopped: ask for a smaller one (lower the paths or activities share, or raise the miner's thresholds), or take it as JSON", te.Limit))
+	case errors.Is(err, dot.ErrBusy):
+		e := errorf(http.StatusServiceUnavailable, "busy", "every layout worker is busy: try again in a few seconds")
+		e.RetryAfter = 5
+		return e
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return invalid("%v", err)
+}
+
+// layoutNote is what a page says in place of a drawing it could not
+// make, or "" when the page should fail with err instead: every worker
+// busy is not a note, since pages keep their parts with the version.
+func layoutNote(err error) string {
+	var tl *processmap.TooLarge
+	var te *dot.TimeoutError
+	switch {
+	case errors.As(err, &tl):
+		return "The map is not drawn: " + tl.Error() + "."
+	case errors.As(err, &te):
+		return fmt.Sprintf("The drawing is not shown: it took longer than %v to lay out and was stopped. Lower the paths or activities slider for a smaller one.", te.Limit)
+	}
+	return ""
+}

@@ -1,0 +1,338 @@
+package dot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A layout in-process cannot be stopped: Graphviz runs as WebAssembly
+// compiled to machine code, which the Go scheduler cannot preempt, so a
+// long layout also holds every garbage collection (and with it every
+// goroutine of the server) until it ends. A server therefore lays out in
+// worker processes (Workers): each is this program started again with
+// WorkerEnv set, answering layouts on its standard input and output, and
+// one whose layout outlives its deadline is killed and replaced.
+
+// WorkerEnv is the environment variable that makes a process a layout
+// worker (see ServeWorkerIfAsked).
+const WorkerEnv = "PROCMINE_LAYOUT_WORKER"
+
+// ErrBusy is returned when every worker stayed busy for as long as a
+// layout may wait for one.
+var ErrBusy = errors.New("every layout worker is busy")
+
+// TimeoutError is returned when a layout ran longer than its deadline; its
+// worker was killed.
+type TimeoutError struct{ Limit time.Duration }
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the layout took longer than %v and was stopped", e.Limit)
+}
+
+// Workers lay graphs out in a few worker processes. The zero values of
+// Size, Timeout, Wait and PerCaller are 2, 20 s, 5 s and Size-1 (at
+// least 1).
+//
+// Two rules keep one caller from taking the workers from everyone else:
+// a caller (see WithCaller) runs at most PerCaller layouts at once, and
+// gets ErrBusy at once past that; and a graph whose layout was stopped at
+// its deadline is not laid out again for an hour (TimeoutError at once).
+type Workers struct {
+	// Command makes the command that starts one worker: this program
+	// (os.Executable, or a test binary whose TestMain calls
+	// ServeWorkerIfAsked) with WorkerEnv=1 in its environment.
+	Command func() *exec.Cmd
+	// Size is how many layouts run at once: one worker each.
+	Size int
+	// Timeout is the longest one layout may run before its worker is
+	// killed.
+	Timeout time.Duration
+	// Wait is the longest a layout waits for a free worker before
+	// ErrBusy.
+	Wait time.Duration
+	// PerCaller is how many layouts one caller may run at once.
+	PerCaller int
+
+	once sync.Once
+	mu   sync.Mutex
+	// running counts the layouts of each caller under way.
+	running map[string]int
+	// stopped holds when the layouts of graphs (by digest) were stopped
+	// at their deadline.
+	stopped map[[sha256.Size]byte]time.Time
+	// slots holds one token per worker that may run: a running worker,
+	// or nil for one to start when needed.
+	slots chan *worker
+}
+
+// worker is one running worker process.
+type worker struct {
+	cmd *exec.Cmd
+	enc *gob.Encoder
+	dec *gob.Decoder
+	in  io.Closer
+}
+
+// request is what a worker is asked: a graph in DOT, and either a format
+// to render it in or, with Lay, its positions.
+type request struct {
+	Src    []byte
+	Format string
+	Lay    bool
+}
+
+// reply is a worker's answer.
+type reply struct {
+	Out    []byte
+	Layout *Layout
+	Err    string
+}
+
+var current atomic.Pointer[Workers]
+
+// Use makes every later layout of this process run in w's workers; nil
+// lays out in-process again. It returns the workers used before.
+func Use(w *Workers) *Workers { return current.Swap(w) }
+
+// Close kills the workers that are idle; a worker busy with a layout
+// ends with it (its caller kills it at the deadline), or when this
+// process exits and its input closes.
+func (w *Workers) Close() {
+	w.init()
+	n := 0
+	for n < w.Size {
+		select {
+		case wk := <-w.slots:
+			if wk != nil {
+				wk.stop()
+			}
+			n++
+			continue
+		default:
+		}
+		break
+	}
+	for range n {
+		w.slots <- nil
+	}
+}
+
+func (w *Workers) init() {
+	w.once.Do(func() {
+		if w.Size <= 0 {
+			w.Size = 2
+		}
+		if w.Timeout <= 0 {
+			w.Timeout = 20 * time.Second
+		}
+		if w.Wait <= 0 {
+			w.Wait = 5 * time.Second
+		}
+		if w.PerCaller <= 0 {
+			w.PerCaller = max(1, w.Size-1)
+		}
+		w.running, w.stopped = map[string]int{}, map[[sha256.Size]byte]time.Time{}
+		w.slots = make(chan *worker, w.Size)
+		for range w.Size {
+			w.slots <- nil
+		}
+	})
+}
+
+// callerKey is the context key of WithCaller.
+type callerKey struct{}
+
+// WithCaller names who asks for the layouts made with ctx (a user), for
+// Workers.PerCaller. Layouts of a context without one share one name.
+func WithCaller(ctx context.Context, caller string) context.Context {
+	return context.WithValue(ctx, callerKey{}, caller)
+}
+
+// stoppedFor is how long a graph whose layout was stopped is refused.
+const stoppedFor = time.Hour
+
+// maxStopped bounds the graphs remembered as stopped.
+const maxStopped = 10000
+
+// do runs one request in a worker: it waits at most Wait for a free one,
+// and kills the worker when the layout outlives Timeout or ctx ends.
+func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
+	w.init()
+	caller, _ := ctx.Value(callerKey{}).(string)
+	sum := sha256.Sum256(append([]byte(req.Format+"\x00"+strconv.FormatBool(req.Lay)+"\x00"), req.Src...))
+	w.mu.Lock()
+	if at, ok := w.stopped[sum]; ok && time.Since(at) < stoppedFor {
+		w.mu.Unlock()
+		return nil, &TimeoutError{Limit: w.Timeout}
+	}
+	if w.running[caller] >= w.PerCaller {
+		w.mu.Unlock()
+		return nil, ErrBusy
+	}
+	w.running[caller]++
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		if w.running[caller]--; w.running[caller] == 0 {
+			delete(w.running, caller)
+		}
+		w.mu.Unlock()
+	}()
+	wait := time.NewTimer(w.Wait)
+	defer wait.Stop()
+	var wk *worker
+	select {
+	case wk = <-w.slots:
+	case <-wait.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if wk == nil {
+		var err error
+		if wk, err = w.start(); err != nil {
+			w.slots <- nil
+			return nil, err
+		}
+	}
+	done := make(chan error, 1)
+	var rep reply
+	go func() {
+		err := wk.enc.Encode(req)
+		if err == nil {
+			err = wk.dec.Decode(&rep)
+		}
+		done <- err
+	}()
+	deadline := time.NewTimer(w.Timeout)
+	defer deadline.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			// The worker died or wrote something else than an answer:
+			// it is not trusted with another layout.
+			wk.stop()
+			w.slots <- nil
+			return nil, fmt.Errorf("layout worker: %w", err)
+		}
+		w.slots <- wk
+		return &rep, nil
+	case <-deadline.C:
+		// Killed first, the worker's pipes break and the exchange
+		// ends; only then is the process reaped (cmd.Wait closes the
+		// pipe the exchange reads).
+		kill(wk.cmd)
+		<-done
+		wk.stop()
+		w.slots <- nil
+		w.mu.Lock()
+		if len(w.stopped) >= maxStopped {
+			clear(w.stopped)
+		}
+		w.stopped[sum] = time.Now()
+		w.mu.Unlock()
+		return nil, &TimeoutError{Limit: w.Timeout}
+	case <-ctx.Done():
+		// Killed first, the worker's pipes break and the exchange
+		// ends; only then is the process reaped (cmd.Wait closes the
+		// pipe the exchange reads).
+		kill(wk.cmd)
+		<-done
+		wk.stop()
+		w.slots <- nil
+		return nil, ctx.Err()
+	}
+}
+
+// start starts a worker process.
+func (w *Workers) start() (*worker, error) {
+	cmd := w.Command()
+	cmd.Env = append(cmd.Environ(), WorkerEnv+"=1")
+	isolate(cmd)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("layout worker: %w", err)
+	}
+	return &worker{cmd: cmd, enc: gob.NewEncoder(in), dec: gob.NewDecoder(out), in: in}, nil
+}
+
+// stop kills the worker and everything it started, and waits for it.
+func (wk *worker) stop() {
+	kill(wk.cmd)
+	wk.in.Close()
+	wk.cmd.Wait()
+}
+
+// ServeWorkerIfAsked makes this process a layout worker when it was
+// started as one (WorkerEnv=1): it answers layouts on its standard input
+// and output until its input ends, then exits. Otherwise it returns at
+// once. main, and the TestMain of packages whose tests lay out through
+// Workers, call it first.
+func ServeWorkerIfAsked() {
+	if os.Getenv(WorkerEnv) != "1" {
+		return
+	}
+	yield()
+	if err := serveWorker(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "layout worker:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// serveWorker answers requests from r on w, in-process, until r ends.
+func serveWorker(r io.Reader, w io.Writer) error {
+	dec, enc := gob.NewDecoder(r), gob.NewEncoder(w)
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		var rep reply
+		var err error
+		if req.Lay {
+			rep.Layout, err = layLocal(context.Background(), req.Src)
+		} else {
+			var out bytesWriter
+			err = renderLocal(context.Background(), req.Src, Format(req.Format), &out)
+			rep.Out = out
+		}
+		if err != nil {
+			rep.Err = err.Error()
+		}
+		if err := enc.Encode(&rep); err != nil {
+			return err
+		}
+	}
+}
+
+// bytesWriter collects what is written to it.
+type bytesWriter []byte
+
+func (b *bytesWriter) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}

@@ -1,0 +1,164 @@
+package dot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets this test binary be a layout worker, as procmine is one
+// when started with WorkerEnv=1.
+func TestMain(m *testing.M) {
+	ServeWorkerIfAsked()
+	os.Exit(m.Run())
+}
+
+// testWorkers are workers that run this test binary, remembering every
+// process they start.
+func testWorkers(t *testing.T, size int, timeout, wait time.Duration) (*Workers, func() []*exec.Cmd) {
+	var mu sync.Mutex
+	var started []*exec.Cmd
+	w := &Workers{Size: size, Timeout: timeout, Wait: wait, Command: func() *exec.Cmd {
+		c := exec.Command(os.Args[0])
+		mu.Lock()
+		started = append(started, c)
+		mu.Unlock()
+		return c
+	}}
+	old := Use(w)
+	t.Cleanup(func() { Use(old); w.Close() })
+	return w, func() []*exec.Cmd {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*exec.Cmd(nil), started...)
+	}
+}
+
+// dense is a graph whose layout takes minutes: 40 nodes and 1,600
+// labelled edges in no order, what a log of 40 activities in random
+// order makes.
+func dense(seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 2))
+	var b strings.Builder
+	b.WriteString("digraph { node [shape=box];\n")
+	for range 1600 {
+		fmt.Fprintf(&b, "n%d -> n%d [label=\"%d\"];\n", r.IntN(40), r.IntN(40), r.IntN(1000))
+	}
+	b.WriteString("}\n")
+	return []byte(b.String())
+}
+
+const small = `digraph { rankdir=LR; node [fixedsize=true, width=1, height=0.5, shape=box];
+	a -> b [id=ab]; b -> c [id=bc]; a -> c [id=ac]; }`
+
+// TestWorkersLayOut: through workers, a layout gives the same positions
+// as in-process, SVG comes back whole, a broken graph is an error, and
+// the worker serves the next layout.
+func TestWorkersLayOut(t *testing.T) {
+	local, err := Lay(context.Background(), []byte(small))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
+	l, err := Lay(context.Background(), []byte(small))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(l) != fmt.Sprint(local) {
+		t.Errorf("through a worker %+v, in-process %+v", l, local)
+	}
+	if _, err := Lay(context.Background(), []byte("digraph {")); err == nil {
+		t.Error("a broken graph laid out")
+	}
+	var svg bytes.Buffer
+	if err := Render(context.Background(), []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
+		t.Errorf("svg %v: %.200s", err, svg.String())
+	}
+	if n := len(started()); n != 1 {
+		t.Errorf("%d workers started for three layouts, want 1", n)
+	}
+}
+
+// TestWorkersStopLongLayouts: a layout that outlives its deadline is
+// stopped then (its worker killed), and the same graph is refused at once
+// afterwards; one whose caller goes away is stopped at once; a layout
+// waits for a free worker only so long; and the next layout is served by
+// a fresh worker.
+func TestWorkersStopLongLayouts(t *testing.T) {
+	_, started := testWorkers(t, 1, 2*time.Second, 300*time.Millisecond)
+	a, b := WithCaller(context.Background(), "a"), WithCaller(context.Background(), "b")
+	begin := time.Now()
+	errs := make(chan error, 1)
+	go func() { errs <- Render(a, dense(1), SVG, io.Discard) }()
+	time.Sleep(500 * time.Millisecond)
+	// The one worker is busy: another caller's layout waits 300 ms, then
+	// is told.
+	if err := Render(b, []byte(small), SVG, io.Discard); !errors.Is(err, ErrBusy) {
+		t.Errorf("with every worker busy: %v, want ErrBusy", err)
+	}
+	err := <-errs
+	took := time.Since(begin)
+	var te *TimeoutError
+	if !errors.As(err, &te) || took > 4*time.Second {
+		t.Fatalf("dense graph: %v after %v, want a timeout after 2 s", err, took)
+	}
+	t.Logf("the dense layout was stopped after %v", took)
+	begin = time.Now()
+	if err := Render(b, dense(1), SVG, io.Discard); !errors.As(err, &te) || time.Since(begin) > 100*time.Millisecond {
+		t.Errorf("the stopped graph again: %v after %v, want a timeout at once", err, time.Since(begin))
+	}
+	first := started()[0]
+	if ws, ok := first.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("the worker ended %v, want killed", first.ProcessState)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { errs <- Render(ctx, dense(2), SVG, io.Discard) }()
+	time.Sleep(500 * time.Millisecond)
+	begin = time.Now()
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) || time.Since(begin) > time.Second {
+		t.Errorf("cancelled layout: %v after %v", err, time.Since(begin))
+	}
+
+	var svg bytes.Buffer
+	if err := Render(context.Background(), []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
+		t.Errorf("after the kill: %v", err)
+	}
+	if n := len(started()); n != 3 {
+		t.Errorf("%d workers started, want 3 (two killed)", n)
+	}
+}
+
+// TestWorkersShareFairly: a caller runs at most PerCaller layouts at once
+// (told ErrBusy at once past that), so another caller still finds a
+// worker while the first one's layouts run.
+func TestWorkersShareFairly(t *testing.T) {
+	testWorkers(t, 2, 2*time.Second, 5*time.Second)
+	a, b := WithCaller(context.Background(), "a"), WithCaller(context.Background(), "b")
+	errs := make(chan error, 1)
+	go func() { errs <- Render(a, dense(3), SVG, io.Discard) }()
+	time.Sleep(300 * time.Millisecond)
+	begin := time.Now()
+	if err := Render(a, dense(4), SVG, io.Discard); !errors.Is(err, ErrBusy) || time.Since(begin) > 100*time.Millisecond {
+		t.Errorf("a second layout of the same caller: %v after %v, want ErrBusy at once", err, time.Since(begin))
+	}
+	var svg bytes.Buffer
+	if err := Render(b, []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") || time.Since(begin) > 1500*time.Millisecond {
+		t.Errorf("another caller: %v after %v", err, time.Since(begin))
+	}
+	var te *TimeoutError
+	if err := <-errs; !errors.As(err, &te) {
+		t.Errorf("dense layout: %v", err)
+	}
+}
