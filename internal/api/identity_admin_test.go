@@ -1,0 +1,62 @@
+package api
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestMappedIPv4RangesMatch: a range written as IPv4-mapped IPv6
+// (::ffff:203.0.113.0/120) means the IPv4 range it maps, in a policy and
+// in a named range alike; a mapped range that reaches beyond the mapped
+// addresses is refused with a clear error.
+func TestMappedIPv4RangesMatch(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, makerID, _, _ := prodWithMaker(e)
+			const admin = "198.51.100.1"
+			if code, body := root.from(admin, "POST", "/api/v1/access-policies", `{"name":"bad net","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["::ffff:203.0.113.0/120"],"grant":"block"}`); code != 201 {
+				t.Fatalf("policy: %d %s", code, body)
+			}
+			if code, body := root.from(admin, "PUT", "/api/v1/named-ranges/office", `{"ranges":["::ffff:10.0.0.0/104"]}`); code != 200 {
+				t.Fatalf("named range: %d %s", code, body)
+			}
+			if code, body := root.from(admin, "POST", "/api/v1/access-policies", `{"name":"office only","state":"on","apps":["studio","api"],"include":{"users":[`+itoa(makerID)+`]},"ip_range_names":["office"],"ip_ranges_except":true,"grant":"block"}`); code != 201 {
+				t.Fatalf("office policy: %d %s", code, body)
+			}
+			maker := e.client()
+			if code, body := maker.from("10.1.2.3", "POST", "/api/v1/session", `{"username":"maker","password":"a long enough password"}`); code != 200 {
+				t.Fatalf("sign-in from the office: %d %s", code, body)
+			}
+			for _, tt := range []struct {
+				addr string
+				want int
+			}{
+				{"10.1.2.3", 200},        // in the office, outside the bad net
+				{"198.51.100.7", 403},    // outside the office
+				{"203.0.113.5", 403},     // in the bad net
+				{"::ffff:10.1.2.3", 200}, // the same client, written mapped
+			} {
+				if code, body := maker.from(tt.addr, "GET", "/api/v1/me", ""); code != tt.want {
+					t.Errorf("maker from %s: %d %s, want %d", tt.addr, code, body, tt.want)
+				}
+			}
+			// What the server keeps and shows is the IPv4 range.
+			var ranges struct {
+				NamedRanges map[string][]string `json:"named_ranges"`
+			}
+			root.from(admin, "GET", "/api/v1/named-ranges", "")
+			code, body := root.from(admin, "GET", "/api/v1/named-ranges", "")
+			if err := json.Unmarshal([]byte(body), &ranges); err != nil || code != 200 || len(ranges.NamedRanges["office"]) != 1 || ranges.NamedRanges["office"][0] != "10.0.0.0/8" {
+				t.Errorf("named ranges: %d %s", code, body)
+			}
+			// A mapped range shorter than /96 mixes IPv4-mapped and other
+			// IPv6 addresses: refused, and nothing changes.
+			if code, body := root.from(admin, "PUT", "/api/v1/named-ranges/office", `{"ranges":["::ffff:0:0/80"]}`); code != 422 {
+				t.Errorf("a named range reaching beyond the mapped addresses: %d %s", code, body)
+			}
+			if code, body := root.from(admin, "POST", "/api/v1/access-policies", `{"name":"x","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["::ffff:0:0/80"],"grant":"block"}`); code != 422 {
+				t.Errorf("a policy range reaching beyond the mapped addresses: %d %s", code, body)
+			}
+		})
+	}
+}
