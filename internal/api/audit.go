@@ -4,10 +4,10 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -90,20 +90,10 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip"})
 		for _, e := range entries {
-			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), cell(e.Actor), cell(e.Action), cell(e.Target), cell(e.Detail), cell(e.IP)})
+			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), csvlog.SafeCell(e.Actor), csvlog.SafeCell(e.Action), csvlog.SafeCell(e.Target), csvlog.SafeCell(e.Detail), csvlog.SafeCell(e.IP)})
 		}
 		cw.Flush()
 	default:
 		writeError(w, r, invalid("format must be json or csv"))
 	}
-}
-
-// cell keeps a spreadsheet from reading a value as a formula (CSV
-// injection): text starting with = + - @ or a control character is quoted
-// with a leading apostrophe.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

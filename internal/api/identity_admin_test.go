@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +59,48 @@ func TestMappedIPv4RangesMatch(t *testing.T) {
 			}
 			if code, body := root.from(admin, "POST", "/api/v1/access-policies", `{"name":"x","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["::ffff:0:0/80"],"grant":"block"}`); code != 422 {
 				t.Errorf("a policy range reaching beyond the mapped addresses: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestEventLogExportIsNotAFormula: a log whose texts look like formulas is
+// exported as CSV with those cells quoted for spreadsheets, by the rule
+// the audit export follows; plain numbers stay numbers.
+func TestEventLogExportIsNotAFormula(t *testing.T) {
+	const upload = "case,activity,time,resource,amount,note\n" +
+		"c1,=cmd|' /C calc'!A0,2024-01-01T10:00:00Z,@SUM(A1),-12.5,+1+2\n" +
+		"c1,pay,2024-01-01T11:00:00Z,ann,3,-HYPERLINK(1)\n"
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			_, maker, _, _, base := prodWithMaker(e)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"formulas"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			if job := maker.importLog(path+"/data", "log.csv", []byte(upload), map[string]string{"case": "case", "activity": "activity", "timestamp": "time", "resource": "resource"}); job.State != "done" {
+				t.Fatalf("import %+v", job)
+			}
+			code, body := maker.do("GET", path+"/export?format=csv", "", nil)
+			if code != 200 {
+				t.Fatalf("export: %d %s", code, body)
+			}
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil {
+				t.Fatalf("export is not CSV: %v\n%s", err, body)
+			}
+			cells := map[string]bool{}
+			for _, row := range rows {
+				for _, c := range row {
+					cells[c] = true
+					if c != "" && strings.ContainsRune("=+@\t\r", rune(c[0])) {
+						t.Errorf("a cell a spreadsheet reads as a formula: %q", c)
+					}
+				}
+			}
+			for _, want := range []string{`'=cmd|' /C calc'!A0`, "'@SUM(A1)", "'+1+2", "'-HYPERLINK(1)", "-12.5"} {
+				if !cells[want] {
+					t.Errorf("export has no cell %q:\n%s", want, body)
+				}
 			}
 		})
 	}
