@@ -4,6 +4,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -100,6 +104,57 @@ func TestEventLogExportIsNotAFormula(t *testing.T) {
 			for _, want := range []string{`'=cmd|' /C calc'!A0`, "'@SUM(A1)", "'+1+2", "'-HYPERLINK(1)", "-12.5"} {
 				if !cells[want] {
 					t.Errorf("export has no cell %q:\n%s", want, body)
+				}
+			}
+		})
+	}
+}
+
+// TestMetricsAreOptIn: /metrics on the server's address answers only
+// requests bearing the configured metrics token; MetricsHandler serves the
+// metrics alone, for an address of their own.
+func TestMetricsAreOptIn(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			if code, _ := e.client().do("GET", "/metrics", "", nil); code != 404 {
+				t.Errorf("metrics with no token configured: %d", code)
+			}
+			const token = "a-metrics-token-for-the-test"
+			srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, MetricsToken: token})
+			main := httptest.NewServer(srv.Handler())
+			defer main.Close()
+			metrics := httptest.NewServer(srv.MetricsHandler())
+			defer metrics.Close()
+			get := func(url, auth string) (int, string) {
+				t.Helper()
+				req, _ := http.NewRequest("GET", url, nil)
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			get(main.URL+"/api/v1/me", "")
+			const counted = `procmine_http_requests_total{route="GET /api/v1/me",status="401"} 1`
+			for _, tt := range []struct {
+				url, auth string
+				want      int
+			}{
+				{main.URL + "/metrics", "", 401},
+				{main.URL + "/metrics", "Bearer " + token + "x", 401},
+				{main.URL + "/metrics", "Basic " + token, 401},
+				{main.URL + "/metrics", "Bearer " + token, 200},
+				{metrics.URL + "/metrics", "", 200},
+				{metrics.URL + "/api/v1/me", "", 404},
+			} {
+				code, body := get(tt.url, tt.auth)
+				if code != tt.want || (code == 200) != strings.Contains(body, counted) {
+					t.Errorf("%s (%q): %d %.300s, want %d", tt.url, tt.auth, code, body, tt.want)
 				}
 			}
 		})
