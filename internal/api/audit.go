@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -18,10 +19,18 @@ func (s *Server) audit(r *http.Request, env access.ID, action, target, detail st
 	s.auditAs(r, env, u, action, target, detail)
 }
 
+// auditTimeout bounds one audit write, which no longer ends with its
+// request.
+const auditTimeout = 10 * time.Second
+
 // auditAs records with an explicit actor, for sign-in, before there is a caller.
+// The entry is written even when the client has gone away: what a request
+// did (or tried) is recorded whether or not anyone waits for the answer.
 func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
 	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: s.clientIP(r)}
-	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Audit(ctx, e); err != nil {
 		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
 	}
 }

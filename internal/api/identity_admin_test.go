@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/auth"
 )
 
 // TestMappedIPv4RangesMatch: a range written as IPv4-mapped IPv6
@@ -156,6 +160,93 @@ func TestMetricsAreOptIn(t *testing.T) {
 				if code != tt.want || (code == 200) != strings.Contains(body, counted) {
 					t.Errorf("%s (%q): %d %.300s, want %d", tt.url, tt.auth, code, body, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// TestAbandonedSignInIsAudited: a client that goes away while its
+// password is being checked leaves its attempt in the audit log, with
+// what became of it: a wrong password as a failed sign-in, a right one as
+// "password accepted; not completed", never as a refusal by conditional
+// access (whose evaluation the departure interrupted).
+func TestAbandonedSignInIsAudited(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, prod, base := prodWithMaker(e)
+			// A policy about a team: evaluating it reads the database.
+			var team struct{ ID int }
+			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"field","kind":"access","business_unit":%d}`, prod.Root), 201, &team)
+			root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"field","state":"on","apps":["studio","api"],"include":{"teams":[%d]},"grant":"block"}`, team.ID), 201, nil)
+			// A costly password hash keeps the check going long after the
+			// client has left.
+			slow := auth.Params{Time: 6, Memory: 64 * 1024, Threads: 1}
+			for _, name := range []string{"ann", "bob"} {
+				if _, err := CreateUser(context.Background(), e.store, name, "a long enough password", false, slow); err != nil {
+					t.Fatal(err)
+				}
+			}
+			abandon := func(user, password string) {
+				t.Helper()
+				before, err := e.store.SignInCounts(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				req, _ := http.NewRequestWithContext(ctx, "POST", e.url+"/api/v1/session", strings.NewReader(`{"username":"`+user+`","password":"`+password+`"}`))
+				req.Header.Set("Content-Type", "application/json")
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					if resp, err := http.DefaultClient.Do(req); err == nil {
+						resp.Body.Close()
+						t.Errorf("the sign-in was answered before the client left: %d", resp.StatusCode)
+					}
+				}()
+				// The attempt is counted just before the password check
+				// begins (a new account's count is a new row); the client
+				// leaves while the check runs, which takes most of a second.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+					n, err := e.store.SignInCounts(context.Background())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if n > before {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("the attempt was never counted")
+					}
+				}
+				time.Sleep(150 * time.Millisecond)
+				cancel()
+				<-done
+			}
+			audited := func(user, want string) {
+				t.Helper()
+				var log struct {
+					Entries []struct{ Action, Actor, Detail string }
+				}
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					root.json("GET", "/api/v1/audit?actor="+user, "", 200, &log)
+					for _, en := range log.Entries {
+						if strings.Contains(en.Detail, "conditional access") {
+							t.Fatalf("an abandoned sign-in recorded as a policy's refusal: %+v", en)
+						}
+						if en.Action == "sign-in.failed" && en.Detail == want {
+							return
+						}
+					}
+				}
+				t.Errorf("no sign-in.failed entry %q for %s: %+v", want, user, log.Entries)
+			}
+			abandon("ann", "not the password at all")
+			audited("ann", "")
+			abandon("bob", "a long enough password")
+			audited("bob", "password accepted; not completed: the client went away")
+			// bob signs in when he stays for the answer.
+			if code, body := e.client().do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 200 {
+				t.Errorf("sign-in: %d %s", code, body)
 			}
 		})
 	}
