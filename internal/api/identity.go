@@ -122,7 +122,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	// A name that cannot be a username is counted against the address
 	// only, and never stored: it could be anything, of any size.
 	valid := goodUsername(c.Username)
-	account, addr, name := "user:"+c.Username, "ip:"+s.clientIP(r), c.Username
+	// The account is counted under its case-folded name: ALICE and alice
+	// are one account (migration 00020), so they share one count.
+	account, addr, name := "user:"+strings.ToLower(c.Username), "ip:"+s.clientIP(r), c.Username
 	keys := []string{account, addr}
 	if !valid {
 		keys, name = keys[1:], "(not a valid username)"

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 )
 
@@ -247,6 +248,64 @@ func TestAbandonedSignInIsAudited(t *testing.T) {
 			// bob signs in when he stays for the answer.
 			if code, body := e.client().do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 200 {
 				t.Errorf("sign-in: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestNamesAreComparedAsReadersSeeThem: role, team, business-unit and user
+// names that a reader cannot tell from an existing one are refused: other
+// case, full-width letters, invisible characters. No custom role carries
+// a built-in role's name, and a look-alike of the service role cannot be
+// made and given to a person.
+func TestNamesAreComparedAsReadersSeeThem(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, makerID, prod, base := prodWithMaker(e)
+			app := `{"name":"Process Mining Application\u200b","privileges":{"process":{"read":"organization"}}}`
+			if code, body := root.do("POST", base+"/roles", app, nil); code != 422 {
+				t.Errorf("a look-alike of the service role with a zero-width space: %d %s", code, body)
+			}
+			// Had it been made, it could have been given to a person.
+			if code, _ := root.do("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining Application\u200b"]}`, prod.Root), nil); code == 200 {
+				t.Errorf("a look-alike of the service role was given to a person")
+			}
+			for _, tt := range []struct {
+				path, body string
+				want       int
+			}{
+				{"/roles", `{"name":"process mining application","privileges":{}}`, 422},
+				{"/roles", `{"name":"Ｐｒｏｃｅｓｓ Mining User","privileges":{}}`, 422},
+				{"/roles", `{"name":"SYSTEM ADMINISTRATOR","privileges":{}}`, 422},
+				{"/roles", `{"name":"Auditor","privileges":{}}`, 201},
+				{"/roles", `{"name":"AUDITOR","privileges":{}}`, 409},
+				{"/roles", `{"name":"Audi\u2060tor","privileges":{}}`, 422},
+				{"/teams", fmt.Sprintf(`{"name":"Field","kind":"access","business_unit":%d}`, prod.Root), 201},
+				{"/teams", fmt.Sprintf(`{"name":"ＦＩＥＬＤ","kind":"owner","business_unit":%d}`, prod.Root), 409},
+				{"/teams", fmt.Sprintf(`{"name":"Fi\u200deld","kind":"owner","business_unit":%d}`, prod.Root), 422},
+				{"/business-units", fmt.Sprintf(`{"name":"Sales","parent":%d}`, prod.Root), 201},
+				{"/business-units", fmt.Sprintf(`{"name":"sales","parent":%d}`, prod.Root), 409},
+				{"/business-units", fmt.Sprintf(`{"name":"Sales\u202e","parent":%d}`, prod.Root), 422},
+			} {
+				if code, body := root.do("POST", base+tt.path, tt.body, nil); code != tt.want {
+					t.Errorf("POST %s %s: %d %s, want %d", tt.path, tt.body, code, body, tt.want)
+				}
+			}
+			var roles struct{ Roles []struct{ Name string } }
+			root.json("GET", base+"/roles", "", 200, &roles)
+			if len(roles.Roles) != len(access.BuiltInRoles())+1 {
+				t.Errorf("roles after the refusals: %+v", roles.Roles)
+			}
+			// Usernames are one name whatever their case.
+			root.json("POST", "/api/v1/users", `{"username":"alice","password":"a long enough password"}`, 201, nil)
+			if code, body := root.do("POST", "/api/v1/users", `{"username":"Alice","password":"a long enough password"}`, nil); code != 409 {
+				t.Errorf("Alice beside alice: %d %s", code, body)
+			}
+			var me meJSON
+			c := e.client()
+			c.json("POST", "/api/v1/session", `{"username":"ALICE","password":"a long enough password"}`, 200, &me)
+			if me.Username != "alice" {
+				t.Errorf("ALICE signed in as %+v", me)
 			}
 		})
 	}

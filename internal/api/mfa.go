@@ -174,7 +174,7 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	account, addr := "user:"+u.Username, "ip:"+s.clientIP(r)
+	account, addr := "user:"+strings.ToLower(u.Username), "ip:"+s.clientIP(r)
 	if wait, err := s.limiter.attempt(r.Context(), account, addr); err != nil {
 		writeError(w, r, err)
 		return

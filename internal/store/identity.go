@@ -43,8 +43,9 @@ func isUniqueViolation(err error) bool {
 }
 
 // UserByName finds a user by username.
+// Usernames are one name whatever their case (ASCII: see migration 00020).
 func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
-	return s.user(ctx, "username = ?", username)
+	return s.user(ctx, "lower(username) = lower(?)", username)
 }
 
 // UserByID finds a user by id.
