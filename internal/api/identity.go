@@ -269,17 +269,18 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // createToken makes a personal access token; its secret is in this answer
 // and nowhere else.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	// A token does not make tokens: a leaked short-lived one could
-	// otherwise outlive itself.
-	if r.Context().Value(viaTokenKey{}) == true {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "sign in to create tokens; a token cannot create tokens"))
-		return
-	}
 	var req struct {
 		Name          string `json:"name"`
 		ExpiresInDays int    `json:"expires_in_days"`
+		Password      string `json:"password"`
 	}
 	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// A token does not make tokens (a leaked short-lived one could
+	// otherwise outlive itself), nor does a session left open long ago.
+	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
 		writeError(w, r, err)
 		return
 	}

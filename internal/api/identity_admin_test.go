@@ -310,3 +310,57 @@ func TestNamesAreComparedAsReadersSeeThem(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountSecurityNeedsARecentSignIn: a personal access token enrols no
+// second factor and makes no token; a session older than ten minutes does
+// so only with the password sent again, checked like a sign-in.
+func TestAccountSecurityNeedsARecentSignIn(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			ann, _ := e.user("ann", false)
+			var tok struct{ Token string }
+			ann.json("POST", "/api/v1/tokens", `{"name":"ci"}`, 201, &tok)
+			bearer := e.client()
+			bearer.token = tok.Token
+			for _, call := range [][3]string{
+				{"POST", "/api/v1/me/totp", ""},
+				{"POST", "/api/v1/me/totp", `{"password":"a long enough password"}`},
+				{"POST", "/api/v1/me/totp/confirm", `{"code":"123456"}`},
+				{"DELETE", "/api/v1/me/totp", `{"code":"123456"}`},
+				{"POST", "/api/v1/tokens", `{"name":"more"}`},
+			} {
+				if code, body := bearer.do(call[0], call[1], call[2], nil); code != 403 || errorCode(t, body) != "session_required" {
+					t.Errorf("token: %s %s: %d %s", call[0], call[1], code, body)
+				}
+			}
+			// Eleven minutes after signing in, the password is asked for.
+			e.now = e.now.Add(11 * time.Minute)
+			if code, body := ann.do("POST", "/api/v1/me/totp", "", nil); code != 403 || errorCode(t, body) != "reauthentication_required" {
+				t.Errorf("enrolment from an old session: %d %s", code, body)
+			}
+			if code, body := ann.do("POST", "/api/v1/tokens", `{"name":"old"}`, nil); code != 403 || errorCode(t, body) != "reauthentication_required" {
+				t.Errorf("token from an old session: %d %s", code, body)
+			}
+			if code, body := ann.do("POST", "/api/v1/me/totp", `{"password":"not her password"}`, nil); code != 403 || errorCode(t, body) != "wrong_password" {
+				t.Errorf("enrolment with a wrong password: %d %s", code, body)
+			}
+			ann.json("POST", "/api/v1/me/totp", `{"password":"a long enough password"}`, 200, nil)
+			ann.json("POST", "/api/v1/tokens", `{"name":"again","password":"a long enough password"}`, 201, nil)
+			// Wrong passwords are counted like sign-ins: the sixth in a row waits.
+			code := 0
+			for i := 0; i < 8 && code != 429; i++ {
+				code, _ = ann.do("POST", "/api/v1/tokens", `{"name":"x","password":"guess `+fmt.Sprint(i)+`"}`, nil)
+			}
+			if code != 429 {
+				t.Errorf("password guesses through re-authentication were not limited: %d", code)
+			}
+			var log struct{ Entries []struct{ Action string } }
+			e.now = e.now.Add(time.Hour)
+			root, _ := e.user("root", true)
+			root.json("GET", "/api/v1/audit?action=reauthentication.failed", "", 200, &log)
+			if len(log.Entries) == 0 {
+				t.Error("wrong passwords were not audited")
+			}
+		})
+	}
+}

@@ -86,6 +86,18 @@ func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (
 	return access.ID(id), mfa, err
 }
 
+// SessionExpires returns when a session ends (ErrNotFound when it does
+// not exist). A session is made only by a sign-in and lasts a fixed time,
+// so its end also tells when its password or factor was checked.
+func (s *Store) SessionExpires(ctx context.Context, digest string) (time.Time, error) {
+	var at int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT expires_at FROM sessions WHERE token_hash = ?"), digest).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, ErrNotFound
+	}
+	return time.Unix(at, 0), err
+}
+
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, digest string) error {
 	_, err := s.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", digest)
