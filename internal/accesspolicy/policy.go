@@ -95,6 +95,13 @@ func (p *Policy) Validate() (warnings []string, err error) {
 	if p.IPRangesExcept && len(p.IPRanges)+len(p.IPRangeNames) == 0 {
 		bad("ip_ranges_except: needs ip_ranges or ip_range_names")
 	}
+	for i, r := range p.IPRanges {
+		n, err := NormalizeRange(r)
+		if err != nil {
+			bad("ip_ranges[%d]: %v", i, err)
+		}
+		p.IPRanges[i] = n
+	}
 	if len(p.IPRanges) > 1000 || len(p.Include.Users)+len(p.Include.Teams)+len(p.Exclude.Users)+len(p.Exclude.Teams) > 10000 {
 		bad("too many ranges or principals")
 	}
@@ -103,9 +110,6 @@ func (p *Policy) Validate() (warnings []string, err error) {
 	}
 	slices.Sort(p.Apps)
 	p.Apps = slices.Compact(p.Apps)
-	for i, r := range p.IPRanges {
-		p.IPRanges[i] = r.Masked()
-	}
 	if len(p.Apps) == 1 {
 		other := API
 		if p.Apps[0] == API {
@@ -116,6 +120,40 @@ func (p *Policy) Validate() (warnings []string, err error) {
 	return warnings, nil
 }
 
+// ParseRange reads an address range as an administrator writes it: a CIDR
+// range or a single address, normalised by NormalizeRange.
+func ParseRange(text string) (netip.Prefix, error) {
+	text = strings.TrimSpace(text)
+	p, err := netip.ParsePrefix(text)
+	if err != nil {
+		a, aerr := netip.ParseAddr(text)
+		if aerr != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR range such as 10.0.0.0/8 or 2001:db8::/32", text)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	return NormalizeRange(p)
+}
+
+// NormalizeRange masks a range and writes an IPv4-mapped IPv6 range
+// (::ffff:10.0.0.0/104) as the IPv4 range it means (10.0.0.0/8). Client
+// addresses are unmapped before they are compared, so a mapped range
+// would otherwise never hold any of them. A mapped range shorter than /96
+// reaches beyond the mapped addresses and is refused: what it means is
+// not clear.
+func NormalizeRange(p netip.Prefix) (netip.Prefix, error) {
+	if !p.IsValid() {
+		return netip.Prefix{}, errors.New("not a CIDR range")
+	}
+	if !p.Addr().Is4In6() {
+		return p.Masked(), nil
+	}
+	if p.Bits() < 96 {
+		return netip.Prefix{}, fmt.Errorf("%s is written as IPv4-mapped but reaches beyond the mapped addresses: write the IPv4 range (such as 10.0.0.0/8) or a plain IPv6 range", p)
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked(), nil
+}
+
 // Resolve returns the policies with their named ranges put among their
 // ranges. A name that is not defined stands for a range that holds no
 // address (the API refuses to delete a range in use, so this is a
@@ -123,6 +161,15 @@ func (p *Policy) Validate() (warnings []string, err error) {
 func Resolve(policies []Policy, named map[string][]netip.Prefix) []Policy {
 	out := make([]Policy, len(policies))
 	for i, p := range policies {
+		// Ranges stored before they were normalised are read as meant.
+		if slices.ContainsFunc(p.IPRanges, func(r netip.Prefix) bool { return r.Addr().Is4In6() }) {
+			p.IPRanges = slices.Clone(p.IPRanges)
+			for j, r := range p.IPRanges {
+				if n, err := NormalizeRange(r); err == nil {
+					p.IPRanges[j] = n
+				}
+			}
+		}
 		if len(p.IPRangeNames) > 0 {
 			p.IPRanges = slices.Clone(p.IPRanges)
 			for _, n := range p.IPRangeNames {

@@ -72,7 +72,7 @@ func (s *Server) namedRanges(ctx context.Context) (map[string][]netip.Prefix, er
 	out := make(map[string][]netip.Prefix, len(texts))
 	for name, list := range texts {
 		for _, t := range list {
-			p, err := netip.ParsePrefix(t)
+			p, err := accesspolicy.ParseRange(t)
 			if err != nil {
 				return nil, fmt.Errorf("named range %s: %w", name, err)
 			}
@@ -215,13 +215,9 @@ type policyBody struct {
 func (b policyBody) policy() (accesspolicy.Policy, []string, error) {
 	p := accesspolicy.Policy{Name: b.Name, State: b.State, Apps: b.Apps, Include: b.Include, Exclude: b.Exclude, IPRangesExcept: b.IPRangesExcept, IPRangeNames: b.IPRangeNames, Grant: b.Grant}
 	for i, text := range b.IPRanges {
-		pr, err := netip.ParsePrefix(strings.TrimSpace(text))
+		pr, err := accesspolicy.ParseRange(text)
 		if err != nil {
-			if a, aerr := netip.ParseAddr(strings.TrimSpace(text)); aerr == nil {
-				pr = netip.PrefixFrom(a, a.BitLen())
-			} else {
-				return p, nil, invalid("ip_ranges[%d]: %q is not a CIDR range such as 10.0.0.0/8 or 2001:db8::/32", i, text)
-			}
+			return p, nil, invalid("ip_ranges[%d]: %v", i, err)
 		}
 		p.IPRanges = append(p.IPRanges, pr)
 	}
@@ -531,12 +527,12 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 	}
 	prefixes := make([]netip.Prefix, len(req.Ranges))
 	for i, t := range req.Ranges {
-		p, err := netip.ParsePrefix(strings.TrimSpace(t))
+		p, err := accesspolicy.ParseRange(t)
 		if err != nil {
-			writeError(w, r, invalid("ranges[%d]: %q is not a CIDR range such as 10.0.0.0/8", i, t))
+			writeError(w, r, invalid("ranges[%d]: %v", i, err))
 			return
 		}
-		prefixes[i] = p.Masked()
+		prefixes[i] = p
 		req.Ranges[i] = prefixes[i].String()
 	}
 	// The policies that name the range change with it: the change must not

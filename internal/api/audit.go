@@ -1,13 +1,14 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -18,10 +19,18 @@ func (s *Server) audit(r *http.Request, env access.ID, action, target, detail st
 	s.auditAs(r, env, u, action, target, detail)
 }
 
+// auditTimeout bounds one audit write, which no longer ends with its
+// request.
+const auditTimeout = 10 * time.Second
+
 // auditAs records with an explicit actor, for sign-in, before there is a caller.
+// The entry is written even when the client has gone away: what a request
+// did (or tried) is recorded whether or not anyone waits for the answer.
 func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
 	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: s.clientIP(r)}
-	if err := s.cfg.Store.Audit(r.Context(), e); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.cfg.Store.Audit(ctx, e); err != nil {
 		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
 	}
 }
@@ -90,20 +99,10 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip"})
 		for _, e := range entries {
-			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), cell(e.Actor), cell(e.Action), cell(e.Target), cell(e.Detail), cell(e.IP)})
+			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), csvlog.SafeCell(e.Actor), csvlog.SafeCell(e.Action), csvlog.SafeCell(e.Target), csvlog.SafeCell(e.Detail), csvlog.SafeCell(e.IP)})
 		}
 		cw.Flush()
 	default:
 		writeError(w, r, invalid("format must be json or csv"))
 	}
-}
-
-// cell keeps a spreadsheet from reading a value as a formula (CSV
-// injection): text starting with = + - @ or a control character is quoted
-// with a leading apostrophe.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/names"
 )
 
 // maxBody bounds every JSON request body.
@@ -53,10 +56,55 @@ func invalid(format string, args ...any) *Error {
 }
 
 // checkName validates a record's name: not blank, no surrounding spaces,
-// at most max bytes.
+// at most max bytes, and no character a reader would not see (names.Check).
 func checkName(name string, max int) error {
 	if strings.TrimSpace(name) == "" || strings.TrimSpace(name) != name || len(name) > max {
 		return invalid("name is required: 1 to %d characters, without leading or trailing spaces", max)
+	}
+	if err := names.Check("name", name); err != nil {
+		return invalid("%v", err)
+	}
+	return nil
+}
+
+// distinctName refuses a name that is, to a reader, one the environment
+// already has among records of the same kind (roles, teams or business
+// units): names are compared by names.Key, so case, full-width letters
+// and other look-alike forms do not make a new name. A custom role may
+// not carry a built-in role's name either.
+func (s *Server) distinctName(r *http.Request, kind, name string) error {
+	var existing []string
+	switch kind {
+	case "role":
+		for _, b := range access.BuiltInRoles() {
+			if names.Same(b.Name, name) {
+				return invalid("name: %q is the name of a built-in role", b.Name)
+			}
+		}
+		roles, err := s.cfg.Store.Roles(r.Context(), environment(r))
+		if err != nil {
+			return err
+		}
+		for _, role := range roles {
+			existing = append(existing, role.Name)
+		}
+	case "team", "business unit":
+		list := s.cfg.Store.Teams
+		if kind == "business unit" {
+			list = s.cfg.Store.BusinessUnits
+		}
+		named, err := list(r.Context(), environment(r))
+		if err != nil {
+			return err
+		}
+		for _, n := range named {
+			existing = append(existing, n.Name)
+		}
+	}
+	for _, e := range existing {
+		if names.Same(e, name) {
+			return errorf(http.StatusConflict, "name_taken", fmt.Sprintf("a %s named %q exists already (names are compared without regard to case or look-alike forms)", kind, e))
+		}
 	}
 	return nil
 }

@@ -1,5 +1,5 @@
 // Package api is procmine's REST API under /api/v1, plus the operational
-// endpoints /healthz, /readyz and /metrics.
+// endpoints /healthz, /readyz and (opted in) /metrics.
 //
 // Every handler follows the same steps: who is calling (authenticate),
 // decode and validate the body (decode), ask the resolver (authorize),

@@ -115,7 +115,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession checks credentials, rate-limited, and sets a fresh session
-// cookie: the one way in, for the API and the studio alike.
+// cookie: the one way in, for the API and the studio alike. Every attempt
+// that is counted is also audited with what became of it, including one
+// that could not be completed (the client went away, the database
+// failed): such an attempt is never recorded as a policy's refusal.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credentials, app string) (store.User, error) {
 	if c.Username == "" || c.Password == "" {
 		return store.User{}, invalid("username and password are required")
@@ -123,7 +126,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	// A name that cannot be a username is counted against the address
 	// only, and never stored: it could be anything, of any size.
 	valid := goodUsername(c.Username)
-	account, addr, name := "user:"+c.Username, "ip:"+s.clientIP(r), c.Username
+	// The account is counted under its case-folded name: ALICE and alice
+	// are one account (migration 00020), so they share one count.
+	account, addr, name := "user:"+strings.ToLower(c.Username), "ip:"+s.clientIP(r), c.Username
 	keys := []string{account, addr}
 	if !valid {
 		keys, name = keys[1:], "(not a valid username)"
@@ -135,6 +140,24 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		return store.User{}, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
 	}
 	var u store.User
+	// unfinished audits an attempt that ended on an error that is neither
+	// the caller's nor a policy's, and returns the error.
+	passwordOK := false
+	unfinished := func(err error) error {
+		who := u
+		if who.ID == 0 {
+			who = store.User{Username: name}
+		}
+		detail := "not completed: internal error"
+		if r.Context().Err() != nil {
+			detail = "not completed: the client went away"
+		}
+		if passwordOK {
+			detail = "password accepted; " + detail
+		}
+		s.auditAs(r, 0, who, "sign-in.failed", "user "+who.Username, detail)
+		return err
+	}
 	err := store.ErrNotFound
 	if valid {
 		u, err = s.cfg.Store.UserByName(r.Context(), c.Username)
@@ -148,19 +171,20 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	}
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
-			return store.User{}, err
+			return store.User{}, unfinished(err)
 		}
 		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", s.clientIP(r))
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
 		return store.User{}, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
+	passwordOK = true
 	// The second factor, when given, counts like the password: a wrong
 	// code is a failed sign-in.
 	mfa := false
 	if c.Code != "" {
 		ok, err := s.secondFactor(r.Context(), u.ID, c.Code)
 		if err != nil {
-			return store.User{}, err
+			return store.User{}, unfinished(err)
 		}
 		if !ok {
 			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "wrong second factor")
@@ -170,16 +194,25 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	}
 	// Conditional access, before any session exists. The attempt stays
 	// counted until the sign-in succeeds whole: a right password alone
-	// must not reset the count that guards the code.
+	// must not reset the count that guards the code. Only the policies'
+	// own answers (an *Error) are refusals; anything else is a failure to
+	// decide.
 	if err := s.conditionalAccess(r, u, app, mfa); err != nil {
 		var e *Error
-		if errors.As(err, &e) && e.Code == "mfa_required" {
-			if t, terr := s.cfg.Store.UserTOTP(r.Context(), u.ID); terr == nil && t.Confirmed {
+		if !errors.As(err, &e) {
+			return store.User{}, unfinished(err)
+		}
+		if e.Code == "mfa_required" {
+			t, terr := s.cfg.Store.UserTOTP(r.Context(), u.ID)
+			if terr != nil && !errors.Is(terr, store.ErrNotFound) {
+				return store.User{}, unfinished(terr)
+			}
+			if terr == nil && t.Confirmed {
 				if c.Code == "" {
 					// The first of two steps: nothing was guessed, so the
 					// attempt is given back (a wrong code stays counted).
 					if err := s.limiter.refund(r.Context(), account, addr); err != nil {
-						return store.User{}, err
+						return store.User{}, unfinished(err)
 					}
 				}
 				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
@@ -191,7 +224,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		return store.User{}, err
 	}
 	if err := s.limiter.succeeded(r.Context(), account, addr); err != nil {
-		return store.User{}, err
+		return store.User{}, unfinished(err)
 	}
 	// Rotate: whatever session the client had ends now.
 	if old, err := r.Cookie(sessionCookie); err == nil {
@@ -199,11 +232,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	}
 	token, err := auth.NewToken("ps_")
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, unfinished(err)
 	}
 	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
 	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires, mfa); err != nil {
-		return store.User{}, err
+		return store.User{}, unfinished(err)
 	}
 	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
@@ -240,17 +273,18 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // createToken makes a personal access token; its secret is in this answer
 // and nowhere else.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	// A token does not make tokens: a leaked short-lived one could
-	// otherwise outlive itself.
-	if r.Context().Value(viaTokenKey{}) == true {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "sign in to create tokens; a token cannot create tokens"))
-		return
-	}
 	var req struct {
 		Name          string `json:"name"`
 		ExpiresInDays int    `json:"expires_in_days"`
+		Password      string `json:"password"`
 	}
 	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// A token does not make tokens (a leaked short-lived one could
+	// otherwise outlive itself), nor does a session left open long ago.
+	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
 		writeError(w, r, err)
 		return
 	}

@@ -76,12 +76,20 @@ func (s *Server) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, co
 // unconfirmed one; a confirmed one must be removed first.
 func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 	u := caller(r)
-	// No body is needed; one that is sent must be an empty object.
+	// No body is needed from a recent session; an older one sends the
+	// password (authorizeAccountSecurity).
+	var req struct {
+		Password string `json:"password"`
+	}
 	if r.ContentLength != 0 {
-		if err := decode(w, r, &struct{}{}); err != nil {
+		if err := decode(w, r, &req); err != nil {
 			writeError(w, r, err)
 			return
 		}
+	}
+	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	if t, err := s.cfg.Store.UserTOTP(r.Context(), u.ID); err == nil && t.Confirmed {
 		writeError(w, r, errorf(http.StatusConflict, "enrolled", "a second factor is set already: remove it first (DELETE with a code)"))
@@ -115,9 +123,14 @@ func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	u := caller(r)
 	var req struct {
-		Code string `json:"code"`
+		Code     string `json:"code"`
+		Password string `json:"password"`
 	}
 	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -159,22 +172,27 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // removeTOTP removes the caller's second factor: only from a session
-// that satisfied it, on a current code, with attempts counted like
-// sign-ins. Sessions and tokens lose the MFA they had.
+// that satisfied it and is recent (or with the password), on a current
+// code, with attempts counted like sign-ins. Sessions and tokens lose the MFA they had.
 func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	u := caller(r)
-	if !satisfiedMFA(r) {
-		writeError(w, r, errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
-		return
-	}
 	var req struct {
-		Code string `json:"code"`
+		Code     string `json:"code"`
+		Password string `json:"password"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	account, addr := "user:"+u.Username, "ip:"+s.clientIP(r)
+	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if !satisfiedMFA(r) {
+		writeError(w, r, errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
+		return
+	}
+	account, addr := "user:"+strings.ToLower(u.Username), "ip:"+s.clientIP(r)
 	if wait, err := s.limiter.attempt(r.Context(), account, addr); err != nil {
 		writeError(w, r, err)
 		return

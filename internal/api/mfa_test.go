@@ -117,7 +117,12 @@ func TestMFAStepUpOverHTTP(t *testing.T) {
 			// Removing the factor needs a code, and a session that used it:
 			// without the policy, ann signs in with her password alone, and
 			// that session may not remove it.
-			if code, _ := tc.do("DELETE", "/api/v1/me/totp", `{"code":"123"}`, nil); code != 422 {
+			// A token removes no factor, whatever MFA it carries.
+			if code, body := tc.do("DELETE", "/api/v1/me/totp", `{"code":"123","password":"a long enough password"}`, nil); code != 403 || errorCode(t, body) != "session_required" {
+				t.Errorf("a token removed the factor: %d %s", code, body)
+			}
+			// The session is an hour old: the password comes along.
+			if code, _ := c.do("DELETE", "/api/v1/me/totp", `{"code":"123","password":"a long enough password"}`, nil); code != 422 {
 				t.Errorf("removing without a code: %d", code)
 			}
 			e.now = e.now.Add(time.Hour) // past the wait that wrong code added
@@ -129,7 +134,7 @@ func TestMFAStepUpOverHTTP(t *testing.T) {
 			}
 			e.now = e.now.Add(30 * time.Second)
 			next, _ := totp.GenerateCode(secret, e.now)
-			c.json("DELETE", "/api/v1/me/totp", `{"code":"`+next+`"}`, 204, nil)
+			c.json("DELETE", "/api/v1/me/totp", `{"code":"`+next+`","password":"a long enough password"}`, 204, nil)
 		})
 	}
 }

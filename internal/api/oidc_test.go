@@ -181,14 +181,16 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 				t.Errorf("%d accounts for one person", n)
 			}
 
-			// A local account named as the provider's user is not taken over.
-			if _, err := CreateUser(t.Context(), e.store, "test-user2", "a long enough password", false, cheap); err != nil {
+			// A local account named as the provider's user is not taken
+			// over, nor made again beside it in another case: local
+			// Test-User2 is the provider's test-user2.
+			if _, err := CreateUser(t.Context(), e.store, "Test-User2", "a long enough password", false, cheap); err != nil {
 				t.Fatal(err)
 			}
 			_, resp = ssoSignIn(t, e.url, "test-user2")
 			body, _ = io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != 401 || !strings.Contains(string(body), "its name belongs to a local account") || strings.Contains(string(body), "test-user2") {
+			if resp.StatusCode != 401 || !strings.Contains(string(body), "its name belongs to a local account") || strings.Contains(strings.ToLower(string(body)), "test-user2") {
 				t.Errorf("name taken: %d %.300s", resp.StatusCode, body)
 			}
 

@@ -393,7 +393,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		err = xes.Write(w, l)
 	} else {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		err = csvlog.Write(w, l)
+		err = csvlog.Write(w, l, csvlog.ForSpreadsheets())
 	}
 	if err != nil {
 		s.cfg.Log.Error("export", "process", id, "err", err)

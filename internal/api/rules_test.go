@@ -129,11 +129,3 @@ func TestTokensAndGivingAway(t *testing.T) {
 		})
 	}
 }
-
-func TestCSVCellsAreNotFormulas(t *testing.T) {
-	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-2": "'-2", "@x": "'@x", "ann": "ann", "": ""} {
-		if got := cell(in); got != want {
-			t.Errorf("cell(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

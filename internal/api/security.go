@@ -134,6 +134,10 @@ func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if err := s.distinctName(r, "business unit", req.Name); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	id, err := s.cfg.Store.CreateBusinessUnit(r.Context(), environment(r), req.Name, req.Parent)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, r, invalid("parent must be a business unit of this environment"))
@@ -167,6 +171,10 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Kind != "owner" && req.Kind != "access" {
 		writeError(w, r, invalid(`kind must be "owner" or "access"`))
+		return
+	}
+	if err := s.distinctName(r, "team", req.Name); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	id, err := s.cfg.Store.CreateTeam(r.Context(), environment(r), req.Name, req.Kind, req.Unit)
@@ -300,6 +308,9 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 	p, err := parseGrid(req.Privileges)
 	if err == nil {
 		err = authorizeRoleGrant(r, access.Role{Name: req.Name, Privileges: p})
+	}
+	if err == nil {
+		err = s.distinctName(r, "role", req.Name)
 	}
 	if err == nil {
 		_, err = s.cfg.Store.CreateRole(r.Context(), environment(r), req.Name, p)

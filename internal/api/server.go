@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/hex"
 	"log/slog"
@@ -10,6 +12,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +58,13 @@ type Config struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; from anywhere else it is ignored.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, opens GET /metrics on the server's own
+	// address to requests bearing it (Authorization: Bearer …). When
+	// empty, /metrics there is not found: request counts by route and
+	// status and the process's figures are not for anyone who can reach
+	// the sign-in page. MetricsHandler serves them on an address of their
+	// own instead.
+	MetricsToken string
 }
 
 // Server is the HTTP server of procmine.
@@ -135,7 +145,7 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 func (s *Server) routes() {
 	s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.route("GET /readyz", s.ready)
-	s.route("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}).ServeHTTP)
+	s.route("GET /metrics", s.guardedMetrics)
 	s.route("GET /api/v1/openapi.json", serveOpenAPI)
 
 	s.route("POST /api/v1/session", s.signIn)
@@ -311,6 +321,39 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// guardedMetrics serves the metrics on the main address to holders of the
+// metrics token only; without a token configured the route does not exist.
+func (s *Server) guardedMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.MetricsToken == "" {
+		writeError(w, r, errNotFound)
+		return
+	}
+	bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	// Digests of equal length are compared, so the time taken tells
+	// nothing of the token, not even its length.
+	want, got := sha256.Sum256([]byte(s.cfg.MetricsToken)), sha256.Sum256([]byte(strings.TrimSpace(bearer)))
+	if !ok || subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		writeError(w, r, errUnauthenticated)
+		return
+	}
+	s.serveMetrics(w, r)
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// MetricsHandler serves GET /metrics alone, with no authentication, for
+// an address of its own (serve --metrics-addr) that only the monitoring
+// system reaches; everything else there is not found.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	return s.secureHeaders(mux)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

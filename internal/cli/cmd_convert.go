@@ -45,7 +45,9 @@ func writerFor(name string) (func(*bufio.Writer, *eventlog.Log) error, error) {
 	case ".xes":
 		write = xes.Write
 	case ".csv":
-		write = csvlog.Write
+		// Not neutralised for spreadsheets (see csvlog.ForSpreadsheets):
+		// a conversion keeps every value exactly.
+		write = func(w io.Writer, l *eventlog.Log) error { return csvlog.Write(w, l) }
 	default:
 		return nil, usagef("cannot tell the output format of %s: name it .xes, .csv, .xes.gz or .csv.gz", name)
 	}

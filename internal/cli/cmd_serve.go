@@ -159,6 +159,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	usernameClaim := fs.String("oidc-username-claim", envOr("PROCMINE_OIDC_USERNAME_CLAIM", "preferred_username"), "the claim a new account's username comes from")
 	scopes := fs.String("oidc-scopes", envOr("PROCMINE_OIDC_SCOPES", "openid,profile,email"), "comma-separated scopes to ask the provider for")
 	mfaACR := fs.String("oidc-mfa-acr", os.Getenv("PROCMINE_OIDC_MFA_ACR"), "comma-separated acr values that mean the provider checked a second factor (the amr claim counts too)")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("PROCMINE_METRICS_ADDR"), "serve Prometheus /metrics, without authentication, on this address of its own (env PROCMINE_METRICS_ADDR); off when empty")
+	metricsTokenFile := fs.String("metrics-token-file", os.Getenv("PROCMINE_METRICS_TOKEN_FILE"), "file holding a token that opens /metrics on --addr to requests bearing it (env PROCMINE_METRICS_TOKEN_FILE, or the token itself in PROCMINE_METRICS_TOKEN); without it /metrics there is not found")
 	groupsClaim := fs.String("oidc-groups-claim", envOr("PROCMINE_OIDC_GROUPS_CLAIM", "groups"), "the claim that lists a person's groups; teams that follow a group are kept in step with it")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -179,6 +181,17 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20,
 		ImportTimeout: *importTimeout, JobWorkers: *workers, ImageWorkers: *imageWorkers}
+	cfg.MetricsToken = os.Getenv("PROCMINE_METRICS_TOKEN")
+	if *metricsTokenFile != "" {
+		b, err := os.ReadFile(*metricsTokenFile)
+		if err != nil {
+			return usagef("--metrics-token-file: %v", err)
+		}
+		cfg.MetricsToken = strings.TrimSpace(string(b))
+	}
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < 16 {
+		return usagef("the metrics token must be at least 16 characters long")
+	}
 	for _, text := range strings.Split(*proxies, ",") {
 		if text = strings.TrimSpace(text); text == "" {
 			continue
@@ -219,9 +232,25 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
+	var metricsLn net.Listener
+	if *metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+	}
 	if err := srv.Start(ctx); err != nil {
 		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return err
+	}
+	if metricsLn != nil {
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		fmt.Fprintf(s.Err, "procmine: metrics on http://%s/metrics\n", metricsLn.Addr())
+		go ms.Serve(metricsLn)
+		defer ms.Close()
 	}
 	// A slow client cannot hold a connection for long: headers within 10 s,
 	// a whole request within 2 minutes (uploads set a longer deadline of

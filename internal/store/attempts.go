@@ -52,7 +52,7 @@ func (s *Store) forgetSignIns(ctx context.Context, before time.Time) {
 }
 
 func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string, wait func([]SignInCount) time.Duration) (time.Duration, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

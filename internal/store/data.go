@@ -21,7 +21,7 @@ type Version struct {
 
 // AddVersion stores a new version of a process's log, encoded.
 func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, data []byte) (access.ID, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

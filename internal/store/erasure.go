@@ -81,7 +81,7 @@ type StepRef struct {
 // recordings (0: all) through replace, in one transaction. It returns the
 // steps that changed and how many titles did.
 func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Replacer) ([]StepRef, int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -174,7 +174,7 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 // replace. It returns the ids of the entries it changed. This is the one
 // change the audit log's trigger allows.
 func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace Replacer, erased string) ([]access.ID, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func (s *Store) LogVersions(ctx context.Context, env access.ID) ([]LogVersion, e
 // it commits. It reports whether the version changed. The old data stays
 // in the write-ahead log until the caller calls Erased, once for all.
 func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(data []byte) ([]byte, error)) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}

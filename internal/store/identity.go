@@ -43,8 +43,9 @@ func isUniqueViolation(err error) bool {
 }
 
 // UserByName finds a user by username.
+// Usernames are one name whatever their case (ASCII: see migration 00020).
 func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
-	return s.user(ctx, "username = ?", username)
+	return s.user(ctx, "lower(username) = lower(?)", username)
 }
 
 // UserByID finds a user by id.
@@ -83,6 +84,18 @@ func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (
 		return 0, false, ErrNotFound
 	}
 	return access.ID(id), mfa, err
+}
+
+// SessionExpires returns when a session ends (ErrNotFound when it does
+// not exist). A session is made only by a sign-in and lasts a fixed time,
+// so its end also tells when its password or factor was checked.
+func (s *Store) SessionExpires(ctx context.Context, digest string) (time.Time, error) {
+	var at int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT expires_at FROM sessions WHERE token_hash = ?"), digest).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, ErrNotFound
+	}
+	return time.Unix(at, 0), err
 }
 
 // DeleteSession ends a session.

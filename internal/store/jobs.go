@@ -93,7 +93,7 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 			return err
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Store) JobProgress(ctx context.Context, job access.ID, progress float64
 // FailJob ends a job as failed, with the reason a user reads, and drops
 // its staged upload.
 func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error
 // nothing, so a retried import never makes a second version; a process
 // that is gone is ErrNotFound.
 func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Version, data []byte) (access.ID, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

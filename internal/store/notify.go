@@ -50,7 +50,7 @@ func (s *Store) Notify(ctx context.Context, payload string) error {
 // notification exactly when the change commits, and never without it.
 // No row changed is ErrNotFound.
 func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, args ...any) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func scanRecording(row interface{ Scan(...any) error }) (Recording, error) {
 // index into steps) in one transaction, and returns its id. Steps are
 // numbered from 1 in order.
 func (s *Store) CreateRecording(ctx context.Context, r Recording, steps []recording.Step, shots map[int][]byte) (access.ID, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -410,7 +410,7 @@ func (s *Store) lockRecording(ctx context.Context, tx *sql.Tx, env, id access.ID
 // AppendStep adds a step to a session that is recording and returns its
 // number. Any other state is ErrState, and nothing is stored.
 func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.Step, shot []byte) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -435,7 +435,7 @@ func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.
 // the state to; from any other state it is ErrState. Publishing sets the
 // process.
 func (s *Store) SetRecordingState(ctx context.Context, env, id access.ID, from []string, to string, process access.ID) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

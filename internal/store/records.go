@@ -13,7 +13,7 @@ import (
 // the unit's ids. A non-zero admin becomes a member, in the root unit, and
 // the environment's System Administrator, in the same transaction.
 func (s *Store) CreateEnvironment(ctx context.Context, name string, admin access.ID) (env, root access.ID, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -203,7 +203,7 @@ func (s *Store) RenameProcess(ctx context.Context, env, id access.ID, name strin
 
 // DeleteProcess deletes a process, its shares, its data and its recordings.
 func (s *Store) DeleteProcess(ctx context.Context, env, id access.ID) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

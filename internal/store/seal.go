@@ -78,7 +78,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 }
 
 func (s *Store) resealOne(ctx context.Context, table, column, where, purpose string, key []any) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}

@@ -52,7 +52,7 @@ func (s *Store) Members(ctx context.Context, env access.ID) ([]Member, error) {
 // them there, and replaces their direct roles, in one transaction. A unit
 // or role not of the environment, or an unknown user, is ErrNotFound.
 func (s *Store) SetMember(ctx context.Context, env, user, unit access.ID, roles []string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Store) SetMember(ctx context.Context, env, user, unit access.ID, roles 
 // RemoveMember ends a user's membership, their roles and their team
 // memberships in the environment.
 func (s *Store) RemoveMember(ctx context.Context, env, user access.ID) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (s *Store) RenameEnvironment(ctx context.Context, env access.ID, name strin
 
 // DeleteEnvironment deletes an environment and everything in it.
 func (s *Store) DeleteEnvironment(ctx context.Context, env access.ID) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Store) TeamRoles(ctx context.Context, env, team access.ID) ([]StoredRol
 // SetTeamRoles replaces the roles a team of the environment holds; a team
 // or role not of the environment is ErrNotFound.
 func (s *Store) SetTeamRoles(ctx context.Context, env, team access.ID, roles []string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,16 @@ var migrations embed.FS
 
 // Store is procmine's database, SQLite or PostgreSQL.
 type Store struct {
-	db       *sql.DB
+	db *sql.DB
+	// wdb is the pool every write of the store goes through. On SQLite it
+	// is one connection: writers queue for it in Go, for as long as their
+	// context allows, instead of polling for the file's write lock with
+	// SQLite's busy handler, which under load lets some writers lose
+	// again and again until the busy timeout fails them (SQLITE_BUSY).
+	// Reads use db, which WAL lets run beside the writer. On PostgreSQL
+	// the two are one pool. Nothing may use wdb while holding one of its
+	// transactions: store methods pass their *sql.Tx to their helpers.
+	wdb      *sql.DB
 	postgres bool
 	dsn      string // PostgreSQL's, for the notification listener
 	now      func() time.Time
@@ -120,29 +129,45 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	s.wdb = db
+	if !s.postgres {
+		if s.wdb, err = sql.Open(driver, dsn); err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.wdb.SetMaxOpenConns(1)
+		s.wdb.SetMaxIdleConns(1)
+		s.wdb.SetConnMaxIdleTime(5 * time.Minute)
+	}
 	sub, err := fs.Sub(migrations, dir)
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	p, err := goose.NewProvider(dialect, db, sub)
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if _, err := p.Up(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: migrating: %w", err)
 	}
 	if err := s.migrateJobs(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: migrating the job queue: %w", err)
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, ….
 func (s *Store) rebind(q string) string {
@@ -163,13 +188,13 @@ func (s *Store) rebind(q string) string {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return s.db.ExecContext(ctx, s.rebind(q), args...)
+	return s.wdb.ExecContext(ctx, s.rebind(q), args...)
 }
 
 // insert runs an INSERT and returns the new row's id.
 func (s *Store) insert(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.rebind(q+" RETURNING id"), args...).Scan(&id)
+	err := s.wdb.QueryRowContext(ctx, s.rebind(q+" RETURNING id"), args...).Scan(&id)
 	return id, err
 }
 

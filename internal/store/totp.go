@@ -23,7 +23,7 @@ const blobTOTP = "totp"
 // SetTOTP starts an enrolment: a new, unconfirmed secret in place of any
 // earlier one, and no recovery codes.
 func (s *Store) SetTOTP(ctx context.Context, user access.ID, secret []byte) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, user access.ID, step int64) err
 // ConfirmTOTP completes an enrolment and stores the recovery codes'
 // digests.
 func (s *Store) ConfirmTOTP(ctx context.Context, user access.ID, recovery []string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

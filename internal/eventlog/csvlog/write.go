@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/procmine/procmine/internal/eventlog"
@@ -13,9 +14,22 @@ import (
 // case attributes repeated on every row of their case as case:KEY columns.
 // Nested attributes have no place in a table; their top-level value is
 // written and their children are not.
-func Write(w io.Writer, l *eventlog.Log) error {
+func Write(w io.Writer, l *eventlog.Log, opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw := csv.NewWriter(bw)
+	write := cw.Write
+	if o.cell != nil {
+		write = func(row []string) error {
+			for i, v := range row {
+				row[i] = o.cell(v)
+			}
+			return cw.Write(row)
+		}
+	}
 	header := []string{"case:concept:name", "concept:name", "time:timestamp"}
 	if !anyTimed(l) {
 		header = header[:2]
@@ -47,7 +61,7 @@ func Write(w io.Writer, l *eventlog.Log) error {
 	for _, k := range eventKeys {
 		header = append(header, eventColumn(k))
 	}
-	if err := cw.Write(header); err != nil {
+	if err := write(slices.Clone(header)); err != nil {
 		return err
 	}
 	caseCol := map[string]int{}
@@ -90,7 +104,7 @@ func Write(w io.Writer, l *eventlog.Log) error {
 			for _, a := range l.EventAttrs.Of(int32(e)) {
 				row[eventCol[a.Key]] = a.Value.String()
 			}
-			if err := cw.Write(row); err != nil {
+			if err := write(row); err != nil {
 				return err
 			}
 		}

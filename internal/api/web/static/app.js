@@ -219,7 +219,11 @@ const mfaStart = document.getElementById("mfa-start");
 if (mfaStart) {
   const status = document.getElementById("mfa-status");
   mfaStart.addEventListener("click", async () => {
-    const resp = await fetch("/api/v1/me/totp", { method: "POST" });
+    // A session older than ten minutes sends the password again.
+    const password = document.getElementById("mfa-password").value;
+    const resp = await fetch("/api/v1/me/totp", password
+      ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ password }) }
+      : { method: "POST" });
     if (!resp.ok) { say(status, await message(resp), true); return; }
     const key = await resp.json();
     document.getElementById("mfa-qr").src = key.qr;
@@ -231,7 +235,7 @@ if (mfaStart) {
   document.getElementById("mfa-confirm").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const code = document.getElementById("mfa-code").value.trim();
-    const resp = await fetch("/api/v1/me/totp/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }) });
+    const resp = await fetch("/api/v1/me/totp/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code, password: document.getElementById("mfa-password").value }) });
     if (!resp.ok) { say(status, await message(resp), true); return; }
     const list = document.getElementById("mfa-codes");
     for (const c of (await resp.json()).recovery_codes) {

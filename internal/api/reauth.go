@@ -1,0 +1,64 @@
+package api
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/procmine/procmine/internal/auth"
+)
+
+// Changes to an account's security (its second factor, its tokens) are
+// made only from an interactive session whose password or factor was
+// checked recently, or with the password sent again in the request: a
+// leaked token, or a session left open on a shared machine, must not be
+// enough to enrol an attacker's authenticator or to mint a token.
+
+// recentSignIn is how long after its sign-in a session may change the
+// account's security without giving the password again.
+const recentSignIn = 10 * time.Minute
+
+// authorizeAccountSecurity admits an account-security change: never
+// through a personal access token; from a session signed in within
+// recentSignIn; or from an older session with the account's password,
+// checked and rate-limited as a sign-in. action names the change in
+// errors and in the audit log.
+func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request, password string) error {
+	if r.Context().Value(viaTokenKey{}) == true {
+		return errorf(http.StatusForbidden, "session_required", "a personal access token cannot change the account's security (second factor, tokens): sign in with your password and do it from that session")
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return errUnauthenticated
+	}
+	expires, err := s.cfg.Store.SessionExpires(r.Context(), auth.Digest(c.Value))
+	if err != nil {
+		return err
+	}
+	if signedIn := expires.Add(-s.cfg.SessionTTL); s.cfg.Now().Sub(signedIn) <= recentSignIn {
+		return nil
+	}
+	if password == "" {
+		return errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: send your password (\"password\") with it, or sign in again")
+	}
+	u := caller(r)
+	account, addr := "user:"+strings.ToLower(u.Username), "ip:"+s.clientIP(r)
+	wait, err := s.limiter.attempt(r.Context(), account, addr)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong passwords: wait and try again")
+	}
+	if err := auth.CheckPassword(password, u.PasswordHash); errors.Is(err, auth.ErrMismatch) {
+		s.audit(r, 0, "reauthentication.failed", target("user", u.ID), "wrong password")
+		return errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
+	} else if err != nil {
+		return err
+	}
+	return s.limiter.succeeded(r.Context(), account, addr)
+}
