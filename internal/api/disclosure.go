@@ -63,6 +63,19 @@ func (rd *reader) refusal(err error) error {
 	return err
 }
 
+// sliding is the reader for a map drawn with an activities share below 1:
+// the slider removes rare activities' events, which joins the paths around
+// them, so the same paths' figures must get noise of their own there, or
+// the difference between two shares would be exact.
+func (rd *reader) sliding(activities float64) *reader {
+	if rd == nil || activities >= 1 {
+		return rd
+	}
+	c := *rd
+	c.query += fmt.Sprintf(" activities=%v", activities)
+	return &c
+}
+
 // cacheKey tells answers for readers of different group sizes apart.
 func (rd *reader) cacheKey() string {
 	if rd == nil {

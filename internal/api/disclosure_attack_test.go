@@ -515,3 +515,207 @@ func TestAttackRareActionShown(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackPageMapNote: the process page draws at most 300 activities
+// and says how many there were, counted before disclosure control: a
+// reader learns the exact number of activities, rare ones included.
+func TestAttackPageMapNote(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			owner, pmu := w.c["owner"], w.c["pmu"]
+			var b strings.Builder
+			b.WriteString("case:concept:name,concept:name,time:timestamp\n")
+			for i := range 30 {
+				at := day0.AddDate(0, 0, i)
+				for j := range 12 {
+					fmt.Fprintf(&b, "c%02d,Common %d,%s\n", i, j, at.Add(time.Duration(j)*time.Minute).Format(time.RFC3339))
+				}
+				for j := range 11 {
+					fmt.Fprintf(&b, "c%02d,Rare %d-%d,%s\n", i, i, j, at.Add(time.Duration(20+j)*time.Minute).Format(time.RFC3339))
+				}
+			}
+			if j := owner.importLog(w.process+"/data", "cases.csv", []byte(b.String()), nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			code, body := pmu.do("GET", fmt.Sprintf("/e/%d/p/%d", w.env, w.pid), "", nil)
+			i := strings.Index(body, "most frequent of")
+			t.Logf("%d; %s", code, body[max(0, i-40):max(0, i)+40])
+			if strings.Contains(body, "most frequent of 342 activities") {
+				t.Errorf("the page tells a reader the exact number of activities, 330 of them in one case each")
+			}
+		})
+	}
+}
+
+// TestAttackSliderDifference: the activities slider maps a log with the
+// rarest activities taken out, under the same noise labels ("path\x00A\x00B")
+// and the same seed as the full map. Where hiding an activity joins its
+// neighbours into a new path, the two maps' counts of that path differ by
+// the true number of joined cases, exactly: here one case, the target, goes
+// Receive, (something hidden), Check.
+func TestAttackSliderDifference(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			owner, pmu := w.c["owner"], w.c["pmu"]
+			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			path := func(q string) (int, int, bool) {
+				var m struct {
+					Nodes []struct{ Activity string }
+					Edges []struct {
+						Source, Target string
+						Count, Cases   int
+					}
+				}
+				pmu.json("GET", w.process+"/map"+q, "", 200, &m)
+				for _, e := range m.Edges {
+					if e.Source == "Receive" && e.Target == "Check" {
+						return e.Count, e.Cases, true
+					}
+				}
+				return 0, 0, false
+			}
+			// With the same noise at every share the difference is exact
+			// each time; with noise of its own, seldom.
+			fc, fk, ok1 := path("")
+			exact := 0
+			for _, share := range []string{"0.8", "0.85", "0.9"} {
+				pc, pk, ok2 := path("?activities=" + share)
+				if ok1 && ok2 && pc-fc == 1 && pk-fk == 1 {
+					exact++
+				}
+			}
+			if exact > 1 {
+				t.Errorf("the slider's difference was exact at %d of 3 shares: one case goes Receive, a hidden activity, Check", exact)
+			}
+		})
+	}
+}
+
+// TestAttackPageOracle: the process page is finding 1's oracle too. The
+// page's figures (cases, events, variants, map) for A∩F and B∩F are equal
+// exactly when F leaves the target out.
+func TestAttackPageOracle(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			owner, pmu := w.c["owner"], w.c["pmu"]
+			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			page := func(last int, f url.Values) string {
+				q := url.Values{"from": {"2024-01-01"}, "to": {day0.AddDate(0, 0, last).Format("2006-01-02")}, "time-mode": {"started"}}
+				for k, v := range f {
+					q[k] = v
+				}
+				code, body := pmu.do("GET", fmt.Sprintf("/e/%d/p/%d?%s", w.env, w.pid, q.Encode()), "", nil)
+				if code != 200 {
+					t.Fatalf("page: %d", code)
+				}
+				// The figures: from the report to the end of the map.
+				i, j := strings.Index(body, `id="kpi-cases"`), strings.LastIndex(body, "</svg>")
+				if i < 0 || j < i {
+					t.Fatalf("no figures on the page")
+				}
+				// The form repeats the asked frame; the figures are what count.
+				return strings.ReplaceAll(body[i:j], `value="`+q.Get("to")+`"`, `value="TO"`)
+			}
+			same := func(f url.Values) bool {
+				a, b := page(targetCase-1, f), page(targetCase, f)
+				if a != b {
+					for i := range min(len(a), len(b)) {
+						if a[i] != b[i] {
+							t.Logf("first difference: %q / %q", a[max(0, i-80):min(len(a), i+40)], b[max(0, i-80):min(len(b), i+40)])
+							break
+						}
+					}
+				}
+				return a == b
+			}
+			hasEscalate := same(url.Values{"exclude-event-attr": {"concept:name=Escalate"}})
+			hasReject := same(url.Values{"exclude-event-attr": {"concept:name=Reject"}})
+			t.Logf("from pages alone: the target has Escalate: %v, has Reject: %v (true: true, false)", hasEscalate, hasReject)
+			if hasEscalate && !hasReject {
+				t.Errorf("the process page answers yes/no questions about the target")
+			}
+		})
+	}
+}
+
+// TestAttackEveryReaderGuarded: a contributor, a viewer share and a
+// Process Mining User each get guarded figures; owner and co-owner exact
+// ones (this one held: it passes).
+func TestAttackEveryReaderGuarded(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			if j := w.c["owner"].importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			for who, guarded := range map[string]bool{"contrib": true, "viewer": true, "pmu": true, "owner": false, "coowner": false, "admin": false} {
+				code, body := w.c[who].do("GET", w.process+"/variants", "", nil)
+				if code != 200 || strings.Contains(body, "Escalate") != !guarded || strings.Contains(body, "disclosure") != guarded {
+					t.Errorf("%s: %d %.200s", who, code, body)
+				}
+			}
+		})
+	}
+}
+
+// TestAttackRecordingChurn: a contributor uploads and deletes a junk
+// recording of their own, again and again. Each new recording id is a new
+// set of recordings, so fresh noise on every figure of the others'
+// recordings: averaging twenty rounds gives an exact count.
+func TestAttackRecordingChurn(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			attacker := w.c["contrib"]
+			// Six recordings by others; "Check sanctions list" taken 12 times in all.
+			for i, who := range []string{"owner", "coowner", "contrib2", "owner", "coowner", "contrib2"} {
+				steps := []stepJSON{newStep("Open invoice", 0, nil)}
+				for j := range 1 + i%3 {
+					steps = append(steps, newStep("Check sanctions list", 1+j, nil))
+				}
+				steps = append(steps, newStep("Approve", 5, nil))
+				w.upload(w.c[who], bundle(t, "r", steps, nil))
+			}
+			seen := map[int]bool{}
+			sum, n := 0, 0
+			for range 20 {
+				junk := w.upload(attacker, bundle(t, "junk", []stepJSON{newStep("Coffee", 0, nil)}, nil))
+				var tm struct {
+					Usage struct {
+						StepTimes []struct {
+							Step  string
+							Count int
+						} `json:"time_per_step"`
+					}
+				}
+				code, body := attacker.do("GET", w.process+"/task-mining", "", nil)
+				if code == 422 && errorCode(t, body) == "too_few_cases" {
+					return // three other people: too few to show, however often asked
+				}
+				json.Unmarshal([]byte(body), &tm)
+				for _, st := range tm.Usage.StepTimes {
+					if st.Step == "Check sanctions list" {
+						seen[st.Count] = true
+						sum += st.Count
+						n++
+					}
+				}
+				if code, body := attacker.do("DELETE", w.recordingPath(junk.ID), "", nil); code != 204 && code != 200 {
+					t.Fatalf("delete: %d %s", code, body)
+				}
+			}
+			mean := float64(sum) / float64(max(n, 1))
+			t.Logf("20 rounds: %d different counts, average %.2f (true 12)", len(seen), mean)
+			if len(seen) > 1 && math.Abs(mean-12) < 1.5 {
+				t.Errorf("churning one's own recordings averages the noise away: %.2f for a true 12", mean)
+			}
+		})
+	}
+}

@@ -186,7 +186,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
 		l := src.log()
-		g, withheld, err := src.guard(l)
+		g, withheld, err := src.reader.sliding(o.Activities).guard(l)
 		if err != nil {
 			return kept{}, err
 		}

@@ -331,8 +331,12 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		m, note, err := drawableMap(l, o, g == nil)
 		var svg template.HTML
 		var drawn string
+		gMap := g
+		if g != nil && err == nil {
+			gMap, _, err = rd.sliding(o.Activities).guard(l)
+		}
 		if err == nil {
-			gm := guardMap(m, g, withheld)
+			gm := guardMap(m, gMap, withheld)
 			svg, drawn, err = mapSVG(r, gm.Map)
 			note = strings.TrimSpace(note + " " + drawn)
 		}

@@ -76,7 +76,7 @@ func (s *Server) taskMiningInput(r *http.Request, process access.ID, rd *reader)
 // case. drawable cuts the map down to what a page draws.
 func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *reader, drawable bool) (*taskMiningResult, error) {
 	l := taskmining.Log(in)
-	g, withheld, err := rd.guard(l)
+	g, withheld, err := rd.sliding(o.Activities).guard(l)
 	if err != nil {
 		return nil, err
 	}

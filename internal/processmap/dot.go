@@ -55,8 +55,12 @@ func WriteDOT(w io.Writer, m *Map) error {
 			label = Duration(*e.Mean)
 		}
 		tip := fmt.Sprintf("%s → %s: %d times in %d cases", e.Source, e.Target, e.Count, e.Cases)
+		// Disclosure control may leave out a mean or a median.
 		if e.Mean != nil {
-			tip += fmt.Sprintf(", mean %s, median %s", Duration(*e.Mean), Duration(*e.Median))
+			tip += ", mean " + Duration(*e.Mean)
+		}
+		if e.Median != nil {
+			tip += ", median " + Duration(*e.Median)
 		}
 		arrow(id[e.Source], id[e.Target], e.Count, label, tip)
 	}
