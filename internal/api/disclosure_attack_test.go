@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/procmine/procmine/internal/access"
 	"math"
 	"net/url"
 	"slices"
@@ -29,11 +28,7 @@ import (
 func TestAttackEqualityOracle(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, _, pmu := disclosureWorld(t, e, disclosureLog())
 			requests := 0
 			ask := func(last int, extra url.Values) (int, string) {
 				q := url.Values{"from": {"2024-01-01"}, "to": {day0.AddDate(0, 0, last).Format("2006-01-02")}, "time-mode": {"started"}}
@@ -115,11 +110,7 @@ func TestAttackEqualityOracle(t *testing.T) {
 func TestAttackExactWithheldCounts(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, _, pmu := disclosureWorld(t, e, disclosureLog())
 			type withheld struct {
 				Disclosure struct {
 					Variants, Activities, Paths, Bins, Buckets int
@@ -162,11 +153,7 @@ func TestAttackExactWithheldCounts(t *testing.T) {
 func TestAttackHistogramExtent(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, _, pmu := disclosureWorld(t, e, disclosureLog())
 			for _, q := range []string{"", "?min-duration=4h", "?min-duration=5h"} {
 				var st struct {
 					Histogram []struct {
@@ -480,12 +467,7 @@ func TestAttackRareActionShown(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			w := setupRecordings(t, e)
-			for _, name := range []string{"contrib3", "contrib4"} {
-				c, id := e.user(name, false)
-				w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, id), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, w.unit, access.EnvironmentMaker), 200, nil)
-				w.c["owner"].json("PUT", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, id), 200, nil)
-				w.c[name] = c
-			}
+			w.addContributors("contrib3", "contrib4")
 			recorders := []string{"owner", "coowner", "contrib", "contrib2", "contrib3", "contrib4"}
 			for i, who := range recorders {
 				steps := []stepJSON{newStep("Open invoice", 0, stepJSON{"action": "click"}), newStep("Approve", 1, stepJSON{"action": "click"})}
@@ -557,11 +539,7 @@ func TestAttackPageMapNote(t *testing.T) {
 func TestAttackSliderDifference(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, _, pmu := disclosureWorld(t, e, disclosureLog())
 			path := func(q string) (int, int, bool) {
 				var m struct {
 					Nodes []struct{ Activity string }
@@ -601,11 +579,7 @@ func TestAttackSliderDifference(t *testing.T) {
 func TestAttackPageOracle(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, _, pmu := disclosureWorld(t, e, disclosureLog())
 			page := func(last int, f url.Values) string {
 				q := url.Values{"from": {"2024-01-01"}, "to": {day0.AddDate(0, 0, last).Format("2006-01-02")}, "time-mode": {"started"}}
 				for k, v := range f {

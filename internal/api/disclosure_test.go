@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/procmine/procmine/internal/access"
 	"math"
 	"net/url"
 	"strings"
@@ -39,6 +40,30 @@ func disclosureLog() []byte {
 	return []byte(b.String())
 }
 
+// disclosureWorld is a world of recordings' users (setupRecordings) whose
+// process holds the log csv, imported by its owner; it returns the owner
+// and pmu, a Process Mining User with a viewer share.
+func disclosureWorld(t *testing.T, e *env, csv []byte) (w *recWorld, owner, pmu *client) {
+	t.Helper()
+	w = setupRecordings(t, e)
+	owner, pmu = w.c["owner"], w.c["pmu"]
+	if j := owner.importLog(w.process+"/data", "cases.csv", csv, nil); j.State != "done" {
+		t.Fatalf("import: %+v", j)
+	}
+	return w, owner, pmu
+}
+
+// addContributors adds users of these names to the world's environment as
+// Environment Makers with a contributor share of its process.
+func (w *recWorld) addContributors(names ...string) {
+	for _, name := range names {
+		c, id := w.e.user(name, false)
+		w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, id), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, w.unit, access.EnvironmentMaker), 200, nil)
+		w.c["owner"].json("PUT", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, id), 200, nil)
+		w.c[name] = c
+	}
+}
+
 type kpiAnswer struct {
 	Cases      int      `json:"cases"`
 	Mean       *float64 `json:"mean_case_duration_seconds"`
@@ -58,11 +83,7 @@ type kpiAnswer struct {
 func TestBinarySearchAttack(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
 			report := func(c *client, from, to time.Time) (int, kpiAnswer, string) {
 				q := url.Values{"from": {from.Format(time.RFC3339Nano)}, "to": {to.Format(time.RFC3339Nano)}, "time-mode": {"started"}}
 				code, body := c.do("GET", w.process+"/report?"+q.Encode(), "", nil)
@@ -197,11 +218,7 @@ func TestBinarySearchAttack(t *testing.T) {
 func TestDifferencingTwoViews(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w := setupRecordings(t, e)
-			owner, pmu := w.c["owner"], w.c["pmu"]
-			if j := owner.importLog(w.process+"/data", "cases.csv", disclosureLog(), nil); j.State != "done" {
-				t.Fatalf("import: %+v", j)
-			}
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
 			view := func(c *client, last int) (kpiAnswer, string) {
 				q := url.Values{"from": {"2024-01-01"}, "to": {day0.AddDate(0, 0, last).Format("2006-01-02")}, "time-mode": {"started"}}
 				var a kpiAnswer

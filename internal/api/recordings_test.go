@@ -928,12 +928,7 @@ func TestTaskMiningOverHTTP(t *testing.T) {
 			// Four more people record like the owner: five people share a
 			// path, and a reader sees it, but not the one recording that
 			// used Excel.
-			for _, name := range []string{"contrib3", "contrib4", "contrib5"} {
-				c, id := e.user(name, false)
-				w.root.json("PUT", fmt.Sprintf("%s/members/%d", w.base, id), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, w.unit, access.EnvironmentMaker), 200, nil)
-				w.c["owner"].json("PUT", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"contributor"}`, id), 200, nil)
-				w.c[name] = c
-			}
+			w.addContributors("contrib3", "contrib4", "contrib5")
 			for _, who := range []string{"coowner", "contrib3", "contrib4", "contrib5"} {
 				w.upload(w.c[who], bundle(t, who, mk("Outlook", "ERP", "ERP"), nil))
 			}
