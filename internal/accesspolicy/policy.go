@@ -124,6 +124,11 @@ func (p *Policy) Validate() (warnings []string, err error) {
 // range or a single address, normalised by NormalizeRange.
 func ParseRange(text string) (netip.Prefix, error) {
 	text = strings.TrimSpace(text)
+	// A zone (fe80::1%eth0) belongs to one host's interface: a range with
+	// one would be read as a single address, silently narrower than written.
+	if strings.Contains(text, "%") {
+		return netip.Prefix{}, fmt.Errorf("%q has a zone (%%…): write the range without it", text)
+	}
 	p, err := netip.ParsePrefix(text)
 	if err != nil {
 		a, aerr := netip.ParseAddr(text)
@@ -144,6 +149,11 @@ func ParseRange(text string) (netip.Prefix, error) {
 func NormalizeRange(p netip.Prefix) (netip.Prefix, error) {
 	if !p.IsValid() {
 		return netip.Prefix{}, errors.New("not a CIDR range")
+	}
+	// ::a.b.c.d is the deprecated IPv4-compatible form: no client address
+	// is ever written so, and a range of them would hold none.
+	if a := p.Addr(); a.Is6() && !a.Is4In6() && p.Bits() >= 96 && isCompat(a) {
+		return netip.Prefix{}, fmt.Errorf("%s is written in the deprecated IPv4-compatible form (::a.b.c.d): write the IPv4 range (such as 10.0.0.0/8)", p)
 	}
 	if !p.Addr().Is4In6() {
 		return p.Masked(), nil
@@ -334,4 +344,16 @@ func (ps *Principals) has(req Request) (member, bool) {
 		}
 	}
 	return member{}, false
+}
+
+// isCompat tells whether a is an IPv4-compatible IPv6 address (::a.b.c.d
+// with a.b.c.d not 0.0.0.0 or 0.0.0.1, which are :: and ::1).
+func isCompat(a netip.Addr) bool {
+	b := a.As16()
+	for _, x := range b[:12] {
+		if x != 0 {
+			return false
+		}
+	}
+	return !(b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1)
 }

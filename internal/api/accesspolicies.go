@@ -106,10 +106,19 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		text := strings.TrimSpace(hops[i])
+		hop, err := netip.ParseAddr(text)
 		if err != nil {
-			return addr // a malformed chain: trust no further than the proxy
+			// Some proxies write the client's port too.
+			ap, perr := netip.ParseAddrPort(text)
+			if perr != nil {
+				// A hop that cannot be read is an unknown client: not the
+				// proxy, whose address may be inside a trusted range.
+				return netip.Addr{}
+			}
+			hop = ap.Addr()
 		}
+		hop = hop.WithZone("")
 		if hop = hop.Unmap(); !s.trusted(hop) {
 			return hop
 		}

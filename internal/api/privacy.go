@@ -123,6 +123,20 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("you may not erase yourself; ask another administrator"))
 		return
 	}
+	// Erasing someone who still works here would wipe the name and
+	// address from their audit entries while they go on acting: they
+	// leave the environment first.
+	members, err := s.cfg.Store.Members(r.Context(), environment(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	for _, m := range members {
+		if erasure.Matches(req.Names, m.Username) {
+			writeError(w, r, invalid("%s is still a member of this environment: remove them from it first, then erase them", m.Username))
+			return
+		}
+	}
 	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.changed(store.ChangedVersion(v.Version)) // the store told the others

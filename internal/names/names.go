@@ -10,6 +10,7 @@ package names
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 
 	"golang.org/x/text/cases"
@@ -22,8 +23,30 @@ var fold = cases.Fold()
 // (NFKC: full-width and other look-alike forms become the plain ones),
 // case-folded, and normalised again (folding can undo normalisation).
 // Two names with the same Key are the same name.
+//
+// Beyond that, what a page shows alike is alike: runs of spaces are one
+// space (HTML draws "System  Administrator" as "System Administrator"),
+// spaces at either end are dropped, and every dash (U+2010 hyphen, en and
+// em dashes, the minus sign…) is the ASCII hyphen.
 func Key(s string) string {
-	return norm.NFKC.String(fold.String(norm.NFKC.String(s)))
+	k := norm.NFKC.String(fold.String(norm.NFKC.String(s)))
+	var b strings.Builder
+	space := false
+	for _, c := range strings.TrimSpace(k) {
+		switch {
+		case c == ' ':
+			space = true
+			continue
+		case unicode.Is(unicode.Pd, c) || c == '\u2212':
+			c = '-'
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Same tells whether a and b are the same name.

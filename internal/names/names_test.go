@@ -29,3 +29,22 @@ func TestKeyAndCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyAsAPageShowsIt: runs of spaces, spaces at the ends and Unicode
+// dashes read on a page like one space, nothing and a hyphen.
+func TestKeyAsAPageShowsIt(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{"System  Administrator", "System Administrator"},
+		{" Basic User ", "Basic User"},
+		{"Sales\u2010East", "Sales-East"},
+		{"Sales\u2014East", "Sales-East"},
+		{"Sales\u2212East", "sales-east"},
+	} {
+		if !Same(c.a, c.b) {
+			t.Errorf("%q and %q are not the same name (%q, %q)", c.a, c.b, Key(c.a), Key(c.b))
+		}
+	}
+	if Same("Sales East", "Sales-East") {
+		t.Error("a hyphen and a space, which a reader tells apart, are the same name")
+	}
+}
