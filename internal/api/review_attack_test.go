@@ -8,6 +8,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -127,6 +128,44 @@ func TestAttackForwardedHopWithAPortIsNotTheProxy(t *testing.T) {
 			for _, hop := range []string{"203.0.113.5:51234", "[2001:db8::1]:443", "2001:db8::1%eth0"} {
 				if code, body := maker.from(hop, "POST", "/api/v1/session", `{"username":"maker","password":"a long enough password"}`); code == 200 {
 					t.Errorf("X-Forwarded-For %q passed the office-only policy: %s", hop, body)
+				}
+			}
+		})
+	}
+}
+
+// TestAttackErasureLeavesAuditTargetsAlone (F2): an administrator plants
+// "process N" and "skipped" as resources of a log, erases them, and the
+// audit log no longer says which process was exported or that the
+// privacy policy was skipped.
+func TestAttackErasureLeavesAuditTargetsAlone(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, _, base := prodWithMaker(e)
+			var p processJSON
+			root.json("POST", base+"/processes", `{"name":"Orders"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			target := fmt.Sprintf("process %d", p.ID)
+			csv := "case,activity,timestamp,resource\nc1,A,2024-01-01T10:00:00Z," + target + "\nc1,B,2024-01-01T11:00:00Z,skipped\n"
+			if j := root.importLog(path+"/data", "words.csv", []byte(csv), map[string]string{"privacy": "raw"}); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			root.do("GET", path+"/export?format=csv", "", nil)
+			for _, n := range []string{target, "skipped"} {
+				if code, body := root.do("POST", base+"/erasure", `{"names":["`+n+`"]}`, nil); code == 200 {
+					t.Logf("erasing %q was accepted: %s", n, body)
+				}
+			}
+			var audit struct {
+				Entries []struct{ Action, Target, Detail string }
+			}
+			root.json("GET", base+"/audit", "", 200, &audit)
+			for _, a := range audit.Entries {
+				if (a.Action == "data.export" || a.Action == "data.upload") && a.Target != target {
+					t.Errorf("%s entry rewritten: target %q, detail %q", a.Action, a.Target, a.Detail)
+				}
+				if a.Action == "data.upload" && !strings.Contains(a.Detail, "skipped") {
+					t.Errorf("data.upload detail rewritten: %q", a.Detail)
 				}
 			}
 		})

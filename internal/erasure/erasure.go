@@ -353,7 +353,17 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	if err != nil {
 		return rep, err
 	}
-	rep.AuditIDs, err = st.EraseFromAudit(ctx, env, users, Protect(replace, vocab), privacy.Erased)
+	// The audit log: when the request names a user (by username), every
+	// name in it is that person's and leaves the whole log. A request of
+	// names known only from event data changes only the file names of
+	// uploads there: whoever may upload a log may put any word in it, and
+	// erasing that word must not rewrite the audit log's other entries.
+	audit, uploads := replace, store.Replacer(nil)
+	if len(users) == 0 {
+		audit = func(text string) (string, bool) { return eraseTokens(text, tokens) }
+		uploads = replace
+	}
+	rep.AuditIDs, err = st.EraseFromAudit(ctx, env, users, Protect(audit, vocab), uploads, privacy.Erased)
 	rep.AuditEntries = len(rep.AuditIDs)
 	if err != nil {
 		return rep, err

@@ -171,9 +171,14 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 // EraseFromAudit replaces, in the audit entries of the environment (0:
 // all), the given users and names as actor by [erased], without their user
 // id and IP address, and runs every entry's target and detail through
-// replace. It returns the ids of the entries it changed. This is the one
-// change the audit log's trigger allows.
-func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace Replacer, erased string) ([]access.ID, error) {
+// replace. The file name an upload's entry begins its detail with (up to
+// the first "; ") and a version's entry ends it with (after " from ")
+// also goes through uploads, when not nil: names known
+// only from event data are erased there and nowhere else in the audit
+// log, since anyone who may upload a log could otherwise make any word of
+// it such a name. It returns the ids of the entries it changed. This is
+// the one change the audit log's trigger allows.
+func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []access.ID, replace, uploads Replacer, erased string) ([]access.ID, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -191,14 +196,15 @@ func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []acces
 		isUser[int64(u)] = true
 	}
 	var changes []change
-	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, actor, COALESCE(actor_id, 0), target, detail, ip FROM audit WHERE "+where+" ORDER BY id"), args...)
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id, action, actor, COALESCE(actor_id, 0), target, detail, ip FROM audit WHERE "+where+" ORDER BY id"), args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var c change
 		var actorID int64
-		if err := rows.Scan(&c.id, &c.actor, &actorID, &c.target, &c.detail, &c.ip); err != nil {
+		var action string
+		if err := rows.Scan(&c.id, &action, &c.actor, &actorID, &c.target, &c.detail, &c.ip); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -209,6 +215,11 @@ func (s *Store) EraseFromAudit(ctx context.Context, env access.ID, users []acces
 		for _, p := range []*string{&c.target, &c.detail} {
 			if t, ok := replace(*p); ok {
 				*p, changed = t, true
+			}
+		}
+		if lo, hi := fileName(action, c.detail); uploads != nil && hi > lo {
+			if t, ok := uploads(c.detail[lo:hi]); ok {
+				c.detail, changed = c.detail[:lo]+t+c.detail[hi:], true
 			}
 		}
 		if changed {
@@ -524,4 +535,22 @@ func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased fun
 		}
 	}
 	return n, nil
+}
+
+// fileName is where the uploaded file's name stands in the detail of an
+// audit entry of action: an upload's detail begins with it, up to the
+// first "; "; a new version's ends with it, after " from ".
+func fileName(action, detail string) (lo, hi int) {
+	switch action {
+	case "data.upload":
+		if i := strings.Index(detail, "; "); i >= 0 {
+			return 0, i
+		}
+		return 0, len(detail)
+	case "data.version":
+		if i := strings.LastIndex(detail, " from "); i >= 0 {
+			return i + len(" from "), len(detail)
+		}
+	}
+	return 0, 0
 }

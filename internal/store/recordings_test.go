@@ -182,7 +182,7 @@ func TestEraseEverywhere(t *testing.T) {
 			}
 			re, err := s.EraseFromRecordings(ctx, 0, []access.ID{u}, replace)
 			must(t, err)
-			entries, err := s.EraseFromAudit(ctx, 0, []access.ID{u}, replace, "[erased]")
+			entries, err := s.EraseFromAudit(ctx, 0, []access.ID{u}, replace, nil, "[erased]")
 			must(t, err)
 			if re.Unlinked != 2 || re.Steps != 2 || len(entries) != 3 {
 				t.Errorf("%+v, audit entries %v", re, entries)
