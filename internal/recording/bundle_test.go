@@ -360,3 +360,22 @@ func png16(t testing.TB) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestTooManySteps: a recording of more than 10,000 steps is refused with
+// the limit named, before its steps cost the server anything more.
+func TestTooManySteps(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"format": "procmine-recording", "version": 1, "title": "Long", "steps": [`)
+	for i := range 10_001 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"name": "s", "action": "click", "started_at": "2026-03-02T09:00:00Z", "ended_at": "2026-03-02T09:00:00Z"}`)
+	}
+	b.WriteString("]}")
+	data := zipOf(t, entry{name: "recording.json", body: []byte(b.String())})
+	_, err := Read(bytes.NewReader(data), int64(len(data)), Limits{})
+	if err == nil || !strings.Contains(err.Error(), "steps") {
+		t.Errorf("10,001 steps: %v", err)
+	}
+}
