@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
@@ -121,8 +122,8 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return kept{}, err
 		}
-		d, err := mn.discover(l)
-		if err != nil {
+		var d discovered
+		if err := s.mine(r.Context(), func() (err error) { d, err = mn.discover(l); return err }); err != nil {
 			return kept{}, err
 		}
 		var b bytes.Buffer
@@ -211,16 +212,24 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return kept{}, err
 		}
-		model, net, err := mn.modelFor(l, ref)
+		var model *bpmn.Model
+		var res *conformance.Result
+		err = s.mine(r.Context(), func() error {
+			var net *petrinet.Net
+			var err error
+			if model, net, err = mn.modelFor(l, ref); err != nil {
+				return err
+			}
+			if format == "svg" && model == nil {
+				return errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
+			}
+			if res, err = conformance.Replay(r.Context(), l, net); err != nil {
+				return replayError(err)
+			}
+			return nil
+		})
 		if err != nil {
 			return kept{}, err
-		}
-		if format == "svg" && model == nil {
-			return kept{}, errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
-		}
-		res, err := conformance.Replay(r.Context(), l, net)
-		if err != nil {
-			return kept{}, replayError(err)
 		}
 		guardReplay(res, g)
 		if format == "svg" {
@@ -373,4 +382,28 @@ func replayError(err error) error {
 		return errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
 	}
 	return invalid("%v", err)
+}
+
+// miningWait is how long a request waits for a mining slot.
+const miningWait = 5 * time.Second
+
+// mine runs heavy model work (mining a model, replaying a log on one)
+// in one of the server's mining slots: a model cannot be stopped once
+// its mining starts, so the slots bound how much of the machine requests
+// can take. A request that finds none free within miningWait is told to
+// come back.
+func (s *Server) mine(ctx context.Context, work func() error) error {
+	t := time.NewTimer(miningWait)
+	defer t.Stop()
+	select {
+	case s.mining <- struct{}{}:
+	case <-t.C:
+		e := errorf(http.StatusServiceUnavailable, "busy", "every mining slot is busy: try again in a few seconds")
+		e.RetryAfter = 5
+		return e
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.mining }()
+	return work()
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,11 @@ type Config struct {
 	// at once on this server, whatever the number of requests (2 when
 	// zero): each holds up to a screenshot's decoded pixels in memory.
 	ImageWorkers int
+	// MiningWorkers is how many models this server mines or replays at
+	// once (half the CPUs, at least one, when zero): a mined model cannot
+	// be stopped once it starts, so more requests wait, briefly, or are
+	// told to come back.
+	MiningWorkers int
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -90,6 +96,8 @@ type Server struct {
 	auditThrottle auditThrottle
 	// images holds a slot for each screenshot work under way.
 	images chan struct{}
+	// mining holds a slot for each model being mined or replayed.
+	mining chan struct{}
 }
 
 // New builds a server and its routes.
@@ -118,11 +126,14 @@ func New(cfg Config) *Server {
 	if cfg.MemoryBudget == 0 {
 		cfg.MemoryBudget = 1 << 30
 	}
+	if cfg.MiningWorkers == 0 {
+		cfg.MiningWorkers = max(1, runtime.NumCPU()/2)
+	}
 	if cfg.ImageWorkers == 0 {
 		cfg.ImageWorkers = 2
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
-		images: make(chan struct{}, cfg.ImageWorkers)}
+		images: make(chan struct{}, cfg.ImageWorkers), mining: make(chan struct{}, cfg.MiningWorkers)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -18,6 +18,7 @@ import (
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -118,8 +119,8 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return nil, err
 			}
-			d, err := mn.discover(l)
-			if err != nil {
+			var d discovered
+			if err := s.mine(r.Context(), func() (err error) { d, err = mn.discover(l); return err }); err != nil {
 				return nil, err
 			}
 			f := map[string]any{"Nodes": len(d.model.Nodes), "Flows": len(d.model.Flows)}
@@ -213,13 +214,21 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 
 // conformanceParts computes what the conformance page shows of a replay.
 func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn miner, ref *store.ReferenceModel) (map[string]any, error) {
-	model, net, err := mn.modelFor(l, ref)
+	var model *bpmn.Model
+	var res *conformance.Result
+	err := s.mine(r.Context(), func() error {
+		var net *petrinet.Net
+		var err error
+		if model, net, err = mn.modelFor(l, ref); err != nil {
+			return err
+		}
+		if res, err = conformance.Replay(r.Context(), l, net); err != nil {
+			return replayError(err)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	res, err := conformance.Replay(r.Context(), l, net)
-	if err != nil {
-		return nil, replayError(err)
 	}
 	guardReplay(res, g)
 	f := map[string]any{"Result": res}

@@ -149,6 +149,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	importTimeout := fs.Duration("import-timeout", 30*time.Minute, "longest an import may run; one that lost its server is run again after twice this")
 	workers := fs.Int("job-workers", 2, "background jobs (imports) this server runs at once")
 	imageWorkers := fs.Int("image-workers", 2, "screenshots this server decodes and cleans at once, whatever the number of uploads (each can hold about 150 MB)")
+	miningWorkers := fs.Int("mining-workers", 0, "models this server mines or replays at once; more requests wait 5 s, then are told to come back (0: half the CPUs)")
 	layoutWorkers := fs.Int("layout-workers", 2, "processes that lay out maps and models, one layout each at a time")
 	layoutTimeout := fs.Duration("layout-timeout", 20*time.Second, "longest one layout may run before its process is killed")
 	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
@@ -170,7 +171,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	// Behind a TLS-terminating proxy the public URL says https: cookies
 	// are then Secure too.
-	if *importTimeout < time.Second || *workers < 1 || *imageWorkers < 1 {
+	if *importTimeout < time.Second || *workers < 1 || *imageWorkers < 1 || *miningWorkers < 0 {
 		return usagef("--import-timeout: at least 1s; --job-workers and --image-workers: at least 1")
 	}
 	if *layoutWorkers < 1 || *layoutTimeout < time.Second {
@@ -180,7 +181,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 		return usagef("--memory-budget: at least 16 MiB")
 	}
 	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20,
-		ImportTimeout: *importTimeout, JobWorkers: *workers, ImageWorkers: *imageWorkers}
+		ImportTimeout: *importTimeout, JobWorkers: *workers, ImageWorkers: *imageWorkers, MiningWorkers: *miningWorkers}
 	cfg.MetricsToken = os.Getenv("PROCMINE_METRICS_TOKEN")
 	if *metricsTokenFile != "" {
 		b, err := os.ReadFile(*metricsTokenFile)

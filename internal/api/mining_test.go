@@ -1,0 +1,41 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestMiningSlots: model work takes one of the server's mining slots; with
+// every slot held, a request waits miningWait and is told to come back
+// (503 busy with Retry-After), or stops at once when its client goes
+// away. Six viewers asking for models with as many noise values ran six
+// minings at once on two cores before (the second review: 85-90 s each).
+func TestMiningSlots(t *testing.T) {
+	s := &Server{mining: make(chan struct{}, 1)}
+	hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- s.mine(context.Background(), func() error { close(started); <-hold; return nil })
+	}()
+	<-started
+	begin := time.Now()
+	err := s.mine(context.Background(), func() error { t.Error("ran without a slot"); return nil })
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "busy" || e.RetryAfter != 5 || time.Since(begin) < miningWait {
+		t.Errorf("with the slot held: %v after %v", err, time.Since(begin))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.mine(ctx, func() error { t.Error("ran without a slot"); return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("a request that went away: %v", err)
+	}
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.mine(context.Background(), func() error { return nil }); err != nil {
+		t.Errorf("with the slot free again: %v", err)
+	}
+}
