@@ -14,6 +14,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/names"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -81,6 +82,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			name = filepath.Base(part.FileName())
 			if name == "." || name == "/" || name == "" {
 				name = "upload"
+			}
+			// The name is shown in the version list and the audit log: a
+			// direction override or another invisible character there
+			// would make it, and what follows it, read as something else.
+			if err := names.Check("file name", name); err != nil {
+				writeError(w, r, invalid("%v", err))
+				return
 			}
 			if path, err = s.saveUpload(part); err != nil {
 				writeError(w, r, uploadError(err))

@@ -171,3 +171,23 @@ func TestAttackErasureLeavesAuditTargetsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackBidiFileName: an upload whose file name holds a direction
+// override (U+202E) is refused: in the version list and the audit log it
+// made the text after it read backwards.
+func TestAttackBidiFileName(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			code, body := w.c["owner"].uploadFile(w.process+"/data", "orders\u202Evsc.csv", []byte("case,activity,timestamp\nc1,A,2024-01-01T10:00:00Z\n"), nil)
+			if code != 422 || !strings.Contains(body, "file name") {
+				t.Errorf("a file name with U+202E: %d %s", code, body)
+			}
+			var vs struct{ Versions []any }
+			w.c["owner"].json("GET", w.process+"/data", "", 200, &vs)
+			if len(vs.Versions) != 0 {
+				t.Errorf("a version was stored: %+v", vs)
+			}
+		})
+	}
+}
