@@ -191,3 +191,35 @@ func TestAttackBidiFileName(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackErasureFindsOtherUnicodeForms (F1): a person's name written
+// in NFD (as macOS writes file names), with a no-break space or a doubled
+// space, stays after the person is erased.
+func TestAttackErasureFindsOtherUnicodeForms(t *testing.T) {
+	const nfc, nfd = "Zo\u00eb Quist", "Zoe\u0308 Quist"
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, _, base := prodWithMaker(e)
+			var p processJSON
+			root.json("POST", base+"/processes", `{"name":"Orders"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			csv := "case,activity,timestamp,resource,note\n" +
+				"c1,Start,2024-01-01T10:00:00Z," + nfc + ",x\n" +
+				"c1,Call " + nfd + ",2024-01-01T11:00:00Z," + nfc + ",order of Zo\u00eb  Quist\n" +
+				nfd + " case,Approve,2024-01-02T10:00:00Z,Bob,Zo\u00eb\u00a0Quist\n"
+			if j := root.importLog(path+"/data", nfd+" orders.csv", []byte(csv), map[string]string{"privacy": "raw"}); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			root.json("POST", base+"/erasure", `{"names":["`+nfc+`"]}`, 200, nil)
+			for _, u := range []string{path + "/export?format=csv", path + "/data"} {
+				_, body := root.do("GET", u, "", nil)
+				for _, form := range []string{nfc, nfd, "Zo\u00eb  Quist", "Zo\u00eb\u00a0Quist", "Quist"} {
+					if strings.Contains(body, form) {
+						t.Errorf("%s still holds %q after the erasure: %s", u, form, body)
+						break
+					}
+				}
+			}
+		})
+	}
+}

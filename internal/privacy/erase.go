@@ -1,6 +1,7 @@
 package privacy
 
 import (
+	"golang.org/x/text/unicode/norm"
 	"regexp"
 	"strings"
 	"unicode"
@@ -18,12 +19,19 @@ const Erased = "[erased]"
 // "Saralee". It is what the right to erasure runs every stored text
 // through.
 func NameEraser(name string) func(string) (string, bool) {
-	name = strings.TrimSpace(name)
-	if name == "" {
+	// The name is looked for as people write it, not as its bytes stand:
+	// in any case, in any Unicode form (a macOS file name decomposes é,
+	// full-width letters are letters), and with any run of spaces (a
+	// no-break space, two spaces) between its words.
+	words := strings.Fields(norm.NFKC.String(name))
+	if len(words) == 0 {
 		return func(text string) (string, bool) { return text, false }
 	}
-	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(name))
-	return func(text string) (string, bool) {
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	re := regexp.MustCompile(`(?i)` + strings.Join(words, `[\s\p{Z}]+`))
+	erase := func(text string) (string, bool) {
 		var b strings.Builder
 		last := 0
 		for _, m := range re.FindAllStringIndex(text, -1) {
@@ -41,6 +49,18 @@ func NameEraser(name string) func(string) (string, bool) {
 		}
 		b.WriteString(text[last:])
 		return b.String(), true
+	}
+	return func(text string) (string, bool) {
+		t, ok := erase(text)
+		// A text not in NFKC may hold the name in another form: it is
+		// searched again normalised, and when the name is found there the
+		// text is kept normalised.
+		if !norm.NFKC.IsNormalString(t) {
+			if n, found := erase(norm.NFKC.String(t)); found {
+				return n, true
+			}
+		}
+		return t, ok
 	}
 }
 
