@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // reader is what disclosure control needs to answer a report reader: one
@@ -74,6 +76,36 @@ func (rd *reader) sliding(activities float64) *reader {
 	c := *rd
 	c.query += fmt.Sprintf(" activities=%v", activities)
 	return &c
+}
+
+// asking is the reader for a question that goes beyond the filters (the
+// model a view is replayed on): the same figure under two models must get
+// noise of its own under each, or their difference would be exact.
+func (rd *reader) asking(what string) *reader {
+	if rd == nil {
+		return nil
+	}
+	c := *rd
+	c.query += " " + what
+	return &c
+}
+
+// replayQuestion names what a view is replayed on, for asking: the mined
+// model with its settings, or the reference model as it stands.
+func replayQuestion(mn miner, ref *store.ReferenceModel) string {
+	if ref != nil {
+		return fmt.Sprintf("replayed on reference %d/%d", ref.Updated.UnixNano(), ref.Size)
+	}
+	return "replayed on discovered " + minerQuery(mn).Encode()
+}
+
+// readerMiner is the miner a reader's model is mined with: the algorithm
+// asked for, with its default thresholds. A miner compares its thresholds
+// with exact counts of the view, so a reader moving one would read the
+// ratio of two counts where it flips the model.
+func readerMiner(mn miner) miner {
+	d, _ := minerFrom(url.Values{"algorithm": {mn.algorithm}})
+	return d
 }
 
 // cacheKey tells answers for readers of different group sizes apart.
@@ -194,11 +226,18 @@ func guardReplay(res *conformance.Result, g *disclosure.Guard) {
 		return
 	}
 	res.Traces = g.Count("replay-traces", res.Traces)
-	res.FittingTraces = g.Amount("replay-fitting", res.FittingTraces)
-	res.LogFitness, res.AverageTraceFitness = disclosure.Share(res.LogFitness), disclosure.Share(res.AverageTraceFitness)
-	res.PercentageOfFittingTraces = math.Round(res.PercentageOfFittingTraces)
+	res.FittingTraces = min(res.Traces, g.Amount("replay-fitting", res.FittingTraces))
 	res.Produced, res.Consumed = g.Amount("replay-produced", res.Produced), g.Amount("replay-consumed", res.Consumed)
 	res.Missing, res.Remaining = g.Amount("replay-missing", res.Missing), g.Amount("replay-remaining", res.Remaining)
+	// The shares are computed from the counts shown, not rounded from the
+	// exact ones: a rounded exact share pins the exact counts behind it.
+	res.PercentageOfFittingTraces = math.Round(100 * float64(res.FittingTraces) / float64(max(res.Traces, 1)))
+	if res.Consumed > 0 && res.Produced > 0 {
+		res.LogFitness = disclosure.Share(0.5*(1-min(1, float64(res.Missing)/float64(res.Consumed))) + 0.5*(1-min(1, float64(res.Remaining)/float64(res.Produced))))
+	} else {
+		res.LogFitness = disclosure.Share(res.LogFitness)
+	}
+	res.AverageTraceFitness = disclosure.Share(res.AverageTraceFitness)
 	for i := range res.Activities {
 		d := &res.Activities[i]
 		a := "\x00" + d.Activity

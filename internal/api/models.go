@@ -122,6 +122,10 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return kept{}, err
 		}
+		mn := mn
+		if src.reader != nil {
+			mn = readerMiner(mn)
+		}
 		var d discovered
 		if err := s.mine(r.Context(), func() (err error) { d, err = mn.discover(l); return err }); err != nil {
 			return kept{}, err
@@ -208,7 +212,11 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		extra = strconv.FormatInt(m.Updated.UnixNano(), 10) + "/" + strconv.Itoa(m.Size)
 	}
 	s.answerWith(w, r, extra, func(src *reportSource, _ bool) (kept, error) {
-		l, g, err := modelView(src.log(), src.reader)
+		mn := mn
+		if src.reader != nil {
+			mn = readerMiner(mn)
+		}
+		l, g, err := modelView(src.log(), src.reader.asking(replayQuestion(mn, ref)))
 		if err != nil {
 			return kept{}, err
 		}

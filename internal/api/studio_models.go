@@ -57,6 +57,10 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	data["CanReadData"] = src.reader == nil
 	if src.reader != nil {
 		data["K"] = src.reader.k
+		// A reader's model is mined with the defaults (readerMiner).
+		mn = readerMiner(mn)
+		data["Noise"], data["Dependency"] = mn.noise, mn.heuristic.Dependency
+		data["Query"] = template.URL(minerQuery(mn).Encode())
 	}
 	if err != nil {
 		s.pageError(w, r, err)
@@ -201,6 +205,11 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		l, g, err := src.view()
 		if err != nil {
 			return nil, err
+		}
+		if src.reader != nil { // the model is part of the question (asking)
+			if _, g, err = modelView(src.entry.view(false), src.reader.asking(replayQuestion(mn, use))); err != nil {
+				return nil, err
+			}
 		}
 		return s.conformanceParts(r, l, g, mn, use)
 	})

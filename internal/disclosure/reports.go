@@ -243,8 +243,12 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 			w.Rows++
 			continue
 		}
+		few := st.Recordings < 2*g.k // a median of few is one recording's figure
 		st.Count, st.Recordings = g.Amount("step-count\x00"+st.Step, st.Count), g.Count("step-recordings\x00"+st.Step, st.Recordings)
 		st.TotalSeconds, st.MeanSeconds, st.MedianSeconds = Seconds(st.TotalSeconds), Seconds(st.MeanSeconds), Seconds(st.MedianSeconds)
+		if few {
+			st.MedianSeconds = 0
+		}
 		steps = append(steps, st)
 	}
 	u.StepTimes = steps
