@@ -58,7 +58,13 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	if raw && !rawOK {
 		return nil, errForbidden
 	}
-	q := r.URL.Query()
+	// r.URL.Query() drops what it cannot read, and stops at 10,000
+	// parameters: a report would then be computed without the filters
+	// asked for, and say nothing.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalid("the query cannot be read: %v", err)
+	}
 	spec, err := filterspec.FromQuery(q)
 	var filters []mining.Filter
 	if err == nil {

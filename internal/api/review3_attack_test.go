@@ -201,3 +201,18 @@ func TestAttack3TaskMiningMedianOfFew(t *testing.T) {
 		})
 	}
 }
+
+// TestAttack3TooManyParameters: a report asked with more parameters than
+// Go reads (10,000) was computed without its filters, silently; it is
+// refused now, with the reason.
+func TestAttack3TooManyParameters(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, _ := disclosureWorld(t, e, review3Log())
+			q := "start-activity=Nope" + strings.Repeat("&y=1", 10_000)
+			if code, body := owner.do("GET", w.process+"/report?"+q, "", nil); code != 422 || !strings.Contains(body, "query") {
+				t.Errorf("10,001 parameters: %d %.200s", code, body)
+			}
+		})
+	}
+}
