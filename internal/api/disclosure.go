@@ -188,7 +188,7 @@ func timelineFor(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.With
 		return mining.EventsOverTime(l, n)
 	}
 	bucket, series := mining.EventsOverTimeBy(l, n, "day")
-	return bucket, g.Timeline(series, w)
+	return bucket, g.Timeline(bucket, series, w)
 }
 
 // variantsFor is the variants of a view; a reader's are those of at least

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +214,71 @@ func TestAttack3TooManyParameters(t *testing.T) {
 			q := "start-activity=Nope" + strings.Repeat("&y=1", 10_000)
 			if code, body := owner.do("GET", w.process+"/report?"+q, "", nil); code != 422 || !strings.Contains(body, "query") {
 				t.Errorf("10,001 parameters: %d %.200s", code, body)
+			}
+		})
+	}
+}
+
+// TestAttack3TimelineNoiseIgnoresThePeriod: a period's noise is drawn
+// from its start alone. The statistics answer by day (at most 100
+// periods), the process page by week (at most 60) for a view of 60 to 99
+// days, and a week starts on the same instant as its Monday: the same
+// draw, so the page's week minus the API's Monday is the exact number of
+// events from Tuesday to Sunday.
+func TestAttack3TimelineNoiseIgnoresThePeriod(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("case:concept:name,concept:name,time:timestamp\n")
+	for d := range 80 {
+		for j := range 10 {
+			for i := range 2 + (d*7+j*3)%3 {
+				at := day0.AddDate(0, 0, d).Add(time.Duration(j*20+i*5) * time.Minute)
+				fmt.Fprintf(&b, "c%d-%d,%s,%s\n", d, j, []string{"A", "B", "C", "D"}[i], at.Format(time.RFC3339))
+			}
+		}
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, []byte(b.String()))
+			type stats struct {
+				Bucket   string `json:"timeline_bucket"`
+				Timeline []struct {
+					Start  string
+					Events int
+				}
+			}
+			var exact, api stats
+			owner.json("GET", w.process+"/statistics", "", 200, &exact)
+			pmu.json("GET", w.process+"/statistics", "", 200, &api)
+			day := func(s stats) map[string]int {
+				m := map[string]int{}
+				for _, p := range s.Timeline {
+					m[p.Start[:10]] = p.Events
+				}
+				return m
+			}
+			exactDay, apiDay := day(exact), day(api)
+			code, page := pmu.do("GET", fmt.Sprintf("/e/%d/p/%d", w.env, w.pid), "", nil)
+			if code != 200 {
+				t.Fatalf("page: %d", code)
+			}
+			weeks := regexp.MustCompile(`<title>(\d{4}-\d\d-\d\d): (\d+) events</title>`).FindAllStringSubmatch(page, -1)
+			if api.Bucket != "day" || len(weeks) == 0 {
+				t.Fatalf("API periods %q, %d weeks on the page", api.Bucket, len(weeks))
+			}
+			exactWeeks := 0
+			for _, m := range weeks {
+				start, _ := time.Parse("2006-01-02", m[1])
+				week, _ := strconv.Atoi(m[2])
+				rest := 0
+				for i := 1; i < 7; i++ {
+					rest += exactDay[start.AddDate(0, 0, i).Format("2006-01-02")]
+				}
+				if monday, ok := apiDay[m[1]]; ok && week-monday == rest {
+					exactWeeks++
+				}
+			}
+			if exactWeeks > len(weeks)/2 {
+				t.Errorf("a Process Mining User read the exact number of events from Tuesday to Sunday in %d of %d weeks: the page's week minus the API's Monday", exactWeeks, len(weeks))
 			}
 		})
 	}

@@ -131,7 +131,8 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(in) > 0 {
 		o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
-		tm, err := computeTaskMining(in, o, rd, true)
+		var tm *taskMiningResult
+		err := s.mine(r.Context(), func() (err error) { tm, err = computeTaskMining(in, o, rd, true); return err })
 		var svg template.HTML
 		var drawn string
 		if err == nil {

@@ -197,7 +197,7 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 	in, err := s.taskMiningInput(r, id, rd)
 	var res *taskMiningResult
 	if err == nil {
-		res, err = computeTaskMining(in, o, rd, false)
+		err = s.mine(r.Context(), func() (err error) { res, err = computeTaskMining(in, o, rd, false); return err })
 	}
 	if err != nil {
 		writeError(w, r, err)

@@ -168,7 +168,10 @@ func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 // and adds noise to the others; it drops such periods at either end, where
 // they would tell the day of the first or last event. It changes buckets
 // and returns what is left of them.
-func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) []mining.Bucket {
+//
+// period names the buckets' length (day, week…): a week and its Monday
+// start alike, and must not share their noise.
+func (g *Guard) Timeline(period string, buckets []mining.Bucket, w *Withheld) []mining.Bucket {
 	for i := range buckets {
 		b := &buckets[i]
 		if !g.Enough(b.CasesActive) {
@@ -178,9 +181,10 @@ func (g *Guard) Timeline(buckets []mining.Bucket, w *Withheld) []mining.Bucket {
 			b.Events, b.CasesStarted, b.CasesActive, b.Withheld = 0, 0, 0, true
 			continue
 		}
-		b.Events = g.Amount("bucket-events\x00"+b.Start, b.Events)
-		b.CasesStarted = g.Amount("bucket-started\x00"+b.Start, b.CasesStarted)
-		b.CasesActive = g.Count("bucket-active\x00"+b.Start, b.CasesActive)
+		at := "\x00" + period + "\x00" + b.Start
+		b.Events = g.Amount("bucket-events"+at, b.Events)
+		b.CasesStarted = g.Amount("bucket-started"+at, b.CasesStarted)
+		b.CasesActive = g.Count("bucket-active"+at, b.CasesActive)
 	}
 	for len(buckets) > 0 && buckets[0].Withheld {
 		buckets = buckets[1:]
