@@ -78,12 +78,13 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 		// Dominance: when one case makes half a path's transitions or
 		// more, their number and their durations are that case's.
 		dominated := 2*e.MaxCase >= e.Count && e.Count > e.Cases
+		few := e.Cases < 2*g.k // decided on the true count, before noise
 		e.Count, e.Cases, e.MaxCase = g.Amount("path-events\x00"+label, e.Count), g.Count("path-cases\x00"+label, e.Cases), 0
 		e.Mean, e.Median = SecondsPtr(e.Mean), SecondsPtr(e.Median)
 		if dominated {
 			e.Count, e.Mean = e.Cases, nil
 		}
-		if dominated || e.Cases < 2*g.k {
+		if dominated || few {
 			e.Median = nil // a median of few is one case's figure
 		}
 		e.Min, e.Max, e.Total = nil, nil, nil
