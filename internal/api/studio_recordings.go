@@ -120,33 +120,22 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	}
 	id := p.ID
 	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name}
-	in, err := s.taskMiningInput(r, id, rd)
-	var e *Error
-	if errors.As(err, &e) && e.Code == "no_recordings" {
-		err = nil // the page says so
+	tm, err := s.taskMiningFor(r, id, rd, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
+	var svg template.HTML
+	if err == nil {
+		var drawn string
+		svg, drawn, err = mapSVG(r, tm.Map)
+		tm.MapNote = strings.TrimSpace(tm.MapNote + " " + drawn)
 	}
-	if err != nil && !tooFew(data, err) {
+	var e *Error
+	switch {
+	case errors.As(err, &e) && e.Code == "no_recordings": // the page says so
+	case tooFew(data, err):
+	case err != nil:
 		s.pageError(w, r, err)
 		return
-	}
-	if len(in) > 0 {
-		o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
-		var tm *taskMiningResult
-		err := s.mine(r.Context(), func() (err error) { tm, err = computeTaskMining(in, o, rd, true); return err })
-		var svg template.HTML
-		var drawn string
-		if err == nil {
-			svg, drawn, err = mapSVG(r, tm.Map)
-			tm.MapNote = strings.TrimSpace(tm.MapNote + " " + drawn)
-		}
-		switch {
-		case tooFew(data, err):
-		case err != nil:
-			s.pageError(w, r, err)
-			return
-		default:
-			data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
-		}
+	default:
+		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
 	}
 	s.render(w, r, http.StatusOK, "taskmining", data)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/taskmining"
 )
 
@@ -28,47 +29,62 @@ type taskMiningResult struct {
 	MapNote string `json:"-"`
 }
 
-// taskMiningInput loads the process's published recordings: step names,
-// applications, actions and times only.
+// taskMiningFor computes the task mining of a process's published
+// recordings for the caller (rd: a reader's disclosure control, nil for
+// those who may read the raw data) in one of the server's mining slots:
+// reading and opening every step of a process is the costly part.
 //
-// A reader's input leaves out the reader's own recordings: they read
-// those in full anyway, and counting them would let a contributor make up
-// the k of a group with recordings of their own around one of someone
-// else's.
+// Only step names, applications, actions and times are read. A reader's
+// input leaves out the reader's own recordings: they read those in full
+// anyway, and counting them would let a contributor make up the k of a
+// group with recordings of their own around one of someone else's. A
+// reader for whom fewer than k other people recorded is refused before
+// any step is read.
 //
-// With no recordings at all it answers 409 no_recordings; a reader for
-// whom only their own are there is told there are too few.
-func (s *Server) taskMiningInput(r *http.Request, process access.ID, rd *reader) ([]taskmining.Recording, error) {
-	ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), environment(r), process)
-	if err != nil {
-		return nil, err
-	}
+// With no recordings at all it answers 409 no_recordings.
+func (s *Server) taskMiningFor(r *http.Request, process access.ID, rd *reader, o processmap.Options, drawable bool) (*taskMiningResult, error) {
 	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
 	if err != nil {
 		return nil, err
 	}
 	recorder := map[access.ID]access.ID{}
+	people := map[access.ID]bool{} // recorders of published recordings, the reader left out
 	for _, rec := range recs {
 		recorder[rec.ID] = rec.Recorder
-	}
-	in := make([]taskmining.Recording, 0, len(ids))
-	for i, id := range ids {
-		if rd != nil && recorder[id] == caller(r).ID {
-			continue
+		if rec.State == store.StatePublished && (rd == nil || rec.Recorder != caller(r).ID) {
+			people[rec.Recorder] = true
 		}
-		tr := taskmining.Recording{ID: int64(id), Recorder: int64(recorder[id])}
-		for _, st := range steps[i] {
-			tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
-		}
-		in = append(in, tr)
 	}
 	switch {
-	case len(ids) == 0:
+	case len(recs) == 0:
 		return nil, errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
-	case len(in) == 0:
+	case rd != nil && len(people) < rd.k:
 		return nil, rd.refusal(&disclosure.TooFewError{K: rd.k})
 	}
-	return in, nil
+	var res *taskMiningResult
+	err = s.mine(r.Context(), func() error {
+		ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), environment(r), process)
+		if err != nil {
+			return err
+		}
+		in := make([]taskmining.Recording, 0, len(ids))
+		for i, id := range ids {
+			if rd != nil && recorder[id] == caller(r).ID {
+				continue
+			}
+			tr := taskmining.Recording{ID: int64(id), Recorder: int64(recorder[id])}
+			for _, st := range steps[i] {
+				tr.Steps = append(tr.Steps, recording.Step{Name: st.Name, Action: st.Action, Application: st.Application, StartedAt: st.StartedAt, EndedAt: st.EndedAt})
+			}
+			in = append(in, tr)
+		}
+		if len(in) == 0 {
+			return errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
+		}
+		res, err = computeTaskMining(in, o, rd, drawable)
+		return err
+	})
+	return res, err
 }
 
 // computeTaskMining computes the figures of recordings; for a reader
@@ -194,11 +210,7 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	in, err := s.taskMiningInput(r, id, rd)
-	var res *taskMiningResult
-	if err == nil {
-		err = s.mine(r.Context(), func() (err error) { res, err = computeTaskMining(in, o, rd, false); return err })
-	}
+	res, err := s.taskMiningFor(r, id, rd, o, false)
 	if err != nil {
 		writeError(w, r, err)
 		return
