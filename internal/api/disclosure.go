@@ -65,19 +65,6 @@ func (rd *reader) refusal(err error) error {
 	return err
 }
 
-// sliding is the reader for a map drawn with an activities share below 1:
-// the slider removes rare activities' events, which joins the paths around
-// them, so the same paths' figures must get noise of their own there, or
-// the difference between two shares would be exact.
-func (rd *reader) sliding(activities float64) *reader {
-	if rd == nil || activities >= 1 {
-		return rd
-	}
-	c := *rd
-	c.query += fmt.Sprintf(" activities=%v", activities)
-	return &c
-}
-
 // asking is the reader for a question that goes beyond the filters (the
 // model a view is replayed on): the same figure under two models must get
 // noise of its own under each, or their difference would be exact.

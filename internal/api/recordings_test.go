@@ -1120,7 +1120,7 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 	for i := range 600 {
 		rec.Steps = append(rec.Steps, recording.Step{Name: fmt.Sprintf("step %03d", i%600), StartedAt: at.Add(time.Duration(i) * time.Second), EndedAt: at.Add(time.Duration(i)*time.Second + 1)})
 	}
-	m, note, err := drawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
+	m, note, err := drawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, nil, nil)
 	if err != nil || len(m.Nodes) > maxDrawn || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
 		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
 	}

@@ -192,7 +192,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
 		l := src.log()
-		g, withheld, err := src.reader.sliding(o.Activities).guard(l)
+		g, withheld, err := src.guard(l)
 		if err != nil {
 			return kept{}, err
 		}
@@ -209,7 +209,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return kept{}, invalid("%v", err)
 		}
-		gm := guardMap(m, g, withheld)
+		gm := guardMap(m, g.ForShare(o.Activities), withheld)
 		if g != nil {
 			g.Done(withheld)
 		}

@@ -328,16 +328,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusOK, "process", data)
 			return
 		}
-		m, note, err := drawableMap(l, o, g == nil)
+		m, note, err := drawableMap(l, o, g, withheld)
 		var svg template.HTML
 		var drawn string
-		gMap := g
-		if g != nil && err == nil {
-			gMap, _, err = rd.sliding(o.Activities).guard(l)
-		}
 		if err == nil {
-			gm := guardMap(m, gMap, withheld)
-			svg, drawn, err = mapSVG(r, gm.Map)
+			svg, drawn, err = mapSVG(r, m)
 			note = strings.TrimSpace(note + " " + drawn)
 		}
 		if err != nil {

@@ -257,14 +257,16 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 		marked[a] = "not in the model"
 	}
 	f["Deviations"] = rows
-	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, g == nil)
+	var withheld *disclosure.Withheld
+	if g != nil {
+		withheld = &disclosure.Withheld{K: g.K()}
+	}
+	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, g, withheld)
 	var svg template.HTML
 	var drawn string
 	if err == nil {
 		if g != nil {
-			w := &disclosure.Withheld{K: g.K()}
-			guardMap(m, g, w)
-			f["Disclosure"] = g.Done(w)
+			f["Disclosure"] = g.Done(withheld)
 		}
 		m.Marked = marked
 		svg, drawn, err = mapSVG(r, m)

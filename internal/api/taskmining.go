@@ -92,7 +92,7 @@ func (s *Server) taskMiningFor(r *http.Request, process access.ID, rd *reader, o
 // case. drawable cuts the map down to what a page draws.
 func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *reader, drawable bool) (*taskMiningResult, error) {
 	l := taskmining.Log(in)
-	g, withheld, err := rd.sliding(o.Activities).guard(l)
+	g, withheld, err := rd.guard(l)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +112,9 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	}
 	res := &taskMiningResult{Usage: taskmining.Analyse(in)}
 	if drawable {
-		res.Map, res.MapNote, err = drawableMap(l, o, g == nil)
-	} else {
-		res.Map, err = processmap.Build(l, o)
+		res.Map, res.MapNote, err = drawableMap(l, o, g, withheld)
+	} else if res.Map, err = processmap.Build(l, o); err == nil {
+		guardMap(res.Map, g.ForShare(o.Activities), withheld)
 	}
 	if err != nil {
 		return nil, invalid("%v", err)
@@ -124,7 +124,6 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 		res.Variants = res.Variants[:20]
 	}
 	if g != nil {
-		guardMap(res.Map, g, withheld)
 		g.Usage(&res.Usage, withheld)
 		res.Disclosure = g.Done(withheld)
 	}
@@ -140,7 +139,11 @@ const maxDrawn = 300
 //
 // A reader's note (exact false) says what was left out but not how much of
 // the whole there was: the whole map's size is counted on every case.
-func drawableMap(l *eventlog.Log, o processmap.Options, exact bool) (*processmap.Map, string, error) {
+//
+// For a reader (g not nil) it passes the map through the guard of the
+// activities share it drew, which may be lower than the one asked for.
+func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *disclosure.Withheld) (*processmap.Map, string, error) {
+	exact := g == nil
 	if err := o.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -173,6 +176,7 @@ func drawableMap(l *eventlog.Log, o processmap.Options, exact bool) (*processmap
 		note = strings.TrimSpace(note + more)
 		m = fit
 	}
+	guardMap(m, g.ForShare(o.Activities), w)
 	return m, note, nil
 }
 

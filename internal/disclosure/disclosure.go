@@ -87,6 +87,21 @@ func New(k int, key []byte, scope, query string, view *eventlog.Log) (*Guard, er
 	return g, nil
 }
 
+// ForShare is the guard for a map drawn from only the most frequent share
+// of activities: removing the others joins the paths around them, so the
+// same path's figures must be drawn anew there, or the difference between
+// two shares (a slider moved, or lowered for drawing) would be exact.
+func (g *Guard) ForShare(activities float64) *Guard {
+	if g == nil || activities >= 1 {
+		return g
+	}
+	c := *g
+	mac := hmac.New(sha256.New, g.query[:])
+	mac.Write([]byte("activities=" + strconv.FormatFloat(activities, 'g', -1, 64)))
+	mac.Sum(c.query[:0])
+	return &c
+}
+
 // K is the smallest group the guard shows.
 func (g *Guard) K() int { return g.k }
 

@@ -3,6 +3,7 @@ package disclosure
 import (
 	"errors"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -125,5 +126,33 @@ func TestHistogramCoarse(t *testing.T) {
 	exact := mining.Histogram(ns, 20)
 	if len(exact) != 20 || exact[0].From != 30*60 || exact[19].To < 93*3600 {
 		t.Errorf("exact bins %+v … %+v", exact[0], exact[19])
+	}
+}
+
+// TestForShare: a map drawn from a lower share of activities has noise of
+// its own on every figure; the whole map keeps the view's.
+func TestForShare(t *testing.T) {
+	g, _ := New(5, []byte("key"), "v1", "q", testLog(t, "a", "b", "c", "d", "e"))
+	if g.ForShare(1) != g {
+		t.Error("the whole map has a guard of its own")
+	}
+	low, lower := g.ForShare(0.8), g.ForShare(0.6)
+	same := 0
+	for i := range 200 {
+		label := "path-events\x00" + strconv.Itoa(i)
+		a, b, c := g.Amount(label, 1000), low.Amount(label, 1000), lower.Amount(label, 1000)
+		if a == b || b == c {
+			same++
+		}
+	}
+	if same > 100 {
+		t.Errorf("shares share their noise: %d of 200 figures alike", same)
+	}
+	if l2 := g.ForShare(0.8); l2.Amount("x", 1000) != low.Amount("x", 1000) {
+		t.Error("the same share drew two noises")
+	}
+	var none *Guard
+	if none.ForShare(0.5) != nil {
+		t.Error("no guard became one")
 	}
 }
