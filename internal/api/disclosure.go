@@ -205,13 +205,14 @@ func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, e
 	return common, g, nil
 }
 
-// guardReplay passes a replay's figures through the guard: fitness
-// rounded to hundredths, counts with noise. Every deviation it reports
+// guardReplay passes a replay's figures through the guard: counts with
+// noise, and shares and fitness computed from them, to hundredths. Every deviation it reports
 // comes from variants of at least k cases (modelView).
 func guardReplay(res *conformance.Result, g *disclosure.Guard) {
 	if g == nil {
 		return
 	}
+	fitness := res.AverageTraceFitness * float64(res.Traces) // summed over traces
 	res.Traces = g.Count("replay-traces", res.Traces)
 	res.FittingTraces = min(res.Traces, g.Amount("replay-fitting", res.FittingTraces))
 	res.Produced, res.Consumed = g.Amount("replay-produced", res.Produced), g.Amount("replay-consumed", res.Consumed)
@@ -224,7 +225,9 @@ func guardReplay(res *conformance.Result, g *disclosure.Guard) {
 	} else {
 		res.LogFitness = disclosure.Share(res.LogFitness)
 	}
-	res.AverageTraceFitness = disclosure.Share(res.AverageTraceFitness)
+	// The mean of a few traces' fitness moves by a whole trace's part: it
+	// is the noisy sum over the traces shown.
+	res.AverageTraceFitness = disclosure.Share(max(0, min(1, g.Sum("replay-fitness-sum", fitness)/float64(res.Traces))))
 	for i := range res.Activities {
 		d := &res.Activities[i]
 		a := "\x00" + d.Activity

@@ -137,6 +137,13 @@ func (g *Guard) Amount(label string, n int) int {
 	return max(0, int(math.Round(float64(n)+g.noise(label))))
 }
 
+// Sum is a sum over cases (of figures from 0 to 1 a case, such as a
+// trace's fitness) as a reader receives it: with the same noise as a
+// count, so that one case's part in it is lost in the noise.
+func (g *Guard) Sum(label string, v float64) float64 {
+	return v + g.noise(label)
+}
+
 // Seconds rounds a duration in seconds to two significant figures: 3 h
 // 27 min becomes 3.5 h. Differencing two views then bounds a case's
 // duration within a range that grows with the view, instead of giving it
