@@ -114,8 +114,9 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 			activities++
 		}
 	}
+	variants := len(mining.Variants(l))
 	out := map[string]any{
-		"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": len(mining.Variants(l)),
+		"cases": l.NumCases(), "events": l.NumEvents(), "activities": activities, "variants": variants,
 		"rework_share": rework.ReworkShare, "self_loop_share": rework.SelfLoopShare,
 		"mean_case_duration_seconds": nil, "median_case_duration_seconds": nil,
 	}
@@ -127,7 +128,7 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 		return out
 	}
 	cases := g.Count("cases", l.NumCases())
-	out["cases"], out["events"], out["variants"] = cases, g.Amount("events", l.NumEvents()), g.Amount("variants", len(mining.Variants(l)))
+	out["cases"], out["events"], out["variants"] = cases, g.Amount("events", l.NumEvents()), g.Amount("variants", variants)
 	out["activities"] = g.Amount("activities-shown", activities)
 	out["rework_share"] = disclosure.Share(float64(g.Amount("rework-cases", rework.CasesWithRework)) / float64(cases))
 	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loop-cases", rework.CasesWithSelfLoop)) / float64(cases))
@@ -196,7 +197,7 @@ func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, e
 	if err != nil || g == nil {
 		return l, nil, err
 	}
-	common, _ := g.Common(l)
+	common := g.Common(l)
 	if common.NumCases() == 0 {
 		// The same refusal as a view of too few cases: a sentence of its
 		// own would tell that the view's paths are all rarer than k.

@@ -78,9 +78,14 @@ type modelSource struct {
 }
 
 // view is the log the page's model is mined from or replayed on (see
-// modelView), with its guard.
-func (src *modelSource) view() (*eventlog.Log, *disclosure.Guard, error) {
-	return modelView(src.entry.view(false), src.reader)
+// modelView), with its guard for the question asked beyond the view (what
+// it is replayed on; "" for none).
+func (src *modelSource) view(asked string) (*eventlog.Log, *disclosure.Guard, error) {
+	rd := src.reader
+	if asked != "" {
+		rd = rd.asking(asked)
+	}
+	return modelView(src.entry.view(false), rd)
 }
 
 // key names a page's parts for the caller's kind.
@@ -119,7 +124,7 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if src != nil && src.entry != nil {
 		parts, err := s.keptParts(src.entry, src.key("studio-model?"+minerQuery(mn).Encode()), func() (map[string]any, error) {
-			l, _, err := src.view()
+			l, _, err := src.view("")
 			if err != nil {
 				return nil, err
 			}
@@ -202,14 +207,9 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		key = fmt.Sprintf("studio-conformance?reference=%d/%d", ref.Updated.UnixNano(), ref.Size)
 	}
 	parts, err := s.keptParts(src.entry, src.key(key), func() (map[string]any, error) {
-		l, g, err := src.view()
+		l, g, err := src.view(replayQuestion(mn, use))
 		if err != nil {
 			return nil, err
-		}
-		if src.reader != nil { // the model is part of the question (asking)
-			if _, g, err = modelView(src.entry.view(false), src.reader.asking(replayQuestion(mn, use))); err != nil {
-				return nil, err
-			}
 		}
 		return s.conformanceParts(r, l, g, mn, use)
 	})

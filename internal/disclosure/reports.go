@@ -218,23 +218,19 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 // cases share: what a model mined for a reader, and the replay of the
 // view on a model, are computed from. A model mined from every case would
 // draw the one path of a single case; a deviation found only in variants
-// of k cases or more is made by at least k cases. It returns the number
-// of cases left out (with noise; 0 when none were).
-func (g *Guard) Common(l *eventlog.Log) (*eventlog.Log, int) {
+// of k cases or more is made by at least k cases.
+func (g *Guard) Common(l *eventlog.Log) *eventlog.Log {
 	var keep []int32
-	left := 0
 	for _, v := range mining.Variants(l) {
 		if g.Enough(v.Cases) {
 			keep = append(keep, v.CaseIndexes...)
-		} else {
-			left += v.Cases
 		}
 	}
-	if left == 0 {
-		return l, 0
+	if len(keep) == l.NumCases() {
+		return l
 	}
 	slices.Sort(keep)
-	return l.SelectCases(keep), g.Amount("common-withheld-cases", left)
+	return l.SelectCases(keep)
 }
 
 // Usage hides the steps and applications of fewer than k recordings, adds
