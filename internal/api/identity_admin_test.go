@@ -354,6 +354,30 @@ func TestAccountSecurityNeedsARecentSignIn(t *testing.T) {
 			if code != 429 {
 				t.Errorf("password guesses through re-authentication were not limited: %d", code)
 			}
+			// A right password, sent again with each request, does not clear
+			// the account's count: it guards the code that may follow it
+			// (removing a second factor), and the count must keep growing.
+			e.now = e.now.Add(time.Hour) // the waits are over
+			bob, _ := e.user("bob", false)
+			e.now = e.now.Add(11 * time.Minute)
+			// Addresses of his own, and a fresh one after the right password:
+			// only the account's count can stop guesses spread over many.
+			const bobs, elsewhere = "10.9.9.9", "10.9.9.10"
+			for i := range 4 {
+				if code, body := bob.from(bobs, "POST", "/api/v1/tokens", `{"name":"x","password":"guess `+fmt.Sprint(i)+`"}`); code != 403 {
+					t.Fatalf("wrong password %d: %d %s", i, code, body)
+				}
+			}
+			if code, body := bob.from(bobs, "POST", "/api/v1/tokens", `{"name":"right","password":"a long enough password"}`); code != 201 {
+				t.Fatalf("right password: %d %s", code, body)
+			}
+			code = 0
+			for i := 0; i < 2 && code != 429; i++ {
+				code, _ = bob.from(elsewhere, "POST", "/api/v1/tokens", `{"name":"x","password":"more `+fmt.Sprint(i)+`"}`)
+			}
+			if code != 429 {
+				t.Errorf("a right password in between reset the count of wrong ones: %d", code)
+			}
 			var log struct{ Entries []struct{ Action string } }
 			e.now = e.now.Add(time.Hour)
 			root, _ := e.user("root", true)

@@ -60,5 +60,8 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 	} else if err != nil {
 		return err
 	}
-	return s.limiter.succeeded(r.Context(), account, addr)
+	// Only this attempt is taken back: clearing the account's count here
+	// would let the password, sent again with each request, reset the
+	// count that guards a second-factor code checked after it.
+	return s.limiter.refund(r.Context(), account, addr)
 }
