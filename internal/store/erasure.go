@@ -317,7 +317,7 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 // queue entries, which hold the file name too. It returns how many
 // values changed, in one transaction.
 func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -238,7 +238,7 @@ func (s *Store) SealStepTexts(ctx context.Context) (int, error) {
 }
 
 func (s *Store) sealRecordingSteps(ctx context.Context, rid access.ID) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -466,7 +466,7 @@ type StepEdit struct {
 // disk as a deletion's does (Erased): its sealed blob would open with the
 // key.
 func (s *Store) UpdateStep(ctx context.Context, rid access.ID, n int, e StepEdit) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
