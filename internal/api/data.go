@@ -160,7 +160,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	detail := name
 	if !applyPolicy {
-		detail += "; privacy policy skipped at the uploader's request (privacy=raw)"
+		detail += store.UploadRawNote
 	}
 	s.audit(r, environment(r), "data.upload", target("process", id), detail)
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})

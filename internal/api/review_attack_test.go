@@ -223,3 +223,33 @@ func TestAttackErasureFindsOtherUnicodeForms(t *testing.T) {
 		})
 	}
 }
+
+// TestErasureFindsTheNameInAnyFileName: a name known only from event data
+// leaves the file names the audit log quotes, wherever "; " or " from "
+// stand in them (the upload's and the new version's entries).
+func TestErasureFindsTheNameInAnyFileName(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, _, base := prodWithMaker(e)
+			var p processJSON
+			root.json("POST", base+"/processes", `{"name":"Orders"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			csv := "case,activity,timestamp,resource\nc1,A,2024-01-01T10:00:00Z,Ida Rask\nc1,B,2024-01-01T11:00:00Z,Bob\n"
+			for _, file := range []string{"x; Ida Rask from HR.csv", "Ida Rask from HR; y.csv"} {
+				if j := root.importLog(path+"/data", file, []byte(csv), map[string]string{"privacy": "raw"}); j.State != "done" {
+					t.Fatalf("import of %q: %+v", file, j)
+				}
+			}
+			root.json("POST", base+"/erasure", `{"names":["Ida Rask"]}`, 200, nil)
+			var audit struct {
+				Entries []struct{ Action, Detail string }
+			}
+			root.json("GET", base+"/audit", "", 200, &audit)
+			for _, a := range audit.Entries {
+				if strings.Contains(a.Detail, "Ida Rask") {
+					t.Errorf("%s still names her: %q", a.Action, a.Detail)
+				}
+			}
+		})
+	}
+}

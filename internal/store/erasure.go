@@ -171,9 +171,8 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 // EraseFromAudit replaces, in the audit entries of the environment (0:
 // all), the given users and names as actor by [erased], without their user
 // id and IP address, and runs every entry's target and detail through
-// replace. The file name an upload's entry begins its detail with (up to
-// the first "; ") and a version's entry ends it with (after " from ")
-// also goes through uploads, when not nil: names known
+// replace. The file name an upload's or a new version's entry gives (see
+// fileName) also goes through uploads, when not nil: names known
 // only from event data are erased there and nowhere else in the audit
 // log, since anyone who may upload a log could otherwise make any word of
 // it such a name. It returns the ids of the entries it changed. This is
@@ -537,19 +536,22 @@ func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased fun
 	return n, nil
 }
 
+// UploadRawNote ends the detail of an upload's audit entry (whose text
+// is otherwise the file's name) when the privacy policy was skipped.
+const UploadRawNote = "; privacy policy skipped at the uploader's request (privacy=raw)"
+
 // fileName is where the uploaded file's name stands in the detail of an
-// audit entry of action: an upload's detail begins with it, up to the
-// first "; "; a new version's ends with it, after " from ".
+// audit entry of action: an upload's detail is the name, with
+// UploadRawNote after it or not; a new version's ends with it, after the
+// fixed "version N: N cases, N events from ". A name is any text, "; "
+// and " from " included.
 func fileName(action, detail string) (lo, hi int) {
 	switch action {
 	case "data.upload":
-		if i := strings.Index(detail, "; "); i >= 0 {
-			return 0, i
-		}
-		return 0, len(detail)
+		return 0, len(strings.TrimSuffix(detail, UploadRawNote))
 	case "data.version":
-		if i := strings.LastIndex(detail, " from "); i >= 0 {
-			return i + len(" from "), len(detail)
+		if i := strings.Index(detail, " events from "); i >= 0 {
+			return i + len(" events from "), len(detail)
 		}
 	}
 	return 0, 0
