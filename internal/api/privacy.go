@@ -137,7 +137,10 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rep, err := erasure.Erase(r.Context(), s.cfg.Store, environment(r), req.Names)
+	// An erasure runs to its end even if the client goes: one stopped
+	// half-way leaves some of the person behind, and a name it has already
+	// erased from the event data is refused the second time.
+	rep, err := erasure.Erase(context.WithoutCancel(r.Context()), s.cfg.Store, environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.changed(store.ChangedVersion(v.Version)) // the store told the others
 	}

@@ -253,3 +253,27 @@ func TestErasureFindsTheNameInAnyFileName(t *testing.T) {
 		})
 	}
 }
+
+// TestErasureTakesANameStoredInAnotherForm: a person whose name the event
+// data holds only decomposed, or with a doubled space, is erased by the
+// name as an administrator types it.
+func TestErasureTakesANameStoredInAnotherForm(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, _, _, _, base := prodWithMaker(e)
+			var p processJSON
+			root.json("POST", base+"/processes", `{"name":"Orders"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			csv := "case,activity,timestamp,resource\nc1,A,2024-01-01T10:00:00Z,Zoe\u0308  Quist\nc1,B,2024-01-01T11:00:00Z,Bob\n"
+			if j := root.importLog(path+"/data", "orders.csv", []byte(csv), map[string]string{"privacy": "raw"}); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			if code, body := root.do("POST", base+"/erasure", `{"names":["Zo\u00eb Quist"]}`, nil); code != 200 {
+				t.Fatalf("erasing the name as typed: %d %s", code, body)
+			}
+			if _, body := root.do("GET", path+"/export?format=csv", "", nil); strings.Contains(body, "Quist") {
+				t.Errorf("the name stays: %s", body)
+			}
+		})
+	}
+}

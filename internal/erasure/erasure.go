@@ -40,6 +40,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
+	personnames "github.com/procmine/procmine/internal/names"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -214,11 +215,11 @@ func Qualify(ctx context.Context, st *store.Store, env access.ID, names []string
 	}
 	own := map[string]bool{}
 	for _, n := range vocab {
-		own[strings.ToLower(strings.TrimSpace(n))] = true
+		own[personnames.Key(n)] = true
 	}
 	var unknown []string
 	for i, n := range names {
-		key := strings.ToLower(strings.TrimSpace(n))
+		key := personnames.Key(n)
 		if own[key] {
 			return &NameError{fmt.Sprintf("names[%d]: %q is the name of a role, a team or a business unit of the environment, not a person's", i, strings.TrimSpace(n))}
 		}
@@ -262,14 +263,14 @@ func Qualify(ctx context.Context, st *store.Store, env access.ID, names []string
 		}
 		// Rewrite only looks here: the replacer changes nothing.
 		l.Rewrite(func(value string) (string, bool) {
-			if k := strings.ToLower(strings.TrimSpace(value)); slices.Contains(unknown, k) {
+			if k := personnames.Key(value); slices.Contains(unknown, k) {
 				found[k] = true
 			}
 			return value, false
 		})
 	}
 	for i, n := range names {
-		if k := strings.ToLower(strings.TrimSpace(n)); slices.Contains(unknown, k) && !found[k] {
+		if k := personnames.Key(n); slices.Contains(unknown, k) && !found[k] {
 			return &NameError{fmt.Sprintf("names[%d]: no user known here has this username, and no resource or attribute of the event logs has this value: erasure takes only a person's name as procmine knows it (or it was erased already)", i)}
 		}
 	}
@@ -297,6 +298,16 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	var users []access.ID
 	for i, n := range names {
 		erasers[i] = privacy.NameEraser(n)
+		// A user counts only where Qualify took the name as theirs: known
+		// to this environment. A name from event data that happens to be
+		// a username elsewhere in the installation is not that user.
+		known, err := st.KnownUser(ctx, env, strings.TrimSpace(n))
+		if err != nil {
+			return rep, err
+		}
+		if !known {
+			continue
+		}
 		u, err := st.UserByName(ctx, strings.TrimSpace(n))
 		if err == nil {
 			users = append(users, u.ID)
