@@ -226,7 +226,8 @@ func TestAttackErasureFindsOtherUnicodeForms(t *testing.T) {
 
 // TestErasureFindsTheNameInAnyFileName: a name known only from event data
 // leaves the file names the audit log quotes, wherever "; " or " from "
-// stand in them (the upload's and the new version's entries).
+// stand in them (the upload's and the new version's entries), and the
+// application a recording's step names.
 func TestErasureFindsTheNameInAnyFileName(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
@@ -240,7 +241,17 @@ func TestErasureFindsTheNameInAnyFileName(t *testing.T) {
 					t.Fatalf("import of %q: %+v", file, j)
 				}
 			}
+			// And a step's application, which names her too.
+			code, body := root.uploadBundle(path+"/recordings", bundle(t, "mail", []stepJSON{newStep("Write", 0, stepJSON{"application": "Ida Rask's mailbox"})}, nil))
+			if code != 201 {
+				t.Fatalf("recording: %d %s", code, body)
+			}
+			var rec recordingJSON
+			json.Unmarshal([]byte(body), &rec)
 			root.json("POST", base+"/erasure", `{"names":["Ida Rask"]}`, 200, nil)
+			if _, body := root.do("GET", fmt.Sprintf("%s/recordings/%d", path, rec.ID), "", nil); strings.Contains(body, "Ida Rask") {
+				t.Errorf("the step's application still names her: %s", body)
+			}
 			var audit struct {
 				Entries []struct{ Action, Detail string }
 			}

@@ -77,7 +77,7 @@ type StepRef struct {
 }
 
 // RewriteRecordings runs the texts of every step (name, description,
-// window title, element name, input) and every title of the environment's
+// application, window title, element name, input) and every title of the environment's
 // recordings (0: all) through replace, in one transaction. It returns the
 // steps that changed and how many titles did.
 func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Replacer) ([]StepRef, int, error) {
@@ -142,7 +142,7 @@ func (s *Store) RewriteRecordings(ctx context.Context, env access.ID, replace Re
 			return nil, 0, err
 		}
 		changed := false
-		for _, p := range []*string{&c.texts.Name, &c.texts.Description, &c.texts.WindowTitle, &c.texts.ElementName, &c.texts.Input} {
+		for _, p := range c.texts.fields() {
 			if m, ok := replace(*p); ok {
 				*p, changed = m, true
 			}
