@@ -140,6 +140,21 @@ func ParseRange(text string) (netip.Prefix, error) {
 	return NormalizeRange(p)
 }
 
+// StoredRange reads a range saved before ParseRange refused some forms
+// (a zone, the IPv4-compatible form, a short IPv4-mapped range): as
+// ParseRange reads it when it can, else as it was read when it was saved,
+// so that an old range never makes every policy unreadable.
+func StoredRange(text string) (netip.Prefix, error) {
+	if p, err := ParseRange(text); err == nil {
+		return p, nil
+	}
+	p, err := netip.ParsePrefix(strings.TrimSpace(text))
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
+}
+
 // NormalizeRange masks a range and writes an IPv4-mapped IPv6 range
 // (::ffff:10.0.0.0/104) as the IPv4 range it means (10.0.0.0/8). Client
 // addresses are unmapped before they are compared, so a mapped range

@@ -127,3 +127,24 @@ func BenchmarkEvaluate(b *testing.B) {
 		Evaluate(policies, req, false)
 	}
 }
+
+// TestStoredRange: ranges saved before ParseRange refused their form are
+// still read, as they were; new ones as ParseRange reads them.
+func TestStoredRange(t *testing.T) {
+	for text, want := range map[string]string{
+		"::ffff:10.0.0.0/104": "10.0.0.0/8",
+		"::10.0.0.0/104":      "::a00:0/104",
+		"::ffff:0:0/95":       "::fffe:0:0/95",
+	} {
+		if _, err := ParseRange(text); text != "::ffff:10.0.0.0/104" && err == nil {
+			t.Errorf("ParseRange(%q) took a form it refuses", text)
+		}
+		p, err := StoredRange(text)
+		if err != nil || p.String() != want {
+			t.Errorf("StoredRange(%q) = %v, %v; want %s", text, p, err, want)
+		}
+	}
+	if _, err := StoredRange("not a range"); err == nil {
+		t.Error("garbage was read")
+	}
+}

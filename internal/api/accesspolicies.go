@@ -72,7 +72,7 @@ func (s *Server) namedRanges(ctx context.Context) (map[string][]netip.Prefix, er
 	out := make(map[string][]netip.Prefix, len(texts))
 	for name, list := range texts {
 		for _, t := range list {
-			p, err := accesspolicy.ParseRange(t)
+			p, err := accesspolicy.StoredRange(t)
 			if err != nil {
 				return nil, fmt.Errorf("named range %s: %w", name, err)
 			}
