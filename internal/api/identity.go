@@ -338,22 +338,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		credentials
 		InstallationAdmin bool `json:"installation_admin"`
 		// CurrentPassword is the caller's own password, for making an
-		// installation administrator from a session older than
-		// recentSignIn.
+		// account from a session older than recentSignIn.
 		CurrentPassword string `json:"current_password"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	// A new installation administrator holds every key of the
-	// installation: making one is an account-security change of the
+	// A new account with a password outlives the token or the session
+	// that made it, and can be given any role: making one (an installation
+	// administrator above all) is an account-security change of the
 	// caller's, not to be done with a leaked token or a forgotten session.
-	if req.InstallationAdmin {
-		if err := s.authorizeAccountSecurity(w, r, req.CurrentPassword); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := s.authorizeAccountSecurity(w, r, req.CurrentPassword); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	id, err := CreateUser(r.Context(), s.cfg.Store, req.Username, req.Password, req.InstallationAdmin, s.cfg.Password)
 	if err != nil {

@@ -11,11 +11,12 @@ import (
 	"github.com/procmine/procmine/internal/auth"
 )
 
-// Changes to an account's security (its second factor, its tokens) are
-// made only from an interactive session whose password or factor was
-// checked recently, or with the password sent again in the request: a
-// leaked token, or a session left open on a shared machine, must not be
-// enough to enrol an attacker's authenticator or to mint a token.
+// Changes to an account's security (its second factor, its tokens, and
+// new accounts it makes) are made only from an interactive session whose
+// password or factor was checked recently, or with the password sent again
+// in the request: a leaked token, or a session left open on a shared
+// machine, must not be enough to enrol an attacker's authenticator, to
+// mint a token, or to make an account that outlives them.
 
 // recentSignIn is how long after its sign-in a session may change the
 // account's security without giving the password again.
@@ -24,11 +25,10 @@ const recentSignIn = 10 * time.Minute
 // authorizeAccountSecurity admits an account-security change: never
 // through a personal access token; from a session signed in within
 // recentSignIn; or from an older session with the account's password,
-// checked and rate-limited as a sign-in. action names the change in
-// errors and in the audit log.
+// checked and rate-limited as a sign-in.
 func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request, password string) error {
 	if r.Context().Value(viaTokenKey{}) == true {
-		return errorf(http.StatusForbidden, "session_required", "a personal access token cannot change the account's security (second factor, tokens): sign in with your password and do it from that session")
+		return errorf(http.StatusForbidden, "session_required", "a personal access token cannot change account security (second factor, tokens, new accounts): sign in with your password and do it from that session")
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {

@@ -27,6 +27,11 @@ func TestAttackTokenCannotMintAnInstallationAdmin(t *testing.T) {
 			if code, _ := ci.do("POST", "/api/v1/tokens", `{"name":"ci2"}`, nil); code != 403 {
 				t.Fatalf("a token made a token: %d", code)
 			}
+			for _, body := range []string{`{"username":"evil","password":"a very long password 123","installation_admin":true}`, `{"username":"plain","password":"a very long password 123"}`} {
+				if code, answer := ci.do("POST", "/api/v1/users", body, nil); code != 403 || errorCode(t, answer) != "session_required" {
+					t.Errorf("a token creating %s: %d %s", body, code, answer)
+				}
+			}
 			code, body := ci.do("POST", "/api/v1/users", `{"username":"evil","password":"a very long password 123","installation_admin":true}`, nil)
 			if code == 201 {
 				t.Errorf("a token created an installation administrator with a password: %s", body)
