@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -257,7 +259,7 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 // start starts a worker process.
 func (w *Workers) start() (*worker, error) {
 	cmd := w.Command()
-	cmd.Env = append(cmd.Environ(), WorkerEnv+"=1")
+	cmd.Env = workerEnv(os.Environ())
 	isolate(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -335,4 +337,24 @@ type bytesWriter []byte
 func (b *bytesWriter) Write(p []byte) (int, error) {
 	*b = append(*b, p...)
 	return len(p), nil
+}
+
+// workerInherits are the variables a layout worker keeps from its server:
+// where to run and cache (go-graphviz compiles its WebAssembly into
+// TMPDIR) and how the Go runtime should behave. Nothing else: the
+// server's environment holds its secrets (the blob key, the database URL,
+// the OIDC client secret, the metrics token), and a worker's whole work is
+// reading DOT made from names people uploaded.
+var workerInherits = []string{"PATH", "HOME", "TMPDIR", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "GOCOVERDIR"}
+
+// workerEnv is a worker's environment made from its server's.
+func workerEnv(server []string) []string {
+	env := []string{WorkerEnv + "=1"}
+	for _, kv := range server {
+		k, _, _ := strings.Cut(kv, "=")
+		if slices.Contains(workerInherits, k) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -160,5 +161,15 @@ func TestWorkersShareFairly(t *testing.T) {
 	var te *TimeoutError
 	if err := <-errs; !errors.As(err, &te) {
 		t.Errorf("dense layout: %v", err)
+	}
+}
+
+// TestWorkerEnvKeepsSecretsOut: a worker keeps where to run and how the
+// Go runtime behaves, and none of its server's secrets.
+func TestWorkerEnvKeepsSecretsOut(t *testing.T) {
+	env := workerEnv([]string{"PATH=/bin", "TMPDIR=/tmp/x", "PROCMINE_BLOB_KEY=secret", "PROCMINE_DATABASE_URL=postgres://u:p@h/db", "GOMEMLIMIT=1GiB"})
+	want := []string{WorkerEnv + "=1", "PATH=/bin", "TMPDIR=/tmp/x", "GOMEMLIMIT=1GiB"}
+	if !slices.Equal(env, want) {
+		t.Errorf("worker environment %q, want %q", env, want)
 	}
 }
