@@ -1112,8 +1112,9 @@ func TestUploadsAndScreenshotsAreEncryptedAtRest(t *testing.T) {
 	}
 }
 
-// TestManyActivitiesAreDrawnCut: a page draws at most maxDrawn activities
-// and says so, rather than failing (600 distinct step names).
+// TestManyActivitiesAreDrawnCut: a page draws a map of 600 distinct step
+// names cut to what lays out quickly (at most FitEdges arrows) and says
+// so, rather than failing.
 func TestManyActivitiesAreDrawnCut(t *testing.T) {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	var rec taskmining.Recording
@@ -1121,7 +1122,7 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 		rec.Steps = append(rec.Steps, recording.Step{Name: fmt.Sprintf("step %03d", i%600), StartedAt: at.Add(time.Duration(i) * time.Second), EndedAt: at.Add(time.Duration(i)*time.Second + 1)})
 	}
 	m, note, err := drawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, nil, nil)
-	if err != nil || len(m.Nodes) > maxDrawn || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
+	if err != nil || m.Arrows() > processmap.FitEdges || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
 		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
 	}
 	if svg, note, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || note != "" || svg == "" {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -130,20 +131,17 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	return res, nil
 }
 
-// maxDrawn is the most activities a page draws at once.
-const maxDrawn = 300
-
-// drawableMap builds the map for a page; when it has more activities than
-// a page draws, it keeps the most frequent, and when it has more paths
-// than can be laid out, the most frequent of those, and says so.
+// drawableMap builds the map for a page: when it cannot be drawn whole, it
+// keeps the most frequent paths (processmap.Fit), and when not even those
+// can be drawn, fewer activities, and says so. A map that no share of
+// either makes drawable stays as it is: drawing it is refused, and the
+// page says why.
 //
-// A reader's note (exact false) says what was left out but not how much of
-// the whole there was: the whole map's size is counted on every case.
-//
-// For a reader (g not nil) it passes the map through the guard of the
-// activities share it drew, which may be lower than the one asked for.
+// A reader's note (g not nil) says what was left out but not how much of
+// the whole there was: the whole map's size is counted on every case. For
+// a reader the map is passed through the guard of the activities share it
+// drew, which may be lower than the one asked for.
 func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *disclosure.Withheld) (*processmap.Map, string, error) {
-	exact := g == nil
 	if err := o.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -152,32 +150,41 @@ func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 	if err != nil {
 		return nil, "", err
 	}
-	var note string
-	if all := len(m.Nodes); all > maxDrawn {
-		for len(m.Nodes) > maxDrawn && o.Activities > 0.001 {
-			o.Activities *= 0.8 * float64(maxDrawn) / float64(len(m.Nodes))
+	all, arrows, asked := len(m.Nodes), m.Arrows(), o.Paths
+	for {
+		fit, share, err := gr.Fit(o)
+		var tl *processmap.TooLarge
+		if errors.As(err, &tl) && o.Activities > 0.001 {
+			// Not even the most frequent paths of these activities can be
+			// drawn: fewer activities, about as many as arrows fit.
+			o.Activities *= min(0.8, 0.8*float64(processmap.FitEdges)/float64(len(m.Nodes)))
 			gr = processmap.NewGraph(l, o.Activities)
 			if m, err = gr.Map(o); err != nil {
 				return nil, "", err
 			}
+			continue
 		}
-		note = fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all)
-		if !exact {
-			note = "The map draws only the most frequent activities."
+		if err == nil {
+			m, o.Paths = fit, share
+		}
+		break
+	}
+	var notes []string
+	if len(m.Nodes) < all {
+		notes = append(notes, fmt.Sprintf("The map draws the %d most frequent of %d activities.", len(m.Nodes), all))
+		if g != nil {
+			notes[0] = "The map draws only the most frequent activities."
 		}
 	}
-	// A map no paths share makes drawable stays as it is: drawing it
-	// is refused, and the page says why.
-	if fit, share, err := gr.Fit(o); err == nil && share < o.Paths {
-		more := fmt.Sprintf(" The map draws %d of its %d paths (the paths slider lowered to %.1f%%): more would take too long to lay out.", fit.Arrows(), m.Arrows(), share*100)
-		if !exact {
-			more = " The map draws only the most frequent paths: more would take too long to lay out."
+	if o.Paths < asked {
+		more := fmt.Sprintf("The map draws %d of its %d paths (the paths slider lowered to %.1f%%): more would take too long to lay out.", m.Arrows(), arrows, o.Paths*100)
+		if g != nil {
+			more = "The map draws only the most frequent paths: more would take too long to lay out."
 		}
-		note = strings.TrimSpace(note + more)
-		m = fit
+		notes = append(notes, more)
 	}
 	guardMap(m, g.ForShare(o.Activities), w)
-	return m, note, nil
+	return m, strings.Join(notes, " "), nil
 }
 
 // mapSVG draws a map for a page. A drawing that cannot be made (too
