@@ -95,6 +95,15 @@ func readerMiner(mn miner) miner {
 	return d
 }
 
+// minCases is the smallest group a map's graph keeps for the reader
+// (processmap.NewGraphOf): k, or 0 for those who may read raw data.
+func (rd *reader) minCases() int {
+	if rd == nil {
+		return 0
+	}
+	return rd.k
+}
+
 // cacheKey tells answers for readers of different group sizes apart.
 func (rd *reader) cacheKey() string {
 	if rd == nil {

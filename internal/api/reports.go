@@ -203,7 +203,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		}
 		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.reader.cacheKey()))
 		gr, _ := keep(s.logs, src.entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
-			return processmap.NewGraph(l, o.Activities), nil
+			return processmap.NewGraphOf(l, o.Activities, src.reader.minCases()), nil
 		})
 		m, err := gr.Map(o)
 		if err != nil {

@@ -114,7 +114,7 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 	res := &taskMiningResult{Usage: taskmining.Analyse(in)}
 	if drawable {
 		res.Map, res.MapNote, err = drawableMap(l, o, g, withheld)
-	} else if res.Map, err = processmap.Build(l, o); err == nil {
+	} else if res.Map, err = processmap.NewGraphOf(l, o.Activities, rd.minCases()).Map(o); err == nil {
 		guardMap(res.Map, g.ForShare(o.Activities), withheld)
 	}
 	if err != nil {
@@ -145,7 +145,11 @@ func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 	if err := o.Validate(); err != nil {
 		return nil, "", err
 	}
-	gr := processmap.NewGraph(l, o.Activities)
+	minCases := 0
+	if g != nil {
+		minCases = g.K()
+	}
+	gr := processmap.NewGraphOf(l, o.Activities, minCases)
 	m, err := gr.Map(o)
 	if err != nil {
 		return nil, "", err
@@ -158,7 +162,7 @@ func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 			// Not even the most frequent paths of these activities can be
 			// drawn: fewer activities, about as many as arrows fit.
 			o.Activities *= min(0.8, 0.8*float64(processmap.FitEdges)/float64(len(m.Nodes)))
-			gr = processmap.NewGraph(l, o.Activities)
+			gr = processmap.NewGraphOf(l, o.Activities, minCases)
 			if m, err = gr.Map(o); err != nil {
 				return nil, "", err
 			}

@@ -99,12 +99,53 @@ type Graph struct {
 // NewGraph computes the graph of the log's most frequent share of
 // activities.
 func NewGraph(l *eventlog.Log, activities float64) *Graph {
-	l = keepActivities(l, activities)
+	return NewGraphOf(l, activities, 0)
+}
+
+// NewGraphOf is NewGraph for a reader shown only groups of at least
+// minCases cases (disclosure control): activities of fewer cases take no
+// part in the activities share, and the graph keeps only the activities,
+// paths and start and end arcs of at least minCases cases. The sliders
+// then rank and count only what the reader is shown, so where they cut
+// tells nothing of the rest (how many paths there are in all, say).
+// minCases of 1 or less is NewGraph.
+func NewGraphOf(l *eventlog.Log, activities float64, minCases int) *Graph {
+	l = keepActivities(l, activities, minCases)
 	var opts []mining.DFGOption
 	if l.Timed {
 		opts = append(opts, mining.WithPerformance())
 	}
-	return &Graph{dfg: mining.ComputeDFG(l, opts...), timed: l.Timed}
+	gr := &Graph{dfg: mining.ComputeDFG(l, opts...), timed: l.Timed}
+	if minCases > 1 {
+		gr.dfg = atLeast(gr.dfg, minCases)
+	}
+	return gr
+}
+
+// atLeast is the graph of g's groups of at least k cases: an activity of
+// fewer has no events, and arcs of fewer, or touching such an activity,
+// are gone.
+func atLeast(g *mining.DFG, k int) *mining.DFG {
+	c := *g
+	c.ActEvents, c.Start, c.End = slices.Clone(g.ActEvents), slices.Clone(g.Start), slices.Clone(g.End)
+	for a := range c.ActEvents {
+		if g.ActCases[a] < k {
+			c.ActEvents[a] = 0
+		}
+		if c.ActEvents[a] == 0 || c.Start[a] < k {
+			c.Start[a] = 0
+		}
+		if c.ActEvents[a] == 0 || c.End[a] < k {
+			c.End[a] = 0
+		}
+	}
+	c.Edges = nil
+	for _, e := range g.Edges {
+		if e.Cases >= k && c.ActEvents[e.From] > 0 && c.ActEvents[e.To] > 0 {
+			c.Edges = append(c.Edges, e)
+		}
+	}
+	return &c
 }
 
 // Size estimates the bytes the graph holds.
@@ -155,8 +196,9 @@ func (gr *Graph) Map(o Options) (*Map, error) {
 }
 
 // keepActivities removes the events of all but the most frequent share of
-// activities. At least one activity stays.
-func keepActivities(l *eventlog.Log, share float64) *eventlog.Log {
+// activities, of those in at least minCases cases. At least one activity
+// stays.
+func keepActivities(l *eventlog.Log, share float64, minCases int) *eventlog.Log {
 	if share >= 1 {
 		return l
 	}
@@ -164,11 +206,27 @@ func keepActivities(l *eventlog.Log, share float64) *eventlog.Log {
 	for _, a := range l.Act {
 		counts[a]++
 	}
+	cases := make([]int, len(counts))
+	if minCases > 1 {
+		seen := make([]int32, len(counts))
+		for c := range l.CaseIDs {
+			lo, hi := l.Events(c)
+			for e := lo; e < hi; e++ {
+				if a := l.Act[e]; seen[a] != int32(c)+1 {
+					seen[a] = int32(c) + 1
+					cases[a]++
+				}
+			}
+		}
+	}
 	var present []int32
 	for a, n := range counts {
-		if n > 0 {
+		if n > 0 && (minCases <= 1 || cases[a] >= minCases) {
 			present = append(present, int32(a))
 		}
+	}
+	if len(present) == 0 {
+		return l
 	}
 	keep := max(1, int(math.Ceil(share*float64(len(present)))))
 	if keep >= len(present) {
@@ -180,6 +238,12 @@ func keepActivities(l *eventlog.Log, share float64) *eventlog.Log {
 	kept := make([]bool, len(counts))
 	for _, a := range present[:keep] {
 		kept[a] = true
+	}
+	// Activities of fewer than minCases cases stay in the log (the graph
+	// leaves them out later, atLeast): cutting them here would join the
+	// paths around them at one share and not at another.
+	for a := range kept {
+		kept[a] = kept[a] || minCases > 1 && counts[a] > 0 && cases[a] < minCases
 	}
 	return l.SelectEvents(func(e int) bool { return kept[l.Act[e]] })
 }

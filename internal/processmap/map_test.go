@@ -241,3 +241,52 @@ func TestDenseMapsAreBounded(t *testing.T) {
 		t.Errorf("check at the share it gave: %v", err)
 	}
 }
+
+// pathsLog is 40 cases on three common paths, and one more case, the
+// target, on the path given.
+func pathsLog(target []string) *eventlog.Log {
+	b := eventlog.NewBuilder()
+	paths := [][]string{{"Receive", "Check", "Approve"}, {"Receive", "Check", "Reject"}, {"Receive", "Approve"}}
+	add := func(id string, path []string) {
+		c := b.NewCase(id)
+		for i, a := range path {
+			b.Event(c, b.Log().Activities.ID(a), int64(i), eventlog.None, eventlog.None)
+		}
+	}
+	for i := range 40 {
+		add(fmt.Sprintf("c%02d", i), paths[i%3])
+	}
+	add("target", target)
+	return b.Finish()
+}
+
+// TestSlidersCountOnlyWhatIsShown: for a reader's graph (NewGraphOf with
+// k), where the activities and paths sliders cut does not depend on
+// groups of fewer than k cases. Before, the number of arrows kept at a
+// share was ceil(share × all arrows), rare ones included, so stepping the
+// slider told a reader exactly how many paths there were in all: whether
+// the one case that differs between two views had paths of its own.
+func TestSlidersCountOnlyWhatIsShown(t *testing.T) {
+	own, common := pathsLog([]string{"Receive", "Escalate", "Check", "Approve"}), pathsLog([]string{"Receive", "Check", "Approve"})
+	for _, activities := range []float64{1, 0.9, 0.75} {
+		a, b := NewGraphOf(own, activities, 5), NewGraphOf(common, activities, 5)
+		for p := 0; p <= 100; p++ {
+			o := Options{View: Frequency, Activities: activities, Paths: float64(p) / 100}
+			ma, _ := a.Map(o)
+			mb, _ := b.Map(o)
+			if ma.Arrows() != mb.Arrows() || len(ma.Nodes) != len(mb.Nodes) {
+				t.Fatalf("activities %v, paths %v: %d arrows and %d activities with the target's own path, %d and %d without",
+					activities, o.Paths, ma.Arrows(), len(ma.Nodes), mb.Arrows(), len(mb.Nodes))
+			}
+			for _, n := range ma.Nodes {
+				if n.Activity == "Escalate" {
+					t.Fatalf("a group of one case is on a reader's graph: %+v", n)
+				}
+			}
+		}
+	}
+	// A graph for those who may read raw data keeps everything.
+	if m, _ := NewGraph(own, 1).Map(Options{View: Frequency, Activities: 1, Paths: 1}); len(m.Nodes) != 5 {
+		t.Errorf("raw graph: %d activities", len(m.Nodes))
+	}
+}
