@@ -217,17 +217,11 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 			return keptJSON(gm)
 		}
 		// A map too large to draw is refused before its layout starts,
-		// with the paths share that can be drawn. A reader's is checked
-		// by WriteSVG on the guarded map: the share is found on exact
-		// counts, and the exact size of the whole map is not theirs.
-		if g == nil {
-			if err := gr.Check(o); err != nil {
-				return kept{}, layoutError(err)
-			}
-		}
+		// with the paths share that can be drawn (found on the graph the
+		// caller is shown: a reader's holds only groups of k cases).
 		var svg bytes.Buffer
 		if err := processmap.WriteSVG(r.Context(), &svg, gm.Map); err != nil {
-			return kept{}, layoutError(err)
+			return kept{}, layoutError(gr.Suggest(o, err))
 		}
 		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
 	})
