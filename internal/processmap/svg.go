@@ -1,9 +1,9 @@
 package processmap
 
 import (
-	"errors"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
