@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/processmap"
 )
@@ -16,10 +17,16 @@ import (
 // Other errors are the drawing's input refused, as before.
 func layoutError(err error) error {
 	var tl *processmap.TooLarge
+	var tm *bpmn.TooLargeError
 	var te *dot.TimeoutError
+	var we *dot.WorkerError
 	switch {
 	case errors.As(err, &tl):
 		return errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tl.Error())
+	case errors.As(err, &tm):
+		return errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tm.Error())
+	case errors.As(err, &we):
+		return err // the server's trouble: logged, answered 500
 	case errors.As(err, &te):
 		return errorf(http.StatusUnprocessableEntity, "layout_timeout", fmt.Sprintf("the drawing took longer than %v to lay out and was stopped: ask for a smaller one (lower the paths or activities share, or raise the miner's thresholds), or take it as JSON", te.Limit))
 	case errors.Is(err, dot.ErrBusy):
@@ -37,12 +44,21 @@ func layoutError(err error) error {
 // busy is not a note, since pages keep their parts with the version.
 func layoutNote(err error) string {
 	var tl *processmap.TooLarge
+	var tm *bpmn.TooLargeError
 	var te *dot.TimeoutError
 	switch {
 	case errors.As(err, &tl):
 		return "The map is not drawn: " + tl.Error() + "."
+	case errors.As(err, &tm):
+		return "The model is not drawn: " + tm.Error() + "."
 	case errors.As(err, &te):
 		return fmt.Sprintf("The drawing is not shown: it took longer than %v to lay out and was stopped. Lower the paths or activities slider for a smaller one.", te.Limit)
 	}
 	return ""
+}
+
+// stopped tells whether a drawing failed for being stopped at its deadline.
+func stopped(err error) bool {
+	var te *dot.TimeoutError
+	return errors.As(err, &te)
 }

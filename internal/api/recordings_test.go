@@ -1125,7 +1125,7 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 	if err != nil || m.Arrows() > processmap.FitEdges || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
 		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
 	}
-	if svg, note, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || note != "" || svg == "" {
-		t.Errorf("drawing: %q, %v", note, err)
+	if d, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || d.Note != "" || d.SVG == "" {
+		t.Errorf("drawing: %q, %v", d.Note, err)
 	}
 }

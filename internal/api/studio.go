@@ -330,10 +330,10 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		}
 		m, note, err := drawableMap(l, o, g, withheld)
 		var svg template.HTML
-		var drawn string
 		if err == nil {
-			svg, drawn, err = mapSVG(r, m)
-			note = strings.TrimSpace(note + " " + drawn)
+			var dm drawing
+			dm, err = mapSVG(r, m)
+			svg, note = dm.SVG, strings.TrimSpace(note+" "+dm.Note)
 		}
 		if err != nil {
 			s.pageError(w, r, err)

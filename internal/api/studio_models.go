@@ -133,15 +133,15 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 				return nil, err
 			}
 			f := map[string]any{"Nodes": len(d.model.Nodes), "Flows": len(d.model.Flows)}
-			svg, note, err := bpmnSVG(r, d.model, nil)
+			dr, err := bpmnSVG(r, d.model, nil)
 			if err != nil {
 				return nil, err
 			}
-			f["ModelSVG"], f["ModelNote"] = svg, note
+			f["ModelSVG"], f["ModelNote"] = dr.SVG, dr.Note
 			if d.tree != nil {
 				f["Tree"] = d.tree.String()
 			}
-			return f, nil
+			return f, transient(dr)
 		})
 		if err != nil && !tooFew(data, err) {
 			s.pageError(w, r, err)
@@ -155,18 +155,19 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 // bpmnSVG draws a model for a page. A drawing that cannot be made (too
 // large, too slow) gives a note to show instead; with every layout worker
 // busy, or the request gone, the page fails (it keeps its notes).
-func bpmnSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (template.HTML, string, error) {
+func bpmnSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (drawing, error) {
 	var b bytes.Buffer
 	if err := bpmn.WriteSVG(r.Context(), &b, m, marks); err != nil {
 		if note := layoutNote(err); note != "" {
-			return "", note, nil
+			return drawing{Note: note, Stopped: stopped(err)}, nil
 		}
-		if errors.Is(err, dot.ErrBusy) || r.Context().Err() != nil {
-			return "", "", layoutError(err)
+		var we *dot.WorkerError
+		if errors.Is(err, dot.ErrBusy) || errors.As(err, &we) || r.Context().Err() != nil {
+			return drawing{}, layoutError(err) // not the model's doing: not a note to keep
 		}
-		return "", err.Error(), nil // too large to draw
+		return drawing{Note: err.Error()}, nil // a model the layout refuses
 	}
-	return template.HTML(b.String()), "", nil // WriteSVG escapes every text it writes
+	return drawing{SVG: template.HTML(b.String())}, nil // WriteSVG escapes every text it writes
 }
 
 // deviationRow is a line of the conformance page's table.
@@ -262,28 +263,43 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 		withheld = &disclosure.Withheld{K: g.K()}
 	}
 	m, note, err := drawableMap(l, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, g, withheld)
-	var svg template.HTML
-	var drawn string
+	var dm drawing
 	if err == nil {
 		if g != nil {
 			f["Disclosure"] = g.Done(withheld)
 		}
 		m.Marked = marked
-		svg, drawn, err = mapSVG(r, m)
-		note = strings.TrimSpace(note + " " + drawn)
+		dm, err = mapSVG(r, m)
 	}
 	if err != nil {
 		return nil, err
 	}
-	f["MapSVG"], f["MapNote"], f["MapNodes"] = svg, note, len(m.Nodes)
+	f["MapSVG"], f["MapNote"], f["MapNodes"] = dm.SVG, strings.TrimSpace(note+" "+dm.Note), len(m.Nodes)
+	var dr drawing
 	if model != nil {
-		svg, note, err := bpmnSVG(r, model, marks(res))
-		if err != nil {
+		if dr, err = bpmnSVG(r, model, marks(res)); err != nil {
 			return nil, err
 		}
-		f["ModelSVG"], f["ModelNote"] = svg, note
+		f["ModelSVG"], f["ModelNote"] = dr.SVG, dr.Note
 	}
-	return f, nil
+	return f, transient(dm, dr)
+}
+
+// transientParts are a page's parts not to keep: a drawing in them was
+// stopped at its deadline, which a quieter moment may not do.
+type transientParts struct{ fields map[string]any }
+
+func (t *transientParts) Error() string { return "a drawing was stopped at its deadline" }
+
+// transient is the error that tells keptParts not to keep the parts of
+// a page with a stopped drawing among ds (nil when none was).
+func transient(ds ...drawing) error {
+	for _, d := range ds {
+		if d.Stopped {
+			return &transientParts{}
+		}
+	}
+	return nil
 }
 
 // pageParts are the computed parts of a page, kept with the version's log
@@ -294,9 +310,17 @@ type pageParts struct {
 }
 
 // keptParts computes a page's parts once per version and key.
+//
+// Parts whose compute says they are transient (a drawing stopped at its
+// deadline) are shown but not kept.
 func (s *Server) keptParts(entry *cached, key string, compute func() (map[string]any, error)) (map[string]any, error) {
+	var shown map[string]any
 	p, err := keep(s.logs, entry, key, func(p pageParts) int64 { return p.size }, func() (pageParts, error) {
 		f, err := compute()
+		var t *transientParts
+		if errors.As(err, &t) {
+			shown = f // keep fails, so nothing is kept
+		}
 		size := int64(4096)
 		for _, v := range f {
 			if h, ok := v.(template.HTML); ok {
@@ -305,5 +329,8 @@ func (s *Server) keptParts(entry *cached, key string, compute func() (map[string
 		}
 		return pageParts{fields: f, size: size}, err
 	})
+	if shown != nil {
+		return shown, nil
+	}
 	return p.fields, err
 }

@@ -123,9 +123,9 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	tm, err := s.taskMiningFor(r, id, rd, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
 	var svg template.HTML
 	if err == nil {
-		var drawn string
-		svg, drawn, err = mapSVG(r, tm.Map)
-		tm.MapNote = strings.TrimSpace(tm.MapNote + " " + drawn)
+		var dm drawing
+		dm, err = mapSVG(r, tm.Map)
+		svg, tm.MapNote = dm.SVG, strings.TrimSpace(tm.MapNote+" "+dm.Note)
 	}
 	var e *Error
 	switch {

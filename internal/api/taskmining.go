@@ -191,18 +191,28 @@ func drawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 	return m, strings.Join(notes, " "), nil
 }
 
+// drawing is a page's drawing, or the note shown instead.
+type drawing struct {
+	SVG  template.HTML
+	Note string
+	// Stopped tells that the layout was stopped at its deadline: a page
+	// that keeps its parts must not keep this note, which another time
+	// may not give.
+	Stopped bool
+}
+
 // mapSVG draws a map for a page. A drawing that cannot be made (too
 // large, or stopped at its deadline) gives a note to show instead; with
 // every layout worker busy the page fails with 503 (see layoutNote).
-func mapSVG(r *http.Request, m *processmap.Map) (template.HTML, string, error) {
+func mapSVG(r *http.Request, m *processmap.Map) (drawing, error) {
 	var svg bytes.Buffer
 	if err := processmap.WriteSVG(r.Context(), &svg, m); err != nil {
 		if note := layoutNote(err); note != "" {
-			return "", note, nil
+			return drawing{Note: note, Stopped: stopped(err)}, nil
 		}
-		return "", "", layoutError(err)
+		return drawing{}, layoutError(err)
 	}
-	return template.HTML(svg.String()), "", nil // Graphviz escapes the labels it writes
+	return drawing{SVG: template.HTML(svg.String())}, nil // Graphviz escapes the labels it writes
 }
 
 // taskMining serves the process's recordings as process mining sees them:

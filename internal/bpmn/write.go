@@ -37,10 +37,18 @@ const (
 	maxLayoutFlows = 550
 )
 
-// drawable says why a model is too large to lay out, or nil.
+// TooLargeError is a model too large to lay out, with its size.
+type TooLargeError struct{ Nodes, Flows int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the model has %d nodes and %d flows; at most %d and %d are laid out: raise the miner's thresholds (noise, dependency) for a smaller model, or take it as PNML", e.Nodes, e.Flows, maxLayoutNodes, maxLayoutFlows)
+}
+
+// drawable says why a model is too large to lay out (*TooLargeError), or
+// nil.
 func drawable(m *Model) error {
 	if len(m.Nodes) > maxLayoutNodes || len(m.Flows) > maxLayoutFlows {
-		return fmt.Errorf("the model has %d nodes and %d flows; at most %d and %d are laid out: raise the miner's thresholds (noise, dependency) for a smaller model, or take it as PNML", len(m.Nodes), len(m.Flows), maxLayoutNodes, maxLayoutFlows)
+		return &TooLargeError{Nodes: len(m.Nodes), Flows: len(m.Flows)}
 	}
 	return nil
 }

@@ -33,6 +33,13 @@ const WorkerEnv = "PROCMINE_LAYOUT_WORKER"
 // layout may wait for one.
 var ErrBusy = errors.New("every layout worker is busy")
 
+// WorkerError is a layout worker that could not start or died: the
+// server's trouble, not the drawing's.
+type WorkerError struct{ Err error }
+
+func (e *WorkerError) Error() string { return "layout worker: " + e.Err.Error() }
+func (e *WorkerError) Unwrap() error { return e.Err }
+
 // TimeoutError is returned when a layout ran longer than its deadline; its
 // worker was killed.
 type TimeoutError struct{ Limit time.Duration }
@@ -225,7 +232,7 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 			// it is not trusted with another layout.
 			wk.stop()
 			w.slots <- nil
-			return nil, fmt.Errorf("layout worker: %w", err)
+			return nil, &WorkerError{err}
 		}
 		w.slots <- wk
 		return &rep, nil
@@ -273,7 +280,7 @@ func (w *Workers) start() (*worker, error) {
 		cmd.Stderr = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("layout worker: %w", err)
+		return nil, &WorkerError{err}
 	}
 	return &worker{cmd: cmd, enc: gob.NewEncoder(in), dec: gob.NewDecoder(out), in: in}, nil
 }
