@@ -33,6 +33,7 @@ type env struct {
 	url   string
 	now   time.Time
 	logs  *syncBuffer // what the server logged
+	srv   *Server
 }
 
 // syncBuffer is a bytes.Buffer for concurrent writers.
@@ -88,7 +89,7 @@ func serversWith(t testing.TB, logs io.Writer) map[string]*env {
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		startJobs(t, srv)
-		e.url = ts.URL
+		e.url, e.srv = ts.URL, srv
 		out[name] = e
 	}
 	return out

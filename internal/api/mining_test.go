@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 // away. Six viewers asking for models with as many noise values ran six
 // minings at once on two cores before (the second review: 85-90 s each).
 func TestMiningSlots(t *testing.T) {
+	defer func(d time.Duration) { miningWait = d }(miningWait)
+	miningWait = 200 * time.Millisecond
 	s := &Server{mining: make(chan struct{}, 1)}
 	hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
 	go func() {
@@ -37,5 +40,34 @@ func TestMiningSlots(t *testing.T) {
 	}
 	if err := s.mine(context.Background(), func() error { return nil }); err != nil {
 		t.Errorf("with the slot free again: %v", err)
+	}
+}
+
+// TestEveryModelRouteTakesASlot: with every mining slot held, the routes
+// and pages that mine a model, replay a log or compute task mining wait
+// and answer 503 busy: none of them works outside the slots.
+func TestEveryModelRouteTakesASlot(t *testing.T) {
+	defer func(d time.Duration) { miningWait = d }(miningWait)
+	miningWait = 50 * time.Millisecond
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, _ := disclosureWorld(t, e, disclosureLog())
+			w.upload(owner, bundle(t, "r", []stepJSON{newStep("Open", 0, nil)}, nil))
+			for range cap(e.srv.mining) {
+				e.srv.mining <- struct{}{}
+			}
+			defer func() {
+				for range cap(e.srv.mining) {
+					<-e.srv.mining
+				}
+			}()
+			page := fmt.Sprintf("/e/%d/p/%d", w.env, w.pid)
+			for _, path := range []string{w.process + "/model", w.process + "/model?format=bpmn", w.process + "/conformance",
+				w.process + "/task-mining", page + "/model", page + "/conformance", page + "/task-mining"} {
+				if code, body := owner.do("GET", path, "", nil); code != 503 {
+					t.Errorf("%s with every slot held: %d %.200s", path, code, body)
+				}
+			}
+		})
 	}
 }

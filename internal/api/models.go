@@ -392,8 +392,9 @@ func replayError(err error) error {
 	return invalid("%v", err)
 }
 
-// miningWait is how long a request waits for a mining slot.
-const miningWait = 5 * time.Second
+// miningWait is how long a request waits for a mining slot (a variable
+// for the tests, which wait less).
+var miningWait = 5 * time.Second
 
 // mine runs heavy model work (mining a model, replaying a log on one)
 // in one of the server's mining slots: a model cannot be stopped once
