@@ -234,8 +234,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	if err != nil {
 		return store.User{}, unfinished(err)
 	}
-	expires := s.cfg.Now().Add(s.cfg.SessionTTL)
-	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, expires, mfa); err != nil {
+	now := s.cfg.Now()
+	if err := s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, now, now.Add(s.cfg.SessionTTL), mfa); err != nil {
 		return store.User{}, unfinished(err)
 	}
 	s.auditAs(r, 0, u, "sign-in", "user "+u.Username, "")

@@ -388,3 +388,27 @@ func TestAccountSecurityNeedsARecentSignIn(t *testing.T) {
 		})
 	}
 }
+
+// TestRecentSignInIsTheSignInsOwnTime: the time of a session's sign-in
+// is the one stored with it, not its expiry less the session lifetime: a
+// server with a shorter lifetime (configuration changed, or another
+// server of the installation) must not take an old session for a recent
+// one.
+func TestRecentSignInIsTheSignInsOwnTime(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			ann, _ := e.user("ann", false) // signed in on a server of 12-hour sessions
+			short := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap,
+				Now: func() time.Time { return e.now }, SessionTTL: time.Hour})
+			ts := httptest.NewServer(short.Handler())
+			defer ts.Close()
+			other := *e
+			other.url = ts.URL
+			onShort := &client{e: &other, http: ann.http}
+			e.now = e.now.Add(3 * time.Hour)
+			if code, body := onShort.do("POST", "/api/v1/tokens", `{"name":"late"}`, nil); code != 403 || errorCode(t, body) != "reauthentication_required" {
+				t.Errorf("a session signed in 3 hours ago, on a server of 1-hour sessions: %d %s", code, body)
+			}
+		})
+	}
+}

@@ -194,7 +194,8 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := auth.NewToken("ps_")
 	if err == nil {
-		err = s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, s.cfg.Now().Add(s.cfg.SessionTTL), mfa)
+		now := s.cfg.Now()
+		err = s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, now, now.Add(s.cfg.SessionTTL), mfa)
 	}
 	if err != nil {
 		s.pageError(w, r, err)

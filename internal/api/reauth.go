@@ -34,11 +34,13 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return errUnauthenticated
 	}
-	expires, err := s.cfg.Store.SessionExpires(r.Context(), auth.Digest(c.Value))
+	// The sign-in's own time, as stored: one derived from the expiry
+	// would make old sessions look new if the session lifetime shrank.
+	signedIn, err := s.cfg.Store.SessionSignedIn(r.Context(), auth.Digest(c.Value))
 	if err != nil {
 		return err
 	}
-	if signedIn := expires.Add(-s.cfg.SessionTTL); s.cfg.Now().Sub(signedIn) <= recentSignIn {
+	if s.cfg.Now().Sub(signedIn) <= recentSignIn {
 		return nil
 	}
 	if password == "" {

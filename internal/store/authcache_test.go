@@ -694,7 +694,7 @@ func TestAccessGenerationIgnoresUnrelatedWrites(t *testing.T) {
 				{"installation audit entry", func() error {
 					return s.Audit(ctx, AuditEntry{At: now, Actor: "alice", Action: "signin"})
 				}},
-				{"session created", func() error { return s.CreateSession(ctx, "ac-session", f.alice, now.Add(time.Hour), false) }},
+				{"session created", func() error { return s.CreateSession(ctx, "ac-session", f.alice, now, now.Add(time.Hour), false) }},
 				{"session deleted", func() error { return s.DeleteSession(ctx, "ac-session") }},
 				{"token created", func() (err error) {
 					token, err = s.CreateToken(ctx, f.alice, "t", "ac-token", now.Add(time.Hour), false)

@@ -65,11 +65,12 @@ func (s *Store) user(ctx context.Context, where string, arg any) (User, error) {
 	return u, err
 }
 
-// CreateSession stores a session by its token's digest.
-// mfa tells whether its sign-in satisfied multi-factor authentication.
-func (s *Store) CreateSession(ctx context.Context, digest string, user access.ID, expires time.Time, mfa bool) error {
+// CreateSession stores a session by its token's digest, signed in at
+// signedIn (by the server's clock) and ending at expires. mfa tells
+// whether its sign-in satisfied multi-factor authentication.
+func (s *Store) CreateSession(ctx context.Context, digest string, user access.ID, signedIn, expires time.Time, mfa bool) error {
 	_, err := s.exec(ctx, "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, mfa) VALUES (?, ?, ?, ?, ?)",
-		digest, user, s.now().Unix(), expires.Unix(), mfa)
+		digest, user, signedIn.Unix(), expires.Unix(), mfa)
 	return err
 }
 
@@ -86,12 +87,10 @@ func (s *Store) SessionUser(ctx context.Context, digest string, now time.Time) (
 	return access.ID(id), mfa, err
 }
 
-// SessionExpires returns when a session ends (ErrNotFound when it does
-// not exist). A session is made only by a sign-in and lasts a fixed time,
-// so its end also tells when its password or factor was checked.
-func (s *Store) SessionExpires(ctx context.Context, digest string) (time.Time, error) {
+// SessionSignedIn is when the session's sign-in was.
+func (s *Store) SessionSignedIn(ctx context.Context, digest string) (time.Time, error) {
 	var at int64
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT expires_at FROM sessions WHERE token_hash = ?"), digest).Scan(&at)
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT created_at FROM sessions WHERE token_hash = ?"), digest).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, ErrNotFound
 	}

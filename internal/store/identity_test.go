@@ -29,7 +29,7 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 				t.Errorf("unknown user: %v", err)
 			}
 
-			must(t, s.CreateSession(ctx, "d1", ann, now.Add(time.Hour), true))
+			must(t, s.CreateSession(ctx, "d1", ann, now, now.Add(time.Hour), true))
 			if id, mfa, err := s.SessionUser(ctx, "d1", now); err != nil || id != ann || !mfa {
 				t.Errorf("session: %v %v", id, err)
 			}
@@ -37,7 +37,7 @@ func TestUsersSessionsAndTokens(t *testing.T) {
 			if _, _, err := s.SessionUser(ctx, "d1", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("expired session: %v", err)
 			}
-			must(t, s.CreateSession(ctx, "d2", ann, now.Add(time.Hour), false))
+			must(t, s.CreateSession(ctx, "d2", ann, now, now.Add(time.Hour), false))
 			must(t, s.DeleteSession(ctx, "d2"))
 			if _, _, err := s.SessionUser(ctx, "d2", now); !errors.Is(err, ErrNotFound) {
 				t.Errorf("ended session: %v", err)
