@@ -10,13 +10,13 @@ import (
 )
 
 // TestMiningSlots: model work takes one of the server's mining slots; with
-// every slot held, a request waits miningWait and is told to come back
+// every slot held, a request waits slotWait and is told to come back
 // (503 busy with Retry-After), or stops at once when its client goes
 // away. Six viewers asking for models with as many noise values ran six
 // minings at once on two cores before (the second review: 85-90 s each).
 func TestMiningSlots(t *testing.T) {
-	defer func(d time.Duration) { miningWait = d }(miningWait)
-	miningWait = 200 * time.Millisecond
+	defer func(d time.Duration) { slotWait = d }(slotWait)
+	slotWait = 200 * time.Millisecond
 	s := &Server{mining: make(chan struct{}, 1)}
 	hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
 	go func() {
@@ -26,7 +26,7 @@ func TestMiningSlots(t *testing.T) {
 	begin := time.Now()
 	err := s.mine(context.Background(), func() error { t.Error("ran without a slot"); return nil })
 	var e *Error
-	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "busy" || e.RetryAfter != 5 || time.Since(begin) < miningWait {
+	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "busy" || e.RetryAfter != 5 || time.Since(begin) < slotWait {
 		t.Errorf("with the slot held: %v after %v", err, time.Since(begin))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -47,8 +47,8 @@ func TestMiningSlots(t *testing.T) {
 // and pages that mine a model, replay a log or compute task mining wait
 // and answer 503 busy: none of them works outside the slots.
 func TestEveryModelRouteTakesASlot(t *testing.T) {
-	defer func(d time.Duration) { miningWait = d }(miningWait)
-	miningWait = 50 * time.Millisecond
+	defer func(d time.Duration) { slotWait = d }(slotWait)
+	slotWait = 50 * time.Millisecond
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			w, owner, _ := disclosureWorld(t, e, disclosureLog())
@@ -67,6 +67,35 @@ func TestEveryModelRouteTakesASlot(t *testing.T) {
 				if code, body := owner.do("GET", path, "", nil); code != 503 {
 					t.Errorf("%s with every slot held: %d %.200s", path, code, body)
 				}
+			}
+		})
+	}
+}
+
+// TestScreenshotSlotsWaitABoundedTime: with every screenshot slot held, a
+// recording upload waits imageWait and is told to come back (503 busy),
+// instead of waiting as long as the uploads ahead of it last; nothing of it
+// is stored.
+func TestScreenshotSlotsWaitABoundedTime(t *testing.T) {
+	defer func(d time.Duration) { imageWait = d }(imageWait)
+	imageWait = 50 * time.Millisecond
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			for range cap(e.srv.images) {
+				e.srv.images <- struct{}{}
+			}
+			code, body := w.c["owner"].uploadBundle(w.process+"/recordings", bundle(t, "r", []stepJSON{newStep("Open", 0, nil)}, nil))
+			for range cap(e.srv.images) {
+				<-e.srv.images
+			}
+			if code != 503 || errorCode(t, body) != "busy" {
+				t.Errorf("upload with every slot held: %d %s", code, body)
+			}
+			var list struct{ Recordings []any }
+			w.c["owner"].json("GET", w.process+"/recordings", "", 200, &list)
+			if len(list.Recordings) != 0 {
+				t.Errorf("a refused upload was stored: %+v", list)
 			}
 		})
 	}

@@ -392,27 +392,42 @@ func replayError(err error) error {
 	return invalid("%v", err)
 }
 
-// miningWait is how long a request waits for a mining slot (a variable
-// for the tests, which wait less).
-var miningWait = 5 * time.Second
+// slotWait is how long a request waits for a mining slot before it is
+// told to come back, and imageWait for a screenshot slot (an upload's
+// cleaning takes seconds, and uploads are not to be refused lightly);
+// variables for the tests, which wait less.
+var (
+	slotWait  = 5 * time.Second
+	imageWait = 30 * time.Second
+)
 
 // mine runs heavy model work (mining a model, replaying a log on one)
 // in one of the server's mining slots: a model cannot be stopped once
 // its mining starts, so the slots bound how much of the machine requests
-// can take. A request that finds none free within miningWait is told to
+// can take. A request that finds none free within slotWait is told to
 // come back.
 func (s *Server) mine(ctx context.Context, work func() error) error {
-	t := time.NewTimer(miningWait)
+	release, err := takeSlot(ctx, s.mining, slotWait, "every mining slot is busy: try again in a few seconds")
+	if err != nil {
+		return err
+	}
+	defer release()
+	return work()
+}
+
+// takeSlot takes one of slots within wait, or answers busy (503 with
+// Retry-After) with msg, or the request's end.
+func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration, msg string) (release func(), err error) {
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case s.mining <- struct{}{}:
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-t.C:
-		e := errorf(http.StatusServiceUnavailable, "busy", "every mining slot is busy: try again in a few seconds")
+		e := errorf(http.StatusServiceUnavailable, "busy", msg)
 		e.RetryAfter = 5
-		return e
+		return nil, e
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
-	defer func() { <-s.mining }()
-	return work()
 }

@@ -244,7 +244,7 @@ func (s *Server) blackoutChanged(r *http.Request, refs []store.StepRef) (n, drop
 			if err != nil {
 				return n, dropped, err
 			}
-			release, err := s.imageSlot(r.Context())
+			release, err := s.imageSlotWaiting(r.Context())
 			if err != nil {
 				return n, dropped, err
 			}

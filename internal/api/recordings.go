@@ -181,9 +181,19 @@ func cleanStep(b *recording.Bundle, st *recording.Step, applier *privacy.Applier
 	return clean, true, err
 }
 
-// imageSlot waits for one of the server's image slots (Config.ImageWorkers)
-// or for the request to end; release gives the slot back.
+// imageSlot takes one of the server's image slots (Config.ImageWorkers)
+// for a request's screenshot work; release gives it back. A request that
+// finds none free within imageWait is told to come back (503 busy), as a
+// model's is (Server.mine): two hostile uploads must not hold every other
+// recorder waiting as long as they last.
 func (s *Server) imageSlot(ctx context.Context) (release func(), err error) {
+	return takeSlot(ctx, s.images, imageWait, "every screenshot slot is busy: send it again in a few seconds")
+}
+
+// imageSlotWaiting is imageSlot for work that must not stop half-way
+// (applying a policy to stored recordings): it waits as long as the
+// request does.
+func (s *Server) imageSlotWaiting(ctx context.Context) (release func(), err error) {
 	select {
 	case s.images <- struct{}{}:
 		return func() { <-s.images }, nil
