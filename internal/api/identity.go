@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,20 +123,17 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		return store.User{}, invalid("username and password are required")
 	}
 	// A name that cannot be a username is counted against the address
-	// only, and never stored: it could be anything, of any size.
+	// only, and never stored: it could be anything, of any size. A name
+	// is audited case-folded, as it is counted: ALICE and alice are one
+	// account (migration 00020), and one search of the audit log.
 	valid := goodUsername(c.Username)
-	// The account is counted under its case-folded name: ALICE and alice
-	// are one account (migration 00020), so they share one count.
-	account, addr, name := "user:"+strings.ToLower(c.Username), "ip:"+s.clientIP(r), c.Username
-	keys := []string{account, addr}
+	counted, name := c.Username, strings.ToLower(c.Username)
 	if !valid {
-		keys, name = keys[1:], "(not a valid username)"
+		counted, name = "", "(not a valid username)"
 	}
-	if wait, err := s.limiter.attempt(r.Context(), keys...); err != nil {
+	account, addr, err := s.countAttempt(w, r, counted, "failed sign-ins")
+	if err != nil {
 		return store.User{}, err
-	} else if wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return store.User{}, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins: wait and try again")
 	}
 	var u store.User
 	// unfinished audits an attempt that ended on an error that is neither
@@ -158,7 +154,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		s.auditAs(r, 0, who, "sign-in.failed", "user "+who.Username, detail)
 		return err
 	}
-	err := store.ErrNotFound
+	err = store.ErrNotFound
 	if valid {
 		u, err = s.cfg.Store.UserByName(r.Context(), c.Username)
 	}
@@ -172,6 +168,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
 			return store.User{}, unfinished(err)
+		}
+		if u.ID != 0 {
+			name = u.Username // as the account is named
 		}
 		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", s.clientIP(r))
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")

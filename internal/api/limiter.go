@@ -2,6 +2,10 @@ package api
 
 import (
 	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/store"
@@ -61,4 +65,27 @@ func (l *limiter) succeeded(ctx context.Context, account, addr string) error {
 		return err
 	}
 	return l.st.RefundSignIn(ctx, addr)
+}
+
+// countAttempt counts an attempt at a secret (a password, a code) against
+// the account of username, case-folded (ALICE and alice are one account),
+// and the client's address, and refuses one made while either must wait
+// (429 with Retry-After; what names the attempts: "wrong codes"). An empty username counts
+// against the address only. It returns the keys, for succeeded or refund.
+func (s *Server) countAttempt(w http.ResponseWriter, r *http.Request, username, what string) (account, addr string, err error) {
+	addr = "ip:" + s.clientIP(r)
+	keys := []string{addr}
+	if username != "" {
+		account = "user:" + strings.ToLower(username)
+		keys = []string{account, addr}
+	}
+	wait, err := s.limiter.attempt(r.Context(), keys...)
+	if err != nil {
+		return "", "", err
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return "", "", errorf(http.StatusTooManyRequests, "too_many_attempts", "too many "+what+": wait and try again")
+	}
+	return account, addr, nil
 }

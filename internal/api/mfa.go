@@ -9,9 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"image/png"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -192,13 +190,9 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
 		return
 	}
-	account, addr := "user:"+strings.ToLower(u.Username), "ip:"+s.clientIP(r)
-	if wait, err := s.limiter.attempt(r.Context(), account, addr); err != nil {
+	account, addr, err := s.countAttempt(w, r, u.Username, "wrong codes")
+	if err != nil {
 		writeError(w, r, err)
-		return
-	} else if wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong codes: wait and try again"))
 		return
 	}
 	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)

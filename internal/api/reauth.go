@@ -2,10 +2,7 @@ package api
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/auth"
@@ -47,14 +44,9 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 		return errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: send your password (\"password\") with it, or sign in again")
 	}
 	u := caller(r)
-	account, addr := "user:"+strings.ToLower(u.Username), "ip:"+s.clientIP(r)
-	wait, err := s.limiter.attempt(r.Context(), account, addr)
+	account, addr, err := s.countAttempt(w, r, u.Username, "wrong passwords")
 	if err != nil {
 		return err
-	}
-	if wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong passwords: wait and try again")
 	}
 	if err := auth.CheckPassword(password, u.PasswordHash); errors.Is(err, auth.ErrMismatch) {
 		s.audit(r, 0, "reauthentication.failed", target("user", u.ID), "wrong password")

@@ -287,7 +287,7 @@ func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosur
 
 // transientParts are a page's parts not to keep: a drawing in them was
 // stopped at its deadline, which a quieter moment may not do.
-type transientParts struct{ fields map[string]any }
+type transientParts struct{}
 
 func (t *transientParts) Error() string { return "a drawing was stopped at its deadline" }
 
