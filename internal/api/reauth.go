@@ -41,7 +41,7 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 		return nil
 	}
 	if password == "" {
-		return errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: send your password (\"password\") with it, or sign in again")
+		return errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: sign in again (through your organisation's provider, if you sign in with it), or send your password (\"password\") with the change")
 	}
 	u := caller(r)
 	account, addr, err := s.countAttempt(w, r, u.Username, "wrong passwords")
