@@ -148,7 +148,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	key := fs.String("tls-key", "", "TLS key file")
 	importTimeout := fs.Duration("import-timeout", 30*time.Minute, "longest an import may run; one that lost its server is run again after twice this")
 	workers := fs.Int("job-workers", 2, "background jobs (imports) this server runs at once")
-	imageWorkers := fs.Int("image-workers", 2, "screenshots this server decodes and cleans at once, whatever the number of uploads (each can hold about 150 MB)")
+	imageWorkers := fs.Int("image-workers", 2, "screenshots this server decodes and cleans at once, whatever the number of uploads (each may hold about 150 MB, an estimate: BENCHMARKS.md)")
 	miningWorkers := fs.Int("mining-workers", 0, "models this server mines or replays at once; more requests wait 5 s, then are told to come back (0: half the CPUs)")
 	layoutWorkers := fs.Int("layout-workers", 2, "processes that lay out maps and models, one layout each at a time")
 	layoutTimeout := fs.Duration("layout-timeout", 20*time.Second, "longest one layout may run before its process is killed")

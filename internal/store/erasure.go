@@ -481,10 +481,21 @@ func (s *Store) Vocabulary(ctx context.Context, env access.ID) ([]string, error)
 
 // EraseFromPolicies removes, from the list of names the privacy policy of
 // the environment (0: of every environment) looks for, each name that
-// erased says is the person's. It returns how many it removed.
+// erased says is the person's. It returns how many it removed. Each
+// policy is read and written back in one transaction of the writer, its
+// row locked on PostgreSQL, so a change saved meanwhile is not undone.
 func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased func(string) bool) (int, error) {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
 	where, args := envClause(env, "env_id")
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT env_id, policy FROM privacy_policies WHERE policy <> '' AND "+where), args...)
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT env_id, policy FROM privacy_policies WHERE policy <> '' AND "+where+lock), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -529,11 +540,11 @@ func (s *Store) EraseFromPolicies(ctx context.Context, env access.ID, erased fun
 		return 0, err
 	}
 	for _, c := range changes {
-		if _, err := s.exec(ctx, "UPDATE privacy_policies SET policy = ? WHERE env_id = ?", c.policy, c.env); err != nil {
-			return n, err
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE privacy_policies SET policy = ? WHERE env_id = ?"), c.policy, c.env); err != nil {
+			return 0, err
 		}
 	}
-	return n, nil
+	return n, tx.Commit()
 }
 
 // UploadRawNote ends the detail of an upload's audit entry (whose text
