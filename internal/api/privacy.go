@@ -119,7 +119,8 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	}
 	// Erasing oneself would hide one's own actions: another administrator
 	// does it.
-	if erasure.Matches(req.Names, caller(r).Username) {
+	named := erasure.Matcher(req.Names)
+	if named(caller(r).Username) {
 		writeError(w, r, invalid("you may not erase yourself; ask another administrator"))
 		return
 	}
@@ -132,7 +133,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, m := range members {
-		if erasure.Matches(req.Names, m.Username) {
+		if named(m.Username) {
 			writeError(w, r, invalid("%s is still a member of this environment: remove them from it first, then erase them", m.Username))
 			return
 		}

@@ -460,13 +460,20 @@ func Protect(replace func(string) (string, bool), phrases []string) func(string)
 	}
 }
 
-// Matches tells whether any of the names, as erasure matches them, is
-// found in text: so that nobody erases themselves.
-func Matches(names []string, text string) bool {
-	for _, n := range names {
-		if _, ok := privacy.NameEraser(n)(text); ok {
-			return true
-		}
+// Matcher tells whether any of the names, as erasure matches them, is
+// found in a text: so that nobody erases themselves, nor a member. The
+// names' patterns are built once, for every text asked about.
+func Matcher(names []string) func(text string) bool {
+	erasers := make([]func(string) (string, bool), len(names))
+	for i, n := range names {
+		erasers[i] = privacy.NameEraser(n)
 	}
-	return false
+	return func(text string) bool {
+		for _, erase := range erasers {
+			if _, ok := erase(text); ok {
+				return true
+			}
+		}
+		return false
+	}
 }
