@@ -119,7 +119,7 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	dfg := mining.ComputeDFG(l)
 	activities := 0
 	for a, n := range dfg.ActEvents {
-		if n > 0 && (g == nil || g.Enough(dfg.ActCases[a])) {
+		if n > 0 && (g == nil || g.Enough("activity\x00"+dfg.Activities[a], dfg.ActCases[a])) {
 			activities++
 		}
 	}
@@ -143,7 +143,7 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	out["self_loop_share"] = disclosure.Share(float64(g.Amount("self-loop-cases", rework.CasesWithSelfLoop)) / float64(cases))
 	if d != nil && l.Timed {
 		out["mean_case_duration_seconds"] = disclosure.Seconds(d.Mean)
-		if l.NumCases() >= 2*g.K() { // a median of few is one case's figure
+		if g.AtLeast("median-cases", l.NumCases(), 2*g.K()) { // a median of few is one case's figure
 			out["median_case_duration_seconds"] = disclosure.Seconds(d.Median)
 		}
 	}
@@ -172,7 +172,11 @@ func histogramFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) 
 	if g == nil {
 		return mining.Histogram(mining.CaseDurations(l), histogramBins)
 	}
-	bins := mining.CoarseHistogram(mining.CaseDurations(l), histogramBins, g.K())
+	ds := mining.CaseDurations(l)
+	if !g.AtLeast("histogram", len(ds), 2*g.K()) {
+		return []mining.Bin{}
+	}
+	bins := mining.CoarseHistogram(ds, histogramBins, g.K())
 	g.Bins(bins, w)
 	return bins
 }

@@ -237,8 +237,10 @@ func TestStudioInABrowser(t *testing.T) {
 	}
 	// Through disclosure control: the three activities of fewer than
 	// five cases are not on a report reader's map, and the page says so.
-	if n := count(); n != 24 {
-		t.Errorf("the viewer's map shows %d activities", n)
+	// The five of 5 to 7 cases are shown or not on their count with
+	// noise (disclosure.Guard.AtLeast); the 19 of 15 cases or more are.
+	if n := count(); n < 19 || n > 24 {
+		t.Errorf("the viewer's map shows %d activities; 19 to 24 expected", n)
 	}
 	if !strings.Contains(html, `id="disclosure-note"`) {
 		t.Error("the viewer's page does not say that figures are protected")

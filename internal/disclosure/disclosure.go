@@ -105,8 +105,22 @@ func (g *Guard) ForShare(activities float64) *Guard {
 // K is the smallest group the guard shows.
 func (g *Guard) K() int { return g.k }
 
-// Enough tells whether a group of n cases may be shown.
-func (g *Guard) Enough(n int) bool { return n >= g.k }
+// Enough tells whether the group named label, of n cases, may be shown
+// (AtLeast k).
+func (g *Guard) Enough(label string, n int) bool { return g.AtLeast(label, n, g.k) }
+
+// AtLeast tells whether the group named label holds at least t cases as
+// far as a reader may learn it: n must, and so must n with noise drawn for
+// this decision alone. A rule decided on the exact count would be an exact
+// count itself: of two views that differ by one case, a group (a variant,
+// a path, a median of 2k) shown in one and not in the other told that the
+// group held exactly t cases there, and that the case was one of them
+// (the fourth review's F1). Decided on a noisy count, a group of t cases
+// is shown half the time and one of t-1 never, so one such comparison
+// says little.
+func (g *Guard) AtLeast(label string, n, t int) bool {
+	return n >= t && float64(n)+g.noise("at-least\x00"+strconv.Itoa(t)+"\x00"+label) >= float64(t)
+}
 
 // noise is the sum of the two layers' draws for the figure named label.
 func (g *Guard) noise(label string) float64 {

@@ -24,7 +24,7 @@ func (g *Guard) Variants(vs []*mining.Variant, w *Withheld) []*mining.Variant {
 		total += v.Cases
 	}
 	for _, v := range vs {
-		if !g.Enough(v.Cases) || g.people != nil && !g.Enough(g.people.variant(v.CaseIndexes)) {
+		if !g.Enough(variantLabel(v), v.Cases) || g.people != nil && !g.Enough("people\x00"+variantLabel(v), g.people.variant(v.CaseIndexes)) {
 			w.Variants++
 			withheldCases += v.Cases
 			continue
@@ -59,7 +59,7 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 	nodes := m.Nodes[:0]
 	shown := map[string]bool{}
 	for _, n := range m.Nodes {
-		if !g.Enough(n.Cases) || g.people != nil && !g.Enough(g.people.activities[n.Activity]) {
+		if !g.Enough("activity\x00"+n.Activity, n.Cases) || g.people != nil && !g.Enough("people-activity\x00"+n.Activity, g.people.activities[n.Activity]) {
 			w.Activities++
 			continue
 		}
@@ -70,15 +70,15 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 	m.Nodes = nodes
 	edges := m.Edges[:0]
 	for _, e := range m.Edges {
-		if !g.Enough(e.Cases) || !shown[e.Source] || !shown[e.Target] || g.people != nil && !g.Enough(g.people.paths[[2]string{e.Source, e.Target}]) {
+		label := e.Source + "\x00" + e.Target
+		if !g.Enough("path\x00"+label, e.Cases) || !shown[e.Source] || !shown[e.Target] || g.people != nil && !g.Enough("people-path\x00"+label, g.people.paths[[2]string{e.Source, e.Target}]) {
 			w.Paths++
 			continue
 		}
-		label := e.Source + "\x00" + e.Target
 		// Dominance: when one case makes half a path's transitions or
 		// more, their number and their durations are that case's.
 		dominated := 2*e.MaxCase >= e.Count && e.Count > e.Cases
-		few := e.Cases < 2*g.k // decided on the true count, before noise
+		few := !g.AtLeast("path-median\x00"+label, e.Cases, 2*g.k)
 		e.Count, e.Cases, e.MaxCase = g.Amount("path-events\x00"+label, e.Count), g.Count("path-cases\x00"+label, e.Cases), 0
 		e.Mean, e.Median = SecondsPtr(e.Mean), SecondsPtr(e.Median)
 		if dominated {
@@ -105,7 +105,7 @@ func (g *Guard) Map(m *processmap.Map, w *Withheld) {
 			if g.people != nil {
 				group = min(n, map[string]map[string]int{"start": g.people.starts, "end": g.people.ends}[kind][a])
 			}
-			if !g.Enough(group) || !shown[a] {
+			if !g.Enough(kind+"-cases\x00"+a, group) || !shown[a] {
 				delete(ends, a)
 				w.Paths++
 				continue
@@ -135,7 +135,7 @@ const (
 func (g *Guard) Counts(kind Figures, counts, cases map[string]int) int {
 	left := 0
 	for name, n := range counts {
-		if !g.Enough(cases[name]) {
+		if !g.Enough(shownLabel(kind, name), cases[name]) {
 			delete(counts, name)
 			left++
 			continue
@@ -154,7 +154,7 @@ func (g *Guard) Counts(kind Figures, counts, cases map[string]int) int {
 func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 	for i := range bins {
 		b := &bins[i]
-		if !g.Enough(b.Cases) {
+		if !g.Enough("bin\x00"+fmtFloat(b.From), b.Cases) {
 			if b.Cases > 0 {
 				w.Bins++
 			}
@@ -175,7 +175,7 @@ func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 func (g *Guard) Timeline(period string, buckets []mining.Bucket, w *Withheld) []mining.Bucket {
 	for i := range buckets {
 		b := &buckets[i]
-		if !g.Enough(b.CasesActive) {
+		if !g.Enough("bucket\x00"+period+"\x00"+b.Start, b.CasesActive) {
 			if b.CasesActive > 0 {
 				w.Buckets++
 			}
@@ -212,6 +212,16 @@ func (g *Guard) Done(w *Withheld) *Withheld {
 	return w
 }
 
+// shownLabel names the group of a count by name for the decision to show
+// it: an activity's the same as the map's, so that the statistics and the
+// map show the same activities.
+func shownLabel(kind Figures, name string) string {
+	if kind == ActivityEvents {
+		return "activity\x00" + name
+	}
+	return string(kind) + "\x00" + name
+}
+
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // Common is the view restricted to the cases whose variant at least k
@@ -222,7 +232,7 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 func (g *Guard) Common(l *eventlog.Log) *eventlog.Log {
 	var keep []int32
 	for _, v := range mining.Variants(l) {
-		if g.Enough(v.Cases) {
+		if g.Enough(variantLabel(v), v.Cases) {
 			keep = append(keep, v.CaseIndexes...)
 		}
 	}
@@ -240,11 +250,11 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 	u.Steps, u.Switches = g.Amount("steps", u.Steps), g.Amount("switches", u.Switches)
 	steps := u.StepTimes[:0]
 	for _, st := range u.StepTimes {
-		if !g.Enough(st.Recordings) || g.people != nil && !g.Enough(st.People) {
+		if !g.Enough("step\x00"+st.Step, st.Recordings) || g.people != nil && !g.Enough("people-step\x00"+st.Step, st.People) {
 			w.Rows++
 			continue
 		}
-		few := st.Recordings < 2*g.k // a median of few is one recording's figure
+		few := !g.AtLeast("step-median\x00"+st.Step, st.Recordings, 2*g.k) // a median of few is one recording's figure
 		st.Count, st.Recordings = g.Amount("step-count\x00"+st.Step, st.Count), g.Count("step-recordings\x00"+st.Step, st.Recordings)
 		st.TotalSeconds, st.MeanSeconds, st.MedianSeconds = Seconds(st.TotalSeconds), Seconds(st.MeanSeconds), Seconds(st.MedianSeconds)
 		if few {
@@ -255,16 +265,16 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 	u.StepTimes = steps
 	apps := u.Applications[:0]
 	for _, a := range u.Applications {
-		if !g.Enough(a.Recordings) || g.people != nil && !g.Enough(a.People) {
+		label := a.Application
+		if !g.Enough("app\x00"+label, a.Recordings) || g.people != nil && !g.Enough("people-app\x00"+label, a.People) {
 			w.Rows++
 			continue
 		}
-		label := a.Application
 		a.Actions, a.SwitchesIn, a.Recordings = g.Amount("app-actions\x00"+label, a.Actions), g.Amount("app-switches\x00"+label, a.SwitchesIn), g.Count("app-recordings\x00"+label, a.Recordings)
 		a.Seconds = Seconds(a.Seconds)
 		by := map[string]int{}
 		for action, n := range a.ActionsBy {
-			if !g.Enough(a.ActionRecordings[action]) || g.people != nil && !g.Enough(a.ActionPeople[action]) {
+			if !g.Enough("app-action\x00"+label+"\x00"+action, a.ActionRecordings[action]) || g.people != nil && !g.Enough("people-app-action\x00"+label+"\x00"+action, a.ActionPeople[action]) {
 				w.Rows++
 				continue
 			}
