@@ -126,7 +126,7 @@ func TestAttack4MemberMovedOutOfReach(t *testing.T) {
 				return fmt.Sprintf(`"process":{"read":%q},"eventlog":{"read":%q},"reportview":{"read":%q}`, d, d, d)
 			}
 			root.json("POST", base+"/roles", `{"name":"Unit reader","privileges":{`+reads("businessunit")+`}}`, 201, nil)
-			root.json("POST", base+"/roles", `{"name":"User manager","privileges":{"user":{"read":"organization","write":"organization"},`+reads("businessunit")+`}}`, 201, nil)
+			root.json("POST", base+"/roles", `{"name":"User manager","privileges":{"user":{"read":"organization","write":"organization"},"team":{"read":"organization","write":"organization"},`+reads("businessunit")+`}}`, 201, nil)
 			root.json("POST", base+"/roles", `{"name":"Area manager","privileges":{"user":{"read":"organization","write":"organization"},`+reads("parentchild")+`}}`, 201, nil)
 			put := func(c *client, who, unit access.ID, roles string, want int) {
 				t.Helper()
@@ -162,6 +162,22 @@ func TestAttack4MemberMovedOutOfReach(t *testing.T) {
 			// A member with no rights tied to units may be placed anywhere
 			// the manager may write users.
 			put(maker, newbieID, finance, "", 200)
+			// Nor does a team's role reach Finance through its members: the
+			// manager neither gives the team of a Finance member the role,
+			// nor adds the Finance member to a team that has it.
+			var tm struct{ ID access.ID }
+			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"Auditors","kind":"access","business_unit":%d}`, prod.Root), 201, &tm)
+			auditors := fmt.Sprintf("%s/teams/%d", base, tm.ID)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", auditors, newbieID), "", 204, nil)
+			if code, body := maker.do("PUT", auditors+"/roles", `{"roles":["Unit reader"]}`, nil); code != 403 {
+				t.Errorf("the manager gives a team with a Finance member a business-unit role: %d %s", code, body)
+			}
+			root.json("DELETE", fmt.Sprintf("%s/members/%d", auditors, newbieID), "", 204, nil)
+			maker.json("PUT", auditors+"/roles", `{"roles":["Unit reader"]}`, 200, nil)
+			if code, body := maker.do("PUT", fmt.Sprintf("%s/members/%d", auditors, newbieID), "", nil); code != 403 {
+				t.Errorf("the manager adds a Finance member to a team with a business-unit role: %d %s", code, body)
+			}
+			root.json("PUT", fmt.Sprintf("%s/members/%d", auditors, newbieID), "", 204, nil)
 
 			// A manager at parent-child depth above Finance reaches it.
 			put(area, viewerID, finance, `"Unit reader"`, 200)
