@@ -281,3 +281,44 @@ func (s *Subject) CanGrantShare(process *Record, level ShareAccess) bool {
 	}
 	return true
 }
+
+// CanGrantOwnership reports whether the subject may give someone the
+// ownership of the process (by putting them in the team that owns it): an
+// owner holds everything a co-owner does and may also assign the process,
+// so the subject must be able to share it as co-owner and to assign it.
+func (s *Subject) CanGrantOwnership(process *Record) bool {
+	return s.CanGrantShare(process, CoOwner) && s.Can(Assign, process)
+}
+
+// Reaches reports whether the subject reaches every record of the table
+// that op at depth d gives a member of unit: the rule for placing someone
+// in a unit, or giving a member of it a role, without granting more than
+// the subject holds. User depth follows ownership and shares, not the
+// unit, so it needs nothing here.
+func (s *Subject) Reaches(t Table, op Op, d Depth, unit ID) bool {
+	if s.Bypass {
+		return true
+	}
+	g := s.Privileges[t][op]
+	switch d {
+	case BusinessUnit:
+		return s.Can(op, &Record{Table: t, Unit: unit})
+	case ParentChild:
+		return g == Organization || (g == ParentChild && s.Units != nil && s.Units.Within(unit, s.Unit))
+	case Organization:
+		return g == Organization
+	}
+	return true
+}
+
+// ReachesAll is Reaches for every privilege of p.
+func (s *Subject) ReachesAll(p *Privileges, unit ID) bool {
+	for t := range p {
+		for o := range p[t] {
+			if !s.Reaches(Table(t), Op(o), p[t][o], unit) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -195,9 +195,55 @@ func (s *Server) authorizeMemberChange(r *http.Request, target access.ID) error 
 	return nil
 }
 
-// authorizeTeamChange: joining a team gives its roles (and its shares), so
-// changing a team's members follows the rules for giving roles, and nobody
-// but a System Administrator changes their own teams.
+// authorizeMemberPlacement checks the business unit and the direct roles
+// a member is given. Each role follows the rules for giving roles. The
+// unit must be within the granter's reach: for the security privilege
+// used (writing users), and for every privilege the member will hold at
+// business-unit or parent-child depth (their new roles and their teams'),
+// since those reach the records of the unit the member is placed in. A
+// granter who cannot read Finance's processes does not make a reader of
+// Finance by moving someone there.
+func (s *Server) authorizeMemberPlacement(r *http.Request, target, unit access.ID, roles []string) error {
+	var p access.Privileges
+	for _, name := range roles {
+		role, err := s.roleFor(r, name)
+		if err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+		if err != nil {
+			return err
+		}
+		p.Union(&role.Privileges)
+	}
+	sub := subject(r)
+	if sub.Bypass {
+		return nil
+	}
+	t, err := s.cfg.Store.Subject(r.Context(), environment(r), target)
+	switch {
+	case err == nil:
+		for _, g := range t.Grants {
+			if g.Team != 0 {
+				p.Union(&g.Role.Privileges)
+			}
+		}
+	case !errors.Is(err, store.ErrNotFound): // not a member yet: no teams
+		return err
+	}
+	if !sub.Reaches(access.UserTable, access.Write, access.BusinessUnit, unit) || !sub.ReachesAll(&p, unit) {
+		return errorf(http.StatusForbidden, "forbidden", "you may not place a member in a business unit beyond your reach")
+	}
+	return nil
+}
+
+// authorizeTeamChange: joining a team gives its roles, its shares and the
+// ownership of the processes it owns, so changing a team's members (or its
+// roles, which its members use its shares with) follows the rules for
+// giving each: the caller must cover the team's roles, reach the member's
+// business unit for those roles, and be able to share every process the
+// team is shared at the team's level (CanGrantShare) and to give the
+// ownership of every process it owns (CanGrantOwnership). Nobody but a
+// System Administrator changes their own teams.
 func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) error {
 	sub := subject(r)
 	if sub.Bypass {
@@ -210,6 +256,7 @@ func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) erro
 	if err != nil {
 		return err
 	}
+	var p access.Privileges
 	for _, st := range roles {
 		role, err := s.roleFor(r, st.Name)
 		if err == nil {
@@ -217,6 +264,89 @@ func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) erro
 		}
 		if err != nil {
 			return err
+		}
+		p.Union(&role.Privileges)
+	}
+	if user != 0 {
+		if err := s.authorizeTeamReach(r, []access.ID{user}, &p); err != nil {
+			return err
+		}
+	}
+	return s.authorizeTeamProcesses(r, team)
+}
+
+// authorizeTeamRoles checks giving a team roles: each follows the rules
+// for giving roles, and every member of the team must be within the
+// caller's reach for them.
+func (s *Server) authorizeTeamRoles(r *http.Request, team access.ID, roles []string) error {
+	var p access.Privileges
+	for _, name := range roles {
+		role, err := s.roleFor(r, name)
+		if err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+		if err != nil {
+			return err
+		}
+		p.Union(&role.Privileges)
+	}
+	if subject(r).Bypass {
+		return nil
+	}
+	members, err := s.cfg.Store.TeamMembers(r.Context(), environment(r), team)
+	if err != nil {
+		return err
+	}
+	ids := make([]access.ID, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+	}
+	return s.authorizeTeamReach(r, ids, &p)
+}
+
+// authorizeTeamReach checks that the caller reaches the business unit of
+// each member for the team roles' privileges p.
+func (s *Server) authorizeTeamReach(r *http.Request, members []access.ID, p *access.Privileges) error {
+	sub := subject(r)
+	for _, m := range members {
+		t, err := s.cfg.Store.Subject(r.Context(), environment(r), m)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // not a member of the environment: the store refuses
+		}
+		if err != nil {
+			return err
+		}
+		if !sub.ReachesAll(p, t.Unit) {
+			return errorf(http.StatusForbidden, "forbidden", "the team's roles would reach a business unit beyond your reach")
+		}
+	}
+	return nil
+}
+
+// authorizeTeamProcesses checks that the caller holds what the team
+// carries: every process it owns or is shared.
+func (s *Server) authorizeTeamProcesses(r *http.Request, team access.ID) error {
+	sub := subject(r)
+	ids, err := s.cfg.Store.TeamProcesses(r.Context(), environment(r), team)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rec, err := s.cfg.Store.ProcessRecord(r.Context(), environment(r), id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		ok := rec.Owner.Team != team || sub.CanGrantOwnership(rec)
+		for _, sh := range rec.Shares {
+			if sh.To.Team == team {
+				ok = ok && sub.CanGrantShare(rec, sh.Access)
+			}
+		}
+		if !ok {
+			return errorf(http.StatusForbidden, "forbidden", "the team carries access to processes that you do not hold yourself")
 		}
 	}
 	return nil

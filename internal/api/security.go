@@ -74,15 +74,9 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	for _, name := range req.Roles {
-		role, err := s.roleFor(r, name)
-		if err == nil {
-			err = authorizeRoleGrant(r, role)
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := s.authorizeMemberPlacement(r, user, req.Unit, req.Roles); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	if err := s.cfg.Store.SetMember(r.Context(), environment(r), user, req.Unit, req.Roles); errors.Is(err, store.ErrNotFound) {
 		writeError(w, r, invalid("the user or the business unit does not exist in this installation and environment"))
@@ -380,14 +374,8 @@ func (s *Server) setTeamRoles(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.authorizeTeamChange(r, team, 0)
 	}
-	for _, name := range req.Roles {
-		if err != nil {
-			break
-		}
-		var role access.Role
-		if role, err = s.roleFor(r, name); err == nil {
-			err = authorizeRoleGrant(r, role)
-		}
+	if err == nil {
+		err = s.authorizeTeamRoles(r, team, req.Roles)
 	}
 	if err == nil {
 		err = s.cfg.Store.SetTeamRoles(r.Context(), environment(r), team, req.Roles)
