@@ -55,7 +55,9 @@ func TestAttack4GroupShownOnItsExactCount(t *testing.T) {
 				if code != 200 {
 					t.Fatalf("%s: %d %s", q.Encode(), code, body)
 				}
-				var a struct{ Variants []struct{ Activities []string } }
+				var a struct {
+					Variants []struct{ Activities []string }
+				}
 				if err := json.Unmarshal([]byte(body), &a); err != nil {
 					t.Fatal(err)
 				}
