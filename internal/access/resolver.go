@@ -268,8 +268,15 @@ func (r Record) As(t Table) *Record {
 // CanGrantShare reports whether the subject may share the process as
 // level: it must hold Share on the process and, so that nobody grants an
 // access they do not have, every operation on the process that the level
-// grants. (What a share grants on the process's records is capped by each
-// recipient's roles, as every share is.)
+// grants. On the process's records (Children), what a share grants is
+// capped by each recipient's roles; but the recipient may be the subject,
+// or a team of theirs, and a share to oneself lifted one's own event-log
+// read from one's own records (user depth) to the whole process (the
+// fifth review's F1). So every operation on the records that the level
+// grants and the subject's roles give at some depth must reach this
+// process's records too. An operation the subject's roles do not give at
+// all is passed on as before, capped by each recipient's roles: the
+// subject gains nothing from it.
 func (s *Subject) CanGrantShare(process *Record, level ShareAccess) bool {
 	if !s.Can(Share, process) {
 		return false
@@ -278,8 +285,18 @@ func (s *Subject) CanGrantShare(process *Record, level ShareAccess) bool {
 		if ShareGrants(level, Process, op) && !s.Can(op, process) {
 			return false
 		}
+		for _, t := range Children {
+			if ShareGrants(level, t, op) && s.holds(t, op) && !s.Can(op, process.As(t)) {
+				return false
+			}
+		}
 	}
 	return true
+}
+
+// holds tells whether the subject's roles give op on table t at any depth.
+func (s *Subject) holds(t Table, op Op) bool {
+	return s.Bypass || s.Privileges[t][op] != None
 }
 
 // CanGrantOwnership reports whether the subject may give someone the

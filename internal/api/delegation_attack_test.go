@@ -188,3 +188,47 @@ func TestAttack4MemberMovedOutOfReach(t *testing.T) {
 		})
 	}
 }
+
+// TestAttack5ShareToOneselfLiftsDepth is the fifth review's F1: a
+// "Process steward" (process rights with share at organization depth,
+// event-log read at user depth only) could not read the events of a
+// process made by someone else (403), shared it with herself as
+// co-owner (200), and then read them all. A share passes on, for the
+// records of a process, only what the granter's roles reach there; what
+// her roles do not give at all stays capped by each recipient's roles.
+func TestAttack5ShareToOneselfLiftsDepth(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, _, prod, base := prodWithMaker(e)
+			steward, stewardID := e.user("steward", false)
+			_, colleagueID := e.user("colleague", false)
+			root.json("POST", base+"/roles", `{"name":"Process steward","privileges":{"process":{"read":"organization","write":"organization","share":"organization","append":"organization","appendto":"organization","delete":"organization"},"reportview":{"read":"organization"},"eventlog":{"read":"user"}}}`, 201, nil)
+			for _, id := range []access.ID{stewardID, colleagueID} {
+				root.json("PUT", fmt.Sprintf("%s/members/%d", base, id), fmt.Sprintf(`{"business_unit":%d,"roles":["Process steward"]}`, prod.Root), 200, nil)
+			}
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"Payroll"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			if j := maker.importLog(path+"/data", "log.csv", []byte(oneEvent), map[string]string{"privacy": "raw"}); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			if code, _ := steward.do("GET", path+"/events", "", nil); code != 403 {
+				t.Fatalf("the steward reads the events before the attack: %d", code)
+			}
+			for _, to := range []access.ID{stewardID, colleagueID} {
+				if code, body := steward.do("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"co-owner"}`, to), nil); code != 403 {
+					t.Errorf("the steward shares the process as co-owner with user %d: %d %s", to, code, body)
+				}
+			}
+			if code, _ := steward.do("GET", path+"/events", "", nil); code != 403 {
+				t.Errorf("the steward reads the events after sharing the process with herself: %d", code)
+			}
+			// Allowed: a viewer share grants nothing on the event log, and
+			// the steward reads reports across the organization.
+			steward.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, colleagueID), 200, nil)
+			// The owner shares her process as co-owner, as before.
+			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"co-owner"}`, stewardID), 200, nil)
+			steward.json("GET", path+"/events", "", 200, nil)
+		})
+	}
+}
