@@ -92,7 +92,10 @@ func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]
 
 // DeleteVersion deletes a version of the process.
 func (s *Store) DeleteVersion(ctx context.Context, process, version access.ID) error {
-	return s.changeVersion(ctx, version, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version)
+	if err := s.changeVersion(ctx, version, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version); err != nil {
+		return err
+	}
+	return s.Erased(ctx) // deleting a version is the remedy for a name erasure cannot take
 }
 
 // Job is background work: its state, progress and, when it failed, why.

@@ -236,7 +236,10 @@ func (s *Store) DeleteEnvironment(ctx context.Context, env access.ID) error {
 	if err := s.changed(res, err); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.Erased(ctx)
 }
 
 // Named is an id with a name, for lists of units and teams.
