@@ -260,7 +260,10 @@ func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
 	}
 	if err == nil {
 		if v.view = recordingAccess(r, v.proc, v.rec.Recorder); v.view == noView {
-			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+			// The answer for a recording one may not open is the answer
+			// for one that does not exist: a refusal would tell which
+			// recordings exist, and how many.
+			err = errNotFound
 		}
 	}
 	if err == nil {
@@ -469,8 +472,15 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		rec, err = s.recordingFor(r, id)
 	}
-	if err == nil && recordingAccess(r, proc, rec.Recorder) != fullView {
-		err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+	if err == nil {
+		switch recordingAccess(r, proc, rec.Recorder) {
+		case fullView:
+		case namesView:
+			// They see the recording's step names: its existence is no news.
+			err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+		default:
+			err = errNotFound // as for a recording that does not exist
+		}
 	}
 	var n int
 	if err == nil {

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/procmine/procmine/internal/access"
+)
+
+// These tests are the fifth review's attacks on recordings, each failing
+// on 32907ea. Each failure message says what the attacker learns or keeps.
+
+// TestAttack5RecordingExistenceOracle: a report reader (a viewer, a
+// process mining user) may not open a process's recordings; the answer
+// for one that exists must be the answer, byte for byte, for one of
+// another process or none at all — or they count the recordings and
+// learn their ids. Over the API, the screenshots and the studio page.
+func TestAttack5RecordingExistenceOracle(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			shots := map[string][]byte{"screenshots/a.png": testPNG(t, 4, 4)}
+			step := []stepJSON{newStep("Open", 0, stepJSON{"screenshot": "screenshots/a.png"})}
+			here := w.upload(w.c["owner"], bundle(t, "here", step, shots)).ID
+			var other processJSON
+			w.c["owner"].json("POST", w.base+"/processes", `{"name":"other"}`, 201, &other)
+			code, body := w.c["owner"].uploadBundle(fmt.Sprintf("%s/processes/%d/recordings", w.base, other.ID), bundle(t, "elsewhere", step, shots))
+			if code != 201 {
+				t.Fatalf("upload elsewhere: %d %s", code, body)
+			}
+			var elsewhere recordingJSON
+			if err := json.Unmarshal([]byte(body), &elsewhere); err != nil {
+				t.Fatal(err)
+			}
+			missing := here + elsewhere.ID + 1000
+
+			paths := map[string]func(id access.ID) string{
+				"api":        func(id access.ID) string { return w.recordingPath(id) },
+				"screenshot": func(id access.ID) string { return w.recordingPath(id) + "/steps/1/screenshot" },
+				"studio":     func(id access.ID) string { return fmt.Sprintf("/e/%d/p/%d/recordings/%d", w.env, w.pid, id) },
+			}
+			for _, who := range []string{"viewer", "pmu"} {
+				for kind, path := range paths {
+					code, body := w.c[who].do("GET", path(here), "", nil)
+					for _, id := range []access.ID{elsewhere.ID, missing} {
+						c2, b2 := w.c[who].do("GET", path(id), "", nil)
+						if c2 != 404 {
+							t.Fatalf("%s %s of recording %d (not of this process): %d, want 404", who, kind, id, c2)
+						}
+						if code != c2 || body != b2 {
+							t.Errorf("%s tells an existing recording (%d) from one that is not there (%d) by the %s: %d %q vs %d %q", who, here, id, kind, code, body, c2, b2)
+						}
+					}
+				}
+			}
+			// Those who may open it still do; a contributor sees its step
+			// names and is refused its screenshot as before.
+			for kind, path := range paths {
+				if code, body := w.c["owner"].do("GET", path(here), "", nil); code != 200 {
+					t.Errorf("owner %s: %d %s", kind, code, body)
+				}
+			}
+			var got recordingJSON
+			w.c["contrib2"].json("GET", w.recordingPath(here), "", 200, &got)
+			if got.View != "names" {
+				t.Errorf("contributor's view %q, want names", got.View)
+			}
+			if code, _ := w.c["contrib2"].do("GET", paths["screenshot"](here), "", nil); code != 403 {
+				t.Errorf("contributor reads another's screenshot: %d, want 403", code)
+			}
+		})
+	}
+}
