@@ -348,9 +348,12 @@ type stepEdit struct {
 	Input       *string `json:"input"`
 }
 
-// check validates the edit and applies the privacy policy to it: an edit
-// cannot put back what the policy takes out.
-func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, error) {
+// check validates the edit of step st and applies the privacy policy to
+// it: an edit cannot put back what the policy takes out. The input goes
+// through the import's own cleaning with the step's element, so that what
+// is typed into a password field is stored as the import stores it,
+// privacy.PasswordInput, whichever route the edit came by.
+func (e *stepEdit) check(applier *privacy.Applier, st store.Step) (store.StepEdit, []string, error) {
 	var changed []string
 	fields := []struct {
 		name     string
@@ -364,7 +367,15 @@ func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, er
 		if len(*f.p) < f.min || len(*f.p) > f.max || strings.ContainsRune(*f.p, 0) {
 			return store.StepEdit{}, nil, invalid("%s: %d to %d bytes of text", f.name, f.min, f.max)
 		}
-		*f.p, _ = applier.Apply(*f.p)
+		if f.p == e.Input {
+			probe := recording.Step{Element: st.Element, Input: *f.p}
+			if _, _, err := applier.CleanStep(&probe, nil); err != nil {
+				return store.StepEdit{}, nil, err
+			}
+			*f.p = probe.Input
+		} else {
+			*f.p, _ = applier.Apply(*f.p)
+		}
 		changed = append(changed, f.name)
 	}
 	if len(changed) == 0 {
@@ -433,7 +444,11 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err != nil {
 		return err
 	}
-	edit, changed, err := e.check(applier)
+	st, err := s.cfg.Store.Step(r.Context(), rid, n)
+	if err != nil {
+		return err
+	}
+	edit, changed, err := e.check(applier, st)
 	if err != nil {
 		return err
 	}
@@ -441,8 +456,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 		return err
 	}
 	s.audit(r, environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
-	st, err := s.cfg.Store.Step(r.Context(), rid, n)
-	if err != nil {
+	if st, err = s.cfg.Store.Step(r.Context(), rid, n); err != nil {
 		return err
 	}
 	full, err := s.withFindings(r, []store.Step{st})

@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/privacy"
 )
 
 // These tests are the fifth review's attacks on recordings, each failing
@@ -68,6 +70,72 @@ func TestAttack5RecordingExistenceOracle(t *testing.T) {
 			}
 			if code, _ := w.c["contrib2"].do("GET", paths["screenshot"](here), "", nil); code != 403 {
 				t.Errorf("contributor reads another's screenshot: %d, want 403", code)
+			}
+		})
+	}
+}
+
+// TestAttack5PasswordInputEdited: what is typed into a password field is
+// never stored — the import keeps only privacy.PasswordInput — and an
+// edit must not put it back: not in a draft session, not in a published
+// recording by its owner. The database is searched too. An ordinary
+// step's input is still edited as sent.
+func TestAttack5PasswordInputEdited(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			pw := stepJSON{"element": map[string]any{"name": "Password", "password": true}, "input": "hunter2"}
+			c := w.c["contrib"]
+			path := w.session(c, "sign in")
+			for i, s := range []stepJSON{newStep("Type password", 0, pw), newStep("Type user", 1, stepJSON{"input": "alice"})} {
+				if code, body := c.sendStep(path, s); code != 201 {
+					t.Fatalf("step %d: %d %s", i, code, body)
+				}
+			}
+			c.json("POST", path+"/stop", "", 200, nil)
+			r := w.upload(w.c["owner"], bundle(t, "imported", []stepJSON{newStep("Type password", 0, pw)}, nil))
+			edits := []struct {
+				who  *client
+				path string
+			}{{c, path + "/steps/1"}, {w.c["owner"], w.recordingPath(r.ID) + "/steps/1"}}
+			for i, ed := range edits {
+				secret := fmt.Sprintf("hunter2-edited-%d", i)
+				var st struct {
+					Input string `json:"input"`
+				}
+				ed.who.json("PATCH", ed.path, `{"input":"`+secret+`"}`, 200, &st)
+				if st.Input != privacy.PasswordInput {
+					t.Errorf("the edit at %s answers with input %q, want %q", ed.path, st.Input, privacy.PasswordInput)
+				}
+				_, body := ed.who.do("GET", ed.path[:len(ed.path)-len("/steps/1")], "", nil)
+				var full recordingJSON
+				json.Unmarshal([]byte(body), &full)
+				if len(full.Steps) == 0 {
+					t.Fatalf("%s: no steps: %s", ed.path, body)
+				}
+				if in := full.Steps[0].Input; in != privacy.PasswordInput {
+					t.Errorf("a password step's input after an edit at %s is stored as %q, want %q as the import stores it", ed.path, in, privacy.PasswordInput)
+				}
+				if strings.Contains(storeDump(t, e), secret) {
+					t.Errorf("the edited password %q is in the database", secret)
+				}
+			}
+			// An ordinary step is edited as before, and a password step's
+			// input may be cleared.
+			var st struct {
+				Input string `json:"input"`
+			}
+			c.json("PATCH", path+"/steps/2", `{"input":"bob"}`, 200, &st)
+			if st.Input != "bob" {
+				t.Errorf("ordinary step's input after an edit: %q", st.Input)
+			}
+			st.Input = "unset" // an empty input is left out of the answer
+			c.json("PATCH", path+"/steps/1", `{"input":""}`, 200, &st)
+			if st.Input == "unset" {
+				st.Input = ""
+			}
+			if st.Input != "" {
+				t.Errorf("cleared password input: %q", st.Input)
 			}
 		})
 	}
