@@ -1,13 +1,18 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // These tests are the fifth review's attacks on recordings, each failing
@@ -136,6 +141,73 @@ func TestAttack5PasswordInputEdited(t *testing.T) {
 			}
 			if st.Input != "" {
 				t.Errorf("cleared password input: %q", st.Input)
+			}
+		})
+	}
+}
+
+// TestAttack5SessionStepLimit: a recording session holds at most
+// recording.MaxSteps steps, as a bundle does; the reviewers appended
+// 12,001 and published them. The session is filled to one step short
+// through the store (10,000 requests would take minutes), then four
+// appends race for the last place: exactly one is stored.
+func TestAttack5SessionStepLimit(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			c := w.c["contrib"]
+			at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			steps := make([]recording.Step, recording.MaxSteps-2)
+			for i := range steps {
+				steps[i] = recording.Step{Name: "s", Action: "click", StartedAt: at, EndedAt: at}
+			}
+			id, err := e.store.CreateRecording(context.Background(), store.Recording{Env: w.env, Recorder: w.ids["contrib"], Title: "long", State: store.StateRecording}, steps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := fmt.Sprintf("%s/recording-sessions/%d", w.base, id)
+			// One short of the limit: taken.
+			if code, body := c.sendStep(path, newStep("last but one", 0, nil)); code != 201 {
+				t.Fatalf("step %d: %d %s", recording.MaxSteps-1, code, body)
+			}
+			// Four at once for the last place.
+			codes := make([]int, 4)
+			bodies := make([]string, 4)
+			var wg sync.WaitGroup
+			for i := range codes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i], bodies[i] = c.sendStep(path, newStep("racer", 1, nil))
+				}()
+			}
+			wg.Wait()
+			stored := 0
+			for i, code := range codes {
+				switch {
+				case code == 201:
+					stored++
+				case code == 422 && errorCode(t, bodies[i]) == "too_many_steps" && strings.Contains(bodies[i], "10000"):
+				default:
+					t.Errorf("append at the limit: %d %s", code, bodies[i])
+				}
+			}
+			if stored != 1 {
+				t.Errorf("%d of 4 appends racing for the last place were stored, want 1 (codes %v)", stored, codes)
+			}
+			if code, body := c.sendStep(path, newStep("over", 2, nil)); code != 422 {
+				t.Errorf("append over the limit: %d %s", code, body)
+			}
+			// Deleting a step makes room; the full session publishes.
+			c.json("DELETE", path+"/steps/1", "", 204, nil)
+			if code, body := c.sendStep(path, newStep("in its place", 3, nil)); code != 201 {
+				t.Errorf("append after a delete: %d %s", code, body)
+			}
+			c.json("POST", path+"/stop", "", 200, nil)
+			var pub recordingJSON
+			c.json("POST", path+"/publish", `{"process":`+itoa(w.pid)+`}`, 200, &pub)
+			if pub.StepCount != recording.MaxSteps {
+				t.Errorf("published %d steps, want %d", pub.StepCount, recording.MaxSteps)
 			}
 		})
 	}
