@@ -223,14 +223,34 @@ func stepNumber(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// recordingsToList are the recordings of the process the caller sees in
+// the list, the API's and the studio's: those they see in full. Owners,
+// co-owners, administrators and customizers see them all; a contributor
+// their own only, for others' are theirs to see only as step names
+// (DESIGN §2) — not by title, recorder or time — and those reach them
+// through task mining.
+func (s *Server) recordingsToList(r *http.Request, process access.ID, proc *access.Record) ([]store.Recording, error) {
+	if err := authorizeRecordingList(r, proc); err != nil {
+		return nil, err
+	}
+	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	if err != nil || recordingAccess(r, proc, 0) == fullView {
+		return recs, err
+	}
+	seen := recs[:0]
+	for _, rec := range recs {
+		if recordingAccess(r, proc, rec.Recorder) == fullView {
+			seen = append(seen, rec)
+		}
+	}
+	return seen, nil
+}
+
 func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.processFor(r, access.Read)
-	if err == nil {
-		err = authorizeRecordingList(r, proc)
-	}
 	var recs []store.Recording
 	if err == nil {
-		recs, err = s.cfg.Store.Recordings(r.Context(), environment(r), id)
+		recs, err = s.recordingsToList(r, id, proc)
 	}
 	if err != nil {
 		writeError(w, r, err)

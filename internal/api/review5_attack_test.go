@@ -212,3 +212,40 @@ func TestAttack5SessionStepLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestAttack5ContributorListsOnlyOwnRecordings: DESIGN §2 "a contributor
+// sees their own recordings in full and others' only as step names"; the
+// list gave them others' titles, recorders and times. The API's list and
+// the studio's page now show a contributor their own recordings only;
+// owners still list them all.
+func TestAttack5ContributorListsOnlyOwnRecordings(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			ids := map[string]access.ID{}
+			for _, who := range []string{"contrib", "contrib2", "owner"} {
+				ids[who] = w.upload(w.c[who], bundle(t, "TITLE-OF-"+who, []stepJSON{newStep("Open", 0, nil)}, nil)).ID
+			}
+			var list struct {
+				Recordings []recordingJSON `json:"recordings"`
+			}
+			w.c["contrib"].json("GET", w.process+"/recordings", "", 200, &list)
+			if len(list.Recordings) != 1 || list.Recordings[0].ID != ids["contrib"] || list.Recordings[0].Title != "TITLE-OF-contrib" {
+				t.Errorf("a contributor's list: %+v, want their own recording only", list.Recordings)
+			}
+			_, page := w.c["contrib"].do("GET", fmt.Sprintf("/e/%d/p/%d/recordings", w.env, w.pid), "", nil)
+			if !strings.Contains(page, "TITLE-OF-contrib") {
+				t.Fatalf("the studio list misses the contributor's own recording: the checks below would prove nothing")
+			}
+			for _, other := range []string{"TITLE-OF-contrib2", "TITLE-OF-owner", ">contrib2<", ">maker<"} {
+				if strings.Contains(page, other) {
+					t.Errorf("the contributor's studio list shows %q of another's recording", other)
+				}
+			}
+			w.c["owner"].json("GET", w.process+"/recordings", "", 200, &list)
+			if len(list.Recordings) != 3 {
+				t.Errorf("the owner lists %d recordings, want 3", len(list.Recordings))
+			}
+		})
+	}
+}
