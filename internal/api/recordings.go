@@ -223,14 +223,34 @@ func stepNumber(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// recordingsToList are the recordings of the process the caller sees in
+// the list, the API's and the studio's: those they see in full. Owners,
+// co-owners, administrators and customizers see them all; a contributor
+// their own only, for others' are theirs to see only as step names
+// (DESIGN §2) — not by title, recorder or time — and those reach them
+// through task mining.
+func (s *Server) recordingsToList(r *http.Request, process access.ID, proc *access.Record) ([]store.Recording, error) {
+	if err := authorizeRecordingList(r, proc); err != nil {
+		return nil, err
+	}
+	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	if err != nil || recordingAccess(r, proc, 0) == fullView {
+		return recs, err
+	}
+	seen := recs[:0]
+	for _, rec := range recs {
+		if recordingAccess(r, proc, rec.Recorder) == fullView {
+			seen = append(seen, rec)
+		}
+	}
+	return seen, nil
+}
+
 func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.processFor(r, access.Read)
-	if err == nil {
-		err = authorizeRecordingList(r, proc)
-	}
 	var recs []store.Recording
 	if err == nil {
-		recs, err = s.cfg.Store.Recordings(r.Context(), environment(r), id)
+		recs, err = s.recordingsToList(r, id, proc)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -260,7 +280,10 @@ func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
 	}
 	if err == nil {
 		if v.view = recordingAccess(r, v.proc, v.rec.Recorder); v.view == noView {
-			err = errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+			// The answer for a recording one may not open is the answer
+			// for one that does not exist: a refusal would tell which
+			// recordings exist, and how many.
+			err = errNotFound
 		}
 	}
 	if err == nil {
@@ -345,9 +368,12 @@ type stepEdit struct {
 	Input       *string `json:"input"`
 }
 
-// check validates the edit and applies the privacy policy to it: an edit
-// cannot put back what the policy takes out.
-func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, error) {
+// check validates the edit of step st and applies the privacy policy to
+// it: an edit cannot put back what the policy takes out. The input goes
+// through the import's own cleaning with the step's element, so that what
+// is typed into a password field is stored as the import stores it,
+// privacy.PasswordInput, whichever route the edit came by.
+func (e *stepEdit) check(applier *privacy.Applier, st store.Step) (store.StepEdit, []string, error) {
 	var changed []string
 	fields := []struct {
 		name     string
@@ -361,7 +387,15 @@ func (e *stepEdit) check(applier *privacy.Applier) (store.StepEdit, []string, er
 		if len(*f.p) < f.min || len(*f.p) > f.max || strings.ContainsRune(*f.p, 0) {
 			return store.StepEdit{}, nil, invalid("%s: %d to %d bytes of text", f.name, f.min, f.max)
 		}
-		*f.p, _ = applier.Apply(*f.p)
+		if f.p == e.Input {
+			probe := recording.Step{Element: st.Element, Input: *f.p}
+			if _, _, err := applier.CleanStep(&probe, nil); err != nil {
+				return store.StepEdit{}, nil, err
+			}
+			*f.p = probe.Input
+		} else {
+			*f.p, _ = applier.Apply(*f.p)
+		}
 		changed = append(changed, f.name)
 	}
 	if len(changed) == 0 {
@@ -430,7 +464,11 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err != nil {
 		return err
 	}
-	edit, changed, err := e.check(applier)
+	st, err := s.cfg.Store.Step(r.Context(), rid, n)
+	if err != nil {
+		return err
+	}
+	edit, changed, err := e.check(applier, st)
 	if err != nil {
 		return err
 	}
@@ -438,8 +476,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 		return err
 	}
 	s.audit(r, environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
-	st, err := s.cfg.Store.Step(r.Context(), rid, n)
-	if err != nil {
+	if st, err = s.cfg.Store.Step(r.Context(), rid, n); err != nil {
 		return err
 	}
 	full, err := s.withFindings(r, []store.Step{st})
@@ -469,8 +506,15 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		rec, err = s.recordingFor(r, id)
 	}
-	if err == nil && recordingAccess(r, proc, rec.Recorder) != fullView {
-		err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+	if err == nil {
+		switch recordingAccess(r, proc, rec.Recorder) {
+		case fullView:
+		case namesView:
+			// They see the recording's step names: its existence is no news.
+			err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+		default:
+			err = errNotFound // as for a recording that does not exist
+		}
 	}
 	var n int
 	if err == nil {

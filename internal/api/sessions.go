@@ -156,9 +156,13 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := s.cfg.Store.AppendStep(r.Context(), environment(r), rec.ID, step, shot)
-	if errors.Is(err, store.ErrState) {
+	switch {
+	case errors.Is(err, store.ErrState):
 		current, _ := s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
 		err = errPaused(current.State)
+	case errors.Is(err, store.ErrTooManySteps):
+		err = errorf(http.StatusUnprocessableEntity, "too_many_steps",
+			fmt.Sprintf("a recording holds at most %d steps, as a bundle does, and this session has them: the step is not stored; stop the session and start another", recording.MaxSteps))
 	}
 	if err != nil {
 		writeError(w, r, err)

@@ -21,16 +21,13 @@ import (
 
 func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.processFor(r, access.Read)
+	var recs []store.Recording
 	if err == nil {
-		err = authorizeRecordingList(r, proc)
+		recs, err = s.recordingsToList(r, id, proc)
 	}
 	var p store.Process
 	if err == nil {
 		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
-	}
-	var recs []store.Recording
-	if err == nil {
-		recs, err = s.cfg.Store.Recordings(r.Context(), environment(r), id)
 	}
 	if err != nil {
 		s.pageError(w, r, err)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -377,5 +378,23 @@ func TestTooManySteps(t *testing.T) {
 	_, err := Read(bytes.NewReader(data), int64(len(data)), Limits{})
 	if err == nil || !strings.Contains(err.Error(), "steps") {
 		t.Errorf("10,001 steps: %v", err)
+	}
+}
+
+// TestMaxStepsIsTheSchemas: the limit recording sessions enforce is the
+// schema's maxItems for a bundle's steps.
+func TestMaxStepsIsTheSchemas(t *testing.T) {
+	var s struct {
+		Properties struct {
+			Steps struct {
+				MaxItems int `json:"maxItems"`
+			} `json:"steps"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(Schema, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Properties.Steps.MaxItems != MaxSteps {
+		t.Errorf("schema maxItems %d, MaxSteps %d", s.Properties.Steps.MaxItems, MaxSteps)
 	}
 }

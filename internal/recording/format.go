@@ -29,6 +29,10 @@ const (
 //go:embed schema.json
 var Schema []byte
 
+// MaxSteps is the most steps a recording holds: a bundle's recording.json
+// (the schema's maxItems) and a recording session alike.
+const MaxSteps = 10_000
+
 // Recording is the content of recording.json.
 type Recording struct {
 	Format  string `json:"format"`

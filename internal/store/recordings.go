@@ -407,8 +407,15 @@ func (s *Store) lockRecording(ctx context.Context, tx *sql.Tx, env, id access.ID
 	return state, next, err
 }
 
+// ErrTooManySteps is a step appended to a session that holds
+// recording.MaxSteps steps already.
+var ErrTooManySteps = fmt.Errorf("a recording holds at most %d steps", recording.MaxSteps)
+
 // AppendStep adds a step to a session that is recording and returns its
-// number. Any other state is ErrState, and nothing is stored.
+// number. Any other state is ErrState, a session that holds
+// recording.MaxSteps steps is ErrTooManySteps, and nothing is stored. The
+// steps are counted inside the transaction that holds the recording's row
+// locked, so that two appends at once cannot both pass the limit.
 func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.Step, shot []byte) (int, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -421,6 +428,13 @@ func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.
 	}
 	if state != StateRecording {
 		return 0, ErrState
+	}
+	var count int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM recording_steps WHERE recording_id = ?"), id).Scan(&count); err != nil {
+		return 0, err
+	}
+	if count >= recording.MaxSteps {
+		return 0, ErrTooManySteps
 	}
 	if err := s.insertStep(ctx, tx, id, n, st, shot); err != nil {
 		return 0, err
