@@ -27,6 +27,8 @@ type Options struct {
 	// WallClock reads dates as wall-clock times, ignoring UTC offsets (see
 	// eventlog.ParseWallTime).
 	WallClock bool
+	// Budget bounds the log read; zero fields take eventlog's defaults.
+	Budget eventlog.Budget
 }
 
 // Read parses an XES document (already decompressed; see
@@ -38,6 +40,7 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 		b:         eventlog.NewBuilder(),
 		line:      1,
 	}
+	p.b.SetBudget(name, o.Budget)
 	if o.WallClock {
 		p.parseTime = eventlog.ParseWallTime
 	}
@@ -115,9 +118,17 @@ func (p *parser) run(tz *tokenizer) error {
 	for b := range tz.out {
 		for _, t := range b.toks {
 			p.line = t.line
-			if err := p.token(t.kind, b.data[t.off:t.end]); err != nil || t.kind == tokEOF {
+			if err := p.token(t.kind, b.data[t.off:t.end]); err != nil {
 				return err
 			}
+			if t.kind == tokEOF {
+				return p.b.Err(p.line)
+			}
+		}
+		// What the builder holds is counted as it comes: a batch of
+		// tokens adds at most its own size times a small factor.
+		if err := p.b.Err(p.line); err != nil {
+			return err
 		}
 		if b.err != nil {
 			p.line = b.errLine
@@ -517,9 +528,11 @@ func (p *parser) attach(parent int, a eventlog.Attr) error {
 	}
 	switch p.top() {
 	case elLog:
+		p.b.ChargeAttr(&a)
 		meta := &p.b.Log().Meta
 		meta.Attrs = append(meta.Attrs, a)
 	case elGlobal:
+		p.b.ChargeAttr(&a)
 		p.global.Attrs = append(p.global.Attrs, a)
 	case elTrace:
 		if a.Key == keyName {
@@ -613,6 +626,7 @@ func (p *parser) end(tag []byte) error {
 				"some traces have no concept:name: they are named #N after their position in the file")
 		}
 		p.b.NameCase(p.caseIdx, p.caseName)
+		return p.b.Err(p.line)
 	case elGlobal:
 		p.global = nil
 	}
@@ -635,7 +649,7 @@ func (p *parser) endEvent() error {
 	for _, a := range p.extra {
 		p.b.EventAttr(e, a)
 	}
-	return nil
+	return p.b.Err(p.evLine)
 }
 
 func appendOnce(list []string, s string) []string {
