@@ -50,14 +50,15 @@ const (
 	costName  = 48
 )
 
-// attrCost estimates the memory of a, its children included.
-func attrCost(a *Attr) int64 {
+// AttrCost estimates the memory of a, its children included, as the
+// builder counts it.
+func AttrCost(a *Attr) int64 {
 	n := int64(costAttr)
 	if a.Value.Kind == KindString || a.Value.Kind == KindID {
 		n += int64(len(a.Value.Str))
 	}
 	for i := range a.Children {
-		n += attrCost(&a.Children[i])
+		n += AttrCost(&a.Children[i])
 	}
 	return n
 }
@@ -71,8 +72,9 @@ func (b *Builder) SetBudget(file string, budget Budget) {
 }
 
 // Charge counts n more bytes against the memory budget: what an importer
-// holds for the log outside the builder (text buffered until a column's
-// type is known, the log's own attributes).
+// holds for the log outside the builder (attributes still being read, the
+// log's own). A negative n gives back what was counted once the builder
+// counts it itself.
 func (b *Builder) Charge(n int64) {
 	b.used += n
 	if b.used > b.budget.MaxMemory && b.over == "" {
@@ -82,7 +84,7 @@ func (b *Builder) Charge(n int64) {
 
 // ChargeAttr counts an attribute the importer keeps outside the builder's
 // tables (the log's own, a global's), with its children.
-func (b *Builder) ChargeAttr(a *Attr) { b.Charge(attrCost(a)) }
+func (b *Builder) ChargeAttr(a *Attr) { b.Charge(AttrCost(a)) }
 
 // Key counts an attribute key against the budget's distinct keys.
 func (b *Builder) Key(key string) {

@@ -106,7 +106,7 @@ func (b *Builder) CaseAttr(c int32, a Attr) {
 // attr counts a against the budget and tells whether it is within.
 func (b *Builder) attr(a *Attr) bool {
 	b.Key(a.Key)
-	b.Charge(attrCost(a))
+	b.Charge(AttrCost(a))
 	return b.over == ""
 }
 

@@ -122,6 +122,23 @@ func TestMemoryBudget(t *testing.T) {
 	if l, err := Read(strings.NewReader(x.String()), "big.xes", Options{}); err != nil || l.NumEvents() < 10000 {
 		t.Fatalf("within the default budget: %v", err)
 	}
+	// One event whose attribute holds 50,000 others is counted as it is
+	// read, not once the event ends.
+	x.Reset()
+	x.WriteString("<log><trace><string key=\"concept:name\" value=\"1\"/>\n<event><string key=\"concept:name\" value=\"a\"/>\n<container key=\"c\">\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&x, "<string key=\"k\" value=\"%0100d\"/>\n", i)
+	}
+	x.WriteString("</container>\n</event></trace></log>\n")
+	_, err = Read(strings.NewReader(x.String()), "deep.xes", Options{Budget: eventlog.Budget{MaxMemory: 4 << 20}})
+	if !errors.As(err, &pe) || pe.File != "deep.xes" || pe.Line < 3 || pe.Line > 40_000 ||
+		!strings.Contains(err.Error(), "the log would take more than 4 MB of memory") {
+		t.Fatalf("got %v, want deep.xes refused inside the container for more than 4 MB", err)
+	}
+	if l, err := Read(strings.NewReader(x.String()), "deep.xes", Options{Budget: eventlog.Budget{MaxMemory: 32 << 20}}); err != nil || l.NumEvents() != 1 {
+		t.Fatalf("within the budget: %v", err)
+	}
+
 	var small bytes.Buffer
 	wideTable(&small, 100, 900)
 	if l, err := Read(&small, "small.csv", opts); err != nil || l.NumEvents() != 100 {
