@@ -164,6 +164,19 @@ func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
 	zw = gzip.NewWriter(&bomb)
 	zw.Write([]byte("case:concept:name,concept:name\n" + strings.Repeat("1,a\n", 2_000_000)))
 	zw.Close()
+	// The security review's file: 4,000 rows of 5,000 columns, which took
+	// a server past 9 GB before it was imported; now refused at its header.
+	var wide bytes.Buffer
+	zw = gzip.NewWriter(&wide)
+	zw.Write([]byte("case,activity"))
+	for c := range 4998 {
+		fmt.Fprintf(zw, ",c%d", c)
+	}
+	zw.Write([]byte("\n"))
+	for r := range 4000 {
+		fmt.Fprintf(zw, "%d,a%s\n", r, strings.Repeat(",1", 4998))
+	}
+	zw.Close()
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			_, maker, _, _, base := prodWithMaker(e)
@@ -183,6 +196,7 @@ func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
 				{"empty", "e.csv", "", nil, "e.csv:1: empty file"},
 				{"bad xes", "x.xes", "<log><trace>\n<event>\n</log>", nil, "x.xes:3: </log>: expected </event>"},
 				{"gzip bomb", "b.csv.gz", bomb.String(), nil, "b.csv.gz: the file's content is larger than"},
+				{"too many columns", "wide.csv.gz", wide.String(), nil, "wide.csv.gz:1: more than 1000 distinct attribute keys (columns)"},
 			}
 			for _, tt := range tests {
 				job := maker.importLog(path+"/data", tt.file, []byte(tt.content), tt.fields)

@@ -116,6 +116,10 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 	opts := a.Options
 	// Real logs compress about 20 to 1; far more is a bomb.
 	opts.MaxContent = min(maxContent, 200*a.Size+1<<20)
+	// The log is bounded while it is read, not only once encoded (the
+	// maxStored check below): eventlog's default budget of memory and
+	// attribute keys, whatever the job's arguments say.
+	opts.Budget = eventlog.Budget{}
 	pr := &progressReader{r: storeReader{s.cfg.Store.Upload(ctx, a.Job)}}
 	done := make(chan struct{})
 	var wg sync.WaitGroup

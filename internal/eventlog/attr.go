@@ -238,3 +238,20 @@ func (t *AttrTable) remap(newIndex func(old int32) int32, owners int) AttrTable 
 	}
 	return out
 }
+
+// Retype gives each string attribute the kind that kind returns for its
+// key, where its text parses as one (a reader of untyped text learns the
+// types only once it has read every value).
+func (t *AttrTable) Retype(kind func(key string) Kind) {
+	for i := range t.attrs {
+		a := &t.attrs[i]
+		if a.Value.Kind != KindString {
+			continue
+		}
+		if k := kind(a.Key); k != KindString {
+			if v, err := ParseValue(k, a.Value.Str); err == nil {
+				a.Value = v
+			}
+		}
+	}
+}

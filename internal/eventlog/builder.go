@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -16,9 +17,18 @@ type Builder struct {
 	start   []int64 // explicit start times, allocated at the first one
 	untimed int
 	merged  int // cases merged into an earlier one of the same id
+
+	// What the log holds so far, against its budget (see budget.go).
+	file     string
+	budget   Budget
+	used     int64
+	keys     map[string]struct{}
+	dictSeen [3]int
+	over     string // why the log is past its budget; "" while within
 }
 
-// NewBuilder returns an empty builder.
+// NewBuilder returns an empty builder with no budget, for logs the program
+// makes itself; a reader of files gives it one with SetBudget.
 func NewBuilder() *Builder {
 	return &Builder{
 		log: &Log{
@@ -27,6 +37,8 @@ func NewBuilder() *Builder {
 			Lifecycles: NewDict(),
 		},
 		caseIdx: map[string]int32{},
+		budget:  Budget{MaxMemory: math.MaxInt64, MaxKeys: math.MaxInt},
+		keys:    map[string]struct{}{},
 	}
 }
 
@@ -49,6 +61,7 @@ func (b *Builder) Log() *Log { return b.log }
 // NewCase starts a case that is distinct from every other, whatever its id
 // (an XES trace is a case of its own even when another has the same name).
 func (b *Builder) NewCase(id string) int32 {
+	b.Charge(costCase + int64(len(id)))
 	c := int32(len(b.log.CaseIDs))
 	b.log.CaseIDs = append(b.log.CaseIDs, id)
 	return c
@@ -83,12 +96,24 @@ func (b *Builder) Case(id string) (int32, bool) {
 }
 
 // CaseAttr adds an attribute to case c. Attributes must be added in
-// ascending case order.
-func (b *Builder) CaseAttr(c int32, a Attr) { b.log.CaseAttrs.Add(c, a) }
+// ascending case order. Past the budget it keeps nothing.
+func (b *Builder) CaseAttr(c int32, a Attr) {
+	if b.attr(&a) {
+		b.log.CaseAttrs.Add(c, a)
+	}
+}
+
+// attr counts a against the budget and tells whether it is within.
+func (b *Builder) attr(a *Attr) bool {
+	b.Key(a.Key)
+	b.Charge(AttrCost(a))
+	return b.over == ""
+}
 
 // Event appends an event of case c and returns its index in arrival order.
 // end is NoTime when the event has no timestamp.
 func (b *Builder) Event(c, act int32, end int64, res, life int32) int32 {
+	b.Charge(costEvent)
 	l := b.log
 	e := int32(len(l.Act))
 	if len(l.Act) == cap(l.Act) {
@@ -121,11 +146,20 @@ func (b *Builder) SetStart(e int32, start int64) {
 
 // EventAttr adds an extra attribute to event e. Attributes must be added
 // in ascending event order (the order Event returned the indexes in).
-func (b *Builder) EventAttr(e int32, a Attr) { b.log.EventAttrs.Add(e, a) }
+// Past the budget it keeps nothing.
+func (b *Builder) EventAttr(e int32, a Attr) {
+	if b.attr(&a) {
+		b.log.EventAttrs.Add(e, a)
+	}
+}
 
 // Finish orders the events and returns the log. The builder must not be
-// used afterwards.
+// used afterwards, nor Finish called once Err reports the log past its
+// budget.
 func (b *Builder) Finish() *Log {
+	if b.over != "" {
+		panic("eventlog: Finish of a log past its budget: " + b.over)
+	}
 	l := b.log
 	n := len(l.Act)
 	l.Timed = b.untimed == 0 && n > 0

@@ -6,90 +6,89 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
-// column buffers one attribute column's text until its type is known.
+// column is an attribute column. Its values go to the builder as strings
+// while the file is read, so that the builder counts them against the
+// log's budget as they come; the column only learns their type, which
+// retype gives them at the end.
 type column struct {
-	index  int
-	key    string
-	owners []int32
-	values []string
+	index int
+	key   string
+	typ   *colType // shared by the columns with one key
 }
 
-func (c *column) add(owner int32, v string) {
-	c.owners = append(c.owners, owner)
-	c.values = append(c.values, v)
-}
-
-// kind infers the narrowest type every value of the column has, counting
-// a value as typed only when the type writes it back to the same text: "007"
+// colType infers the narrowest type every value of a key has, counting a
+// value as typed only when the type writes it back to the same text: "007"
 // stays a string, and so does a date not in the form procmine writes. A
 // table has no types, so this is what keeps a round trip through CSV exact.
-func (c *column) kind() eventlog.Kind {
-	isInt, isFloat, isBool, isDate := true, true, true, true
-	for _, v := range c.values {
-		if isInt {
-			n, err := strconv.ParseInt(v, 10, 64)
-			isInt = err == nil && strconv.FormatInt(n, 10) == v
-		}
-		if isFloat {
-			f, err := strconv.ParseFloat(v, 64)
-			isFloat = err == nil && strconv.FormatFloat(f, 'g', -1, 64) == v
-		}
-		if isBool {
-			isBool = v == "true" || v == "false"
-		}
-		if isDate {
-			ns, ok := eventlog.ParseTime(v)
-			isDate = ok && eventlog.FormatTime(ns) == v
-		}
-		if !isInt && !isFloat && !isBool && !isDate {
-			return eventlog.KindString
-		}
+type colType struct {
+	seen                           bool
+	isInt, isFloat, isBool, isDate bool
+}
+
+func newColType() *colType { return &colType{isInt: true, isFloat: true, isBool: true, isDate: true} }
+
+func (c *colType) add(v string) {
+	c.seen = true
+	if c.isInt {
+		n, err := strconv.ParseInt(v, 10, 64)
+		c.isInt = err == nil && strconv.FormatInt(n, 10) == v
 	}
+	if c.isFloat {
+		f, err := strconv.ParseFloat(v, 64)
+		c.isFloat = err == nil && strconv.FormatFloat(f, 'g', -1, 64) == v
+	}
+	if c.isBool {
+		c.isBool = v == "true" || v == "false"
+	}
+	if c.isDate {
+		ns, ok := eventlog.ParseTime(v)
+		c.isDate = ok && eventlog.FormatTime(ns) == v
+	}
+}
+
+func (c *colType) kind() eventlog.Kind {
 	switch {
-	case len(c.values) == 0:
+	case !c.seen:
 		return eventlog.KindString
-	case isInt:
+	case c.isInt:
 		return eventlog.KindInt
-	case isFloat:
+	case c.isFloat:
 		return eventlog.KindFloat
-	case isBool:
+	case c.isBool:
 		return eventlog.KindBool
-	case isDate:
+	case c.isDate:
 		return eventlog.KindDate
 	}
 	return eventlog.KindString
 }
 
-// addColumns hands the buffered values to the builder in owner order, as
-// the builder's attribute tables require.
-func addColumns(cols []*column, add func(owner int32, a eventlog.Attr)) {
-	if len(cols) == 0 {
+// typeColumns gives the columns their colType, one per key.
+func typeColumns(cols []*column) map[string]*colType {
+	types := map[string]*colType{}
+	for _, c := range cols {
+		if types[c.key] == nil {
+			types[c.key] = newColType()
+		}
+		c.typ = types[c.key]
+	}
+	return types
+}
+
+// retype gives the attributes of t the types their keys' values have.
+func retype(t *eventlog.AttrTable, types map[string]*colType) {
+	kinds := map[string]eventlog.Kind{}
+	for k, c := range types {
+		if kind := c.kind(); kind != eventlog.KindString {
+			kinds[k] = kind
+		}
+	}
+	if len(kinds) == 0 {
 		return
 	}
-	kinds := make([]eventlog.Kind, len(cols))
-	for i, c := range cols {
-		kinds[i] = c.kind()
-	}
-	pos := make([]int, len(cols))
-	for {
-		next := int32(-1)
-		for i, c := range cols {
-			if pos[i] < len(c.owners) && (next < 0 || c.owners[pos[i]] < next) {
-				next = c.owners[pos[i]]
-			}
+	t.Retype(func(key string) eventlog.Kind {
+		if k, ok := kinds[key]; ok {
+			return k
 		}
-		if next < 0 {
-			return
-		}
-		for i, c := range cols {
-			if pos[i] < len(c.owners) && c.owners[pos[i]] == next {
-				v, err := eventlog.ParseValue(kinds[i], c.values[pos[i]])
-				if err != nil {
-					v = eventlog.StringValue(c.values[pos[i]])
-				}
-				add(next, eventlog.Attr{Key: c.key, Value: v})
-				pos[i]++
-			}
-		}
-	}
+		return eventlog.KindString
+	})
 }

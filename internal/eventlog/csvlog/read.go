@@ -27,6 +27,8 @@ type Mapping struct {
 	Delimiter rune
 	// WallClock ignores UTC offsets (see eventlog.ParseWallTime).
 	WallClock bool
+	// Budget bounds the log read; zero fields take eventlog's defaults.
+	Budget eventlog.Budget `json:"-"`
 }
 
 // Header names recognised when the mapping leaves a column out, in order
@@ -40,9 +42,10 @@ var (
 	lifeNames     = []string{"lifecycle:transition", "lifecycle", "eventtype"}
 )
 
+var normReplacer = strings.NewReplacer(" ", "", "_", "", "-", "")
+
 func norm(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(s)
+	return normReplacer.Replace(strings.ToLower(strings.TrimSpace(s)))
 }
 
 // Read parses delimited text. name is used in error messages.
@@ -88,6 +91,7 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 	}
 
 	b := eventlog.NewBuilder()
+	b.SetBudget(name, m.Budget)
 	l := b.Log()
 	evCols := make([]*column, 0, len(header))
 	caseCols := make([]*column, 0, len(header))
@@ -106,6 +110,16 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		} else {
 			evCols = append(evCols, &column{index: i, key: h})
 		}
+	}
+	caseTypes, evTypes := typeColumns(caseCols), typeColumns(evCols)
+	for _, c := range caseCols {
+		b.Key(c.key)
+	}
+	for _, c := range evCols {
+		b.Key(c.key)
+	}
+	if err := b.Err(1); err != nil {
+		return nil, err
 	}
 	// An empty cell leaves the event untimed; the builder reports how many.
 	timeAt := func(rec []string, col int, line int) (int64, error) {
@@ -189,19 +203,24 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		}
 		for _, col := range evCols {
 			if v := rec[col.index]; v != "" {
-				col.add(e, v)
+				col.typ.add(v)
+				b.EventAttr(e, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
 			}
 		}
 		if isNew {
 			for _, col := range caseCols {
 				if v := rec[col.index]; v != "" {
-					col.add(c, v)
+					col.typ.add(v)
+					b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
 				}
 			}
 		}
+		if err := b.Err(line); err != nil {
+			return nil, err
+		}
 	}
-	addColumns(caseCols, b.CaseAttr)
-	addColumns(evCols, b.EventAttr)
+	retype(&l.CaseAttrs, caseTypes)
+	retype(&l.EventAttrs, evTypes)
 	if l.NumEvents() == 0 {
 		return nil, eventlog.Errorf(name, 0, "", "no events: the file has a header but no rows")
 	}

@@ -28,6 +28,10 @@ type Options struct {
 	// MaxContent bounds the decompressed content in bytes (0: no bound),
 	// so that a small gzip bomb cannot fill memory.
 	MaxContent int64
+	// Budget bounds the log while it is read: its estimated memory and
+	// its distinct attribute keys. Zero fields take eventlog's defaults
+	// (DefaultMaxMemory, DefaultMaxKeys); every file is read within one.
+	Budget eventlog.Budget `json:"-"`
 }
 
 // ErrTooLarge is returned when the content exceeds MaxContent.
@@ -70,6 +74,7 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	}
 	m := o.Mapping
 	m.WallClock = o.WallClock
+	m.Budget = o.Budget
 	if format == "csv" {
 		if o.Delimiter != "" {
 			d := []rune(strings.ReplaceAll(o.Delimiter, `\t`, "\t"))
@@ -92,7 +97,7 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	}
 	var l *eventlog.Log
 	if format == "xes" {
-		l, err = xes.Read(in, name, xes.Options{WallClock: o.WallClock})
+		l, err = xes.Read(in, name, xes.Options{WallClock: o.WallClock, Budget: o.Budget})
 	} else {
 		l, err = csvlog.Read(in, name, m)
 	}

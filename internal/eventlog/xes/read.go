@@ -27,6 +27,8 @@ type Options struct {
 	// WallClock reads dates as wall-clock times, ignoring UTC offsets (see
 	// eventlog.ParseWallTime).
 	WallClock bool
+	// Budget bounds the log read; zero fields take eventlog's defaults.
+	Budget eventlog.Budget
 }
 
 // Read parses an XES document (already decompressed; see
@@ -38,6 +40,7 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 		b:         eventlog.NewBuilder(),
 		line:      1,
 	}
+	p.b.SetBudget(name, o.Budget)
 	if o.WallClock {
 		p.parseTime = eventlog.ParseWallTime
 	}
@@ -105,6 +108,10 @@ type parser struct {
 	startTS int64
 	extra   []eventlog.Attr
 	global  *eventlog.Global
+	// held is what the builder's budget was charged for attributes the
+	// parser holds (open ones, the current event's), given back when the
+	// builder takes them and counts them itself.
+	held int64
 }
 
 func (p *parser) errorf(where, format string, args ...any) error {
@@ -115,9 +122,17 @@ func (p *parser) run(tz *tokenizer) error {
 	for b := range tz.out {
 		for _, t := range b.toks {
 			p.line = t.line
-			if err := p.token(t.kind, b.data[t.off:t.end]); err != nil || t.kind == tokEOF {
+			if err := p.token(t.kind, b.data[t.off:t.end]); err != nil {
 				return err
 			}
+			if t.kind == tokEOF {
+				return p.b.Err(p.line)
+			}
+		}
+		// What the builder holds is counted as it comes: a batch of
+		// tokens adds at most its own size times a small factor.
+		if err := p.b.Err(p.line); err != nil {
+			return err
 		}
 		if b.err != nil {
 			p.line = b.errLine
@@ -484,6 +499,11 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 		return p.errorf(where, "%q is not a valid %s value for attribute %q", clip(a.value), kind, a.key)
 	}
 	attr := eventlog.Attr{Key: p.intern(a.key), Value: v}
+	// Counted at once: an attribute's children, and an event's
+	// attributes, are held until their element ends.
+	cost := eventlog.AttrCost(&attr)
+	p.b.Charge(cost)
+	p.held += cost
 	parent := -1
 	if top == elAttr || top == elValues {
 		parent = p.stack[len(p.stack)-1].attr
@@ -517,11 +537,16 @@ func (p *parser) attach(parent int, a eventlog.Attr) error {
 	}
 	switch p.top() {
 	case elLog:
+		p.release()
+		p.b.ChargeAttr(&a)
 		meta := &p.b.Log().Meta
 		meta.Attrs = append(meta.Attrs, a)
 	case elGlobal:
+		p.release()
+		p.b.ChargeAttr(&a)
 		p.global.Attrs = append(p.global.Attrs, a)
 	case elTrace:
+		p.release()
 		if a.Key == keyName {
 			p.caseName = a.Value.String()
 			if len(a.Children) == 0 {
@@ -613,6 +638,7 @@ func (p *parser) end(tag []byte) error {
 				"some traces have no concept:name: they are named #N after their position in the file")
 		}
 		p.b.NameCase(p.caseIdx, p.caseName)
+		return p.b.Err(p.line)
 	case elGlobal:
 		p.global = nil
 	}
@@ -632,10 +658,18 @@ func (p *parser) endEvent() error {
 	if p.startTS != eventlog.NoTime {
 		p.b.SetStart(e, p.startTS)
 	}
+	p.release()
 	for _, a := range p.extra {
 		p.b.EventAttr(e, a)
 	}
-	return nil
+	return p.b.Err(p.evLine)
+}
+
+// release gives back what held was charged, as the builder takes the
+// attributes (or they are dropped).
+func (p *parser) release() {
+	p.b.Charge(-p.held)
+	p.held = 0
 }
 
 func appendOnce(list []string, s string) []string {
