@@ -118,7 +118,11 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, _, err := modelView(src.log(), src.reader)
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
+		l, _, err = modelView(l, src.reader)
 		if err != nil {
 			return kept{}, err
 		}
@@ -216,7 +220,11 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if src.reader != nil {
 			mn = readerMiner(mn)
 		}
-		l, g, err := modelView(src.log(), src.reader.asking(replayQuestion(mn, ref)))
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
+		l, g, err := modelView(l, src.reader.asking(replayQuestion(mn, ref)))
 		if err != nil {
 			return kept{}, err
 		}
@@ -383,10 +391,14 @@ func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
 }
 
 // replayError is a replay's error as the caller sees it: a net too large
-// or too unlike the log is theirs to change (422); a request given up is
-// answered as such.
+// or too unlike the log is theirs to change (422); a replay stopped at a
+// deadline is answered as such, and one stopped because its client went
+// away stays context.Canceled (writeError logs it as the client's doing).
 func replayError(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
+		return err // the client went away: writeError says so
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
 	}
 	return invalid("%v", err)
