@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // These tests are the fourth review's cost findings (F3, F4), each failing
@@ -111,5 +114,89 @@ func TestAttack4DroppedRequestIsNotAServerError(t *testing.T) {
 				t.Errorf("a dropped request was logged as a server error:\n%s", strings.Join(bad, "\n"))
 			}
 		})
+	}
+}
+
+// TestAttack4OneCallerOneMiningSlot: one user looping over heavy models
+// took every mining slot, and everyone else's models and conformance were
+// answered 503 busy (8 of 12 times). A user now holds at most half the
+// slots (at least one): with two slots and one held by the owner's work,
+// the owner's next request waits for it and is told 429, while another
+// user gets the free slot at once.
+func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
+	defer func(d time.Duration) { slotWait = d }(slotWait)
+	slotWait = 300 * time.Millisecond
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			e.srv.mining = make(chan struct{}, 2)
+			w, owner, _ := disclosureWorld(t, e, review3Log())
+			other := w.c["coowner"]
+			u, err := e.store.UserByID(context.Background(), w.ids["owner"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
+			go func() {
+				done <- e.srv.mine(contextWithUser(context.Background(), u), func() error { close(started); <-hold; return nil })
+			}()
+			<-started
+			begin := time.Now()
+			code, body := owner.do("GET", w.process+"/model", "", nil)
+			if code != http.StatusTooManyRequests || !strings.Contains(body, "your other model work is still running") {
+				t.Errorf("the owner's second model with one of theirs mining: %d %.200s", code, body)
+			}
+			if d := time.Since(begin); d < slotWait {
+				t.Errorf("the owner's second model was refused after %v, without waiting for their first", d)
+			}
+			begin = time.Now()
+			if code, body := other.do("GET", w.process+"/conformance", "", nil); code != 200 {
+				t.Errorf("another user's conformance beside the owner's model: %d %.200s", code, body)
+			}
+			if d := time.Since(begin); d >= slotWait {
+				t.Errorf("another user waited %v for the free slot", d)
+			}
+			close(hold)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if code, body := owner.do("GET", w.process+"/model", "", nil); code != 200 {
+				t.Errorf("the owner's model once their first was done: %d %.200s", code, body)
+			}
+		})
+	}
+}
+
+// TestAttack4OneSlotTakesTurns: on a server with one mining slot (two
+// CPUs), a user with two loops of models always had a request queued for
+// it, ahead of anyone else's: another user's waited behind both and was
+// told 503 busy. A user's second request now waits for their first
+// without queueing for the slot, so the slot goes to the other user next.
+func TestAttack4OneSlotTakesTurns(t *testing.T) {
+	defer func(d time.Duration) { slotWait = d }(slotWait)
+	slotWait = 5 * time.Second
+	s := &Server{mining: make(chan struct{}, 1)}
+	a := contextWithUser(context.Background(), store.User{ID: 1, Username: "a"})
+	b := contextWithUser(context.Background(), store.User{ID: 2, Username: "b"})
+	hold, started := make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 3)
+	go func() { errs <- s.mine(a, func() error { close(started); <-hold; return nil }) }()
+	<-started
+	var mu sync.Mutex
+	var order []string
+	ran := func(who string) func() error {
+		return func() error { mu.Lock(); order = append(order, who); mu.Unlock(); return nil }
+	}
+	go func() { errs <- s.mine(a, ran("a")) }()
+	time.Sleep(200 * time.Millisecond) // a's second request waits
+	go func() { errs <- s.mine(b, ran("b")) }()
+	time.Sleep(200 * time.Millisecond) // and b's
+	close(hold)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if !slices.Equal(order, []string{"b", "a"}) {
+		t.Errorf("after a's first model, the slot went to %v, want b first", order)
 	}
 }
