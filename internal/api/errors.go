@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -39,6 +40,11 @@ var (
 // Errors that are not *Error are internal: logged, and answered with a
 // message that says nothing about them.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		slog.InfoContext(r.Context(), "client went away", "err", err, "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(statusClientGone)
+		return
+	}
 	var e *Error
 	switch {
 	case errors.As(err, &e):
@@ -60,4 +66,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// statusClientGone is the status logged and counted for a request whose
+// client went away before its answer (nginx's 499): nobody reads it, and
+// it is not the server's error.
+const statusClientGone = 499
+
+// clientGone reports whether err is the request's own end: its client
+// closed the connection or gave up, and the work stopped for that.
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
 }

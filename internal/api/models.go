@@ -118,7 +118,11 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, _, err := modelView(src.log(), src.reader)
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
+		l, _, err = modelView(l, src.reader)
 		if err != nil {
 			return kept{}, err
 		}
@@ -216,7 +220,11 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if src.reader != nil {
 			mn = readerMiner(mn)
 		}
-		l, g, err := modelView(src.log(), src.reader.asking(replayQuestion(mn, ref)))
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
+		l, g, err := modelView(l, src.reader.asking(replayQuestion(mn, ref)))
 		if err != nil {
 			return kept{}, err
 		}
@@ -383,10 +391,14 @@ func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
 }
 
 // replayError is a replay's error as the caller sees it: a net too large
-// or too unlike the log is theirs to change (422); a request given up is
-// answered as such.
+// or too unlike the log is theirs to change (422); a replay stopped at a
+// deadline is answered as such, and one stopped because its client went
+// away stays context.Canceled (writeError logs it as the client's doing).
 func replayError(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
+		return err // the client went away: writeError says so
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
 	}
 	return invalid("%v", err)
@@ -404,10 +416,26 @@ var (
 // mine runs heavy model work (mining a model, replaying a log on one)
 // in one of the server's mining slots: a model cannot be stopped once
 // its mining starts, so the slots bound how much of the machine requests
-// can take. A request that finds none free within slotWait is told to
-// come back.
+// can take. A caller holds at most miningPerCaller of them at once: its
+// further requests wait for its own to finish, and a free slot goes to
+// someone else meanwhile. A request that finds none free within slotWait
+// is told to come back.
 func (s *Server) mine(ctx context.Context, work func() error) error {
-	release, err := takeSlot(ctx, s.mining, slotWait, "every mining slot is busy: try again in a few seconds")
+	deadline := time.Now().Add(slotWait)
+	if own, done := s.callerSlots(ctx); own != nil {
+		defer done()
+		releaseOwn, err := takeSlot(ctx, own.slots, slotWait, "")
+		var e *Error
+		if errors.As(err, &e) {
+			e.Status = http.StatusTooManyRequests
+			e.Message = fmt.Sprintf("your other model work is still running (at most %d at once for one person): try again when it has finished", cap(own.slots))
+		}
+		if err != nil {
+			return err
+		}
+		defer releaseOwn()
+	}
+	release, err := takeSlot(ctx, s.mining, max(0, time.Until(deadline)), "every mining slot is busy: try again in a few seconds")
 	if err != nil {
 		return err
 	}
@@ -415,9 +443,60 @@ func (s *Server) mine(ctx context.Context, work func() error) error {
 	return work()
 }
 
+// callerSlots are the mining slots one caller may hold at once, and how
+// many of its requests use them (to forget them with the last).
+type callerSlots struct {
+	slots chan struct{}
+	users int
+}
+
+// miningPerCaller is how many mining slots one caller may hold at once:
+// half the server's, at least one, so that one person looping over heavy
+// models leaves the other slots to everyone else.
+func miningPerCaller(slots int) int { return max(1, slots/2) }
+
+// callerSlots are the mining slots of the request's caller, a signed-in
+// user (every route that mines has one; work without one is not limited
+// here); done forgets them when no request of that user needs them any
+// more.
+func (s *Server) callerSlots(ctx context.Context) (*callerSlots, func()) {
+	u, ok := ctx.Value(userKey{}).(store.User)
+	if !ok {
+		return nil, nil
+	}
+	who := u.ID
+	s.minersMu.Lock()
+	defer s.minersMu.Unlock()
+	if s.miners == nil {
+		s.miners = map[access.ID]*callerSlots{}
+	}
+	c := s.miners[who]
+	if c == nil {
+		c = &callerSlots{slots: make(chan struct{}, miningPerCaller(cap(s.mining)))}
+		s.miners[who] = c
+	}
+	c.users++
+	return c, func() {
+		s.minersMu.Lock()
+		defer s.minersMu.Unlock()
+		if c.users--; c.users == 0 {
+			delete(s.miners, who)
+		}
+	}
+}
+
 // takeSlot takes one of slots within wait, or answers busy (503 with
 // Retry-After) with msg, or the request's end.
 func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration, msg string) (release func(), err error) {
+	if ctx.Err() == nil {
+		// A free slot is taken whatever the wait left (select would
+		// choose at random between it and a timer already run out).
+		select {
+		case slots <- struct{}{}:
+			return func() { <-slots }, nil
+		default:
+		}
+	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {

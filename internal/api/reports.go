@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -29,12 +30,15 @@ func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	return src.log(), src.rawOK, nil
+	l, err := src.log()
+	return l, src.rawOK, err
 }
 
 // reportSource is what a report is computed from: a version's log, the
 // view and filters of the query, and whether the caller may see raw data.
 type reportSource struct {
+	// ctx is the request's: filtering stops when it ends.
+	ctx       context.Context
 	entry     *cached
 	rawEvents bool
 	filters   []mining.Filter
@@ -44,8 +48,10 @@ type reportSource struct {
 	reader *reader
 }
 
-func (src *reportSource) log() *eventlog.Log {
-	return mining.Apply(src.entry.view(src.rawEvents), src.filters...)
+// log is the view with the filters applied, or the request's end when it
+// ended meanwhile (the client went away: the work stops there).
+func (src *reportSource) log() (*eventlog.Log, error) {
+	return mining.ApplyContext(src.ctx, src.entry.view(src.rawEvents), src.filters...)
 }
 
 // reportSource checks the caller and the query, and finds the log.
@@ -92,7 +98,7 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	if err != nil {
 		return nil, err
 	}
-	src := &reportSource{entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}
+	src := &reportSource{ctx: r.Context(), entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}
 	if !rawOK {
 		if src.reader, src.filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(rawEvents), filters); err != nil {
 			return nil, err
@@ -145,7 +151,10 @@ func keptJSON(v any) (kept, error) {
 // report serves the KPIs.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l := src.log()
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
 		g, withheld, err := src.guard(l)
 		if err != nil {
 			return kept{}, err
@@ -191,7 +200,10 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l := src.log()
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
 		g, withheld, err := src.guard(l)
 		if err != nil {
 			return kept{}, err
@@ -245,7 +257,10 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		top = n
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l := src.log()
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
 		g, withheld, err := src.guard(l)
 		if err != nil {
 			return kept{}, err
@@ -273,7 +288,10 @@ const histogramBins = 20
 // read raw data get them.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, rawOK bool) (kept, error) {
-		l := src.log()
+		l, err := src.log()
+		if err != nil {
+			return kept{}, err
+		}
 		g, withheld, err := src.guard(l)
 		if err != nil {
 			return kept{}, err

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 
+	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -57,7 +58,8 @@ type Config struct {
 	// MiningWorkers is how many models this server mines or replays at
 	// once (half the CPUs, at least one, when zero): a mined model cannot
 	// be stopped once it starts, so more requests wait, briefly, or are
-	// told to come back.
+	// told to come back. One user holds at most half of them (at least
+	// one) at once; their further requests wait for their own.
 	MiningWorkers int
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
@@ -98,6 +100,10 @@ type Server struct {
 	images chan struct{}
 	// mining holds a slot for each model being mined or replayed.
 	mining chan struct{}
+	// miners holds, for each caller with model work under way or
+	// waiting, the slots that caller may hold at once (miningPerCaller).
+	minersMu sync.Mutex
+	miners   map[access.ID]*callerSlots
 }
 
 // New builds a server and its routes.

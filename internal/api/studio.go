@@ -81,6 +81,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // pageError shows an error as a page, with the status the API would give.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		s.cfg.Log.Info("client went away", "err", err, "path", r.URL.Path)
+		w.WriteHeader(statusClientGone)
+		return
+	}
 	var e *Error
 	switch {
 	case errors.As(err, &e):
@@ -311,7 +316,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		l := mining.Apply(entry.view(false), filters...)
+		l, err := mining.ApplyContext(r.Context(), entry.view(false), filters...)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		g, withheld, err := rd.guard(l)
 		if err != nil || l.NumCases() == 0 {
 			if err != nil {

@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -19,6 +20,20 @@ func Apply(l *eventlog.Log, filters ...Filter) *eventlog.Log {
 		l = f.Apply(l)
 	}
 	return l
+}
+
+// ApplyContext runs the filters in order, and stops with ctx.Err() as
+// soon as ctx ends: it looks before every filter, each of which is one
+// pass over the cases (TopVariants two), so a request given up costs at
+// most the filter under way.
+func ApplyContext(ctx context.Context, l *eventlog.Log, filters ...Filter) (*eventlog.Log, error) {
+	for _, f := range filters {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		l = f.Apply(l)
+	}
+	return l, ctx.Err()
 }
 
 // selectCases keeps the cases for which keep is true.

@@ -110,8 +110,26 @@ func (f Spec) TouchesLifecycle() bool {
 	return false
 }
 
-// Filters turns the spec into filters, rejecting malformed values.
+// MaxFilters is the most filters one spec may make. Each filter is a pass
+// over every case of the log, so their number is what a query's cost grows
+// with (9,000 not-follows took 7 s of a core on BPIC 2012, about 0.8 ms
+// each). An analyst's filter stack holds a handful, rarely more than ten
+// or twenty even when excluding many paths one by one; a hundred leaves
+// room for that and keeps the worst query near 0.1 s on such a log.
+const MaxFilters = 100
+
+// Filters turns the spec into filters, rejecting malformed values and
+// more than MaxFilters of them.
 func (f Spec) Filters() ([]mining.Filter, error) {
+	out, err := f.filters()
+	if err == nil && len(out) > MaxFilters {
+		return nil, f.errorf("too many filters: %d, at most %d (each %s and %s counts one, as does each attribute key, the time frame, the start and end activities, the duration range and %s)",
+			len(out), MaxFilters, f.name("follows"), f.name("not-follows"), f.name("top-variants"))
+	}
+	return out, err
+}
+
+func (f Spec) filters() ([]mining.Filter, error) {
 	var out []mining.Filter
 	if f.From != "" || f.To != "" {
 		tf := mining.TimeFrame{From: minTime, To: maxTime}
