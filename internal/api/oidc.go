@@ -236,7 +236,8 @@ func (s *Server) oidcUser(r *http.Request, issuer, subject string, claims map[st
 		return store.User{}, err
 	}
 	// A password nobody knows: the account signs in through the provider.
-	id, err = CreateUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, s.cfg.Password)
+	// Hashed in a password slot, as every password on a request is.
+	id, err = createUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, func(p string) (string, error) { return s.hashPassword(ctx, p) })
 	if err != nil {
 		return store.User{}, err
 	}
