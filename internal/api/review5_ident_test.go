@@ -1,9 +1,13 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -79,6 +83,73 @@ func TestAttack5PasswordSlotsBoundHashing(t *testing.T) {
 			root.json("POST", "/api/v1/users", `{"username":"alice","password":"a long enough password","current_password":"a long enough password"}`, 201, nil)
 			if n := e.srv.hashed.Load() - before; n != 3 {
 				t.Errorf("%d passwords hashed for a sign-in and a new account made with a password, want 3", n)
+			}
+		})
+	}
+}
+
+// TestAttack5ParallelAttemptsWithinTheAllowance: 30 attempts at once, 5
+// from each of 6 fresh addresses (within the free attempts), with a
+// clock that moves on at every reading, are all let through. Before, the
+// time was read before the attempt's transaction: an attempt counted
+// first by a parallel transaction, later than that time, made a wait
+// (11 of 30 refused over HTTP). It fails on 32907ea when the race
+// happens (10 runs of 10, 12 to 18 refused, on two CPUs); the next test
+// fails every time.
+func TestAttack5ParallelAttemptsWithinTheAllowance(t *testing.T) {
+	var ticks atomic.Int64
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return base.Add(time.Duration(ticks.Add(1)) * time.Microsecond) }
+	now := base
+	for name, l := range limiters(t, &now) {
+		t.Run(name, func(t *testing.T) {
+			l := newLimiter(l.st, clock)
+			var wg sync.WaitGroup
+			var refused atomic.Int64
+			for a := range 6 {
+				for range freeAttempts {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						w, err := l.attempt(context.Background(), fmt.Sprintf("ip:192.0.2.%d", a+1))
+						if err != nil {
+							t.Error(err)
+						}
+						if w > 0 {
+							refused.Add(1)
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			if n := refused.Load(); n != 0 {
+				t.Errorf("%d of %d attempts within the free allowance refused", n, 6*freeAttempts)
+			}
+		})
+	}
+}
+
+// TestAttack5ClockBehindDoesNotRefuse: servers sharing a database whose
+// clocks differ by a second: an attempt counted by the one ahead does not
+// make the one behind refuse the next, within the free attempts. Before,
+// the latest attempt, a second "in the future", was a second's wait.
+func TestAttack5ClockBehindDoesNotRefuse(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, ahead := range limiters(t, &now) {
+		t.Run(name, func(t *testing.T) {
+			behind := newLimiter(ahead.st, func() time.Time { return now.Add(-time.Second) })
+			if w, err := ahead.attempt(context.Background(), "user:ann"); err != nil || w != 0 {
+				t.Fatalf("first attempt: %v %v", w, err)
+			}
+			if w, err := behind.attempt(context.Background(), "user:ann"); err != nil || w != 0 {
+				t.Errorf("second attempt, on the server behind: wait %v (%v)", w, err)
+			}
+			// Past the free attempts, the wait still counts.
+			for range freeAttempts - 2 {
+				ahead.attempt(context.Background(), "user:ann")
+			}
+			if w, _ := behind.attempt(context.Background(), "user:ann"); w < time.Second {
+				t.Errorf("after %d attempts: wait %v, want at least 1s", freeAttempts, w)
 			}
 		})
 	}
