@@ -342,6 +342,14 @@ func (s *Server) setTeamGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, invalid("group: at most 200 characters, without surrounding spaces (empty: none)"))
 		return
 	}
+	// Which provider group a team follows decides its members at each
+	// single sign-on: for a team an access policy names, that is the
+	// installation administrators' to set. (The sync itself is the
+	// provider's word, which those administrators chose to follow.)
+	if err := s.authorizePolicyTeams(r, team); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	if err := s.cfg.Store.SetTeamGroup(r.Context(), environment(r), team, req.Group); err != nil {
 		writeError(w, r, err)
 		return

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/procmine/procmine/internal/access"
 )
 
 // These tests are the fifth review's findings on identity, each failing
@@ -151,6 +153,75 @@ func TestAttack5ClockBehindDoesNotRefuse(t *testing.T) {
 			if w, _ := behind.attempt(context.Background(), "user:ann"); w < time.Second {
 				t.Errorf("after %d attempts: wait %v, want at least 1s", freeAttempts, w)
 			}
+		})
+	}
+}
+
+// TestAttack5EnvironmentAdminCannotMovePolicyTeams: the installation
+// administrator blocks maker from 192.0.2.0/24 except members of team
+// exempt, of an environment where maker is System Administrator. maker
+// may not put himself in exempt (before: 204, and then signed in from the
+// blocked range), tie it to a provider group, take someone out of it or
+// out of the environment (and so out of it); a team no policy names is
+// his to change, and the installation administrator changes exempt.
+func TestAttack5EnvironmentAdminCannotMovePolicyTeams(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, makerID, prod, base := prodWithMaker(e)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, makerID), fmt.Sprintf(`{"business_unit":%d,"roles":["System Administrator"]}`, prod.Root), 200, nil)
+			_, annID := e.user("ann", false)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, annID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+			var exempt, free struct{ ID access.ID }
+			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"exempt","kind":"access","business_unit":%d}`, prod.Root), 201, &exempt)
+			root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"free","kind":"access","business_unit":%d}`, prod.Root), 201, &free)
+			root.json("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, annID), "", 204, nil)
+			root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"no maker from 192.0.2.0/24","state":"on","apps":["studio","api"],"include":{"users":[%d]},"exclude":{"teams":[%d]},"ip_ranges":["192.0.2.0/24"],"grant":"block"}`, makerID, exempt.ID), 201, nil)
+			signIn := func() int {
+				t.Helper()
+				code, _ := e.client().from("192.0.2.7", "POST", "/api/v1/session", `{"username":"maker","password":"a long enough password"}`)
+				return code
+			}
+			if code := signIn(); code != 403 {
+				t.Fatalf("maker from the blocked range, before anything: %d", code)
+			}
+
+			// The attack: maker puts himself in the excluded team.
+			code, body := maker.from("198.51.100.1", "PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, makerID), "")
+			if code != 403 || !strings.Contains(body, "only an installation administrator changes its members") {
+				t.Errorf("an environment's System Administrator joins a team a policy excludes: %d %s", code, body)
+			}
+			if code := signIn(); code != 403 {
+				t.Errorf("maker signs in from the blocked range after joining the excluded team: %d", code)
+			}
+			// Nor through a provider group, nor by taking others out.
+			for _, req := range [][3]string{
+				{"PUT", fmt.Sprintf("%s/teams/%d/idp-group", base, exempt.ID), `{"group":"everyone"}`},
+				{"DELETE", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, annID), ""},
+				{"DELETE", fmt.Sprintf("%s/members/%d", base, annID), ""},
+			} {
+				if code, body := maker.from("198.51.100.1", req[0], req[1], req[2]); code != 403 || !strings.Contains(body, "access policy") {
+					t.Errorf("%s %s by an environment's System Administrator: %d %s", req[0], req[1], code, body)
+				}
+			}
+			var members struct{ Members []struct{ ID access.ID } }
+			root.json("GET", fmt.Sprintf("%s/teams/%d/members", base, exempt.ID), "", 200, &members)
+			if len(members.Members) != 1 || members.Members[0].ID != annID {
+				t.Errorf("exempt's members after refused changes: %+v", members)
+			}
+
+			// A team no policy names is unaffected.
+			if code, body := maker.from("198.51.100.1", "PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, free.ID, makerID), ""); code != 204 {
+				t.Errorf("maker joins a team no policy names: %d %s", code, body)
+			}
+			if code, body := maker.from("198.51.100.1", "PUT", fmt.Sprintf("%s/teams/%d/idp-group", base, free.ID), `{"group":"free"}`); code != 200 {
+				t.Errorf("maker ties a team no policy names to a group: %d %s", code, body)
+			}
+			// The installation administrator may.
+			root.json("PUT", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, makerID), "", 204, nil)
+			if code := signIn(); code != 200 {
+				t.Errorf("maker, put in the excluded team by the installation administrator: %d", code)
+			}
+			root.json("DELETE", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, annID), "", 204, nil)
 		})
 	}
 }
