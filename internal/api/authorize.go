@@ -517,3 +517,20 @@ func (s *Server) authorizeMemberTeams(r *http.Request, user access.ID) error {
 	}
 	return s.authorizePolicyTeams(r, teams...)
 }
+
+// authorizeEnvironmentTeams is authorizePolicyTeams for deleting the
+// environment, and so every team of it.
+func (s *Server) authorizeEnvironmentTeams(r *http.Request) error {
+	if caller(r).InstallationAdmin {
+		return nil
+	}
+	here, err := s.cfg.Store.Teams(r.Context(), environment(r))
+	if err != nil {
+		return err
+	}
+	teams := make([]access.ID, len(here))
+	for i, t := range here {
+		teams[i] = t.ID
+	}
+	return s.authorizePolicyTeams(r, teams...)
+}

@@ -162,7 +162,8 @@ func TestAttack5ClockBehindDoesNotRefuse(t *testing.T) {
 // exempt, of an environment where maker is System Administrator. maker
 // may not put himself in exempt (before: 204, and then signed in from the
 // blocked range), tie it to a provider group, take someone out of it or
-// out of the environment (and so out of it); a team no policy names is
+// out of the environment (and so out of it), or delete the environment
+// (and so the team); a team no policy names is
 // his to change, and the installation administrator changes exempt.
 func TestAttack5EnvironmentAdminCannotMovePolicyTeams(t *testing.T) {
 	for name, e := range servers(t) {
@@ -198,6 +199,7 @@ func TestAttack5EnvironmentAdminCannotMovePolicyTeams(t *testing.T) {
 				{"PUT", fmt.Sprintf("%s/teams/%d/idp-group", base, exempt.ID), `{"group":"everyone"}`},
 				{"DELETE", fmt.Sprintf("%s/teams/%d/members/%d", base, exempt.ID, annID), ""},
 				{"DELETE", fmt.Sprintf("%s/members/%d", base, annID), ""},
+				{"DELETE", base, ""},
 			} {
 				if code, body := maker.from("198.51.100.1", req[0], req[1], req[2]); code != 403 || !strings.Contains(body, "access policy") {
 					t.Errorf("%s %s by an environment's System Administrator: %d %s", req[0], req[1], code, body)
