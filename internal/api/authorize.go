@@ -462,3 +462,75 @@ func authorizeSession(r *http.Request, rec store.Recording) error {
 	}
 	return nil
 }
+
+// errPolicyTeam refuses a change to who is in a team an access policy
+// names.
+var errPolicyTeam = errorf(http.StatusForbidden, "forbidden", "this team decides who an access policy applies to: only an installation administrator changes its members")
+
+// authorizePolicyTeams refuses, but to installation administrators, a
+// change to who is in any of teams when an access policy (on, report-only
+// or off) names it, in its include or its exclude: policies are the
+// installation administrators', and whom they apply to must not be
+// changed by an environment's administrators, who manage its teams (one
+// added to an excluded team, or taken out of an included one, escapes the
+// policy). The policies are read from the database, not the cache: a
+// policy just made names its teams at once.
+func (s *Server) authorizePolicyTeams(r *http.Request, teams ...access.ID) error {
+	if caller(r).InstallationAdmin || len(teams) == 0 {
+		return nil
+	}
+	policies, err := s.cfg.Store.AccessPolicies(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, p := range policies {
+		for _, named := range [][]access.ID{p.Include.Teams, p.Exclude.Teams} {
+			for _, t := range named {
+				if slices.Contains(teams, t) {
+					return errPolicyTeam
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// authorizeMemberTeams is authorizePolicyTeams for taking user out of the
+// environment, and so out of its teams.
+func (s *Server) authorizeMemberTeams(r *http.Request, user access.ID) error {
+	if caller(r).InstallationAdmin {
+		return nil
+	}
+	of, err := s.cfg.Store.TeamsOfUser(r.Context(), user)
+	if err != nil || len(of) == 0 {
+		return err
+	}
+	here, err := s.cfg.Store.Teams(r.Context(), environment(r))
+	if err != nil {
+		return err
+	}
+	var teams []access.ID
+	for _, t := range here {
+		if slices.Contains(of, t.ID) {
+			teams = append(teams, t.ID)
+		}
+	}
+	return s.authorizePolicyTeams(r, teams...)
+}
+
+// authorizeEnvironmentTeams is authorizePolicyTeams for deleting the
+// environment, and so every team of it.
+func (s *Server) authorizeEnvironmentTeams(r *http.Request) error {
+	if caller(r).InstallationAdmin {
+		return nil
+	}
+	here, err := s.cfg.Store.Teams(r.Context(), environment(r))
+	if err != nil {
+		return err
+	}
+	teams := make([]access.ID, len(here))
+	for i, t := range here {
+		teams[i] = t.ID
+	}
+	return s.authorizePolicyTeams(r, teams...)
+}

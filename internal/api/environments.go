@@ -91,6 +91,12 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	// Its teams go with it, and with them whom a policy naming one applies
+	// to.
+	if err := s.authorizeEnvironmentTeams(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	if err := s.cfg.Store.DeleteEnvironment(r.Context(), environment(r)); err != nil {
 		writeError(w, r, err)
 		return

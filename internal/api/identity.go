@@ -158,12 +158,24 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 	if valid {
 		u, err = s.cfg.Store.UserByName(r.Context(), c.Username)
 	}
+	// Both ways take a password slot (Server.passwordSlot), and wait for
+	// it alike.
 	if err == nil {
-		err = auth.CheckPassword(c.Password, u.PasswordHash)
+		err = s.checkPassword(r.Context(), c.Password, u.PasswordHash)
 	} else if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as for a real account, so timing does not
 		// tell which usernames exist.
-		auth.HashPassword(c.Password, s.cfg.Password)
+		if _, herr := s.hashPassword(r.Context(), c.Password); isBusy(herr) {
+			err = herr
+		}
+	}
+	if isBusy(err) {
+		// No slot came free: nothing was tried, so the attempt is given
+		// back (a flood of guesses must not use up others' allowance).
+		if rerr := s.limiter.refund(r.Context(), account, addr); rerr != nil {
+			return store.User{}, unfinished(rerr)
+		}
+		return store.User{}, err
 	}
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, auth.ErrMismatch) {
@@ -352,7 +364,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	id, err := CreateUser(r.Context(), s.cfg.Store, req.Username, req.Password, req.InstallationAdmin, s.cfg.Password)
+	id, err := createUser(r.Context(), s.cfg.Store, req.Username, req.Password, req.InstallationAdmin, func(p string) (string, error) { return s.hashPassword(r.Context(), p) })
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -376,17 +388,23 @@ var goodUsername = func(s string) bool {
 // CreateUser validates and stores a new local account; the online API and
 // `procmine admin create-user` share it.
 func CreateUser(ctx context.Context, st *store.Store, username, password string, admin bool, p auth.Params) (access.ID, error) {
+	return createUser(ctx, st, username, password, admin, func(password string) (string, error) { return auth.HashPassword(password, p) })
+}
+
+// createUser is CreateUser with the password hashed by hash: on a request,
+// Server.hashPassword, in a password slot.
+func createUser(ctx context.Context, st *store.Store, username, password string, admin bool, hash func(string) (string, error)) (access.ID, error) {
 	if !goodUsername(username) {
 		return 0, invalid("username must be 1 to 64 letters, digits or . _ - @")
 	}
 	if len(password) < 12 || len(password) > 1024 {
 		return 0, invalid("password must be 12 to 1024 characters long")
 	}
-	hash, err := auth.HashPassword(password, p)
+	h, err := hash(password)
 	if err != nil {
 		return 0, err
 	}
-	return st.CreateUser(ctx, store.User{Username: username, PasswordHash: hash, InstallationAdmin: admin})
+	return st.CreateUser(ctx, store.User{Username: username, PasswordHash: h, InstallationAdmin: admin})
 }
 
 func pathID(r *http.Request, name string) (access.ID, error) {

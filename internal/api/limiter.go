@@ -41,12 +41,17 @@ func delay(count int) time.Duration {
 
 // attempt returns how long the caller must still wait before trying any of
 // the keys; when that is zero it counts the attempt against every key.
+//
+// A key within its free attempts has no wait, whatever the time of its
+// latest attempt: that time can be later than now, read on a server whose
+// clock is behind the one that counted it.
 func (l *limiter) attempt(ctx context.Context, keys ...string) (time.Duration, error) {
-	now := l.now()
-	return l.st.CountSignIn(ctx, now, keys, 2*maxWait, func(counts []store.SignInCount) time.Duration {
+	return l.st.CountSignIn(ctx, l.now, keys, 2*maxWait, func(now time.Time, counts []store.SignInCount) time.Duration {
 		var wait time.Duration
 		for _, c := range counts {
-			wait = max(wait, c.Last.Add(delay(c.Count)).Sub(now))
+			if d := delay(c.Count); d > 0 {
+				wait = max(wait, c.Last.Add(d).Sub(now))
+			}
 		}
 		return wait
 	})

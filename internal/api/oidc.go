@@ -236,7 +236,8 @@ func (s *Server) oidcUser(r *http.Request, issuer, subject string, claims map[st
 		return store.User{}, err
 	}
 	// A password nobody knows: the account signs in through the provider.
-	id, err = CreateUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, s.cfg.Password)
+	// Hashed in a password slot, as every password on a request is.
+	id, err = createUser(ctx, s.cfg.Store, name, randomString()+randomString(), false, func(p string) (string, error) { return s.hashPassword(ctx, p) })
 	if err != nil {
 		return store.User{}, err
 	}
@@ -339,6 +340,14 @@ func (s *Server) setTeamGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(req.Group) > 200 || strings.ContainsRune(req.Group, 0) || strings.TrimSpace(req.Group) != req.Group {
 		writeError(w, r, invalid("group: at most 200 characters, without surrounding spaces (empty: none)"))
+		return
+	}
+	// Which provider group a team follows decides its members at each
+	// single sign-on: for a team an access policy names, that is the
+	// installation administrators' to set. (The sync itself is the
+	// provider's word, which those administrators chose to follow.)
+	if err := s.authorizePolicyTeams(r, team); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.SetTeamGroup(r.Context(), environment(r), team, req.Group); err != nil {

@@ -48,7 +48,13 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(password, u.PasswordHash); errors.Is(err, auth.ErrMismatch) {
+	if err := s.checkPassword(r.Context(), password, u.PasswordHash); isBusy(err) {
+		// Nothing was checked: the attempt is given back.
+		if rerr := s.limiter.refund(r.Context(), account, addr); rerr != nil {
+			return rerr
+		}
+		return err
+	} else if errors.Is(err, auth.ErrMismatch) {
 		s.audit(r, 0, "reauthentication.failed", target("user", u.ID), "wrong password")
 		return errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
 	} else if err != nil {

@@ -101,6 +101,9 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
 		err = s.keepAnAdministrator(r, user, false)
 	}
 	if err == nil {
+		err = s.authorizeMemberTeams(r, user)
+	}
+	if err == nil {
 		err = s.cfg.Store.RemoveMember(r.Context(), environment(r), user)
 	}
 	if err != nil {
@@ -196,6 +199,9 @@ func (s *Server) teamMember(remove bool) http.HandlerFunc {
 		}
 		if err == nil {
 			err = s.authorizeTeamChange(r, team, user)
+		}
+		if err == nil {
+			err = s.authorizePolicyTeams(r, team)
 		}
 		if err == nil {
 			err = s.cfg.Store.TeamMember(r.Context(), environment(r), team, user, remove)

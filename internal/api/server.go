@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,12 @@ type Config struct {
 	// told to come back. One user holds at most half of them (at least
 	// one) at once; their further requests wait for their own.
 	MiningWorkers int
+	// PasswordWorkers is how many passwords this server hashes or checks
+	// at once (GOMAXPROCS, at least two, when zero): each takes the
+	// memory of Password (64 MiB by default) and a CPU while it runs, and
+	// anyone who can reach the sign-in page can ask for one, so more
+	// requests wait, briefly, or are told to come back.
+	PasswordWorkers int
 	// OIDC switches on single sign-on through an OpenID provider.
 	OIDC *OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -104,6 +111,10 @@ type Server struct {
 	// waiting, the slots that caller may hold at once (miningPerCaller).
 	minersMu sync.Mutex
 	miners   map[access.ID]*callerSlots
+	// passwords holds a slot for each password being hashed or checked;
+	// hashed counts the passwords hashed or checked.
+	passwords chan struct{}
+	hashed    atomic.Int64
 }
 
 // New builds a server and its routes.
@@ -138,8 +149,12 @@ func New(cfg Config) *Server {
 	if cfg.ImageWorkers == 0 {
 		cfg.ImageWorkers = 2
 	}
+	if cfg.PasswordWorkers == 0 {
+		cfg.PasswordWorkers = max(2, runtime.GOMAXPROCS(0))
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
-		images: make(chan struct{}, cfg.ImageWorkers), mining: make(chan struct{}, cfg.MiningWorkers)}
+		images: make(chan struct{}, cfg.ImageWorkers), mining: make(chan struct{}, cfg.MiningWorkers),
+		passwords: make(chan struct{}, cfg.PasswordWorkers)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

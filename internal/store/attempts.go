@@ -21,18 +21,23 @@ func attemptKey(key string) string {
 }
 
 // CountSignIn decides on a sign-in attempt for keys, for every server at
-// once: wait is given the keys' counts and says how long the caller must
-// still wait; when that is zero, the attempt is counted against every key
-// before CountSignIn returns, so that parallel guesses, on any servers,
-// cannot slip past the count. Counts not added to for forget are dropped.
-func (s *Store) CountSignIn(ctx context.Context, now time.Time, keys []string, forget time.Duration, wait func([]SignInCount) time.Duration) (time.Duration, error) {
+// once: wait is given the time, read from clock once the keys' rows are
+// locked, and the keys' counts, and says how long the caller must still
+// wait; when that is zero, the attempt is counted against every key, at
+// that time, before CountSignIn returns, so that parallel guesses, on any
+// servers, cannot slip past the count. The time is read under the locks
+// so that, on one server, no attempt counted before this one is later
+// than it: a time read before would let a parallel attempt counted first
+// look as if it were in the future. Counts not added to for forget are
+// dropped.
+func (s *Store) CountSignIn(ctx context.Context, clock func() time.Time, keys []string, forget time.Duration, wait func(now time.Time, counts []SignInCount) time.Duration) (time.Duration, error) {
 	hashed := make([]string, len(keys))
 	for i, k := range keys {
 		hashed[i] = attemptKey(k)
 	}
 	slices.Sort(hashed) // one order of locks for everyone
 	hashed = slices.Compact(hashed)
-	d, err := s.countSignIn(ctx, now, hashed, wait)
+	d, now, err := s.countSignIn(ctx, clock, hashed, wait)
 	if err == nil {
 		s.forgetSignIns(ctx, now.Add(-forget))
 	}
@@ -51,10 +56,10 @@ func (s *Store) forgetSignIns(ctx context.Context, before time.Time) {
 	s.exec(ctx, q, before.UnixNano())
 }
 
-func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string, wait func([]SignInCount) time.Duration) (time.Duration, error) {
+func (s *Store) countSignIn(ctx context.Context, clock func() time.Time, hashed []string, wait func(time.Time, []SignInCount) time.Duration) (time.Duration, time.Time, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return 0, time.Time{}, err
 	}
 	defer tx.Rollback()
 	counts := make([]SignInCount, len(hashed))
@@ -64,21 +69,22 @@ func (s *Store) countSignIn(ctx context.Context, now time.Time, hashed []string,
 		// it: no one can delete it in between.
 		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sign_in_attempts (key_hash, count, last, prev) VALUES (?, 0, 0, 0)
 			ON CONFLICT (key_hash) DO UPDATE SET key_hash = excluded.key_hash RETURNING count, last`), k).Scan(&counts[i].Count, &lasts[i]); err != nil {
-			return 0, err
+			return 0, time.Time{}, err
 		}
 		if lasts[i] != 0 {
 			counts[i].Last = time.Unix(0, lasts[i])
 		}
 	}
-	if d := wait(counts); d > 0 {
-		return d, nil // rolled back: nothing counted
+	now := clock() // every key locked
+	if d := wait(now, counts); d > 0 {
+		return d, now, nil // rolled back: nothing counted
 	}
 	for i, k := range hashed {
 		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE sign_in_attempts SET count = ?, last = ?, prev = ? WHERE key_hash = ?"), counts[i].Count+1, now.UnixNano(), lasts[i], k); err != nil {
-			return 0, err
+			return 0, now, err
 		}
 	}
-	return 0, tx.Commit()
+	return 0, now, tx.Commit()
 }
 
 // RefundSignIn takes the latest attempt back from every key.

@@ -21,7 +21,7 @@ func TestSignInCountingBesideCleanup(t *testing.T) {
 					for i := range 20 {
 						keys := []string{fmt.Sprint("user:", (g+i)%5), fmt.Sprint("ip:", (g*i)%3)}
 						// Every count older than a nanosecond is dropped.
-						_, err := s.CountSignIn(context.Background(), time.Now(), keys, time.Nanosecond, func([]SignInCount) time.Duration { return 0 })
+						_, err := s.CountSignIn(context.Background(), time.Now, keys, time.Nanosecond, func(time.Time, []SignInCount) time.Duration { return 0 })
 						if err != nil {
 							errs <- err
 						}

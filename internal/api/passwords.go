@@ -1,0 +1,52 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/procmine/procmine/internal/auth"
+)
+
+// passwordWait is how long a request waits for a password slot before it
+// is told to come back (503 busy); a variable for the tests, which wait
+// less.
+var passwordWait = 5 * time.Second
+
+// passwordSlot takes one of the server's password slots
+// (Config.PasswordWorkers): every password hashed or checked on a request
+// takes one, so that guesses from many addresses (each hash taking 64 MiB
+// and a CPU) cannot take the server's memory, whatever their number.
+func (s *Server) passwordSlot(ctx context.Context) (release func(), err error) {
+	return takeSlot(ctx, s.passwords, passwordWait, "the server is busy checking passwords: try again in a few seconds")
+}
+
+// checkPassword is auth.CheckPassword in a password slot. Its error is
+// busy (an *Error) when no slot came free: nothing was checked.
+func (s *Server) checkPassword(ctx context.Context, password, hash string) error {
+	release, err := s.passwordSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s.hashed.Add(1)
+	return auth.CheckPassword(password, hash)
+}
+
+// hashPassword is auth.HashPassword, with the server's parameters, in a
+// password slot.
+func (s *Server) hashPassword(ctx context.Context, password string) (string, error) {
+	release, err := s.passwordSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	s.hashed.Add(1)
+	return auth.HashPassword(password, s.cfg.Password)
+}
+
+// isBusy is whether err is a slot's busy answer.
+func isBusy(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == "busy"
+}
