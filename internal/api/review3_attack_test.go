@@ -20,11 +20,14 @@ import (
 // i): three paths in turn. The target, case 20, is alone on its day and
 // follows the path of cases 2, 5, 8…: Receive, Approve. It is an ordinary
 // case in a common variant, so everything shows it only inside groups.
-func review3Log() []byte {
+func review3Log() []byte { return review3LogOf(40) }
+
+// review3LogOf is review3Log with n cases.
+func review3LogOf(n int) []byte {
 	var b strings.Builder
 	b.WriteString("case:concept:name,concept:name,time:timestamp\n")
 	paths := [][]string{{"Receive", "Check", "Approve"}, {"Receive", "Check", "Reject"}, {"Receive", "Approve"}}
-	for i := range 40 {
+	for i := range n {
 		start := day0.AddDate(0, 0, i).Add(time.Duration(i) * time.Minute)
 		path := paths[i%3]
 		total := time.Duration(30+(i*37)%300) * time.Minute
@@ -59,7 +62,12 @@ type review3Replay struct {
 func TestAttack3ConformanceNoiseIgnoresTheModel(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			w, owner, pmu := disclosureWorld(t, e, review3Log())
+			// 60 cases, and views of 47 to 50: each path holds about 16
+			// cases, so a reader's model and replay keep all three (a
+			// variant is kept on its count with noise: one of 5 to 7 cases
+			// is dropped now and then, and all three of a small view
+			// sometimes, which leaves too few cases to answer).
+			w, owner, pmu := disclosureWorld(t, e, review3LogOf(60))
 			get := func(c *client, last int, model string) review3Replay {
 				q := url.Values{"from": {"2024-01-01"}, "to": {day0.AddDate(0, 0, last).Format("2006-01-02")}, "time-mode": {"started"}}
 				var r review3Replay
@@ -69,14 +77,15 @@ func TestAttack3ConformanceNoiseIgnoresTheModel(t *testing.T) {
 			// With one draw for both models the reader's difference is the
 			// owner's in every view; with a draw each, seldom.
 			exact, exactFitness := 0, 0
-			for last := 16; last <= 19; last++ {
+			for last := 46; last <= 49; last++ {
 				o1, o2 := get(owner, last, "algorithm=inductive"), get(owner, last, "algorithm=heuristics")
 				r1, r2 := get(pmu, last, "algorithm=inductive"), get(pmu, last, "algorithm=heuristics")
 				if r1.FittingTraces-r2.FittingTraces == o1.FittingTraces-o2.FittingTraces && r1.Missing-r2.Missing == o1.Missing-o2.Missing {
 					exact++
 				}
-				// Every path here is shared by five cases, so the reader's
-				// replay is the owner's: a rounded exact mean would match.
+				// Every path here is shared by about 16 cases, so the
+				// reader's replay is the owner's: a rounded exact mean would
+				// match.
 				if math.Round(o2.TraceFitness*100)/100 == r2.TraceFitness {
 					exactFitness++
 				}
