@@ -195,6 +195,23 @@ func (s *Server) authorizeMemberChange(r *http.Request, target access.ID) error 
 	return nil
 }
 
+// grantedRoles checks that the caller may give each of the roles named
+// (authorizeRoleGrant) and returns the privileges they hold together.
+func (s *Server) grantedRoles(r *http.Request, roles []string) (access.Privileges, error) {
+	var p access.Privileges
+	for _, name := range roles {
+		role, err := s.roleFor(r, name)
+		if err == nil {
+			err = authorizeRoleGrant(r, role)
+		}
+		if err != nil {
+			return p, err
+		}
+		p.Union(&role.Privileges)
+	}
+	return p, nil
+}
+
 // authorizeMemberPlacement checks the business unit and the direct roles
 // a member is given. Each role follows the rules for giving roles. The
 // unit must be within the granter's reach: for the security privilege
@@ -204,16 +221,9 @@ func (s *Server) authorizeMemberChange(r *http.Request, target access.ID) error 
 // granter who cannot read Finance's processes does not make a reader of
 // Finance by moving someone there.
 func (s *Server) authorizeMemberPlacement(r *http.Request, target, unit access.ID, roles []string) error {
-	var p access.Privileges
-	for _, name := range roles {
-		role, err := s.roleFor(r, name)
-		if err == nil {
-			err = authorizeRoleGrant(r, role)
-		}
-		if err != nil {
-			return err
-		}
-		p.Union(&role.Privileges)
+	p, err := s.grantedRoles(r, roles)
+	if err != nil {
+		return err
 	}
 	sub := subject(r)
 	if sub.Bypass {
@@ -279,16 +289,9 @@ func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) erro
 // for giving roles, and every member of the team must be within the
 // caller's reach for them.
 func (s *Server) authorizeTeamRoles(r *http.Request, team access.ID, roles []string) error {
-	var p access.Privileges
-	for _, name := range roles {
-		role, err := s.roleFor(r, name)
-		if err == nil {
-			err = authorizeRoleGrant(r, role)
-		}
-		if err != nil {
-			return err
-		}
-		p.Union(&role.Privileges)
+	p, err := s.grantedRoles(r, roles)
+	if err != nil {
+		return err
 	}
 	if subject(r).Bypass {
 		return nil

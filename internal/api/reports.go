@@ -107,10 +107,15 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	return src, nil
 }
 
-// guard is disclosure control for the view l of this source (nil for a
-// caller who may read raw data).
-func (src *reportSource) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withheld, error) {
-	return src.reader.guard(l)
+// guarded is the filtered view with its guard and what it withholds
+// (no guard for those who may read raw data).
+func (src *reportSource) guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.Withheld, error) {
+	l, err := src.log()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g, withheld, err := src.reader.guard(l)
+	return l, g, withheld, err
 }
 
 // answer serves a report computed from the caller's report source,
@@ -151,11 +156,7 @@ func keptJSON(v any) (kept, error) {
 // report serves the KPIs.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, err := src.log()
-		if err != nil {
-			return kept{}, err
-		}
-		g, withheld, err := src.guard(l)
+		l, g, withheld, err := src.guarded()
 		if err != nil {
 			return kept{}, err
 		}
@@ -200,11 +201,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, err := src.log()
-		if err != nil {
-			return kept{}, err
-		}
-		g, withheld, err := src.guard(l)
+		l, g, withheld, err := src.guarded()
 		if err != nil {
 			return kept{}, err
 		}
@@ -257,11 +254,7 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		top = n
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, err := src.log()
-		if err != nil {
-			return kept{}, err
-		}
-		g, withheld, err := src.guard(l)
+		l, g, withheld, err := src.guarded()
 		if err != nil {
 			return kept{}, err
 		}
@@ -288,11 +281,7 @@ const histogramBins = 20
 // read raw data get them.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, func(src *reportSource, rawOK bool) (kept, error) {
-		l, err := src.log()
-		if err != nil {
-			return kept{}, err
-		}
-		g, withheld, err := src.guard(l)
+		l, g, withheld, err := src.guarded()
 		if err != nil {
 			return kept{}, err
 		}
