@@ -128,7 +128,10 @@ func TestWorkersStopLongLayouts(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	begin = time.Now()
 	cancel()
-	if err := <-errs; !errors.Is(err, context.Canceled) || time.Since(begin) > time.Second {
+	// context.Canceled, not a TimeoutError, says the cancel stopped it,
+	// 1.5 s before its deadline would have; the bound only catches a hang
+	// (beside two busy loops and the other packages' tests it took 1.3 s).
+	if err := <-errs; !errors.Is(err, context.Canceled) || time.Since(begin) > 5*time.Second {
 		t.Errorf("cancelled layout: %v after %v", err, time.Since(begin))
 	}
 
