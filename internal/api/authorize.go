@@ -266,16 +266,13 @@ func (s *Server) authorizeTeamChange(r *http.Request, team, user access.ID) erro
 	if err != nil {
 		return err
 	}
-	var p access.Privileges
-	for _, st := range roles {
-		role, err := s.roleFor(r, st.Name)
-		if err == nil {
-			err = authorizeRoleGrant(r, role)
-		}
-		if err != nil {
-			return err
-		}
-		p.Union(&role.Privileges)
+	names := make([]string, len(roles))
+	for i, st := range roles {
+		names[i] = st.Name
+	}
+	p, err := s.grantedRoles(r, names)
+	if err != nil {
+		return err
 	}
 	if user != 0 {
 		if err := s.authorizeTeamReach(r, []access.ID{user}, &p); err != nil {

@@ -40,9 +40,7 @@ var (
 // Errors that are not *Error are internal: logged, and answered with a
 // message that says nothing about them.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r, err) {
-		slog.InfoContext(r.Context(), "client went away", "err", err, "method", r.Method, "path", r.URL.Path)
-		w.WriteHeader(statusClientGone)
+	if answeredClientGone(w, r, err) {
 		return
 	}
 	var e *Error
@@ -73,8 +71,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // it is not the server's error.
 const statusClientGone = 499
 
-// clientGone reports whether err is the request's own end: its client
-// closed the connection or gave up, and the work stopped for that.
-func clientGone(r *http.Request, err error) bool {
-	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
+// answeredClientGone tells whether err is the request's own end (its
+// client closed the connection or gave up, and the work stopped for that)
+// and, if so, logs it as such and sets statusClientGone: the API's and the
+// studio's answer to it.
+func answeredClientGone(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(err, context.Canceled) || !errors.Is(r.Context().Err(), context.Canceled) {
+		return false
+	}
+	slog.InfoContext(r.Context(), "client went away", "err", err, "method", r.Method, "path", r.URL.Path)
+	w.WriteHeader(statusClientGone)
+	return true
 }

@@ -81,9 +81,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // pageError shows an error as a page, with the status the API would give.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r, err) {
-		s.cfg.Log.Info("client went away", "err", err, "path", r.URL.Path)
-		w.WriteHeader(statusClientGone)
+	if answeredClientGone(w, r, err) {
 		return
 	}
 	var e *Error

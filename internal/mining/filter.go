@@ -16,9 +16,7 @@ type Filter interface {
 
 // Apply runs the filters in order.
 func Apply(l *eventlog.Log, filters ...Filter) *eventlog.Log {
-	for _, f := range filters {
-		l = f.Apply(l)
-	}
+	l, _ = ApplyContext(context.Background(), l, filters...)
 	return l
 }
 

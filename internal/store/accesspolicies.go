@@ -87,20 +87,7 @@ func (s *Store) TeamExists(ctx context.Context, id access.ID) (bool, error) {
 // TeamsOfUser lists, sorted, every team the user belongs to in any
 // environment: conditional access names teams installation-wide.
 func (s *Store) TeamsOfUser(ctx context.Context, user access.ID) ([]access.ID, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id"), user)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []access.ID
-	for rows.Next() {
-		var id access.ID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return s.ids(ctx, "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id", user)
 }
 
 // SetTeamGroup makes a team of the environment follow a provider group

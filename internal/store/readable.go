@@ -19,6 +19,11 @@ func (s *Store) ReadableProcesses(ctx context.Context, env access.ID, sub *acces
 	if q == "" {
 		return nil, nil
 	}
+	return s.ids(ctx, q, args...)
+}
+
+// ids runs a query of one column of ids and returns them in its order.
+func (s *Store) ids(ctx context.Context, q string, args ...any) ([]access.ID, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, err

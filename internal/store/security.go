@@ -327,22 +327,9 @@ func (s *Store) TeamMembers(ctx context.Context, env, team access.ID) ([]Named, 
 // TeamProcesses lists, in id order, the processes of the environment that
 // a team owns or that are shared with it: what joining the team gives.
 func (s *Store) TeamProcesses(ctx context.Context, env, team access.ID) ([]access.ID, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id FROM processes WHERE env_id = ? AND owner_team_id = ?
+	return s.ids(ctx, `SELECT id FROM processes WHERE env_id = ? AND owner_team_id = ?
 		UNION SELECT p.id FROM process_shares s JOIN processes p ON p.id = s.process_id WHERE p.env_id = ? AND s.team_id = ?
-		ORDER BY 1`), env, team, env, team)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []access.ID
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, access.ID(id))
-	}
-	return ids, rows.Err()
+		ORDER BY 1`, env, team, env, team)
 }
 
 // TeamRoles returns the roles a team of the environment holds.
