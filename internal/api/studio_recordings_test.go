@@ -66,7 +66,10 @@ func TestRecordingsInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#bundle-upload")),
 		chromedp.SetUploadFiles(chromedp.CSS("#bundle"), []string{zipPath}),
 		chromedp.Click(chromedp.CSS("#bundle-submit")))
-	wait(`document.getElementById('recordings')`)
+	// The upload reloads the page: chromedp's own wait follows the new
+	// document, where a script's check could see it before chromedp's
+	// node tree did ("No node with given id found", once in a clean run).
+	run(chromedp.WaitVisible(chromedp.CSS("#recordings")))
 	if list := text("#recordings"); !strings.Contains(list, "Approve an invoice") || !strings.Contains(list, "contrib") {
 		t.Fatalf("recordings list: %q", list)
 	}
