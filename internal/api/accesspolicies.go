@@ -16,6 +16,9 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -166,9 +169,9 @@ func (s *Server) conditionalAccess(r *http.Request, u store.User, app string, mf
 	}
 	switch {
 	case d.NeedMFA:
-		return errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication for this sign-in, and this session has not satisfied it")
+		return response.Errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication for this sign-in, and this session has not satisfied it")
 	case !d.Allowed:
-		return errorf(http.StatusForbidden, "blocked_by_policy", "a conditional access policy blocks this access (user, app or address)")
+		return response.Errorf(http.StatusForbidden, "blocked_by_policy", "a conditional access policy blocks this access (user, app or address)")
 	}
 	return nil
 }
@@ -226,22 +229,15 @@ func (b policyBody) policy() (accesspolicy.Policy, []string, error) {
 	for i, text := range b.IPRanges {
 		pr, err := accesspolicy.ParseRange(text)
 		if err != nil {
-			return p, nil, invalid("ip_ranges[%d]: %v", i, err)
+			return p, nil, response.Invalid("ip_ranges[%d]: %v", i, err)
 		}
 		p.IPRanges = append(p.IPRanges, pr)
 	}
 	warnings, err := p.Validate()
 	if err != nil {
-		return p, nil, invalid("%v", err)
+		return p, nil, response.Invalid("%v", err)
 	}
 	return p, warnings, nil
-}
-
-func authorizeInstallationAdmin(r *http.Request) error {
-	if !caller(r).InstallationAdmin {
-		return errorf(http.StatusForbidden, "forbidden", "conditional access is managed by installation administrators")
-	}
-	return nil
 }
 
 type policyAnswer struct {
@@ -250,13 +246,13 @@ type policyAnswer struct {
 }
 
 func (s *Server) listAccessPolicies(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	list, err := s.cfg.Store.AccessPolicies(r.Context())
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	out := make([]policyAnswer, len(list))
@@ -264,7 +260,7 @@ func (s *Server) listAccessPolicies(w http.ResponseWriter, r *http.Request) {
 		warnings, _ := p.Validate()
 		out[i] = policyAnswer{Policy: p, Warnings: orEmpty(warnings)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"policies": out})
+	response.JSON(w, http.StatusOK, map[string]any{"policies": out})
 }
 
 func orEmpty(s []string) []string {
@@ -275,63 +271,63 @@ func orEmpty(s []string) []string {
 }
 
 func (s *Server) getAccessPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	id, err := pathID(r, "id")
+	id, err := request.PathID(r, "id")
 	var p accesspolicy.Policy
 	if err == nil {
 		p, err = s.cfg.Store.AccessPolicy(r.Context(), id)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	warnings, _ := p.Validate()
-	writeJSON(w, http.StatusOK, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
+	response.JSON(w, http.StatusOK, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
 }
 
 // putAccessPolicy creates (POST) or replaces (PUT …/{id}) a policy. A
 // change that would block the administrator making it is refused: try it
 // report-only first, or exclude yourself.
 func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var id access.ID
 	if r.Method == http.MethodPut {
 		var err error
-		if id, err = pathID(r, "id"); err == nil {
+		if id, err = request.PathID(r, "id"); err == nil {
 			_, err = s.cfg.Store.AccessPolicy(r.Context(), id)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 	}
 	var body policyBody
-	if err := decode(w, r, &body); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &body); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	p, warnings, err := body.policy()
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	p.ID = id
 	if err := s.checkPrincipals(r.Context(), p); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.wouldLockOut(r, p); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if p.ID, err = s.cfg.Store.PutAccessPolicy(r.Context(), p); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
@@ -341,7 +337,7 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	whole, _ := json.Marshal(p)
 	s.audit(r, 0, action, fmt.Sprintf("policy %d", p.ID), string(whole))
-	writeJSON(w, status, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
+	response.JSON(w, status, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
 }
 
 // checkPrincipals refuses users and teams that do not exist: a typo
@@ -354,7 +350,7 @@ func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) err
 		}
 		for _, n := range p.IPRangeNames {
 			if _, ok := named[n]; !ok {
-				return invalid("ip_range_names: no named range %q", n)
+				return response.Invalid("ip_range_names: no named range %q", n)
 			}
 		}
 	}
@@ -364,7 +360,7 @@ func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) err
 	}{{"include", p.Include}, {"exclude", p.Exclude}} {
 		for _, u := range ps.list.Users {
 			if _, err := s.cfg.Store.UserByID(ctx, u); errors.Is(err, store.ErrNotFound) {
-				return invalid("%s.users: no user %d", ps.field, u)
+				return response.Invalid("%s.users: no user %d", ps.field, u)
 			} else if err != nil {
 				return err
 			}
@@ -373,7 +369,7 @@ func (s *Server) checkPrincipals(ctx context.Context, p accesspolicy.Policy) err
 			if ok, err := s.cfg.Store.TeamExists(ctx, t); err != nil {
 				return err
 			} else if !ok {
-				return invalid("%s.teams: no team %d", ps.field, t)
+				return response.Invalid("%s.teams: no team %d", ps.field, t)
 			}
 		}
 	}
@@ -410,24 +406,24 @@ func (s *Server) wouldLockOutWith(r *http.Request, changed *accesspolicy.Policy,
 		next = append(next, *changed)
 	}
 	next = accesspolicy.Resolve(next, named)
-	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), caller(r).ID)
+	teams, err := s.cfg.Store.TeamsOfUser(r.Context(), request.Caller(r).ID)
 	if err != nil {
 		return err
 	}
 	for _, app := range []string{accesspolicy.Studio, accesspolicy.API} {
-		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r), MFA: satisfiedMFA(r)}, false); !d.Allowed {
-			return errorf(http.StatusConflict, "would_lock_out", "this policy would refuse your own access to the "+app+" app: exclude yourself, or try it report-only first")
+		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: request.Caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r), MFA: request.SatisfiedMFA(r)}, false); !d.Allowed {
+			return response.Errorf(http.StatusConflict, "would_lock_out", "this policy would refuse your own access to the "+app+" app: exclude yourself, or try it report-only first")
 		}
 	}
 	return nil
 }
 
 func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	id, err := pathID(r, "id")
+	id, err := request.PathID(r, "id")
 	var old accesspolicy.Policy
 	if err == nil {
 		old, err = s.cfg.Store.AccessPolicy(r.Context(), id)
@@ -436,7 +432,7 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.DeleteAccessPolicy(r.Context(), id)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
@@ -448,8 +444,8 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 // whatIf tells which policies would apply to a user, app, address and MFA
 // state, why, and the result.
 func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var req struct {
@@ -458,24 +454,24 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		IP   string    `json:"ip"`
 		MFA  bool      `json:"mfa"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	ip, err := netip.ParseAddr(strings.TrimSpace(req.IP))
 	if err != nil {
-		writeError(w, r, invalid("ip: %q is not an address", req.IP))
+		response.WriteError(w, r, response.Invalid("ip: %q is not an address", req.IP))
 		return
 	}
 	if req.App != accesspolicy.Studio && req.App != accesspolicy.API {
-		writeError(w, r, invalid("app: studio or api"))
+		response.WriteError(w, r, response.Invalid("app: studio or api"))
 		return
 	}
 	if _, err := s.cfg.Store.UserByID(r.Context(), req.User); errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid("user: no such user"))
+		response.WriteError(w, r, response.Invalid("user: no such user"))
 		return
 	} else if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	list, err := s.resolvedPolicies(r.Context())
@@ -484,14 +480,14 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		teams, err = s.cfg.Store.TeamsOfUser(r.Context(), req.User)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	d := accesspolicy.Evaluate(list, accesspolicy.Request{User: req.User, Teams: teams, App: req.App, IP: ip.Unmap(), MFA: req.MFA}, true)
 	if d.Matches == nil {
 		d.Matches = []accesspolicy.Match{}
 	}
-	writeJSON(w, http.StatusOK, d)
+	response.JSON(w, http.StatusOK, d)
 }
 
 var rangeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
@@ -499,46 +495,46 @@ var rangeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // listNamedRanges shows the named address ranges (installation
 // administrators).
 func (s *Server) listNamedRanges(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	named, err := s.cfg.Store.NamedRanges(r.Context())
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"named_ranges": named})
+	response.JSON(w, http.StatusOK, map[string]any{"named_ranges": named})
 }
 
 // putNamedRange defines or replaces a named range; policies that name it
 // follow at once.
 func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	name := r.PathValue("name")
 	if !rangeName.MatchString(name) {
-		writeError(w, r, invalid("name: 1 to 64 lower-case letters, digits, - and _"))
+		response.WriteError(w, r, response.Invalid("name: 1 to 64 lower-case letters, digits, - and _"))
 		return
 	}
 	var req struct {
 		Ranges []string `json:"ranges"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if len(req.Ranges) == 0 || len(req.Ranges) > 1000 {
-		writeError(w, r, invalid("ranges: 1 to 1000 CIDR ranges"))
+		response.WriteError(w, r, response.Invalid("ranges: 1 to 1000 CIDR ranges"))
 		return
 	}
 	prefixes := make([]netip.Prefix, len(req.Ranges))
 	for i, t := range req.Ranges {
 		p, err := accesspolicy.ParseRange(t)
 		if err != nil {
-			writeError(w, r, invalid("ranges[%d]: %v", i, err))
+			response.WriteError(w, r, response.Invalid("ranges[%d]: %v", i, err))
 			return
 		}
 		prefixes[i] = p
@@ -547,38 +543,38 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 	// The policies that name the range change with it: the change must not
 	// refuse its author's own access either.
 	if err := s.wouldLockOutWith(r, nil, map[string][]netip.Prefix{name: prefixes}); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.PutNamedRange(r.Context(), name, req.Ranges); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
 	s.audit(r, 0, "named-range.put", "named range "+name, strings.Join(req.Ranges, " "))
-	writeJSON(w, http.StatusOK, map[string]any{"name": name, "ranges": req.Ranges})
+	response.JSON(w, http.StatusOK, map[string]any{"name": name, "ranges": req.Ranges})
 }
 
 // deleteNamedRange deletes a named range no policy names.
 func (s *Server) deleteNamedRange(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.InstallationAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	name := r.PathValue("name")
 	list, err := s.cfg.Store.AccessPolicies(r.Context())
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	for _, p := range list {
 		if slices.Contains(p.IPRangeNames, name) {
-			writeError(w, r, errorf(http.StatusConflict, "in_use", fmt.Sprintf("policy %q names this range: change the policy first", p.Name)))
+			response.WriteError(w, r, response.Errorf(http.StatusConflict, "in_use", fmt.Sprintf("policy %q names this range: change the policy first", p.Name)))
 			return
 		}
 	}
 	if err := s.cfg.Store.DeleteNamedRange(r.Context(), name); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
@@ -291,7 +292,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			admin, _ := e.user("root", true)
-			huge := `{"username":"` + strings.Repeat("x", maxBody) + `"}`
+			huge := `{"username":"` + strings.Repeat("x", request.MaxBody) + `"}`
 			tests := []struct {
 				name, body string
 				header     map[string]string

@@ -8,14 +8,17 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
 // audit records what a request did. A failure to record is logged and
 // does not undo the change: the change has happened.
 func (s *Server) audit(r *http.Request, env access.ID, action, target, detail string) {
-	u, _ := r.Context().Value(userKey{}).(store.User)
+	u, _ := request.User(r.Context())
 	s.auditAs(r, env, u, action, target, detail)
 }
 
@@ -39,18 +42,18 @@ func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, t
 // Administrators, as JSON or (format=csv) CSV, with filters action, actor,
 // since (RFC 3339), after (an entry id) and limit.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.EnvironmentAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	s.serveAudit(w, r, environment(r))
+	s.serveAudit(w, r, request.Environment(r))
 }
 
 // listInstallationAudit serves the installation's own entries (sign-ins,
 // failed ones too, users, tokens) to installation administrators.
 func (s *Server) listInstallationAudit(w http.ResponseWriter, r *http.Request) {
-	if !caller(r).InstallationAdmin {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators read the installation's audit log"))
+	if !request.Caller(r).InstallationAdmin {
+		response.WriteError(w, r, response.Errorf(http.StatusForbidden, "forbidden", "only installation administrators read the installation's audit log"))
 		return
 	}
 	s.serveAudit(w, r, 0)
@@ -62,7 +65,7 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 	if v := q.Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			writeError(w, r, invalid("since must be an RFC 3339 time, such as 2026-01-02T15:04:05Z"))
+			response.WriteError(w, r, response.Invalid("since must be an RFC 3339 time, such as 2026-01-02T15:04:05Z"))
 			return
 		}
 		f.Since = t
@@ -71,7 +74,7 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {
-				writeError(w, r, invalid("%s must be a number from 1 to 1000", name))
+				response.WriteError(w, r, response.Invalid("%s must be a number from 1 to 1000", name))
 				return
 			}
 			*dst = n
@@ -80,20 +83,20 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, r, invalid("after must be an entry id"))
+			response.WriteError(w, r, response.Invalid("after must be an entry id"))
 			return
 		}
 		f.After = access.ID(n)
 	}
 	entries, err := s.cfg.Store.AuditLog(r.Context(), env, f)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, env, "audit.read", "audit", "")
 	switch q.Get("format") {
 	case "", "json":
-		writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+		response.JSON(w, http.StatusOK, map[string]any{"entries": entries})
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		cw := csv.NewWriter(w)
@@ -103,6 +106,6 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		}
 		cw.Flush()
 	default:
-		writeError(w, r, invalid("format must be json or csv"))
+		response.WriteError(w, r, response.Invalid("format must be json or csv"))
 	}
 }

@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/names"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -32,18 +35,18 @@ const (
 // reads it in the background, and the answer is the job to watch. The
 // process keeps its current version until the new one is read entirely.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.processFor(r, access.Read)
+	id, rec, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		err = importDenied(subject(r), rec)
+		err = authz.ImportDenied(request.Subject(r), rec)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	// Before the body is read: a server not running jobs cannot take it.
 	queue := s.jobQueue()
 	if queue == nil {
-		writeError(w, r, errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
+		response.WriteError(w, r, response.Errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
 		return
 	}
 	// Big files take time; the server's general read timeout is for the rest.
@@ -51,7 +54,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeError(w, r, errorf(http.StatusBadRequest, "bad_upload", "send the log as multipart/form-data with a part named file"))
+		response.WriteError(w, r, response.Errorf(http.StatusBadRequest, "bad_upload", "send the log as multipart/form-data with a part named file"))
 		return
 	}
 	var opts importer.Options
@@ -71,12 +74,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			writeError(w, r, uploadError(err))
+			response.WriteError(w, r, uploadError(err))
 			return
 		}
 		if part.FormName() == "file" {
 			if path != "" {
-				writeError(w, r, invalid("the upload has more than one part named file"))
+				response.WriteError(w, r, response.Invalid("the upload has more than one part named file"))
 				return
 			}
 			name = filepath.Base(part.FileName())
@@ -87,18 +90,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			// direction override or another invisible character there
 			// would make it, and what follows it, read as something else.
 			if err := names.Check("file name", name); err != nil {
-				writeError(w, r, invalid("%v", err))
+				response.WriteError(w, r, response.Invalid("%v", err))
 				return
 			}
 			if path, err = s.saveUpload(part); err != nil {
-				writeError(w, r, uploadError(err))
+				response.WriteError(w, r, uploadError(err))
 				return
 			}
 			continue
 		}
 		value, err := io.ReadAll(io.LimitReader(part, 1024))
 		if err != nil {
-			writeError(w, r, uploadError(err))
+			response.WriteError(w, r, uploadError(err))
 			return
 		}
 		if part.FormName() == "privacy" {
@@ -108,44 +111,44 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			case "raw", "none":
 				// Raw data is for those who may read it: anyone else would
 				// put in what the policy keeps from them and others.
-				if !mayReadData(r, rec) {
-					writeError(w, r, errorf(http.StatusForbidden, "forbidden", "privacy=raw keeps the file's personal data as it is, which only those allowed to read the process's raw data may do: upload without it, and the environment's privacy policy applies"))
+				if !authz.MayReadData(r, rec) {
+					response.WriteError(w, r, response.Errorf(http.StatusForbidden, "forbidden", "privacy=raw keeps the file's personal data as it is, which only those allowed to read the process's raw data may do: upload without it, and the environment's privacy policy applies"))
 					return
 				}
 				applyPolicy = false
 			default:
-				writeError(w, r, invalid("privacy is apply (the environment's privacy policy on resources and attributes; the default) or raw (keep the data as it is, for those who may read the process's raw data; audited)"))
+				response.WriteError(w, r, response.Invalid("privacy is apply (the environment's privacy policy on resources and attributes; the default) or raw (keep the data as it is, for those who may read the process's raw data; audited)"))
 				return
 			}
 			continue
 		}
 		if err := setOption(&opts, part.FormName(), string(value)); err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 	}
 	if path == "" {
-		writeError(w, r, invalid("the upload has no part named file"))
+		response.WriteError(w, r, response.Invalid("the upload has no part named file"))
 		return
 	}
 	if _, err := importer.DetectFormat(name, opts.Format); err != nil {
-		writeError(w, r, invalid("%v", err))
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	// The file goes into the database with its job, so that any server
 	// may read it.
-	args := importArgs{Env: environment(r), Process: id, User: caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
+	args := importArgs{Env: request.Environment(r), Process: id, User: request.Caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
 	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) (int64, error) {
 		args.Job = job
 		res, err := queue.InsertTx(r.Context(), tx, args, nil)
@@ -155,15 +158,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return res.Job.ID, nil
 	})
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	detail := name
 	if !applyPolicy {
 		detail += store.UploadRawNote
 	}
-	s.audit(r, environment(r), "data.upload", target("process", id), detail)
-	writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
+	s.audit(r, request.Environment(r), "data.upload", target("process", id), detail)
+	response.JSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
 // setOption reads a form field of the column mapping.
@@ -176,7 +179,7 @@ func setOption(o *importer.Options, field, value string) error {
 	}
 	dst, ok := targets[field]
 	if !ok {
-		return invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format, privacy)", field)
+		return response.Invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format, privacy)", field)
 	}
 	*dst = value
 	return nil
@@ -185,12 +188,12 @@ func setOption(o *importer.Options, field, value string) error {
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the upload is larger than %d bytes", tooBig.Limit))
+		return response.Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the upload is larger than %d bytes", tooBig.Limit))
 	}
 	if errors.Is(err, multipart.ErrMessageTooLarge) {
-		return errorf(http.StatusRequestEntityTooLarge, "too_large", "the upload's form is too large")
+		return response.Errorf(http.StatusRequestEntityTooLarge, "too_large", "the upload's form is too large")
 	}
-	return errorf(http.StatusBadRequest, "bad_upload", "the upload is not a readable multipart form")
+	return response.Errorf(http.StatusBadRequest, "bad_upload", "the upload is not a readable multipart form")
 }
 
 // saveUpload writes the file part to a private temporary file.
@@ -223,57 +226,57 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := request.PathID(r, "id")
 	var j store.Job
 	if err == nil {
-		j, err = s.cfg.Store.JobOf(r.Context(), caller(r).ID, id)
+		j, err = s.cfg.Store.JobOf(r.Context(), request.Caller(r).ID, id)
 	}
 	if err == nil {
 		// A job of an environment one has left is gone with it.
-		_, err = s.cfg.Store.Subject(r.Context(), j.Env, caller(r).ID)
+		_, err = s.cfg.Store.Subject(r.Context(), j.Env, request.Caller(r).ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, j)
+	response.JSON(w, http.StatusOK, j)
 }
 
 // listVersions lists a process's data versions, for those who may read
 // its data.
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.processFor(r, access.Read)
+	id, rec, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		err = authorizeRecords(r, rec, access.EventLog, access.Read)
+		err = authz.Records(r, rec, access.EventLog, access.Read)
 	}
 	var vs []store.Version
 	if err == nil {
 		vs, err = s.cfg.Store.Versions(r.Context(), id)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+	response.JSON(w, http.StatusOK, map[string]any{"versions": vs})
 }
 
 func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.processFor(r, access.Read)
+	id, rec, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		err = authorizeRecords(r, rec, access.EventLog, access.Delete)
+		err = authz.Records(r, rec, access.EventLog, access.Delete)
 	}
 	var version access.ID
 	if err == nil {
-		version, err = pathID(r, "version")
+		version, err = request.PathID(r, "version")
 	}
 	if err == nil {
 		err = s.cfg.Store.DeleteVersion(r.Context(), id, version)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.changed(store.ChangedVersion(version)) // the store told the others
-	s.audit(r, environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
+	s.audit(r, request.Environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -183,7 +184,7 @@ func TestEveryRouteRefusesBadRequests(t *testing.T) {
 			srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			fill := strings.NewReplacer("{env}", fmt.Sprint(w.prod), "{id}", fmt.Sprint(w.devProcess),
 				"{user}", fmt.Sprint(w.outsiderID), "{team}", fmt.Sprint(w.devTeam), "{role}", "Nonexistent")
-			bodies := []string{`{`, `{"zzz":1}`, `{"name":42,"principal":"x","business_unit":"x"}`, `[]`, `{"name":"` + strings.Repeat("x", maxBody) + `"}`}
+			bodies := []string{`{`, `{"zzz":1}`, `{"name":42,"principal":"x","business_unit":"x"}`, `[]`, `{"name":"` + strings.Repeat("x", request.MaxBody) + `"}`}
 			allowed := map[int]bool{400: true, 403: true, 404: true, 413: true, 415: true, 422: true}
 			tried := 0
 			for _, pattern := range srv.patterns {

@@ -10,6 +10,8 @@ import (
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -32,7 +34,7 @@ type reader struct {
 // names the view of the data the filters apply to (raw events or
 // activity instances).
 func (s *Server) readerFor(r *http.Request, version, view string, filters []mining.Filter) (*reader, []mining.Filter, error) {
-	p, key, err := s.policyAndKey(r.Context(), environment(r))
+	p, key, err := s.policyAndKey(r.Context(), request.Environment(r))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,7 +62,7 @@ func (rd *reader) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withhel
 func (rd *reader) refusal(err error) error {
 	var few *disclosure.TooFewError
 	if errors.As(err, &few) {
-		return errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
+		return response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
 	}
 	return err
 }

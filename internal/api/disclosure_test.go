@@ -3,12 +3,13 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/procmine/procmine/internal/access"
 	"math"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/procmine/procmine/internal/access"
 )
 
 // disclosureLog is a log of 40 cases, one a day from 2024-01-01: three

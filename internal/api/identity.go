@@ -12,26 +12,12 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
-	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
 const sessionCookie = "procmine_session"
-
-type userKey struct{}
-
-// viaTokenKey marks requests authenticated by a personal access token.
-type viaTokenKey struct{}
-
-// contextWithUser marks ctx as the user's, also for the layout workers,
-// which run at most a few layouts of one user at once.
-func contextWithUser(ctx context.Context, u store.User) context.Context {
-	ctx = dot.WithCaller(ctx, "user "+strconv.FormatInt(int64(u.ID), 10))
-	return context.WithValue(ctx, userKey{}, u)
-}
-
-// caller returns the signed-in user of an authenticated request.
-func caller(r *http.Request) store.User { return r.Context().Value(userKey{}).(store.User) }
 
 // authed admits requests with a live session cookie or a bearer token.
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
@@ -48,18 +34,18 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			err = store.ErrNotFound
 		}
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, r, errUnauthenticated)
+			response.WriteError(w, r, response.ErrUnauthenticated)
 			return
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		// What authorization reads is answered from memory while nothing
 		// of it has changed.
 		ctx, err := s.cfg.Store.WithGeneration(r.Context())
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		r = r.WithContext(ctx)
@@ -68,11 +54,10 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 			err = s.conditionalAccess(r, u, accesspolicy.API, mfa)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
-		ctx = context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
-		h(w, r.WithContext(context.WithValue(ctx, viaTokenKey{}, viaToken)))
+		h(w, r.WithContext(request.Signed(r.Context(), u, mfa, viaToken)))
 	}
 }
 
@@ -82,12 +67,6 @@ type credentials struct {
 	// Code is a one-time password or a recovery code: the second factor.
 	Code string `json:"code,omitempty"`
 }
-
-// mfaKey marks requests whose session or token satisfied multi-factor
-// authentication.
-type mfaKey struct{}
-
-func satisfiedMFA(r *http.Request) bool { return r.Context().Value(mfaKey{}) == true }
 
 // clientIP is the client's address as text (see clientAddr).
 func (s *Server) clientIP(r *http.Request) string {
@@ -101,16 +80,16 @@ func (s *Server) clientIP(r *http.Request) string {
 // random id (never one the client brought), kept server-side as a digest.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var c credentials
-	if err := decode(w, r, &c); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &c); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	u, err := s.startSession(w, r, c, accesspolicy.API)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, me(u))
+	response.JSON(w, http.StatusOK, me(u))
 }
 
 // startSession checks credentials, rate-limited, and sets a fresh session
@@ -120,7 +99,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 // failed): such an attempt is never recorded as a policy's refusal.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credentials, app string) (store.User, error) {
 	if c.Username == "" || c.Password == "" {
-		return store.User{}, invalid("username and password are required")
+		return store.User{}, response.Invalid("username and password are required")
 	}
 	// A name that cannot be a username is counted against the address
 	// only, and never stored: it could be anything, of any size. A name
@@ -186,7 +165,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		}
 		s.cfg.Log.Warn("sign-in failed", "username", name, "ip", s.clientIP(r))
 		s.auditAs(r, 0, store.User{Username: name}, "sign-in.failed", "user "+name, "")
-		return store.User{}, errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
+		return store.User{}, response.Errorf(http.StatusUnauthorized, "bad_credentials", "wrong username or password")
 	}
 	passwordOK = true
 	// The second factor, when given, counts like the password: a wrong
@@ -199,17 +178,17 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 		}
 		if !ok {
 			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "wrong second factor")
-			return store.User{}, errorf(http.StatusUnauthorized, "bad_code", "wrong or used code")
+			return store.User{}, response.Errorf(http.StatusUnauthorized, "bad_code", "wrong or used code")
 		}
 		mfa = true
 	}
 	// Conditional access, before any session exists. The attempt stays
 	// counted until the sign-in succeeds whole: a right password alone
 	// must not reset the count that guards the code. Only the policies'
-	// own answers (an *Error) are refusals; anything else is a failure to
+	// own answers (a *response.Error) are refusals; anything else is a failure to
 	// decide.
 	if err := s.conditionalAccess(r, u, app, mfa); err != nil {
-		var e *Error
+		var e *response.Error
 		if !errors.As(err, &e) {
 			return store.User{}, unfinished(err)
 		}
@@ -226,10 +205,10 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 						return store.User{}, unfinished(err)
 					}
 				}
-				return store.User{}, errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
+				return store.User{}, response.Errorf(http.StatusUnauthorized, "code_needed", "enter the code from your authenticator app (or a recovery code) with your password")
 			}
 			s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused: multi-factor authentication required, no second factor")
-			return store.User{}, errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication, and this account has no second factor: enrol one from where no policy asks for it, or ask an administrator")
+			return store.User{}, response.Errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication, and this account has no second factor: enrol one from where no policy asks for it, or ask an administrator")
 		}
 		s.auditAs(r, 0, u, "sign-in.failed", "user "+u.Username, "refused by conditional access")
 		return store.User{}, err
@@ -258,7 +237,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.cfg.Store.DeleteSession(r.Context(), auth.Digest(c.Value)); err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 	}
@@ -278,7 +257,7 @@ func me(u store.User) meJSON {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, me(caller(r)))
+	response.JSON(w, http.StatusOK, me(request.Caller(r)))
 }
 
 // createToken makes a personal access token; its secret is in this answer
@@ -289,50 +268,50 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		ExpiresInDays int    `json:"expires_in_days"`
 		Password      string `json:"password"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	// A token does not make tokens (a leaked short-lived one could
 	// otherwise outlive itself), nor does a session left open long ago.
 	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if req.Name == "" || len(req.Name) > 100 {
-		writeError(w, r, invalid("name is required (at most 100 characters)"))
+		response.WriteError(w, r, response.Invalid("name is required (at most 100 characters)"))
 		return
 	}
 	if req.ExpiresInDays == 0 {
 		req.ExpiresInDays = 30
 	}
 	if req.ExpiresInDays < 1 || req.ExpiresInDays > 366 {
-		writeError(w, r, invalid("expires_in_days must be from 1 to 366"))
+		response.WriteError(w, r, response.Invalid("expires_in_days must be from 1 to 366"))
 		return
 	}
 	token, err := auth.NewToken("pm_")
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	expires := s.cfg.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
-	id, err := s.cfg.Store.CreateToken(r.Context(), caller(r).ID, req.Name, auth.Digest(token), expires, satisfiedMFA(r))
+	id, err := s.cfg.Store.CreateToken(r.Context(), request.Caller(r).ID, req.Name, auth.Digest(token), expires, request.SatisfiedMFA(r))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "token.create", "token "+strconv.FormatInt(int64(id), 10), req.Name)
-	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "token": token, "expires_at": expires})
+	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "token": token, "expires_at": expires})
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
+	id, err := request.PathID(r, "id")
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.RevokeToken(r.Context(), caller(r).ID, id); err != nil {
-		writeError(w, r, err)
+	if err := s.cfg.Store.RevokeToken(r.Context(), request.Caller(r).ID, id); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "token.revoke", "token "+strconv.FormatInt(int64(id), 10), "")
@@ -341,8 +320,8 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 
 // createUser is for installation administrators.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
-	if !caller(r).InstallationAdmin {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators create users"))
+	if !request.Caller(r).InstallationAdmin {
+		response.WriteError(w, r, response.Errorf(http.StatusForbidden, "forbidden", "only installation administrators create users"))
 		return
 	}
 	var req struct {
@@ -352,8 +331,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		// account from a session older than recentSignIn.
 		CurrentPassword string `json:"current_password"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	// A new account with a password outlives the token or the session
@@ -361,16 +340,16 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	// administrator above all) is an account-security change of the
 	// caller's, not to be done with a leaked token or a forgotten session.
 	if err := s.authorizeAccountSecurity(w, r, req.CurrentPassword); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	id, err := createUser(r.Context(), s.cfg.Store, req.Username, req.Password, req.InstallationAdmin, func(p string) (string, error) { return s.hashPassword(r.Context(), p) })
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "user.create", "user "+req.Username, fmt.Sprintf("installation_admin=%v", req.InstallationAdmin))
-	writeJSON(w, http.StatusCreated, meJSON{ID: id, Username: req.Username, InstallationAdmin: req.InstallationAdmin})
+	response.JSON(w, http.StatusCreated, meJSON{ID: id, Username: req.Username, InstallationAdmin: req.InstallationAdmin})
 }
 
 var goodUsername = func(s string) bool {
@@ -395,22 +374,14 @@ func CreateUser(ctx context.Context, st *store.Store, username, password string,
 // Server.hashPassword, in a password slot.
 func createUser(ctx context.Context, st *store.Store, username, password string, admin bool, hash func(string) (string, error)) (access.ID, error) {
 	if !goodUsername(username) {
-		return 0, invalid("username must be 1 to 64 letters, digits or . _ - @")
+		return 0, response.Invalid("username must be 1 to 64 letters, digits or . _ - @")
 	}
 	if len(password) < 12 || len(password) > 1024 {
-		return 0, invalid("password must be 12 to 1024 characters long")
+		return 0, response.Invalid("password must be 12 to 1024 characters long")
 	}
 	h, err := hash(password)
 	if err != nil {
 		return 0, err
 	}
 	return st.CreateUser(ctx, store.User{Username: username, PasswordHash: h, InstallationAdmin: admin})
-}
-
-func pathID(r *http.Request, name string) (access.ID, error) {
-	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errNotFound
-	}
-	return access.ID(n), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/privacy"
@@ -104,7 +105,7 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 		return fail("the process was deleted: the file was not imported")
 	} else if err != nil {
 		return retry(err)
-	} else if importDenied(sub, rec) != nil {
+	} else if authz.ImportDenied(sub, rec) != nil {
 		return fail("you may no longer add data to this process: the file was not imported")
 	}
 	var applier *privacy.Applier

@@ -8,6 +8,7 @@ import (
 
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/processmap"
 )
 
@@ -22,21 +23,21 @@ func layoutError(err error) error {
 	var we *dot.WorkerError
 	switch {
 	case errors.As(err, &tl):
-		return errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tl.Error())
+		return response.Errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tl.Error())
 	case errors.As(err, &tm):
-		return errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tm.Error())
+		return response.Errorf(http.StatusUnprocessableEntity, "too_large_to_draw", tm.Error())
 	case errors.As(err, &we):
 		return err // the server's trouble: logged, answered 500
 	case errors.As(err, &te):
-		return errorf(http.StatusUnprocessableEntity, "layout_timeout", fmt.Sprintf("the drawing took longer than %v to lay out and was stopped: ask for a smaller one (lower the paths or activities share, or raise the miner's thresholds), or take it as JSON", te.Limit))
+		return response.Errorf(http.StatusUnprocessableEntity, "layout_timeout", fmt.Sprintf("the drawing took longer than %v to lay out and was stopped: ask for a smaller one (lower the paths or activities share, or raise the miner's thresholds), or take it as JSON", te.Limit))
 	case errors.Is(err, dot.ErrBusy):
-		e := errorf(http.StatusServiceUnavailable, "busy", "every layout worker is busy: try again in a few seconds")
+		e := response.Errorf(http.StatusServiceUnavailable, "busy", "every layout worker is busy: try again in a few seconds")
 		e.RetryAfter = 5
 		return e
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	}
-	return invalid("%v", err)
+	return response.Invalid("%v", err)
 }
 
 // layoutNote is what a page says in place of a drawing it could not

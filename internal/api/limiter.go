@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -90,7 +91,7 @@ func (s *Server) countAttempt(w http.ResponseWriter, r *http.Request, username, 
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return "", "", errorf(http.StatusTooManyRequests, "too_many_attempts", "too many "+what+": wait and try again")
+		return "", "", response.Errorf(http.StatusTooManyRequests, "too_many_attempts", "too many "+what+": wait and try again")
 	}
 	return account, addr, nil
 }

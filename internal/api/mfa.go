@@ -18,6 +18,8 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -73,29 +75,29 @@ func (s *Server) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, co
 // as text, as an otpauth:// URI and as a QR code. It replaces an
 // unconfirmed one; a confirmed one must be removed first.
 func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
-	u := caller(r)
+	u := request.Caller(r)
 	// No body is needed from a recent session; an older one sends the
 	// password (authorizeAccountSecurity).
 	var req struct {
 		Password string `json:"password"`
 	}
 	if r.ContentLength != 0 {
-		if err := decode(w, r, &req); err != nil {
-			writeError(w, r, err)
+		if err := request.Decode(w, r, &req); err != nil {
+			response.WriteError(w, r, err)
 			return
 		}
 	}
 	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if t, err := s.cfg.Store.UserTOTP(r.Context(), u.ID); err == nil && t.Confirmed {
-		writeError(w, r, errorf(http.StatusConflict, "enrolled", "a second factor is set already: remove it first (DELETE with a code)"))
+		response.WriteError(w, r, response.Errorf(http.StatusConflict, "enrolled", "a second factor is set already: remove it first (DELETE with a code)"))
 		return
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "procmine", AccountName: u.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	img, err := key.Image(240, 240)
@@ -107,47 +109,47 @@ func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.SetTOTP(r.Context(), u.ID, []byte(key.Secret()))
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "mfa.enrol.start", target("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]string{"secret": key.Secret(), "uri": key.URL(),
+	response.JSON(w, http.StatusOK, map[string]string{"secret": key.Secret(), "uri": key.URL(),
 		"qr": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr.Bytes())})
 }
 
 // confirmTOTP completes the enrolment with a first code and answers with
 // ten recovery codes, shown this once.
 func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
-	u := caller(r)
+	u := request.Caller(r)
 	var req struct {
 		Code     string `json:"code"`
 		Password string `json:"password"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	t, err := s.cfg.Store.UserTOTP(r.Context(), u.ID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Confirmed) {
-		writeError(w, r, errorf(http.StatusConflict, "no_enrolment", "start an enrolment first (POST /api/v1/me/totp)"))
+		response.WriteError(w, r, response.Errorf(http.StatusConflict, "no_enrolment", "start an enrolment first (POST /api/v1/me/totp)"))
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	ok, err := s.checkTOTP(r.Context(), u.ID, t, strings.TrimSpace(req.Code))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if !ok {
-		writeError(w, r, invalid("code: not the code of this secret now; check the device's clock"))
+		response.WriteError(w, r, response.Invalid("code: not the code of this secret now; check the device's clock"))
 		return
 	}
 	// 80 random bits each, in base32, shown in groups of four.
@@ -161,54 +163,54 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		digests[i] = auth.Digest(c)
 	}
 	if err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, digests); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "mfa.enrol", target("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+	response.JSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 }
 
 // removeTOTP removes the caller's second factor: only from a session
 // that satisfied it and is recent (or with the password), on a current
 // code, with attempts counted like sign-ins. Sessions and tokens lose the MFA they had.
 func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
-	u := caller(r)
+	u := request.Caller(r)
 	var req struct {
 		Code     string `json:"code"`
 		Password string `json:"password"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if !satisfiedMFA(r) {
-		writeError(w, r, errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
+	if !request.SatisfiedMFA(r) {
+		response.WriteError(w, r, response.Errorf(http.StatusForbidden, "mfa_required", "sign in with your code first: only a session that used the second factor removes it"))
 		return
 	}
 	account, addr, err := s.countAttempt(w, r, u.Username, "wrong codes")
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)
 	if err == nil && !ok {
 		s.audit(r, 0, "mfa.remove.failed", target("user", u.ID), "wrong code")
-		err = invalid("code: give a current code or a recovery code")
+		err = response.Invalid("code: give a current code or a recovery code")
 	}
 	if err == nil {
 		err = s.cfg.Store.DeleteTOTP(r.Context(), u.ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.limiter.succeeded(r.Context(), account, addr); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, 0, "mfa.remove", target("user", u.ID), "")

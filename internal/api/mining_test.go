@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/procmine/procmine/internal/http/response"
 )
 
 // TestMiningSlots: model work takes one of the server's mining slots; with
@@ -25,7 +27,7 @@ func TestMiningSlots(t *testing.T) {
 	<-started
 	begin := time.Now()
 	err := s.mine(context.Background(), func() error { t.Error("ran without a slot"); return nil })
-	var e *Error
+	var e *response.Error
 	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "busy" || e.RetryAfter != 5 || time.Since(begin) < slotWait {
 		t.Errorf("with the slot held: %v after %v", err, time.Since(begin))
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/procmine/procmine/internal/discovery/heuristics"
 	"github.com/procmine/procmine/internal/discovery/inductive"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/store"
@@ -42,7 +44,7 @@ func minerFrom(q url.Values) (miner, error) {
 		if v := q.Get(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return invalid("%s must be a number", name)
+				return response.Invalid("%s must be a number", name)
 			}
 			*dst = f
 		}
@@ -54,7 +56,7 @@ func minerFrom(q url.Values) (miner, error) {
 			return m, err
 		}
 		if !(m.noise >= 0 && m.noise <= 1) {
-			return m, invalid("noise must be between 0 and 1")
+			return m, response.Invalid("noise must be between 0 and 1")
 		}
 	case "heuristics":
 		for name, dst := range map[string]*float64{"dependency": &m.heuristic.Dependency, "and": &m.heuristic.And, "loop2": &m.heuristic.LoopTwo} {
@@ -63,10 +65,10 @@ func minerFrom(q url.Values) (miner, error) {
 			}
 		}
 		if err := m.heuristic.Validate(); err != nil {
-			return m, invalid("%v", err)
+			return m, response.Invalid("%v", err)
 		}
 	default:
-		return m, invalid("algorithm must be inductive or heuristics")
+		return m, response.Invalid("algorithm must be inductive or heuristics")
 	}
 	return m, nil
 }
@@ -93,7 +95,7 @@ func (m miner) discover(l *eventlog.Log) (discovered, error) {
 		seen[a] = true
 	}
 	if len(seen) > maxMinedActivities {
-		return discovered{}, invalid("the log has %d activities; the server mines models from at most %d: filter the log's events down to the main activities, or mine it with procmine discover", len(seen), maxMinedActivities)
+		return discovered{}, response.Invalid("the log has %d activities; the server mines models from at most %d: filter the log's events down to the main activities, or mine it with procmine discover", len(seen), maxMinedActivities)
 	}
 	if m.algorithm == "heuristics" {
 		bm := heuristics.Discover(l, m.heuristic)
@@ -111,10 +113,10 @@ func (s *Server) processModel(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	mn, err := minerFrom(q)
 	if err == nil && !oneOf(orDefault(q.Get("format"), "json"), "json", "bpmn", "pnml", "svg") {
-		err = invalid("format must be json, bpmn, pnml or svg")
+		err = response.Invalid("format must be json, bpmn, pnml or svg")
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
@@ -184,14 +186,14 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 	var mn miner
 	switch {
 	case which != "discovered" && which != "reference":
-		err = invalid("model must be discovered or reference")
+		err = response.Invalid("model must be discovered or reference")
 	case format != "json" && format != "svg":
-		err = invalid("format must be json or svg")
+		err = response.Invalid("format must be json or svg")
 	case which == "discovered":
 		mn, err = minerFrom(q)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	var ref *store.ReferenceModel
@@ -199,17 +201,17 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 	if which == "reference" {
 		// The caller's right to the reports is checked (again) by
 		// answerWith; the model is read only for one who has it.
-		id, _, err := s.reportProcessFor(r)
+		id, _, err := s.authz.ReportProcess(r)
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			err = errorf(http.StatusConflict, "no_reference_model", "the process has no reference model: upload a BPMN or PNML file first")
+			err = response.Errorf(http.StatusConflict, "no_reference_model", "the process has no reference model: upload a BPMN or PNML file first")
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		ref = &m
@@ -237,7 +239,7 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			if format == "svg" && model == nil {
-				return errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
+				return response.Errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
 			}
 			if res, err = conformance.Replay(r.Context(), l, net); err != nil {
 				return replayError(err)
@@ -301,7 +303,7 @@ func parseModel(format, name string, data []byte) (*bpmn.Model, *petrinet.Net, e
 		}
 	}
 	if err != nil {
-		return nil, nil, invalid("%v", err)
+		return nil, nil, response.Invalid("%v", err)
 	}
 	return m, n, nil
 }
@@ -310,63 +312,63 @@ func parseModel(format, name string, data []byte) (*bpmn.Model, *petrinet.Net, e
 // body, a BPMN or PNML file named by the query's name (its extension says
 // which). Changing it takes the right to change the process.
 func (s *Server) putReferenceModel(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.processFor(r, access.Write)
+	id, _, err := s.authz.Process(r, access.Write)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	name := path.Base(strings.ReplaceAll(r.URL.Query().Get("name"), "\\", "/"))
 	format := strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")
 	if format != "bpmn" && format != "pnml" {
-		writeError(w, r, invalid("name the file: ?name=model.bpmn or ?name=model.pnml (a BPMN 2.0 or a PNML file)"))
+		response.WriteError(w, r, response.Invalid("name the file: ?name=model.bpmn or ?name=model.pnml (a BPMN 2.0 or a PNML file)"))
 		return
 	}
-	if err := checkName(name, 200); err != nil {
-		writeError(w, r, err)
+	if err := request.CheckName(name, 200); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxModelFile))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a model file may have at most %d bytes", maxModelFile)))
+		response.WriteError(w, r, response.Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a model file may have at most %d bytes", maxModelFile)))
 		return
 	}
 	if err != nil {
-		writeError(w, r, invalid("could not read the file: %v", err))
+		response.WriteError(w, r, response.Invalid("could not read the file: %v", err))
 		return
 	}
 	if _, _, err := parseModel(format, name, data); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.PutReferenceModel(r.Context(), id, store.ReferenceModel{Format: format, Name: name, Data: data, By: caller(r).ID}); err != nil {
-		writeError(w, r, err)
+	if err := s.cfg.Store.PutReferenceModel(r.Context(), id, store.ReferenceModel{Format: format, Name: name, Data: data, By: request.Caller(r).ID}); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.reference_model.set", target("process", id), name)
+	s.audit(r, request.Environment(r), "process.reference_model.set", target("process", id), name)
 	m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	response.JSON(w, http.StatusOK, m)
 }
 
 // getReferenceModel serves the process's reference model file, for
 // whoever may read its reports; with ?info=true, what it is instead.
 func (s *Server) getReferenceModel(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.reportProcessFor(r)
+	id, _, err := s.authz.ReportProcess(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if r.URL.Query().Get("info") == "true" {
-		writeJSON(w, http.StatusOK, m)
+		response.JSON(w, http.StatusOK, m)
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml")
@@ -377,31 +379,31 @@ func (s *Server) getReferenceModel(w http.ResponseWriter, r *http.Request) {
 
 // deleteReferenceModel removes the process's reference model.
 func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.processFor(r, access.Write)
+	id, _, err := s.authz.Process(r, access.Write)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.DeleteReferenceModel(r.Context(), id); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.reference_model.delete", target("process", id), "")
+	s.audit(r, request.Environment(r), "process.reference_model.delete", target("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // replayError is a replay's error as the caller sees it: a net too large
 // or too unlike the log is theirs to change (422); a replay stopped at a
 // deadline is answered as such, and one stopped because its client went
-// away stays context.Canceled (writeError logs it as the client's doing).
+// away stays context.Canceled (response.WriteError logs it as the client's doing).
 func replayError(err error) error {
 	if errors.Is(err, context.Canceled) {
-		return err // the client went away: writeError says so
+		return err // the client went away: response.WriteError says so
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
+		return response.Errorf(http.StatusServiceUnavailable, "gave_up", "the replay was stopped before it finished")
 	}
-	return invalid("%v", err)
+	return response.Invalid("%v", err)
 }
 
 // slotWait is how long a request waits for a mining slot before it is
@@ -425,7 +427,7 @@ func (s *Server) mine(ctx context.Context, work func() error) error {
 	if own, done := s.callerSlots(ctx); own != nil {
 		defer done()
 		releaseOwn, err := takeSlot(ctx, own.slots, slotWait, "")
-		var e *Error
+		var e *response.Error
 		if errors.As(err, &e) {
 			e.Status = http.StatusTooManyRequests
 			e.Message = fmt.Sprintf("your other model work is still running (at most %d at once for one person): try again when it has finished", cap(own.slots))
@@ -460,7 +462,7 @@ func miningPerCaller(slots int) int { return max(1, slots/2) }
 // here); done forgets them when no request of that user needs them any
 // more.
 func (s *Server) callerSlots(ctx context.Context) (*callerSlots, func()) {
-	u, ok := ctx.Value(userKey{}).(store.User)
+	u, ok := request.User(ctx)
 	if !ok {
 		return nil, nil
 	}
@@ -503,7 +505,7 @@ func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration, msg 
 	case slots <- struct{}{}:
 		return func() { <-slots }, nil
 	case <-t.C:
-		e := errorf(http.StatusServiceUnavailable, "busy", msg)
+		e := response.Errorf(http.StatusServiceUnavailable, "busy", msg)
 		e.RetryAfter = 5
 		return nil, e
 	case <-ctx.Done():

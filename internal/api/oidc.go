@@ -16,6 +16,9 @@ import (
 
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -85,13 +88,13 @@ func randomString() string {
 // with PKCE, a state and a nonce, kept in a short-lived cookie.
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.OIDC == nil {
-		s.pageError(w, r, errNotFound)
+		s.pageError(w, r, response.ErrNotFound)
 		return
 	}
 	c, err := s.oidcProvider(r.Context())
 	if err != nil {
 		s.cfg.Log.Error("oidc", "err", err)
-		s.pageError(w, r, errorf(http.StatusBadGateway, "provider_unavailable", "the single sign-on provider cannot be reached; try again, or sign in with a password"))
+		s.pageError(w, r, response.Errorf(http.StatusBadGateway, "provider_unavailable", "the single sign-on provider cannot be reached; try again, or sign in with a password"))
 		return
 	}
 	state, nonce, verifier := randomString(), randomString(), oauth2.GenerateVerifier()
@@ -107,7 +110,7 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 // started.
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.OIDC == nil {
-		s.pageError(w, r, errNotFound)
+		s.pageError(w, r, response.ErrNotFound)
 		return
 	}
 	fail := func(msg string) {
@@ -171,7 +174,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	// A refusal the person may read goes on the sign-in page; anything
 	// else is an internal error.
 	refused := func(err error) {
-		var e *Error
+		var e *response.Error
 		if errors.As(err, &e) {
 			fail(e.Message)
 			return
@@ -225,11 +228,11 @@ func (s *Server) oidcUser(r *http.Request, issuer, subject string, claims map[st
 	}
 	name, _ := claims[claim].(string)
 	if !goodUsername(name) {
-		return store.User{}, errorf(http.StatusUnauthorized, "bad_claims", fmt.Sprintf("the provider's %s claim is not a usable username", claim))
+		return store.User{}, response.Errorf(http.StatusUnauthorized, "bad_claims", fmt.Sprintf("the provider's %s claim is not a usable username", claim))
 	}
 	if _, err := s.cfg.Store.UserByName(ctx, name); err == nil {
 		// Said without the name: it would tell which local accounts exist.
-		return store.User{}, errorf(http.StatusConflict, "name_taken", "this provider account cannot sign in here: its name belongs to a local account; ask an administrator")
+		return store.User{}, response.Errorf(http.StatusConflict, "name_taken", "this provider account cannot sign in here: its name belongs to a local account; ask an administrator")
 	}
 	// A person the policies would refuse gets no account either.
 	if err := s.conditionalAccess(r, store.User{Username: name}, accesspolicy.Studio, mfa); err != nil {
@@ -322,38 +325,38 @@ func (s *Server) syncGroups(r *http.Request, u store.User, claims map[string]any
 // setTeamGroup makes a team follow a provider group: environment System
 // Administrators only, since membership brings the team's roles.
 func (s *Server) setTeamGroup(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.EnvironmentAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	team, err := pathID(r, "team")
+	team, err := request.PathID(r, "team")
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	var req struct {
 		Group string `json:"group"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if len(req.Group) > 200 || strings.ContainsRune(req.Group, 0) || strings.TrimSpace(req.Group) != req.Group {
-		writeError(w, r, invalid("group: at most 200 characters, without surrounding spaces (empty: none)"))
+		response.WriteError(w, r, response.Invalid("group: at most 200 characters, without surrounding spaces (empty: none)"))
 		return
 	}
 	// Which provider group a team follows decides its members at each
 	// single sign-on: for a team an access policy names, that is the
 	// installation administrators' to set. (The sync itself is the
 	// provider's word, which those administrators chose to follow.)
-	if err := s.authorizePolicyTeams(r, team); err != nil {
-		writeError(w, r, err)
+	if err := s.authz.PolicyTeams(r, team); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.SetTeamGroup(r.Context(), environment(r), team, req.Group); err != nil {
-		writeError(w, r, err)
+	if err := s.cfg.Store.SetTeamGroup(r.Context(), request.Environment(r), team, req.Group); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "team.idp-group", target("team", team), req.Group)
-	writeJSON(w, http.StatusOK, map[string]string{"group": req.Group})
+	s.audit(r, request.Environment(r), "team.idp-group", target("team", team), req.Group)
+	response.JSON(w, http.StatusOK, map[string]string{"group": req.Group})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/http/response"
 )
 
 // passwordWait is how long a request waits for a password slot before it
@@ -22,7 +23,7 @@ func (s *Server) passwordSlot(ctx context.Context) (release func(), err error) {
 }
 
 // checkPassword is auth.CheckPassword in a password slot. Its error is
-// busy (an *Error) when no slot came free: nothing was checked.
+// busy (a *response.Error) when no slot came free: nothing was checked.
 func (s *Server) checkPassword(ctx context.Context, password, hash string) error {
 	release, err := s.passwordSlot(ctx)
 	if err != nil {
@@ -47,6 +48,6 @@ func (s *Server) hashPassword(ctx context.Context, password string) (string, err
 
 // isBusy is whether err is a slot's busy answer.
 func isBusy(err error) bool {
-	var e *Error
+	var e *response.Error
 	return errors.As(err, &e) && e.Code == "busy"
 }

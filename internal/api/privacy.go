@@ -8,7 +8,10 @@ import (
 	"net/http"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/erasure"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
@@ -17,7 +20,7 @@ import (
 // policyFor loads the environment's privacy policy (the default until an
 // administrator sets one) and prepares it with the environment's key.
 func (s *Server) policyFor(r *http.Request) (privacy.Policy, *privacy.Applier, error) {
-	return s.policyOf(r.Context(), environment(r))
+	return s.policyOf(r.Context(), request.Environment(r))
 }
 
 // policyOf is the privacy policy of an environment, with its applier.
@@ -53,48 +56,48 @@ func (s *Server) policyAndKey(ctx context.Context, env access.ID) (privacy.Polic
 func (s *Server) getPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	p, _, err := s.policyFor(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if authorizeEnvironmentAdmin(r) != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"actions": p.Actions, "names_count": len(p.Names), "min_group_size": p.K()})
+	if authz.EnvironmentAdmin(r) != nil {
+		response.JSON(w, http.StatusOK, map[string]any{"actions": p.Actions, "names_count": len(p.Names), "min_group_size": p.K()})
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	response.JSON(w, http.StatusOK, p)
 }
 
 // putPrivacyPolicy replaces the policy; System Administrators only. It
 // applies to what is imported from then on (and to stored recordings
 // through POST privacy-policy/apply).
 func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.EnvironmentAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var p privacy.Policy
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &p); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := p.Validate(); err != nil {
-		writeError(w, r, invalid("%v", err))
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	p.MinGroupSize = p.K()
 	text, err := json.Marshal(p)
 	if err == nil {
-		err = s.cfg.Store.SetPrivacyPolicy(r.Context(), environment(r), string(text))
+		err = s.cfg.Store.SetPrivacyPolicy(r.Context(), request.Environment(r), string(text))
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	detail := ""
 	for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
 		detail += fmt.Sprintf("%s=%s ", k, p.Actions[k])
 	}
-	s.audit(r, environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names) min_group_size=%d", detail, len(p.Names), p.K()))
-	writeJSON(w, http.StatusOK, p)
+	s.audit(r, request.Environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names) min_group_size=%d", detail, len(p.Names), p.K()))
+	response.JSON(w, http.StatusOK, p)
 }
 
 // erase carries out the right to erasure in the environment (System
@@ -102,60 +105,60 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 // logs, recordings and audit log. The answer and the audit entry say what
 // was removed, and name no one.
 func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.EnvironmentAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var req struct {
 		Names []string `json:"names"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := erasure.Check(req.Names); err != nil {
-		writeError(w, r, invalid("%v", err))
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	// Erasing oneself would hide one's own actions: another administrator
 	// does it.
 	named := erasure.Matcher(req.Names)
-	if named(caller(r).Username) {
-		writeError(w, r, invalid("you may not erase yourself; ask another administrator"))
+	if named(request.Caller(r).Username) {
+		response.WriteError(w, r, response.Invalid("you may not erase yourself; ask another administrator"))
 		return
 	}
 	// Erasing someone who still works here would wipe the name and
 	// address from their audit entries while they go on acting: they
 	// leave the environment first.
-	members, err := s.cfg.Store.Members(r.Context(), environment(r))
+	members, err := s.cfg.Store.Members(r.Context(), request.Environment(r))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	for _, m := range members {
 		if named(m.Username) {
-			writeError(w, r, invalid("%s is still a member of this environment: remove them from it first, then erase them", m.Username))
+			response.WriteError(w, r, response.Invalid("%s is still a member of this environment: remove them from it first, then erase them", m.Username))
 			return
 		}
 	}
 	// An erasure runs to its end even if the client goes: one stopped
 	// half-way leaves some of the person behind, and a name it has already
 	// erased from the event data is refused the second time.
-	rep, err := erasure.Erase(context.WithoutCancel(r.Context()), s.cfg.Store, environment(r), req.Names)
+	rep, err := erasure.Erase(context.WithoutCancel(r.Context()), s.cfg.Store, request.Environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.changed(store.ChangedVersion(v.Version)) // the store told the others
 	}
 	var notPerson *erasure.NameError
 	if errors.As(err, &notPerson) {
-		writeError(w, r, invalid("%v", err))
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "privacy.erasure", "environment", rep.Summary())
-	writeJSON(w, http.StatusOK, rep)
+	s.audit(r, request.Environment(r), "privacy.erasure", "environment", rep.Summary())
+	response.JSON(w, http.StatusOK, rep)
 }
 
 // applyPolicy applies the environment's current policy to what is stored
@@ -163,39 +166,39 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 // screenshot regions of the steps it changed blacked out, and on request
 // the resources and string attributes of every event log version.
 func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
-		writeError(w, r, err)
+	if err := authz.EnvironmentAdmin(r); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var req struct {
 		Recordings bool `json:"recordings"`
 		EventLogs  bool `json:"event_logs"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if !req.Recordings && !req.EventLogs {
-		writeError(w, r, invalid("say what to apply the policy to: recordings, event_logs or both"))
+		response.WriteError(w, r, response.Invalid("say what to apply the policy to: recordings, event_logs or both"))
 		return
 	}
 	_, applier, err := s.policyFor(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	ctx, env := r.Context(), environment(r)
+	ctx, env := r.Context(), request.Environment(r)
 	rep := map[string]int{}
 	if req.Recordings {
 		refs, titles, err := s.cfg.Store.RewriteRecordings(ctx, env, applier.Rewriter())
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		rep["recording_steps_changed"], rep["recording_titles_changed"] = len(refs), titles
 		blacked, dropped, err := s.blackoutChanged(r, refs)
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		rep["screenshots_blacked_out"], rep["screenshots_dropped"] = blacked, dropped
@@ -206,7 +209,7 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 			s.changed(store.ChangedVersion(v.Version)) // the store told the others
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		rep["event_log_versions_changed"], rep["resources_changed"], rep["attribute_values_changed"] = len(logs.Versions), logs.Events, logs.Attributes
@@ -218,7 +221,7 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.audit(r, env, "privacy.apply", "environment", detail)
-	writeJSON(w, http.StatusOK, rep)
+	response.JSON(w, http.StatusOK, rep)
 }
 
 // blackoutChanged blacks out, in the screenshots of steps whose texts the

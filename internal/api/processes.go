@@ -6,28 +6,31 @@ import (
 	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
 // createEnvironment is for installation administrators; the creator
 // becomes the environment's System Administrator.
 func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
-	if !caller(r).InstallationAdmin {
-		writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only installation administrators create environments"))
+	if !request.Caller(r).InstallationAdmin {
+		response.WriteError(w, r, response.Errorf(http.StatusForbidden, "forbidden", "only installation administrators create environments"))
 		return
 	}
 	name, err := decodeName(w, r, 100)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	env, root, err := s.cfg.Store.CreateEnvironment(r.Context(), name, caller(r).ID)
+	env, root, err := s.cfg.Store.CreateEnvironment(r.Context(), name, request.Caller(r).ID)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.audit(r, env, "environment.create", "environment "+name, "")
-	writeJSON(w, http.StatusCreated, map[string]any{"id": env, "name": name, "root_business_unit": root})
+	response.JSON(w, http.StatusCreated, map[string]any{"id": env, "name": name, "root_business_unit": root})
 }
 
 type processJSON struct {
@@ -42,96 +45,96 @@ func processOut(p store.Process) processJSON {
 }
 
 func (s *Server) listProcesses(w http.ResponseWriter, r *http.Request) {
-	sub := subject(r)
-	list, err := s.cfg.Store.ListProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
+	sub := request.Subject(r)
+	list, err := s.cfg.Store.ListProcesses(r.Context(), request.Environment(r), sub, sub.Units.Below(sub.Unit))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	out := make([]processJSON, len(list))
 	for i, p := range list {
 		out[i] = processOut(p)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"processes": out})
+	response.JSON(w, http.StatusOK, map[string]any{"processes": out})
 }
 
 // createProcess makes a process owned by the caller, in the caller's unit.
 func (s *Server) createProcess(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeCreate(r, access.Process); err != nil {
-		writeError(w, r, err)
+	if err := authz.Create(r, access.Process); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	name, err := decodeName(w, r, 200)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	sub := subject(r)
-	p := store.Process{Env: environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit}
+	sub := request.Subject(r)
+	p := store.Process{Env: request.Environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit}
 	id, err := s.cfg.Store.CreateProcess(r.Context(), p)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	p.ID = id
 	s.audit(r, p.Env, "process.create", target("process", id), name)
-	writeJSON(w, http.StatusCreated, processOut(p))
+	response.JSON(w, http.StatusCreated, processOut(p))
 }
 
 func (s *Server) getProcess(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.processFor(r, access.Read)
+	id, _, err := s.authz.Process(r, access.Read)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	s.writeProcess(w, r, id)
 }
 
 func (s *Server) writeProcess(w http.ResponseWriter, r *http.Request, id access.ID) {
-	p, err := s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	p, err := s.cfg.Store.ProcessByID(r.Context(), request.Environment(r), id)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, processOut(p))
+	response.JSON(w, http.StatusOK, processOut(p))
 }
 
 func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	id, _, err := s.processFor(r, access.Write)
+	id, _, err := s.authz.Process(r, access.Write)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := checkName(req.Name, 200); err != nil {
-		writeError(w, r, err)
+	if err := request.CheckName(req.Name, 200); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.RenameProcess(r.Context(), environment(r), id, req.Name); err != nil {
-		writeError(w, r, err)
+	if err := s.cfg.Store.RenameProcess(r.Context(), request.Environment(r), id, req.Name); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.rename", target("process", id), req.Name)
+	s.audit(r, request.Environment(r), "process.rename", target("process", id), req.Name)
 	s.writeProcess(w, r, id)
 }
 
 func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
-	id, _, err := s.processFor(r, access.Delete)
+	id, _, err := s.authz.Process(r, access.Delete)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.DeleteProcess(r.Context(), environment(r), id); err != nil {
-		writeError(w, r, err)
+	if err := s.cfg.Store.DeleteProcess(r.Context(), request.Environment(r), id); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.delete", target("process", id), "")
+	s.audit(r, request.Environment(r), "process.delete", target("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -139,25 +142,25 @@ func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
 // environment.
 func (s *Server) setOwner(w http.ResponseWriter, r *http.Request) {
 	var owner access.Principal
-	if err := decode(w, r, &owner); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &owner); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	id, _, err := s.processFor(r, access.Assign)
+	id, _, err := s.authz.Process(r, access.Assign)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	err = s.cfg.Store.SetProcessOwner(r.Context(), environment(r), id, owner)
+	err = s.cfg.Store.SetProcessOwner(r.Context(), request.Environment(r), id, owner)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid(`owner must be {"user": id} of a member or {"team": id} of this environment`))
+		response.WriteError(w, r, response.Invalid(`owner must be {"user": id} of a member or {"team": id} of this environment`))
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.owner", target("process", id), principalText(owner))
+	s.audit(r, request.Environment(r), "process.owner", target("process", id), principalText(owner))
 	// The caller may no longer read it; the answer is the change it made.
 	s.writeProcess(w, r, id)
 }
@@ -170,57 +173,57 @@ type shareRequest struct {
 // putShare shares a process, if the caller may share it at that level.
 func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 	var req shareRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	level, err := access.ParseShareAccess(req.Access)
 	if err != nil {
-		writeError(w, r, invalid("%v", err))
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
-	id, rec, err := s.processFor(r, access.Share)
+	id, rec, err := s.authz.Process(r, access.Share)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeShare(r, rec, level); err != nil {
-		writeError(w, r, err)
+	if err := authz.Share(r, rec, level); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if _, err := s.cfg.Store.PrincipalUnit(r.Context(), environment(r), req.Principal); errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid(`principal must be {"user": id} of a member or {"team": id} of this environment`))
+	if _, err := s.cfg.Store.PrincipalUnit(r.Context(), request.Environment(r), req.Principal); errors.Is(err, store.ErrNotFound) {
+		response.WriteError(w, r, response.Invalid(`principal must be {"user": id} of a member or {"team": id} of this environment`))
 		return
 	} else if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.PutShare(r.Context(), id, access.ProcessShare{To: req.Principal, Access: level}); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "share.put", target("process", id), principalText(req.Principal)+" as "+level.String())
-	writeJSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
+	s.audit(r, request.Environment(r), "share.put", target("process", id), principalText(req.Principal)+" as "+level.String())
+	response.JSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
 }
 
 func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Principal access.Principal `json:"principal"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	id, _, err := s.processFor(r, access.Share)
+	id, _, err := s.authz.Process(r, access.Share)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.DeleteShare(r.Context(), id, req.Principal); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "share.delete", target("process", id), principalText(req.Principal))
+	s.audit(r, request.Environment(r), "share.delete", target("process", id), principalText(req.Principal))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -229,30 +232,30 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	user, err := strconv.ParseInt(r.URL.Query().Get("user"), 10, 64)
 	if err != nil || user <= 0 {
-		writeError(w, r, invalid("give the member to explain as ?user=ID"))
+		response.WriteError(w, r, response.Invalid("give the member to explain as ?user=ID"))
 		return
 	}
 	// Anyone may ask about themselves; asking about others reveals their
 	// roles and teams, which is for those who may read roles.
 	op := access.Read
-	if access.ID(user) != subject(r).User {
-		if err := authorizeSecurity(r, access.RoleTable, access.Read); err != nil {
-			writeError(w, r, err)
+	if access.ID(user) != request.Subject(r).User {
+		if err := authz.Security(r, access.RoleTable, access.Read); err != nil {
+			response.WriteError(w, r, err)
 			return
 		}
 		op = access.Share
 	}
-	_, rec, err := s.processFor(r, op)
+	_, rec, err := s.authz.Process(r, op)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	who, err := s.cfg.Store.Subject(r.Context(), environment(r), access.ID(user))
+	who, err := s.cfg.Store.Subject(r.Context(), request.Environment(r), access.ID(user))
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid("user %d is not a member of this environment", user))
+		response.WriteError(w, r, response.Invalid("user %d is not a member of this environment", user))
 		return
 	} else if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	type opJSON struct {
@@ -273,7 +276,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 			out[t.String()][op.String()] = opJSON{Allowed: e.Allowed, Reasons: e.Reasons}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": user, "access": out})
+	response.JSON(w, http.StatusOK, map[string]any{"user": user, "access": out})
 }
 
 func target(kind string, id access.ID) string { return kind + " " + strconv.FormatInt(int64(id), 10) }

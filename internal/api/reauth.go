@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 )
 
 // Changes to an account's security (its second factor, its tokens, and
@@ -24,12 +26,12 @@ const recentSignIn = 10 * time.Minute
 // recentSignIn; or from an older session with the account's password,
 // checked and rate-limited as a sign-in.
 func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request, password string) error {
-	if r.Context().Value(viaTokenKey{}) == true {
-		return errorf(http.StatusForbidden, "session_required", "a personal access token cannot change account security (second factor, tokens, new accounts): sign in with your password and do it from that session")
+	if request.ViaToken(r) {
+		return response.Errorf(http.StatusForbidden, "session_required", "a personal access token cannot change account security (second factor, tokens, new accounts): sign in with your password and do it from that session")
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return errUnauthenticated
+		return response.ErrUnauthenticated
 	}
 	// The sign-in's own time, as stored: one derived from the expiry
 	// would make old sessions look new if the session lifetime shrank.
@@ -41,9 +43,9 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 		return nil
 	}
 	if password == "" {
-		return errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: sign in again (through your organisation's provider, if you sign in with it), or send your password (\"password\") with the change")
+		return response.Errorf(http.StatusForbidden, "reauthentication_required", "this change needs a recent sign-in: sign in again (through your organisation's provider, if you sign in with it), or send your password (\"password\") with the change")
 	}
-	u := caller(r)
+	u := request.Caller(r)
 	account, addr, err := s.countAttempt(w, r, u.Username, "wrong passwords")
 	if err != nil {
 		return err
@@ -56,7 +58,7 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 		return err
 	} else if errors.Is(err, auth.ErrMismatch) {
 		s.audit(r, 0, "reauthentication.failed", target("user", u.ID), "wrong password")
-		return errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
+		return response.Errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
 	} else if err != nil {
 		return err
 	}

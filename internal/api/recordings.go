@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
@@ -54,27 +57,27 @@ func (s *Server) bundleLimits() recording.Limits {
 }
 
 func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
+	id, proc, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		err = authorizeRecordingAdd(r, proc)
+		err = authz.RecordingAdd(r, proc)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "application/json") {
-		writeError(w, r, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the bundle itself as the body (Content-Type: application/zip)"))
+		response.WriteError(w, r, response.Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the bundle itself as the body (Content-Type: application/zip)"))
 		return
 	}
 	path, err := s.saveUpload(http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload))
 	if err != nil {
-		writeError(w, r, uploadError(err))
+		response.WriteError(w, r, uploadError(err))
 		return
 	}
 	defer os.Remove(path)
 	_, applier, err := s.policyFor(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	// Reading the bundle and cleaning its screenshots is the heavy part:
@@ -82,29 +85,29 @@ func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
 	// cannot add up what each holds in memory.
 	release, err := s.imageSlot(r.Context())
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	b, shots, dropped, err := s.cleanBundle(path, applier)
 	release()
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	steps := b.Recording.Steps
 	title, _ := applier.Apply(b.Recording.Title)
-	rid, err := s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: environment(r), Process: id, Recorder: caller(r).ID, Title: title, State: store.StatePublished}, steps, shots)
+	rid, err := s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: request.Environment(r), Process: id, Recorder: request.Caller(r).ID, Title: title, State: store.StatePublished}, steps, shots)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
-	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), rid)
+	s.audit(r, request.Environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
+	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), rid)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, uploadedRecording{Recording: rec, Dropped: dropped})
+	response.JSON(w, http.StatusCreated, uploadedRecording{Recording: rec, Dropped: dropped})
 }
 
 // droppedScreenshot tells the uploader that a step's screenshot was not
@@ -142,7 +145,7 @@ func (s *Server) cleanBundle(path string, applier *privacy.Applier) (*recording.
 	b, err := recording.Open(f, st.Size(), s.bundleLimits())
 	var bad *recording.Error
 	if errors.As(err, &bad) {
-		return nil, nil, nil, invalid("%v", bad)
+		return nil, nil, nil, response.Invalid("%v", bad)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -153,7 +156,7 @@ func (s *Server) cleanBundle(path string, applier *privacy.Applier) (*recording.
 	for i := range steps {
 		clean, hadShot, err := cleanStep(b, &steps[i], applier)
 		if err != nil {
-			return nil, nil, nil, invalid("steps[%d].screenshot: %v", i, err)
+			return nil, nil, nil, response.Invalid("steps[%d].screenshot: %v", i, err)
 		}
 		if clean != nil {
 			shots[i] = clean
@@ -198,19 +201,19 @@ func (s *Server) imageSlotWaiting(ctx context.Context) (release func(), err erro
 	case s.images <- struct{}{}:
 		return func() { <-s.images }, nil
 	case <-ctx.Done():
-		return nil, errorf(http.StatusServiceUnavailable, "busy", "the request ended while the server was busy with other screenshots; send it again")
+		return nil, response.Errorf(http.StatusServiceUnavailable, "busy", "the request ended while the server was busy with other screenshots; send it again")
 	}
 }
 
 // recordingFor loads the published recording {rid} of the process.
 func (s *Server) recordingFor(r *http.Request, process access.ID) (store.Recording, error) {
-	rid, err := pathID(r, "rid")
+	rid, err := request.PathID(r, "rid")
 	if err != nil {
 		return store.Recording{}, err
 	}
-	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), rid)
+	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), rid)
 	if err == nil && (rec.Process != process || rec.State != store.StatePublished) {
-		err = errNotFound
+		err = response.ErrNotFound
 	}
 	return rec, err
 }
@@ -218,7 +221,7 @@ func (s *Server) recordingFor(r *http.Request, process access.ID) (store.Recordi
 func stepNumber(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n <= 0 {
-		return 0, errNotFound
+		return 0, response.ErrNotFound
 	}
 	return n, nil
 }
@@ -230,16 +233,16 @@ func stepNumber(r *http.Request) (int, error) {
 // (DESIGN §2) — not by title, recorder or time — and those reach them
 // through task mining.
 func (s *Server) recordingsToList(r *http.Request, process access.ID, proc *access.Record) ([]store.Recording, error) {
-	if err := authorizeRecordingList(r, proc); err != nil {
+	if err := authz.RecordingList(r, proc); err != nil {
 		return nil, err
 	}
-	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
-	if err != nil || recordingAccess(r, proc, 0) == fullView {
+	recs, err := s.cfg.Store.Recordings(r.Context(), request.Environment(r), process)
+	if err != nil || authz.RecordingAccess(r, proc, 0) == authz.FullView {
 		return recs, err
 	}
 	seen := recs[:0]
 	for _, rec := range recs {
-		if recordingAccess(r, proc, rec.Recorder) == fullView {
+		if authz.RecordingAccess(r, proc, rec.Recorder) == authz.FullView {
 			seen = append(seen, rec)
 		}
 	}
@@ -247,16 +250,16 @@ func (s *Server) recordingsToList(r *http.Request, process access.ID, proc *acce
 }
 
 func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
+	id, proc, err := s.authz.Process(r, access.Read)
 	var recs []store.Recording
 	if err == nil {
 		recs, err = s.recordingsToList(r, id, proc)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"recordings": recs})
+	response.JSON(w, http.StatusOK, map[string]any{"recordings": recs})
 }
 
 // viewedRecording is a recording with its steps, and how much of it the
@@ -265,7 +268,7 @@ type viewedRecording struct {
 	process access.ID
 	proc    *access.Record
 	rec     store.Recording
-	view    recordingView
+	view    authz.View
 	steps   []store.Step
 }
 
@@ -274,16 +277,16 @@ type viewedRecording struct {
 func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
 	var v viewedRecording
 	var err error
-	v.process, v.proc, err = s.processFor(r, access.Read)
+	v.process, v.proc, err = s.authz.Process(r, access.Read)
 	if err == nil {
 		v.rec, err = s.recordingFor(r, v.process)
 	}
 	if err == nil {
-		if v.view = recordingAccess(r, v.proc, v.rec.Recorder); v.view == noView {
+		if v.view = authz.RecordingAccess(r, v.proc, v.rec.Recorder); v.view == authz.NoView {
 			// The answer for a recording one may not open is the answer
 			// for one that does not exist: a refusal would tell which
 			// recordings exist, and how many.
-			err = errNotFound
+			err = response.ErrNotFound
 		}
 	}
 	if err == nil {
@@ -295,21 +298,21 @@ func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 	v, err := s.recordingToView(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	id, rec, view, steps := v.process, v.rec, v.view, v.steps
-	if view == namesView {
-		writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: namesOnly(steps)})
+	if view == authz.NamesView {
+		response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: namesOnly(steps)})
 		return
 	}
 	full, err := s.withFindings(r, steps)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
-	writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
+	s.audit(r, request.Environment(r), "recording.read", target("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
+	response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
 // withFindings marks where the policy's detectors see personal data now,
@@ -331,15 +334,15 @@ func (s *Server) withFindings(r *http.Request, steps []store.Step) ([]fullStep, 
 
 // changeFor loads the recording and step in the path and checks op on it.
 func (s *Server) changeFor(r *http.Request, op access.Op) (process access.ID, rec store.Recording, n int, err error) {
-	process, proc, err := s.processFor(r, access.Read)
+	process, proc, err := s.authz.Process(r, access.Read)
 	if err == nil {
 		rec, err = s.recordingFor(r, process)
 	}
 	if err == nil {
-		if recordingAccess(r, proc, rec.Recorder) == noView {
-			err = errNotFound // what one may not see, one does not change
+		if authz.RecordingAccess(r, proc, rec.Recorder) == authz.NoView {
+			err = response.ErrNotFound // what one may not see, one does not change
 		} else {
-			err = authorizeRecordingChange(r, proc, rec.Recorder, op)
+			err = authz.RecordingChange(r, proc, rec.Recorder, op)
 		}
 	}
 	if err == nil && r.PathValue("n") != "" {
@@ -351,13 +354,13 @@ func (s *Server) changeFor(r *http.Request, op access.Op) (process access.ID, re
 func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {
 	process, rec, _, err := s.changeFor(r, access.Delete)
 	if err == nil {
-		err = s.cfg.Store.DeleteRecording(r.Context(), environment(r), rec.ID)
+		err = s.cfg.Store.DeleteRecording(r.Context(), request.Environment(r), rec.ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.delete", target("recording", rec.ID), fmt.Sprintf("process %d", process))
+	s.audit(r, request.Environment(r), "recording.delete", target("recording", rec.ID), fmt.Sprintf("process %d", process))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -385,7 +388,7 @@ func (e *stepEdit) check(applier *privacy.Applier, st store.Step) (store.StepEdi
 			continue
 		}
 		if len(*f.p) < f.min || len(*f.p) > f.max || strings.ContainsRune(*f.p, 0) {
-			return store.StepEdit{}, nil, invalid("%s: %d to %d bytes of text", f.name, f.min, f.max)
+			return store.StepEdit{}, nil, response.Invalid("%s: %d to %d bytes of text", f.name, f.min, f.max)
 		}
 		if f.p == e.Input {
 			probe := recording.Step{Element: st.Element, Input: *f.p}
@@ -399,7 +402,7 @@ func (e *stepEdit) check(applier *privacy.Applier, st store.Step) (store.StepEdi
 		changed = append(changed, f.name)
 	}
 	if len(changed) == 0 {
-		return store.StepEdit{}, nil, invalid("give at least one of name, description, input")
+		return store.StepEdit{}, nil, response.Invalid("give at least one of name, description, input")
 	}
 	return store.StepEdit{Name: e.Name, Description: e.Description, Input: e.Input}, changed, nil
 }
@@ -432,7 +435,7 @@ func (s *Server) editStep(of stepOf) http.HandlerFunc {
 			err = s.applyStepEdit(w, r, rid, n)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 		}
 	}
 }
@@ -445,10 +448,10 @@ func (s *Server) deleteStep(of stepOf) http.HandlerFunc {
 			err = s.cfg.Store.DeleteStep(r.Context(), rid, n)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
-		s.audit(r, environment(r), "recording.step.delete", target("recording", rid), fmt.Sprintf("step %d", n))
+		s.audit(r, request.Environment(r), "recording.step.delete", target("recording", rid), fmt.Sprintf("step %d", n))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -457,7 +460,7 @@ func (s *Server) deleteStep(of stepOf) http.HandlerFunc {
 // with the step as it is now.
 func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid access.ID, n int) error {
 	var e stepEdit
-	if err := decode(w, r, &e); err != nil {
+	if err := request.Decode(w, r, &e); err != nil {
 		return err
 	}
 	_, applier, err := s.policyFor(r)
@@ -475,7 +478,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err := s.cfg.Store.UpdateStep(r.Context(), rid, n, edit); err != nil {
 		return err
 	}
-	s.audit(r, environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
+	s.audit(r, request.Environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
 	if st, err = s.cfg.Store.Step(r.Context(), rid, n); err != nil {
 		return err
 	}
@@ -483,7 +486,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, full[0])
+	response.JSON(w, http.StatusOK, full[0])
 	return nil
 }
 
@@ -493,27 +496,27 @@ func (s *Server) deleteScreenshot(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.DeleteScreenshot(r.Context(), rid, n)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.screenshot.delete", target("recording", rid), fmt.Sprintf("step %d", n))
+	s.audit(r, request.Environment(r), "recording.screenshot.delete", target("recording", rid), fmt.Sprintf("step %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
+	id, proc, err := s.authz.Process(r, access.Read)
 	var rec store.Recording
 	if err == nil {
 		rec, err = s.recordingFor(r, id)
 	}
 	if err == nil {
-		switch recordingAccess(r, proc, rec.Recorder) {
-		case fullView:
-		case namesView:
+		switch authz.RecordingAccess(r, proc, rec.Recorder) {
+		case authz.FullView:
+		case authz.NamesView:
 			// They see the recording's step names: its existence is no news.
-			err = errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
+			err = response.Errorf(http.StatusForbidden, "forbidden", "screenshots are shown to the process's owners and co-owners and to their recorder")
 		default:
-			err = errNotFound // as for a recording that does not exist
+			err = response.ErrNotFound // as for a recording that does not exist
 		}
 	}
 	var n int
@@ -525,10 +528,10 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 		data, err = s.cfg.Store.Screenshot(r.Context(), rec.ID, n)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.screenshot.read", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	s.audit(r, request.Environment(r), "recording.screenshot.read", target("recording", rec.ID), fmt.Sprintf("step %d", n))
 	writeImage(w, data)
 }
 

@@ -11,10 +11,13 @@ import (
 	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/processmap"
@@ -56,20 +59,20 @@ func (src *reportSource) log() (*eventlog.Log, error) {
 
 // reportSource checks the caller and the query, and finds the log.
 func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) {
-	id, rec, err := s.reportProcessFor(r)
+	id, rec, err := s.authz.ReportProcess(r)
 	if err != nil {
 		return nil, err
 	}
-	rawOK := mayReadData(r, rec)
+	rawOK := authz.MayReadData(r, rec)
 	if raw && !rawOK {
-		return nil, errForbidden
+		return nil, response.ErrForbidden
 	}
 	// r.URL.Query() drops what it cannot read, and stops at 10,000
 	// parameters: a report would then be computed without the filters
 	// asked for, and say nothing.
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, invalid("the query cannot be read: %v", err)
+		return nil, response.Invalid("the query cannot be read: %v", err)
 	}
 	spec, err := filterspec.FromQuery(q)
 	var filters []mining.Filter
@@ -78,18 +81,18 @@ func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) 
 	}
 	var fe *filterspec.Error
 	if errors.As(err, &fe) {
-		return nil, invalid("%s", fe.Msg)
+		return nil, response.Invalid("%s", fe.Msg)
 	}
 	if spec.ReadsValues() && !rawOK {
-		return nil, errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
+		return nil, response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
 	}
 	rawEvents := q.Get("raw-events") == "true"
 	if !rawEvents && spec.TouchesLifecycle() {
-		return nil, invalid("filters on lifecycle:transition need raw-events=true")
+		return nil, response.Invalid("filters on lifecycle:transition need raw-events=true")
 	}
 	version, err := s.cfg.Store.LatestVersion(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+		return nil, response.Errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
 	}
 	if err != nil {
 		return nil, err
@@ -130,7 +133,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src
 func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string, compute func(src *reportSource, rawOK bool) (kept, error)) {
 	src, err := s.reportSource(r, false)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
@@ -139,7 +142,7 @@ func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string
 	key := string(sum[:])
 	a, err := keep(s.logs, src.entry, key, func(a kept) int64 { return int64(len(a.body)) }, func() (kept, error) { return compute(src, src.rawOK) })
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", a.contentType)
@@ -177,13 +180,13 @@ func mapOptions(q url.Values) (processmap.Options, error) {
 		if v := q.Get(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				return o, invalid("%s must be a share from 0 to 1", name)
+				return o, response.Invalid("%s must be a share from 0 to 1", name)
 			}
 			*dst = f
 		}
 	}
 	if err := o.Validate(); err != nil {
-		return o, invalid("%v", err)
+		return o, response.Invalid("%v", err)
 	}
 	return o, nil
 }
@@ -192,12 +195,12 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	o, err := mapOptions(q)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	format := orDefault(q.Get("format"), "json")
 	if format != "json" && format != "svg" {
-		writeError(w, r, invalid("format must be json or svg"))
+		response.WriteError(w, r, response.Invalid("format must be json or svg"))
 		return
 	}
 	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
@@ -216,7 +219,7 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		})
 		m, err := gr.Map(o)
 		if err != nil {
-			return kept{}, invalid("%v", err)
+			return kept{}, response.Invalid("%v", err)
 		}
 		gm := guardMap(m, g.ForShare(o.Activities), withheld)
 		if g != nil {
@@ -248,7 +251,7 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("top"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeError(w, r, invalid("top must be a whole number"))
+			response.WriteError(w, r, response.Invalid("top must be a whole number"))
 			return
 		}
 		top = n
@@ -324,7 +327,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 1000)) {
-				writeError(w, r, invalid("%s must be a whole number (limit 1 to 1000)", name))
+				response.WriteError(w, r, response.Invalid("%s must be a whole number (limit 1 to 1000)", name))
 				return
 			}
 			*dst = n
@@ -332,7 +335,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	l, _, err := s.reportLog(r, true)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	type row struct {
@@ -360,9 +363,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	pid, _ := pathID(r, "id")
-	s.audit(r, environment(r), "data.read", target("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
-	writeJSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
+	pid, _ := request.PathID(r, "id")
+	s.audit(r, request.Environment(r), "data.read", target("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
+	response.JSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
 }
 
 // export serves the current data as CSV or XES, to those who may read raw
@@ -370,18 +373,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	format := orDefault(r.URL.Query().Get("format"), "csv")
 	if format != "csv" && format != "xes" {
-		writeError(w, r, invalid("format must be csv or xes"))
+		response.WriteError(w, r, response.Invalid("format must be csv or xes"))
 		return
 	}
-	id, rec, err := s.processFor(r, access.Read)
+	id, rec, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		err = authorizeRecords(r, rec, access.EventLog, access.Read)
+		err = authz.Records(r, rec, access.EventLog, access.Read)
 	}
 	var version access.ID
 	if err == nil {
 		version, err = s.cfg.Store.LatestVersion(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			err = errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+			err = response.Errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
 		}
 	}
 	var l *eventlog.Log
@@ -389,10 +392,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		l, err = s.logs.get(r.Context(), s.cfg.Store, id, version)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "data.export", target("process", id), format)
+	s.audit(r, request.Environment(r), "data.export", target("process", id), format)
 	name := "process-" + strconv.FormatInt(int64(id), 10) + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if format == "xes" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -187,7 +188,7 @@ func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
 			}
 			hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
 			go func() {
-				done <- e.srv.mine(contextWithUser(context.Background(), u), func() error { close(started); <-hold; return nil })
+				done <- e.srv.mine(request.WithUser(context.Background(), u), func() error { close(started); <-hold; return nil })
 			}()
 			<-started
 			begin := time.Now()
@@ -225,8 +226,8 @@ func TestAttack4OneSlotTakesTurns(t *testing.T) {
 	defer func(d time.Duration) { slotWait = d }(slotWait)
 	slotWait = 5 * time.Second
 	s := &Server{mining: make(chan struct{}, 1)}
-	a := contextWithUser(context.Background(), store.User{ID: 1, Username: "a"})
-	b := contextWithUser(context.Background(), store.User{ID: 2, Username: "b"})
+	a := request.WithUser(context.Background(), store.User{ID: 1, Username: "a"})
+	b := request.WithUser(context.Background(), store.User{ID: 2, Username: "b"})
 	hold, started := make(chan struct{}), make(chan struct{})
 	errs := make(chan error, 3)
 	go func() { errs <- s.mine(a, func() error { close(started); <-hold; return nil }) }()

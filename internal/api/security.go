@@ -8,43 +8,29 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
-// roleFor loads a role of the environment with its built-in flags.
-func (s *Server) roleFor(r *http.Request, name string) (access.Role, error) {
-	st, err := s.cfg.Store.Role(r.Context(), environment(r), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return access.Role{}, invalid("no role %q in this environment", name)
-	}
-	if err != nil {
-		return access.Role{}, err
-	}
-	role := access.Role{Name: st.Name, BuiltIn: st.BuiltIn}
-	if st.BuiltIn {
-		role, _ = access.BuiltInRole(st.Name)
-	}
-	role.Privileges = st.Privileges
-	return role, nil
-}
-
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeSecurity(r, access.UserTable, access.Read); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.UserTable, access.Read); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	ms, err := s.cfg.Store.Members(r.Context(), environment(r))
+	ms, err := s.cfg.Store.Members(r.Context(), request.Environment(r))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	// Who holds which role is for those who may read roles.
-	if authorizeSecurity(r, access.RoleTable, access.Read) != nil {
+	if authz.Security(r, access.RoleTable, access.Read) != nil {
 		for i := range ms {
 			ms[i].Roles = nil
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+	response.JSON(w, http.StatusOK, map[string]any{"members": ms})
 }
 
 // putMember adds or updates a member: business unit and direct roles.
@@ -53,64 +39,64 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		Unit  access.ID `json:"business_unit"`
 		Roles []string  `json:"roles"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	user, err := pathID(r, "user")
+	user, err := request.PathID(r, "user")
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeSecurity(r, access.UserTable, access.Write); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.UserTable, access.Write); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.authorizeMemberChange(r, user); err != nil {
-		writeError(w, r, err)
+	if err := s.authz.MemberChange(r, user); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.keepAnAdministrator(r, user, slices.Contains(req.Roles, access.SystemAdministrator)); err != nil {
-		writeError(w, r, err)
+	if err := s.authz.KeepAnAdministrator(r, user, slices.Contains(req.Roles, access.SystemAdministrator)); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.authorizeMemberPlacement(r, user, req.Unit, req.Roles); err != nil {
-		writeError(w, r, err)
+	if err := s.authz.MemberPlacement(r, user, req.Unit, req.Roles); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.SetMember(r.Context(), environment(r), user, req.Unit, req.Roles); errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid("the user or the business unit does not exist in this installation and environment"))
+	if err := s.cfg.Store.SetMember(r.Context(), request.Environment(r), user, req.Unit, req.Roles); errors.Is(err, store.ErrNotFound) {
+		response.WriteError(w, r, response.Invalid("the user or the business unit does not exist in this installation and environment"))
 		return
 	} else if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "member.set", target("user", user), fmt.Sprintf("business unit %d, roles %s", req.Unit, strings.Join(req.Roles, ", ")))
-	writeJSON(w, http.StatusOK, map[string]any{"user": user, "business_unit": req.Unit, "roles": req.Roles})
+	s.audit(r, request.Environment(r), "member.set", target("user", user), fmt.Sprintf("business unit %d, roles %s", req.Unit, strings.Join(req.Roles, ", ")))
+	response.JSON(w, http.StatusOK, map[string]any{"user": user, "business_unit": req.Unit, "roles": req.Roles})
 }
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
-	user, err := pathID(r, "user")
+	user, err := request.PathID(r, "user")
 	if err == nil {
-		err = authorizeSecurity(r, access.UserTable, access.Delete)
+		err = authz.Security(r, access.UserTable, access.Delete)
 	}
 	if err == nil {
-		err = s.authorizeMemberChange(r, user)
+		err = s.authz.MemberChange(r, user)
 	}
 	if err == nil {
-		err = s.keepAnAdministrator(r, user, false)
+		err = s.authz.KeepAnAdministrator(r, user, false)
 	}
 	if err == nil {
-		err = s.authorizeMemberTeams(r, user)
+		err = s.authz.MemberTeams(r, user)
 	}
 	if err == nil {
-		err = s.cfg.Store.RemoveMember(r.Context(), environment(r), user)
+		err = s.cfg.Store.RemoveMember(r.Context(), request.Environment(r), user)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "member.remove", target("user", user), "")
+	s.audit(r, request.Environment(r), "member.remove", target("user", user), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -119,33 +105,33 @@ func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
 		Name   string    `json:"name"`
 		Parent access.ID `json:"parent"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeSecurity(r, access.BusinessUnitTable, access.Create); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.BusinessUnitTable, access.Create); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := checkName(req.Name, 100); err != nil {
-		writeError(w, r, err)
+	if err := request.CheckName(req.Name, 100); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if err := s.distinctName(r, "business unit", req.Name); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	id, err := s.cfg.Store.CreateBusinessUnit(r.Context(), environment(r), req.Name, req.Parent)
+	id, err := s.cfg.Store.CreateBusinessUnit(r.Context(), request.Environment(r), req.Name, req.Parent)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid("parent must be a business unit of this environment"))
+		response.WriteError(w, r, response.Invalid("parent must be a business unit of this environment"))
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "business-unit.create", target("business unit", id), req.Name)
-	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "parent": req.Parent})
+	s.audit(r, request.Environment(r), "business-unit.create", target("business unit", id), req.Name)
+	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "parent": req.Parent})
 }
 
 func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
@@ -154,67 +140,67 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 		Kind string    `json:"kind"`
 		Unit access.ID `json:"business_unit"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeSecurity(r, access.TeamTable, access.Create); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.TeamTable, access.Create); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := checkName(req.Name, 100); err != nil {
-		writeError(w, r, err)
+	if err := request.CheckName(req.Name, 100); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	if req.Kind != "owner" && req.Kind != "access" {
-		writeError(w, r, invalid(`kind must be "owner" or "access"`))
+		response.WriteError(w, r, response.Invalid(`kind must be "owner" or "access"`))
 		return
 	}
 	if err := s.distinctName(r, "team", req.Name); err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	id, err := s.cfg.Store.CreateTeam(r.Context(), environment(r), req.Name, req.Kind, req.Unit)
+	id, err := s.cfg.Store.CreateTeam(r.Context(), request.Environment(r), req.Name, req.Kind, req.Unit)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, r, invalid("business_unit must be a unit of this environment"))
+		response.WriteError(w, r, response.Invalid("business_unit must be a unit of this environment"))
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "team.create", target("team", id), req.Name)
-	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "kind": req.Kind, "business_unit": req.Unit})
+	s.audit(r, request.Environment(r), "team.create", target("team", id), req.Name)
+	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "kind": req.Kind, "business_unit": req.Unit})
 }
 
 func (s *Server) teamMember(remove bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		team, err := pathID(r, "team")
+		team, err := request.PathID(r, "team")
 		var user access.ID
 		if err == nil {
-			user, err = pathID(r, "user")
+			user, err = request.PathID(r, "user")
 		}
 		if err == nil {
-			err = authorizeSecurity(r, access.TeamTable, access.Write)
+			err = authz.Security(r, access.TeamTable, access.Write)
 		}
 		if err == nil {
-			err = s.authorizeTeamChange(r, team, user)
+			err = s.authz.TeamChange(r, team, user)
 		}
 		if err == nil {
-			err = s.authorizePolicyTeams(r, team)
+			err = s.authz.PolicyTeams(r, team)
 		}
 		if err == nil {
-			err = s.cfg.Store.TeamMember(r.Context(), environment(r), team, user, remove)
+			err = s.cfg.Store.TeamMember(r.Context(), request.Environment(r), team, user, remove)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		action := "team.member.add"
 		if remove {
 			action = "team.member.remove"
 		}
-		s.audit(r, environment(r), action, target("team", team), target("user", user))
+		s.audit(r, request.Environment(r), action, target("team", team), target("user", user))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -248,16 +234,16 @@ func parseGrid(grid map[string]map[string]string) (access.Privileges, error) {
 	for tn, ops := range grid {
 		t, err := access.ParseTable(tn)
 		if err != nil {
-			return p, invalid("%v", err)
+			return p, response.Invalid("%v", err)
 		}
 		for on, dn := range ops {
 			op, err := access.ParseOp(on)
 			if err != nil {
-				return p, invalid("%v", err)
+				return p, response.Invalid("%v", err)
 			}
 			d, err := access.ParseDepth(dn)
 			if err != nil {
-				return p, invalid("%v", err)
+				return p, response.Invalid("%v", err)
 			}
 			p[t][op] = d
 		}
@@ -266,25 +252,25 @@ func parseGrid(grid map[string]map[string]string) (access.Privileges, error) {
 }
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeSecurity(r, access.RoleTable, access.Read); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.RoleTable, access.Read); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	rs, err := s.cfg.Store.Roles(r.Context(), environment(r))
+	rs, err := s.cfg.Store.Roles(r.Context(), request.Environment(r))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	out := []roleJSON{}
 	for _, st := range rs {
-		role, err := s.roleFor(r, st.Name)
+		role, err := s.authz.Role(r, st.Name)
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
 		out = append(out, roleOut(role))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"roles": out})
+	response.JSON(w, http.StatusOK, map[string]any{"roles": out})
 }
 
 // createRole makes a custom role; nobody makes a role above themselves.
@@ -293,34 +279,34 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		Name       string                       `json:"name"`
 		Privileges map[string]map[string]string `json:"privileges"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeSecurity(r, access.RoleTable, access.Create); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.RoleTable, access.Create); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := checkName(req.Name, 100); err != nil {
-		writeError(w, r, err)
+	if err := request.CheckName(req.Name, 100); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	p, err := parseGrid(req.Privileges)
 	if err == nil {
-		err = authorizeRoleGrant(r, access.Role{Name: req.Name, Privileges: p})
+		err = authz.RoleGrant(r, access.Role{Name: req.Name, Privileges: p})
 	}
 	if err == nil {
 		err = s.distinctName(r, "role", req.Name)
 	}
 	if err == nil {
-		_, err = s.cfg.Store.CreateRole(r.Context(), environment(r), req.Name, p)
+		_, err = s.cfg.Store.CreateRole(r.Context(), request.Environment(r), req.Name, p)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "role.create", "role "+req.Name, p.String())
-	writeJSON(w, http.StatusCreated, roleOut(access.Role{Name: req.Name, Privileges: p}))
+	s.audit(r, request.Environment(r), "role.create", "role "+req.Name, p.String())
+	response.JSON(w, http.StatusCreated, roleOut(access.Role{Name: req.Name, Privileges: p}))
 }
 
 // setRolePrivileges changes a role's grid. The two process mining roles
@@ -329,37 +315,37 @@ func (s *Server) setRolePrivileges(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Privileges map[string]map[string]string `json:"privileges"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	if err := authorizeSecurity(r, access.RoleTable, access.Write); err != nil {
-		writeError(w, r, err)
+	if err := authz.Security(r, access.RoleTable, access.Write); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	role, err := s.roleFor(r, r.PathValue("role"))
+	role, err := s.authz.Role(r, r.PathValue("role"))
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if role.Locked || role.Bypass {
-		writeError(w, r, invalid("the privileges of %s cannot be changed", role.Name))
+		response.WriteError(w, r, response.Invalid("the privileges of %s cannot be changed", role.Name))
 		return
 	}
 	p, err := parseGrid(req.Privileges)
 	if err == nil {
-		err = authorizeRoleGrant(r, access.Role{Name: role.Name, Privileges: p})
+		err = authz.RoleGrant(r, access.Role{Name: role.Name, Privileges: p})
 	}
 	if err == nil {
-		err = s.cfg.Store.SetRolePrivileges(r.Context(), environment(r), role.Name, p)
+		err = s.cfg.Store.SetRolePrivileges(r.Context(), request.Environment(r), role.Name, p)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	role.Privileges = p
-	s.audit(r, environment(r), "role.change", "role "+role.Name, p.String())
-	writeJSON(w, http.StatusOK, roleOut(role))
+	s.audit(r, request.Environment(r), "role.change", "role "+role.Name, p.String())
+	response.JSON(w, http.StatusOK, roleOut(role))
 }
 
 // setTeamRoles replaces a team's roles. Its members hold them, so giving
@@ -369,27 +355,27 @@ func (s *Server) setTeamRoles(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Roles []string `json:"roles"`
 	}
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, err)
+	if err := request.Decode(w, r, &req); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
-	team, err := pathID(r, "team")
+	team, err := request.PathID(r, "team")
 	if err == nil {
-		err = authorizeSecurity(r, access.TeamTable, access.Write)
+		err = authz.Security(r, access.TeamTable, access.Write)
 	}
 	if err == nil {
-		err = s.authorizeTeamChange(r, team, 0)
+		err = s.authz.TeamChange(r, team, 0)
 	}
 	if err == nil {
-		err = s.authorizeTeamRoles(r, team, req.Roles)
+		err = s.authz.TeamRoles(r, team, req.Roles)
 	}
 	if err == nil {
-		err = s.cfg.Store.SetTeamRoles(r.Context(), environment(r), team, req.Roles)
+		err = s.cfg.Store.SetTeamRoles(r.Context(), request.Environment(r), team, req.Roles)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "team.roles", target("team", team), strings.Join(req.Roles, ", "))
-	writeJSON(w, http.StatusOK, map[string]any{"team": team, "roles": req.Roles})
+	s.audit(r, request.Environment(r), "team.roles", target("team", team), strings.Join(req.Roles, ", "))
+	response.JSON(w, http.StatusOK, map[string]any{"team": team, "roles": req.Roles})
 }

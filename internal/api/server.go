@@ -25,6 +25,8 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -86,6 +88,8 @@ type Config struct {
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
+	// authz is the authorization layer's view of the store.
+	authz *authz.Authorizer
 	// patterns records every route, for the OpenAPI test.
 	patterns []string
 	limiter  *limiter
@@ -152,7 +156,7 @@ func New(cfg Config) *Server {
 	if cfg.PasswordWorkers == 0 {
 		cfg.PasswordWorkers = max(2, runtime.GOMAXPROCS(0))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), authz: authz.New(cfg.Store), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
 		images: make(chan struct{}, cfg.ImageWorkers), mining: make(chan struct{}, cfg.MiningWorkers),
 		passwords: make(chan struct{}, cfg.PasswordWorkers)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
@@ -160,6 +164,12 @@ func New(cfg Config) *Server {
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.routes()
 	return s
+}
+
+// inEnvironment admits members of the environment in the path
+// (authz.InEnvironment), answering others with the API's errors.
+func (s *Server) inEnvironment(h http.HandlerFunc) http.HandlerFunc {
+	return s.authz.InEnvironment(h, response.WriteError)
 }
 
 // route registers a handler; the pattern names the route in metrics.
@@ -175,7 +185,7 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 }
 
 func (s *Server) routes() {
-	s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.route("GET /healthz", func(w http.ResponseWriter, r *http.Request) { response.JSON(w, 200, map[string]string{"status": "ok"}) })
 	s.route("GET /readyz", s.ready)
 	s.route("GET /metrics", s.guardedMetrics)
 	s.route("GET /api/v1/openapi.json", serveOpenAPI)
@@ -276,7 +286,7 @@ func (s *Server) routes() {
 	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.authed(s.inEnvironment(s.taskMining)))
 	s.studioRoutes()
-	s.route("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	s.route("/", func(w http.ResponseWriter, r *http.Request) { response.WriteError(w, r, response.ErrNotFound) })
 }
 
 // Handler is the server with its middleware: request ids and logs,
@@ -284,7 +294,7 @@ func (s *Server) routes() {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change state are refused"))
+		response.WriteError(w, r, response.Errorf(http.StatusForbidden, "cross_origin", "cross-origin requests that change state are refused"))
 	}))
 	return s.logged(s.secureHeaders(cop.Handler(s.mux)))
 }
@@ -337,7 +347,7 @@ func (s *Server) logged(next http.Handler) http.Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				s.cfg.Log.Error("panic", "request_id", id, "panic", v)
-				writeError(sw, r, errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details"))
+				response.WriteError(sw, r, response.Internal())
 			}
 			s.cfg.Log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
 		}()
@@ -359,7 +369,7 @@ func (w *statusWriter) WriteHeader(code int) {
 // metrics token only; without a token configured the route does not exist.
 func (s *Server) guardedMetrics(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.MetricsToken == "" {
-		writeError(w, r, errNotFound)
+		response.WriteError(w, r, response.ErrNotFound)
 		return
 	}
 	bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -368,7 +378,7 @@ func (s *Server) guardedMetrics(w http.ResponseWriter, r *http.Request) {
 	want, got := sha256.Sum256([]byte(s.cfg.MetricsToken)), sha256.Sum256([]byte(strings.TrimSpace(bearer)))
 	if !ok || subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
-		writeError(w, r, errUnauthenticated)
+		response.WriteError(w, r, response.ErrUnauthenticated)
 		return
 	}
 	s.serveMetrics(w, r)
@@ -384,14 +394,14 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { response.WriteError(w, r, response.ErrNotFound) })
 	return s.secureHeaders(mux)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Store.Ping(r.Context()); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		response.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return
 	}
-	writeJSON(w, 200, map[string]string{"status": "ready"})
+	response.JSON(w, 200, map[string]string{"status": "ready"})
 }

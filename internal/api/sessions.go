@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -23,57 +26,57 @@ import (
 const maxStepBody = 48 << 20
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeCreate(r, access.Recording); err != nil {
-		writeError(w, r, err)
+	if err := authz.Create(r, access.Recording); err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	var req struct {
 		Title string `json:"title"`
 	}
-	err := decode(w, r, &req)
+	err := request.Decode(w, r, &req)
 	if err == nil && (strings.TrimSpace(req.Title) == "" || len(req.Title) > 200 || strings.ContainsRune(req.Title, 0)) {
-		err = invalid("title is required: 1 to 200 characters, no NUL")
+		err = response.Invalid("title is required: 1 to 200 characters, no NUL")
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	_, applier, err := s.policyFor(r)
 	var id access.ID
 	if err == nil {
 		title, _ := applier.Apply(req.Title)
-		id, err = s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: environment(r), Recorder: caller(r).ID, Title: title, State: store.StateRecording}, nil, nil)
+		id, err = s.cfg.Store.CreateRecording(r.Context(), store.Recording{Env: request.Environment(r), Recorder: request.Caller(r).ID, Title: title, State: store.StateRecording}, nil, nil)
 	}
 	var rec store.Recording
 	if err == nil {
-		rec, err = s.cfg.Store.Recording(r.Context(), environment(r), id)
+		rec, err = s.cfg.Store.Recording(r.Context(), request.Environment(r), id)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.session.start", target("recording", id), "")
-	writeJSON(w, http.StatusCreated, rec)
+	s.audit(r, request.Environment(r), "recording.session.start", target("recording", id), "")
+	response.JSON(w, http.StatusCreated, rec)
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.cfg.Store.Sessions(r.Context(), environment(r), caller(r).ID)
+	recs, err := s.cfg.Store.Sessions(r.Context(), request.Environment(r), request.Caller(r).ID)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": recs})
+	response.JSON(w, http.StatusOK, map[string]any{"sessions": recs})
 }
 
 // sessionFor loads the caller's own unpublished session {id}.
 func (s *Server) sessionFor(r *http.Request) (store.Recording, error) {
-	id, err := pathID(r, "id")
+	id, err := request.PathID(r, "id")
 	if err != nil {
 		return store.Recording{}, err
 	}
-	rec, err := s.cfg.Store.Recording(r.Context(), environment(r), id)
+	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), id)
 	if err == nil {
-		err = authorizeSession(r, rec)
+		err = authz.Session(r, rec)
 	}
 	return rec, err
 }
@@ -89,18 +92,18 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		full, err = s.withFindings(r, steps)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), "own session: steps with input data")
-	writeJSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
+	s.audit(r, request.Environment(r), "recording.read", target("recording", rec.ID), "own session: steps with input data")
+	response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
 func errPaused(state string) error {
 	if state == store.StatePaused {
-		return errorf(http.StatusConflict, "paused", "the session is paused: steps sent during a pause are refused and not stored")
+		return response.Errorf(http.StatusConflict, "paused", "the session is paused: steps sent during a pause are refused and not stored")
 	}
-	return errorf(http.StatusConflict, "wrong_state", "the session is "+state+": it takes no more steps")
+	return response.Errorf(http.StatusConflict, "wrong_state", "the session is "+state+": it takes no more steps")
 }
 
 // appendStep takes one step. The state is checked before the body is
@@ -113,26 +116,26 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		err = errPaused(rec.State)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeError(w, r, errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the step as JSON (Content-Type: application/json)"))
+		response.WriteError(w, r, response.Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the step as JSON (Content-Type: application/json)"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxStepBody))
 	if err != nil {
-		writeError(w, r, uploadError(err))
+		response.WriteError(w, r, uploadError(err))
 		return
 	}
 	step, shot, err := decodeSessionStep(body)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	_, applier, err := s.policyFor(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	answer := map[string]any{}
@@ -140,7 +143,7 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		// Cleaning a screenshot decodes it: it waits for an image slot.
 		release, slotErr := s.imageSlot(r.Context())
 		if slotErr != nil {
-			writeError(w, r, slotErr)
+			response.WriteError(w, r, slotErr)
 			return
 		}
 		_, shot, err = applier.CleanStep(&step, shot)
@@ -152,24 +155,24 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 		_, _, err = applier.CleanStep(&step, nil)
 	}
 	if err != nil {
-		writeError(w, r, invalid("screenshot: %v", err))
+		response.WriteError(w, r, response.Invalid("screenshot: %v", err))
 		return
 	}
-	n, err := s.cfg.Store.AppendStep(r.Context(), environment(r), rec.ID, step, shot)
+	n, err := s.cfg.Store.AppendStep(r.Context(), request.Environment(r), rec.ID, step, shot)
 	switch {
 	case errors.Is(err, store.ErrState):
-		current, _ := s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+		current, _ := s.cfg.Store.Recording(r.Context(), request.Environment(r), rec.ID)
 		err = errPaused(current.State)
 	case errors.Is(err, store.ErrTooManySteps):
-		err = errorf(http.StatusUnprocessableEntity, "too_many_steps",
+		err = response.Errorf(http.StatusUnprocessableEntity, "too_many_steps",
 			fmt.Sprintf("a recording holds at most %d steps, as a bundle does, and this session has them: the step is not stored; stop the session and start another", recording.MaxSteps))
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	answer["n"] = n
-	writeJSON(w, http.StatusCreated, answer)
+	response.JSON(w, http.StatusCreated, answer)
 }
 
 // decodeSessionStep reads a step in recording.json's form whose
@@ -178,23 +181,23 @@ func (s *Server) appendStep(w http.ResponseWriter, r *http.Request) {
 func decodeSessionStep(body []byte) (recording.Step, []byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return recording.Step{}, nil, errorf(http.StatusBadRequest, "bad_json", "the body must be one JSON object: a step")
+		return recording.Step{}, nil, response.Errorf(http.StatusBadRequest, "bad_json", "the body must be one JSON object: a step")
 	}
 	var shot []byte
 	if raw, ok := fields["screenshot"]; ok {
 		var text string
 		if err := json.Unmarshal(raw, &text); err != nil {
-			return recording.Step{}, nil, invalid("step: screenshot: a base64 PNG or JPEG image, as a string")
+			return recording.Step{}, nil, response.Invalid("step: screenshot: a base64 PNG or JPEG image, as a string")
 		}
 		if i := strings.Index(text, ";base64,"); strings.HasPrefix(text, "data:") && i > 0 {
 			text = text[i+len(";base64,"):]
 		}
 		data, err := base64.StdEncoding.DecodeString(text)
 		if err != nil {
-			return recording.Step{}, nil, invalid("step: screenshot: not base64 (%v)", err)
+			return recording.Step{}, nil, response.Invalid("step: screenshot: not base64 (%v)", err)
 		}
 		if err := recording.CheckImage("step: screenshot", data, recording.Limits{}); err != nil {
-			return recording.Step{}, nil, invalid("%v", err)
+			return recording.Step{}, nil, response.Invalid("%v", err)
 		}
 		shot = data
 		delete(fields, "screenshot")
@@ -206,7 +209,7 @@ func decodeSessionStep(body []byte) (recording.Step, []byte, error) {
 	st, err := recording.DecodeStep("step", rest)
 	var bad *recording.Error
 	if errors.As(err, &bad) {
-		return recording.Step{}, nil, invalid("%v", bad)
+		return recording.Step{}, nil, response.Invalid("%v", bad)
 	}
 	return st, shot, err
 }
@@ -216,20 +219,20 @@ func (s *Server) sessionState(from []string, to, action string) http.HandlerFunc
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.sessionFor(r)
 		if err == nil {
-			err = s.cfg.Store.SetRecordingState(r.Context(), environment(r), rec.ID, from, to, 0)
+			err = s.cfg.Store.SetRecordingState(r.Context(), request.Environment(r), rec.ID, from, to, 0)
 		}
 		if errors.Is(err, store.ErrState) {
-			err = errorf(http.StatusConflict, "wrong_state", fmt.Sprintf("the session is %s; it cannot be %s", rec.State, action))
+			err = response.Errorf(http.StatusConflict, "wrong_state", fmt.Sprintf("the session is %s; it cannot be %s", rec.State, action))
 		}
 		if err == nil {
-			rec, err = s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+			rec, err = s.cfg.Store.Recording(r.Context(), request.Environment(r), rec.ID)
 		}
 		if err != nil {
-			writeError(w, r, err)
+			response.WriteError(w, r, err)
 			return
 		}
-		s.audit(r, environment(r), "recording.session."+to, target("recording", rec.ID), "")
-		writeJSON(w, http.StatusOK, rec)
+		s.audit(r, request.Environment(r), "recording.session."+to, target("recording", rec.ID), "")
+		response.JSON(w, http.StatusOK, rec)
 	}
 }
 
@@ -239,44 +242,44 @@ func (s *Server) publishSession(w http.ResponseWriter, r *http.Request) {
 		Process access.ID `json:"process"`
 	}
 	if err == nil {
-		err = decode(w, r, &req)
+		err = request.Decode(w, r, &req)
 	}
 	var proc *access.Record
 	if err == nil {
-		proc, err = s.cfg.Store.ProcessRecord(r.Context(), environment(r), req.Process)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !subject(r).Can(access.Read, proc)) {
-			err = invalid("process: no such process")
+		proc, err = s.cfg.Store.ProcessRecord(r.Context(), request.Environment(r), req.Process)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !request.Subject(r).Can(access.Read, proc)) {
+			err = response.Invalid("process: no such process")
 		}
 	}
 	if err == nil {
-		err = authorizeRecordingAdd(r, proc)
+		err = authz.RecordingAdd(r, proc)
 	}
 	if err == nil {
-		err = s.cfg.Store.SetRecordingState(r.Context(), environment(r), rec.ID, []string{store.StateStopped}, store.StatePublished, req.Process)
+		err = s.cfg.Store.SetRecordingState(r.Context(), request.Environment(r), rec.ID, []string{store.StateStopped}, store.StatePublished, req.Process)
 		if errors.Is(err, store.ErrState) {
-			err = errorf(http.StatusConflict, "wrong_state", "stop the session before publishing it")
+			err = response.Errorf(http.StatusConflict, "wrong_state", "stop the session before publishing it")
 		}
 	}
 	if err == nil {
-		rec, err = s.cfg.Store.Recording(r.Context(), environment(r), rec.ID)
+		rec, err = s.cfg.Store.Recording(r.Context(), request.Environment(r), rec.ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.publish", target("recording", rec.ID), fmt.Sprintf("process %d", req.Process))
-	writeJSON(w, http.StatusOK, rec)
+	s.audit(r, request.Environment(r), "recording.publish", target("recording", rec.ID), fmt.Sprintf("process %d", req.Process))
+	response.JSON(w, http.StatusOK, rec)
 }
 
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.sessionFor(r)
 	if err == nil {
-		err = s.cfg.Store.DeleteRecording(r.Context(), environment(r), rec.ID)
+		err = s.cfg.Store.DeleteRecording(r.Context(), request.Environment(r), rec.ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "recording.session.delete", target("recording", rec.ID), "")
+	s.audit(r, request.Environment(r), "recording.session.delete", target("recording", rec.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -15,6 +14,9 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/processmap"
@@ -65,7 +67,7 @@ func (s *Server) studioRoutes() {
 
 // render writes a page; the layout shows who is signed in.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
-	if u, ok := r.Context().Value(userKey{}).(store.User); ok {
+	if u, ok := request.User(r.Context()); ok {
 		data["User"], data["InstallationAdmin"] = u.Username, u.InstallationAdmin
 	}
 	var buf bytes.Buffer
@@ -81,17 +83,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // pageError shows an error as a page, with the status the API would give.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	if answeredClientGone(w, r, err) {
+	if response.ClientGone(w, r, err) {
 		return
 	}
-	var e *Error
-	switch {
-	case errors.As(err, &e):
-	case errors.Is(err, store.ErrNotFound):
-		e = errNotFound
-	default:
+	e := response.As(err)
+	if e == nil {
 		s.cfg.Log.Error("page", "err", err, "path", r.URL.Path)
-		e = errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details")
+		e = response.Internal()
 	}
 	s.render(w, r, e.Status, "error", map[string]any{"Title": http.StatusText(e.Status), "Error": e.Message})
 }
@@ -113,7 +111,7 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		ctx := context.WithValue(contextWithUser(r.Context(), u), mfaKey{}, mfa)
+		ctx := request.Signed(r.Context(), u, mfa, false)
 		if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio, mfa); err != nil {
 			s.pageError(w, r, err)
 			return
@@ -124,7 +122,7 @@ func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
 
 // pageEnv is inEnvironment for pages: errors are pages too.
 func (s *Server) pageEnv(h http.HandlerFunc) http.HandlerFunc {
-	return s.inEnvironmentOr(h, s.pageError)
+	return s.authz.InEnvironment(h, s.pageError)
 }
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +137,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
 	}
 	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password"), Code: strings.TrimSpace(r.PostForm.Get("code"))}
 	if _, err := s.startSession(w, r, c, accesspolicy.Studio); err != nil {
-		var e *Error
+		var e *response.Error
 		status, msg, code := http.StatusInternalServerError, "Internal error.", ""
 		if errors.As(err, &e) {
 			status, msg, code = e.Status, e.Message, e.Code
@@ -159,7 +157,7 @@ func (s *Server) signOutForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request) {
-	u := caller(r)
+	u := request.Caller(r)
 	envs, err := s.cfg.Store.EnvironmentsOf(r.Context(), u.ID, false)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -173,52 +171,52 @@ func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) processesPage(w http.ResponseWriter, r *http.Request) {
-	sub := subject(r)
-	list, err := s.cfg.Store.ListProcesses(r.Context(), environment(r), sub, sub.Units.Below(sub.Unit))
+	sub := request.Subject(r)
+	list, err := s.cfg.Store.ListProcesses(r.Context(), request.Environment(r), sub, sub.Units.Below(sub.Unit))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "processes", map[string]any{
-		"Title": "Processes", "Env": environment(r), "Processes": list, "CanCreate": authorizeCreate(r, access.Process) == nil,
-		"CanAdmin":   authorizeSecurity(r, access.UserTable, access.Read) == nil && authorizeSecurity(r, access.RoleTable, access.Read) == nil,
-		"CanPrivacy": authorizeEnvironmentAdmin(r) == nil,
+		"Title": "Processes", "Env": request.Environment(r), "Processes": list, "CanCreate": authz.Create(r, access.Process) == nil,
+		"CanAdmin":   authz.Security(r, access.UserTable, access.Read) == nil && authz.Security(r, access.RoleTable, access.Read) == nil,
+		"CanPrivacy": authz.EnvironmentAdmin(r) == nil,
 	})
 }
 
 func (s *Server) createProcessForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := authorizeCreate(r, access.Process); err != nil {
+	if err := authz.Create(r, access.Process); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, errorf(http.StatusBadRequest, "bad_form", "the form could not be read"))
+		s.pageError(w, r, response.Errorf(http.StatusBadRequest, "bad_form", "the form could not be read"))
 		return
 	}
 	name := r.PostForm.Get("name")
-	if err := checkName(name, 200); err != nil {
+	if err := request.CheckName(name, 200); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	sub := subject(r)
-	id, err := s.cfg.Store.CreateProcess(r.Context(), store.Process{Env: environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit})
+	sub := request.Subject(r)
+	id, err := s.cfg.Store.CreateProcess(r.Context(), store.Process{Env: request.Environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.audit(r, environment(r), "process.create", target("process", id), name)
-	http.Redirect(w, r, fmt.Sprintf("/e/%d/p/%d", environment(r), id), http.StatusSeeOther)
+	s.audit(r, request.Environment(r), "process.create", target("process", id), name)
+	http.Redirect(w, r, fmt.Sprintf("/e/%d/p/%d", request.Environment(r), id), http.StatusSeeOther)
 }
 
 // reportProcess is the process {id} whose reports the caller may read
-// (see reportProcessFor), loaded for a page.
+// (see authz.ReportProcess), loaded for a page.
 func (s *Server) reportProcess(r *http.Request) (store.Process, *access.Record, error) {
-	id, rec, err := s.reportProcessFor(r)
+	id, rec, err := s.authz.ReportProcess(r)
 	if err != nil {
 		return store.Process{}, nil, err
 	}
-	p, err := s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+	p, err := s.cfg.Store.ProcessByID(r.Context(), request.Environment(r), id)
 	return p, rec, err
 }
 
@@ -235,8 +233,8 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		filters, err = spec.Filters()
 	}
-	if err == nil && spec.ReadsValues() && !mayReadData(r, rec) {
-		err = errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data")
+	if err == nil && spec.ReadsValues() && !authz.MayReadData(r, rec) {
+		err = response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data")
 	}
 	filterError := ""
 	if err != nil {
@@ -252,11 +250,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		o = processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
 	}
 	data := map[string]any{
-		"Title": p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
-		"CanUpload":         authorizeRecords(r, rec, access.EventLog, access.Create) == nil,
-		"CanShare":          mayShare(r, rec),
-		"CanReadData":       mayReadData(r, rec),
-		"CanListRecordings": authorizeRecordingList(r, rec) == nil,
+		"Title": p.Name, "Env": request.Environment(r), "ID": id, "Name": p.Name,
+		"CanUpload":         authz.Records(r, rec, access.EventLog, access.Create) == nil,
+		"CanShare":          authz.MayShare(r, rec),
+		"CanReadData":       authz.MayReadData(r, rec),
+		"CanListRecordings": authz.RecordingList(r, rec) == nil,
 		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
 		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
@@ -264,7 +262,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		"FilterError": filterError,
 	}
 	if data["CanShare"] == true {
-		ms, err := s.cfg.Store.Members(r.Context(), environment(r))
+		ms, err := s.cfg.Store.Members(r.Context(), request.Environment(r))
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -274,7 +272,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		for _, m := range ms {
 			names[m.User] = m.Username
 		}
-		teams, err := s.cfg.Store.Teams(r.Context(), environment(r))
+		teams, err := s.cfg.Store.Teams(r.Context(), request.Environment(r))
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -308,7 +306,7 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		// A reader without raw-data rights sees the page through
 		// disclosure control, like the API's reports.
 		var rd *reader
-		if !mayReadData(r, rec) {
+		if !authz.MayReadData(r, rec) {
 			if rd, filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(false), filters); err != nil {
 				s.pageError(w, r, err)
 				return
@@ -438,15 +436,15 @@ type roleView struct {
 // business units and (to System Administrators) the audit log with
 // filters: for those who may read the security records.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	err := authorizeSecurity(r, access.UserTable, access.Read)
+	err := authz.Security(r, access.UserTable, access.Read)
 	if err == nil {
-		err = authorizeSecurity(r, access.RoleTable, access.Read)
+		err = authz.Security(r, access.RoleTable, access.Read)
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	ctx, env := r.Context(), environment(r)
+	ctx, env := r.Context(), request.Environment(r)
 	members, err := s.cfg.Store.Members(ctx, env)
 	var units, teams []store.Named
 	var roles []store.StoredRole
@@ -473,7 +471,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var views []roleView
 	for _, st := range roles {
-		role, err := s.roleFor(r, st.Name)
+		role, err := s.authz.Role(r, st.Name)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -493,7 +491,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 		views = append(views, v)
 	}
 	data := map[string]any{"Title": "Administration", "Env": env, "Members": members, "UnitNames": unitNames,
-		"Units": units, "Teams": teams, "Roles": views, "Ops": ops, "CanAudit": authorizeEnvironmentAdmin(r) == nil}
+		"Units": units, "Teams": teams, "Roles": views, "Ops": ops, "CanAudit": authz.EnvironmentAdmin(r) == nil}
 	if data["CanAudit"] == true {
 		q := r.URL.Query()
 		entries, err := s.cfg.Store.AuditLog(ctx, env, store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: 200})
@@ -509,7 +507,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 // policiesPage lists the conditional access policies with their warnings,
 // for installation administrators, and makes new ones through the API.
 func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeInstallationAdmin(r); err != nil {
+	if err := authz.InstallationAdmin(r); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -529,7 +527,7 @@ func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
 // accountPage shows the signed-in user's second factor and sets one up
 // through the API.
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
-	t, err := s.cfg.Store.UserTOTP(r.Context(), caller(r).ID)
+	t, err := s.cfg.Store.UserTOTP(r.Context(), request.Caller(r).ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.pageError(w, r, err)
 		return

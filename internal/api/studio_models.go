@@ -13,11 +13,14 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -35,8 +38,8 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	}
 	q := r.URL.Query()
 	mn, err := minerFrom(q)
-	data := map[string]any{"Title": title + " · " + p.Name, "Env": environment(r), "ID": p.ID, "Name": p.Name,
-		"CanChange": mayChange(r, rec)}
+	data := map[string]any{"Title": title + " · " + p.Name, "Env": request.Environment(r), "ID": p.ID, "Name": p.Name,
+		"CanChange": authz.MayChange(r, rec)}
 	if err != nil {
 		data["MinerError"] = err.Error()
 		mn, _ = minerFrom(url.Values{})
@@ -51,7 +54,7 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	if err == nil {
 		src.entry, err = s.logs.entry(r.Context(), s.cfg.Store, p.ID, version)
 	}
-	if err == nil && !mayReadData(r, rec) {
+	if err == nil && !authz.MayReadData(r, rec) {
 		src.reader, _, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(false), nil)
 	}
 	data["CanReadData"] = src.reader == nil
@@ -93,7 +96,7 @@ func (src *modelSource) key(page string) string { return page + "&reader=" + src
 
 // tooFew shows a reader's refusal on the page instead of an error page.
 func tooFew(data map[string]any, err error) bool {
-	var e *Error
+	var e *response.Error
 	if errors.As(err, &e) && e.Code == "too_few_cases" {
 		data["TooFew"] = e.Message
 		return true

@@ -8,7 +8,10 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/store"
@@ -20,22 +23,22 @@ import (
 // authorization helpers, and the edits go through the API itself.
 
 func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) {
-	id, proc, err := s.processFor(r, access.Read)
+	id, proc, err := s.authz.Process(r, access.Read)
 	var recs []store.Recording
 	if err == nil {
 		recs, err = s.recordingsToList(r, id, proc)
 	}
 	var p store.Process
 	if err == nil {
-		p, err = s.cfg.Store.ProcessByID(r.Context(), environment(r), id)
+		p, err = s.cfg.Store.ProcessByID(r.Context(), request.Environment(r), id)
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "recordings", map[string]any{
-		"Title": "Recordings · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name,
-		"Recordings": recs, "CanAdd": authorizeRecordingAdd(r, proc) == nil,
+		"Title": "Recordings · " + p.Name, "Env": request.Environment(r), "ID": id, "Name": p.Name,
+		"Recordings": recs, "CanAdd": authz.RecordingAdd(r, proc) == nil,
 	})
 }
 
@@ -71,9 +74,9 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, proc, rec, view, steps := v.process, v.proc, v.rec, v.view, v.steps
-	data := map[string]any{"Title": rec.Title, "Env": environment(r), "ID": id, "Recording": rec, "Full": view == fullView,
-		"CanEdit": authorizeRecordingChange(r, proc, rec.Recorder, access.Write) == nil}
-	if view == namesView {
+	data := map[string]any{"Title": rec.Title, "Env": request.Environment(r), "ID": id, "Recording": rec, "Full": view == authz.FullView,
+		"CanEdit": authz.RecordingChange(r, proc, rec.Recorder, access.Write) == nil}
+	if view == authz.NamesView {
 		// Only the names reach the template: nothing else can slip out.
 		data["Steps"] = namesOnly(steps)
 		s.render(w, r, http.StatusOK, "recording", data)
@@ -100,7 +103,7 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data["Rows"] = rows
-	s.audit(r, environment(r), "recording.read", target("recording", rec.ID), "studio: steps with input data")
+	s.audit(r, request.Environment(r), "recording.read", target("recording", rec.ID), "studio: steps with input data")
 	s.render(w, r, http.StatusOK, "recording", data)
 }
 
@@ -116,7 +119,7 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := p.ID
-	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": environment(r), "ID": id, "Name": p.Name}
+	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": request.Environment(r), "ID": id, "Name": p.Name}
 	tm, err := s.taskMiningFor(r, id, rd, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
 	var svg template.HTML
 	if err == nil {
@@ -124,7 +127,7 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		dm, err = mapSVG(r, tm.Map)
 		svg, tm.MapNote = dm.SVG, strings.TrimSpace(tm.MapNote+" "+dm.Note)
 	}
-	var e *Error
+	var e *response.Error
 	switch {
 	case errors.As(err, &e) && e.Code == "no_recordings": // the page says so
 	case tooFew(data, err):
@@ -138,7 +141,7 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
-	if err := authorizeEnvironmentAdmin(r); err != nil {
+	if err := authz.EnvironmentAdmin(r); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -155,7 +158,7 @@ func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
 		kinds = append(kinds, kindRow{k, p.Actions[k].String()})
 	}
-	s.render(w, r, http.StatusOK, "privacy", map[string]any{"Title": "Privacy", "Env": environment(r), "Kinds": kinds,
+	s.render(w, r, http.StatusOK, "privacy", map[string]any{"Title": "Privacy", "Env": request.Environment(r), "Kinds": kinds,
 		"Actions": []string{"flag", "mask", "redact", "pseudonymise"}, "Names": strings.Join(p.Names, "\n"),
 		"MinGroupSize": p.K(), "MinK": disclosure.MinK, "MaxK": disclosure.MaxK})
 }

@@ -10,8 +10,11 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/recording"
@@ -44,7 +47,7 @@ type taskMiningResult struct {
 //
 // With no recordings at all it answers 409 no_recordings.
 func (s *Server) taskMiningFor(r *http.Request, process access.ID, rd *reader, o processmap.Options, drawable bool) (*taskMiningResult, error) {
-	recs, err := s.cfg.Store.Recordings(r.Context(), environment(r), process)
+	recs, err := s.cfg.Store.Recordings(r.Context(), request.Environment(r), process)
 	if err != nil {
 		return nil, err
 	}
@@ -52,25 +55,25 @@ func (s *Server) taskMiningFor(r *http.Request, process access.ID, rd *reader, o
 	people := map[access.ID]bool{} // recorders of published recordings, the reader left out
 	for _, rec := range recs {
 		recorder[rec.ID] = rec.Recorder
-		if rec.State == store.StatePublished && (rd == nil || rec.Recorder != caller(r).ID) {
+		if rec.State == store.StatePublished && (rd == nil || rec.Recorder != request.Caller(r).ID) {
 			people[rec.Recorder] = true
 		}
 	}
 	switch {
 	case len(recs) == 0:
-		return nil, errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
+		return nil, response.Errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
 	case rd != nil && len(people) < rd.k:
 		return nil, rd.refusal(&disclosure.TooFewError{K: rd.k})
 	}
 	var res *taskMiningResult
 	err = s.mine(r.Context(), func() error {
-		ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), environment(r), process)
+		ids, steps, err := s.cfg.Store.ProcessSteps(r.Context(), request.Environment(r), process)
 		if err != nil {
 			return err
 		}
 		in := make([]taskmining.Recording, 0, len(ids))
 		for i, id := range ids {
-			if rd != nil && recorder[id] == caller(r).ID {
+			if rd != nil && recorder[id] == request.Caller(r).ID {
 				continue
 			}
 			tr := taskmining.Recording{ID: int64(id), Recorder: int64(recorder[id])}
@@ -80,7 +83,7 @@ func (s *Server) taskMiningFor(r *http.Request, process access.ID, rd *reader, o
 			in = append(in, tr)
 		}
 		if len(in) == 0 {
-			return errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
+			return response.Errorf(http.StatusConflict, "no_recordings", "the process has no recordings yet")
 		}
 		res, err = computeTaskMining(in, o, rd, drawable)
 		return err
@@ -118,7 +121,7 @@ func computeTaskMining(in []taskmining.Recording, o processmap.Options, rd *read
 		guardMap(res.Map, g.ForShare(o.Activities), withheld)
 	}
 	if err != nil {
-		return nil, invalid("%v", err)
+		return nil, response.Invalid("%v", err)
 	}
 	res.Variants, res.TotalVariants = variantsFor(l, g, withheld)
 	if len(res.Variants) > 20 {
@@ -220,34 +223,34 @@ func mapSVG(r *http.Request, m *processmap.Map) (drawing, error) {
 // of step names, applications and times — a report, for everyone who may
 // read the process's reports — and hold no input data.
 func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
-	id, rec, err := s.reportProcessFor(r)
+	id, rec, err := s.authz.ReportProcess(r)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	rd, err := s.recordingsReader(r, rec)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	o, err := mapOptions(r.URL.Query())
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
 	res, err := s.taskMiningFor(r, id, rd, o, false)
 	if err != nil {
-		writeError(w, r, err)
+		response.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	response.JSON(w, http.StatusOK, res)
 }
 
 // recordingsReader is disclosure control for task mining: nil for those
 // who may read the process's raw data, else the environment's reader
 // rules (task mining has no filters to coarsen).
 func (s *Server) recordingsReader(r *http.Request, rec *access.Record) (*reader, error) {
-	if mayReadData(r, rec) {
+	if authz.MayReadData(r, rec) {
 		return nil, nil
 	}
 	rd, _, err := s.readerFor(r, "recordings", "task mining", nil)

@@ -28,5 +28,5 @@
 // Those who may read raw data get exact figures and are never guarded.
 // The API and the studio call the package through one place
 // (internal/api/disclosure.go); the decision of who is guarded is the
-// authorization layer's (mayReadData).
+// authorization layer's (authz.MayReadData).
 package disclosure
