@@ -24,11 +24,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.Store.Shared() {
 		// Until it listens, and whenever it stops, the server keeps no
 		// decoded logs: it could miss that another server changed one.
-		s.logs.bypass.Store(true)
+		s.reports.Bypass(true)
 		s.background.Go(func() {
 			s.cfg.Store.Listen(background, s.changed, func(err error) {
-				s.logs.bypass.Store(true)
-				s.logs.forgetAll()
+				s.reports.Bypass(true)
+				s.reports.ForgetAll()
 				s.cfg.Log.Warn("notifications from the other servers are interrupted; keeping no logs in memory until they are back", "err", err)
 			})
 		})
@@ -74,14 +74,14 @@ func (s *Server) changed(payload string) {
 	switch {
 	case payload == "":
 		// (Re)connected: anything may have changed before.
-		s.logs.forgetAll()
-		s.logs.bypass.Store(false)
+		s.reports.ForgetAll()
+		s.reports.Bypass(false)
 		s.forgetPolicies()
 	case payload == store.ChangedPolicies:
 		s.forgetPolicies()
 	default:
 		if v, ok := store.ParseChangedVersion(payload); ok {
-			s.logs.forget(v)
+			s.reports.Forget(v)
 		}
 	}
 }

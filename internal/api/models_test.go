@@ -13,6 +13,7 @@ import (
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/testlogs"
 )
 
@@ -207,7 +208,7 @@ func TestModelAndConformance(t *testing.T) {
 			// refused, saying why and what to do.
 			var many strings.Builder
 			many.WriteString("case,activity,time\n")
-			for i := range maxMinedActivities + 1 {
+			for i := range report.MaxMinedActivities + 1 {
 				fmt.Fprintf(&many, "c%d,a%d,2026-01-01T%02d:%02d:00Z\n", i%7, i, i/60%24, i%60)
 			}
 			var wide processJSON

@@ -7,6 +7,7 @@ import (
 
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/report"
 )
 
 // passwordWait is how long a request waits for a password slot before it
@@ -19,7 +20,7 @@ var passwordWait = 5 * time.Second
 // takes one, so that guesses from many addresses (each hash taking 64 MiB
 // and a CPU) cannot take the server's memory, whatever their number.
 func (s *Server) passwordSlot(ctx context.Context) (release func(), err error) {
-	return takeSlot(ctx, s.passwords, passwordWait, "the server is busy checking passwords: try again in a few seconds")
+	return report.TakeSlot(ctx, s.passwords, passwordWait, "the server is busy checking passwords: try again in a few seconds")
 }
 
 // checkPassword is auth.CheckPassword in a password slot. Its error is

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
@@ -15,6 +16,7 @@ import (
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -184,13 +186,19 @@ func cleanStep(b *recording.Bundle, st *recording.Step, applier *privacy.Applier
 	return clean, true, err
 }
 
+// imageWait is how long an upload waits for a screenshot slot before it
+// is told to come back (an upload's cleaning takes seconds, and uploads
+// are not to be refused lightly); a variable for the tests, which wait
+// less.
+var imageWait = 30 * time.Second
+
 // imageSlot takes one of the server's image slots (Config.ImageWorkers)
 // for a request's screenshot work; release gives it back. A request that
 // finds none free within imageWait is told to come back (503 busy), as a
 // model's is (Server.mine): two hostile uploads must not hold every other
 // recorder waiting as long as they last.
 func (s *Server) imageSlot(ctx context.Context) (release func(), err error) {
-	return takeSlot(ctx, s.images, imageWait, "every screenshot slot is busy: send it again in a few seconds")
+	return report.TakeSlot(ctx, s.images, imageWait, "every screenshot slot is busy: send it again in a few seconds")
 }
 
 // imageSlotWaiting is imageSlot for work that must not stop half-way

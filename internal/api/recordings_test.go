@@ -21,6 +21,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/taskmining"
@@ -1126,11 +1127,11 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 	for i := range 600 {
 		rec.Steps = append(rec.Steps, recording.Step{Name: fmt.Sprintf("step %03d", i%600), StartedAt: at.Add(time.Duration(i) * time.Second), EndedAt: at.Add(time.Duration(i)*time.Second + 1)})
 	}
-	m, note, err := drawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, nil, nil)
+	m, note, err := report.DrawableMap(taskmining.Log([]taskmining.Recording{rec, rec}), processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, nil, nil)
 	if err != nil || m.Arrows() > processmap.FitEdges || len(m.Nodes) < 50 || !strings.Contains(note, "of 600 activities") {
 		t.Fatalf("%d nodes, note %q, %v", len(m.Nodes), note, err)
 	}
-	if d, err := mapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || d.Note != "" || d.SVG == "" {
+	if d, err := report.MapSVG(httptest.NewRequest("GET", "/", nil), m); err != nil || d.Note != "" || d.SVG == "" {
 		t.Errorf("drawing: %q, %v", d.Note, err)
 	}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -19,8 +18,8 @@ import (
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
-	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -29,141 +28,57 @@ import (
 // filters of the query. The second result tells whether the caller may
 // also see raw data.
 func (s *Server) reportLog(r *http.Request, raw bool) (*eventlog.Log, bool, error) {
-	src, err := s.reportSource(r, raw)
+	src, err := s.reports.Source(r, raw)
 	if err != nil {
 		return nil, false, err
 	}
-	l, err := src.log()
-	return l, src.rawOK, err
-}
-
-// reportSource is what a report is computed from: a version's log, the
-// view and filters of the query, and whether the caller may see raw data.
-type reportSource struct {
-	// ctx is the request's: filtering stops when it ends.
-	ctx       context.Context
-	entry     *cached
-	rawEvents bool
-	filters   []mining.Filter
-	rawOK     bool
-	// reader is disclosure control for a caller without raw-data
-	// rights; nil for those who have them.
-	reader *reader
-}
-
-// log is the view with the filters applied, or the request's end when it
-// ended meanwhile (the client went away: the work stops there).
-func (src *reportSource) log() (*eventlog.Log, error) {
-	return mining.ApplyContext(src.ctx, src.entry.view(src.rawEvents), src.filters...)
-}
-
-// reportSource checks the caller and the query, and finds the log.
-func (s *Server) reportSource(r *http.Request, raw bool) (*reportSource, error) {
-	id, rec, err := s.authz.ReportProcess(r)
-	if err != nil {
-		return nil, err
-	}
-	rawOK := authz.MayReadData(r, rec)
-	if raw && !rawOK {
-		return nil, response.ErrForbidden
-	}
-	// r.URL.Query() drops what it cannot read, and stops at 10,000
-	// parameters: a report would then be computed without the filters
-	// asked for, and say nothing.
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, response.Invalid("the query cannot be read: %v", err)
-	}
-	spec, err := filterspec.FromQuery(q)
-	var filters []mining.Filter
-	if err == nil {
-		filters, err = spec.Filters()
-	}
-	var fe *filterspec.Error
-	if errors.As(err, &fe) {
-		return nil, response.Invalid("%s", fe.Msg)
-	}
-	if spec.ReadsValues() && !rawOK {
-		return nil, response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
-	}
-	rawEvents := q.Get("raw-events") == "true"
-	if !rawEvents && spec.TouchesLifecycle() {
-		return nil, response.Invalid("filters on lifecycle:transition need raw-events=true")
-	}
-	version, err := s.cfg.Store.LatestVersion(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, response.Errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
-	}
-	if err != nil {
-		return nil, err
-	}
-	entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
-	if err != nil {
-		return nil, err
-	}
-	src := &reportSource{ctx: r.Context(), entry: entry, rawEvents: rawEvents, filters: filters, rawOK: rawOK}
-	if !rawOK {
-		if src.reader, src.filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(rawEvents), filters); err != nil {
-			return nil, err
-		}
-	}
-	return src, nil
-}
-
-// guarded is the filtered view with its guard and what it withholds
-// (no guard for those who may read raw data).
-func (src *reportSource) guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.Withheld, error) {
-	l, err := src.log()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	g, withheld, err := src.reader.guard(l)
-	return l, g, withheld, err
+	l, err := src.Log()
+	return l, src.RawOK, err
 }
 
 // answer serves a report computed from the caller's report source,
 // once per version, query and kind of caller (whether it may see raw
 // data): the answer is kept with the version's log, and goes with it.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src *reportSource, rawOK bool) (kept, error)) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src *report.Source, rawOK bool) (report.Kept, error)) {
 	s.answerWith(w, r, "", compute)
 }
 
 // answerWith is answer for a report that depends on more than the version
 // and the query (a reference model): extra names that too.
-func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string, compute func(src *reportSource, rawOK bool) (kept, error)) {
-	src, err := s.reportSource(r, false)
+func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string, compute func(src *report.Source, rawOK bool) (report.Kept, error)) {
+	src, err := s.reports.Source(r, false)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
 	// not.
-	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.rawOK) + "&reader=" + src.reader.cacheKey() + "&extra=" + extra))
+	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.RawOK) + "&reader=" + src.Reader.CacheKey() + "&extra=" + extra))
 	key := string(sum[:])
-	a, err := keep(s.logs, src.entry, key, func(a kept) int64 { return int64(len(a.body)) }, func() (kept, error) { return compute(src, src.rawOK) })
+	a, err := report.Keep(s.reports, src.Entry, key, func(a report.Kept) int64 { return int64(len(a.Body)) }, func() (report.Kept, error) { return compute(src, src.RawOK) })
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", a.contentType)
+	w.Header().Set("Content-Type", a.ContentType)
 	w.WriteHeader(http.StatusOK)
-	w.Write(a.body)
+	w.Write(a.Body)
 }
 
 // keptJSON is v as an answer to keep.
-func keptJSON(v any) (kept, error) {
+func keptJSON(v any) (report.Kept, error) {
 	b, err := json.Marshal(v)
-	return kept{contentType: "application/json", body: append(b, '\n')}, err
+	return report.Kept{ContentType: "application/json", Body: append(b, '\n')}, err
 }
 
 // report serves the KPIs.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, g, withheld, err := src.guarded()
+	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
+		l, g, withheld, err := src.Guarded()
 		if err != nil {
-			return kept{}, err
+			return report.Kept{}, err
 		}
-		out := kpis(l, g)
+		out := report.KPIs(l, g)
 		if g != nil {
 			out["disclosure"] = g.Done(withheld)
 		}
@@ -203,25 +118,25 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, response.Invalid("format must be json or svg"))
 		return
 	}
-	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, g, withheld, err := src.guarded()
+	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
+		l, g, withheld, err := src.Guarded()
 		if err != nil {
-			return kept{}, err
+			return report.Kept{}, err
 		}
 		// The graph stays while the paths slider and the view move.
 		gq := r.URL.Query()
 		for _, k := range []string{"paths", "view", "format"} {
 			gq.Del(k)
 		}
-		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.reader.cacheKey()))
-		gr, _ := keep(s.logs, src.entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
-			return processmap.NewGraphOf(l, o.Activities, src.reader.minCases()), nil
+		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.Reader.CacheKey()))
+		gr, _ := report.Keep(s.reports, src.Entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
+			return processmap.NewGraphOf(l, o.Activities, src.Reader.MinCases()), nil
 		})
 		m, err := gr.Map(o)
 		if err != nil {
-			return kept{}, response.Invalid("%v", err)
+			return report.Kept{}, response.Invalid("%v", err)
 		}
-		gm := guardMap(m, g.ForShare(o.Activities), withheld)
+		gm := report.GuardMap(m, g.ForShare(o.Activities), withheld)
 		if g != nil {
 			g.Done(withheld)
 		}
@@ -233,9 +148,9 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		// caller is shown: a reader's holds only groups of k cases).
 		var svg bytes.Buffer
 		if err := processmap.WriteSVG(r.Context(), &svg, gm.Map); err != nil {
-			return kept{}, layoutError(gr.Suggest(o, err))
+			return report.Kept{}, report.LayoutError(gr.Suggest(o, err))
 		}
-		return kept{contentType: "image/svg+xml", body: svg.Bytes()}, nil
+		return report.Kept{ContentType: "image/svg+xml", Body: svg.Bytes()}, nil
 	})
 }
 
@@ -256,12 +171,12 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 		}
 		top = n
 	}
-	s.answer(w, r, func(src *reportSource, _ bool) (kept, error) {
-		l, g, withheld, err := src.guarded()
+	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
+		l, g, withheld, err := src.Guarded()
 		if err != nil {
-			return kept{}, err
+			return report.Kept{}, err
 		}
-		vs, total := variantsFor(l, g, withheld)
+		vs, total := report.Variants(l, g, withheld)
 		if top > 0 && top < len(vs) {
 			vs = vs[:top]
 		}
@@ -276,20 +191,17 @@ func (s *Server) variants(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// histogramBins is the number of bars of the case-duration histogram.
-const histogramBins = 20
-
 // statistics serves activity counts, the case-duration histogram and events
 // over time; resources and hand-overs name people, so only those who may
 // read raw data get them.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
-	s.answer(w, r, func(src *reportSource, rawOK bool) (kept, error) {
-		l, g, withheld, err := src.guarded()
+	s.answer(w, r, func(src *report.Source, rawOK bool) (report.Kept, error) {
+		l, g, withheld, err := src.Guarded()
 		if err != nil {
-			return kept{}, err
+			return report.Kept{}, err
 		}
 		st := mining.ComputeStats(l)
-		bucket, timeline := timelineFor(l, 100, g, withheld)
+		bucket, timeline := report.Timeline(l, 100, g, withheld)
 		out := map[string]any{
 			"activities":              st.Activities,
 			"start_activities":        st.StartActivities,
@@ -299,7 +211,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 			"timeline":                timeline,
 		}
 		if l.Timed {
-			out["case_duration_histogram"] = histogramFor(l, g, withheld)
+			out["case_duration_histogram"] = report.Histogram(l, g, withheld)
 		}
 		if g != nil {
 			dfg := mining.ComputeDFG(l)
@@ -389,7 +301,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	var l *eventlog.Log
 	if err == nil {
-		l, err = s.logs.get(r.Context(), s.cfg.Store, id, version)
+		l, err = s.reports.Log(r.Context(), id, version)
 	}
 	if err != nil {
 		response.WriteError(w, r, err)
@@ -408,12 +320,4 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.cfg.Log.Error("export", "process", id, "err", err)
 	}
-}
-
-// viewName names the view of a version's data a report reads.
-func viewName(rawEvents bool) string {
-	if rawEvents {
-		return "raw-events"
-	}
-	return "instances"
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -91,17 +92,17 @@ func (e *env) loggedStatus(id string) string {
 // internal error, the log saying "internal error" with context canceled.
 // It is the client's doing: logged at info, with status 499, and no 500.
 func TestAttack4DroppedRequestIsNotAServerError(t *testing.T) {
-	defer func(d time.Duration) { slotWait = d }(slotWait)
-	slotWait = 10 * time.Second
+	defer func(d time.Duration) { report.SlotWait = d }(report.SlotWait)
+	report.SlotWait = 10 * time.Second
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
 			w, owner, _ := disclosureWorld(t, e, review3Log())
-			for range cap(e.srv.mining) {
-				e.srv.mining <- struct{}{}
+			for range cap(e.srv.reports.MiningSlots()) {
+				e.srv.reports.MiningSlots() <- struct{}{}
 			}
 			defer func() {
-				for range cap(e.srv.mining) {
-					<-e.srv.mining
+				for range cap(e.srv.reports.MiningSlots()) {
+					<-e.srv.reports.MiningSlots()
 				}
 			}()
 			for i, path := range []string{w.process + "/model", w.process + "/conformance"} {
@@ -113,7 +114,7 @@ func TestAttack4DroppedRequestIsNotAServerError(t *testing.T) {
 				if status := e.loggedStatus(id); status != "499" {
 					t.Errorf("%s dropped by its client: logged as %s", path, status)
 				}
-				if d := time.Since(begin); d > slotWait/2 {
+				if d := time.Since(begin); d > report.SlotWait/2 {
 					t.Errorf("%s dropped by its client went on waiting for a slot (%v)", path, d)
 				}
 			}
@@ -175,11 +176,11 @@ func TestAttack4DroppedReportIsNotFinished(t *testing.T) {
 // the owner's next request waits for it and is told 429, while another
 // user gets the free slot at once.
 func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
-	defer func(d time.Duration) { slotWait = d }(slotWait)
-	slotWait = 300 * time.Millisecond
+	defer func(d time.Duration) { report.SlotWait = d }(report.SlotWait)
+	report.SlotWait = 300 * time.Millisecond
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			e.srv.mining = make(chan struct{}, 2)
+			e.srv.reports = report.New(report.Config{Store: e.store, Authz: e.srv.authz, MemoryBudget: 1 << 30, MiningWorkers: 2, Policy: e.srv.policyAndKey})
 			w, owner, _ := disclosureWorld(t, e, review3Log())
 			other := w.c["coowner"]
 			u, err := e.store.UserByID(context.Background(), w.ids["owner"])
@@ -188,7 +189,7 @@ func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
 			}
 			hold, started, done := make(chan struct{}), make(chan struct{}), make(chan error)
 			go func() {
-				done <- e.srv.mine(request.WithUser(context.Background(), u), func() error { close(started); <-hold; return nil })
+				done <- e.srv.reports.Mine(request.WithUser(context.Background(), u), func() error { close(started); <-hold; return nil })
 			}()
 			<-started
 			begin := time.Now()
@@ -196,14 +197,14 @@ func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
 			if code != http.StatusTooManyRequests || !strings.Contains(body, "your other model work is still running") {
 				t.Errorf("the owner's second model with one of theirs mining: %d %.200s", code, body)
 			}
-			if d := time.Since(begin); d < slotWait {
+			if d := time.Since(begin); d < report.SlotWait {
 				t.Errorf("the owner's second model was refused after %v, without waiting for their first", d)
 			}
 			begin = time.Now()
 			if code, body := other.do("GET", w.process+"/conformance", "", nil); code != 200 {
 				t.Errorf("another user's conformance beside the owner's model: %d %.200s", code, body)
 			}
-			if d := time.Since(begin); d >= slotWait {
+			if d := time.Since(begin); d >= report.SlotWait {
 				t.Errorf("another user waited %v for the free slot", d)
 			}
 			close(hold)
@@ -223,23 +224,23 @@ func TestAttack4OneCallerOneMiningSlot(t *testing.T) {
 // told 503 busy. A user's second request now waits for their first
 // without queueing for the slot, so the slot goes to the other user next.
 func TestAttack4OneSlotTakesTurns(t *testing.T) {
-	defer func(d time.Duration) { slotWait = d }(slotWait)
-	slotWait = 5 * time.Second
-	s := &Server{mining: make(chan struct{}, 1)}
+	defer func(d time.Duration) { report.SlotWait = d }(report.SlotWait)
+	report.SlotWait = 5 * time.Second
+	s := report.New(report.Config{MiningWorkers: 1})
 	a := request.WithUser(context.Background(), store.User{ID: 1, Username: "a"})
 	b := request.WithUser(context.Background(), store.User{ID: 2, Username: "b"})
 	hold, started := make(chan struct{}), make(chan struct{})
 	errs := make(chan error, 3)
-	go func() { errs <- s.mine(a, func() error { close(started); <-hold; return nil }) }()
+	go func() { errs <- s.Mine(a, func() error { close(started); <-hold; return nil }) }()
 	<-started
 	var mu sync.Mutex
 	var order []string
 	ran := func(who string) func() error {
 		return func() error { mu.Lock(); order = append(order, who); mu.Unlock(); return nil }
 	}
-	go func() { errs <- s.mine(a, ran("a")) }()
+	go func() { errs <- s.Mine(a, ran("a")) }()
 	time.Sleep(200 * time.Millisecond) // a's second request waits
-	go func() { errs <- s.mine(b, ran("b")) }()
+	go func() { errs <- s.Mine(b, ran("b")) }()
 	time.Sleep(200 * time.Millisecond) // and b's
 	close(hold)
 	for range 3 {

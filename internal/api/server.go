@@ -23,10 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 
-	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -102,19 +102,14 @@ type Server struct {
 	// stopBackground.
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
-	logs           *logCache
-	policies       policyCache
-	oidc           oidcClient
+	// reports is the report code the API and the studio share.
+	reports  *report.Engine
+	policies policyCache
+	oidc     oidcClient
 	// auditThrottle keeps repeatable events from flooding the audit log.
 	auditThrottle auditThrottle
 	// images holds a slot for each screenshot work under way.
 	images chan struct{}
-	// mining holds a slot for each model being mined or replayed.
-	mining chan struct{}
-	// miners holds, for each caller with model work under way or
-	// waiting, the slots that caller may hold at once (miningPerCaller).
-	minersMu sync.Mutex
-	miners   map[access.ID]*callerSlots
 	// passwords holds a slot for each password being hashed or checked;
 	// hashed counts the passwords hashed or checked.
 	passwords chan struct{}
@@ -156,9 +151,11 @@ func New(cfg Config) *Server {
 	if cfg.PasswordWorkers == 0 {
 		cfg.PasswordWorkers = max(2, runtime.GOMAXPROCS(0))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), authz: authz.New(cfg.Store), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(), logs: newLogCache(cfg.MemoryBudget),
-		images: make(chan struct{}, cfg.ImageWorkers), mining: make(chan struct{}, cfg.MiningWorkers),
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), authz: authz.New(cfg.Store), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(),
+		images:    make(chan struct{}, cfg.ImageWorkers),
 		passwords: make(chan struct{}, cfg.PasswordWorkers)}
+	s.reports = report.New(report.Config{Store: cfg.Store, Authz: s.authz, MemoryBudget: cfg.MemoryBudget,
+		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

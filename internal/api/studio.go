@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -298,34 +299,34 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 		data["Access"] = access_
 	}
 	if version, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
-		entry, err := s.logs.entry(r.Context(), s.cfg.Store, id, version)
+		entry, err := s.reports.Entry(r.Context(), id, version)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
 		// A reader without raw-data rights sees the page through
 		// disclosure control, like the API's reports.
-		var rd *reader
+		var rd *report.Reader
 		if !authz.MayReadData(r, rec) {
-			if rd, filters, err = s.readerFor(r, strconv.FormatInt(int64(version), 10), viewName(false), filters); err != nil {
+			if rd, filters, err = s.reports.ReaderFor(r, strconv.FormatInt(int64(version), 10), report.ViewName(false), filters); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
 		}
-		l, err := mining.ApplyContext(r.Context(), entry.view(false), filters...)
+		l, err := mining.ApplyContext(r.Context(), entry.View(false), filters...)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		g, withheld, err := rd.guard(l)
+		g, withheld, err := rd.Guard(l)
 		if err != nil || l.NumCases() == 0 {
 			if err != nil {
 				data["FilterError"] = err.Error()
 			} else {
 				data["FilterError"] = "The filters leave no case."
 			}
-			l = entry.view(false)
-			g, withheld, err = rd.guard(l)
+			l = entry.View(false)
+			g, withheld, err = rd.Guard(l)
 		}
 		if err != nil {
 			// The whole process is too small for a reader to see.
@@ -333,11 +334,11 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusOK, "process", data)
 			return
 		}
-		m, note, err := drawableMap(l, o, g, withheld)
+		m, note, err := report.DrawableMap(l, o, g, withheld)
 		var svg template.HTML
 		if err == nil {
-			var dm drawing
-			dm, err = mapSVG(r, m)
+			var dm report.Drawing
+			dm, err = report.MapSVG(r, m)
 			svg, note = dm.SVG, strings.TrimSpace(note+" "+dm.Note)
 		}
 		if err != nil {
@@ -345,19 +346,19 @@ func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		data["MapNote"] = note
-		k := kpis(l, g)
-		report := map[string]any{"Cases": k["cases"], "Events": k["events"], "Activities": k["activities"], "Variants": k["variants"],
+		k := report.KPIs(l, g)
+		figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Activities": k["activities"], "Variants": k["variants"],
 			"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
 		if d, ok := k["median_case_duration_seconds"].(float64); ok {
-			report["Median"] = processmap.Duration(d)
+			figures["Median"] = processmap.Duration(d)
 		}
-		vs, _ := variantsFor(l, g, withheld)
-		data["HasData"], data["Report"], data["MapNodes"] = true, report, len(m.Nodes)
+		vs, _ := report.Variants(l, g, withheld)
+		data["HasData"], data["Report"], data["MapNodes"] = true, figures, len(m.Nodes)
 		data["MapSVG"] = svg
 		data["Variants"] = vs[:min(10, len(vs))]
 		if l.Timed {
-			data["Histogram"] = histogramSVG(histogramFor(l, g, withheld))
-			bucket, series := timelineFor(l, 60, g, withheld)
+			data["Histogram"] = histogramSVG(report.Histogram(l, g, withheld))
+			bucket, series := report.Timeline(l, 60, g, withheld)
 			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
 		}
 		if g != nil {

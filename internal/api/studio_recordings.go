@@ -14,6 +14,7 @@ import (
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -113,18 +114,18 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	rd, err := s.recordingsReader(r, rec)
+	rd, err := s.reports.RecordingsReader(r, rec)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	id := p.ID
 	data := map[string]any{"Title": "Task mining · " + p.Name, "Env": request.Environment(r), "ID": id, "Name": p.Name}
-	tm, err := s.taskMiningFor(r, id, rd, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
+	tm, err := s.reports.TaskMining(r, id, rd, processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}, true)
 	var svg template.HTML
 	if err == nil {
-		var dm drawing
-		dm, err = mapSVG(r, tm.Map)
+		var dm report.Drawing
+		dm, err = report.MapSVG(r, tm.Map)
 		svg, tm.MapNote = dm.SVG, strings.TrimSpace(tm.MapNote+" "+dm.Note)
 	}
 	var e *response.Error

@@ -1,4 +1,4 @@
-package api
+package report
 
 import (
 	"context"
@@ -23,17 +23,19 @@ type logCache struct {
 	mu      sync.Mutex
 	budget  int64 // bytes, estimated
 	used    int64
-	entries map[access.ID]*cached
+	entries map[access.ID]*Entry
 	clock   int64
 	// loading are the decodes under way while bypassing.
-	loading map[access.ID]*cached
+	loading map[access.ID]*Entry
 }
 
 // decodedFactor estimates what a log takes in memory from its encoded
 // size: the decoded columns and the two views made from them.
 const decodedFactor = 4
 
-type cached struct {
+// Entry is a version's decoded log as kept, with what was computed from
+// it (see Keep).
+type Entry struct {
 	version access.ID
 	once    sync.Once
 	log     *eventlog.Log
@@ -57,19 +59,19 @@ type keptValue struct {
 	size int64
 }
 
-// kept is an answer as it is sent.
-type kept struct {
-	contentType string
-	body        []byte
+// Kept is an answer as it is sent.
+type Kept struct {
+	ContentType string
+	Body        []byte
 }
 
 // maxAnswers bounds the answers kept per version: past it, they are all
 // dropped and kept anew.
 const maxAnswers = 256
 
-// view returns the raw-event view (raw) or the activity-instance view of
+// View returns the raw-event view (raw) or the activity-instance view of
 // a cached log, made once.
-func (e *cached) view(raw bool) *eventlog.Log {
+func (e *Entry) View(raw bool) *eventlog.Log {
 	i := 0
 	if raw {
 		i = 1
@@ -85,7 +87,7 @@ func (e *cached) view(raw bool) *eventlog.Log {
 }
 
 func newLogCache(budget int64) *logCache {
-	return &logCache{budget: budget, entries: map[access.ID]*cached{}}
+	return &logCache{budget: budget, entries: map[access.ID]*Entry{}}
 }
 
 // get returns a version's log, decoding it once however many ask at once.
@@ -98,16 +100,16 @@ func (c *logCache) get(ctx context.Context, st *store.Store, process, version ac
 }
 
 // entry returns the cache entry of a version, loaded.
-func (c *logCache) entry(ctx context.Context, st *store.Store, process, version access.ID) (*cached, error) {
+func (c *logCache) entry(ctx context.Context, st *store.Store, process, version access.ID) (*Entry, error) {
 	c.mu.Lock()
 	bypass := c.bypass.Load()
 	e, ok := c.entries[version]
 	if !ok && bypass {
 		// Not kept, but one decode for all who ask at once.
 		if e, ok = c.loading[version]; !ok {
-			e = &cached{version: version}
+			e = &Entry{version: version}
 			if c.loading == nil {
-				c.loading = map[access.ID]*cached{}
+				c.loading = map[access.ID]*Entry{}
 			}
 			c.loading[version] = e
 			defer func() {
@@ -119,7 +121,7 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 			}()
 		}
 	} else if !ok {
-		e = &cached{version: version}
+		e = &Entry{version: version}
 		c.entries[version] = e
 	}
 	c.clock++
@@ -182,11 +184,12 @@ func (c *logCache) forget(version access.ID) {
 	c.mu.Unlock()
 }
 
-// keep returns the value kept under key with the entry, or computes it
+// Keep returns the value kept under key with the entry, or computes it
 // and, when that is not an error, keeps it, counting its size and the
 // key's in the budget. The same value may be computed twice at once; it is
 // the same.
-func keep[T any](c *logCache, e *cached, key string, size func(T) int64, compute func() (T, error)) (T, error) {
+func Keep[T any](en *Engine, e *Entry, key string, size func(T) int64, compute func() (T, error)) (T, error) {
+	c := en.logs
 	e.keptMu.Lock()
 	k, ok := e.kept[key]
 	e.keptMu.Unlock()
@@ -224,6 +227,6 @@ func keep[T any](c *logCache, e *cached, key string, size func(T) int64, compute
 
 func (c *logCache) forgetAll() {
 	c.mu.Lock()
-	c.entries, c.used, c.loading = map[access.ID]*cached{}, 0, nil
+	c.entries, c.used, c.loading = map[access.ID]*Entry{}, 0, nil
 	c.mu.Unlock()
 }

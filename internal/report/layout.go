@@ -1,4 +1,4 @@
-package api
+package report
 
 import (
 	"context"
@@ -12,11 +12,11 @@ import (
 	"github.com/procmine/procmine/internal/processmap"
 )
 
-// layoutError is what the caller of a drawing is told when it could not
+// LayoutError is what the caller of a drawing is told when it could not
 // be made: the map too large to draw (with its figures), a layout
 // stopped at its deadline, or every layout worker busy (try again).
 // Other errors are the drawing's input refused, as before.
-func layoutError(err error) error {
+func LayoutError(err error) error {
 	var tl *processmap.TooLarge
 	var tm *bpmn.TooLargeError
 	var te *dot.TimeoutError
@@ -40,10 +40,10 @@ func layoutError(err error) error {
 	return response.Invalid("%v", err)
 }
 
-// layoutNote is what a page says in place of a drawing it could not
+// LayoutNote is what a page says in place of a drawing it could not
 // make, or "" when the page should fail with err instead: every worker
 // busy is not a note, since pages keep their parts with the version.
-func layoutNote(err error) string {
+func LayoutNote(err error) string {
 	var tl *processmap.TooLarge
 	var tm *bpmn.TooLargeError
 	var te *dot.TimeoutError
@@ -58,8 +58,8 @@ func layoutNote(err error) string {
 	return ""
 }
 
-// stopped tells whether a drawing failed for being stopped at its deadline.
-func stopped(err error) bool {
+// Stopped tells whether a drawing failed for being stopped at its deadline.
+func Stopped(err error) bool {
 	var te *dot.TimeoutError
 	return errors.As(err, &te)
 }

@@ -1,4 +1,4 @@
-package api
+package report
 
 import (
 	"errors"
@@ -17,24 +17,24 @@ import (
 	"github.com/procmine/procmine/internal/store"
 )
 
-// reader is what disclosure control needs to answer a report reader: one
+// Reader is what disclosure control needs to answer a report reader: one
 // who may read a process's reports but not its raw data (a Process Mining
 // User, a viewer, a contributor). Those who may read raw data have none.
-type reader struct {
-	k         int
+type Reader struct {
+	K         int
 	key       []byte
 	scope     string
 	query     string
 	coarsened bool
 }
 
-// readerFor prepares disclosure control for a caller without raw-data
+// ReaderFor prepares disclosure control for a caller without raw-data
 // rights on a version (or on recordings): the environment's group size and
 // key, and the caller's filters widened to whole days and hours. view
 // names the view of the data the filters apply to (raw events or
 // activity instances).
-func (s *Server) readerFor(r *http.Request, version, view string, filters []mining.Filter) (*reader, []mining.Filter, error) {
-	p, key, err := s.policyAndKey(r.Context(), request.Environment(r))
+func (e *Engine) ReaderFor(r *http.Request, version, view string, filters []mining.Filter) (*Reader, []mining.Filter, error) {
+	p, key, err := e.policy(r.Context(), request.Environment(r))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -42,24 +42,24 @@ func (s *Server) readerFor(r *http.Request, version, view string, filters []mini
 	// The question, for the noise's second layer: the filters as they
 	// apply after coarsening, whatever words asked for them.
 	query := fmt.Sprintf("%s %#v", view, filters)
-	return &reader{k: p.K(), key: key, scope: "version " + version, query: query, coarsened: coarsened}, filters, nil
+	return &Reader{K: p.K(), key: key, scope: "version " + version, query: query, coarsened: coarsened}, filters, nil
 }
 
-// guard checks a view for the reader: nil for those who may read raw
+// Guard checks a view for the reader: nil for those who may read raw
 // data, a refusal when the view has fewer than k cases.
-func (rd *reader) guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withheld, error) {
+func (rd *Reader) Guard(l *eventlog.Log) (*disclosure.Guard, *disclosure.Withheld, error) {
 	if rd == nil {
 		return nil, nil, nil
 	}
-	g, err := disclosure.New(rd.k, rd.key, rd.scope, rd.query, l)
+	g, err := disclosure.New(rd.K, rd.key, rd.scope, rd.query, l)
 	if err != nil {
-		return nil, nil, rd.refusal(err)
+		return nil, nil, rd.Refusal(err)
 	}
-	return g, &disclosure.Withheld{K: rd.k, Coarsened: rd.coarsened}, nil
+	return g, &disclosure.Withheld{K: rd.K, Coarsened: rd.coarsened}, nil
 }
 
-// refusal is the answer to a view the guard refuses.
-func (rd *reader) refusal(err error) error {
+// Refusal is the answer to a view the guard refuses.
+func (rd *Reader) Refusal(err error) error {
 	var few *disclosure.TooFewError
 	if errors.As(err, &few) {
 		return response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
@@ -67,10 +67,10 @@ func (rd *reader) refusal(err error) error {
 	return err
 }
 
-// asking is the reader for a question that goes beyond the filters (the
+// Asking is the reader for a question that goes beyond the filters (the
 // model a view is replayed on): the same figure under two models must get
 // noise of its own under each, or their difference would be exact.
-func (rd *reader) asking(what string) *reader {
+func (rd *Reader) Asking(what string) *Reader {
 	if rd == nil {
 		return nil
 	}
@@ -79,44 +79,44 @@ func (rd *reader) asking(what string) *reader {
 	return &c
 }
 
-// replayQuestion names what a view is replayed on, for asking: the mined
+// ReplayQuestion names what a view is replayed on, for asking: the mined
 // model with its settings, or the reference model as it stands.
-func replayQuestion(mn miner, ref *store.ReferenceModel) string {
+func ReplayQuestion(mn Miner, ref *store.ReferenceModel) string {
 	if ref != nil {
 		return fmt.Sprintf("replayed on reference %d/%d", ref.Updated.UnixNano(), ref.Size)
 	}
-	return "replayed on discovered " + minerQuery(mn).Encode()
+	return "replayed on discovered " + MinerQuery(mn).Encode()
 }
 
-// readerMiner is the miner a reader's model is mined with: the algorithm
+// ReaderMiner is the miner a reader's model is mined with: the algorithm
 // asked for, with its default thresholds. A miner compares its thresholds
 // with exact counts of the view, so a reader moving one would read the
 // ratio of two counts where it flips the model.
-func readerMiner(mn miner) miner {
-	d, _ := minerFrom(url.Values{"algorithm": {mn.algorithm}})
+func ReaderMiner(mn Miner) Miner {
+	d, _ := MinerFrom(url.Values{"algorithm": {mn.Algorithm}})
 	return d
 }
 
-// minCases is the smallest group a map's graph keeps for the reader
+// MinCases is the smallest group a map's graph keeps for the reader
 // (processmap.NewGraphOf): k, or 0 for those who may read raw data.
-func (rd *reader) minCases() int {
+func (rd *Reader) MinCases() int {
 	if rd == nil {
 		return 0
 	}
-	return rd.k
+	return rd.K
 }
 
-// cacheKey tells answers for readers of different group sizes apart.
-func (rd *reader) cacheKey() string {
+// CacheKey tells answers for readers of different group sizes apart.
+func (rd *Reader) CacheKey() string {
 	if rd == nil {
 		return "raw"
 	}
-	return fmt.Sprintf("k=%d", rd.k)
+	return fmt.Sprintf("k=%d", rd.K)
 }
 
-// kpis are the key figures of a view: exact for those who may read raw
+// KPIs are the key figures of a view: exact for those who may read raw
 // data, through the guard for others.
-func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
+func KPIs(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	rework := mining.ComputeRework(l)
 	dfg := mining.ComputeDFG(l)
 	activities := 0
@@ -152,41 +152,41 @@ func kpis(l *eventlog.Log, g *disclosure.Guard) map[string]any {
 	return out
 }
 
-// guardedMap is a map as a reader receives it, with what was left out.
-type guardedMap struct {
+// GuardedMap is a map as a reader receives it, with what was left out.
+type GuardedMap struct {
 	*processmap.Map
 	Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
 }
 
-// guardMap passes a map through the guard (nothing when g is nil).
-func guardMap(m *processmap.Map, g *disclosure.Guard, w *disclosure.Withheld) guardedMap {
+// GuardMap passes a map through the guard (nothing when g is nil).
+func GuardMap(m *processmap.Map, g *disclosure.Guard, w *disclosure.Withheld) GuardedMap {
 	if g == nil {
-		return guardedMap{Map: m}
+		return GuardedMap{Map: m}
 	}
 	g.Map(m, w)
-	return guardedMap{Map: m, Disclosure: w}
+	return GuardedMap{Map: m, Disclosure: w}
 }
 
-// histogramFor is the case-duration histogram of a view; a reader's spans
+// Histogram is the case-duration histogram of a view; a reader's spans
 // the k-th shortest to the k-th longest case, has round bin edges, and no
 // bin of fewer than k cases.
-func histogramFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []mining.Bin {
+func Histogram(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []mining.Bin {
 	if g == nil {
-		return mining.Histogram(mining.CaseDurations(l), histogramBins)
+		return mining.Histogram(mining.CaseDurations(l), HistogramBins)
 	}
 	ds := mining.CaseDurations(l)
 	if !g.AtLeast("histogram", len(ds), 2*g.K()) {
 		return []mining.Bin{}
 	}
-	bins := mining.CoarseHistogram(ds, histogramBins, g.K())
+	bins := mining.CoarseHistogram(ds, HistogramBins, g.K())
 	g.Bins(bins, w)
 	return bins
 }
 
-// timelineFor is the events-over-time series of a view in at most n
+// Timeline is the events-over-time series of a view in at most n
 // buckets; a reader's has buckets of a day or more, none with fewer than
 // k cases in progress.
-func timelineFor(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.Withheld) (string, []mining.Bucket) {
+func Timeline(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.Withheld) (string, []mining.Bucket) {
 	if g == nil {
 		return mining.EventsOverTime(l, n)
 	}
@@ -194,9 +194,9 @@ func timelineFor(l *eventlog.Log, n int, g *disclosure.Guard, w *disclosure.With
 	return bucket, g.Timeline(bucket, series, w)
 }
 
-// variantsFor is the variants of a view; a reader's are those of at least
+// Variants is the variants of a view; a reader's are those of at least
 // k cases.
-func variantsFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) (vs []*mining.Variant, total int) {
+func Variants(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) (vs []*mining.Variant, total int) {
 	vs = mining.Variants(l)
 	if g == nil {
 		return vs, len(vs)
@@ -204,11 +204,11 @@ func variantsFor(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) (
 	return g.Variants(vs, w), g.Amount("variants", len(vs))
 }
 
-// modelView is the view a model is mined from, or replayed on, for the
+// ModelView is the view a model is mined from, or replayed on, for the
 // caller: a reader gets only the behaviour at least k cases share (see
 // disclosure.Guard.Common), with the guard of the whole view.
-func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, error) {
-	g, _, err := rd.guard(l)
+func ModelView(l *eventlog.Log, rd *Reader) (*eventlog.Log, *disclosure.Guard, error) {
+	g, _, err := rd.Guard(l)
 	if err != nil || g == nil {
 		return l, nil, err
 	}
@@ -216,15 +216,15 @@ func modelView(l *eventlog.Log, rd *reader) (*eventlog.Log, *disclosure.Guard, e
 	if common.NumCases() == 0 {
 		// The same refusal as a view of too few cases: a sentence of its
 		// own would tell that the view's paths are all rarer than k.
-		return nil, nil, rd.refusal(&disclosure.TooFewError{K: rd.k})
+		return nil, nil, rd.Refusal(&disclosure.TooFewError{K: rd.K})
 	}
 	return common, g, nil
 }
 
-// guardReplay passes a replay's figures through the guard: counts with
+// GuardReplay passes a replay's figures through the guard: counts with
 // noise, and shares and fitness computed from them, to hundredths. Every deviation it reports
-// comes from variants of at least k cases (modelView).
-func guardReplay(res *conformance.Result, g *disclosure.Guard) {
+// comes from variants of at least k cases (ModelView).
+func GuardReplay(res *conformance.Result, g *disclosure.Guard) {
 	if g == nil {
 		return
 	}

@@ -1,4 +1,4 @@
-package api
+package report
 
 import (
 	"context"
@@ -9,16 +9,21 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/store/storetest"
 )
 
 // TestLogCacheBudget: decoded logs are kept within the memory budget, the
 // least recently used going first; one larger than the budget is still
 // served.
 func TestLogCacheBudget(t *testing.T) {
-	for name, e := range servers(t) {
+	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			st := e.store
+			st, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
 			u, _ := st.CreateUser(ctx, store.User{Username: "o"})
 			env, root, _ := st.CreateEnvironment(ctx, "cache", u)
 			p, _ := st.CreateProcess(ctx, store.Process{Env: env, Name: "p", Owner: access.Principal{User: u}, Unit: root})

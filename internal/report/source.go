@@ -1,0 +1,113 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// Source is what a report is computed from: a version's log, the
+// view and filters of the query, and whether the caller may see raw data.
+type Source struct {
+	// ctx is the request's: filtering stops when it ends.
+	ctx       context.Context
+	Entry     *Entry
+	RawEvents bool
+	Filters   []mining.Filter
+	// RawOK tells whether the caller may see raw data.
+	RawOK bool
+	// Reader is disclosure control for a caller without raw-data
+	// rights; nil for those who have them.
+	Reader *Reader
+}
+
+// Log is the view with the filters applied, or the request's end when it
+// ended meanwhile (the client went away: the work stops there).
+func (src *Source) Log() (*eventlog.Log, error) {
+	return mining.ApplyContext(src.ctx, src.Entry.View(src.RawEvents), src.Filters...)
+}
+
+// Source checks the caller and the query, and finds the log.
+func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
+	id, rec, err := e.authz.ReportProcess(r)
+	if err != nil {
+		return nil, err
+	}
+	rawOK := authz.MayReadData(r, rec)
+	if raw && !rawOK {
+		return nil, response.ErrForbidden
+	}
+	// r.URL.Query() drops what it cannot read, and stops at 10,000
+	// parameters: a report would then be computed without the filters
+	// asked for, and say nothing.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, response.Invalid("the query cannot be read: %v", err)
+	}
+	spec, err := filterspec.FromQuery(q)
+	var filters []mining.Filter
+	if err == nil {
+		filters, err = spec.Filters()
+	}
+	var fe *filterspec.Error
+	if errors.As(err, &fe) {
+		return nil, response.Invalid("%s", fe.Msg)
+	}
+	if spec.ReadsValues() && !rawOK {
+		return nil, response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
+	}
+	rawEvents := q.Get("raw-events") == "true"
+	if !rawEvents && spec.TouchesLifecycle() {
+		return nil, response.Invalid("filters on lifecycle:transition need raw-events=true")
+	}
+	version, err := e.store.LatestVersion(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, response.Errorf(http.StatusConflict, "no_data", "the process has no data yet: upload a log first")
+	}
+	if err != nil {
+		return nil, err
+	}
+	entry, err := e.logs.entry(r.Context(), e.store, id, version)
+	if err != nil {
+		return nil, err
+	}
+	src := &Source{ctx: r.Context(), Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
+	if !rawOK {
+		if src.Reader, src.Filters, err = e.ReaderFor(r, strconv.FormatInt(int64(version), 10), ViewName(rawEvents), filters); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
+}
+
+// Guarded is the filtered view with its guard and what it withholds
+// (no guard for those who may read raw data).
+func (src *Source) Guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.Withheld, error) {
+	l, err := src.Log()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g, withheld, err := src.Reader.Guard(l)
+	return l, g, withheld, err
+}
+
+// HistogramBins is the number of bars of the case-duration histogram.
+const HistogramBins = 20
+
+// ViewName names the view of a version's data a report reads.
+func ViewName(rawEvents bool) string {
+	if rawEvents {
+		return "raw-events"
+	}
+	return "instances"
+}
