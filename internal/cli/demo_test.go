@@ -168,3 +168,20 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo exited %d", code)
 	}
 }
+
+// TestDemoData: each demo process holds data of its own kind: order to
+// cash and expense claims have none of purchase to pay's activities.
+func TestDemoData(t *testing.T) {
+	p2p := demoLog("Purchase to pay")
+	for _, name := range []string{"Order to cash", "Expense claims"} {
+		l := demoLog(name)
+		for _, a := range l.Activities.Names() {
+			if _, ok := p2p.Activities.Lookup(a); ok {
+				t.Errorf("%s has purchase to pay's %q", name, a)
+			}
+		}
+	}
+	if _, ok := demoLog("Order to cash").Activities.Lookup("Confirm Order"); !ok {
+		t.Error("order to cash without Confirm Order")
+	}
+}
