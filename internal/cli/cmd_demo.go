@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -19,19 +20,30 @@ import (
 )
 
 // demoData is what each demo process holds: a log generated to fit its
-// name (the repository ships no third-party data) and the version's word
-// on where it came from.
+// name (the repository ships no third-party data), the version's word on
+// where it came from, and, for the processes whose generator describes the
+// process as intended, that process as the reference model, so that the
+// conformance page shows the cases that deviate from it.
+//
+// The reference models are BPMN files in demodata/, drawn from the
+// generators' Intended trees and laid out ahead of time
+// (TestDemoReferenceModels -update rewrites them): the demo, a server,
+// lays nothing out in its own process (docs/operations.md).
 var demoData = map[string]struct {
-	source string
-	log    func(generate.Options) *eventlog.Log
-	cases  int
-	seed   uint64
+	source    string
+	log       func(generate.Options) *eventlog.Log
+	cases     int
+	seed      uint64
+	reference string // a file in demodata/; "" for none
 }{
-	"Purchase to pay":  {"generated purchase-to-pay log", generate.P2P, 300, 1},
-	"Order to cash":    {"generated order-to-cash log", generate.OrderToCash().Log, 500, 2},
-	"Invoice handling": {"generated invoice-handling log", generate.InvoiceHandling().Log, 700, 3},
-	"Expense claims":   {"generated expense-claims log", generate.ExpenseClaims().Log, 900, 4},
+	"Purchase to pay":  {"generated purchase-to-pay log", generate.P2P, 300, 1, ""},
+	"Order to cash":    {"generated order-to-cash log", generate.OrderToCash().Log, 500, 2, "order-to-cash.bpmn"},
+	"Invoice handling": {"generated invoice-handling log", generate.InvoiceHandling().Log, 700, 3, "invoice-handling.bpmn"},
+	"Expense claims":   {"generated expense-claims log", generate.ExpenseClaims().Log, 900, 4, "expense-claims.bpmn"},
 }
+
+//go:embed demodata/*.bpmn
+var demoModels embed.FS
 
 // demoLog is the log the demo gives a process.
 func demoLog(process string) *eventlog.Log {
@@ -192,6 +204,15 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 		}
 		if _, err := st.AddVersion(ctx, id, store.Version{By: owner, Source: d.source, Cases: l.NumCases(), Events: l.NumEvents()}, data); err != nil {
 			return nil, err
+		}
+		if d.reference != "" {
+			model, err := demoModels.ReadFile("demodata/" + d.reference)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.PutReferenceModel(ctx, id, store.ReferenceModel{Format: "bpmn", Name: d.reference, Data: model, By: owner}); err != nil {
+				return nil, err
+			}
 		}
 		for _, sh := range p.shares {
 			if err := st.PutShare(ctx, id, sh); err != nil {
