@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -12,10 +13,43 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
 )
+
+// demoData is what each demo process holds: a log generated to fit its
+// name (the repository ships no third-party data), the version's word on
+// where it came from, and, for the processes whose generator describes the
+// process as intended, that process as the reference model, so that the
+// conformance page shows the cases that deviate from it.
+//
+// The reference models are BPMN files in demodata/, drawn from the
+// generators' Intended trees and laid out ahead of time
+// (TestDemoReferenceModels -update rewrites them): the demo, a server,
+// lays nothing out in its own process (docs/operations.md).
+var demoData = map[string]struct {
+	source    string
+	log       func(generate.Options) *eventlog.Log
+	cases     int
+	seed      uint64
+	reference string // a file in demodata/; "" for none
+}{
+	"Purchase to pay":  {"generated purchase-to-pay log", generate.P2P, 300, 1, ""},
+	"Order to cash":    {"generated order-to-cash log", generate.OrderToCash().Log, 500, 2, "order-to-cash.bpmn"},
+	"Invoice handling": {"generated invoice-handling log", generate.InvoiceHandling().Log, 700, 3, "invoice-handling.bpmn"},
+	"Expense claims":   {"generated expense-claims log", generate.ExpenseClaims().Log, 900, 4, "expense-claims.bpmn"},
+}
+
+//go:embed demodata/*.bpmn
+var demoModels embed.FS
+
+// demoLog is the log the demo gives a process.
+func demoLog(process string) *eventlog.Log {
+	d := demoData[process]
+	return d.log(generate.Options{Cases: d.cases, Seed: d.seed})
+}
 
 // demoUser is one account of the demo environment.
 type demoUser struct {
@@ -154,14 +188,12 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 			{To: access.Principal{Team: auditors}, Access: access.Viewer}}},
 		{"Expense claims", access.Principal{User: byName["maker2"].id}, finance, nil},
 	}
-	for i, p := range processes {
+	for _, p := range processes {
 		id, err := st.CreateProcess(ctx, store.Process{Env: env, Name: p.name, Owner: p.owner, Unit: p.unit})
 		if err != nil {
 			return nil, err
 		}
-		// Every process gets data of its own: a generated purchase-to-pay
-		// log (the repository ships no third-party data).
-		l := generate.P2P(generate.Options{Cases: 300 + 200*i, Seed: uint64(i + 1)})
+		d, l := demoData[p.name], demoLog(p.name)
 		data, err := l.MarshalBinary()
 		if err != nil {
 			return nil, err
@@ -170,8 +202,17 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 		if owner == 0 {
 			owner = byName["admin"].id
 		}
-		if _, err := st.AddVersion(ctx, id, store.Version{By: owner, Source: "generated purchase-to-pay log", Cases: l.NumCases(), Events: l.NumEvents()}, data); err != nil {
+		if _, err := st.AddVersion(ctx, id, store.Version{By: owner, Source: d.source, Cases: l.NumCases(), Events: l.NumEvents()}, data); err != nil {
 			return nil, err
+		}
+		if d.reference != "" {
+			model, err := demoModels.ReadFile("demodata/" + d.reference)
+			if err != nil {
+				return nil, err
+			}
+			if err := st.PutReferenceModel(ctx, id, store.ReferenceModel{Format: "bpmn", Name: d.reference, Data: model, By: owner}); err != nil {
+				return nil, err
+			}
 		}
 		for _, sh := range p.shares {
 			if err := st.PutShare(ctx, id, sh); err != nil {

@@ -1,14 +1,26 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/procmine/procmine/internal/bpmn"
+	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/generate"
 )
+
+var update = flag.Bool("update", false, "rewrite the demo's reference models in demodata/")
 
 // TestDemo starts `procmine demo`, then signs in as every demo user, makes
 // a token and calls the API with it, as the README shows; each sees the
@@ -164,7 +176,123 @@ func TestDemo(t *testing.T) {
 	if tm.Usage.Recordings != 3 || tm.Usage.Switches == 0 {
 		t.Errorf("task mining: %+v", tm)
 	}
+	// Order to cash (process 2) has a reference model that its data
+	// deviates from: analyst, whose team owns the process, replays the
+	// data on it through the API and sees the deviations in the studio.
+	jar, _ = cookiejar.New(nil)
+	analyst := &http.Client{Jar: jar}
+	resp, err = analyst.PostForm("http://"+addr+"/signin", map[string][]string{"username": {"analyst"}, "password": {passwords["analyst"]}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("analyst signs in: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	var fit struct {
+		Model         string
+		LogFitness    float64 `json:"log_fitness"`
+		Traces        int
+		FittingTraces int `json:"fitting_traces"`
+		Activities    []struct{ Activity string }
+		NotInModel    map[string]int `json:"not_in_model"`
+	}
+	if resp, err = analyst.Get("http://" + addr + "/api/v1/environments/1/processes/2/conformance?model=reference"); err == nil {
+		json.NewDecoder(resp.Body).Decode(&fit)
+		resp.Body.Close()
+	}
+	confirm := false
+	for _, a := range fit.Activities {
+		confirm = confirm || a.Activity == "Confirm Order"
+	}
+	if err != nil || fit.Model != "reference" || !(fit.LogFitness > 0.5 && fit.LogFitness < 1) || fit.FittingTraces >= fit.Traces || !confirm || len(fit.NotInModel) == 0 {
+		t.Errorf("order to cash on its reference model: %+v (%v)", fit, err)
+	}
+	if resp, err = analyst.Get("http://" + addr + "/e/1/p/2/conformance?model=reference"); err == nil {
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(string(page), `id="deviations"`) || !strings.Contains(string(page), "order-to-cash.bpmn") {
+		t.Errorf("the conformance page of order to cash on its reference model: %v\n%s", err, page)
+	}
 	if code := stop(); code != 0 {
 		t.Errorf("demo exited %d", code)
+	}
+}
+
+// TestDemoData: each demo process holds data of its own kind: order to
+// cash and expense claims have none of purchase to pay's activities.
+func TestDemoData(t *testing.T) {
+	p2p := demoLog("Purchase to pay")
+	for _, name := range []string{"Order to cash", "Expense claims"} {
+		l := demoLog(name)
+		for _, a := range l.Activities.Names() {
+			if _, ok := p2p.Activities.Lookup(a); ok {
+				t.Errorf("%s has purchase to pay's %q", name, a)
+			}
+		}
+	}
+	if _, ok := demoLog("Order to cash").Activities.Lookup("Confirm Order"); !ok {
+		t.Error("order to cash without Confirm Order")
+	}
+}
+
+// TestDemoReferenceModels: a demo process's reference model is its
+// generator's intended process, as BPMN that the API accepts, and the
+// demo's data deviates from it: the token replay the conformance report
+// runs finds a fitness below 1 and deviating activities. With -update the
+// files are drawn again (in this process: the demo itself lays nothing
+// out).
+func TestDemoReferenceModels(t *testing.T) {
+	intended := map[string]*generate.Process{
+		"order-to-cash.bpmn":    generate.OrderToCash(),
+		"invoice-handling.bpmn": generate.InvoiceHandling(),
+		"expense-claims.bpmn":   generate.ExpenseClaims(),
+	}
+	models := 0
+	for name, d := range demoData {
+		if d.reference == "" {
+			continue
+		}
+		models++
+		p := intended[d.reference]
+		if p == nil {
+			t.Fatalf("%s: no intended process for %s", name, d.reference)
+		}
+		want := bpmn.FromTree(p.Intended())
+		path := filepath.Join("demodata", d.reference)
+		if *update {
+			var b bytes.Buffer
+			if err := bpmn.Write(context.Background(), &b, want); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := bpmn.Read(bytes.NewReader(data), d.reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("%s is not %s's intended process %s: run go test -run TestDemoReferenceModels -update", path, name, p.Intended())
+		}
+		net := m.Net()
+		if err := conformance.Check(net); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		res, err := conformance.Replay(context.Background(), demoLog(name).Instances(), net)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s on %s: fitness %.3f, %d of %d traces fit, %d activities deviate, not in the model %v",
+			name, d.reference, res.LogFitness, res.FittingTraces, res.Traces, len(res.Deviating()), res.NotInModel)
+		if res.LogFitness >= 1 || res.FittingTraces == res.Traces || len(res.Deviating()) == 0 {
+			t.Errorf("%s fits its reference model: %+v", name, res)
+		}
+	}
+	if models == 0 {
+		t.Error("no demo process has a reference model")
 	}
 }
