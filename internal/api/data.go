@@ -165,7 +165,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if !applyPolicy {
 		detail += store.UploadRawNote
 	}
-	s.audit(r, request.Environment(r), "data.upload", target("process", id), detail)
+	s.audit(r, request.Environment(r), "data.upload", store.AuditTarget("process", id), detail)
 	response.JSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
@@ -277,6 +277,6 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(store.ChangedVersion(version)) // the store told the others
-	s.audit(r, request.Environment(r), "data.delete", target("process", id), fmt.Sprintf("version %d", version))
+	s.audit(r, request.Environment(r), "data.delete", store.AuditTarget("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
 }

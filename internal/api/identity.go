@@ -235,15 +235,24 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, c credenti
 }
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if err := s.endSession(w, r); err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// endSession ends the request's session, if it has one, and clears its
+// cookie: the API's sign-out and the studio's.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.cfg.Store.DeleteSession(r.Context(), auth.Digest(c.Value)); err != nil {
-			response.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
-	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type meJSON struct {

@@ -184,7 +184,7 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 		return retry(err)
 	}
 	s.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: s.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
-		Action: "data.version", Target: target("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})
+		Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})
 	return nil
 }
 

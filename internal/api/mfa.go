@@ -112,7 +112,7 @@ func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.enrol.start", target("user", u.ID), "")
+	s.audit(r, 0, "mfa.enrol.start", store.AuditTarget("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
 	response.JSON(w, http.StatusOK, map[string]string{"secret": key.Secret(), "uri": key.URL(),
 		"qr": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr.Bytes())})
@@ -166,7 +166,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.enrol", target("user", u.ID), "")
+	s.audit(r, 0, "mfa.enrol", store.AuditTarget("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
 	response.JSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 }
@@ -199,7 +199,7 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)
 	if err == nil && !ok {
-		s.audit(r, 0, "mfa.remove.failed", target("user", u.ID), "wrong code")
+		s.audit(r, 0, "mfa.remove.failed", store.AuditTarget("user", u.ID), "wrong code")
 		err = response.Invalid("code: give a current code or a recovery code")
 	}
 	if err == nil {
@@ -213,6 +213,6 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.remove", target("user", u.ID), "")
+	s.audit(r, 0, "mfa.remove", store.AuditTarget("user", u.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }

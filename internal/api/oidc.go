@@ -88,13 +88,13 @@ func randomString() string {
 // with PKCE, a state and a nonce, kept in a short-lived cookie.
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.OIDC == nil {
-		s.pageError(w, r, response.ErrNotFound)
+		s.studio.PageError(w, r, response.ErrNotFound)
 		return
 	}
 	c, err := s.oidcProvider(r.Context())
 	if err != nil {
 		s.cfg.Log.Error("oidc", "err", err)
-		s.pageError(w, r, response.Errorf(http.StatusBadGateway, "provider_unavailable", "the single sign-on provider cannot be reached; try again, or sign in with a password"))
+		s.studio.PageError(w, r, response.Errorf(http.StatusBadGateway, "provider_unavailable", "the single sign-on provider cannot be reached; try again, or sign in with a password"))
 		return
 	}
 	state, nonce, verifier := randomString(), randomString(), oauth2.GenerateVerifier()
@@ -110,7 +110,7 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 // started.
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.OIDC == nil {
-		s.pageError(w, r, response.ErrNotFound)
+		s.studio.PageError(w, r, response.ErrNotFound)
 		return
 	}
 	fail := func(msg string) {
@@ -119,7 +119,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		if s.shouldAudit("sso|" + s.clientIP(r) + "|" + msg) {
 			s.auditAs(r, 0, store.User{Username: "(single sign-on)"}, "sign-in.failed", "single sign-on", msg)
 		}
-		s.render(w, r, http.StatusUnauthorized, "signin", map[string]any{"Title": "Sign in", "Error": msg, "OIDC": true})
+		s.studio.SignInFailed(w, r, msg)
 	}
 	ck, err := r.Cookie(oidcCookie)
 	parts := []string{}
@@ -179,7 +179,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 			fail(e.Message)
 			return
 		}
-		s.pageError(w, r, err)
+		s.studio.PageError(w, r, err)
 	}
 	mfa := providerMFA(claims, s.cfg.OIDC)
 	u, err := s.oidcUser(r, idt.Issuer, idt.Subject, claims, mfa)
@@ -192,7 +192,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.syncGroups(r, u, claims); err != nil {
-		s.pageError(w, r, err)
+		s.studio.PageError(w, r, err)
 		return
 	}
 	token, err := auth.NewToken("ps_")
@@ -201,10 +201,10 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.CreateSession(r.Context(), auth.Digest(token), u.ID, now, now.Add(s.cfg.SessionTTL), mfa)
 	}
 	if err != nil {
-		s.pageError(w, r, err)
+		s.studio.PageError(w, r, err)
 		return
 	}
-	s.auditAs(r, 0, u, "sign-in", target("user", u.ID), fmt.Sprintf("single sign-on; mfa=%v", mfa))
+	s.auditAs(r, 0, u, "sign-in", store.AuditTarget("user", u.ID), fmt.Sprintf("single sign-on; mfa=%v", mfa))
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -317,7 +317,7 @@ func (s *Server) syncGroups(r *http.Request, u store.User, claims map[string]any
 		if !want {
 			action = "team.member.remove"
 		}
-		s.auditAs(r, t.Env, u, action, target("team", t.Team), target("user", u.ID)+", from provider group "+t.Group)
+		s.auditAs(r, t.Env, u, action, store.AuditTarget("team", t.Team), store.AuditTarget("user", u.ID)+", from provider group "+t.Group)
 	}
 	return nil
 }
@@ -357,6 +357,6 @@ func (s *Server) setTeamGroup(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "team.idp-group", target("team", team), req.Group)
+	s.audit(r, request.Environment(r), "team.idp-group", store.AuditTarget("team", team), req.Group)
 	response.JSON(w, http.StatusOK, map[string]string{"group": req.Group})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // Changes to an account's security (its second factor, its tokens, and
@@ -57,7 +58,7 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 		}
 		return err
 	} else if errors.Is(err, auth.ErrMismatch) {
-		s.audit(r, 0, "reauthentication.failed", target("user", u.ID), "wrong password")
+		s.audit(r, 0, "reauthentication.failed", store.AuditTarget("user", u.ID), "wrong password")
 		return response.Errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
 	} else if err != nil {
 		return err

@@ -30,21 +30,6 @@ type fullStep struct {
 	Findings privacy.StepFindings `json:"findings"`
 }
 
-// nameStep is a step as a contributor sees another's.
-type nameStep struct {
-	N    int    `json:"n"`
-	Name string `json:"name"`
-}
-
-// namesOnly keeps of steps their numbers and names.
-func namesOnly(steps []store.Step) []nameStep {
-	names := make([]nameStep, len(steps))
-	for i, st := range steps {
-		names[i] = nameStep{N: st.N, Name: st.Name}
-	}
-	return names
-}
-
 type recordingBody struct {
 	store.Recording
 	View  string `json:"view"` // full or names
@@ -103,7 +88,7 @@ func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.upload", target("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
+	s.audit(r, request.Environment(r), "recording.upload", store.AuditTarget("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
 	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), rid)
 	if err != nil {
 		response.WriteError(w, r, err)
@@ -213,19 +198,6 @@ func (s *Server) imageSlotWaiting(ctx context.Context) (release func(), err erro
 	}
 }
 
-// recordingFor loads the published recording {rid} of the process.
-func (s *Server) recordingFor(r *http.Request, process access.ID) (store.Recording, error) {
-	rid, err := request.PathID(r, "rid")
-	if err != nil {
-		return store.Recording{}, err
-	}
-	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), rid)
-	if err == nil && (rec.Process != process || rec.State != store.StatePublished) {
-		err = response.ErrNotFound
-	}
-	return rec, err
-}
-
 func stepNumber(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n <= 0 {
@@ -234,34 +206,11 @@ func stepNumber(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// recordingsToList are the recordings of the process the caller sees in
-// the list, the API's and the studio's: those they see in full. Owners,
-// co-owners, administrators and customizers see them all; a contributor
-// their own only, for others' are theirs to see only as step names
-// (DESIGN §2) — not by title, recorder or time — and those reach them
-// through task mining.
-func (s *Server) recordingsToList(r *http.Request, process access.ID, proc *access.Record) ([]store.Recording, error) {
-	if err := authz.RecordingList(r, proc); err != nil {
-		return nil, err
-	}
-	recs, err := s.cfg.Store.Recordings(r.Context(), request.Environment(r), process)
-	if err != nil || authz.RecordingAccess(r, proc, 0) == authz.FullView {
-		return recs, err
-	}
-	seen := recs[:0]
-	for _, rec := range recs {
-		if authz.RecordingAccess(r, proc, rec.Recorder) == authz.FullView {
-			seen = append(seen, rec)
-		}
-	}
-	return seen, nil
-}
-
 func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.authz.Process(r, access.Read)
 	var recs []store.Recording
 	if err == nil {
-		recs, err = s.recordingsToList(r, id, proc)
+		recs, err = s.authz.Recordings(r, id, proc)
 	}
 	if err != nil {
 		response.WriteError(w, r, err)
@@ -270,48 +219,15 @@ func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 	response.JSON(w, http.StatusOK, map[string]any{"recordings": recs})
 }
 
-// viewedRecording is a recording with its steps, and how much of it the
-// caller may see.
-type viewedRecording struct {
-	process access.ID
-	proc    *access.Record
-	rec     store.Recording
-	view    authz.View
-	steps   []store.Step
-}
-
-// recordingToView loads the recording {rid} of the process {id} with its
-// steps, for a caller who may see at least its step names.
-func (s *Server) recordingToView(r *http.Request) (viewedRecording, error) {
-	var v viewedRecording
-	var err error
-	v.process, v.proc, err = s.authz.Process(r, access.Read)
-	if err == nil {
-		v.rec, err = s.recordingFor(r, v.process)
-	}
-	if err == nil {
-		if v.view = authz.RecordingAccess(r, v.proc, v.rec.Recorder); v.view == authz.NoView {
-			// The answer for a recording one may not open is the answer
-			// for one that does not exist: a refusal would tell which
-			// recordings exist, and how many.
-			err = response.ErrNotFound
-		}
-	}
-	if err == nil {
-		v.steps, err = s.cfg.Store.Steps(r.Context(), v.rec.ID)
-	}
-	return v, err
-}
-
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
-	v, err := s.recordingToView(r)
+	v, err := s.authz.RecordingToView(r)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
-	id, rec, view, steps := v.process, v.rec, v.view, v.steps
+	id, rec, view, steps := v.Process, v.Rec, v.View, v.Steps
 	if view == authz.NamesView {
-		response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: namesOnly(steps)})
+		response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "names", Steps: authz.NamesOnly(steps)})
 		return
 	}
 	full, err := s.withFindings(r, steps)
@@ -319,7 +235,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.read", target("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
+	s.audit(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
 	response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
@@ -332,10 +248,7 @@ func (s *Server) withFindings(r *http.Request, steps []store.Step) ([]fullStep, 
 	}
 	out := make([]fullStep, len(steps))
 	for i, st := range steps {
-		out[i] = fullStep{Step: st, Findings: privacy.StepFindings{
-			Name: applier.Scan(st.Name), Description: applier.Scan(st.Description), WindowTitle: applier.Scan(st.WindowTitle),
-			Element: applier.Scan(st.Element.Name), Input: applier.Scan(st.Input),
-		}}
+		out[i] = fullStep{Step: st, Findings: applier.ScanStep(st.Name, st.Description, st.WindowTitle, st.Element.Name, st.Input)}
 	}
 	return out, nil
 }
@@ -344,7 +257,7 @@ func (s *Server) withFindings(r *http.Request, steps []store.Step) ([]fullStep, 
 func (s *Server) changeFor(r *http.Request, op access.Op) (process access.ID, rec store.Recording, n int, err error) {
 	process, proc, err := s.authz.Process(r, access.Read)
 	if err == nil {
-		rec, err = s.recordingFor(r, process)
+		rec, err = s.authz.PublishedRecording(r, process)
 	}
 	if err == nil {
 		if authz.RecordingAccess(r, proc, rec.Recorder) == authz.NoView {
@@ -368,7 +281,7 @@ func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.delete", target("recording", rec.ID), fmt.Sprintf("process %d", process))
+	s.audit(r, request.Environment(r), "recording.delete", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d", process))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -459,7 +372,7 @@ func (s *Server) deleteStep(of stepOf) http.HandlerFunc {
 			response.WriteError(w, r, err)
 			return
 		}
-		s.audit(r, request.Environment(r), "recording.step.delete", target("recording", rid), fmt.Sprintf("step %d", n))
+		s.audit(r, request.Environment(r), "recording.step.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -486,7 +399,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err := s.cfg.Store.UpdateStep(r.Context(), rid, n, edit); err != nil {
 		return err
 	}
-	s.audit(r, request.Environment(r), "recording.step.edit", target("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
+	s.audit(r, request.Environment(r), "recording.step.edit", store.AuditTarget("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
 	if st, err = s.cfg.Store.Step(r.Context(), rid, n); err != nil {
 		return err
 	}
@@ -507,7 +420,7 @@ func (s *Server) deleteScreenshot(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.screenshot.delete", target("recording", rid), fmt.Sprintf("step %d", n))
+	s.audit(r, request.Environment(r), "recording.screenshot.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -515,7 +428,7 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.authz.Process(r, access.Read)
 	var rec store.Recording
 	if err == nil {
-		rec, err = s.recordingFor(r, id)
+		rec, err = s.authz.PublishedRecording(r, id)
 	}
 	if err == nil {
 		switch authz.RecordingAccess(r, proc, rec.Recorder) {
@@ -539,7 +452,7 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.screenshot.read", target("recording", rec.ID), fmt.Sprintf("step %d", n))
+	s.audit(r, request.Environment(r), "recording.screenshot.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("step %d", n))
 	writeImage(w, data)
 }
 

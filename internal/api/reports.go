@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/procmine/procmine/internal/access"
@@ -87,28 +86,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 }
 
 // processMap serves the map as JSON or SVG.
-// mapOptions reads a map's view and its activities and paths sliders
-// from the query.
-func mapOptions(q url.Values) (processmap.Options, error) {
-	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
-	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
-		if v := q.Get(name); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return o, response.Invalid("%s must be a share from 0 to 1", name)
-			}
-			*dst = f
-		}
-	}
-	if err := o.Validate(); err != nil {
-		return o, response.Invalid("%v", err)
-	}
-	return o, nil
-}
-
 func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	o, err := mapOptions(q)
+	o, err := report.MapOptions(q)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
@@ -276,7 +256,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	pid, _ := request.PathID(r, "id")
-	s.audit(r, request.Environment(r), "data.read", target("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
+	s.audit(r, request.Environment(r), "data.read", store.AuditTarget("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
 	response.JSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
 }
 
@@ -307,7 +287,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "data.export", target("process", id), format)
+	s.audit(r, request.Environment(r), "data.export", store.AuditTarget("process", id), format)
 	name := "process-" + strconv.FormatInt(int64(id), 10) + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if format == "xes" {

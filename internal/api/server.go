@@ -28,6 +28,7 @@ import (
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/studio"
 )
 
 // Config is what a Server needs.
@@ -102,6 +103,8 @@ type Server struct {
 	// stopBackground.
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
+	// studio is the web app's pages.
+	studio *studio.Studio
 	// reports is the report code the API and the studio share.
 	reports  *report.Engine
 	policies policyCache
@@ -156,6 +159,7 @@ func New(cfg Config) *Server {
 		passwords: make(chan struct{}, cfg.PasswordWorkers)}
 	s.reports = report.New(report.Config{Store: cfg.Store, Authz: s.authz, MemoryBudget: cfg.MemoryBudget,
 		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
+	s.studio = studio.New(studio.Config{Store: cfg.Store, Authz: s.authz, Reports: s.reports, Backend: studioBackend{s}, Log: cfg.Log, OIDC: cfg.OIDC != nil})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -282,7 +286,9 @@ func (s *Server) routes() {
 	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.getScreenshot)))
 	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.authed(s.inEnvironment(s.taskMining)))
-	s.studioRoutes()
+	s.route("GET /signin/oidc", s.oidcStart)
+	s.route("GET /signin/oidc/callback", s.oidcCallback)
+	s.studio.Routes(s.route)
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { response.WriteError(w, r, response.ErrNotFound) })
 }
 

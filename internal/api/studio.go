@@ -1,537 +1,61 @@
 package api
 
 import (
-	"bytes"
-	"embed"
+	"context"
 	"errors"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/auth"
-	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
-	"github.com/procmine/procmine/internal/mining"
-	"github.com/procmine/procmine/internal/mining/filterspec"
-	"github.com/procmine/procmine/internal/processmap"
-	"github.com/procmine/procmine/internal/report"
+	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
 )
 
-// The studio is the web app: server-rendered html/template pages with a
-// small hand-written ES module, embedded in the binary. Its pages make the
-// same decisions as the API, through the same authorization helpers.
+// studioBackend is the server as the studio's pages ask it (see
+// studio.Backend): the sessions, conditional access, audit log and
+// privacy policies the REST API uses.
+type studioBackend struct{ s *Server }
 
-//go:embed web
-var web embed.FS
-
-var pages = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance"} {
-		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
-		if name == "model" || name == "conformance" {
-			files = append(files, "web/templates/miner.html") // the miner's form both show
-		}
-		out[name] = template.Must(template.ParseFS(web, files...))
-	}
-	return out
-}()
-
-func (s *Server) studioRoutes() {
-	static, _ := fs.Sub(web, "web/static")
-	s.route("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
-	s.route("GET /signin", s.signInPage)
-	s.route("POST /signin", s.signInForm)
-	s.route("GET /signin/oidc", s.oidcStart)
-	s.route("GET /signin/oidc/callback", s.oidcCallback)
-	s.route("POST /signout", s.signOutForm)
-	s.route("GET /{$}", s.page(s.environmentsPage))
-	s.route("GET /e/{env}", s.page(s.pageEnv(s.processesPage)))
-	s.route("POST /e/{env}/processes", s.page(s.pageEnv(s.createProcessForm)))
-	s.route("GET /e/{env}/p/{id}", s.page(s.pageEnv(s.processPage)))
-	s.route("GET /e/{env}/admin", s.page(s.pageEnv(s.adminPage)))
-	s.route("GET /e/{env}/privacy", s.page(s.pageEnv(s.privacyPage)))
-	s.route("GET /access-policies", s.page(s.policiesPage))
-	s.route("GET /account", s.page(s.accountPage))
-	s.route("GET /e/{env}/p/{id}/recordings", s.page(s.pageEnv(s.recordingsPage)))
-	s.route("GET /e/{env}/p/{id}/recordings/{rid}", s.page(s.pageEnv(s.recordingPage)))
-	s.route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
-	s.route("GET /e/{env}/p/{id}/model", s.page(s.pageEnv(s.modelPage)))
-	s.route("GET /e/{env}/p/{id}/conformance", s.page(s.pageEnv(s.conformancePage)))
-}
-
-// render writes a page; the layout shows who is signed in.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
-	if u, ok := request.User(r.Context()); ok {
-		data["User"], data["InstallationAdmin"] = u.Username, u.InstallationAdmin
-	}
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
-		s.cfg.Log.Error("render", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
-}
-
-// pageError shows an error as a page, with the status the API would give.
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	if response.ClientGone(w, r, err) {
-		return
-	}
-	e := response.As(err)
-	if e == nil {
-		s.cfg.Log.Error("page", "err", err, "path", r.URL.Path)
-		e = response.Internal()
-	}
-	s.render(w, r, e.Status, "error", map[string]any{"Title": http.StatusText(e.Status), "Error": e.Message})
-}
-
-// page admits requests with a live session; others go to sign in.
-func (s *Server) page(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
-		var id access.ID
-		var mfa bool
-		if err == nil {
-			id, mfa, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
-		}
-		var u store.User
-		if err == nil {
-			u, err = s.cfg.Store.UserByID(r.Context(), id)
-		}
-		if err != nil {
-			http.Redirect(w, r, "/signin", http.StatusSeeOther)
-			return
-		}
-		ctx := request.Signed(r.Context(), u, mfa, false)
-		if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio, mfa); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		h(w, r.WithContext(ctx))
-	}
-}
-
-// pageEnv is inEnvironment for pages: errors are pages too.
-func (s *Server) pageEnv(h http.HandlerFunc) http.HandlerFunc {
-	return s.authz.InEnvironment(h, s.pageError)
-}
-
-func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signin", map[string]any{"Title": "Sign in", "OIDC": s.cfg.OIDC != nil})
-}
-
-func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.render(w, r, http.StatusBadRequest, "signin", map[string]any{"Title": "Sign in", "Error": "The form could not be read."})
-		return
-	}
-	c := credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password"), Code: strings.TrimSpace(r.PostForm.Get("code"))}
-	if _, err := s.startSession(w, r, c, accesspolicy.Studio); err != nil {
-		var e *response.Error
-		status, msg, code := http.StatusInternalServerError, "Internal error.", ""
-		if errors.As(err, &e) {
-			status, msg, code = e.Status, e.Message, e.Code
-		}
-		s.render(w, r, status, "signin", map[string]any{"Title": "Sign in", "Error": msg, "Username": c.Username, "NeedCode": code == "code_needed" || code == "bad_code", "OIDC": s.cfg.OIDC != nil})
-		return
-	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (s *Server) signOutForm(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.cfg.Store.DeleteSession(r.Context(), auth.Digest(c.Value))
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request) {
-	u := request.Caller(r)
-	envs, err := s.cfg.Store.EnvironmentsOf(r.Context(), u.ID, false)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if len(envs) == 1 {
-		http.Redirect(w, r, fmt.Sprintf("/e/%d", envs[0].ID), http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, "environments", map[string]any{"Title": "Environments", "Environments": envs})
-}
-
-func (s *Server) processesPage(w http.ResponseWriter, r *http.Request) {
-	sub := request.Subject(r)
-	list, err := s.cfg.Store.ListProcesses(r.Context(), request.Environment(r), sub, sub.Units.Below(sub.Unit))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "processes", map[string]any{
-		"Title": "Processes", "Env": request.Environment(r), "Processes": list, "CanCreate": authz.Create(r, access.Process) == nil,
-		"CanAdmin":   authz.Security(r, access.UserTable, access.Read) == nil && authz.Security(r, access.RoleTable, access.Read) == nil,
-		"CanPrivacy": authz.EnvironmentAdmin(r) == nil,
-	})
-}
-
-func (s *Server) createProcessForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := authz.Create(r, access.Process); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		s.pageError(w, r, response.Errorf(http.StatusBadRequest, "bad_form", "the form could not be read"))
-		return
-	}
-	name := r.PostForm.Get("name")
-	if err := request.CheckName(name, 200); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	sub := request.Subject(r)
-	id, err := s.cfg.Store.CreateProcess(r.Context(), store.Process{Env: request.Environment(r), Name: name, Owner: access.Principal{User: sub.User}, Unit: sub.Unit})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	s.audit(r, request.Environment(r), "process.create", target("process", id), name)
-	http.Redirect(w, r, fmt.Sprintf("/e/%d/p/%d", request.Environment(r), id), http.StatusSeeOther)
-}
-
-// reportProcess is the process {id} whose reports the caller may read
-// (see authz.ReportProcess), loaded for a page.
-func (s *Server) reportProcess(r *http.Request) (store.Process, *access.Record, error) {
-	id, rec, err := s.authz.ReportProcess(r)
-	if err != nil {
-		return store.Process{}, nil, err
-	}
-	p, err := s.cfg.Store.ProcessByID(r.Context(), request.Environment(r), id)
-	return p, rec, err
-}
-
-func (s *Server) processPage(w http.ResponseWriter, r *http.Request) {
-	p, rec, err := s.reportProcess(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	id := p.ID
-	q := r.URL.Query()
-	spec, err := filterspec.FromQuery(q)
-	var filters []mining.Filter
+func (b studioBackend) PageSession(r *http.Request) (context.Context, error) {
+	s := b.s
+	c, err := r.Cookie(sessionCookie)
+	var id access.ID
+	var mfa bool
 	if err == nil {
-		filters, err = spec.Filters()
+		id, mfa, err = s.cfg.Store.SessionUser(r.Context(), auth.Digest(c.Value), s.cfg.Now())
 	}
-	if err == nil && spec.ReadsValues() && !authz.MayReadData(r, rec) {
-		err = response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data")
-	}
-	filterError := ""
-	if err != nil {
-		filterError, filters = err.Error(), nil
-	}
-	o := processmap.Options{View: processmap.View(orDefault(q.Get("view"), "frequency")), Activities: 1, Paths: 1}
-	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
-		if v, err := strconv.ParseFloat(q.Get(name), 64); err == nil {
-			*dst = v
-		}
-	}
-	if o.Validate() != nil {
-		o = processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
-	}
-	data := map[string]any{
-		"Title": p.Name, "Env": request.Environment(r), "ID": id, "Name": p.Name,
-		"CanUpload":         authz.Records(r, rec, access.EventLog, access.Create) == nil,
-		"CanShare":          authz.MayShare(r, rec),
-		"CanReadData":       authz.MayReadData(r, rec),
-		"CanListRecordings": authz.RecordingList(r, rec) == nil,
-		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
-		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
-		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
-			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration")},
-		"FilterError": filterError,
-	}
-	if data["CanShare"] == true {
-		ms, err := s.cfg.Store.Members(r.Context(), request.Environment(r))
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["Members"] = ms
-		names := map[access.ID]string{}
-		for _, m := range ms {
-			names[m.User] = m.Username
-		}
-		teams, err := s.cfg.Store.Teams(r.Context(), request.Environment(r))
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["Teams"] = teams
-		teamNames := map[access.ID]string{}
-		for _, t := range teams {
-			teamNames[t.ID] = t.Name
-		}
-		var access_ []string
-		if p.Owner.User != 0 {
-			access_ = append(access_, names[p.Owner.User]+": owner")
-		} else {
-			access_ = append(access_, "team "+teamNames[p.Owner.Team]+": owner (its members)")
-		}
-		for _, sh := range rec.Shares {
-			who := names[sh.To.User]
-			if sh.To.Team != 0 {
-				who = "team " + teamNames[sh.To.Team]
-			}
-			access_ = append(access_, who+": "+sh.Access.String()+" (shared)")
-		}
-		data["Access"] = access_
-	}
-	if version, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
-		entry, err := s.reports.Entry(r.Context(), id, version)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		// A reader without raw-data rights sees the page through
-		// disclosure control, like the API's reports.
-		var rd *report.Reader
-		if !authz.MayReadData(r, rec) {
-			if rd, filters, err = s.reports.ReaderFor(r, strconv.FormatInt(int64(version), 10), report.ViewName(false), filters); err != nil {
-				s.pageError(w, r, err)
-				return
-			}
-		}
-		l, err := mining.ApplyContext(r.Context(), entry.View(false), filters...)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		g, withheld, err := rd.Guard(l)
-		if err != nil || l.NumCases() == 0 {
-			if err != nil {
-				data["FilterError"] = err.Error()
-			} else {
-				data["FilterError"] = "The filters leave no case."
-			}
-			l = entry.View(false)
-			g, withheld, err = rd.Guard(l)
-		}
-		if err != nil {
-			// The whole process is too small for a reader to see.
-			data["TooFew"] = err.Error()
-			s.render(w, r, http.StatusOK, "process", data)
-			return
-		}
-		m, note, err := report.DrawableMap(l, o, g, withheld)
-		var svg template.HTML
-		if err == nil {
-			var dm report.Drawing
-			dm, err = report.MapSVG(r, m)
-			svg, note = dm.SVG, strings.TrimSpace(note+" "+dm.Note)
-		}
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["MapNote"] = note
-		k := report.KPIs(l, g)
-		figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Activities": k["activities"], "Variants": k["variants"],
-			"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
-		if d, ok := k["median_case_duration_seconds"].(float64); ok {
-			figures["Median"] = processmap.Duration(d)
-		}
-		vs, _ := report.Variants(l, g, withheld)
-		data["HasData"], data["Report"], data["MapNodes"] = true, figures, len(m.Nodes)
-		data["MapSVG"] = svg
-		data["Variants"] = vs[:min(10, len(vs))]
-		if l.Timed {
-			data["Histogram"] = histogramSVG(report.Histogram(l, g, withheld))
-			bucket, series := report.Timeline(l, 60, g, withheld)
-			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
-		}
-		if g != nil {
-			data["Disclosure"] = g.Done(withheld)
-		}
-	}
-	s.render(w, r, http.StatusOK, "process", data)
-}
-
-// histogramSVG draws the case-duration histogram as an accessible SVG bar
-// chart, server-side.
-func histogramSVG(bins []mining.Bin) template.HTML {
-	values := make([]float64, len(bins))
-	labels := make([]string, len(bins))
-	for i, b := range bins {
-		values[i] = float64(b.Cases)
-		from, to := processmap.Duration(b.From), processmap.Duration(b.To)
-		if b.OpenBelow {
-			from = "up"
-		}
-		if b.OpenAbove {
-			to = "longer"
-		}
-		labels[i] = fmt.Sprintf("%s to %s: %d cases", from, to, b.Cases)
-		if b.Withheld {
-			labels[i] = fmt.Sprintf("%s to %s: too few cases to show", from, to)
-		}
-	}
-	return barsSVG("Case durations", values, labels)
-}
-
-// timelineSVG draws events per period.
-func timelineSVG(series []mining.Bucket) template.HTML {
-	values := make([]float64, len(series))
-	labels := make([]string, len(series))
-	for i, b := range series {
-		values[i] = float64(b.Events)
-		labels[i] = fmt.Sprintf("%s: %d events", b.Start[:10], b.Events)
-		if b.Withheld {
-			labels[i] = b.Start[:10] + ": too few cases to show"
-		}
-	}
-	return barsSVG("Events over time", values, labels)
-}
-
-func barsSVG(title string, values []float64, labels []string) template.HTML {
-	const w, h = 600.0, 160.0
-	top := 1.0
-	for _, v := range values {
-		top = max(top, v)
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-label="%s" class="chart">`, w, h, template.HTMLEscapeString(title))
-	bw := w / float64(max(len(values), 1))
-	for i, v := range values {
-		bh := (h - 10) * v / top
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-			float64(i)*bw+1, h-bh, max(bw-2, 1), bh, template.HTMLEscapeString(labels[i]))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
-}
-
-type gridRow struct {
-	Table  string
-	Depths []string
-}
-
-type roleView struct {
-	Name   string
-	Locked bool
-	Rows   []gridRow
-}
-
-// adminPage shows members and their roles, the role privilege grids, teams,
-// business units and (to System Administrators) the audit log with
-// filters: for those who may read the security records.
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	err := authz.Security(r, access.UserTable, access.Read)
+	var u store.User
 	if err == nil {
-		err = authz.Security(r, access.RoleTable, access.Read)
+		u, err = s.cfg.Store.UserByID(r.Context(), id)
 	}
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		// An expired session, or none, is not an error to show: the
+		// page asks to sign in.
+		return nil, errors.Join(response.ErrUnauthenticated, err)
 	}
-	ctx, env := r.Context(), request.Environment(r)
-	members, err := s.cfg.Store.Members(ctx, env)
-	var units, teams []store.Named
-	var roles []store.StoredRole
-	if err == nil {
-		units, err = s.cfg.Store.BusinessUnits(ctx, env)
+	ctx := request.Signed(r.Context(), u, mfa, false)
+	if err := s.conditionalAccess(r.WithContext(ctx), u, accesspolicy.Studio, mfa); err != nil {
+		return nil, err
 	}
-	if err == nil {
-		teams, err = s.cfg.Store.Teams(ctx, env)
-	}
-	if err == nil {
-		roles, err = s.cfg.Store.Roles(ctx, env)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	unitNames := map[access.ID]string{}
-	for _, u := range units {
-		unitNames[u.ID] = u.Name
-	}
-	var ops []string
-	for _, op := range access.Ops() {
-		ops = append(ops, op.String())
-	}
-	var views []roleView
-	for _, st := range roles {
-		role, err := s.authz.Role(r, st.Name)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		v := roleView{Name: role.Name, Locked: role.Locked || role.Bypass}
-		for _, t := range access.Tables() {
-			row := gridRow{Table: t.String()}
-			for _, op := range access.Ops() {
-				d := role.Privileges[t][op]
-				if role.Bypass {
-					d = access.Organization
-				}
-				row.Depths = append(row.Depths, map[access.Depth]string{access.None: "–", access.User: "user", access.BusinessUnit: "unit", access.ParentChild: "unit+", access.Organization: "all"}[d])
-			}
-			v.Rows = append(v.Rows, row)
-		}
-		views = append(views, v)
-	}
-	data := map[string]any{"Title": "Administration", "Env": env, "Members": members, "UnitNames": unitNames,
-		"Units": units, "Teams": teams, "Roles": views, "Ops": ops, "CanAudit": authz.EnvironmentAdmin(r) == nil}
-	if data["CanAudit"] == true {
-		q := r.URL.Query()
-		entries, err := s.cfg.Store.AuditLog(ctx, env, store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: 200})
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		data["Audit"], data["Action"], data["Actor"] = entries, q.Get("action"), q.Get("actor")
-	}
-	s.render(w, r, http.StatusOK, "admin", data)
+	return ctx, nil
 }
 
-// policiesPage lists the conditional access policies with their warnings,
-// for installation administrators, and makes new ones through the API.
-func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
-	if err := authz.InstallationAdmin(r); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	list, err := s.cfg.Store.AccessPolicies(r.Context())
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	rows := make([]policyAnswer, len(list))
-	for i, p := range list {
-		warnings, _ := p.Validate()
-		rows[i] = policyAnswer{Policy: p, Warnings: warnings}
-	}
-	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows})
+func (b studioBackend) SignIn(w http.ResponseWriter, r *http.Request, username, password, code string) error {
+	_, err := b.s.startSession(w, r, credentials{Username: username, Password: password, Code: code}, accesspolicy.Studio)
+	return err
 }
 
-// accountPage shows the signed-in user's second factor and sets one up
-// through the API.
-func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
-	t, err := s.cfg.Store.UserTOTP(r.Context(), request.Caller(r).ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.pageError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "account", map[string]any{"Title": "Your account", "Enrolled": err == nil && t.Confirmed})
+func (b studioBackend) SignOut(w http.ResponseWriter, r *http.Request) error {
+	return b.s.endSession(w, r)
+}
+
+func (b studioBackend) Audit(r *http.Request, env access.ID, action, target, detail string) {
+	b.s.audit(r, env, action, target, detail)
+}
+
+func (b studioBackend) PrivacyPolicy(r *http.Request) (privacy.Policy, *privacy.Applier, error) {
+	return b.s.policyFor(r)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/report"
 )
 
 // taskMining serves the process's recordings as process mining sees them:
@@ -21,7 +22,7 @@ func (s *Server) taskMining(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	o, err := mapOptions(r.URL.Query())
+	o, err := report.MapOptions(r.URL.Query())
 	if err != nil {
 		response.WriteError(w, r, err)
 		return

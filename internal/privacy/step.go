@@ -22,6 +22,13 @@ type StepFindings struct {
 	Input       []Finding `json:"input,omitempty"`
 }
 
+// ScanStep is what the policy's detectors find in a step's texts now,
+// where a step editor highlights them.
+func (a *Applier) ScanStep(name, description, windowTitle, element, input string) StepFindings {
+	return StepFindings{Name: a.Scan(name), Description: a.Scan(description), WindowTitle: a.Scan(windowTitle),
+		Element: a.Scan(element), Input: a.Scan(input)}
+}
+
 // PasswordInput is what a password field's input becomes.
 const PasswordInput = "[password]"
 

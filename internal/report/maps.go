@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/processmap"
 )
 
@@ -115,4 +118,26 @@ func BPMNSVG(r *http.Request, m *bpmn.Model, marks map[string]bpmn.Mark) (Drawin
 		return Drawing{Note: err.Error()}, nil // a model the layout refuses
 	}
 	return Drawing{SVG: template.HTML(b.String())}, nil // WriteSVG escapes every text it writes
+}
+
+// MapOptions reads a map's view and its activities and paths sliders
+// from the query.
+func MapOptions(q url.Values) (processmap.Options, error) {
+	o := processmap.Options{View: processmap.Frequency, Activities: 1, Paths: 1}
+	if v := q.Get("view"); v != "" {
+		o.View = processmap.View(v)
+	}
+	for name, dst := range map[string]*float64{"activities": &o.Activities, "paths": &o.Paths} {
+		if v := q.Get(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return o, response.Invalid("%s must be a share from 0 to 1", name)
+			}
+			*dst = f
+		}
+	}
+	if err := o.Validate(); err != nil {
+		return o, response.Invalid("%v", err)
+	}
+	return o, nil
 }

@@ -2,10 +2,17 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
 )
+
+// AuditTarget is what an audit entry's target reads for a record of a
+// kind: "process 12", "user 3".
+func AuditTarget(kind string, id access.ID) string {
+	return kind + " " + strconv.FormatInt(int64(id), 10)
+}
 
 // AuditEntry is one line of the append-only audit log. The database
 // refuses to change or delete entries (a trigger), not only the API.

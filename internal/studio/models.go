@@ -1,4 +1,4 @@
-package api
+package studio
 
 import (
 	"errors"
@@ -29,10 +29,10 @@ import (
 // process, the miner chosen in the query (its defaults when the query
 // asks for something wrong, with the reason), and the process's current
 // log (nil without data).
-func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title string) (map[string]any, *modelSource, report.Miner, bool) {
+func (s *Studio) modelPageData(w http.ResponseWriter, r *http.Request, title string) (map[string]any, *modelSource, report.Miner, bool) {
 	p, rec, err := s.reportProcess(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return nil, nil, report.Miner{}, false
 	}
 	q := r.URL.Query()
@@ -45,7 +45,7 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 	}
 	data["Algorithm"], data["Noise"], data["Dependency"] = mn.Algorithm, mn.Noise, mn.Heuristic.Dependency
 	data["Query"] = template.URL(report.MinerQuery(mn).Encode())
-	version, err := s.cfg.Store.LatestVersion(r.Context(), p.ID)
+	version, err := s.store.LatestVersion(r.Context(), p.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return data, nil, mn, true
 	}
@@ -65,7 +65,7 @@ func (s *Server) modelPageData(w http.ResponseWriter, r *http.Request, title str
 		data["Query"] = template.URL(report.MinerQuery(mn).Encode())
 	}
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return nil, nil, report.Miner{}, false
 	}
 	data["HasData"] = true
@@ -105,7 +105,7 @@ func tooFew(data map[string]any, err error) bool {
 
 // modelPage shows the model mined from the process's data, drawn as BPMN,
 // with its tree and downloads.
-func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
+func (s *Studio) modelPage(w http.ResponseWriter, r *http.Request) {
 	data, src, mn, ok := s.modelPageData(w, r, "Model")
 	if !ok {
 		return
@@ -132,7 +132,7 @@ func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
 			return f, report.Transient(dr)
 		})
 		if err != nil && !tooFew(data, err) {
-			s.pageError(w, r, err)
+			s.PageError(w, r, err)
 			return
 		}
 		maps.Copy(data, parts)
@@ -151,17 +151,17 @@ type deviationRow struct {
 // reference model and shows the figures, the map with the deviating
 // activities marked, the model with its deviating tasks marked, and the
 // reference model's upload.
-func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
+func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 	data, src, mn, ok := s.modelPageData(w, r, "Conformance")
 	if !ok {
 		return
 	}
-	ref, err := s.cfg.Store.GetReferenceModel(r.Context(), data["ID"].(access.ID))
+	ref, err := s.store.GetReferenceModel(r.Context(), data["ID"].(access.ID))
 	hasRef := err == nil
 	if hasRef {
 		data["Reference"] = ref
 	} else if !errors.Is(err, store.ErrNotFound) {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	var use *store.ReferenceModel // nil: the mined model
@@ -185,7 +185,7 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 		return s.conformanceParts(r, l, g, mn, use)
 	})
 	if err != nil && !tooFew(data, err) {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	maps.Copy(data, parts)
@@ -193,7 +193,7 @@ func (s *Server) conformancePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // conformanceParts computes what the conformance page shows of a replay.
-func (s *Server) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn report.Miner, ref *store.ReferenceModel) (map[string]any, error) {
+func (s *Studio) conformanceParts(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn report.Miner, ref *store.ReferenceModel) (map[string]any, error) {
 	var model *bpmn.Model
 	var res *conformance.Result
 	err := s.reports.Mine(r.Context(), func() error {

@@ -1,4 +1,4 @@
-package api
+package studio
 
 import (
 	"errors"
@@ -23,18 +23,18 @@ import (
 // the environment's privacy page. Their decisions are the API's: the same
 // authorization helpers, and the edits go through the API itself.
 
-func (s *Server) recordingsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Studio) recordingsPage(w http.ResponseWriter, r *http.Request) {
 	id, proc, err := s.authz.Process(r, access.Read)
 	var recs []store.Recording
 	if err == nil {
-		recs, err = s.recordingsToList(r, id, proc)
+		recs, err = s.authz.Recordings(r, id, proc)
 	}
 	var p store.Process
 	if err == nil {
-		p, err = s.cfg.Store.ProcessByID(r.Context(), request.Environment(r), id)
+		p, err = s.store.ProcessByID(r.Context(), request.Environment(r), id)
 	}
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "recordings", map[string]any{
@@ -68,30 +68,30 @@ func highlight(text string, found []privacy.Finding) template.HTML {
 	return template.HTML(b.String())
 }
 
-func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
-	v, err := s.recordingToView(r)
+func (s *Studio) recordingPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.authz.RecordingToView(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
-	id, proc, rec, view, steps := v.process, v.proc, v.rec, v.view, v.steps
+	id, proc, rec, view, steps := v.Process, v.Proc, v.Rec, v.View, v.Steps
 	data := map[string]any{"Title": rec.Title, "Env": request.Environment(r), "ID": id, "Recording": rec, "Full": view == authz.FullView,
 		"CanEdit": authz.RecordingChange(r, proc, rec.Recorder, access.Write) == nil}
 	if view == authz.NamesView {
 		// Only the names reach the template: nothing else can slip out.
-		data["Steps"] = namesOnly(steps)
+		data["Steps"] = authz.NamesOnly(steps)
 		s.render(w, r, http.StatusOK, "recording", data)
 		return
 	}
-	full, err := s.withFindings(r, steps)
+	_, applier, err := s.b.PrivacyPolicy(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
-	rows := make([]stepRow, len(full))
-	for i, st := range full {
-		f := st.Findings
-		rows[i] = stepRow{Step: st.Step, Name: highlight(st.Name, f.Name), Description: highlight(st.Description, f.Description),
+	rows := make([]stepRow, len(steps))
+	for i, st := range steps {
+		f := applier.ScanStep(st.Name, st.Description, st.WindowTitle, st.Element.Name, st.Input)
+		rows[i] = stepRow{Step: st, Name: highlight(st.Name, f.Name), Description: highlight(st.Description, f.Description),
 			WindowTitle: highlight(st.WindowTitle, f.WindowTitle), Input: highlight(st.Input, f.Input)}
 		seen := map[string]bool{}
 		for _, list := range [][]privacy.Finding{f.Name, f.Description, f.WindowTitle, f.Element, f.Input} {
@@ -104,19 +104,19 @@ func (s *Server) recordingPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data["Rows"] = rows
-	s.audit(r, request.Environment(r), "recording.read", target("recording", rec.ID), "studio: steps with input data")
+	s.b.Audit(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), "studio: steps with input data")
 	s.render(w, r, http.StatusOK, "recording", data)
 }
 
-func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
+func (s *Studio) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	p, rec, err := s.reportProcess(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	rd, err := s.reports.RecordingsReader(r, rec)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	id := p.ID
@@ -133,7 +133,7 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &e) && e.Code == "no_recordings": // the page says so
 	case tooFew(data, err):
 	case err != nil:
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	default:
 		data["TM"], data["MapSVG"], data["MapNote"] = tm, svg, tm.MapNote
@@ -141,14 +141,14 @@ func (s *Server) taskMiningPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "taskmining", data)
 }
 
-func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
+func (s *Studio) privacyPage(w http.ResponseWriter, r *http.Request) {
 	if err := authz.EnvironmentAdmin(r); err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
-	p, _, err := s.policyFor(r)
+	p, _, err := s.b.PrivacyPolicy(r)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.PageError(w, r, err)
 		return
 	}
 	type kindRow struct {
