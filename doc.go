@@ -34,7 +34,12 @@
 //	internal/accesspolicy       conditional access: policies on users, teams, apps, addresses, MFA
 //	internal/auth               argon2id password hashes, random tokens kept as digests
 //	internal/store              SQLite and PostgreSQL storage, the resolver's SQL twin
-//	internal/api                the REST API; authorize.go is where every decision is taken
+//	internal/authz              the authorization layer: every decision on what a caller may do
+//	internal/http/request       what handlers read of a request: the caller, path ids, strict JSON
+//	internal/http/response      the error contract and JSON answers every route shares
+//	internal/report             the report code: kept logs, disclosure control, figures, maps, models
+//	internal/studio             the web app's pages, templates and static files
+//	internal/api                the REST API, and the server that mounts it with the studio
 //	internal/testlogs           finds the shared real-world logs tests read
 //
 // Each package's comment (its doc.go, where it has one) says what it owns.

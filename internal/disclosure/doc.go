@@ -27,6 +27,6 @@
 //
 // Those who may read raw data get exact figures and are never guarded.
 // The API and the studio call the package through one place
-// (internal/api/disclosure.go); the decision of who is guarded is the
+// (internal/report/disclosure.go); the decision of who is guarded is the
 // authorization layer's (authz.MayReadData).
 package disclosure
