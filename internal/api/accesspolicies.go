@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
@@ -21,194 +18,6 @@ import (
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
-
-// Conditional access (DESIGN §2): installation-wide policies, managed by
-// installation administrators, evaluated at sign-in and on every request
-// of both apps. The evaluation is package accesspolicy's; this file loads
-// the policies, finds the client's address and the user's teams, enforces
-// the decision and audits it.
-
-// policyCache keeps the policies in memory: every request evaluates them.
-// A change through this server refreshes it at once; changes through
-// another server are seen within policyTTL.
-type policyCache struct {
-	mu     sync.Mutex
-	list   []accesspolicy.Policy
-	loaded time.Time
-}
-
-const policyTTL = 5 * time.Second
-
-func (s *Server) accessPolicies(ctx context.Context) ([]accesspolicy.Policy, error) {
-	c := &s.policies
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && time.Since(c.loaded) < policyTTL {
-		return c.list, nil
-	}
-	list, err := s.resolvedPolicies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.list, c.loaded = list, time.Now()
-	return list, nil
-}
-
-// resolvedPolicies loads the policies with their named ranges resolved.
-func (s *Server) resolvedPolicies(ctx context.Context) ([]accesspolicy.Policy, error) {
-	list, err := s.cfg.Store.AccessPolicies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	named, err := s.namedRanges(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return accesspolicy.Resolve(list, named), nil
-}
-
-func (s *Server) namedRanges(ctx context.Context) (map[string][]netip.Prefix, error) {
-	texts, err := s.cfg.Store.NamedRanges(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]netip.Prefix, len(texts))
-	for name, list := range texts {
-		for _, t := range list {
-			p, err := accesspolicy.StoredRange(t)
-			if err != nil {
-				return nil, fmt.Errorf("named range %s: %w", name, err)
-			}
-			out[name] = append(out[name], p)
-		}
-	}
-	return out, nil
-}
-
-func (s *Server) forgetPolicies() {
-	s.policies.mu.Lock()
-	s.policies.list = nil
-	s.policies.mu.Unlock()
-}
-
-// clientAddr is the client's address: the connection's, or, when the
-// connection comes from a trusted proxy, the last address in
-// X-Forwarded-For that is not itself a trusted proxy.
-func (s *Server) clientAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	addr = addr.Unmap()
-	if !s.trusted(addr) {
-		return addr
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		text := strings.TrimSpace(hops[i])
-		hop, err := netip.ParseAddr(text)
-		if err != nil {
-			// Some proxies write the client's port too.
-			ap, perr := netip.ParseAddrPort(text)
-			if perr != nil {
-				// A hop that cannot be read is an unknown client: not the
-				// proxy, whose address may be inside a trusted range.
-				return netip.Addr{}
-			}
-			hop = ap.Addr()
-		}
-		hop = hop.WithZone("")
-		if hop = hop.Unmap(); !s.trusted(hop) {
-			return hop
-		}
-		addr = hop
-	}
-	return addr
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// conditionalAccess evaluates the policies for the user on this request
-// to app, audits what applied, and returns the error to answer with when
-// the request may not go on.
-func (s *Server) conditionalAccess(r *http.Request, u store.User, app string, mfa bool) error {
-	policies, err := s.accessPolicies(r.Context())
-	if err != nil || len(policies) == 0 {
-		return err
-	}
-	req := accesspolicy.Request{User: u.ID, App: app, IP: s.clientAddr(r), MFA: mfa}
-	if usesTeams(policies) {
-		if req.Teams, err = s.cfg.Store.TeamsOfUser(r.Context(), u.ID); err != nil {
-			return err
-		}
-	}
-	d := accesspolicy.Evaluate(policies, req, false)
-	for _, m := range d.Matches {
-		action := "access-policy.report-only"
-		if m.Enforced && (m.Grant == accesspolicy.Block || d.NeedMFA) {
-			action = "access-policy.enforced"
-		} else if m.Enforced {
-			continue // satisfied: nothing to record
-		}
-		// Recorded once a minute per policy, user, app, address and
-		// outcome: a client retrying in a loop does not fill the log.
-		if s.shouldAudit(fmt.Sprintf("%d|%d|%s|%s|%s", m.Policy, u.ID, app, req.IP, action)) {
-			s.auditAs(r, 0, u, action, fmt.Sprintf("policy %d", m.Policy), fmt.Sprintf("%s: %s; %s", m.Name, m.Grant, m.Why))
-		}
-	}
-	switch {
-	case d.NeedMFA:
-		return response.Errorf(http.StatusForbidden, "mfa_required", "a conditional access policy requires multi-factor authentication for this sign-in, and this session has not satisfied it")
-	case !d.Allowed:
-		return response.Errorf(http.StatusForbidden, "blocked_by_policy", "a conditional access policy blocks this access (user, app or address)")
-	}
-	return nil
-}
-
-func usesTeams(policies []accesspolicy.Policy) bool {
-	for _, p := range policies {
-		if len(p.Include.Teams)+len(p.Exclude.Teams) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// auditThrottle remembers when an entry of a key was last written, so
-// that what anyone can trigger again and again (a refused request, a
-// forged sign-on answer) is recorded once a minute, not each time.
-type auditThrottle struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-// shouldAudit tells whether an entry of this key was not written in the
-// last minute, and notes it.
-func (s *Server) shouldAudit(key string) bool {
-	t := &s.auditThrottle
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
-	if t.last == nil || len(t.last) > 10000 {
-		t.last = map[string]time.Time{}
-	}
-	if at, ok := t.last[key]; ok && now.Sub(at) < time.Minute {
-		return false
-	}
-	t.last[key] = now
-	return true
-}
 
 // policyBody is a policy as the API takes it: ranges as text, for errors
 // that say which one is wrong.
@@ -336,7 +145,7 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 		action, status = "access-policy.update", http.StatusOK
 	}
 	whole, _ := json.Marshal(p)
-	s.audit(r, 0, action, fmt.Sprintf("policy %d", p.ID), string(whole))
+	s.auditLog.Record(r, 0, action, fmt.Sprintf("policy %d", p.ID), string(whole))
 	response.JSON(w, status, policyAnswer{Policy: p, Warnings: orEmpty(warnings)})
 }
 
@@ -389,7 +198,7 @@ func (s *Server) wouldLockOutWith(r *http.Request, changed *accesspolicy.Policy,
 	if err != nil {
 		return err
 	}
-	named, err := s.namedRanges(r.Context())
+	named, err := s.signin.NamedRanges(r.Context())
 	if err != nil {
 		return err
 	}
@@ -411,7 +220,7 @@ func (s *Server) wouldLockOutWith(r *http.Request, changed *accesspolicy.Policy,
 		return err
 	}
 	for _, app := range []string{accesspolicy.Studio, accesspolicy.API} {
-		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: request.Caller(r).ID, Teams: teams, App: app, IP: s.clientAddr(r), MFA: request.SatisfiedMFA(r)}, false); !d.Allowed {
+		if d := accesspolicy.Evaluate(next, accesspolicy.Request{User: request.Caller(r).ID, Teams: teams, App: app, IP: s.cfg.TrustedProxies.ClientAddr(r), MFA: request.SatisfiedMFA(r)}, false); !d.Allowed {
 			return response.Errorf(http.StatusConflict, "would_lock_out", "this policy would refuse your own access to the "+app+" app: exclude yourself, or try it report-only first")
 		}
 	}
@@ -437,7 +246,7 @@ func (s *Server) deleteAccessPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
 	whole, _ := json.Marshal(old)
-	s.audit(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), string(whole))
+	s.auditLog.Record(r, 0, "access-policy.delete", fmt.Sprintf("policy %d", id), string(whole))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -474,7 +283,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	list, err := s.resolvedPolicies(r.Context())
+	list, err := s.signin.ResolvedPolicies(r.Context())
 	var teams []access.ID
 	if err == nil {
 		teams, err = s.cfg.Store.TeamsOfUser(r.Context(), req.User)
@@ -551,7 +360,7 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
-	s.audit(r, 0, "named-range.put", "named range "+name, strings.Join(req.Ranges, " "))
+	s.auditLog.Record(r, 0, "named-range.put", "named range "+name, strings.Join(req.Ranges, " "))
 	response.JSON(w, http.StatusOK, map[string]any{"name": name, "ranges": req.Ranges})
 }
 
@@ -578,6 +387,6 @@ func (s *Server) deleteNamedRange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.tell(r.Context(), store.ChangedPolicies)
-	s.audit(r, 0, "named-range.delete", "named range "+name, "")
+	s.auditLog.Record(r, 0, "named-range.delete", "named range "+name, "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
@@ -124,7 +125,7 @@ func (e *env) client() *client {
 // user creates an account and returns a client signed in as it.
 func (e *env) user(name string, admin bool) (*client, access.ID) {
 	e.t.Helper()
-	id, err := CreateUser(context.Background(), e.store, name, "a long enough password", admin, cheap)
+	id, err := signin.CreateUser(context.Background(), e.store, name, "a long enough password", admin, cheap)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestSignInSessionsAndTokens(t *testing.T) {
 			}
 			resp.Body.Close()
 			c := resp.Cookies()[0]
-			if c.Name != sessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
+			if c.Name != signin.SessionCookie || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
 				t.Errorf("cookie %+v", c)
 			}
 			old := ann.http.Jar.Cookies(resp.Request.URL)[0].Value
@@ -217,7 +218,7 @@ func TestSignInSessionsAndTokens(t *testing.T) {
 				t.Error("sign-in did not rotate the session")
 			}
 			stale := e.client()
-			stale.http.Jar.SetCookies(resp.Request.URL, []*http.Cookie{{Name: sessionCookie, Value: old}})
+			stale.http.Jar.SetCookies(resp.Request.URL, []*http.Cookie{{Name: signin.SessionCookie, Value: old}})
 			if code, _ := stale.do("GET", "/api/v1/me", "", nil); code != 401 {
 				t.Errorf("the rotated-out session still works: %d", code)
 			}
@@ -258,20 +259,20 @@ func TestSignInIsRateLimited(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e.user("ann", false)
 			c := e.client()
-			for i := range freeAttempts {
+			for i := range signin.FreeAttempts {
 				if code, body := c.do("POST", "/api/v1/session", `{"username":"ann","password":"wrong password!"}`, nil); code != 401 || errorCode(t, body) != "bad_credentials" {
 					t.Fatalf("attempt %d: %d %s", i, code, body)
 				}
 			}
 			code, body := c.do("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, nil)
 			if code != 429 || errorCode(t, body) != "too_many_attempts" {
-				t.Fatalf("after %d failures: %d %s", freeAttempts, code, body)
+				t.Fatalf("after %d failures: %d %s", signin.FreeAttempts, code, body)
 			}
 			e.now = e.now.Add(2 * time.Second)
 			c.json("POST", "/api/v1/session", `{"username":"ann","password":"a long enough password"}`, 200, nil)
 			// Guessing across accounts from one address is slowed too.
 			e.user("bob", false)
-			for i := range freeAttempts {
+			for i := range signin.FreeAttempts {
 				c.do("POST", "/api/v1/session", fmt.Sprintf(`{"username":"guess%d","password":"wrong password!"}`, i), nil)
 			}
 			if code, body := c.do("POST", "/api/v1/session", `{"username":"bob","password":"a long enough password"}`, nil); code != 429 {
@@ -488,7 +489,7 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		if _, err := CreateUser(context.Background(), st, "ann", "a long enough password", false, cheap); err != nil {
+		if _, err := signin.CreateUser(context.Background(), st, "ann", "a long enough password", false, cheap); err != nil {
 			t.Fatal(err)
 		}
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, SecureCookies: true})

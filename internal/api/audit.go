@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -14,29 +13,6 @@ import (
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
-
-// audit records what a request did. A failure to record is logged and
-// does not undo the change: the change has happened.
-func (s *Server) audit(r *http.Request, env access.ID, action, target, detail string) {
-	u, _ := request.User(r.Context())
-	s.auditAs(r, env, u, action, target, detail)
-}
-
-// auditTimeout bounds one audit write, which no longer ends with its
-// request.
-const auditTimeout = 10 * time.Second
-
-// auditAs records with an explicit actor, for sign-in, before there is a caller.
-// The entry is written even when the client has gone away: what a request
-// did (or tried) is recorded whether or not anyone waits for the answer.
-func (s *Server) auditAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
-	e := store.AuditEntry{Env: env, At: s.cfg.Now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: s.clientIP(r)}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
-	defer cancel()
-	if err := s.cfg.Store.Audit(ctx, e); err != nil {
-		s.cfg.Log.Error("audit", "err", err, "action", action, "target", target)
-	}
-}
 
 // listAudit serves the environment's audit log to its System
 // Administrators, as JSON or (format=csv) CSV, with filters action, actor,
@@ -93,7 +69,7 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, env, "audit.read", "audit", "")
+	s.auditLog.Record(r, env, "audit.read", "audit", "")
 	switch q.Get("format") {
 	case "", "json":
 		response.JSON(w, http.StatusOK, map[string]any{"entries": entries})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
@@ -77,7 +78,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		code, _ := e.client().do("POST", "/api/v1/session", `{"username":"viewer","password":"not the password"}`, nil)
 		return code
 	}
-	for i := range freeAttempts {
+	for i := range signin.FreeAttempts {
 		if code := guess([]*env{a, b}[i%2]); code != 401 {
 			t.Fatalf("guess %d: %d", i+1, code)
 		}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
@@ -17,18 +16,17 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/jobs"
 	"github.com/procmine/procmine/internal/names"
 	"github.com/procmine/procmine/internal/store"
 )
 
-// defaultMaxUpload bounds an upload's size unless configured; maxContent
-// bounds what it may expand to.
+// defaultMaxUpload bounds an upload's size unless configured (what it may
+// expand to, and what its log may take stored, are the import job's:
+// jobs.MaxContent, jobs.MaxStored).
 const (
 	defaultMaxUpload = 1 << 30
-	maxContent       = 8 << 30
-	// maxStored keeps an encoded log under what a database value holds.
-	maxStored     = 900 << 20
-	uploadTimeout = time.Hour
+	uploadTimeout    = time.Hour
 )
 
 // upload takes event data into a process: the file is saved aside, a job
@@ -44,7 +42,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Before the body is read: a server not running jobs cannot take it.
-	queue := s.jobQueue()
+	queue := s.jobs.Client()
 	if queue == nil {
 		response.WriteError(w, r, response.Errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
 		return
@@ -148,7 +146,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	// The file goes into the database with its job, so that any server
 	// may read it.
-	args := importArgs{Env: request.Environment(r), Process: id, User: request.Caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
+	args := jobs.ImportArgs{Env: request.Environment(r), Process: id, User: request.Caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
 	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) (int64, error) {
 		args.Job = job
 		res, err := queue.InsertTx(r.Context(), tx, args, nil)
@@ -165,7 +163,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	if !applyPolicy {
 		detail += store.UploadRawNote
 	}
-	s.audit(r, request.Environment(r), "data.upload", store.AuditTarget("process", id), detail)
+	s.auditLog.Record(r, request.Environment(r), "data.upload", store.AuditTarget("process", id), detail)
 	response.JSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
@@ -211,18 +209,6 @@ func (s *Server) saveUpload(part io.Reader) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
-}
-
-// progressReader counts the bytes read, for the job's progress.
-type progressReader struct {
-	r    io.Reader
-	read atomic.Int64
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.read.Add(int64(n))
-	return n, err
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
@@ -277,6 +263,6 @@ func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.changed(store.ChangedVersion(version)) // the store told the others
-	s.audit(r, request.Environment(r), "data.delete", store.AuditTarget("process", id), fmt.Sprintf("version %d", version))
+	s.auditLog.Record(r, request.Environment(r), "data.delete", store.AuditTarget("process", id), fmt.Sprintf("version %d", version))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -77,7 +77,7 @@ func (s *Server) renameEnvironment(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "environment.rename", store.AuditTarget("environment", request.Environment(r)), req.Name)
+	s.auditLog.Record(r, request.Environment(r), "environment.rename", store.AuditTarget("environment", request.Environment(r)), req.Name)
 	response.JSON(w, http.StatusOK, map[string]any{"id": request.Environment(r), "name": req.Name})
 }
 
@@ -97,7 +97,7 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The environment's own log goes with it; the installation's keeps the deletion.
-	s.audit(r, 0, "environment.delete", store.AuditTarget("environment", request.Environment(r)), "")
+	s.auditLog.Record(r, 0, "environment.delete", store.AuditTarget("environment", request.Environment(r)), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/signin"
 )
 
 // TestMappedIPv4RangesMatch: a range written as IPv4-mapped IPv6
@@ -183,7 +184,7 @@ func TestAbandonedSignInIsAudited(t *testing.T) {
 			// client has left.
 			slow := auth.Params{Time: 6, Memory: 64 * 1024, Threads: 1}
 			for _, name := range []string{"ann", "bob"} {
-				if _, err := CreateUser(context.Background(), e.store, name, "a long enough password", false, slow); err != nil {
+				if _, err := signin.CreateUser(context.Background(), e.store, name, "a long enough password", false, slow); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/signin"
 )
 
 // golden reads internal/access/testdata/matrix.golden: for each
@@ -64,7 +65,7 @@ func TestAccessMatrixOverHTTP(t *testing.T) {
 			sales := unit("Sales", org)
 			north, finance := unit("North", sales), unit("Finance", org)
 			member := func(name string, u access.ID) access.ID {
-				id, err := CreateUser(ctx, st, name, "a long enough password", false, cheap)
+				id, err := signin.CreateUser(ctx, st, name, "a long enough password", false, cheap)
 				must(t, err)
 				must(t, st.AddMember(ctx, env, id, u))
 				must(t, st.AssignRole(ctx, env, access.BasicUser, access.Principal{User: id}))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+	"github.com/procmine/procmine/internal/signin"
 )
 
 // enrol has c enrol a one-time password at the server's clock and returns
@@ -52,7 +53,7 @@ func TestMFAStepUpOverHTTP(t *testing.T) {
 			}
 			signIn := func(code string) (int, string, *client) {
 				c := e.client()
-				body, _ := json.Marshal(credentials{Username: "ann", Password: "a long enough password", Code: code})
+				body, _ := json.Marshal(signin.Credentials{Username: "ann", Password: "a long enough password", Code: code})
 				status, b := c.do("POST", "/api/v1/session", string(body), nil)
 				return status, b, c
 			}

@@ -219,7 +219,7 @@ func (s *Server) putReferenceModel(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "process.reference_model.set", store.AuditTarget("process", id), name)
+	s.auditLog.Record(r, request.Environment(r), "process.reference_model.set", store.AuditTarget("process", id), name)
 	m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
 	if err != nil {
 		response.WriteError(w, r, err)
@@ -262,6 +262,6 @@ func (s *Server) deleteReferenceModel(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "process.reference_model.delete", store.AuditTarget("process", id), "")
+	s.auditLog.Record(r, request.Environment(r), "process.reference_model.delete", store.AuditTarget("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/signin"
 
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
@@ -103,7 +104,7 @@ func ssoServer(t *testing.T, dsn string) (*env, *Server, func(issuer string)) {
 	base := "http://" + ln.Addr().String()
 	e := &env{t: t, store: st, dsn: dsn, url: base, now: time.Now(), logs: &syncBuffer{}}
 	cfg := Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap,
-		OIDC: &OIDCConfig{ClientID: "procmine", ClientSecret: "procmine-secret", RedirectURL: base + "/signin/oidc/callback"}}
+		OIDC: &signin.OIDCConfig{ClientID: "procmine", ClientSecret: "procmine-secret", RedirectURL: base + "/signin/oidc/callback"}}
 	var srv *Server
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { srv.Handler().ServeHTTP(w, r) })}
 	start := func(issuer string) {
@@ -184,7 +185,7 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 			// A local account named as the provider's user is not taken
 			// over, nor made again beside it in another case: local
 			// Test-User2 is the provider's test-user2.
-			if _, err := CreateUser(t.Context(), e.store, "Test-User2", "a long enough password", false, cheap); err != nil {
+			if _, err := signin.CreateUser(t.Context(), e.store, "Test-User2", "a long enough password", false, cheap); err != nil {
 				t.Fatal(err)
 			}
 			_, resp = ssoSignIn(t, e.url, "test-user2")
@@ -267,33 +268,5 @@ func TestSingleSignOnThroughAProvider(t *testing.T) {
 				t.Errorf("forged callback: %d %.200s", resp.StatusCode, body)
 			}
 		})
-	}
-}
-
-func TestAMR(t *testing.T) {
-	for _, tc := range []struct {
-		amr  any
-		want bool
-	}{{[]any{"pwd"}, false}, {[]any{"pwd", "otp"}, true}, {[]any{"mfa"}, true}, {nil, false}, {"mfa", false}} {
-		if got := amrIsMFA(tc.amr, nil); got != tc.want {
-			t.Errorf("%v: %v", tc.amr, got)
-		}
-	}
-	if !amrIsMFA([]any{"face"}, []string{"face"}) {
-		t.Error("configured methods")
-	}
-	cfg := &OIDCConfig{MFAACR: []string{"urn:example:mfa"}}
-	for _, tc := range []struct {
-		claims map[string]any
-		want   bool
-	}{
-		{map[string]any{"acr": "urn:example:mfa"}, true},
-		{map[string]any{"acr": "urn:example:pwd"}, false},
-		{map[string]any{"acr": "", "amr": []any{"otp"}}, true},
-		{map[string]any{}, false},
-	} {
-		if got := providerMFA(tc.claims, cfg); got != tc.want {
-			t.Errorf("%v: %v", tc.claims, got)
-		}
 	}
 }

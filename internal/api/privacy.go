@@ -96,7 +96,7 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"email", "phone", "card", "iban", "ssn", "ip", "secret", "name"} {
 		detail += fmt.Sprintf("%s=%s ", k, p.Actions[k])
 	}
-	s.audit(r, request.Environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names) min_group_size=%d", detail, len(p.Names), p.K()))
+	s.auditLog.Record(r, request.Environment(r), "privacy.policy", "environment", fmt.Sprintf("%s(%d names) min_group_size=%d", detail, len(p.Names), p.K()))
 	response.JSON(w, http.StatusOK, p)
 }
 
@@ -157,7 +157,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "privacy.erasure", "environment", rep.Summary())
+	s.auditLog.Record(r, request.Environment(r), "privacy.erasure", "environment", rep.Summary())
 	response.JSON(w, http.StatusOK, rep)
 }
 
@@ -220,7 +220,7 @@ func (s *Server) applyPolicy(w http.ResponseWriter, r *http.Request) {
 			detail += fmt.Sprintf("%s %d; ", k, v)
 		}
 	}
-	s.audit(r, env, "privacy.apply", "environment", detail)
+	s.auditLog.Record(r, env, "privacy.apply", "environment", detail)
 	response.JSON(w, http.StatusOK, rep)
 }
 

@@ -29,7 +29,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, env, "environment.create", "environment "+name, "")
+	s.auditLog.Record(r, env, "environment.create", "environment "+name, "")
 	response.JSON(w, http.StatusCreated, map[string]any{"id": env, "name": name, "root_business_unit": root})
 }
 
@@ -77,7 +77,7 @@ func (s *Server) createProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID = id
-	s.audit(r, p.Env, "process.create", store.AuditTarget("process", id), name)
+	s.auditLog.Record(r, p.Env, "process.create", store.AuditTarget("process", id), name)
 	response.JSON(w, http.StatusCreated, processOut(p))
 }
 
@@ -120,7 +120,7 @@ func (s *Server) renameProcess(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "process.rename", store.AuditTarget("process", id), req.Name)
+	s.auditLog.Record(r, request.Environment(r), "process.rename", store.AuditTarget("process", id), req.Name)
 	s.writeProcess(w, r, id)
 }
 
@@ -134,7 +134,7 @@ func (s *Server) deleteProcess(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "process.delete", store.AuditTarget("process", id), "")
+	s.auditLog.Record(r, request.Environment(r), "process.delete", store.AuditTarget("process", id), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -160,7 +160,7 @@ func (s *Server) setOwner(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "process.owner", store.AuditTarget("process", id), principalText(owner))
+	s.auditLog.Record(r, request.Environment(r), "process.owner", store.AuditTarget("process", id), principalText(owner))
 	// The caller may no longer read it; the answer is the change it made.
 	s.writeProcess(w, r, id)
 }
@@ -202,7 +202,7 @@ func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "share.put", store.AuditTarget("process", id), principalText(req.Principal)+" as "+level.String())
+	s.auditLog.Record(r, request.Environment(r), "share.put", store.AuditTarget("process", id), principalText(req.Principal)+" as "+level.String())
 	response.JSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
 }
 
@@ -223,7 +223,7 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "share.delete", store.AuditTarget("process", id), principalText(req.Principal))
+	s.auditLog.Record(r, request.Environment(r), "share.delete", store.AuditTarget("process", id), principalText(req.Principal))
 	w.WriteHeader(http.StatusNoContent)
 }
 

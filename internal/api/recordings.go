@@ -88,7 +88,7 @@ func (s *Server) uploadRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.upload", store.AuditTarget("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
+	s.auditLog.Record(r, request.Environment(r), "recording.upload", store.AuditTarget("process", id), fmt.Sprintf("recording %d: %d steps, %d screenshots, %d dropped", rid, len(steps), len(shots), len(dropped)))
 	rec, err := s.cfg.Store.Recording(r.Context(), request.Environment(r), rid)
 	if err != nil {
 		response.WriteError(w, r, err)
@@ -235,7 +235,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
+	s.auditLog.Record(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d: steps with input data", id))
 	response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
@@ -281,7 +281,7 @@ func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.delete", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d", process))
+	s.auditLog.Record(r, request.Environment(r), "recording.delete", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d", process))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -372,7 +372,7 @@ func (s *Server) deleteStep(of stepOf) http.HandlerFunc {
 			response.WriteError(w, r, err)
 			return
 		}
-		s.audit(r, request.Environment(r), "recording.step.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
+		s.auditLog.Record(r, request.Environment(r), "recording.step.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -399,7 +399,7 @@ func (s *Server) applyStepEdit(w http.ResponseWriter, r *http.Request, rid acces
 	if err := s.cfg.Store.UpdateStep(r.Context(), rid, n, edit); err != nil {
 		return err
 	}
-	s.audit(r, request.Environment(r), "recording.step.edit", store.AuditTarget("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
+	s.auditLog.Record(r, request.Environment(r), "recording.step.edit", store.AuditTarget("recording", rid), fmt.Sprintf("step %d: %s", n, strings.Join(changed, ", ")))
 	if st, err = s.cfg.Store.Step(r.Context(), rid, n); err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (s *Server) deleteScreenshot(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.screenshot.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
+	s.auditLog.Record(r, request.Environment(r), "recording.screenshot.delete", store.AuditTarget("recording", rid), fmt.Sprintf("step %d", n))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -452,7 +452,7 @@ func (s *Server) getScreenshot(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.screenshot.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("step %d", n))
+	s.auditLog.Record(r, request.Environment(r), "recording.screenshot.read", store.AuditTarget("recording", rec.ID), fmt.Sprintf("step %d", n))
 	writeImage(w, data)
 }
 

@@ -256,7 +256,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	pid, _ := request.PathID(r, "id")
-	s.audit(r, request.Environment(r), "data.read", store.AuditTarget("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
+	s.auditLog.Record(r, request.Environment(r), "data.read", store.AuditTarget("process", pid), "events "+strconv.Itoa(offset)+"+"+strconv.Itoa(len(rows)))
 	response.JSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
 }
 
@@ -287,7 +287,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "data.export", store.AuditTarget("process", id), format)
+	s.auditLog.Record(r, request.Environment(r), "data.export", store.AuditTarget("process", id), format)
 	name := "process-" + strconv.FormatInt(int64(id), 10) + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if format == "xes" {

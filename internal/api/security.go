@@ -71,7 +71,7 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "member.set", store.AuditTarget("user", user), fmt.Sprintf("business unit %d, roles %s", req.Unit, strings.Join(req.Roles, ", ")))
+	s.auditLog.Record(r, request.Environment(r), "member.set", store.AuditTarget("user", user), fmt.Sprintf("business unit %d, roles %s", req.Unit, strings.Join(req.Roles, ", ")))
 	response.JSON(w, http.StatusOK, map[string]any{"user": user, "business_unit": req.Unit, "roles": req.Roles})
 }
 
@@ -96,7 +96,7 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "member.remove", store.AuditTarget("user", user), "")
+	s.auditLog.Record(r, request.Environment(r), "member.remove", store.AuditTarget("user", user), "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -130,7 +130,7 @@ func (s *Server) createBusinessUnit(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "business-unit.create", store.AuditTarget("business unit", id), req.Name)
+	s.auditLog.Record(r, request.Environment(r), "business-unit.create", store.AuditTarget("business unit", id), req.Name)
 	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "parent": req.Parent})
 }
 
@@ -169,7 +169,7 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "team.create", store.AuditTarget("team", id), req.Name)
+	s.auditLog.Record(r, request.Environment(r), "team.create", store.AuditTarget("team", id), req.Name)
 	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "kind": req.Kind, "business_unit": req.Unit})
 }
 
@@ -200,7 +200,7 @@ func (s *Server) teamMember(remove bool) http.HandlerFunc {
 		if remove {
 			action = "team.member.remove"
 		}
-		s.audit(r, request.Environment(r), action, store.AuditTarget("team", team), store.AuditTarget("user", user))
+		s.auditLog.Record(r, request.Environment(r), action, store.AuditTarget("team", team), store.AuditTarget("user", user))
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -305,7 +305,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "role.create", "role "+req.Name, p.String())
+	s.auditLog.Record(r, request.Environment(r), "role.create", "role "+req.Name, p.String())
 	response.JSON(w, http.StatusCreated, roleOut(access.Role{Name: req.Name, Privileges: p}))
 }
 
@@ -344,7 +344,7 @@ func (s *Server) setRolePrivileges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	role.Privileges = p
-	s.audit(r, request.Environment(r), "role.change", "role "+role.Name, p.String())
+	s.auditLog.Record(r, request.Environment(r), "role.change", "role "+role.Name, p.String())
 	response.JSON(w, http.StatusOK, roleOut(role))
 }
 
@@ -376,6 +376,6 @@ func (s *Server) setTeamRoles(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "team.roles", store.AuditTarget("team", team), strings.Join(req.Roles, ", "))
+	s.auditLog.Record(r, request.Environment(r), "team.roles", store.AuditTarget("team", team), strings.Join(req.Roles, ", "))
 	response.JSON(w, http.StatusOK, map[string]any{"team": team, "roles": req.Roles})
 }

@@ -5,28 +5,30 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/riverqueue/river"
 
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/audit"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/jobs"
+	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/report"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/studio"
 )
@@ -72,10 +74,10 @@ type Config struct {
 	// requests wait, briefly, or are told to come back.
 	PasswordWorkers int
 	// OIDC switches on single sign-on through an OpenID provider.
-	OIDC *OIDCConfig
+	OIDC *signin.OIDCConfig
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; from anywhere else it is ignored.
-	TrustedProxies []netip.Prefix
+	TrustedProxies request.Proxies
 	// MetricsToken, when set, opens GET /metrics on the server's own
 	// address to requests bearing it (Authorization: Bearer …). When
 	// empty, /metrics there is not found: request counts by route and
@@ -93,12 +95,11 @@ type Server struct {
 	authz *authz.Authorizer
 	// patterns records every route, for the OpenAPI test.
 	patterns []string
-	limiter  *limiter
 	metrics  *prometheus.Registry
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	queueMu  sync.Mutex
-	queue    *river.Client[*sql.Tx] // background jobs, once started
+	// jobs is this server's share of the job queue.
+	jobs *jobs.Queue
 	// background runs the notification listener and the job sweep until
 	// stopBackground.
 	background     sync.WaitGroup
@@ -106,17 +107,13 @@ type Server struct {
 	// studio is the web app's pages.
 	studio *studio.Studio
 	// reports is the report code the API and the studio share.
-	reports  *report.Engine
-	policies policyCache
-	oidc     oidcClient
-	// auditThrottle keeps repeatable events from flooding the audit log.
-	auditThrottle auditThrottle
+	reports *report.Engine
+	// signin signs people in and admits their requests.
+	signin *signin.Service
+	// auditLog writes the audit log.
+	auditLog *audit.Log
 	// images holds a slot for each screenshot work under way.
 	images chan struct{}
-	// passwords holds a slot for each password being hashed or checked;
-	// hashed counts the passwords hashed or checked.
-	passwords chan struct{}
-	hashed    atomic.Int64
 }
 
 // New builds a server and its routes.
@@ -154,12 +151,19 @@ func New(cfg Config) *Server {
 	if cfg.PasswordWorkers == 0 {
 		cfg.PasswordWorkers = max(2, runtime.GOMAXPROCS(0))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), authz: authz.New(cfg.Store), limiter: newLimiter(cfg.Store, cfg.Now), metrics: prometheus.NewRegistry(),
-		images:    make(chan struct{}, cfg.ImageWorkers),
-		passwords: make(chan struct{}, cfg.PasswordWorkers)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), authz: authz.New(cfg.Store), metrics: prometheus.NewRegistry(),
+		images: make(chan struct{}, cfg.ImageWorkers), auditLog: audit.New(cfg.Store, cfg.Log, cfg.Now, cfg.TrustedProxies)}
+	s.signin = signin.New(signin.Config{Store: cfg.Store, Log: cfg.Log, Audit: s.auditLog, Password: cfg.Password, SecureCookies: cfg.SecureCookies,
+		SessionTTL: cfg.SessionTTL, Now: cfg.Now, PasswordWorkers: cfg.PasswordWorkers, OIDC: cfg.OIDC, TrustedProxies: cfg.TrustedProxies})
 	s.reports = report.New(report.Config{Store: cfg.Store, Authz: s.authz, MemoryBudget: cfg.MemoryBudget,
 		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
 	s.studio = studio.New(studio.Config{Store: cfg.Store, Authz: s.authz, Reports: s.reports, Backend: studioBackend{s}, Log: cfg.Log, OIDC: cfg.OIDC != nil})
+	s.signin.SetPages(s.studio)
+	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout,
+		Policy: func(ctx context.Context, env access.ID) (*privacy.Applier, error) {
+			_, applier, err := s.policyOf(ctx, env)
+			return applier, err
+		}})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -193,101 +197,101 @@ func (s *Server) routes() {
 
 	s.route("POST /api/v1/session", s.signIn)
 	s.route("DELETE /api/v1/session", s.signOut)
-	s.route("GET /api/v1/me", s.authed(s.me))
-	s.route("POST /api/v1/tokens", s.authed(s.createToken))
-	s.route("POST /api/v1/me/totp", s.authed(s.enrolTOTP))
-	s.route("POST /api/v1/me/totp/confirm", s.authed(s.confirmTOTP))
-	s.route("DELETE /api/v1/me/totp", s.authed(s.removeTOTP))
-	s.route("DELETE /api/v1/tokens/{id}", s.authed(s.revokeToken))
-	s.route("GET /api/v1/users", s.authed(s.listUsers))
-	s.route("POST /api/v1/users", s.authed(s.createUser))
-	s.route("GET /api/v1/environments", s.authed(s.listEnvironments))
-	s.route("POST /api/v1/environments", s.authed(s.createEnvironment))
-	s.route("GET /api/v1/environments/{env}", s.authed(s.inEnvironment(s.getEnvironment)))
-	s.route("PATCH /api/v1/environments/{env}", s.authed(s.inEnvironment(s.renameEnvironment)))
-	s.route("DELETE /api/v1/environments/{env}", s.authed(s.inEnvironment(s.deleteEnvironment)))
-	s.route("GET /api/v1/environments/{env}/business-units", s.authed(s.inEnvironment(s.listBusinessUnits)))
-	s.route("GET /api/v1/environments/{env}/teams", s.authed(s.inEnvironment(s.listTeams)))
-	s.route("GET /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.getRole)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.listShares)))
-	s.route("GET /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.listProcesses)))
-	s.route("POST /api/v1/environments/{env}/processes", s.authed(s.inEnvironment(s.createProcess)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.getProcess)))
-	s.route("PATCH /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.renameProcess)))
-	s.route("DELETE /api/v1/environments/{env}/processes/{id}", s.authed(s.inEnvironment(s.deleteProcess)))
-	s.route("PUT /api/v1/environments/{env}/processes/{id}/owner", s.authed(s.inEnvironment(s.setOwner)))
-	s.route("PUT /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.putShare)))
-	s.route("DELETE /api/v1/environments/{env}/processes/{id}/shares", s.authed(s.inEnvironment(s.deleteShare)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/access", s.authed(s.inEnvironment(s.explain)))
-	s.route("GET /api/v1/environments/{env}/members", s.authed(s.inEnvironment(s.listMembers)))
-	s.route("PUT /api/v1/environments/{env}/members/{user}", s.authed(s.inEnvironment(s.putMember)))
-	s.route("DELETE /api/v1/environments/{env}/members/{user}", s.authed(s.inEnvironment(s.removeMember)))
-	s.route("POST /api/v1/environments/{env}/business-units", s.authed(s.inEnvironment(s.createBusinessUnit)))
-	s.route("POST /api/v1/environments/{env}/teams", s.authed(s.inEnvironment(s.createTeam)))
-	s.route("PUT /api/v1/environments/{env}/teams/{team}/roles", s.authed(s.inEnvironment(s.setTeamRoles)))
-	s.route("GET /api/v1/environments/{env}/teams/{team}/members", s.authed(s.inEnvironment(s.listTeamMembers)))
-	s.route("PUT /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(false))))
-	s.route("DELETE /api/v1/environments/{env}/teams/{team}/members/{user}", s.authed(s.inEnvironment(s.teamMember(true))))
-	s.route("PUT /api/v1/environments/{env}/teams/{team}/idp-group", s.authed(s.inEnvironment(s.setTeamGroup)))
-	s.route("GET /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.listRoles)))
-	s.route("POST /api/v1/environments/{env}/roles", s.authed(s.inEnvironment(s.createRole)))
-	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.authed(s.inEnvironment(s.setRolePrivileges)))
-	s.route("GET /api/v1/audit", s.authed(s.listInstallationAudit))
-	s.route("GET /api/v1/access-policies", s.authed(s.listAccessPolicies))
-	s.route("POST /api/v1/access-policies", s.authed(s.putAccessPolicy))
-	s.route("POST /api/v1/access-policies/what-if", s.authed(s.whatIf))
-	s.route("GET /api/v1/access-policies/{id}", s.authed(s.getAccessPolicy))
-	s.route("PUT /api/v1/access-policies/{id}", s.authed(s.putAccessPolicy))
-	s.route("DELETE /api/v1/access-policies/{id}", s.authed(s.deleteAccessPolicy))
-	s.route("GET /api/v1/named-ranges", s.authed(s.listNamedRanges))
-	s.route("PUT /api/v1/named-ranges/{name}", s.authed(s.putNamedRange))
-	s.route("DELETE /api/v1/named-ranges/{name}", s.authed(s.deleteNamedRange))
-	s.route("POST /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.upload)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/data", s.authed(s.inEnvironment(s.listVersions)))
-	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.authed(s.inEnvironment(s.deleteVersion)))
-	s.route("GET /api/v1/jobs/{id}", s.authed(s.getJob))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.authed(s.inEnvironment(s.report)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.authed(s.inEnvironment(s.processMap)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/variants", s.authed(s.inEnvironment(s.variants)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/statistics", s.authed(s.inEnvironment(s.statistics)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.authed(s.inEnvironment(s.events)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.authed(s.inEnvironment(s.export)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/model", s.authed(s.inEnvironment(s.processModel)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/conformance", s.authed(s.inEnvironment(s.conformanceReport)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/reference-model", s.authed(s.inEnvironment(s.getReferenceModel)))
-	s.route("PUT /api/v1/environments/{env}/processes/{id}/reference-model", s.authed(s.inEnvironment(s.putReferenceModel)))
-	s.route("DELETE /api/v1/environments/{env}/processes/{id}/reference-model", s.authed(s.inEnvironment(s.deleteReferenceModel)))
-	s.route("GET /api/v1/environments/{env}/audit", s.authed(s.inEnvironment(s.listAudit)))
-	s.route("GET /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.getPrivacyPolicy)))
-	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.authed(s.inEnvironment(s.putPrivacyPolicy)))
-	s.route("POST /api/v1/environments/{env}/privacy-policy/apply", s.authed(s.inEnvironment(s.applyPolicy)))
-	s.route("POST /api/v1/environments/{env}/erasure", s.authed(s.inEnvironment(s.erase)))
+	s.route("GET /api/v1/me", s.signin.Authenticated(s.me))
+	s.route("POST /api/v1/tokens", s.signin.Authenticated(s.createToken))
+	s.route("POST /api/v1/me/totp", s.signin.Authenticated(s.signin.EnrolTOTP))
+	s.route("POST /api/v1/me/totp/confirm", s.signin.Authenticated(s.signin.ConfirmTOTP))
+	s.route("DELETE /api/v1/me/totp", s.signin.Authenticated(s.signin.RemoveTOTP))
+	s.route("DELETE /api/v1/tokens/{id}", s.signin.Authenticated(s.revokeToken))
+	s.route("GET /api/v1/users", s.signin.Authenticated(s.listUsers))
+	s.route("POST /api/v1/users", s.signin.Authenticated(s.createUser))
+	s.route("GET /api/v1/environments", s.signin.Authenticated(s.listEnvironments))
+	s.route("POST /api/v1/environments", s.signin.Authenticated(s.createEnvironment))
+	s.route("GET /api/v1/environments/{env}", s.signin.Authenticated(s.inEnvironment(s.getEnvironment)))
+	s.route("PATCH /api/v1/environments/{env}", s.signin.Authenticated(s.inEnvironment(s.renameEnvironment)))
+	s.route("DELETE /api/v1/environments/{env}", s.signin.Authenticated(s.inEnvironment(s.deleteEnvironment)))
+	s.route("GET /api/v1/environments/{env}/business-units", s.signin.Authenticated(s.inEnvironment(s.listBusinessUnits)))
+	s.route("GET /api/v1/environments/{env}/teams", s.signin.Authenticated(s.inEnvironment(s.listTeams)))
+	s.route("GET /api/v1/environments/{env}/roles/{role}", s.signin.Authenticated(s.inEnvironment(s.getRole)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/shares", s.signin.Authenticated(s.inEnvironment(s.listShares)))
+	s.route("GET /api/v1/environments/{env}/processes", s.signin.Authenticated(s.inEnvironment(s.listProcesses)))
+	s.route("POST /api/v1/environments/{env}/processes", s.signin.Authenticated(s.inEnvironment(s.createProcess)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}", s.signin.Authenticated(s.inEnvironment(s.getProcess)))
+	s.route("PATCH /api/v1/environments/{env}/processes/{id}", s.signin.Authenticated(s.inEnvironment(s.renameProcess)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}", s.signin.Authenticated(s.inEnvironment(s.deleteProcess)))
+	s.route("PUT /api/v1/environments/{env}/processes/{id}/owner", s.signin.Authenticated(s.inEnvironment(s.setOwner)))
+	s.route("PUT /api/v1/environments/{env}/processes/{id}/shares", s.signin.Authenticated(s.inEnvironment(s.putShare)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}/shares", s.signin.Authenticated(s.inEnvironment(s.deleteShare)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/access", s.signin.Authenticated(s.inEnvironment(s.explain)))
+	s.route("GET /api/v1/environments/{env}/members", s.signin.Authenticated(s.inEnvironment(s.listMembers)))
+	s.route("PUT /api/v1/environments/{env}/members/{user}", s.signin.Authenticated(s.inEnvironment(s.putMember)))
+	s.route("DELETE /api/v1/environments/{env}/members/{user}", s.signin.Authenticated(s.inEnvironment(s.removeMember)))
+	s.route("POST /api/v1/environments/{env}/business-units", s.signin.Authenticated(s.inEnvironment(s.createBusinessUnit)))
+	s.route("POST /api/v1/environments/{env}/teams", s.signin.Authenticated(s.inEnvironment(s.createTeam)))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/roles", s.signin.Authenticated(s.inEnvironment(s.setTeamRoles)))
+	s.route("GET /api/v1/environments/{env}/teams/{team}/members", s.signin.Authenticated(s.inEnvironment(s.listTeamMembers)))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/members/{user}", s.signin.Authenticated(s.inEnvironment(s.teamMember(false))))
+	s.route("DELETE /api/v1/environments/{env}/teams/{team}/members/{user}", s.signin.Authenticated(s.inEnvironment(s.teamMember(true))))
+	s.route("PUT /api/v1/environments/{env}/teams/{team}/idp-group", s.signin.Authenticated(s.inEnvironment(s.setTeamGroup)))
+	s.route("GET /api/v1/environments/{env}/roles", s.signin.Authenticated(s.inEnvironment(s.listRoles)))
+	s.route("POST /api/v1/environments/{env}/roles", s.signin.Authenticated(s.inEnvironment(s.createRole)))
+	s.route("PATCH /api/v1/environments/{env}/roles/{role}", s.signin.Authenticated(s.inEnvironment(s.setRolePrivileges)))
+	s.route("GET /api/v1/audit", s.signin.Authenticated(s.listInstallationAudit))
+	s.route("GET /api/v1/access-policies", s.signin.Authenticated(s.listAccessPolicies))
+	s.route("POST /api/v1/access-policies", s.signin.Authenticated(s.putAccessPolicy))
+	s.route("POST /api/v1/access-policies/what-if", s.signin.Authenticated(s.whatIf))
+	s.route("GET /api/v1/access-policies/{id}", s.signin.Authenticated(s.getAccessPolicy))
+	s.route("PUT /api/v1/access-policies/{id}", s.signin.Authenticated(s.putAccessPolicy))
+	s.route("DELETE /api/v1/access-policies/{id}", s.signin.Authenticated(s.deleteAccessPolicy))
+	s.route("GET /api/v1/named-ranges", s.signin.Authenticated(s.listNamedRanges))
+	s.route("PUT /api/v1/named-ranges/{name}", s.signin.Authenticated(s.putNamedRange))
+	s.route("DELETE /api/v1/named-ranges/{name}", s.signin.Authenticated(s.deleteNamedRange))
+	s.route("POST /api/v1/environments/{env}/processes/{id}/data", s.signin.Authenticated(s.inEnvironment(s.upload)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/data", s.signin.Authenticated(s.inEnvironment(s.listVersions)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.signin.Authenticated(s.inEnvironment(s.deleteVersion)))
+	s.route("GET /api/v1/jobs/{id}", s.signin.Authenticated(s.getJob))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.signin.Authenticated(s.inEnvironment(s.report)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.signin.Authenticated(s.inEnvironment(s.processMap)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/variants", s.signin.Authenticated(s.inEnvironment(s.variants)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/statistics", s.signin.Authenticated(s.inEnvironment(s.statistics)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.signin.Authenticated(s.inEnvironment(s.events)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.signin.Authenticated(s.inEnvironment(s.export)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/model", s.signin.Authenticated(s.inEnvironment(s.processModel)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/conformance", s.signin.Authenticated(s.inEnvironment(s.conformanceReport)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.getReferenceModel)))
+	s.route("PUT /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.putReferenceModel)))
+	s.route("DELETE /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.deleteReferenceModel)))
+	s.route("GET /api/v1/environments/{env}/audit", s.signin.Authenticated(s.inEnvironment(s.listAudit)))
+	s.route("GET /api/v1/environments/{env}/privacy-policy", s.signin.Authenticated(s.inEnvironment(s.getPrivacyPolicy)))
+	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.signin.Authenticated(s.inEnvironment(s.putPrivacyPolicy)))
+	s.route("POST /api/v1/environments/{env}/privacy-policy/apply", s.signin.Authenticated(s.inEnvironment(s.applyPolicy)))
+	s.route("POST /api/v1/environments/{env}/erasure", s.signin.Authenticated(s.inEnvironment(s.erase)))
 
 	const sessions = "/api/v1/environments/{env}/recording-sessions"
-	s.route("POST "+sessions, s.authed(s.inEnvironment(s.createSession)))
-	s.route("GET "+sessions, s.authed(s.inEnvironment(s.listSessions)))
-	s.route("GET "+sessions+"/{id}", s.authed(s.inEnvironment(s.getSession)))
-	s.route("DELETE "+sessions+"/{id}", s.authed(s.inEnvironment(s.deleteSession)))
-	s.route("POST "+sessions+"/{id}/steps", s.authed(s.inEnvironment(s.appendStep)))
-	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.editStep(s.draftStep))))
-	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep(s.draftStep))))
-	s.route("POST "+sessions+"/{id}/pause", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording}, store.StatePaused, "paused"))))
-	s.route("POST "+sessions+"/{id}/resume", s.authed(s.inEnvironment(s.sessionState([]string{store.StatePaused}, store.StateRecording, "resumed"))))
-	s.route("POST "+sessions+"/{id}/stop", s.authed(s.inEnvironment(s.sessionState([]string{store.StateRecording, store.StatePaused}, store.StateStopped, "stopped"))))
-	s.route("POST "+sessions+"/{id}/publish", s.authed(s.inEnvironment(s.publishSession)))
+	s.route("POST "+sessions, s.signin.Authenticated(s.inEnvironment(s.createSession)))
+	s.route("GET "+sessions, s.signin.Authenticated(s.inEnvironment(s.listSessions)))
+	s.route("GET "+sessions+"/{id}", s.signin.Authenticated(s.inEnvironment(s.getSession)))
+	s.route("DELETE "+sessions+"/{id}", s.signin.Authenticated(s.inEnvironment(s.deleteSession)))
+	s.route("POST "+sessions+"/{id}/steps", s.signin.Authenticated(s.inEnvironment(s.appendStep)))
+	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.editStep(s.draftStep))))
+	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.deleteStep(s.draftStep))))
+	s.route("POST "+sessions+"/{id}/pause", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StateRecording}, store.StatePaused, "paused"))))
+	s.route("POST "+sessions+"/{id}/resume", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StatePaused}, store.StateRecording, "resumed"))))
+	s.route("POST "+sessions+"/{id}/stop", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StateRecording, store.StatePaused}, store.StateStopped, "stopped"))))
+	s.route("POST "+sessions+"/{id}/publish", s.signin.Authenticated(s.inEnvironment(s.publishSession)))
 
 	const recordings = "/api/v1/environments/{env}/processes/{id}/recordings"
-	s.route("POST "+recordings, s.authed(s.inEnvironment(s.uploadRecording)))
-	s.route("GET "+recordings, s.authed(s.inEnvironment(s.listRecordings)))
-	s.route("GET "+recordings+"/{rid}", s.authed(s.inEnvironment(s.getRecording)))
-	s.route("DELETE "+recordings+"/{rid}", s.authed(s.inEnvironment(s.deleteRecording)))
-	s.route("PATCH "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.editStep(s.publishedStep))))
-	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.authed(s.inEnvironment(s.deleteStep(s.publishedStep))))
-	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.getScreenshot)))
-	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.authed(s.inEnvironment(s.deleteScreenshot)))
-	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.authed(s.inEnvironment(s.taskMining)))
-	s.route("GET /signin/oidc", s.oidcStart)
-	s.route("GET /signin/oidc/callback", s.oidcCallback)
+	s.route("POST "+recordings, s.signin.Authenticated(s.inEnvironment(s.uploadRecording)))
+	s.route("GET "+recordings, s.signin.Authenticated(s.inEnvironment(s.listRecordings)))
+	s.route("GET "+recordings+"/{rid}", s.signin.Authenticated(s.inEnvironment(s.getRecording)))
+	s.route("DELETE "+recordings+"/{rid}", s.signin.Authenticated(s.inEnvironment(s.deleteRecording)))
+	s.route("PATCH "+recordings+"/{rid}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.editStep(s.publishedStep))))
+	s.route("DELETE "+recordings+"/{rid}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.deleteStep(s.publishedStep))))
+	s.route("GET "+recordings+"/{rid}/steps/{n}/screenshot", s.signin.Authenticated(s.inEnvironment(s.getScreenshot)))
+	s.route("DELETE "+recordings+"/{rid}/steps/{n}/screenshot", s.signin.Authenticated(s.inEnvironment(s.deleteScreenshot)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/task-mining", s.signin.Authenticated(s.inEnvironment(s.taskMining)))
+	s.route("GET /signin/oidc", s.signin.OIDCStart)
+	s.route("GET /signin/oidc/callback", s.signin.OIDCCallback)
 	s.studio.Routes(s.route)
 	s.route("/", func(w http.ResponseWriter, r *http.Request) { response.WriteError(w, r, response.ErrNotFound) })
 }

@@ -55,7 +55,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.session.start", store.AuditTarget("recording", id), "")
+	s.auditLog.Record(r, request.Environment(r), "recording.session.start", store.AuditTarget("recording", id), "")
 	response.JSON(w, http.StatusCreated, rec)
 }
 
@@ -95,7 +95,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), "own session: steps with input data")
+	s.auditLog.Record(r, request.Environment(r), "recording.read", store.AuditTarget("recording", rec.ID), "own session: steps with input data")
 	response.JSON(w, http.StatusOK, recordingBody{Recording: rec, View: "full", Steps: full})
 }
 
@@ -231,7 +231,7 @@ func (s *Server) sessionState(from []string, to, action string) http.HandlerFunc
 			response.WriteError(w, r, err)
 			return
 		}
-		s.audit(r, request.Environment(r), "recording.session."+to, store.AuditTarget("recording", rec.ID), "")
+		s.auditLog.Record(r, request.Environment(r), "recording.session."+to, store.AuditTarget("recording", rec.ID), "")
 		response.JSON(w, http.StatusOK, rec)
 	}
 }
@@ -267,7 +267,7 @@ func (s *Server) publishSession(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.publish", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d", req.Process))
+	s.auditLog.Record(r, request.Environment(r), "recording.publish", store.AuditTarget("recording", rec.ID), fmt.Sprintf("process %d", req.Process))
 	response.JSON(w, http.StatusOK, rec)
 }
 
@@ -280,6 +280,6 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, request.Environment(r), "recording.session.delete", store.AuditTarget("recording", rec.ID), "")
+	s.auditLog.Record(r, request.Environment(r), "recording.session.delete", store.AuditTarget("recording", rec.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -40,7 +40,7 @@ func runAdmin(ctx context.Context, args []string, s Streams) error {
 		return fmt.Errorf("reading the password from standard input: %v", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	id, err := api.CreateUser(ctx, st, pos[0], password, *admin, auth.DefaultParams)
+	id, err := signin.CreateUser(ctx, st, pos[0], password, *admin, auth.DefaultParams)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("user %q already exists", pos[0])
 	}

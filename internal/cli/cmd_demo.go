@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
-	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/recording"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -126,7 +126,7 @@ func seedDemo(ctx context.Context, st *store.Store) ([]demoUser, error) {
 	for i := range users {
 		u := &users[i]
 		u.password = demoPassword()
-		id, err := api.CreateUser(ctx, st, u.name, u.password, u.name == "admin", auth.DefaultParams)
+		id, err := signin.CreateUser(ctx, st, u.name, u.password, u.name == "admin", auth.DefaultParams)
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", u.name, err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -208,7 +209,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 		if *clientID == "" || secret == "" || *publicURL == "" {
 			return usagef("single sign-on needs --oidc-client-id, --public-url and the client secret in PROCMINE_OIDC_CLIENT_SECRET")
 		}
-		cfg.OIDC = &api.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
+		cfg.OIDC = &signin.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: secret,
 			RedirectURL: strings.TrimRight(*publicURL, "/") + "/signin/oidc/callback", UsernameClaim: *usernameClaim, GroupsClaim: *groupsClaim,
 			Scopes: splitList(*scopes), MFAACR: splitList(*mfaACR)}
 	}

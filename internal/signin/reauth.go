@@ -1,4 +1,4 @@
-package api
+package signin
 
 import (
 	"errors"
@@ -18,19 +18,19 @@ import (
 // machine, must not be enough to enrol an attacker's authenticator, to
 // mint a token, or to make an account that outlives them.
 
-// recentSignIn is how long after its sign-in a session may change the
+// RecentSignIn is how long after its sign-in a session may change the
 // account's security without giving the password again.
-const recentSignIn = 10 * time.Minute
+const RecentSignIn = 10 * time.Minute
 
-// authorizeAccountSecurity admits an account-security change: never
+// AccountSecurity admits an account-security change: never
 // through a personal access token; from a session signed in within
-// recentSignIn; or from an older session with the account's password,
+// RecentSignIn; or from an older session with the account's password,
 // checked and rate-limited as a sign-in.
-func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request, password string) error {
+func (s *Service) AccountSecurity(w http.ResponseWriter, r *http.Request, password string) error {
 	if request.ViaToken(r) {
 		return response.Errorf(http.StatusForbidden, "session_required", "a personal access token cannot change account security (second factor, tokens, new accounts): sign in with your password and do it from that session")
 	}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return response.ErrUnauthenticated
 	}
@@ -40,7 +40,7 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	if s.cfg.Now().Sub(signedIn) <= recentSignIn {
+	if s.cfg.Now().Sub(signedIn) <= RecentSignIn {
 		return nil
 	}
 	if password == "" {
@@ -51,14 +51,14 @@ func (s *Server) authorizeAccountSecurity(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	if err := s.checkPassword(r.Context(), password, u.PasswordHash); isBusy(err) {
+	if err := s.CheckPassword(r.Context(), password, u.PasswordHash); isBusy(err) {
 		// Nothing was checked: the attempt is given back.
 		if rerr := s.limiter.refund(r.Context(), account, addr); rerr != nil {
 			return rerr
 		}
 		return err
 	} else if errors.Is(err, auth.ErrMismatch) {
-		s.audit(r, 0, "reauthentication.failed", store.AuditTarget("user", u.ID), "wrong password")
+		s.audit.Record(r, 0, "reauthentication.failed", store.AuditTarget("user", u.ID), "wrong password")
 		return response.Errorf(http.StatusForbidden, "wrong_password", "password: not this account's password")
 	} else if err != nil {
 		return err

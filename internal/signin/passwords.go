@@ -1,4 +1,4 @@
-package api
+package signin
 
 import (
 	"context"
@@ -10,22 +10,22 @@ import (
 	"github.com/procmine/procmine/internal/report"
 )
 
-// passwordWait is how long a request waits for a password slot before it
+// PasswordWait is how long a request waits for a password slot before it
 // is told to come back (503 busy); a variable for the tests, which wait
 // less.
-var passwordWait = 5 * time.Second
+var PasswordWait = 5 * time.Second
 
 // passwordSlot takes one of the server's password slots
 // (Config.PasswordWorkers): every password hashed or checked on a request
 // takes one, so that guesses from many addresses (each hash taking 64 MiB
 // and a CPU) cannot take the server's memory, whatever their number.
-func (s *Server) passwordSlot(ctx context.Context) (release func(), err error) {
-	return report.TakeSlot(ctx, s.passwords, passwordWait, "the server is busy checking passwords: try again in a few seconds")
+func (s *Service) passwordSlot(ctx context.Context) (release func(), err error) {
+	return report.TakeSlot(ctx, s.passwords, PasswordWait, "the server is busy checking passwords: try again in a few seconds")
 }
 
-// checkPassword is auth.CheckPassword in a password slot. Its error is
+// CheckPassword is auth.CheckPassword in a password slot. Its error is
 // busy (a *response.Error) when no slot came free: nothing was checked.
-func (s *Server) checkPassword(ctx context.Context, password, hash string) error {
+func (s *Service) CheckPassword(ctx context.Context, password, hash string) error {
 	release, err := s.passwordSlot(ctx)
 	if err != nil {
 		return err
@@ -35,9 +35,9 @@ func (s *Server) checkPassword(ctx context.Context, password, hash string) error
 	return auth.CheckPassword(password, hash)
 }
 
-// hashPassword is auth.HashPassword, with the server's parameters, in a
+// HashPassword is auth.HashPassword, with the server's parameters, in a
 // password slot.
-func (s *Server) hashPassword(ctx context.Context, password string) (string, error) {
+func (s *Service) HashPassword(ctx context.Context, password string) (string, error) {
 	release, err := s.passwordSlot(ctx)
 	if err != nil {
 		return "", err

@@ -1,4 +1,4 @@
-package api
+package signin
 
 import (
 	"context"
@@ -24,20 +24,21 @@ type limiter struct {
 	now func() time.Time
 }
 
-const (
-	freeAttempts = 5
-	maxWait      = 15 * time.Minute
-)
+// FreeAttempts is how many failed attempts an account or an address makes
+// before each next one waits (a second, doubling up to maxWait).
+const FreeAttempts = 5
+
+const maxWait = 15 * time.Minute
 
 func newLimiter(st *store.Store, now func() time.Time) *limiter {
 	return &limiter{st: st, now: now}
 }
 
 func delay(count int) time.Duration {
-	if count < freeAttempts {
+	if count < FreeAttempts {
 		return 0
 	}
-	return min(time.Second<<min(count-freeAttempts, 20), maxWait)
+	return min(time.Second<<min(count-FreeAttempts, 20), maxWait)
 }
 
 // attempt returns how long the caller must still wait before trying any of
@@ -78,8 +79,8 @@ func (l *limiter) succeeded(ctx context.Context, account, addr string) error {
 // and the client's address, and refuses one made while either must wait
 // (429 with Retry-After; what names the attempts: "wrong codes"). An empty username counts
 // against the address only. It returns the keys, for succeeded or refund.
-func (s *Server) countAttempt(w http.ResponseWriter, r *http.Request, username, what string) (account, addr string, err error) {
-	addr = "ip:" + s.clientIP(r)
+func (s *Service) countAttempt(w http.ResponseWriter, r *http.Request, username, what string) (account, addr string, err error) {
+	addr = "ip:" + s.cfg.TrustedProxies.ClientIP(r)
 	keys := []string{addr}
 	if username != "" {
 		account = "user:" + strings.ToLower(username)

@@ -1,4 +1,4 @@
-package api
+package jobs
 
 import (
 	"context"
@@ -8,9 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
@@ -18,11 +17,12 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/riverqueue/river"
 )
 
-// importArgs is a queued import: the job users watch, and how to read
+// ImportArgs is a queued import: the job users watch, and how to read
 // the file staged with it.
-type importArgs struct {
+type ImportArgs struct {
 	Job     access.ID        `json:"job"`
 	Env     access.ID        `json:"env"`
 	Process access.ID        `json:"process"`
@@ -35,54 +35,54 @@ type importArgs struct {
 	Privacy bool `json:"privacy"`
 }
 
-func (importArgs) Kind() string { return "import" }
+func (ImportArgs) Kind() string { return "import" }
 
 // InsertOpts: an import interrupted by a crash or a shutdown is run once
 // more from its staged file, not more: a file that brought one server down
 // must not bring down the others in turn.
-func (importArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 2} }
+func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 2} }
 
 type importWorker struct {
-	river.WorkerDefaults[importArgs]
-	s *Server
+	river.WorkerDefaults[ImportArgs]
+	q *Queue
 }
 
-func (w *importWorker) Timeout(*river.Job[importArgs]) time.Duration { return w.s.cfg.ImportTimeout }
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.q.cfg.ImportTimeout }
 
-func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) error {
-	return w.s.importJob(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	return w.q.importJob(ctx, job.Args, job.Attempt >= job.MaxAttempts)
 }
 
-func (s *Server) jobQueue() *river.Client[*sql.Tx] {
-	s.queueMu.Lock()
-	defer s.queueMu.Unlock()
-	return s.queue
+func (q *Queue) Client() *river.Client[*sql.Tx] {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.client
 }
 
 // importJob reads a staged upload into a new version of the process. A
 // fault of the file fails the job for good with the reason; anything else
 // is retried, and fails the job only on the last attempt.
-func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err error) {
+func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err error) {
 	// The reason is the user's to read, in the job; River keeps its own
 	// record of errors, outside erasure: it gets no more than this.
 	fail := func(reason string) error {
-		if ferr := s.cfg.Store.FailJob(context.WithoutCancel(ctx), a.Job, reason); ferr != nil && !errors.Is(ferr, store.ErrJobEnded) {
-			s.cfg.Log.Error("job", "job", a.Job, "err", ferr)
+		if ferr := q.cfg.Store.FailJob(context.WithoutCancel(ctx), a.Job, reason); ferr != nil && !errors.Is(ferr, store.ErrJobEnded) {
+			q.cfg.Log.Error("job", "job", a.Job, "err", ferr)
 		}
 		return river.JobCancel(errors.New("the import failed; the reason is in procmine's job"))
 	}
 	defer func() {
 		// A reader's panic on some file must fail the job, not the server.
 		if v := recover(); v != nil {
-			s.cfg.Log.Error("import panic", "job", a.Job, "panic", v)
+			q.cfg.Log.Error("import panic", "job", a.Job, "panic", v)
 			err = fail("internal error while reading the file")
 		}
 	}()
 	retry := func(err error) error {
-		s.cfg.Log.Error("import", "job", a.Job, "err", err)
+		q.cfg.Log.Error("import", "job", a.Job, "err", err)
 		switch {
 		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			return fail(fmt.Sprintf("%s: the import took longer than %s and was stopped", a.Name, s.cfg.ImportTimeout))
+			return fail(fmt.Sprintf("%s: the import took longer than %s and was stopped", a.Name, q.cfg.ImportTimeout))
 		case last && ctx.Err() != nil:
 			return fail("the server stopped during the import: upload the file again")
 		case last:
@@ -90,18 +90,18 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 		}
 		return err
 	}
-	if err := s.cfg.Store.StartJob(ctx, a.Job); errors.Is(err, store.ErrJobEnded) {
+	if err := q.cfg.Store.StartJob(ctx, a.Job); errors.Is(err, store.ErrJobEnded) {
 		return nil // a retry of a job that did end
 	} else if err != nil {
 		return retry(err)
 	}
 	// The uploader may have lost the right to add data, or the process may
 	// be gone, while the file waited.
-	if sub, err := s.cfg.Store.Subject(ctx, a.Env, a.User); errors.Is(err, store.ErrNotFound) {
+	if sub, err := q.cfg.Store.Subject(ctx, a.Env, a.User); errors.Is(err, store.ErrNotFound) {
 		return fail("you are no longer a member of the environment: the file was not imported")
 	} else if err != nil {
 		return retry(err)
-	} else if rec, err := s.cfg.Store.ProcessRecord(ctx, a.Env, a.Process); errors.Is(err, store.ErrNotFound) {
+	} else if rec, err := q.cfg.Store.ProcessRecord(ctx, a.Env, a.Process); errors.Is(err, store.ErrNotFound) {
 		return fail("the process was deleted: the file was not imported")
 	} else if err != nil {
 		return retry(err)
@@ -110,18 +110,18 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 	}
 	var applier *privacy.Applier
 	if a.Privacy {
-		if _, applier, err = s.policyOf(ctx, a.Env); err != nil {
+		if applier, err = q.cfg.Policy(ctx, a.Env); err != nil {
 			return retry(err)
 		}
 	}
 	opts := a.Options
 	// Real logs compress about 20 to 1; far more is a bomb.
-	opts.MaxContent = min(maxContent, 200*a.Size+1<<20)
+	opts.MaxContent = min(MaxContent, 200*a.Size+1<<20)
 	// The log is bounded while it is read, not only once encoded (the
 	// maxStored check below): eventlog's default budget of memory and
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
-	pr := &progressReader{r: storeReader{s.cfg.Store.Upload(ctx, a.Job)}}
+	pr := &progressReader{r: storeReader{q.cfg.Store.Upload(ctx, a.Job)}}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { // report progress while reading
@@ -133,7 +133,7 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 				return
 			case <-t.C:
 				if a.Size > 0 {
-					s.cfg.Store.JobProgress(ctx, a.Job, 0.9*float64(pr.read.Load())/float64(a.Size))
+					q.cfg.Store.JobProgress(ctx, a.Job, 0.9*float64(pr.read.Load())/float64(a.Size))
 				}
 			}
 		}
@@ -169,11 +169,11 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 	if err != nil {
 		return retry(err)
 	}
-	if len(data) > maxStored {
-		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, maxStored>>20))
+	if len(data) > MaxStored {
+		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, MaxStored>>20))
 	}
 	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents()}
-	version, err := s.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
+	version, err := q.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
 	switch {
 	case errors.Is(err, store.ErrJobEnded):
 		return nil
@@ -183,7 +183,7 @@ func (s *Server) importJob(ctx context.Context, a importArgs, last bool) (err er
 	if err != nil {
 		return retry(err)
 	}
-	s.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: s.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
+	q.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: q.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
 		Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})
 	return nil
 }
@@ -195,6 +195,7 @@ type storeReader struct{ r io.Reader }
 type storeReadError struct{ err error }
 
 func (e *storeReadError) Error() string { return "reading the staged upload: " + e.err.Error() }
+
 func (e *storeReadError) Unwrap() error { return e.err }
 
 func (r storeReader) Read(p []byte) (int, error) {
@@ -213,4 +214,94 @@ type levelAtLeast struct {
 
 func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// sweep fails, now and every minute, the jobs that nothing will run
+// any more (see store.FailLostJobs), so that none stays "running" for ever
+// and no staged file outlives its job.
+func (q *Queue) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		n, err := q.cfg.Store.FailLostJobs(ctx, "the server running the import stopped and it could not be run again: upload the file again", time.Hour)
+		if err != nil && ctx.Err() == nil {
+			q.cfg.Log.Error("sweeping lost jobs", "err", err)
+		} else if n > 0 {
+			q.cfg.Log.Warn("failed lost jobs", "jobs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// startRiver starts running background jobs: this server's share of the
+// queue that every server of the database draws from.
+func (q *Queue) startRiver(ctx context.Context) error {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &importWorker{q: q})
+	// River's own messages are for operators only when something is wrong.
+	quiet := slog.New(q.cfg.Log.Handler()).With("component", "jobs")
+	client, err := river.NewClient(q.cfg.Store.JobDriver(), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}},
+		Workers: workers,
+		// Neither SQLite nor database/sql listens for notifications: poll.
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 200 * time.Millisecond,
+		JobTimeout:        q.cfg.ImportTimeout,
+		// A job still marked running this long after it started lost its
+		// server: it is queued again.
+		RescueStuckJobsAfter: 2 * q.cfg.ImportTimeout,
+		Logger:               slog.New(levelAtLeast{quiet.Handler(), slog.LevelWarn}),
+		// River's rows hold the uploaded file's name, which may name a
+		// person: they go soon after their job ends, not days later.
+		CompletedJobRetentionPeriod: 10 * time.Minute,
+		CancelledJobRetentionPeriod: 10 * time.Minute,
+		DiscardedJobRetentionPeriod: 10 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	// The queue stops with Stop, gently; the end of ctx would stop it
+	// at once.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	q.mu.Lock()
+	q.client = client
+	q.mu.Unlock()
+	return nil
+}
+
+// stopRiver lets the jobs under way finish until ctx ends, then cancels
+// them; a cancelled import is queued again and resumes on the next start
+// of any server.
+func (q *Queue) stopRiver(ctx context.Context) error {
+	q.mu.Lock()
+	client := q.client
+	q.client = nil
+	q.mu.Unlock()
+	if client == nil {
+		return nil
+	}
+	if err := client.Stop(ctx); err != nil {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return errors.Join(err, client.StopAndCancel(stop))
+	}
+	return nil
+}
+
+// progressReader counts the bytes read, for the job's progress.
+type progressReader struct {
+	r    io.Reader
+	read atomic.Int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read.Add(int64(n))
+	return n, err
 }

@@ -1,4 +1,4 @@
-package api
+package signin
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
-
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/http/request"
@@ -31,7 +30,7 @@ var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: o
 
 // secondFactor checks a one-time password (this step or the one either
 // side, each accepted once) or spends a recovery code.
-func (s *Server) secondFactor(ctx context.Context, user access.ID, code string) (bool, error) {
+func (s *Service) secondFactor(ctx context.Context, user access.ID, code string) (bool, error) {
 	t, err := s.cfg.Store.UserTOTP(ctx, user)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -51,7 +50,7 @@ func (s *Server) secondFactor(ctx context.Context, user access.ID, code string) 
 	return err == nil, err
 }
 
-func (s *Server) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, code string) (bool, error) {
+func (s *Service) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, code string) (bool, error) {
 	now := s.cfg.Now()
 	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
 		at := now.Add(d)
@@ -71,13 +70,13 @@ func (s *Server) checkTOTP(ctx context.Context, user access.ID, t store.TOTP, co
 	return false, nil
 }
 
-// enrolTOTP starts an enrolment for the caller: a new secret, shown once
+// EnrolTOTP starts an enrolment for the caller: a new secret, shown once
 // as text, as an otpauth:// URI and as a QR code. It replaces an
 // unconfirmed one; a confirmed one must be removed first.
-func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
+func (s *Service) EnrolTOTP(w http.ResponseWriter, r *http.Request) {
 	u := request.Caller(r)
 	// No body is needed from a recent session; an older one sends the
-	// password (authorizeAccountSecurity).
+	// password (AccountSecurity).
 	var req struct {
 		Password string `json:"password"`
 	}
@@ -87,7 +86,7 @@ func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
+	if err := s.AccountSecurity(w, r, req.Password); err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
@@ -112,15 +111,15 @@ func (s *Server) enrolTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.enrol.start", store.AuditTarget("user", u.ID), "")
+	s.audit.Record(r, 0, "mfa.enrol.start", store.AuditTarget("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
 	response.JSON(w, http.StatusOK, map[string]string{"secret": key.Secret(), "uri": key.URL(),
 		"qr": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr.Bytes())})
 }
 
-// confirmTOTP completes the enrolment with a first code and answers with
+// ConfirmTOTP completes the enrolment with a first code and answers with
 // ten recovery codes, shown this once.
-func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 	u := request.Caller(r)
 	var req struct {
 		Code     string `json:"code"`
@@ -130,7 +129,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
+	if err := s.AccountSecurity(w, r, req.Password); err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
@@ -166,15 +165,15 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.enrol", store.AuditTarget("user", u.ID), "")
+	s.audit.Record(r, 0, "mfa.enrol", store.AuditTarget("user", u.ID), "")
 	w.Header().Set("Cache-Control", "no-store")
 	response.JSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 }
 
-// removeTOTP removes the caller's second factor: only from a session
+// RemoveTOTP removes the caller's second factor: only from a session
 // that satisfied it and is recent (or with the password), on a current
 // code, with attempts counted like sign-ins. Sessions and tokens lose the MFA they had.
-func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
+func (s *Service) RemoveTOTP(w http.ResponseWriter, r *http.Request) {
 	u := request.Caller(r)
 	var req struct {
 		Code     string `json:"code"`
@@ -184,7 +183,7 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.authorizeAccountSecurity(w, r, req.Password); err != nil {
+	if err := s.AccountSecurity(w, r, req.Password); err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
@@ -199,7 +198,7 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ok, err := s.secondFactor(r.Context(), u.ID, req.Code)
 	if err == nil && !ok {
-		s.audit(r, 0, "mfa.remove.failed", store.AuditTarget("user", u.ID), "wrong code")
+		s.audit.Record(r, 0, "mfa.remove.failed", store.AuditTarget("user", u.ID), "wrong code")
 		err = response.Invalid("code: give a current code or a recovery code")
 	}
 	if err == nil {
@@ -213,6 +212,6 @@ func (s *Server) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	s.audit(r, 0, "mfa.remove", store.AuditTarget("user", u.ID), "")
+	s.audit.Record(r, 0, "mfa.remove", store.AuditTarget("user", u.ID), "")
 	w.WriteHeader(http.StatusNoContent)
 }
