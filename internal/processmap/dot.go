@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // WriteDOT writes the map in Graphviz's DOT language: a box per activity
@@ -78,20 +77,4 @@ func WriteDOT(w io.Writer, m *Map) error {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
 	return `"` + r.Replace(s) + `"`
-}
-
-// Duration renders seconds for a label: "45 s", "12 min", "3.2 h", "4.5 d".
-func Duration(sec float64) string {
-	d := time.Duration(sec * float64(time.Second))
-	switch {
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.2g s", sec)
-	case d < time.Minute:
-		return fmt.Sprintf("%.0f s", sec)
-	case d < time.Hour:
-		return fmt.Sprintf("%.0f min", d.Minutes())
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
-	}
-	return fmt.Sprintf("%.1f d", d.Hours()/24)
 }
