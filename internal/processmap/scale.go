@@ -106,16 +106,16 @@ func (s *scale) legend() string {
 	// One row a line, indented: Graphviz ignores the white space between
 	// the tags, and the DOT reads (and diffs) row by row.
 	b.WriteString("<\n    <TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"1\">\n")
-	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="10">Mean time between activities</FONT></TD></TR>` + "\n")
+	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="11">Mean time between activities</FONT></TD></TR>` + "\n")
 	for _, c := range s.classes {
 		text := Duration(c.lo)
 		if c.hi != c.lo {
 			text += " – " + Duration(c.hi)
 		}
-		b.WriteString(`      <TR><TD BGCOLOR="` + c.colour + `" WIDTH="28" HEIGHT="11" FIXEDSIZE="TRUE"></TD>`)
-		b.WriteString(`<TD ALIGN="LEFT"><FONT POINT-SIZE="9">` + html.EscapeString(text) + `</FONT></TD></TR>` + "\n")
+		b.WriteString(`      <TR><TD BGCOLOR="` + c.colour + `" WIDTH="30" HEIGHT="12" FIXEDSIZE="TRUE"></TD>`)
+		b.WriteString(`<TD ALIGN="LEFT"><FONT POINT-SIZE="10">` + html.EscapeString(text) + `</FONT></TD></TR>` + "\n")
 	}
-	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="8" COLOR="#555555">darker is slower</FONT></TD></TR>` + "\n")
+	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#555555">darker is slower</FONT></TD></TR>` + "\n")
 	b.WriteString("    </TABLE>\n  >")
 	return b.String()
 }
