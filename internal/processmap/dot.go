@@ -5,19 +5,42 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// WriteDOT writes the map in Graphviz's DOT language: a box per activity
-// with its count, an arrow per edge labelled with its count (frequency
-// view) or mean duration (performance view) and drawn thicker the more
-// often it is taken, and a start and an end circle.
+// WriteDOT writes the map in Graphviz's DOT language: a box per activity,
+// an arrow per edge drawn thicker the more often it is taken, and a start
+// and an end circle.
+//
+// In the frequency view the activities and arrows carry their counts. In
+// the performance view (of a timed log) the activities carry their names
+// only (a map holds the durations of paths, not of activities), and each
+// path its mean duration, in a colour of a sequential scale (palette)
+// from its lightest, fastest class to its darkest, slowest one; a legend
+// at the top right says which durations each colour covers. The scale and
+// the legend are made from the figures the map shows (newScale): a path
+// whose mean disclosure control withheld is drawn grey and unlabelled,
+// and adds nothing to either; so are the arrows from the start and to the
+// end, which have no duration. A performance map of an untimed log, which
+// has no durations at all, is drawn with counts.
 func WriteDOT(w io.Writer, m *Map) error {
+	perf := m.View == Performance && m.Timed
+	var sc *scale
+	if perf {
+		sc = newScale(m.Edges)
+	}
 	var b strings.Builder
 	b.WriteString("digraph procmine {\n")
 	b.WriteString("  graph [rankdir=TB, fontname=\"Helvetica\", nodesep=0.35, ranksep=0.45];\n")
-	b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.3,0.06\", fillcolor=\"#dbe9f6\", color=\"#4a6f94\"];\n")
+	if perf {
+		// Colour on the map means duration: the activities stay grey.
+		b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.3,0.06\", fillcolor=\"#f2f2f2\", color=\"#8c8c8c\"];\n")
+	} else {
+		b.WriteString("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11, margin=\"0.3,0.06\", fillcolor=\"#dbe9f6\", color=\"#4a6f94\"];\n")
+	}
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", arrowsize=0.7];\n")
+	if sc != nil {
+		b.WriteString("  graph [labelloc=t, labeljust=r, label=" + sc.legend() + "];\n")
+	}
 	b.WriteString("  start [shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#3c8d40\", color=\"#3c8d40\"];\n")
 	b.WriteString("  end [shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
 	id := map[string]string{}
@@ -33,27 +56,49 @@ func WriteDOT(w io.Writer, m *Map) error {
 	}
 	for i, n := range m.Nodes {
 		id[n.Activity] = "n" + strconv.Itoa(i)
-		label, tip, style := n.Activity+"\n"+strconv.Itoa(n.Count), fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases), ""
+		label, tip, style := n.Activity, fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases), ""
+		if !perf {
+			label += "\n" + strconv.Itoa(n.Count)
+		}
 		if note, ok := m.Marked[n.Activity]; ok {
 			label, tip = label+"\n"+note, tip+"; "+note
 			style = `, class="marked", color="#c62828", fillcolor="#fde0dc", penwidth=2.5`
 		}
 		fmt.Fprintf(&b, "  n%d [label=%s, tooltip=%s%s];\n", i, quote(label), quote(tip), style)
 	}
-	arrow := func(from, to string, count int, label, tip string) {
+	// arrow draws an arrow; an empty label or colour is left out.
+	arrow := func(from, to string, count int, label, tip, colour string) {
+		fmt.Fprintf(&b, "  %s -> %s [", from, to)
+		if label != "" {
+			fmt.Fprintf(&b, "label=%s, ", quote(label))
+		}
+		fmt.Fprintf(&b, "tooltip=%s, ", quote(tip))
+		if colour != "" {
+			fmt.Fprintf(&b, "color=%s, ", quote(colour))
+		}
+		// A performance arrow is never thinner than 1.5 points, so that
+		// its colour can be told.
 		width := 1 + 4*float64(count)/float64(maxCount)
-		fmt.Fprintf(&b, "  %s -> %s [label=%s, tooltip=%s, penwidth=%.2f];\n", from, to, quote(label), quote(tip), width)
+		if perf {
+			width = 1.5 + 3.5*float64(count)/float64(maxCount)
+		}
+		fmt.Fprintf(&b, "penwidth=%.2f];\n", width)
+	}
+	// ends draws the arrows from the start and to the end, which have no
+	// duration: counts in the frequency view, grey in the performance view.
+	ends := func(from, to string, count int, tip string) {
+		if perf {
+			arrow(from, to, count, "", tip, colourUnscaled)
+		} else {
+			arrow(from, to, count, strconv.Itoa(count), tip, "")
+		}
 	}
 	for _, n := range m.Nodes {
 		if c, ok := m.Start[n.Activity]; ok {
-			arrow("start", id[n.Activity], c, strconv.Itoa(c), fmt.Sprintf("%d cases start with %s", c, n.Activity))
+			ends("start", id[n.Activity], c, fmt.Sprintf("%d cases start with %s", c, n.Activity))
 		}
 	}
 	for _, e := range m.Edges {
-		label := strconv.Itoa(e.Count)
-		if m.View == Performance && e.Mean != nil {
-			label = Duration(*e.Mean)
-		}
 		tip := fmt.Sprintf("%s → %s: %d times in %d cases", e.Source, e.Target, e.Count, e.Cases)
 		// Disclosure control may leave out a mean or a median.
 		if e.Mean != nil {
@@ -62,11 +107,23 @@ func WriteDOT(w io.Writer, m *Map) error {
 		if e.Median != nil {
 			tip += ", median " + Duration(*e.Median)
 		}
-		arrow(id[e.Source], id[e.Target], e.Count, label, tip)
+		label, colour := strconv.Itoa(e.Count), ""
+		if perf {
+			sec, ok := e.duration()
+			switch {
+			case !ok:
+				label, colour, tip = "", colourUnscaled, tip+"; no duration shown"
+			case sc == nil: // one duration on the whole map: no scale
+				label = Duration(sec)
+			default:
+				label, colour = Duration(sec), sc.colour(sec)
+			}
+		}
+		arrow(id[e.Source], id[e.Target], e.Count, label, tip, colour)
 	}
 	for _, n := range m.Nodes {
 		if c, ok := m.End[n.Activity]; ok {
-			arrow(id[n.Activity], "end", c, strconv.Itoa(c), fmt.Sprintf("%d cases end with %s", c, n.Activity))
+			ends(id[n.Activity], "end", c, fmt.Sprintf("%d cases end with %s", c, n.Activity))
 		}
 	}
 	b.WriteString("}\n")
@@ -78,20 +135,4 @@ func WriteDOT(w io.Writer, m *Map) error {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", "")
 	return `"` + r.Replace(s) + `"`
-}
-
-// Duration renders seconds for a label: "45 s", "12 min", "3.2 h", "4.5 d".
-func Duration(sec float64) string {
-	d := time.Duration(sec * float64(time.Second))
-	switch {
-	case d < 10*time.Second:
-		return fmt.Sprintf("%.2g s", sec)
-	case d < time.Minute:
-		return fmt.Sprintf("%.0f s", sec)
-	case d < time.Hour:
-		return fmt.Sprintf("%.0f min", d.Minutes())
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%.1f h", d.Hours())
-	}
-	return fmt.Sprintf("%.1f d", d.Hours()/24)
 }

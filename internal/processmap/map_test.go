@@ -178,17 +178,6 @@ func TestSVG(t *testing.T) {
 	}
 }
 
-func TestDuration(t *testing.T) {
-	for _, tt := range []struct {
-		sec  float64
-		want string
-	}{{0.25, "0.25 s"}, {42, "42 s"}, {600, "10 min"}, {5400, "1.5 h"}, {3 * 86400, "3.0 d"}} {
-		if got := Duration(tt.sec); got != tt.want {
-			t.Errorf("Duration(%v) = %q, want %q", tt.sec, got, tt.want)
-		}
-	}
-}
-
 // TestSVGEscapesNames: activity names reach the page inside the SVG, so
 // markup in them must come out as text.
 func TestSVGEscapesNames(t *testing.T) {
