@@ -425,7 +425,7 @@ func RecordingAccess(r *http.Request, process *access.Record, recorder access.ID
 // process's recordings.
 func RecordingList(r *http.Request, process *access.Record) error {
 	if RecordingAccess(r, process, 0) == NoView {
-		return response.Errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors")
+		return response.Errorf(http.StatusForbidden, "forbidden", "recordings are shown to the process's owners, co-owners and contributors, when their role includes recordings")
 	}
 	return nil
 }

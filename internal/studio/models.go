@@ -164,8 +164,10 @@ func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 		s.PageError(w, r, err)
 		return
 	}
+	// With a reference model the page compares with it unless asked for
+	// the mined one: it is the process as intended.
 	var use *store.ReferenceModel // nil: the mined model
-	if hasRef && r.URL.Query().Get("model") == "reference" {
+	if hasRef && r.URL.Query().Get("model") != "discovered" {
 		use = &ref
 	}
 	data["UseReference"] = use != nil

@@ -74,6 +74,32 @@ func New(cfg Config) *Studio {
 //go:embed web
 var web embed.FS
 
+// funcs are the templates' own functions.
+var funcs = template.FuncMap{
+	// count writes n with its noun, singular or plural: "1 case",
+	// "2,400 cases".
+	"count": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return thousands(n) + " " + many
+	},
+}
+
+// thousands writes n with a comma between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance"} {
@@ -81,7 +107,7 @@ var pages = func() map[string]*template.Template {
 		if name == "model" || name == "conformance" {
 			files = append(files, "web/templates/miner.html") // the miner's form both show
 		}
-		out[name] = template.Must(template.ParseFS(web, files...))
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(web, files...))
 	}
 	return out
 }()
@@ -382,7 +408,13 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		}
 		data["MapNote"] = note
 		k := report.KPIs(l, g)
-		figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Activities": k["activities"], "Variants": k["variants"],
+		// The page's view counts an activity's start and complete as one
+		// instance: the tile names what it counts.
+		counted := "Events"
+		if entry.View(true).NumEvents() != entry.View(false).NumEvents() {
+			counted = "Activity instances"
+		}
+		figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Counted": counted, "Activities": k["activities"], "Variants": k["variants"],
 			"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
 		if d, ok := k["median_case_duration_seconds"].(float64); ok {
 			figures["Median"] = processmap.Duration(d)
