@@ -151,17 +151,23 @@ func (g *Guard) Counts(kind Figures, counts, cases map[string]int) int {
 
 // Bins hides the histogram bins of fewer than k cases and adds noise to
 // the others. It changes bins.
+//
+// A bin is named by both its edges: two histograms of one view with a
+// bin from the same edge (equal widths and the duration ladder) count
+// different cases, and noise of one draw on both would let their
+// difference be exact.
 func (g *Guard) Bins(bins []mining.Bin, w *Withheld) {
 	for i := range bins {
 		b := &bins[i]
-		if !g.Enough("bin\x00"+fmtFloat(b.From), b.Cases) {
+		name := fmtFloat(b.From) + "\x00" + fmtFloat(b.To)
+		if !g.Enough("bin\x00"+name, b.Cases) {
 			if b.Cases > 0 {
 				w.Bins++
 			}
 			b.Cases, b.Withheld = 0, true
 			continue
 		}
-		b.Cases = g.Count("bin-cases\x00"+fmtFloat(b.From), b.Cases)
+		b.Cases = g.Count("bin-cases\x00"+name, b.Cases)
 	}
 }
 

@@ -234,3 +234,69 @@ func histogram(ns []int64, n, k int) []Bin {
 	}
 	return bins
 }
+
+// durationLadder are the edges of a ladder histogram, in seconds: round
+// durations, each two to three times the one before, so that the bins of
+// durations from seconds to years are about as wide on a logarithmic
+// scale and each edge reads as a round figure (a minute, an hour, a week).
+var durationLadder = []int64{1, 2, 5, 10, 30, 60, 2 * 60, 5 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600, 6 * 3600, 12 * 3600,
+	86400, 2 * 86400, 4 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 61 * 86400, 122 * 86400, 183 * 86400, 365 * 86400,
+	2 * 365 * 86400, 5 * 365 * 86400, 10 * 365 * 86400}
+
+// LadderHistogram counts durations (in nanoseconds) in bins whose edges
+// are the rungs of durationLadder: the shape of a skewed distribution
+// (most cases quick, a few very slow) shows, where bins of equal width put
+// nearly every case in the first. The first bin starts at 0 when some
+// duration is shorter than a second.
+//
+// With k > 0 the bins span from the k-th shortest to the k-th longest
+// duration, the first and last counting those beyond (OpenBelow,
+// OpenAbove), so each holds at least k and no edge depends on any one
+// duration; fewer than 2k durations give no bins (see CoarseHistogram).
+func LadderHistogram(ns []int64, k int) []Bin {
+	if len(ns) == 0 || k > 0 && len(ns) < 2*k {
+		return []Bin{}
+	}
+	sorted := slices.Clone(ns)
+	slices.Sort(sorted)
+	lo, hi := sorted[0], sorted[len(sorted)-1]
+	if k > 0 {
+		lo, hi = sorted[k-1], sorted[len(sorted)-k]
+	}
+	// The edges: 0, then the rungs from the last at or below lo to the
+	// first above hi.
+	edges := []int64{0}
+	for _, s := range durationLadder {
+		e := s * int64(time.Second)
+		if e > lo || len(edges) == 1 {
+			edges = append(edges, e)
+		} else {
+			edges[len(edges)-1] = e
+		}
+		if e > hi {
+			break
+		}
+	}
+	if last := edges[len(edges)-1]; last <= hi && k == 0 {
+		// Beyond the ladder: one bin to the longest. A reader's last bin
+		// counts those beyond instead (OpenAbove): an edge at the k-th
+		// longest would tell that duration.
+		edges = append(edges, hi+1)
+	}
+	if edges[1] <= lo && len(edges) > 2 {
+		edges = edges[1:] // nothing shorter than the first rung kept
+	}
+	bins := make([]Bin, len(edges)-1)
+	for i := range bins {
+		bins[i].From, bins[i].To = float64(edges[i])/1e9, float64(edges[i+1])/1e9
+	}
+	for _, d := range sorted {
+		i, _ := slices.BinarySearch(edges, d+1) // the first edge above d
+		bins[max(0, min(i-1, len(bins)-1))].Cases++
+	}
+	if k > 0 {
+		bins[0].OpenBelow = sorted[0] < edges[0]
+		bins[len(bins)-1].OpenAbove = sorted[len(sorted)-1] >= edges[len(edges)-1]
+	}
+	return bins
+}

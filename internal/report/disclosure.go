@@ -183,6 +183,22 @@ func Histogram(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []m
 	return bins
 }
 
+// DurationHistogram is Histogram on the duration ladder
+// (mining.LadderHistogram), whose bins show the shape of a skewed
+// distribution: the studio's chart. A reader's follows the same rules.
+func DurationHistogram(l *eventlog.Log, g *disclosure.Guard, w *disclosure.Withheld) []mining.Bin {
+	ds := mining.CaseDurations(l)
+	if g == nil {
+		return mining.LadderHistogram(ds, 0)
+	}
+	if !g.AtLeast("histogram", len(ds), 2*g.K()) {
+		return []mining.Bin{}
+	}
+	bins := mining.LadderHistogram(ds, g.K())
+	g.Bins(bins, w)
+	return bins
+}
+
 // Timeline is the events-over-time series of a view in at most n
 // buckets; a reader's has buckets of a day or more, none with fewer than
 // k cases in progress.

@@ -75,15 +75,15 @@ func New(cfg Config) *Studio {
 var web embed.FS
 
 // funcs are the templates' own functions.
-var funcs = template.FuncMap{
-	// count writes n with its noun, singular or plural: "1 case",
-	// "2,400 cases".
-	"count": func(n int, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return thousands(n) + " " + many
-	},
+var funcs = template.FuncMap{"count": plural}
+
+// plural writes n with its noun, singular or plural: "1 case", "2,400
+// cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }
 
 // thousands writes n with a comma between groups of three digits.
@@ -424,9 +424,9 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		data["MapSVG"] = svg
 		data["Variants"] = vs[:min(10, len(vs))]
 		if l.Timed {
-			data["Histogram"] = histogramSVG(report.Histogram(l, g, withheld))
+			data["Histogram"] = histogramSVG(report.DurationHistogram(l, g, withheld))
 			bucket, series := report.Timeline(l, 60, g, withheld)
-			data["Timeline"], data["TimelineBucket"] = timelineSVG(series), bucket
+			data["Timeline"], data["TimelineBucket"] = timelineSVG(series, bucket), bucket
 		}
 		if g != nil {
 			data["Disclosure"] = g.Done(withheld)
