@@ -3,12 +3,15 @@ package studio
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -374,63 +377,19 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		l, err := mining.ApplyContext(r.Context(), entry.View(false), filters...)
+		// What the page computes is kept with the version, per query and
+		// kind of caller, as the API's answers are: a page opened again
+		// is not computed again (BenchmarkBPIC2012ProcessPage).
+		sum := sha256.Sum256([]byte(q.Encode()))
+		key := "studio-process?" + hex.EncodeToString(sum[:]) + "&reader=" + rd.CacheKey()
+		parts, err := s.reports.KeptParts(entry, key, func() (map[string]any, error) {
+			return s.processParts(r, entry, filters, o, rd)
+		})
 		if err != nil {
 			s.PageError(w, r, err)
 			return
 		}
-		g, withheld, err := rd.Guard(l)
-		if err != nil || l.NumCases() == 0 {
-			if err != nil {
-				data["FilterError"] = err.Error()
-			} else {
-				data["FilterError"] = "The filters leave no case."
-			}
-			l = entry.View(false)
-			g, withheld, err = rd.Guard(l)
-		}
-		if err != nil {
-			// The whole process is too small for a reader to see.
-			data["TooFew"] = err.Error()
-			s.render(w, r, http.StatusOK, "process", data)
-			return
-		}
-		m, note, err := report.DrawableMap(l, o, g, withheld)
-		var svg template.HTML
-		if err == nil {
-			var dm report.Drawing
-			dm, err = report.MapSVG(r, m)
-			svg, note = dm.SVG, strings.TrimSpace(note+" "+dm.Note)
-		}
-		if err != nil {
-			s.PageError(w, r, err)
-			return
-		}
-		data["MapNote"] = note
-		k := report.KPIs(l, g)
-		// The page's view counts an activity's start and complete as one
-		// instance: the tile names what it counts.
-		counted := "Events"
-		if entry.View(true).NumEvents() != entry.View(false).NumEvents() {
-			counted = "Activity instances"
-		}
-		figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Counted": counted, "Activities": k["activities"], "Variants": k["variants"],
-			"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
-		if d, ok := k["median_case_duration_seconds"].(float64); ok {
-			figures["Median"] = processmap.Duration(d)
-		}
-		vs, _ := report.Variants(l, g, withheld)
-		data["HasData"], data["Report"], data["MapNodes"] = true, figures, len(m.Nodes)
-		data["MapSVG"] = svg
-		data["Variants"] = vs[:min(10, len(vs))]
-		if l.Timed {
-			data["Histogram"] = histogramSVG(report.DurationHistogram(l, g, withheld))
-			bucket, series := report.Timeline(l, 60, g, withheld)
-			data["Timeline"], data["TimelineBucket"] = timelineSVG(series, bucket), bucket
-		}
-		if g != nil {
-			data["Disclosure"] = g.Done(withheld)
-		}
+		maps.Copy(data, parts)
 	}
 	s.render(w, r, http.StatusOK, "process", data)
 }
@@ -551,4 +510,66 @@ func (s *Studio) accountPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "account", map[string]any{"Title": "Your account", "Enrolled": err == nil && t.Confirmed})
+}
+
+// processParts computes what the process page shows of a version: the
+// KPIs, the drawn map, the top variants, the charts, and a reader's note.
+// Parts with a drawing stopped at its deadline are shown, not kept.
+func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mining.Filter, o processmap.Options, rd *report.Reader) (map[string]any, error) {
+	data := map[string]any{}
+	l, err := mining.ApplyContext(r.Context(), entry.View(false), filters...)
+	if err != nil {
+		return nil, err
+	}
+	g, withheld, err := rd.Guard(l)
+	if err != nil || l.NumCases() == 0 {
+		if err != nil {
+			data["FilterError"] = err.Error()
+		} else {
+			data["FilterError"] = "The filters leave no case."
+		}
+		l = entry.View(false)
+		g, withheld, err = rd.Guard(l)
+	}
+	if err != nil {
+		// The whole process is too small for a reader to see.
+		data["TooFew"] = err.Error()
+		return data, nil
+	}
+	m, note, err := report.DrawableMap(l, o, g, withheld)
+	var svg template.HTML
+	var dm report.Drawing
+	if err == nil {
+		dm, err = report.MapSVG(r, m)
+		svg, note = dm.SVG, strings.TrimSpace(note+" "+dm.Note)
+	}
+	if err != nil {
+		return nil, err
+	}
+	data["MapNote"] = note
+	k := report.KPIs(l, g)
+	// The page's view counts an activity's start and complete as one
+	// instance: the tile names what it counts.
+	counted := "Events"
+	if entry.View(true).NumEvents() != entry.View(false).NumEvents() {
+		counted = "Activity instances"
+	}
+	figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Counted": counted, "Activities": k["activities"], "Variants": k["variants"],
+		"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
+	if d, ok := k["median_case_duration_seconds"].(float64); ok {
+		figures["Median"] = processmap.Duration(d)
+	}
+	vs, _ := report.Variants(l, g, withheld)
+	data["HasData"], data["Report"], data["MapNodes"] = true, figures, len(m.Nodes)
+	data["MapSVG"] = svg
+	data["Variants"] = vs[:min(10, len(vs))]
+	if l.Timed {
+		data["Histogram"] = histogramSVG(report.DurationHistogram(l, g, withheld))
+		bucket, series := report.Timeline(l, 60, g, withheld)
+		data["Timeline"], data["TimelineBucket"] = timelineSVG(series, bucket), bucket
+	}
+	if g != nil {
+		data["Disclosure"] = g.Done(withheld)
+	}
+	return data, report.Transient(dm)
 }
