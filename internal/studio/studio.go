@@ -472,11 +472,11 @@ type memberView struct {
 
 type teamView struct {
 	store.Named
-	Roles    []roleChoice // as for members; the held ones the caller may not give are in Held
-	Held     []string
-	Members  []store.Named
-	Others   []store.Member // environment members not in the team, to add
-	Editable bool
+	Held     []string       // the team's roles
+	Members  []store.Named  // the team's members
+	Editable bool           // the caller may change its roles and members (authz.TeamChange)
+	Roles    []roleChoice   // when Editable: the roles the caller may give, checked if held
+	Others   []store.Member // when Editable: the environment's members not in the team, to add
 }
 
 // depthLabels are the grid's words for the depths.
@@ -611,7 +611,11 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 			for i, h := range held {
 				names[i] = h.Name
 			}
-			v.Held, v.Roles = names, choices(names)
+			v.Held = names
+			v.Editable = canEditTeams && s.authz.TeamChange(r, t.ID, 0) == nil
+		}
+		if v.Editable {
+			v.Roles = choices(v.Held)
 			in := map[access.ID]bool{}
 			for _, m := range v.Members {
 				in[m.ID] = true
@@ -621,7 +625,6 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 					v.Others = append(v.Others, m)
 				}
 			}
-			v.Editable = canEditTeams && s.authz.TeamChange(r, t.ID, 0) == nil
 		}
 		teamViews = append(teamViews, v)
 	}
