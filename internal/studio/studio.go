@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -394,20 +396,56 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "process", data)
 }
 
+type gridCell struct {
+	Op    string // the operation's name, as the API takes it
+	Depth string // the depth's name, as the API takes it
+	Label string // the depth as the page shows it
+}
+
 type gridRow struct {
-	Table  string
-	Depths []string
+	Table string
+	Cells []gridCell
 }
 
 type roleView struct {
 	Name   string
 	Locked bool
-	Rows   []gridRow
+	// Editable: the caller may change this role's grid (the API's
+	// checks for PATCH …/roles/{role} but the grant check, which depends
+	// on the grid sent).
+	Editable bool
+	Rows     []gridRow
 }
+
+// roleChoice is a role as a checkbox: offered when the caller may give it.
+type roleChoice struct {
+	Name    string
+	Checked bool
+}
+
+type memberView struct {
+	store.Member
+	Roles               []roleChoice // the roles the caller may give, checked if held
+	Editable, Removable bool
+}
+
+type teamView struct {
+	store.Named
+	Held     []string       // the team's roles
+	Members  []store.Named  // the team's members
+	Editable bool           // the caller may change its roles and members (authz.TeamChange)
+	Roles    []roleChoice   // when Editable: the roles the caller may give, checked if held
+	Others   []store.Member // when Editable: the environment's members not in the team, to add
+}
+
+// depthLabels are the grid's words for the depths.
+var depthLabels = map[access.Depth]string{access.None: "–", access.User: "user", access.BusinessUnit: "unit", access.ParentChild: "unit+", access.Organization: "all"}
 
 // adminPage shows members and their roles, the role privilege grids, teams,
 // business units and (to System Administrators) the audit log with
-// filters: for those who may read the security records.
+// filters: for those who may read the security records. The forms to
+// change them appear for those the API would let change them, and change
+// them through the API (app.js).
 func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 	err := authz.Security(r, access.UserTable, access.Read)
 	if err == nil {
@@ -438,18 +476,25 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 	for _, u := range units {
 		unitNames[u.ID] = u.Name
 	}
+	can := func(t access.Table, op access.Op) bool { return authz.Security(r, t, op) == nil }
+	canEditRoles := can(access.RoleTable, access.Write)
 	var ops []string
 	for _, op := range access.Ops() {
 		ops = append(ops, op.String())
 	}
 	var views []roleView
+	var grantable []string // the roles the caller may give, in the page's order
 	for _, st := range roles {
 		role, err := s.authz.Role(r, st.Name)
 		if err != nil {
 			s.PageError(w, r, err)
 			return
 		}
+		if authz.RoleGrant(r, role) == nil {
+			grantable = append(grantable, role.Name)
+		}
 		v := roleView{Name: role.Name, Locked: role.Locked || role.Bypass}
+		v.Editable = canEditRoles && !v.Locked
 		for _, t := range access.Tables() {
 			row := gridRow{Table: t.String()}
 			for _, op := range access.Ops() {
@@ -457,14 +502,92 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 				if role.Bypass {
 					d = access.Organization
 				}
-				row.Depths = append(row.Depths, map[access.Depth]string{access.None: "–", access.User: "user", access.BusinessUnit: "unit", access.ParentChild: "unit+", access.Organization: "all"}[d])
+				row.Cells = append(row.Cells, gridCell{Op: op.String(), Depth: d.String(), Label: depthLabels[d]})
 			}
 			v.Rows = append(v.Rows, row)
 		}
 		views = append(views, v)
 	}
-	data := map[string]any{"Title": "Administration", "Env": env, "Members": members, "UnitNames": unitNames,
-		"Units": units, "Teams": teams, "Roles": views, "Ops": ops, "CanAudit": authz.EnvironmentAdmin(r) == nil}
+	choices := func(held []string) []roleChoice {
+		out := make([]roleChoice, len(grantable))
+		for i, name := range grantable {
+			out[i] = roleChoice{Name: name, Checked: slices.Contains(held, name)}
+		}
+		return out
+	}
+	canEditMembers, canRemoveMembers := can(access.UserTable, access.Write), can(access.UserTable, access.Delete)
+	memberViews := make([]memberView, len(members))
+	for i, m := range members {
+		v := memberView{Member: m, Roles: choices(m.Roles)}
+		if canEditMembers || canRemoveMembers {
+			mayChange := s.authz.MemberChange(r, m.User) == nil
+			v.Editable, v.Removable = canEditMembers && mayChange, canRemoveMembers && mayChange
+		}
+		memberViews[i] = v
+	}
+	data := map[string]any{"Title": "Administration", "Env": env, "Members": memberViews, "UnitNames": unitNames,
+		"Units": units, "Roles": views, "Ops": ops, "CanAudit": authz.EnvironmentAdmin(r) == nil,
+		"Depths":         []gridCell{{Depth: "none", Label: "–"}, {Depth: "user", Label: "user"}, {Depth: "businessunit", Label: "unit"}, {Depth: "parentchild", Label: "unit+"}, {Depth: "organization", Label: "all"}},
+		"NewRoles":       choices(nil),
+		"CanEditMembers": canEditMembers, "CanCreateRole": can(access.RoleTable, access.Create),
+		"CanCreateTeam": can(access.TeamTable, access.Create), "CanCreateUnit": can(access.BusinessUnitTable, access.Create),
+	}
+	// New members: an installation administrator picks among the users
+	// (the API lists them to nobody else); others give the user's number.
+	if canEditMembers && request.Caller(r).InstallationAdmin {
+		users, err := s.store.Users(ctx)
+		if err != nil {
+			s.PageError(w, r, err)
+			return
+		}
+		in := map[access.ID]bool{}
+		for _, m := range members {
+			in[m.User] = true
+		}
+		var others []store.User
+		for _, u := range users {
+			if !in[u.ID] {
+				others = append(others, u)
+			}
+		}
+		data["Users"] = others
+	}
+	// Teams with their roles and members, for those who may read teams.
+	var teamViews []teamView
+	canEditTeams := can(access.TeamTable, access.Write)
+	for _, t := range teams {
+		v := teamView{Named: t}
+		if can(access.TeamTable, access.Read) {
+			held, err := s.store.TeamRoles(ctx, env, t.ID)
+			if err == nil {
+				v.Members, err = s.store.TeamMembers(ctx, env, t.ID)
+			}
+			if err != nil {
+				s.PageError(w, r, err)
+				return
+			}
+			names := make([]string, len(held))
+			for i, h := range held {
+				names[i] = h.Name
+			}
+			v.Held = names
+			v.Editable = canEditTeams && s.authz.TeamChange(r, t.ID, 0) == nil
+		}
+		if v.Editable {
+			v.Roles = choices(v.Held)
+			in := map[access.ID]bool{}
+			for _, m := range v.Members {
+				in[m.ID] = true
+			}
+			for _, m := range members {
+				if !in[m.User] {
+					v.Others = append(v.Others, m)
+				}
+			}
+		}
+		teamViews = append(teamViews, v)
+	}
+	data["Teams"] = teamViews
 	if data["CanAudit"] == true {
 		q := r.URL.Query()
 		entries, err := s.store.AuditLog(ctx, env, store.AuditFilter{Action: q.Get("action"), Actor: q.Get("actor"), Limit: 200})
@@ -492,13 +615,45 @@ func (s *Studio) policiesPage(w http.ResponseWriter, r *http.Request) {
 	type row struct {
 		accesspolicy.Policy
 		Warnings []string
+		// JSON is the policy as PUT /api/v1/access-policies/{id} takes
+		// it, for the edit form.
+		JSON string
 	}
 	rows := make([]row, len(list))
 	for i, p := range list {
 		warnings, _ := p.Validate()
-		rows[i] = row{Policy: p, Warnings: warnings}
+		rows[i] = row{Policy: p, Warnings: warnings, JSON: policyJSON(p)}
 	}
-	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows})
+	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": request.Caller(r).ID})
+}
+
+// policyJSON writes a policy as the API takes it, every field present
+// and in the order the API documents, but its id (the API refuses fields
+// it does not know).
+func policyJSON(p accesspolicy.Policy) string {
+	body := struct {
+		Name           string                  `json:"name"`
+		State          string                  `json:"state"`
+		Apps           []string                `json:"apps"`
+		Include        accesspolicy.Principals `json:"include"`
+		Exclude        accesspolicy.Principals `json:"exclude"`
+		IPRanges       []string                `json:"ip_ranges"`
+		IPRangesExcept bool                    `json:"ip_ranges_except"`
+		IPRangeNames   []string                `json:"ip_range_names"`
+		Grant          string                  `json:"grant"`
+	}{Name: p.Name, State: p.State, Apps: p.Apps, Include: p.Include, Exclude: p.Exclude, IPRanges: []string{},
+		IPRangesExcept: p.IPRangesExcept, IPRangeNames: p.IPRangeNames, Grant: p.Grant}
+	for _, r := range p.IPRanges {
+		body.IPRanges = append(body.IPRanges, r.String())
+	}
+	if body.IPRangeNames == nil {
+		body.IPRangeNames = []string{}
+	}
+	b, err := json.MarshalIndent(body, "", "  ")
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // accountPage shows the signed-in user's second factor and sets one up

@@ -269,3 +269,160 @@ if (reference) {
     say(status, await message(resp), true);
   });
 }
+
+// Administration: members, roles, teams, business units (the
+// administration page), conditional access policies and personal access
+// tokens. Each form is one call to the API, which decides; a success
+// reloads the page with a note, a refusal shows the API's message beside
+// the form.
+const adminStatus = document.getElementById("admin-status") || document.getElementById("policies-status");
+if (adminStatus) {
+  const done = sessionStorage.getItem("procmine-admin-status");
+  if (done) { say(adminStatus, done); sessionStorage.removeItem("procmine-admin-status"); }
+}
+// statusOf is the status line beside el, made the first time.
+const statusOf = (el) => {
+  let s = el.nextElementSibling;
+  if (!s || !s.classList.contains("form-status")) {
+    s = document.createElement("p");
+    s.className = "form-status";
+    el.after(s);
+  }
+  return s;
+};
+// apiCall sends a JSON body (or none) and reloads with done on success.
+const apiCall = async (el, method, url, body, done) => {
+  const init = { method };
+  if (body !== undefined) { init.headers = { "Content-Type": "application/json" }; init.body = JSON.stringify(body); }
+  const resp = await fetch(url, init);
+  if (resp.ok) { sessionStorage.setItem("procmine-admin-status", done); location.reload(); return; }
+  say(statusOf(el), await message(resp), true);
+};
+// onSubmit runs f with the form's data instead of sending the form.
+const onSubmit = (form, f) => form.addEventListener("submit", (ev) => { ev.preventDefault(); f(new FormData(form)); });
+const forms = (sel) => document.querySelectorAll(sel);
+
+for (const form of forms("form.member-edit")) {
+  onSubmit(form, (f) => apiCall(form, "PUT", form.dataset.action, { business_unit: Number(f.get("business_unit")), roles: f.getAll("roles") }, "Member saved."));
+}
+const memberAdd = document.getElementById("member-add");
+if (memberAdd) {
+  onSubmit(memberAdd, (f) => apiCall(memberAdd, "PUT", memberAdd.dataset.base + encodeURIComponent(f.get("user")),
+    { business_unit: Number(f.get("business_unit")), roles: f.getAll("roles") }, "Member added."));
+}
+for (const b of forms("button.member-remove")) {
+  b.addEventListener("click", () => {
+    if (confirm(`Remove ${b.dataset.name} from the environment? They leave its teams too.`)) apiCall(b, "DELETE", b.dataset.action, undefined, "Member removed.");
+  });
+}
+for (const form of forms("form.role-edit")) {
+  onSubmit(form, (f) => {
+    // The grid as the API takes it: {table: {operation: depth}}, nones left out.
+    const privileges = {};
+    for (const [key, depth] of f.entries()) {
+      if (depth === "none") continue;
+      const [table, op] = key.split(".");
+      (privileges[table] ||= {})[op] = depth;
+    }
+    apiCall(form, "PATCH", form.dataset.base + encodeURIComponent(form.dataset.role), { privileges }, `Role ${form.dataset.role} saved.`);
+  });
+}
+const roleCreate = document.getElementById("role-create");
+if (roleCreate) onSubmit(roleCreate, (f) => apiCall(roleCreate, "POST", roleCreate.dataset.action, { name: f.get("name"), privileges: {} }, `Role ${f.get("name")} created: open it to set its privileges.`));
+const teamCreate = document.getElementById("team-create");
+if (teamCreate) onSubmit(teamCreate, (f) => apiCall(teamCreate, "POST", teamCreate.dataset.action, { name: f.get("name"), kind: f.get("kind"), business_unit: Number(f.get("business_unit")) }, `Team ${f.get("name")} created.`));
+for (const form of forms("form.team-roles")) onSubmit(form, (f) => apiCall(form, "PUT", form.dataset.action, { roles: f.getAll("roles") }, "Team roles saved."));
+for (const form of forms("form.team-member-add")) onSubmit(form, (f) => apiCall(form, "PUT", form.dataset.base + encodeURIComponent(f.get("user")), undefined, "Team member added."));
+for (const b of forms("button.team-member-remove")) b.addEventListener("click", () => apiCall(b, "DELETE", b.dataset.action, undefined, "Team member removed."));
+const unitCreate = document.getElementById("unit-create");
+if (unitCreate) onSubmit(unitCreate, (f) => apiCall(unitCreate, "POST", unitCreate.dataset.action, { name: f.get("name"), parent: Number(f.get("parent")) }, `Business unit ${f.get("name")} created.`));
+
+// Conditional access: edit a policy as JSON, delete one, ask what if.
+for (const form of forms("form.policy-edit")) {
+  onSubmit(form, (f) => {
+    let body;
+    try { body = JSON.parse(f.get("policy")); } catch (e) { say(statusOf(form), `This is not JSON: ${e.message}`, true); return; }
+    apiCall(form, "PUT", form.dataset.action, body, "Policy saved.");
+  });
+}
+for (const b of forms("button.policy-delete")) {
+  b.addEventListener("click", () => {
+    if (confirm(`Delete the policy ${b.dataset.name}? It stops applying at once.`)) apiCall(b, "DELETE", b.dataset.action, undefined, `Policy ${b.dataset.name} deleted.`);
+  });
+}
+const whatIf = document.getElementById("what-if");
+if (whatIf) {
+  const out = document.getElementById("what-if-result");
+  onSubmit(whatIf, async (f) => {
+    const resp = await fetch(whatIf.dataset.action, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: Number(f.get("user")), app: f.get("app"), ip: f.get("ip"), mfa: f.get("mfa") === "on" }) });
+    out.replaceChildren();
+    if (!resp.ok) { say(out, await message(resp), true); return; }
+    const d = await resp.json();
+    const head = document.createElement("p");
+    head.append(d.allowed ? (d.need_mfa ? "Allowed with a second factor." : "Allowed.") : "Refused.");
+    const list = document.createElement("ul");
+    for (const m of d.matches) {
+      const li = document.createElement("li");
+      li.textContent = `${m.name} (${m.state}, ${m.grant}${m.enforced ? "" : ", not enforced"}): ${m.why}`;
+      list.append(li);
+    }
+    if (!d.matches.length) head.append(" No policy applies.");
+    out.append(head, list);
+    out.setAttribute("role", "status");
+  });
+}
+
+// Personal access tokens: made here, shown once, revoked by number.
+const tokenCreate = document.getElementById("token-create");
+if (tokenCreate) {
+  const status = document.getElementById("token-status");
+  const rows = document.querySelector("#token-list tbody");
+  const revoke = async (id, row) => {
+    const resp = await fetch(`/api/v1/tokens/${encodeURIComponent(id)}`, { method: "DELETE" });
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    if (row) row.querySelector(".revoked").replaceChildren("revoked");
+    say(status, `Token ${id} revoked.`);
+  };
+  onSubmit(tokenCreate, async (f) => {
+    const body = { name: f.get("name"), expires_in_days: Number(f.get("expires_in_days")) };
+    if (f.get("password")) body.password = f.get("password");
+    const resp = await fetch("/api/v1/tokens", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    const t = await resp.json();
+    document.getElementById("token-password").value = "";
+    document.getElementById("token-value").textContent = t.token;
+    document.getElementById("token-new").hidden = false;
+    const row = document.createElement("tr");
+    row.dataset.token = t.id;
+    for (const v of [String(t.id), t.name, new Date(t.expires_at).toISOString().slice(0, 10)]) {
+      const td = document.createElement("td");
+      td.textContent = v;
+      row.append(td);
+    }
+    const cell = document.createElement("td");
+    cell.className = "revoked";
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "danger";
+    b.textContent = `Revoke ${t.name}`;
+    b.addEventListener("click", () => revoke(t.id, row));
+    cell.append(b);
+    row.append(cell);
+    rows.append(row);
+    say(status, `Token ${t.name} created (number ${t.id}).`);
+  });
+  document.getElementById("token-copy").addEventListener("click", async () => {
+    const value = document.getElementById("token-value").textContent;
+    try {
+      await navigator.clipboard.writeText(value);
+      say(status, "Copied.");
+    } catch {
+      // No clipboard (an insecure page): select it for the keyboard.
+      getSelection().selectAllChildren(document.getElementById("token-value"));
+      say(status, "Select and copy it: the browser did not let the page copy.");
+    }
+  });
+  const revokeForm = document.getElementById("token-revoke");
+  onSubmit(revokeForm, (f) => revoke(f.get("id"), rows.querySelector(`tr[data-token="${CSS.escape(f.get("id"))}"]`)));
+}
