@@ -110,8 +110,8 @@ func axeServer(t *testing.T) *env {
 // page as a report reader too): no violation of serious or critical
 // impact. Moderate and minor ones are logged.
 func TestStudioAccessibility(t *testing.T) {
-	ctx := browser(t)
 	src := axeSource(t)
+	ctx := browser(t)
 	receipt, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
 	if err != nil {
 		t.Fatal(err)
