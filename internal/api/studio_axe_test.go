@@ -189,7 +189,7 @@ func TestStudioAccessibility(t *testing.T) {
 	// shows that it is there with its content.
 	pages := []struct {
 		name  string
-		as    string // who is signed in: "" for nobody
+		as    string // who is signed in: "" for nobody (the first pages)
 		steps []chromedp.Action[chromedp.Void]
 		ready string // a script that is true once the page shows its content
 	}{
@@ -210,7 +210,7 @@ func TestStudioAccessibility(t *testing.T) {
 		{"conformance with a reference model", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + compensationPage + "/conformance")}, `document.getElementById('deviations') && document.querySelector('#map svg')`},
 		{"conformance without a reference model", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + claimsPage + "/conformance")}, `document.getElementById('no-reference') && document.getElementById('log-fitness')`},
 		{"account", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + "/account")}, `document.getElementById('mfa-start')`},
-		{"error", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage + "0")}, `document.title.startsWith('Not Found')`},
+		{"error", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/999999", e.url, prod.ID))}, `document.title.startsWith('Not Found')`},
 		{"process as a report reader", "viewer", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage)}, `document.querySelector('#map svg') && document.getElementById('disclosure-note')`},
 		{"administration", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d/admin", e.url, prod.ID))}, `document.getElementById('members') && document.querySelector('#audit tbody tr')`},
 		{"privacy", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d/privacy", e.url, prod.ID))}, `document.getElementById('policy')`},
