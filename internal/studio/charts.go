@@ -52,12 +52,16 @@ func barsSVG(title string, values []float64, labels []string) template.HTML {
 		top = max(top, v)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-label="%s" class="chart">`, w, h, template.HTMLEscapeString(title))
+	// A group of bars, each an image named by its figure, so that a screen
+	// reader reads every bar's figure as well as the chart's title (a
+	// single image would keep only the title); the tooltip shows the same.
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="group" aria-label="%s" class="chart">`, w, h, template.HTMLEscapeString(title))
 	bw := w / float64(max(len(values), 1))
 	for i, v := range values {
 		bh := (h - 10) * v / top
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-			float64(i)*bw+1, h-bh, max(bw-2, 1), bh, template.HTMLEscapeString(labels[i]))
+		label := template.HTMLEscapeString(labels[i])
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" role="img" aria-label="%s"><title>%s</title></rect>`,
+			float64(i)*bw+1, h-bh, max(bw-2, 1), bh, label, label)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
