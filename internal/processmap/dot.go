@@ -41,7 +41,7 @@ func WriteDOT(w io.Writer, m *Map) error {
 	if sc != nil {
 		b.WriteString("  graph [labelloc=t, labeljust=r, label=" + sc.legend() + "];\n")
 	}
-	b.WriteString("  start [shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#3c8d40\", color=\"#3c8d40\"];\n")
+	b.WriteString("  start [shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#2e7d32\", color=\"#2e7d32\"];\n")
 	b.WriteString("  end [shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
 	id := map[string]string{}
 	maxCount := 1

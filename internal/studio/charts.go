@@ -49,7 +49,10 @@ func (c barChart) svg() template.HTML {
 	ymax := step * float64(ticks)
 	var b bytes.Buffer
 	esc := template.HTMLEscapeString
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="img" aria-label="%s" class="chart">`, chartW, chartH, esc(c.Label))
+	// A group of bars, each an image named by its figure, so that a screen
+	// reader reads every bar's figure as well as the chart's name (a single
+	// image would keep only the name); the tooltip shows the same.
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %g" role="group" aria-label="%s" class="chart">`, chartW, chartH, esc(c.Label))
 	// The y axis: round ticks, gridlines, the axis title.
 	for i := 0; i <= ticks; i++ {
 		v := step * float64(i)
@@ -64,13 +67,13 @@ func (c barChart) svg() template.HTML {
 	for i, br := range c.Bars {
 		x := padLeft + float64(i)*bw
 		if br.Withheld {
-			fmt.Fprintf(&b, `<rect class="withheld" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-				x+1, padTop, max(bw-2, 1), plotH, esc(br.Title))
+			fmt.Fprintf(&b, `<rect class="withheld" x="%.1f" y="%.1f" width="%.1f" height="%.1f" role="img" aria-label="%s"><title>%s</title></rect>`,
+				x+1, padTop, max(bw-2, 1), plotH, esc(br.Title), esc(br.Title))
 			continue
 		}
 		h := plotH * br.Value / ymax
-		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-			x+1, padTop+plotH-h, max(bw-2, 1), h, esc(br.Title))
+		fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" role="img" aria-label="%s"><title>%s</title></rect>`,
+			x+1, padTop+plotH-h, max(bw-2, 1), h, esc(br.Title), esc(br.Title))
 	}
 	// The x axis: the baseline, the ticks (thinned so that they do not
 	// run into each other), the axis title.

@@ -23,8 +23,16 @@ if (figures && mapEl) {
   for (const el of mapEl.querySelectorAll("g.node, g.edge")) {
     el.setAttribute("tabindex", "0");
     el.setAttribute("role", "button");
+    // Its name is its figures, which must hold the words it shows (speech
+    // input says "click check ticket"); where they do not (a marked
+    // activity's note), the name is what it shows and the figures its
+    // description.
     const link = el.querySelector("a");
-    el.setAttribute("aria-label", (link && link.getAttribute("xlink:title")) || el.querySelector("title").textContent);
+    const tip = (link && link.getAttribute("xlink:title")) || el.querySelector("title").textContent;
+    const shown = [...el.querySelectorAll("text")].map((t) => t.textContent.trim()).filter(Boolean).join(", ");
+    const words = (s) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    if (!shown || words(tip).includes(words(shown))) el.setAttribute("aria-label", tip);
+    else { el.setAttribute("aria-label", shown); el.setAttribute("aria-description", tip); }
     el.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); show(el); } });
   }
   mapEl.addEventListener("click", (e) => {
