@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -325,7 +326,9 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
 		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
-			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration")},
+			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration"),
+			"Mode": orDefault(q.Get("time-mode"), "intersecting"), "Top": q.Get("top-variants")},
+		"Chips": filterChips(q), "FilterKept": keptFilters(q),
 		"FilterError": filterError,
 	}
 	if data["CanShare"] == true {
@@ -702,6 +705,14 @@ func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mi
 		return nil, err
 	}
 	data["MapNote"] = note
+	// The activities the map shows, for the filters' pickers: a reader
+	// sees no name the map does not show anyway.
+	names := make([]string, len(m.Nodes))
+	for i, n := range m.Nodes {
+		names[i] = n.Activity
+	}
+	slices.Sort(names)
+	data["ActivityNames"] = names
 	k := report.KPIs(l, g)
 	// The page's view counts an activity's start and complete as one
 	// instance: the tile names what it counts.
@@ -727,4 +738,74 @@ func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mi
 		data["Disclosure"] = g.Done(withheld)
 	}
 	return data, report.Transient(dm)
+}
+
+// filterChip is an active filter as the page lists it, with the link that
+// takes it away.
+type filterChip struct {
+	Label  string
+	Remove string // the page's query without it
+}
+
+// The filters a page's query may hold, as the chips name them; the
+// repeatable ones come once per value.
+var chipNames = []struct{ param, label string }{
+	{"from", "from"}, {"to", "to"}, {"start-activity", "starts with"}, {"end-activity", "ends with"},
+	{"min-duration", "lasting at least"}, {"max-duration", "lasting at most"}, {"top-variants", "top variants"},
+	{"follows", "followed by"}, {"not-follows", "not followed by"}, {"case-attr", "case attribute"},
+	{"exclude-case-attr", "without case attribute"},
+}
+
+// filterChips lists the active filters of a query.
+func filterChips(q url.Values) []filterChip {
+	var out []filterChip
+	for _, c := range chipNames {
+		for i, v := range q[c.param] {
+			if v == "" {
+				continue
+			}
+			rest := url.Values{}
+			for k, vs := range q {
+				rest[k] = slices.Clone(vs)
+			}
+			rest[c.param] = slices.Delete(slices.Clone(q[c.param]), i, i+1)
+			label := c.label + " " + v
+			if c.param == "follows" || c.param == "not-follows" {
+				a, b, _ := strings.Cut(v, ">")
+				how := map[string]string{"follows": "is directly followed by", "not-follows": "is never directly followed by"}[c.param]
+				if strings.HasPrefix(b, ">") {
+					b = b[1:]
+					how = map[string]string{"follows": "is followed by", "not-follows": "is never followed by"}[c.param]
+				}
+				label = a + " " + how + " " + b
+			}
+			if (c.param == "from" || c.param == "to") && q.Get("time-mode") != "" {
+				label += " (" + q.Get("time-mode") + ")"
+			}
+			out = append(out, filterChip{Label: label, Remove: "?" + rest.Encode()})
+		}
+	}
+	return out
+}
+
+// keptFilters are the values of the repeatable filters of a query, which
+// the filter form carries along as hidden fields: adding a filter keeps
+// the others.
+func keptFilters(q url.Values) []struct{ Name, Value string } {
+	var out []struct{ Name, Value string }
+	for _, name := range []string{"follows", "not-follows", "case-attr", "exclude-case-attr"} {
+		for _, v := range q[name] {
+			if v != "" {
+				out = append(out, struct{ Name, Value string }{name, v})
+			}
+		}
+	}
+	return out
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

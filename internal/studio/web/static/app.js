@@ -8,6 +8,24 @@ if (controls) {
   controls.addEventListener("change", (e) => {
     if (!e.target.closest("fieldset")) controls.submit();
   });
+  // The filters written with two fields ("A is followed by B", a case
+  // attribute kept or dropped) go as the one parameter the API reads.
+  const hidden = (name, value) => {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    controls.append(input);
+  };
+  controls.addEventListener("submit", () => {
+    const a = document.getElementById("f-follow-a"), b = document.getElementById("f-follow-b");
+    if (a && b && a.value.trim() && b.value.trim()) {
+      const [param, sep] = document.getElementById("f-follow-how").value.split(":");
+      hidden(param, a.value.trim() + sep + b.value.trim());
+    }
+    const attr = document.getElementById("f-attr");
+    if (attr && attr.value.trim()) hidden(document.getElementById("f-attr-how").value, attr.value.trim());
+  });
 }
 
 // Click (or Enter on) an activity or a path for its figures: Graphviz put

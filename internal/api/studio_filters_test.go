@@ -1,0 +1,122 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// TestStudioFiltersInABrowser applies each kind of filter from the
+// process page's panel, as an analyst does: the page's case count is the
+// API's for the same query, the filter shows as a chip, the URL alone
+// gives the same view again, and a chip's ✕ takes its filter away.
+func TestStudioFiltersInABrowser(t *testing.T) {
+	ctx := browser(t)
+	data, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := browserServer(t)
+	_, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
+	api := fmt.Sprintf("%s/processes/%d", base, p.ID)
+	if job := maker.importLog(api+"/data", "receipt.csv", data, nil); job.State != "done" {
+		t.Fatalf("import: %+v", job)
+	}
+	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+	run := runner(t, ctx)
+	run(signInSteps(e.url, "maker")...)
+
+	cases := func() int {
+		t.Helper()
+		n, err := strconv.Atoi(strings.ReplaceAll(pageText(t, ctx, "#kpi-cases"), ",", ""))
+		if err != nil {
+			t.Fatalf("the cases tile: %v", err)
+		}
+		return n
+	}
+	query := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(loc)
+		return u.RawQuery
+	}
+	apiCases := func(q string) int {
+		t.Helper()
+		var r struct{ Cases int }
+		maker.json("GET", api+"/report?"+q, "", 200, &r)
+		return r.Cases
+	}
+
+	all := apiCases("")
+	for _, f := range []struct {
+		name  string
+		steps []chromedp.Action[chromedp.Void]
+		chip  string
+	}{
+		// Every case of receipt starts with its confirmation: the page
+		// and the API agree, on all of them.
+		{"start activity", []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#f-start"), "Confirmation of receipt")}, "starts with Confirmation of receipt"},
+		{"end activity", []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#f-end"), "T10 Determine necessity to stop indication")}, "ends with T10"},
+		{"duration", []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#f-min"), "1d")}, "lasting at least 1d"},
+		{"dates and time mode", []chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS("#f-from"), "2011-01-01"), chromedp.SetValue(chromedp.CSS("#f-to"), "2011-06-30"),
+			chromedp.SetValue(chromedp.CSS("#f-mode"), "started")}, "from 2011-01-01 (started)"},
+		{"followed by", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#f-follow-a"), "T02 Check confirmation of receipt"),
+			chromedp.SetValue(chromedp.CSS("#f-follow-how"), "follows:>>"),
+			chromedp.SendKeys(chromedp.CSS("#f-follow-b"), "T06 Determine necessity of stop advice")}, "T02 Check confirmation of receipt is followed by T06"},
+		{"never directly followed by", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#f-follow-a"), "Confirmation of receipt"),
+			chromedp.SetValue(chromedp.CSS("#f-follow-how"), "not-follows:>"),
+			chromedp.SendKeys(chromedp.CSS("#f-follow-b"), "T02 Check confirmation of receipt")}, "is never directly followed by"},
+		{"top variants", []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#f-top"), "3")}, "top variants 3"},
+		{"case attribute", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#f-attr"), "channel=Internet"), chromedp.SetValue(chromedp.CSS("#f-attr-how"), "case-attr")}, "case attribute channel=Internet"},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+			run(f.steps...)
+			run(chromedp.Click(chromedp.CSS("#apply-filters")), chromedp.WaitVisible(chromedp.CSS("#filter-chips")))
+			if msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('filter-error') || {}).textContent || ''`)); msg != "" {
+				t.Fatalf("the page refused the filter: %s", msg)
+			}
+			q, got := query(), cases()
+			if want := apiCases(q); got != want || got == all && f.name != "start activity" || got == 0 {
+				t.Errorf("%s: the page shows %d cases, the API %d for ?%s (all: %d)", f.name, got, want, q, all)
+			}
+			if chips := pageText(t, ctx, "#filter-chips"); !strings.Contains(chips, f.chip) {
+				t.Errorf("chips %q, want %q", chips, f.chip)
+			}
+			if f.name == "followed by" {
+				shot(t, ctx, "studio-filters")
+			}
+			// The URL alone gives the same view.
+			run(chromedp.Navigate(page+"?"+q), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+			if again := cases(); again != got {
+				t.Errorf("the same URL again: %d cases, then %d", got, again)
+			}
+			// The chips' ✕ take the filters away, one by one.
+			for range 3 {
+				if evalInt(t, ctx, `document.querySelectorAll('#filter-chips a').length`) == 0 {
+					break
+				}
+				run(chromedp.Click(chromedp.CSS("#filter-chips a")), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+			}
+			if n := cases(); n != all {
+				t.Errorf("without the filter: %d cases, want %d", n, all)
+			}
+		})
+	}
+}
