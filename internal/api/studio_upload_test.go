@@ -110,7 +110,7 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		return s
 	}
 	s := summary("columns")
-	if !strings.Contains(s, "Delimiter: semicolon (;). 3 columns.") || !strings.Contains(s, "no case column found") {
+	if !strings.Contains(s, "Delimiter: semicolon (;). 3 columns.") || !strings.Contains(s, "no case column found (columns: id, task, when); name it with the Case id picker") {
 		t.Errorf("unmapped, the preview says %q", s)
 	}
 	if d, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('m-delimiter').value`)); d != ";" {
@@ -139,6 +139,12 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		t.Errorf("%d rows refused", bad)
 	}
 	shot(t, ctx, "studio-upload-mapping")
+	run(chromedp.EmulateViewport(390, 844))
+	if wide := evalInt(t, ctx, `document.documentElement.scrollWidth`); wide > 390 {
+		t.Errorf("at 390 px the mapping step is %d px wide", wide)
+	}
+	shot(t, ctx, "studio-upload-mapping-390px")
+	run(chromedp.EmulateViewport(1280, 800))
 
 	// A timestamp form the file does not have: the row and column are named.
 	run(chromedp.Evaluate[chromedp.Void](`{ const f = document.getElementById('m-timestamp-format'); f.value = '%d/%m/%Y'; f.dispatchEvent(new Event('input', {bubbles: true})) }`))
@@ -164,7 +170,10 @@ func TestStudioUploadWithMapping(t *testing.T) {
 	}
 
 	// The next upload offers the same mapping.
-	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#mapping-remembered")))
+	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#upload")))
+	if evalInt(t, ctx, `document.querySelectorAll('#mapping-remembered').length`) != 1 {
+		t.Fatal("the upload form does not offer the last upload's mapping")
+	}
 	if got := pageText(t, ctx, "#mapping-remembered"); !strings.Contains(got, "case = id") || !strings.Contains(got, "activity = task") || !strings.Contains(got, "start = when") || !strings.Contains(got, "delimiter = ;") {
 		t.Errorf("the remembered mapping reads %q", got)
 	}

@@ -149,6 +149,12 @@ if (upload && mapping) {
     }
     return buf;
   };
+  // The importer names the CLI's flags (--case); here they are pickers.
+  const picker = (field) => {
+    const l = mapping.querySelector(`label[for="m-${field === "timestamp" ? "start" : field}"]`);
+    return l ? `the ${l.textContent} picker` : field;
+  };
+  const plain = (text) => text && text.replace(/--([a-z-]+)/g, (_, f) => picker(f));
   const cell = (tag, text, cls) => {
     const el = document.createElement(tag);
     el.textContent = text;
@@ -185,7 +191,7 @@ if (upload && mapping) {
       tr.append(cell("td", String(r.line)), ...(r.fields || []).map((f) => cell("td", f)));
       for (let i = (r.fields || []).length; i < p.columns.length; i++) tr.append(cell("td", ""));
       // The line is in the first cell: the reason follows it.
-      const why = r.error && r.error.startsWith(`${name}:${r.line}: `) ? r.error.slice(`${name}:${r.line}: `.length) : r.error;
+      const why = plain(r.error && r.error.startsWith(`${name}:${r.line}: `) ? r.error.slice(`${name}:${r.line}: `.length) : r.error);
       tr.append(cell("td", why || (p.error ? "not checked" : "reads"), why ? "why" : "ok"));
       body.append(tr);
     }
@@ -196,8 +202,8 @@ if (upload && mapping) {
     const d = delimiterNames[p.delimiter] ? `${delimiterNames[p.delimiter]}${p.delimiter === "\t" ? "" : ` (${p.delimiter})`}` : p.delimiter;
     const counts = `Delimiter: ${d}. ${p.columns.length} columns.`;
     const more = p.complete ? "" : "; the file has more";
-    if (p.error) say(summary, `${counts} The import cannot read the file with this mapping: ${p.error}`, true);
-    else if (bad.length) say(summary, `${counts} ${bad.length} of the ${p.rows.length} rows checked would be refused${more}. The first: ${bad[0].error}`, true);
+    if (p.error) say(summary, `${counts} The import cannot read the file with this mapping: ${plain(p.error)}`, true);
+    else if (bad.length) say(summary, `${counts} ${bad.length} of the ${p.rows.length} rows checked would be refused${more}. The first: ${plain(bad[0].error)}`, true);
     else say(summary, `${counts} The ${p.rows.length} rows checked all read${more}.`);
   };
   // Ask the server; mapped says whether to send the pickers (the first
