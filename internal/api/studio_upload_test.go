@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -123,6 +124,22 @@ func TestStudioUploadWithMapping(t *testing.T) {
 	if n := evalInt(t, ctx, `document.querySelectorAll('#preview-table tbody tr').length`); n != 20 {
 		t.Errorf("the preview shows %d rows, want 20", n)
 	}
+
+	// A gzip file's first rows are read from its content.
+	gz := filepath.Join(t.TempDir(), "receipt-mapped.csv.gz")
+	if raw, err := os.ReadFile(file); err == nil {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(raw)
+		zw.Close()
+		os.WriteFile(gz, z.Bytes(), 0o644)
+	}
+	run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{gz}))
+	if s := summary("receipt-mapped.csv.gz:1"); !strings.Contains(s, "Delimiter: semicolon (;). 3 columns.") {
+		t.Errorf("for the gzip file the preview says %q", s)
+	}
+	run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}))
+	summary("receipt-mapped.csv:1")
 
 	// Map the columns: every previewed row reads.
 	run(chromedp.Evaluate[chromedp.Void](`for (const [id, v] of [['m-case', 'id'], ['m-activity', 'task'], ['m-start', 'when']]) {

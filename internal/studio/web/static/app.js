@@ -140,10 +140,34 @@ if (upload && mapping) {
   const delimiterNames = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "bar" };
   let sample = null, name = "", seq = 0, timer = null;
 
-  // The first bytes, cut at the last whole line when the file is longer.
+  // The first bytes (of the content, for a .gz file), cut at the last
+  // whole line when there are more.
   const readSample = async (file) => {
-    let buf = new Uint8Array(await file.slice(0, MAX).arrayBuffer());
-    if (file.size > MAX) {
+    let buf, more;
+    if (/\.gz$/i.test(file.name)) {
+      const reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+      const parts = [];
+      let n = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        if ((n += value.length) > MAX) break;
+      }
+      more = n > MAX;
+      reader.cancel().catch(() => {});
+      buf = new Uint8Array(Math.min(n, MAX));
+      let at = 0;
+      for (const part of parts) {
+        if (at >= buf.length) break;
+        buf.set(part.subarray(0, buf.length - at), at);
+        at += part.length;
+      }
+    } else {
+      buf = new Uint8Array(await file.slice(0, MAX).arrayBuffer());
+      more = file.size > MAX;
+    }
+    if (more) {
       const nl = buf.lastIndexOf(10);
       if (nl > 0) buf = buf.slice(0, nl + 1);
     }
@@ -232,12 +256,18 @@ if (upload && mapping) {
     sample = null;
     table.replaceChildren();
     summary.textContent = "";
-    const tabular = file && /\.(csv|tsv|txt)$/i.test(file.name);
+    const tabular = file && /\.(csv|tsv|txt)(\.gz)?$/i.test(file.name);
     mapping.hidden = !tabular;
     mapping.disabled = !tabular;
     if (!tabular) return;
     name = file.name;
-    sample = await readSample(file);
+    try {
+      sample = await readSample(file);
+    } catch {
+      sample = null;
+      say(summary, "The file cannot be read as gzip: its first rows cannot be shown.", true);
+      return;
+    }
     say(summary, "Reading the first rows…");
     const first = await check(false);
     if (!first) return;
