@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -156,6 +157,7 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		t.Errorf("%d rows refused", bad)
 	}
 	shot(t, ctx, "studio-upload-mapping")
+	axeCheck(t, ctx, "the mapping step")
 	run(chromedp.EmulateViewport(390, 844))
 	if wide := evalInt(t, ctx, `document.documentElement.scrollWidth`); wide > 390 {
 		t.Errorf("at 390 px the mapping step is %d px wide", wide)
@@ -170,6 +172,7 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		t.Errorf("with a wrong timestamp format the preview says %q", s)
 	}
 	shot(t, ctx, "studio-upload-mapping-refused")
+	axeCheck(t, ctx, "the mapping step with refused rows")
 	run(chromedp.Evaluate[chromedp.Void](`{ const f = document.getElementById('m-timestamp-format'); f.value = ''; f.dispatchEvent(new Event('input', {bubbles: true})) }`))
 	summary("rows checked all read; the file has more.")
 
@@ -275,5 +278,22 @@ func TestUploadPreviewAPI(t *testing.T) {
 	maker.json("GET", path+"/data", "", 200, &versions)
 	if m, err := e.store.UploadMapping(t.Context(), p.ID); len(versions.Versions) != 0 || err != nil || len(m) != 0 {
 		t.Errorf("after previews: %d versions, mapping %v %v", len(versions.Versions), m, err)
+	}
+}
+
+// axeCheck runs axe-core on the tab's page where scripts/test installed it
+// (always under CI=true): no violation of serious or critical impact.
+func axeCheck(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	if os.Getenv("PROCMINE_AXE") == "" && os.Getenv("CI") != "true" {
+		t.Logf("axe-core is not installed (PROCMINE_AXE): %s is not checked", what)
+		return
+	}
+	for _, v := range axeRun(t, ctx, axeSource(t)) {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: %s", what, v)
+		} else {
+			t.Logf("%s: %s", what, v)
+		}
 	}
 }
