@@ -13,6 +13,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
@@ -61,6 +62,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	// is; that choice is audited.
 	applyPolicy := true
 	var name, path string
+	mapping := map[string]string{} // the column mapping given, remembered for the next upload
 	defer func() {
 		if path != "" {
 			os.Remove(path)
@@ -124,6 +126,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			response.WriteError(w, r, err)
 			return
 		}
+		if mappingFields[part.FormName()] && len(value) > 0 {
+			mapping[part.FormName()] = string(value)
+		}
 	}
 	if path == "" {
 		response.WriteError(w, r, response.Invalid("the upload has no part named file"))
@@ -164,7 +169,103 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		detail += store.UploadRawNote
 	}
 	s.auditLog.Record(r, request.Environment(r), "data.upload", store.AuditTarget("process", id), detail)
+	if len(mapping) > 0 {
+		// The upload is taken whether or not its mapping could be kept:
+		// that only spares typing it again.
+		if err := s.cfg.Store.PutUploadMapping(r.Context(), id, mapping, args.User); err != nil {
+			s.cfg.Log.WarnContext(r.Context(), "the upload's column mapping was not remembered", "process", id, "error", err)
+		}
+	}
 	response.JSON(w, http.StatusAccepted, map[string]any{"job": job})
+}
+
+// mappingFields are the upload's form fields that map a table's columns:
+// an upload that gives any is remembered for the process's next one.
+var mappingFields = map[string]bool{"case": true, "activity": true, "start": true, "timestamp": true, "end": true,
+	"resource": true, "lifecycle": true, "timestamp-format": true, "delimiter": true}
+
+// previewRows bounds the rows a preview checks and returns.
+const previewRows = 20
+
+// previewUpload reads the first bytes of a CSV or TSV file (the part named
+// file, at most csvlog.MaxPreview bytes) with the upload's mapping fields,
+// and answers what the import would make of its first rows: the
+// delimiter, the columns, which column has which role, and each row with
+// the importer's own error for it. It is allowed exactly as an upload is,
+// stores nothing and so audits nothing: what it answers is what the caller
+// sent.
+func (s *Server) previewUpload(w http.ResponseWriter, r *http.Request) {
+	_, rec, err := s.authz.Process(r, access.Read)
+	if err == nil {
+		err = authz.ImportDenied(request.Subject(r), rec)
+	}
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, csvlog.MaxPreview+32<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		response.WriteError(w, r, response.Errorf(http.StatusBadRequest, "bad_upload", "send the file's first bytes as multipart/form-data with a part named file"))
+		return
+	}
+	var opts importer.Options
+	var name string
+	var sample []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			response.WriteError(w, r, uploadError(err))
+			return
+		}
+		if part.FormName() == "file" {
+			if sample != nil {
+				response.WriteError(w, r, response.Invalid("the preview has more than one part named file"))
+				return
+			}
+			if name = filepath.Base(part.FileName()); name == "." || name == "/" || name == "" {
+				name = "upload"
+			}
+			if err := names.Check("file name", name); err != nil {
+				response.WriteError(w, r, response.Invalid("%v", err))
+				return
+			}
+			if sample, err = io.ReadAll(io.LimitReader(part, csvlog.MaxPreview+1)); err != nil {
+				response.WriteError(w, r, uploadError(err))
+				return
+			}
+			if len(sample) > csvlog.MaxPreview {
+				response.WriteError(w, r, response.Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a preview reads at most the first %d bytes of the file", csvlog.MaxPreview)))
+				return
+			}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 1024))
+		if err != nil {
+			response.WriteError(w, r, uploadError(err))
+			return
+		}
+		if part.FormName() == "privacy" {
+			continue // the upload's, not the preview's
+		}
+		if err := setOption(&opts, part.FormName(), string(value)); err != nil {
+			response.WriteError(w, r, err)
+			return
+		}
+	}
+	if sample == nil {
+		response.WriteError(w, r, response.Invalid("the preview has no part named file"))
+		return
+	}
+	p, err := importer.Preview(sample, name, opts, previewRows)
+	if err != nil {
+		response.WriteError(w, r, response.Invalid("%v", err))
+		return
+	}
+	response.JSON(w, http.StatusOK, p)
 }
 
 // setOption reads a form field of the column mapping.

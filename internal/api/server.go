@@ -248,6 +248,7 @@ func (s *Server) routes() {
 	s.route("DELETE /api/v1/named-ranges/{name}", s.signin.Authenticated(s.deleteNamedRange))
 	s.route("POST /api/v1/environments/{env}/processes/{id}/data", s.signin.Authenticated(s.inEnvironment(s.upload)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/data", s.signin.Authenticated(s.inEnvironment(s.listVersions)))
+	s.route("POST /api/v1/environments/{env}/processes/{id}/data/preview", s.signin.Authenticated(s.inEnvironment(s.previewUpload)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.signin.Authenticated(s.inEnvironment(s.deleteVersion)))
 	s.route("GET /api/v1/jobs/{id}", s.signin.Authenticated(s.getJob))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.signin.Authenticated(s.inEnvironment(s.report)))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -56,4 +57,36 @@ func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) err
 		return err
 	}
 	return s.Erased(ctx) // the removed file leaves no copy in the write-ahead log
+}
+
+// PutUploadMapping remembers the column mapping of an upload into the
+// process (the upload's form fields: case, activity, start, delimiter…),
+// replacing the one before.
+func (s *Store) PutUploadMapping(ctx context.Context, process access.ID, mapping map[string]string, by access.ID) error {
+	b, err := json.Marshal(mapping)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `INSERT INTO upload_mappings (process_id, mapping, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (process_id) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		process, string(b), s.now().UnixNano(), by)
+	return err
+}
+
+// UploadMapping returns the column mapping remembered for the process's
+// uploads; none is an empty map.
+func (s *Store) UploadMapping(ctx context.Context, process access.ID) (map[string]string, error) {
+	var text string
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT mapping FROM upload_mappings WHERE process_id = ?"), process).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(text), &m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -208,3 +208,34 @@ func TestReferenceModels(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadMappings: a process's upload mapping is remembered, replaced,
+// kept apart from another process's, and goes with its process.
+func TestUploadMappings(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			w := build(t, s, rand.New(rand.NewPCG(7, 8)), 2, 1, 2)
+			p := w.processes[0]
+			if m, err := s.UploadMapping(ctx, p); err != nil || len(m) != 0 {
+				t.Fatalf("none yet: %v %v", m, err)
+			}
+			must(t, s.PutUploadMapping(ctx, p, map[string]string{"case": "a"}, 7))
+			must(t, s.PutUploadMapping(ctx, p, map[string]string{"case": "id", "delimiter": ";"}, 8))
+			m, err := s.UploadMapping(ctx, p)
+			must(t, err)
+			if len(m) != 2 || m["case"] != "id" || m["delimiter"] != ";" {
+				t.Errorf("read back %v", m)
+			}
+			if m, err := s.UploadMapping(ctx, w.processes[1]); err != nil || len(m) != 0 {
+				t.Errorf("another process's mapping: %v %v", m, err)
+			}
+			must(t, s.DeleteProcess(ctx, w.env, p))
+			var n int
+			must(t, s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM upload_mappings").Scan(&n))
+			if n != 0 {
+				t.Errorf("%d mappings left after their process was deleted", n)
+			}
+		})
+	}
+}

@@ -291,6 +291,13 @@ func (s *Studio) reportProcess(r *http.Request) (store.Process, *access.Record, 
 	return p, rec, err
 }
 
+// mappingRoles are the upload's column pickers: the form field each
+// sets, and its label.
+var mappingRoles = []struct{ Field, Label string }{
+	{"case", "Case id"}, {"activity", "Activity"}, {"start", "Start (timestamp)"}, {"end", "End"},
+	{"resource", "Resource"}, {"lifecycle", "Lifecycle"},
+}
+
 func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 	p, rec, err := s.reportProcess(r)
 	if err != nil {
@@ -330,6 +337,17 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 			"Mode": orDefault(q.Get("time-mode"), "intersecting"), "Top": q.Get("top-variants")},
 		"Chips": filterChips(q), "FilterKept": keptFilters(q),
 		"FilterError": filterError,
+	}
+	if data["CanUpload"] == true {
+		// The column mapping of the last upload that had one, offered
+		// again: only to those who may upload.
+		m, err := s.store.UploadMapping(r.Context(), id)
+		if err != nil {
+			s.PageError(w, r, err)
+			return
+		}
+		data["Mapping"] = m
+		data["MappingRoles"] = mappingRoles
 	}
 	if data["CanShare"] == true {
 		ms, err := s.store.Members(r.Context(), request.Environment(r))

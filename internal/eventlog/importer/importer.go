@@ -76,14 +76,8 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	m.WallClock = o.WallClock
 	m.Budget = o.Budget
 	if format == "csv" {
-		if o.Delimiter != "" {
-			d := []rune(strings.ReplaceAll(o.Delimiter, `\t`, "\t"))
-			if len(d) != 1 {
-				return nil, &UsageError{"the delimiter must be one character"}
-			}
-			m.Delimiter = d[0]
-		} else if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(name), ".gz"), ".tsv") {
-			m.Delimiter = '\t'
+		if m.Delimiter, err = delimiter(name, o.Delimiter); err != nil {
+			return nil, err
 		}
 	}
 	content, err := eventlog.Decompress(r)
@@ -123,4 +117,41 @@ func DetectFormat(name, format string) (string, error) {
 		return "csv", nil
 	}
 	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes or csv", name)}
+}
+
+// delimiter reads the option's delimiter: one character, "\t" written as
+// `\t` too; none is tab for .tsv names and found from the content (0)
+// otherwise.
+func delimiter(name, option string) (rune, error) {
+	if option != "" {
+		d := []rune(strings.ReplaceAll(option, `\t`, "\t"))
+		if len(d) != 1 {
+			return 0, &UsageError{"the delimiter must be one character"}
+		}
+		return d[0], nil
+	}
+	if strings.HasSuffix(strings.TrimSuffix(strings.ToLower(name), ".gz"), ".tsv") {
+		return '\t', nil
+	}
+	return 0, nil
+}
+
+// Preview reads the first bytes of a CSV or TSV file (at most
+// csvlog.MaxPreview, not compressed) as Read would with the same options,
+// and says what it makes of its first maxRows rows: see
+// csvlog.ReadPreview.
+func Preview(sample []byte, name string, o Options, maxRows int) (csvlog.Preview, error) {
+	format, err := DetectFormat(name, o.Format)
+	if err != nil {
+		return csvlog.Preview{}, err
+	}
+	if format != "csv" {
+		return csvlog.Preview{}, &UsageError{"only CSV and TSV files have columns to map"}
+	}
+	m := o.Mapping
+	m.WallClock = o.WallClock
+	if m.Delimiter, err = delimiter(name, o.Delimiter); err != nil {
+		return csvlog.Preview{}, err
+	}
+	return csvlog.ReadPreview(sample, name, m, maxRows)
 }

@@ -140,6 +140,181 @@ const say = (el, text, failed) => {
   el.setAttribute("role", failed ? "alert" : "status");
 };
 
+// The upload's column mapping. For a CSV or TSV file the first 64 KB are
+// read here and sent, with the pickers, to the preview route, which reads
+// them with the importer itself: the table shows what the import will
+// make of the first rows, and why it would refuse any. The preview stores
+// nothing; the file goes up when the form is submitted, with the pickers
+// as the upload's mapping fields.
+const mapping = document.getElementById("mapping");
+if (upload && mapping) {
+  const fileInput = document.getElementById("file");
+  const summary = document.getElementById("preview-summary");
+  const table = document.getElementById("preview-table");
+  const delimiter = document.getElementById("m-delimiter");
+  const format = document.getElementById("m-timestamp-format");
+  const pickers = [...mapping.querySelectorAll("select.column-picker")];
+  const MAX = 64 * 1024;
+  const delimiterNames = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "bar" };
+  let sample = null, name = "", seq = 0, timer = null;
+
+  // The first bytes (of the content, for a .gz file), cut at the last
+  // whole line when there are more.
+  const readSample = async (file) => {
+    let buf, more;
+    if (/\.gz$/i.test(file.name)) {
+      const reader = file.stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+      const parts = [];
+      let n = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        if ((n += value.length) > MAX) break;
+      }
+      more = n > MAX;
+      reader.cancel().catch(() => {});
+      buf = new Uint8Array(Math.min(n, MAX));
+      let at = 0;
+      for (const part of parts) {
+        if (at >= buf.length) break;
+        buf.set(part.subarray(0, buf.length - at), at);
+        at += part.length;
+      }
+    } else {
+      buf = new Uint8Array(await file.slice(0, MAX).arrayBuffer());
+      more = file.size > MAX;
+    }
+    if (more) {
+      const nl = buf.lastIndexOf(10);
+      if (nl > 0) buf = buf.slice(0, nl + 1);
+    }
+    return buf;
+  };
+  // The importer names the CLI's flags (--case); here they are pickers.
+  const picker = (field) => {
+    const l = mapping.querySelector(`label[for="m-${field === "timestamp" ? "start" : field}"]`);
+    return l ? `the ${l.textContent} picker` : field;
+  };
+  const plain = (text) => text && text.replace(/--([a-z-]+)/g, (_, f) => picker(f));
+  const cell = (tag, text, cls) => {
+    const el = document.createElement(tag);
+    el.textContent = text;
+    if (cls) el.className = cls;
+    return el;
+  };
+  // The pickers offer the file's columns, keeping a choice still among them.
+  const offer = (columns) => {
+    for (const p of pickers) {
+      const keep = columns.includes(p.value) ? p.value : "";
+      p.replaceChildren(cell("option", "auto"), ...columns.map((c) => { const o = cell("option", c); o.value = c; return o; }));
+      p.firstChild.value = "";
+      p.value = keep;
+    }
+  };
+  const render = (p) => {
+    const roles = {};
+    for (const [role, col] of Object.entries(p.mapped || {})) (roles[col] = roles[col] || []).push(role);
+    for (const picker of pickers) picker.firstChild.textContent = p.mapped && p.mapped[picker.name] && !picker.value ? `auto: ${p.mapped[picker.name]}` : "auto";
+    const head = document.createElement("tr");
+    head.append(cell("th", "Line"));
+    for (const c of p.columns) {
+      const th = cell("th", c);
+      th.scope = "col";
+      for (const r of roles[c] || []) th.append(cell("span", r, "role"));
+      head.append(th);
+    }
+    head.append(cell("th", "Check"));
+    for (const th of head.children) th.scope = "col";
+    const body = document.createElement("tbody");
+    for (const r of p.rows) {
+      const tr = document.createElement("tr");
+      if (r.error) tr.className = "bad";
+      tr.append(cell("td", String(r.line)), ...(r.fields || []).map((f) => cell("td", f)));
+      for (let i = (r.fields || []).length; i < p.columns.length; i++) tr.append(cell("td", ""));
+      // The line is in the first cell: the reason follows it.
+      const why = plain(r.error && r.error.startsWith(`${name}:${r.line}: `) ? r.error.slice(`${name}:${r.line}: `.length) : r.error);
+      tr.append(cell("td", why || (p.error ? "not checked" : "reads"), why ? "why" : "ok"));
+      body.append(tr);
+    }
+    const thead = document.createElement("thead");
+    thead.append(head);
+    table.replaceChildren(thead, body);
+    const bad = p.rows.filter((r) => r.error);
+    const d = delimiterNames[p.delimiter] ? `${delimiterNames[p.delimiter]}${p.delimiter === "\t" ? "" : ` (${p.delimiter})`}` : p.delimiter;
+    const counts = `Delimiter: ${d}. ${p.columns.length} columns.`;
+    const more = p.complete ? "" : "; the file has more";
+    if (p.error) say(summary, `${counts} The import cannot read the file with this mapping: ${plain(p.error)}`, true);
+    else if (bad.length) say(summary, `${counts} ${bad.length} of the ${p.rows.length} rows checked would be refused${more}. The first: ${plain(bad[0].error)}`, true);
+    else say(summary, `${counts} The ${p.rows.length} rows checked all read${more}.`);
+  };
+  // Ask the server; mapped says whether to send the pickers (the first
+  // look at a file detects everything). An answer overtaken by a newer
+  // question is dropped.
+  const check = async (mapped) => {
+    const n = ++seq;
+    const form = new FormData();
+    form.append("file", new File([sample], name));
+    if (mapped) {
+      form.append("delimiter", delimiter.value);
+      for (const p of pickers) form.append(p.name, p.value);
+      form.append("timestamp-format", format.value.trim());
+    }
+    const resp = await fetch(upload.dataset.preview, { method: "POST", body: form });
+    if (n !== seq) return null;
+    if (!resp.ok) {
+      say(summary, await message(resp), true);
+      table.replaceChildren();
+      return null;
+    }
+    return resp.json();
+  };
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    sample = null;
+    table.replaceChildren();
+    summary.textContent = "";
+    const tabular = file && /\.(csv|tsv|txt)(\.gz)?$/i.test(file.name);
+    mapping.hidden = !tabular;
+    mapping.disabled = !tabular;
+    if (!tabular) return;
+    name = file.name;
+    try {
+      sample = await readSample(file);
+    } catch {
+      sample = null;
+      say(summary, "The file cannot be read as gzip: its first rows cannot be shown.", true);
+      return;
+    }
+    say(summary, "Reading the first rows…");
+    const first = await check(false);
+    if (!first) return;
+    // The detected delimiter, and the columns remembered from the last
+    // upload where this file has them.
+    delimiter.value = first.delimiter === "\t" ? "\\t" : first.delimiter;
+    offer(first.columns);
+    for (const p of pickers) if (first.columns.includes(p.dataset.remembered)) p.value = p.dataset.remembered;
+    const p = await check(true);
+    if (p) render(p);
+  });
+  const recheck = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!sample) return;
+      let p = await check(true);
+      if (!p) return;
+      // Another delimiter, other columns: offer them and ask again.
+      if (p.columns.join("\n") !== [...pickers[0].options].slice(1).map((o) => o.value).join("\n")) {
+        offer(p.columns);
+        if (!(p = await check(true))) return;
+      }
+      render(p);
+    }, 250);
+  };
+  mapping.addEventListener("change", recheck);
+  format.addEventListener("input", recheck);
+}
+
 // Recording bundle upload: the zip itself is the body.
 const bundleForm = document.getElementById("bundle-upload");
 if (bundleForm) {

@@ -1,0 +1,12 @@
+-- +goose Up
+-- The column mapping of a process's last upload that had one (as the
+-- upload's form fields, in JSON), offered again for its next upload.
+CREATE TABLE upload_mappings (
+    process_id BIGINT PRIMARY KEY REFERENCES processes(id) ON DELETE CASCADE,
+    mapping TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by BIGINT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE upload_mappings;
