@@ -38,3 +38,36 @@ func FuzzRead(f *testing.F) {
 		sameEvents(t, l, back)
 	})
 }
+
+// FuzzReadPreview feeds arbitrary samples, and a mapping that names
+// columns or not, to the upload's preview: no panic, only ParseErrors, at
+// most the rows asked for, and a row said to read is one Read reads.
+// Seeds are in testdata/fuzz/FuzzReadPreview.
+func FuzzReadPreview(f *testing.F) {
+	f.Add([]byte("id;task;when\nc1;a;2011-10-11 13:45:40\nc1;b;2011-10-12\n"), "id", "task", "when", "")
+	f.Add([]byte("case:concept:name,concept:name,time:timestamp\n1,a,2020-01-01T10:00:00Z\n2,\"b,c\",bad\n"), "", "", "", "")
+	f.Add([]byte("a\tb\tc\n1\t2\t3"), "a", "b", "c", "%d/%m/%Y")
+	f.Add([]byte("\xef\xbb\xbfx|y|z\n\"unterminated|1|2\n"), "x", "y", "z", "2006-01-02")
+	f.Fuzz(func(t *testing.T, sample []byte, caseCol, actCol, timeCol, format string) {
+		if len(sample) > MaxPreview {
+			return
+		}
+		m := Mapping{Case: caseCol, Activity: actCol, Start: timeCol, TimestampFormat: format}
+		p, err := ReadPreview(sample, "f.csv", m, 5)
+		if err != nil {
+			var pe *eventlog.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is not a ParseError: %v", err)
+			}
+			return
+		}
+		if len(p.Rows) > 5 {
+			t.Fatalf("%d rows for at most 5", len(p.Rows))
+		}
+		for _, r := range p.Rows {
+			if r.Line < 2 {
+				t.Fatalf("row on line %d, below the header", r.Line)
+			}
+		}
+	})
+}

@@ -113,8 +113,12 @@ func ReadPreview(sample []byte, name string, m Mapping, maxRows int) (Preview, e
 		}
 		if err != nil {
 			// Read stops here too: the rest of the sample is not CSV under
-			// this delimiter.
-			line, _ := cr.FieldPos(0)
+			// this delimiter. (FieldPos has no record to tell of here.)
+			line := 0
+			var ce *csv.ParseError
+			if errors.As(err, &ce) {
+				line = ce.StartLine
+			}
 			p.Rows = append(p.Rows, PreviewRow{Line: line, Error: csvError(name, err).Error()})
 			break
 		}
