@@ -119,7 +119,16 @@ func TestStudioInABrowser(t *testing.T) {
 	run(chromedp.WaitVisible(chromedp.CSS("#create")),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Receipt"),
 		chromedp.Click(chromedp.CSS("#create-process")),
-		chromedp.WaitVisible(chromedp.CSS("#upload")),
+		chromedp.WaitVisible(chromedp.CSS("#upload")))
+	// The new process's page opened by its address: chromedp's view of a
+	// document reached through a form's redirect could still be changing
+	// when the file was set ("Could not find node with given id", once in
+	// a clean run); a navigation waits for the page to load.
+	created, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(created), chromedp.WaitVisible(chromedp.CSS("#upload")),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{receipt}),
 		chromedp.Click(chromedp.CSS("#upload button")),
 		chromedp.WaitVisible(chromedp.CSS("#map svg")))
