@@ -132,7 +132,13 @@ func TestStudioInABrowser(t *testing.T) {
 	if err != nil || !strings.Contains(msg, `bad.csv:3: column "timestamp": "tomorrow" is not a timestamp`) {
 		t.Errorf("a bad upload shows %q (%v)", msg, err)
 	}
+	// The first view is the readable one (TestStudioMapsReadable); the
+	// sliders at 100% draw all 27 activities.
 	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if chosen := pageText(t, ctx, "#map-chosen"); !strings.Contains(chosen, "of 27 activities") {
+		t.Errorf("the first view says %q", chosen)
+	}
+	run(chromedp.Navigate(e.url+chromeLocation(t, ctx)+"?activities=1&paths=1"), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	if n := count(); n != 27 {
 		t.Fatalf("the map shows %d activities, want 27", n)
 	}
