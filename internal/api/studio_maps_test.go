@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/testlogs"
@@ -142,7 +143,26 @@ func TestStudioMapsReadable(t *testing.T) {
 		if !chromedpBool(t, ctx, `!document.getElementById('map-overview').hidden && document.getElementById('map-view').getBoundingClientRect().width > 5`) {
 			t.Errorf("%s: zoomed in to %s, the map has no overview", c.name, after)
 		}
-		shotPanel(t, ctx, "studio-map-panel-"+c.shot+"-zoomed")
+		// The arrow keys move the focused map; a click low in the overview
+		// brings the end of the map into view.
+		top := `document.getElementById('map').scrollTop`
+		before = fmt.Sprint(evalInt(t, ctx, top))
+		run(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown))
+		if moved := fmt.Sprint(evalInt(t, ctx, top)); moved == before {
+			t.Errorf("%s: the arrow keys leave the map at %s", c.name, moved)
+		}
+		run(chromedp.ScrollIntoView(chromedp.CSS("#map-overview")))
+		js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(document.getElementById('map-overview').getBoundingClientRect())`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct{ X, Y, Width, Height float64 }
+		json.Unmarshal([]byte(js), &o)
+		run(chromedp.MouseClickXY(o.X+o.Width/2, o.Y+o.Height-3))
+		if bottom := evalInt(t, ctx, `(() => { const m = document.getElementById('map'); return m.scrollHeight - m.clientHeight - m.scrollTop; })()`); bottom > 5 {
+			t.Errorf("%s: a click at the foot of the overview leaves the map %d px from its end", c.name, bottom)
+		}
+		shotPanel(t, ctx, "studio-map-panel-"+c.shot+"-overview-click")
 	}
 
 	// A report reader gets a readable first view through disclosure
