@@ -182,7 +182,9 @@ func TestStudioInABrowser(t *testing.T) {
 		t.Errorf("paths at 10%%: %d edges, before %d", after, before)
 	}
 	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('view').value = 'performance'; document.getElementById('view').dispatchEvent(new Event('change', {bubbles: true}))`),
-		chromedp.WaitReady(chromedp.CSS(`#view option[value="performance"][selected]`)))
+		chromedp.WaitReady(chromedp.CSS(`#view option[value="performance"][selected]`)),
+		// The option comes before the map: wait for the map's end too.
+		chromedp.WaitReady(chromedp.CSS("#figures")))
 	labels, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#map")))
 	if !strings.Contains(labels, " d") && !strings.Contains(labels, " h") {
 		t.Errorf("performance view shows no durations: %q", labels)
