@@ -114,8 +114,10 @@ func playDenseMapAttack(t testing.TB, e *env) *attack {
 	hostile := []struct{ what, url string }{
 		{"api svg", e.url + densePath + "/map?format=svg"},
 		{"api svg performance", e.url + densePath + "/map?format=svg&view=performance"},
-		{"studio page", page},
-		{"studio page performance", page + "?view=performance"},
+		// With the sliders at 100%: with none, the page chooses a small,
+		// readable map (TestStudioMapsReadable).
+		{"studio page", page + "?activities=1&paths=1"},
+		{"studio page performance", page + "?view=performance&activities=1&paths=1"},
 	}
 	begin := time.Now()
 	answers := make(chan answer, len(hostile))

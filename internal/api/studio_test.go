@@ -141,7 +141,13 @@ func TestStudioInABrowser(t *testing.T) {
 	if err != nil || !strings.Contains(msg, `bad.csv:3: column "timestamp": "tomorrow" is not a timestamp`) {
 		t.Errorf("a bad upload shows %q (%v)", msg, err)
 	}
+	// The first view is the readable one (TestStudioMapsReadable); the
+	// sliders at 100% draw all 27 activities.
 	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if chosen := pageText(t, ctx, "#map-chosen"); !strings.Contains(chosen, "of 27 activities") {
+		t.Errorf("the first view says %q", chosen)
+	}
+	run(chromedp.Navigate(e.url+chromeLocation(t, ctx)+"?activities=1&paths=1"), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	if n := count(); n != 27 {
 		t.Fatalf("the map shows %d activities, want 27", n)
 	}
@@ -185,7 +191,9 @@ func TestStudioInABrowser(t *testing.T) {
 		t.Errorf("paths at 10%%: %d edges, before %d", after, before)
 	}
 	run(chromedp.Evaluate[chromedp.Void](`document.getElementById('view').value = 'performance'; document.getElementById('view').dispatchEvent(new Event('change', {bubbles: true}))`),
-		chromedp.WaitReady(chromedp.CSS(`#view option[value="performance"][selected]`)))
+		chromedp.WaitReady(chromedp.CSS(`#view option[value="performance"][selected]`)),
+		// The option comes before the map: wait for the map's end too.
+		chromedp.WaitReady(chromedp.CSS("#figures")))
 	labels, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#map")))
 	if !strings.Contains(labels, " d") && !strings.Contains(labels, " h") {
 		t.Errorf("performance view shows no durations: %q", labels)

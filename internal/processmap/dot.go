@@ -22,6 +22,20 @@ import (
 // and adds nothing to either; so are the arrows from the start and to the
 // end, which have no duration. A performance map of an untimed log, which
 // has no durations at all, is drawn with counts.
+//
+// The layout is steered in two ways, the same in both views. The main
+// path (mainPath: from the start, the most frequent arrow to an activity
+// not yet on it, until the end) is one group, which dot draws as a
+// straight vertical line; and every arrow weighs more the more often it
+// is taken, so that frequent paths stay short and straight. Without them
+// dot balanced the many long arrows of a real log (BPIC 2012) by shifting
+// every rank sideways, and the map ran diagonally across the page. On a
+// map the paths slider cut, only the edges every share keeps (its
+// backbone: Edge.Backbone) rank the activities; the others are drawn
+// without moving them (constraint=false), so that the slider moving a
+// little leaves the activities where they were (on receipt's first view,
+// ±10% of paths moved an activity by 0 to 3 points but once, where the
+// map ranked by all its edges moved them by 110 to 290).
 func WriteDOT(w io.Writer, m *Map) error {
 	perf := m.View == Performance && m.Timed
 	var sc *scale
@@ -41,8 +55,8 @@ func WriteDOT(w io.Writer, m *Map) error {
 	if sc != nil {
 		b.WriteString("  graph [labelloc=t, labeljust=r, label=" + sc.legend() + "];\n")
 	}
-	b.WriteString("  start [shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#2e7d32\", color=\"#2e7d32\"];\n")
-	b.WriteString("  end [shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
+	b.WriteString("  start [group=main, shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#2e7d32\", color=\"#2e7d32\"];\n")
+	b.WriteString("  end [group=main, shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")
 	id := map[string]string{}
 	maxCount := 1
 	for _, e := range m.Edges {
@@ -54,6 +68,11 @@ func WriteDOT(w io.Writer, m *Map) error {
 	for _, n := range m.End {
 		maxCount = max(maxCount, n)
 	}
+	main := mainPath(m)
+	backbone := false
+	for _, e := range m.Edges {
+		backbone = backbone || e.Backbone
+	}
 	for i, n := range m.Nodes {
 		id[n.Activity] = "n" + strconv.Itoa(i)
 		label, tip, style := n.Activity, fmt.Sprintf("%s: %d events in %d cases", n.Activity, n.Count, n.Cases), ""
@@ -64,11 +83,17 @@ func WriteDOT(w io.Writer, m *Map) error {
 			label, tip = label+"\n"+note, tip+"; "+note
 			style = `, class="marked", color="#c62828", fillcolor="#fde0dc", penwidth=2.5`
 		}
+		if main[n.Activity] {
+			style += ", group=main"
+		}
 		fmt.Fprintf(&b, "  n%d [label=%s, tooltip=%s%s];\n", i, quote(label), quote(tip), style)
 	}
 	// arrow draws an arrow; an empty label or colour is left out.
-	arrow := func(from, to string, count int, label, tip, colour string) {
+	arrow := func(from, to string, count int, label, tip, colour string, free bool) {
 		fmt.Fprintf(&b, "  %s -> %s [", from, to)
+		if free {
+			b.WriteString("constraint=false, ")
+		}
 		if label != "" {
 			fmt.Fprintf(&b, "label=%s, ", quote(label))
 		}
@@ -82,15 +107,17 @@ func WriteDOT(w io.Writer, m *Map) error {
 		if perf {
 			width = 1.5 + 3.5*float64(count)/float64(maxCount)
 		}
-		fmt.Fprintf(&b, "penwidth=%.2f];\n", width)
+		// Weights from 1 to 9 with the count: dot keeps heavy arrows
+		// short and straight.
+		fmt.Fprintf(&b, "weight=%d, penwidth=%.2f];\n", 1+8*count/maxCount, width)
 	}
 	// ends draws the arrows from the start and to the end, which have no
 	// duration: counts in the frequency view, grey in the performance view.
 	ends := func(from, to string, count int, tip string) {
 		if perf {
-			arrow(from, to, count, "", tip, colourUnscaled)
+			arrow(from, to, count, "", tip, colourUnscaled, false)
 		} else {
-			arrow(from, to, count, strconv.Itoa(count), tip, "")
+			arrow(from, to, count, strconv.Itoa(count), tip, "", false)
 		}
 	}
 	for _, n := range m.Nodes {
@@ -119,7 +146,7 @@ func WriteDOT(w io.Writer, m *Map) error {
 				label, colour = Duration(sec), sc.colour(sec)
 			}
 		}
-		arrow(id[e.Source], id[e.Target], e.Count, label, tip, colour)
+		arrow(id[e.Source], id[e.Target], e.Count, label, tip, colour, backbone && !e.Backbone)
 	}
 	for _, n := range m.Nodes {
 		if c, ok := m.End[n.Activity]; ok {
@@ -129,6 +156,38 @@ func WriteDOT(w io.Writer, m *Map) error {
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mainPath is the set of activities on the map's main path: from the
+// start, the most frequent arrow to an activity not yet on the path (the
+// first in the map's order among equals), until the end or no such
+// arrow is left.
+func mainPath(m *Map) map[string]bool {
+	out := map[string][]Edge{}
+	for _, e := range m.Edges {
+		out[e.Source] = append(out[e.Source], e)
+	}
+	on := map[string]bool{}
+	at, best := "", 0
+	for _, n := range m.Nodes { // the most frequent start
+		if c := m.Start[n.Activity]; c > best {
+			at, best = n.Activity, c
+		}
+	}
+	for at != "" {
+		on[at] = true
+		next, best := "", 0
+		for _, e := range out[at] {
+			if !on[e.Target] && e.Count > best {
+				next, best = e.Target, e.Count
+			}
+		}
+		if m.End[at] > best {
+			break
+		}
+		at = next
+	}
+	return on
 }
 
 // quote makes a DOT string literal.

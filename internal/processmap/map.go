@@ -48,6 +48,11 @@ type Edge struct {
 	Min     *float64 `json:"min_seconds"`
 	Max     *float64 `json:"max_seconds"`
 	Total   *float64 `json:"total_seconds"`
+	// Backbone tells that the edge is on the map at every paths share
+	// (keepPaths keeps it at 0), or that the map is whole: the layout
+	// ranks the activities by these edges alone, so that a paths slider
+	// moving a little does not move them.
+	Backbone bool `json:"-"`
 }
 
 // Map is a simplified process map.
@@ -162,6 +167,15 @@ func (gr *Graph) Map(o Options) (*Map, error) {
 	g := gr.dfg
 	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: gr.timed}
 	edges, startKept, endKept := keepPaths(g, o.Paths)
+	// A map cut by the paths slider ranks its activities by the edges
+	// every share keeps (Edge.Backbone); a whole map by all its edges.
+	backbone := map[[2]int32]bool{}
+	if o.Paths > 0 && o.Paths < 1 {
+		bb, _, _ := keepPaths(g, 0)
+		for _, e := range bb {
+			backbone[[2]int32{e.From, e.To}] = true
+		}
+	}
 	onMap := make([]bool, len(g.Activities))
 	for a, name := range g.Activities {
 		if g.ActEvents[a] == 0 {
@@ -183,6 +197,7 @@ func (gr *Graph) Map(o Options) (*Map, error) {
 		me := Edge{
 			Source: g.Activities[e.From], Target: g.Activities[e.To],
 			Count: e.Count, Cases: e.Cases, MaxCase: e.MaxCase,
+			Backbone: o.Paths == 0 || o.Paths >= 1 || backbone[[2]int32{e.From, e.To}],
 		}
 		if p := e.Perf; p != nil {
 			me.Mean, me.Median, me.Min, me.Max, me.Total = &p.Mean, &p.Median, &p.Min, &p.Max, &p.Total

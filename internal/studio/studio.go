@@ -22,6 +22,8 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
@@ -417,6 +419,36 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "process", data)
 }
 
+// readableMap sets o's shares to those of a readable first view
+// (processmap.ReadableOptions) and says what they keep, or "" when they
+// keep the whole map. A reader (g not nil) is told what kind of map is
+// shown, not how much there is of the whole.
+func readableMap(l *eventlog.Log, o *processmap.Options, g *disclosure.Guard) (string, error) {
+	minCases := 0
+	if g != nil {
+		minCases = g.K()
+	}
+	rd, err := processmap.ReadableOptions(l, o.View, minCases)
+	if err != nil {
+		return "", err
+	}
+	o.Activities, o.Paths = rd.Options.Activities, rd.Options.Paths
+	var parts []string
+	if rd.Nodes < rd.AllNodes {
+		parts = append(parts, fmt.Sprintf("the %d most frequent of %d activities", rd.Nodes, rd.AllNodes))
+	}
+	if rd.Arrows < rd.AllArrows {
+		parts = append(parts, fmt.Sprintf("%d of their %d paths, the most frequent", rd.Arrows, rd.AllArrows))
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	if g != nil {
+		return "Showing the most frequent activities and paths, so that the map reads at first sight: move the sliders for more.", nil
+	}
+	return "Showing " + strings.Join(parts, " and ") + ", so that the map reads at first sight: move the sliders for more.", nil
+}
+
 type gridCell struct {
 	Op    string // the operation's name, as the API takes it
 	Depth string // the depth's name, as the API takes it
@@ -711,6 +743,18 @@ func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mi
 		// The whole process is too small for a reader to see.
 		data["TooFew"] = err.Error()
 		return data, nil
+	}
+	// With no slider in the query the page chooses them, for a map that
+	// reads at first sight; a reader's choice counts only what the reader
+	// may be shown, and the map still goes through the guard
+	// (DrawableMap).
+	if q := r.URL.Query(); !q.Has("activities") && !q.Has("paths") {
+		chosen, err := readableMap(l, &o, g)
+		if err != nil {
+			return nil, err
+		}
+		data["MapChosen"], data["Activities"], data["Paths"] = chosen, o.Activities, o.Paths
+		data["ActivitiesPct"], data["PathsPct"] = int(o.Activities*100+0.5), int(o.Paths*100+0.5)
 	}
 	m, note, err := report.DrawableMap(l, o, g, withheld)
 	var svg template.HTML

@@ -112,10 +112,144 @@ if (share) {
   });
 }
 
-// Map pan and zoom: drag to move, wheel or + and - keys to zoom.
+// The map opens at a zoom where every activity's label is at least
+// minLabel CSS pixels high (Graphviz writes font sizes in points, the
+// SVG's user units, and a point is 4/3 of a pixel at zoom 1): the whole
+// map when that fits the panel, else its start, with an overview of the
+// whole in the corner. Drag, the scroll bars or the arrow keys move it;
+// the buttons, + and - (or Ctrl and the wheel) zoom.
+const minLabel = 11;
 const map = document.getElementById("map");
 const svg = map && map.querySelector("svg");
-if (svg) {
+const mapTools = document.getElementById("map-tools");
+if (svg && mapTools && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width > 0) {
+  const box = svg.viewBox.baseVal;
+  const natW = box.width * 4 / 3, natH = box.height * 4 / 3;
+  // The smallest label of an activity (or of the start and end) sets the
+  // readable zoom.
+  const sizes = [...svg.querySelectorAll("g.node text")].map((t) => parseFloat(t.getAttribute("font-size"))).filter((f) => f > 0);
+  // (A hundredth more: rounding never brings one under.)
+  const readable = 1.01 * minLabel / (Math.min(...sizes, 14) * 4 / 3);
+  const overview = document.getElementById("map-overview");
+  const viewRect = document.getElementById("map-view");
+  const zoomText = document.getElementById("map-zoom");
+  const fit = () => Math.min((map.clientWidth - 2) / natW, (map.clientHeight - 2) / natH);
+  let zoom = 1;
+
+  // The overview: a copy of the map, scaled to a small box of the same
+  // shape, and a rectangle showing the part in view. It is for the
+  // pointer only: the keyboard moves the map itself.
+  const copy = svg.cloneNode(true);
+  for (const el of [copy, ...copy.querySelectorAll("[id], [tabindex], [role], [aria-label]")]) {
+    for (const a of ["id", "tabindex", "role", "aria-label"]) el.removeAttribute(a);
+  }
+  copy.setAttribute("width", "100%");
+  copy.setAttribute("height", "100%");
+  overview.prepend(copy);
+  const sizeOverview = () => {
+    const most = map.clientWidth < 500 ? 110 : 180;
+    const k = Math.min(most / natW, most / natH);
+    overview.style.width = `${natW * k}px`;
+    overview.style.height = `${natH * k}px`;
+  };
+  const showView = () => {
+    const w = svg.getBoundingClientRect().width, h = svg.getBoundingClientRect().height;
+    const whole = w <= map.clientWidth + 1 && h <= map.clientHeight + 1;
+    overview.hidden = whole;
+    if (whole) return;
+    const ow = overview.clientWidth / w, oh = overview.clientHeight / h;
+    viewRect.style.left = `${map.scrollLeft * ow}px`;
+    viewRect.style.top = `${map.scrollTop * oh}px`;
+    viewRect.style.width = `${Math.min(w, map.clientWidth) * ow}px`;
+    viewRect.style.height = `${Math.min(h, map.clientHeight) * oh}px`;
+  };
+
+  // setZoom zooms to z keeping the point (cx, cy) of the panel (its
+  // centre by default) where it is.
+  const setZoom = (z, cx = map.clientWidth / 2, cy = map.clientHeight / 2) => {
+    z = Math.min(4, Math.max(Math.min(fit(), readable) / 2, z));
+    const px = (map.scrollLeft + cx) / (natW * zoom), py = (map.scrollTop + cy) / (natH * zoom);
+    zoom = z;
+    svg.style.width = `${natW * z}px`;
+    svg.style.height = `${natH * z}px`;
+    map.scrollLeft = px * natW * z - cx;
+    map.scrollTop = py * natH * z - cy;
+    zoomText.textContent = `${Math.round(z * 100)}%${z < readable - 1e-9 ? " (labels below 11 px)" : ""}`;
+    showView();
+  };
+  // The first view: the whole map when its labels read at that size
+  // (but not blown up more than a quarter), else the readable zoom at the
+  // start of the map, which Graphviz draws at the top.
+  const first = () => {
+    const f = fit();
+    if (f >= readable) { setZoom(Math.min(f, Math.max(readable, 1.25))); return; }
+    setZoom(readable);
+    const start = [...svg.querySelectorAll("g.node")].find((g) => g.querySelector("title").textContent === "start");
+    const r = (start || svg).getBoundingClientRect(), m = map.getBoundingClientRect();
+    map.scrollLeft += r.left + r.width / 2 - (m.left + map.clientWidth / 2);
+    map.scrollTop = 0;
+    showView();
+  };
+  mapTools.hidden = false;
+  sizeOverview();
+  first();
+  map.addEventListener("scroll", showView);
+  window.addEventListener("resize", () => { sizeOverview(); showView(); });
+
+  document.getElementById("map-zoom-in").addEventListener("click", () => setZoom(zoom * 1.25));
+  document.getElementById("map-zoom-out").addEventListener("click", () => setZoom(zoom / 1.25));
+  document.getElementById("map-fit").addEventListener("click", () => { setZoom(fit()); map.scrollLeft = map.scrollTop = 0; showView(); });
+  document.getElementById("map-readable").addEventListener("click", () => setZoom(Math.max(readable, Math.min(zoom, 1))));
+  map.addEventListener("wheel", (e) => {
+    if (!e.ctrlKey && !e.metaKey) return; // the wheel alone scrolls
+    e.preventDefault();
+    const m = map.getBoundingClientRect();
+    setZoom(zoom * (e.deltaY < 0 ? 1.1 : 1 / 1.1), e.clientX - m.left, e.clientY - m.top);
+  }, { passive: false });
+  map.addEventListener("keydown", (e) => {
+    const step = 60;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (e.key === "+" || e.key === "=") setZoom(zoom * 1.25);
+    else if (e.key === "-" || e.key === "_") setZoom(zoom / 1.25);
+    else if (moves[e.key]) map.scrollBy(moves[e.key][0], moves[e.key][1]);
+    else return;
+    e.preventDefault();
+  });
+  // Drag with a mouse or pen to move; touch scrolls the panel natively.
+  // A press that does not move stays a click (an activity's figures).
+  let drag = null;
+  map.addEventListener("pointerdown", (e) => {
+    if (e.pointerType === "touch" || e.button !== 0) return;
+    drag = { x: e.clientX, y: e.clientY, left: map.scrollLeft, top: map.scrollTop, moved: false, id: e.pointerId };
+  });
+  map.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) { drag.moved = true; map.setPointerCapture(drag.id); map.classList.add("dragging"); }
+    map.scrollLeft = drag.left - dx;
+    map.scrollTop = drag.top - dy;
+  });
+  const stop = () => { drag = null; map.classList.remove("dragging"); };
+  map.addEventListener("pointerup", stop);
+  map.addEventListener("pointercancel", stop);
+  // The overview: press or drag to bring that part of the map into view.
+  let steering = false;
+  const steer = (e) => {
+    const o = overview.getBoundingClientRect();
+    const w = svg.getBoundingClientRect().width, h = svg.getBoundingClientRect().height;
+    map.scrollLeft = (e.clientX - o.left) / o.width * w - map.clientWidth / 2;
+    map.scrollTop = (e.clientY - o.top) / o.height * h - map.clientHeight / 2;
+  };
+  overview.addEventListener("pointerdown", (e) => { steering = true; overview.setPointerCapture(e.pointerId); steer(e); });
+  overview.addEventListener("pointermove", (e) => { if (steering) steer(e); });
+  overview.addEventListener("pointerup", () => { steering = false; });
+  overview.addEventListener("pointercancel", () => { steering = false; });
+}
+
+// The other pages' maps (model, conformance, task mining): drag to move,
+// wheel or + and - keys to zoom the drawing scaled to its panel.
+if (svg && !mapTools) {
   let scale = 1, x = 0, y = 0, drag = null;
   const apply = () => { svg.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; };
   map.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.min(8, Math.max(0.2, scale * (e.deltaY < 0 ? 1.1 : 0.9))); apply(); });
