@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -424,11 +425,10 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 // keep the whole map. A reader (g not nil) is told what kind of map is
 // shown, not how much there is of the whole.
 func readableMap(l *eventlog.Log, o *processmap.Options, g *disclosure.Guard) (string, error) {
-	minCases := 0
 	if g != nil {
-		minCases = g.K()
+		return readerReadableMap(l, o, g)
 	}
-	rd, err := processmap.ReadableOptions(l, o.View, minCases)
+	rd, err := processmap.ReadableOptions(l, o.View, 0)
 	if err != nil {
 		return "", err
 	}
@@ -443,10 +443,38 @@ func readableMap(l *eventlog.Log, o *processmap.Options, g *disclosure.Guard) (s
 	if len(parts) == 0 {
 		return "", nil
 	}
-	if g != nil {
-		return "Showing the most frequent activities and paths, so that the map reads at first sight: move the sliders for more.", nil
-	}
 	return "Showing " + strings.Join(parts, " and ") + ", so that the map reads at first sight: move the sliders for more.", nil
+}
+
+// readerReadableMap is readableMap for a reader: the shares come from
+// noisy counts of the activities and arrows of at least k cases, each
+// under a question of its own. Shares chosen on the exact counts, a
+// hundredth at a time, would tell whether a group just reached k, which
+// the guard's noisy decisions hide (review 4, finding 1). The page says
+// what kind of map it shows, not how much there is of the whole.
+func readerReadableMap(l *eventlog.Log, o *processmap.Options, g *disclosure.Guard) (string, error) {
+	whole, err := processmap.NewGraphOf(l, 1, g.K()).Map(processmap.Options{View: o.View, Activities: 1, Paths: 1})
+	if err != nil {
+		return "", err
+	}
+	nodes := max(1, g.Amount("readable-activities", len(whole.Nodes)))
+	arrows := max(1, g.Amount("readable-arrows", whole.Arrows()))
+	o.Activities, o.Paths = 1, 1
+	if nodes > processmap.ReadableNodes {
+		// The noise is a few activities either way: the share aims below
+		// ReadableNodes by as much, so that the map keeps at most that
+		// many nearly always.
+		o.Activities = math.Floor(100*processmap.ReadableNodes/float64(nodes+4)) / 100
+		nodes = processmap.ReadableNodes
+		arrows = int(float64(arrows) * o.Activities) // about the arrows among those kept
+	}
+	if limit := max(processmap.ReadableArrows, processmap.ReadableArrowsPerNode*nodes); arrows > limit {
+		o.Paths = math.Floor(100*float64(limit)/float64(arrows)) / 100
+	}
+	if o.Activities == 1 && o.Paths == 1 {
+		return "", nil
+	}
+	return "Showing the most frequent activities and paths, so that the map reads at first sight: move the sliders for more.", o.Validate()
 }
 
 type gridCell struct {
