@@ -56,84 +56,40 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, response.Errorf(http.StatusBadRequest, "bad_upload", "send the log as multipart/form-data with a part named file"))
 		return
 	}
-	var opts importer.Options
 	// The environment's privacy policy applies unless the uploader, who
 	// may see the process's raw data anyway, asks to keep the file as it
 	// is; that choice is audited.
 	applyPolicy := true
-	var name, path string
-	mapping := map[string]string{} // the column mapping given, remembered for the next upload
+	var path string
 	defer func() {
 		if path != "" {
 			os.Remove(path)
 		}
 	}()
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			response.WriteError(w, r, uploadError(err))
-			return
-		}
-		if part.FormName() == "file" {
-			if path != "" {
-				response.WriteError(w, r, response.Invalid("the upload has more than one part named file"))
-				return
+	form, err := readUploadForm(mr, "upload", func(part *multipart.Part) (err error) {
+		path, err = s.saveUpload(part)
+		return err
+	}, func(value string) error {
+		switch value {
+		case "", "apply":
+			applyPolicy = true
+		case "raw", "none":
+			// Raw data is for those who may read it: anyone else would
+			// put in what the policy keeps from them and others.
+			if !authz.MayReadData(r, rec) {
+				return response.Errorf(http.StatusForbidden, "forbidden", "privacy=raw keeps the file's personal data as it is, which only those allowed to read the process's raw data may do: upload without it, and the environment's privacy policy applies")
 			}
-			name = filepath.Base(part.FileName())
-			if name == "." || name == "/" || name == "" {
-				name = "upload"
-			}
-			// The name is shown in the version list and the audit log: a
-			// direction override or another invisible character there
-			// would make it, and what follows it, read as something else.
-			if err := names.Check("file name", name); err != nil {
-				response.WriteError(w, r, response.Invalid("%v", err))
-				return
-			}
-			if path, err = s.saveUpload(part); err != nil {
-				response.WriteError(w, r, uploadError(err))
-				return
-			}
-			continue
+			applyPolicy = false
+		default:
+			return response.Invalid("privacy is apply (the environment's privacy policy on resources and attributes; the default) or raw (keep the data as it is, for those who may read the process's raw data; audited)")
 		}
-		value, err := io.ReadAll(io.LimitReader(part, 1024))
-		if err != nil {
-			response.WriteError(w, r, uploadError(err))
-			return
-		}
-		if part.FormName() == "privacy" {
-			switch string(value) {
-			case "", "apply":
-				applyPolicy = true
-			case "raw", "none":
-				// Raw data is for those who may read it: anyone else would
-				// put in what the policy keeps from them and others.
-				if !authz.MayReadData(r, rec) {
-					response.WriteError(w, r, response.Errorf(http.StatusForbidden, "forbidden", "privacy=raw keeps the file's personal data as it is, which only those allowed to read the process's raw data may do: upload without it, and the environment's privacy policy applies"))
-					return
-				}
-				applyPolicy = false
-			default:
-				response.WriteError(w, r, response.Invalid("privacy is apply (the environment's privacy policy on resources and attributes; the default) or raw (keep the data as it is, for those who may read the process's raw data; audited)"))
-				return
-			}
-			continue
-		}
-		if err := setOption(&opts, part.FormName(), string(value)); err != nil {
-			response.WriteError(w, r, err)
-			return
-		}
-		if mappingFields[part.FormName()] && len(value) > 0 {
-			mapping[part.FormName()] = string(value)
-		}
-	}
-	if path == "" {
-		response.WriteError(w, r, response.Invalid("the upload has no part named file"))
+		return nil
+	})
+	if err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
+	name, opts, mapping := form.name, form.options, form.mapping
 	if _, err := importer.DetectFormat(name, opts.Format); err != nil {
 		response.WriteError(w, r, response.Invalid("%v", err))
 		return
@@ -209,63 +165,96 @@ func (s *Server) previewUpload(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, response.Errorf(http.StatusBadRequest, "bad_upload", "send the file's first bytes as multipart/form-data with a part named file"))
 		return
 	}
-	var opts importer.Options
-	var name string
 	var sample []byte
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
+	form, err := readUploadForm(mr, "preview", func(part *multipart.Part) (err error) {
+		if sample, err = io.ReadAll(io.LimitReader(part, csvlog.MaxPreview+1)); err != nil {
+			return err
 		}
-		if err != nil {
-			response.WriteError(w, r, uploadError(err))
-			return
+		if len(sample) > csvlog.MaxPreview {
+			return response.Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a preview reads at most the first %d bytes of the file", csvlog.MaxPreview))
 		}
-		if part.FormName() == "file" {
-			if sample != nil {
-				response.WriteError(w, r, response.Invalid("the preview has more than one part named file"))
-				return
-			}
-			if name = filepath.Base(part.FileName()); name == "." || name == "/" || name == "" {
-				name = "upload"
-			}
-			if err := names.Check("file name", name); err != nil {
-				response.WriteError(w, r, response.Invalid("%v", err))
-				return
-			}
-			if sample, err = io.ReadAll(io.LimitReader(part, csvlog.MaxPreview+1)); err != nil {
-				response.WriteError(w, r, uploadError(err))
-				return
-			}
-			if len(sample) > csvlog.MaxPreview {
-				response.WriteError(w, r, response.Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("a preview reads at most the first %d bytes of the file", csvlog.MaxPreview)))
-				return
-			}
-			continue
-		}
-		value, err := io.ReadAll(io.LimitReader(part, 1024))
-		if err != nil {
-			response.WriteError(w, r, uploadError(err))
-			return
-		}
-		if part.FormName() == "privacy" {
-			continue // the upload's, not the preview's
-		}
-		if err := setOption(&opts, part.FormName(), string(value)); err != nil {
-			response.WriteError(w, r, err)
-			return
-		}
-	}
-	if sample == nil {
-		response.WriteError(w, r, response.Invalid("the preview has no part named file"))
+		return nil
+	}, func(string) error { return nil }) // the privacy choice is the upload's, not the preview's
+	if err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
+	name, opts := form.name, form.options
 	p, err := importer.Preview(sample, name, opts, previewRows)
 	if err != nil {
 		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	response.JSON(w, http.StatusOK, p)
+}
+
+// uploadForm is what an upload's form says besides the file: its name and
+// the import options of the mapping fields, and the mapping fields given,
+// to remember for the process's next upload.
+type uploadForm struct {
+	name    string
+	options importer.Options
+	mapping map[string]string
+}
+
+// readUploadForm reads the multipart form of an upload or of its preview
+// (what, in errors): the one part named file goes to file once its name is
+// checked, the field privacy to privacy, and every other field is a
+// column-mapping option. Fields are read up to 1 KiB each.
+func readUploadForm(mr *multipart.Reader, what string, file func(*multipart.Part) error, privacy func(string) error) (uploadForm, error) {
+	f := uploadForm{mapping: map[string]string{}}
+	seen := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return f, uploadError(err)
+		}
+		if part.FormName() == "file" {
+			if seen {
+				return f, response.Invalid("the %s has more than one part named file", what)
+			}
+			seen = true
+			if f.name = filepath.Base(part.FileName()); f.name == "." || f.name == "/" || f.name == "" {
+				f.name = "upload"
+			}
+			// The name is shown in the version list and the audit log: a
+			// direction override or another invisible character there
+			// would make it, and what follows it, read as something else.
+			if err := names.Check("file name", f.name); err != nil {
+				return f, response.Invalid("%v", err)
+			}
+			if err := file(part); err != nil {
+				if e := response.As(err); e != nil {
+					return f, e
+				}
+				return f, uploadError(err)
+			}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 1024))
+		if err != nil {
+			return f, uploadError(err)
+		}
+		if part.FormName() == "privacy" {
+			if err := privacy(string(value)); err != nil {
+				return f, err
+			}
+			continue
+		}
+		if err := setOption(&f.options, part.FormName(), string(value)); err != nil {
+			return f, err
+		}
+		if mappingFields[part.FormName()] && len(value) > 0 {
+			f.mapping[part.FormName()] = string(value)
+		}
+	}
+	if !seen {
+		return f, response.Invalid("the %s has no part named file", what)
+	}
+	return f, nil
 }
 
 // setOption reads a form field of the column mapping.

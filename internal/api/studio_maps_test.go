@@ -184,7 +184,10 @@ func TestStudioMapsReadable(t *testing.T) {
 	if !strings.Contains(chosen, "Showing the most frequent activities and paths") || strings.ContainsAny(chosen, "0123456789") {
 		t.Errorf("the reader's page says %q", chosen)
 	}
-	if r.Nodes-2 > 20 || r.Nodes-2 < 10 || r.MinFont < 11 || len(r.Overlaps) > 0 {
+	// A reader's choice is made on noisy counts (studio.readerReadableMap),
+	// aiming four activities under twenty: it keeps more than 25 only when
+	// the noise takes ten or more off the count (3.5 standard deviations of the two noise layers: about 1 view in 4,000).
+	if r.Nodes-2 > 25 || r.Nodes-2 < 10 || r.MinFont < 11 || len(r.Overlaps) > 0 {
 		t.Errorf("the reader's first view: %+v", r)
 	}
 	if !strings.Contains(pageText(t, ctx, "#disclosure-note"), "report reader") {
