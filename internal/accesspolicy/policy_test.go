@@ -148,3 +148,21 @@ func TestStoredRange(t *testing.T) {
 		t.Error("garbage was read")
 	}
 }
+
+// TestBodyRoundTrip: a policy written as the API takes it (the studio's
+// editor) reads back as the same policy; a bad range names its index.
+func TestBodyRoundTrip(t *testing.T) {
+	in := Body{Name: "office", State: "on", Apps: []string{"studio"}, Include: Principals{All: true}, IPRanges: []string{"10.0.0.0/8", "192.0.2.7"}, IPRangeNames: []string{}, Grant: "block"}
+	p, _, err := in.Policy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := BodyOf(p)
+	if out.Name != in.Name || out.State != in.State || out.Grant != in.Grant || len(out.IPRanges) != 2 || out.IPRanges[0] != "10.0.0.0/8" {
+		t.Errorf("round trip: %+v, want %+v", out, in)
+	}
+	in.IPRanges = []string{"10.0.0.0/8", "not a range"}
+	if _, _, err := in.Policy(); err == nil || !strings.HasPrefix(err.Error(), "ip_ranges[1]: ") {
+		t.Errorf("a bad range: %v", err)
+	}
+}

@@ -19,36 +19,6 @@ import (
 	"github.com/procmine/procmine/internal/store"
 )
 
-// policyBody is a policy as the API takes it: ranges as text, for errors
-// that say which one is wrong.
-type policyBody struct {
-	Name           string                  `json:"name"`
-	State          string                  `json:"state"`
-	Apps           []string                `json:"apps"`
-	Include        accesspolicy.Principals `json:"include"`
-	Exclude        accesspolicy.Principals `json:"exclude"`
-	IPRanges       []string                `json:"ip_ranges"`
-	IPRangesExcept bool                    `json:"ip_ranges_except"`
-	IPRangeNames   []string                `json:"ip_range_names"`
-	Grant          string                  `json:"grant"`
-}
-
-func (b policyBody) policy() (accesspolicy.Policy, []string, error) {
-	p := accesspolicy.Policy{Name: b.Name, State: b.State, Apps: b.Apps, Include: b.Include, Exclude: b.Exclude, IPRangesExcept: b.IPRangesExcept, IPRangeNames: b.IPRangeNames, Grant: b.Grant}
-	for i, text := range b.IPRanges {
-		pr, err := accesspolicy.ParseRange(text)
-		if err != nil {
-			return p, nil, response.Invalid("ip_ranges[%d]: %v", i, err)
-		}
-		p.IPRanges = append(p.IPRanges, pr)
-	}
-	warnings, err := p.Validate()
-	if err != nil {
-		return p, nil, response.Invalid("%v", err)
-	}
-	return p, warnings, nil
-}
-
 type policyAnswer struct {
 	accesspolicy.Policy
 	Warnings []string `json:"warnings"`
@@ -116,14 +86,14 @@ func (s *Server) putAccessPolicy(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var body policyBody
+	var body accesspolicy.Body
 	if err := request.Decode(w, r, &body); err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
-	p, warnings, err := body.policy()
+	p, warnings, err := body.Policy()
 	if err != nil {
-		response.WriteError(w, r, err)
+		response.WriteError(w, r, response.Invalid("%v", err))
 		return
 	}
 	p.ID = id

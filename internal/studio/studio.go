@@ -712,24 +712,7 @@ func (s *Studio) policiesPage(w http.ResponseWriter, r *http.Request) {
 // and in the order the API documents, but its id (the API refuses fields
 // it does not know).
 func policyJSON(p accesspolicy.Policy) string {
-	body := struct {
-		Name           string                  `json:"name"`
-		State          string                  `json:"state"`
-		Apps           []string                `json:"apps"`
-		Include        accesspolicy.Principals `json:"include"`
-		Exclude        accesspolicy.Principals `json:"exclude"`
-		IPRanges       []string                `json:"ip_ranges"`
-		IPRangesExcept bool                    `json:"ip_ranges_except"`
-		IPRangeNames   []string                `json:"ip_range_names"`
-		Grant          string                  `json:"grant"`
-	}{Name: p.Name, State: p.State, Apps: p.Apps, Include: p.Include, Exclude: p.Exclude, IPRanges: []string{},
-		IPRangesExcept: p.IPRangesExcept, IPRangeNames: p.IPRangeNames, Grant: p.Grant}
-	for _, r := range p.IPRanges {
-		body.IPRanges = append(body.IPRanges, r.String())
-	}
-	if body.IPRangeNames == nil {
-		body.IPRangeNames = []string{}
-	}
+	body := accesspolicy.BodyOf(p)
 	b, err := json.MarshalIndent(body, "", "  ")
 	if err != nil {
 		return "{}"
