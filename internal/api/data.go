@@ -107,7 +107,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	// The file goes into the database with its job, so that any server
 	// may read it.
-	args := jobs.ImportArgs{Env: request.Environment(r), Process: id, User: request.Caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy}
+	args := jobs.ImportArgs{Env: request.Environment(r), Process: id, User: request.Caller(r).ID, Name: name, Size: info.Size(), Options: opts, Privacy: applyPolicy, Mapping: mapping}
 	job, err := s.cfg.Store.StageImport(r.Context(), store.Job{Env: args.Env, Process: id, User: args.User, Kind: "import"}, f, func(tx *sql.Tx, job access.ID) (int64, error) {
 		args.Job = job
 		res, err := queue.InsertTx(r.Context(), tx, args, nil)
@@ -125,13 +125,6 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		detail += store.UploadRawNote
 	}
 	s.auditLog.Record(r, request.Environment(r), "data.upload", store.AuditTarget("process", id), detail)
-	if len(mapping) > 0 {
-		// The upload is taken whether or not its mapping could be kept:
-		// that only spares typing it again.
-		if err := s.cfg.Store.PutUploadMapping(r.Context(), id, mapping, args.User); err != nil {
-			s.cfg.Log.WarnContext(r.Context(), "the upload's column mapping was not remembered", "process", id, "error", err)
-		}
-	}
 	response.JSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
@@ -248,6 +241,11 @@ func readUploadForm(mr *multipart.Reader, what string, file func(*multipart.Part
 			return f, err
 		}
 		if mappingFields[part.FormName()] && len(value) > 0 {
+			// Remembered and shown to the process's next uploaders, as the
+			// file's name is shown: no character a reader would not see.
+			if err := names.Check(part.FormName(), string(value)); err != nil {
+				return f, response.Invalid("%v", err)
+			}
 			f.mapping[part.FormName()] = string(value)
 		}
 	}

@@ -297,3 +297,45 @@ func axeCheck(t *testing.T, ctx context.Context, what string) {
 		}
 	}
 }
+
+// TestUploadMappingRememberedOnlyWhenRead: a mapping is remembered for
+// the process's next upload once its import read the file; one that did
+// not (a column the file lacks) never replaces it, and a mapping value
+// with a character a reader would not see is refused, as a file name is
+// (the review of 2026-12-05: both were kept on acceptance, unchecked).
+func TestUploadMappingRememberedOnlyWhenRead(t *testing.T) {
+	e := browserServer(t)
+	_, maker, _, _, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+	path := fmt.Sprintf("%s/processes/%d/data", base, p.ID)
+	csv := []byte("who;what;at\nc1;a;2020-01-01T10:00:00Z\nc1;b;2020-01-01T11:00:00Z\n")
+	good := map[string]string{"case": "who", "activity": "what", "start": "at"}
+	if job := maker.importLog(path, "x.csv", csv, good); job.State != "done" {
+		t.Fatalf("import: %+v", job)
+	}
+	remembered := func() map[string]string {
+		t.Helper()
+		m, err := e.store.UploadMapping(context.Background(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := remembered(); m["case"] != "who" || m["activity"] != "what" || m["start"] != "at" {
+		t.Fatalf("remembered %v", m)
+	}
+	if job := maker.importLog(path, "x.csv", csv, map[string]string{"case": "nosuch", "activity": "what", "start": "at"}); job.State != "failed" {
+		t.Fatalf("an import by a column the file lacks: %+v", job)
+	}
+	if m := remembered(); m["case"] != "who" {
+		t.Errorf("a mapping that did not read the file replaced the remembered one: %v", m)
+	}
+	code, body := maker.uploadFile(path, "x.csv", csv, map[string]string{"case": "who", "activity": "what", "start": "at", "resource": "Resource\u202egnp.exe"})
+	if code != 422 || !strings.Contains(body, "resource") {
+		t.Errorf("a mapping value with a direction override: %d %s", code, body)
+	}
+	if m := remembered(); m["resource"] != "" {
+		t.Errorf("remembered %v", m)
+	}
+}

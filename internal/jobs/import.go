@@ -33,6 +33,9 @@ type ImportArgs struct {
 	// Privacy applies the environment's privacy policy, as it is when the
 	// import runs, before anything is stored.
 	Privacy bool `json:"privacy"`
+	// Mapping are the column-mapping fields the upload gave, remembered
+	// for the process's next upload once the import succeeds.
+	Mapping map[string]string `json:"mapping,omitempty"`
 }
 
 func (ImportArgs) Kind() string { return "import" }
@@ -182,6 +185,13 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	}
 	if err != nil {
 		return retry(err)
+	}
+	if len(a.Mapping) > 0 {
+		// A mapping that read the file is offered again; one that did not
+		// never replaces it. The import stands whether or not it is kept.
+		if err := q.cfg.Store.PutUploadMapping(ctx, a.Process, a.Mapping, a.User); err != nil {
+			q.cfg.Log.Warn("the upload's column mapping was not remembered", "process", a.Process, "err", err)
+		}
 	}
 	q.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: q.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
 		Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})

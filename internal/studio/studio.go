@@ -540,10 +540,14 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 	members, err := s.store.Members(ctx, env)
 	var units, teams []store.Named
 	var roles []store.StoredRole
-	if err == nil {
+	// Business units and teams are shown to those the API lets read them,
+	// and to nobody else: reading users and roles does not reach them.
+	canUnits := authz.Security(r, access.BusinessUnitTable, access.Read) == nil
+	canTeams := authz.Security(r, access.TeamTable, access.Read) == nil
+	if err == nil && canUnits {
 		units, err = s.store.BusinessUnits(ctx, env)
 	}
-	if err == nil {
+	if err == nil && canTeams {
 		teams, err = s.store.Teams(ctx, env)
 	}
 	if err == nil {
@@ -596,7 +600,9 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 		}
 		return out
 	}
-	canEditMembers, canRemoveMembers := can(access.UserTable, access.Write), can(access.UserTable, access.Delete)
+	// A member is placed in a business unit: changing one takes reading
+	// them.
+	canEditMembers, canRemoveMembers := canUnits && can(access.UserTable, access.Write), can(access.UserTable, access.Delete)
 	memberViews := make([]memberView, len(members))
 	for i, m := range members {
 		v := memberView{Member: m, Roles: choices(m.Roles)}
@@ -611,7 +617,8 @@ func (s *Studio) adminPage(w http.ResponseWriter, r *http.Request) {
 		"Depths":         []gridCell{{Depth: "none", Label: "–"}, {Depth: "user", Label: "user"}, {Depth: "businessunit", Label: "unit"}, {Depth: "parentchild", Label: "unit+"}, {Depth: "organization", Label: "all"}},
 		"NewRoles":       choices(nil),
 		"CanEditMembers": canEditMembers, "CanCreateRole": can(access.RoleTable, access.Create),
-		"CanCreateTeam": can(access.TeamTable, access.Create), "CanCreateUnit": can(access.BusinessUnitTable, access.Create),
+		"CanCreateTeam": canTeams && canUnits && can(access.TeamTable, access.Create), "CanCreateUnit": canUnits && can(access.BusinessUnitTable, access.Create),
+		"CanReadUnits": canUnits, "CanReadTeams": canTeams,
 	}
 	// New members: an installation administrator picks among the users
 	// (the API lists them to nobody else); others give the user's number.
