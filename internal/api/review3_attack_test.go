@@ -62,7 +62,7 @@ type review3Replay struct {
 func TestAttack3ConformanceNoiseIgnoresTheModel(t *testing.T) {
 	for name, e := range servers(t) {
 		t.Run(name, func(t *testing.T) {
-			// 60 cases, and views of 47 to 50: each path holds about 16
+			// 60 cases, and views of 43 to 50: each path holds about 15
 			// cases, so a reader's model and replay keep all three (a
 			// variant is kept on its count with noise: one of 5 to 7 cases
 			// is dropped now and then, and all three of a small view
@@ -75,9 +75,11 @@ func TestAttack3ConformanceNoiseIgnoresTheModel(t *testing.T) {
 				return r
 			}
 			// With one draw for both models the reader's difference is the
-			// owner's in every view; with a draw each, seldom.
+			// owner's in every view; with a draw each, seldom. Eight views,
+			// and more than half of them to fail: chance matches the exact
+			// figure now and then (3 of 4 views once in a clean run).
 			exact, exactFitness := 0, 0
-			for last := 46; last <= 49; last++ {
+			for last := 42; last <= 49; last++ {
 				o1, o2 := get(owner, last, "algorithm=inductive"), get(owner, last, "algorithm=heuristics")
 				r1, r2 := get(pmu, last, "algorithm=inductive"), get(pmu, last, "algorithm=heuristics")
 				if r1.FittingTraces-r2.FittingTraces == o1.FittingTraces-o2.FittingTraces && r1.Missing-r2.Missing == o1.Missing-o2.Missing {
@@ -96,11 +98,11 @@ func TestAttack3ConformanceNoiseIgnoresTheModel(t *testing.T) {
 					}
 				}
 			}
-			if exact > 2 {
-				t.Errorf("the reader's differences between two models were exact in %d of 4 views", exact)
+			if exact > 4 {
+				t.Errorf("the reader's differences between two models were exact in %d of 8 views", exact)
 			}
-			if exactFitness > 2 {
-				t.Errorf("the reader's average trace fitness was the exact one rounded in %d of 4 views", exactFitness)
+			if exactFitness > 4 {
+				t.Errorf("the reader's average trace fitness was the exact one rounded in %d of 8 views", exactFitness)
 			}
 		})
 	}
