@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,16 @@ func TestStudioMapsReadable(t *testing.T) {
 			t.Fatalf("%s: import %+v", c.name, job)
 		}
 		t.Logf("%s imported in %v", c.name, time.Since(began).Round(time.Millisecond))
+		// The KPI tile names what it counts: BPIC 2012's starts and
+		// completes pair up into activity instances; receipt's events are
+		// single.
+		var figures struct{ Events int }
+		maker.json("GET", fmt.Sprintf("%s/processes/%d/report", base, p.ID), "", 200, &figures)
+		_, html := maker.do("GET", fmt.Sprintf("/e/%d/p/%d", prod.ID, p.ID), "", nil)
+		counted := map[string]string{"receipt": "<span>Events</span>", "bpic2012": "<span>Activity instances</span>"}[c.shot]
+		if !strings.Contains(html, counted+`<strong id="kpi-events">`+strconv.Itoa(figures.Events)+"<") {
+			t.Errorf("%s: the KPI tile does not say %s %d", c.name, counted, figures.Events)
+		}
 		page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 		if c.shot == "receipt" {
 			maker.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
