@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -32,6 +33,18 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 				"order of Ahmed Khan,Approve,2026-01-02T10:00:00Z,Ahmed Khan\n"
 			if job := owner.importLog(w.process+"/data", "Sara Lind orders.csv", []byte(csv), fields); job.State != "done" {
 				t.Fatalf("import %+v", job)
+			}
+			// A column named after the person, mapped as the resource, in a
+			// process of its own: the process remembers the mapping for its
+			// next upload.
+			var p3 processJSON
+			owner.json("POST", w.base+"/processes", `{"name":"hours"}`, 201, &p3)
+			named := "case,activity,time,Sara Lind\n1,a,2026-01-01T09:00:00Z,x\n"
+			if job := owner.importLog(fmt.Sprintf("%s/processes/%d/data", w.base, p3.ID), "hours.csv", []byte(named), map[string]string{"case": "case", "activity": "activity", "timestamp": "time", "resource": "Sara Lind"}); job.State != "done" {
+				t.Fatalf("import %+v", job)
+			}
+			if m, err := e.store.UploadMapping(context.Background(), p3.ID); err != nil || m["resource"] != "Sara Lind" {
+				t.Fatalf("the remembered mapping does not name the person, the check below would prove nothing: %v %v", m, err)
 			}
 			// A failed import: its reason quotes the file's name and the value.
 			failed := owner.importLog(w.process+"/data", "Sara Lind hours.csv", []byte("case,activity,time\n1,a,2026-01-01T09:00:00Z\n1,b,Sara Lind\n"), map[string]string{"case": "case", "activity": "activity", "timestamp": "time"})

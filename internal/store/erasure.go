@@ -312,8 +312,10 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 // EraseFromImports runs through replace what the environment's imports
 // (0: every environment's) keep besides the log itself: the file names of
 // its data versions, the reasons its failed imports give (which quote
-// the file's name and often a line of it), and the arguments of their
-// queue entries, which hold the file name too. It returns how many
+// the file's name and often a line of it), the arguments of their
+// queue entries, which hold the file name and the column mapping too, and
+// the mapping each process remembers for its next upload (columns may be
+// named after a person). It returns how many
 // values changed, in one transaction.
 func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -337,6 +339,9 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 		{"SELECT id, error FROM jobs WHERE " + where, "UPDATE jobs SET error = ? WHERE id = ?", false},
 		{"SELECT v.id, v.source FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE log_versions SET source = ? WHERE id = ?", false},
 		{"SELECT r.id, " + readArgs + " FROM river_job r JOIN jobs j ON j.river_id = r.id WHERE " + strings.Replace(where, "env_id", "j.env_id", 1), "UPDATE river_job SET args = " + writeArgs + " WHERE id = ?", true},
+		// A remembered upload mapping names columns, which may be named
+		// after a person.
+		{"SELECT m.process_id, m.mapping FROM upload_mappings m JOIN processes p ON p.id = m.process_id WHERE " + pwhere, "UPDATE upload_mappings SET mapping = ? WHERE process_id = ?", true},
 	} {
 		changed, err := s.rewriteColumn(ctx, tx, c.query, c.update, args, replace, c.json)
 		if err != nil {
