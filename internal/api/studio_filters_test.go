@@ -126,3 +126,27 @@ func TestStudioFiltersInABrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestStudioPageReadsTheQueryAsTheAPIDoes: the process page refuses, with
+// the API's words, a query the API refuses (one it cannot read whole, a
+// lifecycle filter on the activity instances), where it used to drop
+// what it could not read and draw the page unfiltered without a word.
+func TestStudioPageReadsTheQueryAsTheAPIDoes(t *testing.T) {
+	e := browserServer(t)
+	_, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+	csv := []byte("case,activity,time\n1,a,2020-01-01T10:00:00Z\n1,b,2020-01-01T11:00:00Z\n")
+	if job := maker.importLog(fmt.Sprintf("%s/processes/%d/data", base, p.ID), "x.csv", csv, nil); job.State != "done" {
+		t.Fatalf("import: %+v", job)
+	}
+	page := fmt.Sprintf("/e/%d/p/%d", prod.ID, p.ID)
+	api := fmt.Sprintf("%s/processes/%d/report", base, p.ID)
+	for _, q := range []string{"from=2020-01-01&to=%zz", "keep-events=lifecycle:transition%3Dstart"} {
+		code, _ := maker.do("GET", api+"?"+q, "", nil)
+		pcode, html := maker.do("GET", page+"?"+q, "", nil)
+		if code != 422 || pcode != 200 || !strings.Contains(html, `id="filter-error"`) {
+			t.Errorf("?%s: the API answers %d, the page %d with no filter error", q, code, pcode)
+		}
+	}
+}

@@ -47,28 +47,9 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	if raw && !rawOK {
 		return nil, response.ErrForbidden
 	}
-	// r.URL.Query() drops what it cannot read, and stops at 10,000
-	// parameters: a report would then be computed without the filters
-	// asked for, and say nothing.
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	_, filters, rawEvents, err := Filters(r.URL.RawQuery, rawOK)
 	if err != nil {
-		return nil, response.Invalid("the query cannot be read: %v", err)
-	}
-	spec, err := filterspec.FromQuery(q)
-	var filters []mining.Filter
-	if err == nil {
-		filters, err = spec.Filters()
-	}
-	var fe *filterspec.Error
-	if errors.As(err, &fe) {
-		return nil, response.Invalid("%s", fe.Msg)
-	}
-	if spec.ReadsValues() && !rawOK {
-		return nil, response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
-	}
-	rawEvents := q.Get("raw-events") == "true"
-	if !rawEvents && spec.TouchesLifecycle() {
-		return nil, response.Invalid("filters on lifecycle:transition need raw-events=true")
+		return nil, err
 	}
 	version, err := e.store.LatestVersion(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -110,4 +91,36 @@ func ViewName(rawEvents bool) string {
 		return "raw-events"
 	}
 	return "instances"
+}
+
+// Filters reads a report's query: its filters, and whether they apply to
+// the raw events (raw-events=true) rather than the activity instances.
+// The rules are the same for the API's reports and the studio's pages: a
+// query that cannot be read whole is refused (r.URL.Query() would drop
+// what it cannot read, and stop at 10,000 parameters: a report would then
+// be computed without the filters asked for, and say nothing); filters on
+// attribute values are for those who may read the data (rawOK); filters
+// on lifecycle:transition need the raw events.
+func Filters(rawQuery string, rawOK bool) (url.Values, []mining.Filter, bool, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, nil, false, response.Invalid("the query cannot be read: %v", err)
+	}
+	spec, err := filterspec.FromQuery(q)
+	var filters []mining.Filter
+	if err == nil {
+		filters, err = spec.Filters()
+	}
+	var fe *filterspec.Error
+	if errors.As(err, &fe) {
+		return q, nil, false, response.Invalid("%s", fe.Msg)
+	}
+	if spec.ReadsValues() && !rawOK {
+		return q, nil, false, response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data; filter by activity, time or duration instead")
+	}
+	rawEvents := q.Get("raw-events") == "true"
+	if !rawEvents && spec.TouchesLifecycle() {
+		return q, nil, false, response.Invalid("filters on lifecycle:transition need raw-events=true")
+	}
+	return q, filters, rawEvents, nil
 }

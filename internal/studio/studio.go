@@ -28,7 +28,6 @@ import (
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
-	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/report"
@@ -308,14 +307,15 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := p.ID
-	q := r.URL.Query()
-	spec, err := filterspec.FromQuery(q)
-	var filters []mining.Filter
-	if err == nil {
-		filters, err = spec.Filters()
+	// The API's rules for a report's query (report.Filters); a page shows
+	// a refused filter instead of failing. The page shows the activity
+	// instances: a query for the raw events is one the page cannot show.
+	q, filters, rawEvents, err := report.Filters(r.URL.RawQuery, authz.MayReadData(r, rec))
+	if err == nil && rawEvents {
+		err = response.Invalid("the page shows activity instances: raw-events is for the API's reports")
 	}
-	if err == nil && spec.ReadsValues() && !authz.MayReadData(r, rec) {
-		err = response.Errorf(http.StatusForbidden, "forbidden", "filters on attribute values need access to the process's data")
+	if q == nil {
+		q = url.Values{}
 	}
 	filterError := ""
 	if err != nil {
