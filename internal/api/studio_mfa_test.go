@@ -48,10 +48,7 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 	waitFor(t, ctx, `document.getElementById('mfa-start')`)
 	run(chromedp.Click(chromedp.CSS("#mfa-start")))
 	waitFor(t, ctx, `document.getElementById('mfa-secret').textContent.length > 0 && document.getElementById('mfa-qr').naturalWidth > 0`)
-	secret, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#mfa-secret")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret := pageText(t, ctx, "#mfa-secret")
 	first, _ := totp.GenerateCode(secret, time.Now())
 	run(chromedp.SendKeys(chromedp.CSS("#mfa-code"), first), chromedp.Click(chromedp.CSS("#mfa-confirm button")))
 	waitFor(t, ctx, `document.querySelectorAll('#mfa-codes li').length === 10`)
@@ -77,8 +74,7 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "a long enough password"),
 		chromedp.Click(chromedp.CSS("#signin")))
 	waitFor(t, ctx, `document.querySelector('[role=alert]') && document.getElementById('code').required`)
-	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("[role=alert]")))
-	if !strings.Contains(msg, "authenticator app") {
+	if msg := pageText(t, ctx, "[role=alert]"); !strings.Contains(msg, "authenticator app") {
 		t.Errorf("the page asks %q", msg)
 	}
 	shot(t, ctx, "studio-signin-code")

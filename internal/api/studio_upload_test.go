@@ -106,7 +106,7 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Poll[string](fmt.Sprintf(`(t => t.includes(%q) ? t : null)(document.getElementById('preview-summary').textContent)`, want)))
 		if err != nil {
-			got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#preview-summary")))
+			got := pageText(t, ctx, "#preview-summary")
 			t.Fatalf("the preview says %q, want %q", got, want)
 		}
 		return s
