@@ -46,6 +46,10 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 			if m, err := e.store.UploadMapping(context.Background(), p3.ID); err != nil || m["resource"] != "Sara Lind" {
 				t.Fatalf("the remembered mapping does not name the person, the check below would prove nothing: %v %v", m, err)
 			}
+			// A saved view that selects her cases, named after her; its
+			// query URL-encoded as a page's address is.
+			views := fmt.Sprintf("%s/processes/%d/views", w.base, p3.ID)
+			owner.json("POST", views, `{"name":"Sara Lind's hours","query":"case-attr=org%3Aresource%3DSara+Lind&view=performance","shared":true}`, 201, nil)
 			// A failed import: its reason quotes the file's name and the value.
 			failed := owner.importLog(w.process+"/data", "Sara Lind hours.csv", []byte("case,activity,time\n1,a,2026-01-01T09:00:00Z\n1,b,Sara Lind\n"), map[string]string{"case": "case", "activity": "activity", "timestamp": "time"})
 			if failed.State != "failed" || !strings.Contains(failed.Error, "Sara Lind") {
@@ -97,6 +101,13 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 				t.Errorf("report %v", rep)
 			}
 
+			var saved struct {
+				Views []struct{ Name, Query string }
+			}
+			owner.json("GET", views, "", 200, &saved)
+			if len(saved.Views) != 1 || strings.Contains(saved.Views[0].Name+saved.Views[0].Query, "Sara") || !strings.Contains(saved.Views[0].Query, "view=performance") {
+				t.Errorf("the saved view after the erasure: %+v", saved.Views)
+			}
 			// Everything a user can read back.
 			gone := func(what, body string) {
 				t.Helper()

@@ -142,6 +142,10 @@ func TestStudioAccessibility(t *testing.T) {
 	receiptAPI := process("Receipt", "receipt.csv", receipt)
 	compensationAPI := process("Compensation", "running-example.xes", xes)
 	claimsAPI := process("Claims", "running-example.xes", xes)
+	// Saved views, so that the process page lists them with their
+	// buttons: one the report reader is offered too.
+	maker.json("POST", receiptAPI+"/views", `{"name":"Slow cases","query":"min-duration=7d","shared":true}`, 201, nil)
+	maker.json("POST", receiptAPI+"/views", `{"name":"Mine only","query":"view=performance"}`, 201, nil)
 	ref, _ := processtree.Parse("->( 'register request', 'check ticket', 'decide', X( 'pay compensation', 'reject request' ) )")
 	var b bytes.Buffer
 	if err := bpmn.Write(context.Background(), &b, bpmn.FromTree(ref)); err != nil {
@@ -200,10 +204,11 @@ func TestStudioAccessibility(t *testing.T) {
 		{"sign-in with the second factor", "", signInAs("ann"), `document.querySelector('[role=alert]') && document.getElementById('code').required`},
 		{"environments", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + "/")}, `document.querySelectorAll('main li a').length === 2`},
 		{"processes", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d", e.url, prod.ID))}, `document.querySelectorAll('#processes a').length === 3`},
-		{"process", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage)}, `document.querySelector('#map svg') && document.querySelector('svg.chart') && document.querySelector('.variants li') && document.getElementById('share')`},
+		{"process", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage)}, `document.querySelector('#map svg') && document.querySelector('svg.chart') && document.querySelector('.variants li') && document.getElementById('share') && document.querySelectorAll('#views-list li').length === 2`},
 		{"process with the figures of a path", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage), chromedp.WaitVisible(chromedp.CSS("#map svg")),
 			chromedp.Focus(chromedp.CSS("#map g.edge")), chromedp.KeyEvent("\r")}, `!document.getElementById('figures').textContent.startsWith('Click')`},
 		{"process, performance view", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage + "?view=performance")}, `document.querySelector('#map svg') && document.querySelector('#view option[value=performance][selected]')`},
+		{"cases with one case open", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage + "/cases?min-duration=1d&case=case-4601")}, `document.querySelector('svg.dotted circle') && document.querySelector('#case-events tbody tr') && document.querySelector('#longest a')`},
 		{"recordings", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage + "/recordings")}, `document.querySelectorAll('#recordings a').length === 2`},
 		{"recording (step editor)", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s%s/recordings/%d", e.url, receiptPage, recs.Recordings[0].ID))}, `document.querySelector('#step-1 img') && document.querySelector('mark.pii')`},
 		{"task mining", "maker", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + receiptPage + "/task-mining")}, `document.getElementById('applications') && document.querySelector('#map svg')`},

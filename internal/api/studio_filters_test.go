@@ -150,3 +150,151 @@ func TestStudioPageReadsTheQueryAsTheAPIDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestStudioSavedViewsInABrowser: an analyst picks a variant from the
+// list and a case attribute's value from its picker, checks the figures
+// against the API, saves the view (shared), opens it again from the list
+// on a fresh page and gets the same view; a viewer of the process is
+// offered it; the analyst deletes it.
+func TestStudioSavedViewsInABrowser(t *testing.T) {
+	ctx := browser(t)
+	data, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := browserServer(t)
+	root, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
+	api := fmt.Sprintf("%s/processes/%d", base, p.ID)
+	if job := maker.importLog(api+"/data", "receipt.csv", data, nil); job.State != "done" {
+		t.Fatalf("import: %+v", job)
+	}
+	_, viewerID := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
+	maker.json("PUT", api+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+	run := runner(t, ctx)
+	run(signInSteps(e.url, "maker")...)
+	cases := func() int {
+		t.Helper()
+		n, err := strconv.Atoi(strings.ReplaceAll(pageText(t, ctx, "#kpi-cases"), ",", ""))
+		if err != nil {
+			t.Fatalf("the cases tile: %v", err)
+		}
+		return n
+	}
+	query := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(loc)
+		return u.RawQuery
+	}
+	apiCases := func(q string) int {
+		t.Helper()
+		var r struct{ Cases int }
+		maker.json("GET", api+"/report?"+q, "", 200, &r)
+		return r.Cases
+	}
+	follow := func(sel string) {
+		t.Helper()
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+sel+`').href`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+	}
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+	all := cases()
+
+	// The second variant of the list, kept alone, then dropped.
+	second := pageText(t, ctx, "#variants li:nth-child(2) .count")
+	n, _ := strconv.Atoi(strings.Fields(strings.ReplaceAll(second, ",", ""))[0])
+	follow("#variants li:nth-child(2) .variant-keep")
+	if got, want := cases(), apiCases(query()); got != n || got != want {
+		t.Errorf("only the second variant: the page shows %d cases, the list said %d, the API %d", got, n, want)
+	}
+	if chips := pageText(t, ctx, "#filter-chips"); !strings.Contains(chips, "variant Confirmation of receipt → ") {
+		t.Errorf("chips %q", chips)
+	}
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+	follow("#variants li:nth-child(2) .variant-drop")
+	if got, want := cases(), apiCases(query()); got != all-n || got != want {
+		t.Errorf("without the second variant: the page shows %d cases, want %d; the API %d", got, all-n, want)
+	}
+
+	// A case attribute's value picked from the list the page offers.
+	opts := evalInt(t, ctx, `document.querySelectorAll('#attr-values option').length`)
+	if opts == 0 || evalInt(t, ctx, `[...document.querySelectorAll('#attr-values option')].filter(o => o.value === 'channel=Internet').length`) != 1 {
+		t.Fatalf("the attribute picker offers %d values, not channel=Internet", opts)
+	}
+	run(chromedp.SendKeys(chromedp.CSS("#f-attr"), "channel=Internet"), chromedp.SendKeys(chromedp.CSS("#f-min"), "1h"))
+	run(chromedp.Click(chromedp.CSS("#apply-filters")), chromedp.WaitVisible(chromedp.CSS("#filter-chips")))
+	waitFor(t, ctx, `document.getElementById('filter-chips').textContent.includes('case attribute channel=Internet')`)
+	// The performance view, as choosing it in the page does (the
+	// select sends the form at once).
+	withView, _ := url.ParseQuery(query())
+	withView.Set("view", "performance")
+	run(chromedp.Navigate(page+"?"+withView.Encode()), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+	q, filtered := query(), cases()
+	if want := apiCases(q); filtered != want || filtered == all {
+		t.Fatalf("the filtered view: %d cases, the API %d (all %d) for ?%s", filtered, want, all, q)
+	}
+
+	// Saved, shared, and opened again from the list on a fresh page.
+	run(chromedp.SendKeys(chromedp.CSS("#view-name"), "Internet, over an hour"), chromedp.Click(chromedp.CSS("#view-shared")),
+		chromedp.Click(chromedp.CSS("#view-save-button")))
+	waitFor(t, ctx, `document.getElementById('views-status').textContent === 'View Internet, over an hour saved.'`)
+	shot(t, ctx, "studio-saved-views")
+	var list struct{ Views []viewJSON }
+	maker.json("GET", api+"/views", "", 200, &list)
+	if len(list.Views) != 1 || !list.Views[0].Shared || !strings.Contains(list.Views[0].Query, "view=performance") {
+		t.Fatalf("the API lists %+v", list.Views)
+	}
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#views-list")))
+	if cases() != all {
+		t.Fatal("the plain page is filtered")
+	}
+	follow("#views-list a")
+	if got := cases(); got != filtered {
+		t.Errorf("the saved view opens with %d cases, saved with %d", got, filtered)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('view').value`)); v != "performance" {
+		t.Errorf("the saved view opens in the %s view", v)
+	}
+	if chips := pageText(t, ctx, "#filter-chips"); !strings.Contains(chips, "channel=Internet") || !strings.Contains(chips, "lasting at least 1h") {
+		t.Errorf("the saved view's chips: %q", chips)
+	}
+
+	// A viewer of the process is not offered it: it filters on an
+	// attribute value, which a report reader may not read.
+	viewerPage := func() string {
+		t.Helper()
+		run(signInSteps(e.url, "viewer")...)
+		run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#saved-views")))
+		return pageText(t, ctx, "#saved-views")
+	}
+	if text := viewerPage(); strings.Contains(text, "Internet") || evalInt(t, ctx, `document.querySelectorAll('#view-save').length`) != 0 {
+		t.Errorf("the viewer's saved views: %q", text)
+	}
+
+	// One by activity and duration only is offered to the viewer.
+	maker.json("POST", api+"/views", `{"name":"Long ones","query":"min-duration=1d","shared":true}`, 201, nil)
+	if text := viewerPage(); !strings.Contains(text, "Long ones") || strings.Contains(text, "Delete") {
+		t.Errorf("the viewer's saved views: %q", text)
+	}
+
+	// The analyst deletes the first view.
+	run(signInSteps(e.url, "maker")...)
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#views-list")))
+	run(chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(chromedp.CSS(`button.view-delete[data-name="Internet, over an hour"]`)))
+	waitFor(t, ctx, `document.getElementById('views-status').textContent === 'View Internet, over an hour deleted.'`)
+	maker.json("GET", api+"/views", "", 200, &list)
+	if len(list.Views) != 1 || list.Views[0].Name != "Long ones" {
+		t.Errorf("after the deletion the API lists %+v", list.Views)
+	}
+}

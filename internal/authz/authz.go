@@ -102,6 +102,23 @@ func Records(r *http.Request, process *access.Record, table access.Table, op acc
 	return nil
 }
 
+// ViewCreate is the rule for saving a view of the process's report:
+// Create on its report views (its owner, a co-owner, an administrator),
+// not reading alone.
+func ViewCreate(r *http.Request, process *access.Record) error {
+	return Records(r, process, access.ReportView, access.Create)
+}
+
+// ViewDelete is the rule for deleting a saved view the caller is offered
+// (report.ViewOffered; one they are not is not found): its owner may,
+// and whoever may delete the process's report views.
+func ViewDelete(r *http.Request, process *access.Record, owner access.ID) error {
+	if owner == request.Subject(r).User {
+		return nil
+	}
+	return Records(r, process, access.ReportView, access.Delete)
+}
+
 // ImportDenied is the rule for adding event data to a process: the
 // process must be one the subject may read (else it is not found) and
 // whose event logs it may create (else it is forbidden). An upload is

@@ -199,6 +199,14 @@ func TestVariantsAndFilters(t *testing.T) {
 	if st.Cases != 3 {
 		t.Errorf("cases touched by Pete ending in a rejection: %d, want 3", st.Cases)
 	}
+	// A variant chosen from the list: the second one's cases, then all but them.
+	second, _ := json.Marshal(v.Variants[1].Activities)
+	if st := stats(t, path, "--variant", string(second)); st.Cases != v.Variants[1].Cases {
+		t.Errorf("--variant %s: %d cases, want %d", second, st.Cases, v.Variants[1].Cases)
+	}
+	if st := stats(t, path, "--exclude-variant", string(second)); st.Cases != 6-v.Variants[1].Cases {
+		t.Errorf("--exclude-variant %s: %d cases, want %d", second, st.Cases, 6-v.Variants[1].Cases)
+	}
 	st = stats(t, path, "--follows", "decide>>reinitiate request", "--min-duration", "15d")
 	if st.Cases != 2 {
 		t.Errorf("follows+duration cases %d, want 2", st.Cases)

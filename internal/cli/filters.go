@@ -21,6 +21,7 @@ type filterFlags struct {
 	keepEvents, dropEvents   multi
 	startAct, endAct         multi
 	follows, notFollows      multi
+	variant, notVariant      multi
 	minDuration, maxDuration string
 	topVariants              int
 }
@@ -45,6 +46,8 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.endAct, "end-activity", "keep cases that end with this activity (repeatable)")
 	fs.Var(&f.follows, "follows", `keep cases where A is followed by B: "A>B" directly, "A>>B" eventually (repeatable)`)
 	fs.Var(&f.notFollows, "not-follows", `remove cases where A is followed by B ("A>B" or "A>>B")`)
+	fs.Var(&f.variant, "variant", `keep the cases of this variant, its activities as a JSON list: '["A","B","C"]' (repeatable)`)
+	fs.Var(&f.notVariant, "exclude-variant", `remove the cases of this variant (a JSON list of activities; repeatable)`)
 	fs.StringVar(&f.minDuration, "min-duration", "", "keep cases lasting at least this long (e.g. 90m, 36h, 7d)")
 	fs.StringVar(&f.maxDuration, "max-duration", "", "keep cases lasting at most this long")
 	fs.IntVar(&f.topVariants, "top-variants", 0, "keep the cases of the N most frequent variants")
@@ -57,7 +60,7 @@ func (f *filterFlags) spec() filterspec.Spec {
 		From: f.from, To: f.to, TimeMode: f.timeMode,
 		CaseAttr: f.caseAttr, ExcludeCaseAttr: f.notCaseAttr, EventAttr: f.eventAttr, ExcludeEventAttr: f.notEventAttr,
 		KeepEvents: f.keepEvents, DropEvents: f.dropEvents, StartActivity: f.startAct, EndActivity: f.endAct,
-		Follows: f.follows, NotFollows: f.notFollows, MinDuration: f.minDuration, MaxDuration: f.maxDuration,
+		Follows: f.follows, NotFollows: f.notFollows, Variant: f.variant, ExcludeVariant: f.notVariant, MinDuration: f.minDuration, MaxDuration: f.maxDuration,
 		TopVariants: f.topVariants, Prefix: "--",
 	}
 }

@@ -274,3 +274,36 @@ func (f Follows) Apply(l *eventlog.Log) *eventlog.Log {
 		return found != f.Exclude
 	})
 }
+
+// VariantSet keeps the cases whose activity sequence is one of Seqs (the
+// activities' names, in order); Exclude removes them instead. A sequence
+// naming an activity the log lacks matches no case.
+type VariantSet struct {
+	Seqs    [][]string
+	Exclude bool
+}
+
+// Apply implements Filter. Each case costs one map lookup, however many
+// sequences the set holds.
+func (f VariantSet) Apply(l *eventlog.Log) *eventlog.Log {
+	want := map[string]bool{}
+	for _, names := range f.Seqs {
+		seq := make([]int32, len(names))
+		ok := true
+		for i, n := range names {
+			id, found := l.Activities.Lookup(n)
+			if !found {
+				ok = false
+				break
+			}
+			seq[i] = int32(id)
+		}
+		if ok {
+			want[seqKey(seq)] = true
+		}
+	}
+	return selectCases(l, func(c int) bool {
+		lo, hi := l.Events(c)
+		return want[seqKey(l.Act[lo:hi])] != f.Exclude
+	})
+}

@@ -116,6 +116,11 @@ func TestFilters(t *testing.T) {
 		{"eventually", []Filter{Follows{A: "a", B: "c"}}, []string{"1", "2", "3", "4"}, 12},
 		{"not b>b", []Filter{Follows{A: "b", B: "b", Directly: true, Exclude: true}}, []string{"1", "3", "4"}, 8},
 		{"unknown activity", []Filter{Follows{A: "zz", B: "c"}}, nil, 0},
+		{"variant", []Filter{VariantSet{Seqs: [][]string{{"a", "b", "c"}}}}, []string{"1", "4"}, 6},
+		{"variants", []Filter{VariantSet{Seqs: [][]string{{"a", "c"}, {"a", "b", "b", "c"}}}}, []string{"2", "3"}, 6},
+		{"exclude variant", []Filter{VariantSet{Seqs: [][]string{{"a", "b", "c"}}, Exclude: true}}, []string{"2", "3"}, 6},
+		{"variant of an unknown activity", []Filter{VariantSet{Seqs: [][]string{{"a", "zz"}}}}, nil, 0},
+		{"a variant's prefix", []Filter{VariantSet{Seqs: [][]string{{"a", "b"}}}}, nil, 0},
 		{"composed", []Filter{Attribute{Key: "org:resource", Values: []string{"bob"}}, TopVariants{K: 1}}, []string{"1", "4"}, 6},
 	}
 	for _, tt := range tests {

@@ -315,7 +315,8 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 // the file's name and often a line of it), the arguments of their
 // queue entries, which hold the file name and the column mapping too, and
 // the mapping each process remembers for its next upload (columns may be
-// named after a person). It returns how many
+// named after a person), and the views saved on its processes (their
+// names and filters). It returns how many
 // values changed, in one transaction.
 func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -342,6 +343,10 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 		// A remembered upload mapping names columns, which may be named
 		// after a person.
 		{"SELECT m.process_id, m.mapping FROM upload_mappings m JOIN processes p ON p.id = m.process_id WHERE " + pwhere, "UPDATE upload_mappings SET mapping = ? WHERE process_id = ?", true},
+		// A saved view's filters may select a person's cases by name,
+		// and its name may say whose they are.
+		{"SELECT v.id, v.query FROM saved_views v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE saved_views SET query = ? WHERE id = ?", true},
+		{"SELECT v.id, v.name FROM saved_views v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE saved_views SET name = ? WHERE id = ?", false},
 	} {
 		changed, err := s.rewriteColumn(ctx, tx, c.query, c.update, args, replace, c.json)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/report"
@@ -83,7 +84,7 @@ func New(cfg Config) *Studio {
 var web embed.FS
 
 // funcs are the templates' own functions.
-var funcs = template.FuncMap{"count": plural}
+var funcs = template.FuncMap{"count": plural, "inc": func(i int) int { return i + 1 }}
 
 // plural writes n with its noun, singular or plural: "1 case", "2,400
 // cases".
@@ -110,7 +111,7 @@ func thousands(n int) string {
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases"} {
 		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
 		if name == "model" || name == "conformance" {
 			files = append(files, "web/templates/miner.html") // the miner's form both show
@@ -140,6 +141,7 @@ func (s *Studio) Routes(route func(pattern string, h http.HandlerFunc)) {
 	route("GET /e/{env}/p/{id}/task-mining", s.page(s.pageEnv(s.taskMiningPage)))
 	route("GET /e/{env}/p/{id}/model", s.page(s.pageEnv(s.modelPage)))
 	route("GET /e/{env}/p/{id}/conformance", s.page(s.pageEnv(s.conformancePage)))
+	route("GET /e/{env}/p/{id}/cases", s.page(s.pageEnv(s.casesPage)))
 }
 
 // render writes a page; the layout shows who is signed in.
@@ -338,9 +340,24 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
 			"End": q.Get("end-activity"), "Min": q.Get("min-duration"), "Max": q.Get("max-duration"),
 			"Mode": orDefault(q.Get("time-mode"), "intersecting"), "Top": q.Get("top-variants")},
-		"Chips": filterChips(q), "FilterKept": keptFilters(q),
+		"Chips": filterChips(q), "FilterKept": keptFilters(q), "CasesHref": withQuery(fmt.Sprintf("/e/%d/p/%d/cases", request.Environment(r), id), onlyFilters(q)),
 		"FilterError": filterError,
 	}
+	// The saved views the caller is offered, by the API's rule.
+	offered, err := report.OfferedViews(r, id, rec, s.store)
+	if err != nil {
+		s.PageError(w, r, err)
+		return
+	}
+	var views []savedView
+	for _, v := range offered {
+		views = append(views, savedView{Name: v.Name, Shared: v.Shared, Mine: v.Owner == request.Subject(r).User,
+			Href:      fmt.Sprintf("/e/%d/p/%d?%s", request.Environment(r), id, v.Query.Encode()),
+			Delete:    fmt.Sprintf("/api/v1/environments/%d/processes/%d/views/%d", request.Environment(r), id, v.ID),
+			MayDelete: authz.ViewDelete(r, rec, v.Owner) == nil})
+	}
+	data["Views"] = views
+	data["CanSaveView"] = authz.ViewCreate(r, rec) == nil
 	if data["CanUpload"] == true {
 		// The column mapping of the last upload that had one, offered
 		// again: only to those who may upload.
@@ -416,8 +433,30 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		maps.Copy(data, parts)
+		if rd == nil {
+			// The case attributes' values, for the attribute filter's
+			// picker: raw data, for those who may read it; one list per
+			// version, whatever the filters.
+			opts, err := s.reports.KeptParts(entry, "studio-attr-options", func() (map[string]any, error) {
+				return map[string]any{"AttrOptions": caseAttrOptions(entry.View(false))}, nil
+			})
+			if err != nil {
+				s.PageError(w, r, err)
+				return
+			}
+			maps.Copy(data, opts)
+		}
+		if vs, ok := data["Variants"].([]*mining.Variant); ok {
+			data["Variants"] = variantRows(q, vs)
+		}
 	}
 	s.render(w, r, http.StatusOK, "process", data)
+}
+
+// savedView is a saved view as the process page lists it.
+type savedView struct {
+	Name, Href, Delete      string
+	Shared, Mine, MayDelete bool
 }
 
 // readableMap sets o's shares to those of a readable first view
@@ -833,7 +872,9 @@ var chipNames = []struct{ param, label string }{
 	{"from", "from"}, {"to", "to"}, {"start-activity", "starts with"}, {"end-activity", "ends with"},
 	{"min-duration", "lasting at least"}, {"max-duration", "lasting at most"}, {"top-variants", "top variants"},
 	{"follows", "followed by"}, {"not-follows", "not followed by"}, {"case-attr", "case attribute"},
-	{"exclude-case-attr", "without case attribute"},
+	{"exclude-case-attr", "without case attribute"}, {"event-attr", "with an event of"}, {"exclude-event-attr", "without an event of"},
+	{"keep-events", "only the events of"}, {"drop-events", "without the events of"},
+	{"variant", "variant"}, {"exclude-variant", "without variant"},
 }
 
 // filterChips lists the active filters of a query.
@@ -859,6 +900,9 @@ func filterChips(q url.Values) []filterChip {
 				}
 				label = a + " " + how + " " + b
 			}
+			if c.param == "variant" || c.param == "exclude-variant" {
+				label = c.label + " " + variantLabel(v)
+			}
 			if (c.param == "from" || c.param == "to") && q.Get("time-mode") != "" {
 				label += " (" + q.Get("time-mode") + ")"
 			}
@@ -873,12 +917,72 @@ func filterChips(q url.Values) []filterChip {
 // the others.
 func keptFilters(q url.Values) []struct{ Name, Value string } {
 	var out []struct{ Name, Value string }
-	for _, name := range []string{"follows", "not-follows", "case-attr", "exclude-case-attr"} {
+	for _, name := range []string{"follows", "not-follows", "case-attr", "exclude-case-attr", "event-attr", "exclude-event-attr",
+		"keep-events", "drop-events", "variant", "exclude-variant"} {
 		for _, v := range q[name] {
 			if v != "" {
 				out = append(out, struct{ Name, Value string }{name, v})
 			}
 		}
+	}
+	return out
+}
+
+// withQuery is path with q, if any.
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// onlyFilters is the filters of a query, without the page's other
+// parameters.
+func onlyFilters(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if slices.Contains(filterspec.Params, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// variantLabel writes a variant filter's value (a JSON list of
+// activities) as the page shows variants, shortened past five steps.
+func variantLabel(v string) string {
+	var seq []string
+	if json.Unmarshal([]byte(v), &seq) != nil {
+		return v
+	}
+	if len(seq) > 5 {
+		return fmt.Sprintf("%s → %s → … → %s (%d steps)", seq[0], seq[1], seq[len(seq)-1], len(seq))
+	}
+	return strings.Join(seq, " → ")
+}
+
+// variantRow is a variant as the page lists it, with the addresses that
+// keep only its cases or drop them, the page's other filters kept.
+type variantRow struct {
+	Cases      int
+	Activities []string
+	Keep, Drop string
+}
+
+func variantRows(q url.Values, vs []*mining.Variant) []variantRow {
+	out := make([]variantRow, 0, len(vs))
+	with := func(param string, seq []string) string {
+		b, _ := json.Marshal(seq)
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = slices.Clone(v)
+		}
+		next.Add(param, string(b))
+		return "?" + next.Encode()
+	}
+	for _, v := range vs {
+		out = append(out, variantRow{Cases: v.Cases, Activities: v.Activities,
+			Keep: with("variant", v.Activities), Drop: with("exclude-variant", v.Activities)})
 	}
 	return out
 }

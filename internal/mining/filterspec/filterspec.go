@@ -2,12 +2,14 @@
 // as flags and in the API as query parameters, under the same names:
 // from, to, time-mode, case-attr, exclude-case-attr, event-attr,
 // exclude-event-attr, keep-events, drop-events, start-activity,
-// end-activity, follows, not-follows, min-duration, max-duration and
-// top-variants. They apply in that order (time frame, attributes,
-// endpoints, "followed by", duration), top variants last.
+// end-activity, follows, not-follows, variant, exclude-variant,
+// min-duration, max-duration and top-variants. They apply in that order
+// (time frame, attributes, endpoints, "followed by", variants, duration),
+// top variants last.
 package filterspec
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -19,6 +21,11 @@ import (
 	"github.com/procmine/procmine/internal/mining"
 )
 
+// Params are the parameter names FromQuery reads.
+var Params = []string{"from", "to", "time-mode", "case-attr", "exclude-case-attr", "event-attr",
+	"exclude-event-attr", "keep-events", "drop-events", "start-activity", "end-activity",
+	"follows", "not-follows", "variant", "exclude-variant", "min-duration", "max-duration", "top-variants"}
+
 // Spec is a set of filters as written.
 type Spec struct {
 	From, To, TimeMode          string
@@ -27,8 +34,11 @@ type Spec struct {
 	KeepEvents, DropEvents      []string
 	StartActivity, EndActivity  []string
 	Follows, NotFollows         []string
-	MinDuration, MaxDuration    string
-	TopVariants                 int
+	// Variant and ExcludeVariant are activity sequences, each a JSON
+	// list of names: ["A","B","C"].
+	Variant, ExcludeVariant  []string
+	MinDuration, MaxDuration string
+	TopVariants              int
 	// Prefix is put before parameter names in messages ("--" for flags).
 	Prefix string
 }
@@ -64,6 +74,7 @@ func FromQuery(q url.Values) (Spec, error) {
 		KeepEvents: list("keep-events"), DropEvents: list("drop-events"),
 		StartActivity: list("start-activity"), EndActivity: list("end-activity"),
 		Follows: list("follows"), NotFollows: list("not-follows"),
+		Variant: list("variant"), ExcludeVariant: list("exclude-variant"),
 		MinDuration: q.Get("min-duration"), MaxDuration: q.Get("max-duration"),
 	}
 	if s.TimeMode == "" {
@@ -122,9 +133,12 @@ const MaxFilters = 100
 // more than MaxFilters of them.
 func (f Spec) Filters() ([]mining.Filter, error) {
 	out, err := f.filters()
-	if err == nil && len(out) > MaxFilters {
-		return nil, f.errorf("too many filters: %d, at most %d (each %s and %s counts one, as does each attribute key, the time frame, the start and end activities, the duration range and %s)",
-			len(out), MaxFilters, f.name("follows"), f.name("not-follows"), f.name("top-variants"))
+	// A variant set is one pass, but each of its sequences counts, so
+	// that a query's length does not buy an unbounded set.
+	n := len(out) + max(len(f.Variant)-1, 0) + max(len(f.ExcludeVariant)-1, 0)
+	if err == nil && n > MaxFilters {
+		return nil, f.errorf("too many filters: %d, at most %d (each %s, %s, %s and %s counts one, as does each attribute key, the time frame, the start and end activities, the duration range and %s)",
+			n, MaxFilters, f.name("follows"), f.name("not-follows"), f.name("variant"), f.name("exclude-variant"), f.name("top-variants"))
 	}
 	return out, err
 }
@@ -206,6 +220,24 @@ func (f Spec) filters() ([]mining.Filter, error) {
 			out = append(out, fw)
 		}
 	}
+	for _, v := range []struct {
+		flag    string
+		vals    []string
+		exclude bool
+	}{{"variant", f.Variant, false}, {"exclude-variant", f.ExcludeVariant, true}} {
+		if len(v.vals) == 0 {
+			continue
+		}
+		set := mining.VariantSet{Exclude: v.exclude}
+		for _, text := range v.vals {
+			seq, err := f.parseVariant(v.flag, text)
+			if err != nil {
+				return nil, err
+			}
+			set.Seqs = append(set.Seqs, seq)
+		}
+		out = append(out, set)
+	}
 	if f.MinDuration != "" || f.MaxDuration != "" {
 		dr := mining.DurationRange{Max: mining.NoMaxDuration}
 		var err error
@@ -231,6 +263,16 @@ func (f Spec) filters() ([]mining.Filter, error) {
 		out = append(out, mining.TopVariants{K: f.TopVariants})
 	}
 	return out, nil
+}
+
+// parseVariant reads an activity sequence written as a JSON list of
+// names, which any activity name can be written in.
+func (f Spec) parseVariant(param, s string) ([]string, error) {
+	var seq []string
+	if err := json.Unmarshal([]byte(s), &seq); err != nil || len(seq) == 0 {
+		return nil, f.errorf(`%s wants the activities of a variant as a JSON list, e.g. ["Register","Approve"], not %q`, f.name(param), s)
+	}
+	return seq, nil
 }
 
 const (

@@ -1,7 +1,9 @@
 package filterspec
 
 import (
+	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/procmine/procmine/internal/mining"
@@ -26,7 +28,7 @@ func TestFromQuery(t *testing.T) {
 	if tv, ok := fs[4].(mining.TopVariants); !ok || tv.K != 3 {
 		t.Errorf("top variants last: %#v", fs[4])
 	}
-	for _, bad := range []string{"top-variants=x", "from=monday", "time-mode=around&from=2020-01-01", "follows=ab", "case-attr=x", "min-duration=2d&max-duration=1d"} {
+	for _, bad := range []string{"top-variants=x", "from=monday", "time-mode=around&from=2020-01-01", "follows=ab", "case-attr=x", "min-duration=2d&max-duration=1d", "variant=a,b", "variant=[]", "exclude-variant=[1]"} {
 		q, _ := url.ParseQuery(bad)
 		s, err := FromQuery(q)
 		if err == nil {
@@ -51,7 +53,7 @@ func mustSpec(t *testing.T, q url.Values) Spec {
 
 func TestReadsValues(t *testing.T) {
 	for query, want := range map[string]bool{
-		"event-attr=concept:name=a": false, "follows=a>b": false, "from=2020-01-01": false,
+		"event-attr=concept:name=a": false, `variant=["a","b"]`: false, "follows=a>b": false, "from=2020-01-01": false,
 		"case-attr=region=North": true, "event-attr=org:resource=Ann": true, "drop-events=cost=3": true,
 		"keep-events=concept:name=a&keep-events=lifecycle:transition=start": true,
 	} {
@@ -67,5 +69,28 @@ func TestEmptyFormFieldsFilterNothing(t *testing.T) {
 	fs, err := mustSpec(t, q).Filters()
 	if err != nil || len(fs) != 0 {
 		t.Errorf("filters from an empty form: %#v %v", fs, err)
+	}
+}
+
+// TestVariants: a variant is a JSON list of names, which any name can be
+// written in; each sequence counts towards MaxFilters.
+func TestVariants(t *testing.T) {
+	q := url.Values{"variant": {`["a, b","c>>d"]`, `["e"]`}, "exclude-variant": {`["f"]`}}
+	fs, err := mustSpec(t, q).Filters()
+	if err != nil || len(fs) != 2 {
+		t.Fatalf("%#v %v", fs, err)
+	}
+	if v, ok := fs[0].(mining.VariantSet); !ok || v.Exclude || len(v.Seqs) != 2 || v.Seqs[0][0] != "a, b" || v.Seqs[0][1] != "c>>d" {
+		t.Errorf("kept variants %#v", fs[0])
+	}
+	if v, ok := fs[1].(mining.VariantSet); !ok || !v.Exclude {
+		t.Errorf("excluded variants %#v", fs[1])
+	}
+	many := url.Values{}
+	for i := range MaxFilters + 1 {
+		many.Add("variant", fmt.Sprintf(`["a%d"]`, i))
+	}
+	if _, err := mustSpec(t, many).Filters(); err == nil || !strings.Contains(err.Error(), "too many filters: 101") {
+		t.Errorf("%d variants: %v", MaxFilters+1, err)
 	}
 }

@@ -610,7 +610,7 @@ if (reference) {
 // tokens. Each form is one call to the API, which decides; a success
 // reloads the page with a note, a refusal shows the API's message beside
 // the form.
-const adminStatus = document.getElementById("admin-status") || document.getElementById("policies-status");
+const adminStatus = document.getElementById("admin-status") || document.getElementById("policies-status") || document.getElementById("views-status");
 if (adminStatus) {
   const done = sessionStorage.getItem("procmine-admin-status");
   if (done) { say(adminStatus, done); sessionStorage.removeItem("procmine-admin-status"); }
@@ -760,4 +760,17 @@ if (tokenCreate) {
   });
   const revokeForm = document.getElementById("token-revoke");
   onSubmit(revokeForm, (f) => revoke(f.get("id"), rows.querySelector(`tr[data-token="${CSS.escape(f.get("id"))}"]`)));
+}
+
+// Saved views: the page's own query is what a view keeps; the API checks
+// it with the saver's rights, and decides who is offered it.
+const viewSave = document.getElementById("view-save");
+if (viewSave) {
+  onSubmit(viewSave, (f) => apiCall(viewSave, "POST", viewSave.dataset.action,
+    { name: f.get("name"), query: location.search.slice(1), shared: f.get("shared") === "on" }, `View ${f.get("name")} saved.`));
+}
+for (const b of forms("button.view-delete")) {
+  b.addEventListener("click", () => {
+    if (confirm(`Delete the view ${b.dataset.name}?`)) apiCall(b, "DELETE", b.dataset.action, undefined, `View ${b.dataset.name} deleted.`);
+  });
 }

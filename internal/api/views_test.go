@@ -1,0 +1,182 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+type viewJSON struct {
+	ID        access.ID `json:"id"`
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	Shared    bool      `json:"shared"`
+	Mine      bool      `json:"mine"`
+	MayDelete bool      `json:"may_delete"`
+}
+
+// TestSavedViews: over HTTP, on both stores, the owner and a co-owner of
+// a process save views of its report; a private one is offered to its
+// owner alone, a shared one to everyone who may read the process and
+// apply its filters, so a view filtering on attribute values is kept from
+// report readers; readers cannot save; a bad view is refused saying what
+// is wrong and stores nothing; deleting follows ownership and the
+// process's report-view rights, and a view one is not offered is not
+// found; both are audited.
+func TestSavedViews(t *testing.T) {
+	xes, err := os.ReadFile(testlogs.Path(t, "xes/running-example.xes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			owner := w.c["owner"]
+			if j := owner.importLog(w.process+"/data", "running-example.xes", xes, nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			views := w.process + "/views"
+			save := func(c *client, body string, code int) viewJSON {
+				t.Helper()
+				var v viewJSON
+				c.json("POST", views, body, code, &v)
+				return v
+			}
+			private := save(owner, `{"name":"Slow cases","query":"min-duration=7d&view=performance&from=","shared":false}`, 201)
+			if private.Query != "min-duration=7d&view=performance" || !private.Mine || !private.MayDelete || private.Shared {
+				t.Errorf("the private view as saved: %+v", private)
+			}
+			shared := save(owner, `{"name":"From registration","query":"start-activity=register+request&activities=0.5","shared":true}`, 201)
+			byValue := save(owner, `{"name":"Pete's cases","query":"case-attr=org%3Aresource%3DPete","shared":true}`, 201)
+			mine := save(w.c["coowner"], `{"name":"Co-owner's","query":"follows=check+ticket%3E%3Edecide","shared":true}`, 201)
+
+			offered := func(c *client) []string {
+				t.Helper()
+				var list struct{ Views []viewJSON }
+				c.json("GET", views, "", 200, &list)
+				var names []string
+				for _, v := range list.Views {
+					names = append(names, v.Name)
+				}
+				return names
+			}
+			for who, want := range map[string][]string{
+				"owner":      {"Co-owner's", "From registration", "Pete's cases", "Slow cases"},
+				"coowner":    {"Co-owner's", "From registration", "Pete's cases"},
+				"admin":      {"Co-owner's", "From registration", "Pete's cases"},
+				"customizer": {"Co-owner's", "From registration", "Pete's cases"},
+				// Readers of the report: not the view that names values.
+				"viewer":  {"Co-owner's", "From registration"},
+				"pmu":     {"Co-owner's", "From registration"},
+				"contrib": {"Co-owner's", "From registration"},
+			} {
+				if got := offered(w.c[who]); !slices.Equal(got, want) {
+					t.Errorf("%s is offered %q, want %q", who, got, want)
+				}
+			}
+			if code, _ := w.c["basic"].do("GET", views, "", nil); code != 404 {
+				t.Errorf("a member without the process lists its views: %d", code)
+			}
+
+			// Readers do not save; a bad view is refused and stores nothing.
+			for _, c := range []struct {
+				who  string
+				body string
+				code int
+				want string
+			}{
+				{"viewer", `{"name":"v","query":"","shared":true}`, 403, "forbidden"},
+				{"pmu", `{"name":"v","query":"","shared":true}`, 403, "forbidden"},
+				{"contrib", `{"name":"v","query":"","shared":true}`, 403, "forbidden"},
+				{"basic", `{"name":"v","query":"","shared":true}`, 404, "not_found"},
+				{"owner", `{"name":"","query":""}`, 422, "name is required"},
+				{"owner", `{"name":"x","query":"case=1"}`, 422, `\"case\" is not a filter or a setting of the map`},
+				{"owner", `{"name":"x","query":"raw-events=true"}`, 422, "raw-events is for the API"},
+				{"owner", `{"name":"x","query":"min-duration=soon"}`, 422, "min-duration"},
+				{"owner", `{"name":"x","query":"activities=2"}`, 422, "activities"},
+				{"owner", `{"name":"x","query":"a=%zz"}`, 422, "the query cannot be read"},
+				{"owner", fmt.Sprintf(`{"name":"x","query":"from=%s"}`, strings.Repeat("1", 4100)), 422, "at most 4096"},
+				{"owner", `{"name":"x","query":"","colour":"red"}`, 400, "colour"},
+			} {
+				code, body := w.c[c.who].do("POST", views, c.body, nil)
+				if code != c.code || !strings.Contains(body, c.want) {
+					t.Errorf("%s saves %.80s: %d %.300s", c.who, c.body, code, body)
+				}
+			}
+			if got := offered(owner); len(got) != 4 {
+				t.Errorf("refused views were stored: %q", got)
+			}
+
+			// The shared view's query reads the report as saved.
+			var rep struct{ Cases int }
+			w.c["viewer"].json("GET", w.process+"/report?"+shared.Query, "", 200, &rep)
+
+			// Deleting: a view one is not offered is not found, whoever
+			// asks; a reader may not delete the owner's; a co-owner may;
+			// a view of another process is not found.
+			del := func(c *client, id access.ID) int {
+				t.Helper()
+				code, _ := c.do("DELETE", fmt.Sprintf("%s/%d", views, id), "", nil)
+				return code
+			}
+			if code := del(w.c["viewer"], private.ID); code != 404 {
+				t.Errorf("a viewer deletes a private view: %d", code)
+			}
+			if code := del(w.c["viewer"], byValue.ID); code != 404 {
+				t.Errorf("a viewer deletes a view it is not offered: %d", code)
+			}
+			if code := del(w.c["viewer"], shared.ID); code != 403 {
+				t.Errorf("a viewer deletes a shared view: %d", code)
+			}
+			if code := del(w.c["coowner"], private.ID); code != 404 {
+				t.Errorf("a co-owner deletes the owner's private view: %d", code)
+			}
+			var other processJSON
+			owner.json("POST", w.base+"/processes", `{"name":"other"}`, 201, &other)
+			if code, _ := owner.do("DELETE", fmt.Sprintf("%s/processes/%d/views/%d", w.base, other.ID, shared.ID), "", nil); code != 404 {
+				t.Errorf("a view deleted through another process: %d", code)
+			}
+			if code := del(w.c["coowner"], shared.ID); code != 204 {
+				t.Errorf("a co-owner deletes a shared view: %d", code)
+			}
+			if code := del(w.c["coowner"], mine.ID); code != 204 {
+				t.Errorf("a co-owner deletes its own view: %d", code)
+			}
+			if code := del(owner, private.ID); code != 204 {
+				t.Errorf("the owner deletes its private view: %d", code)
+			}
+			if code := del(owner, private.ID); code != 404 {
+				t.Errorf("deleted twice: %d", code)
+			}
+			if got := offered(owner); !slices.Equal(got, []string{"Pete's cases"}) {
+				t.Errorf("after the deletions: %q", got)
+			}
+
+			// A process keeps at most store.MaxSavedViews views.
+			for i := 1; i < store.MaxSavedViews; i++ {
+				save(owner, fmt.Sprintf(`{"name":"v%d","query":""}`, i), 201)
+			}
+			if code, body := owner.do("POST", views, `{"name":"one more","query":""}`, nil); code != 409 || !strings.Contains(body, "at most 200 saved views") {
+				t.Errorf("view %d: %d %s", store.MaxSavedViews+1, code, body)
+			}
+
+			var audit struct {
+				Entries []struct{ Action, Detail string }
+			}
+			w.root.json("GET", w.base+"/audit?limit=1000", "", 200, &audit)
+			raw, _ := json.Marshal(audit)
+			for _, a := range []string{"process.view.create", "process.view.delete", fmt.Sprintf("view %d", shared.ID)} {
+				if !strings.Contains(string(raw), a) {
+					t.Errorf("the audit lacks %s", a)
+				}
+			}
+		})
+	}
+}
