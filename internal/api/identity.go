@@ -97,6 +97,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	response.JSON(w, http.StatusCreated, map[string]any{"id": id, "name": req.Name, "token": token, "expires_at": expires})
 }
 
+// listTokens lists the caller's own tokens that are not revoked, without
+// their secrets (procmine keeps only digests).
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	tokens, err := s.cfg.Store.Tokens(r.Context(), request.Caller(r).ID)
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	response.JSON(w, http.StatusOK, map[string]any{"tokens": tokens})
+}
+
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	id, err := request.PathID(r, "id")
 	if err != nil {

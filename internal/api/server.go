@@ -198,6 +198,7 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/session", s.signIn)
 	s.route("DELETE /api/v1/session", s.signOut)
 	s.route("GET /api/v1/me", s.signin.Authenticated(s.me))
+	s.route("GET /api/v1/tokens", s.signin.Authenticated(s.listTokens))
 	s.route("POST /api/v1/tokens", s.signin.Authenticated(s.createToken))
 	s.route("POST /api/v1/me/totp", s.signin.Authenticated(s.signin.EnrolTOTP))
 	s.route("POST /api/v1/me/totp/confirm", s.signin.Authenticated(s.signin.ConfirmTOTP))

@@ -232,6 +232,28 @@ func TestStudioAdministrationEdits(t *testing.T) {
 		t.Errorf("the token is %q's", me.Username)
 	}
 	shot(t, ctx, "studio-account-token")
+	// The API lists it, without its secret, and so does the page opened
+	// again.
+	listed := func() []string {
+		t.Helper()
+		var tl struct{ Tokens []map[string]any }
+		ada.json("GET", "/api/v1/tokens", "", 200, &tl)
+		var names []string
+		for _, tok := range tl.Tokens {
+			names = append(names, tok["name"].(string))
+			if _, ok := tok["token"]; ok || len(tok) != 4 {
+				t.Errorf("a listed token: %v", tok)
+			}
+		}
+		return names
+	}
+	if got := listed(); len(got) != 1 || got[0] != "nightly export" {
+		t.Errorf("the API lists the tokens %q", got)
+	}
+	run(chromedp.Navigate(e.url+"/account"), chromedp.WaitVisible(chromedp.CSS("#token-create")))
+	if text := pageText(t, ctx, "#token-list tbody"); !strings.Contains(text, "nightly export") || strings.Contains(text, "pm_") {
+		t.Errorf("the account page lists %q", text)
+	}
 	if a := audited(root, "/api/v1/audit", "token.create"); len(a) != 1 || a[0].Actor != "ada" || a[0].Detail != "nightly export" {
 		t.Errorf("token.create entries: %+v", a)
 	}
@@ -245,6 +267,9 @@ func TestStudioAdministrationEdits(t *testing.T) {
 	}
 	if code, _ := bearer.do("GET", "/api/v1/me", "", nil); code != 401 {
 		t.Errorf("a revoked token: %d", code)
+	}
+	if got := listed(); len(got) != 0 {
+		t.Errorf("after the revocation the API lists %q", got)
 	}
 	if a := audited(root, "/api/v1/audit", "token.revoke"); len(a) != 1 || a[0].Actor != "ada" {
 		t.Errorf("token.revoke entries: %+v", a)

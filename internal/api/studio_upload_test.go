@@ -98,6 +98,9 @@ func TestStudioUploadWithMapping(t *testing.T) {
 	if html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("#upload"))); strings.Contains(html, "mapping-remembered") {
 		t.Error("a process never uploaded to offers a remembered mapping")
 	}
+	if shown := evalInt(t, ctx, `Math.round(document.getElementById('mapping').getBoundingClientRect().height)`); shown != 0 {
+		t.Errorf("the column mapping shows before a file is chosen (%d px high)", shown)
+	}
 
 	// Choosing the file shows its first rows: the delimiter detected, the
 	// three columns, and why the import cannot read it unmapped.
@@ -189,8 +192,50 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		}
 	}
 
+	// The map it opens on reads at first sight, at both widths: every
+	// label in view at least 11 CSS px, no two activities overlapping.
+	readable := func(page, what string) {
+		t.Helper()
+		for _, width := range []int{1400, 390} {
+			run(chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+			js, err := chromedp.Run(ctx, chromedp.Evaluate[string](mapReading))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r reading
+			if err := json.Unmarshal([]byte(js), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Labels < 3 || r.MinFont < 11 || r.MinHeight < 11 || len(r.Overlaps) > 0 {
+				t.Errorf("%s at %d px: %d labels in view, the smallest %.1f px (box %.1f px), overlaps %v", what, width, r.Labels, r.MinFont, r.MinHeight, r.Overlaps)
+			}
+			shot(t, ctx, fmt.Sprintf("studio-uploaded-%s-%dpx", what, width))
+		}
+		run(chromedp.EmulateViewport(1280, 800))
+	}
+	readable(page, "receipt")
+
+	// The same for BPIC 2012, uploaded from the studio too (XES: no
+	// mapping step).
+	bpic := testlogs.Path(t, "xes/bpic2012.xes.gz")
+	var p2 processJSON
+	maker.json("POST", base+"/processes", `{"name":"BPIC 2012"}`, 201, &p2)
+	page2 := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p2.ID)
+	run(chromedp.Navigate(page2), chromedp.WaitVisible(chromedp.CSS("#upload")),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bpic}))
+	if shown := evalInt(t, ctx, `Math.round(document.getElementById('mapping').getBoundingClientRect().height)`); shown != 0 {
+		t.Errorf("an XES file is offered the column mapping (%d px high)", shown)
+	}
+	run(chromedp.Click(chromedp.CSS("#upload button")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	var bpicReport struct{ Cases int }
+	maker.json("GET", fmt.Sprintf("%s/processes/%d/report", base, p2.ID), "", 200, &bpicReport)
+	if bpicReport.Cases != 13087 {
+		t.Errorf("BPIC 2012 uploaded from the studio: %d cases, want 13087", bpicReport.Cases)
+	}
+	readable(page2, "bpic2012")
+
 	// The next upload offers the same mapping.
-	run(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#upload")))
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#upload")))
 	if evalInt(t, ctx, `document.querySelectorAll('#mapping-remembered').length`) != 1 {
 		t.Fatal("the upload form does not offer the last upload's mapping")
 	}

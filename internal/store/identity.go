@@ -107,7 +107,29 @@ func (s *Store) DeleteSession(ctx context.Context, digest string) error {
 type Token struct {
 	ID      access.ID `json:"id"`
 	Name    string    `json:"name"`
+	Created time.Time `json:"created_at"`
 	Expires time.Time `json:"expires_at"`
+}
+
+// Tokens lists the user's tokens that are not revoked, expired ones too
+// (until they are revoked), newest first. The digests stay in the store.
+func (s *Store) Tokens(ctx context.Context, user access.ID) ([]Token, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, name, created_at, expires_at FROM tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC"), user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Token{}
+	for rows.Next() {
+		var t Token
+		var created, expires int64
+		if err := rows.Scan(&t.ID, &t.Name, &created, &expires); err != nil {
+			return nil, err
+		}
+		t.Created, t.Expires = time.Unix(created, 0).UTC(), time.Unix(expires, 0).UTC()
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // CreateToken stores a personal access token by its digest.

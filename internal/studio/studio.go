@@ -370,6 +370,10 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		data["MappingRoles"] = mappingRoles
 	}
 	if data["CanShare"] == true {
+		// Whom to share with is picked by name from the lists the API
+		// would give the caller (members, teams), or else typed by number.
+		data["ListMembers"] = authz.Security(r, access.UserTable, access.Read) == nil
+		data["ListTeams"] = authz.Security(r, access.TeamTable, access.Read) == nil
 		ms, err := s.store.Members(r.Context(), request.Environment(r))
 		if err != nil {
 			s.PageError(w, r, err)
@@ -774,7 +778,12 @@ func (s *Studio) accountPage(w http.ResponseWriter, r *http.Request) {
 		s.PageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "account", map[string]any{"Title": "Your account", "Enrolled": err == nil && t.Confirmed})
+	tokens, terr := s.store.Tokens(r.Context(), request.Caller(r).ID)
+	if terr != nil {
+		s.PageError(w, r, terr)
+		return
+	}
+	s.render(w, r, http.StatusOK, "account", map[string]any{"Title": "Your account", "Enrolled": err == nil && t.Confirmed, "Tokens": tokens})
 }
 
 // processParts computes what the process page shows of a version: the

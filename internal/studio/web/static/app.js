@@ -708,7 +708,8 @@ if (whatIf) {
   });
 }
 
-// Personal access tokens: made here, shown once, revoked by number.
+// Personal access tokens: made here, shown once, revoked from the list
+// or by number.
 const tokenCreate = document.getElementById("token-create");
 if (tokenCreate) {
   const status = document.getElementById("token-status");
@@ -758,6 +759,7 @@ if (tokenCreate) {
       say(status, "Select and copy it: the browser did not let the page copy.");
     }
   });
+  for (const b of rows.querySelectorAll("button.token-revoke")) b.addEventListener("click", () => revoke(b.dataset.id, b.closest("tr")));
   const revokeForm = document.getElementById("token-revoke");
   onSubmit(revokeForm, (f) => revoke(f.get("id"), rows.querySelector(`tr[data-token="${CSS.escape(f.get("id"))}"]`)));
 }
