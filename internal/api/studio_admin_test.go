@@ -288,7 +288,7 @@ func TestStudioAdministrationEdits(t *testing.T) {
 		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const a = document.querySelector('%s'); a.value = a.value.replace(%q, %q) })()`, textarea, from, to))
 	}
 	// The API's validation error is shown, and nothing changes.
-	run(chromedp.Click(chromedp.CSS(form + " summary")))
+	run(chromedp.Click(chromedp.CSS(form+" summary")), chromedp.Click(chromedp.CSS(form+" details.as-json summary")))
 	if got := act("policies-status", edited(`"state": "report-only"`, `"state": "maybe"`),
 		chromedp.Click(chromedp.CSS(form+" form.policy-edit button"))); !strings.Contains(got, "state") {
 		t.Errorf("a bad state: %q", got)
@@ -305,6 +305,38 @@ func TestStudioAdministrationEdits(t *testing.T) {
 	if a := audited(root, "/api/v1/audit", "access-policy.update"); len(a) != 1 || !strings.Contains(a[0].Detail, `"state":"off"`) {
 		t.Errorf("access-policy.update entries: %+v", a)
 	}
+	// Field by field: ada alone, a second factor, the studio alone (which
+	// the page then warns about), two ranges.
+	fields := form + " form.policy-fields"
+	run(chromedp.Click(chromedp.CSS(form + " summary")))
+	run(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const f = document.querySelector('%s');
+			f.querySelector('[name=include_all]').checked = false;
+			f.querySelector('[name=include_users] option[value="%d"]').selected = true;
+			f.querySelector('[name=grant]').value = 'require-mfa';
+			f.querySelector('[name=apps][value=api]').checked = false;
+			f.querySelector('[name=ip_ranges]').value = '10.0.0.0/8, 192.168.0.0/16';
+		})()`, fields, adaID)))
+	shot(t, ctx, "studio-access-policy-editing")
+	if got := act("policies-status", chromedp.Click(chromedp.CSS(fields+" button"))); got != "Policy saved." {
+		t.Fatalf("editing the policy's fields: %q", got)
+	}
+	// Decoded afresh: a field the answer leaves out (omitempty) must not
+	// keep the value read before.
+	id := policy.ID
+	policy = policyAnswer{}
+	root.json("GET", fmt.Sprintf("/api/v1/access-policies/%d", id), "", 200, &policy)
+	if policy.Include.All || len(policy.Include.Users) != 1 || policy.Include.Users[0] != adaID || policy.Grant != "require-mfa" ||
+		strings.Join(policy.Apps, ",") != "studio" || len(policy.IPRanges) != 2 || !policy.IPRangesExcept || policy.State != "off" {
+		t.Errorf("the policy after the field edit: %+v", policy.Policy)
+	}
+	if a := audited(root, "/api/v1/audit", "access-policy.update"); len(a) != 2 {
+		t.Errorf("access-policy.update entries: %+v", a)
+	}
+	if warn := pageText(t, ctx, form+" td.warning"); !strings.Contains(warn, "api") {
+		t.Errorf("the page's warnings for a studio-only policy: %q", warn)
+	}
+	shot(t, ctx, "studio-access-policy-fields")
 	// What if: the paused policy would not apply.
 	run(chromedp.SendKeys(chromedp.CSS("#wi-ip"), "203.0.113.7"), chromedp.Click(chromedp.CSS("#what-if-submit")))
 	waitFor(t, ctx, `document.getElementById('what-if-result').textContent`)

@@ -222,7 +222,8 @@ func TestStudioAccessibility(t *testing.T) {
 		{"administration, the roles open", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d/admin", e.url, prod.ID)), chromedp.WaitVisible(chromedp.CSS("#members")),
 			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => d.open = true)`)}, `document.querySelector('#audit tbody tr') && document.querySelector('details[open] table')`},
 		{"privacy", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(fmt.Sprintf("%s/e/%d/privacy", e.url, prod.ID))}, `document.getElementById('policy')`},
-		{"access policies", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + "/access-policies")}, `document.getElementById('policy-form') && document.querySelector('#policies li, #policies tr')`},
+		{"access policies, their editors open", "root", []chromedp.Action[chromedp.Void]{chromedp.Navigate(e.url + "/access-policies"), chromedp.WaitVisible(chromedp.CSS("#policy-form")),
+			chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => d.open = true)`)}, `document.querySelector('#policies form.policy-fields select[multiple]') && document.querySelector('details[open] textarea')`},
 	}
 	signedIn := ""
 	var lesser []string

@@ -87,6 +87,8 @@ func TestStudioFiltersInABrowser(t *testing.T) {
 		{"top variants", []chromedp.Action[chromedp.Void]{chromedp.SendKeys(chromedp.CSS("#f-top"), "3")}, "top variants 3"},
 		{"case attribute", []chromedp.Action[chromedp.Void]{
 			chromedp.SendKeys(chromedp.CSS("#f-attr"), "channel=Internet"), chromedp.SetValue(chromedp.CSS("#f-attr-how"), "case-attr")}, "case attribute channel=Internet"},
+		{"event attribute, dropped", []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#f-event-attr"), "org:resource=Resource10"), chromedp.SetValue(chromedp.CSS("#f-event-attr-how"), "exclude-event-attr")}, "without an event of org:resource=Resource10"},
 	} {
 		t.Run(f.name, func(t *testing.T) {
 			run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
@@ -221,6 +223,9 @@ func pickersAndSavedViews(t *testing.T, ctx context.Context, e *env, root, maker
 	}
 
 	// A case attribute's value picked from the list the page offers.
+	if evalInt(t, ctx, `[...document.querySelectorAll('#event-attr-values option')].filter(o => o.value === 'org:resource=Resource10').length`) != 1 {
+		t.Error("the event attribute picker does not offer org:resource=Resource10")
+	}
 	opts := evalInt(t, ctx, `document.querySelectorAll('#attr-values option').length`)
 	if opts == 0 || evalInt(t, ctx, `[...document.querySelectorAll('#attr-values option')].filter(o => o.value === 'channel=Internet').length`) != 1 {
 		t.Fatalf("the attribute picker offers %d values, not channel=Internet", opts)

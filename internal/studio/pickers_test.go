@@ -24,7 +24,26 @@ func TestCaseAttrOptions(t *testing.T) {
 		t.Errorf("the region's values: %q", got[:2])
 	}
 	notes := got[2:]
-	if len(notes) != pickerValuesPerKey || slices.ContainsFunc(notes, func(s string) bool { return len(s) > pickerLength }) {
+	if len(notes) != pickerValuesPerKey || slices.ContainsFunc(notes, func(s string) bool { return len(s) >= pickerLength }) {
 		t.Errorf("%d notes offered: %q", len(notes), notes)
+	}
+}
+
+// TestEventAttrOptions: the resources, the most frequent first, then the
+// other event attributes' values.
+func TestEventAttrOptions(t *testing.T) {
+	b := eventlog.NewBuilder()
+	c, _ := b.Case("1")
+	for i, r := range []string{"ann", "bob", "bob", ""} {
+		res := eventlog.None
+		if r != "" {
+			res = b.Log().Resources.ID(r)
+		}
+		e := b.Event(c, b.Log().Activities.ID("a"), int64(i), res, eventlog.None)
+		b.EventAttr(e, eventlog.Attr{Key: "cost", Value: eventlog.IntValue(int64(10 * (i % 2)))})
+	}
+	got := eventAttrOptions(b.Finish())
+	if want := []string{"org:resource=bob", "org:resource=ann", "cost=0", "cost=10"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

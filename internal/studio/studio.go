@@ -84,7 +84,8 @@ func New(cfg Config) *Studio {
 var web embed.FS
 
 // funcs are the templates' own functions.
-var funcs = template.FuncMap{"count": plural, "inc": func(i int) int { return i + 1 }}
+var funcs = template.FuncMap{"count": plural, "inc": func(i int) int { return i + 1 }, "has": slices.Contains[[]access.ID],
+	"hasString": slices.Contains[[]string], "list": func(s ...string) []string { return s }}
 
 // plural writes n with its noun, singular or plural: "1 case", "2,400
 // cases".
@@ -442,7 +443,8 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 			// picker: raw data, for those who may read it; one list per
 			// version, whatever the filters.
 			opts, err := s.reports.KeptParts(entry, "studio-attr-options", func() (map[string]any, error) {
-				return map[string]any{"AttrOptions": caseAttrOptions(entry.View(false))}, nil
+				l := entry.View(false)
+				return map[string]any{"AttrOptions": caseAttrOptions(l), "EventAttrOptions": eventAttrOptions(l)}, nil
 			})
 			if err != nil {
 				s.PageError(w, r, err)
@@ -755,7 +757,39 @@ func (s *Studio) policiesPage(w http.ResponseWriter, r *http.Request) {
 		warnings, _ := p.Validate()
 		rows[i] = row{Policy: p, Warnings: warnings, JSON: policyJSON(p)}
 	}
-	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": request.Caller(r).ID})
+	// The editor picks users and teams by name: the installation's users,
+	// and every environment's teams under its environment's name (an
+	// installation administrator may list both through the API).
+	users, err := s.store.Users(r.Context())
+	if err != nil {
+		s.PageError(w, r, err)
+		return
+	}
+	type pick struct {
+		ID   access.ID
+		Name string
+	}
+	var userPicks, teamPicks []pick
+	for _, u := range users {
+		userPicks = append(userPicks, pick{u.ID, u.Username})
+	}
+	envs, err := s.store.EnvironmentsOf(r.Context(), request.Caller(r).ID, true)
+	if err != nil {
+		s.PageError(w, r, err)
+		return
+	}
+	for _, env := range envs {
+		teams, err := s.store.Teams(r.Context(), env.ID)
+		if err != nil {
+			s.PageError(w, r, err)
+			return
+		}
+		for _, t := range teams {
+			teamPicks = append(teamPicks, pick{t.ID, env.Name + " / " + t.Name})
+		}
+	}
+	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": request.Caller(r).ID,
+		"Users": userPicks, "Teams": teamPicks})
 }
 
 // policyJSON writes a policy as the API takes it, every field present

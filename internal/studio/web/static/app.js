@@ -23,8 +23,10 @@ if (controls) {
       const [param, sep] = document.getElementById("f-follow-how").value.split(":");
       hidden(param, a.value.trim() + sep + b.value.trim());
     }
-    const attr = document.getElementById("f-attr");
-    if (attr && attr.value.trim()) hidden(document.getElementById("f-attr-how").value, attr.value.trim());
+    for (const [field, how] of [["f-attr", "f-attr-how"], ["f-event-attr", "f-event-attr-how"]]) {
+      const attr = document.getElementById(field);
+      if (attr && attr.value.trim()) hidden(document.getElementById(how).value, attr.value.trim());
+    }
   });
 }
 
@@ -678,6 +680,20 @@ for (const form of forms("form.policy-edit")) {
     let body;
     try { body = JSON.parse(f.get("policy")); } catch (e) { say(statusOf(form), `This is not JSON: ${e.message}`, true); return; }
     apiCall(form, "PUT", form.dataset.action, body, "Policy saved.");
+  });
+}
+// The same, field by field: the form's fields as the API's body.
+const commaList = (v) => (v || "").split(",").map((x) => x.trim()).filter((x) => x);
+for (const form of forms("form.policy-fields")) {
+  onSubmit(form, (f) => {
+    const ids = (name) => f.getAll(name).map(Number);
+    apiCall(form, "PUT", form.dataset.action, {
+      name: f.get("name"), state: f.get("state"), apps: f.getAll("apps"), grant: f.get("grant"),
+      include: { all: f.get("include_all") === "on", users: ids("include_users"), teams: ids("include_teams") },
+      exclude: { users: ids("exclude_users"), teams: ids("exclude_teams") },
+      ip_ranges: commaList(f.get("ip_ranges")), ip_range_names: commaList(f.get("ip_range_names")),
+      ip_ranges_except: f.get("ip_ranges_except") === "on",
+    }, "Policy saved.");
   });
 }
 for (const b of forms("button.policy-delete")) {
