@@ -50,3 +50,26 @@ func TestStudioSharePickerFollowsTheListRules(t *testing.T) {
 	sharer.json("POST", base+"/processes", `{"name":"Q"}`, 201, &p)
 	sharer.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, otherID), 200, nil)
 }
+
+// TestPolicyEditorListsTeamsByTheAPIRule: the access-policy editor names
+// only the teams its viewer could list through the API; an installation
+// administrator who is no member of an environment sees a policy's team
+// of it by number, kept selected so that saving does not drop it.
+func TestPolicyEditorListsTeamsByTheAPIRule(t *testing.T) {
+	e := browserServer(t)
+	root, _, _, prod, base := prodWithMaker(e)
+	var team struct{ ID int }
+	root.json("POST", base+"/teams", fmt.Sprintf(`{"name":"Prod squad","kind":"owner","business_unit":%d}`, prod.Root), 201, &team)
+	root.json("POST", "/api/v1/access-policies", fmt.Sprintf(`{"name":"squad","state":"report-only","apps":["studio","api"],"include":{"teams":[%d]},"grant":"require-mfa"}`, team.ID), 201, nil)
+	outsider, _ := e.user("outside-admin", true)
+	if code, _ := outsider.do("GET", base+"/teams", "", nil); code != 403 {
+		t.Fatalf("the outside administrator lists prod's teams: %d", code)
+	}
+	_, html := outsider.do("GET", "/access-policies", "", nil)
+	if strings.Contains(html, "Prod squad") || !strings.Contains(html, fmt.Sprintf(`<option value="%d" selected>team %d (of an environment you do not administer)`, team.ID, team.ID)) {
+		t.Errorf("the outside administrator's policy editor names the team, or drops it")
+	}
+	if _, html := root.do("GET", "/access-policies", "", nil); !strings.Contains(html, ">prod / Prod squad</option>") {
+		t.Errorf("the environment's administrator does not find the team by name")
+	}
+}

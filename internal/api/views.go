@@ -33,14 +33,14 @@ func viewOf(r *http.Request, rec *access.Record, v store.SavedView) savedView {
 }
 
 // listViews lists the process's saved views the caller is offered
-// (report.ViewOffered).
+// (report.ViewOffers).
 func (s *Server) listViews(w http.ResponseWriter, r *http.Request) {
 	id, rec, err := s.authz.ReportProcess(r)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
-	views, err := report.OfferedViews(r, id, rec, s.cfg.Store)
+	views, err := s.reports.OfferedViews(r, id, rec)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
@@ -114,7 +114,11 @@ func (s *Server) deleteView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.cfg.Store.SavedView(r.Context(), id, vid)
-	if err == nil && !report.ViewOffered(r, rec, v) {
+	var offers *report.ViewOffers
+	if err == nil {
+		offers, err = s.reports.ViewOffers(r, id, rec)
+	}
+	if err == nil && !offers.Offered(v) {
 		err = response.ErrNotFound
 	}
 	if err == nil {

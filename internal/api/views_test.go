@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -29,7 +30,8 @@ type viewJSON struct {
 // report readers; readers cannot save; a bad view is refused saying what
 // is wrong and stores nothing; deleting follows ownership and the
 // process's report-view rights, and a view one is not offered is not
-// found; both are audited.
+// found; both are audited. A reader is offered only views whose words say
+// no more than the reports show them (report.ViewOffers).
 func TestSavedViews(t *testing.T) {
 	xes, err := os.ReadFile(testlogs.Path(t, "xes/running-example.xes"))
 	if err != nil {
@@ -56,6 +58,20 @@ func TestSavedViews(t *testing.T) {
 			shared := save(owner, `{"name":"From registration","query":"start-activity=register+request&activities=0.5","shared":true}`, 201)
 			byValue := save(owner, `{"name":"Pete's cases","query":"case-attr=org%3Aresource%3DPete","shared":true}`, 201)
 			mine := save(w.c["coowner"], `{"name":"Co-owner's","query":"follows=check+ticket%3E%3Edecide","shared":true}`, 201)
+			// Views whose words say more than a reader is shown: the path of
+			// one case ("only these" on a one-case variant), a time to the
+			// minute, an activity the log does not have.
+			var one struct{ Variants []struct{ Activities []string } }
+			owner.json("GET", w.process+"/variants", "", 200, &one)
+			path, _ := json.Marshal(one.Variants[len(one.Variants)-1].Activities)
+			save(owner, fmt.Sprintf(`{"name":"One case","query":%q,"shared":true}`, "variant="+url.QueryEscape(string(path))), 201)
+			save(owner, `{"name":"From a minute","query":"from=2010-12-30T11:02:00Z","shared":true}`, 201)
+			save(owner, `{"name":"Unknown","query":"follows=zz%3E%3Edecide","shared":true}`, 201)
+			// An escaped name is kept as read, so that erasure finds it.
+			escaped := save(owner, `{"name":"Escaped","query":"variant=%5B%22r%5Cu0065gister+request%22%5D"}`, 201)
+			if escaped.Query != "variant="+url.QueryEscape(`["register request"]`) {
+				t.Errorf("the escaped variant is kept as %q", escaped.Query)
+			}
 
 			offered := func(c *client) []string {
 				t.Helper()
@@ -67,12 +83,14 @@ func TestSavedViews(t *testing.T) {
 				}
 				return names
 			}
+			all := []string{"Co-owner's", "From a minute", "From registration", "One case", "Pete's cases", "Unknown"}
 			for who, want := range map[string][]string{
-				"owner":      {"Co-owner's", "From registration", "Pete's cases", "Slow cases"},
-				"coowner":    {"Co-owner's", "From registration", "Pete's cases"},
-				"admin":      {"Co-owner's", "From registration", "Pete's cases"},
-				"customizer": {"Co-owner's", "From registration", "Pete's cases"},
-				// Readers of the report: not the view that names values.
+				"owner":      {"Co-owner's", "Escaped", "From a minute", "From registration", "One case", "Pete's cases", "Slow cases", "Unknown"},
+				"coowner":    all,
+				"admin":      all,
+				"customizer": all,
+				// Readers of the report: not the views that name values,
+				// nor those whose words say more than the reports show.
 				"viewer":  {"Co-owner's", "From registration"},
 				"pmu":     {"Co-owner's", "From registration"},
 				"contrib": {"Co-owner's", "From registration"},
@@ -110,7 +128,7 @@ func TestSavedViews(t *testing.T) {
 					t.Errorf("%s saves %.80s: %d %.300s", c.who, c.body, code, body)
 				}
 			}
-			if got := offered(owner); len(got) != 4 {
+			if got := offered(owner); len(got) != 8 {
 				t.Errorf("refused views were stored: %q", got)
 			}
 
@@ -155,12 +173,12 @@ func TestSavedViews(t *testing.T) {
 			if code := del(owner, private.ID); code != 404 {
 				t.Errorf("deleted twice: %d", code)
 			}
-			if got := offered(owner); !slices.Equal(got, []string{"Pete's cases"}) {
+			if got := offered(owner); !slices.Equal(got, []string{"Escaped", "From a minute", "One case", "Pete's cases", "Unknown"}) {
 				t.Errorf("after the deletions: %q", got)
 			}
 
 			// A process keeps at most store.MaxSavedViews views.
-			for i := 1; i < store.MaxSavedViews; i++ {
+			for i := 5; i < store.MaxSavedViews; i++ {
 				save(owner, fmt.Sprintf(`{"name":"v%d","query":""}`, i), 201)
 			}
 			if code, body := owner.do("POST", views, `{"name":"one more","query":""}`, nil); code != 409 || !strings.Contains(body, "at most 200 saved views") {
@@ -175,6 +193,78 @@ func TestSavedViews(t *testing.T) {
 			for _, a := range []string{"process.view.create", "process.view.delete", fmt.Sprintf("view %d", shared.ID)} {
 				if !strings.Contains(string(raw), a) {
 					t.Errorf("the audit lacks %s", a)
+				}
+			}
+		})
+	}
+}
+
+// TestReaderFiltersNameOnlyWhatTheyAreShown: a report reader's filters
+// may name only the activities and variants the reports show them; one
+// the log lacks and one it withholds are refused alike, so that a reader
+// can neither probe for a rare name nor reword a question for free (the
+// review's attack: exclude-variant of sequences no case follows, averaged
+// over 60 phrasings, told whether a guessed one-case path was taken).
+func TestReaderFiltersNameOnlyWhatTheyAreShown(t *testing.T) {
+	data, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			owner, viewer := w.c["owner"], w.c["viewer"]
+			if j := owner.importLog(w.process+"/data", "receipt.csv", data, nil); j.State != "done" {
+				t.Fatalf("import: %+v", j)
+			}
+			var shown, all struct {
+				Variants []struct {
+					Activities []string
+					Cases      int
+				}
+			}
+			viewer.json("GET", w.process+"/variants", "", 200, &shown)
+			owner.json("GET", w.process+"/variants", "", 200, &all)
+			top, _ := json.Marshal(shown.Variants[0].Activities)
+			rare, _ := json.Marshal(all.Variants[len(all.Variants)-1].Activities)
+			var rareActivity string
+			var stats struct{ Activities map[string]int } // events per activity
+			owner.json("GET", w.process+"/statistics", "", 200, &stats)
+			for a, events := range stats.Activities {
+				if events < 5 { // so fewer cases than that too
+					rareActivity = a
+				}
+			}
+			if rareActivity == "" || all.Variants[len(all.Variants)-1].Cases != 1 {
+				t.Fatalf("receipt has no rare activity or one-case variant: the checks below would prove nothing")
+			}
+			q := url.QueryEscape
+			for _, c := range []struct {
+				query string
+				code  int
+			}{
+				{"variant=" + q(string(top)), 200},
+				{"exclude-variant=" + q(string(top)), 200},
+				{"start-activity=" + q("Confirmation of receipt"), 200},
+				{"variant=" + q(string(rare)), 422},
+				{"exclude-variant=" + q(`["zz1"]`), 422},
+				{"not-follows=" + q("zz>yy"), 422},
+				{"follows=" + q(rareActivity+">>T10 Determine necessity to stop indication"), 422},
+				{"start-activity=" + q("no such activity"), 422},
+				{"keep-events=" + q("concept:name="+rareActivity), 422},
+			} {
+				code, body := viewer.do("GET", w.process+"/report?"+c.query, "", nil)
+				if code != c.code || code == 422 && errorCode(t, body) != "not_shown" {
+					t.Errorf("the viewer's report ?%s: %d %.200s", c.query, code, body)
+				}
+				// The studio's page reads the query by the same rule.
+				_, html := viewer.do("GET", fmt.Sprintf("/e/%d/p/%d?%s", w.env, w.pid, c.query), "", nil)
+				if refused := strings.Contains(html, "filters may name only the activities and variants the reports show you"); refused != (c.code == 422) {
+					t.Errorf("the viewer's page ?%s: refused %v", c.query, refused)
+				}
+				// Those who read the data are not limited.
+				if code, _ := owner.do("GET", w.process+"/report?"+c.query, "", nil); code != 200 && !strings.Contains(c.query, "zz") && !strings.Contains(c.query, "no+such") {
+					t.Errorf("the owner's report ?%s: %d", c.query, code)
 				}
 			}
 		})

@@ -102,6 +102,43 @@ func Records(r *http.Request, process *access.Record, table access.Table, op acc
 	return nil
 }
 
+// EnvironmentTeams are an environment's teams, under its name.
+type EnvironmentTeams struct {
+	Env   store.Environment
+	Teams []store.Named
+}
+
+// ListableTeams are the teams the caller could list through the API
+// (GET …/environments/{env}/teams), environment by environment: those of
+// the environments they are a member of whose roles let them read teams
+// there (Security). The pages that pick teams by name offer these only.
+func (a *Authorizer) ListableTeams(r *http.Request) ([]EnvironmentTeams, error) {
+	user := request.Caller(r).ID
+	envs, err := a.store.EnvironmentsOf(r.Context(), user, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []EnvironmentTeams
+	for _, env := range envs {
+		sub, err := a.store.Subject(r.Context(), env.ID, user)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if Security(r.WithContext(request.InEnvironment(r.Context(), env.ID, sub)), access.TeamTable, access.Read) != nil {
+			continue
+		}
+		teams, err := a.store.Teams(r.Context(), env.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, EnvironmentTeams{Env: env, Teams: teams})
+	}
+	return out, nil
+}
+
 // ViewCreate is the rule for saving a view of the process's report:
 // Create on its report views (its owner, a co-owner, an administrator),
 // not reading alone.

@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/disclosure"
@@ -29,11 +31,129 @@ type Reader struct {
 }
 
 // ReaderFor prepares disclosure control for a caller without raw-data
-// rights on a version (or on recordings): the environment's group size and
-// key, and the caller's filters widened to whole days and hours. view
-// names the view of the data the filters apply to (raw events or
-// activity instances).
-func (e *Engine) ReaderFor(r *http.Request, version, view string, filters []mining.Filter) (*Reader, []mining.Filter, error) {
+// rights on a version: the environment's group size and key, the caller's
+// filters widened to whole days and hours, and refused when they name an
+// activity or a variant the reader is not shown (Vocabulary). rawEvents
+// tells the view of the data the filters apply to (raw events or activity
+// instances).
+func (e *Engine) ReaderFor(r *http.Request, entry *Entry, rawEvents bool, filters []mining.Filter) (*Reader, []mining.Filter, error) {
+	rd, coarse, err := e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), ViewName(rawEvents), filters)
+	if err != nil || len(filters) == 0 {
+		return rd, coarse, err
+	}
+	voc, err := e.Vocabulary(r, entry, rawEvents)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := voc.Check(filters); err != nil {
+		return nil, nil, err
+	}
+	return rd, coarse, nil
+}
+
+// Vocabulary is what a reader is shown of a version's activities and
+// variants with no filter: the activities of at least k cases (those the
+// map keeps for a reader) and the variants the guard shows (Variants,
+// asked with no filter). A reader's filters, and the saved views offered
+// to a reader, may name these only. Naming another, whether the version
+// lacks it or withholds it, is refused alike: a reader can neither probe
+// for a rare name nor reword a question for free (exclude-variant of a
+// sequence no case follows changed the noise's question, not the cases,
+// so that averaging took the noise away).
+type Vocabulary struct {
+	activities map[string]bool
+	variants   map[string]bool // by variantKey
+}
+
+func variantKey(seq []string) string { return strings.Join(seq, "\x00") }
+
+// Vocabulary is the reader's vocabulary of a version's view, computed
+// once per version, view and group size.
+func (e *Engine) Vocabulary(r *http.Request, entry *Entry, rawEvents bool) (*Vocabulary, error) {
+	view := ViewName(rawEvents)
+	rd, _, err := e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), view, nil)
+	if err != nil {
+		return nil, err
+	}
+	return Keep(e, entry, fmt.Sprintf("reader-vocabulary?view=%s&k=%d", view, rd.K), func(v *Vocabulary) int64 {
+		return int64(64 * (len(v.activities) + len(v.variants)))
+	}, func() (*Vocabulary, error) {
+		l := entry.View(rawEvents)
+		v := &Vocabulary{activities: map[string]bool{}, variants: map[string]bool{}}
+		cases := make([]int, l.Activities.Len())
+		seen := make([]int, l.Activities.Len())
+		for c := range l.CaseIDs {
+			lo, hi := l.Events(c)
+			for _, a := range l.Act[lo:hi] {
+				if seen[a] != c+1 {
+					seen[a] = c + 1
+					cases[a]++
+				}
+			}
+		}
+		for a, n := range cases {
+			if n >= rd.K {
+				v.activities[l.Activities.Name(int32(a))] = true
+			}
+		}
+		g, withheld, err := rd.Guard(l)
+		if err != nil {
+			return v, nil // too small for a reader: nothing may be named
+		}
+		vs, _ := Variants(l, g, withheld)
+		for _, x := range vs {
+			v.variants[variantKey(x.Activities)] = true
+		}
+		return v, nil
+	})
+}
+
+// Check refuses filters that name an activity or a variant outside the
+// vocabulary, with one answer whatever the reason.
+func (v *Vocabulary) Check(filters []mining.Filter) error {
+	refuse := func(what string) error {
+		return response.Errorf(http.StatusUnprocessableEntity, "not_shown",
+			fmt.Sprintf("filters may name only the activities and variants the reports show you: %s is not one of them", what))
+	}
+	acts := func(names ...string) error {
+		for _, n := range names {
+			if !v.activities[n] {
+				return refuse(strconv.Quote(n))
+			}
+		}
+		return nil
+	}
+	for _, f := range filters {
+		var err error
+		switch f := f.(type) {
+		case mining.Endpoints:
+			if err = acts(f.Start...); err == nil {
+				err = acts(f.End...)
+			}
+		case mining.Follows:
+			err = acts(f.A, f.B)
+		case mining.Attribute:
+			if f.Key == "concept:name" {
+				err = acts(f.Values...)
+			}
+		case mining.VariantSet:
+			for _, seq := range f.Seqs {
+				if !v.variants[variantKey(seq)] {
+					err = refuse("the variant " + strings.Join(seq, " → "))
+					break
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readerFor is ReaderFor without the vocabulary: for the unfiltered
+// question and for recordings, which have no version.
+func (e *Engine) readerFor(r *http.Request, version, view string, filters []mining.Filter) (*Reader, []mining.Filter, error) {
 	p, key, err := e.policy(r.Context(), request.Environment(r))
 	if err != nil {
 		return nil, nil, err

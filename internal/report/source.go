@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
@@ -64,7 +63,7 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	}
 	src := &Source{ctx: r.Context(), Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
 	if !rawOK {
-		if src.Reader, src.Filters, err = e.ReaderFor(r, strconv.FormatInt(int64(version), 10), ViewName(rawEvents), filters); err != nil {
+		if src.Reader, src.Filters, err = e.ReaderFor(r, entry, rawEvents, filters); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -8,38 +10,100 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
+	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/store"
 )
 
-// ViewOffered tells whether the caller, who may read the process's
-// reports, is offered a saved view: its owner always; anyone else when it
-// is shared and its query is one they may apply (Filters, with their
-// rights). A view that filters on attribute values is thus kept from
-// report readers: their page would refuse it, and its query names values
-// they may not read.
-func ViewOffered(r *http.Request, process *access.Record, v store.SavedView) bool {
-	if v.Owner == request.Subject(r).User {
-		return true
+// ViewOffers decides which saved views of a process a caller is offered:
+// their own and the shared ones, each only if the caller may apply it as
+// it is written. Its filters must read with the caller's rights (Filters):
+// a view that filters on attribute values is kept from report readers.
+// For a report reader it must besides name only the activities and
+// variants the reader is shown (Vocabulary), and its time frame and
+// durations must already be as coarse as a reader's own (whole days,
+// whole hours): the query a reader is offered then shows nothing the
+// reports do not, where a view saved from "only these" on a one-case
+// variant showed that case's whole path.
+type ViewOffers struct {
+	r       *http.Request
+	process *access.Record
+	rawOK   bool
+	voc     *Vocabulary
+	k       int
+}
+
+// ViewOffers prepares the decision for the caller on a process.
+func (e *Engine) ViewOffers(r *http.Request, id access.ID, process *access.Record) (*ViewOffers, error) {
+	o := &ViewOffers{r: r, process: process, rawOK: authz.MayReadData(r, process), voc: &Vocabulary{}}
+	if o.rawOK {
+		return o, nil
 	}
-	if !v.Shared {
+	version, err := e.store.LatestVersion(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return o, nil // no data: a reader may be offered views that name nothing
+	}
+	if err != nil {
+		return nil, err
+	}
+	entry, err := e.logs.entry(r.Context(), e.store, id, version)
+	if err != nil {
+		return nil, err
+	}
+	if o.voc, err = e.Vocabulary(r, entry, false); err != nil {
+		return nil, err
+	}
+	rd, _, err := e.readerFor(r, "", ViewName(false), nil)
+	if err != nil {
+		return nil, err
+	}
+	o.k = rd.K
+	return o, nil
+}
+
+// Offered tells whether the caller is offered v.
+func (o *ViewOffers) Offered(v store.SavedView) bool {
+	if v.Owner != request.Subject(o.r).User && !v.Shared {
 		return false
 	}
-	_, _, _, err := Filters(v.Query.Encode(), authz.MayReadData(r, process))
-	return err == nil
+	_, filters, _, err := Filters(v.Query.Encode(), o.rawOK)
+	if err != nil {
+		return false
+	}
+	if o.rawOK {
+		return true
+	}
+	if o.voc.Check(filters) != nil {
+		return false
+	}
+	coarse, _ := disclosure.Coarsen(filters, o.k)
+	for i, f := range filters {
+		switch f.(type) {
+		case mining.TimeFrame, mining.DurationRange:
+			if coarse[i] != f {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // OfferedViews are the process's saved views the caller is offered.
-func OfferedViews(r *http.Request, id access.ID, process *access.Record, st *store.Store) ([]store.SavedView, error) {
-	all, err := st.SavedViews(r.Context(), id)
+func (e *Engine) OfferedViews(r *http.Request, id access.ID, process *access.Record) ([]store.SavedView, error) {
+	o, err := e.ViewOffers(r, id, process)
+	if err != nil {
+		return nil, err
+	}
+	all, err := e.store.SavedViews(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.SavedView
 	for _, v := range all {
-		if ViewOffered(r, process, v) {
+		if o.Offered(v) {
 			out = append(out, v)
 		}
 	}
@@ -77,10 +141,33 @@ func ViewQuery(raw string, rawOK bool) (url.Values, error) {
 				strings.Join(filterspec.Params, ", "), strings.Join(viewParams, ", "))
 		}
 		for _, v := range vs {
-			if v != "" {
-				keep.Add(k, v)
+			if v == "" {
+				continue
 			}
+			if k == "variant" || k == "exclude-variant" {
+				// Kept as the names read, in plain JSON: a name written
+				// with escapes (\u006f) is found by erasure too.
+				v = plainJSON(v)
+			}
+			keep.Add(k, v)
 		}
 	}
 	return keep, nil
+}
+
+// plainJSON writes a JSON list of names again without escapes beyond
+// JSON's own; a value that does not read is left as it is (Filters
+// refused it already).
+func plainJSON(v string) string {
+	var names []string
+	if json.Unmarshal([]byte(v), &names) != nil {
+		return v
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(names) != nil {
+		return v
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -52,7 +52,10 @@ func (s *Studio) casesPage(w http.ResponseWriter, r *http.Request) {
 	env := request.Environment(r)
 	// The process page's filters, read by the same rules; the case to
 	// show is the page's own parameter.
-	q, filters, _, err := report.Filters(r.URL.RawQuery, true)
+	q, filters, rawEvents, err := report.Filters(r.URL.RawQuery, true)
+	if err == nil && rawEvents {
+		err = response.Invalid("the page shows activity instances: raw-events is for the API's reports")
+	}
 	filterError := ""
 	if err != nil {
 		filterError, filters = err.Error(), nil
@@ -230,14 +233,26 @@ func dottedChartSVG(l *eventlog.Log, colours map[int32]string) (template.HTML, s
 	}
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %g %.0f" role="img" aria-label="Dotted chart: %s" class="chart dotted">`, w, h, esc(note))
 	r := max(1.8, min(3, rowH/2))
+	// Each row draws at most its share of the dots: a case of 200,000
+	// events among short ones is not drawn whole (a row of its dots would
+	// be one line anyway), and the drawing stays within dottedDots.
+	perRow := max(dottedDots/len(drawn), 1)
+	cut := false
 	for i, c := range drawn {
 		y := top + rowH*(float64(i)+0.5)
 		a, z := l.Events(c)
 		fmt.Fprintf(&b, `<g><title>%s: %s from %s</title>`, esc(l.CaseIDs[c]), plural(z-a, "event", "events"), stamp(l.Start[a]))
-		for e := a; e < z; e++ {
+		step := 1
+		if z-a > perRow {
+			step, cut = (z-a+perRow-1)/perRow, true
+		}
+		for e := a; e < z; e += step {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="%.1f" fill="%s"/>`, x(l.End[e]), y, r, colourOf(colours, l.Act[e]))
 		}
 		b.WriteString(`</g>`)
+	}
+	if cut {
+		note += fmt.Sprintf(" Cases of more than %s events show every few of them.", thousands(perRow))
 	}
 	base := top + rowH*float64(len(drawn))
 	fmt.Fprintf(&b, `<line class="axis" x1="%g" y1="%.1f" x2="%g" y2="%.1f"/>`, left, base, w-right, base)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -54,7 +53,7 @@ func (s *Studio) modelPageData(w http.ResponseWriter, r *http.Request, title str
 		src.Entry, err = s.reports.Entry(r.Context(), p.ID, version)
 	}
 	if err == nil && !authz.MayReadData(r, rec) {
-		src.Reader, _, err = s.reports.ReaderFor(r, strconv.FormatInt(int64(version), 10), report.ViewName(false), nil)
+		src.Reader, _, err = s.reports.ReaderFor(r, src.Entry, false, nil)
 	}
 	data["CanReadData"] = src.Reader == nil
 	if src.Reader != nil {

@@ -345,7 +345,7 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		"FilterError": filterError,
 	}
 	// The saved views the caller is offered, by the API's rule.
-	offered, err := report.OfferedViews(r, id, rec, s.store)
+	offered, err := s.reports.OfferedViews(r, id, rec)
 	if err != nil {
 		s.PageError(w, r, err)
 		return
@@ -420,7 +420,15 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		// disclosure control, like the API's reports.
 		var rd *report.Reader
 		if !authz.MayReadData(r, rec) {
-			if rd, filters, err = s.reports.ReaderFor(r, strconv.FormatInt(int64(version), 10), report.ViewName(false), filters); err != nil {
+			rd, filters, err = s.reports.ReaderFor(r, entry, false, filters)
+			if e := response.As(err); e != nil && e.Status == http.StatusUnprocessableEntity {
+				// Filters naming what the reader is not shown: refused
+				// as any filter the page cannot apply, the page drawn
+				// without them.
+				data["FilterError"] = e.Message
+				rd, filters, err = s.reports.ReaderFor(r, entry, false, nil)
+			}
+			if err != nil {
 				s.PageError(w, r, err)
 				return
 			}
@@ -745,21 +753,11 @@ func (s *Studio) policiesPage(w http.ResponseWriter, r *http.Request) {
 		s.PageError(w, r, err)
 		return
 	}
-	type row struct {
-		accesspolicy.Policy
-		Warnings []string
-		// JSON is the policy as PUT /api/v1/access-policies/{id} takes
-		// it, for the edit form.
-		JSON string
-	}
-	rows := make([]row, len(list))
-	for i, p := range list {
-		warnings, _ := p.Validate()
-		rows[i] = row{Policy: p, Warnings: warnings, JSON: policyJSON(p)}
-	}
-	// The editor picks users and teams by name: the installation's users,
-	// and every environment's teams under its environment's name (an
-	// installation administrator may list both through the API).
+	// The editor picks users and teams by name: the installation's users
+	// (an installation administrator lists them through the API), and the
+	// teams the caller could list through the API (authz.ListableTeams),
+	// under their environment's name. A policy's other teams are kept by
+	// number: the editor sends them back as they were.
 	users, err := s.store.Users(r.Context())
 	if err != nil {
 		s.PageError(w, r, err)
@@ -773,20 +771,41 @@ func (s *Studio) policiesPage(w http.ResponseWriter, r *http.Request) {
 	for _, u := range users {
 		userPicks = append(userPicks, pick{u.ID, u.Username})
 	}
-	envs, err := s.store.EnvironmentsOf(r.Context(), request.Caller(r).ID, true)
+	listable, err := s.authz.ListableTeams(r)
 	if err != nil {
 		s.PageError(w, r, err)
 		return
 	}
-	for _, env := range envs {
-		teams, err := s.store.Teams(r.Context(), env.ID)
-		if err != nil {
-			s.PageError(w, r, err)
-			return
+	named := map[access.ID]bool{}
+	for _, et := range listable {
+		for _, t := range et.Teams {
+			teamPicks = append(teamPicks, pick{t.ID, et.Env.Name + " / " + t.Name})
+			named[t.ID] = true
 		}
-		for _, t := range teams {
-			teamPicks = append(teamPicks, pick{t.ID, env.Name + " / " + t.Name})
+	}
+	unnamed := func(ids []access.ID) []access.ID {
+		var out []access.ID
+		for _, id := range ids {
+			if !named[id] {
+				out = append(out, id)
+			}
 		}
+		return out
+	}
+	type row struct {
+		accesspolicy.Policy
+		Warnings []string
+		// JSON is the policy as PUT /api/v1/access-policies/{id} takes
+		// it, for the edit form.
+		JSON string
+		// OtherInclude and OtherExclude are its teams the caller may not
+		// list, offered by number.
+		OtherInclude, OtherExclude []access.ID
+	}
+	rows := make([]row, len(list))
+	for i, p := range list {
+		warnings, _ := p.Validate()
+		rows[i] = row{Policy: p, Warnings: warnings, JSON: policyJSON(p), OtherInclude: unnamed(p.Include.Teams), OtherExclude: unnamed(p.Exclude.Teams)}
 	}
 	s.render(w, r, http.StatusOK, "policies", map[string]any{"Title": "Conditional access", "Policies": rows, "Me": request.Caller(r).ID,
 		"Users": userPicks, "Teams": teamPicks})
