@@ -61,7 +61,9 @@ func TestSavedViews(t *testing.T) {
 			// Views whose words say more than a reader is shown: the path of
 			// one case ("only these" on a one-case variant), a time to the
 			// minute, an activity the log does not have.
-			var one struct{ Variants []struct{ Activities []string } }
+			var one struct {
+				Variants []struct{ Activities []string }
+			}
 			owner.json("GET", w.process+"/variants", "", 200, &one)
 			path, _ := json.Marshal(one.Variants[len(one.Variants)-1].Activities)
 			save(owner, fmt.Sprintf(`{"name":"One case","query":%q,"shared":true}`, "variant="+url.QueryEscape(string(path))), 201)
