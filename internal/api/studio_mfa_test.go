@@ -65,7 +65,7 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 	run(chromedp.Navigate(ts.URL + "/access-policies"))
 	waitFor(t, ctx, `document.getElementById('policy-form')`)
 	run(chromedp.SendKeys(chromedp.CSS("#p-name"), "api trial"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('input[name=apps][value=studio]').checked = false`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#policy-form input[name=apps][value=studio]').checked = false`),
 		chromedp.Click(chromedp.CSS("#policy-create")))
 	waitFor(t, ctx, `[...document.querySelectorAll('#policies .warning')].some(w => w.textContent.includes('leaves the studio app unprotected'))`)
 	shot(t, ctx, "studio-policies")
