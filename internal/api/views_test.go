@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -239,6 +241,19 @@ func TestReaderFiltersNameOnlyWhatTheyAreShown(t *testing.T) {
 			}
 			if rareActivity == "" || all.Variants[len(all.Variants)-1].Cases != 1 {
 				t.Fatalf("receipt has no rare activity or one-case variant: the checks below would prove nothing")
+			}
+			// The variants' links on the reader's page name only variants
+			// the reader may filter by.
+			_, page := viewer.do("GET", fmt.Sprintf("/e/%d/p/%d", w.env, w.pid), "", nil)
+			links := regexp.MustCompile(`class="variant-keep" href="\?([^"]+)"`).FindAllStringSubmatch(page, -1)
+			if len(links) == 0 {
+				t.Fatal("the reader's page offers no variant links")
+			}
+			for _, l := range links {
+				query := html.UnescapeString(l[1])
+				if code, body := viewer.do("GET", w.process+"/report?"+query, "", nil); code != 200 {
+					t.Errorf("the reader's link ?%s: %d %.200s", query, code, body)
+				}
 			}
 			q := url.QueryEscape
 			for _, c := range []struct {

@@ -108,6 +108,9 @@ func (e *Engine) Vocabulary(r *http.Request, entry *Entry, rawEvents bool) (*Voc
 	})
 }
 
+// Variant tells whether a reader's filters may name the variant seq.
+func (v *Vocabulary) Variant(seq []string) bool { return v.variants[variantKey(seq)] }
+
 // Check refuses filters that name an activity or a variant outside the
 // vocabulary, with one answer whatever the reason.
 func (v *Vocabulary) Check(filters []mining.Filter) error {

@@ -461,7 +461,19 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 			maps.Copy(data, opts)
 		}
 		if vs, ok := data["Variants"].([]*mining.Variant); ok {
-			data["Variants"] = variantRows(q, vs)
+			// A reader's links name only variants the reader may filter by
+			// (report.Vocabulary): one shown under these filters but not
+			// in the whole process gets none.
+			may := func([]string) bool { return true }
+			if rd != nil {
+				voc, err := s.reports.Vocabulary(r, entry, false)
+				if err != nil {
+					s.PageError(w, r, err)
+					return
+				}
+				may = voc.Variant
+			}
+			data["Variants"] = variantRows(q, vs, may)
 		}
 	}
 	s.render(w, r, http.StatusOK, "process", data)
@@ -1031,7 +1043,7 @@ type variantRow struct {
 	Keep, Drop string
 }
 
-func variantRows(q url.Values, vs []*mining.Variant) []variantRow {
+func variantRows(q url.Values, vs []*mining.Variant, may func([]string) bool) []variantRow {
 	out := make([]variantRow, 0, len(vs))
 	with := func(param string, seq []string) string {
 		b, _ := json.Marshal(seq)
@@ -1043,8 +1055,11 @@ func variantRows(q url.Values, vs []*mining.Variant) []variantRow {
 		return "?" + next.Encode()
 	}
 	for _, v := range vs {
-		out = append(out, variantRow{Cases: v.Cases, Activities: v.Activities,
-			Keep: with("variant", v.Activities), Drop: with("exclude-variant", v.Activities)})
+		row := variantRow{Cases: v.Cases, Activities: v.Activities}
+		if may(v.Activities) {
+			row.Keep, row.Drop = with("variant", v.Activities), with("exclude-variant", v.Activities)
+		}
+		out = append(out, row)
 	}
 	return out
 }
