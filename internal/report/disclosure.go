@@ -1,11 +1,13 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,7 +50,79 @@ func (e *Engine) ReaderFor(r *http.Request, entry *Entry, rawEvents bool, filter
 	if err := voc.Check(filters); err != nil {
 		return nil, nil, err
 	}
-	return rd, coarse, nil
+	// The question the noise is drawn for is the filters in a canonical
+	// form: rewordings that keep the same cases for free (a name given
+	// twice, a date before the log begins, a maximum beyond its longest
+	// case) ask the same question, so that they cannot be averaged.
+	canon := voc.canonical(coarse)
+	rd.query = fmt.Sprintf("%s %#v", ViewName(rawEvents), canon)
+	return rd, canon, nil
+}
+
+// canonical writes coarsened filters so that those keeping the same
+// cases for an evident reason are written alike: lists sorted without
+// repeats, a repeated filter once, a time frame or duration bound beyond
+// the view's own dropped, top variants no more than the view has. They
+// keep what the filters kept.
+func (v *Vocabulary) canonical(filters []mining.Filter) []mining.Filter {
+	set := func(names []string) []string {
+		out := slices.Clone(names)
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	var out []mining.Filter
+	seen := map[string]bool{}
+	for _, f := range filters {
+		switch c := f.(type) {
+		case mining.Endpoints:
+			c.Start, c.End = set(c.Start), set(c.End)
+			f = c
+		case mining.Attribute:
+			c.Values = set(c.Values)
+			f = c
+		case mining.VariantSet:
+			keys := make([]string, len(c.Seqs))
+			for i, seq := range c.Seqs {
+				keys[i] = variantKey(seq)
+			}
+			keys = set(keys)
+			c.Seqs = make([][]string, len(keys))
+			for i, k := range keys {
+				json.Unmarshal([]byte(k), &c.Seqs[i])
+			}
+			f = c
+		case mining.TimeFrame:
+			if c.From <= v.first {
+				c.From = math.MinInt64
+			}
+			if c.To >= v.last {
+				c.To = math.MaxInt64
+			}
+			if c.From == math.MinInt64 && c.To == math.MaxInt64 {
+				continue // the whole log, in every mode
+			}
+			f = c
+		case mining.DurationRange:
+			c.Min = max(c.Min, 0)
+			if c.Max >= v.longest {
+				c.Max = mining.NoMaxDuration
+			}
+			if c.Min == 0 && c.Max == mining.NoMaxDuration {
+				continue
+			}
+			f = c
+		case mining.TopVariants:
+			c.K = min(c.K, v.nvariants)
+			f = c
+		}
+		key := fmt.Sprintf("%#v", f)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 // Vocabulary is what a reader is shown of a version's activities and
@@ -63,9 +137,19 @@ func (e *Engine) ReaderFor(r *http.Request, entry *Entry, rawEvents bool, filter
 type Vocabulary struct {
 	activities map[string]bool
 	variants   map[string]bool // by variantKey
+	// What canonical needs of the view: its first and last time, its
+	// longest case, its number of variants.
+	first, last, longest int64
+	nvariants            int
 }
 
-func variantKey(seq []string) string { return strings.Join(seq, "\x00") }
+// variantKey is a variant's JSON: names may hold any character, so that a
+// joined key would let two sequences collide (a name with a NUL in it
+// passed for two shown activities).
+func variantKey(seq []string) string {
+	b, _ := json.Marshal(seq)
+	return string(b)
+}
 
 // Vocabulary is the reader's vocabulary of a version's view, computed
 // once per version, view and group size.
@@ -91,17 +175,31 @@ func (e *Engine) Vocabulary(r *http.Request, entry *Entry, rawEvents bool) (*Voc
 				}
 			}
 		}
+		v.first, v.last = math.MaxInt64, math.MinInt64
+		if l.Timed {
+			for e := range l.Act {
+				v.first, v.last = min(v.first, l.Start[e]), max(v.last, l.End[e])
+			}
+			for c := range l.CaseIDs {
+				v.longest = max(v.longest, l.CaseDuration(c))
+			}
+		}
+		all := mining.Variants(l)
+		v.nvariants = len(all)
+		g, withheld, err := rd.Guard(l)
+		if err != nil {
+			return v, nil // too small for a reader: nothing may be named
+		}
+		// An activity of at least k cases, on the exact count (the floor
+		// under the map's noisy decision): a name near k that the map
+		// happens to hide is accepted, which tells the reader it exists
+		// (docs/security.md, known limits).
 		for a, n := range cases {
 			if n >= rd.K {
 				v.activities[l.Activities.Name(int32(a))] = true
 			}
 		}
-		g, withheld, err := rd.Guard(l)
-		if err != nil {
-			return v, nil // too small for a reader: nothing may be named
-		}
-		vs, _ := Variants(l, g, withheld)
-		for _, x := range vs {
+		for _, x := range g.Variants(all, withheld) {
 			v.variants[variantKey(x.Activities)] = true
 		}
 		return v, nil

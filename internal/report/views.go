@@ -81,9 +81,15 @@ func (o *ViewOffers) Offered(v store.SavedView) bool {
 	}
 	coarse, _ := disclosure.Coarsen(filters, o.k)
 	for i, f := range filters {
-		switch f.(type) {
-		case mining.TimeFrame, mining.DurationRange:
+		switch f := f.(type) {
+		case mining.TimeFrame:
 			if coarse[i] != f {
+				return false // a time of day
+			}
+		case mining.DurationRange:
+			// Whole hours, as written: coarsening widens a maximum to
+			// the hour's end, which a whole-hour maximum already means.
+			if f.Min%disclosure.Hour != 0 || f.Max != mining.NoMaxDuration && f.Max%disclosure.Hour != 0 {
 				return false
 			}
 		}
