@@ -86,8 +86,10 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	}
 	defer content.Close()
 	var in io.Reader = content
+	var lim *limited
 	if o.MaxContent > 0 {
-		in = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
+		lim = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
+		in = lim
 	}
 	var l *eventlog.Log
 	if format == "xes" {
@@ -95,8 +97,11 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	} else {
 		l, err = csvlog.Read(in, name, m)
 	}
-	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
-		return nil, eventlog.Errorf(name, 0, "", "%v", tl)
+	// The limit is said as itself, whatever the reader made of the read
+	// that crossed it: the XML tokenizer passes the error on as text
+	// ("malformed XML: …"), at the line it had reached.
+	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) || err != nil && lim != nil && lim.left < 0 {
+		return nil, eventlog.Errorf(name, 0, "", "%v", &ErrTooLarge{o.MaxContent})
 	}
 	return l, err
 }
