@@ -3,14 +3,11 @@ package api
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/procmine/procmine/internal/testlogs"
 )
 
 // TestStudioCasesInABrowser: those who may read a process's data open its
@@ -20,26 +17,10 @@ import (
 // the API's raw rows of that case. A viewer is offered no link and is
 // refused the page.
 func TestStudioCasesInABrowser(t *testing.T) {
-	ctx := browser(t)
-	data, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := browserServer(t)
-	root, maker, _, prod, base := prodWithMaker(e)
-	var p processJSON
-	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
-	api := fmt.Sprintf("%s/processes/%d", base, p.ID)
-	if job := maker.importLog(api+"/data", "receipt.csv", data, nil); job.State != "done" {
-		t.Fatalf("import: %+v", job)
-	}
-	viewer, viewerID := e.user("viewer", false)
-	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
-	maker.json("PUT", api+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
-	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+	s := newReceiptStudio(t)
+	ctx, e, maker, viewer, prod, p, api, page := s.ctx, s.e, s.maker, s.viewer, s.prod, s.p, s.api, s.page
 	run := runner(t, ctx)
 	run(chromedp.EmulateViewport(1400, 900))
-	run(signInSteps(e.url, "maker")...)
 
 	filter := "min-duration=1d"
 	var rep struct{ Cases int }

@@ -1,17 +1,13 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/procmine/procmine/internal/testlogs"
 )
 
 // TestStudioFiltersInABrowser applies each kind of filter from the
@@ -21,46 +17,12 @@ import (
 // it picks variants and attribute values and saves and reopens a view
 // (pickersAndSavedViews).
 func TestStudioFiltersInABrowser(t *testing.T) {
-	ctx := browser(t)
-	data, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := browserServer(t)
-	root, maker, _, prod, base := prodWithMaker(e)
-	var p processJSON
-	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
-	api := fmt.Sprintf("%s/processes/%d", base, p.ID)
-	if job := maker.importLog(api+"/data", "receipt.csv", data, nil); job.State != "done" {
-		t.Fatalf("import: %+v", job)
-	}
-	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+	s := newReceiptStudio(t)
+	ctx, page := s.ctx, s.page
 	run := runner(t, ctx)
-	run(signInSteps(e.url, "maker")...)
-
-	cases := func() int {
-		t.Helper()
-		n, err := strconv.Atoi(strings.ReplaceAll(pageText(t, ctx, "#kpi-cases"), ",", ""))
-		if err != nil {
-			t.Fatalf("the cases tile: %v", err)
-		}
-		return n
-	}
-	query := func() string {
-		t.Helper()
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse(loc)
-		return u.RawQuery
-	}
-	apiCases := func(q string) int {
-		t.Helper()
-		var r struct{ Cases int }
-		maker.json("GET", api+"/report?"+q, "", 200, &r)
-		return r.Cases
-	}
+	cases := func() int { t.Helper(); return s.cases(t) }
+	query := func() string { t.Helper(); return s.query(t) }
+	apiCases := func(q string) int { t.Helper(); return s.apiCases(t, q) }
 
 	all := apiCases("")
 	for _, f := range []struct {
@@ -117,13 +79,7 @@ func TestStudioFiltersInABrowser(t *testing.T) {
 				if evalInt(t, ctx, `document.querySelectorAll('#filter-chips a').length`) == 0 {
 					break
 				}
-				// The chip's link is followed by its address: a click's page
-				// and the one before it both show #kpi-cases.
-				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#filter-chips a').href`))
-				if err != nil {
-					t.Fatal(err)
-				}
-				run(chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
+				s.follow(t, "#filter-chips a")
 			}
 			if n := cases(); n != all {
 				t.Errorf("without the filter: %d cases, want %d", n, all)
@@ -131,7 +87,7 @@ func TestStudioFiltersInABrowser(t *testing.T) {
 		})
 	}
 	t.Run("variants and attribute values picked, a view saved and reopened", func(t *testing.T) {
-		pickersAndSavedViews(t, ctx, e, root, maker, prod, base, p)
+		pickersAndSavedViews(t, s)
 	})
 }
 
@@ -154,7 +110,7 @@ func TestStudioPageReadsTheQueryAsTheAPIDoes(t *testing.T) {
 		code, _ := maker.do("GET", api+"?"+q, "", nil)
 		pcode, html := maker.do("GET", page+"?"+q, "", nil)
 		if code != 422 || pcode != 200 || !strings.Contains(html, `id="filter-error"`) {
-			t.Errorf("?%s: the API answers %d, the page %d with no filter error", q, code, pcode)
+			t.Errorf("?%s: the API answers %d, the page %d with no filter error: %.400s", q, code, pcode, html[max(0, strings.Index(html, "<main")):])
 		}
 	}
 }
@@ -165,44 +121,13 @@ func TestStudioPageReadsTheQueryAsTheAPIDoes(t *testing.T) {
 // page and gets the same view; a viewer of the process is not offered a
 // view that filters on attribute values, and is offered one that does
 // not; the analyst deletes the first.
-func pickersAndSavedViews(t *testing.T, ctx context.Context, e *env, root, maker *client, prod envJSON, base string, p processJSON) {
-	api := fmt.Sprintf("%s/processes/%d", base, p.ID)
-	_, viewerID := e.user("viewer", false)
-	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Environment Maker"]}`, prod.Root), 200, nil)
-	maker.json("PUT", api+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
-	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+func pickersAndSavedViews(t *testing.T, s *receiptStudio) {
+	ctx, e, maker, api, page := s.ctx, s.e, s.maker, s.api, s.page
 	run := runner(t, ctx)
-	cases := func() int {
-		t.Helper()
-		n, err := strconv.Atoi(strings.ReplaceAll(pageText(t, ctx, "#kpi-cases"), ",", ""))
-		if err != nil {
-			t.Fatalf("the cases tile: %v", err)
-		}
-		return n
-	}
-	query := func() string {
-		t.Helper()
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse(loc)
-		return u.RawQuery
-	}
-	apiCases := func(q string) int {
-		t.Helper()
-		var r struct{ Cases int }
-		maker.json("GET", api+"/report?"+q, "", 200, &r)
-		return r.Cases
-	}
-	follow := func(sel string) {
-		t.Helper()
-		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+sel+`').href`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		run(chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
-	}
+	cases := func() int { t.Helper(); return s.cases(t) }
+	query := func() string { t.Helper(); return s.query(t) }
+	apiCases := func(q string) int { t.Helper(); return s.apiCases(t, q) }
+	follow := func(sel string) { t.Helper(); s.follow(t, sel) }
 	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#kpi-cases")))
 	all := cases()
 
@@ -248,7 +173,7 @@ func pickersAndSavedViews(t *testing.T, ctx context.Context, e *env, root, maker
 		chromedp.Click(chromedp.CSS("#view-save-button")))
 	waitFor(t, ctx, `document.getElementById('views-status').textContent === 'View Internet, over an hour saved.'`)
 	shot(t, ctx, "studio-saved-views")
-	var list struct{ Views []viewJSON }
+	var list struct{ Views []savedView }
 	maker.json("GET", api+"/views", "", 200, &list)
 	if len(list.Views) != 1 || !list.Views[0].Shared || !strings.Contains(list.Views[0].Query, "view=performance") {
 		t.Fatalf("the API lists %+v", list.Views)

@@ -57,6 +57,20 @@ type reading struct {
 	Overview           bool
 }
 
+// readMap is mapReading of the page the browser shows.
+func readMap(t *testing.T, ctx context.Context) reading {
+	t.Helper()
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](mapReading))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r reading
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // TestStudioMapsReadable: on receipt (27 activities) and BPIC 2012 the
 // process page opens on a map chosen to read (at most 20 activities, the
 // page saying how many of all), at a zoom where every activity's label in
@@ -114,14 +128,7 @@ func TestStudioMapsReadable(t *testing.T) {
 			run(chromedp.EmulateViewport(int64(v.width), int64(v.height)),
 				chromedp.Navigate(page+"?view="+v.view), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 			loaded := time.Since(began)
-			js, err := chromedp.Run(ctx, chromedp.Evaluate[string](mapReading))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var r reading
-			if err := json.Unmarshal([]byte(js), &r); err != nil {
-				t.Fatal(err)
-			}
+			r := readMap(t, ctx)
 			t.Logf("%s: %+v (page in %v)", name, r, loaded.Round(time.Millisecond))
 			chosen := pageText(t, ctx, "#map-chosen")
 			if want := fmt.Sprintf("the %d most frequent of %d activities", r.Nodes-2, c.all); !strings.Contains(chosen, want) || r.Nodes-2 > 20 {
@@ -182,14 +189,7 @@ func TestStudioMapsReadable(t *testing.T) {
 	run(chromedp.EmulateViewport(1400, 900), chromedp.Click(chromedp.CSS("header form button")), chromedp.WaitVisible(chromedp.CSS("#signin")))
 	run(signInSteps(e.url, "viewer")...)
 	run(chromedp.Navigate(receiptPage), chromedp.WaitVisible(chromedp.CSS("#map svg")))
-	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](mapReading))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r reading
-	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readMap(t, ctx)
 	t.Logf("the reader's first view: %+v", r)
 	chosen := pageText(t, ctx, "#map-chosen")
 	if !strings.Contains(chosen, "Showing the most frequent activities and paths") || strings.ContainsAny(chosen, "0123456789") {

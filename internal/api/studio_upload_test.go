@@ -198,14 +198,7 @@ func TestStudioUploadWithMapping(t *testing.T) {
 		t.Helper()
 		for _, width := range []int{1400, 390} {
 			run(chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#map svg")))
-			js, err := chromedp.Run(ctx, chromedp.Evaluate[string](mapReading))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var r reading
-			if err := json.Unmarshal([]byte(js), &r); err != nil {
-				t.Fatal(err)
-			}
+			r := readMap(t, ctx)
 			if r.Labels < 3 || r.MinFont < 11 || r.MinHeight < 11 || len(r.Overlaps) > 0 {
 				t.Errorf("%s at %d px: %d labels in view, the smallest %.1f px (box %.1f px), overlaps %v", what, width, r.Labels, r.MinFont, r.MinHeight, r.Overlaps)
 			}

@@ -83,15 +83,10 @@ func (s *Server) createView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := store.SavedView{Process: id, Owner: request.Subject(r).User, Name: req.Name, Query: q, Shared: req.Shared}
-	v.ID, err = s.cfg.Store.CreateSavedView(r.Context(), v)
+	v, err = s.cfg.Store.CreateSavedView(r.Context(), v)
 	if errors.Is(err, store.ErrTooManyViews) {
 		err = response.Errorf(http.StatusConflict, "too_many_views", err.Error())
 	}
-	if err != nil {
-		response.WriteError(w, r, err)
-		return
-	}
-	v, err = s.cfg.Store.SavedView(r.Context(), id, v.ID)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return

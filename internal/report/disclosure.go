@@ -39,24 +39,22 @@ type Reader struct {
 // tells the view of the data the filters apply to (raw events or activity
 // instances).
 func (e *Engine) ReaderFor(r *http.Request, entry *Entry, rawEvents bool, filters []mining.Filter) (*Reader, []mining.Filter, error) {
-	rd, coarse, err := e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), ViewName(rawEvents), filters)
-	if err != nil || len(filters) == 0 {
-		return rd, coarse, err
-	}
-	voc, err := e.Vocabulary(r, entry, rawEvents)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := voc.Check(filters); err != nil {
-		return nil, nil, err
-	}
 	// The question the noise is drawn for is the filters in a canonical
 	// form: rewordings that keep the same cases for free (a name given
 	// twice, a date before the log begins, a maximum beyond its longest
 	// case) ask the same question, so that they cannot be averaged.
-	canon := voc.canonical(coarse)
-	rd.query = fmt.Sprintf("%s %#v", ViewName(rawEvents), canon)
-	return rd, canon, nil
+	var canonical func([]mining.Filter) []mining.Filter
+	if len(filters) > 0 {
+		voc, err := e.Vocabulary(r, entry, rawEvents)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := voc.Check(filters); err != nil {
+			return nil, nil, err
+		}
+		canonical = voc.canonical
+	}
+	return e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), ViewName(rawEvents), filters, canonical)
 }
 
 // canonical writes coarsened filters so that those keeping the same
@@ -70,7 +68,7 @@ func (v *Vocabulary) canonical(filters []mining.Filter) []mining.Filter {
 		slices.Sort(out)
 		return slices.Compact(out)
 	}
-	var out []mining.Filter
+	out := []mining.Filter{}
 	seen := map[string]bool{}
 	for _, f := range filters {
 		switch c := f.(type) {
@@ -137,6 +135,7 @@ func (v *Vocabulary) canonical(filters []mining.Filter) []mining.Filter {
 type Vocabulary struct {
 	activities map[string]bool
 	variants   map[string]bool // by variantKey
+	k          int             // the group size it was made for
 	// What canonical needs of the view: its first and last time, its
 	// longest case, its number of variants.
 	first, last, longest int64
@@ -155,7 +154,7 @@ func variantKey(seq []string) string {
 // once per version, view and group size.
 func (e *Engine) Vocabulary(r *http.Request, entry *Entry, rawEvents bool) (*Vocabulary, error) {
 	view := ViewName(rawEvents)
-	rd, _, err := e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), view, nil)
+	rd, _, err := e.readerFor(r, strconv.FormatInt(int64(entry.version), 10), view, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +162,7 @@ func (e *Engine) Vocabulary(r *http.Request, entry *Entry, rawEvents bool) (*Voc
 		return int64(64 * (len(v.activities) + len(v.variants)))
 	}, func() (*Vocabulary, error) {
 		l := entry.View(rawEvents)
-		v := &Vocabulary{activities: map[string]bool{}, variants: map[string]bool{}}
+		v := &Vocabulary{activities: map[string]bool{}, variants: map[string]bool{}, k: rd.K}
 		cases := make([]int, l.Activities.Len())
 		seen := make([]int, l.Activities.Len())
 		for c := range l.CaseIDs {
@@ -252,16 +251,23 @@ func (v *Vocabulary) Check(filters []mining.Filter) error {
 	return nil
 }
 
-// readerFor is ReaderFor without the vocabulary: for the unfiltered
-// question and for recordings, which have no version.
-func (e *Engine) readerFor(r *http.Request, version, view string, filters []mining.Filter) (*Reader, []mining.Filter, error) {
+// readerFor prepares a reader on a version (or on recordings, which have
+// none): the filters coarsened, then written in canonical form when
+// canonical is given (ReaderFor), and the question the noise is drawn for
+// made of them, in one way whatever the filters are.
+func (e *Engine) readerFor(r *http.Request, version, view string, filters []mining.Filter, canonical func([]mining.Filter) []mining.Filter) (*Reader, []mining.Filter, error) {
 	p, key, err := e.policy(r.Context(), request.Environment(r))
 	if err != nil {
 		return nil, nil, err
 	}
 	filters, coarsened := disclosure.Coarsen(filters, p.K())
+	if canonical != nil {
+		filters = canonical(filters)
+	}
 	// The question, for the noise's second layer: the filters as they
-	// apply after coarsening, whatever words asked for them.
+	// apply, whatever words asked for them (Coarsen gives an empty list,
+	// never nil, so that no filter and filters that all fall away are
+	// the same question).
 	query := fmt.Sprintf("%s %#v", view, filters)
 	return &Reader{K: p.K(), key: key, scope: "version " + version, query: query, coarsened: coarsened}, filters, nil
 }

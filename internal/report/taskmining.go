@@ -135,6 +135,6 @@ func (e *Engine) RecordingsReader(r *http.Request, rec *access.Record) (*Reader,
 	if authz.MayReadData(r, rec) {
 		return nil, nil
 	}
-	rd, _, err := e.readerFor(r, "recordings", "task mining", nil)
+	rd, _, err := e.readerFor(r, "recordings", "task mining", nil, nil)
 	return rd, err
 }

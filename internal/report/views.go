@@ -29,16 +29,14 @@ import (
 // reports do not, where a view saved from "only these" on a one-case
 // variant showed that case's whole path.
 type ViewOffers struct {
-	r       *http.Request
-	process *access.Record
-	rawOK   bool
-	voc     *Vocabulary
-	k       int
+	r     *http.Request
+	rawOK bool
+	voc   *Vocabulary
 }
 
 // ViewOffers prepares the decision for the caller on a process.
 func (e *Engine) ViewOffers(r *http.Request, id access.ID, process *access.Record) (*ViewOffers, error) {
-	o := &ViewOffers{r: r, process: process, rawOK: authz.MayReadData(r, process), voc: &Vocabulary{}}
+	o := &ViewOffers{r: r, rawOK: authz.MayReadData(r, process), voc: &Vocabulary{}}
 	if o.rawOK {
 		return o, nil
 	}
@@ -56,11 +54,6 @@ func (e *Engine) ViewOffers(r *http.Request, id access.ID, process *access.Recor
 	if o.voc, err = e.Vocabulary(r, entry, false); err != nil {
 		return nil, err
 	}
-	rd, _, err := e.readerFor(r, "", ViewName(false), nil)
-	if err != nil {
-		return nil, err
-	}
-	o.k = rd.K
 	return o, nil
 }
 
@@ -79,7 +72,7 @@ func (o *ViewOffers) Offered(v store.SavedView) bool {
 	if o.voc.Check(filters) != nil {
 		return false
 	}
-	coarse, _ := disclosure.Coarsen(filters, o.k)
+	coarse, _ := disclosure.Coarsen(filters, o.voc.k)
 	for i, f := range filters {
 		switch f := f.(type) {
 		case mining.TimeFrame:
@@ -97,13 +90,15 @@ func (o *ViewOffers) Offered(v store.SavedView) bool {
 	return true
 }
 
-// OfferedViews are the process's saved views the caller is offered.
+// OfferedViews are the process's saved views the caller is offered. The
+// process page asks on every load: with no view saved, nothing else is
+// read.
 func (e *Engine) OfferedViews(r *http.Request, id access.ID, process *access.Record) ([]store.SavedView, error) {
-	o, err := e.ViewOffers(r, id, process)
-	if err != nil {
+	all, err := e.store.SavedViews(r.Context(), id)
+	if err != nil || len(all) == 0 {
 		return nil, err
 	}
-	all, err := e.store.SavedViews(r.Context(), id)
+	o, err := e.ViewOffers(r, id, process)
 	if err != nil {
 		return nil, err
 	}

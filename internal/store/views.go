@@ -32,33 +32,34 @@ const MaxSavedViews = 200
 // ErrTooManyViews refuses a view beyond MaxSavedViews.
 var ErrTooManyViews = fmt.Errorf("a process keeps at most %d saved views: delete one first", MaxSavedViews)
 
-// CreateSavedView keeps v and returns its id. The query is kept as JSON,
-// each value as written, so that erasure finds a person's name in it
-// whatever its URL encoding was.
-func (s *Store) CreateSavedView(ctx context.Context, v SavedView) (access.ID, error) {
+// CreateSavedView keeps v and returns it as kept (its id and time). The
+// query is kept as JSON, each value as written, so that erasure finds a
+// person's name in it whatever its URL encoding was.
+func (s *Store) CreateSavedView(ctx context.Context, v SavedView) (SavedView, error) {
 	q, err := json.Marshal(v.Query)
 	if err != nil {
-		return 0, err
+		return v, err
 	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return v, err
 	}
 	defer tx.Rollback()
 	var n int
 	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM saved_views WHERE process_id = ?"), v.Process).Scan(&n); err != nil {
-		return 0, err
+		return v, err
 	}
 	if n >= MaxSavedViews {
-		return 0, ErrTooManyViews
+		return v, ErrTooManyViews
 	}
-	var id access.ID
+	now := s.now()
 	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO saved_views (process_id, owner_id, name, query, shared, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
-		v.Process, v.Owner, v.Name, string(q), v.Shared, s.now().UnixNano()).Scan(&id)
+		v.Process, v.Owner, v.Name, string(q), v.Shared, now.UnixNano()).Scan(&v.ID)
 	if err != nil {
-		return 0, err
+		return v, err
 	}
-	return id, tx.Commit()
+	v.Created = time.Unix(0, now.UnixNano()).UTC()
+	return v, tx.Commit()
 }
 
 // SavedViews lists the views saved on a process, by name; which of them

@@ -92,29 +92,31 @@ func (s *Studio) casesPage(w http.ResponseWriter, r *http.Request) {
 		next.Set("case", id)
 		return fmt.Sprintf("/e/%d/p/%d/cases?%s", env, p.ID, next.Encode())
 	}
+	// One colour per activity on the page: the legend's, the case's.
+	colours := activityColours(l)
 	if l.NumCases() > 0 && l.Timed {
-		colours := activityColours(l)
 		data["Dotted"], data["DottedNote"] = dottedChartSVG(l, colours)
 		data["Legend"] = legend(l, colours)
-		data["Longest"] = longest20(l, caseLink)
+		data["Longest"] = longestCaseRows(l, caseLink)
 	} else if l.NumCases() > 0 {
 		data["Untimed"] = true
 	}
 	if id := q.Get("case"); id != "" {
 		// The case is looked for among those the filters keep, then in the
 		// whole log: a case id typed in is found either way.
-		in := l
+		in, inColours := l, colours
 		c := slices.Index(in.CaseIDs, id)
 		if c < 0 {
 			in = entry.View(false)
+			inColours = activityColours(in)
 			c = slices.Index(in.CaseIDs, id)
 		}
 		if c < 0 {
 			data["CaseMissing"] = fmt.Sprintf("No case has the id %q.", id)
 		} else {
-			data["Case"] = caseEvents(in, c)
+			data["Case"] = caseEvents(in, c, inColours)
 			if in.Timed {
-				data["CaseTimeline"] = caseTimelineSVG(in, c, activityColours(in))
+				data["CaseTimeline"] = caseTimelineSVG(in, c, inColours)
 			}
 		}
 	}
@@ -172,7 +174,9 @@ type caseRow struct {
 	Events                    int
 }
 
-func longest20(l *eventlog.Log, link func(string) string) []caseRow {
+// longestCaseRows are the longestCases longest cases, each with the
+// address that opens it.
+func longestCaseRows(l *eventlog.Log, link func(string) string) []caseRow {
 	idx := make([]int, l.NumCases())
 	for i := range idx {
 		idx[i] = i
@@ -297,9 +301,8 @@ type caseView struct {
 	Duration string
 }
 
-func caseEvents(l *eventlog.Log, c int) caseView {
+func caseEvents(l *eventlog.Log, c int, colours map[int32]string) caseView {
 	lo, hi := l.Events(c)
-	colours := activityColours(l)
 	v := caseView{ID: l.CaseIDs[c], Total: hi - lo}
 	if l.Timed {
 		v.Duration = processmap.Duration(float64(l.CaseDuration(c)) / 1e9)
