@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/goccy/go-graphviz"
@@ -59,12 +60,32 @@ func renderLocal(ctx context.Context, src []byte, format Format, w io.Writer) er
 		}
 		gv = g
 	}
-	graph, err := graphviz.ParseBytes(src)
+	graph, err := parse(src)
 	if err != nil {
-		return fmt.Errorf("graphviz: %w", err)
+		return err
 	}
 	defer graph.Close()
 	return gv.Render(ctx, graph, format, w)
+}
+
+// errNoGraph is Graphviz reading no graph and saying nothing of why: what
+// it does with an empty source, and what a worker once did with a map it
+// had drawn before. It is not the graph's fault, and the Graphviz that
+// says it is not trusted with another layout (see serveWorker).
+var errNoGraph = errors.New("graphviz read no graph and gave no reason")
+
+// parse reads a graph in DOT.
+func parse(src []byte) (*graphviz.Graph, error) {
+	graph, err := graphviz.ParseBytes(src)
+	switch {
+	case err != nil && strings.TrimSpace(err.Error()) == "":
+		return nil, fmt.Errorf("%w (%d bytes of DOT)", errNoGraph, len(src))
+	case err != nil:
+		return nil, fmt.Errorf("graphviz: %w", err)
+	case graph == nil:
+		return nil, fmt.Errorf("%w (%d bytes of DOT)", errNoGraph, len(src))
+	}
+	return graph, nil
 }
 
 // Layout is where the layout put each node and edge, in points, with the
@@ -107,9 +128,9 @@ func layLocal(ctx context.Context, src []byte) (*Layout, error) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	g, err := graphviz.ParseBytes(out.Bytes())
+	g, err := parse(out.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("graphviz: %w", err)
+		return nil, err
 	}
 	defer g.Close()
 	l := &Layout{Nodes: map[string]Box{}, Edges: map[string][]Point{}}

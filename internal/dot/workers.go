@@ -49,8 +49,8 @@ func (e *TimeoutError) Error() string {
 }
 
 // Workers lay graphs out in a few worker processes. The zero values of
-// Size, Timeout, Wait and PerCaller are 2, 20 s, 5 s and Size-1 (at
-// least 1).
+// Size, Timeout, Wait, PerCaller and Uses are 2, 20 s, 5 s, Size-1 (at
+// least 1) and 500.
 //
 // Two rules keep one caller from taking the workers from everyone else:
 // a caller (see WithCaller) runs at most PerCaller layouts at once, and
@@ -71,6 +71,11 @@ type Workers struct {
 	Wait time.Duration
 	// PerCaller is how many layouts one caller may run at once.
 	PerCaller int
+	// Uses is how many layouts a worker makes before it is replaced:
+	// Graphviz keeps some memory of every graph it reads (go-graphviz
+	// does not free the copy of the source it hands Graphviz), and a
+	// worker's memory only grows.
+	Uses int
 
 	once sync.Once
 	mu   sync.Mutex
@@ -90,6 +95,8 @@ type worker struct {
 	enc *gob.Encoder
 	dec *gob.Decoder
 	in  io.Closer
+	// uses counts the layouts it answered.
+	uses int
 }
 
 // request is what a worker is asked: a graph in DOT, and either a format
@@ -105,6 +112,16 @@ type reply struct {
 	Out    []byte
 	Layout *Layout
 	Err    string
+	// Retire says that the worker ends after this answer: its Graphviz
+	// failed, and is not trusted with another layout. Graphviz keeps
+	// the last error it reported and gives it again for a graph it then
+	// fails to read without a reason, so a Graphviz that broke after an
+	// error says so with that stale error, for every graph after it (as
+	// a worker in CI once did).
+	Retire bool
+	// Broken says that the failure is not the graph's: Graphviz
+	// panicked, or read no graph and gave no reason.
+	Broken bool
 }
 
 var current atomic.Pointer[Workers]
@@ -150,6 +167,9 @@ func (w *Workers) init() {
 		if w.PerCaller <= 0 {
 			w.PerCaller = max(1, w.Size-1)
 		}
+		if w.Uses <= 0 {
+			w.Uses = 500
+		}
 		w.running, w.stopped = map[string]int{}, map[[sha256.Size]byte]time.Time{}
 		w.slots = make(chan *worker, w.Size)
 		for range w.Size {
@@ -174,7 +194,10 @@ const stoppedFor = time.Hour
 const maxStopped = 10000
 
 // do runs one request in a worker: it waits at most Wait for a free one,
-// and kills the worker when the layout outlives Timeout or ctx ends.
+// and kills the worker when the layout outlives Timeout or ctx ends. A
+// layout whose worker died, or whose worker's Graphviz failed in a way
+// that is not the graph's (Retire), is tried once more in a fresh worker;
+// failing there too, it is the server's trouble (WorkerError).
 func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 	w.init()
 	caller, _ := ctx.Value(callerKey{}).(string)
@@ -199,10 +222,31 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 	}()
 	wait := time.NewTimer(w.Wait)
 	defer wait.Stop()
+	var we *WorkerError
+	for try := 0; ; try++ {
+		rep, err := w.attempt(ctx, req, sum, wait.C)
+		failed := errors.As(err, &we) || err == nil && rep.Retire
+		switch {
+		case !failed:
+			return rep, err
+		case try == 0:
+			continue
+		case err == nil && rep.Broken:
+			return nil, &WorkerError{errors.New(rep.Err)}
+		}
+		return rep, err // the graph's own error, twice
+	}
+}
+
+// attempt runs one request in a worker: it waits for a free one until wait
+// fires, and kills the worker when the layout outlives Timeout or ctx
+// ends. A worker that answered Retire, or has made Uses layouts, is
+// stopped and its slot left for a fresh one.
+func (w *Workers) attempt(ctx context.Context, req request, sum [sha256.Size]byte, wait <-chan time.Time) (*reply, error) {
 	var wk *worker
 	select {
 	case wk = <-w.slots:
-	case <-wait.C:
+	case <-wait:
 		return nil, ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -233,6 +277,14 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 			wk.stop()
 			w.slots <- nil
 			return nil, &WorkerError{err}
+		}
+		if wk.uses++; rep.Retire || wk.uses >= w.Uses {
+			// A worker that asked to be replaced ends once it has
+			// answered; a worker that made its share of layouts is
+			// replaced before Graphviz's leaks add up.
+			wk.stop()
+			w.slots <- nil
+			return &rep, nil
 		}
 		w.slots <- wk
 		return &rep, nil
@@ -309,10 +361,11 @@ func ServeWorkerIfAsked() {
 	os.Exit(0)
 }
 
-// serveWorker answers requests from r on w, in-process, until r ends.
+// serveWorker answers requests from r on w, in-process, until r ends or
+// an answer retires the worker.
 func serveWorker(r io.Reader, w io.Writer) error {
 	dec, enc := gob.NewDecoder(r), gob.NewEncoder(w)
-	for {
+	for layouts := 1; ; layouts++ {
 		var req request
 		if err := dec.Decode(&req); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -320,22 +373,47 @@ func serveWorker(r io.Reader, w io.Writer) error {
 			}
 			return err
 		}
-		var rep reply
-		var err error
-		if req.Lay {
-			rep.Layout, err = layLocal(context.Background(), req.Src)
-		} else {
-			var out bytesWriter
-			err = renderLocal(context.Background(), req.Src, Format(req.Format), &out)
-			rep.Out = out
-		}
-		if err != nil {
-			rep.Err = err.Error()
+		rep := answer(req)
+		if rep.Retire {
+			// Said on the worker's standard error, which is its
+			// server's: no more than sizes and our own words, since
+			// the graph is made of names people uploaded (Graphviz's
+			// errors quote it).
+			why := "Graphviz failed"
+			if rep.Broken {
+				why = rep.Err
+			}
+			fmt.Fprintf(os.Stderr, "layout worker %d: retiring after layout %d (%d bytes of DOT): %s\n", os.Getpid(), layouts, len(req.Src), why)
 		}
 		if err := enc.Encode(&rep); err != nil {
 			return err
 		}
+		if rep.Retire {
+			return nil
+		}
 	}
+}
+
+// answer makes one layout in-process. A panic in Graphviz's bindings is
+// an answer that retires the worker, not the worker's crash.
+func answer(req request) (rep reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep = reply{Err: fmt.Sprintf("graphviz panicked: %v", p), Retire: true, Broken: true}
+		}
+	}()
+	var err error
+	if req.Lay {
+		rep.Layout, err = layLocal(context.Background(), req.Src)
+	} else {
+		var out bytesWriter
+		err = renderLocal(context.Background(), req.Src, Format(req.Format), &out)
+		rep.Out = out
+	}
+	if err != nil {
+		rep.Err, rep.Retire, rep.Broken = err.Error(), true, errors.Is(err, errNoGraph)
+	}
+	return rep
 }
 
 // bytesWriter collects what is written to it.

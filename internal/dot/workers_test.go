@@ -63,8 +63,8 @@ const small = `digraph { rankdir=LR; node [fixedsize=true, width=1, height=0.5, 
 	a -> b [id=ab]; b -> c [id=bc]; a -> c [id=ac]; }`
 
 // TestWorkersLayOut: through workers, a layout gives the same positions
-// as in-process, SVG comes back whole, a broken graph is an error, and
-// the worker serves the next layout.
+// as in-process, SVG comes back whole, a worker serves one layout after
+// another, and a broken graph is an error (its worker replaced).
 func TestWorkersLayOut(t *testing.T) {
 	local, err := Lay(context.Background(), []byte(small))
 	if err != nil {
@@ -78,15 +78,23 @@ func TestWorkersLayOut(t *testing.T) {
 	if fmt.Sprint(l) != fmt.Sprint(local) {
 		t.Errorf("through a worker %+v, in-process %+v", l, local)
 	}
-	if _, err := Lay(context.Background(), []byte("digraph {")); err == nil {
-		t.Error("a broken graph laid out")
-	}
 	var svg bytes.Buffer
 	if err := Render(context.Background(), []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
 		t.Errorf("svg %v: %.200s", err, svg.String())
 	}
 	if n := len(started()); n != 1 {
-		t.Errorf("%d workers started for three layouts, want 1", n)
+		t.Errorf("%d workers started for two layouts, want 1", n)
+	}
+	if _, err := Lay(context.Background(), []byte("digraph {")); err == nil || !strings.Contains(err.Error(), "syntax error") {
+		t.Errorf("a broken graph: %v", err)
+	}
+	if _, err := Lay(context.Background(), []byte(small)); err != nil {
+		t.Errorf("after the broken graph: %v", err)
+	}
+	// The broken graph retired its worker and was tried once more in a
+	// fresh one, which it retired too.
+	if n := len(started()); n != 3 {
+		t.Errorf("%d workers started for four layouts, one of them broken, want 3", n)
 	}
 }
 
@@ -174,5 +182,50 @@ func TestWorkerEnvKeepsSecretsOut(t *testing.T) {
 	want := []string{WorkerEnv + "=1", "PATH=/bin", "TMPDIR=/tmp/x", "GOMEMLIMIT=1GiB"}
 	if !slices.Equal(env, want) {
 		t.Errorf("worker environment %q, want %q", env, want)
+	}
+}
+
+// TestWorkersRetireAFailingGraphviz: Graphviz reading no graph without a
+// reason (what it does with an empty source, and once did in a worker
+// with a map it had drawn before) used to crash the worker on a nil
+// graph. Now it is an error; the worker that said it is replaced, the
+// layout tried once more in a fresh one, and failing there too it is the
+// server's trouble (WorkerError), not the drawing's; the next layout is
+// served.
+func TestWorkersRetireAFailingGraphviz(t *testing.T) {
+	var out bytes.Buffer
+	_, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
+	var we *WorkerError
+	if err := Render(context.Background(), nil, SVG, &out); !errors.As(err, &we) || !strings.Contains(err.Error(), "read no graph") {
+		t.Errorf("through a worker, an empty graph: %v, want a WorkerError", err)
+	}
+	if _, err := Lay(context.Background(), []byte(" \n")); !errors.As(err, &we) {
+		t.Errorf("through a worker, a blank graph laid out: %v, want a WorkerError", err)
+	}
+	if n := len(started()); n != 4 {
+		t.Errorf("%d workers started for two failing layouts tried twice each, want 4", n)
+	}
+	for _, c := range started() {
+		if c.ProcessState == nil {
+			t.Errorf("worker %d still runs", c.Process.Pid)
+		}
+	}
+	if err := Render(context.Background(), []byte(small), SVG, &out); err != nil || !strings.Contains(out.String(), "</svg>") {
+		t.Errorf("the next layout: %v", err)
+	}
+}
+
+// TestWorkersAreReplacedAfterUses: a worker makes Uses layouts, then a
+// fresh one takes its place.
+func TestWorkersAreReplacedAfterUses(t *testing.T) {
+	w, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
+	w.Uses = 2
+	for i := range 5 {
+		if _, err := Lay(context.Background(), []byte(small)); err != nil {
+			t.Fatalf("layout %d: %v", i, err)
+		}
+	}
+	if n := len(started()); n != 3 {
+		t.Errorf("%d workers started for 5 layouts at 2 each, want 3", n)
 	}
 }
