@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
@@ -77,6 +78,7 @@ type Studio struct {
 
 // New makes the studio.
 func New(cfg Config) *Studio {
+	pages() // a template that does not parse stops the server at its start
 	return &Studio{store: cfg.Store, authz: cfg.Authz, reports: cfg.Reports, b: cfg.Backend, log: cfg.Log, oidc: cfg.OIDC}
 }
 
@@ -110,7 +112,9 @@ func thousands(n int) string {
 	return s
 }
 
-var pages = func() map[string]*template.Template {
+// pages are the studio's templates, parsed on first use: not when a
+// command that serves no page starts (issue 16's start-up).
+var pages = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases"} {
 		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
@@ -120,7 +124,7 @@ var pages = func() map[string]*template.Template {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(web, files...))
 	}
 	return out
-}()
+})
 
 // Routes registers the studio's pages with route.
 func (s *Studio) Routes(route func(pattern string, h http.HandlerFunc)) {
@@ -151,7 +155,7 @@ func (s *Studio) render(w http.ResponseWriter, r *http.Request, status int, name
 		data["User"], data["InstallationAdmin"] = u.Username, u.InstallationAdmin
 	}
 	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := pages()[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
