@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/testlogs"
@@ -303,6 +305,71 @@ func TestUploadLimitsAndJobs(t *testing.T) {
 			if stats["case_duration_histogram"] != nil {
 				t.Errorf("histogram of an untimed log: %v", stats["case_duration_histogram"])
 			}
+		})
+	}
+}
+
+// TestImportProgressMovesWhileParsing: the import job's progress moves
+// while the file is parsed, for XES (gzipped) and CSV alike, where it
+// could sit at 0 until the end (issue 16). BPIC 2012 takes long enough to
+// read (a second or more) for the quarter-second updates to be seen.
+func TestImportProgressMovesWhileParsing(t *testing.T) {
+	xesgz, err := os.ReadFile(testlogs.Path(t, "xes/bpic2012.xes.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := importer.Read(bytes.NewReader(xesgz), "bpic2012.xes.gz", importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	if err := csvlog.Write(&csv, l); err != nil {
+		t.Fatal(err)
+	}
+	e := servers(t)["sqlite"]
+	_, maker, _, _, base := prodWithMaker(e)
+	for _, f := range []struct {
+		name    string
+		content []byte
+	}{{"bpic2012.xes.gz", xesgz}, {"bpic2012.csv", csv.Bytes()}} {
+		t.Run(f.name, func(t *testing.T) {
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"`+f.name+`"}`, 201, &p)
+			code, body := maker.uploadFile(fmt.Sprintf("%s/processes/%d/data", base, p.ID), f.name, f.content, nil)
+			if code != 202 {
+				t.Fatalf("upload: %d %s", code, body)
+			}
+			var accepted struct{ Job access.ID }
+			json.Unmarshal([]byte(body), &accepted)
+			var seen []float64
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var j store.Job
+				maker.json("GET", fmt.Sprintf("/api/v1/jobs/%d", accepted.Job), "", 200, &j)
+				if len(seen) == 0 || seen[len(seen)-1] != j.Progress {
+					seen = append(seen, j.Progress)
+				}
+				if j.State == "done" || j.State == "failed" {
+					if j.State != "done" || j.Progress != 1 {
+						t.Fatalf("job %+v", j)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("job still %s", j.State)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			between := 0
+			for _, v := range seen {
+				if v > 0 && v < 1 {
+					between++
+				}
+			}
+			if between == 0 {
+				t.Errorf("the progress went %v: nothing between 0 and 1", seen)
+			}
+			t.Logf("progress seen: %v", seen)
 		})
 	}
 }
