@@ -49,12 +49,16 @@ type Config struct {
 	// while they are read (os.TempDir() when empty).
 	MaxUpload int64
 	TempDir   string
-	// MemoryBudget bounds the decoded logs kept in memory (estimated
-	// bytes; 1 GiB when zero).
+	// MemoryBudget bounds the loaded logs and report answers kept in
+	// memory (bytes as eventlog.Resident measures them; 1 GiB when
+	// zero); a log that would take more than all of it is refused.
 	MemoryBudget int64
 	// ImportTimeout bounds an import (30 minutes when zero); JobWorkers
 	// is how many run at once on this server (2 when zero).
 	ImportTimeout time.Duration
+	// ProgressEvery is how often a running import writes its progress
+	// (250 ms when zero).
+	ProgressEvery time.Duration
 	JobWorkers    int
 	// ImageWorkers bounds the screenshot work (reading a recording
 	// bundle's images, decoding, blacking out and encoding them) running
@@ -159,7 +163,7 @@ func New(cfg Config) *Server {
 		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
 	s.studio = studio.New(studio.Config{Store: cfg.Store, Authz: s.authz, Reports: s.reports, Backend: studioBackend{s}, Log: cfg.Log, OIDC: cfg.OIDC != nil})
 	s.signin.SetPages(s.studio)
-	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout,
+	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout, ProgressEvery: cfg.ProgressEvery, MemoryBudget: cfg.MemoryBudget,
 		Policy: func(ctx context.Context, env access.ID) (*privacy.Applier, error) {
 			_, applier, err := s.policyOf(ctx, env)
 			return applier, err

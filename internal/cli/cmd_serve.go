@@ -153,7 +153,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	miningWorkers := fs.Int("mining-workers", 0, "models this server mines or replays at once; more requests wait 5 s, then are told to come back (0: half the CPUs)")
 	layoutWorkers := fs.Int("layout-workers", 2, "processes that lay out maps and models, one layout each at a time")
 	layoutTimeout := fs.Duration("layout-timeout", 20*time.Second, "longest one layout may run before its process is killed")
-	budget := fs.Int64("memory-budget", 1024, "MiB of memory for decoded logs kept between reports; the least recently used go first")
+	budget := fs.Int64("memory-budget", 1024, "MiB of memory for loaded logs and report answers, as measured at import: the least recently used go first; a log that needs more than all of it is refused at import")
 	proxies := fs.String("trusted-proxies", os.Getenv("PROCMINE_TRUSTED_PROXIES"), "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed (env PROCMINE_TRUSTED_PROXIES)")
 	publicURL := fs.String("public-url", os.Getenv("PROCMINE_PUBLIC_URL"), "the URL browsers reach this server at, for single sign-on's redirect (env PROCMINE_PUBLIC_URL)")
 	issuer := fs.String("oidc-issuer", os.Getenv("PROCMINE_OIDC_ISSUER"), "OpenID provider for single sign-on (env PROCMINE_OIDC_ISSUER); the client secret is read from PROCMINE_OIDC_CLIENT_SECRET")

@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +76,10 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 		}
 		return river.JobCancel(errors.New("the import failed; the reason is in procmine's job"))
 	}
+	// What reading the file took (a multiple of the log) goes back to the
+	// operating system now, not when the runtime gets to it: a server's
+	// resident size after an import is what it keeps.
+	defer debug.FreeOSMemory()
 	defer func() {
 		// A reader's panic on some file must fail the job, not the server.
 		if v := recover(); v != nil {
@@ -128,7 +134,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { // report progress while reading
-		t := time.NewTicker(250 * time.Millisecond)
+		t := time.NewTicker(cmp.Or(q.cfg.ProgressEvery, 250*time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
@@ -168,6 +174,14 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 		// Before anything is stored: resources and string attributes.
 		l.Rewrite(applier.Rewriter())
 	}
+	// What the log will take in a server's memory, measured: the log and
+	// the activity-instance view every report starts from. One that
+	// cannot fit in the memory budget is refused now, with the size it
+	// needs, rather than at every report.
+	resident := eventlog.Resident(l, l.Instances())
+	if b := q.cfg.MemoryBudget; b > 0 && resident > b {
+		return fail(fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events and their activity instances), more than this server keeps for logs (its memory budget, %s): the administrator may raise --memory-budget, or upload a part of the log", a.Name, mib(resident), l.NumEvents(), mib(b)))
+	}
 	data, err := l.MarshalBinary()
 	if err != nil {
 		return retry(err)
@@ -175,7 +189,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if len(data) > MaxStored {
 		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, MaxStored>>20))
 	}
-	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents()}
+	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}
 	version, err := q.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
 	switch {
 	case errors.Is(err, store.ErrJobEnded):
@@ -315,3 +329,6 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.read.Add(int64(n))
 	return n, err
 }
+
+// mib writes a size in MiB, to one decimal.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -37,9 +37,16 @@ type Config struct {
 	Workers int
 	// ImportTimeout bounds an import.
 	ImportTimeout time.Duration
+	// ProgressEvery is how often a running import writes its progress
+	// (250 ms when zero).
+	ProgressEvery time.Duration
 	// Policy is the applier of the environment's privacy policy as it is
 	// when an import runs, for imports that apply it.
 	Policy func(ctx context.Context, env access.ID) (*privacy.Applier, error)
+	// MemoryBudget is what this server keeps in memory for loaded logs,
+	// in bytes (the report engine's): a log that would take more once
+	// loaded is refused at import. Zero refuses none.
+	MemoryBudget int64
 }
 
 // Queue is this server's share of the job queue every server of the

@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -21,17 +24,15 @@ type logCache struct {
 	bypass atomic.Bool
 
 	mu      sync.Mutex
-	budget  int64 // bytes, estimated
+	budget  int64 // bytes, as eventlog.Resident counts them
 	used    int64
 	entries map[access.ID]*Entry
 	clock   int64
 	// loading are the decodes under way while bypassing.
 	loading map[access.ID]*Entry
+	// decodes counts the versions decoded.
+	decodes atomic.Int64
 }
-
-// decodedFactor estimates what a log takes in memory from its encoded
-// size: the decoded columns and the two views made from them.
-const decodedFactor = 4
 
 // Entry is a version's decoded log as kept, with what was computed from
 // it (see Keep).
@@ -41,7 +42,7 @@ type Entry struct {
 	log     *eventlog.Log
 	err     error
 	used    int64
-	size    int64 // estimated bytes, once loaded
+	size    int64 // bytes: its log and views (as measured at import) and kept answers
 
 	// The two views every report starts from, made once.
 	viewOnce [2]sync.Once
@@ -87,6 +88,9 @@ func (e *Entry) View(raw bool) *eventlog.Log {
 }
 
 func newLogCache(budget int64) *logCache {
+	if budget <= 0 {
+		budget = 1 << 30
+	}
 	return &logCache{budget: budget, entries: map[access.ID]*Entry{}}
 }
 
@@ -129,23 +133,7 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	c.mu.Unlock()
 	e.once.Do(func() {
 		// Others may wait on this load: it must not end with one client.
-		ctx := context.WithoutCancel(ctx)
-		var data []byte
-		if data, e.err = st.VersionData(ctx, process, version); e.err == nil {
-			var l eventlog.Log
-			if e.err = l.UnmarshalBinary(data); e.err == nil {
-				e.log = &l
-				c.mu.Lock()
-				// Forgotten while it loaded (changed by another
-				// server): the asker gets it, the cache does not.
-				if c.entries[version] == e {
-					e.size = int64(len(data)) * decodedFactor
-					c.used += e.size
-					c.shrink(version)
-				}
-				c.mu.Unlock()
-			}
-		}
+		e.err = c.load(context.WithoutCancel(ctx), st, process, e)
 	})
 	if e.err != nil {
 		c.forget(version)
@@ -154,9 +142,68 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 	return e, nil
 }
 
+// load reads and decodes a version into e. Its size, measured at import,
+// is made room for before it is read: the budget holds while it loads,
+// and a version that cannot fit is refused unread. A version imported
+// before sizes were measured is measured once decoded.
+func (c *logCache) load(ctx context.Context, st *store.Store, process access.ID, e *Entry) error {
+	version := e.version
+	need, err := st.VersionResident(ctx, process, version)
+	if err != nil {
+		return err
+	}
+	if need > c.budget {
+		return overBudget(need, c.budget)
+	}
+	c.keep(e, need)
+	data, err := st.VersionData(ctx, process, version)
+	if err != nil {
+		return err
+	}
+	var l eventlog.Log
+	if err := l.UnmarshalBinary(data); err != nil {
+		return err
+	}
+	c.decodes.Add(1)
+	e.log = &l
+	if need == 0 {
+		if need = eventlog.Resident(&l, e.View(false)); need > c.budget {
+			e.log, e.views = nil, [2]*eventlog.Log{}
+			return overBudget(need, c.budget)
+		}
+		c.keep(e, need)
+	}
+	return nil
+}
+
+// keep counts size bytes for e, once, making room for them, unless e is
+// not (or no longer, changed by another server while it loaded) one of
+// the cache's entries: the asker gets it, the cache does not.
+func (c *logCache) keep(e *Entry, size int64) {
+	if size == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[e.version] == e && e.size == 0 {
+		e.size = size
+		c.used += size
+		c.shrink(e.version)
+	}
+}
+
+// overBudget is the answer for a version that would take more memory than
+// the whole budget: said in whole MiB, which tell no more of the log than
+// its counts do.
+func overBudget(need, budget int64) error {
+	return response.Errorf(http.StatusInsufficientStorage, "over_memory_budget",
+		fmt.Sprintf("this version of the log would take %d MiB of memory once loaded, more than this server keeps for logs (its memory budget, %d MiB): the administrator may raise --memory-budget", (need+1<<20-1)>>20, budget>>20))
+}
+
 // shrink drops the least recently used entries, never keep, until the
-// cache is within its budget; c.mu is held. A log larger than the whole
-// budget stays alone: the request that asked for it needs it.
+// cache is within its budget; c.mu is held. Kept answers may take an
+// entry past the budget alone; it stays: the request that asked for it
+// needs it.
 func (c *logCache) shrink(keep access.ID) {
 	for c.used > c.budget {
 		var oldest access.ID

@@ -2,19 +2,23 @@ package report
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/generate"
+	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 )
 
-// TestLogCacheBudget: decoded logs are kept within the memory budget, the
-// least recently used going first; one larger than the budget is still
-// served.
+// TestLogCacheBudget: decoded logs are kept within the memory budget, as
+// measured at import, the least recently used going first; two that fit
+// are not decoded again when used in turn; one larger than the whole
+// budget is refused before it is read.
 func TestLogCacheBudget(t *testing.T) {
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -28,12 +32,16 @@ func TestLogCacheBudget(t *testing.T) {
 			env, root, _ := st.CreateEnvironment(ctx, "cache", u)
 			p, _ := st.CreateProcess(ctx, store.Process{Env: env, Name: "p", Owner: access.Principal{User: u}, Unit: root})
 			var versions []access.ID
-			var size int64
+			var size, smallest int64
 			for i := range 3 {
 				l := generate.P2P(generate.Options{Cases: 100, Seed: uint64(i + 1)})
 				data, _ := l.MarshalBinary()
-				size = max(size, int64(len(data))*decodedFactor)
-				v, err := st.AddVersion(ctx, p, store.Version{By: u, Source: "g", Cases: l.NumCases(), Events: l.NumEvents()}, data)
+				resident := eventlog.Resident(l, l.Instances())
+				size = max(size, resident)
+				if smallest == 0 || resident < smallest {
+					smallest = resident
+				}
+				v, err := st.AddVersion(ctx, p, store.Version{By: u, Source: "g", Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}, data)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,9 +85,40 @@ func TestLogCacheBudget(t *testing.T) {
 			if len(off.entries) != 1 {
 				t.Error("nothing kept once the bypass ends")
 			}
-			tiny := newLogCache(1)
-			if l, err := tiny.get(ctx, st, p, versions[0]); err != nil || l.NumCases() != 100 {
-				t.Errorf("a log larger than the budget: %v", err)
+			// Two that fit are used in turn, each decoded once.
+			two := newLogCache(2*size + size/2)
+			for range 3 {
+				for _, v := range versions[:2] {
+					if _, err := two.get(ctx, st, p, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if n := two.decodes.Load(); n != 2 {
+				t.Errorf("two versions that fit, used in turn three times: %d decodes, want 2", n)
+			}
+			// One larger than the whole budget is refused, unread (no
+			// decode), with the size it needs; nothing is kept.
+			tiny := newLogCache(smallest / 2)
+			_, err = tiny.get(ctx, st, p, versions[0])
+			if e := response.As(err); e == nil || e.Status != http.StatusInsufficientStorage || !strings.Contains(e.Message, "memory budget") || tiny.decodes.Load() != 0 || tiny.used != 0 || len(tiny.entries) != 0 {
+				t.Errorf("a log larger than the budget: %v; %d decodes, %d bytes kept", err, tiny.decodes.Load(), tiny.used)
+			}
+			// A version imported before sizes were measured is measured
+			// when loaded, and refused once it is known not to fit.
+			l := generate.P2P(generate.Options{Cases: 100, Seed: 9})
+			data, _ := l.MarshalBinary()
+			old, err := st.AddVersion(ctx, p, store.Version{By: u, Source: "g", Cases: l.NumCases(), Events: l.NumEvents()}, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			measured := newLogCache(1 << 30)
+			want := eventlog.Resident(l, l.Instances()) // with the slack appending left, which decoding does not
+			if _, err := measured.get(ctx, st, p, old); err != nil || measured.used < want*8/10 || measured.used > want {
+				t.Errorf("an unmeasured version: %v, %d bytes counted, Resident says %d before it was stored", err, measured.used, want)
+			}
+			if _, err := tiny.get(ctx, st, p, old); response.As(err) == nil || tiny.used != 0 || len(tiny.entries) != 0 {
+				t.Errorf("an unmeasured version larger than the budget: %v, %d bytes kept", err, tiny.used)
 			}
 		})
 	}

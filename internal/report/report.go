@@ -23,8 +23,9 @@ import (
 type Config struct {
 	Store *store.Store
 	Authz *authz.Authorizer
-	// MemoryBudget bounds the decoded logs kept in memory (estimated
-	// bytes).
+	// MemoryBudget bounds the loaded logs and answers kept in memory
+	// (bytes as eventlog.Resident measures them; 1 GiB when zero): a
+	// version that would take more than all of it is refused.
 	MemoryBudget int64
 	// MiningWorkers is how many models are mined or replayed at once.
 	MiningWorkers int

@@ -17,6 +17,10 @@ type Version struct {
 	Source  string    `json:"source"`
 	Cases   int       `json:"cases"`
 	Events  int       `json:"events"`
+	// Resident is what the version takes in memory once loaded, in
+	// bytes (eventlog.Resident of the log and its instance view); 0
+	// when it was imported before procmine measured it.
+	Resident int64 `json:"-"`
 }
 
 // AddVersion stores a new version of a process's log, encoded.
@@ -37,8 +41,8 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 // id, which the seal binds, is known.
 func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, process access.ID, v Version, data []byte) (access.ID, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, data) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, []byte{}).Scan(&id)
+	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +52,7 @@ func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, process access.ID, v
 
 // Versions lists a process's versions, newest first.
 func (s *Store) Versions(ctx context.Context, process access.ID) ([]Version, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, created_at, created_by, source, cases, events FROM log_versions WHERE process_id = ? ORDER BY id DESC"), process)
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, created_at, created_by, source, cases, events, resident FROM log_versions WHERE process_id = ? ORDER BY id DESC"), process)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +61,7 @@ func (s *Store) Versions(ctx context.Context, process access.ID) ([]Version, err
 	for rows.Next() {
 		var v Version
 		var at int64
-		if err := rows.Scan(&v.ID, &at, &v.By, &v.Source, &v.Cases, &v.Events); err != nil {
+		if err := rows.Scan(&v.ID, &at, &v.By, &v.Source, &v.Cases, &v.Events, &v.Resident); err != nil {
 			return nil, err
 		}
 		v.Created = time.Unix(0, at).UTC()
@@ -88,6 +92,18 @@ func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]
 		return nil, err
 	}
 	return s.open(blobAD(blobEventLog, version), data)
+}
+
+// VersionResident returns what a version of the process takes in memory
+// once loaded, as measured at its import (Version.Resident; 0 when not
+// measured), without reading its data.
+func (s *Store) VersionResident(ctx context.Context, process, version access.ID) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT resident FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return n, err
 }
 
 // DeleteVersion deletes a version of the process.
