@@ -159,6 +159,20 @@ func (t *AttrTable) trim() {
 // Len is the number of attributes stored.
 func (t *AttrTable) Len() int { return len(t.attrs) }
 
+// ownedWithin reports whether every attribute has an owner, below n, in
+// ascending order.
+func (t *AttrTable) ownedWithin(n int) bool {
+	if len(t.owner) != len(t.attrs) {
+		return false
+	}
+	for i, o := range t.owner {
+		if o < 0 || int(o) >= n || i > 0 && o < t.owner[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
 // Of returns the attributes of owner. The result must not be modified.
 func (t *AttrTable) Of(owner int32) []Attr {
 	lo, hi := t.span(owner)

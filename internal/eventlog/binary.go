@@ -6,11 +6,11 @@ import (
 	"fmt"
 )
 
-// binaryVersion is bumped when the encoding changes.
+// binaryVersion is the version of the gob encoding procmine stored logs
+// in before the columnar form (columnar.go); such logs are still read.
 const binaryVersion = 1
 
-// stored is the Log as encoded: columns and dictionaries as they are, so
-// that loading a stored log is copying, never parsing.
+// stored is a Log as version 1 encoded it (gob over its columns).
 type stored struct {
 	Version                          int
 	Activities, Resources, Lifecycle []string
@@ -29,29 +29,20 @@ type stored struct {
 	Warnings                         []string
 }
 
-// MarshalBinary encodes the log compactly (encoding/gob over its columns).
-func (l *Log) MarshalBinary() ([]byte, error) {
-	s := stored{
-		Version:    binaryVersion,
-		Activities: l.Activities.Names(), Resources: l.Resources.Names(), Lifecycle: l.Lifecycles.Names(),
-		CaseIDs: l.CaseIDs, CaseOffsets: l.CaseOffsets,
-		CaseAttrOwners: l.CaseAttrs.owner, CaseAttrs: l.CaseAttrs.attrs,
-		Act: l.Act, End: l.End, Res: l.Res, Life: l.Life,
-		EventAttrOwners: l.EventAttrs.owner, EventAttrs: l.EventAttrs.attrs,
-		Meta: l.Meta, Timed: l.Timed, Merged: l.Merged, Warnings: l.Warnings,
-	}
-	if l.HasStarts() {
-		s.Start = l.Start
-	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// MarshalBinary encodes the log in its stored form: its columns as they
+// are in memory (see columnar.go).
+func (l *Log) MarshalBinary() ([]byte, error) { return marshalColumnar(l) }
 
-// UnmarshalBinary decodes MarshalBinary's output and checks it.
+// UnmarshalBinary decodes MarshalBinary's output, or the gob encoding of
+// procmine before it, and checks it.
 func (l *Log) UnmarshalBinary(data []byte) error {
+	if bytes.HasPrefix(data, columnarMagic) {
+		if err := unmarshalColumnar(l, data); err != nil {
+			*l = Log{}
+			return err
+		}
+		return l.Validate()
+	}
 	var s stored
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
 		return fmt.Errorf("eventlog: stored log: %w", err)

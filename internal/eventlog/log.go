@@ -271,6 +271,22 @@ func (l *Log) Validate() error {
 	if len(l.CaseOffsets) != len(l.CaseIDs)+1 || l.CaseOffsets[0] != 0 || int(l.CaseOffsets[len(l.CaseIDs)]) != n {
 		return fmt.Errorf("eventlog: bad case offsets")
 	}
+	// Every id names an entry of its dictionary (or None where allowed),
+	// and attributes belong to cases and events that exist, in order.
+	ids := func(col []int32, d *Dict, none bool) bool {
+		for _, id := range col {
+			if id >= int32(d.Len()) || id < 0 && !(none && id == None) {
+				return false
+			}
+		}
+		return true
+	}
+	if !ids(l.Act, l.Activities, false) || !ids(l.Res, l.Resources, true) || l.Life != nil && !ids(l.Life, l.Lifecycles, true) {
+		return fmt.Errorf("eventlog: an id outside its dictionary")
+	}
+	if !l.CaseAttrs.ownedWithin(len(l.CaseIDs)) || !l.EventAttrs.ownedWithin(n) {
+		return fmt.Errorf("eventlog: attributes of no case or event")
+	}
 	for c := range l.CaseIDs {
 		lo, hi := l.Events(c)
 		if hi <= lo {

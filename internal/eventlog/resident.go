@@ -88,15 +88,12 @@ func (m *meter) strings(ss []string) {
 	}
 }
 
-// text counts a string's bytes as the allocator hands them out: in
-// multiples of 8 at least. Strings are not told apart by address (a
-// million of them would make the meter a burden itself): one held twice
-// counts twice.
-func (m *meter) text(s string) {
-	if s != "" {
-		m.n += int64(len(s)+7) &^ 7
-	}
-}
+// text counts a string's bytes. A stored log once loaded holds the text
+// of each list of strings in one allocation (columnar.go), so there is
+// no allocator's rounding to add. Strings are not told apart by address
+// (a million of them would make the meter a burden itself): one held
+// twice counts twice.
+func (m *meter) text(s string) { m.n += int64(len(s)) }
 
 // array counts a slice's backing array, by its capacity, the first time
 // it is seen, and reports whether it was new.

@@ -1,0 +1,422 @@
+package eventlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// The stored form of a log (version 2) is its columns as they are in
+// memory, one block after another, little-endian, so that opening a
+// stored log is reading blocks straight into their final slices, never
+// decoding element by element as gob did (version 1, still read):
+//
+//	magic "PMLOG\x00\x02\x00"
+//	flags u8 (1 timed, 2 merged, 4 own start times, 8 lifecycles)
+//	strings  activities, resources, lifecycles, case ids, warnings
+//	int32s   case offsets, activity, resource, lifecycle (flag 8)
+//	int64s   end, start (flag 4)
+//	attrs    case attributes, event attributes
+//	meta     the log's own attributes (attrs), extensions (three
+//	         strings), globals (scopes as strings, attribute counts as
+//	         int32s, their attributes as attrs) and classifiers (two
+//	         strings)
+//
+// strings is a count, then each length (u32), then the text of all of
+// them, which the decoded strings share; int32s and int64s a count then
+// the values; attrs the owners (int32s), then the attributes: their keys
+// as indexes into a list of distinct keys (strings, then int32s), kinds
+// (bytes), texts (strings), numbers (int64s) and child counts (int32s),
+// then the children of all of them as attrs again, at most maxAttrDepth
+// deep. Every count is checked against what is left before anything is
+// allocated.
+var columnarMagic = []byte("PMLOG\x00\x02\x00")
+
+const (
+	flagTimed = 1 << iota
+	flagMerged
+	flagStarts
+	flagLifecycles
+)
+
+// maxAttrDepth bounds the nesting of stored attributes (XES containers
+// are read at most 64 deep).
+const maxAttrDepth = 100
+
+// marshalColumnar writes l in the stored form.
+func marshalColumnar(l *Log) ([]byte, error) {
+	w := &colWriter{buf: make([]byte, 0, 64+len(l.Act)*24)}
+	w.buf = append(w.buf, columnarMagic...)
+	var flags byte
+	if l.Timed {
+		flags |= flagTimed
+	}
+	if l.Merged {
+		flags |= flagMerged
+	}
+	if l.HasStarts() {
+		flags |= flagStarts
+	}
+	if l.Life != nil {
+		flags |= flagLifecycles
+	}
+	w.buf = append(w.buf, flags)
+	for _, ss := range [][]string{l.Activities.Names(), l.Resources.Names(), l.Lifecycles.Names(), l.CaseIDs, l.Warnings} {
+		w.strings(ss)
+	}
+	w.int32s(l.CaseOffsets)
+	w.int32s(l.Act)
+	w.int32s(l.Res)
+	if l.Life != nil {
+		w.int32s(l.Life)
+	}
+	w.int64s(l.End)
+	if flags&flagStarts != 0 {
+		w.int64s(l.Start)
+	}
+	w.table(&l.CaseAttrs)
+	w.table(&l.EventAttrs)
+	w.meta(&l.Meta)
+	return w.buf, nil
+}
+
+func (w *colWriter) meta(m *Meta) {
+	w.attrs(m.Attrs)
+	var name, prefix, uri []string
+	for _, e := range m.Extensions {
+		name, prefix, uri = append(name, e.Name), append(prefix, e.Prefix), append(uri, e.URI)
+	}
+	w.strings(name)
+	w.strings(prefix)
+	w.strings(uri)
+	var scopes []string
+	var counts []int32
+	var attrs []Attr
+	for _, g := range m.Globals {
+		scopes, counts, attrs = append(scopes, g.Scope), append(counts, int32(len(g.Attrs))), append(attrs, g.Attrs...)
+	}
+	w.strings(scopes)
+	w.int32s(counts)
+	w.attrs(attrs)
+	var cname, keys []string
+	for _, c := range m.Classifiers {
+		cname, keys = append(cname, c.Name), append(keys, c.Keys)
+	}
+	w.strings(cname)
+	w.strings(keys)
+}
+
+type colWriter struct{ buf []byte }
+
+func (w *colWriter) u32(n int) { w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(n)) }
+
+func (w *colWriter) strings(ss []string) {
+	w.u32(len(ss))
+	for _, s := range ss {
+		w.u32(len(s))
+	}
+	for _, s := range ss {
+		w.buf = append(w.buf, s...)
+	}
+}
+
+func (w *colWriter) int32s(xs []int32) {
+	w.u32(len(xs))
+	for _, x := range xs {
+		w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(x))
+	}
+}
+
+func (w *colWriter) int64s(xs []int64) {
+	w.u32(len(xs))
+	for _, x := range xs {
+		w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(x))
+	}
+}
+
+func (w *colWriter) bytes(b []byte) {
+	w.u32(len(b))
+	w.buf = append(w.buf, b...)
+}
+
+func (w *colWriter) table(t *AttrTable) {
+	w.int32s(t.owner)
+	w.attrs(t.attrs)
+}
+
+// attrs writes attributes with their keys as indexes into the distinct
+// keys, which repeat on every case or event that has them.
+func (w *colWriter) attrs(as []Attr) {
+	index := map[string]int32{}
+	var keys []string
+	keyOf := make([]int32, len(as))
+	kinds := make([]byte, len(as))
+	strs := make([]string, len(as))
+	nums := make([]int64, len(as))
+	kids := make([]int32, len(as))
+	var children []Attr
+	for i, a := range as {
+		k, ok := index[a.Key]
+		if !ok {
+			k = int32(len(keys))
+			index[a.Key] = k
+			keys = append(keys, a.Key)
+		}
+		keyOf[i], kinds[i], strs[i], nums[i], kids[i] = k, byte(a.Value.Kind), a.Value.Str, a.Value.Num, int32(len(a.Children))
+		children = append(children, a.Children...)
+	}
+	w.strings(keys)
+	w.int32s(keyOf)
+	w.bytes(kinds)
+	w.strings(strs)
+	w.int64s(nums)
+	w.int32s(kids)
+	if len(children) > 0 {
+		w.attrs(children)
+	}
+}
+
+// errCorrupt is a stored log that does not read as one.
+var errCorrupt = errors.New("eventlog: stored log: corrupt")
+
+type colReader struct {
+	data []byte
+	off  int
+	err  error
+}
+
+// take returns the next n bytes, or nil with r.err set when fewer are
+// left.
+func (r *colReader) take(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.data)-r.off {
+		r.err = errCorrupt
+		return nil
+	}
+	b := r.data[r.off : r.off+n]
+	r.off += n
+	return b
+}
+
+// count reads a count of elements of size bytes each, no more than what
+// is left could hold.
+func (r *colReader) count(size int) int {
+	b := r.take(4)
+	if b == nil {
+		return 0
+	}
+	n := int(binary.LittleEndian.Uint32(b))
+	if n > (len(r.data)-r.off)/size {
+		r.err = errCorrupt
+		return 0
+	}
+	return n
+}
+
+func (r *colReader) strings() []string {
+	n := r.count(4)
+	lens := r.take(4 * n)
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	total := 0
+	for i := range n {
+		total += int(binary.LittleEndian.Uint32(lens[4*i:]))
+	}
+	if total > len(r.data)-r.off {
+		r.err = errCorrupt
+		return nil
+	}
+	text := string(r.take(total)) // one allocation the strings share
+	out := make([]string, n)
+	at := 0
+	for i := range out {
+		m := int(binary.LittleEndian.Uint32(lens[4*i:]))
+		out[i] = text[at : at+m]
+		at += m
+	}
+	return out
+}
+
+func (r *colReader) int32s() []int32 {
+	n := r.count(4)
+	b := r.take(4 * n)
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+func (r *colReader) int64s() []int64 {
+	n := r.count(8)
+	b := r.take(8 * n)
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out
+}
+
+func (r *colReader) bytes() []byte {
+	return r.take(r.count(1))
+}
+
+func (r *colReader) table() AttrTable {
+	owner := r.int32s()
+	attrs := r.attrs(0)
+	if r.err == nil && len(attrs) != len(owner) {
+		r.err = errCorrupt
+	}
+	return AttrTable{owner: owner, attrs: attrs}
+}
+
+func (r *colReader) attrs(depth int) []Attr {
+	keys := r.strings()
+	keyOf := r.int32s()
+	kinds := r.bytes()
+	strs := r.strings()
+	nums := r.int64s()
+	kids := r.int32s()
+	n := len(keyOf)
+	if r.err != nil || depth > maxAttrDepth || len(kinds) != n || len(strs) != n || len(nums) != n || len(kids) != n {
+		r.err = errCorrupt
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Attr, n)
+	children := 0
+	for i := range out {
+		k, c := keyOf[i], kids[i]
+		if k < 0 || int(k) >= len(keys) || c < 0 || Kind(kinds[i]) > KindContainer {
+			r.err = errCorrupt
+			return nil
+		}
+		children += int(c)
+		if children > math.MaxInt32 {
+			r.err = errCorrupt
+			return nil
+		}
+		out[i] = Attr{Key: keys[k], Value: Value{Kind: Kind(kinds[i]), Str: strs[i], Num: nums[i]}}
+	}
+	if children == 0 {
+		return out
+	}
+	all := r.attrs(depth + 1)
+	if r.err != nil || len(all) != children {
+		r.err = errCorrupt
+		return nil
+	}
+	at := 0
+	for i := range out {
+		if c := int(kids[i]); c > 0 {
+			out[i].Children = all[at : at+c : at+c]
+			at += c
+		}
+	}
+	return out
+}
+
+func (r *colReader) meta() Meta {
+	var m Meta
+	m.Attrs = r.attrs(0)
+	name, prefix, uri := r.strings(), r.strings(), r.strings()
+	if len(prefix) != len(name) || len(uri) != len(name) {
+		r.err = errCorrupt
+	}
+	for i := range name {
+		if r.err == nil {
+			m.Extensions = append(m.Extensions, Extension{Name: name[i], Prefix: prefix[i], URI: uri[i]})
+		}
+	}
+	scopes, counts, attrs := r.strings(), r.int32s(), r.attrs(0)
+	if len(counts) != len(scopes) {
+		r.err = errCorrupt
+	}
+	at := 0
+	for i := range scopes {
+		if r.err != nil {
+			break
+		}
+		c := int(counts[i])
+		if c < 0 || c > len(attrs)-at {
+			r.err = errCorrupt
+			break
+		}
+		g := Global{Scope: scopes[i]}
+		if c > 0 {
+			g.Attrs = attrs[at : at+c : at+c]
+		}
+		m.Globals = append(m.Globals, g)
+		at += c
+	}
+	if r.err == nil && at != len(attrs) {
+		r.err = errCorrupt
+	}
+	cname, keys := r.strings(), r.strings()
+	if len(keys) != len(cname) {
+		r.err = errCorrupt
+	}
+	for i := range cname {
+		if r.err == nil {
+			m.Classifiers = append(m.Classifiers, Classifier{Name: cname[i], Keys: keys[i]})
+		}
+	}
+	return m
+}
+
+// unmarshalColumnar reads the stored form into l.
+func unmarshalColumnar(l *Log, data []byte) error {
+	r := &colReader{data: data, off: len(columnarMagic)}
+	flagsB := r.take(1)
+	if r.err != nil {
+		return errCorrupt
+	}
+	flags := flagsB[0]
+	dict := func(names []string) *Dict {
+		d := &Dict{names: names, ids: make(map[string]int32, len(names))}
+		for i, n := range names {
+			if _, dup := d.ids[n]; dup {
+				r.err = errCorrupt
+			}
+			d.ids[n] = int32(i)
+		}
+		return d
+	}
+	*l = Log{Activities: dict(r.strings()), Resources: dict(r.strings()), Lifecycles: dict(r.strings())}
+	l.CaseIDs = r.strings()
+	l.Warnings = r.strings()
+	l.CaseOffsets = r.int32s()
+	l.Act = r.int32s()
+	l.Res = r.int32s()
+	if flags&flagLifecycles != 0 {
+		l.Life = r.int32s()
+	}
+	l.End = r.int64s()
+	l.Start = l.End
+	if flags&flagStarts != 0 {
+		l.Start = r.int64s()
+	}
+	l.CaseAttrs = r.table()
+	l.EventAttrs = r.table()
+	l.Meta = r.meta()
+	if r.err != nil {
+		return r.err
+	}
+	if r.off != len(data) {
+		return fmt.Errorf("%w: %d bytes after the log", errCorrupt, len(data)-r.off)
+	}
+	l.Timed, l.Merged = flags&flagTimed != 0, flags&flagMerged != 0
+	if len(l.CaseOffsets) == 0 {
+		l.CaseOffsets = []int32{0}
+	}
+	return nil
+}
