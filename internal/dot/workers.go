@@ -220,16 +220,18 @@ func (w *Workers) do(ctx context.Context, req request) (*reply, error) {
 		}
 		w.mu.Unlock()
 	}()
-	wait := time.NewTimer(w.Wait)
-	defer wait.Stop()
 	var we *WorkerError
 	for try := 0; ; try++ {
+		// Each try waits at most Wait for a worker: the first may have
+		// used the whole of it.
+		wait := time.NewTimer(w.Wait)
 		rep, err := w.attempt(ctx, req, sum, wait.C)
+		wait.Stop()
 		failed := errors.As(err, &we) || err == nil && rep.Retire
 		switch {
 		case !failed:
 			return rep, err
-		case try == 0:
+		case try == 0 && ctx.Err() == nil:
 			continue
 		case err == nil && rep.Broken:
 			return nil, &WorkerError{errors.New(rep.Err)}

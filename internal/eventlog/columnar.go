@@ -46,6 +46,16 @@ const maxAttrDepth = 100
 
 // marshalColumnar writes l in the stored form.
 func marshalColumnar(l *Log) ([]byte, error) {
+	for _, as := range [][]Attr{l.CaseAttrs.attrs, l.EventAttrs.attrs, l.Meta.Attrs} {
+		if depth(as) > maxAttrDepth {
+			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
+		}
+	}
+	for _, g := range l.Meta.Globals {
+		if depth(g.Attrs) > maxAttrDepth {
+			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
+		}
+	}
 	w := &colWriter{buf: make([]byte, 0, 64+len(l.Act)*24)}
 	w.buf = append(w.buf, columnarMagic...)
 	var flags byte
@@ -105,6 +115,15 @@ func (w *colWriter) meta(m *Meta) {
 	}
 	w.strings(cname)
 	w.strings(keys)
+}
+
+// depth is how deep attributes nest: 0 without any, 1 without children.
+func depth(as []Attr) int {
+	d := 0
+	for i := range as {
+		d = max(d, 1+depth(as[i].Children))
+	}
+	return d
 }
 
 type colWriter struct{ buf []byte }
@@ -205,12 +224,12 @@ func (r *colReader) count(size int) int {
 	if b == nil {
 		return 0
 	}
-	n := int(binary.LittleEndian.Uint32(b))
-	if n > (len(r.data)-r.off)/size {
+	n := uint64(binary.LittleEndian.Uint32(b))
+	if n > uint64((len(r.data)-r.off)/size) {
 		r.err = errCorrupt
 		return 0
 	}
-	return n
+	return int(n)
 }
 
 func (r *colReader) strings() []string {
@@ -219,15 +238,15 @@ func (r *colReader) strings() []string {
 	if r.err != nil || n == 0 {
 		return nil
 	}
-	total := 0
+	var total uint64
 	for i := range n {
-		total += int(binary.LittleEndian.Uint32(lens[4*i:]))
+		total += uint64(binary.LittleEndian.Uint32(lens[4*i:]))
 	}
-	if total > len(r.data)-r.off {
+	if total > uint64(len(r.data)-r.off) {
 		r.err = errCorrupt
 		return nil
 	}
-	text := string(r.take(total)) // one allocation the strings share
+	text := string(r.take(int(total))) // one allocation the strings share
 	out := make([]string, n)
 	at := 0
 	for i := range out {

@@ -47,9 +47,34 @@ func (m *meter) log(l *Log) {
 	array(m, l.Life)
 	m.table(&l.CaseAttrs)
 	m.table(&l.EventAttrs)
-	m.attrs(l.Meta.Attrs)
+	m.meta(&l.Meta)
 	if array(m, l.Warnings) {
 		m.strings(l.Warnings)
+	}
+}
+
+// meta counts what the file said of the log as a whole: an XES file may
+// give it as much as its events (globals of thousands of attributes).
+func (m *meter) meta(md *Meta) {
+	m.attrs(md.Attrs)
+	if array(m, md.Extensions) {
+		for _, e := range md.Extensions {
+			m.text(e.Name)
+			m.text(e.Prefix)
+			m.text(e.URI)
+		}
+	}
+	if array(m, md.Globals) {
+		for _, g := range md.Globals {
+			m.text(g.Scope)
+			m.attrs(g.Attrs)
+		}
+	}
+	if array(m, md.Classifiers) {
+		for _, c := range md.Classifiers {
+			m.text(c.Name)
+			m.text(c.Keys)
+		}
 	}
 }
 

@@ -3,7 +3,9 @@ package eventlog_test
 import (
 	"os"
 	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
@@ -61,5 +63,25 @@ func TestResidentIsWhatTheHeapHolds(t *testing.T) {
 			runtime.KeepAlive(data)
 			runtime.KeepAlive(view)
 		})
+	}
+}
+
+// TestResidentCountsMetadata: what a file says of the log as a whole
+// counts like the rest; a file could give it as much as its events.
+func TestResidentCountsMetadata(t *testing.T) {
+	b := eventlog.NewBuilder()
+	c, _ := b.Case("1")
+	b.Event(c, b.Log().Activities.ID("a"), 1, eventlog.None, eventlog.None)
+	l := b.Finish()
+	before := eventlog.Resident(l)
+	g := eventlog.Global{Scope: "event"}
+	for range 10000 {
+		g.Attrs = append(g.Attrs, eventlog.Attr{Key: "k", Value: eventlog.StringValue("")})
+	}
+	l.Meta.Globals = append(l.Meta.Globals, g)
+	l.Meta.Extensions = append(l.Meta.Extensions, eventlog.Extension{Name: "E", Prefix: "e", URI: strings.Repeat("u", 1000)})
+	l.Meta.Classifiers = append(l.Meta.Classifiers, eventlog.Classifier{Name: "C", Keys: strings.Repeat("k", 1000)})
+	if grew := eventlog.Resident(l) - before; grew < 10000*int64(unsafe.Sizeof(eventlog.Attr{}))+2000 {
+		t.Errorf("10,000 global attributes and 2,000 bytes of declarations: Resident grew by %d", grew)
 	}
 }

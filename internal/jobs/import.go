@@ -76,10 +76,6 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 		}
 		return river.JobCancel(errors.New("the import failed; the reason is in procmine's job"))
 	}
-	// What reading the file took (a multiple of the log) goes back to the
-	// operating system now, not when the runtime gets to it: a server's
-	// resident size after an import is what it keeps.
-	defer debug.FreeOSMemory()
 	defer func() {
 		// A reader's panic on some file must fail the job, not the server.
 		if v := recover(); v != nil {
@@ -131,6 +127,15 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
 	pr := &progressReader{r: storeReader{q.cfg.Store.Upload(ctx, a.Job)}}
+	defer func() {
+		// What reading a large file took (a multiple of the log) goes
+		// back to the operating system now, not when the runtime gets to
+		// it: a server's resident size after an import is what it keeps.
+		// Not after small ones: each is a full collection.
+		if pr.read.Load() > freeAfter {
+			debug.FreeOSMemory()
+		}
+	}()
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { // report progress while reading
@@ -329,6 +334,10 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.read.Add(int64(n))
 	return n, err
 }
+
+// freeAfter is the upload size past which an import returns the memory it
+// took to the operating system when it ends.
+const freeAfter = 8 << 20
 
 // mib writes a size in MiB, to one decimal.
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -43,6 +42,7 @@ type Entry struct {
 	err     error
 	used    int64
 	size    int64 // bytes: its log and views (as measured at import) and kept answers
+	loaded  bool  // the log is in (under the cache's mu): it may be dropped
 
 	// The two views every report starts from, made once.
 	viewOnce [2]sync.Once
@@ -136,16 +136,19 @@ func (c *logCache) entry(ctx context.Context, st *store.Store, process, version 
 		e.err = c.load(context.WithoutCancel(ctx), st, process, e)
 	})
 	if e.err != nil {
-		c.forget(version)
+		c.forgetEntry(e)
 		return nil, e.err
 	}
 	return e, nil
 }
 
 // load reads and decodes a version into e. Its size, measured at import,
-// is made room for before it is read: the budget holds while it loads,
-// and a version that cannot fit is refused unread. A version imported
-// before sizes were measured is measured once decoded.
+// is made room for before it is read, among the logs already loaded: the
+// budget holds while it loads, a version that cannot fit is refused
+// unread, and one that does not fit beside the loads under way waits for
+// a retry (503). A version not measured yet (imported before procmine
+// measured, or rewritten since) is measured once decoded, and its size
+// stored.
 func (c *logCache) load(ctx context.Context, st *store.Store, process access.ID, e *Entry) error {
 	version := e.version
 	need, err := st.VersionResident(ctx, process, version)
@@ -153,9 +156,11 @@ func (c *logCache) load(ctx context.Context, st *store.Store, process access.ID,
 		return err
 	}
 	if need > c.budget {
-		return overBudget(need, c.budget)
+		return errOverBudget()
 	}
-	c.keep(e, need)
+	if err := c.reserve(e, need); err != nil {
+		return err
+	}
 	data, err := st.VersionData(ctx, process, version)
 	if err != nil {
 		return err
@@ -167,49 +172,76 @@ func (c *logCache) load(ctx context.Context, st *store.Store, process access.ID,
 	c.decodes.Add(1)
 	e.log = &l
 	if need == 0 {
-		if need = eventlog.Resident(&l, e.View(false)); need > c.budget {
-			e.log, e.views = nil, [2]*eventlog.Log{}
-			return overBudget(need, c.budget)
+		need = eventlog.Resident(&l, e.View(false))
+		if err := st.SetVersionResident(ctx, process, version, need); err != nil {
+			return err
 		}
-		c.keep(e, need)
+		if need > c.budget {
+			e.log, e.views = nil, [2]*eventlog.Log{}
+			return errOverBudget()
+		}
+		if err := c.reserve(e, need); err != nil {
+			e.log, e.views = nil, [2]*eventlog.Log{}
+			return err
+		}
+	}
+	c.mu.Lock()
+	e.loaded = true
+	c.mu.Unlock()
+	return nil
+}
+
+// reserve counts size bytes for e, once, making room for them among the
+// loaded logs, unless e is not (or no longer, changed by another server
+// while it loaded) one of the cache's entries: the asker gets it, the
+// cache does not. With no room beside the loads under way it is
+// errMemoryBusy, and nothing is counted.
+func (c *logCache) reserve(e *Entry, size int64) error {
+	if size == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[e.version] != e || e.size != 0 {
+		return nil
+	}
+	e.size = size
+	c.used += size
+	c.shrink(e.version)
+	if c.used > c.budget {
+		c.used -= size
+		e.size = 0
+		return errMemoryBusy()
 	}
 	return nil
 }
 
-// keep counts size bytes for e, once, making room for them, unless e is
-// not (or no longer, changed by another server while it loaded) one of
-// the cache's entries: the asker gets it, the cache does not.
-func (c *logCache) keep(e *Entry, size int64) {
-	if size == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries[e.version] == e && e.size == 0 {
-		e.size = size
-		c.used += size
-		c.shrink(e.version)
-	}
-}
-
-// overBudget is the answer for a version that would take more memory than
-// the whole budget: said in whole MiB, which tell no more of the log than
-// its counts do.
-func overBudget(need, budget int64) error {
+// errOverBudget is the answer for a version that would take more memory
+// than the whole budget. It gives no figure: a report reader may not
+// learn the log's size beyond the counts disclosure control gives.
+func errOverBudget() error {
 	return response.Errorf(http.StatusInsufficientStorage, "over_memory_budget",
-		fmt.Sprintf("this version of the log would take %d MiB of memory once loaded, more than this server keeps for logs (its memory budget, %d MiB): the administrator may raise --memory-budget", (need+1<<20-1)>>20, budget>>20))
+		"this version of the log needs more memory than this server keeps for logs (its memory budget): the administrator may raise --memory-budget")
 }
 
-// shrink drops the least recently used entries, never keep, until the
-// cache is within its budget; c.mu is held. Kept answers may take an
-// entry past the budget alone; it stays: the request that asked for it
-// needs it.
+// errMemoryBusy is the answer for a version that fits the budget but not
+// beside the logs being loaded for other requests.
+func errMemoryBusy() error {
+	e := response.Errorf(http.StatusServiceUnavailable, "busy", "the server's memory for logs is taken by others being loaded: try again in a few seconds")
+	e.RetryAfter = 5
+	return e
+}
+
+// shrink drops the least recently used loaded entries, never keep, until
+// the cache is within its budget; c.mu is held. Entries still loading
+// stay (their loads are under way). Kept answers may take an entry past
+// the budget alone; it stays: the request that asked for it needs it.
 func (c *logCache) shrink(keep access.ID) {
 	for c.used > c.budget {
 		var oldest access.ID
 		var at int64 = -1
 		for id, e := range c.entries {
-			if id != keep && e.size > 0 && (at < 0 || e.used < at) {
+			if id != keep && e.loaded && e.size > 0 && (at < 0 || e.used < at) {
 				oldest, at = id, e.used
 			}
 		}
@@ -219,6 +251,20 @@ func (c *logCache) shrink(keep access.ID) {
 		c.used -= c.entries[oldest].size
 		delete(c.entries, oldest)
 	}
+}
+
+// forgetEntry forgets e, if it is still the version's entry: a failed
+// load must not take a newer entry of the same version with it.
+func (c *logCache) forgetEntry(e *Entry) {
+	c.mu.Lock()
+	if c.entries[e.version] == e {
+		c.used -= e.size
+		delete(c.entries, e.version)
+	}
+	if c.loading[e.version] == e {
+		delete(c.loading, e.version)
+	}
+	c.mu.Unlock()
 }
 
 func (c *logCache) forget(version access.ID) {

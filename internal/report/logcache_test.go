@@ -117,9 +117,38 @@ func TestLogCacheBudget(t *testing.T) {
 			if _, err := measured.get(ctx, st, p, old); err != nil || measured.used < want*8/10 || measured.used > want {
 				t.Errorf("an unmeasured version: %v, %d bytes counted, Resident says %d before it was stored", err, measured.used, want)
 			}
+			if n, err := st.VersionResident(ctx, p, old); err != nil || n != measured.used {
+				t.Errorf("the measured size stored: %d, %v; want %d", n, err, measured.used)
+			}
 			if _, err := tiny.get(ctx, st, p, old); response.As(err) == nil || tiny.used != 0 || len(tiny.entries) != 0 {
 				t.Errorf("an unmeasured version larger than the budget: %v, %d bytes kept", err, tiny.used)
 			}
 		})
+	}
+}
+
+// TestLogCacheReservesBesideLoads: a load makes room among the logs
+// already loaded, never by dropping one still loading; with no room
+// beside the loads under way it is told to retry (503), counting nothing.
+func TestLogCacheReservesBesideLoads(t *testing.T) {
+	c := newLogCache(100)
+	a, b := &Entry{version: 1}, &Entry{version: 2}
+	c.entries[1], c.entries[2] = a, b
+	if err := c.reserve(a, 80); err != nil {
+		t.Fatal(err)
+	}
+	err := c.reserve(b, 50)
+	if e := response.As(err); e == nil || e.Status != http.StatusServiceUnavailable || c.used != 80 || b.size != 0 {
+		t.Errorf("beside a load under way: %v, %d bytes counted", err, c.used)
+	}
+	a.loaded = true
+	if err := c.reserve(b, 50); err != nil || c.used != 50 || c.entries[1] != nil {
+		t.Errorf("beside a loaded log: %v, %d bytes counted, first kept %v", err, c.used, c.entries[1] != nil)
+	}
+	// A failed load of a version forgets its own entry, not a newer one.
+	old := &Entry{version: 2}
+	c.forgetEntry(old)
+	if c.entries[2] != b || c.used != 50 {
+		t.Error("a stale entry's failure dropped the newer entry")
 	}
 }

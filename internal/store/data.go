@@ -106,6 +106,13 @@ func (s *Store) VersionResident(ctx context.Context, process, version access.ID)
 	return n, err
 }
 
+// SetVersionResident records what a version not measured yet takes in
+// memory once loaded (see VersionResident).
+func (s *Store) SetVersionResident(ctx context.Context, process, version access.ID, n int64) error {
+	_, err := s.wdb.ExecContext(ctx, s.rebind("UPDATE log_versions SET resident = ? WHERE process_id = ? AND id = ? AND resident = 0"), n, process, version)
+	return err
+}
+
 // DeleteVersion deletes a version of the process.
 func (s *Store) DeleteVersion(ctx context.Context, process, version access.ID) error {
 	if err := s.changeVersion(ctx, version, "DELETE FROM log_versions WHERE process_id = ? AND id = ?", process, version); err != nil {

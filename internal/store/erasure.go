@@ -300,7 +300,8 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 	if data, err = rewrite(data); err != nil || data == nil {
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, v.Version), data), v.Version); err != nil {
+	// Rewritten, the log is measured again when next loaded.
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ?, resident = 0 WHERE id = ?"), s.seal(blobAD(blobEventLog, v.Version), data), v.Version); err != nil {
 		return false, err
 	}
 	if err := s.notifyIn(ctx, tx, ChangedVersion(v.Version)); err != nil {

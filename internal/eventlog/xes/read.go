@@ -412,6 +412,9 @@ func (p *parser) start(tag []byte) error {
 		if err != nil {
 			return err
 		}
+		// Counted against the log's memory budget like attributes: a
+		// file may declare any number of them.
+		p.b.Charge(int64(len(a.name)+len(a.prefix)+len(a.uri)+len(a.keys)) + 48)
 		meta := &p.b.Log().Meta
 		if string(name) == "extension" {
 			meta.Extensions = append(meta.Extensions, eventlog.Extension{Name: string(a.name), Prefix: string(a.prefix), URI: string(a.uri)})
@@ -427,6 +430,7 @@ func (p *parser) start(tag []byte) error {
 		if err != nil {
 			return err
 		}
+		p.b.Charge(int64(len(a.scope)) + 40)
 		meta := &p.b.Log().Meta
 		meta.Globals = append(meta.Globals, eventlog.Global{Scope: string(a.scope)})
 		p.global = &meta.Globals[len(meta.Globals)-1]
