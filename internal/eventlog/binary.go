@@ -36,7 +36,7 @@ func (l *Log) MarshalBinary() ([]byte, error) { return marshalColumnar(l) }
 // UnmarshalBinary decodes MarshalBinary's output, or the gob encoding of
 // procmine before it, and checks it.
 func (l *Log) UnmarshalBinary(data []byte) error {
-	if bytes.HasPrefix(data, columnarMagic) {
+	if bytes.HasPrefix(data, columnarMagic) || bytes.HasPrefix(data, columnarMagic2) {
 		if err := unmarshalColumnar(l, data); err != nil {
 			*l = Log{}
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -113,6 +114,20 @@ func TestStoredFormKeepsEverything(t *testing.T) {
 	if err := old.UnmarshalBinary(marshalVersion1(l)); err != nil || !same(l, &old) {
 		t.Errorf("a log stored in version 1: %v", err)
 	}
+	v2, _ := marshalForm(l, true)
+	if err := old.UnmarshalBinary(v2); err != nil || !same(l, &old) || len(v2) <= len(data) {
+		t.Errorf("a log stored in version 2 (%d bytes, now %d): %v", len(v2), len(data), err)
+	}
+	// Ids past what one and two bytes hold are kept whole.
+	wide := build(event{c: "1", act: "a", t: 1}, event{c: "1", act: "b", t: 2})
+	for i := range 70000 {
+		wide.Resources.ID(strconv.Itoa(i))
+	}
+	wide.Res[0], wide.Res[1] = 254, 69999
+	enc, _ := wide.MarshalBinary()
+	if err := old.UnmarshalBinary(enc); err != nil || old.Res[0] != 254 || old.Res[1] != 69999 {
+		t.Errorf("resource ids 254 and 69999: %v, %v", err, old.Res)
+	}
 	// A cut or lengthened encoding, and one whose ids leave their
 	// dictionary, are refused.
 	for i := len(columnarMagic); i < len(data); i++ {
@@ -137,6 +152,8 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	data, _ := sample().MarshalBinary()
 	f.Add(data)
 	f.Add(marshalVersion1(sample()))
+	v2, _ := marshalForm(sample(), true)
+	f.Add(v2)
 	small, _ := build(event{c: "1", act: "a", t: 1}).MarshalBinary()
 	f.Add(small)
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,10 +1,12 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The stored form of a log (version 2) is its columns as they are in
@@ -24,14 +26,20 @@ import (
 //	         strings)
 //
 // strings is a count, then each length (u32), then the text of all of
-// them, which the decoded strings share; int32s and int64s a count then
-// the values; attrs the owners (int32s), then the attributes: their keys
+// them, which the decoded strings share; int64s a count then the values;
+// int32s a count, a width (1, 2 or 4 bytes) and the values, in one or two
+// bytes as value+1 when every value lies in [-1, 254] or [-1, 65534]
+// (ids of small dictionaries, None as 0); attrs the owners (int32s), then the attributes: their keys
 // as indexes into a list of distinct keys (strings, then int32s), kinds
 // (bytes), texts (strings), numbers (int64s) and child counts (int32s),
 // then the children of all of them as attrs again, at most maxAttrDepth
 // deep. Every count is checked against what is left before anything is
 // allocated.
-var columnarMagic = []byte("PMLOG\x00\x02\x00")
+var columnarMagic = []byte("PMLOG\x00\x03\x00")
+
+// columnarMagic2 is the form before int32 columns were narrowed (version
+// 2: every int32 in four bytes), still read.
+var columnarMagic2 = []byte("PMLOG\x00\x02\x00")
 
 const (
 	flagTimed = 1 << iota
@@ -45,7 +53,11 @@ const (
 const maxAttrDepth = 100
 
 // marshalColumnar writes l in the stored form.
-func marshalColumnar(l *Log) ([]byte, error) {
+func marshalColumnar(l *Log) ([]byte, error) { return marshalForm(l, false) }
+
+// marshalForm writes l in the stored form, or with wide in version 2's
+// (for the tests that it is still read).
+func marshalForm(l *Log, wide bool) ([]byte, error) {
 	for _, as := range [][]Attr{l.CaseAttrs.attrs, l.EventAttrs.attrs, l.Meta.Attrs} {
 		if depth(as) > maxAttrDepth {
 			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
@@ -56,8 +68,12 @@ func marshalColumnar(l *Log) ([]byte, error) {
 			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
 		}
 	}
-	w := &colWriter{buf: make([]byte, 0, 64+len(l.Act)*24)}
-	w.buf = append(w.buf, columnarMagic...)
+	w := &colWriter{buf: make([]byte, 0, 64+len(l.Act)*12), wide: wide}
+	if wide {
+		w.buf = append(w.buf, columnarMagic2...)
+	} else {
+		w.buf = append(w.buf, columnarMagic...)
+	}
 	var flags byte
 	if l.Timed {
 		flags |= flagTimed
@@ -126,7 +142,10 @@ func depth(as []Attr) int {
 	return d
 }
 
-type colWriter struct{ buf []byte }
+type colWriter struct {
+	buf  []byte
+	wide bool // int32s as version 2 wrote them
+}
 
 func (w *colWriter) u32(n int) { w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(n)) }
 
@@ -142,8 +161,30 @@ func (w *colWriter) strings(ss []string) {
 
 func (w *colWriter) int32s(xs []int32) {
 	w.u32(len(xs))
-	for _, x := range xs {
-		w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(x))
+	if len(xs) == 0 {
+		return
+	}
+	lo, hi := slices.Min(xs), slices.Max(xs)
+	switch {
+	case w.wide:
+		for _, x := range xs {
+			w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(x))
+		}
+	case lo >= -1 && hi <= math.MaxUint8-1:
+		w.buf = append(w.buf, 1)
+		for _, x := range xs {
+			w.buf = append(w.buf, byte(x+1))
+		}
+	case lo >= -1 && hi <= math.MaxUint16-1:
+		w.buf = append(w.buf, 2)
+		for _, x := range xs {
+			w.buf = binary.LittleEndian.AppendUint16(w.buf, uint16(x+1))
+		}
+	default:
+		w.buf = append(w.buf, 4)
+		for _, x := range xs {
+			w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(x))
+		}
 	}
 }
 
@@ -203,6 +244,9 @@ type colReader struct {
 	data []byte
 	off  int
 	err  error
+	// wide reads int32s as version 2 wrote them: four bytes each, no
+	// width.
+	wide bool
 }
 
 // take returns the next n bytes, or nil with r.err set when fewer are
@@ -258,14 +302,47 @@ func (r *colReader) strings() []string {
 }
 
 func (r *colReader) int32s() []int32 {
-	n := r.count(4)
-	b := r.take(4 * n)
+	if r.wide {
+		n := r.count(4)
+		b := r.take(4 * n)
+		if r.err != nil || n == 0 {
+			return nil
+		}
+		out := make([]int32, n)
+		for i := range out {
+			out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return out
+	}
+	n := r.count(1)
 	if r.err != nil || n == 0 {
 		return nil
 	}
+	w := r.take(1)
+	if w == nil || w[0] != 1 && w[0] != 2 && w[0] != 4 {
+		r.err = errCorrupt
+		return nil
+	}
+	width := int(w[0])
+	if n > (len(r.data)-r.off)/width {
+		r.err = errCorrupt
+		return nil
+	}
+	b := r.take(width * n)
 	out := make([]int32, n)
-	for i := range out {
-		out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+	switch width {
+	case 1:
+		for i, x := range b {
+			out[i] = int32(x) - 1
+		}
+	case 2:
+		for i := range out {
+			out[i] = int32(binary.LittleEndian.Uint16(b[2*i:])) - 1
+		}
+	default:
+		for i := range out {
+			out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
+		}
 	}
 	return out
 }
@@ -394,7 +471,7 @@ func (r *colReader) meta() Meta {
 
 // unmarshalColumnar reads the stored form into l.
 func unmarshalColumnar(l *Log, data []byte) error {
-	r := &colReader{data: data, off: len(columnarMagic)}
+	r := &colReader{data: data, off: len(columnarMagic), wide: bytes.HasPrefix(data, columnarMagic2)}
 	flagsB := r.take(1)
 	if r.err != nil {
 		return errCorrupt
