@@ -19,7 +19,8 @@ type Version struct {
 	Events  int       `json:"events"`
 	// Resident is what the version takes in memory once loaded, in
 	// bytes (eventlog.Resident of the log and its instance view); 0
-	// when it was imported before procmine measured it.
+	// when not measured yet: imported before procmine measured, or
+	// rewritten since (erasure, a privacy policy).
 	Resident int64 `json:"-"`
 }
 
