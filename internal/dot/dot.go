@@ -68,11 +68,12 @@ func renderLocal(ctx context.Context, src []byte, format Format, w io.Writer) er
 	return gv.Render(ctx, graph, format, w)
 }
 
-// errNoGraph is Graphviz reading no graph and saying nothing of why: what
-// it does with an empty source, and what a worker once did with a map it
-// had drawn before. It is not the graph's fault, and the Graphviz that
-// says it is not trusted with another layout (see serveWorker).
-var errNoGraph = errors.New("graphviz read no graph and gave no reason")
+// errNoGraph is Graphviz failing without a reason: reading no graph and
+// saying nothing of why (what it does with an empty source, and what a
+// worker once did with a map it had drawn before), or writing a cut
+// drawing. It is not the graph's fault, and the Graphviz that does it is
+// not trusted with another layout (see serveWorker).
+var errNoGraph = errors.New("graphviz failed without a reason")
 
 // parse reads a graph in DOT.
 func parse(src []byte) (*graphviz.Graph, error) {

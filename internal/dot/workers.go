@@ -1,9 +1,11 @@
 package dot
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -120,7 +122,7 @@ type reply struct {
 	// a worker in CI once did).
 	Retire bool
 	// Broken says that the failure is not the graph's: Graphviz
-	// panicked, or read no graph and gave no reason.
+	// panicked, read no graph and gave no reason, or wrote a cut drawing.
 	Broken bool
 }
 
@@ -411,11 +413,44 @@ func answer(req request) (rep reply) {
 		var out bytesWriter
 		err = renderLocal(context.Background(), req.Src, Format(req.Format), &out)
 		rep.Out = out
+		if err == nil && Format(req.Format) == SVG && !wholeSVG(out) {
+			// A Graphviz breaking once wrote a cut drawing without an
+			// error; pages embed the SVG as it is, and a cut one
+			// swallows the page after it.
+			rep.Out, err = nil, fmt.Errorf("%w: it wrote %d bytes that are not one whole SVG document", errNoGraph, len(out))
+		}
 	}
 	if err != nil {
 		rep.Err, rep.Retire, rep.Broken = err.Error(), true, errors.Is(err, errNoGraph)
 	}
 	return rep
+}
+
+// wholeSVG reports whether b is one well-formed XML document whose root
+// is an svg element.
+func wholeSVG(b []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	depth, roots := 0, 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return depth == 0 && roots == 1
+		}
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				if roots++; t.Name.Local != "svg" || roots > 1 {
+					return false
+				}
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
 }
 
 // bytesWriter collects what is written to it.

@@ -196,7 +196,7 @@ func TestWorkersRetireAFailingGraphviz(t *testing.T) {
 	var out bytes.Buffer
 	_, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
 	var we *WorkerError
-	if err := Render(context.Background(), nil, SVG, &out); !errors.As(err, &we) || !strings.Contains(err.Error(), "read no graph") {
+	if err := Render(context.Background(), nil, SVG, &out); !errors.As(err, &we) || !strings.Contains(err.Error(), "failed without a reason") {
 		t.Errorf("through a worker, an empty graph: %v, want a WorkerError", err)
 	}
 	if _, err := Lay(context.Background(), []byte(" \n")); !errors.As(err, &we) {
@@ -227,5 +227,24 @@ func TestWorkersAreReplacedAfterUses(t *testing.T) {
 	}
 	if n := len(started()); n != 3 {
 		t.Errorf("%d workers started for 5 layouts at 2 each, want 3", n)
+	}
+}
+
+// TestWholeSVG: a drawing is passed on only whole: one well-formed svg
+// document, not a cut one (which a breaking Graphviz once wrote, and
+// which swallowed the page it was embedded in).
+func TestWholeSVG(t *testing.T) {
+	var svg bytes.Buffer
+	if err := renderLocal(context.Background(), []byte(small), SVG, &svg); err != nil {
+		t.Fatal(err)
+	}
+	if !wholeSVG(svg.Bytes()) {
+		t.Fatalf("Graphviz's own drawing is refused: %.300s", svg.String())
+	}
+	for _, bad := range [][]byte{svg.Bytes()[:svg.Len()*2/3], svg.Bytes()[:svg.Len()-8], nil, []byte("<html></html>"),
+		append(bytes.Clone(svg.Bytes()), "<svg></svg>"...)} {
+		if wholeSVG(bad) {
+			t.Errorf("passed as whole: %.80q…%q", bad, bad[max(0, len(bad)-40):])
+		}
 	}
 }
