@@ -97,6 +97,27 @@ func serversWith(t testing.TB, logs io.Writer) map[string]*env {
 	return out
 }
 
+// storeOn opens the store at dsn until the test ends.
+func storeOn(t testing.TB, dsn string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// serverOn serves e's store with cfg's settings, e's clock and no log,
+// until the test ends; its jobs wait for startJobs.
+func serverOn(t testing.TB, e *env, cfg Config) (*Server, *httptest.Server) {
+	cfg.Store, cfg.Log, cfg.Password, cfg.Now = e.store, slog.New(slog.NewTextHandler(io.Discard, nil)), cheap, func() time.Time { return e.now }
+	srv := New(cfg)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return srv, ts
+}
+
 // startJobs runs the server's background jobs until the test ends.
 func startJobs(t testing.TB, srv *Server) {
 	t.Helper()

@@ -6,11 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,16 +242,9 @@ func TestUploadErrorsLeaveTheProcessAsItWas(t *testing.T) {
 func TestUploadLimitsAndJobs(t *testing.T) {
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
-			st, err := store.Open(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
 			tmp := t.TempDir()
-			e := &env{t: t, store: st, now: time.Now()}
-			srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, MaxUpload: 4096, TempDir: tmp, Now: func() time.Time { return e.now }})
-			ts := httptest.NewServer(srv.Handler())
-			defer ts.Close()
+			e := &env{t: t, store: storeOn(t, dsn), now: time.Now()}
+			srv, ts := serverOn(t, e, Config{MaxUpload: 4096, TempDir: tmp})
 			e.url = ts.URL
 			root, maker, _, _, base := prodWithMaker(e)
 			var p processJSON
@@ -329,16 +319,9 @@ func TestImportProgressMovesWhileParsing(t *testing.T) {
 	if err := csvlog.Write(&csv, l); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "procmine.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, store: st, now: time.Now()}
-	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, ProgressEvery: 20 * time.Millisecond, Now: func() time.Time { return e.now }})
+	e := &env{t: t, store: storeOn(t, filepath.Join(t.TempDir(), "procmine.db")), now: time.Now()}
+	srv, ts := serverOn(t, e, Config{ProgressEvery: 20 * time.Millisecond})
 	startJobs(t, srv)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
 	e.url = ts.URL
 	_, maker, _, _, base := prodWithMaker(e)
 	for _, f := range []struct {
@@ -402,22 +385,11 @@ func TestMemoryBudgetIsABound(t *testing.T) {
 	small := []byte("case,activity,time\n1,a,2020-01-01T10:00:00Z\n1,b,2020-01-01T11:00:00Z\n")
 	for name, dsn := range storetest.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
-			st, err := store.Open(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			e := &env{t: t, store: st, now: time.Now()}
-			serve := func(budget int64) (*Server, *httptest.Server) {
-				srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, MemoryBudget: budget, Now: func() time.Time { return e.now }})
-				ts := httptest.NewServer(srv.Handler())
-				t.Cleanup(ts.Close)
-				return srv, ts
-			}
+			e := &env{t: t, store: storeOn(t, dsn), now: time.Now()}
 			// The two servers draw on one job queue: the tight one runs
 			// the jobs first, then the roomy one.
-			tightSrv, tight := serve(1 << 20)
-			roomySrv, roomy := serve(1 << 30)
+			tightSrv, tight := serverOn(t, e, Config{MemoryBudget: 1 << 20})
+			roomySrv, roomy := serverOn(t, e, Config{MemoryBudget: 1 << 30})
 			if err := tightSrv.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}

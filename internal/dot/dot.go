@@ -79,12 +79,10 @@ var errNoGraph = errors.New("graphviz failed without a reason")
 func parse(src []byte) (*graphviz.Graph, error) {
 	graph, err := graphviz.ParseBytes(src)
 	switch {
-	case err != nil && strings.TrimSpace(err.Error()) == "":
+	case graph == nil && (err == nil || strings.TrimSpace(err.Error()) == ""):
 		return nil, fmt.Errorf("%w (%d bytes of DOT)", errNoGraph, len(src))
 	case err != nil:
 		return nil, fmt.Errorf("graphviz: %w", err)
-	case graph == nil:
-		return nil, fmt.Errorf("%w (%d bytes of DOT)", errNoGraph, len(src))
 	}
 	return graph, nil
 }

@@ -58,13 +58,12 @@ func marshalColumnar(l *Log) ([]byte, error) { return marshalForm(l, false) }
 // marshalForm writes l in the stored form, or with wide in version 2's
 // (for the tests that it is still read).
 func marshalForm(l *Log, wide bool) ([]byte, error) {
-	for _, as := range [][]Attr{l.CaseAttrs.attrs, l.EventAttrs.attrs, l.Meta.Attrs} {
-		if depth(as) > maxAttrDepth {
-			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
-		}
-	}
+	lists := [][]Attr{l.CaseAttrs.attrs, l.EventAttrs.attrs, l.Meta.Attrs}
 	for _, g := range l.Meta.Globals {
-		if depth(g.Attrs) > maxAttrDepth {
+		lists = append(lists, g.Attrs)
+	}
+	for _, as := range lists {
+		if depth(as) > maxAttrDepth {
 			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
 		}
 	}
@@ -302,28 +301,19 @@ func (r *colReader) strings() []string {
 }
 
 func (r *colReader) int32s() []int32 {
-	if r.wide {
-		n := r.count(4)
-		b := r.take(4 * n)
-		if r.err != nil || n == 0 {
-			return nil
-		}
-		out := make([]int32, n)
-		for i := range out {
-			out[i] = int32(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		return out
-	}
 	n := r.count(1)
 	if r.err != nil || n == 0 {
 		return nil
 	}
-	w := r.take(1)
-	if w == nil || w[0] != 1 && w[0] != 2 && w[0] != 4 {
-		r.err = errCorrupt
-		return nil
+	width := 4 // version 2: no width, four bytes each
+	if !r.wide {
+		w := r.take(1)
+		if w == nil || w[0] != 1 && w[0] != 2 && w[0] != 4 {
+			r.err = errCorrupt
+			return nil
+		}
+		width = int(w[0])
 	}
-	width := int(w[0])
 	if n > (len(r.data)-r.off)/width {
 		r.err = errCorrupt
 		return nil
