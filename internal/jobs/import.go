@@ -194,8 +194,17 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if len(data) > MaxStored {
 		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, MaxStored>>20))
 	}
-	v := store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}
-	version, err := q.cfg.Store.FinishImport(ctx, a.Job, a.Process, v, data)
+	_, err = q.cfg.Store.FinishImport(ctx, store.Imported{
+		Job: a.Job, Process: a.Process, Data: data,
+		Version: store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident},
+		// A mapping that read the file is offered again; one that did
+		// not never replaces it.
+		Mapping: a.Mapping,
+		Audit: func(version access.ID) store.AuditEntry {
+			return store.AuditEntry{Env: a.Env, At: q.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
+				Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)}
+		},
+	})
 	switch {
 	case errors.Is(err, store.ErrJobEnded):
 		return nil
@@ -205,15 +214,6 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if err != nil {
 		return retry(err)
 	}
-	if len(a.Mapping) > 0 {
-		// A mapping that read the file is offered again; one that did not
-		// never replaces it. The import stands whether or not it is kept.
-		if err := q.cfg.Store.PutUploadMapping(ctx, a.Process, a.Mapping, a.User); err != nil {
-			q.cfg.Log.Warn("the upload's column mapping was not remembered", "process", a.Process, "err", err)
-		}
-	}
-	q.cfg.Store.Audit(ctx, store.AuditEntry{Env: a.Env, At: q.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
-		Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)})
 	return nil
 }
 

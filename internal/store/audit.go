@@ -30,7 +30,12 @@ type AuditEntry struct {
 
 // Audit appends an entry; Env 0 is the installation.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	_, err := s.exec(ctx, "INSERT INTO audit (env_id, at, actor_id, actor, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	return s.audit(ctx, s.wdb, e)
+}
+
+// audit is Audit within a transaction, or not.
+func (s *Store) audit(ctx context.Context, db execer, e AuditEntry) error {
+	_, err := db.ExecContext(ctx, s.rebind("INSERT INTO audit (env_id, at, actor_id, actor, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
 		nullID(e.Env), e.At.UnixNano(), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, e.IP)
 	return err
 }

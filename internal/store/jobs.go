@@ -224,11 +224,24 @@ func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error
 	return tx.Commit()
 }
 
+// Imported is what an import job that read its file adds.
+type Imported struct {
+	Job, Process access.ID
+	Version      Version
+	Data         []byte
+	// Mapping, the columns that read the upload, is remembered for the
+	// process's next upload; empty keeps the one before.
+	Mapping map[string]string
+	// Audit, when set, gives the audit entry of the new version.
+	Audit func(version access.ID) AuditEntry
+}
+
 // FinishImport stores the version a job read and ends the job as done, in
-// one transaction: a job that has already ended (ErrJobEnded) adds
-// nothing, so a retried import never makes a second version; a process
-// that is gone is ErrNotFound.
-func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Version, data []byte) (access.ID, error) {
+// one transaction with the mapping and the audit entry that go with it, so
+// that whoever sees the job done sees them too: a job that has already
+// ended (ErrJobEnded) adds nothing, so a retried import never makes a
+// second version; a process that is gone is ErrNotFound.
+func (s *Store) FinishImport(ctx context.Context, im Imported) (access.ID, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -240,16 +253,26 @@ func (s *Store) FinishImport(ctx context.Context, job, process access.ID, v Vers
 		lock = " FOR KEY SHARE"
 	}
 	var one int
-	if err := tx.QueryRowContext(ctx, s.rebind("SELECT 1 FROM processes WHERE id = ?"+lock), process).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT 1 FROM processes WHERE id = ?"+lock), im.Process).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	} else if err != nil {
 		return 0, err
 	}
-	id, err := s.addVersion(ctx, tx, process, v, data)
+	id, err := s.addVersion(ctx, tx, im.Process, im.Version, im.Data)
 	if err != nil {
 		return 0, err
 	}
-	if err := s.endJob(ctx, tx, job, "done", "", id); err != nil {
+	if len(im.Mapping) > 0 {
+		if err := s.putUploadMapping(ctx, tx, im.Process, im.Mapping, im.Version.By); err != nil {
+			return 0, err
+		}
+	}
+	if im.Audit != nil {
+		if err := s.audit(ctx, tx, im.Audit(id)); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.endJob(ctx, tx, im.Job, "done", "", id); err != nil {
 		return 0, err
 	}
 	return id, tx.Commit()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -196,11 +197,28 @@ func TestJobFinishImportOnce(t *testing.T) {
 		}
 		data := []byte("ENCODED-LOG")
 		v := Version{By: w.user, Source: "log.csv", Cases: 2, Events: 7}
-		version, err := s.FinishImport(ctx, id, w.process, v, data)
+		// The mapping and the audit entry come with the version: whoever
+		// sees the job done sees them (a test once read the mapping
+		// between the two).
+		audit := func(version access.ID) AuditEntry {
+			return AuditEntry{Env: w.env, At: time.Now(), ActorID: w.user, Action: "data.version", Detail: fmt.Sprintf("version %d", version)}
+		}
+		version, err := s.FinishImport(ctx, Imported{Job: id, Process: w.process, Version: v, Data: data, Mapping: map[string]string{"case": "id"}, Audit: audit})
 		must(t, err)
 		if version == 0 {
 			t.Fatal("FinishImport returned version 0")
 		}
+		remembered := func() {
+			t.Helper()
+			if m, err := s.UploadMapping(ctx, w.process); err != nil || !reflect.DeepEqual(m, map[string]string{"case": "id"}) {
+				t.Errorf("remembered mapping %v, %v", m, err)
+			}
+			entries, err := s.AuditLog(ctx, w.env, AuditFilter{Action: "data.version"})
+			if err != nil || len(entries) != 1 || entries[0].Detail != fmt.Sprintf("version %d", version) {
+				t.Errorf("audit entries of the version: %+v, %v", entries, err)
+			}
+		}
+		remembered()
 		j, err := s.JobOf(ctx, w.user, id)
 		must(t, err)
 		if j.State != "done" || j.Progress != 1 || j.Version != version || j.Error != "" {
@@ -213,9 +231,10 @@ func TestJobFinishImportOnce(t *testing.T) {
 			t.Errorf("version data: %q, %v", got, err)
 		}
 		// A retry of the job changes nothing.
-		if again, err := s.FinishImport(ctx, id, w.process, v, data); !errors.Is(err, ErrJobEnded) || again != 0 {
+		if again, err := s.FinishImport(ctx, Imported{Job: id, Process: w.process, Version: v, Data: data, Mapping: map[string]string{"case": "other"}, Audit: audit}); !errors.Is(err, ErrJobEnded) || again != 0 {
 			t.Errorf("second FinishImport: version %d, %v, want ErrJobEnded", again, err)
 		}
+		remembered()
 		vs, err := s.Versions(ctx, w.process)
 		must(t, err)
 		if len(vs) != 1 || vs[0].ID != version || vs[0].Source != "log.csv" || vs[0].Cases != 2 || vs[0].Events != 7 || vs[0].By != w.user {
@@ -256,7 +275,7 @@ func TestJobFailedIsEnded(t *testing.T) {
 		if n := uploadRows(t, s, other); n != 1 {
 			t.Errorf("failing one job left another's upload with %d chunks, want 1", n)
 		}
-		if v, err := s.FinishImport(ctx, id, w.process, Version{By: w.user, Source: "log.csv"}, []byte("LOG")); !errors.Is(err, ErrJobEnded) || v != 0 {
+		if v, err := s.FinishImport(ctx, Imported{Job: id, Process: w.process, Version: Version{By: w.user, Source: "log.csv"}, Data: []byte("LOG")}); !errors.Is(err, ErrJobEnded) || v != 0 {
 			t.Errorf("FinishImport on a failed job: version %d, %v, want ErrJobEnded", v, err)
 		}
 		if vs, err := s.Versions(ctx, w.process); err != nil || len(vs) != 0 {
@@ -316,7 +335,9 @@ func TestImportAndDeleteDoNotDeadlock(t *testing.T) {
 			must(t, err)
 			var wg sync.WaitGroup
 			var errs [2]error
-			wg.Go(func() { _, errs[0] = s.FinishImport(ctx, id, p, Version{Source: "x"}, []byte("data")) })
+			wg.Go(func() {
+				_, errs[0] = s.FinishImport(ctx, Imported{Job: id, Process: p, Version: Version{Source: "x"}, Data: []byte("data")})
+			})
 			wg.Go(func() { errs[1] = s.DeleteProcess(ctx, w.env, p) })
 			wg.Wait()
 			// Either the import went first (a version, then the
@@ -345,7 +366,7 @@ func TestFailLostJobs(t *testing.T) {
 	eachJobWorld(t, func(t *testing.T, ctx context.Context, s *Store, w *jobWorld) {
 		lost := w.stage(t, []byte("lost")) // its River job (id 0) does not exist
 		done := w.stage(t, []byte("done"))
-		_, err := s.FinishImport(ctx, done, w.process, Version{Source: "d"}, []byte("d"))
+		_, err := s.FinishImport(ctx, Imported{Job: done, Process: w.process, Version: Version{Source: "d"}, Data: []byte("d")})
 		must(t, err)
 		// Two uploads cut short: one long ago, one just now.
 		staleID, err := s.insert(ctx, "INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, 'import', 'staging', 0, '', ?, ?)",

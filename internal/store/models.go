@@ -61,14 +61,19 @@ func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) err
 
 // PutUploadMapping remembers the column mapping of an upload into the
 // process (the upload's form fields: case, activity, start, delimiter…),
-// replacing the one before.
+// replacing the one before. An import remembers its own with the version
+// it adds (see FinishImport).
 func (s *Store) PutUploadMapping(ctx context.Context, process access.ID, mapping map[string]string, by access.ID) error {
+	return s.putUploadMapping(ctx, s.wdb, process, mapping, by)
+}
+
+func (s *Store) putUploadMapping(ctx context.Context, db execer, process access.ID, mapping map[string]string, by access.ID) error {
 	b, err := json.Marshal(mapping)
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO upload_mappings (process_id, mapping, updated_at, updated_by) VALUES (?, ?, ?, ?)
-		ON CONFLICT (process_id) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+	_, err = db.ExecContext(ctx, s.rebind(`INSERT INTO upload_mappings (process_id, mapping, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (process_id) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
 		process, string(b), s.now().UnixNano(), by)
 	return err
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"net"
 	"strconv"
 	"strings"
@@ -67,9 +66,7 @@ func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, 
 // notifyIn tells every server, as tx commits (at once when tx is the
 // database), that what payload names has changed (PostgreSQL; SQLite is
 // one server's alone).
-func (s *Store) notifyIn(ctx context.Context, tx interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, payload string) error {
+func (s *Store) notifyIn(ctx context.Context, tx execer, payload string) error {
 	if !s.postgres {
 		return nil
 	}

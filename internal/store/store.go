@@ -187,6 +187,11 @@ func (s *Store) rebind(q string) string {
 	return b.String()
 }
 
+// execer is the database or a transaction of it, to write with.
+type execer interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}
+
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return s.wdb.ExecContext(ctx, s.rebind(q), args...)
 }
