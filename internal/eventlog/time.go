@@ -180,11 +180,17 @@ func ValidEventTime(ns int64) bool { return ns >= MinEventTime && ns <= MaxEvent
 // FormatTime writes Unix nanoseconds as an ISO 8601 UTC timestamp with as
 // many fraction digits as needed (at least milliseconds, as XES tools expect).
 func FormatTime(ns int64) string {
+	var buf [64]byte
+	return string(AppendTime(buf[:0], ns))
+}
+
+// AppendTime appends FormatTime(ns) to dst.
+func AppendTime(dst []byte, ns int64) []byte {
 	t := time.Unix(0, ns).UTC()
 	if ns%1e6 == 0 {
-		return t.Format("2006-01-02T15:04:05.000Z07:00")
+		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
 	}
-	return t.Format(time.RFC3339Nano)
+	return t.AppendFormat(dst, time.RFC3339Nano)
 }
 
 // Time converts Unix nanoseconds to a time.Time in UTC.

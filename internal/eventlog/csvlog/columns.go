@@ -29,21 +29,34 @@ func newColType() *colType { return &colType{isInt: true, isFloat: true, isBool:
 
 func (c *colType) add(v string) {
 	c.seen = true
+	var buf [64]byte // the value written back, without allocating
 	if c.isInt {
 		n, err := strconv.ParseInt(v, 10, 64)
-		c.isInt = err == nil && strconv.FormatInt(n, 10) == v
+		c.isInt = err == nil && string(strconv.AppendInt(buf[:0], n, 10)) == v
 	}
 	if c.isFloat {
 		f, err := strconv.ParseFloat(v, 64)
-		c.isFloat = err == nil && strconv.FormatFloat(f, 'g', -1, 64) == v
+		c.isFloat = err == nil && string(strconv.AppendFloat(buf[:0], f, 'g', -1, 64)) == v
 	}
 	if c.isBool {
 		c.isBool = v == "true" || v == "false"
 	}
 	if c.isDate {
 		ns, ok := eventlog.ParseTime(v)
-		c.isDate = ok && eventlog.FormatTime(ns) == v
+		c.isDate = ok && string(eventlog.AppendTime(buf[:0], ns)) == v
 	}
+}
+
+// merge makes c the type of its values and o's.
+func (c *colType) merge(o *colType) {
+	if !o.seen {
+		return
+	}
+	c.seen = true
+	c.isInt = c.isInt && o.isInt
+	c.isFloat = c.isFloat && o.isFloat
+	c.isBool = c.isBool && o.isBool
+	c.isDate = c.isDate && o.isDate
 }
 
 func (c *colType) kind() eventlog.Kind {

@@ -3,13 +3,16 @@ package csvlog
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
 // FuzzRead feeds arbitrary text to the CSV reader: no panic, only
-// ParseErrors, and every accepted log survives a write and a second read.
+// ParseErrors, the same log or error however the text is cut into chunks,
+// and every accepted log survives a write and a second read.
 // Seeds are in testdata/fuzz/FuzzRead.
 func FuzzRead(f *testing.F) {
 	f.Add([]byte("case:concept:name,concept:name,time:timestamp,org:resource,case:x,y\n1,a,2020-01-01 10:00:00+01:00,Ann,u,3\n1,b,2020-01-01T11:00:00Z,,u,\n2,a,2020/01/02 09:00:00.000,Bob,v,2.5\n"))
@@ -17,6 +20,12 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("caseid\tactivity\tlifecycle:transition\n1\ta\tstart\n1\ta\tcomplete\n"))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		l, err := Read(bytes.NewReader(doc), "f.csv", Mapping{})
+		// Read in chunks of a few bytes, by several workers, the file
+		// gives the same log or the same error.
+		small, serr := readInChunks(doc, 7)
+		if fmt.Sprint(err) != fmt.Sprint(serr) || (err == nil && !reflect.DeepEqual(l, small)) {
+			t.Fatalf("whole: %v\nin chunks: %v", err, serr)
+		}
 		if err != nil {
 			var pe *eventlog.ParseError
 			if !errors.As(err, &pe) {
@@ -37,6 +46,14 @@ func FuzzRead(f *testing.F) {
 		}
 		sameEvents(t, l, back)
 	})
+}
+
+// readInChunks is Read with chunks of size bytes (more when a record is
+// longer).
+func readInChunks(doc []byte, size int) (*eventlog.Log, error) {
+	defer func(was int) { chunkSize = was }(chunkSize)
+	chunkSize = size
+	return Read(bytes.NewReader(doc), "f.csv", Mapping{})
 }
 
 // FuzzReadPreview feeds arbitrary samples, and a mapping that names

@@ -49,9 +49,13 @@ func norm(s string) string {
 }
 
 // Read parses delimited text. name is used in error messages.
+//
+// The text is read in runs of whole records (see chunker), which workers,
+// one per core, turn into rows of small ids against dictionaries of their
+// own; the rows go to the log's builder in file order. The first error in
+// file order is the one reported, as if the file were read front to back.
 func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
-	limit := eventlog.LimitRecords(r, eventlog.MaxLine, name)
-	br := bufio.NewReaderSize(limit, 256<<10)
+	br := bufio.NewReaderSize(r, 256<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
@@ -59,20 +63,29 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		sample, _ := br.Peek(64 << 10)
 		m.Delimiter = detectDelimiter(sample)
 	}
-	if m.Delimiter < 0x80 {
-		limit.SetDelimiter(byte(m.Delimiter))
+	if m.Delimiter == '"' || m.Delimiter == '\r' || m.Delimiter == '\n' || !utf8.ValidRune(m.Delimiter) || m.Delimiter == utf8.RuneError {
+		return nil, eventlog.Errorf(name, 0, "--delimiter", "%q cannot separate fields", m.Delimiter)
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = m.Delimiter
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
+	chunks := &chunker{file: name, r: br, line: 1}
+	s := newSplitter(name, m.Delimiter)
+	var header []string
+	for header == nil {
+		data, line, err := chunks.next()
 		if err == io.EOF {
 			return nil, eventlog.Errorf(name, 1, "", "empty file: expected a header row")
 		}
-		return nil, csvError(name, err)
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+		s.reset(data, line)
+		rec, _, err := s.record()
+		switch {
+		case err == nil:
+			header = cloneAll(rec)
+		case err != io.EOF: // io.EOF: the chunk was blank lines
+			return nil, csvError(name, err)
+		}
 	}
-	header = append([]string(nil), header...)
 	if len(header) > eventlog.MaxColumns {
 		return nil, eventlog.Errorf(name, 1, "", "the header has %d columns; procmine reads at most %d", len(header), eventlog.MaxColumns)
 	}
@@ -93,8 +106,10 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 	b := eventlog.NewBuilder()
 	b.SetBudget(name, m.Budget)
 	l := b.Log()
-	evCols := make([]*column, 0, len(header))
-	caseCols := make([]*column, 0, len(header))
+	rr := &rowReader{name: name, header: header, cols: cols, parseTime: parseTime, delim: m.Delimiter}
+	if m.TimestampFormat == "" {
+		rr.hint = " (give its form with --timestamp-format)"
+	}
 	for i, h := range header {
 		if cols.special[i] {
 			continue
@@ -104,120 +119,25 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 			continue
 		}
 		if key, ok := strings.CutPrefix(h, "attr:"); ok {
-			evCols = append(evCols, &column{index: i, key: key})
+			rr.evCols = append(rr.evCols, &column{index: i, key: key})
 		} else if key, ok := strings.CutPrefix(h, "case:"); ok {
-			caseCols = append(caseCols, &column{index: i, key: key})
+			rr.caseCols = append(rr.caseCols, &column{index: i, key: key})
 		} else {
-			evCols = append(evCols, &column{index: i, key: h})
+			rr.evCols = append(rr.evCols, &column{index: i, key: h})
 		}
 	}
-	caseTypes, evTypes := typeColumns(caseCols), typeColumns(evCols)
-	for _, c := range caseCols {
+	caseTypes, evTypes := typeColumns(rr.caseCols), typeColumns(rr.evCols)
+	for _, c := range rr.caseCols {
 		b.Key(c.key)
 	}
-	for _, c := range evCols {
+	for _, c := range rr.evCols {
 		b.Key(c.key)
 	}
 	if err := b.Err(1); err != nil {
 		return nil, err
 	}
-	// An empty cell leaves the event untimed; the builder reports how many.
-	timeAt := func(rec []string, col int, line int) (int64, error) {
-		s := strings.TrimSpace(rec[col])
-		if s == "" {
-			return eventlog.NoTime, nil
-		}
-		ts, ok := parseTime(s)
-		if !ok {
-			hint := ""
-			if m.TimestampFormat == "" {
-				hint = " (give its form with --timestamp-format)"
-			}
-			return 0, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[col]), "%q is not a timestamp%s", clip(s), hint)
-		}
-		if !eventlog.ValidEventTime(ts) {
-			return 0, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[col]), "%q is outside the years 1850 to 2140 that procmine analyses", clip(s))
-		}
-		return ts, nil
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, csv.ErrFieldCount) {
-			line, _ := cr.FieldPos(0)
-			return nil, eventlog.Errorf(name, line, "", "the row has %d fields, the header %d", len(rec), len(header))
-		}
-		if err != nil {
-			return nil, csvError(name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && rec[0] == "" {
-			continue
-		}
-		caseID := rec[cols.caseCol]
-		if caseID == "" {
-			return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[cols.caseCol]), "empty case id")
-		}
-		actName := rec[cols.actCol]
-		if actName == "" {
-			return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[cols.actCol]), "empty activity")
-		}
-		for i, f := range rec {
-			if !utf8.ValidString(f) {
-				return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[i]), "not valid UTF-8")
-			}
-			if len(f) > eventlog.MaxField {
-				return nil, eventlog.Errorf(name, line, fmt.Sprintf("column %q", header[i]), "a field longer than %d MiB: procmine reads no more at once", eventlog.MaxField>>20)
-			}
-		}
-		c, isNew := b.Case(caseID)
-		ts := eventlog.NoTime
-		if cols.timeCol >= 0 {
-			if ts, err = timeAt(rec, cols.timeCol, line); err != nil {
-				return nil, err
-			}
-		}
-		res, life := eventlog.None, eventlog.None
-		if cols.resCol >= 0 && rec[cols.resCol] != "" {
-			res = l.Resources.ID(rec[cols.resCol])
-		}
-		if cols.lifeCol >= 0 && rec[cols.lifeCol] != "" {
-			life = l.Lifecycles.ID(rec[cols.lifeCol])
-		}
-		st := eventlog.NoTime
-		if cols.startCol >= 0 {
-			if st, err = timeAt(rec, cols.startCol, line); err != nil {
-				return nil, err
-			}
-			if ts == eventlog.NoTime {
-				// Without an end (work still going on) the event is an
-				// instant at its start.
-				ts, st = st, eventlog.NoTime
-			}
-		}
-		e := b.Event(c, l.Activities.ID(actName), ts, res, life)
-		if st != eventlog.NoTime {
-			b.SetStart(e, st)
-		}
-		for _, col := range evCols {
-			if v := rec[col.index]; v != "" {
-				col.typ.add(v)
-				b.EventAttr(e, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
-			}
-		}
-		if isNew {
-			for _, col := range caseCols {
-				if v := rec[col.index]; v != "" {
-					col.typ.add(v)
-					b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
-				}
-			}
-		}
-		if err := b.Err(line); err != nil {
-			return nil, err
-		}
+	if err := rr.readAll(b, chunks, s.data, s.pos, s.line+1); err != nil {
+		return nil, err
 	}
 	retype(&l.CaseAttrs, caseTypes)
 	retype(&l.EventAttrs, evTypes)
@@ -228,6 +148,14 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 		l.Warnings = append(l.Warnings, "no timestamp column: durations are unavailable")
 	}
 	return b.Finish(), nil
+}
+
+func cloneAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Clone(s)
+	}
+	return out
 }
 
 type columns struct {
