@@ -3,8 +3,10 @@
 
 GO ?= go
 
+# procmine and procmine-layout, which draws its maps and models (it must
+# stay beside procmine, or on PATH).
 build:
-	$(GO) build -o bin/procmine ./cmd/procmine
+	$(GO) build -o bin/ ./cmd/...
 
 # Starts the server on a fresh demo environment; prints users and passwords.
 demo: build

@@ -9,13 +9,11 @@ import (
 	"syscall"
 
 	"github.com/procmine/procmine/internal/cli"
-	"github.com/procmine/procmine/internal/dot"
 )
 
+// Maps and models are laid out by procmine-layout, in processes of its own
+// (see internal/dot): this program links no Graphviz, and starts at once.
 func main() {
-	// A server lays out in processes of this program started again; such
-	// a process serves layouts and never returns from here.
-	dot.ServeWorkerIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.Std())
 	stop()

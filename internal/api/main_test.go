@@ -2,11 +2,11 @@ package api
 
 import (
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/dot/graphviz"
 )
 
 // TestMain lays out as `procmine serve` does, in two worker processes:
@@ -14,8 +14,8 @@ import (
 // 10 s (20 s in serve), which keeps TestDenseMapCannotStallTheServer
 // short and is still well above every drawing the other tests make.
 func TestMain(m *testing.M) {
-	dot.ServeWorkerIfAsked()
-	layouts := &dot.Workers{Command: func() *exec.Cmd { return exec.Command(os.Args[0]) }, Size: 2, Timeout: 10 * time.Second}
+	graphviz.ForTests()
+	layouts := &dot.Workers{Command: dot.Helper, Size: 2, Timeout: 10 * time.Second}
 	dot.Use(layouts)
 	code := m.Run()
 	layouts.Close()

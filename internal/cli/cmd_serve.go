@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -219,14 +218,14 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	defer st.Close()
 	cfg.Store, cfg.Log = st, slog.New(slog.NewJSONHandler(s.Err, nil))
-	// Layouts run in worker processes (this program again), where one
-	// can be stopped at its deadline and none holds the server's
-	// runtime; see internal/dot.
-	exe, err := os.Executable()
-	if err != nil {
+	// Layouts run in worker processes (procmine-layout), where one can
+	// be stopped at its deadline and none holds the server's runtime;
+	// see internal/dot. A server without them would answer every map
+	// with an error: it does not start.
+	if _, err := dot.HelperPath(); err != nil {
 		return err
 	}
-	layouts := &dot.Workers{Command: func() *exec.Cmd { return exec.Command(exe) }, Size: *layoutWorkers, Timeout: *layoutTimeout}
+	layouts := &dot.Workers{Command: dot.Helper, Size: *layoutWorkers, Timeout: *layoutTimeout}
 	old := dot.Use(layouts)
 	defer func() { dot.Use(old); layouts.Close() }()
 	srv := api.New(cfg)

@@ -28,7 +28,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/dot/graphviz"
 	"github.com/procmine/procmine/internal/seal"
 	pmstore "github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
@@ -37,8 +37,9 @@ import (
 // TestMain lets a test run this binary as procmine itself: with
 // PROCMINE_TEST_AS_MAIN=1 it is the command, so a test can kill it.
 func TestMain(m *testing.M) {
-	// The server started by a test lays out in processes of this binary.
-	dot.ServeWorkerIfAsked()
+	// The server started by a test, and every map a test draws, lay out
+	// in processes of this binary.
+	graphviz.ForTests()
 	if os.Getenv("PROCMINE_TEST_AS_MAIN") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := Main(ctx, os.Args[1:], Std())

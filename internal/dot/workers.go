@@ -22,8 +22,8 @@ import (
 // A layout in-process cannot be stopped: Graphviz runs as WebAssembly
 // compiled to machine code, which the Go scheduler cannot preempt, so a
 // long layout also holds every garbage collection (and with it every
-// goroutine of the server) until it ends. A server therefore lays out in
-// worker processes (Workers): each is this program started again with
+// goroutine of the server) until it ends. Layouts therefore run in worker
+// processes (Workers): each is procmine-layout (or a test binary) with
 // WorkerEnv set, answering layouts on its standard input and output, and
 // one whose layout outlives its deadline is killed and replaced.
 
@@ -59,9 +59,9 @@ func (e *TimeoutError) Error() string {
 // gets ErrBusy at once past that; and a graph whose layout was stopped at
 // its deadline is not laid out again for an hour (TimeoutError at once).
 type Workers struct {
-	// Command makes the command that starts one worker: this program
-	// (os.Executable, or a test binary whose TestMain calls
-	// ServeWorkerIfAsked) with WorkerEnv=1 in its environment.
+	// Command makes the command that starts one worker: Helper, or a
+	// test binary whose TestMain calls ServeWorkerIfAsked. Its
+	// environment is made for it (see workerEnv).
 	Command func() *exec.Cmd
 	// Size is how many layouts run at once: one worker each.
 	Size int
@@ -129,8 +129,22 @@ type reply struct {
 var current atomic.Pointer[Workers]
 
 // Use makes every later layout of this process run in w's workers; nil
-// lays out in-process again. It returns the workers used before.
+// gives them back to the process's own (see workers). It returns the
+// workers used before.
 func Use(w *Workers) *Workers { return current.Swap(w) }
+
+// own are the workers of a process that Use gave none: two of
+// procmine-layout, started at the first layout (the command line's map
+// and model drawings).
+var own = sync.OnceValue(func() *Workers { return &Workers{Command: Helper} })
+
+// workers are the workers layouts run in now.
+func workers() *Workers {
+	if w := current.Load(); w != nil {
+		return w
+	}
+	return own()
+}
 
 // Close kills the workers that are idle; a worker busy with a layout
 // ends with it (its caller kills it at the deadline), or when this
@@ -348,26 +362,31 @@ func (wk *worker) stop() {
 	wk.cmd.Wait()
 }
 
-// ServeWorkerIfAsked makes this process a layout worker when it was
-// started as one (WorkerEnv=1): it answers layouts on its standard input
-// and output until its input ends, then exits. Otherwise it returns at
-// once. main, and the TestMain of packages whose tests lay out through
-// Workers, call it first.
-func ServeWorkerIfAsked() {
-	if os.Getenv(WorkerEnv) != "1" {
-		return
+// ServeWorkerIfAsked makes this process a layout worker with engine e when
+// it was started as one (WorkerEnv=1), as ServeWorker does; otherwise it
+// returns at once. The TestMain of packages whose tests lay out calls it
+// first (see graphviz.ForTests).
+func ServeWorkerIfAsked(e Engine) {
+	if os.Getenv(WorkerEnv) == "1" {
+		ServeWorker(e)
 	}
+}
+
+// ServeWorker makes this process a layout worker with engine e: it answers
+// layouts on its standard input and output until its input ends, then
+// exits.
+func ServeWorker(e Engine) {
 	yield()
-	if err := serveWorker(os.Stdin, os.Stdout); err != nil {
+	if err := serveWorker(e, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "layout worker:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
 }
 
-// serveWorker answers requests from r on w, in-process, until r ends or
-// an answer retires the worker.
-func serveWorker(r io.Reader, w io.Writer) error {
+// serveWorker answers requests from r on w with e until r ends or an
+// answer retires the worker.
+func serveWorker(e Engine, r io.Reader, w io.Writer) error {
 	dec, enc := gob.NewDecoder(r), gob.NewEncoder(w)
 	for layouts := 1; ; layouts++ {
 		var req request
@@ -377,7 +396,7 @@ func serveWorker(r io.Reader, w io.Writer) error {
 			}
 			return err
 		}
-		rep := answer(req)
+		rep := answer(e, req)
 		if rep.Retire {
 			// Said on the worker's standard error, which is its
 			// server's: no more than sizes and our own words, since
@@ -398,9 +417,9 @@ func serveWorker(r io.Reader, w io.Writer) error {
 	}
 }
 
-// answer makes one layout in-process. A panic in Graphviz's bindings is
-// an answer that retires the worker, not the worker's crash.
-func answer(req request) (rep reply) {
+// answer makes one layout with e. A panic in Graphviz's bindings is an
+// answer that retires the worker, not the worker's crash.
+func answer(e Engine, req request) (rep reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep = reply{Err: fmt.Sprintf("graphviz panicked: %v", p), Retire: true, Broken: true}
@@ -408,20 +427,20 @@ func answer(req request) (rep reply) {
 	}()
 	var err error
 	if req.Lay {
-		rep.Layout, err = layLocal(context.Background(), req.Src)
+		rep.Layout, err = e.Lay(context.Background(), req.Src)
 	} else {
 		var out bytesWriter
-		err = renderLocal(context.Background(), req.Src, Format(req.Format), &out)
+		err = e.Render(context.Background(), req.Src, Format(req.Format), &out)
 		rep.Out = out
 		if err == nil && Format(req.Format) == SVG && !wholeSVG(out) {
 			// A Graphviz breaking once wrote a cut drawing without an
 			// error; pages embed the SVG as it is, and a cut one
 			// swallows the page after it.
-			rep.Out, err = nil, fmt.Errorf("%w: it wrote %d bytes that are not one whole SVG document", errNoGraph, len(out))
+			rep.Out, err = nil, fmt.Errorf("%w: it wrote %d bytes that are not one whole SVG document", ErrNoGraph, len(out))
 		}
 	}
 	if err != nil {
-		rep.Err, rep.Retire, rep.Broken = err.Error(), true, errors.Is(err, errNoGraph)
+		rep.Err, rep.Retire, rep.Broken = err.Error(), true, errors.Is(err, ErrNoGraph)
 	}
 	return rep
 }

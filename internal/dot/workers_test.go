@@ -1,4 +1,4 @@
-package dot
+package dot_test
 
 import (
 	"bytes"
@@ -9,35 +9,37 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/dot/graphviz"
 )
 
-// TestMain lets this test binary be a layout worker, as procmine is one
-// when started with WorkerEnv=1.
+// TestMain lets this test binary be a layout worker, as procmine-layout
+// is one.
 func TestMain(m *testing.M) {
-	ServeWorkerIfAsked()
+	graphviz.ForTests()
 	os.Exit(m.Run())
 }
 
 // testWorkers are workers that run this test binary, remembering every
 // process they start.
-func testWorkers(t *testing.T, size int, timeout, wait time.Duration) (*Workers, func() []*exec.Cmd) {
+func testWorkers(t *testing.T, size int, timeout, wait time.Duration) (*dot.Workers, func() []*exec.Cmd) {
 	var mu sync.Mutex
 	var started []*exec.Cmd
-	w := &Workers{Size: size, Timeout: timeout, Wait: wait, Command: func() *exec.Cmd {
+	w := &dot.Workers{Size: size, Timeout: timeout, Wait: wait, Command: func() *exec.Cmd {
 		c := exec.Command(os.Args[0])
 		mu.Lock()
 		started = append(started, c)
 		mu.Unlock()
 		return c
 	}}
-	old := Use(w)
-	t.Cleanup(func() { Use(old); w.Close() })
+	old := dot.Use(w)
+	t.Cleanup(func() { dot.Use(old); w.Close() })
 	return w, func() []*exec.Cmd {
 		mu.Lock()
 		defer mu.Unlock()
@@ -63,15 +65,15 @@ const small = `digraph { rankdir=LR; node [fixedsize=true, width=1, height=0.5, 
 	a -> b [id=ab]; b -> c [id=bc]; a -> c [id=ac]; }`
 
 // TestWorkersLayOut: through workers, a layout gives the same positions
-// as in-process, SVG comes back whole, a worker serves one layout after
+// as in-process, dot.SVG comes back whole, a worker serves one layout after
 // another, and a broken graph is an error (its worker replaced).
 func TestWorkersLayOut(t *testing.T) {
-	local, err := Lay(context.Background(), []byte(small))
+	local, err := graphviz.Engine{}.Lay(context.Background(), []byte(small))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
-	l, err := Lay(context.Background(), []byte(small))
+	l, err := dot.Lay(context.Background(), []byte(small))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,16 +81,16 @@ func TestWorkersLayOut(t *testing.T) {
 		t.Errorf("through a worker %+v, in-process %+v", l, local)
 	}
 	var svg bytes.Buffer
-	if err := Render(context.Background(), []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
+	if err := dot.Render(context.Background(), []byte(small), dot.SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
 		t.Errorf("svg %v: %.200s", err, svg.String())
 	}
 	if n := len(started()); n != 1 {
 		t.Errorf("%d workers started for two layouts, want 1", n)
 	}
-	if _, err := Lay(context.Background(), []byte("digraph {")); err == nil || !strings.Contains(err.Error(), "syntax error") {
+	if _, err := dot.Lay(context.Background(), []byte("digraph {")); err == nil || !strings.Contains(err.Error(), "syntax error") {
 		t.Errorf("a broken graph: %v", err)
 	}
-	if _, err := Lay(context.Background(), []byte(small)); err != nil {
+	if _, err := dot.Lay(context.Background(), []byte(small)); err != nil {
 		t.Errorf("after the broken graph: %v", err)
 	}
 	// The broken graph retired its worker and was tried once more in a
@@ -105,25 +107,25 @@ func TestWorkersLayOut(t *testing.T) {
 // a fresh worker.
 func TestWorkersStopLongLayouts(t *testing.T) {
 	_, started := testWorkers(t, 1, 2*time.Second, 300*time.Millisecond)
-	a, b := WithCaller(context.Background(), "a"), WithCaller(context.Background(), "b")
+	a, b := dot.WithCaller(context.Background(), "a"), dot.WithCaller(context.Background(), "b")
 	begin := time.Now()
 	errs := make(chan error, 1)
-	go func() { errs <- Render(a, dense(1), SVG, io.Discard) }()
+	go func() { errs <- dot.Render(a, dense(1), dot.SVG, io.Discard) }()
 	time.Sleep(500 * time.Millisecond)
 	// The one worker is busy: another caller's layout waits 300 ms, then
 	// is told.
-	if err := Render(b, []byte(small), SVG, io.Discard); !errors.Is(err, ErrBusy) {
+	if err := dot.Render(b, []byte(small), dot.SVG, io.Discard); !errors.Is(err, dot.ErrBusy) {
 		t.Errorf("with every worker busy: %v, want ErrBusy", err)
 	}
 	err := <-errs
 	took := time.Since(begin)
-	var te *TimeoutError
+	var te *dot.TimeoutError
 	if !errors.As(err, &te) || took > 4*time.Second {
 		t.Fatalf("dense graph: %v after %v, want a timeout after 2 s", err, took)
 	}
 	t.Logf("the dense layout was stopped after %v", took)
 	begin = time.Now()
-	if err := Render(b, dense(1), SVG, io.Discard); !errors.As(err, &te) || time.Since(begin) > 100*time.Millisecond {
+	if err := dot.Render(b, dense(1), dot.SVG, io.Discard); !errors.As(err, &te) || time.Since(begin) > 100*time.Millisecond {
 		t.Errorf("the stopped graph again: %v after %v, want a timeout at once", err, time.Since(begin))
 	}
 	first := started()[0]
@@ -132,11 +134,11 @@ func TestWorkersStopLongLayouts(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { errs <- Render(ctx, dense(2), SVG, io.Discard) }()
+	go func() { errs <- dot.Render(ctx, dense(2), dot.SVG, io.Discard) }()
 	time.Sleep(500 * time.Millisecond)
 	begin = time.Now()
 	cancel()
-	// context.Canceled, not a TimeoutError, says the cancel stopped it,
+	// context.Canceled, not a dot.TimeoutError, says the cancel stopped it,
 	// 1.5 s before its deadline would have; the bound only catches a hang
 	// (beside two busy loops and the other packages' tests it took 1.3 s).
 	if err := <-errs; !errors.Is(err, context.Canceled) || time.Since(begin) > 5*time.Second {
@@ -144,7 +146,7 @@ func TestWorkersStopLongLayouts(t *testing.T) {
 	}
 
 	var svg bytes.Buffer
-	if err := Render(context.Background(), []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
+	if err := dot.Render(context.Background(), []byte(small), dot.SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") {
 		t.Errorf("after the kill: %v", err)
 	}
 	if n := len(started()); n != 3 {
@@ -153,35 +155,25 @@ func TestWorkersStopLongLayouts(t *testing.T) {
 }
 
 // TestWorkersShareFairly: a caller runs at most PerCaller layouts at once
-// (told ErrBusy at once past that), so another caller still finds a
+// (told dot.ErrBusy at once past that), so another caller still finds a
 // worker while the first one's layouts run.
 func TestWorkersShareFairly(t *testing.T) {
 	testWorkers(t, 2, 2*time.Second, 5*time.Second)
-	a, b := WithCaller(context.Background(), "a"), WithCaller(context.Background(), "b")
+	a, b := dot.WithCaller(context.Background(), "a"), dot.WithCaller(context.Background(), "b")
 	errs := make(chan error, 1)
-	go func() { errs <- Render(a, dense(3), SVG, io.Discard) }()
+	go func() { errs <- dot.Render(a, dense(3), dot.SVG, io.Discard) }()
 	time.Sleep(300 * time.Millisecond)
 	begin := time.Now()
-	if err := Render(a, dense(4), SVG, io.Discard); !errors.Is(err, ErrBusy) || time.Since(begin) > 100*time.Millisecond {
-		t.Errorf("a second layout of the same caller: %v after %v, want ErrBusy at once", err, time.Since(begin))
+	if err := dot.Render(a, dense(4), dot.SVG, io.Discard); !errors.Is(err, dot.ErrBusy) || time.Since(begin) > 100*time.Millisecond {
+		t.Errorf("a second layout of the same caller: %v after %v, want dot.ErrBusy at once", err, time.Since(begin))
 	}
 	var svg bytes.Buffer
-	if err := Render(b, []byte(small), SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") || time.Since(begin) > 1500*time.Millisecond {
+	if err := dot.Render(b, []byte(small), dot.SVG, &svg); err != nil || !strings.Contains(svg.String(), "</svg>") || time.Since(begin) > 1500*time.Millisecond {
 		t.Errorf("another caller: %v after %v", err, time.Since(begin))
 	}
-	var te *TimeoutError
+	var te *dot.TimeoutError
 	if err := <-errs; !errors.As(err, &te) {
 		t.Errorf("dense layout: %v", err)
-	}
-}
-
-// TestWorkerEnvKeepsSecretsOut: a worker keeps where to run and how the
-// Go runtime behaves, and none of its server's secrets.
-func TestWorkerEnvKeepsSecretsOut(t *testing.T) {
-	env := workerEnv([]string{"PATH=/bin", "TMPDIR=/tmp/x", "PROCMINE_BLOB_KEY=secret", "PROCMINE_DATABASE_URL=postgres://u:p@h/db", "GOMEMLIMIT=1GiB"})
-	want := []string{WorkerEnv + "=1", "PATH=/bin", "TMPDIR=/tmp/x", "GOMEMLIMIT=1GiB"}
-	if !slices.Equal(env, want) {
-		t.Errorf("worker environment %q, want %q", env, want)
 	}
 }
 
@@ -190,16 +182,16 @@ func TestWorkerEnvKeepsSecretsOut(t *testing.T) {
 // with a map it had drawn before) used to crash the worker on a nil
 // graph. Now it is an error; the worker that said it is replaced, the
 // layout tried once more in a fresh one, and failing there too it is the
-// server's trouble (WorkerError), not the drawing's; the next layout is
+// server's trouble (dot.WorkerError), not the drawing's; the next layout is
 // served.
 func TestWorkersRetireAFailingGraphviz(t *testing.T) {
 	var out bytes.Buffer
 	_, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
-	var we *WorkerError
-	if err := Render(context.Background(), nil, SVG, &out); !errors.As(err, &we) || !strings.Contains(err.Error(), "failed without a reason") {
+	var we *dot.WorkerError
+	if err := dot.Render(context.Background(), nil, dot.SVG, &out); !errors.As(err, &we) || !strings.Contains(err.Error(), "failed without a reason") {
 		t.Errorf("through a worker, an empty graph: %v, want a WorkerError", err)
 	}
-	if _, err := Lay(context.Background(), []byte(" \n")); !errors.As(err, &we) {
+	if _, err := dot.Lay(context.Background(), []byte(" \n")); !errors.As(err, &we) {
 		t.Errorf("through a worker, a blank graph laid out: %v, want a WorkerError", err)
 	}
 	if n := len(started()); n != 4 {
@@ -210,7 +202,7 @@ func TestWorkersRetireAFailingGraphviz(t *testing.T) {
 			t.Errorf("worker %d still runs", c.Process.Pid)
 		}
 	}
-	if err := Render(context.Background(), []byte(small), SVG, &out); err != nil || !strings.Contains(out.String(), "</svg>") {
+	if err := dot.Render(context.Background(), []byte(small), dot.SVG, &out); err != nil || !strings.Contains(out.String(), "</svg>") {
 		t.Errorf("the next layout: %v", err)
 	}
 }
@@ -221,7 +213,7 @@ func TestWorkersAreReplacedAfterUses(t *testing.T) {
 	w, started := testWorkers(t, 1, 20*time.Second, 5*time.Second)
 	w.Uses = 2
 	for i := range 5 {
-		if _, err := Lay(context.Background(), []byte(small)); err != nil {
+		if _, err := dot.Lay(context.Background(), []byte(small)); err != nil {
 			t.Fatalf("layout %d: %v", i, err)
 		}
 	}
@@ -230,21 +222,17 @@ func TestWorkersAreReplacedAfterUses(t *testing.T) {
 	}
 }
 
-// TestWholeSVG: a drawing is passed on only whole: one well-formed svg
-// document, not a cut one (which a breaking Graphviz once wrote, and
-// which swallowed the page it was embedded in).
-func TestWholeSVG(t *testing.T) {
-	var svg bytes.Buffer
-	if err := renderLocal(context.Background(), []byte(small), SVG, &svg); err != nil {
-		t.Fatal(err)
-	}
-	if !wholeSVG(svg.Bytes()) {
-		t.Fatalf("Graphviz's own drawing is refused: %.300s", svg.String())
-	}
-	for _, bad := range [][]byte{svg.Bytes()[:svg.Len()*2/3], svg.Bytes()[:svg.Len()-8], nil, []byte("<html></html>"),
-		append(bytes.Clone(svg.Bytes()), "<svg></svg>"...)} {
-		if wholeSVG(bad) {
-			t.Errorf("passed as whole: %.80q…%q", bad, bad[max(0, len(bad)-40):])
+// TestProcmineLinksNoGraphviz: procmine starts without compiling Graphviz
+// (60 to 100 ms of every start when it was linked): only procmine-layout
+// links it.
+func TestProcmineLinksNoGraphviz(t *testing.T) {
+	for cmd, want := range map[string]bool{"procmine": false, "procmine-layout": true} {
+		out, err := exec.Command("go", "list", "-deps", "github.com/procmine/procmine/cmd/"+cmd).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		if got := strings.Contains(string(out), "github.com/goccy/go-graphviz"); got != want {
+			t.Errorf("cmd/%s links go-graphviz: %v, want %v", cmd, got, want)
 		}
 	}
 }

@@ -1,9 +1,11 @@
-package dot
+package graphviz
 
 import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/procmine/procmine/internal/dot"
 )
 
 // TestLay: positions come back in points, top-left origin, y down, for
@@ -11,7 +13,7 @@ import (
 func TestLay(t *testing.T) {
 	src := `digraph { rankdir=LR; node [fixedsize=true, width=1, height=0.5, shape=box];
 		a -> b [id=ab]; b -> c [id=bc]; a -> c [id=ac]; }`
-	l, err := Lay(context.Background(), []byte(src))
+	l, err := Engine{}.Lay(context.Background(), []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,7 @@ func TestLay(t *testing.T) {
 	if !(l.Nodes["a"].X < l.Nodes["b"].X && l.Nodes["b"].X < l.Nodes["c"].X) {
 		t.Errorf("left to right: %+v", l.Nodes)
 	}
-	near := func(p Point, b Box) bool {
+	near := func(p dot.Point, b dot.Box) bool {
 		return math.Abs(p.X-b.X) <= b.W/2+2 && math.Abs(p.Y-b.Y) <= b.H/2+2
 	}
 	for id, ends := range map[string][2]string{"ab": {"a", "b"}, "bc": {"b", "c"}, "ac": {"a", "c"}} {
@@ -35,7 +37,7 @@ func TestLay(t *testing.T) {
 			t.Errorf("edge %s: %v between %+v and %+v", id, pts, l.Nodes[ends[0]], l.Nodes[ends[1]])
 		}
 	}
-	if _, err := Lay(context.Background(), []byte("digraph {")); err == nil {
+	if _, err := (Engine{}).Lay(context.Background(), []byte("digraph {")); err == nil {
 		t.Error("a broken graph laid out")
 	}
 }

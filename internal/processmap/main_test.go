@@ -1,0 +1,15 @@
+package processmap
+
+import (
+	"os"
+	"testing"
+
+	"github.com/procmine/procmine/internal/dot/graphviz"
+)
+
+// TestMain lets the drawings of these tests be laid out as procmine's are,
+// by workers: this test binary started again.
+func TestMain(m *testing.M) {
+	graphviz.ForTests()
+	os.Exit(m.Run())
+}
