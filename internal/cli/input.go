@@ -72,14 +72,18 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 	}
 	defer file.Close()
 	var r io.Reader = file
-	if info, err := file.Stat(); err == nil && s.ErrTerminal && info.Size() > progressThreshold {
-		bar := progressbar.NewOptions64(info.Size(),
+	var size int64
+	if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
+		size = info.Size()
+	}
+	if s.ErrTerminal && size > progressThreshold {
+		bar := progressbar.NewOptions64(size,
 			progressbar.OptionSetWriter(s.Err), progressbar.OptionSetDescription("reading "+filepath.Base(path)),
 			progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
 		defer bar.Finish()
 		r = io.TeeReader(file, bar)
 	}
-	l, err := importer.Read(r, path, importer.Options{Format: f.format, Delimiter: f.delimiter, Mapping: f.mapping, WallClock: f.wallClock})
+	l, err := importer.Read(r, path, importer.Options{Format: f.format, Delimiter: f.delimiter, Mapping: f.mapping, WallClock: f.wallClock, Size: size})
 	var ue *importer.UsageError
 	if errors.As(err, &ue) {
 		msg := strings.Replace(ue.Msg, "format must be", "--format must be", 1)

@@ -55,6 +55,16 @@ func (b *Builder) Grow(n int) {
 	}
 }
 
+// Reserve makes room for n events in all, when there is less: a reader
+// that can tell how many events a file holds sizes the columns once
+// instead of doubling them as they fill (each doubling a copy, and memory
+// the log does not keep).
+func (b *Builder) Reserve(n int) {
+	if k := len(b.log.Act); n > cap(b.log.Act) {
+		b.Grow(n - k)
+	}
+}
+
 // Log gives access to the dictionaries and metadata while building.
 func (b *Builder) Log() *Log { return b.log }
 

@@ -151,3 +151,23 @@ func TestInstancesOrderByStart(t *testing.T) {
 		t.Errorf("instance order %v, want by start time", got)
 	}
 }
+
+// TestReserve: room made for n events takes n events without growing the
+// columns again.
+func TestReserve(t *testing.T) {
+	b := NewBuilder()
+	c := b.NewCase("1")
+	b.Event(c, 0, 0, None, None)
+	b.Reserve(5000)
+	act := &b.Log().Act[0]
+	for i := 1; i < 5000; i++ {
+		b.Event(c, 0, int64(i), None, None)
+	}
+	if &b.Log().Act[0] != act {
+		t.Error("the columns grew within what was reserved")
+	}
+	b.Reserve(10)
+	if cap(b.Log().Act) < 5000 {
+		t.Error("reserving less shrank the columns")
+	}
+}

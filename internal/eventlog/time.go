@@ -187,10 +187,38 @@ func FormatTime(ns int64) string {
 // AppendTime appends FormatTime(ns) to dst.
 func AppendTime(dst []byte, ns int64) []byte {
 	t := time.Unix(0, ns).UTC()
-	if ns%1e6 == 0 {
-		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, time.RFC3339Nano) // beyond what procmine analyses
 	}
-	return t.AppendFormat(dst, time.RFC3339Nano)
+	hour, minute, sec := t.Clock()
+	dst = appendDigits(dst, year, 4)
+	dst = appendDigits(append(dst, '-'), int(month), 2)
+	dst = appendDigits(append(dst, '-'), day, 2)
+	dst = appendDigits(append(dst, 'T'), hour, 2)
+	dst = appendDigits(append(dst, ':'), minute, 2)
+	dst = appendDigits(append(dst, ':'), sec, 2)
+	frac := t.Nanosecond()
+	if frac%1e6 == 0 {
+		dst = appendDigits(append(dst, '.'), frac/1e6, 3)
+	} else {
+		digits := 9
+		for frac%10 == 0 {
+			frac, digits = frac/10, digits-1
+		}
+		dst = appendDigits(append(dst, '.'), frac, digits)
+	}
+	return append(dst, 'Z')
+}
+
+// appendDigits appends n, 0 <= n < 10^width, in width digits.
+func appendDigits(dst []byte, n, width int) []byte {
+	dst = append(dst, "000000000"[:width]...)
+	for i := len(dst) - 1; n > 0; i-- {
+		dst[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return dst
 }
 
 // Time converts Unix nanoseconds to a time.Time in UTC.

@@ -87,3 +87,19 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendTimeIsTheLayout: the hand-written formatter writes what Go's
+// layouts write, milliseconds always, finer fractions as needed.
+func TestAppendTimeIsTheLayout(t *testing.T) {
+	for _, ns := range []int64{0, 1, 999, 1e6, 1_700_000_000_123_000_000, 1_700_000_000_123_400_000, 1_700_000_000_000_000_001,
+		-1, -1e6, -3_000_000_000_000_000_000, 4_000_000_000_000_000_000, time.Date(2140, 12, 31, 23, 59, 59, 999_999_999, time.UTC).UnixNano()} {
+		tm := time.Unix(0, ns).UTC()
+		want := tm.Format(time.RFC3339Nano)
+		if ns%1e6 == 0 {
+			want = tm.Format("2006-01-02T15:04:05.000Z07:00")
+		}
+		if got := FormatTime(ns); got != want {
+			t.Errorf("FormatTime(%d) = %q, want %q", ns, got, want)
+		}
+	}
+}

@@ -126,6 +126,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// maxStored check below): eventlog's default budget of memory and
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
+	opts.Size = a.Size
 	pr := &progressReader{r: storeReader{q.cfg.Store.Upload(ctx, a.Job)}}
 	defer func() {
 		// What reading a large file took (a multiple of the log) goes

@@ -29,6 +29,9 @@ type Mapping struct {
 	WallClock bool
 	// Budget bounds the log read; zero fields take eventlog's defaults.
 	Budget eventlog.Budget `json:"-"`
+	// Size is the text's size in bytes when known (0 when not): the
+	// columns are sized from it and the rows of the first chunks.
+	Size int64 `json:"-"`
 }
 
 // Header names recognised when the mapping leaves a column out, in order
@@ -106,7 +109,7 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 	b := eventlog.NewBuilder()
 	b.SetBudget(name, m.Budget)
 	l := b.Log()
-	rr := &rowReader{name: name, header: header, cols: cols, parseTime: parseTime, delim: m.Delimiter}
+	rr := &rowReader{name: name, header: header, cols: cols, parseTime: parseTime, delim: m.Delimiter, size: m.Size}
 	if m.TimestampFormat == "" {
 		rr.hint = " (give its form with --timestamp-format)"
 	}

@@ -232,3 +232,25 @@ func sameEvents(t *testing.T, a, b *eventlog.Log) {
 		}
 	}
 }
+
+// TestSizeOnlySizes: the file's size, given or wrong (one that the first
+// rows make look enormous included), changes how the columns grow and
+// nothing of the log.
+func TestSizeOnlySizes(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(testlogs.Dir(t), "csv", "receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int) { chunkSize = was }(chunkSize)
+	chunkSize = 4 << 10
+	want, err := Read(bytes.NewReader(doc), "receipt.csv", Mapping{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{int64(len(doc)), 1, int64(len(doc)) * 1000, 1 << 40} {
+		got, err := Read(bytes.NewReader(doc), "receipt.csv", Mapping{Size: size})
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("size %d: %v, or another log", size, err)
+		}
+	}
+}

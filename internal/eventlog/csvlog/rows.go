@@ -24,6 +24,7 @@ type rowReader struct {
 	parseTime        func(string) (int64, bool)
 	hint             string // how to fix a timestamp that cannot be read
 	delim            rune
+	size             int64 // of the text, when known (Mapping.Size)
 }
 
 // batch is what a worker made of one run of records: rows whose case,
@@ -38,6 +39,7 @@ type batch struct {
 	lifes      names
 	err        error  // the first error, on the row after the last of rows
 	text       []byte // the chunk read, to read the next into
+	bytes      int    // of the text the rows come from
 }
 
 type row struct {
@@ -159,7 +161,7 @@ var errStopped = errors.New("csvlog: reading stopped")
 
 // parse reads the records of data, which starts on line.
 func (w *worker) parse(data []byte, line int) *batch {
-	bt := &batch{cases: newNames(), acts: newNames(), ress: newNames(), lifes: newNames()}
+	bt := &batch{cases: newNames(), acts: newNames(), ress: newNames(), lifes: newNames(), bytes: len(data)}
 	rows := bytes.Count(data, []byte{'\n'}) + 1
 	bt.rows = make([]row, 0, rows)
 	bt.evAttrs = make([]string, 0, rows*len(w.evCols))
@@ -312,11 +314,21 @@ type merger struct {
 	b               *eventlog.Builder
 	caseMap, actMap []int32
 	resMap, lifeMap []int32
+	read            int64 // the bytes of text of the batches added
 }
 
 // add adds the rows of bt, then returns its error if it has one.
 func (m *merger) add(bt *batch) error {
 	b, l := m.b, m.b.Log()
+	m.read += int64(bt.bytes)
+	if n := l.NumEvents() + len(bt.rows); m.size > 0 && m.read > 0 && n > cap(l.Act) {
+		// The file's events as its rows so far foretell them, and a
+		// thirty-second more (Finish trims only past a sixteenth);
+		// never more than twice the rows so far, which a file whose
+		// first rows are short would otherwise make room for at once.
+		est := int(float64(n) * float64(m.size) / float64(m.read) * (1 + 1.0/32))
+		b.Reserve(max(n, min(est, 2*max(n, 1024))))
+	}
 	m.caseMap = m.caseMap[:0]
 	nc, ne := len(m.caseCols), len(m.evCols)
 	for i, id := range bt.cases.Names() {

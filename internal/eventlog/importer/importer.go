@@ -5,6 +5,7 @@
 package importer
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,10 @@ type Options struct {
 	// its distinct attribute keys. Zero fields take eventlog's defaults
 	// (DefaultMaxMemory, DefaultMaxKeys); every file is read within one.
 	Budget eventlog.Budget `json:"-"`
+	// Size is the file's size in bytes when known (0 when not): the CSV
+	// reader sizes the log's columns from it, once, when the file is not
+	// compressed.
+	Size int64 `json:"-"`
 }
 
 // ErrTooLarge is returned when the content exceeds MaxContent.
@@ -80,7 +85,12 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 			return nil, err
 		}
 	}
-	content, err := eventlog.Decompress(r)
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		o.Size = 0 // the content's size is not the file's
+	}
+	m.Size = o.Size
+	content, err := eventlog.Decompress(br)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
 	}
