@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 )
 
@@ -17,9 +18,10 @@ const HelperName = "procmine-layout"
 // binary).
 const HelperEnv = "PROCMINE_LAYOUT"
 
-// HelperPath finds the layout program: HelperEnv's, else HelperName
-// beside this program's executable, else on PATH. Its error says how to
-// build the program.
+// HelperPath finds the layout program: HelperEnv's (an absolute path),
+// else HelperName beside this program's executable, else on PATH. Its
+// error says how to build the program. procmine and procmine-layout speak
+// a protocol of their own version: install them together.
 func HelperPath() (string, error) { return helperPath() }
 
 var helperPath = sync.OnceValues(func() (string, error) {
@@ -30,18 +32,24 @@ var helperPath = sync.OnceValues(func() (string, error) {
 // findHelper is HelperPath for the program named in env (may be empty),
 // this program's executable exe and a search of PATH.
 func findHelper(env, exe string, lookPath func(string) (string, error)) (string, error) {
+	name := HelperName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
 	if env != "" {
+		if !filepath.IsAbs(env) || !executable(env) {
+			return "", fmt.Errorf("%s=%s: not the absolute path of an executable file", HelperEnv, env)
+		}
 		return env, nil
 	}
 	where := "this program's folder"
 	if exe != "" {
 		where = filepath.Dir(exe)
-		p := filepath.Join(where, HelperName)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		if p := filepath.Join(where, name); executable(p) {
 			return p, nil
 		}
 	}
-	if p, err := lookPath(HelperName); err == nil {
+	if p, err := lookPath(name); err == nil {
 		return p, nil
 	}
 	return "", fmt.Errorf("%s, the program that draws maps and models, is neither in %s nor on PATH: build it beside procmine with `make build`, or `go build -o DIR ./cmd/procmine-layout` into procmine's folder, or name it in %s", HelperName, where, HelperEnv)
@@ -56,4 +64,10 @@ func Helper() *exec.Cmd {
 		return &exec.Cmd{Path: HelperName, Err: err}
 	}
 	return exec.Command(p)
+}
+
+// executable reports whether path is a regular file someone may run.
+func executable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && (runtime.GOOS == "windows" || st.Mode()&0o111 != 0)
 }

@@ -44,16 +44,24 @@ func TestWholeSVG(t *testing.T) {
 	}
 }
 
-// TestFindHelper: the layout program is the one named in PROCMINE_LAYOUT,
-// else procmine-layout beside procmine (an executable file, not a folder
+// TestFindHelper: the layout program is the one named in PROCMINE_LAYOUT
+// (an absolute path to an executable file, else an error), else
+// procmine-layout beside procmine (an executable file, not a folder
 // of that name), else on PATH; without one the error says how to build it.
 func TestFindHelper(t *testing.T) {
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "procmine")
 	onPath := func(string) (string, error) { return "/usr/bin/procmine-layout", nil }
 	nowhere := func(string) (string, error) { return "", exec.ErrNotFound }
-	if p, err := findHelper("/opt/layout", exe, nowhere); err != nil || p != "/opt/layout" {
+	named := filepath.Join(t.TempDir(), "layout")
+	os.WriteFile(named, []byte("#!/bin/sh\n"), 0o755)
+	if p, err := findHelper(named, exe, nowhere); err != nil || p != named {
 		t.Errorf("named: %q, %v", p, err)
+	}
+	for _, bad := range []string{"layout", named + "-missing", dir} {
+		if p, err := findHelper(bad, exe, onPath); err == nil {
+			t.Errorf("named %q: %q, want an error", bad, p)
+		}
 	}
 	if p, err := findHelper("", exe, onPath); err != nil || p != "/usr/bin/procmine-layout" {
 		t.Errorf("on PATH: %q, %v", p, err)

@@ -186,11 +186,8 @@ func FormatTime(ns int64) string {
 
 // AppendTime appends FormatTime(ns) to dst.
 func AppendTime(dst []byte, ns int64) []byte {
-	t := time.Unix(0, ns).UTC()
+	t := time.Unix(0, ns).UTC() // years 1677 to 2262: four digits
 	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(dst, time.RFC3339Nano) // beyond what procmine analyses
-	}
 	hour, minute, sec := t.Clock()
 	dst = appendDigits(dst, year, 4)
 	dst = appendDigits(append(dst, '-'), int(month), 2)

@@ -69,7 +69,7 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 	if m.Delimiter == '"' || m.Delimiter == '\r' || m.Delimiter == '\n' || !utf8.ValidRune(m.Delimiter) || m.Delimiter == utf8.RuneError {
 		return nil, eventlog.Errorf(name, 0, "--delimiter", "%q cannot separate fields", m.Delimiter)
 	}
-	chunks := &chunker{file: name, r: br, line: 1}
+	chunks := &chunker{file: name, delim: m.Delimiter, r: br, line: 1}
 	s := newSplitter(name, m.Delimiter)
 	var header []string
 	for header == nil {

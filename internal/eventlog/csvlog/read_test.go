@@ -3,9 +3,11 @@ package csvlog
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -252,5 +254,79 @@ func TestSizeOnlySizes(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("size %d: %v, or another log", size, err)
 		}
+	}
+}
+
+// TestLargeFilesFailAsSmallOnes: the review of the parallel reader found
+// two files it failed on as the old reader did not. A stray quote in an
+// unquoted field (15" screen) followed by megabytes without another quote
+// is that quote's error, not "a record longer than 4 MiB"; a file of many
+// columns and a megabyte of blank lines is read in a few megabytes (the
+// reader once made room for a row per line, each with every column:
+// gigabytes, and the process died).
+func TestLargeFilesFailAsSmallOnes(t *testing.T) {
+	var doc bytes.Buffer
+	doc.WriteString("case,activity,note\n1,a,15\" screen\n")
+	for doc.Len() < 10<<20 {
+		doc.WriteString("1,b,plain text without quotes\n")
+	}
+	_, err := Read(bytes.NewReader(doc.Bytes()), "f.csv", Mapping{})
+	if err == nil || err.Error() != `f.csv:2: bare " in non-quoted-field (at byte 7 of the line)` {
+		t.Errorf("a stray quote: %v", err)
+	}
+
+	doc.Reset()
+	doc.WriteString("case,activity")
+	for i := range 2000 {
+		fmt.Fprintf(&doc, ",c%d", i%500)
+	}
+	doc.WriteString("\n" + strings.Repeat("\n", 1<<20) + "1,a" + strings.Repeat(",x", 2000) + "\n")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l, err := Read(bytes.NewReader(doc.Bytes()), "blank.csv", Mapping{})
+	runtime.ReadMemStats(&after)
+	if err != nil || l.NumEvents() != 1 {
+		t.Fatalf("blank lines: %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("reading a 1 MiB file allocated %d MiB", grew>>20)
+	}
+}
+
+// TestWorkerPanicIsTheCallers: a panic while a worker parses reaches the
+// caller of Read, where an import job recovers from it, instead of ending
+// the process from a goroutine of the reader's own.
+func TestWorkerPanicIsTheCallers(t *testing.T) {
+	boom := func(string) (int64, bool) { panic("boom") }
+	rr := &rowReader{name: "f.csv", header: []string{"case", "activity", "time"}, delim: ',', parseTime: boom,
+		cols: columns{caseCol: 0, actCol: 1, timeCol: 2, startCol: -1, resCol: -1, lifeCol: -1, special: []bool{true, true, true}}}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "boom") {
+			t.Errorf("recovered %v", p)
+		}
+	}()
+	rr.readAll(eventlog.NewBuilder(), &chunker{file: "f.csv", delim: ',', r: strings.NewReader(""), line: 2}, []byte("1,a,2020-01-01\n"), 0, 2)
+	t.Error("no panic")
+}
+
+// TestBudgetStopsAtItsRow: past the memory budget, the error names the
+// row that crossed it, as a front-to-back reading would (the parallel
+// reader once added a chunk's cases before its rows, and said line 2).
+func TestBudgetStopsAtItsRow(t *testing.T) {
+	var doc bytes.Buffer
+	doc.WriteString("case,activity,case:note\n")
+	for i := range 20000 {
+		fmt.Fprintf(&doc, "%d,a,%s\n", i, strings.Repeat("n", 40))
+	}
+	_, err := Read(bytes.NewReader(doc.Bytes()), "f.csv", Mapping{Budget: eventlog.Budget{MaxMemory: 1 << 20}})
+	var pe *eventlog.ParseError
+	if !errors.As(err, &pe) || pe.Line < 1000 || strings.Contains(err.Error(), "at 0 events") {
+		t.Fatalf("%v", err)
+	}
+	var events, cases int
+	if _, serr := fmt.Sscanf(err.Error()[strings.Index(err.Error(), "(at"):], "(at %d events and %d cases)", &events, &cases); serr != nil ||
+		events < pe.Line-3 || events > pe.Line || cases != events {
+		t.Errorf("%v: the counts are not the row's (%d, %d)", err, events, cases)
 	}
 }

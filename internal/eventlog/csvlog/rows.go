@@ -2,13 +2,12 @@ package csvlog
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/procmine/procmine/internal/eventlog"
@@ -40,6 +39,7 @@ type batch struct {
 	err        error  // the first error, on the row after the last of rows
 	text       []byte // the chunk read, to read the next into
 	bytes      int    // of the text the rows come from
+	panicked   string // what a worker panicked with, and where
 }
 
 type row struct {
@@ -49,8 +49,9 @@ type row struct {
 	ts, st    int64 // eventlog.NoTime when empty
 }
 
-// maxInterned bounds the values a worker keeps one copy of per column.
-const maxInterned = 4096
+// maxInterned bounds the values a worker keeps one copy of, in all its
+// columns (a file may have 10,000 of them).
+const maxInterned = 1 << 16
 
 // worker reads batches. What it keeps across batches (one copy of each
 // repeated value, the types seen) is its own.
@@ -58,6 +59,7 @@ type worker struct {
 	*rowReader
 	s                *splitter
 	evVals, caseVals []map[string]string
+	interned         int // values in evVals and caseVals
 	// The types of the event attribute values seen. A case's values are
 	// typed as they join the log, since the first row of a case in a
 	// batch need not be its first in the file.
@@ -94,25 +96,19 @@ func (rr *rowReader) readAll(b *eventlog.Builder, chunks *chunker, first []byte,
 	}
 	n := min(runtime.GOMAXPROCS(0), 8)
 	jobs := make(chan job)
-	var stop atomic.Bool
 	var wg sync.WaitGroup
 	workers := make([]*worker, n)
 	for i := range workers {
 		workers[i] = rr.newWorker()
 		wg.Go(func() {
 			for j := range jobs {
-				if stop.Load() {
-					j.out <- &batch{err: errStopped}
-					continue
-				}
-				bt := workers[i].parse(j.data, j.line)
+				bt := workers[i].safeParse(j.data, j.line)
 				bt.text = j.text
 				j.out <- bt
 			}
 		})
 	}
 	finish := sync.OnceFunc(func() {
-		stop.Store(true)
 		close(jobs)
 		wg.Wait()
 	})
@@ -156,15 +152,26 @@ func (rr *rowReader) readAll(b *eventlog.Builder, chunks *chunker, first []byte,
 	return nil
 }
 
-// errStopped marks a batch not read because reading ended before it.
-var errStopped = errors.New("csvlog: reading stopped")
+// safeParse is parse that hands a panic to the merger, which panics with
+// it where Read was called: a reader's panic on some file is its caller's
+// to recover from (an import job fails; the server stays).
+func (w *worker) safeParse(data []byte, line int) (bt *batch) {
+	defer func() {
+		if p := recover(); p != nil {
+			bt = &batch{panicked: fmt.Sprintf("%v\n%s", p, debug.Stack())}
+		}
+	}()
+	return w.parse(data, line)
+}
 
 // parse reads the records of data, which starts on line.
 func (w *worker) parse(data []byte, line int) *batch {
 	bt := &batch{cases: newNames(), acts: newNames(), ress: newNames(), lifes: newNames(), bytes: len(data)}
-	rows := bytes.Count(data, []byte{'\n'}) + 1
+	// As many rows as lines, but no more than records of the header's
+	// fields fit in data: blank lines, and quoted fields of many lines,
+	// are lines without rows.
+	rows := min(bytes.Count(data, []byte{'\n'})+1, len(data)/len(w.header)+1)
 	bt.rows = make([]row, 0, rows)
-	bt.evAttrs = make([]string, 0, rows*len(w.evCols))
 	checkUTF8 := !utf8.Valid(data)
 	w.s.reset(data, line)
 	for {
@@ -238,11 +245,11 @@ func (w *worker) row(bt *batch, rec []string, line int, checkUTF8 bool) error {
 	}
 	bt.rows = append(bt.rows, r)
 	for i, col := range w.evCols {
-		bt.evAttrs = append(bt.evAttrs, keep(w.evVals[i], &w.evTypes[i], rec[col.index]))
+		bt.evAttrs = append(bt.evAttrs, w.keep(w.evVals[i], &w.evTypes[i], rec[col.index]))
 	}
 	if isNew {
 		for i, col := range w.caseCols {
-			bt.caseAttrs = append(bt.caseAttrs, keep(w.caseVals[i], nil, rec[col.index]))
+			bt.caseAttrs = append(bt.caseAttrs, w.keep(w.caseVals[i], nil, rec[col.index]))
 		}
 	}
 	return nil
@@ -289,9 +296,9 @@ func (n *names) id(s string) (int32, bool) {
 }
 
 // keep returns a copy of the attribute value v to keep, one copy per
-// distinct value while vals has room, and learns its type unless typ is
-// nil.
-func keep(vals map[string]string, typ *colType, v string) string {
+// distinct value of the column (vals) while the worker keeps fewer than
+// maxInterned, and learns its type unless typ is nil.
+func (w *worker) keep(vals map[string]string, typ *colType, v string) string {
 	if v == "" {
 		return ""
 	}
@@ -302,8 +309,9 @@ func keep(vals map[string]string, typ *colType, v string) string {
 	if typ != nil {
 		typ.add(s)
 	}
-	if len(vals) < maxInterned {
+	if w.interned < maxInterned {
 		vals[s] = s
+		w.interned++
 	}
 	return s
 }
@@ -317,11 +325,16 @@ type merger struct {
 	read            int64 // the bytes of text of the batches added
 }
 
-// add adds the rows of bt, then returns its error if it has one.
+// add adds the rows of bt, then returns its error if it has one. A case
+// or name of the batch joins the log at its first row, as it would read
+// front to back, so that the budget stops at the row that crossed it.
 func (m *merger) add(bt *batch) error {
+	if bt.panicked != "" {
+		panic("csvlog: a worker panicked: " + bt.panicked)
+	}
 	b, l := m.b, m.b.Log()
 	m.read += int64(bt.bytes)
-	if n := l.NumEvents() + len(bt.rows); m.size > 0 && m.read > 0 && n > cap(l.Act) {
+	if n := l.NumEvents() + len(bt.rows); m.size > 0 && n > cap(l.Act) {
 		// The file's events as its rows so far foretell them, and a
 		// thirty-second more (Finish trims only past a sixteenth);
 		// never more than twice the rows so far, which a file whose
@@ -329,34 +342,29 @@ func (m *merger) add(bt *batch) error {
 		est := int(float64(n) * float64(m.size) / float64(m.read) * (1 + 1.0/32))
 		b.Reserve(max(n, min(est, 2*max(n, 1024))))
 	}
-	m.caseMap = m.caseMap[:0]
+	m.caseMap = unmapped(m.caseMap, bt.cases.Len())
+	m.actMap = unmapped(m.actMap, bt.acts.Len())
+	m.resMap = unmapped(m.resMap, bt.ress.Len())
+	m.lifeMap = unmapped(m.lifeMap, bt.lifes.Len())
 	nc, ne := len(m.caseCols), len(m.evCols)
-	for i, id := range bt.cases.Names() {
-		c, isNew := b.Case(id)
-		m.caseMap = append(m.caseMap, c)
-		if !isNew {
-			continue
-		}
-		for j, col := range m.caseCols {
-			if v := bt.caseAttrs[i*nc+j]; v != "" {
-				col.typ.add(v)
-				b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
-			}
-		}
-	}
-	m.actMap = ids(m.actMap, l.Activities, bt.acts.Dict)
-	m.resMap = ids(m.resMap, l.Resources, bt.ress.Dict)
-	m.lifeMap = ids(m.lifeMap, l.Lifecycles, bt.lifes.Dict)
 	for i := range bt.rows {
 		r := &bt.rows[i]
-		res, life := r.res, r.life
-		if res != eventlog.None {
-			res = m.resMap[res]
+		c := m.caseMap[r.c]
+		if c < 0 {
+			var isNew bool
+			c, isNew = b.Case(bt.cases.Name(r.c))
+			m.caseMap[r.c] = c
+			for j, col := range m.caseCols {
+				if v := bt.caseAttrs[int(r.c)*nc+j]; isNew && v != "" {
+					col.typ.add(v)
+					b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
+				}
+			}
 		}
-		if life != eventlog.None {
-			life = m.lifeMap[life]
-		}
-		e := b.Event(m.caseMap[r.c], m.actMap[r.act], r.ts, res, life)
+		act := mapID(m.actMap, r.act, l.Activities, bt.acts.Dict)
+		res := mapID(m.resMap, r.res, l.Resources, bt.ress.Dict)
+		life := mapID(m.lifeMap, r.life, l.Lifecycles, bt.lifes.Dict)
+		e := b.Event(c, act, r.ts, res, life)
 		if r.st != eventlog.NoTime {
 			b.SetStart(e, r.st)
 		}
@@ -372,11 +380,23 @@ func (m *merger) add(bt *batch) error {
 	return bt.err
 }
 
-// ids maps the ids of a batch's dictionary onto the log's.
-func ids(dst []int32, log, local *eventlog.Dict) []int32 {
+// unmapped is dst with n ids, none mapped yet (-1).
+func unmapped(dst []int32, n int) []int32 {
 	dst = dst[:0]
-	for _, name := range local.Names() {
-		dst = append(dst, log.ID(name))
+	for range n {
+		dst = append(dst, -1)
 	}
 	return dst
+}
+
+// mapID is the log's id of a batch's id, mapped at its first use;
+// eventlog.None stays itself.
+func mapID(ids []int32, id int32, log, local *eventlog.Dict) int32 {
+	if id == eventlog.None {
+		return id
+	}
+	if ids[id] < 0 {
+		ids[id] = log.ID(local.Name(id))
+	}
+	return ids[id]
 }

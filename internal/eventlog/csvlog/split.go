@@ -244,11 +244,12 @@ var chunkSize = 1 << 20
 // chunker hands out the text of a reader in runs of whole records, each in
 // memory of its own, written again only once given back (recycle).
 type chunker struct {
-	file string // for errors
-	r    io.Reader
-	buf  []byte // read and not handed out yet: the start of a record
-	line int    // the line buf starts on
-	err  error  // what reading ended with; io.EOF at the end
+	file  string // for errors
+	delim rune
+	r     io.Reader
+	buf   []byte // read and not handed out yet: the start of a record
+	line  int    // the line buf starts on
+	err   error  // what reading ended with; io.EOF at the end
 	// spare holds chunks read and done with, to read into again.
 	spare [][]byte
 }
@@ -298,12 +299,31 @@ func (c *chunker) next() ([]byte, int, error) {
 			return nil, 0, c.err
 		}
 		if len(c.buf) > eventlog.MaxLine+1 {
-			// Its first record is too long: say where it starts.
-			blank := len(c.buf) - len(bytes.TrimLeft(c.buf, "\r\n"))
-			c.err = errLongRecord(c.file, c.line+bytes.Count(c.buf[:blank], []byte{'\n'}))
+			c.err = c.tooLong()
 			c.buf = nil
 			return nil, 0, c.err
 		}
 		size = 2 * len(c.buf) // one record fills what was read
+	}
+}
+
+// tooLong is the error of a buffer that holds no end of a record and is
+// longer than one may be. Its first record is too long, unless it is not
+// well formed: a stray quote (15" screen) makes every newline after it look
+// quoted, and the quote is what to report, where encoding/csv would.
+func (c *chunker) tooLong() error {
+	s := newSplitter(c.file, c.delim)
+	s.reset(c.buf, c.line)
+	for {
+		_, line, err := s.record()
+		switch {
+		case err == io.EOF:
+			return errLongRecord(c.file, c.line) // blank lines only: not seen
+		case s.pos == len(c.buf):
+			// The text read ends inside this record: the long one.
+			return errLongRecord(c.file, line)
+		case err != nil:
+			return err
+		}
 	}
 }
