@@ -2,12 +2,10 @@ package eventlog_test
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
-	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 // BenchmarkUnmarshalBPIC2012 opens BPIC 2012's stored form (262,200
@@ -15,15 +13,7 @@ import (
 // copying the same bytes (the floor: reading them). Run it with
 // go test -run '^$' -bench Unmarshal -benchtime 20x ./internal/eventlog
 func BenchmarkUnmarshalBPIC2012(b *testing.B) {
-	f, err := os.Open(testlogs.Path(b, "xes/bpic2012.xes.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := importer.Read(f, "bpic2012.xes.gz", importer.Options{})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	l := testlog.Read(b, "xes/bpic2012.xes.gz")
 	data, err := l.MarshalBinary()
 	if err != nil {
 		b.Fatal(err)

@@ -27,6 +27,12 @@ func Decompress(r io.Reader) (io.ReadCloser, error) {
 	return newReadAhead(zr), nil
 }
 
+// Compressed reports whether rc, a reader Decompress returned, gunzips.
+func Compressed(rc io.ReadCloser) bool {
+	_, ok := rc.(*readAhead)
+	return ok
+}
+
 // Corrupt reports whether a read error means the compressed file is cut
 // short or damaged, rather than being malformed in its content.
 func Corrupt(err error) bool {

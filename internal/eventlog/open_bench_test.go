@@ -9,11 +9,10 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/generate"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
-	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 // BenchmarkOpenStoredVersion is a server's first report after a restart,
@@ -30,15 +29,7 @@ func BenchmarkOpenStoredVersion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	f, err := os.Open(testlogs.Path(b, "xes/bpic2012.xes.gz"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	bpic, err := importer.Read(f, "bpic2012.xes.gz", importer.Options{})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	bpic := testlog.Read(b, "xes/bpic2012.xes.gz")
 	l := generate.Replicate(bpic, n)
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "procmine.db"))

@@ -24,12 +24,18 @@ func gzipped(t *testing.T, s string) []byte {
 	return buf.Bytes()
 }
 
+// TestDecompress: plain and gzipped text read the same, and Compressed
+// tells which was which (the importer sizes columns from a plain file's
+// size only).
 func TestDecompress(t *testing.T) {
 	text := strings.Repeat("case,activity\n1,a\n", 200_000) // several blocks
 	for name, in := range map[string][]byte{"plain": []byte(text), "gzip": gzipped(t, text)} {
 		r, err := Decompress(bytes.NewReader(in))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if Compressed(r) != (name == "gzip") {
+			t.Errorf("%s: Compressed says %v", name, Compressed(r))
 		}
 		got, err := io.ReadAll(r)
 		r.Close()

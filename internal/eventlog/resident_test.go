@@ -1,15 +1,13 @@
 package eventlog_test
 
 import (
-	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/procmine/procmine/internal/eventlog"
-	"github.com/procmine/procmine/internal/eventlog/importer"
-	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 // TestResidentIsWhatTheHeapHolds: what Resident counts for a stored log
@@ -32,15 +30,7 @@ func TestResidentIsWhatTheHeapHolds(t *testing.T) {
 	}
 	for _, rel := range []string{"xes/bpic2012.xes.gz", "csv/receipt.csv", "xes/interval_event_log.xes"} {
 		t.Run(rel, func(t *testing.T) {
-			f, err := os.Open(testlogs.Path(t, rel))
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := importer.Read(f, rel, importer.Options{})
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := testlog.Read(t, rel)
 			data, err := l.MarshalBinary()
 			if err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@
 package importer
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -85,16 +84,14 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 			return nil, err
 		}
 	}
-	br := bufio.NewReader(r)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		o.Size = 0 // the content's size is not the file's
-	}
-	m.Size = o.Size
-	content, err := eventlog.Decompress(br)
+	content, err := eventlog.Decompress(r)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
 	}
 	defer content.Close()
+	if !eventlog.Compressed(content) {
+		m.Size = o.Size // a compressed file's content is of another size
+	}
 	var in io.Reader = content
 	var lim *limited
 	if o.MaxContent > 0 {
