@@ -16,9 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/http/request"
+	"github.com/procmine/procmine/internal/s3blobs"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
@@ -36,6 +38,7 @@ type env struct {
 	now   time.Time
 	logs  *syncBuffer // what the server logged
 	srv   *Server
+	key   *seal.Key // the key the store seals with
 }
 
 // syncBuffer is a bytes.Buffer for concurrent writers.
@@ -66,12 +69,37 @@ func serversQuiet(b *testing.B) map[string]*env { return serversWith(b, io.Disca
 func serversB(t testing.TB) map[string]*env { return serversWith(t, nil) }
 
 // serversWith logs to logs, or to the env's own buffer when nil.
-func serversWith(t testing.TB, logs io.Writer) map[string]*env {
+func serversWith(t testing.TB, logs io.Writer) map[string]*env { return serversBlobs(t, logs, nil) }
+
+// serversS3 are servers that keep their blobs in a bucket of the test S3
+// server, each database kind under its own prefix (its name).
+func serversS3(t testing.TB, s3 storetest.S3) map[string]*env {
+	return serversBlobs(t, nil, func(db string) store.Objects { return openBucket(t, s3, db) })
+}
+
+// openBucket opens the bucket of s3 under prefix as the store's blob store.
+func openBucket(t testing.TB, s3 storetest.S3, prefix string) *s3blobs.Bucket {
+	t.Helper()
+	b, err := s3blobs.Open(context.Background(), s3.Location(prefix), s3blobs.Config{
+		Endpoint: s3.Endpoint, Region: "us-east-1", Credentials: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, ""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// serversBlobs keeps each store's blobs in blobs(its kind), or in the
+// database when blobs is nil.
+func serversBlobs(t testing.TB, logs io.Writer, blobs func(db string) store.Objects) map[string]*env {
 	out := map[string]*env{}
 	for name, dsn := range storetest.DSNs(t) {
 		st, err := store.Open(context.Background(), dsn)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if blobs != nil {
+			st.UseObjects(blobs(name))
 		}
 		// Blobs are sealed, as a real server seals them.
 		key, err := seal.ParseKey(seal.Generate())
@@ -79,7 +107,7 @@ func serversWith(t testing.TB, logs io.Writer) map[string]*env {
 			t.Fatal(err)
 		}
 		st.UseKeys(&seal.Keyring{Current: key})
-		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}}
+		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}, key: key}
 		// The test client reaches the server from loopback, which is
 		// trusted as a proxy: tests set X-Forwarded-For to be elsewhere.
 		proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}

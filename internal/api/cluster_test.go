@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +24,18 @@ import (
 // other, with the same figures; password guesses on both are counted
 // together; a share revoked, a screenshot deleted or
 // a person erased through one holds on the other within a second, even
-// where the other had the data cached.
+// where the other had the data cached. Once with the blobs in the
+// database, once in a bucket of a real S3 server that both servers use,
+// where what was deleted or erased leaves the bucket too.
 func TestTwoServersOneDatabase(t *testing.T) {
+	t.Run("database", func(t *testing.T) { twoServers(t, nil) })
+	t.Run("s3", func(t *testing.T) {
+		s3 := storetest.NewS3(t)
+		twoServers(t, &s3)
+	})
+}
+
+func twoServers(t *testing.T, s3 *storetest.S3) {
 	dsn, ok := storetest.DSNs(t)["postgres"]
 	if !ok {
 		t.Skip("two servers need one PostgreSQL database; PROCMINE_TEST_POSTGRES_URL is not set")
@@ -38,6 +50,9 @@ func TestTwoServersOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.UseKeys(&seal.Keyring{Current: key}) // every server has the same key
+		if s3 != nil {
+			st.UseObjects(openBucket(t, *s3, "cluster")) // and the same bucket
+		}
 		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC()}
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
 		ts := httptest.NewServer(srv.Handler())
@@ -49,6 +64,25 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	a, b := serve(), serve()
 	if a.url == b.url {
 		t.Fatal("one server, not two")
+	}
+	// inBucket says whether the bucket holds objects that b's rows do
+	// not name, or misses some they do; without S3 it holds.
+	inBucket := func(when string) {
+		t.Helper()
+		if s3 == nil {
+			return
+		}
+		named, err := b.store.ObjectsNamed(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, k := range s3.Objects(t) {
+			got[strings.TrimPrefix(k, "cluster/")] = true
+		}
+		if !maps.Equal(got, named) || len(got) == 0 {
+			t.Errorf("%s: the bucket holds %v; the rows name %v", when, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(named)))
+		}
 	}
 	w := setupRecordings(t, a)
 	// on is the same caller, with the same cookies, talking to another server.
@@ -101,6 +135,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	if code != 200 || fromA != fromB || !strings.Contains(fromB, `"cases":2`) {
 		t.Errorf("statistics on B: %d %s; on A: %s", code, fromB, fromA)
 	}
+	inBucket("after the import")
 
 	// A share revoked through A is refused by B.
 	viewerOnB := on(w.c["viewer"], b)
@@ -121,11 +156,13 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	if code, _ := on(w.c["contrib"], b).do("GET", shot, "", nil); code != 200 {
 		t.Fatalf("the screenshot on B: %d", code)
 	}
+	inBucket("with the screenshot")
 	w.c["contrib"].json("DELETE", shot, "", 204, nil)
 	within("a deleted screenshot", func() bool {
 		code, _ := on(w.c["contrib"], b).do("GET", shot, "", nil)
 		return code == 404
 	})
+	inBucket("after deleting the screenshot")
 
 	// B has the log in memory; a person erased through A is gone from
 	// what B serves (the database tells B to drop its copy).
@@ -146,4 +183,5 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		code, body := ownerOnB.do("GET", w.process+"/statistics", "", nil)
 		return code == 200 && !strings.Contains(body, "Sara Lind")
 	})
+	inBucket("after the erasure")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/dot"
+	"github.com/procmine/procmine/internal/s3blobs"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/signin"
 	"github.com/procmine/procmine/internal/store"
@@ -28,6 +29,7 @@ import (
 // variables give the defaults.
 type storeFlags struct {
 	dataDir, databaseURL string
+	blobStore            string
 	keyFile              string
 	oldKeyFiles          names
 	notice               io.Writer // where a newly made key is announced
@@ -39,6 +41,8 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.keyFile, "blob-key-file", os.Getenv("PROCMINE_BLOB_KEY_FILE"),
 		"file holding the key that encrypts uploaded data and screenshots (env PROCMINE_BLOB_KEY_FILE, or the key itself in PROCMINE_BLOB_KEY; default DATA-DIR/blob.key, made on first start)")
 	fs.Var(&f.oldKeyFiles, "old-blob-key-file", "a former key, still accepted for reading while blobs are resealed (repeatable)")
+	fs.StringVar(&f.blobStore, "blob-store", os.Getenv("PROCMINE_BLOB_STORE"),
+		"s3://bucket/prefix to keep event data, screenshots and uploads in an S3 bucket, sealed as in the database (env PROCMINE_BLOB_STORE; endpoint, region and keys from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, … as the AWS tools read them)")
 }
 
 func envOr(key, def string) string {
@@ -79,6 +83,18 @@ func openAt(ctx context.Context, f storeFlags, dsn string) (*store.Store, error)
 	}
 	st.UseKeys(ring)
 	if err := st.VerifyKeys(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if f.blobStore != "" {
+		b, err := s3blobs.Open(ctx, f.blobStore, s3blobs.FromEnv())
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		st.UseObjects(b)
+	}
+	if err := st.CheckObjects(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -248,16 +248,26 @@ func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
 
 // sweep fails, now and every minute, the jobs that nothing will run
 // any more (see store.FailLostJobs), so that none stays "running" for ever
-// and no staged file outlives its job.
+// and no staged file outlives its job; and, now and every hour, deletes
+// the objects of the blob store that no row names (store.SweepObjects).
 func (q *Queue) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	for {
+	for minute := 0; ; minute++ {
 		n, err := q.cfg.Store.FailLostJobs(ctx, "the server running the import stopped and it could not be run again: upload the file again", time.Hour)
 		if err != nil && ctx.Err() == nil {
 			q.cfg.Log.Error("sweeping lost jobs", "err", err)
 		} else if n > 0 {
 			q.cfg.Log.Warn("failed lost jobs", "jobs", n)
+		}
+		if minute%60 == 0 {
+			// An hour spares the objects of rows still being written.
+			n, err := q.cfg.Store.SweepObjects(ctx, time.Now().Add(-time.Hour))
+			if err != nil && ctx.Err() == nil {
+				q.cfg.Log.Error("sweeping the blob store", "err", err)
+			} else if n > 0 {
+				q.cfg.Log.Warn("deleted objects no row names from the blob store", "objects", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -31,23 +31,29 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 		return 0, err
 	}
 	defer tx.Rollback()
-	id, err := s.addVersion(ctx, tx, process, v, data)
+	p := &puts{s: s}
+	defer p.undo()
+	id, err := s.addVersion(ctx, tx, p, process, v, data)
 	if err != nil {
 		return 0, err
 	}
-	return id, tx.Commit()
+	return id, p.commit(tx)
 }
 
 // addVersion makes the version's row first and writes its data once its
 // id, which the seal binds, is known.
-func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, process access.ID, v Version, data []byte) (access.ID, error) {
+func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte) (access.ID, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ? WHERE id = ?"), s.seal(blobAD(blobEventLog, id), data), id)
+	stored, object, err := p.put(ctx, blobEventLog, data, id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ?, object = ? WHERE id = ?"), stored, object, id)
 	return access.ID(id), err
 }
 
@@ -85,14 +91,15 @@ func (s *Store) loadLatestVersion(ctx context.Context, process access.ID) (acces
 // VersionData returns the encoded log of a version of the process.
 func (s *Store) VersionData(ctx context.Context, process, version access.ID) ([]byte, error) {
 	var data []byte
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT data FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&data)
+	var object sql.NullString
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT data, object FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&data, &object)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.open(blobAD(blobEventLog, version), data)
+	return s.getBlob(ctx, blobEventLog, data, object, version)
 }
 
 // VersionResident returns what a version of the process takes in memory

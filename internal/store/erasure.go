@@ -286,28 +286,36 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 		lock = " FOR UPDATE"
 	}
 	var sealed []byte
-	err = tx.QueryRowContext(ctx, s.rebind("SELECT data FROM log_versions WHERE process_id = ? AND id = ?"+lock), v.Process, v.Version).Scan(&sealed)
+	var object sql.NullString
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT data, object FROM log_versions WHERE process_id = ? AND id = ?"+lock), v.Process, v.Version).Scan(&sealed, &object)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // deleted meanwhile: nothing left to rewrite
 	}
 	if err != nil {
 		return false, err
 	}
-	data, err := s.open(blobAD(blobEventLog, v.Version), sealed)
+	data, err := s.getBlob(ctx, blobEventLog, sealed, object, v.Version)
 	if err != nil {
 		return false, err
 	}
 	if data, err = rewrite(data); err != nil || data == nil {
 		return false, err
 	}
-	// Rewritten, the log is measured again when next loaded.
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ?, resident = 0 WHERE id = ?"), s.seal(blobAD(blobEventLog, v.Version), data), v.Version); err != nil {
+	// Rewritten, the log is measured again when next loaded. The object
+	// it replaces is queued for deletion, which the caller's Erased does.
+	p := &puts{s: s}
+	defer p.undo()
+	stored, object, err := p.put(ctx, blobEventLog, data, v.Version)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ?, object = ?, resident = 0 WHERE id = ?"), stored, object, v.Version); err != nil {
 		return false, err
 	}
 	if err := s.notifyIn(ctx, tx, ChangedVersion(v.Version)); err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	return true, p.commit(tx)
 }
 
 // EraseFromImports runs through replace what the environment's imports

@@ -65,7 +65,10 @@ func (s *Store) StageImport(ctx context.Context, j Job, file io.Reader, enqueue 
 	}
 	job := access.ID(id)
 	if err := s.stage(ctx, job, file, enqueue); err != nil {
+		// Its chunks go with it, and their objects after them.
 		if _, derr := s.exec(context.WithoutCancel(ctx), "DELETE FROM jobs WHERE id = ?", job); derr != nil {
+			err = errors.Join(err, derr)
+		} else if derr := s.collectObjects(context.WithoutCancel(ctx)); derr != nil {
 			err = errors.Join(err, derr)
 		}
 		return 0, err
@@ -81,8 +84,12 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 			// Only while the job is still staging: an erasure or a sweep
 			// may have failed it meanwhile, and its file must not grow
 			// back.
-			sealed := s.seal(blobAD(blobUpload, job, seq), buf[:n])
-			if err := s.unended(s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'staging')", job, seq, sealed, job)); err != nil {
+			stored, object, err := s.putBlob(ctx, blobUpload, buf[:n], job, seq)
+			if err != nil {
+				return err
+			}
+			if err := s.unended(s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data, object) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'staging')", job, seq, stored, object, job)); err != nil {
+				s.unput(object)
 				return err
 			}
 		}
@@ -129,8 +136,10 @@ func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging ti
 	if err != nil {
 		return 0, err
 	}
-	_, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE state IN ('failed', 'done'))")
-	return int(n), err
+	if _, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE state IN ('failed', 'done'))"); err != nil {
+		return int(n), err
+	}
+	return int(n), s.collectObjects(ctx)
 }
 
 // FailPendingImports fails every import of the environment (0: of every
@@ -148,8 +157,10 @@ func (s *Store) FailPendingImports(ctx context.Context, env access.ID, reason st
 	if err != nil {
 		return 0, err
 	}
-	_, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE (env_id = ? OR ? = 0) AND state = 'failed')", env, env)
-	return int(n), err
+	if _, err = s.exec(ctx, "DELETE FROM job_uploads WHERE job_id IN (SELECT id FROM jobs WHERE (env_id = ? OR ? = 0) AND state = 'failed')", env, env); err != nil {
+		return int(n), err
+	}
+	return int(n), s.collectObjects(ctx)
 }
 
 // StagedUploads counts the chunks of staged files kept, for operators and
@@ -180,7 +191,8 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 			return 0, u.err
 		}
 		var data []byte
-		err := u.s.db.QueryRowContext(u.ctx, u.s.rebind("SELECT data FROM job_uploads WHERE job_id = ? AND seq = ?"), u.job, u.seq).Scan(&data)
+		var object sql.NullString
+		err := u.s.db.QueryRowContext(u.ctx, u.s.rebind("SELECT data, object FROM job_uploads WHERE job_id = ? AND seq = ?"), u.job, u.seq).Scan(&data, &object)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) && u.seq == 0:
 			u.err = fmt.Errorf("store: job %d has no staged upload", u.job)
@@ -189,7 +201,7 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 		case err != nil:
 			u.err = err
 		default:
-			if data, err = u.s.open(blobAD(blobUpload, u.job, u.seq), data); err != nil {
+			if data, err = u.s.getBlob(u.ctx, blobUpload, data, object, u.job, u.seq); err != nil {
 				u.err = err
 				continue
 			}
@@ -221,7 +233,10 @@ func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error
 	if err := s.endJob(ctx, tx, job, "failed", reason, 0); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.collectObjects(ctx) // the staged upload's
 }
 
 // Imported is what an import job that read its file adds.
@@ -247,6 +262,8 @@ func (s *Store) FinishImport(ctx context.Context, im Imported) (access.ID, error
 		return 0, err
 	}
 	defer tx.Rollback()
+	p := &puts{s: s}
+	defer p.undo()
 	// The process stays until the version is in (a deletion waits).
 	lock := ""
 	if s.postgres {
@@ -258,7 +275,7 @@ func (s *Store) FinishImport(ctx context.Context, im Imported) (access.ID, error
 	} else if err != nil {
 		return 0, err
 	}
-	id, err := s.addVersion(ctx, tx, im.Process, im.Version, im.Data)
+	id, err := s.addVersion(ctx, tx, p, im.Process, im.Version, im.Data)
 	if err != nil {
 		return 0, err
 	}
@@ -275,7 +292,10 @@ func (s *Store) FinishImport(ctx context.Context, im Imported) (access.ID, error
 	if err := s.endJob(ctx, tx, im.Job, "done", "", id); err != nil {
 		return 0, err
 	}
-	return id, tx.Commit()
+	if err := p.commit(tx); err != nil {
+		return 0, err
+	}
+	return id, s.collectObjects(ctx) // the staged upload's
 }
 
 func (s *Store) endJob(ctx context.Context, tx *sql.Tx, job access.ID, state, reason string, version access.ID) error {

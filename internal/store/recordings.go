@@ -71,6 +71,8 @@ func (s *Store) CreateRecording(ctx context.Context, r Recording, steps []record
 		return 0, err
 	}
 	defer tx.Rollback()
+	p := &puts{s: s}
+	defer p.undo()
 	now := s.now().UnixNano()
 	var id int64
 	err = tx.QueryRowContext(ctx, s.rebind("INSERT INTO recordings (env_id, process_id, recorder_id, title, state, created_at, updated_at, next_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
@@ -79,14 +81,14 @@ func (s *Store) CreateRecording(ctx context.Context, r Recording, steps []record
 		return 0, err
 	}
 	for i, st := range steps {
-		if err := s.insertStep(ctx, tx, access.ID(id), i+1, st, shots[i]); err != nil {
+		if err := s.insertStep(ctx, tx, p, access.ID(id), i+1, st, shots[i]); err != nil {
 			return 0, err
 		}
 	}
-	return access.ID(id), tx.Commit()
+	return access.ID(id), p.commit(tx)
 }
 
-func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, rid access.ID, n int, st recording.Step, shot []byte) error {
+func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, p *puts, rid access.ID, n int, st recording.Step, shot []byte) error {
 	bounds := ""
 	if b := st.Element.Bounds; b != nil {
 		bounds = fmt.Sprintf("%d,%d,%d,%d", b[0], b[1], b[2], b[3])
@@ -99,7 +101,11 @@ func (s *Store) insertStep(ctx context.Context, tx *sql.Tx, rid access.ID, n int
 	if err != nil || shot == nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data) VALUES (?, ?, ?)"), rid, n, s.seal(blobAD(blobScreenshot, rid, n), shot))
+	stored, object, err := p.put(ctx, blobScreenshot, shot, rid, n)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind("INSERT INTO screenshots (recording_id, n, data, object) VALUES (?, ?, ?, ?)"), rid, n, stored, object)
 	return err
 }
 
@@ -422,6 +428,8 @@ func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.
 		return 0, err
 	}
 	defer tx.Rollback()
+	p := &puts{s: s}
+	defer p.undo()
 	state, n, err := s.lockRecording(ctx, tx, env, id)
 	if err != nil {
 		return 0, err
@@ -436,13 +444,13 @@ func (s *Store) AppendStep(ctx context.Context, env, id access.ID, st recording.
 	if count >= recording.MaxSteps {
 		return 0, ErrTooManySteps
 	}
-	if err := s.insertStep(ctx, tx, id, n, st, shot); err != nil {
+	if err := s.insertStep(ctx, tx, p, id, n, st, shot); err != nil {
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE recordings SET next_step = ?, updated_at = ? WHERE id = ?"), n+1, s.now().UnixNano(), id); err != nil {
 		return 0, err
 	}
-	return n, tx.Commit()
+	return n, p.commit(tx)
 }
 
 // SetRecordingState moves a recording from one of the states in from to
@@ -534,19 +542,26 @@ func (s *Store) DeleteRecording(ctx context.Context, env, id access.ID) error {
 // Screenshot returns a step's screenshot.
 func (s *Store) Screenshot(ctx context.Context, rid access.ID, n int) ([]byte, error) {
 	var data []byte
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT data FROM screenshots WHERE recording_id = ? AND n = ?"), rid, n).Scan(&data)
+	var object sql.NullString
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT data, object FROM screenshots WHERE recording_id = ? AND n = ?"), rid, n).Scan(&data, &object)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.open(blobAD(blobScreenshot, rid, n), data)
+	return s.getBlob(ctx, blobScreenshot, data, object, rid, n)
 }
 
 // ReplaceScreenshot stores a cleaned image in place of a step's screenshot.
 func (s *Store) ReplaceScreenshot(ctx context.Context, rid access.ID, n int, data []byte) error {
-	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ? WHERE recording_id = ? AND n = ?", s.seal(blobAD(blobScreenshot, rid, n), data), rid, n)); err != nil {
+	stored, object, err := s.putBlob(ctx, blobScreenshot, data, rid, n)
+	if err != nil {
+		return err
+	}
+	// The object replaced is queued for deletion (Erased collects it).
+	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ?, object = ? WHERE recording_id = ? AND n = ?", stored, object, rid, n)); err != nil {
+		s.unput(object)
 		return err
 	}
 	return s.Erased(ctx)
@@ -567,6 +582,10 @@ func (s *Store) DeleteScreenshot(ctx context.Context, rid access.ID, n int) erro
 // reclaims them (see docs/privacy.md).
 // Callers that change many rows call it once, after the last.
 func (s *Store) Erased(ctx context.Context) error {
+	// The objects of what was deleted or replaced go first.
+	if err := s.collectObjects(ctx); err != nil {
+		return err
+	}
 	if s.postgres {
 		return nil
 	}

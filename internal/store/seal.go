@@ -24,15 +24,18 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	for _, t := range []struct{ table, key, column, purpose string }{
-		{"log_versions", "id", "data", blobEventLog},
-		{"screenshots", "recording_id, n", "data", blobScreenshot},
-		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey},
-		{"key_check", "id", "sealed", blobKeyCheck},
-		{"totp", "user_id", "secret", blobTOTP},
-		{"job_uploads", "job_id, seq", "data", blobUpload},
-		{"reference_models", "process_id", "data", blobModel},
-		{"recording_steps", "recording_id, n", "texts", blobStepTexts},
+	for _, t := range []struct {
+		table, key, column, purpose string
+		objects                     bool // may be in the blob store
+	}{
+		{"log_versions", "id", "data", blobEventLog, true},
+		{"screenshots", "recording_id, n", "data", blobScreenshot, true},
+		{"privacy_policies", "env_id", "pseudonym_key", blobPseudonymKey, false},
+		{"key_check", "id", "sealed", blobKeyCheck, false},
+		{"totp", "user_id", "secret", blobTOTP, false},
+		{"job_uploads", "job_id, seq", "data", blobUpload, true},
+		{"reference_models", "process_id", "data", blobModel, false},
+		{"recording_steps", "recording_id, n", "texts", blobStepTexts, false},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
@@ -65,7 +68,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			done, err := s.resealOne(ctx, t.table, t.column, where, t.purpose, k)
+			done, err := s.resealOne(ctx, t.table, t.column, where, t.purpose, t.objects, k)
 			if err != nil {
 				return n, err
 			}
@@ -77,19 +80,33 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 	return n, s.Erased(ctx)
 }
 
-func (s *Store) resealOne(ctx context.Context, table, column, where, purpose string, key []any) (bool, error) {
+func (s *Store) resealOne(ctx context.Context, table, column, where, purpose string, objects bool, key []any) (bool, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
 	var data []byte
-	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+" FROM "+table+" WHERE "+where), key...).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) || data == nil {
+	var object sql.NullString
+	dst := []any{&data}
+	objectColumn := ""
+	if objects {
+		dst, objectColumn = append(dst, &object), ", object"
+	}
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+objectColumn+" FROM "+table+" WHERE "+where), key...).Scan(dst...)
+	if errors.Is(err, sql.ErrNoRows) || (data == nil && !object.Valid) {
 		return false, nil // deleted meanwhile, or a step's texts not sealed yet (SealStepTexts)
 	}
 	if err != nil {
 		return false, err
+	}
+	if object.Valid {
+		if s.objects == nil {
+			return false, fmt.Errorf("store: a %s is in a blob store and procmine was started without one (--blob-store)", purpose)
+		}
+		if data, err = s.objects.Get(ctx, object.String); err != nil {
+			return false, fmt.Errorf("store: reading a %s from the blob store: %w", purpose, err)
+		}
 	}
 	if id, ok := seal.SealedWith(data); ok && id == s.keys.Current.ID() {
 		return false, nil
@@ -102,10 +119,24 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 			return false, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ? WHERE "+where), append([]any{s.keys.Seal(ad, plain)}, key...)...); err != nil {
+	if !objects {
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ? WHERE "+where), append([]any{s.keys.Seal(ad, plain)}, key...)...); err != nil {
+			return false, err
+		}
+		return true, tx.Commit()
+	}
+	// A blob that may be in the blob store goes where new ones go; the
+	// object it leaves is queued for deletion (Reseal's Erased).
+	p := &puts{s: s}
+	defer p.undo()
+	stored, object, err := p.put(ctx, purpose, plain, key...)
+	if err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE "+table+" SET "+column+" = ?, object = ? WHERE "+where), append([]any{stored, object}, key...)...); err != nil {
+		return false, err
+	}
+	return true, p.commit(tx)
 }
 
 // VerifyKeys checks that the keyring opens what this database holds: the

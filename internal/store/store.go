@@ -42,6 +42,9 @@ type Store struct {
 	keys *seal.Keyring
 	// auth keeps what authorization reads (see authcache.go).
 	auth authCache
+	// objects keeps the large blobs when set (objects.go); nil keeps
+	// them in the database.
+	objects Objects
 }
 
 // UseKeys makes the store seal the blobs it writes with the ring's current
@@ -216,6 +219,15 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.postgres {
 		return errors.New("store: back PostgreSQL up with pg_dump (see docs/operations.md)")
 	}
-	_, err := s.db.ExecContext(ctx, "VACUUM INTO ?", path)
+	// A copy of the file alone would lack the blobs kept in a blob store.
+	var one int
+	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM log_versions WHERE object IS NOT NULL UNION ALL SELECT 1 FROM screenshots WHERE object IS NOT NULL LIMIT 1").Scan(&one)
+	if err == nil {
+		return errors.New("store: this store keeps its event data and screenshots in a blob store, which a backup of the embedded store does not hold: back the bucket up with the database (see docs/operations.md)")
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, "VACUUM INTO ?", path)
 	return err
 }

@@ -1,0 +1,35 @@
+-- +goose Up
+-- With a blob store (--blob-store), a version's data, a screenshot and a
+-- staged upload chunk live in an object of their own, named in "object"
+-- (data is then empty); without, object is NULL and data holds the blob.
+-- Every object a row stops naming, deleted or replaced, is queued in
+-- blob_garbage in the same transaction, and deleted from the blob store
+-- once it commits: the database decides what exists.
+ALTER TABLE log_versions ADD COLUMN object TEXT;
+ALTER TABLE screenshots ADD COLUMN object TEXT;
+ALTER TABLE job_uploads ADD COLUMN object TEXT;
+CREATE TABLE blob_garbage (name TEXT PRIMARY KEY);
+
+-- +goose StatementBegin
+CREATE FUNCTION blob_object_dropped() RETURNS trigger AS $$
+BEGIN
+    IF OLD.object IS NOT NULL AND (TG_OP = 'DELETE' OR NEW.object IS DISTINCT FROM OLD.object) THEN
+        INSERT INTO blob_garbage (name) VALUES (OLD.object) ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+CREATE TRIGGER log_versions_object AFTER DELETE OR UPDATE OF object ON log_versions FOR EACH ROW EXECUTE FUNCTION blob_object_dropped();
+CREATE TRIGGER screenshots_object AFTER DELETE OR UPDATE OF object ON screenshots FOR EACH ROW EXECUTE FUNCTION blob_object_dropped();
+CREATE TRIGGER job_uploads_object AFTER DELETE ON job_uploads FOR EACH ROW EXECUTE FUNCTION blob_object_dropped();
+
+-- +goose Down
+DROP TRIGGER job_uploads_object ON job_uploads;
+DROP TRIGGER screenshots_object ON screenshots;
+DROP TRIGGER log_versions_object ON log_versions;
+DROP FUNCTION blob_object_dropped();
+DROP TABLE blob_garbage;
+ALTER TABLE job_uploads DROP COLUMN object;
+ALTER TABLE screenshots DROP COLUMN object;
+ALTER TABLE log_versions DROP COLUMN object;

@@ -1,0 +1,292 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Objects is a blob store beside the database (procmine serve
+// --blob-store): it keeps the large blobs, a version's data, a screenshot
+// and a chunk of a staged upload, one object each, sealed exactly as they
+// would be in the database and bound to their row the same way. The
+// database stays the source of truth: a row names its object (its object
+// column), and an object no row names is garbage. Every object a row
+// stops naming, deleted or replaced, is queued in blob_garbage by a
+// trigger, in the transaction that drops it, and deleted from the blob
+// store once that commits (collectObjects). Blobs stored before a blob
+// store was configured stay in the database and are read from there.
+type Objects interface {
+	// Put stores data as the object name, which is new.
+	Put(ctx context.Context, name string, data []byte) error
+	// Get reads an object; one that does not exist is ErrNotFound.
+	Get(ctx context.Context, name string) ([]byte, error)
+	// Delete deletes objects; one that does not exist is no error.
+	Delete(ctx context.Context, names ...string) error
+	// Walk calls fn for every object, with when it was stored.
+	Walk(ctx context.Context, fn func(name string, stored time.Time) error) error
+}
+
+// UseObjects makes the store keep its large blobs in o from now on. Call
+// it before use.
+func (s *Store) UseObjects(o Objects) { s.objects = o }
+
+// An object's name is its purpose, its row's key and a random part, so
+// that a replaced blob never takes the name of the one it replaces (which
+// the garbage queue deletes): "screenshot/12/3/5f0c…".
+func objectName(purpose string, key ...any) string {
+	var b strings.Builder
+	b.WriteString(purpose)
+	for _, k := range key {
+		fmt.Fprintf(&b, "/%v", k)
+	}
+	var r [12]byte
+	rand.Read(r[:])
+	b.WriteByte('/')
+	b.WriteString(hex.EncodeToString(r[:]))
+	return b.String()
+}
+
+// putBlob seals a blob for its row and returns what the row stores: with
+// a blob store, an empty data column and the name of the new object that
+// holds the blob; without, the sealed blob and no object. A caller whose
+// transaction then fails calls unput, so that no object is left that no
+// row names.
+func (s *Store) putBlob(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
+	sealed := s.seal(blobAD(purpose, key...), data)
+	if s.objects == nil {
+		return sealed, sql.NullString{}, nil
+	}
+	name := objectName(purpose, key...)
+	if sealed == nil {
+		sealed = []byte{}
+	}
+	if err := s.objects.Put(ctx, name, sealed); err != nil {
+		return nil, sql.NullString{}, fmt.Errorf("store: writing a %s to the blob store: %w", purpose, err)
+	}
+	return []byte{}, sql.NullString{String: name, Valid: true}, nil
+}
+
+// unput deletes an object putBlob stored for a row that was not written.
+// An object it fails to delete is left to SweepObjects.
+func (s *Store) unput(object sql.NullString) {
+	if object.Valid && s.objects != nil {
+		s.objects.Delete(context.Background(), object.String)
+	}
+}
+
+// puts are the objects stored for the rows of one transaction: those of
+// a transaction that does not commit are deleted.
+//
+//	p := &puts{s: s}
+//	defer p.undo()
+//	… p.put(…) …
+//	return p.commit(tx)
+type puts struct {
+	s         *Store
+	objects   []sql.NullString
+	committed bool
+}
+
+func (p *puts) put(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
+	stored, object, err := p.s.putBlob(ctx, purpose, data, key...)
+	if object.Valid {
+		p.objects = append(p.objects, object)
+	}
+	return stored, object, err
+}
+
+func (p *puts) commit(tx *sql.Tx) error {
+	err := tx.Commit()
+	p.committed = err == nil
+	return err
+}
+
+func (p *puts) undo() {
+	if !p.committed {
+		for _, o := range p.objects {
+			p.s.unput(o)
+		}
+	}
+}
+
+// getBlob returns a row's blob, opened: from its object when it names
+// one, else from its data column.
+func (s *Store) getBlob(ctx context.Context, purpose string, data []byte, object sql.NullString, key ...any) ([]byte, error) {
+	if object.Valid {
+		if s.objects == nil {
+			return nil, fmt.Errorf("store: a %s is in a blob store and procmine was started without one (--blob-store)", purpose)
+		}
+		var err error
+		if data, err = s.objects.Get(ctx, object.String); err != nil {
+			return nil, fmt.Errorf("store: reading a %s from the blob store: %w", purpose, err)
+		}
+	}
+	return s.open(blobAD(purpose, key...), data)
+}
+
+// collectObjects deletes from the blob store the objects that rows no
+// longer name (blob_garbage), and their entries once they are gone. It
+// runs after every transaction that may drop an object, to its end even
+// if the request that made it goes away, and every minute with the sweep
+// of lost jobs, for what a server that stopped left queued. Without a
+// blob store the queue waits for a server that has one.
+func (s *Store) collectObjects(ctx context.Context) error {
+	if s.objects == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	for {
+		rows, err := s.db.QueryContext(ctx, "SELECT name FROM blob_garbage ORDER BY name LIMIT 500")
+		if err != nil {
+			return err
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return err
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			return nil
+		}
+		if err := s.objects.Delete(ctx, names...); err != nil {
+			return fmt.Errorf("store: deleting objects from the blob store: %w", err)
+		}
+		args := make([]any, len(names))
+		for i, n := range names {
+			args[i] = n
+		}
+		if _, err := s.exec(ctx, "DELETE FROM blob_garbage WHERE name IN (?"+strings.Repeat(", ?", len(names)-1)+")", args...); err != nil {
+			return err
+		}
+		if len(names) < 500 {
+			return nil
+		}
+	}
+}
+
+// objectRows says, for each purpose kept in objects, where its rows are.
+var objectRows = map[string]struct{ table, where string }{
+	blobEventLog:   {"log_versions", "id = ?"},
+	blobScreenshot: {"screenshots", "recording_id = ? AND n = ?"},
+	blobUpload:     {"job_uploads", "job_id = ? AND seq = ?"},
+}
+
+// SweepObjects deletes the objects that no row names and that were
+// stored before olderThan: those of a server that stopped between storing
+// an object and committing its row, and those collectObjects could not
+// delete. The age spares objects whose rows are still being written. It
+// returns how many it deleted.
+func (s *Store) SweepObjects(ctx context.Context, olderThan time.Time) (int, error) {
+	if s.objects == nil {
+		return 0, nil
+	}
+	if err := s.collectObjects(ctx); err != nil {
+		return 0, err
+	}
+	var orphans []string
+	err := s.objects.Walk(ctx, func(name string, stored time.Time) error {
+		if !stored.Before(olderThan) {
+			return nil
+		}
+		named, err := s.objectNamed(ctx, name)
+		if err == nil && !named {
+			orphans = append(orphans, name)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(orphans) > 0 {
+		if err := s.objects.Delete(ctx, orphans...); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+// objectNamed says whether the row an object's name points to names it.
+// A name procmine did not make is not its own, and is left alone.
+func (s *Store) objectNamed(ctx context.Context, name string) (bool, error) {
+	parts := strings.Split(name, "/")
+	rows, ok := objectRows[parts[0]]
+	if !ok || len(parts) < 3 || strings.Count(rows.where, "?") != len(parts)-2 {
+		return true, nil
+	}
+	var key []any
+	for _, p := range parts[1 : len(parts)-1] {
+		k, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return true, nil
+		}
+		key = append(key, k)
+	}
+	var object sql.NullString
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT object FROM "+rows.table+" WHERE "+rows.where), key...).Scan(&object)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return object.Valid && object.String == name, nil
+}
+
+// ObjectsNamed returns the names of the objects rows name, for operators
+// and tests: what the blob store should hold, object for object.
+func (s *Store) ObjectsNamed(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, rows := range objectRows {
+		r, err := s.db.QueryContext(ctx, "SELECT object FROM "+rows.table+" WHERE object IS NOT NULL")
+		if err != nil {
+			return nil, err
+		}
+		for r.Next() {
+			var n string
+			if err := r.Scan(&n); err != nil {
+				r.Close()
+				return nil, err
+			}
+			out[n] = true
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CheckObjects refuses a store that keeps blobs in a blob store when none
+// is configured: every read of them would fail.
+func (s *Store) CheckObjects(ctx context.Context) error {
+	if s.objects != nil {
+		return nil
+	}
+	for _, rows := range objectRows {
+		var one int
+		err := s.db.QueryRowContext(ctx, "SELECT 1 FROM "+rows.table+" WHERE object IS NOT NULL LIMIT 1").Scan(&one)
+		if err == nil {
+			return errors.New("this database keeps its event data and screenshots in a blob store: start procmine with the same --blob-store")
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
+}
