@@ -100,6 +100,9 @@ func serversBlobs(t testing.TB, logs io.Writer, blobs func(db string) store.Obje
 		}
 		if blobs != nil {
 			st.UseObjects(blobs(name))
+			if err := st.CheckObjects(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// Blobs are sealed, as a real server seals them.
 		key, err := seal.ParseKey(seal.Generate())

@@ -36,12 +36,13 @@ func TestBlobsInS3(t *testing.T) {
 			ctx := context.Background()
 			w := setupRecordings(t, e)
 			// inBucket lists the objects under the database's prefix,
-			// by the names the store gives them.
+			// by the names the store gives them, but for the store's
+			// mark (store.CheckObjects).
 			inBucket := func() map[string]bool {
 				t.Helper()
 				out := map[string]bool{}
 				for _, k := range s3.Objects(t) {
-					if n, ok := strings.CutPrefix(k, name+"/"); ok {
+					if n, ok := strings.CutPrefix(k, name+"/"); ok && n != "procmine-store" {
 						out[n] = true
 					}
 				}
@@ -174,6 +175,7 @@ func TestBlobsInS3(t *testing.T) {
 
 			// An erasure rewrites the version: the object that named the
 			// person is deleted, and what is served no longer names her.
+			named := get(versions[0])
 			w.root.json("POST", w.base+"/erasure", `{"names":["Sara Lind"]}`, 200, nil)
 			objects = matches("after the erasure")
 			if now := of(objects, "eventlog"); len(now) != 1 || now[0] == versions[0] {
@@ -182,6 +184,22 @@ func TestBlobsInS3(t *testing.T) {
 			if code, body := w.c["owner"].do("GET", w.process+"/events", "", nil); code != 200 || strings.Contains(body, "Sara Lind") {
 				t.Errorf("events after the erasure: %d, names her: %v", code, strings.Contains(body, "Sara Lind"))
 			}
+			// Whoever kept the object from before the erasure and writes
+			// it over the current one does not bring her back: an
+			// object's seal is bound to its name.
+			current := of(objects, "eventlog")[0]
+			erased := get(current)
+			put := func(key string, data []byte) {
+				t.Helper()
+				if _, err := s3.Client.PutObject(ctx, s3.Bucket, name+"/"+key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			put(current, named)
+			if data, err := e.store.VersionData(ctx, w.pid, versionID(current)); err == nil {
+				t.Errorf("the version's object from before the erasure, written over the current one, opens: %d bytes", len(data))
+			}
+			put(current, erased)
 
 			// A key rotation reseals every object under the new key, and
 			// the objects sealed with the old one leave the bucket.
@@ -210,6 +228,19 @@ func TestBlobsInS3(t *testing.T) {
 			again.UseObjects(openBucket(t, s3, name))
 			if data, err := again.Screenshot(ctx, r.ID, 2); err != nil || !sameImage(t, data, testPNG(t, 8, 8)) {
 				t.Errorf("the screenshot through a second store: %d bytes, %v", len(data), err)
+			}
+			// One given another prefix, or another database given this
+			// one, is refused: neither would find its objects, and its
+			// sweep would delete the other's.
+			elsewhere := storeOn(t, e.dsn)
+			elsewhere.UseObjects(openBucket(t, s3, name+"-other"))
+			if err := elsewhere.CheckObjects(ctx); err == nil || !strings.Contains(err.Error(), "does not hold this database's objects") {
+				t.Errorf("the database on another prefix: %v", err)
+			}
+			stranger := storeOn(t, storetest.DSNs(t)["sqlite"])
+			stranger.UseObjects(openBucket(t, s3, name))
+			if err := stranger.CheckObjects(ctx); err == nil || !strings.Contains(err.Error(), "belongs to another procmine database") {
+				t.Errorf("another database on this prefix: %v", err)
 			}
 			// One without the blob store refuses to start.
 			without := storeOn(t, e.dsn)
@@ -263,4 +294,12 @@ func sameImage(t *testing.T, a, b []byte) bool {
 		}
 	}
 	return true
+}
+
+// versionID is the version an object of a version's data is of
+// ("eventlog/ID/…").
+func versionID(object string) access.ID {
+	var id access.ID
+	fmt.Sscanf(object, "eventlog/%d/", &id)
+	return id
 }

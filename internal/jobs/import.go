@@ -261,8 +261,9 @@ func (q *Queue) sweep(ctx context.Context) {
 			q.cfg.Log.Warn("failed lost jobs", "jobs", n)
 		}
 		if minute%60 == 0 {
-			// An hour spares the objects of rows still being written.
-			n, err := q.cfg.Store.SweepObjects(ctx, time.Now().Add(-time.Hour))
+			// A day spares the objects of rows still being written, the
+			// largest upload included, whatever the bucket's clock.
+			n, err := q.cfg.Store.SweepObjects(ctx, time.Now().Add(-24*time.Hour))
 			if err != nil && ctx.Err() == nil {
 				q.cfg.Log.Error("sweeping the blob store", "err", err)
 			} else if n > 0 {

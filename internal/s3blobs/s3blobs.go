@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -91,12 +92,26 @@ func Open(ctx context.Context, location string, c Config) (*Bucket, error) {
 	b := &Bucket{client: client, bucket: bucket, prefix: prefix}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// Unsigned requests are what minio-go sends when it finds no keys:
+	// procmine does not use a bucket anyone may write to.
+	v, err := creds.GetWithContext(&credentials.CredContext{Client: &http.Client{Timeout: 10 * time.Second}})
+	if err == nil && v.SignerType == credentials.SignatureAnonymous {
+		err = errors.New("none found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the blob store %s: no S3 keys (from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the shared credentials file, or the machine's role): %w", location, err)
+	}
 	ok, err := client.BucketExists(ctx, bucket)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("the blob store %s at %s: %w", location, host, err)
 	case !ok:
 		return nil, fmt.Errorf("the blob store %s: the bucket %q does not exist at %s (procmine does not make buckets)", location, bucket, host)
+	}
+	// A versioned bucket keeps what procmine deletes, erased data
+	// included, as former versions.
+	if v, err := client.GetBucketVersioning(ctx, bucket); err == nil && v.Enabled() {
+		return nil, fmt.Errorf("the blob store %s: the bucket %q keeps former versions of its objects, so what procmine deletes or erases would stay in it: suspend its versioning and delete the former versions (see docs/operations.md)", location, bucket)
 	}
 	return b, nil
 }
@@ -125,8 +140,9 @@ func (b *Bucket) Put(ctx context.Context, name string, data []byte) error {
 	return err
 }
 
-// Get reads an object whole, into a buffer of its size.
-func (b *Bucket) Get(ctx context.Context, name string) ([]byte, error) {
+// Get reads an object whole, into a buffer of its size, unless it is
+// larger than max.
+func (b *Bucket) Get(ctx context.Context, name string, max int64) ([]byte, error) {
 	obj, err := b.client.GetObject(ctx, b.bucket, b.prefix+name, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, notFound(err)
@@ -136,9 +152,16 @@ func (b *Bucket) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, notFound(err)
 	}
+	if info.Size < 0 || info.Size > max {
+		return nil, fmt.Errorf("the object %s is %d bytes, more than the %d it may be", name, info.Size, max)
+	}
 	data := make([]byte, info.Size)
 	if _, err := io.ReadFull(obj, data); err != nil {
 		return nil, notFound(err)
+	}
+	// The size announced is the size read: no more follows.
+	if n, _ := obj.Read(make([]byte, 1)); n != 0 {
+		return nil, fmt.Errorf("the object %s is longer than the %d bytes announced", name, info.Size)
 	}
 	return data, nil
 }

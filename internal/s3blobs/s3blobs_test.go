@@ -57,10 +57,15 @@ func TestBucket(t *testing.T) {
 		if err := b.Put(ctx, name, data); err != nil {
 			t.Fatal(err)
 		}
-		got, err := b.Get(ctx, name)
+		got, err := b.Get(ctx, name, int64(len(big)))
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%s: %d bytes back of %d, %v", name, len(got), len(data), err)
 		}
+	}
+	// An object larger than its reader allows is refused before it is
+	// read.
+	if _, err := b.Get(ctx, "big", 1<<20); err == nil || !strings.Contains(err.Error(), "more than the 1048576 it may be") {
+		t.Errorf("an object of 48 MiB read with a bound of 1 MiB: %v", err)
 	}
 	var names []string
 	if err := b.Walk(ctx, func(name string, stored time.Time) error {
@@ -88,7 +93,7 @@ func TestBucket(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"a/1", "a/2", "big"} {
-		if _, err := b.Get(ctx, name); !errors.Is(err, store.ErrNotFound) {
+		if _, err := b.Get(ctx, name, 1<<30); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s deleted: %v, want ErrNotFound", name, err)
 		}
 	}
@@ -103,6 +108,11 @@ func TestBucket(t *testing.T) {
 	bad.Credentials = credentials.NewStaticV4(s.AccessKey, "not the secret", "")
 	if _, err := Open(ctx, s.Location("p"), bad); err == nil {
 		t.Error("a wrong secret key is accepted")
+	}
+	anonymous := config(s)
+	anonymous.Credentials = credentials.NewStatic("", "", "", credentials.SignatureAnonymous)
+	if _, err := Open(ctx, s.Location("p"), anonymous); err == nil || !strings.Contains(err.Error(), "no S3 keys") {
+		t.Errorf("no keys: %v", err)
 	}
 	for _, endpoint := range []string{"127.0.0.1:8333", "ftp://127.0.0.1", "http://127.0.0.1:1/path"} {
 		c := config(s)
@@ -182,5 +192,18 @@ func TestSweepObjects(t *testing.T) {
 				t.Errorf("left after the sweep: %v, want %v", left, want)
 			}
 		})
+	}
+}
+
+// TestVersionedBucketRefused: a bucket that keeps former versions would
+// keep what procmine deletes, and is refused.
+func TestVersionedBucketRefused(t *testing.T) {
+	s := storetest.NewS3(t)
+	ctx := context.Background()
+	if err := s.Client.EnableVersioning(ctx, s.Bucket); err != nil {
+		t.Fatalf("enabling versioning: %v", err)
+	}
+	if _, err := Open(ctx, s.Location("p"), config(s)); err == nil || !strings.Contains(err.Error(), "keeps former versions") {
+		t.Errorf("a versioned bucket: %v", err)
 	}
 }

@@ -89,7 +89,7 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 				return err
 			}
 			if err := s.unended(s.exec(ctx, "INSERT INTO job_uploads (job_id, seq, data, object) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'staging')", job, seq, stored, object, job)); err != nil {
-				s.unput(object)
+				s.unput(object, err)
 				return err
 			}
 		}

@@ -25,8 +25,9 @@ import (
 type Objects interface {
 	// Put stores data as the object name, which is new.
 	Put(ctx context.Context, name string, data []byte) error
-	// Get reads an object; one that does not exist is ErrNotFound.
-	Get(ctx context.Context, name string) ([]byte, error)
+	// Get reads an object; one that does not exist is ErrNotFound, and
+	// one of more than max bytes is refused before it is read.
+	Get(ctx context.Context, name string, max int64) ([]byte, error)
 	// Delete deletes objects; one that does not exist is no error.
 	Delete(ctx context.Context, names ...string) error
 	// Walk calls fn for every object, with when it was stored.
@@ -53,17 +54,35 @@ func objectName(purpose string, key ...any) string {
 	return b.String()
 }
 
+// objectAD is what an object's seal is bound to: its row, as a blob's in
+// the database, and its name, so that an older object of the same row,
+// kept by whoever can write to the bucket, does not open in place of the
+// current one (an erased version brought back).
+func objectAD(purpose, name string, key ...any) string {
+	return blobAD(purpose, key...) + "@" + name
+}
+
+// objectMax bounds what reading an object may allocate, by purpose: more
+// than the store ever writes (jobs.MaxStored for a version, a screenshot
+// of recording.MaxPixels as PNG, a chunk). Whoever can write to the
+// bucket cannot make a server allocate at will.
+var objectMax = map[string]int64{
+	blobEventLog:   1 << 30,
+	blobScreenshot: 128 << 20,
+	blobUpload:     uploadChunk + 1<<10,
+}
+
 // putBlob seals a blob for its row and returns what the row stores: with
 // a blob store, an empty data column and the name of the new object that
 // holds the blob; without, the sealed blob and no object. A caller whose
 // transaction then fails calls unput, so that no object is left that no
 // row names.
 func (s *Store) putBlob(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
-	sealed := s.seal(blobAD(purpose, key...), data)
 	if s.objects == nil {
-		return sealed, sql.NullString{}, nil
+		return s.seal(blobAD(purpose, key...), data), sql.NullString{}, nil
 	}
 	name := objectName(purpose, key...)
+	sealed := s.seal(objectAD(purpose, name, key...), data)
 	if sealed == nil {
 		sealed = []byte{}
 	}
@@ -73,25 +92,30 @@ func (s *Store) putBlob(ctx context.Context, purpose string, data []byte, key ..
 	return []byte{}, sql.NullString{String: name, Valid: true}, nil
 }
 
-// unput deletes an object putBlob stored for a row that was not written.
-// An object it fails to delete is left to SweepObjects.
-func (s *Store) unput(object sql.NullString) {
-	if object.Valid && s.objects != nil {
-		s.objects.Delete(context.Background(), object.String)
+// unput deletes an object putBlob stored for a row that was not written:
+// the statement meant to write it failed with err. Only a failure that
+// is sure to have written nothing (no row matched) deletes it; after any
+// other, the row may be there after all (a connection lost during the
+// commit), and the object is left to SweepObjects, which checks.
+func (s *Store) unput(object sql.NullString, err error) {
+	if object.Valid && s.objects != nil && (errors.Is(err, ErrNotFound) || errors.Is(err, ErrJobEnded)) {
+		s.objects.Delete(context.WithoutCancel(context.Background()), object.String)
 	}
 }
 
 // puts are the objects stored for the rows of one transaction: those of
-// a transaction that does not commit are deleted.
+// a transaction that fails before its commit are deleted; after a failed
+// commit, which may have committed all the same, they are left to
+// SweepObjects.
 //
 //	p := &puts{s: s}
 //	defer p.undo()
 //	… p.put(…) …
 //	return p.commit(tx)
 type puts struct {
-	s         *Store
-	objects   []sql.NullString
-	committed bool
+	s          *Store
+	objects    []sql.NullString
+	committing bool
 }
 
 func (p *puts) put(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
@@ -103,16 +127,16 @@ func (p *puts) put(ctx context.Context, purpose string, data []byte, key ...any)
 }
 
 func (p *puts) commit(tx *sql.Tx) error {
-	err := tx.Commit()
-	p.committed = err == nil
-	return err
+	p.committing = true
+	return tx.Commit()
 }
 
 func (p *puts) undo() {
-	if !p.committed {
-		for _, o := range p.objects {
-			p.s.unput(o)
-		}
+	if p.committing || p.s.objects == nil {
+		return
+	}
+	for _, o := range p.objects {
+		p.s.objects.Delete(context.Background(), o.String)
 	}
 }
 
@@ -124,9 +148,10 @@ func (s *Store) getBlob(ctx context.Context, purpose string, data []byte, object
 			return nil, fmt.Errorf("store: a %s is in a blob store and procmine was started without one (--blob-store)", purpose)
 		}
 		var err error
-		if data, err = s.objects.Get(ctx, object.String); err != nil {
+		if data, err = s.objects.Get(ctx, object.String, objectMax[purpose]); err != nil {
 			return nil, fmt.Errorf("store: reading a %s from the blob store: %w", purpose, err)
 		}
+		return s.open(objectAD(purpose, object.String, key...), data)
 	}
 	return s.open(blobAD(purpose, key...), data)
 }
@@ -272,21 +297,80 @@ func (s *Store) ObjectsNamed(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
-// CheckObjects refuses a store that keeps blobs in a blob store when none
-// is configured: every read of them would fail.
-func (s *Store) CheckObjects(ctx context.Context) error {
-	if s.objects != nil {
-		return nil
-	}
+// namesObjects says whether any row names an object.
+func (s *Store) namesObjects(ctx context.Context) (bool, error) {
 	for _, rows := range objectRows {
 		var one int
 		err := s.db.QueryRowContext(ctx, "SELECT 1 FROM "+rows.table+" WHERE object IS NOT NULL LIMIT 1").Scan(&one)
 		if err == nil {
-			return errors.New("this database keeps its event data and screenshots in a blob store: start procmine with the same --blob-store")
+			return true, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return false, nil
+}
+
+// storeMark is the object that says which database a blob store is of.
+const storeMark = "procmine-store"
+
+// CheckObjects is called at start, once the blob store is configured or
+// not. Without one, a database whose rows name objects is refused: every
+// read of them would fail. With one, the store and the database must be
+// each other's: the database keeps a mark (table blob_store) that the
+// blob store keeps too (object procmine-store), made on first use of an
+// empty one. A server given another bucket or prefix than its database's,
+// which would read nothing and, sweeping, delete the other's objects, is
+// refused, as is a second database given this one's.
+func (s *Store) CheckObjects(ctx context.Context) error {
+	if s.objects == nil {
+		named, err := s.namesObjects(ctx)
+		if err == nil && named {
+			err = errors.New("this database keeps its event data and screenshots in a blob store: start procmine with the same --blob-store")
+		}
+		return err
+	}
+	var mark string
+	err := s.db.QueryRowContext(ctx, "SELECT mark FROM blob_store WHERE id = 1").Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	held, err := s.objects.Get(ctx, storeMark, 1<<10)
+	switch {
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("reading the blob store's mark: %w", err)
+	case mark != "" && err == nil && string(held) == mark:
+		return nil
+	case mark != "" && err != nil:
+		return errors.New("the blob store does not hold this database's objects (it has no procmine-store mark): give procmine the bucket and prefix this database was started with")
+	case err == nil:
+		return errors.New("the blob store belongs to another procmine database (its procmine-store mark is not this database's): give each database a bucket or prefix of its own")
+	}
+	// Neither has a mark: the blob store is new to procmine, and must be
+	// empty.
+	errFound := errors.New("found")
+	switch err := s.objects.Walk(ctx, func(string, time.Time) error { return errFound }); {
+	case errors.Is(err, errFound):
+		// Unless another server of this database marked it just now.
+		if s.db.QueryRowContext(ctx, "SELECT mark FROM blob_store WHERE id = 1").Scan(&mark) == nil {
+			if held, err := s.objects.Get(ctx, storeMark, 1<<10); err == nil && string(held) == mark {
+				return nil
+			}
+		}
+		return errors.New("the blob store already holds objects that are not procmine's: give procmine an empty bucket or prefix of its own")
+	case err != nil:
+		return err
+	}
+	var r [16]byte
+	rand.Read(r[:])
+	// Two servers starting at once on a new database agree on the first
+	// mark written.
+	if _, err := s.exec(ctx, "INSERT INTO blob_store (id, mark) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", hex.EncodeToString(r[:])); err != nil {
+		return err
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT mark FROM blob_store WHERE id = 1").Scan(&mark); err != nil {
+		return err
+	}
+	return s.objects.Put(ctx, storeMark, []byte(mark))
 }

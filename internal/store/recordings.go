@@ -561,7 +561,7 @@ func (s *Store) ReplaceScreenshot(ctx context.Context, rid access.ID, n int, dat
 	}
 	// The object replaced is queued for deletion (Erased collects it).
 	if err := s.changed(s.exec(ctx, "UPDATE screenshots SET data = ?, object = ? WHERE recording_id = ? AND n = ?", stored, object, rid, n)); err != nil {
-		s.unput(object)
+		s.unput(object, err)
 		return err
 	}
 	return s.Erased(ctx)
@@ -582,15 +582,14 @@ func (s *Store) DeleteScreenshot(ctx context.Context, rid access.ID, n int) erro
 // reclaims them (see docs/privacy.md).
 // Callers that change many rows call it once, after the last.
 func (s *Store) Erased(ctx context.Context) error {
-	// The objects of what was deleted or replaced go first.
-	if err := s.collectObjects(ctx); err != nil {
+	// The objects of what was deleted or replaced go too; a blob store
+	// that fails them does not keep the database's part from going.
+	err := s.collectObjects(ctx)
+	if s.postgres {
 		return err
 	}
-	if s.postgres {
-		return nil
-	}
-	_, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
+	_, cerr := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(err, cerr)
 }
 
 // PrivacyPolicy returns the environment's policy (JSON; empty when none

@@ -93,7 +93,13 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 	if objects {
 		dst, objectColumn = append(dst, &object), ", object"
 	}
-	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+objectColumn+" FROM "+table+" WHERE "+where), key...).Scan(dst...)
+	// Locked, so that an erasure or a cleaned screenshot meanwhile is not
+	// overwritten by what it replaced (SQLite's writer is alone anyway).
+	lock := ""
+	if s.postgres {
+		lock = " FOR UPDATE"
+	}
+	err = tx.QueryRowContext(ctx, s.rebind("SELECT "+column+objectColumn+" FROM "+table+" WHERE "+where+lock), key...).Scan(dst...)
 	if errors.Is(err, sql.ErrNoRows) || (data == nil && !object.Valid) {
 		return false, nil // deleted meanwhile, or a step's texts not sealed yet (SealStepTexts)
 	}
@@ -104,7 +110,7 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 		if s.objects == nil {
 			return false, fmt.Errorf("store: a %s is in a blob store and procmine was started without one (--blob-store)", purpose)
 		}
-		if data, err = s.objects.Get(ctx, object.String); err != nil {
+		if data, err = s.objects.Get(ctx, object.String, objectMax[purpose]); err != nil {
 			return false, fmt.Errorf("store: reading a %s from the blob store: %w", purpose, err)
 		}
 	}
@@ -112,6 +118,9 @@ func (s *Store) resealOne(ctx context.Context, table, column, where, purpose str
 		return false, nil
 	}
 	ad := blobAD(purpose, key...)
+	if object.Valid {
+		ad = objectAD(purpose, object.String, key...)
+	}
 	// The one place that takes a blob stored before encryption.
 	plain := data
 	if seal.Sealed(data) {

@@ -220,14 +220,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return errors.New("store: back PostgreSQL up with pg_dump (see docs/operations.md)")
 	}
 	// A copy of the file alone would lack the blobs kept in a blob store.
-	var one int
-	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM log_versions WHERE object IS NOT NULL UNION ALL SELECT 1 FROM screenshots WHERE object IS NOT NULL LIMIT 1").Scan(&one)
-	if err == nil {
+	if named, err := s.namesObjects(ctx); err != nil {
+		return err
+	} else if named {
 		return errors.New("store: this store keeps its event data and screenshots in a blob store, which a backup of the embedded store does not hold: back the bucket up with the database (see docs/operations.md)")
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	_, err = s.db.ExecContext(ctx, "VACUUM INTO ?", path)
+	_, err := s.db.ExecContext(ctx, "VACUUM INTO ?", path)
 	return err
 }

@@ -9,6 +9,10 @@ ALTER TABLE log_versions ADD COLUMN object TEXT;
 ALTER TABLE screenshots ADD COLUMN object TEXT;
 ALTER TABLE job_uploads ADD COLUMN object TEXT;
 CREATE TABLE blob_garbage (name TEXT PRIMARY KEY);
+-- The mark of this database's blob store: the same value is kept in the
+-- store's object "procmine-store", so that a server given another bucket
+-- or prefix, or a second database given this one, is refused at start.
+CREATE TABLE blob_store (id INTEGER PRIMARY KEY CHECK (id = 1), mark TEXT NOT NULL);
 
 -- +goose StatementBegin
 CREATE FUNCTION blob_object_dropped() RETURNS trigger AS $$
@@ -29,6 +33,7 @@ DROP TRIGGER job_uploads_object ON job_uploads;
 DROP TRIGGER screenshots_object ON screenshots;
 DROP TRIGGER log_versions_object ON log_versions;
 DROP FUNCTION blob_object_dropped();
+DROP TABLE blob_store;
 DROP TABLE blob_garbage;
 ALTER TABLE job_uploads DROP COLUMN object;
 ALTER TABLE screenshots DROP COLUMN object;

@@ -9,6 +9,10 @@ ALTER TABLE log_versions ADD COLUMN object TEXT;
 ALTER TABLE screenshots ADD COLUMN object TEXT;
 ALTER TABLE job_uploads ADD COLUMN object TEXT;
 CREATE TABLE blob_garbage (name TEXT PRIMARY KEY);
+-- The mark of this database's blob store: the same value is kept in the
+-- store's object "procmine-store", so that a server given another bucket
+-- or prefix, or a second database given this one, is refused at start.
+CREATE TABLE blob_store (id INTEGER PRIMARY KEY CHECK (id = 1), mark TEXT NOT NULL);
 
 -- +goose StatementBegin
 CREATE TRIGGER log_versions_object_deleted AFTER DELETE ON log_versions WHEN OLD.object IS NOT NULL
@@ -39,6 +43,7 @@ DROP TRIGGER screenshots_object_replaced;
 DROP TRIGGER screenshots_object_deleted;
 DROP TRIGGER log_versions_object_replaced;
 DROP TRIGGER log_versions_object_deleted;
+DROP TABLE blob_store;
 DROP TABLE blob_garbage;
 ALTER TABLE job_uploads DROP COLUMN object;
 ALTER TABLE screenshots DROP COLUMN object;
