@@ -266,6 +266,7 @@ func (b *Builder) Finish() *Log {
 	} else {
 		trim(l)
 	}
+	b.evCase = nil
 	l.CaseAttrs.trim()
 	l.EventAttrs.trim()
 	b.log = nil
@@ -308,31 +309,53 @@ func allNone(ids []int32) bool {
 	return true
 }
 
-// applyPerm reorders the event columns so that new event i is old perm[i].
+// applyPerm reorders the event columns so that new event i is old perm[i],
+// in place: a log of millions of events is not held twice while it is
+// loaded (issue 16 bounds the peak to twice what the log keeps).
 func applyPerm(l *Log, perm []int32) {
 	hasStart := l.HasStarts()
-	act := make([]int32, len(perm))
-	end := make([]int64, len(perm))
-	res := make([]int32, len(perm))
-	var life []int32
+	done := make([]uint64, (len(perm)+63)/64)
+	permute(l.Act, perm, done)
+	permute(l.End, perm, done)
+	permute(l.Res, perm, done)
 	if l.Life != nil {
-		life = make([]int32, len(perm))
+		permute(l.Life, perm, done)
 	}
-	start := end
 	if hasStart {
-		start = make([]int64, len(perm))
+		permute(l.Start, perm, done)
+	} else {
+		l.Start = l.End
 	}
-	inv := make([]int32, len(perm))
-	for i, e := range perm {
-		act[i], end[i], res[i] = l.Act[e], l.End[e], l.Res[e]
-		if life != nil {
-			life[i] = l.Life[e]
+	if l.EventAttrs.Len() > 0 {
+		inv := make([]int32, len(perm))
+		for i, e := range perm {
+			inv[e] = int32(i)
 		}
-		if hasStart {
-			start[i] = l.Start[e]
-		}
-		inv[e] = int32(i)
+		l.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return inv[e] }, len(perm))
 	}
-	l.Act, l.End, l.Start, l.Res, l.Life = act, end, start, res, life
-	l.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return inv[e] }, len(perm))
+	trim(l)
+}
+
+// permute puts col[perm[i]] at i for every i, following the cycles of the
+// permutation: each element moves once, and nothing but done, a bit per
+// element, is allocated.
+func permute[T any](col []T, perm []int32, done []uint64) {
+	clear(done)
+	for i := range perm {
+		if done[i>>6]&(1<<(i&63)) != 0 {
+			continue
+		}
+		first := col[i]
+		j := i
+		for {
+			done[j>>6] |= 1 << (j & 63)
+			k := int(perm[j])
+			if k == i {
+				col[j] = first
+				break
+			}
+			col[j] = col[k]
+			j = k
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package eventlog
 
 import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -169,5 +172,76 @@ func TestReserve(t *testing.T) {
 	b.Reserve(10)
 	if cap(b.Log().Act) < 5000 {
 		t.Error("reserving less shrank the columns")
+	}
+}
+
+// TestFinishReordersEveryColumn: events arriving in any order, with start
+// times, lifecycles and attributes of their own, come out grouped by case
+// in order of first appearance and sorted by time, stably, every column
+// and attribute moved with its event (Finish reorders them in place).
+func TestFinishReordersEveryColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		n := 1 + rng.IntN(300)
+		type ev struct {
+			c          string
+			end, start int64
+			act, life  string
+			seq        int
+		}
+		var evs []ev
+		b := NewBuilder()
+		withStarts, withLife := round%2 == 0, round%3 == 0
+		for i := range n {
+			e := ev{c: fmt.Sprint("c", rng.IntN(1+n/4)), end: int64(rng.IntN(20)), act: fmt.Sprint("a", rng.IntN(5)), seq: i}
+			if withLife {
+				e.life = []string{"start", "complete"}[rng.IntN(2)]
+			}
+			e.start = e.end - int64(rng.IntN(3))
+			evs = append(evs, e)
+			c, _ := b.Case(e.c)
+			life := None
+			if withLife {
+				life = b.Log().Lifecycles.ID(e.life)
+			}
+			id := b.Event(c, b.Log().Activities.ID(e.act), e.end, b.Log().Resources.ID("r"+e.act), life)
+			if withStarts {
+				b.SetStart(id, e.start)
+			}
+			b.EventAttr(id, Attr{Key: "seq", Value: IntValue(int64(i))})
+		}
+		l := b.Finish()
+		// The expected order: cases by first appearance, then by time,
+		// stably.
+		first := map[string]int{}
+		for _, e := range evs {
+			if _, ok := first[e.c]; !ok {
+				first[e.c] = len(first)
+			}
+		}
+		want := slices.Clone(evs)
+		slices.SortStableFunc(want, func(a, b ev) int {
+			if d := first[a.c] - first[b.c]; d != 0 {
+				return d
+			}
+			return cmp.Compare(a.end, b.end)
+		})
+		for i, w := range want {
+			seq, _ := l.EventAttrs.Get(int32(i), "seq")
+			got := ev{end: l.End[i], start: l.Start[i], act: l.Activities.Name(l.Act[i]), seq: int(seq.Num)}
+			if withLife {
+				got.life = l.Lifecycles.Name(l.Life[i])
+			}
+			w.c = ""
+			if !withStarts {
+				w.start = w.end
+			}
+			if got != w || l.Resources.Name(l.Res[i]) != "r"+w.act {
+				t.Fatalf("round %d, event %d: %+v, want %+v", round, i, got, w)
+			}
+		}
+		if len(l.Act) != n || cap(l.Act) > n+n/8+64 { // (the allocator rounds to its size classes)
+			t.Fatalf("round %d: %d events, capacity %d", round, len(l.Act), cap(l.Act))
+		}
 	}
 }
