@@ -141,6 +141,17 @@ var ErrNotSealed = errors.New("stored unencrypted: run procmine keys rotate to s
 
 // Open decrypts a sealed blob of that purpose.
 func (r *Keyring) Open(purpose string, data []byte) ([]byte, error) {
+	return r.open(purpose, data, false)
+}
+
+// OpenInPlace is Open decrypting data where it lies, so that opening a
+// blob of hundreds of megabytes does not take as much again: data is
+// overwritten, whether it opens or not, and must not be used afterwards.
+func (r *Keyring) OpenInPlace(purpose string, data []byte) ([]byte, error) {
+	return r.open(purpose, data, true)
+}
+
+func (r *Keyring) open(purpose string, data []byte, inPlace bool) ([]byte, error) {
 	if !Sealed(data) {
 		return nil, ErrNotSealed
 	}
@@ -153,7 +164,11 @@ func (r *Keyring) Open(purpose string, data []byte) ([]byte, error) {
 			continue
 		}
 		rest := data[len(magic)+idLen:]
-		plain, err := k.aead.Open(nil, rest[:nonceSz], rest[nonceSz:], []byte(purpose))
+		var dst []byte
+		if inPlace {
+			dst = rest[nonceSz:nonceSz] // the plaintext over the ciphertext
+		}
+		plain, err := k.aead.Open(dst, rest[:nonceSz], rest[nonceSz:], []byte(purpose))
 		if err != nil {
 			return nil, fmt.Errorf("sealed blob does not authenticate (altered, or not a %s)", purpose)
 		}

@@ -72,3 +72,32 @@ func TestKeyFiles(t *testing.T) {
 		t.Errorf("short key: %v", err)
 	}
 }
+
+// TestOpenInPlace: a blob opened in place gives what Open gives, in the
+// blob's own memory; one that does not authenticate is refused.
+func TestOpenInPlace(t *testing.T) {
+	k, err := ParseKey(Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := &Keyring{Current: k}
+	secret := bytes.Repeat([]byte("a person's data "), 1000)
+	sealed := ring.Seal("eventlog", secret)
+	plain, err := ring.OpenInPlace("eventlog", bytes.Clone(sealed))
+	if err != nil || !bytes.Equal(plain, secret) {
+		t.Fatalf("opened in place: %v", err)
+	}
+	buf := bytes.Clone(sealed)
+	plain, _ = ring.OpenInPlace("eventlog", buf)
+	if &plain[0] != &buf[len(buf)-len(plain)-k.aead.Overhead()] {
+		t.Error("the plaintext is not in the blob's memory")
+	}
+	if _, err := ring.OpenInPlace("screenshot", bytes.Clone(sealed)); err == nil {
+		t.Error("a blob of another purpose opens in place")
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	if _, err := ring.OpenInPlace("eventlog", tampered); err == nil {
+		t.Error("an altered blob opens in place")
+	}
+}

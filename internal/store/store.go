@@ -88,7 +88,9 @@ func (s *Store) open(purpose string, data []byte) ([]byte, error) {
 		}
 		return data, nil
 	}
-	return s.keys.Open(purpose, data)
+	// Every blob the store opens was read for this call alone: it is
+	// opened where it lies.
+	return s.keys.OpenInPlace(purpose, data)
 }
 
 // Open connects to a PostgreSQL URL (postgres://…) or opens the SQLite file
