@@ -67,6 +67,9 @@ func (l *Log) Instances() *Log {
 		ev  int32
 	}
 	var pending []open
+	var idx []int // sorting buffers, reused case after case
+	var s2, r2 []int32
+	var t2 []int64
 	add := func(ev int32, begin int64, r int32) {
 		src, start, res = append(src, ev), append(start, begin), append(res, r)
 	}
@@ -103,10 +106,12 @@ func (l *Log) Instances() *Log {
 		for _, p := range pending {
 			add(p.ev, l.Start[p.ev], l.Res[p.ev])
 		}
-		if l.Timed {
-			idx := make([]int, len(src)-caseBegin)
-			for i := range idx {
-				idx[i] = caseBegin + i
+		// A case's instances are mostly in order of their start already;
+		// the others are sorted, stably, through buffers every case reuses.
+		if l.Timed && !slices.IsSorted(start[caseBegin:]) {
+			idx = idx[:0]
+			for i := caseBegin; i < len(src); i++ {
+				idx = append(idx, i)
 			}
 			slices.SortStableFunc(idx, func(a, b int) int {
 				switch {
@@ -117,11 +122,9 @@ func (l *Log) Instances() *Log {
 				}
 				return 0
 			})
-			s2 := make([]int32, len(idx))
-			t2 := make([]int64, len(idx))
-			r2 := make([]int32, len(idx))
-			for i, j := range idx {
-				s2[i], t2[i], r2[i] = src[j], start[j], res[j]
+			s2, t2, r2 = s2[:0], t2[:0], r2[:0]
+			for _, j := range idx {
+				s2, t2, r2 = append(s2, src[j]), append(t2, start[j]), append(r2, res[j])
 			}
 			copy(src[caseBegin:], s2)
 			copy(start[caseBegin:], t2)
@@ -143,13 +146,50 @@ func (l *Log) Instances() *Log {
 			clean = append(clean, offsets[c+1])
 		}
 	}
-	out := l.project(cases, clean, src)
-	out.Life = nil
-	out.Merged = true
-	if !l.HasStarts() {
-		out.Start = make([]int64, len(src))
+	return l.instanceView(cases, clean, src, start, res)
+}
+
+// instanceView makes the view of the instances found: each takes its
+// activity, end time and attributes from its event in src, and has its
+// own start and resource. What it would only copy of the log, it shares:
+// the case ids and case attributes when every case keeps an instance.
+func (l *Log) instanceView(cases, offsets, src []int32, start []int64, res []int32) *Log {
+	out := *l
+	out.Life, out.Merged = nil, true
+	if len(cases) < len(l.CaseIDs) {
+		caseNew := make([]int32, len(l.CaseIDs))
+		for i := range caseNew {
+			caseNew[i] = -1
+		}
+		out.CaseIDs = make([]string, len(cases))
+		for i, c := range cases {
+			out.CaseIDs[i] = l.CaseIDs[c]
+			caseNew[c] = int32(i)
+		}
+		out.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(cases))
 	}
-	copy(out.Start, start)
-	out.Res = res
-	return out
+	out.CaseOffsets = offsets
+	n := len(src)
+	out.Act, out.End = make([]int32, n), make([]int64, n)
+	for i, e := range src {
+		out.Act[i], out.End[i] = l.Act[e], l.End[e]
+	}
+	// start and res were made for as many instances as events: the
+	// slack goes when there are fewer instances.
+	out.Start, out.Res = start, res
+	if cap(start) > n+n/16 {
+		out.Start, out.Res = slices.Clone(start), slices.Clone(res)
+	}
+	out.EventAttrs = AttrTable{}
+	if l.EventAttrs.Len() > 0 {
+		evNew := make([]int32, len(l.Act))
+		for i := range evNew {
+			evNew[i] = -1
+		}
+		for i, e := range src {
+			evNew[e] = int32(i)
+		}
+		out.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return evNew[e] }, n)
+	}
+	return &out
 }

@@ -214,7 +214,10 @@ func (l *Log) SelectEvents(keep func(e int) bool) *Log {
 func (l *Log) project(cases, offsets, events []int32) *Log {
 	out := *l
 	out.CaseIDs = make([]string, len(cases))
-	caseNew := make(map[int32]int32, len(cases))
+	caseNew := make([]int32, len(l.CaseIDs))
+	for i := range caseNew {
+		caseNew[i] = -1
+	}
 	for i, c := range cases {
 		out.CaseIDs[i] = l.CaseIDs[c]
 		caseNew[c] = int32(i)
@@ -242,12 +245,7 @@ func (l *Log) project(cases, offsets, events []int32) *Log {
 			out.Start[i] = l.Start[e]
 		}
 	}
-	out.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 {
-		if n, ok := caseNew[c]; ok {
-			return n
-		}
-		return -1
-	}, len(cases))
+	out.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(cases))
 	if l.EventAttrs.Len() > 0 {
 		evNew := make([]int32, len(l.Act))
 		for i := range evNew {
