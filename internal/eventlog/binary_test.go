@@ -3,6 +3,7 @@ package eventlog
 import (
 	"bytes"
 	"encoding/gob"
+	"fmt"
 	"reflect"
 	"strconv"
 	"testing"
@@ -146,4 +147,34 @@ func FuzzUnmarshalBinary(f *testing.F) {
 			t.Fatalf("a decoded log does not round-trip: %v", err)
 		}
 	})
+}
+
+// TestAppendBinary: BinarySize is the stored form's length, and
+// AppendBinary writes the stored form after what b holds, into b's own
+// memory when b has room for it.
+func TestAppendBinary(t *testing.T) {
+	var many []event
+	for i := range 70000 { // ids of more than one byte, and of more than two
+		many = append(many, event{c: fmt.Sprint(i % 9000), act: fmt.Sprint("a", i%300), life: []string{"start", "complete"}[i%2], t: int64(i)})
+	}
+	for name, l := range map[string]*Log{"sample": sample(), "small": build(event{c: "1", act: "a", t: 1}), "many": build(many...)} {
+		data, err := l.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := l.BinarySize()
+		if err != nil || n != len(data) {
+			t.Errorf("%s: BinarySize %d, %v; the stored form is %d bytes", name, n, err, len(data))
+		}
+		prefix := []byte("room")
+		b := make([]byte, len(prefix), len(prefix)+n)
+		copy(b, prefix)
+		out, err := l.AppendBinary(b)
+		if err != nil || !bytes.Equal(out[:len(prefix)], prefix) || !bytes.Equal(out[len(prefix):], data) {
+			t.Errorf("%s: AppendBinary does not append the stored form (%v)", name, err)
+		}
+		if &out[0] != &b[0] {
+			t.Errorf("%s: AppendBinary copied a buffer that had room", name)
+		}
+	}
 }

@@ -58,20 +58,53 @@ func marshalColumnar(l *Log) ([]byte, error) { return marshalForm(l, false) }
 // marshalForm writes l in the stored form, or with wide in version 2's
 // (for the tests that it is still read).
 func marshalForm(l *Log, wide bool) ([]byte, error) {
+	w := &colWriter{wide: wide}
+	if err := w.log(l); err != nil {
+		return nil, err
+	}
+	return w.buf, nil
+}
+
+// BinarySize is the length of the log's stored form (MarshalBinary), for
+// a caller that sizes its buffer once (AppendBinary).
+func (l *Log) BinarySize() (int, error) {
+	w := &colWriter{counting: true}
+	err := w.log(l)
+	return w.n, err
+}
+
+// AppendBinary appends the log's stored form to b: a caller that sizes b
+// with BinarySize has it written without a copy, whatever its size.
+func (l *Log) AppendBinary(b []byte) ([]byte, error) {
+	n, err := l.BinarySize()
+	if err != nil {
+		return nil, err
+	}
+	w := &colWriter{buf: slices.Grow(b, n)}
+	if err := w.log(l); err != nil {
+		return nil, err
+	}
+	return w.buf, nil
+}
+
+// log writes l, or counts what it would write.
+func (w *colWriter) log(l *Log) error {
 	lists := [][]Attr{l.CaseAttrs.attrs, l.EventAttrs.attrs, l.Meta.Attrs}
 	for _, g := range l.Meta.Globals {
 		lists = append(lists, g.Attrs)
 	}
 	for _, as := range lists {
 		if depth(as) > maxAttrDepth {
-			return nil, fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
+			return fmt.Errorf("eventlog: attributes nested more than %d deep cannot be stored", maxAttrDepth)
 		}
 	}
-	w := &colWriter{buf: make([]byte, 0, 64+len(l.Act)*12), wide: wide}
-	if wide {
-		w.buf = append(w.buf, columnarMagic2...)
+	if w.buf == nil && !w.counting {
+		w.buf = make([]byte, 0, 64+len(l.Act)*12)
+	}
+	if w.wide {
+		w.raw(columnarMagic2...)
 	} else {
-		w.buf = append(w.buf, columnarMagic...)
+		w.raw(columnarMagic...)
 	}
 	var flags byte
 	if l.Timed {
@@ -86,7 +119,7 @@ func marshalForm(l *Log, wide bool) ([]byte, error) {
 	if l.Life != nil {
 		flags |= flagLifecycles
 	}
-	w.buf = append(w.buf, flags)
+	w.raw(flags)
 	for _, ss := range [][]string{l.Activities.Names(), l.Resources.Names(), l.Lifecycles.Names(), l.CaseIDs, l.Warnings} {
 		w.strings(ss)
 	}
@@ -103,7 +136,7 @@ func marshalForm(l *Log, wide bool) ([]byte, error) {
 	w.table(&l.CaseAttrs)
 	w.table(&l.EventAttrs)
 	w.meta(&l.Meta)
-	return w.buf, nil
+	return nil
 }
 
 func (w *colWriter) meta(m *Meta) {
@@ -144,12 +177,36 @@ func depth(as []Attr) int {
 type colWriter struct {
 	buf  []byte
 	wide bool // int32s as version 2 wrote them
+	// counting counts in n the bytes it would write, and writes none.
+	counting bool
+	n        int
 }
 
-func (w *colWriter) u32(n int) { w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(n)) }
+func (w *colWriter) raw(b ...byte) {
+	if w.counting {
+		w.n += len(b)
+		return
+	}
+	w.buf = append(w.buf, b...)
+}
+
+func (w *colWriter) u32(n int) {
+	if w.counting {
+		w.n += 4
+		return
+	}
+	w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(n))
+}
 
 func (w *colWriter) strings(ss []string) {
 	w.u32(len(ss))
+	if w.counting {
+		w.n += 4 * len(ss)
+		for _, s := range ss {
+			w.n += len(s)
+		}
+		return
+	}
 	for _, s := range ss {
 		w.u32(len(s))
 	}
@@ -164,6 +221,19 @@ func (w *colWriter) int32s(xs []int32) {
 		return
 	}
 	lo, hi := slices.Min(xs), slices.Max(xs)
+	if w.counting {
+		switch {
+		case w.wide:
+			w.n += 4 * len(xs)
+		case lo >= -1 && hi <= math.MaxUint8-1:
+			w.n += 1 + len(xs)
+		case lo >= -1 && hi <= math.MaxUint16-1:
+			w.n += 1 + 2*len(xs)
+		default:
+			w.n += 1 + 4*len(xs)
+		}
+		return
+	}
 	switch {
 	case w.wide:
 		for _, x := range xs {
@@ -189,6 +259,10 @@ func (w *colWriter) int32s(xs []int32) {
 
 func (w *colWriter) int64s(xs []int64) {
 	w.u32(len(xs))
+	if w.counting {
+		w.n += 8 * len(xs)
+		return
+	}
 	for _, x := range xs {
 		w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(x))
 	}
@@ -196,7 +270,7 @@ func (w *colWriter) int64s(xs []int64) {
 
 func (w *colWriter) bytes(b []byte) {
 	w.u32(len(b))
-	w.buf = append(w.buf, b...)
+	w.raw(b...)
 }
 
 func (w *colWriter) table(t *AttrTable) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/privacy"
+	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/riverqueue/river"
 )
@@ -188,22 +190,39 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if b := q.cfg.MemoryBudget; b > 0 && resident > b {
 		return fail(fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events and their activity instances), more than this server keeps for logs (its memory budget, %s): the administrator may raise --memory-budget, or upload a part of the log", a.Name, mib(resident), l.NumEvents(), mib(b)))
 	}
-	data, err := l.MarshalBinary()
+	if pr.read.Load() > freeAfter {
+		// What reading left (its buffers, the instance view just
+		// measured) is collected now, so that the collector's next goal
+		// is twice the log, not twice the log and what reading took:
+		// the heap then holds the log and its stored form within it.
+		runtime.GC()
+	}
+	// The stored form is written once, into a buffer with room for its
+	// seal, which the store then seals where it lies; nothing refers to
+	// the log after that, and the collector may take it while the store
+	// works: at no time is the log held with two copies of its stored
+	// form (issue 16 bounds an import's peak to twice what the log keeps).
+	cases, events := l.NumCases(), l.NumEvents()
+	size, err := l.BinarySize()
 	if err != nil {
 		return retry(err)
 	}
-	if len(data) > MaxStored {
-		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, l.NumEvents(), len(data)>>20, MaxStored>>20))
+	if size > MaxStored {
+		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, events, size>>20, MaxStored>>20))
+	}
+	data, err := l.AppendBinary(make([]byte, seal.Headroom, seal.Headroom+size+seal.Overhead))
+	if err != nil {
+		return retry(err)
 	}
 	_, err = q.cfg.Store.FinishImport(ctx, store.Imported{
-		Job: a.Job, Process: a.Process, Data: data,
-		Version: store.Version{By: a.User, Source: a.Name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident},
+		Job: a.Job, Process: a.Process, Data: data, Room: true,
+		Version: store.Version{By: a.User, Source: a.Name, Cases: cases, Events: events, Resident: resident},
 		// A mapping that read the file is offered again; one that did
 		// not never replaces it.
 		Mapping: a.Mapping,
 		Audit: func(version access.ID) store.AuditEntry {
 			return store.AuditEntry{Env: a.Env, At: q.cfg.Now().UTC(), ActorID: a.User, Actor: fmt.Sprintf("user %d", a.User),
-				Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, l.NumCases(), l.NumEvents(), a.Name)}
+				Action: "data.version", Target: store.AuditTarget("process", a.Process), Detail: fmt.Sprintf("version %d: %d cases, %d events from %s", version, cases, events, a.Name)}
 		},
 	})
 	switch {

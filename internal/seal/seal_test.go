@@ -101,3 +101,35 @@ func TestOpenInPlace(t *testing.T) {
 		t.Error("an altered blob opens in place")
 	}
 }
+
+// TestSealInPlace: a blob sealed where it lies opens as one Seal sealed,
+// in the buffer's own memory when it has room; without room it is sealed
+// all the same.
+func TestSealInPlace(t *testing.T) {
+	k, err := ParseKey(Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := &Keyring{Current: k}
+	if Overhead != k.aead.Overhead() {
+		t.Fatalf("Overhead %d, the cipher adds %d", Overhead, k.aead.Overhead())
+	}
+	secret := bytes.Repeat([]byte("a person's data "), 1000)
+	buf := make([]byte, Headroom, Headroom+len(secret)+Overhead)
+	buf = append(buf, secret...)
+	sealed := ring.SealInPlace("eventlog", buf)
+	if &sealed[0] != &buf[0] {
+		t.Error("sealed in a new buffer, not in place")
+	}
+	if bytes.Contains(sealed, []byte("a person's")) {
+		t.Error("the sealed blob holds the text")
+	}
+	if plain, err := ring.Open("eventlog", sealed); err != nil || !bytes.Equal(plain, secret) {
+		t.Fatalf("a blob sealed in place does not open: %v", err)
+	}
+	tight := append(make([]byte, Headroom), secret...) // no room after it
+	tight = tight[:len(tight):len(tight)]
+	if plain, err := ring.Open("eventlog", ring.SealInPlace("eventlog", tight)); err != nil || !bytes.Equal(plain, secret) {
+		t.Fatalf("a blob without room after it: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/seal"
 )
 
 // Version is one uploaded version of a process's event data.
@@ -34,7 +35,7 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 	defer tx.Rollback()
 	p := &puts{s: s}
 	defer p.undo()
-	id, err := s.addVersion(ctx, tx, p, process, v, data)
+	id, err := s.addVersion(ctx, tx, p, process, v, data, false)
 	if err != nil {
 		return 0, err
 	}
@@ -42,15 +43,25 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 }
 
 // addVersion makes the version's row first and writes its data once its
-// id, which the seal binds, is known.
-func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte) (access.ID, error) {
+// id, which the seal binds, is known. With room, data has room for its
+// seal around it (Imported.Room) and is sealed where it lies.
+func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte, room bool) (access.ID, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
-	stored, object, err := p.put(ctx, blobEventLog, data, id)
+	sealFor := func(ad string) []byte { return s.seal(ad, data) }
+	if room {
+		sealFor = func(ad string) []byte {
+			if s.keys == nil {
+				return data[seal.Headroom:]
+			}
+			return s.keys.SealInPlace(ad, data)
+		}
+	}
+	stored, object, err := p.putSealed(ctx, blobEventLog, sealFor, id)
 	if err != nil {
 		return 0, err
 	}

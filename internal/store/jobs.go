@@ -243,7 +243,13 @@ func (s *Store) FailJob(ctx context.Context, job access.ID, reason string) error
 type Imported struct {
 	Job, Process access.ID
 	Version      Version
-	Data         []byte
+	// Data is the version's encoded log. With Room, it begins with
+	// seal.Headroom bytes of room and has seal.Overhead bytes of capacity
+	// after it, and the store seals it where it lies (eventlog's
+	// AppendBinary writes it so): a version of hundreds of megabytes is
+	// not copied to be sealed. The store owns Data from then on.
+	Data []byte
+	Room bool
 	// Mapping, the columns that read the upload, is remembered for the
 	// process's next upload; empty keeps the one before.
 	Mapping map[string]string
@@ -275,7 +281,7 @@ func (s *Store) FinishImport(ctx context.Context, im Imported) (access.ID, error
 	} else if err != nil {
 		return 0, err
 	}
-	id, err := s.addVersion(ctx, tx, p, im.Process, im.Version, im.Data)
+	id, err := s.addVersion(ctx, tx, p, im.Process, im.Version, im.Data, im.Room)
 	if err != nil {
 		return 0, err
 	}

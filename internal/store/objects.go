@@ -78,11 +78,17 @@ var objectMax = map[string]int64{
 // transaction then fails calls unput, so that no object is left that no
 // row names.
 func (s *Store) putBlob(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
+	return s.putSealed(ctx, purpose, func(ad string) []byte { return s.seal(ad, data) }, key...)
+}
+
+// putSealed is putBlob for a blob that sealFor seals for what it is bound
+// to.
+func (s *Store) putSealed(ctx context.Context, purpose string, sealFor func(ad string) []byte, key ...any) ([]byte, sql.NullString, error) {
 	if s.objects == nil {
-		return s.seal(blobAD(purpose, key...), data), sql.NullString{}, nil
+		return sealFor(blobAD(purpose, key...)), sql.NullString{}, nil
 	}
 	name := objectName(purpose, key...)
-	sealed := s.seal(objectAD(purpose, name, key...), data)
+	sealed := sealFor(objectAD(purpose, name, key...))
 	if sealed == nil {
 		sealed = []byte{}
 	}
@@ -119,7 +125,11 @@ type puts struct {
 }
 
 func (p *puts) put(ctx context.Context, purpose string, data []byte, key ...any) ([]byte, sql.NullString, error) {
-	stored, object, err := p.s.putBlob(ctx, purpose, data, key...)
+	return p.putSealed(ctx, purpose, func(ad string) []byte { return p.s.seal(ad, data) }, key...)
+}
+
+func (p *puts) putSealed(ctx context.Context, purpose string, sealFor func(ad string) []byte, key ...any) ([]byte, sql.NullString, error) {
+	stored, object, err := p.s.putSealed(ctx, purpose, sealFor, key...)
 	if object.Valid {
 		p.objects = append(p.objects, object)
 	}
