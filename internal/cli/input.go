@@ -72,9 +72,14 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 	}
 	defer file.Close()
 	var r io.Reader = file
-	var size int64
+	var size, contentSize int64
 	if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
 		size = info.Size()
+		// A gzip file says the size of its content at its end.
+		tail := make([]byte, 4)
+		if _, err := file.ReadAt(tail, size-4); err == nil {
+			contentSize = eventlog.GzipContentSize(size, tail)
+		}
 	}
 	if s.ErrTerminal && size > progressThreshold {
 		bar := progressbar.NewOptions64(size,
@@ -83,7 +88,7 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 		defer bar.Finish()
 		r = io.TeeReader(file, bar)
 	}
-	l, err := importer.Read(r, path, importer.Options{Format: f.format, Delimiter: f.delimiter, Mapping: f.mapping, WallClock: f.wallClock, Size: size})
+	l, err := importer.Read(r, path, importer.Options{Format: f.format, Delimiter: f.delimiter, Mapping: f.mapping, WallClock: f.wallClock, Size: size, ContentSize: contentSize})
 	var ue *importer.UsageError
 	if errors.As(err, &ue) {
 		msg := strings.Replace(ue.Msg, "format must be", "--format must be", 1)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/flate"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,23 @@ func Decompress(r io.Reader) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return newReadAhead(zr), nil
+}
+
+// GzipContentSize tells, from a gzip file's size and its last four bytes
+// (the trailer's ISIZE: the content's size modulo 4 GiB), the size of its
+// content, or 0 when the file is too short to be gzip. Past 4 GiB it can
+// only guess: it takes the least size that is at least the file's own,
+// within the 200 to 1 that any real log compresses by. Readers take it as
+// a hint, to size what they make once.
+func GzipContentSize(size int64, tail []byte) int64 {
+	if size < 18 || len(tail) < 4 {
+		return 0
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[len(tail)-4:]))
+	for n < size && n+1<<32 <= 200*size {
+		n += 1 << 32
+	}
+	return n
 }
 
 // Compressed reports whether rc, a reader Decompress returned, gunzips.

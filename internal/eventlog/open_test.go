@@ -3,6 +3,7 @@ package eventlog
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"runtime"
@@ -79,5 +80,34 @@ func TestDecompressCloseEarly(t *testing.T) {
 			t.Fatalf("%d goroutines, %d before", runtime.NumGoroutine(), before)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestGzipContentSize: a gzip file's trailer tells its content's size,
+// and past 4 GiB the least size it can be within 200 to 1.
+func TestGzipContentSize(t *testing.T) {
+	content := bytes.Repeat([]byte("case,activity,time\n"), 10000)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(content)
+	zw.Close()
+	if got := GzipContentSize(int64(gz.Len()), gz.Bytes()[gz.Len()-4:]); got != int64(len(content)) {
+		t.Errorf("content of %d bytes: %d", len(content), got)
+	}
+	le := func(n uint32) []byte { return binary.LittleEndian.AppendUint32(nil, n) }
+	for _, c := range []struct {
+		size  int64
+		isize uint32
+		want  int64
+	}{
+		{10, 5, 0},                          // too short to be gzip
+		{100, 70, 70},                       // a tiny file, larger than its content
+		{1e9, 705032704, 705032704 + 1<<32}, // 5 GB of content, its size modulo 4 GiB below the file's
+		{1e9, 3e9, 3e9},                     // at least the file's size: taken as it is
+		{1 << 20, 100, 100},                 // 4 GiB more would be past 200 to 1
+	} {
+		if got := GzipContentSize(c.size, le(c.isize)); got != c.want {
+			t.Errorf("file %d, ISIZE %d: %d, want %d", c.size, c.isize, got, c.want)
+		}
 	}
 }

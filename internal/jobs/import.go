@@ -129,6 +129,12 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
 	opts.Size = a.Size
+	if a.Size > 1<<20 {
+		// A gzip file's last bytes say how large its content is.
+		if tail, err := q.cfg.Store.UploadTail(ctx, a.Job, 4); err == nil {
+			opts.ContentSize = eventlog.GzipContentSize(a.Size, tail)
+		}
+	}
 	pr := &progressReader{r: storeReader{q.cfg.Store.Upload(ctx, a.Job)}}
 	defer func() {
 		// What reading a large file took (a multiple of the log) goes

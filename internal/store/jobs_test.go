@@ -475,3 +475,20 @@ func eachJobWorld(t *testing.T, f func(t *testing.T, ctx context.Context, s *Sto
 		t.Run(name, func(t *testing.T) { f(t, context.Background(), s, newJobWorld(t, s)) })
 	}
 }
+
+// TestUploadTail: the last bytes of a staged file, read from its last
+// chunks only, also when they straddle two chunks.
+func TestUploadTail(t *testing.T) {
+	eachJobWorld(t, func(t *testing.T, ctx context.Context, s *Store, w *jobWorld) {
+		for _, size := range []int{3, uploadChunk + 2, 2*uploadChunk + 100} {
+			file := pseudoRandom(size, 3)
+			id, err := s.StageImport(ctx, w.job(), bytes.NewReader(file), func(*sql.Tx, access.ID) (int64, error) { return 0, nil })
+			must(t, err)
+			tail, err := s.UploadTail(ctx, id, 4)
+			must(t, err)
+			if want := file[max(0, size-4):]; !bytes.Equal(tail, want) {
+				t.Errorf("a file of %d bytes: tail %x, want %x", size, tail, want)
+			}
+		}
+	})
+}

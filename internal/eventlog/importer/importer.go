@@ -36,6 +36,10 @@ type Options struct {
 	// reader sizes the log's columns from it, once, when the file is not
 	// compressed.
 	Size int64 `json:"-"`
+	// ContentSize is, for a compressed file, its content's size when
+	// known (eventlog.GzipContentSize reads it off the file's end), which
+	// serves as Size does.
+	ContentSize int64 `json:"-"`
 }
 
 // ErrTooLarge is returned when the content exceeds MaxContent.
@@ -89,8 +93,9 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
 	}
 	defer content.Close()
-	if !eventlog.Compressed(content) {
-		m.Size = o.Size // a compressed file's content is of another size
+	m.Size = o.Size
+	if eventlog.Compressed(content) {
+		m.Size = o.ContentSize // a compressed file's content is of another size
 	}
 	var in io.Reader = content
 	var lim *limited
