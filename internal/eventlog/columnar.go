@@ -76,11 +76,14 @@ func (l *Log) BinarySize() (int, error) {
 // AppendBinary appends the log's stored form to b: a caller that sizes b
 // with BinarySize has it written without a copy, whatever its size.
 func (l *Log) AppendBinary(b []byte) ([]byte, error) {
-	n, err := l.BinarySize()
-	if err != nil {
-		return nil, err
+	if cap(b) == len(b) { // else the caller has made room, BinarySize's
+		n, err := l.BinarySize()
+		if err != nil {
+			return nil, err
+		}
+		b = slices.Grow(b, n)
 	}
-	w := &colWriter{buf: slices.Grow(b, n)}
+	w := &colWriter{buf: b}
 	if err := w.log(l); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,10 @@ func lifeRole(name string) int {
 // and complete events without a start stay instances of their own, as does
 // a start that never completes. Instances are ordered by start time.
 //
+// The view shares what it does not change with the log (dictionaries,
+// and case ids and case attributes when it keeps every case): the log is
+// not to be changed once its view is made (see Rewrite).
+//
 // A log without lifecycle information or start times is its own instance
 // view.
 func (l *Log) Instances() *Log {

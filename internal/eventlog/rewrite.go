@@ -8,7 +8,9 @@ import "fmt"
 // is erased from a log and how a privacy policy is applied to one. A
 // resource name that changes leaves the dictionary,
 // so nothing of it is encoded with the log. It returns how many events'
-// resources and how many attribute values changed.
+// resources and how many attribute values changed. It changes the log in
+// place, and with it the views made of it before (Instances shares case
+// ids and case attributes): rewrite a log before making its views.
 func (l *Log) Rewrite(replace func(string) (string, bool)) (events, attrs int) {
 	if l.Resources != nil {
 		old := l.Resources

@@ -138,8 +138,11 @@ const (
 // again. Without the room after it, it is sealed as Seal does.
 func (r *Keyring) SealInPlace(purpose string, buf []byte) []byte {
 	k := r.Current
-	if len(buf) < Headroom || cap(buf)-len(buf) < k.aead.Overhead() {
-		return r.Seal(purpose, buf[min(Headroom, len(buf)):])
+	if len(buf) < Headroom {
+		panic("seal: SealInPlace of a buffer without its headroom")
+	}
+	if cap(buf)-len(buf) < k.aead.Overhead() {
+		return r.Seal(purpose, buf[Headroom:])
 	}
 	copy(buf, magic)
 	copy(buf[len(magic):], k.id[:])

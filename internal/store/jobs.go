@@ -172,41 +172,30 @@ func (s *Store) StagedUploads(ctx context.Context) (int, error) {
 }
 
 // UploadTail returns the last n bytes of a job's staged file (fewer when
-// it is shorter), reading its last chunks only: a gzip file's trailer
-// tells the size of its content (eventlog.GzipContentSize).
+// it is shorter), reading its last chunk, and the one before only when
+// the last is shorter than n: a gzip file's trailer tells the size of its
+// content (eventlog.GzipContentSize).
 func (s *Store) UploadTail(ctx context.Context, job access.ID, n int) ([]byte, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT seq, data, object FROM job_uploads WHERE job_id = ? ORDER BY seq DESC LIMIT 2"), job)
-	if err != nil {
-		return nil, err
-	}
-	type chunk struct {
-		seq    int
-		data   []byte
-		object sql.NullString
-	}
-	var chunks []chunk
-	for rows.Next() {
-		var c chunk
-		if err := rows.Scan(&c.seq, &c.data, &c.object); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		chunks = append(chunks, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	var tail []byte
-	for _, c := range chunks { // the last first
-		data, err := s.getBlob(ctx, blobUpload, c.data, c.object, job, c.seq)
+	seq := -1
+	for len(tail) < n && seq != 0 {
+		q, args := "SELECT seq, data, object FROM job_uploads WHERE job_id = ? ORDER BY seq DESC LIMIT 1", []any{job}
+		if seq > 0 {
+			q, args = "SELECT seq, data, object FROM job_uploads WHERE job_id = ? AND seq = ?", []any{job, seq - 1}
+		}
+		var data []byte
+		var object sql.NullString
+		err := s.db.QueryRowContext(ctx, s.rebind(q), args...).Scan(&seq, &data, &object)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
-		tail = append(data[max(0, len(data)-(n-len(tail))):], tail...)
-		if len(tail) >= n {
-			break
+		if data, err = s.getBlob(ctx, blobUpload, data, object, job, seq); err != nil {
+			return nil, err
 		}
+		tail = append(data[max(0, len(data)-(n-len(tail))):], tail...)
 	}
 	return tail, nil
 }

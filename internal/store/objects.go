@@ -26,7 +26,9 @@ type Objects interface {
 	// Put stores data as the object name, which is new.
 	Put(ctx context.Context, name string, data []byte) error
 	// Get reads an object; one that does not exist is ErrNotFound, and
-	// one of more than max bytes is refused before it is read.
+	// one of more than max bytes is refused before it is read. What it
+	// returns is the caller's, made for this call: the store opens it
+	// where it lies, overwriting it.
 	Get(ctx context.Context, name string, max int64) ([]byte, error)
 	// Delete deletes objects; one that does not exist is no error.
 	Delete(ctx context.Context, names ...string) error

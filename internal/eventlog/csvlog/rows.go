@@ -334,7 +334,9 @@ func (m *merger) add(bt *batch) error {
 	}
 	b, l := m.b, m.b.Log()
 	m.read += int64(bt.bytes)
-	if n := l.NumEvents() + len(bt.rows); m.size > 0 && n > cap(l.Act) {
+	// A size below what was read already (a hint that was wrong: the
+	// last member's of a gzip file of several) tells nothing.
+	if n := l.NumEvents() + len(bt.rows); m.size > 0 && m.size >= m.read && n > cap(l.Act) {
 		// The file's events as its rows so far foretell them, and a
 		// thirty-second more (Finish trims only past a sixteenth);
 		// never more than twice the rows so far, which a file whose
