@@ -1,7 +1,6 @@
 package bpmn
 
 import (
-	"os"
 	"testing"
 
 	"github.com/procmine/procmine/internal/dot/graphviz"
@@ -9,7 +8,4 @@ import (
 
 // TestMain lets the drawings of these tests be laid out as procmine's are,
 // by workers: this test binary started again.
-func TestMain(m *testing.M) {
-	graphviz.ForTests()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { graphviz.TestMain(m) }

@@ -72,14 +72,17 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 	}
 	defer file.Close()
 	var r io.Reader = file
-	var size, contentSize int64
+	var size int64
 	if info, err := file.Stat(); err == nil && info.Mode().IsRegular() {
 		size = info.Size()
-		// A gzip file says the size of its content at its end.
+	}
+	// A gzip file says the size of its content at its end.
+	contentSize := func() int64 {
 		tail := make([]byte, 4)
-		if _, err := file.ReadAt(tail, size-4); err == nil {
-			contentSize = eventlog.GzipContentSize(size, tail)
+		if _, err := file.ReadAt(tail, size-4); err != nil {
+			return 0
 		}
+		return eventlog.GzipContentSize(size, tail)
 	}
 	if s.ErrTerminal && size > progressThreshold {
 		bar := progressbar.NewOptions64(size,

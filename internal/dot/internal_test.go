@@ -34,7 +34,7 @@ func TestWholeSVG(t *testing.T) {
 </svg>
 `)
 	if !wholeSVG(svg.Bytes()) {
-		t.Fatalf("Graphviz's own drawing is refused: %.300s", svg.String())
+		t.Fatalf("a drawing as Graphviz writes one is refused: %.300s", svg.String())
 	}
 	for _, bad := range [][]byte{svg.Bytes()[:svg.Len()*2/3], svg.Bytes()[:svg.Len()-8], nil, []byte("<html></html>"),
 		append(bytes.Clone(svg.Bytes()), "<svg></svg>"...)} {

@@ -133,11 +133,12 @@ var current atomic.Pointer[Workers]
 // workers used before.
 func Use(w *Workers) *Workers { return current.Swap(w) }
 
-// own are the workers of a process that Use gave none: two of
+// own are the workers of a process that Use gave none: one
 // procmine-layout, started at the first layout (the command line's map
-// and model drawings). Its user waits for their own drawing, which may
-// take ten minutes (a server's stops at --layout-timeout).
-var own = sync.OnceValue(func() *Workers { return &Workers{Command: Helper, Timeout: 10 * time.Minute} })
+// and model drawings, one at a time, by one caller). Its user waits for
+// their own drawing, which may take ten minutes (a server's stops at
+// --layout-timeout).
+var own = sync.OnceValue(func() *Workers { return &Workers{Command: Helper, Size: 1, Timeout: 10 * time.Minute} })
 
 // workers are the workers layouts run in now.
 func workers() *Workers {

@@ -21,10 +21,7 @@ import (
 
 // TestMain lets this test binary be a layout worker, as procmine-layout
 // is one.
-func TestMain(m *testing.M) {
-	graphviz.ForTests()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { graphviz.TestMain(m) }
 
 // testWorkers are workers that run this test binary, remembering every
 // process they start.

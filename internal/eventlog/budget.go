@@ -117,14 +117,10 @@ func (b *Builder) Err(line int) error {
 
 // dicts counts the text of names the dictionaries gained since last time.
 func (b *Builder) dicts() {
-	b.dict(0, b.log.Activities)
-	b.dict(1, b.log.Resources)
-	b.dict(2, b.log.Lifecycles)
-}
-
-func (b *Builder) dict(i int, d *Dict) {
-	for _, s := range d.names[b.dictSeen[i]:] {
-		b.Charge(int64(len(s)) + costName)
+	for i, d := range []*Dict{b.log.Activities, b.log.Resources, b.log.Lifecycles} {
+		for _, s := range d.names[b.dictSeen[i]:] {
+			b.Charge(int64(len(s)) + costName)
+		}
+		b.dictSeen[i] = len(d.names)
 	}
-	b.dictSeen[i] = len(d.names)
 }

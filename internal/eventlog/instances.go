@@ -161,16 +161,7 @@ func (l *Log) instanceView(cases, offsets, src []int32, start []int64, res []int
 	out := *l
 	out.Life, out.Merged = nil, true
 	if len(cases) < len(l.CaseIDs) {
-		caseNew := make([]int32, len(l.CaseIDs))
-		for i := range caseNew {
-			caseNew[i] = -1
-		}
-		out.CaseIDs = make([]string, len(cases))
-		for i, c := range cases {
-			out.CaseIDs[i] = l.CaseIDs[c]
-			caseNew[c] = int32(i)
-		}
-		out.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(cases))
+		out.CaseIDs, out.CaseAttrs = l.selectCases(cases)
 	}
 	out.CaseOffsets = offsets
 	n := len(src)
@@ -184,16 +175,6 @@ func (l *Log) instanceView(cases, offsets, src []int32, start []int64, res []int
 	if cap(start) > n+n/16 {
 		out.Start, out.Res = slices.Clone(start), slices.Clone(res)
 	}
-	out.EventAttrs = AttrTable{}
-	if l.EventAttrs.Len() > 0 {
-		evNew := make([]int32, len(l.Act))
-		for i := range evNew {
-			evNew[i] = -1
-		}
-		for i, e := range src {
-			evNew[e] = int32(i)
-		}
-		out.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return evNew[e] }, n)
-	}
+	out.EventAttrs = l.selectEventAttrs(src)
 	return &out
 }

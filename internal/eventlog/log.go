@@ -213,15 +213,7 @@ func (l *Log) SelectEvents(keep func(e int) bool) *Log {
 // and in the order they should stand).
 func (l *Log) project(cases, offsets, events []int32) *Log {
 	out := *l
-	out.CaseIDs = make([]string, len(cases))
-	caseNew := make([]int32, len(l.CaseIDs))
-	for i := range caseNew {
-		caseNew[i] = -1
-	}
-	for i, c := range cases {
-		out.CaseIDs[i] = l.CaseIDs[c]
-		caseNew[c] = int32(i)
-	}
+	out.CaseIDs, out.CaseAttrs = l.selectCases(cases)
 	out.CaseOffsets = offsets
 	out.Act = make([]int32, len(events))
 	out.End = make([]int64, len(events))
@@ -245,18 +237,39 @@ func (l *Log) project(cases, offsets, events []int32) *Log {
 			out.Start[i] = l.Start[e]
 		}
 	}
-	out.CaseAttrs = l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(cases))
-	if l.EventAttrs.Len() > 0 {
-		evNew := make([]int32, len(l.Act))
-		for i := range evNew {
-			evNew[i] = -1
-		}
-		for i, e := range events {
-			evNew[e] = int32(i)
-		}
-		out.EventAttrs = l.EventAttrs.remap(func(e int32) int32 { return evNew[e] }, len(events))
-	}
+	out.EventAttrs = l.selectEventAttrs(events)
 	return &out
+}
+
+// selectCases gives the ids and attributes of the chosen cases, case i
+// of the result being case cases[i].
+func (l *Log) selectCases(cases []int32) ([]string, AttrTable) {
+	ids := make([]string, len(cases))
+	caseNew := make([]int32, len(l.CaseIDs))
+	for i := range caseNew {
+		caseNew[i] = -1
+	}
+	for i, c := range cases {
+		ids[i] = l.CaseIDs[c]
+		caseNew[c] = int32(i)
+	}
+	return ids, l.CaseAttrs.remap(func(c int32) int32 { return caseNew[c] }, len(cases))
+}
+
+// selectEventAttrs gives the attributes of the chosen events, event i of
+// the result being event events[i].
+func (l *Log) selectEventAttrs(events []int32) AttrTable {
+	if l.EventAttrs.Len() == 0 {
+		return AttrTable{}
+	}
+	evNew := make([]int32, len(l.Act))
+	for i := range evNew {
+		evNew[i] = -1
+	}
+	for i, e := range events {
+		evNew[e] = int32(i)
+	}
+	return l.EventAttrs.remap(func(e int32) int32 { return evNew[e] }, len(events))
 }
 
 // Validate checks the invariants the analyses rely on. Importers call it

@@ -129,11 +129,17 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
 	opts.Size = a.Size
-	if a.Size > 1<<20 {
-		// A gzip file's last bytes say how large its content is.
-		if tail, err := q.cfg.Store.UploadTail(ctx, a.Job, 4); err == nil {
-			opts.ContentSize = eventlog.GzipContentSize(a.Size, tail)
+	// A gzip file's last bytes say how large its content is: read only
+	// for one, and only for one large enough to be worth it.
+	opts.ContentSize = func() int64 {
+		if a.Size <= 1<<20 {
+			return 0
 		}
+		tail, err := q.cfg.Store.UploadTail(ctx, a.Job, 4)
+		if err != nil {
+			return 0
+		}
+		return eventlog.GzipContentSize(a.Size, tail)
 	}
 	pr := &progressReader{r: storeReader{q.cfg.Store.Upload(ctx, a.Job)}}
 	defer func() {

@@ -178,23 +178,13 @@ func (s *Store) collectObjects(ctx context.Context) error {
 	if s.objects == nil {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
+	// Bounded all the same: a blob store that hangs holds no request for
+	// ever, and what is left queued is deleted by the next sweep.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), collectTimeout)
+	defer cancel()
 	for {
-		rows, err := s.db.QueryContext(ctx, "SELECT name FROM blob_garbage ORDER BY name LIMIT 500")
+		names, err := s.strings(ctx, "SELECT name FROM blob_garbage ORDER BY name LIMIT 500")
 		if err != nil {
-			return err
-		}
-		var names []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return err
-			}
-			names = append(names, n)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(names) == 0 {
@@ -215,6 +205,9 @@ func (s *Store) collectObjects(ctx context.Context) error {
 		}
 	}
 }
+
+// collectTimeout bounds one collection of queued objects.
+const collectTimeout = 5 * time.Minute
 
 // objectRows says, for each purpose kept in objects, where its rows are.
 var objectRows = map[string]struct{ table, where string }{
@@ -289,24 +282,33 @@ func (s *Store) objectNamed(ctx context.Context, name string) (bool, error) {
 func (s *Store) ObjectsNamed(ctx context.Context) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, rows := range objectRows {
-		r, err := s.db.QueryContext(ctx, "SELECT object FROM "+rows.table+" WHERE object IS NOT NULL")
+		names, err := s.strings(ctx, "SELECT object FROM "+rows.table+" WHERE object IS NOT NULL")
 		if err != nil {
 			return nil, err
 		}
-		for r.Next() {
-			var n string
-			if err := r.Scan(&n); err != nil {
-				r.Close()
-				return nil, err
-			}
+		for _, n := range names {
 			out[n] = true
-		}
-		r.Close()
-		if err := r.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// strings returns the first column of a query's rows.
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // namesObjects says whether any row names an object.

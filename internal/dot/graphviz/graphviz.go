@@ -139,10 +139,19 @@ func spline(pos string, flip func(dot.Point) dot.Point) []dot.Point {
 	return out
 }
 
+// TestMain is a test binary's TestMain for a package whose tests draw:
+// ForTests, then the tests (m is the *testing.M; an interface keeps the
+// testing package out of procmine-layout).
+func TestMain(m interface{ Run() int }) {
+	ForTests()
+	os.Exit(m.Run())
+}
+
 // ForTests makes a test binary lay out as procmine does, with itself for
 // procmine-layout: started as a worker, it serves layouts and exits;
 // otherwise every layout runs in workers that are this binary started
-// again. The TestMain of a package whose tests draw calls it first.
+// again. The TestMain of a package whose tests draw calls it first
+// (TestMain does).
 func ForTests() {
 	dot.ServeWorkerIfAsked(Engine{})
 	exe, err := os.Executable()

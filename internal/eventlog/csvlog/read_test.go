@@ -255,6 +255,22 @@ func TestSizeOnlySizes(t *testing.T) {
 			t.Fatalf("size %d: %v, or another log", size, err)
 		}
 	}
+	// And the right size is used: the columns are made once, not grown
+	// by doubling and trimmed, so reading takes less.
+	allocated := func(size int64) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Read(bytes.NewReader(doc), "receipt.csv", Mapping{Size: size}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	unsized, sized := allocated(0), allocated(int64(len(doc)))
+	if sized >= unsized {
+		t.Errorf("reading %d bytes knowing their size allocates %d bytes, not knowing it %d", len(doc), sized, unsized)
+	}
+	t.Logf("allocated knowing the size %d bytes, not knowing it %d", sized, unsized)
 }
 
 // TestLargeFilesFailAsSmallOnes: the review of the parallel reader found

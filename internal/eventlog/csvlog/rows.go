@@ -356,10 +356,12 @@ func (m *merger) add(bt *batch) error {
 			var isNew bool
 			c, isNew = b.Case(bt.cases.Name(r.c))
 			m.caseMap[r.c] = c
-			for j, col := range m.caseCols {
-				if v := bt.caseAttrs[int(r.c)*nc+j]; isNew && v != "" {
-					col.typ.add(v)
-					b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
+			if isNew {
+				for j, col := range m.caseCols {
+					if v := bt.caseAttrs[int(r.c)*nc+j]; v != "" {
+						col.typ.add(v)
+						b.CaseAttr(c, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})
+					}
 				}
 			}
 		}

@@ -36,10 +36,11 @@ type Options struct {
 	// reader sizes the log's columns from it, once, when the file is not
 	// compressed.
 	Size int64 `json:"-"`
-	// ContentSize is, for a compressed file, its content's size when
-	// known (eventlog.GzipContentSize reads it off the file's end), which
-	// serves as Size does.
-	ContentSize int64 `json:"-"`
+	// ContentSize tells, for a compressed file, its content's size (0
+	// when it cannot: eventlog.GzipContentSize reads it off the file's
+	// end), which serves as Size does. It is called only for a
+	// compressed file; nil is unknown.
+	ContentSize func() int64 `json:"-"`
 }
 
 // ErrTooLarge is returned when the content exceeds MaxContent.
@@ -95,7 +96,10 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	defer content.Close()
 	m.Size = o.Size
 	if eventlog.Compressed(content) {
-		m.Size = o.ContentSize // a compressed file's content is of another size
+		m.Size = 0 // a compressed file's content is of another size
+		if o.ContentSize != nil {
+			m.Size = o.ContentSize()
+		}
 	}
 	var in io.Reader = content
 	var lim *limited

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/procmine/procmine/internal/eventlog/csvlog"
 )
 
 func TestGzipBombIsRefused(t *testing.T) {
@@ -53,5 +55,39 @@ func TestDetectFormat(t *testing.T) {
 	}
 	if got, _ := DetectFormat("a.json", "csv"); got != "csv" {
 		t.Error("the given format is not used")
+	}
+}
+
+// TestContentSizeAskedOfCompressedFilesOnly: the size of a compressed
+// file's content is asked for (the server reads it off the staged file's
+// last chunk) when the file is compressed, and never for a plain one;
+// either way the log is the same.
+func TestContentSizeAskedOfCompressedFilesOnly(t *testing.T) {
+	var csv bytes.Buffer
+	csv.WriteString("case,activity,time\n")
+	for i := range 5000 {
+		fmt.Fprintf(&csv, "%d,a,2026-01-01T00:00:%02dZ\n%d,b,2026-01-01T01:00:%02dZ\n", i, i%60, i, i%60)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(csv.Bytes())
+	zw.Close()
+	mapping := csvlog.Mapping{Case: "case", Activity: "activity", Timestamp: "time"}
+	for _, f := range []struct {
+		name  string
+		data  []byte
+		asked bool
+	}{{"log.csv", csv.Bytes(), false}, {"log.csv.gz", gz.Bytes(), true}} {
+		asked := false
+		l, err := Read(bytes.NewReader(f.data), f.name, Options{Mapping: mapping, Size: int64(len(f.data)), ContentSize: func() int64 {
+			asked = true
+			return int64(csv.Len())
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asked != f.asked || l.NumEvents() != 10000 || l.NumCases() != 5000 {
+			t.Errorf("%s: content size asked %v, want %v; %d events in %d cases", f.name, asked, f.asked, l.NumEvents(), l.NumCases())
+		}
 	}
 }
