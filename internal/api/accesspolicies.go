@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/accesspolicy"
@@ -269,7 +270,9 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) {
 	response.JSON(w, http.StatusOK, d)
 }
 
-var rangeName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+// rangeName is a named range's name, compiled when first used: not every
+// procmine command serves the API.
+var rangeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`) })
 
 // listNamedRanges shows the named address ranges (installation
 // administrators).
@@ -294,7 +297,7 @@ func (s *Server) putNamedRange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	if !rangeName.MatchString(name) {
+	if !rangeName().MatchString(name) {
 		response.WriteError(w, r, response.Invalid("name: 1 to 64 lower-case letters, digits, - and _"))
 		return
 	}

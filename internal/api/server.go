@@ -344,14 +344,14 @@ type ctxKey int
 
 const requestIDKey ctxKey = 0
 
-var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+var goodRequestID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`) })
 
 // logged gives every request an id (the caller's X-Request-Id when sane),
 // logs it when done, and turns a panic into a 500.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if !goodRequestID.MatchString(id) {
+		if !goodRequestID().MatchString(id) {
 			b := make([]byte, 8)
 			rand.Read(b)
 			id = hex.EncodeToString(b)

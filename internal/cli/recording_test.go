@@ -91,7 +91,7 @@ func TestRecordingErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"recording"}, 2, "expected 'recording validate'"},
-		{[]string{"recording", "pack", bad, "-o", filepath.Join(t.TempDir(), "b.zip")}, 1, "recording.json: steps[1].action: value must be one of"},
+		{[]string{"recording", "pack", bad, "-o", filepath.Join(t.TempDir(), "b.zip")}, 1, "recording.json: steps[1].action: must be one of"},
 		{[]string{"recording", "pack", stray, "-o", filepath.Join(t.TempDir(), "b.zip")}, 1, "screenshots/1.png: no step refers to it"},
 		{[]string{"recording", "pack", bad}, 2, "-o OUT is required"},
 		{[]string{"recording", "validate", notZip}, 1, "x.zip: bundle: not a zip archive"},

@@ -13,7 +13,6 @@ import (
 	_ "image/png"  // or PNG
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -120,8 +119,6 @@ func (l Limits) orDefault() Limits {
 }
 
 const bundleName = "bundle"
-
-var screenshotPath = regexp.MustCompile(`^screenshots/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\.(png|jpg|jpeg)$`)
 
 // ReadFile reads and checks the bundle in a file.
 func ReadFile(name string, lim Limits) (*Bundle, error) {
@@ -245,7 +242,7 @@ func checkEntry(f *zip.File, seen map[string]bool) error {
 		return &Error{File: bundleName, Msg: fmt.Sprintf("entry %q: %s", name, why)}
 	}
 	switch {
-	case name == jsonName, name == "screenshots/", screenshotPath.MatchString(name):
+	case name == jsonName, name == "screenshots/", screenshotPath().MatchString(name):
 	case strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || slices.Contains(strings.Split(name, "/"), ".."):
 		return bad("a path outside the bundle")
 	case strings.HasPrefix(name, "screenshots/"):

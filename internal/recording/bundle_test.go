@@ -181,21 +181,21 @@ func TestReadRefuses(t *testing.T) {
 		{"syntax", replace(`"version": 1,`, `"version": 1,,`), Limits{}, "recording.json: line 3: invalid character ','"},
 		{"truncated", withJSON(t, goodJSON[:40]), Limits{}, "recording.json: not JSON: the text ends early"},
 		{"trailing", withJSON(t, goodJSON+"{}"), Limits{}, "data after the JSON value"},
-		{"wrong format", replace(`"procmine-recording"`, `"other"`), Limits{}, "recording.json: format: value must be"},
-		{"future version", replace(`"version": 1`, `"version": 2`), Limits{}, "recording.json: version: value must be 1"},
-		{"unknown field", replace(`"title"`, `"colour": "red", "title"`), Limits{}, "additional properties 'colour' not allowed"},
-		{"no steps", withJSON(t, `{"format":"procmine-recording","version":1,"title":"x","steps":[]}`), Limits{}, "recording.json: steps: minItems"},
-		{"bad action", replace(`"action": "type"`, `"action": "teleport"`), Limits{}, "recording.json: steps[1].action: value must be one of"},
+		{"wrong format", replace(`"procmine-recording"`, `"other"`), Limits{}, `recording.json: format: must be "procmine-recording"`},
+		{"future version", replace(`"version": 1`, `"version": 2`), Limits{}, "recording.json: version: must be 1"},
+		{"unknown field", replace(`"title"`, `"colour": "red", "title"`), Limits{}, "recording.json: colour: is not a field here"},
+		{"no steps", withJSON(t, `{"format":"procmine-recording","version":1,"title":"x","steps":[]}`), Limits{}, "recording.json: steps: is empty"},
+		{"bad action", replace(`"action": "type"`, `"action": "teleport"`), Limits{}, "recording.json: steps[1].action: must be one of"},
 		{"bad time", replace(`"2026-03-02T09:00:04Z", "ended_at"`, `"yesterday", "ended_at"`), Limits{}, "recording.json: steps[1].started_at:"},
-		{"negative width", replace(`[10, 20, 120, 24]`, `[10, 20, -1, 24]`), Limits{}, "recording.json: steps[1].element.bounds[2]: minimum"},
-		{"three bounds", replace(`[10, 20, 120, 24]`, `[10, 20, 120]`), Limits{}, "steps[1].element.bounds: minItems"},
+		{"negative width", replace(`[10, 20, 120, 24]`, `[10, 20, -1, 24]`), Limits{}, "recording.json: steps[1].element.bounds[2]: -1 is not between 0 and 100000"},
+		{"three bounds", replace(`[10, 20, 120, 24]`, `[10, 20, 120]`), Limits{}, "steps[1].element.bounds: holds 3 numbers"},
 		{"ends before start", replace(`"ended_at": "2026-03-02T09:00:09.5Z"`, `"ended_at": "2026-03-02T08:00:00Z"`), Limits{}, "recording.json: steps[1].ended_at: is before started_at"},
 		{"out of order", replace(`"started_at": "2026-03-02T09:00:04Z"`, `"started_at": "2026-03-02T08:59:00Z"`), Limits{}, "recording.json: steps[1].started_at: starts before the step before it"},
-		{"screenshot outside", replace(`"screenshots/0001.png"}`, `"../0001.png"}`), Limits{}, "steps[0].screenshot: '../0001.png' does not match pattern"},
+		{"screenshot outside", replace(`"screenshots/0001.png"}`, `"../0001.png"}`), Limits{}, `steps[0].screenshot: "../0001.png" is not a screenshot's path`},
 		{"nul", replace(`"Type amount"`, `"Type\u0000amount"`), Limits{}, "recording.json: steps[1].name: holds a NUL character"},
 		{"nul title", replace(`"Approve an invoice"`, `"Approve\u0000"`), Limits{}, "recording.json: title: holds a NUL character"},
 		{"year 1", replace(`"started_at": "2026-03-02T09:00:00Z"`, `"started_at": "0001-03-02T09:00:00Z"`), Limits{}, "steps[0].started_at: is not between the years 1970 and 2200"},
-		{"empty name", replace(`"Type amount"`, `""`), Limits{}, "steps[1].name: minLength"},
+		{"empty name", replace(`"Type amount"`, `""`), Limits{}, "steps[1].name: is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestDecodeStep(t *testing.T) {
 	if !s.Element.IsPassword() || s.Input != "hunter2" {
 		t.Errorf("got %+v", s)
 	}
-	if _, err := DecodeStep("step", []byte(`{"name":"x","action":"click","started_at":"2026-03-02T09:00:00Z"}`)); err == nil || !strings.Contains(err.Error(), "missing property 'ended_at'") {
+	if _, err := DecodeStep("step", []byte(`{"name":"x","action":"click","started_at":"2026-03-02T09:00:00Z"}`)); err == nil || !strings.Contains(err.Error(), "step: ended_at: is missing") {
 		t.Errorf("missing ended_at: %v", err)
 	}
 }

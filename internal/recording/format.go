@@ -10,12 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // Format and Version identify the bundle format this package reads and writes.
@@ -112,34 +107,22 @@ func (e *Error) Error() string {
 
 const jsonName = "recording.json"
 
-var printer = message.NewPrinter(language.English)
-
-// schemas compiles the schema on first use, not when a program that
-// never reads a recording starts.
-var schemas = sync.OnceValues(func() (*jsonschema.Schema, *jsonschema.Schema) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
-	if err != nil {
-		panic(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	const url = "recording.json"
-	if err := c.AddResource(url, doc); err != nil {
-		panic(err)
-	}
-	return c.MustCompile(url), c.MustCompile(url + "#/$defs/step")
-})
-
 // Decode reads and checks recording.json.
 func Decode(data []byte) (*Recording, error) {
 	v, err := parse(jsonName, data)
 	if err != nil {
 		return nil, err
 	}
-	recordingSchema, _ := schemas()
-	if err := validate(jsonName, "", recordingSchema, v); err != nil {
+	if err := checkRecording(v); err != nil {
+		err.File = jsonName
 		return nil, err
 	}
+	return decodeChecked(data)
+}
+
+// decodeChecked reads recording.json that the schema accepts, and checks
+// what the schema cannot say.
+func decodeChecked(data []byte) (*Recording, error) {
 	var rec Recording
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, &Error{File: jsonName, Msg: err.Error()}
@@ -166,10 +149,15 @@ func DecodeStep(name string, data []byte) (Step, error) {
 	if err != nil {
 		return Step{}, err
 	}
-	_, stepSchema := schemas()
-	if err := validate(name, "", stepSchema, v); err != nil {
+	if err := checkStep(v, ""); err != nil {
+		err.File = name
 		return Step{}, err
 	}
+	return decodeCheckedStep(name, data)
+}
+
+// decodeCheckedStep is decodeChecked for one step.
+func decodeCheckedStep(name string, data []byte) (Step, error) {
 	var s Step
 	if err := json.Unmarshal(data, &s); err != nil {
 		return Step{}, &Error{File: name, Msg: err.Error()}
@@ -230,34 +218,4 @@ func parse(name string, data []byte) (any, error) {
 func lineAt(data []byte, offset int64) int {
 	offset = min(max(offset, 0), int64(len(data)))
 	return 1 + bytes.Count(data[:offset], []byte{'\n'})
-}
-
-// validate checks v against a schema and reports the first leaf error
-// with its place in the document.
-func validate(name, prefix string, sch *jsonschema.Schema, v any) error {
-	err := sch.Validate(v)
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	return &Error{File: name, Field: prefix + fieldPath(ve.InstanceLocation), Msg: ve.ErrorKind.LocalizedString(printer)}
-}
-
-// fieldPath writes a JSON location as steps[3].element.bounds[2].
-func fieldPath(loc []string) string {
-	var b strings.Builder
-	for _, p := range loc {
-		if _, err := strconv.Atoi(p); err == nil {
-			b.WriteString("[" + p + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
