@@ -13,6 +13,7 @@ import (
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
@@ -260,12 +261,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	response.JSON(w, http.StatusOK, map[string]any{"total": l.NumEvents(), "offset": offset, "events": rows})
 }
 
-// export serves the current data as CSV or XES, to those who may read raw
-// data; every export is audited.
+// export serves the current data as CSV, XES or Parquet, to those who may
+// read raw data; every export is audited.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	format := orDefault(r.URL.Query().Get("format"), "csv")
-	if format != "csv" && format != "xes" {
-		response.WriteError(w, r, response.Invalid("format must be csv or xes"))
+	if format != "csv" && format != "xes" && format != "parquet" {
+		response.WriteError(w, r, response.Invalid("format must be csv, xes or parquet"))
 		return
 	}
 	id, rec, err := s.authz.Process(r, access.Read)
@@ -290,10 +291,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	s.auditLog.Record(r, request.Environment(r), "data.export", store.AuditTarget("process", id), format)
 	name := "process-" + strconv.FormatInt(int64(id), 10) + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	if format == "xes" {
+	switch format {
+	case "xes":
 		w.Header().Set("Content-Type", "application/xml")
 		err = xes.Write(w, l)
-	} else {
+	case "parquet":
+		w.Header().Set("Content-Type", "application/vnd.apache.parquet")
+		err = parquetlog.Write(w, l)
+	default:
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		err = csvlog.Write(w, l, csvlog.ForSpreadsheets())
 	}

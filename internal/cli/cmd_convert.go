@@ -10,6 +10,7 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
 )
 
@@ -48,8 +49,13 @@ func writerFor(name string) (func(*bufio.Writer, *eventlog.Log) error, error) {
 		// Not neutralised for spreadsheets (see csvlog.ForSpreadsheets):
 		// a conversion keeps every value exactly.
 		write = func(w io.Writer, l *eventlog.Log) error { return csvlog.Write(w, l) }
+	case ".parquet":
+		if gz {
+			return nil, usagef("%s: a Parquet file is compressed inside; name it .parquet", name)
+		}
+		write = parquetlog.Write
 	default:
-		return nil, usagef("cannot tell the output format of %s: name it .xes, .csv, .xes.gz or .csv.gz", name)
+		return nil, usagef("cannot tell the output format of %s: name it .xes, .csv, .parquet, .xes.gz or .csv.gz", name)
 	}
 	if !gz {
 		return func(w *bufio.Writer, l *eventlog.Log) error { return write(w, l) }, nil

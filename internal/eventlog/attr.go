@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -205,6 +206,17 @@ func (t *AttrTable) span(owner int32) (int, int) {
 		end++
 	}
 	return lo, end
+}
+
+// All yields every attribute with its owner, in owner order.
+func (t *AttrTable) All() iter.Seq2[int32, Attr] {
+	return func(yield func(int32, Attr) bool) {
+		for i, a := range t.attrs {
+			if !yield(t.owner[i], a) {
+				return
+			}
+		}
+	}
 }
 
 // Keys returns the distinct attribute keys in first-seen order.

@@ -63,6 +63,10 @@ func AttrCost(a *Attr) int64 {
 	return n
 }
 
+// MaxEvents is the most events a log within the budget can hold, for a
+// reader that sizes its columns from what a file claims.
+func (b Budget) MaxEvents() int64 { return b.withDefaults().MaxMemory / costEvent }
+
 // SetBudget makes the builder count what it is given against budget,
 // naming file in the error once past it (see Err). Without it a builder
 // counts against the default budget.

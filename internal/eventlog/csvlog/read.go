@@ -159,6 +159,28 @@ func cloneAll(ss []string) []string {
 	return out
 }
 
+// Columns says which columns of a table carry a log's structure, as
+// indexes into its header (-1: none); Special marks them.
+type Columns struct {
+	Case, Activity, Time, Start, Resource, Lifecycle int
+	Special                                          []bool
+}
+
+// MapColumns finds the structural columns of a table's header as Read
+// does, for the readers of other tables (Parquet). name is the file's,
+// for errors.
+func MapColumns(name string, header []string, m Mapping) (Columns, error) {
+	c, err := mapColumns(name, header, m)
+	return Columns{Case: c.caseCol, Activity: c.actCol, Time: c.timeCol, Start: c.startCol, Resource: c.resCol, Lifecycle: c.lifeCol, Special: c.special}, err
+}
+
+// TimeParser parses the times of a column: in the form given (a Go
+// layout or a strftime pattern), or the ISO 8601 family when format is
+// empty; wallClock ignores UTC offsets.
+func TimeParser(format string, wallClock bool) (func(string) (int64, bool), error) {
+	return timeParser(format, wallClock)
+}
+
 type columns struct {
 	caseCol, actCol, timeCol, startCol, resCol, lifeCol int
 	special                                             []bool

@@ -59,7 +59,7 @@ func Write(w io.Writer, l *eventlog.Log, opts ...Option) error {
 		header = append(header, "case:"+k)
 	}
 	for _, k := range eventKeys {
-		header = append(header, eventColumn(k))
+		header = append(header, EventColumn(k))
 	}
 	if err := write(slices.Clone(header)); err != nil {
 		return err
@@ -116,10 +116,11 @@ func Write(w io.Writer, l *eventlog.Log, opts ...Option) error {
 	return bw.Flush()
 }
 
-// eventColumn names the column of an event attribute. A key that a reader
+// EventColumn names the column of an event attribute, in a CSV or another
+// table. A key that a reader
 // would take for a structural column (an XES string time:timestamp "?", an
 // attribute named case:X) is written as attr:KEY, which Read maps back.
-func eventColumn(key string) string {
+func EventColumn(key string) string {
 	if strings.HasPrefix(key, "case:") || strings.HasPrefix(key, "attr:") || reserved[norm(key)] {
 		return "attr:" + key
 	}
