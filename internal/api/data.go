@@ -261,11 +261,11 @@ func setOption(o *importer.Options, field, value string) error {
 	targets := map[string]*string{
 		"case": &m.Case, "activity": &m.Activity, "start": &m.Start, "timestamp": &m.Timestamp, "end": &m.End,
 		"resource": &m.Resource, "lifecycle": &m.Lifecycle, "timestamp-format": &m.TimestampFormat,
-		"delimiter": &o.Delimiter, "format": &o.Format,
+		"delimiter": &o.Delimiter, "format": &o.Format, "object-type": &o.ObjectType,
 	}
 	dst, ok := targets[field]
 	if !ok {
-		return response.Invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format, privacy)", field)
+		return response.Invalid("unknown upload field %q (fields: file, case, activity, start, timestamp, end, resource, lifecycle, timestamp-format, delimiter, format, object-type, privacy)", field)
 	}
 	*dst = value
 	return nil

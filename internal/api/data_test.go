@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/testlogs"
@@ -59,6 +61,119 @@ func (c *client) importLog(path, name string, content []byte, fields map[string]
 			c.e.t.Fatalf("job %d still %s", accepted.Job, j.State)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestUploadParquet: the receipt log uploaded as Parquet gives the
+// report, map and variants of its CSV twin, on both stores; a file named
+// .parquet that is not one is refused with the reason and stores nothing.
+func TestUploadParquet(t *testing.T) {
+	csv, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq, err := os.ReadFile(testlogs.Path(t, "parquet/receipt.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			_, maker, _, _, base := prodWithMaker(e)
+			// What does not depend on times' zones: the Parquet twin holds
+			// its times without zone, the CSV file with their offsets, so
+			// durations across a change of summer time differ by an hour.
+			type figures struct {
+				Report struct{ Cases, Events, Activities, Variants int }
+				Map    struct {
+					Nodes []struct {
+						Activity string
+						Count    int
+					}
+					Edges []struct {
+						From, To string
+						Count    int
+					}
+				}
+				Variants struct {
+					Variants []struct {
+						Activities []string
+						Cases      int
+					}
+				}
+			}
+			get := func(file string, data []byte) figures {
+				var p processJSON
+				maker.json("POST", base+"/processes", fmt.Sprintf(`{"name":%q}`, file), 201, &p)
+				path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+				if job := maker.importLog(path+"/data", file, data, nil); job.State != "done" {
+					t.Fatalf("%s: job %+v", file, job)
+				}
+				var f figures
+				maker.json("GET", path+"/report", "", 200, &f.Report)
+				maker.json("GET", path+"/map", "", 200, &f.Map)
+				maker.json("GET", path+"/variants", "", 200, &f.Variants)
+				return f
+			}
+			want, got := get("receipt.csv", csv), get("receipt.parquet", pq)
+			if !reflect.DeepEqual(got, want) || got.Report.Cases != 1434 || len(got.Map.Edges) == 0 || len(got.Variants.Variants) == 0 {
+				t.Errorf("Parquet upload: %+v\nCSV upload: %+v", got.Report, want.Report)
+			}
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"Broken"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			job := maker.importLog(path+"/data", "broken.parquet", csv, nil)
+			if job.State != "failed" || !strings.Contains(job.Error, "broken.parquet: not a Parquet file") {
+				t.Errorf("a CSV file named .parquet: %+v", job)
+			}
+			if code, body := maker.do("GET", path+"/report", "", nil); code != 409 || errorCode(t, body) != "no_data" {
+				t.Errorf("report after the refused file: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestUploadOCEL: an object-centric log uploaded with the object type
+// whose objects are the cases is that type's flattened log, and its
+// reports follow the disclosure rules of every process; without the type
+// the import fails with the types there are, and stores nothing.
+func TestUploadOCEL(t *testing.T) {
+	data, err := os.ReadFile(testlogs.Path(t, "ocel/recruiting-red.jsonocel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewer, viewerID := e.user("viewer", false)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, prod.Root), 200, nil)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"Offers"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			job := maker.importLog(path+"/data", "recruiting-red.jsonocel", data, nil)
+			if job.State != "failed" || !strings.Contains(job.Error, "recruiting-red.jsonocel: an object-centric log: give the object type whose objects are the cases (object-type: applications, offers)") {
+				t.Errorf("without an object type: %+v", job)
+			}
+			if code, body := maker.do("GET", path+"/report", "", nil); code != 409 {
+				t.Errorf("report after the refused upload: %d %s", code, body)
+			}
+			if job := maker.importLog(path+"/data", "recruiting-red.jsonocel", data, map[string]string{"object-type": "offers"}); job.State != "done" {
+				t.Fatalf("with object-type offers: %+v", job)
+			}
+			var report struct{ Cases, Events, Activities, Variants int }
+			maker.json("GET", path+"/report", "", 200, &report)
+			if report.Cases != 135 || report.Events != 270 || report.Activities != 3 {
+				t.Errorf("report of offers: %+v", report)
+			}
+			// A report reader gets the aggregates, and no object id.
+			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+			code, body := viewer.do("GET", path+"/variants", "", nil)
+			if code != 200 || strings.Contains(body, "Offer[") {
+				t.Errorf("viewer's variants: %d %.300s", code, body)
+			}
+			if code, _ := viewer.do("GET", path+"/events", "", nil); code != 403 {
+				t.Errorf("viewer's events: %d", code)
+			}
+		})
 	}
 }
 
@@ -122,6 +237,11 @@ func TestUploadAndReports(t *testing.T) {
 			if code, body := maker.do("GET", path+"/export?format=xes", "", nil); code != 200 || strings.Count(body, "<event>") != 8577 {
 				t.Errorf("export: %d, %d events", code, strings.Count(body, "<event>"))
 			}
+			if code, body := maker.do("GET", path+"/export?format=parquet", "", nil); code != 200 {
+				t.Errorf("Parquet export: %d %.200s", code, body)
+			} else if l, err := parquetlog.Read(strings.NewReader(body), int64(len(body)), "export.parquet", parquetlog.Options{}); err != nil || l.NumEvents() != 8577 || l.NumCases() != 1434 {
+				t.Errorf("Parquet export: %v", err)
+			}
 
 			// The viewer: reports, and not one event-level value.
 			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
@@ -134,7 +254,7 @@ func TestUploadAndReports(t *testing.T) {
 				}
 				seen.WriteString(body)
 			}
-			for _, rel := range []string{"/events", "/export", "/export?format=xes", "/data",
+			for _, rel := range []string{"/events", "/export", "/export?format=xes", "/export?format=parquet", "/data",
 				"/report?case-attr=concept:name=case-10011", "/report?event-attr=org:resource=Resource21", "/map?keep-events=org:group=Group+4"} {
 				code, body := viewer.do("GET", path+rel, "", nil)
 				if code != 403 {

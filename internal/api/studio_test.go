@@ -247,7 +247,7 @@ func TestStudioInABrowser(t *testing.T) {
 	run(chromedp.Click(chromedp.CSS("#processes a")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
 	shot(t, ctx, "studio-viewer")
 	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
-	for _, absent := range []string{`id="export"`, `id="upload"`, `id="share"`, "case-10011", "Resource21"} {
+	for _, absent := range []string{`id="export"`, `id="export-parquet"`, "format=parquet", `id="upload"`, `id="share"`, "case-10011", "Resource21"} {
 		if strings.Contains(html, absent) {
 			t.Errorf("the viewer's page contains %q", absent)
 		}

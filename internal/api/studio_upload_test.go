@@ -227,6 +227,49 @@ func TestStudioUploadWithMapping(t *testing.T) {
 	}
 	readable(page2, "bpic2012")
 
+	// And a Parquet file: the input offers it, no mapping step, the
+	// receipt log's figures.
+	if accept, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('file').accept`)); !strings.Contains(accept, ".parquet") {
+		t.Errorf("the file input accepts %q, not .parquet", accept)
+	}
+	var p3 processJSON
+	maker.json("POST", base+"/processes", `{"name":"Receipt, Parquet"}`, 201, &p3)
+	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p3.ID)), chromedp.WaitVisible(chromedp.CSS("#upload")),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{testlogs.Path(t, "parquet/receipt.parquet")}))
+	if shown := evalInt(t, ctx, `Math.round(document.getElementById('mapping').getBoundingClientRect().height)`); shown != 0 {
+		t.Errorf("a Parquet file is offered the CSV column mapping (%d px high)", shown)
+	}
+	run(chromedp.Click(chromedp.CSS("#upload button")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if got := pageText(t, ctx, "#kpi-cases"); got != "1434" {
+		t.Errorf("receipt.parquet uploaded from the studio shows %s cases, want 1434", got)
+	}
+	magic, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.getElementById('export-parquet').href).then(r => r.arrayBuffer()).then(b => new TextDecoder().decode(new Uint8Array(b).slice(0, 4)) + ' ' + b.byteLength)`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(magic, "PAR1 ") {
+		t.Errorf("the page's Parquet export link gives %q (%v)", magic, err)
+	}
+	shot(t, ctx, "studio-uploaded-parquet")
+
+	// An object-centric log: the studio offers its object types, and the
+	// one chosen makes the cases.
+	var p4 processJSON
+	maker.json("POST", base+"/processes", `{"name":"Purchasing, by invoice"}`, 201, &p4)
+	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p4.ID)), chromedp.WaitVisible(chromedp.CSS("#upload")),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{testlogs.Path(t, "ocel/ocel20_example.jsonocel")}),
+		chromedp.WaitVisible(chromedp.CSS("#object-type")))
+	offered, err := chromedp.Run(ctx, chromedp.Poll[string](`(s => s.includes("Invoice") ? s : null)([...document.querySelectorAll('#object-types option')].map(o => o.value).join(','))`))
+	if err != nil || offered != "Invoice,Payment,Purchase Order,Purchase Requisition" {
+		t.Errorf("the object types offered: %q (%v)", offered, err)
+	}
+	if shown := evalInt(t, ctx, `Math.round(document.getElementById('mapping').getBoundingClientRect().height)`); shown != 0 {
+		t.Errorf("an OCEL file is offered the CSV column mapping (%d px high)", shown)
+	}
+	shot(t, ctx, "studio-upload-ocel")
+	axeCheck(t, ctx, "the object-centric upload")
+	run(chromedp.SendKeys(chromedp.CSS("#object-type"), "Invoice"), chromedp.Click(chromedp.CSS("#upload button")), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if got := pageText(t, ctx, "#kpi-cases"); got != "3" {
+		t.Errorf("ocel20_example by invoice shows %s cases, want 3", got)
+	}
+
 	// The next upload offers the same mapping.
 	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#upload")))
 	if evalInt(t, ctx, `document.querySelectorAll('#mapping-remembered').length`) != 1 {

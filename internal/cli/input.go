@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/ocel"
 )
 
 // inputFlags choose how a log file is read and which view of it is used.
@@ -25,12 +27,15 @@ type inputFlags struct {
 	format    string
 	delimiter string
 	mapping   csvlog.Mapping
+	// objectType flattens an object-centric log: one case per object of
+	// the type.
+	objectType string
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.raw, "raw-events", false, "count every event as it stands in the file (as PM4Py does), instead of merging lifecycle start/complete pairs into activity instances")
 	fs.BoolVar(&f.wallClock, "wall-clock", false, "read timestamps as wall-clock times, ignoring their UTC offsets, as PM4Py does (durations across a daylight-saving change are then an hour off)")
-	fs.StringVar(&f.format, "format", "", "input format: xes or csv (default: from the file name, else from its content)")
+	fs.StringVar(&f.format, "format", "", "input format: xes, csv or parquet (default: from the file name, else from its content)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter (default: detected from the first lines)")
 	fs.StringVar(&f.mapping.Case, "case", "", "CSV column with the case id (default: detected, e.g. case:concept:name, Case ID)")
 	fs.StringVar(&f.mapping.Activity, "activity", "", "CSV column with the activity (default: detected, e.g. concept:name, Activity)")
@@ -39,6 +44,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.mapping.End, "end", "", "CSV column with the end time")
 	fs.StringVar(&f.mapping.Resource, "resource", "", "CSV column with the resource (default: detected, e.g. org:resource)")
 	fs.StringVar(&f.mapping.Lifecycle, "lifecycle", "", "CSV column with the lifecycle transition (default: detected)")
+	fs.StringVar(&f.objectType, "object-type", "", "for an object-centric log (OCEL: .jsonocel, .xmlocel, .sqlite), the object type whose objects are the cases")
 	fs.StringVar(&f.mapping.TimestampFormat, "timestamp-format", "", `CSV timestamp form, as a strftime pattern ("%d/%m/%Y %H:%M") or a Go layout (default: ISO 8601 and near forms)`)
 }
 
@@ -66,6 +72,9 @@ func (f *inputFlags) load(path string, s Streams) (*eventlog.Log, error) {
 }
 
 func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
+	if ocel.IsOCEL(path) || f.objectType != "" {
+		return f.readOCEL(path)
+	}
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -95,10 +104,27 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 	var ue *importer.UsageError
 	if errors.As(err, &ue) {
 		msg := strings.Replace(ue.Msg, "format must be", "--format must be", 1)
-		msg = strings.Replace(msg, "say xes or csv", "give --format xes or --format csv", 1)
+		msg = strings.Replace(msg, "say xes, csv or parquet", "give --format xes, csv or parquet", 1)
 		return nil, usagef("%s", strings.Replace(msg, "the delimiter", "--delimiter", 1))
 	}
 	return l, err
+}
+
+// readOCEL reads an object-centric log and flattens it on the object
+// type the flags name.
+func (f *inputFlags) readOCEL(path string) (*eventlog.Log, error) {
+	l, err := ocel.Read(context.Background(), path, ocel.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if f.objectType == "" {
+		return nil, usagef("%s is an object-centric log: say which objects are the cases with --object-type (%s)", filepath.Base(path), strings.Join(l.TypesWithObjects(), ", "))
+	}
+	flat, err := l.Flatten(f.objectType)
+	if err != nil {
+		return nil, usagef("%s: %v", filepath.Base(path), err)
+	}
+	return flat, nil
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,10 +1,12 @@
 // Package importer reads an event log file of any supported kind: it
-// decompresses gzip, tells XES from CSV/TSV by the file name (or is told),
+// decompresses gzip, tells XES from CSV/TSV and Parquet by the file name
+// (or is told),
 // and hands the content to the right reader. The CLI and the server's
 // uploads share it, so a file reads the same everywhere.
 package importer
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,13 +15,19 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 	"github.com/procmine/procmine/internal/eventlog/xes"
+	"github.com/procmine/procmine/internal/ocel"
 )
 
 // Options say how to read a file.
 type Options struct {
-	// Format is "xes" or "csv"; empty tells from the name.
+	// Format is "xes", "csv", "parquet" or "ocel"; empty tells from the
+	// name.
 	Format string
+	// ObjectType flattens an object-centric log (OCEL 2.0 JSON or XML):
+	// one case per object of the type.
+	ObjectType string
 	// Delimiter for CSV: one character ("\t" written as `\t` too); empty
 	// detects it (tab for .tsv names).
 	Delimiter string
@@ -89,6 +97,11 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 			return nil, err
 		}
 	}
+	if format == "parquet" {
+		if f, ok := atStart(r, o.Size); ok {
+			return parquetlog.Read(f, o.Size, name, parquetlog.Options{Mapping: m, MaxContent: o.MaxContent})
+		}
+	}
 	content, err := eventlog.Decompress(r)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
@@ -100,6 +113,12 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 		if o.ContentSize != nil {
 			m.Size = o.ContentSize()
 		}
+	}
+	if format == "parquet" {
+		return readParquet(content, name, m, o)
+	}
+	if format == "ocel" {
+		return readOCEL(content, name, o)
 	}
 	var in io.Reader = content
 	var lim *limited
@@ -122,22 +141,96 @@ func Read(r io.Reader, name string, o Options) (*eventlog.Log, error) {
 	return l, err
 }
 
-// DetectFormat returns "xes" or "csv" for a file name, unless format says.
+// atStart is r as an io.ReaderAt when it is a file of size bytes (size
+// given) that begins with Parquet's magic and has not been read from:
+// a Parquet file is read where it lies, its footer first.
+func atStart(r io.Reader, size int64) (io.ReaderAt, bool) {
+	ra, ok := r.(io.ReaderAt)
+	s, isSeeker := r.(io.Seeker)
+	if !ok || !isSeeker || size < 8 {
+		return nil, false
+	}
+	if at, err := s.Seek(0, io.SeekCurrent); err != nil || at != 0 {
+		return nil, false
+	}
+	if end, err := s.Seek(0, io.SeekEnd); err != nil || end != size {
+		s.Seek(0, io.SeekStart)
+		return nil, false
+	}
+	if _, err := s.Seek(0, io.SeekStart); err != nil {
+		return nil, false
+	}
+	magic := make([]byte, 4)
+	if _, err := ra.ReadAt(magic, 0); err != nil || string(magic) != "PAR1" {
+		return nil, false
+	}
+	return ra, true
+}
+
+// readParquet reads a Parquet file's content into memory, within
+// MaxContent (a file that is gzipped, or not a file).
+func readParquet(content io.Reader, name string, m csvlog.Mapping, o Options) (*eventlog.Log, error) {
+	po := parquetlog.Options{Mapping: m, MaxContent: o.MaxContent}
+	var in io.Reader = content
+	if o.MaxContent > 0 {
+		in = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
+	}
+	data, err := io.ReadAll(in)
+	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
+		return nil, eventlog.Errorf(name, 0, "", "%v", tl)
+	}
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "", "cannot be read (%v)", err)
+	}
+	return parquetlog.Read(bytes.NewReader(data), int64(len(data)), name, po)
+}
+
+// readOCEL reads an object-centric log in JSON or XML, within MaxContent
+// and the budget, and flattens it on the object type the options name.
+func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) {
+	in := content
+	if o.MaxContent > 0 {
+		in = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
+	}
+	l, err := ocel.ReadFrom(in, name, ocel.Options{MaxMemory: o.Budget.MaxMemory})
+	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
+		return nil, eventlog.Errorf(name, 0, "", "%v", tl)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.ObjectType == "" {
+		return nil, eventlog.Errorf(name, 0, "", "an object-centric log: give the object type whose objects are the cases (object-type: %s)", strings.Join(l.TypesWithObjects(), ", "))
+	}
+	flat, err := l.Flatten(o.ObjectType)
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "object-type", "%v", err)
+	}
+	return flat, nil
+}
+
+// DetectFormat returns "xes", "csv", "parquet" or "ocel" for a file name,
+// unless format says.
 func DetectFormat(name, format string) (string, error) {
 	switch strings.ToLower(format) {
-	case "xes", "csv":
+	case "xes", "csv", "parquet", "ocel":
 		return strings.ToLower(format), nil
 	case "":
 	default:
-		return "", &UsageError{fmt.Sprintf("format must be xes or csv, not %q", format)}
+		return "", &UsageError{fmt.Sprintf("format must be xes, csv, parquet or ocel, not %q", format)}
+	}
+	if n := strings.ToLower(name); strings.HasSuffix(n, ".jsonocel") || strings.HasSuffix(n, ".xmlocel") || strings.HasSuffix(n, ".jsonocel.gz") || strings.HasSuffix(n, ".xmlocel.gz") {
+		return "ocel", nil
 	}
 	switch filepath.Ext(strings.TrimSuffix(strings.ToLower(name), ".gz")) {
 	case ".xes", ".xml":
 		return "xes", nil
 	case ".csv", ".tsv", ".txt":
 		return "csv", nil
+	case ".parquet", ".parq", ".pq":
+		return "parquet", nil
 	}
-	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes or csv", name)}
+	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes, csv or parquet", name)}
 }
 
 // delimiter reads the option's delimiter: one character, "\t" written as

@@ -282,6 +282,36 @@ const say = (el, text, failed) => {
 // make of the first rows, and why it would refuse any. The preview stores
 // nothing; the file goes up when the form is submitted, with the pickers
 // as the upload's mapping fields.
+// An object-centric log's object types, as its first megabyte declares
+// them, are offered for the object type the upload needs; the server
+// checks the one given and names the others if it is not there.
+const ocel = document.getElementById("ocel");
+const offerObjectTypes = (head) => {
+  const list = document.getElementById("object-types");
+  let names = [];
+  if (head.trimStart().startsWith("<")) {
+    names = [...head.matchAll(/<object-type\s+name="([^"]*)"/g)].map((m) => m[1]);
+  } else {
+    // The objectTypes array, cut out by its brackets (outside strings).
+    const at = head.indexOf('"objectTypes"');
+    const open = at < 0 ? -1 : head.indexOf("[", at);
+    let depth = 0, inString = false, end = -1;
+    for (let i = open; open >= 0 && i < head.length; i++) {
+      const c = head[i];
+      if (inString) {
+        if (c === "\\") i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === "[" || c === "{") depth++;
+      else if ((c === "]" || c === "}") && --depth === 0) { end = i + 1; break; }
+    }
+    try {
+      if (end > 0) names = JSON.parse(head.slice(open, end)).map((t) => t.name).filter((n) => typeof n === "string");
+    } catch { names = []; }
+  }
+  list.replaceChildren(...names.map((n) => Object.assign(document.createElement("option"), { value: n })));
+};
+
 const mapping = document.getElementById("mapping");
 if (upload && mapping) {
   const fileInput = document.getElementById("file");
@@ -413,6 +443,12 @@ if (upload && mapping) {
     const tabular = file && /\.(csv|tsv|txt)(\.gz)?$/i.test(file.name);
     mapping.hidden = !tabular;
     mapping.disabled = !tabular;
+    const objectCentric = file && /\.(jsonocel|xmlocel)$/i.test(file.name);
+    if (ocel) {
+      ocel.hidden = !objectCentric;
+      ocel.disabled = !objectCentric;
+      if (objectCentric) offerObjectTypes(await file.slice(0, 1 << 20).text());
+    }
     if (!tabular) return;
     name = file.name;
     try {

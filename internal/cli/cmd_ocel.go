@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/ocel"
+)
+
+func runOCEL(ctx context.Context, args []string, s Streams) error {
+	if len(args) == 0 || (args[0] != "summary" && args[0] != "dfg") {
+		return usagef("usage: procmine ocel summary|dfg FILE [--json]")
+	}
+	verb := args[0]
+	fs := newFlagSet("ocel "+verb, "FILE [--json]", s)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args[1:], "FILE")
+	if err != nil {
+		return err
+	}
+	l, err := ocel.Read(ctx, pos[0], ocel.Options{})
+	if err != nil {
+		return err
+	}
+	if verb == "dfg" {
+		g := l.DirectlyFollows()
+		if *asJSON {
+			return writeJSON(s.Out, g)
+		}
+		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "object type\tfrom\tto\tevent couples\tobjects\n")
+		for _, t := range l.TypesWithObjects() {
+			for _, e := range g.Edges[t] {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", t, e.From, e.To, e.EventCouples, e.UniqueObjects)
+			}
+		}
+		return tw.Flush()
+	}
+	sum := l.Summarize()
+	if *asJSON {
+		return writeJSON(s.Out, struct {
+			Version string `json:"version"`
+			ocel.Summary
+			First string `json:"first_event"`
+			Last  string `json:"last_event"`
+		}{l.Version, sum, eventlog.FormatTime(sum.First), eventlog.FormatTime(sum.Last)})
+	}
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "format\tOCEL %s\n", l.Version)
+	fmt.Fprintf(tw, "events\t%d of %d types, %s to %s\n", sum.Events, sum.EventTypes, eventlog.FormatTime(sum.First), eventlog.FormatTime(sum.Last))
+	fmt.Fprintf(tw, "objects\t%d of %d types (%d touched by no event)\n", sum.Objects, sum.ObjectTypes, sum.ObjectsWithoutEvents)
+	fmt.Fprintf(tw, "relations\t%d event-to-object, %d object-to-object\n", sum.E2O, sum.O2O)
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "object type\tobjects\tevent relations\n")
+	for _, t := range l.TypesWithObjects() {
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", t, sum.ObjectsPerType[t], sum.E2OPerType[t])
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintf(tw, "event type\tevents\n")
+	types := make([]string, 0, len(sum.EventsPerType))
+	for t := range sum.EventsPerType {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for _, t := range types {
+		fmt.Fprintf(tw, "%s\t%d\n", t, sum.EventsPerType[t])
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/procmine/procmine/internal/eventlog/parquetlog"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// TestOCELCommands: an object-centric log is summarised, its OC-DFG
+// printed, and every analysis command reads it flattened on the object
+// type given; without one it says which there are.
+func TestOCELCommands(t *testing.T) {
+	file := testlogs.Path(t, "ocel/ocel20_example.jsonocel")
+	var sum struct {
+		Version        string         `json:"version"`
+		Events         int            `json:"Events"`
+		Objects        int            `json:"Objects"`
+		ObjectsPerType map[string]int `json:"ObjectsPerType"`
+		E2O, O2O       int
+	}
+	if err := json.Unmarshal(run(t, "ocel", "summary", file, "--json"), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Version != "2.0" || sum.Events != 13 || sum.Objects != 9 || sum.ObjectsPerType["Invoice"] != 3 || sum.E2O != 20 || sum.O2O != 7 {
+		t.Errorf("summary %+v", sum)
+	}
+	if out := string(run(t, "ocel", "dfg", file)); !strings.Contains(out, "Invoice") || !strings.Contains(out, "Insert Invoice") {
+		t.Errorf("dfg:\n%s", out)
+	}
+	var st struct{ Cases, Events int }
+	if err := json.Unmarshal(run(t, "stats", "--object-type", "Purchase Order", testlogs.Path(t, "ocel/ocel20_example.sqlite"), "--json"), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Cases != 2 || st.Events != 5 {
+		t.Errorf("stats of Purchase Order: %+v", st)
+	}
+	if out := string(run(t, "variants", "--object-type", "offers", testlogs.Path(t, "ocel/recruiting-red.jsonocel"))); !strings.Contains(out, "make job offer") {
+		t.Errorf("variants of offers:\n%s", out)
+	}
+	code, _, stderr := runCode("stats", file)
+	if code != 2 || !strings.Contains(stderr, "--object-type (Invoice, Payment, Purchase Order, Purchase Requisition)") {
+		t.Errorf("without --object-type: %d %s", code, stderr)
+	}
+	code, _, stderr = runCode("stats", "--object-type", "Nobody", file)
+	if code != 2 || !strings.Contains(stderr, `no object type "Nobody"`) {
+		t.Errorf("an unknown type: %d %s", code, stderr)
+	}
+	code, _, stderr = runCode("ocel", "summary", testlogs.Path(t, "ocel/example_log.xmlocel"))
+	if code != 1 || !strings.Contains(stderr, "example_log.xmlocel: OCEL 1.0 XML is not read") {
+		t.Errorf("OCEL 1.0 XML: %d %s", code, stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonocel")
+	os.WriteFile(bad, []byte("{\n \"events\": [\n  {\"id\": \"e1\", \"type\": \"A\", \"time\": \"soon\"}\n ]\n}"), 0o644)
+	code, _, stderr = runCode("ocel", "summary", bad)
+	if code != 1 || !strings.Contains(stderr, `bad.jsonocel:3: event "e1": has the type "A", which eventTypes does not declare`) {
+		t.Errorf("a bad file: %d %s", code, stderr)
+	}
+}
+
+// TestConvertParquet: convert writes Parquet and reads it back; the
+// figures of the Parquet file are the XES file's.
+func TestConvertParquet(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "receipt.parquet")
+	run(t, "convert", testlogs.Path(t, "xes/08_receipt.xes.gz"), out)
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, _ := f.Stat()
+	l, err := parquetlog.Read(f, info.Size(), "receipt.parquet", parquetlog.Options{})
+	if err != nil || l.NumEvents() != 8577 {
+		t.Fatalf("%v", err)
+	}
+	if a, b := string(run(t, "stats", "--json", testlogs.Path(t, "xes/08_receipt.xes.gz"))), string(run(t, "stats", "--json", out)); a != b {
+		t.Errorf("stats of the XES file:\n%s\nof its Parquet conversion:\n%s", a, b)
+	}
+	if code, _, stderr := runCode("convert", testlogs.Path(t, "xes/08_receipt.xes.gz"), filepath.Join(dir, "x.parquet.gz")); code != 2 || !strings.Contains(stderr, "a Parquet file is compressed inside") {
+		t.Errorf("convert to .parquet.gz: %d %s", code, stderr)
+	}
+}

@@ -1,0 +1,443 @@
+package ocel
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// ReadJSON reads an OCEL 2.0 JSON file (objectTypes, eventTypes, objects,
+// events) or an OCEL 1.0 one (ocel:global-log, ocel:events,
+// ocel:objects). name is used in errors.
+func ReadJSON(data []byte, name string, o Options) (*Log, error) {
+	return newDraft(name, o).readJSON(data)
+}
+
+func (d *draft) readJSON(data []byte) (*Log, error) {
+	keys, err := topKeys(data)
+	if err != nil {
+		return nil, d.jsonError(data, err)
+	}
+	switch {
+	case keys["ocel:events"]:
+		var top map[string]json.RawMessage
+		if err := decode(data, &top); err != nil {
+			return nil, d.jsonError(data, err)
+		}
+		return d.json10(data, top)
+	case keys["events"] || keys["objectTypes"]:
+		return d.json20(data)
+	}
+	return nil, d.errorf(0, "", "not an OCEL file: no events or ocel:events")
+}
+
+// topKeys are the names of the members of a JSON object, whose values are
+// skipped over.
+func topKeys(data []byte) (map[string]bool, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil {
+		return nil, err
+	} else if t != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	keys := map[string]bool{}
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			if depth == 0 {
+				return keys, nil
+			}
+			depth--
+		default:
+			if depth == 0 {
+				if k, ok := t.(string); ok {
+					keys[k] = true
+					// Its value follows: skip it.
+					if err := skipValue(dec); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+}
+
+// skipValue reads one JSON value token by token, keeping nothing.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// decode reads JSON keeping numbers as written.
+func decode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+// jsonError names the line of a syntax error.
+func (d *draft) jsonError(data []byte, err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return d.errorf(lineAt(data, syntax.Offset), "", "not JSON: %v", syntax)
+	case errors.As(err, &typ):
+		return d.errorf(lineAt(data, typ.Offset), typ.Field, "is a JSON %s, not %s", typ.Value, typ.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return d.errorf(0, "", "not JSON: the text ends early")
+	}
+	return d.errorf(0, "", "not JSON: %v", err)
+}
+
+func lineAt(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:offset], []byte{'\n'})
+}
+
+// jsonObject and jsonEvent are the members of objects and events, read
+// one at a time.
+type jsonObject struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Attributes []struct {
+		Name  string `json:"name"`
+		Time  string `json:"time"`
+		Value any    `json:"value"`
+	} `json:"attributes"`
+	Relationships []jsonRel `json:"relationships"`
+}
+
+type jsonEvent struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Time       string `json:"time"`
+	Attributes []struct {
+		Name  string `json:"name"`
+		Value any    `json:"value"`
+	} `json:"attributes"`
+	Relationships []jsonRel `json:"relationships"`
+}
+
+type jsonType struct {
+	Name       string `json:"name"`
+	Attributes []struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"attributes"`
+}
+
+type jsonRel struct {
+	ObjectID  string `json:"objectId"`
+	Qualifier string `json:"qualifier"`
+}
+
+// json20 reads OCEL 2.0 in two passes over the text: the types first,
+// wherever they are, then the objects and the events one at a time, each
+// counted against the bound as it is read.
+func (d *draft) json20(data []byte) (*Log, error) {
+	var types struct {
+		ObjectTypes []jsonType `json:"objectTypes"`
+		EventTypes  []jsonType `json:"eventTypes"`
+	}
+	if err := json.Unmarshal(data, &types); err != nil {
+		return nil, d.jsonError(data, err)
+	}
+	d.log.Version = "2.0"
+	for _, list := range []struct {
+		object bool
+		types  []jsonType
+	}{{true, types.ObjectTypes}, {false, types.EventTypes}} {
+		for _, t := range list.types {
+			var attrs []AttrDecl
+			for _, a := range t.Attributes {
+				k, ok := kindOf(a.Type)
+				if !ok {
+					return nil, d.errorf(0, fmt.Sprintf("type %q, attribute %q", t.Name, a.Name), "has the type %q; OCEL's are string, integer, float, boolean and time", a.Type)
+				}
+				attrs = append(attrs, AttrDecl{Name: a.Name, Kind: k})
+			}
+			d.declare(list.object, t.Name, attrs)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // {
+		return nil, d.jsonError(data, err)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, d.jsonError(data, err)
+		}
+		switch t {
+		case "objects", "events":
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				if tok == nil && err == nil { // null
+					continue
+				}
+				return nil, d.errorf(lineAt(data, dec.InputOffset()), fmt.Sprint(t), "is not an array")
+			}
+			for dec.More() {
+				line := lineAt(data, dec.InputOffset())
+				if t == "objects" {
+					var o jsonObject
+					if err := dec.Decode(&o); err != nil {
+						return nil, d.jsonError(data, err)
+					}
+					if err := d.jsonObject(o); err != nil {
+						return nil, withLine(err, line)
+					}
+				} else {
+					var e jsonEvent
+					if err := dec.Decode(&e); err != nil {
+						return nil, d.jsonError(data, err)
+					}
+					if err := d.jsonEvent(e); err != nil {
+						return nil, withLine(err, line)
+					}
+				}
+			}
+			if _, err := dec.Token(); err != nil { // ]
+				return nil, d.jsonError(data, err)
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, d.jsonError(data, err)
+			}
+		}
+	}
+	return d.finish()
+}
+
+// withLine gives an error of the draft the line it was found at.
+func withLine(err error, line int) error {
+	var pe *eventlog.ParseError
+	if errors.As(err, &pe) && pe.Line == 0 {
+		pe.Line = line
+	}
+	return err
+}
+
+func (d *draft) jsonObject(o jsonObject) error {
+	where := fmt.Sprintf("object %q", o.ID)
+	kinds, ok := d.objKinds[o.Type]
+	if !ok {
+		return d.errorf(0, where, "has the type %q, which objectTypes does not declare", o.Type)
+	}
+	obj := Object{ID: o.ID, Type: o.Type}
+	for _, a := range o.Attributes {
+		k, declared := kinds[a.Name]
+		v, err := value(a.Value, k, declared)
+		if err != nil {
+			return d.errorf(0, where+fmt.Sprintf(", attribute %q", a.Name), "%v", err)
+		}
+		at := int64(0)
+		if a.Time != "" {
+			if at, err = eventTime(a.Time); err != nil {
+				return d.errorf(0, where+fmt.Sprintf(", attribute %q", a.Name), "time %v", err)
+			}
+		}
+		obj.Attrs = append(obj.Attrs, ObjectAttr{Name: a.Name, Time: at, Value: v})
+	}
+	return d.addObject(obj, rels(o.Relationships))
+}
+
+func (d *draft) jsonEvent(e jsonEvent) error {
+	where := fmt.Sprintf("event %q", e.ID)
+	kinds, ok := d.evKinds[e.Type]
+	if !ok {
+		return d.errorf(0, where, "has the type %q, which eventTypes does not declare", e.Type)
+	}
+	at, err := eventTime(e.Time)
+	if err != nil {
+		return d.errorf(0, where, "time %v", err)
+	}
+	ev := Event{ID: e.ID, Type: e.Type, Time: at}
+	for _, a := range e.Attributes {
+		k, declared := kinds[a.Name]
+		v, err := value(a.Value, k, declared)
+		if err != nil {
+			return d.errorf(0, where+fmt.Sprintf(", attribute %q", a.Name), "%v", err)
+		}
+		ev.Attrs = append(ev.Attrs, eventlog.Attr{Key: a.Name, Value: v})
+	}
+	return d.addEvent(ev, rels(e.Relationships), where)
+}
+
+func rels(rs []jsonRel) []rawRel {
+	out := make([]rawRel, len(rs))
+	for i, r := range rs {
+		out[i] = rawRel{r.ObjectID, r.Qualifier}
+	}
+	return out
+}
+
+// json10 reads OCEL 1.0: events and objects are JSON objects keyed by id,
+// read in the file's order.
+func (d *draft) json10(data []byte, top map[string]json.RawMessage) (*Log, error) {
+	d.log.Version = "1.0"
+	var global struct {
+		Types []string `json:"ocel:object-types"`
+	}
+	if raw := top["ocel:global-log"]; raw != nil {
+		if err := decode(raw, &global); err != nil {
+			return nil, d.errorf(0, "ocel:global-log", "%v", err)
+		}
+	}
+	for _, t := range global.Types {
+		d.declare(true, t, nil)
+	}
+	objects, err := ordered(top["ocel:objects"])
+	if err != nil {
+		return nil, d.errorf(0, "ocel:objects", "%v", err)
+	}
+	declared := map[string]bool{}
+	for _, t := range global.Types {
+		declared[t] = true
+	}
+	for _, kv := range objects {
+		var o struct {
+			Type  string         `json:"ocel:type"`
+			Ovmap map[string]any `json:"ocel:ovmap"`
+		}
+		where := fmt.Sprintf("object %q", kv.key)
+		if err := decode(kv.value, &o); err != nil {
+			return nil, d.errorf(0, where, "%v", err)
+		}
+		if !declared[o.Type] {
+			declared[o.Type] = true
+			d.declare(true, o.Type, nil)
+		}
+		obj := Object{ID: kv.key, Type: o.Type}
+		for _, name := range sortedKeys(o.Ovmap) {
+			v, err := value(o.Ovmap[name], 0, false)
+			if err != nil {
+				return nil, d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
+			}
+			obj.Attrs = append(obj.Attrs, ObjectAttr{Name: name, Value: v})
+		}
+		if err := d.addObject(obj, nil); err != nil {
+			return nil, err
+		}
+	}
+	events, err := ordered(top["ocel:events"])
+	if err != nil {
+		return nil, d.errorf(0, "ocel:events", "%v", err)
+	}
+	types := map[string]bool{}
+	for _, kv := range events {
+		var e struct {
+			Activity  string         `json:"ocel:activity"`
+			Timestamp string         `json:"ocel:timestamp"`
+			Omap      []string       `json:"ocel:omap"`
+			Vmap      map[string]any `json:"ocel:vmap"`
+		}
+		where := fmt.Sprintf("event %q", kv.key)
+		if err := decode(kv.value, &e); err != nil {
+			return nil, d.errorf(0, where, "%v", err)
+		}
+		if e.Activity == "" {
+			return nil, d.errorf(0, where, "has no ocel:activity")
+		}
+		if !types[e.Activity] {
+			types[e.Activity] = true
+			d.declare(false, e.Activity, nil)
+		}
+		at, err := eventTime(e.Timestamp)
+		if err != nil {
+			return nil, d.errorf(0, where, "ocel:timestamp %v", err)
+		}
+		ev := Event{ID: kv.key, Type: e.Activity, Time: at}
+		for _, name := range sortedKeys(e.Vmap) {
+			v, err := value(e.Vmap[name], 0, false)
+			if err != nil {
+				return nil, d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
+			}
+			ev.Attrs = append(ev.Attrs, eventlog.Attr{Key: name, Value: v})
+		}
+		rs := make([]rawRel, len(e.Omap))
+		for i, id := range e.Omap {
+			rs[i] = rawRel{id: id}
+		}
+		if err := d.addEvent(ev, rs, where); err != nil {
+			return nil, err
+		}
+	}
+	// OCEL 1.0 lists in ocel:omap objects it may not describe; PM4Py
+	// takes them as objects of no type. procmine refuses them by name.
+	return d.finish()
+}
+
+type keyValue struct {
+	key   string
+	value json.RawMessage
+}
+
+// ordered reads a JSON object's members in the order they are written.
+func ordered(raw json.RawMessage) ([]keyValue, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("is not a JSON object")
+	}
+	var out []keyValue
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, keyValue{key, v})
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

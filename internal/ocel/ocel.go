@@ -1,0 +1,329 @@
+// Package ocel reads object-centric event logs (OCEL 2.0 in JSON, XML and
+// SQLite; OCEL 1.0 in JSON), summarises them, flattens them into one
+// ordinary log per object type (one case per object), and computes their
+// object-centric directly-follows graph, as PM4Py does.
+package ocel
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/procmine/procmine/internal/eventlog"
+)
+
+// Log is an object-centric event log.
+type Log struct {
+	// ObjectTypes and EventTypes are the declared types, in the file's
+	// order, with their attributes.
+	ObjectTypes, EventTypes []Type
+	Events                  []Event
+	Objects                 []Object
+	// Version is "2.0" or "1.0".
+	Version string
+}
+
+// Type is an object or event type and the attributes it declares.
+type Type struct {
+	Name  string
+	Attrs []AttrDecl
+}
+
+// AttrDecl declares an attribute: its name and its kind.
+type AttrDecl struct {
+	Name string
+	Kind eventlog.Kind
+}
+
+// Event is one event: its type (the activity), time and the objects it
+// touched.
+type Event struct {
+	ID, Type string
+	Time     int64 // Unix nanoseconds
+	Attrs    []eventlog.Attr
+	Objects  []Relation
+}
+
+// Relation links to an object (an index into Log.Objects), with the
+// relation's qualifier ("" when it has none).
+type Relation struct {
+	Object    int32
+	Qualifier string
+}
+
+// Object is one object: its type, its attribute values over time and the
+// objects it relates to.
+type Object struct {
+	ID, Type string
+	Attrs    []ObjectAttr
+	Objects  []Relation
+}
+
+// ObjectAttr is an object's attribute value from a time on.
+type ObjectAttr struct {
+	Name  string
+	Time  int64
+	Value eventlog.Value
+}
+
+// kindOf reads an OCEL attribute type.
+func kindOf(t string) (eventlog.Kind, bool) {
+	switch t {
+	case "string":
+		return eventlog.KindString, true
+	case "integer", "int":
+		return eventlog.KindInt, true
+	case "float", "double":
+		return eventlog.KindFloat, true
+	case "boolean":
+		return eventlog.KindBool, true
+	case "time", "date":
+		return eventlog.KindDate, true
+	}
+	return 0, false
+}
+
+// Summary is what a log holds, counted.
+type Summary struct {
+	Events, Objects int
+	// ObjectTypes and EventTypes count the types that have objects and
+	// events (a log may declare more).
+	ObjectTypes, EventTypes int
+	ObjectsPerType          map[string]int
+	EventsPerType           map[string]int
+	// E2O counts event-to-object relations, E2OPerType by the object's
+	// type; O2O object-to-object relations.
+	E2O        int
+	E2OPerType map[string]int
+	O2O        int
+	// ObjectsWithoutEvents are the objects no event touched.
+	ObjectsWithoutEvents int
+	First, Last          int64
+}
+
+// Summarize counts what l holds.
+func (l *Log) Summarize() Summary {
+	s := Summary{Events: len(l.Events), Objects: len(l.Objects), ObjectsPerType: map[string]int{}, EventsPerType: map[string]int{}, E2OPerType: map[string]int{}}
+	touched := make([]bool, len(l.Objects))
+	for i, e := range l.Events {
+		s.EventsPerType[e.Type]++
+		for _, r := range e.Objects {
+			s.E2O++
+			s.E2OPerType[l.Objects[r.Object].Type]++
+			touched[r.Object] = true
+		}
+		if i == 0 || e.Time < s.First {
+			s.First = e.Time
+		}
+		if i == 0 || e.Time > s.Last {
+			s.Last = e.Time
+		}
+	}
+	for i, o := range l.Objects {
+		s.ObjectsPerType[o.Type]++
+		s.O2O += len(o.Objects)
+		if !touched[i] {
+			s.ObjectsWithoutEvents++
+		}
+	}
+	s.ObjectTypes, s.EventTypes = len(s.ObjectsPerType), len(s.EventsPerType)
+	return s
+}
+
+// TypesWithObjects are the object types that have objects, sorted.
+func (l *Log) TypesWithObjects() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, o := range l.Objects {
+		if !seen[o.Type] {
+			seen[o.Type] = true
+			out = append(out, o.Type)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// timeline is the events of each object of type t, in time order (file
+// order among equal times), objects in the order of their first event.
+func (l *Log) timeline(t string) (objects []int32, events [][]int32) {
+	at := map[int32]int{}
+	for i, e := range l.Events {
+		seen := map[int32]bool{} // an event related twice to one object counts once
+		for _, r := range e.Objects {
+			if l.Objects[r.Object].Type != t || seen[r.Object] {
+				continue
+			}
+			seen[r.Object] = true
+			k, ok := at[r.Object]
+			if !ok {
+				k = len(objects)
+				at[r.Object] = k
+				objects = append(objects, r.Object)
+				events = append(events, nil)
+			}
+			events[k] = append(events[k], int32(i))
+		}
+	}
+	for _, evs := range events {
+		slices.SortStableFunc(evs, func(a, b int32) int {
+			switch ta, tb := l.Events[a].Time, l.Events[b].Time; {
+			case ta < tb:
+				return -1
+			case ta > tb:
+				return 1
+			}
+			return 0
+		})
+	}
+	return objects, events
+}
+
+// Flatten is the log of object type t: one case per object of the type
+// that an event touched (its id the case id), with the events that
+// touched it in time order (PM4Py's ocel_flattening). The events keep
+// their attributes and their id (ocel:eid); the object's attributes, at
+// their first value, are the case's.
+func (l *Log) Flatten(t string) (*eventlog.Log, error) {
+	objects, events := l.timeline(t)
+	if len(objects) == 0 {
+		if !slices.Contains(l.TypesWithObjects(), t) {
+			return nil, fmt.Errorf("no object type %q (types with objects: %v)", t, l.TypesWithObjects())
+		}
+		return nil, fmt.Errorf("no event touches an object of type %q", t)
+	}
+	b := eventlog.NewBuilder()
+	lg := b.Log()
+	for k, o := range objects {
+		obj := &l.Objects[o]
+		c := b.NewCase(obj.ID)
+		seen := map[string]bool{}
+		var attrs []eventlog.Attr
+		for _, a := range obj.Attrs {
+			if !seen[a.Name] {
+				seen[a.Name] = true
+				attrs = append(attrs, eventlog.Attr{Key: a.Name, Value: firstValue(obj.Attrs, a.Name)})
+			}
+		}
+		for _, a := range attrs {
+			b.CaseAttr(c, a)
+		}
+		for _, ei := range events[k] {
+			ev := &l.Events[ei]
+			e := b.Event(c, lg.Activities.ID(ev.Type), ev.Time, eventlog.None, eventlog.None)
+			b.EventAttr(e, eventlog.Attr{Key: "ocel:eid", Value: eventlog.StringValue(ev.ID)})
+			for _, a := range ev.Attrs {
+				b.EventAttr(e, a)
+			}
+		}
+	}
+	return b.Finish(), nil
+}
+
+// firstValue is the value of the attribute name at its earliest time.
+func firstValue(attrs []ObjectAttr, name string) eventlog.Value {
+	var v eventlog.Value
+	first := int64(0)
+	found := false
+	for _, a := range attrs {
+		if a.Name == name && (!found || a.Time < first) {
+			v, first, found = a.Value, a.Time, true
+		}
+	}
+	return v
+}
+
+// Edge is an edge of the object-centric directly-follows graph of one
+// object type, counted as PM4Py counts it.
+type Edge struct {
+	From, To string
+	// EventCouples is the distinct pairs of events that directly follow
+	// each other for some object; UniqueObjects the objects for which
+	// they do; TotalObjects the (pair, object) combinations.
+	EventCouples, UniqueObjects, TotalObjects int
+}
+
+// ActivityCount is an activity of the object-centric directly-follows
+// graph: its events, the distinct objects they touch, and the (event,
+// object) relations.
+type ActivityCount struct {
+	Events, UniqueObjects, TotalObjects int
+}
+
+// OCDFG is the object-centric directly-follows graph: per object type its
+// edges, start and end activities (counted in objects), and the
+// activities counted across types.
+type OCDFG struct {
+	Edges      map[string][]Edge
+	Start, End map[string]map[string]int
+	Activities map[string]ActivityCount
+}
+
+// DirectlyFollows computes the object-centric directly-follows graph
+// (PM4Py's discover_ocdfg).
+func (l *Log) DirectlyFollows() OCDFG {
+	g := OCDFG{Edges: map[string][]Edge{}, Start: map[string]map[string]int{}, End: map[string]map[string]int{}, Activities: map[string]ActivityCount{}}
+	for _, t := range l.TypesWithObjects() {
+		objects, events := l.timeline(t)
+		type key struct{ from, to string }
+		couples := map[key]map[[2]int32]bool{}
+		objs := map[key]map[int32]bool{}
+		total := map[key]int{}
+		start, end := map[string]int{}, map[string]int{}
+		for k, evs := range events {
+			if len(evs) == 0 {
+				continue
+			}
+			start[l.Events[evs[0]].Type]++
+			end[l.Events[evs[len(evs)-1]].Type]++
+			for i := 1; i < len(evs); i++ {
+				kk := key{l.Events[evs[i-1]].Type, l.Events[evs[i]].Type}
+				if couples[kk] == nil {
+					couples[kk], objs[kk] = map[[2]int32]bool{}, map[int32]bool{}
+				}
+				couples[kk][[2]int32{evs[i-1], evs[i]}] = true
+				objs[kk][objects[k]] = true
+				total[kk]++
+			}
+		}
+		var edges []Edge
+		for kk, c := range couples {
+			edges = append(edges, Edge{From: kk.from, To: kk.to, EventCouples: len(c), UniqueObjects: len(objs[kk]), TotalObjects: total[kk]})
+		}
+		sort.Slice(edges, func(i, j int) bool {
+			if edges[i].From != edges[j].From {
+				return edges[i].From < edges[j].From
+			}
+			return edges[i].To < edges[j].To
+		})
+		if len(edges) > 0 {
+			g.Edges[t] = edges
+		}
+		g.Start[t], g.End[t] = start, end
+	}
+	type eo struct {
+		events, objects map[int32]bool
+		total           int
+	}
+	acts := map[string]*eo{}
+	for i, e := range l.Events {
+		a := acts[e.Type]
+		if a == nil {
+			a = &eo{events: map[int32]bool{}, objects: map[int32]bool{}}
+			acts[e.Type] = a
+		}
+		a.events[int32(i)] = true
+		seen := map[int32]bool{}
+		for _, r := range e.Objects {
+			if !seen[r.Object] {
+				seen[r.Object] = true
+				a.objects[r.Object] = true
+				a.total++
+			}
+		}
+	}
+	for name, a := range acts {
+		g.Activities[name] = ActivityCount{Events: len(a.events), UniqueObjects: len(a.objects), TotalObjects: a.total}
+	}
+	return g
+}
