@@ -90,8 +90,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, opts, mapping := form.name, form.options, form.mapping
-	if _, err := importer.DetectFormat(name, opts.Format); err != nil {
+	format, err := importer.DetectFormat(name, opts.Format)
+	if err != nil {
 		response.WriteError(w, r, response.Invalid("%v", err))
+		return
+	}
+	if format == "ocel" && opts.ObjectType == "" {
+		response.WriteError(w, r, response.Invalid("%s is an object-centric log: give the object type whose objects are the cases in the field object-type", name))
 		return
 	}
 	f, err := os.Open(path)

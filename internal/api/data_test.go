@@ -149,9 +149,15 @@ func TestUploadOCEL(t *testing.T) {
 			var p processJSON
 			maker.json("POST", base+"/processes", `{"name":"Offers"}`, 201, &p)
 			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
-			job := maker.importLog(path+"/data", "recruiting-red.jsonocel", data, nil)
-			if job.State != "failed" || !strings.Contains(job.Error, "recruiting-red.jsonocel: an object-centric log: give the object type whose objects are the cases (object-type: applications, offers)") {
-				t.Errorf("without an object type: %+v", job)
+			if code, body := maker.uploadFile(path+"/data", "recruiting-red.jsonocel", data, nil); code != 422 || !strings.Contains(body, "recruiting-red.jsonocel is an object-centric log: give the object type whose objects are the cases in the field object-type") {
+				t.Errorf("without an object type: %d %s", code, body)
+			}
+			job := maker.importLog(path+"/data", "recruiting-red.jsonocel", data, map[string]string{"object-type": "vacancies"})
+			if job.State != "failed" || !strings.Contains(job.Error, `recruiting-red.jsonocel: object-type: no object type "vacancies" (types with objects: applications, offers)`) {
+				t.Errorf("an object type without objects: %+v", job)
+			}
+			if code, body := maker.uploadFile(path+"/data", "ocel.sqlite", []byte("SQLite format 3\x00"), map[string]string{"object-type": "x"}); code != 422 || !strings.Contains(body, "upload its JSON (.jsonocel) or XML (.xmlocel) form") {
+				t.Errorf("an OCEL SQLite upload: %d %s", code, body)
 			}
 			if code, body := maker.do("GET", path+"/report", "", nil); code != 409 {
 				t.Errorf("report after the refused upload: %d %s", code, body)

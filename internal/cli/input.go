@@ -72,8 +72,11 @@ func (f *inputFlags) load(path string, s Streams) (*eventlog.Log, error) {
 }
 
 func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
-	if ocel.IsOCEL(path) || f.objectType != "" {
+	if ocel.IsOCEL(path) {
 		return f.readOCEL(path)
+	}
+	if f.objectType != "" {
+		return nil, usagef("--object-type is for object-centric logs (.jsonocel, .xmlocel, .sqlite); %s is not one", filepath.Base(path))
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -93,7 +96,10 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 		}
 		return eventlog.GzipContentSize(size, tail)
 	}
-	if s.ErrTerminal && size > progressThreshold {
+	// A Parquet file is read where it lies, footer first: no progress
+	// through it to show.
+	format, _ := importer.DetectFormat(path, f.format)
+	if s.ErrTerminal && size > progressThreshold && format != "parquet" {
 		bar := progressbar.NewOptions64(size,
 			progressbar.OptionSetWriter(s.Err), progressbar.OptionSetDescription("reading "+filepath.Base(path)),
 			progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100_000_000))
@@ -104,7 +110,7 @@ func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
 	var ue *importer.UsageError
 	if errors.As(err, &ue) {
 		msg := strings.Replace(ue.Msg, "format must be", "--format must be", 1)
-		msg = strings.Replace(msg, "say xes, csv or parquet", "give --format xes, csv or parquet", 1)
+		msg = strings.Replace(msg, "say xes, csv, parquet or ocel", "give --format xes, csv or parquet", 1)
 		return nil, usagef("%s", strings.Replace(msg, "the delimiter", "--delimiter", 1))
 	}
 	return l, err
@@ -118,9 +124,9 @@ func (f *inputFlags) readOCEL(path string) (*eventlog.Log, error) {
 		return nil, err
 	}
 	if f.objectType == "" {
-		return nil, usagef("%s is an object-centric log: say which objects are the cases with --object-type (%s)", filepath.Base(path), strings.Join(l.TypesWithObjects(), ", "))
+		return nil, usagef("%s is an object-centric log: say which objects are the cases with --object-type (%s)", filepath.Base(path), ocel.Listed(l.TypesWithObjects()))
 	}
-	flat, err := l.Flatten(f.objectType)
+	flat, err := l.Flatten(f.objectType, eventlog.Budget{})
 	if err != nil {
 		return nil, usagef("%s: %v", filepath.Base(path), err)
 	}

@@ -69,8 +69,23 @@ func (d *draft) declare(object bool, name string, attrs []AttrDecl) {
 	}
 }
 
+// textOf is the text an item's attributes and relations hold.
+func textOf(attrs []eventlog.Attr, oattrs []ObjectAttr, rels []rawRel) int {
+	n := 0
+	for _, a := range attrs {
+		n += len(a.Key) + len(a.Value.Str)
+	}
+	for _, a := range oattrs {
+		n += len(a.Name) + len(a.Value.Str)
+	}
+	for _, r := range rels {
+		n += len(r.id) + len(r.qualifier)
+	}
+	return n
+}
+
 func (d *draft) addEvent(e Event, rels []rawRel, where string) error {
-	if err := d.charge(96 + len(e.ID) + len(e.Type) + 48*len(rels) + 64*len(e.Attrs)); err != nil {
+	if err := d.charge(96 + len(e.ID) + len(e.Type) + 48*len(rels) + 64*len(e.Attrs) + textOf(e.Attrs, nil, rels)); err != nil {
 		return err
 	}
 	d.log.Events = append(d.log.Events, e)
@@ -80,7 +95,7 @@ func (d *draft) addEvent(e Event, rels []rawRel, where string) error {
 }
 
 func (d *draft) addObject(o Object, rels []rawRel) error {
-	if err := d.charge(96 + len(o.ID) + len(o.Type) + 48*len(rels) + 64*len(o.Attrs)); err != nil {
+	if err := d.charge(96 + len(o.ID) + len(o.Type) + 48*len(rels) + 64*len(o.Attrs) + textOf(nil, o.Attrs, rels)); err != nil {
 		return err
 	}
 	d.log.Objects = append(d.log.Objects, o)

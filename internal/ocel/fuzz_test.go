@@ -30,7 +30,7 @@ func checkRead(t *testing.T, l *Log, err error) {
 		}
 	}
 	for _, typ := range l.TypesWithObjects() {
-		if fl, err := l.Flatten(typ); err == nil {
+		if fl, err := l.Flatten(typ, eventlog.Budget{MaxMemory: 32 << 20}); err == nil {
 			if err := fl.Validate(); err != nil {
 				t.Fatalf("flattened %s: %v", typ, err)
 			}

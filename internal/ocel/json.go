@@ -197,6 +197,7 @@ func (d *draft) json20(data []byte) (*Log, error) {
 	if _, err := dec.Token(); err != nil { // {
 		return nil, d.jsonError(data, err)
 	}
+	lines := &lineCounter{data: data, line: 1}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -210,12 +211,13 @@ func (d *draft) json20(data []byte) (*Log, error) {
 				}
 				return nil, d.errorf(lineAt(data, dec.InputOffset()), fmt.Sprint(t), "is not an array")
 			}
-			for dec.More() {
-				line := lineAt(data, dec.InputOffset())
+			for k := 1; dec.More(); k++ {
+				line := lines.at(dec.InputOffset())
+				item := fmt.Sprintf("%s[%d]", t, k-1)
 				if t == "objects" {
 					var o jsonObject
 					if err := dec.Decode(&o); err != nil {
-						return nil, d.jsonError(data, err)
+						return nil, d.itemError(line, item, err)
 					}
 					if err := d.jsonObject(o); err != nil {
 						return nil, withLine(err, line)
@@ -223,7 +225,7 @@ func (d *draft) json20(data []byte) (*Log, error) {
 				} else {
 					var e jsonEvent
 					if err := dec.Decode(&e); err != nil {
-						return nil, d.jsonError(data, err)
+						return nil, d.itemError(line, item, err)
 					}
 					if err := d.jsonEvent(e); err != nil {
 						return nil, withLine(err, line)
@@ -241,6 +243,45 @@ func (d *draft) json20(data []byte) (*Log, error) {
 		}
 	}
 	return d.finish()
+}
+
+// lineCounter tells the line of offsets that only grow, counting each
+// newline once.
+type lineCounter struct {
+	data      []byte
+	off, line int
+}
+
+// at is the line of the first value at or after offset (past the spaces
+// and the comma before it).
+func (c *lineCounter) at(offset int64) int {
+	o := int(min(max(offset, 0), int64(len(c.data))))
+	for o < len(c.data) && (c.data[o] == ',' || c.data[o] == ' ' || c.data[o] == '\n' || c.data[o] == '\r' || c.data[o] == '\t') {
+		o++
+	}
+	if o > c.off {
+		c.line += bytes.Count(c.data[c.off:o], []byte{'\n'})
+		c.off = o
+	}
+	return c.line
+}
+
+// itemError is an error decoding one object or event: a syntax error is
+// the file's, a type error the item's field.
+func (d *draft) itemError(line int, item string, err error) error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		where := item
+		if typ.Field != "" {
+			where += "." + typ.Field
+		}
+		return d.errorf(line, where, "is a JSON %s, not %s", typ.Value, typ.Type)
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return d.errorf(line, item, "not JSON: %v", syntax)
+	}
+	return d.errorf(line, item, "%v", err)
 }
 
 // withLine gives an error of the draft the line it was found at.
@@ -321,57 +362,50 @@ func (d *draft) json10(data []byte, top map[string]json.RawMessage) (*Log, error
 	for _, t := range global.Types {
 		d.declare(true, t, nil)
 	}
-	objects, err := ordered(top["ocel:objects"])
-	if err != nil {
-		return nil, d.errorf(0, "ocel:objects", "%v", err)
-	}
 	declared := map[string]bool{}
 	for _, t := range global.Types {
 		declared[t] = true
 	}
-	for _, kv := range objects {
+	err := members(top["ocel:objects"], func(id string, dec *json.Decoder) error {
 		var o struct {
 			Type  string         `json:"ocel:type"`
 			Ovmap map[string]any `json:"ocel:ovmap"`
 		}
-		where := fmt.Sprintf("object %q", kv.key)
-		if err := decode(kv.value, &o); err != nil {
-			return nil, d.errorf(0, where, "%v", err)
+		where := fmt.Sprintf("object %q", id)
+		if err := dec.Decode(&o); err != nil {
+			return d.errorf(0, where, "%v", err)
 		}
 		if !declared[o.Type] {
 			declared[o.Type] = true
 			d.declare(true, o.Type, nil)
 		}
-		obj := Object{ID: kv.key, Type: o.Type}
+		obj := Object{ID: id, Type: o.Type}
 		for _, name := range sortedKeys(o.Ovmap) {
 			v, err := value(o.Ovmap[name], 0, false)
 			if err != nil {
-				return nil, d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
+				return d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
 			}
 			obj.Attrs = append(obj.Attrs, ObjectAttr{Name: name, Value: v})
 		}
-		if err := d.addObject(obj, nil); err != nil {
-			return nil, err
-		}
-	}
-	events, err := ordered(top["ocel:events"])
+		return d.addObject(obj, nil)
+	})
 	if err != nil {
-		return nil, d.errorf(0, "ocel:events", "%v", err)
+		return nil, d.member("ocel:objects", err)
 	}
 	types := map[string]bool{}
-	for _, kv := range events {
+	err = members(top["ocel:events"], func(id string, dec *json.Decoder) error {
 		var e struct {
 			Activity  string         `json:"ocel:activity"`
 			Timestamp string         `json:"ocel:timestamp"`
 			Omap      []string       `json:"ocel:omap"`
 			Vmap      map[string]any `json:"ocel:vmap"`
 		}
-		where := fmt.Sprintf("event %q", kv.key)
-		if err := decode(kv.value, &e); err != nil {
-			return nil, d.errorf(0, where, "%v", err)
+		where := fmt.Sprintf("event %q", id)
+		if err := dec.Decode(&e); err != nil {
+			return d.errorf(0, where, "%v", err)
 		}
 		if e.Activity == "" {
-			return nil, d.errorf(0, where, "has no ocel:activity")
+			return d.errorf(0, where, "has no ocel:activity")
 		}
 		if !types[e.Activity] {
 			types[e.Activity] = true
@@ -379,58 +413,62 @@ func (d *draft) json10(data []byte, top map[string]json.RawMessage) (*Log, error
 		}
 		at, err := eventTime(e.Timestamp)
 		if err != nil {
-			return nil, d.errorf(0, where, "ocel:timestamp %v", err)
+			return d.errorf(0, where, "ocel:timestamp %v", err)
 		}
-		ev := Event{ID: kv.key, Type: e.Activity, Time: at}
+		ev := Event{ID: id, Type: e.Activity, Time: at}
 		for _, name := range sortedKeys(e.Vmap) {
 			v, err := value(e.Vmap[name], 0, false)
 			if err != nil {
-				return nil, d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
+				return d.errorf(0, where+fmt.Sprintf(", attribute %q", name), "%v", err)
 			}
 			ev.Attrs = append(ev.Attrs, eventlog.Attr{Key: name, Value: v})
 		}
 		rs := make([]rawRel, len(e.Omap))
-		for i, id := range e.Omap {
-			rs[i] = rawRel{id: id}
+		for i, o := range e.Omap {
+			rs[i] = rawRel{id: o}
 		}
-		if err := d.addEvent(ev, rs, where); err != nil {
-			return nil, err
-		}
+		return d.addEvent(ev, rs, where)
+	})
+	if err != nil {
+		return nil, d.member("ocel:events", err)
 	}
 	// OCEL 1.0 lists in ocel:omap objects it may not describe; PM4Py
 	// takes them as objects of no type. procmine refuses them by name.
 	return d.finish()
 }
 
-type keyValue struct {
-	key   string
-	value json.RawMessage
-}
-
-// ordered reads a JSON object's members in the order they are written.
-func ordered(raw json.RawMessage) ([]keyValue, error) {
-	if raw == nil {
-		return nil, nil
+// members calls f for each member of a JSON object, in the order they are
+// written, with the decoder positioned at the member's value, which f
+// must read.
+func members(raw json.RawMessage, f func(key string, dec *json.Decoder) error) error {
+	if raw == nil || string(raw) == "null" {
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, errors.New("is not a JSON object")
+		return errors.New("is not a JSON object")
 	}
-	var out []keyValue
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		key, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		if err := f(key, dec); err != nil {
+			return err
 		}
-		out = append(out, keyValue{key, v})
 	}
-	return out, nil
+	return nil
+}
+
+// member names where a member's error is, unless the error says.
+func (d *draft) member(where string, err error) error {
+	var pe *eventlog.ParseError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return d.errorf(0, where, "%v", err)
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/procmine/procmine/internal/eventlog"
 )
@@ -183,29 +184,25 @@ func (l *Log) timeline(t string) (objects []int32, events [][]int32) {
 // that an event touched (its id the case id), with the events that
 // touched it in time order (PM4Py's ocel_flattening). The events keep
 // their attributes and their id (ocel:eid); the object's attributes, at
-// their first value, are the case's.
-func (l *Log) Flatten(t string) (*eventlog.Log, error) {
+// their first value, are the case's. An event touching many objects is in
+// each of their cases, so the flattened log is held within budget as any
+// log being read is.
+func (l *Log) Flatten(t string, budget eventlog.Budget) (*eventlog.Log, error) {
 	objects, events := l.timeline(t)
 	if len(objects) == 0 {
-		if !slices.Contains(l.TypesWithObjects(), t) {
-			return nil, fmt.Errorf("no object type %q (types with objects: %v)", t, l.TypesWithObjects())
+		types := l.TypesWithObjects()
+		if !slices.Contains(types, t) {
+			return nil, fmt.Errorf("no object type %q (types with objects: %s)", t, Listed(types))
 		}
 		return nil, fmt.Errorf("no event touches an object of type %q", t)
 	}
 	b := eventlog.NewBuilder()
+	b.SetBudget("object type "+t, budget)
 	lg := b.Log()
 	for k, o := range objects {
 		obj := &l.Objects[o]
 		c := b.NewCase(obj.ID)
-		seen := map[string]bool{}
-		var attrs []eventlog.Attr
-		for _, a := range obj.Attrs {
-			if !seen[a.Name] {
-				seen[a.Name] = true
-				attrs = append(attrs, eventlog.Attr{Key: a.Name, Value: firstValue(obj.Attrs, a.Name)})
-			}
-		}
-		for _, a := range attrs {
+		for _, a := range firstValues(obj.Attrs) {
 			b.CaseAttr(c, a)
 		}
 		for _, ei := range events[k] {
@@ -215,22 +212,41 @@ func (l *Log) Flatten(t string) (*eventlog.Log, error) {
 			for _, a := range ev.Attrs {
 				b.EventAttr(e, a)
 			}
+			if err := b.Err(0); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return b.Finish(), nil
 }
 
-// firstValue is the value of the attribute name at its earliest time.
-func firstValue(attrs []ObjectAttr, name string) eventlog.Value {
-	var v eventlog.Value
-	first := int64(0)
-	found := false
+// Listed writes names for a message, at most twenty of them.
+func Listed(names []string) string {
+	if len(names) > 20 {
+		return strings.Join(names[:20], ", ") + fmt.Sprintf(" and %d more", len(names)-20)
+	}
+	return strings.Join(names, ", ")
+}
+
+// firstValues are an object's attributes at their earliest values, in the
+// order the attributes first appear.
+func firstValues(attrs []ObjectAttr) []eventlog.Attr {
+	at := map[string]int{}
+	var out []eventlog.Attr
+	var times []int64
 	for _, a := range attrs {
-		if a.Name == name && (!found || a.Time < first) {
-			v, first, found = a.Value, a.Time, true
+		i, seen := at[a.Name]
+		if !seen {
+			at[a.Name] = len(out)
+			out = append(out, eventlog.Attr{Key: a.Name, Value: a.Value})
+			times = append(times, a.Time)
+			continue
+		}
+		if a.Time < times[i] {
+			out[i].Value, times[i] = a.Value, a.Time
 		}
 	}
-	return v
+	return out
 }
 
 // Edge is an edge of the object-centric directly-follows graph of one

@@ -119,7 +119,7 @@ func TestPM4PyFigures(t *testing.T) {
 				t.Fatal("the reference has no flattened logs")
 			}
 			for typ, want := range ref.Flattening.PerObjectType {
-				fl, err := l.Flatten(typ)
+				fl, err := l.Flatten(typ, eventlog.Budget{})
 				if err != nil {
 					t.Fatalf("%s: %v", typ, err)
 				}
@@ -352,5 +352,29 @@ func TestOCEL1(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), file) {
 			t.Errorf("%s: %v", file, err)
 		}
+	}
+}
+
+// TestFlattenWithinBudget: flattening is held within the budget it is
+// given, as reading a log is; an event touching many objects is in each
+// of their cases.
+func TestFlattenWithinBudget(t *testing.T) {
+	l := &Log{Objects: make([]Object, 5000)}
+	var rels []Relation
+	for i := range l.Objects {
+		l.Objects[i] = Object{ID: fmt.Sprintf("o%d", i), Type: "order"}
+		rels = append(rels, Relation{Object: int32(i)})
+	}
+	attrs := make([]eventlog.Attr, 200)
+	for i := range attrs {
+		attrs[i] = eventlog.Attr{Key: fmt.Sprintf("a%d", i), Value: eventlog.StringValue(strings.Repeat("x", 50))}
+	}
+	l.Events = []Event{{ID: "e", Type: "ship", Time: 1e18, Attrs: attrs, Objects: rels}}
+	if _, err := l.Flatten("order", eventlog.Budget{MaxMemory: 4 << 20}); err == nil || !strings.Contains(err.Error(), "would take more than 4 MB") {
+		t.Errorf("within 4 MB: %v", err)
+	}
+	fl, err := l.Flatten("order", eventlog.Budget{})
+	if err != nil || fl.NumCases() != 5000 || fl.NumEvents() != 5000 {
+		t.Fatalf("%v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // IsOCEL tells from a file's name whether it is an object-centric log:
 // .jsonocel, .xmlocel, .sqlite (and .ocel.json, .ocel.xml).
 func IsOCEL(name string) bool {
-	n := strings.ToLower(name)
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
 	for _, ext := range []string{".jsonocel", ".xmlocel", ".sqlite", ".sqlite3", ".ocel.json", ".ocel.xml"} {
 		if strings.HasSuffix(n, ext) {
 			return true
@@ -28,7 +28,7 @@ func IsOCEL(name string) bool {
 // Read reads the OCEL file at path by its name: JSON, XML or SQLite.
 func Read(ctx context.Context, path string, o Options) (*Log, error) {
 	name := filepath.Base(path)
-	n := strings.ToLower(name)
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
 	if strings.HasSuffix(n, ".sqlite") || strings.HasSuffix(n, ".sqlite3") {
 		if head, err := readHead(path, 16); err == nil && !bytes.HasPrefix(head, []byte("SQLite format 3\x00")) {
 			return nil, eventlog.Errorf(name, 0, "", "not a SQLite file")
@@ -51,9 +51,14 @@ func Read(ctx context.Context, path string, o Options) (*Log, error) {
 // as it streams; JSON is held whole while read (its types may come after
 // its events), so its text counts against the bound too.
 func ReadFrom(r io.Reader, name string, o Options) (*Log, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	content, err := eventlog.Decompress(r)
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
+	}
+	defer content.Close()
+	br := bufio.NewReaderSize(content, 64<<10)
 	head, _ := br.Peek(4096)
-	n := strings.ToLower(name)
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
 	isXML := strings.HasSuffix(n, ".xmlocel") || strings.HasSuffix(n, ".xml")
 	if !isXML && !strings.HasSuffix(n, "json") && !strings.HasSuffix(n, "jsonocel") {
 		isXML = bytes.HasPrefix(bytes.TrimSpace(head), []byte("<"))

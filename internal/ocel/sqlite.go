@@ -21,7 +21,10 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Add("_pragma", "query_only(1)")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// The path is escaped, as SQLite reads it as a URI: a ? in a file's
+	// name would otherwise start the options and drop mode=ro.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+escaped+"?"+q.Encode())
 	if err != nil {
 		return nil, d.errorf(0, "", "%v", err)
 	}
@@ -75,6 +78,11 @@ func (r *sqliteReader) rows(table, query string, f func(row int, vals []any, byN
 	n := 0
 	for rows.Next() {
 		n++
+		// Every row counts against the bound as it is read (a view may
+		// give rows without end).
+		if err := r.d.charge(64); err != nil {
+			return err
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return r.errorf(table, n, "%v", err)
 		}

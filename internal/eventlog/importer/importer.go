@@ -200,9 +200,9 @@ func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) 
 		return nil, err
 	}
 	if o.ObjectType == "" {
-		return nil, eventlog.Errorf(name, 0, "", "an object-centric log: give the object type whose objects are the cases (object-type: %s)", strings.Join(l.TypesWithObjects(), ", "))
+		return nil, eventlog.Errorf(name, 0, "", "an object-centric log: give the object type whose objects are the cases (object-type: %s)", ocel.Listed(l.TypesWithObjects()))
 	}
-	flat, err := l.Flatten(o.ObjectType)
+	flat, err := l.Flatten(o.ObjectType, o.Budget)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "object-type", "%v", err)
 	}
@@ -230,7 +230,10 @@ func DetectFormat(name, format string) (string, error) {
 	case ".parquet", ".parq", ".pq":
 		return "parquet", nil
 	}
-	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes, csv or parquet", name)}
+	if n := strings.TrimSuffix(strings.ToLower(name), ".gz"); strings.HasSuffix(n, ".sqlite") || strings.HasSuffix(n, ".sqlite3") {
+		return "", &UsageError{fmt.Sprintf("%s: an OCEL SQLite file is read by the command line (procmine ocel, --object-type); upload its JSON (.jsonocel) or XML (.xmlocel) form", name)}
+	}
+	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes, csv, parquet or ocel", name)}
 }
 
 // delimiter reads the option's delimiter: one character, "\t" written as

@@ -14,7 +14,7 @@ import (
 
 // BenchmarkReadBPIC2012 reads BPIC 2012 (262,200 events) as the command
 // line reads it, side by side: the gzipped XES file, and the same log
-// written as Parquet by procmine (zstd). ns/event is the figure to compare.
+// written as Parquet by procmine (Snappy). ns/event is the figure to compare.
 // go test -run '^$' -bench ReadBPIC2012 -benchtime 10x -count 5 ./internal/eventlog/parquetlog
 func BenchmarkReadBPIC2012(b *testing.B) {
 	xesPath := testlogs.Path(b, "xes/bpic2012.xes.gz")

@@ -2,6 +2,7 @@ package parquetlog_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,11 +15,55 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 )
 
-// TestHostilePageSizes: a file of a few hundred bytes whose last page
-// header claims 2 GiB is refused before the Parquet library makes room
-// for it (it allocated 2.8 GB for the compressed size before the check),
-// and reading it allocates little.
-func TestHostilePageSizes(t *testing.T) {
+// TestHostileFiles: files of a few hundred bytes that claim gigabytes
+// are refused before the Parquet library makes room for what they claim,
+// and reading them allocates little: a footer claiming 2^31 schema
+// elements (the library's allocation stopped the process), a page whose
+// Snappy data says it decompresses to 4 GiB (4 GB allocated), and page
+// headers claiming 2 GiB (2.8 GB allocated).
+func TestHostileFiles(t *testing.T) {
+	allocates := func(t *testing.T, name string, data []byte, why string) {
+		t.Helper()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := parquetlog.Read(bytes.NewReader(data), int64(len(data)), name, parquetlog.Options{})
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.HasPrefix(err.Error(), name+": ") || !strings.Contains(err.Error(), why) {
+			t.Errorf("read: %v; want the reason %q", err, why)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+			t.Errorf("reading it allocated %d MB", got>>20)
+		}
+	}
+	t.Run("footer", func(t *testing.T) {
+		// FileMetaData: version 1, then schema: a list of 2^31-1 structs.
+		footer := []byte{0x15, 0x02, 0x19, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x07}
+		data := append([]byte("PAR1"), footer...)
+		data = binary.LittleEndian.AppendUint32(data, uint32(len(footer)))
+		allocates(t, "footer.parquet", append(data, "PAR1"...), "its metadata is malformed")
+	})
+	t.Run("snappy", func(t *testing.T) {
+		data := smallFile(t)
+		f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols := f.Metadata().RowGroups[0].Columns
+		off := cols[len(cols)-1].MetaData.DataPageOffset
+		br := bytes.NewReader(data[off:])
+		var h format.PageHeader
+		if err := thrift.NewDecoder((&thrift.CompactProtocol{}).NewReader(br)).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		body := off + int64(len(data[off:])-br.Len())
+		bad := bytes.Clone(data)
+		copy(bad[body:], []byte{0xff, 0xff, 0xff, 0xff, 0x0f}) // 4 GiB once decoded
+		allocates(t, "snappy.parquet", bad, "a page decompresses to more than its header says")
+	})
+	testHostilePageSizes(t)
+}
+
+func smallFile(t *testing.T) []byte {
 	b := eventlog.NewBuilder()
 	c, _ := b.Case("1")
 	b.Event(c, b.Log().Activities.ID("a"), 1e18, eventlog.None, eventlog.None)
@@ -26,7 +71,11 @@ func TestHostilePageSizes(t *testing.T) {
 	if err := parquetlog.Write(&buf, b.Finish()); err != nil {
 		t.Fatal(err)
 	}
-	data := buf.Bytes()
+	return buf.Bytes()
+}
+
+func testHostilePageSizes(t *testing.T) {
+	data := smallFile(t)
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@
 package parquetlog
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
-	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/procmine/procmine/internal/eventlog"
@@ -62,6 +60,11 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 			l, err = nil, eventlog.Errorf(name, 0, "", "not a readable Parquet file (%v)", p)
 		}
 	}()
+	if err := checkFile(r, size); errors.Is(err, errNotParquet) {
+		return nil, eventlog.Errorf(name, 0, "", "not a Parquet file: %v", err)
+	} else if err != nil {
+		return nil, eventlog.Errorf(name, 0, "", "not a readable Parquet file: %v", err)
+	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "not a Parquet file (%v)", err)
@@ -76,9 +79,6 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 		if total > o.MaxContent {
 			return nil, eventlog.Errorf(name, 0, "", "%v", &ErrTooLarge{o.MaxContent})
 		}
-	}
-	if err := checkPages(r, size, f.Metadata()); err != nil {
-		return nil, eventlog.Errorf(name, 0, "", "%v", err)
 	}
 	fields := f.Schema().Fields()
 	header := make([]string, len(fields))
@@ -104,9 +104,10 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 	b := eventlog.NewBuilder()
 	b.SetBudget(name, m.Budget)
 	// Sized once from the file's row count, within what the budget can
-	// hold and four rows a byte: a file may claim any number of rows, and
-	// a real log's case ids and times take more than two bits a row.
-	b.Reserve(int(min(f.NumRows(), m.Budget.MaxEvents(), 4*size)))
+	// hold and a row for four bytes: a file may claim any number of rows,
+	// and a real log's case ids and times take more than that (a file
+	// that takes less grows its columns as they fill).
+	b.Reserve(int(min(f.NumRows(), m.Budget.MaxEvents(), size/4)))
 	// As in a CSV header: case:KEY is a case attribute; attr:KEY an event
 	// attribute whose key a reader would otherwise take for a column of
 	// the log's own (csvlog.EventColumn).
@@ -162,61 +163,6 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 		l.Warnings = append(l.Warnings, "no timestamp column: durations are unavailable")
 	}
 	return b.Finish(), nil
-}
-
-// checkPages reads the header of every page and refuses the file when one
-// claims more than its column chunk holds. The Parquet library makes room
-// for a page as its header says, before reading it: a file of a few
-// hundred bytes claiming a page of 2 GiB would have it allocate 2 GiB
-// (TestHostilePageSizes).
-func checkPages(r io.ReaderAt, size int64, md *format.FileMetaData) error {
-	for g, rg := range md.RowGroups {
-		for c, cc := range rg.Columns {
-			m := &cc.MetaData
-			start := m.DataPageOffset
-			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
-				start = m.DictionaryPageOffset
-			}
-			end := start + m.TotalCompressedSize
-			if start < 4 || m.TotalCompressedSize <= 0 || end > size || end < start || m.TotalUncompressedSize < 0 {
-				return fmt.Errorf("row group %d, column %d: the column chunk lies outside the file", g+1, c+1)
-			}
-			for pos := start; pos < end; {
-				h, n, err := pageHeader(r, pos, end)
-				if err != nil {
-					return fmt.Errorf("row group %d, column %d: a page header cannot be read (%v)", g+1, c+1, err)
-				}
-				body := int64(h.CompressedPageSize)
-				if body < 0 || pos+n+body > end || h.UncompressedPageSize < 0 || int64(h.UncompressedPageSize) > m.TotalUncompressedSize {
-					return fmt.Errorf("row group %d, column %d: a page claims more than its column chunk holds", g+1, c+1)
-				}
-				pos += n + body
-			}
-		}
-	}
-	return nil
-}
-
-// pageHeader decodes the page header at pos, which ends before end, and
-// says how long it is. Headers are short, but statistics may make one
-// long: it is read in windows of growing size, up to 16 MiB.
-func pageHeader(r io.ReaderAt, pos, end int64) (*format.PageHeader, int64, error) {
-	for window := int64(1 << 10); ; window *= 16 {
-		n := min(window, end-pos)
-		buf := make([]byte, n)
-		if _, err := r.ReadAt(buf, pos); err != nil && err != io.EOF {
-			return nil, 0, err
-		}
-		br := bytes.NewReader(buf)
-		h := new(format.PageHeader)
-		err := thrift.NewDecoder((&thrift.CompactProtocol{}).NewReader(br)).Decode(h)
-		if err == nil {
-			return h, n - int64(br.Len()), nil
-		}
-		if n == end-pos || window >= 16<<20 {
-			return nil, 0, err
-		}
-	}
 }
 
 type attrCol struct {
@@ -547,11 +493,10 @@ func (k kind) value(v parquet.Value) (eventlog.Value, error) {
 	case isBool:
 		return eventlog.BoolValue(v.Boolean()), nil
 	case isDate:
-		days := integer()
-		return date(days*nanosPerDay, days, nanosPerDay)
+		return date(integer(), nanosPerDay)
 	case isTimestamp:
 		n := integer()
-		return date(n*k.unit, n, k.unit)
+		return date(n, k.unit)
 	case isInt96:
 		i := v.Int96()
 		nanos := int64(uint64(i[0]) | uint64(i[1])<<32)
@@ -559,14 +504,18 @@ func (k kind) value(v parquet.Value) (eventlog.Value, error) {
 		if nanos < 0 || nanos >= nanosPerDay {
 			return eventlog.Value{}, errors.New("is an INT96 timestamp with a time of day outside the day")
 		}
-		d, err := date(day*nanosPerDay, day, nanosPerDay)
+		d, err := date(day, nanosPerDay)
+		if err != nil || d.Num > math.MaxInt64-nanos {
+			return eventlog.Value{}, errors.New("is an INT96 timestamp outside the years procmine reads")
+		}
 		d.Num += nanos
-		return d, err
+		return d, nil
 	case isTime:
-		n := integer() * k.unit
-		if n < 0 || n >= nanosPerDay {
+		n := integer()
+		if n < 0 || n >= nanosPerDay/k.unit {
 			return eventlog.Value{}, fmt.Errorf("%d is not a time of day", integer())
 		}
+		n *= k.unit
 		return eventlog.StringValue(time.Unix(0, n).UTC().Format("15:04:05.999999999")), nil
 	case isUUID:
 		b := v.ByteArray()
@@ -598,11 +547,11 @@ func (k kind) value(v parquet.Value) (eventlog.Value, error) {
 	return eventlog.Value{}, errors.New("has an unknown type")
 }
 
-// date is a date of ns nanoseconds, n units of unit nanoseconds, refused
-// when the multiplication overflowed.
-func date(ns, n, unit int64) (eventlog.Value, error) {
-	if unit != 0 && (n > math.MaxInt64/unit || n < math.MinInt64/unit) {
+// date is the date n units of unit nanoseconds from 1970, refused when
+// it is past what nanoseconds can count.
+func date(n, unit int64) (eventlog.Value, error) {
+	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
 		return eventlog.Value{}, fmt.Errorf("%s units from 1970 is outside the years procmine reads", strconv.FormatInt(n, 10))
 	}
-	return eventlog.DateValue(ns), nil
+	return eventlog.DateValue(n * unit), nil
 }

@@ -1,10 +1,11 @@
 package parquetlog
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/compress/snappy"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
@@ -69,6 +70,9 @@ func Write(w io.Writer, l *eventlog.Log) error {
 
 	group := parquet.Group{}
 	for i, c := range cols {
+		if _, taken := group[c.name]; taken {
+			return fmt.Errorf("parquetlog: two columns would be named %q (a case attribute named as the log's own column?)", c.name)
+		}
 		var node parquet.Node
 		switch c.kind {
 		case eventlog.KindInt:
@@ -98,7 +102,9 @@ func Write(w io.Writer, l *eventlog.Log) error {
 	for i, c := range cols {
 		order[i] = index[c.name]
 	}
-	pw := parquet.NewWriter(w, schema, parquet.Compression(&zstd.Codec{}))
+	// Snappy, as most writers: reading it back checks each page's size
+	// from its first bytes, where zstd would have it decompressed twice.
+	pw := parquet.NewWriter(w, schema, parquet.Compression(&snappy.Codec{}))
 	rows := make([]parquet.Row, 0, batch)
 	flush := func() error {
 		_, err := pw.WriteRows(rows)

@@ -443,11 +443,17 @@ if (upload && mapping) {
     const tabular = file && /\.(csv|tsv|txt)(\.gz)?$/i.test(file.name);
     mapping.hidden = !tabular;
     mapping.disabled = !tabular;
-    const objectCentric = file && /\.(jsonocel|xmlocel)$/i.test(file.name);
+    const objectCentric = file && /\.(jsonocel|xmlocel)(\.gz)?$/i.test(file.name);
     if (ocel) {
       ocel.hidden = !objectCentric;
       ocel.disabled = !objectCentric;
-      if (objectCentric) offerObjectTypes(await file.slice(0, 1 << 20).text());
+      if (objectCentric) {
+        try {
+          offerObjectTypes(new TextDecoder().decode(await readSample(file)));
+        } catch {
+          offerObjectTypes("");
+        }
+      }
     }
     if (!tabular) return;
     name = file.name;
