@@ -72,7 +72,7 @@ func (f *inputFlags) load(path string, s Streams) (*eventlog.Log, error) {
 }
 
 func (f *inputFlags) read(path string, s Streams) (*eventlog.Log, error) {
-	if ocel.IsOCEL(path) {
+	if ocel.IsOCEL(path) || strings.EqualFold(f.format, "ocel") {
 		return f.readOCEL(path)
 	}
 	if f.objectType != "" {
