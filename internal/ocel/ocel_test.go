@@ -378,3 +378,19 @@ func TestFlattenWithinBudget(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestReadWithinBound: a file whose text or content passes the bound is
+// refused with the bound named, in JSON and in XML (one attribute as long
+// as the file).
+func TestReadWithinBound(t *testing.T) {
+	long := strings.Repeat("x", 2<<20)
+	for name, doc := range map[string]string{
+		"big.jsonocel": `{"objectTypes":[{"name":"o","attributes":[]}],"eventTypes":[{"name":"a","attributes":[]}],"objects":[{"id":"` + long + `","type":"o"}],"events":[]}`,
+		"big.xmlocel":  `<log><object-types><object-type name="o"><attributes/></object-type></object-types><objects><object id="x" type="o"><attributes><attribute name="n" time="2020-01-01T00:00:00Z">` + long + `</attribute></attributes></object></objects></log>`,
+	} {
+		_, err := ReadFrom(strings.NewReader(doc), name, Options{MaxMemory: 1 << 20})
+		if err == nil || !strings.Contains(err.Error(), name+": ") || !strings.Contains(err.Error(), " 1 MB") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

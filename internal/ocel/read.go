@@ -43,20 +43,21 @@ func Read(ctx context.Context, path string, o Options) (*Log, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadFrom(f, name, o)
+	content, err := eventlog.Decompress(f)
+	if err != nil {
+		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
+	}
+	defer content.Close()
+	return ReadFrom(content, name, o)
 }
 
 // ReadFrom reads an OCEL file in JSON or XML from r, the form told by
 // name (.jsonocel, .xmlocel) or else by its first character. XML is read
 // as it streams; JSON is held whole while read (its types may come after
-// its events), so its text counts against the bound too.
+// its events), so its text counts against the bound too. r is the
+// file's content: a caller decompresses it.
 func ReadFrom(r io.Reader, name string, o Options) (*Log, error) {
-	content, err := eventlog.Decompress(r)
-	if err != nil {
-		return nil, eventlog.Errorf(name, 0, "", "the file is not valid gzip (%v)", err)
-	}
-	defer content.Close()
-	br := bufio.NewReaderSize(content, 64<<10)
+	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(4096)
 	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
 	isXML := strings.HasSuffix(n, ".xmlocel") || strings.HasSuffix(n, ".xml")

@@ -40,7 +40,9 @@ type xmlItem struct {
 func ReadXML(r io.Reader, name string, o Options) (*Log, error) {
 	d := newDraft(name, o)
 	d.log.Version = "2.0"
-	dec := xml.NewDecoder(r)
+	// The text counts against the bound as it is read, as a JSON file's
+	// does: one element may be as long as the file.
+	dec := xml.NewDecoder(&chargingReader{r: r, d: d})
 	// The declared encoding of an OCEL file is UTF-8; others are refused.
 	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
 		if strings.EqualFold(label, "utf-8") || strings.EqualFold(label, "utf8") {
@@ -57,6 +59,9 @@ func ReadXML(r io.Reader, name string, o Options) (*Log, error) {
 			break
 		}
 		if err != nil {
+			if d.used > d.maxBytes {
+				return nil, d.charge(0)
+			}
 			line, _ = dec.InputPos()
 			return nil, d.errorf(line, "", "malformed XML: %v", err)
 		}
@@ -71,6 +76,9 @@ func ReadXML(r io.Reader, name string, o Options) (*Log, error) {
 			case (parent == "log/object-types" && t.Name.Local == "object-type") || (parent == "log/event-types" && t.Name.Local == "event-type"):
 				var x xmlType
 				if err := dec.DecodeElement(&x, &t); err != nil {
+					if d.used > d.maxBytes {
+						return nil, d.charge(0)
+					}
 					return nil, d.errorf(line, "<"+t.Name.Local+">", "%v", err)
 				}
 				var attrs []AttrDecl
@@ -110,6 +118,9 @@ func ReadXML(r io.Reader, name string, o Options) (*Log, error) {
 func (d *draft) xmlObject(dec *xml.Decoder, t xml.StartElement, line int) error {
 	var x xmlItem
 	if err := dec.DecodeElement(&x, &t); err != nil {
+		if d.used > d.maxBytes {
+			return d.charge(0)
+		}
 		return d.errorf(line, "<object>", "%v", err)
 	}
 	where := fmt.Sprintf("object %q", x.ID)
@@ -138,6 +149,9 @@ func (d *draft) xmlObject(dec *xml.Decoder, t xml.StartElement, line int) error 
 func (d *draft) xmlEvent(dec *xml.Decoder, t xml.StartElement, line int) error {
 	var x xmlItem
 	if err := dec.DecodeElement(&x, &t); err != nil {
+		if d.used > d.maxBytes {
+			return d.charge(0)
+		}
 		return d.errorf(line, "<event>", "%v", err)
 	}
 	where := fmt.Sprintf("event %q", x.ID)
@@ -164,6 +178,21 @@ func (d *draft) xmlEvent(dec *xml.Decoder, t xml.StartElement, line int) error {
 		pe.Line = line
 	}
 	return err
+}
+
+// chargingReader counts what is read against the draft's bound, and
+// fails past it.
+type chargingReader struct {
+	r io.Reader
+	d *draft
+}
+
+func (c *chargingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if cerr := c.d.charge(n); cerr != nil {
+		return n, cerr
+	}
+	return n, err
 }
 
 func xmlRels(rs []xmlRel) []rawRel {
