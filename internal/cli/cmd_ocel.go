@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/ocel"
 )
@@ -15,8 +20,9 @@ func runOCEL(ctx context.Context, args []string, s Streams) error {
 		return usagef("usage: procmine ocel summary|dfg FILE [--json]")
 	}
 	verb := args[0]
-	fs := newFlagSet("ocel "+verb, "FILE [--json]", s)
+	fs := newFlagSet("ocel "+verb, "FILE [--json] [-o graph.svg|graph.dot]", s)
 	asJSON := fs.Bool("json", false, "print JSON")
+	out := fs.String("o", "", "ocel dfg: draw the graph into this file; its extension picks the format: .svg or .dot")
 	pos, err := parse(fs, args[1:], "FILE")
 	if err != nil {
 		return err
@@ -27,6 +33,22 @@ func runOCEL(ctx context.Context, args []string, s Streams) error {
 	}
 	if verb == "dfg" {
 		g := l.DirectlyFollows()
+		if *out != "" {
+			kind := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+			if kind != "svg" && kind != "dot" && kind != "gv" {
+				return usagef("cannot draw the graph as %q: use .svg or .dot", kind)
+			}
+			return writeOutput(*out, s, func(w *bufio.Writer) error {
+				if kind != "svg" {
+					return g.WriteDOT(w)
+				}
+				var src bytes.Buffer
+				if err := g.WriteDOT(&src); err != nil {
+					return err
+				}
+				return dot.Render(ctx, src.Bytes(), dot.SVG, w)
+			})
+		}
 		if *asJSON {
 			return writeJSON(s.Out, g)
 		}

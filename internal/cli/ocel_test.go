@@ -32,6 +32,18 @@ func TestOCELCommands(t *testing.T) {
 	if out := string(run(t, "ocel", "dfg", file)); !strings.Contains(out, "Invoice") || !strings.Contains(out, "Insert Invoice") {
 		t.Errorf("dfg:\n%s", out)
 	}
+	// Drawn: an edge of each type's colour for each pair that follows,
+	// labelled with its event couples, and a legend of the types.
+	dir := t.TempDir()
+	run(t, "ocel", "dfg", file, "-o", filepath.Join(dir, "g.dot"))
+	dotSrc, _ := os.ReadFile(filepath.Join(dir, "g.dot"))
+	if n := strings.Count(string(dotSrc), "->"); n != 10 || strings.Count(string(dotSrc), `[color="#0072B2"`) != 5 || !strings.Contains(string(dotSrc), "Purchase Requisition</FONT>") || !strings.Contains(string(dotSrc), `Insert Invoice\n3 events`) {
+		t.Errorf("the graph in DOT (%d edges):\n%s", n, dotSrc)
+	}
+	run(t, "ocel", "dfg", file, "-o", filepath.Join(dir, "g.svg"))
+	if svg, _ := os.ReadFile(filepath.Join(dir, "g.svg")); !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "Insert Payment") {
+		t.Errorf("the graph in SVG:\n%.300s", svg)
+	}
 	var st struct{ Cases, Events int }
 	if err := json.Unmarshal(run(t, "stats", "--object-type", "Purchase Order", testlogs.Path(t, "ocel/ocel20_example.sqlite"), "--json"), &st); err != nil {
 		t.Fatal(err)
