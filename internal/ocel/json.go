@@ -18,80 +18,36 @@ func ReadJSON(data []byte, name string, o Options) (*Log, error) {
 	return newDraft(name, o).readJSON(data)
 }
 
+// jsonHead is what one pass over a JSON file tells: its types (OCEL 2.0)
+// and which version's members it has.
+type jsonHead struct {
+	ObjectTypes []jsonType `json:"objectTypes"`
+	EventTypes  []jsonType `json:"eventTypes"`
+	Events      present    `json:"events"`
+	Events10    present    `json:"ocel:events"`
+}
+
+// present records that a member is there, keeping nothing of its value.
+type present bool
+
+func (p *present) UnmarshalJSON([]byte) error { *p = true; return nil }
+
 func (d *draft) readJSON(data []byte) (*Log, error) {
-	keys, err := topKeys(data)
-	if err != nil {
+	var head jsonHead
+	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, d.jsonError(data, err)
 	}
 	switch {
-	case keys["ocel:events"]:
+	case bool(head.Events10):
 		var top map[string]json.RawMessage
 		if err := decode(data, &top); err != nil {
 			return nil, d.jsonError(data, err)
 		}
 		return d.json10(data, top)
-	case keys["events"] || keys["objectTypes"]:
-		return d.json20(data)
+	case bool(head.Events) || head.ObjectTypes != nil:
+		return d.json20(data, head)
 	}
 	return nil, d.errorf(0, "", "not an OCEL file: no events or ocel:events")
-}
-
-// topKeys are the names of the members of a JSON object, whose values are
-// skipped over.
-func topKeys(data []byte) (map[string]bool, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil {
-		return nil, err
-	} else if t != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	keys := map[string]bool{}
-	depth := 0
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			if depth == 0 {
-				return keys, nil
-			}
-			depth--
-		default:
-			if depth == 0 {
-				if k, ok := t.(string); ok {
-					keys[k] = true
-					// Its value follows: skip it.
-					if err := skipValue(dec); err != nil {
-						return nil, err
-					}
-				}
-			}
-		}
-	}
-}
-
-// skipValue reads one JSON value token by token, keeping nothing.
-func skipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 // decode reads JSON keeping numbers as written.
@@ -164,17 +120,10 @@ type jsonRel struct {
 	Qualifier string `json:"qualifier"`
 }
 
-// json20 reads OCEL 2.0 in two passes over the text: the types first,
-// wherever they are, then the objects and the events one at a time, each
-// counted against the bound as it is read.
-func (d *draft) json20(data []byte) (*Log, error) {
-	var types struct {
-		ObjectTypes []jsonType `json:"objectTypes"`
-		EventTypes  []jsonType `json:"eventTypes"`
-	}
-	if err := json.Unmarshal(data, &types); err != nil {
-		return nil, d.jsonError(data, err)
-	}
+// json20 reads OCEL 2.0 in two passes over the text: the types first
+// (readJSON's, wherever they are), then the objects and the events one at
+// a time, each counted against the bound as it is read.
+func (d *draft) json20(data []byte, types jsonHead) (*Log, error) {
 	d.log.Version = "2.0"
 	for _, list := range []struct {
 		object bool

@@ -150,13 +150,14 @@ func (l *Log) TypesWithObjects() []string {
 func (l *Log) timeline(t string) (objects []int32, events [][]int32) {
 	at := map[int32]int{}
 	for i, e := range l.Events {
-		seen := map[int32]bool{} // an event related twice to one object counts once
 		for _, r := range e.Objects {
-			if l.Objects[r.Object].Type != t || seen[r.Object] {
+			if l.Objects[r.Object].Type != t {
 				continue
 			}
-			seen[r.Object] = true
 			k, ok := at[r.Object]
+			if ok && events[k][len(events[k])-1] == int32(i) {
+				continue // an event related twice to one object counts once
+			}
 			if !ok {
 				k = len(objects)
 				at[r.Object] = k
@@ -318,28 +319,33 @@ func (l *Log) DirectlyFollows() OCDFG {
 		g.Start[t], g.End[t] = start, end
 	}
 	type eo struct {
-		events, objects map[int32]bool
-		total           int
+		events, total int
+		objects       map[int32]bool
 	}
 	acts := map[string]*eo{}
+	// last is the last event that touched each object: an event related
+	// twice to one object counts once.
+	last := make([]int, len(l.Objects))
+	for i := range last {
+		last[i] = -1
+	}
 	for i, e := range l.Events {
 		a := acts[e.Type]
 		if a == nil {
-			a = &eo{events: map[int32]bool{}, objects: map[int32]bool{}}
+			a = &eo{objects: map[int32]bool{}}
 			acts[e.Type] = a
 		}
-		a.events[int32(i)] = true
-		seen := map[int32]bool{}
+		a.events++
 		for _, r := range e.Objects {
-			if !seen[r.Object] {
-				seen[r.Object] = true
+			if last[r.Object] != i {
+				last[r.Object] = i
 				a.objects[r.Object] = true
 				a.total++
 			}
 		}
 	}
 	for name, a := range acts {
-		g.Activities[name] = ActivityCount{Events: len(a.events), UniqueObjects: len(a.objects), TotalObjects: a.total}
+		g.Activities[name] = ActivityCount{Events: a.events, UniqueObjects: len(a.objects), TotalObjects: a.total}
 	}
 	return g
 }

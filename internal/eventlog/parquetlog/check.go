@@ -31,8 +31,10 @@ const maxFooter = 8 << 20
 // errNotParquet is a file without Parquet's marks.
 var errNotParquet = errors.New("it has no PAR1 at its end")
 
-// checkFile walks the footer and every page of the file.
-func checkFile(r io.ReaderAt, size int64) error {
+// checkFile walks the footer and every page of the file, and refuses a
+// file whose column chunks declare more than maxContent bytes once
+// decompressed (0: no bound).
+func checkFile(r io.ReaderAt, size, maxContent int64) error {
 	if size < 12 {
 		return errNotParquet
 	}
@@ -64,6 +66,17 @@ func checkFile(r io.ReaderAt, size int64) error {
 	var md format.FileMetaData
 	if err := thrift.Unmarshal(new(thrift.CompactProtocol), footer, &md); err != nil {
 		return fmt.Errorf("its metadata is malformed (%v)", err)
+	}
+	if maxContent > 0 {
+		var total int64
+		for _, g := range md.RowGroups {
+			for _, c := range g.Columns {
+				total += max(c.MetaData.TotalUncompressedSize, 0)
+			}
+		}
+		if total > maxContent {
+			return &ErrTooLarge{maxContent}
+		}
 	}
 	return checkPages(r, size, &md)
 }

@@ -60,25 +60,16 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 			l, err = nil, eventlog.Errorf(name, 0, "", "not a readable Parquet file (%v)", p)
 		}
 	}()
-	if err := checkFile(r, size); errors.Is(err, errNotParquet) {
+	if err := checkFile(r, size, o.MaxContent); errors.Is(err, errNotParquet) {
 		return nil, eventlog.Errorf(name, 0, "", "not a Parquet file: %v", err)
+	} else if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
+		return nil, eventlog.Errorf(name, 0, "", "%v", err)
 	} else if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "not a readable Parquet file: %v", err)
 	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "", "not a Parquet file (%v)", err)
-	}
-	if o.MaxContent > 0 {
-		var total int64
-		for _, g := range f.Metadata().RowGroups {
-			for _, c := range g.Columns {
-				total += max(c.MetaData.TotalUncompressedSize, 0)
-			}
-		}
-		if total > o.MaxContent {
-			return nil, eventlog.Errorf(name, 0, "", "%v", &ErrTooLarge{o.MaxContent})
-		}
 	}
 	fields := f.Schema().Fields()
 	header := make([]string, len(fields))
@@ -97,7 +88,8 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 	if err != nil {
 		return nil, err
 	}
-	rd := &reader{name: name, header: header, kinds: kinds, cols: cols}
+	rd := &reader{name: name, header: header, kinds: kinds, cols: cols,
+		cases: map[string]int32{}, acts: map[string]int32{}, ress: map[string]int32{}, lifes: map[string]int32{}}
 	if rd.parseTime, err = csvlog.TimeParser(m.TimestampFormat, m.WallClock); err != nil {
 		return nil, eventlog.Errorf(name, 0, "--timestamp-format", "%v", err)
 	}
@@ -189,18 +181,20 @@ func (rd *reader) add(b *eventlog.Builder, row parquet.Row) error {
 	}
 	l := b.Log()
 	c := rd.cols
-	caseID, ok, err := rd.text(row, c.Case)
-	if err != nil {
-		return err
+	// A case seen before is found by its id's bytes, without making a
+	// string of them for every row.
+	ci, known := int32(0), false
+	if rd.kinds[c.Case].is == isText && !row[c.Case].IsNull() {
+		ci, known = rd.cases[string(row[c.Case].ByteArray())]
 	}
-	if !ok {
-		return rd.errorf(c.Case, "has no case id")
-	}
-	if rd.cases == nil {
-		rd.cases, rd.acts, rd.ress, rd.lifes = map[string]int32{}, map[string]int32{}, map[string]int32{}, map[string]int32{}
-	}
-	ci, known := rd.cases[caseID]
 	if !known {
+		caseID, ok, err := rd.text(row, c.Case)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return rd.errorf(c.Case, "has no case id")
+		}
 		var isNew bool
 		ci, isNew = b.Case(caseID)
 		rd.cases[caseID] = ci

@@ -15,6 +15,7 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/parquetlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
 )
 
 func readParquet(t testing.TB, path string, o parquetlog.Options) *eventlog.Log {
@@ -24,22 +25,6 @@ func readParquet(t testing.TB, path string, o parquetlog.Options) *eventlog.Log 
 		t.Fatal(err)
 	}
 	l, err := parquetlog.Read(bytes.NewReader(data), int64(len(data)), filepath.Base(path), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// readTwin reads a CSV or XES file as the importer does, wall-clock times
-// (the Parquet twins hold their times without zone).
-func readTwin(t testing.TB, rel string) *eventlog.Log {
-	t.Helper()
-	f, err := os.Open(testlogs.Path(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	l, err := importer.Read(f, filepath.Base(rel), importer.Options{WallClock: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +78,10 @@ func TestTwins(t *testing.T) {
 			if got.Cases != tt.cases || got.Events != tt.events || len(got.Activities) != tt.acts || len(got.Variants) != tt.variants {
 				t.Errorf("%d cases, %d events, %d activities, %d variants; want %d, %d, %d, %d", got.Cases, got.Events, len(got.Activities), len(got.Variants), tt.cases, tt.events, tt.acts, tt.variants)
 			}
+			// The twins are read at their wall-clock times: the Parquet
+			// files hold their times without zone.
 			for _, twin := range tt.twins {
-				if want := figuresOf(readTwin(t, twin)); !reflect.DeepEqual(got, want) {
+				if want := figuresOf(testlog.ReadWith(t, twin, importer.Options{WallClock: true})); !reflect.DeepEqual(got, want) {
 					t.Errorf("%s gives other figures:\n%s", twin, diff(got, want))
 				}
 			}

@@ -21,12 +21,19 @@ import (
 // "xes/running-example.xes"), every event as it stands, or ends the test.
 func Read(t testing.TB, rel string) *eventlog.Log {
 	t.Helper()
+	return ReadWith(t, rel, importer.Options{})
+}
+
+// ReadWith is Read with the importer's options (wall-clock times, a
+// mapping).
+func ReadWith(t testing.TB, rel string, o importer.Options) *eventlog.Log {
+	t.Helper()
 	in, err := os.Open(testlogs.Path(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	l, err := importer.Read(in, filepath.Base(rel), importer.Options{})
+	l, err := importer.Read(in, filepath.Base(rel), o)
 	if err != nil {
 		t.Fatal(err)
 	}
