@@ -294,13 +294,18 @@ func TestParseNames(t *testing.T) {
 }
 
 func TestPrivilegesEncoding(t *testing.T) {
+	// A grid stored before data sources existed reads with none of them.
+	old, err := ParsePrivileges(strings.Repeat("4", 72))
+	if err != nil || old[AccessPolicyTable][Share] != Organization || old[DataSource][Read] != None {
+		t.Errorf("a grid of nine tables: %v %v", old[DataSource], err)
+	}
 	for _, r := range matrixRoles() {
 		got, err := ParsePrivileges(r.Privileges.String())
 		if err != nil || got != r.Privileges {
 			t.Errorf("%s: %v", r.Name, err)
 		}
 	}
-	for _, bad := range []string{"12345", "9" + strings.Repeat("0", 71), strings.Repeat("0", 80)} {
+	for _, bad := range []string{"12345", "9" + strings.Repeat("0", 79), strings.Repeat("0", 88)} {
 		if _, err := ParsePrivileges(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -26,7 +26,7 @@ type Role struct {
 	Bypass bool
 }
 
-var miningTables = []Table{Process, EventLog, Recording, ReportView}
+var miningTables = []Table{Process, EventLog, Recording, ReportView, DataSource}
 var securityTables = []Table{UserTable, RoleTable, TeamTable, BusinessUnitTable, AccessPolicyTable}
 
 // BuiltInRoles returns fresh copies of the six built-in roles, in the
@@ -52,6 +52,7 @@ func BuiltInRoles() []Role {
 	maker.Grant(EventLog, User, Create, Read, Write, Delete, Append, AppendTo)
 	maker.Grant(Recording, User, Create, Read, Write, Delete, Append, AppendTo)
 	maker.Grant(ReportView, User, Create, Read, Write, Delete)
+	maker.Grant(DataSource, User, Create, Read, Write, Delete)
 	for _, t := range []Table{UserTable, TeamTable} {
 		maker.Grant(t, Organization, Read) // to pick whom to share with
 	}
@@ -61,6 +62,7 @@ func BuiltInRoles() []Role {
 	miningUser.Grant(ReportView, User, Read)
 
 	// The platform's service identity: imports and analysis everywhere.
+	// Process Mining Users get no data source privilege at all.
 	for _, t := range miningTables {
 		app.Grant(t, Organization, Create, Read, Write, Append, AppendTo)
 	}

@@ -20,10 +20,13 @@ const (
 	TeamTable
 	BusinessUnitTable
 	AccessPolicyTable
+	// DataSource is a process's database source (added after the
+	// security tables, so that older encodings of a grid stay valid).
+	DataSource
 	numTables
 )
 
-var tableNames = [numTables]string{"process", "eventlog", "recording", "reportview", "user", "role", "team", "businessunit", "accesspolicy"}
+var tableNames = [numTables]string{"process", "eventlog", "recording", "reportview", "user", "role", "team", "businessunit", "accesspolicy", "datasource"}
 
 func (t Table) String() string { return tableNames[t] }
 
@@ -175,6 +178,9 @@ var shareGrants = func() [4][numTables][numOps]bool {
 	set(CoOwner, EventLog, all...)
 	set(CoOwner, Recording, all...)
 	set(CoOwner, ReportView, all...)
+	// A source's connection reaches another system: a co-owner manages
+	// the process's sources only with a role that gives data sources.
+	set(CoOwner, DataSource, all...)
 	return g
 }()
 

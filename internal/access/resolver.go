@@ -256,7 +256,7 @@ func via(g RoleGrant) string {
 
 // Children are the tables whose records belong to a process and follow
 // its shares.
-var Children = []Table{EventLog, Recording, ReportView}
+var Children = []Table{EventLog, Recording, ReportView, DataSource}
 
 // As returns the record as if it were of another table: a process's
 // child records share its owner, unit and shares.

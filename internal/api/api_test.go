@@ -19,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/s3blobs"
 	"github.com/procmine/procmine/internal/seal"
@@ -39,6 +40,9 @@ type env struct {
 	logs  *syncBuffer // what the server logged
 	srv   *Server
 	key   *seal.Key // the key the store seals with
+	// sources is the folder SQLite data sources are read from; the test
+	// PostgreSQL cluster, on loopback, is a host sources may reach.
+	sources string
 }
 
 // syncBuffer is a bytes.Buffer for concurrent writers.
@@ -110,7 +114,7 @@ func serversBlobs(t testing.TB, logs io.Writer, blobs func(db string) store.Obje
 			t.Fatal(err)
 		}
 		st.UseKeys(&seal.Keyring{Current: key})
-		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}, key: key}
+		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}, key: key, sources: t.TempDir()}
 		// The test client reaches the server from loopback, which is
 		// trusted as a proxy: tests set X-Forwarded-For to be elsewhere.
 		proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -118,7 +122,8 @@ func serversBlobs(t testing.TB, logs io.Writer, blobs func(db string) store.Obje
 		if w == nil {
 			w = e.logs
 		}
-		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(w, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies})
+		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(w, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies,
+			Sources: datasource.Config{PostgresHosts: []string{"127.0.0.1", "localhost"}, SQLiteDir: e.sources}})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		startJobs(t, srv)

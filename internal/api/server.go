@@ -23,6 +23,7 @@ import (
 	"github.com/procmine/procmine/internal/audit"
 	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/jobs"
@@ -60,6 +61,11 @@ type Config struct {
 	// (250 ms when zero).
 	ProgressEvery time.Duration
 	JobWorkers    int
+	// Sources is what data sources may reach and read (none of either
+	// when zero); ScheduleEvery is how often the scheduler looks for due
+	// ones (a minute when zero).
+	Sources       datasource.Config
+	ScheduleEvery time.Duration
 	// ImageWorkers bounds the screenshot work (reading a recording
 	// bundle's images, decoding, blacking out and encoding them) running
 	// at once on this server, whatever the number of requests (2 when
@@ -163,7 +169,7 @@ func New(cfg Config) *Server {
 		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
 	s.studio = studio.New(studio.Config{Store: cfg.Store, Authz: s.authz, Reports: s.reports, Backend: studioBackend{s}, Log: cfg.Log, OIDC: cfg.OIDC != nil})
 	s.signin.SetPages(s.studio)
-	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout, ProgressEvery: cfg.ProgressEvery, MemoryBudget: cfg.MemoryBudget,
+	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout, Sources: cfg.Sources, ScheduleEvery: cfg.ScheduleEvery, ProgressEvery: cfg.ProgressEvery, MemoryBudget: cfg.MemoryBudget,
 		Policy: func(ctx context.Context, env access.ID) (*privacy.Applier, error) {
 			_, applier, err := s.policyOf(ctx, env)
 			return applier, err
@@ -270,6 +276,13 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes/{id}/views", s.signin.Authenticated(s.inEnvironment(s.listViews)))
 	s.route("POST /api/v1/environments/{env}/processes/{id}/views", s.signin.Authenticated(s.inEnvironment(s.createView)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/views/{view}", s.signin.Authenticated(s.inEnvironment(s.deleteView)))
+	const sources = "/api/v1/environments/{env}/processes/{id}/sources"
+	s.route("GET "+sources, s.signin.Authenticated(s.inEnvironment(s.listSources)))
+	s.route("POST "+sources, s.signin.Authenticated(s.inEnvironment(s.createSource)))
+	s.route("GET "+sources+"/{source}", s.signin.Authenticated(s.inEnvironment(s.getSource)))
+	s.route("PATCH "+sources+"/{source}", s.signin.Authenticated(s.inEnvironment(s.updateSource)))
+	s.route("DELETE "+sources+"/{source}", s.signin.Authenticated(s.inEnvironment(s.deleteSource)))
+	s.route("POST "+sources+"/{source}/refresh", s.signin.Authenticated(s.inEnvironment(s.refreshSource)))
 	s.route("GET /api/v1/environments/{env}/audit", s.signin.Authenticated(s.inEnvironment(s.listAudit)))
 	s.route("GET /api/v1/environments/{env}/privacy-policy", s.signin.Authenticated(s.inEnvironment(s.getPrivacyPolicy)))
 	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.signin.Authenticated(s.inEnvironment(s.putPrivacyPolicy)))

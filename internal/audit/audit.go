@@ -42,6 +42,13 @@ func (l *Log) Record(r *http.Request, env access.ID, action, target, detail stri
 	l.RecordAs(r, env, u, action, target, detail)
 }
 
+// Entry is the entry Record would write, for a store function that writes
+// it in the transaction of the change it records.
+func (l *Log) Entry(r *http.Request, env access.ID, action, target, detail string) store.AuditEntry {
+	u, _ := request.User(r.Context())
+	return store.AuditEntry{Env: env, At: l.now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: l.proxies.ClientIP(r)}
+}
+
 // timeout bounds one audit write, which no longer ends with its request.
 const timeout = 10 * time.Second
 

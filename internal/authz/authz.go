@@ -171,6 +171,28 @@ func ImportDenied(sub *access.Subject, process *access.Record) error {
 	return nil
 }
 
+// SourceProcess loads the process {id} for op on its data sources: Read
+// lists and shows them; Create, Write (which includes running one) and
+// Delete change what is read into the process, so they need the right to
+// add data to it too. A source reaches another system with credentials:
+// only a role's data source privilege gives it (Process Mining Users
+// have none), a share of the process alone does not.
+func (a *Authorizer) SourceProcess(r *http.Request, op access.Op) (access.ID, *access.Record, error) {
+	id, rec, err := a.Process(r, access.Read)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := Records(r, rec, access.DataSource, op); err != nil {
+		return 0, nil, err
+	}
+	if op != access.Read {
+		if err := ImportDenied(request.Subject(r), rec); err != nil {
+			return 0, nil, err
+		}
+	}
+	return id, rec, nil
+}
+
 // MayReadData tells whether the caller may read the process's raw data:
 // event rows, case ids, resources, exports.
 func MayReadData(r *http.Request, process *access.Record) bool {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/procmine/procmine/internal/api"
 	"github.com/procmine/procmine/internal/auth"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/s3blobs"
 	"github.com/procmine/procmine/internal/seal"
@@ -178,6 +179,9 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	mfaACR := fs.String("oidc-mfa-acr", os.Getenv("PROCMINE_OIDC_MFA_ACR"), "comma-separated acr values that mean the provider checked a second factor (the amr claim counts too)")
 	metricsAddr := fs.String("metrics-addr", os.Getenv("PROCMINE_METRICS_ADDR"), "serve Prometheus /metrics, without authentication, on this address of its own (env PROCMINE_METRICS_ADDR); off when empty")
 	metricsTokenFile := fs.String("metrics-token-file", os.Getenv("PROCMINE_METRICS_TOKEN_FILE"), "file holding a token that opens /metrics on --addr to requests bearing it (env PROCMINE_METRICS_TOKEN_FILE, or the token itself in PROCMINE_METRICS_TOKEN); without it /metrics there is not found")
+	sourceHosts := fs.String("source-hosts", os.Getenv("PROCMINE_SOURCE_HOSTS"), "comma-separated hosts (host or host:port; * for any) PostgreSQL data sources may connect to (env PROCMINE_SOURCE_HOSTS); none when empty")
+	sourceDir := fs.String("source-dir", os.Getenv("PROCMINE_SOURCE_DIR"), "folder whose SQLite files data sources may read (env PROCMINE_SOURCE_DIR); none when empty")
+	sourceRows := fs.Int("source-max-rows", 20_000_000, "most rows one refresh of a data source reads")
 	groupsClaim := fs.String("oidc-groups-claim", envOr("PROCMINE_OIDC_GROUPS_CLAIM", "groups"), "the claim that lists a person's groups; teams that follow a group are kept in step with it")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -198,6 +202,15 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	}
 	cfg := api.Config{Password: auth.DefaultParams, SecureCookies: *cert != "" || strings.HasPrefix(*publicURL, "https://"), MemoryBudget: *budget << 20,
 		ImportTimeout: *importTimeout, JobWorkers: *workers, ImageWorkers: *imageWorkers, MiningWorkers: *miningWorkers}
+	if *sourceRows < 1 {
+		return usagef("--source-max-rows: at least 1")
+	}
+	cfg.Sources = datasource.Config{SQLiteDir: *sourceDir, MaxRows: *sourceRows, Timeout: *importTimeout}
+	for _, h := range strings.Split(*sourceHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.Sources.PostgresHosts = append(cfg.Sources.PostgresHosts, h)
+		}
+	}
 	cfg.MetricsToken = os.Getenv("PROCMINE_METRICS_TOKEN")
 	if *metricsTokenFile != "" {
 		b, err := os.ReadFile(*metricsTokenFile)

@@ -314,6 +314,8 @@ func (q *Queue) sweep(ctx context.Context) {
 func (q *Queue) startRiver(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &importWorker{q: q})
+	river.AddWorker(workers, &refreshWorker{q: q})
+	river.AddWorker(workers, &tickWorker{q: q})
 	// River's own messages are for operators only when something is wrong.
 	quiet := slog.New(q.cfg.Log.Handler()).With("component", "jobs")
 	client, err := river.NewClient(q.cfg.Store.JobDriver(), &river.Config{
@@ -332,6 +334,10 @@ func (q *Queue) startRiver(ctx context.Context) error {
 		CompletedJobRetentionPeriod: 10 * time.Minute,
 		CancelledJobRetentionPeriod: 10 * time.Minute,
 		DiscardedJobRetentionPeriod: 10 * time.Minute,
+		// Data sources whose refresh is due are queued by one server,
+		// River's leader, every ScheduleEvery.
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(q.cfg.ScheduleEvery, time.Minute)),
+			func() (river.JobArgs, *river.InsertOpts) { return TickArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -47,6 +48,11 @@ type Config struct {
 	// in bytes (the report engine's): a log that would take more once
 	// loaded is refused at import. Zero refuses none.
 	MemoryBudget int64
+	// Sources is what data sources may reach and read.
+	Sources datasource.Config
+	// ScheduleEvery is how often the scheduler looks for data sources
+	// whose refresh is due (a minute when zero: cron's finest unit).
+	ScheduleEvery time.Duration
 }
 
 // Queue is this server's share of the job queue every server of the

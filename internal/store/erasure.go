@@ -324,8 +324,10 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 // the file's name and often a line of it), the arguments of their
 // queue entries, which hold the file name and the column mapping too, and
 // the mapping each process remembers for its next upload (columns may be
-// named after a person), and the views saved on its processes (their
-// names and filters). It returns how many
+// named after a person), the views saved on its processes (their
+// names and filters), and their data sources (name, query, mapping and
+// last error; the watermark is a value of the source's own column, which
+// a policy's erasure of names does not reach). It returns how many
 // values changed, in one transaction.
 func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -356,6 +358,13 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 		// and its name may say whose they are.
 		{"SELECT v.id, v.query FROM saved_views v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE saved_views SET query = ? WHERE id = ?", true},
 		{"SELECT v.id, v.name FROM saved_views v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE saved_views SET name = ? WHERE id = ?", false},
+		// A data source's query may select a person's rows by name, its
+		// mapping name columns after one, and the reason its last
+		// refresh failed quote a value of a row.
+		{"SELECT d.id, d.name FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET name = ? WHERE id = ?", false},
+		{"SELECT d.id, d.query FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET query = ? WHERE id = ?", false},
+		{"SELECT d.id, d.mapping FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET mapping = ? WHERE id = ?", true},
+		{"SELECT d.id, d.last_error FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET last_error = ? WHERE id = ?", false},
 	} {
 		changed, err := s.rewriteColumn(ctx, tx, c.query, c.update, args, replace, c.json)
 		if err != nil {

@@ -24,6 +24,26 @@ var seq atomic.Int64
 func DSNs(t testing.TB) map[string]string {
 	t.Helper()
 	out := map[string]string{"sqlite": filepath.Join(t.TempDir(), "procmine.db")}
+	if u := postgresDB(t); u != "" {
+		out["postgres"] = u
+	}
+	return out
+}
+
+// PostgresDB returns the URL of a new, empty database of the test
+// cluster, dropped when the test ends: a database of someone else's that
+// procmine reads (a data source). Without the cluster the test is
+// skipped, or failed under CI=true.
+func PostgresDB(t testing.TB) string {
+	t.Helper()
+	u := postgresDB(t)
+	if u == "" {
+		t.Skip("PROCMINE_TEST_POSTGRES_URL is not set (scripts/test starts a cluster)")
+	}
+	return u
+}
+
+func postgresDB(t testing.TB) string {
 	base := os.Getenv("PROCMINE_TEST_POSTGRES_URL")
 	if base == "" {
 		msg := "PROCMINE_TEST_POSTGRES_URL is not set: PostgreSQL half skipped (scripts/test starts a cluster)"
@@ -31,7 +51,7 @@ func DSNs(t testing.TB) map[string]string {
 			t.Fatal(msg)
 		}
 		t.Log(msg)
-		return out
+		return ""
 	}
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
@@ -53,6 +73,5 @@ func DSNs(t testing.TB) map[string]string {
 	if u == base {
 		t.Fatalf("PROCMINE_TEST_POSTGRES_URL must name the database procmine_test: %s", base)
 	}
-	out["postgres"] = u
-	return out
+	return u
 }

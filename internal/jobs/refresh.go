@@ -1,0 +1,313 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/robfig/cron/v3"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/datasource"
+	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/store"
+)
+
+// RefreshArgs is a queued refresh of a data source: incremental (the rows
+// past its watermark, appended to the version its last refresh made)
+// unless Full, or unless the source has no watermark or version yet.
+type RefreshArgs struct {
+	Source access.ID `json:"source"`
+	Full   bool      `json:"full,omitempty"`
+	// By is who asked for it; 0 for the schedule.
+	By access.ID `json:"by,omitempty"`
+}
+
+func (RefreshArgs) Kind() string { return "source-refresh" }
+
+// InsertOpts: a refresh interrupted by a shutdown runs once more. One
+// refresh of a source runs at a time, by the source's own claim
+// (store.ClaimRefresh), not by River's unique jobs: River marks a job
+// done a moment after it ends, and a refresh asked for in that moment
+// would be dropped.
+func (RefreshArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 2} }
+
+type refreshWorker struct {
+	river.WorkerDefaults[RefreshArgs]
+	q *Queue
+}
+
+func (w *refreshWorker) Timeout(*river.Job[RefreshArgs]) time.Duration { return w.q.cfg.ImportTimeout }
+
+func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
+	_, err := w.q.Refresh(ctx, job.Args, job.Attempt >= job.MaxAttempts)
+	return err
+}
+
+// ParseSchedule reads a refresh schedule in cron's five fields (minute,
+// hour, day of month, month, day of week; "@daily" and the like too).
+func ParseSchedule(s string) (cron.Schedule, error) {
+	sch, err := cron.ParseStandard(s)
+	if err != nil {
+		return nil, fmt.Errorf("the schedule %q is not in cron's five fields (minute hour day-of-month month day-of-week, as \"0 * * * *\" for hourly): %v", s, err)
+	}
+	// A schedule that fires every minute is allowed; one that never
+	// fires is not a schedule.
+	if sch.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("the schedule %q never comes due", s)
+	}
+	return sch, nil
+}
+
+// QueueRefresh queues a refresh of the source. It reports false, and
+// queues nothing, when one is running.
+func (q *Queue) QueueRefresh(ctx context.Context, source access.ID, full bool, by access.ID) (bool, error) {
+	client := q.Client()
+	if client == nil {
+		return false, errors.New("jobs: the queue is not running")
+	}
+	if running, err := q.cfg.Store.RefreshRunning(ctx, source, q.staleClaim()); err != nil || running {
+		return false, err
+	}
+	_, err := client.Insert(ctx, RefreshArgs{Source: source, Full: full, By: by}, nil)
+	return err == nil, err
+}
+
+// staleClaim is how old a refresh's claim must be to be taken over: its
+// server has died (a refresh ends within ImportTimeout).
+func (q *Queue) staleClaim() time.Duration { return 2*q.cfg.ImportTimeout + time.Minute }
+
+// RefreshResult is what a refresh did.
+type RefreshResult struct {
+	Version access.ID
+	Rows    int
+	Full    bool
+}
+
+// Refresh reads a data source into a new version of its process. A fault
+// of the source (its connection, query or rows, or its owner's rights)
+// fails the refresh for good: it is recorded on the source and in the
+// audit log, and the last version stays. Anything else is retried, and
+// recorded as a failure on the last attempt.
+func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res RefreshResult, err error) {
+	// One refresh of a source at a time: a second one waiting behind it
+	// has nothing to do but what the first did.
+	if ok, err := q.cfg.Store.ClaimRefresh(ctx, a.Source, q.staleClaim()); err != nil || !ok {
+		return res, err // gone, or running elsewhere: nothing to do
+	}
+	defer func() {
+		if err != nil && !errors.Is(err, errEnded) {
+			// To be tried again: the claim goes with this attempt.
+			if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source); rerr != nil {
+				q.cfg.Log.Error("source refresh", "source", a.Source, "err", rerr)
+			}
+		}
+	}()
+	src, err := q.cfg.Store.DataSourceToRefresh(ctx, a.Source)
+	if errors.Is(err, store.ErrNotFound) {
+		return res, nil // deleted since
+	} else if err != nil {
+		return res, err
+	}
+	actor, actorID := "the schedule", access.ID(0)
+	if a.By != 0 {
+		actor, actorID = fmt.Sprintf("user %d", a.By), a.By
+	}
+	fail := func(reason string) error {
+		entry := store.AuditEntry{Env: src.Env, At: q.cfg.Now().UTC(), ActorID: actorID, Actor: actor, Action: "data.source.refresh.failed",
+			Target: store.AuditTarget("process", src.Process), Detail: store.AuditTarget("source", src.ID) + ": " + reason}
+		if ferr := q.cfg.Store.FailRefresh(context.WithoutCancel(ctx), src.ID, reason, entry); ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+			q.cfg.Log.Error("source refresh", "source", src.ID, "err", ferr)
+		}
+		return river.JobCancel(errEnded)
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			q.cfg.Log.Error("source refresh panic", "source", src.ID, "panic", v)
+			err = fail("internal error while reading the source")
+		}
+	}()
+	retry := func(err error) error {
+		q.cfg.Log.Error("source refresh", "source", src.ID, "err", err)
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return fail(fmt.Sprintf("the refresh took longer than %s and was stopped", q.cfg.ImportTimeout))
+		case last && ctx.Err() != nil:
+			return fail("the server stopped during the refresh: refresh again")
+		case last:
+			return fail("internal error: the source could not be read or stored")
+		}
+		return err
+	}
+	// The source reads with its creator's rights, as they are now.
+	if sub, err := q.cfg.Store.Subject(ctx, src.Env, src.CreatedBy); errors.Is(err, store.ErrNotFound) {
+		return res, fail("the source's creator is no longer a member of the environment: nothing was read")
+	} else if err != nil {
+		return res, retry(err)
+	} else if rec, err := q.cfg.Store.ProcessRecord(ctx, src.Env, src.Process); errors.Is(err, store.ErrNotFound) {
+		return res, nil // the process, and so the source, is gone
+	} else if err != nil {
+		return res, retry(err)
+	} else if authz.ImportDenied(sub, rec) != nil || !sub.Can(access.Read, rec.As(access.DataSource)) {
+		return res, fail("the source's creator may no longer add data to this process or read its sources: nothing was read")
+	}
+	applier, err := q.cfg.Policy(ctx, src.Env)
+	if err != nil {
+		return res, retry(err)
+	}
+	after, err := datasource.DecodeWatermark(src.Watermark)
+	if err != nil {
+		return res, retry(err)
+	}
+	// Incremental when it can be: a watermark column, a watermark, and
+	// the version the last refresh made, to append to.
+	var old *eventlog.Log
+	incremental := !a.Full && src.WatermarkColumn != "" && after.Kind != "" && src.Version != 0
+	if incremental {
+		data, err := q.cfg.Store.VersionData(ctx, src.Process, src.Version)
+		if errors.Is(err, store.ErrNotFound) {
+			incremental = false // deleted: read everything again
+		} else if err != nil {
+			return res, retry(err)
+		} else {
+			old = new(eventlog.Log)
+			if err := old.UnmarshalBinary(data); err != nil {
+				return res, retry(err)
+			}
+		}
+	}
+	if !incremental {
+		after = datasource.Watermark{}
+	}
+	mapping, err := datasource.MappingOf(src.Mapping)
+	if err != nil {
+		return res, fail(err.Error())
+	}
+	name := fmt.Sprintf("source %q", src.Name)
+	read, err := q.cfg.Sources.Read(ctx, datasource.Query{Kind: src.Kind, Connection: src.Connection, SQL: src.Query, Mapping: mapping,
+		WatermarkColumn: src.WatermarkColumn, After: after, Name: name})
+	var se *datasource.Error
+	switch {
+	case errors.As(err, &se):
+		return res, fail(se.Error())
+	case err != nil:
+		return res, retry(err)
+	case read.Log == nil && !incremental:
+		return res, fail(name + ": the query returned no rows")
+	}
+	res.Rows, res.Full = read.Rows, !incremental
+	var l *eventlog.Log
+	if read.Log != nil {
+		// Before anything is stored: resources and string attributes.
+		read.Log.Rewrite(applier.Rewriter())
+		l = read.Log
+		if incremental {
+			l = eventlog.Append(old, read.Log)
+		}
+	}
+	kind := "full"
+	if incremental {
+		kind = "incremental"
+	}
+	r := store.Refreshed{Source: src.ID, Process: src.Process, From: src.Watermark, Watermark: read.Watermark.Encode(), Rows: read.Rows,
+		Audit: func(version access.ID) store.AuditEntry {
+			return store.AuditEntry{Env: src.Env, At: q.cfg.Now().UTC(), ActorID: actorID, Actor: actor, Action: "data.source.refresh",
+				Target: store.AuditTarget("process", src.Process), Detail: fmt.Sprintf("%s: %s refresh, %d new rows, version %d", store.AuditTarget("source", src.ID), kind, read.Rows, version)}
+		}}
+	if l != nil {
+		resident := eventlog.Resident(l, l.Instances())
+		if b := q.cfg.MemoryBudget; b > 0 && resident > b {
+			return res, fail(fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events), more than this server keeps for logs (its memory budget, %s)", name, mib(resident), l.NumEvents(), mib(b)))
+		}
+		size, err := l.BinarySize()
+		if err != nil {
+			return res, retry(err)
+		}
+		if size > MaxStored {
+			return res, fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", name, l.NumEvents(), size>>20, MaxStored>>20))
+		}
+		if r.Data, err = l.AppendBinary(make([]byte, seal.Headroom, seal.Headroom+size+seal.Overhead)); err != nil {
+			return res, retry(err)
+		}
+		r.Version = store.Version{By: src.CreatedBy, Source: name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}
+	}
+	res.Version, err = q.cfg.Store.FinishRefresh(ctx, r)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return res, nil
+	case errors.Is(err, store.ErrRefreshRaced):
+		// Changed meanwhile (its query, say): what was read is not what
+		// the source reads now, and the next refresh reads it anew.
+		if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source); rerr != nil {
+			return res, rerr
+		}
+		return res, river.JobCancel(errEnded)
+	case err != nil:
+		return res, retry(err)
+	}
+	return res, nil
+}
+
+// errEnded ends a refresh whose outcome is recorded on its source: River
+// does not try it again.
+var errEnded = errors.New("the refresh ended; how is recorded on procmine's data source")
+
+// TickArgs is the scheduler's periodic job: it queues the refreshes that
+// are due. River runs periodic jobs on its elected leader only, so one
+// server of the database schedules.
+type TickArgs struct{}
+
+func (TickArgs) Kind() string { return "source-schedule" }
+
+type tickWorker struct {
+	river.WorkerDefaults[TickArgs]
+	q *Queue
+}
+
+func (w *tickWorker) Work(ctx context.Context, _ *river.Job[TickArgs]) error {
+	_, err := w.q.ScheduleDue(ctx)
+	return err
+}
+
+// ScheduleDue queues a refresh of every source that is due and moves its
+// next run to its schedule's next time, in one transaction each: a
+// second scheduler running at once queues none twice. It returns how
+// many it queued.
+func (q *Queue) ScheduleDue(ctx context.Context) (int, error) {
+	client := q.Client()
+	if client == nil {
+		return 0, errors.New("jobs: the queue is not running")
+	}
+	now := q.cfg.Now().UTC()
+	due, err := q.cfg.Store.DueDataSources(ctx, now, 1000)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range due {
+		next := time.Time{}
+		if sch, err := ParseSchedule(d.Schedule); err == nil {
+			next = sch.Next(now)
+		}
+		err := q.cfg.Store.WithTx(ctx, func(tx *sql.Tx) error {
+			ok, err := q.cfg.Store.ScheduleDataSource(ctx, tx, d.ID, d.Due, next)
+			if err != nil || !ok {
+				return err
+			}
+			if _, err := client.InsertTx(ctx, tx, RefreshArgs{Source: d.ID}, nil); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
