@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/testlogs"
@@ -285,11 +286,13 @@ func browserServer(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
+	sources := t.TempDir()
+	srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap,
+		Sources: datasource.Config{PostgresHosts: []string{"127.0.0.1", "localhost"}, SQLiteDir: sources}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	startJobs(t, srv)
-	return &env{t: t, store: st, url: ts.URL, now: time.Now()}
+	return &env{t: t, store: st, url: ts.URL, now: time.Now(), sources: sources}
 }
 
 // signInSteps sign user in to the studio at url, with the tests' password.

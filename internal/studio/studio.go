@@ -116,7 +116,7 @@ func thousands(n int) string {
 // command that serves no page starts (issue 16's start-up).
 var pages = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases", "sources"} {
 		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
 		if name == "model" || name == "conformance" {
 			files = append(files, "web/templates/miner.html") // the miner's form both show
@@ -147,6 +147,7 @@ func (s *Studio) Routes(route func(pattern string, h http.HandlerFunc)) {
 	route("GET /e/{env}/p/{id}/model", s.page(s.pageEnv(s.modelPage)))
 	route("GET /e/{env}/p/{id}/conformance", s.page(s.pageEnv(s.conformancePage)))
 	route("GET /e/{env}/p/{id}/cases", s.page(s.pageEnv(s.casesPage)))
+	route("GET /e/{env}/p/{id}/sources", s.page(s.pageEnv(s.sourcesPage)))
 }
 
 // render writes a page; the layout shows who is signed in.
@@ -339,6 +340,7 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		"CanUpload":         authz.Records(r, rec, access.EventLog, access.Create) == nil,
 		"CanShare":          authz.MayShare(r, rec),
 		"CanReadData":       authz.MayReadData(r, rec),
+		"CanReadSources":    authz.Records(r, rec, access.DataSource, access.Read) == nil,
 		"CanListRecordings": authz.RecordingList(r, rec) == nil,
 		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),

@@ -834,3 +834,45 @@ for (const b of forms("button.view-delete")) {
     if (confirm(`Delete the view ${b.dataset.name}?`)) apiCall(b, "DELETE", b.dataset.action, undefined, `View ${b.dataset.name} deleted.`);
   });
 }
+
+// Data sources: adding one is one call to the API; a refresh is queued,
+// then the page waits for the source's last run to change and shows it.
+const sourceAdd = document.getElementById("source-add");
+if (sourceAdd) {
+  onSubmit(sourceAdd, (f) => {
+    const mapping = {};
+    for (const k of ["case", "activity", "timestamp", "start", "resource"]) if (f.get(k)) mapping[k] = f.get(k);
+    const body = { name: f.get("name"), kind: f.get("kind"), connection: f.get("connection"), query: f.get("query"), mapping,
+      watermark_column: f.get("watermark_column"), schedule: f.get("schedule") };
+    apiCall(sourceAdd, "POST", sourceAdd.dataset.action, body, `Source ${body.name} added: refresh it to read its rows.`);
+  });
+}
+const sourcesStatus = document.getElementById("sources-status");
+if (sourcesStatus) {
+  const done = sessionStorage.getItem("procmine-admin-status");
+  if (done) { say(sourcesStatus, done); sessionStorage.removeItem("procmine-admin-status"); }
+}
+for (const b of forms("button.source-refresh")) {
+  b.addEventListener("click", async () => {
+    const before = await (await fetch(b.dataset.action)).json();
+    const resp = await fetch(`${b.dataset.action}/refresh`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ full: b.dataset.full === "true" }) });
+    if (!resp.ok) { say(sourcesStatus, await message(resp), true); return; }
+    const queued = await resp.json();
+    say(sourcesStatus, queued.queued ? "Refreshing…" : queued.message);
+    for (let i = 0; i < 600; i++) {
+      await new Promise((ok) => setTimeout(ok, 500));
+      const now = await (await fetch(b.dataset.action)).json();
+      if (now.last_run_at !== before.last_run_at) {
+        sessionStorage.setItem("procmine-admin-status", now.last_error ? `The refresh failed: ${now.last_error}` : `Refreshed: ${now.last_rows.toLocaleString("en-US")} new ${now.last_rows === 1 ? "row" : "rows"}.`);
+        location.reload();
+        return;
+      }
+    }
+    say(sourcesStatus, "The refresh is still running: reload the page later.");
+  });
+}
+for (const b of forms("button.source-delete")) {
+  b.addEventListener("click", () => {
+    if (confirm(`Delete the source ${b.dataset.name}? The versions it made stay.`)) apiCall(b, "DELETE", b.dataset.action, undefined, "Source deleted.");
+  });
+}
