@@ -99,7 +99,7 @@ func TestSourcesPageInABrowser(t *testing.T) {
 	if n := evalInt(t, ctx, `document.querySelectorAll('#sources-link').length`); n != 0 {
 		t.Error("a report reader is offered the sources page")
 	}
-	run(chromedp.Navigate(page + "/sources"), chromedp.WaitVisible(chromedp.CSS("main")))
+	run(chromedp.Navigate(page+"/sources"), chromedp.WaitVisible(chromedp.CSS("main")))
 	if n := evalInt(t, ctx, `document.querySelectorAll('#sources, #source-add').length`); n != 0 {
 		t.Error("a report reader sees the sources page")
 	}
