@@ -12,6 +12,10 @@ import "slices"
 func Append(old, add *Log) *Log {
 	b := NewBuilder()
 	b.Grow(old.NumEvents() + add.NumEvents())
+	// The attribute tables sized once: a million events' attributes
+	// appended one by one are copied at every doubling.
+	b.log.EventAttrs.grow(old.EventAttrs.Len() + add.EventAttrs.Len())
+	b.log.CaseAttrs.grow(old.CaseAttrs.Len() + add.CaseAttrs.Len())
 	for _, l := range []*Log{old, add} {
 		l.appendTo(b)
 	}

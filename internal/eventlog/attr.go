@@ -149,6 +149,12 @@ func (t *AttrTable) Add(owner int32, a Attr) {
 	t.attrs = append(t.attrs, a)
 }
 
+// grow makes room for n more attributes.
+func (t *AttrTable) grow(n int) {
+	t.owner = slices.Grow(t.owner, n)
+	t.attrs = slices.Grow(t.attrs, n)
+}
+
 // trim drops the slack capacity that appending left.
 func (t *AttrTable) trim() {
 	if cap(t.attrs) > len(t.attrs)+len(t.attrs)/16 {
