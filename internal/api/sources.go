@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/datasource"
@@ -80,6 +83,11 @@ func (s *Server) applySource(in sourceIn, d *store.DataSource) (reread bool, err
 		if len(*in.Query) == 0 || len(*in.Query) > maxQuery {
 			return false, response.Invalid("query is required: a SELECT of at most %d bytes", maxQuery)
 		}
+		if i := strings.IndexFunc(*in.Query, func(r rune) bool {
+			return r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+		}); i >= 0 {
+			return false, response.Invalid("query: a control character or invalid UTF-8 at byte %d", i)
+		}
 		d.Query, reread = *in.Query, true
 	}
 	if in.Mapping != nil {
@@ -99,6 +107,11 @@ func (s *Server) applySource(in sourceIn, d *store.DataSource) (reread bool, err
 	if in.WatermarkColumn != nil {
 		if len(*in.WatermarkColumn) > 200 {
 			return false, response.Invalid("watermark_column: at most 200 characters")
+		}
+		if *in.WatermarkColumn != "" {
+			if err := names.Check("watermark_column", *in.WatermarkColumn); err != nil {
+				return false, response.Invalid("%v", err)
+			}
 		}
 		d.WatermarkColumn, reread = *in.WatermarkColumn, true
 	}
@@ -196,7 +209,18 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
+	runsAs := d.CreatedBy
 	reread, err := s.applySource(in, &d)
+	caller := request.Subject(r).User
+	switch {
+	case err != nil:
+	case in.Connection != nil:
+		d.CreatedBy = caller // whoever gives the connection is whom it reads as
+	case reread && runsAs != caller:
+		// Otherwise the editor would read what they chose with another's
+		// credentials and rights.
+		err = response.Invalid("changing what a source reads (query, mapping, watermark column) takes its connection again: the source reads with the credentials and rights of whoever gave it")
+	}
 	if err == nil {
 		err = s.cfg.Store.UpdateDataSource(r.Context(), d, reread, s.auditLog.Entry(r, request.Environment(r), "data.source.change", store.AuditTarget("process", d.Process), ""))
 	}

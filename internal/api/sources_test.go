@@ -306,6 +306,16 @@ func TestDataSourceAccess(t *testing.T) {
 			}
 			// A co-owner with a maker's role manages them.
 			maker.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"user":%d},"access":"co-owner"}`, otherID), 200, nil)
+			// An editor other than the one the source reads as changes
+			// what it reads only with a connection of their own.
+			if code, body := other.do("PATCH", filePath, `{"query":"SELECT * FROM events WHERE id > 1"}`, nil); code != 422 || !strings.Contains(body, "takes its connection again") {
+				t.Errorf("another's query with the creator's connection: %d %s", code, body)
+			}
+			for _, bad := range []string{`{"schedule":"* * * * *"}`, `{"query":"SELECT 1\u0000"}`, `{"watermark_column":"id\u0007"}`, `{"kind":"postgres"}`} {
+				if code, body := other.do("PATCH", filePath, bad, nil); code != 422 {
+					t.Errorf("PATCH %s: %d %s", bad, code, body)
+				}
+			}
 			other.json("PATCH", filePath, `{"schedule":"*/5 * * * *"}`, 200, &got)
 			if got.NextRun.IsZero() || got.NextRun.Sub(e.now) > 5*time.Minute {
 				t.Errorf("next run %v, now %v", got.NextRun, e.now)
@@ -331,6 +341,42 @@ func TestDataSourceAccess(t *testing.T) {
 			root.json("GET", base+"/audit?action=data.source.refresh", "", 200, &audit)
 			if n := len(audit.Entries); n != 2 || audit.Entries[1].Actor != "the schedule" {
 				t.Errorf("refresh audit: %+v", audit.Entries)
+			}
+			// A refresh that read with settings changed since is dropped,
+			// and its claim ends.
+			claim, err := e.store.ClaimRefresh(context.Background(), file.ID, time.Hour)
+			if err != nil || claim == 0 {
+				t.Fatalf("claim: %d %v", claim, err)
+			}
+			stale, err := e.store.DataSourceToRefresh(context.Background(), file.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other.json("PATCH", filePath, `{"name":"ERP file, renamed"}`, 200, nil)
+			if _, err := e.store.FinishRefresh(context.Background(), store.Refreshed{Source: file.ID, Process: p.ID, From: stale.Watermark, Revision: stale.Revision, Claim: claim}); err != store.ErrRefreshRaced {
+				t.Errorf("a refresh of settings changed since: %v", err)
+			}
+			if running, _ := e.store.RefreshRunning(context.Background(), file.ID, time.Hour); !running {
+				t.Error("the claim ended before its refresh did")
+			}
+			if err := e.store.ReleaseRefresh(context.Background(), file.ID, claim+1); err != nil {
+				t.Fatal(err)
+			}
+			if running, _ := e.store.RefreshRunning(context.Background(), file.ID, time.Hour); !running {
+				t.Error("another claim's release ended this one")
+			}
+			e.store.ReleaseRefresh(context.Background(), file.ID, claim)
+			if running, _ := e.store.RefreshRunning(context.Background(), file.ID, time.Hour); running {
+				t.Error("the claim was not released")
+			}
+			// The creator's connection given again: the source reads as
+			// the editor now.
+			var mine struct {
+				RunsAs access.ID `json:"runs_as"`
+			}
+			other.json("PATCH", filePath, `{"connection":"erp.db","query":"SELECT * FROM events WHERE id > 1"}`, 200, &mine)
+			if mine.RunsAs != otherID {
+				t.Errorf("runs as %d, want %d", mine.RunsAs, otherID)
 			}
 			other.json("DELETE", filePath, "", 204, nil)
 			if code, _ := maker.do("GET", filePath, "", nil); code != 404 {

@@ -205,7 +205,8 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	if *sourceRows < 1 {
 		return usagef("--source-max-rows: at least 1")
 	}
-	cfg.Sources = datasource.Config{SQLiteDir: *sourceDir, MaxRows: *sourceRows, Timeout: *importTimeout}
+	// A query may take two thirds of a refresh's time: the rest stores it.
+	cfg.Sources = datasource.Config{SQLiteDir: *sourceDir, MaxRows: *sourceRows, Timeout: *importTimeout * 2 / 3}
 	for _, h := range strings.Split(*sourceHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.Sources.PostgresHosts = append(cfg.Sources.PostgresHosts, h)

@@ -8,6 +8,7 @@ package datasource
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -16,12 +17,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // and registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
@@ -93,8 +97,13 @@ var allowedParams = []string{"sslmode", "connect_timeout", "application_name"}
 // and only allowed parameters.
 func (c Config) postgresURL(connection string) (*url.URL, error) {
 	u, err := url.Parse(connection)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Opaque != "" {
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Opaque != "" || u.Fragment != "" {
 		return nil, errorf("the connection must be a URL postgres://user:password@host:port/database")
+	}
+	// Go's URL parser drops a query pair holding ';', which pgx's reads:
+	// "?host=elsewhere,;" would pass the checks below and be obeyed.
+	if strings.ContainsAny(u.RawQuery, ";") {
+		return nil, errorf("the connection URL's parameters may not contain ';'")
 	}
 	if u.User == nil || u.User.Username() == "" {
 		return nil, errorf("the connection URL must name the user")
@@ -122,6 +131,8 @@ func (c Config) postgresURL(connection string) (*url.URL, error) {
 		return nil, errorf("the host %s is not one PostgreSQL sources may reach on this server (the administrator lists them: serve --source-hosts)", net.JoinHostPort(host, port))
 	}
 	u.Host = net.JoinHostPort(host, port)
+	// What pgx is given is rebuilt from what was checked.
+	u.RawQuery = u.Query().Encode()
 	return u, nil
 }
 
@@ -149,7 +160,7 @@ func (c Config) sqlitePath(name string) (string, error) {
 	}
 	dir, err := filepath.EvalSymlinks(c.SQLiteDir)
 	if err != nil {
-		return "", fmt.Errorf("the sources folder: %w", err)
+		return "", errorf("the server's sources folder cannot be read: the administrator must mend --source-dir")
 	}
 	path, err := filepath.EvalSymlinks(filepath.Join(dir, name))
 	if errors.Is(err, os.ErrNotExist) {
@@ -212,21 +223,22 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		cfg, err := pgx.ParseConfig(u.String())
+		cfg, err := pgx.ParseConfigWithOptions(u.String(), pgx.ParseConfigOptions{ParseConfigOptions: pgconn.ParseConfigOptions{
+			ConnStringAllowedKeys: append([]string{"host", "port", "user", "password", "dbname"}, allowedParams...)}})
 		if err != nil {
 			return Result{}, errorf("the connection URL cannot be read: %v", err)
 		}
-		// What the URL says, and nothing the server's environment or its
-		// password file would add.
-		cfg.Password, _ = u.User.Password()
-		cfg.Fallbacks = nil
-		cfg.RuntimeParams["default_transaction_read_only"] = "on"
-		if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 30*time.Second {
-			cfg.ConnectTimeout = 30 * time.Second
+		if err := c.confine(cfg, u); err != nil {
+			return Result{}, err
 		}
 		db = stdlib.OpenDB(*cfg)
 		param = "$1"
 	case SQLite:
+		// The driver runs every statement of a text: "…); ATTACH …;
+		// UPDATE …" must not get that far.
+		if strings.Contains(body, ";") {
+			return Result{}, errorf("a SQLite source's query is one statement, without ';'")
+		}
 		path, err := c.sqlitePath(q.Connection)
 		if err != nil {
 			return Result{}, err
@@ -240,20 +252,40 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: q.Kind == Postgres})
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return Result{}, c.fault(ctx, "cannot connect", err, timeout)
 	}
-	defer tx.Rollback()
+	defer conn.Close()
+	var querier interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	} = conn
 	if q.Kind == Postgres {
+		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return Result{}, c.fault(ctx, "cannot connect", err, timeout)
+		}
+		defer tx.Rollback()
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", timeout.Milliseconds())); err != nil {
 			return Result{}, c.fault(ctx, "cannot connect", err, timeout)
 		}
+		querier = tx
+	} else if err := readOnly(conn); err != nil {
+		return Result{}, err
 	}
 	stmt := "SELECT * FROM (" + body + ") AS procmine_source"
 	var args []any
 	if q.WatermarkColumn != "" {
 		col := quoteIdent(q.WatermarkColumn)
+		// The watermark is read as the database stores it, beside the
+		// column itself, and bound back so: SQLite's driver would turn a
+		// DATETIME column's text into a time it then binds in another
+		// text form, and the comparison would not be the column's.
+		wm := col
+		if q.Kind == SQLite {
+			wm = "+" + col // an expression: its value as stored
+		}
+		stmt = "SELECT *, " + wm + " AS " + WatermarkAlias + " FROM (" + body + ") AS procmine_source"
 		if q.After.Kind != "" {
 			stmt += " WHERE " + col + " > " + param
 			args = append(args, q.After.Arg())
@@ -261,7 +293,7 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 		stmt += " ORDER BY " + col
 	}
 	stmt += fmt.Sprintf(" LIMIT %d", maxRows+1)
-	rows, err := tx.QueryContext(ctx, stmt, args...)
+	rows, err := querier.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return Result{}, c.fault(ctx, "the query failed", err, timeout)
 	}
@@ -286,6 +318,45 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
+// confine makes a parsed configuration what the URL says and nothing
+// the server's environment or files add: the password from the URL alone
+// (not PGPASSWORD nor a password file), no client certificate (pgx
+// loads ~/.postgresql/postgresql.crt and PGSSLCERT, with which a server
+// that trusts procmine's certificate would let the source in as
+// procmine), no run-time parameters from PGOPTIONS, and every host it
+// would try the one checked.
+func (c Config) confine(cfg *pgx.ConnConfig, u *url.URL) error {
+	cfg.Password, _ = u.User.Password()
+	strip := func(t *tls.Config) *tls.Config {
+		if t == nil {
+			return nil
+		}
+		t = t.Clone()
+		t.Certificates, t.GetClientCertificate = nil, nil
+		return t
+	}
+	cfg.TLSConfig = strip(cfg.TLSConfig)
+	for _, fb := range cfg.Fallbacks {
+		if fb.Host != cfg.Host || fb.Port != cfg.Port {
+			return errorf("the connection URL must name one host")
+		}
+		fb.TLSConfig = strip(fb.TLSConfig)
+	}
+	if strings.HasPrefix(cfg.Host, "/") || !c.hostAllowed(cfg.Host, strconv.Itoa(int(cfg.Port))) {
+		return errorf("the host %s is not one PostgreSQL sources may reach on this server", cfg.Host)
+	}
+	app := cfg.RuntimeParams["application_name"]
+	if app == "" {
+		app = "procmine"
+	}
+	cfg.RuntimeParams = map[string]string{"default_transaction_read_only": "on", "application_name": app}
+	cfg.KerberosSrvName, cfg.KerberosSpn = "", ""
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 30*time.Second {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	return nil
+}
+
 // fault says what went wrong with the database.
 func (c Config) fault(ctx context.Context, what string, err error, timeout time.Duration) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -295,6 +366,32 @@ func (c Config) fault(ctx context.Context, what string, err error, timeout time.
 		return ctx.Err()
 	}
 	return errorf("%s: %v", what, err)
+}
+
+// WatermarkAlias names the copy of the watermark column a refresh's
+// query adds; Read takes it for the watermark, and not for an attribute.
+const WatermarkAlias = "procmine_watermark"
+
+// readOnly lets a SQLite connection read and nothing else: an authorizer
+// that refuses, as each statement is compiled, every action but reading
+// (no write, PRAGMA, ATTACH or transaction), and no database attached.
+func readOnly(conn *sql.Conn) error {
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
+		return err
+	}
+	return conn.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("datasource: the SQLite driver has no authorizer (%T)", dc)
+		}
+		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, _, _, _, _ string) sqlite.AuthorizerReturnCode {
+			switch action {
+			case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
+				return sqlite.AuthorizerOK
+			}
+			return sqlite.AuthorizerDeny
+		})
+	})
 }
 
 // quoteIdent quotes a column name for SQL.

@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
@@ -116,6 +119,11 @@ func TestReadRefuses(t *testing.T) {
 		{Query{SQL: "SELECT id, case_id, activity, ts, resource, NULL AS w FROM events WHERE id < 3", WatermarkColumn: "w"}, `row 1, column "w": has no value`},
 		{Query{SQL: "SELECT c AS case_id, a AS activity, t AS ts, c AS resource FROM blobs"}, `column "activity": holds binary data`},
 		{Query{SQL: "SELECT * FROM nowhere"}, "the query failed: "},
+		// A second statement, of any kind, is refused before it runs;
+		// what reaches the database may only read.
+		{Query{SQL: "SELECT 1 AS c); ATTACH 'other.db' AS s; SELECT * FROM (SELECT 1"}, "one statement, without ';'"},
+		{Query{SQL: "SELECT 1 AS c); PRAGMA query_only=0; COMMIT; UPDATE events SET activity = 'x'; SELECT * FROM (SELECT 1"}, "one statement, without ';'"},
+		{Query{SQL: "WITH x AS (SELECT 1) SELECT * FROM pragma_table_info('events')"}, "the query failed"},
 		{Query{SQL: "  ;"}, "the source has no query"},
 		{Query{SQL: "DELETE FROM events"}, "the query failed"},
 		{Query{Connection: "../outside.db", SQL: "SELECT 1"}, "a SQLite source names a file within the sources folder"},
@@ -144,6 +152,29 @@ func TestReadRefuses(t *testing.T) {
 	}
 }
 
+// TestSQLiteTimeWatermark: a DATETIME column holding ISO text is the
+// watermark as stored: the second incremental read finds nothing new
+// (the driver would otherwise bind the time back in another text form,
+// and every row would compare past it).
+func TestSQLiteTimeWatermark(t *testing.T) {
+	dir, name := sqliteSource(t, `CREATE TABLE stamped (c TEXT, a TEXT, at DATETIME)`,
+		`INSERT INTO stamped VALUES ('c1', 'A', '2024-01-01T10:00:00Z'), ('c1', 'B', '2024-01-01T11:00:00Z')`)
+	c := Config{SQLiteDir: dir}
+	q := Query{Kind: SQLite, Connection: name, SQL: "SELECT c AS case_id, a AS activity, at AS ts FROM stamped", Mapping: csvlog.Mapping{Case: "case_id", Activity: "activity", Timestamp: "ts"}, WatermarkColumn: "ts"}
+	first, err := c.Read(context.Background(), q)
+	if err != nil || first.Rows != 2 || first.Watermark.String() != "2024-01-01T11:00:00Z" {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	if _, ok := first.Log.EventAttrs.Get(0, WatermarkAlias); ok {
+		t.Error("the watermark's copy became an attribute")
+	}
+	q.After = first.Watermark
+	again, err := c.Read(context.Background(), q)
+	if err != nil || again.Rows != 0 {
+		t.Fatalf("again: %d rows, %v", again.Rows, err)
+	}
+}
+
 // TestCheckPostgres: a PostgreSQL source reaches only the hosts the
 // administrator lists, with a user, a host and a database of its own,
 // and no parameter that makes the driver read a file of the server.
@@ -162,6 +193,10 @@ func TestCheckPostgres(t *testing.T) {
 		{"postgres://ann@db.example.com/erp?host=/var/run/postgresql", `error: the connection URL's parameter "host" is not allowed`},
 		{"mysql://ann@db.example.com/erp", "error: the connection must be a URL postgres://"},
 		{"host=db.example.com user=ann", "error: the connection must be a URL postgres://"},
+		// Go's parser drops a pair holding ';', which pgx would obey.
+		{"postgres://ann:pw@db.example.com/erp?host=127.0.0.1,;", "error: the connection URL's parameters may not contain ';'"},
+		{"postgres://ann:pw@db.example.com/erp?sslmode=disable&host=/var/run/postgresql,x;", "error: the connection URL's parameters may not contain ';'"},
+		{"postgres://ann:pw@db.example.com/erp#x", "error: the connection must be a URL postgres://"},
 	} {
 		target, err := c.Check(Postgres, tc.conn)
 		got := target
@@ -200,5 +235,33 @@ func TestWatermark(t *testing.T) {
 	}
 	if _, err := MappingOf(map[string]string{"case": "c", "colour": "x"}); err == nil || !strings.Contains(err.Error(), `unknown mapping field "colour"`) {
 		t.Errorf("MappingOf: %v", err)
+	}
+}
+
+// TestConfine: what the server's environment and files would add to a
+// source's connection is taken out: its password, client certificates,
+// run-time options; a host other than the one checked is refused.
+func TestConfine(t *testing.T) {
+	t.Setenv("PGPASSWORD", "the server's own")
+	t.Setenv("PGOPTIONS", "-c default_transaction_read_only=off")
+	c := Config{PostgresHosts: []string{"db.example.com"}}
+	u, err := c.postgresURL("postgres://ann@db.example.com/erp?sslmode=prefer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TLSConfig.Certificates = []tls.Certificate{{}}
+	if err := c.confine(cfg, u); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Password != "" || len(cfg.TLSConfig.Certificates) != 0 || cfg.RuntimeParams["default_transaction_read_only"] != "on" || len(cfg.RuntimeParams) != 2 {
+		t.Errorf("password %q, certificates %d, parameters %v", cfg.Password, len(cfg.TLSConfig.Certificates), cfg.RuntimeParams)
+	}
+	cfg.Host = "127.0.0.1"
+	if err := c.confine(cfg, u); err == nil {
+		t.Error("a host other than the one checked was accepted")
 	}
 }

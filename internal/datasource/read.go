@@ -3,6 +3,7 @@ package datasource
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -26,9 +27,11 @@ type Rows interface {
 // booleans, times and text). A NULL is no attribute. name is used in
 // errors, which name the row (counted from 1) and the column.
 //
-// watermark, when not empty, names the column whose largest value Read
-// returns: the next incremental refresh reads only rows past it. More
-// than maxRows rows fail.
+// watermark, when not empty, names the column whose last value Read
+// returns (the query orders the rows by it, so it is the largest): the
+// next incremental refresh reads only rows past it. WatermarkAlias, the
+// copy a refresh's query adds, is not an attribute. More than maxRows
+// rows fail.
 func Read(rows Rows, name string, m csvlog.Mapping, watermark string, maxRows int) (*eventlog.Log, Watermark, error) {
 	header, err := rows.Columns()
 	if err != nil {
@@ -43,13 +46,24 @@ func Read(rows Rows, name string, m csvlog.Mapping, watermark string, maxRows in
 		return nil, Watermark{}, eventlog.Errorf(name, 0, "timestamp format", "%v", err)
 	}
 	if watermark != "" {
+		named, alias := -1, -1
 		for i, h := range header {
-			if h == watermark {
-				rd.wm = i
+			switch h {
+			case watermark:
+				named = i
+			case WatermarkAlias:
+				alias = i
 			}
 		}
-		if rd.wm < 0 {
-			return nil, Watermark{}, eventlog.Errorf(name, 0, fmt.Sprintf("column %q", watermark), "the watermark column is not among the query's columns (%q)", header)
+		if named < 0 {
+			return nil, Watermark{}, eventlog.Errorf(name, 0, fmt.Sprintf("column %q", watermark), "the watermark column is not among the query's columns (%q)", slices.DeleteFunc(slices.Clone(header), func(h string) bool { return h == WatermarkAlias }))
+		}
+		rd.wm, rd.wmName = named, watermark
+		if alias >= 0 {
+			// The copy a refresh's query adds holds the value as stored;
+			// it is not an attribute.
+			rd.wm = alias
+			cols.Special[alias] = true
 		}
 	}
 	b := eventlog.NewBuilder()
@@ -118,7 +132,8 @@ type reader struct {
 	caseCols, evCols []attrCol
 	parseTime        func(string) (int64, bool)
 	row              int
-	wm               int // the watermark column; -1 for none
+	wm               int // the watermark column (its copy); -1 for none
+	wmName           string
 	max              Watermark
 }
 
@@ -182,22 +197,30 @@ func (rd *reader) add(b *eventlog.Builder, row []any) error {
 	if rd.wm >= 0 {
 		w, err := watermarkOf(row[rd.wm])
 		if err != nil {
-			return rd.errorf(rd.wm, "%v", err)
+			return rd.errorfName(rd.wmName, "%v", err)
 		}
 		if rd.max.Kind != "" && w.Kind != rd.max.Kind {
-			return rd.errorf(rd.wm, "holds a %s after a %s: a watermark column holds values of one type", w.Kind, rd.max.Kind)
+			return rd.errorfName(rd.wmName, "holds a %s after a %s: a watermark column holds values of one type", w.Kind, rd.max.Kind)
 		}
-		if rd.max.Kind == "" || rd.max.Less(w) {
-			rd.max = w
-		}
+		// The rows come in the watermark's order, as the database
+		// orders it (its collation, its types): the last is the largest.
+		rd.max = w
 	}
 	return b.Err(0)
 }
 
 func (rd *reader) errorf(col int, format string, args ...any) error {
-	where := fmt.Sprintf("row %d", rd.row)
+	name := ""
 	if col >= 0 {
-		where += fmt.Sprintf(", column %q", rd.header[col])
+		name = rd.header[col]
+	}
+	return rd.errorfName(name, format, args...)
+}
+
+func (rd *reader) errorfName(col string, format string, args ...any) error {
+	where := fmt.Sprintf("row %d", rd.row)
+	if col != "" {
+		where += fmt.Sprintf(", column %q", col)
 	}
 	return eventlog.Errorf(rd.name, 0, where, format, args...)
 }

@@ -35,7 +35,14 @@ func (RefreshArgs) Kind() string { return "source-refresh" }
 // (store.ClaimRefresh), not by River's unique jobs: River marks a job
 // done a moment after it ends, and a refresh asked for in that moment
 // would be dropped.
-func (RefreshArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 2} }
+// Refreshes have a queue of their own (queueSources), so that sources
+// waiting on slow databases never hold the workers uploads need.
+func (RefreshArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 2, Queue: queueSources}
+}
+
+// queueSources is the queue refreshes run in, one at a time per server.
+const queueSources = "sources"
 
 type refreshWorker struct {
 	river.WorkerDefaults[RefreshArgs]
@@ -56,13 +63,25 @@ func ParseSchedule(s string) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the schedule %q is not in cron's five fields (minute hour day-of-month month day-of-week, as \"0 * * * *\" for hourly): %v", s, err)
 	}
-	// A schedule that fires every minute is allowed; one that never
-	// fires is not a schedule.
-	if sch.Next(time.Now()).IsZero() {
+	// Each refresh stores a version: one every few minutes is the most
+	// a schedule may ask.
+	first := sch.Next(time.Now())
+	if first.IsZero() {
 		return nil, fmt.Errorf("the schedule %q never comes due", s)
+	}
+	for at, i := first, 0; i < 50; i++ {
+		next := sch.Next(at)
+		if next.Sub(at) < MinScheduleInterval {
+			return nil, fmt.Errorf("the schedule %q refreshes more often than every %v, the most a source may", s, MinScheduleInterval)
+		}
+		at = next
 	}
 	return sch, nil
 }
+
+// MinScheduleInterval is the shortest time between two scheduled
+// refreshes of a source.
+const MinScheduleInterval = 5 * time.Minute
 
 // QueueRefresh queues a refresh of the source. It reports false, and
 // queues nothing, when one is running.
@@ -97,15 +116,18 @@ type RefreshResult struct {
 func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res RefreshResult, err error) {
 	// One refresh of a source at a time: a second one waiting behind it
 	// has nothing to do but what the first did.
-	if ok, err := q.cfg.Store.ClaimRefresh(ctx, a.Source, q.staleClaim()); err != nil || !ok {
+	claim, err := q.cfg.Store.ClaimRefresh(ctx, a.Source, q.staleClaim())
+	if err != nil || claim == 0 {
 		return res, err // gone, or running elsewhere: nothing to do
+	}
+	release := func() {
+		if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source, claim); rerr != nil {
+			q.cfg.Log.Error("source refresh", "source", a.Source, "err", rerr)
+		}
 	}
 	defer func() {
 		if err != nil && !errors.Is(err, errEnded) {
-			// To be tried again: the claim goes with this attempt.
-			if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source); rerr != nil {
-				q.cfg.Log.Error("source refresh", "source", a.Source, "err", rerr)
-			}
+			release() // to be tried again: the claim goes with this attempt
 		}
 	}()
 	src, err := q.cfg.Store.DataSourceToRefresh(ctx, a.Source)
@@ -121,7 +143,10 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	fail := func(reason string) error {
 		entry := store.AuditEntry{Env: src.Env, At: q.cfg.Now().UTC(), ActorID: actorID, Actor: actor, Action: "data.source.refresh.failed",
 			Target: store.AuditTarget("process", src.Process), Detail: store.AuditTarget("source", src.ID) + ": " + reason}
-		if ferr := q.cfg.Store.FailRefresh(context.WithoutCancel(ctx), src.ID, reason, entry); ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+		switch ferr := q.cfg.Store.FailRefresh(context.WithoutCancel(ctx), src.ID, src.Revision, claim, reason, entry); {
+		case errors.Is(ferr, store.ErrRefreshRaced):
+			release() // changed meanwhile: the reason is not the source's now
+		case ferr != nil:
 			q.cfg.Log.Error("source refresh", "source", src.ID, "err", ferr)
 		}
 		return river.JobCancel(errEnded)
@@ -207,6 +232,12 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 		read.Log.Rewrite(applier.Rewriter())
 		l = read.Log
 		if incremental {
+			// Appending makes the whole log: one that cannot fit is
+			// refused before it is made.
+			need := eventlog.Resident(old, read.Log)
+			if b := q.cfg.MemoryBudget; b > 0 && need > b {
+				return res, fail(fmt.Sprintf("%s: the log would take more than %s of memory once loaded (%d events and more), more than this server keeps for logs (its memory budget, %s)", name, mib(need), old.NumEvents()+read.Rows, mib(b)))
+			}
 			l = eventlog.Append(old, read.Log)
 		}
 	}
@@ -214,7 +245,7 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	if incremental {
 		kind = "incremental"
 	}
-	r := store.Refreshed{Source: src.ID, Process: src.Process, From: src.Watermark, Watermark: read.Watermark.Encode(), Rows: read.Rows,
+	r := store.Refreshed{Source: src.ID, Process: src.Process, From: src.Watermark, Revision: src.Revision, Claim: claim, Watermark: read.Watermark.Encode(), Rows: read.Rows,
 		Audit: func(version access.ID) store.AuditEntry {
 			return store.AuditEntry{Env: src.Env, At: q.cfg.Now().UTC(), ActorID: actorID, Actor: actor, Action: "data.source.refresh",
 				Target: store.AuditTarget("process", src.Process), Detail: fmt.Sprintf("%s: %s refresh, %d new rows, version %d", store.AuditTarget("source", src.ID), kind, read.Rows, version)}
@@ -243,9 +274,7 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	case errors.Is(err, store.ErrRefreshRaced):
 		// Changed meanwhile (its query, say): what was read is not what
 		// the source reads now, and the next refresh reads it anew.
-		if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source); rerr != nil {
-			return res, rerr
-		}
+		release()
 		return res, river.JobCancel(errEnded)
 	case err != nil:
 		return res, retry(err)

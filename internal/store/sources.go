@@ -38,8 +38,15 @@ type DataSource struct {
 	LastRun   time.Time `json:"last_run_at,omitzero"`
 	LastRows  int       `json:"last_rows"`
 	LastError string    `json:"last_error,omitempty"`
-	CreatedBy access.ID `json:"created_by"`
+	// CreatedBy is the user the source reads as, with their rights and
+	// the connection they gave: its creator, or whoever last gave it a
+	// connection.
+	CreatedBy access.ID `json:"runs_as"`
 	Created   time.Time `json:"created_at"`
+	// Revision counts the changes of its settings (UpdateDataSource).
+	Revision int64 `json:"-"`
+	// Claim is the refresh's claim (ClaimRefresh), for the refresh alone.
+	Claim int64 `json:"-"`
 }
 
 // MaxDataSources is how many sources one process has.
@@ -54,14 +61,14 @@ var ErrRefreshRaced = errors.New("store: the source changed during its refresh")
 
 const blobSourceConnection = "source-connection"
 
-const sourceColumns = "d.id, d.process_id, p.env_id, d.name, d.kind, d.target, d.query, d.mapping, d.watermark_column, d.schedule, d.next_run_at, d.watermark, d.version_id, d.last_run_at, d.last_rows, d.last_error, d.created_by, d.created_at"
+const sourceColumns = "d.id, d.process_id, p.env_id, d.name, d.kind, d.target, d.query, d.mapping, d.watermark_column, d.schedule, d.next_run_at, d.watermark, d.version_id, d.last_run_at, d.last_rows, d.last_error, d.created_by, d.created_at, d.revision"
 
 func scanSource(row interface{ Scan(...any) error }, extra ...any) (DataSource, error) {
 	var d DataSource
 	var mapping string
 	var next, version, lastRun sql.NullInt64
 	var created int64
-	err := row.Scan(append([]any{&d.ID, &d.Process, &d.Env, &d.Name, &d.Kind, &d.Target, &d.Query, &mapping, &d.WatermarkColumn, &d.Schedule, &next, &d.Watermark, &version, &lastRun, &d.LastRows, &d.LastError, &d.CreatedBy, &created}, extra...)...)
+	err := row.Scan(append([]any{&d.ID, &d.Process, &d.Env, &d.Name, &d.Kind, &d.Target, &d.Query, &mapping, &d.WatermarkColumn, &d.Schedule, &next, &d.Watermark, &version, &lastRun, &d.LastRows, &d.LastError, &d.CreatedBy, &created, &d.Revision}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNotFound
 	}
@@ -178,7 +185,7 @@ func (s *Store) DataSourceToRefresh(ctx context.Context, id access.ID) (DataSour
 }
 
 // UpdateDataSource writes a source's settings; a Connection, when set,
-// replaces the sealed one. A change of what is read (connection, query,
+// replaces the sealed one, and the source then reads as d.CreatedBy. A change of what is read (connection, query,
 // mapping or watermark column) forgets the watermark, so that the next
 // refresh reads everything again.
 func (s *Store) UpdateDataSource(ctx context.Context, d DataSource, reread bool, audit AuditEntry) error {
@@ -191,12 +198,13 @@ func (s *Store) UpdateDataSource(ctx context.Context, d DataSource, reread bool,
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.changed(tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET name = ?, target = ?, query = ?, mapping = ?, watermark_column = ?, schedule = ?, next_run_at = ? WHERE id = ? AND process_id = ?"),
+	if err := s.changed(tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET name = ?, target = ?, query = ?, mapping = ?, watermark_column = ?, schedule = ?, next_run_at = ?, revision = revision + 1 WHERE id = ? AND process_id = ?"),
 		d.Name, d.Target, d.Query, string(mapping), d.WatermarkColumn, d.Schedule, nullTime(d.NextRun), d.ID, d.Process)); err != nil {
 		return err
 	}
 	if d.Connection != "" {
-		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET connection = ? WHERE id = ?"), s.seal(blobAD(blobSourceConnection, d.ID), []byte(d.Connection)), d.ID); err != nil {
+		// Whoever gives the connection is whom the source reads as.
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET connection = ?, created_by = ? WHERE id = ?"), s.seal(blobAD(blobSourceConnection, d.ID), []byte(d.Connection)), d.CreatedBy, d.ID); err != nil {
 			return err
 		}
 	}
@@ -230,23 +238,26 @@ func (s *Store) DeleteDataSource(ctx context.Context, process, id access.ID, aud
 }
 
 // ClaimRefresh marks a refresh of the source under way, unless one
-// already is (false): one refresh of a source runs at a time, on any
-// server. A claim older than stale is taken over: its server died.
-func (s *Store) ClaimRefresh(ctx context.Context, source access.ID, stale time.Duration) (bool, error) {
-	now := s.now()
+// already is (0): one refresh of a source runs at a time, on any server.
+// A claim older than stale is taken over: its server died. It returns
+// the claim, which ends the refresh's own claim and no later one.
+func (s *Store) ClaimRefresh(ctx context.Context, source access.ID, stale time.Duration) (int64, error) {
+	now := s.now().UnixNano()
 	res, err := s.exec(ctx, "UPDATE data_sources SET running_since = ? WHERE id = ? AND (running_since IS NULL OR running_since < ?)",
-		now.UnixNano(), source, now.Add(-stale).UnixNano())
+		now, source, now-int64(stale))
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return 0, err
+	}
+	return now, nil
 }
 
 // ReleaseRefresh ends a claim that neither FinishRefresh nor FailRefresh
-// ended (a refresh to be tried again).
-func (s *Store) ReleaseRefresh(ctx context.Context, source access.ID) error {
-	_, err := s.exec(ctx, "UPDATE data_sources SET running_since = NULL WHERE id = ?", source)
+// ended (a refresh to be tried again), if it is still this one.
+func (s *Store) ReleaseRefresh(ctx context.Context, source access.ID, claim int64) error {
+	_, err := s.exec(ctx, "UPDATE data_sources SET running_since = NULL WHERE id = ? AND running_since = ?", source, claim)
 	return err
 }
 
@@ -317,9 +328,11 @@ func (s *Store) WithTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 // Refreshed is what a source's refresh read.
 type Refreshed struct {
 	Source, Process access.ID
-	// From is the watermark the refresh started from: the refresh is kept
-	// only if the source still has it (ErrRefreshRaced otherwise).
+	// From and Revision are the watermark and settings the refresh
+	// started from: it is kept only if the source still has them
+	// (ErrRefreshRaced otherwise); Claim is its claim.
 	From, Watermark string
+	Revision, Claim int64
 	Rows            int
 	// Data, when set, is the new version's encoded log, with room for its
 	// seal (Imported.Room); nil when the refresh found no new row.
@@ -344,13 +357,13 @@ func (s *Store) FinishRefresh(ctx context.Context, r Refreshed) (access.ID, erro
 		lock = " FOR UPDATE"
 	}
 	var from string
-	var version sql.NullInt64
-	if err := tx.QueryRowContext(ctx, s.rebind("SELECT watermark, version_id FROM data_sources WHERE id = ? AND process_id = ?"+lock), r.Source, r.Process).Scan(&from, &version); errors.Is(err, sql.ErrNoRows) {
+	var version, revision, claim sql.NullInt64
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT watermark, version_id, revision, running_since FROM data_sources WHERE id = ? AND process_id = ?"+lock), r.Source, r.Process).Scan(&from, &version, &revision, &claim); errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	} else if err != nil {
 		return 0, err
 	}
-	if from != r.From {
+	if from != r.From || revision.Int64 != r.Revision || claim.Int64 != r.Claim {
 		return 0, ErrRefreshRaced
 	}
 	id := access.ID(version.Int64)
@@ -375,14 +388,18 @@ func (s *Store) FinishRefresh(ctx context.Context, r Refreshed) (access.ID, erro
 }
 
 // FailRefresh records why a source's refresh failed, on the source and
-// in the audit log; its last version and watermark stay.
-func (s *Store) FailRefresh(ctx context.Context, source access.ID, reason string, audit AuditEntry) error {
+// in the audit log; its last version and watermark stay. A refresh whose
+// source's settings changed since it started (revision), or whose claim
+// was taken over, records nothing (ErrRefreshRaced): its reason is not
+// the source's any more.
+func (s *Store) FailRefresh(ctx context.Context, source access.ID, revision, claim int64, reason string, audit AuditEntry) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.changed(tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET last_run_at = ?, last_rows = 0, last_error = ?, running_since = NULL WHERE id = ?"), s.now().UnixNano(), reason, source)); err != nil {
+	res, err := tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET last_run_at = ?, last_rows = 0, last_error = ?, running_since = NULL WHERE id = ? AND revision = ? AND running_since = ?"), s.now().UnixNano(), reason, source, revision, claim)
+	if err := noRowIs(res, err, ErrRefreshRaced); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, tx, audit); err != nil {

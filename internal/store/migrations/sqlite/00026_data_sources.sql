@@ -7,7 +7,10 @@
 -- of watermark_column read so far, in JSON with its type; version_id the
 -- version the source's last refresh made, which the next incremental
 -- refresh appends to. running_since marks a refresh under way (a lease:
--- one that lost its server is taken over after a while).
+-- one that lost its server is taken over after a while); revision counts
+-- the changes of its settings, so that a refresh that read with settings
+-- changed since is dropped. created_by is the user the source reads as:
+-- its creator, or whoever last gave it its connection.
 CREATE TABLE data_sources (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     process_id INTEGER NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
@@ -26,6 +29,7 @@ CREATE TABLE data_sources (
     last_rows INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
     running_since INTEGER,
+    revision INTEGER NOT NULL DEFAULT 0,
     created_by INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
