@@ -64,6 +64,9 @@ func (l *Log) appendTo(b *Builder) {
 			if starts && l.Start[e] != l.End[e] {
 				b.SetStart(ne, l.Start[e])
 			}
+			if l.Offsets != nil {
+				b.SetOffset(ne, l.Offsets[e])
+			}
 			for _, a := range l.EventAttrs.Of(int32(e)) {
 				b.EventAttr(ne, a)
 			}

@@ -15,6 +15,7 @@ type Builder struct {
 	evCase  []int32
 	caseIdx map[string]int32
 	start   []int64 // explicit start times, allocated at the first one
+	offsets []int16 // UTC offsets, allocated at the first that is not 0
 	untimed int
 	merged  int // cases merged into an earlier one of the same id
 
@@ -52,6 +53,9 @@ func (b *Builder) Grow(n int) {
 	b.evCase = slices.Grow(b.evCase, n)
 	if b.start != nil {
 		b.start = slices.Grow(b.start, n)
+	}
+	if b.offsets != nil {
+		b.offsets = slices.Grow(b.offsets, n)
 	}
 }
 
@@ -139,6 +143,9 @@ func (b *Builder) Event(c, act int32, end int64, res, life int32) int32 {
 	if b.start != nil {
 		b.start = append(b.start, end)
 	}
+	if b.offsets != nil {
+		b.offsets = append(b.offsets, 0)
+	}
 	if end == NoTime {
 		b.untimed++
 	}
@@ -152,6 +159,18 @@ func (b *Builder) SetStart(e int32, start int64) {
 		copy(b.start, b.log.End)
 	}
 	b.start[e] = start
+}
+
+// SetOffset records the UTC offset, in minutes, event e's timestamp was
+// written at (see Log.Offsets).
+func (b *Builder) SetOffset(e int32, minutes int16) {
+	if minutes == 0 && b.offsets == nil {
+		return
+	}
+	if b.offsets == nil {
+		b.offsets = make([]int16, len(b.log.End), cap(b.log.End))
+	}
+	b.offsets[e] = minutes
 }
 
 // EventAttr adds an extra attribute to event e. Attributes must be added
@@ -185,6 +204,7 @@ func (b *Builder) Finish() *Log {
 	if allNone(l.Life) {
 		l.Life = nil
 	}
+	l.Offsets = b.offsets
 
 	// Drop cases that ended up without events (an empty XES trace).
 	counts := make([]int32, len(l.CaseIDs)+1)
@@ -286,6 +306,9 @@ func trim(l *Log) {
 	if l.Life != nil {
 		l.Life = slices.Clone(l.Life)
 	}
+	if l.Offsets != nil {
+		l.Offsets = slices.Clone(l.Offsets)
+	}
 	if hasStart {
 		l.Start = slices.Clone(l.Start)
 	} else {
@@ -320,6 +343,9 @@ func applyPerm(l *Log, perm []int32) {
 	permute(l.Res, perm, done)
 	if l.Life != nil {
 		permute(l.Life, perm, done)
+	}
+	if l.Offsets != nil {
+		permute(l.Offsets, perm, done)
 	}
 	if hasStart {
 		permute(l.Start, perm, done)

@@ -15,7 +15,8 @@ import (
 // decoding element by element as gob did (version 1, still read):
 //
 //	magic "PMLOG\x00\x02\x00"
-//	flags u8 (1 timed, 2 merged, 4 own start times, 8 lifecycles)
+//	flags u8 (1 timed, 2 merged, 4 own start times, 8 lifecycles,
+//	         16 UTC offsets)
 //	strings  activities, resources, lifecycles, case ids, warnings
 //	int32s   case offsets, activity, resource, lifecycle (flag 8)
 //	int64s   end, start (flag 4)
@@ -24,6 +25,7 @@ import (
 //	         strings), globals (scopes as strings, attribute counts as
 //	         int32s, their attributes as attrs) and classifiers (two
 //	         strings)
+//	int32s   UTC offsets in minutes plus 1,440 (flag 16)
 //
 // strings is a count, then each length (u32), then the text of all of
 // them, which the decoded strings share; int64s a count then the values;
@@ -46,6 +48,7 @@ const (
 	flagMerged
 	flagStarts
 	flagLifecycles
+	flagOffsets
 )
 
 // maxAttrDepth bounds the nesting of stored attributes (XES containers
@@ -122,6 +125,9 @@ func (w *colWriter) log(l *Log) error {
 	if l.Life != nil {
 		flags |= flagLifecycles
 	}
+	if l.Offsets != nil {
+		flags |= flagOffsets
+	}
 	w.raw(flags)
 	for _, ss := range [][]string{l.Activities.Names(), l.Resources.Names(), l.Lifecycles.Names(), l.CaseIDs, l.Warnings} {
 		w.strings(ss)
@@ -139,6 +145,9 @@ func (w *colWriter) log(l *Log) error {
 	w.table(&l.CaseAttrs)
 	w.table(&l.EventAttrs)
 	w.meta(&l.Meta)
+	if l.Offsets != nil {
+		w.int16s(l.Offsets)
+	}
 	return nil
 }
 
@@ -377,6 +386,30 @@ func (r *colReader) strings() []string {
 	return out
 }
 
+// int16s writes UTC offsets, in minutes, as int32s (two bytes each, as
+// minutes from -24 hours).
+func (w *colWriter) int16s(xs []int16) {
+	wide := make([]int32, len(xs))
+	for i, x := range xs {
+		wide[i] = int32(x) + 24*60
+	}
+	w.int32s(wide)
+}
+
+// int16s reads what colWriter.int16s wrote.
+func (r *colReader) int16s() []int16 {
+	wide := r.int32s()
+	out := make([]int16, len(wide))
+	for i, x := range wide {
+		if x < 0 || x > 48*60 {
+			r.err = errCorrupt
+			return nil
+		}
+		out[i] = int16(x - 24*60)
+	}
+	return out
+}
+
 func (r *colReader) int32s() []int32 {
 	n := r.count(1)
 	if r.err != nil || n == 0 {
@@ -571,6 +604,11 @@ func unmarshalColumnar(l *Log, data []byte) error {
 	l.CaseAttrs = r.table()
 	l.EventAttrs = r.table()
 	l.Meta = r.meta()
+	if flags&flagOffsets != 0 {
+		if l.Offsets = r.int16s(); len(l.Offsets) != len(l.Act) && r.err == nil {
+			r.err = errCorrupt
+		}
+	}
 	if r.err != nil {
 		return r.err
 	}

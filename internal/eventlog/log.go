@@ -88,6 +88,12 @@ type Log struct {
 	Start, End []int64
 	Res        []int32 // resource id per event, or None
 	Life       []int32 // lifecycle transition id per event, or None; nil in an instance view
+	// Offsets is the UTC offset, in minutes, at which the source wrote
+	// each event's timestamp ("+02:00" is 120), so that a log written
+	// again says its times as its source did; nil when every time was
+	// in UTC or had no zone, and in an instance view. Times themselves
+	// are always UTC instants.
+	Offsets []int16
 
 	EventAttrs AttrTable
 	Meta       Meta
@@ -126,6 +132,15 @@ func (l *Log) ResourceName(e int) string {
 		return ""
 	}
 	return l.Resources.Name(l.Res[e])
+}
+
+// Offset returns the UTC offset in minutes event e's timestamp was
+// written at (0 for UTC).
+func (l *Log) Offset(e int) int16 {
+	if l.Offsets == nil {
+		return 0
+	}
+	return l.Offsets[e]
 }
 
 // LifecycleName returns the lifecycle transition of event e, or "".
@@ -221,6 +236,9 @@ func (l *Log) project(cases, offsets, events []int32) *Log {
 	if l.Life != nil {
 		out.Life = make([]int32, len(events))
 	}
+	if l.Offsets != nil {
+		out.Offsets = make([]int16, len(events))
+	}
 	if l.HasStarts() {
 		out.Start = make([]int64, len(events))
 	} else {
@@ -232,6 +250,9 @@ func (l *Log) project(cases, offsets, events []int32) *Log {
 		out.Res[i] = l.Res[e]
 		if out.Life != nil {
 			out.Life[i] = l.Life[e]
+		}
+		if out.Offsets != nil {
+			out.Offsets[i] = l.Offsets[e]
 		}
 		if l.HasStarts() {
 			out.Start[i] = l.Start[e]
@@ -276,7 +297,7 @@ func (l *Log) selectEventAttrs(events []int32) AttrTable {
 // in tests; a failure is a bug in procmine, not in the input.
 func (l *Log) Validate() error {
 	n := len(l.Act)
-	if len(l.End) != n || len(l.Start) != n || len(l.Res) != n || (l.Life != nil && len(l.Life) != n) {
+	if len(l.End) != n || len(l.Start) != n || len(l.Res) != n || (l.Life != nil && len(l.Life) != n) || (l.Offsets != nil && len(l.Offsets) != n) {
 		return fmt.Errorf("eventlog: column lengths differ")
 	}
 	if len(l.CaseOffsets) != len(l.CaseIDs)+1 || l.CaseOffsets[0] != 0 || int(l.CaseOffsets[len(l.CaseIDs)]) != n {

@@ -45,6 +45,7 @@ func (m *meter) log(l *Log) {
 	array(m, l.End)
 	array(m, l.Res)
 	array(m, l.Life)
+	array(m, l.Offsets)
 	m.table(&l.CaseAttrs)
 	m.table(&l.EventAttrs)
 	m.meta(&l.Meta)

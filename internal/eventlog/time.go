@@ -21,18 +21,34 @@ const NoTime int64 = math.MinInt64
 // as the log does not mix zoned and naive times. It is hand-written rather
 // than time.Parse because it runs once per event on logs of millions of
 // events and must accept all these forms at once.
-func ParseTime(s string) (int64, bool) { return parseTime(s, true) }
+func ParseTime(s string) (int64, bool) {
+	ns, _, ok := parseTime(s, true)
+	return ns, ok
+}
+
+// ParseTimeZone is ParseTime that also returns the timestamp's UTC
+// offset in minutes (0 for Z, or for a time without a zone), so that a
+// log written again says the time as its source did.
+func ParseTimeZone(s string) (ns int64, offset int16, ok bool) {
+	ns, off, ok := parseTime(s, true)
+	return ns, int16(off / 60), ok
+}
 
 // ParseWallTime is ParseTime that ignores the UTC offset: it returns the
 // wall-clock time as if it were UTC. This is how PM4Py reads XES dates, so
 // durations that span a daylight-saving change come out an hour off the
 // time that really passed; procmine offers it only to compare with PM4Py.
-func ParseWallTime(s string) (int64, bool) { return parseTime(s, false) }
+func ParseWallTime(s string) (int64, bool) {
+	ns, _, ok := parseTime(s, false)
+	return ns, ok
+}
 
-func parseTime(s string, useOffset bool) (int64, bool) {
+// parseTime returns the time in Unix nanoseconds and its UTC offset in
+// seconds (0 without useOffset).
+func parseTime(s string, useOffset bool) (int64, int64, bool) {
 	n := len(s)
 	if n < 10 {
-		return 0, false
+		return 0, 0, false
 	}
 	year, ok1 := digits(s, 0, 4)
 	month, ok2 := digits(s, 5, 2)
@@ -40,7 +56,7 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 	sep := s[4]
 	if !ok1 || !ok2 || !ok3 || (sep != '-' && sep != '/') || s[7] != sep ||
 		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
-		return 0, false
+		return 0, 0, false
 	}
 	var hour, minute, sec, nanos int64
 	i := 10
@@ -48,14 +64,14 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 		h, ok1 := digits(s, i+1, 2)
 		m, ok2 := digits(s, i+4, 2)
 		if !ok1 || !ok2 || s[i+3] != ':' || h > 24 || m > 59 {
-			return 0, false
+			return 0, 0, false
 		}
 		hour, minute = h, m
 		i += 6
 		if i < n && s[i] == ':' {
 			sc, ok := digits(s, i+1, 2)
 			if !ok || sc > 60 {
-				return 0, false
+				return 0, 0, false
 			}
 			sec = sc
 			i += 3
@@ -71,7 +87,7 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 					i++
 				}
 				if i == start {
-					return 0, false
+					return 0, 0, false
 				}
 			}
 		}
@@ -88,7 +104,7 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 			}
 			h, ok := digits(s, i+1, 2)
 			if !ok || h > 23 {
-				return 0, false
+				return 0, 0, false
 			}
 			i += 3
 			var m int64
@@ -98,7 +114,7 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 			if i < n {
 				mm, ok := digits(s, i, 2)
 				if !ok || mm > 59 {
-					return 0, false
+					return 0, 0, false
 				}
 				m = mm
 				i += 2
@@ -107,7 +123,7 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 		}
 	}
 	if i != n {
-		return 0, false
+		return 0, 0, false
 	}
 	if !useOffset {
 		offset = 0
@@ -116,9 +132,9 @@ func parseTime(s string, useOffset bool) (int64, bool) {
 	secs := days*86400 + hour*3600 + minute*60 + sec - offset
 	// Unix nanoseconds in int64 cover the years 1678 to 2262.
 	if secs < -9_223_372_036 || secs > 9_223_372_035 {
-		return 0, false
+		return 0, 0, false
 	}
-	return secs*1e9 + nanos, true
+	return secs*1e9 + nanos, offset, true
 }
 
 func digits(s string, at, count int) (int64, bool) {
@@ -184,9 +200,19 @@ func FormatTime(ns int64) string {
 	return string(AppendTime(buf[:0], ns))
 }
 
+// FormatTimeZone writes Unix nanoseconds as FormatTime does, at a UTC
+// offset of offset minutes: "2011-10-01T00:38:44.546+02:00" (Z for 0).
+func FormatTimeZone(ns int64, offset int16) string {
+	var buf [64]byte
+	return string(AppendTimeZone(buf[:0], ns, offset))
+}
+
 // AppendTime appends FormatTime(ns) to dst.
-func AppendTime(dst []byte, ns int64) []byte {
-	t := time.Unix(0, ns).UTC() // years 1677 to 2262: four digits
+func AppendTime(dst []byte, ns int64) []byte { return AppendTimeZone(dst, ns, 0) }
+
+// AppendTimeZone appends FormatTimeZone(ns, offset) to dst.
+func AppendTimeZone(dst []byte, ns int64, offset int16) []byte {
+	t := time.Unix(0, ns+int64(offset)*60e9).UTC() // years 1677 to 2262: four digits
 	year, month, day := t.Date()
 	hour, minute, sec := t.Clock()
 	dst = appendDigits(dst, year, 4)
@@ -205,7 +231,15 @@ func AppendTime(dst []byte, ns int64) []byte {
 		}
 		dst = appendDigits(append(dst, '.'), frac, digits)
 	}
-	return append(dst, 'Z')
+	if offset == 0 {
+		return append(dst, 'Z')
+	}
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	dst = appendDigits(append(dst, sign), int(offset/60), 2)
+	return appendDigits(append(dst, ':'), int(offset%60), 2)
 }
 
 // appendDigits appends n, 0 <= n < 10^width, in width digits.

@@ -78,7 +78,7 @@ func ReadPreview(sample []byte, name string, m Mapping, maxRows int) (Preview, e
 	p.Columns = append([]string(nil), header...)
 	cols, err := mapColumns(name, header, m)
 	if err == nil {
-		_, err = timeParser(m.TimestampFormat, m.WallClock)
+		_, err = timeZoneParser(m.TimestampFormat, m.WallClock)
 		if err != nil {
 			err = eventlog.Errorf(name, 0, "timestamp format", "%v", err)
 		}

@@ -99,7 +99,7 @@ func Read(r io.Reader, name string, m Mapping) (*eventlog.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	parseTime, err := timeParser(m.TimestampFormat, m.WallClock)
+	parseTime, err := timeZoneParser(m.TimestampFormat, m.WallClock)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "--timestamp-format", "%v", err)
 	}
@@ -178,7 +178,14 @@ func MapColumns(name string, header []string, m Mapping) (Columns, error) {
 // layout or a strftime pattern), or the ISO 8601 family when format is
 // empty; wallClock ignores UTC offsets.
 func TimeParser(format string, wallClock bool) (func(string) (int64, bool), error) {
-	return timeParser(format, wallClock)
+	parse, err := timeZoneParser(format, wallClock)
+	if err != nil {
+		return nil, err
+	}
+	return func(s string) (int64, bool) {
+		ns, _, ok := parse(s)
+		return ns, ok
+	}, nil
 }
 
 type columns struct {
@@ -332,13 +339,18 @@ func detectDelimiter(sample []byte) rune {
 	return ','
 }
 
-// timeParser returns the function that reads timestamps of the given form.
-func timeParser(format string, wallClock bool) (func(string) (int64, bool), error) {
+// timeZoneParser returns the function that reads timestamps of the
+// given form, with the UTC offset each was written at, in minutes (0
+// with wallClock).
+func timeZoneParser(format string, wallClock bool) (func(string) (int64, int16, bool), error) {
 	if format == "" {
 		if wallClock {
-			return eventlog.ParseWallTime, nil
+			return func(s string) (int64, int16, bool) {
+				ns, ok := eventlog.ParseWallTime(s)
+				return ns, 0, ok
+			}, nil
 		}
-		return eventlog.ParseTime, nil
+		return eventlog.ParseTimeZone, nil
 	}
 	layout := format
 	if strings.Contains(format, "%") {
@@ -347,15 +359,16 @@ func timeParser(format string, wallClock bool) (func(string) (int64, bool), erro
 			return nil, err
 		}
 	}
-	return func(s string) (int64, bool) {
+	return func(s string) (int64, int16, bool) {
 		t, err := time.Parse(layout, s)
 		if err != nil {
-			return 0, false
+			return 0, 0, false
 		}
 		if wallClock {
 			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 		}
-		return t.UnixNano(), true
+		_, off := t.Zone()
+		return t.UnixNano(), int16(off / 60), true
 	}, nil
 }
 

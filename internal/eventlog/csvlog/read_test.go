@@ -314,7 +314,7 @@ func TestLargeFilesFailAsSmallOnes(t *testing.T) {
 // caller of Read, where an import job recovers from it, instead of ending
 // the process from a goroutine of the reader's own.
 func TestWorkerPanicIsTheCallers(t *testing.T) {
-	boom := func(string) (int64, bool) { panic("boom") }
+	boom := func(string) (int64, int16, bool) { panic("boom") }
 	rr := &rowReader{name: "f.csv", header: []string{"case", "activity", "time"}, delim: ',', parseTime: boom,
 		cols: columns{caseCol: 0, actCol: 1, timeCol: 2, startCol: -1, resCol: -1, lifeCol: -1, special: []bool{true, true, true}}}
 	defer func() {

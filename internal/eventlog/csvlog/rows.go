@@ -20,7 +20,7 @@ type rowReader struct {
 	header           []string
 	cols             columns
 	evCols, caseCols []*column
-	parseTime        func(string) (int64, bool)
+	parseTime        func(string) (int64, int16, bool)
 	hint             string // how to fix a timestamp that cannot be read
 	delim            rune
 	size             int64 // of the text, when known (Mapping.Size)
@@ -47,6 +47,7 @@ type row struct {
 	c, act    int32
 	res, life int32 // eventlog.None when empty
 	ts, st    int64 // eventlog.NoTime when empty
+	off       int16 // the UTC offset ts was written at, in minutes
 }
 
 // maxInterned bounds the values a worker keeps one copy of, in all its
@@ -219,18 +220,19 @@ func (w *worker) row(bt *batch, rec []string, line int, checkUTF8 bool) error {
 	r := row{line: line, res: eventlog.None, life: eventlog.None, ts: eventlog.NoTime, st: eventlog.NoTime}
 	var err error
 	if cols.timeCol >= 0 {
-		if r.ts, err = w.timeAt(rec, cols.timeCol, line); err != nil {
+		if r.ts, r.off, err = w.timeAt(rec, cols.timeCol, line); err != nil {
 			return err
 		}
 	}
 	if cols.startCol >= 0 {
-		if r.st, err = w.timeAt(rec, cols.startCol, line); err != nil {
+		var off int16
+		if r.st, off, err = w.timeAt(rec, cols.startCol, line); err != nil {
 			return err
 		}
 		if r.ts == eventlog.NoTime {
 			// Without an end (work still going on) the event is an
 			// instant at its start.
-			r.ts, r.st = r.st, eventlog.NoTime
+			r.ts, r.st, r.off = r.st, eventlog.NoTime, off
 		}
 	}
 	// Nothing below fails: the row is added whole or not at all.
@@ -257,19 +259,19 @@ func (w *worker) row(bt *batch, rec []string, line int, checkUTF8 bool) error {
 
 // timeAt reads the timestamp in column col; an empty cell leaves the
 // event untimed, and the builder reports how many are.
-func (w *worker) timeAt(rec []string, col int, line int) (int64, error) {
+func (w *worker) timeAt(rec []string, col int, line int) (int64, int16, error) {
 	s := strings.TrimSpace(rec[col])
 	if s == "" {
-		return eventlog.NoTime, nil
+		return eventlog.NoTime, 0, nil
 	}
-	ts, ok := w.parseTime(s)
+	ts, off, ok := w.parseTime(s)
 	if !ok {
-		return 0, eventlog.Errorf(w.name, line, fmt.Sprintf("column %q", w.header[col]), "%q is not a timestamp%s", clip(s), w.hint)
+		return 0, 0, eventlog.Errorf(w.name, line, fmt.Sprintf("column %q", w.header[col]), "%q is not a timestamp%s", clip(s), w.hint)
 	}
 	if !eventlog.ValidEventTime(ts) {
-		return 0, eventlog.Errorf(w.name, line, fmt.Sprintf("column %q", w.header[col]), "%q is outside the years 1850 to 2140 that procmine analyses", clip(s))
+		return 0, 0, eventlog.Errorf(w.name, line, fmt.Sprintf("column %q", w.header[col]), "%q is outside the years 1850 to 2140 that procmine analyses", clip(s))
 	}
-	return ts, nil
+	return ts, off, nil
 }
 
 // names is a batch's dictionary of one column. It remembers the last name
@@ -372,6 +374,7 @@ func (m *merger) add(bt *batch) error {
 		if r.st != eventlog.NoTime {
 			b.SetStart(e, r.st)
 		}
+		b.SetOffset(e, r.off)
 		for j, col := range m.evCols {
 			if v := bt.evAttrs[i*ne+j]; v != "" {
 				b.EventAttr(e, eventlog.Attr{Key: col.key, Value: eventlog.StringValue(v)})

@@ -81,13 +81,13 @@ func Write(w io.Writer, l *eventlog.Log, opts ...Option) error {
 			i := 2
 			if hasTime {
 				if l.End[e] != eventlog.NoTime {
-					row[2] = eventlog.FormatTime(l.End[e])
+					row[2] = eventlog.FormatTimeZone(l.End[e], l.Offset(e))
 				}
 				i++
 			}
 			if hasStart {
 				if l.Start[e] != l.End[e] {
-					row[i] = eventlog.FormatTime(l.Start[e])
+					row[i] = eventlog.FormatTimeZone(l.Start[e], l.Offset(e))
 				}
 				i++
 			}

@@ -41,8 +41,13 @@ func Read(r io.Reader, name string, o Options) (log *eventlog.Log, err error) {
 		line:      1,
 	}
 	p.b.SetBudget(name, o.Budget)
+	p.parseZone = eventlog.ParseTimeZone
 	if o.WallClock {
 		p.parseTime = eventlog.ParseWallTime
+		p.parseZone = func(s string) (int64, int16, bool) {
+			ns, ok := eventlog.ParseWallTime(s)
+			return ns, 0, ok
+		}
 	}
 	tz := startTokenizer(r, name)
 	defer tz.stop()
@@ -86,6 +91,9 @@ type parser struct {
 	keys      map[string]string // attribute keys, stored once
 	file      string
 	parseTime func(string) (int64, bool)
+	// parseZone reads an event's time:timestamp with its UTC offset,
+	// which the log keeps (eventlog.Log.Offsets).
+	parseZone func(string) (int64, int16, bool)
 	b         *eventlog.Builder
 	line      int
 
@@ -106,6 +114,7 @@ type parser struct {
 	res     int32
 	life    int32
 	startTS int64
+	off     int16 // the UTC offset of ts, in minutes
 	extra   []eventlog.Attr
 	global  *eventlog.Global
 	// held is what the builder's budget was charged for attributes the
@@ -386,7 +395,7 @@ func (p *parser) start(tag []byte) error {
 		}
 		p.inEvent, p.evLine, p.hasAct = true, p.line, false
 		p.act = p.act[:0]
-		p.ts, p.startTS = eventlog.NoTime, eventlog.NoTime
+		p.ts, p.startTS, p.off = eventlog.NoTime, eventlog.NoTime, 0
 		p.res, p.life = eventlog.None, eventlog.None
 		p.extra = p.extra[:0]
 		p.push(elEvent, name, self)
@@ -464,7 +473,7 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 			p.hasAct = true
 			return nil
 		case keyTime:
-			ts, ok := p.parseTime(view(a.value))
+			ts, off, ok := p.parseZone(view(a.value))
 			if !ok {
 				if kind == eventlog.KindDate {
 					return p.errorf(where, "time:timestamp %q is not a date", clip(a.value))
@@ -476,7 +485,7 @@ func (p *parser) startAttr(kind eventlog.Kind, rest []byte, self bool, where str
 			if !eventlog.ValidEventTime(ts) {
 				return p.errorf(where, "time:timestamp %q is outside the years 1850 to 2140 that procmine analyses", clip(a.value))
 			}
-			p.ts = ts
+			p.ts, p.off = ts, off
 			return nil
 		case keyResource:
 			p.res = p.b.Log().Resources.IDBytes(a.value)
@@ -562,7 +571,7 @@ func (p *parser) attach(parent int, a eventlog.Attr) error {
 	case elEvent:
 		if ts, ok := p.timeOf(a); ok {
 			if a.Key == keyTime {
-				p.ts = ts
+				p.ts, p.off = ts, 0 // a nested timestamp keeps no offset
 			} else {
 				p.startTS = ts
 			}
@@ -662,6 +671,7 @@ func (p *parser) endEvent() error {
 	if p.startTS != eventlog.NoTime {
 		p.b.SetStart(e, p.startTS)
 	}
+	p.b.SetOffset(e, p.off)
 	p.release()
 	for _, a := range p.extra {
 		p.b.EventAttr(e, a)

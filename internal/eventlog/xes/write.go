@@ -53,10 +53,11 @@ func Write(w io.Writer, l *eventlog.Log) error {
 			x.s("\t\t<event>\n")
 			x.attr(eventlog.Attr{Key: keyName, Value: eventlog.StringValue(l.ActivityName(e))}, 3)
 			if l.End[e] != eventlog.NoTime {
-				x.attr(eventlog.Attr{Key: keyTime, Value: eventlog.DateValue(l.End[e])}, 3)
+				// At the UTC offset the source wrote it at.
+				x.s("\t\t\t<date key=" + attrQ(keyTime) + " value=" + attrQ(eventlog.FormatTimeZone(l.End[e], l.Offset(e))) + "/>\n")
 			}
 			if l.HasStarts() && l.Start[e] != l.End[e] && l.Start[e] != eventlog.NoTime {
-				x.attr(eventlog.Attr{Key: keyStart, Value: eventlog.DateValue(l.Start[e])}, 3)
+				x.s("\t\t\t<date key=" + attrQ(keyStart) + " value=" + attrQ(eventlog.FormatTimeZone(l.Start[e], l.Offset(e))) + "/>\n")
 			}
 			if r := l.ResourceName(e); r != "" {
 				x.attr(eventlog.Attr{Key: keyResource, Value: eventlog.StringValue(r)}, 3)
