@@ -156,8 +156,10 @@ func TestUploadOCEL(t *testing.T) {
 			if job.State != "failed" || !strings.Contains(job.Error, `recruiting-red.jsonocel: object-type: no object type "vacancies" (types with objects: applications, offers)`) {
 				t.Errorf("an object type without objects: %+v", job)
 			}
-			if code, body := maker.uploadFile(path+"/data", "ocel.sqlite", []byte("SQLite format 3\x00"), map[string]string{"object-type": "x"}); code != 422 || !strings.Contains(body, "upload its JSON (.jsonocel) or XML (.xmlocel) form") {
-				t.Errorf("an OCEL SQLite upload: %d %s", code, body)
+			// A file that only begins as a SQLite database: the import
+			// fails with the reason, and the process stays as it was.
+			if job := maker.importLog(path+"/data", "ocel.sqlite", []byte("SQLite format 3\x00"), map[string]string{"object-type": "x"}); job.State != "failed" || !strings.Contains(job.Error, "ocel.sqlite") {
+				t.Errorf("a broken OCEL SQLite upload: %+v", job)
 			}
 			if code, body := maker.do("GET", path+"/report", "", nil); code != 409 {
 				t.Errorf("report after the refused upload: %d %s", code, body)
@@ -178,6 +180,45 @@ func TestUploadOCEL(t *testing.T) {
 			}
 			if code, _ := viewer.do("GET", path+"/events", "", nil); code != 403 {
 				t.Errorf("viewer's events: %d", code)
+			}
+		})
+	}
+}
+
+// TestUploadOCELSQLite: OCEL 2.0's SQLite form uploaded gives what its
+// JSON form gives, on the same object type; the temporary copy SQLite
+// opened is gone afterwards.
+func TestUploadOCELSQLite(t *testing.T) {
+	forms := map[string][]byte{}
+	for _, f := range []string{"ocel20_example.sqlite", "ocel20_example.jsonocel"} {
+		data, err := os.ReadFile(testlogs.Path(t, "ocel/"+f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		forms[f] = data
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			_, maker, _, _, base := prodWithMaker(e)
+			reports := map[string]string{}
+			for f, data := range forms {
+				var p processJSON
+				maker.json("POST", base+"/processes", fmt.Sprintf(`{"name":%q}`, f), 201, &p)
+				path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+				if job := maker.importLog(path+"/data", f, data, map[string]string{"object-type": "Invoice"}); job.State != "done" {
+					t.Fatalf("%s: %+v", f, job)
+				}
+				var v struct{ Variants any }
+				maker.json("GET", path+"/variants", "", 200, &v)
+				var r struct{ Cases, Events, Activities, Variants int }
+				maker.json("GET", path+"/report", "", 200, &r)
+				reports[f] = fmt.Sprintf("%+v %v", r, v.Variants)
+			}
+			if a, b := reports["ocel20_example.sqlite"], reports["ocel20_example.jsonocel"]; a != b || !strings.HasPrefix(a, "{Cases:3 Events:9") {
+				t.Errorf("SQLite: %s\nJSON:   %s", a, b)
+			}
+			if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "procmine-ocel-*")); len(left) > 0 {
+				t.Errorf("temporary copies left: %v", left)
 			}
 		})
 	}

@@ -169,7 +169,7 @@ func New(cfg Config) *Server {
 		MiningWorkers: cfg.MiningWorkers, Policy: s.policyAndKey})
 	s.studio = studio.New(studio.Config{Store: cfg.Store, Authz: s.authz, Reports: s.reports, Backend: studioBackend{s}, Log: cfg.Log, OIDC: cfg.OIDC != nil})
 	s.signin.SetPages(s.studio)
-	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout, Sources: cfg.Sources, ScheduleEvery: cfg.ScheduleEvery, ProgressEvery: cfg.ProgressEvery, MemoryBudget: cfg.MemoryBudget,
+	s.jobs = jobs.New(jobs.Config{Store: cfg.Store, Log: cfg.Log, Now: cfg.Now, Workers: cfg.JobWorkers, ImportTimeout: cfg.ImportTimeout, TempDir: cfg.TempDir, Sources: cfg.Sources, ScheduleEvery: cfg.ScheduleEvery, ProgressEvery: cfg.ProgressEvery, MemoryBudget: cfg.MemoryBudget,
 		Policy: func(ctx context.Context, env access.ID) (*privacy.Applier, error) {
 			_, applier, err := s.policyOf(ctx, env)
 			return applier, err

@@ -52,7 +52,17 @@ func TestSourcesPageInABrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#source-schedule"), "0 * * * *"),
 		chromedp.Click(chromedp.CSS("#source-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#sources tbody tr")))
-	if got := text("#sources-status"); !strings.Contains(got, "Source ERP events added") {
+	// The page's script says what was done once it runs, after the page
+	// is shown.
+	status := func() string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('sources-status').textContent || null`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := status(); !strings.Contains(got, "Source ERP events added") {
 		t.Errorf("after adding: %q", got)
 	}
 	if body := text("#sources"); strings.Contains(body, "postgres://") || !strings.Contains(body, "never") || !strings.Contains(body, "0 * * * *") {
@@ -64,7 +74,7 @@ func TestSourcesPageInABrowser(t *testing.T) {
 	if got := text(".source-rows"); got != "2,000 new rows" {
 		t.Errorf("after the refresh: %q (%s)", got, text("#sources"))
 	}
-	if got := text("#sources-status"); got != "Refreshed: 2,000 new rows." {
+	if got := status(); got != "Refreshed: 2,000 new rows." {
 		t.Errorf("status after the refresh: %q", got)
 	}
 	shot(t, ctx, "studio-sources")

@@ -129,6 +129,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// attribute keys, whatever the job's arguments say.
 	opts.Budget = eventlog.Budget{}
 	opts.Size = a.Size
+	opts.Context, opts.TempDir = ctx, q.cfg.TempDir
 	// A gzip file's last bytes say how large its content is: read only
 	// for one, and only for one large enough to be worth it.
 	opts.ContentSize = func() int64 {

@@ -48,6 +48,9 @@ type Config struct {
 	// in bytes (the report engine's): a log that would take more once
 	// loaded is refused at import. Zero refuses none.
 	MemoryBudget int64
+	// TempDir is where an import writes a file it must open by name (an
+	// OCEL SQLite file), deleted after; the system's when empty.
+	TempDir string
 	// Sources is what data sources may reach and read.
 	Sources datasource.Config
 	// ScheduleEvery is how often the scheduler looks for data sources

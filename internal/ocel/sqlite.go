@@ -10,7 +10,8 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 
-	_ "modernc.org/sqlite" // the driver, as the store uses it
+	"modernc.org/sqlite" // the driver, as the store uses it
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ReadSQLite reads an OCEL 2.0 SQLite file, opened read-only. name is used
@@ -21,6 +22,13 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 	q := url.Values{}
 	q.Set("mode", "ro")
 	q.Add("_pragma", "query_only(1)")
+	// The file may come from anyone (an upload): SQLite's advice for
+	// databases from untrusted sources. Its schema's views run no
+	// function not marked harmless, every cell's size is checked, and
+	// nothing is memory-mapped.
+	q.Add("_pragma", "trusted_schema(0)")
+	q.Add("_pragma", "cell_size_check(1)")
+	q.Add("_pragma", "mmap_size(0)")
 	// The path is escaped, as SQLite reads it as a URI: a ? in a file's
 	// name would otherwise start the options and drop mode=ro.
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
@@ -30,7 +38,15 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	r := &sqliteReader{d: d, db: db, ctx: ctx}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, d.errorf(0, "", "not a readable SQLite file (%v)", err)
+	}
+	defer conn.Close()
+	if err := readOnly(conn); err != nil {
+		return nil, d.errorf(0, "", "%v", err)
+	}
+	r := &sqliteReader{d: d, db: conn, ctx: ctx}
 	if err := r.read(); err != nil {
 		return nil, err
 	}
@@ -39,8 +55,33 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 
 type sqliteReader struct {
 	d   *draft
-	db  *sql.DB
+	db  *sql.Conn
 	ctx context.Context
+}
+
+// readOnly lets the connection read and nothing else: an authorizer
+// refuses, as each statement is compiled (the file's views included),
+// every action but reading and the table_info pragma the reader asks
+// for columns with; no database may be attached.
+func readOnly(conn *sql.Conn) error {
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
+		return err
+	}
+	return conn.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("ocel: the SQLite driver has no authorizer (%T)", dc)
+		}
+		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, arg1, _, _, _ string) sqlite.AuthorizerReturnCode {
+			switch {
+			case action == sqlite.AuthSelect, action == sqlite.AuthRead, action == sqlite.AuthFunction, action == sqlite.AuthRecursive:
+				return sqlite.AuthorizerOK
+			case action == sqlite.AuthPragma && strings.EqualFold(arg1, "table_info"):
+				return sqlite.AuthorizerOK
+			}
+			return sqlite.AuthorizerDeny
+		})
+	})
 }
 
 // ident quotes a table or column name.

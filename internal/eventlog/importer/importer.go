@@ -6,10 +6,13 @@
 package importer
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -49,6 +52,11 @@ type Options struct {
 	// end), which serves as Size does. It is called only for a
 	// compressed file; nil is unknown.
 	ContentSize func() int64 `json:"-"`
+	// Context bounds reading an OCEL SQLite file (nil: none); TempDir is
+	// where one is written to be opened, and deleted after (the system's
+	// when empty).
+	Context context.Context `json:"-"`
+	TempDir string          `json:"-"`
 }
 
 // ErrTooLarge is returned when the content exceeds MaxContent.
@@ -185,14 +193,22 @@ func readParquet(content io.Reader, name string, m csvlog.Mapping, o Options) (*
 	return parquetlog.Read(bytes.NewReader(data), int64(len(data)), name, po)
 }
 
-// readOCEL reads an object-centric log in JSON or XML, within MaxContent
-// and the budget, and flattens it on the object type the options name.
+// readOCEL reads an object-centric log in JSON, XML or SQLite, within
+// MaxContent and the budget, and flattens it on the object type the
+// options name.
 func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) {
-	in := content
+	var in io.Reader = content
 	if o.MaxContent > 0 {
 		in = &limited{r: content, left: o.MaxContent, max: o.MaxContent}
 	}
-	l, err := ocel.ReadFrom(in, name, ocel.Options{MaxMemory: o.Budget.MaxMemory})
+	br := bufio.NewReader(in)
+	var l *ocel.Log
+	var err error
+	if head, _ := br.Peek(len(sqliteMagic)); string(head) == sqliteMagic {
+		l, err = readOCELSQLite(br, name, o)
+	} else {
+		l, err = ocel.ReadFrom(br, name, ocel.Options{MaxMemory: o.Budget.MaxMemory})
+	}
 	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
 		return nil, eventlog.Errorf(name, 0, "", "%v", tl)
 	}
@@ -207,6 +223,32 @@ func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) 
 		return nil, eventlog.Errorf(name, 0, "object-type", "%v", err)
 	}
 	return flat, nil
+}
+
+// sqliteMagic begins every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// readOCELSQLite writes an OCEL SQLite file to a private temporary file,
+// which SQLite needs to open it, reads it (read-only, as a database from
+// anyone: ocel.ReadSQLite) and deletes it.
+func readOCELSQLite(r io.Reader, name string, o Options) (*ocel.Log, error) {
+	f, err := os.CreateTemp(o.TempDir, "procmine-ocel-*.sqlite")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return ocel.ReadSQLite(ctx, f.Name(), name, ocel.Options{MaxMemory: o.Budget.MaxMemory})
 }
 
 // DetectFormat returns "xes", "csv", "parquet" or "ocel" for a file name,
@@ -231,7 +273,7 @@ func DetectFormat(name, format string) (string, error) {
 		return "parquet", nil
 	}
 	if n := strings.TrimSuffix(strings.ToLower(name), ".gz"); strings.HasSuffix(n, ".sqlite") || strings.HasSuffix(n, ".sqlite3") {
-		return "", &UsageError{fmt.Sprintf("%s: an OCEL SQLite file is read by the command line (procmine ocel, --object-type); upload its JSON (.jsonocel) or XML (.xmlocel) form", name)}
+		return "ocel", nil // OCEL 2.0's SQLite form
 	}
 	return "", &UsageError{fmt.Sprintf("cannot tell the format of %s from its name: say xes, csv, parquet or ocel", name)}
 }

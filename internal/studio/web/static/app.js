@@ -443,11 +443,15 @@ if (upload && mapping) {
     const tabular = file && /\.(csv|tsv|txt)(\.gz)?$/i.test(file.name);
     mapping.hidden = !tabular;
     mapping.disabled = !tabular;
-    const objectCentric = file && /\.(jsonocel|xmlocel)(\.gz)?$/i.test(file.name);
+    const objectCentric = file && /\.(jsonocel|xmlocel|sqlite|sqlite3)(\.gz)?$/i.test(file.name);
     if (ocel) {
       ocel.hidden = !objectCentric;
       ocel.disabled = !objectCentric;
-      if (objectCentric) {
+      // An OCEL SQLite file's types are not read here: the server names
+      // them if the one given is not there.
+      if (objectCentric && /\.sqlite3?(\.gz)?$/i.test(file.name)) {
+        offerObjectTypes("");
+      } else if (objectCentric) {
         try {
           offerObjectTypes(new TextDecoder().decode(await readSample(file)));
         } catch {
