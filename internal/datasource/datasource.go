@@ -374,9 +374,15 @@ const WatermarkAlias = "procmine_watermark"
 
 // readOnly lets a SQLite connection read and nothing else: an authorizer
 // that refuses, as each statement is compiled, every action but reading
-// (no write, PRAGMA, ATTACH or transaction), and no database attached.
+// (no write, PRAGMA, ATTACH or transaction), no database attached, and
+// no value longer than eventlog.MaxField.
 func readOnly(conn *sql.Conn) error {
 	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
+		return err
+	}
+	// No value longer than a CSV field may be (zeroblob(1e9) is one
+	// query away).
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, eventlog.MaxField); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {

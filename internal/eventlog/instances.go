@@ -159,7 +159,8 @@ func (l *Log) Instances() *Log {
 // the case ids and case attributes when every case keeps an instance.
 func (l *Log) instanceView(cases, offsets, src []int32, start []int64, res []int32) *Log {
 	out := *l
-	out.Life, out.Merged = nil, true
+	// An instance view is for reports, never written out: no offsets.
+	out.Life, out.Offsets, out.Merged = nil, nil, true
 	if len(cases) < len(l.CaseIDs) {
 		out.CaseIDs, out.CaseAttrs = l.selectCases(cases)
 	}

@@ -177,9 +177,12 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 		// The store's errors (and a timeout or shutdown) are retried;
 		// every other is the file's.
 		var se *storeReadError
+		var server *importer.ServerError
 		switch {
 		case errors.As(err, &se):
 			return retry(se.err)
+		case errors.As(err, &server):
+			return retry(err)
 		case ctx.Err() != nil:
 			return retry(ctx.Err())
 		}

@@ -109,7 +109,8 @@ type RefreshResult struct {
 }
 
 // Refresh reads a data source into a new version of its process. A fault
-// of the source (its connection, query or rows, or its owner's rights)
+// of the source (its connection, query or rows, or the rights of the
+// user it reads as)
 // fails the refresh for good: it is recorded on the source and in the
 // audit log, and the last version stays. Anything else is retried, and
 // recorded as a failure on the last attempt.
@@ -169,9 +170,10 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 		}
 		return err
 	}
-	// The source reads with its creator's rights, as they are now.
+	// The source reads with the rights, as they are now, of the user who
+	// gave it its connection (store.DataSource.CreatedBy, runs_as).
 	if sub, err := q.cfg.Store.Subject(ctx, src.Env, src.CreatedBy); errors.Is(err, store.ErrNotFound) {
-		return res, fail("the source's creator is no longer a member of the environment: nothing was read")
+		return res, fail("the user the source reads as is no longer a member of the environment: nothing was read (give the source its connection again)")
 	} else if err != nil {
 		return res, retry(err)
 	} else if rec, err := q.cfg.Store.ProcessRecord(ctx, src.Env, src.Process); errors.Is(err, store.ErrNotFound) {
@@ -179,7 +181,7 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	} else if err != nil {
 		return res, retry(err)
 	} else if authz.ImportDenied(sub, rec) != nil || !sub.Can(access.Read, rec.As(access.DataSource)) {
-		return res, fail("the source's creator may no longer add data to this process or read its sources: nothing was read")
+		return res, fail("the user the source reads as may no longer add data to this process or read its sources: nothing was read (give the source its connection again)")
 	}
 	applier, err := q.cfg.Policy(ctx, src.Env)
 	if err != nil {

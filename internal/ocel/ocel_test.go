@@ -394,3 +394,45 @@ func TestReadWithinBound(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileSQLite: an OCEL SQLite file from anyone may hold views,
+// triggers or virtual tables, whose built-in functions make values of
+// any size (zeroblob): they are refused by name before anything is read,
+// and a value past a megabyte stops the read.
+func TestHostileSQLite(t *testing.T) {
+	orig, err := os.ReadFile(testlogs.Path(t, "ocel/ocel20_example.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		stmts []string
+		want  string
+	}{
+		{"a view for a table", []string{"DROP TABLE object", "CREATE VIEW object AS SELECT zeroblob(50000000) AS ocel_id, 'Invoice' AS ocel_type, 1 AS rowid"},
+			"view object: an OCEL SQLite file holds tables only"},
+		{"a trigger", []string{"CREATE TRIGGER t AFTER INSERT ON event BEGIN SELECT 1; END"}, "trigger t: an OCEL SQLite file holds tables only"},
+		{"a huge value", []string{"UPDATE object SET ocel_id = CAST(zeroblob(2000000) AS TEXT) WHERE rowid = 1"}, "too big"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := t.TempDir() + "/hostile.sqlite"
+			if err := os.WriteFile(path, orig, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.stmts {
+				if _, err := db.Exec(s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+			db.Close()
+			_, err = ReadSQLite(context.Background(), path, "hostile.sqlite", Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%v, want %q", err, tc.want)
+			}
+		})
+	}
+}

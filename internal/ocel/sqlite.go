@@ -3,6 +3,7 @@ package ocel
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,6 +22,8 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 	d.log.Version = "2.0"
 	q := url.Values{}
 	q.Set("mode", "ro")
+	// Nothing is written beside it either (a WAL file's -wal and -shm).
+	q.Set("immutable", "1")
 	q.Add("_pragma", "query_only(1)")
 	// The file may come from anyone (an upload): SQLite's advice for
 	// databases from untrusted sources. Its schema's views run no
@@ -46,6 +49,15 @@ func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error)
 	if err := readOnly(conn); err != nil {
 		return nil, d.errorf(0, "", "%v", err)
 	}
+	// An OCEL file holds tables: a view, a trigger or a virtual table
+	// in one is refused by name rather than read.
+	var kind, obj string
+	switch err := conn.QueryRowContext(ctx, "SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger') OR sql LIKE 'CREATE VIRTUAL%' LIMIT 1").Scan(&kind, &obj); {
+	case err == nil:
+		return nil, d.errorf(0, kind+" "+obj, "an OCEL SQLite file holds tables only; views, triggers and virtual tables are not read")
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, d.errorf(0, "", "not a readable SQLite file (%v)", err)
+	}
 	r := &sqliteReader{d: d, db: conn, ctx: ctx}
 	if err := r.read(); err != nil {
 		return nil, err
@@ -59,12 +71,21 @@ type sqliteReader struct {
 	ctx context.Context
 }
 
-// readOnly lets the connection read and nothing else: an authorizer
-// refuses, as each statement is compiled (the file's views included),
-// every action but reading and the table_info pragma the reader asks
-// for columns with; no database may be attached.
+// maxValue bounds one value of an OCEL SQLite file: ids, types and
+// attribute values are short; a view making gigabytes of zeroblob is not.
+const maxValue = 1 << 20
+
+// readOnly lets the connection read tables and nothing else: an
+// authorizer refuses, as each statement is compiled, every action but
+// reading and the table_info pragma the reader asks for columns with,
+// and anything reached through a view or trigger of the file (whose
+// built-in functions can make values of any size); no database may be
+// attached, and no value be longer than maxValue.
 func readOnly(conn *sql.Conn) error {
 	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
+		return err
+	}
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, maxValue); err != nil {
 		return err
 	}
 	return conn.Raw(func(dc any) error {
@@ -72,8 +93,10 @@ func readOnly(conn *sql.Conn) error {
 		if !ok {
 			return fmt.Errorf("ocel: the SQLite driver has no authorizer (%T)", dc)
 		}
-		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, arg1, _, _, _ string) sqlite.AuthorizerReturnCode {
+		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, arg1, _, _, via string) sqlite.AuthorizerReturnCode {
 			switch {
+			case via != "":
+				return sqlite.AuthorizerDeny
 			case action == sqlite.AuthSelect, action == sqlite.AuthRead, action == sqlite.AuthFunction, action == sqlite.AuthRecursive:
 				return sqlite.AuthorizerOK
 			case action == sqlite.AuthPragma && strings.EqualFold(arg1, "table_info"):

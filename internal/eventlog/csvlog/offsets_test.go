@@ -87,3 +87,17 @@ func TestTheIssuesExample(t *testing.T) {
 		}
 	}
 }
+
+// TestOffsetOutOfRange: Go's layouts read offsets up to ±24:60; one past
+// ±23:59 is no real offset, and is refused where it stands (it used to
+// be kept, and made a stored version that could not be opened).
+func TestOffsetOutOfRange(t *testing.T) {
+	_, err := csvlog.Read(strings.NewReader("case,activity,time\n1,a,2011-10-01T00:38:44+24:59\n"), "in.csv", csvlog.Mapping{TimestampFormat: "2006-01-02T15:04:05-07:00"})
+	if err == nil || !strings.Contains(err.Error(), `in.csv:2: column "time": "2011-10-01T00:38:44+24:59" is not a timestamp`) {
+		t.Errorf("%v", err)
+	}
+	l, err := csvlog.Read(strings.NewReader("case,activity,time\n1,a,2011-10-01T00:38:44+05:45\n"), "in.csv", csvlog.Mapping{TimestampFormat: "2006-01-02T15:04:05-07:00"})
+	if err != nil || l.Offset(0) != 5*60+45 {
+		t.Errorf("+05:45 with a layout: %v", err)
+	}
+}

@@ -367,7 +367,11 @@ func timeZoneParser(format string, wallClock bool) (func(string) (int64, int16, 
 		if wallClock {
 			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 		}
+		// Go reads offsets up to ±24:60; a real one is within ±23:59.
 		_, off := t.Zone()
+		if off/60 > 23*60+59 || off/60 < -(23*60+59) {
+			return 0, 0, false
+		}
 		return t.UnixNano(), int16(off / 60), true
 	}, nil
 }

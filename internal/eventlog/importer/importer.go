@@ -204,8 +204,12 @@ func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) 
 	br := bufio.NewReader(in)
 	var l *ocel.Log
 	var err error
-	if head, _ := br.Peek(len(sqliteMagic)); string(head) == sqliteMagic {
+	head, _ := br.Peek(len(sqliteMagic))
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	if string(head) == sqliteMagic {
 		l, err = readOCELSQLite(br, name, o)
+	} else if strings.HasSuffix(n, ".sqlite") || strings.HasSuffix(n, ".sqlite3") {
+		return nil, eventlog.Errorf(name, 0, "", "not a SQLite database (it does not begin as one)")
 	} else {
 		l, err = ocel.ReadFrom(br, name, ocel.Options{MaxMemory: o.Budget.MaxMemory})
 	}
@@ -225,6 +229,14 @@ func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) 
 	return flat, nil
 }
 
+// ServerError is a fault of the server's, not of the file (its
+// temporary copy could not be written): an import tries again.
+type ServerError struct{ Err error }
+
+func (e *ServerError) Error() string { return "keeping a temporary copy of the file: " + e.Err.Error() }
+
+func (e *ServerError) Unwrap() error { return e.Err }
+
 // sqliteMagic begins every SQLite database file.
 const sqliteMagic = "SQLite format 3\x00"
 
@@ -234,15 +246,21 @@ const sqliteMagic = "SQLite format 3\x00"
 func readOCELSQLite(r io.Reader, name string, o Options) (*ocel.Log, error) {
 	f, err := os.CreateTemp(o.TempDir, "procmine-ocel-*.sqlite")
 	if err != nil {
-		return nil, err
+		return nil, &ServerError{err}
 	}
-	defer os.Remove(f.Name())
+	defer func() {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(f.Name() + suffix)
+		}
+	}()
 	_, err = io.Copy(f, r)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	if tl := (*ErrTooLarge)(nil); errors.As(err, &tl) {
 		return nil, err
+	} else if err != nil {
+		return nil, &ServerError{err}
 	}
 	ctx := o.Context
 	if ctx == nil {
