@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
 	"github.com/procmine/procmine/internal/eventlog/parquetlog"
+	"github.com/procmine/procmine/internal/ocel"
 	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/testlogs"
@@ -597,6 +598,92 @@ func TestMemoryBudgetIsABound(t *testing.T) {
 			page := fmt.Sprintf("/e/%d/p/%d", prod.ID, p.ID)
 			if code, html := maker.do("GET", page, "", nil); code != 507 || !strings.Contains(html, "needs more memory than this server keeps for logs") {
 				t.Errorf("the tight server's process page: %d %.300s", code, html[max(0, strings.Index(html, "<main")):])
+			}
+		})
+	}
+}
+
+// TestObjectCentricGraph: a process flattened from an object-centric log
+// keeps the log's graph across its object types, served whole to its
+// owner (as the ocel package computes it from the file) and drawn; a
+// report reader receives it through disclosure control, takes no filters,
+// and a process of another kind has none.
+func TestObjectCentricGraph(t *testing.T) {
+	path := testlogs.Path(t, "ocel/recruiting-red.jsonocel")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := ocel.Read(context.Background(), path, ocel.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := file.Graph("applications")
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewer, viewerID := e.user("viewer", false)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, prod.Root), 200, nil)
+			var p, q processJSON
+			maker.json("POST", base+"/processes", `{"name":"Recruiting"}`, 201, &p)
+			maker.json("POST", base+"/processes", `{"name":"Plain"}`, 201, &q)
+			proc := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			if job := maker.importLog(proc+"/data", "recruiting-red.jsonocel", data, map[string]string{"object-type": "applications"}); job.State != "done" {
+				t.Fatalf("%+v", job)
+			}
+			var got struct{ Graph ocel.Graph }
+			maker.json("GET", proc+"/object-centric", "", 200, &got)
+			if !reflect.DeepEqual(got.Graph, want) {
+				t.Errorf("the owner's graph differs from the file's:\n got %+v\nwant %+v", got.Graph, want)
+			}
+			if code, body := maker.do("GET", proc+"/object-centric?format=svg", "", nil); code != 200 || !strings.Contains(body, "<svg") || !strings.Contains(body, "applications") {
+				t.Errorf("drawn: %d %.200s", code, body)
+			}
+			// The reader: every count shown is a group of at least k
+			// objects, with noise; what is left out is counted.
+			maker.json("PUT", proc+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+			var seen struct {
+				Graph      ocel.Graph
+				Disclosure struct {
+					K     int `json:"k"`
+					Paths int `json:"paths"`
+				}
+			}
+			viewer.json("GET", proc+"/object-centric", "", 200, &seen)
+			if seen.Disclosure.K < 2 || len(seen.Graph.Types) == 0 {
+				t.Fatalf("the reader's graph: %+v", seen)
+			}
+			exact, shown := 0, 0
+			wantEdges := map[string]ocel.Edge{}
+			for _, ty := range want.Types {
+				for _, e := range ty.Edges {
+					wantEdges[ty.Name+"/"+e.From+"/"+e.To] = e
+				}
+			}
+			for _, ty := range seen.Graph.Types {
+				for _, e := range ty.Edges {
+					w := wantEdges[ty.Name+"/"+e.From+"/"+e.To]
+					if w.UniqueObjects < seen.Disclosure.K {
+						t.Errorf("an edge of %d objects was shown to the reader", w.UniqueObjects)
+					}
+					shown++
+					if e.UniqueObjects == w.UniqueObjects && e.EventCouples == w.EventCouples {
+						exact++
+					}
+				}
+			}
+			if shown == 0 || exact == shown {
+				t.Errorf("the reader saw %d edges, %d of them exact", shown, exact)
+			}
+			if code, body := viewer.do("GET", proc+"/object-centric?activity=Submit", "", nil); code != 422 {
+				t.Errorf("with a filter: %d %s", code, body)
+			}
+			// A process of another kind.
+			if job := maker.importLog(fmt.Sprintf("%s/processes/%d/data", base, q.ID), "p.csv", []byte("case,activity,time\n1,a,2024-01-01T00:00:00Z\n"), nil); job.State != "done" {
+				t.Fatalf("%+v", job)
+			}
+			if code, body := maker.do("GET", fmt.Sprintf("%s/processes/%d/object-centric", base, q.ID), "", nil); code != 409 || errorCode(t, body) != "not_object_centric" {
+				t.Errorf("a plain process: %d %s", code, body)
 			}
 		})
 	}

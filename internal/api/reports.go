@@ -11,6 +11,7 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 	"github.com/procmine/procmine/internal/eventlog/parquetlog"
@@ -305,4 +306,48 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.cfg.Log.Error("export", "process", id, "err", err)
 	}
+}
+
+// objectCentric serves the object-centric graph of the process's version,
+// when it was flattened from an object-centric log: per object type its
+// objects, directly-follows edges (event couples and objects) and start
+// and end activities, as JSON or drawn (a colour per type). A reader
+// gets it through disclosure control, as every report.
+func (s *Server) objectCentric(w http.ResponseWriter, r *http.Request) {
+	format := orDefault(r.URL.Query().Get("format"), "json")
+	if format != "json" && format != "svg" {
+		response.WriteError(w, r, response.Invalid("format must be json or svg"))
+		return
+	}
+	// The graph is the whole log's. Filters would change nothing but a
+	// reader's noise, which asking again with other filters would then
+	// average away: none is taken.
+	for k := range r.URL.Query() {
+		if k != "format" {
+			response.WriteError(w, r, response.Invalid("the object-centric graph takes no filters (%q): it is the whole log's", k))
+			return
+		}
+	}
+	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
+		gr, withheld, err := s.reports.ObjectCentric(src)
+		if err != nil {
+			return report.Kept{}, err
+		}
+		out := map[string]any{}
+		if withheld != nil {
+			out["disclosure"] = withheld
+		}
+		if format == "json" {
+			out["graph"] = gr
+			return keptJSON(out)
+		}
+		var dotSrc, svg bytes.Buffer
+		if err := gr.DFG().WriteDOT(&dotSrc); err != nil {
+			return report.Kept{}, response.Errorf(http.StatusUnprocessableEntity, "too_large", err.Error())
+		}
+		if err := dot.Render(r.Context(), dotSrc.Bytes(), dot.SVG, &svg); err != nil {
+			return report.Kept{}, report.LayoutError(err)
+		}
+		return report.Kept{ContentType: "image/svg+xml", Body: svg.Bytes()}, nil
+	})
 }

@@ -264,6 +264,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/jobs/{id}", s.signin.Authenticated(s.getJob))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.signin.Authenticated(s.inEnvironment(s.report)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.signin.Authenticated(s.inEnvironment(s.processMap)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/object-centric", s.signin.Authenticated(s.inEnvironment(s.objectCentric)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/variants", s.signin.Authenticated(s.inEnvironment(s.variants)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/statistics", s.signin.Authenticated(s.inEnvironment(s.statistics)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.signin.Authenticated(s.inEnvironment(s.events)))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/ocel"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/taskmining"
 )
@@ -290,4 +291,60 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 		apps = append(apps, a)
 	}
 	u.Applications = apps
+}
+
+// ObjectCentric is an object-centric graph as a reader receives it: an
+// object type of fewer than k objects, an edge or a start or end
+// activity of fewer than k objects of its type, and an activity touching
+// fewer than k objects are left out and counted; every count shown
+// carries noise. It changes gr.
+func (g *Guard) ObjectCentric(gr *ocel.Graph, w *Withheld) {
+	acts := gr.Activities[:0]
+	shown := map[string]bool{}
+	for _, a := range gr.Activities {
+		label := "oc-activity\x00" + a.Name
+		if !g.Enough(label, a.UniqueObjects) {
+			w.Activities++
+			continue
+		}
+		shown[a.Name] = true
+		a.Events, a.UniqueObjects, a.TotalObjects = g.Amount(label+"\x00events", a.Events), g.Count(label+"\x00objects", a.UniqueObjects), g.Amount(label+"\x00relations", a.TotalObjects)
+		acts = append(acts, a)
+	}
+	gr.Activities = acts
+	types := gr.Types[:0]
+	for _, t := range gr.Types {
+		tl := "oc-type\x00" + t.Name
+		if !g.Enough(tl, t.Objects) {
+			w.Paths += len(t.Edges)
+			continue
+		}
+		t.Objects, t.Events = g.Count(tl+"\x00objects", t.Objects), g.Amount(tl+"\x00events", t.Events)
+		edges := t.Edges[:0]
+		for _, e := range t.Edges {
+			label := tl + "\x00edge\x00" + e.From + "\x00" + e.To
+			if !g.Enough(label, e.UniqueObjects) || !shown[e.From] || !shown[e.To] {
+				w.Paths++
+				continue
+			}
+			e.EventCouples, e.UniqueObjects, e.TotalObjects = g.Amount(label+"\x00couples", e.EventCouples), g.Count(label+"\x00objects", e.UniqueObjects), g.Amount(label+"\x00total", e.TotalObjects)
+			edges = append(edges, e)
+		}
+		t.Edges = edges
+		for kind, ends := range map[string]*[]ocel.NamedCount{"start": &t.Starts, "end": &t.Ends} {
+			kept := (*ends)[:0]
+			for _, n := range *ends {
+				label := tl + "\x00" + kind + "\x00" + n.Activity
+				if !g.Enough(label, n.Objects) || !shown[n.Activity] {
+					w.Paths++
+					continue
+				}
+				n.Objects = g.Count(label+"\x00objects", n.Objects)
+				kept = append(kept, n)
+			}
+			*ends = kept
+		}
+		types = append(types, t)
+	}
+	gr.Types = types
 }

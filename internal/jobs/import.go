@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
+	"github.com/procmine/procmine/internal/ocel"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
@@ -130,6 +132,14 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	opts.Budget = eventlog.Budget{}
 	opts.Size = a.Size
 	opts.Context, opts.TempDir = ctx, q.cfg.TempDir
+	// An object-centric log's graph, across its types, is kept with the
+	// version it is flattened into.
+	var graph string
+	opts.OnOCEL = func(l *ocel.Log) {
+		if b, err := json.Marshal(l.Graph(opts.ObjectType)); err == nil {
+			graph = string(b)
+		}
+	}
 	// A gzip file's last bytes say how large its content is: read only
 	// for one, and only for one large enough to be worth it.
 	opts.ContentSize = func() int64 {
@@ -232,7 +242,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	}
 	_, err = q.cfg.Store.FinishImport(ctx, store.Imported{
 		Job: a.Job, Process: a.Process, Data: data, Room: true,
-		Version: store.Version{By: a.User, Source: a.Name, Cases: cases, Events: events, Resident: resident},
+		Version: store.Version{By: a.User, Source: a.Name, Cases: cases, Events: events, Resident: resident, ObjectCentric: graph},
 		// A mapping that read the file is offered again; one that did
 		// not never replaces it.
 		Mapping: a.Mapping,

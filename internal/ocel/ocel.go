@@ -253,18 +253,23 @@ func firstValues(attrs []ObjectAttr) []eventlog.Attr {
 // Edge is an edge of the object-centric directly-follows graph of one
 // object type, counted as PM4Py counts it.
 type Edge struct {
-	From, To string
+	From string `json:"from"`
+	To   string `json:"to"`
 	// EventCouples is the distinct pairs of events that directly follow
 	// each other for some object; UniqueObjects the objects for which
 	// they do; TotalObjects the (pair, object) combinations.
-	EventCouples, UniqueObjects, TotalObjects int
+	EventCouples  int `json:"event_couples"`
+	UniqueObjects int `json:"unique_objects"`
+	TotalObjects  int `json:"total_objects"`
 }
 
 // ActivityCount is an activity of the object-centric directly-follows
 // graph: its events, the distinct objects they touch, and the (event,
 // object) relations.
 type ActivityCount struct {
-	Events, UniqueObjects, TotalObjects int
+	Events        int `json:"events"`
+	UniqueObjects int `json:"unique_objects"`
+	TotalObjects  int `json:"total_objects"`
 }
 
 // OCDFG is the object-centric directly-follows graph: per object type its

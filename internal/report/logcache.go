@@ -70,6 +70,9 @@ type Kept struct {
 // dropped and kept anew.
 const maxAnswers = 256
 
+// Version is the version the entry holds.
+func (e *Entry) Version() access.ID { return e.version }
+
 // View returns the raw-event view (raw) or the activity-instance view of
 // a cached log, made once.
 func (e *Entry) View(raw bool) *eventlog.Log {

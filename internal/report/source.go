@@ -2,16 +2,19 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 
+	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/ocel"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -20,6 +23,7 @@ import (
 type Source struct {
 	// ctx is the request's: filtering stops when it ends.
 	ctx       context.Context
+	Process   access.ID
 	Entry     *Entry
 	RawEvents bool
 	Filters   []mining.Filter
@@ -61,13 +65,42 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &Source{ctx: r.Context(), Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
+	src := &Source{ctx: r.Context(), Process: id, Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
 	if !rawOK {
 		if src.Reader, src.Filters, err = e.ReaderFor(r, entry, rawEvents, filters); err != nil {
 			return nil, err
 		}
 	}
 	return src, nil
+}
+
+// ObjectCentric is the object-centric graph the source's version keeps
+// (the log it was flattened from, across its object types), as the caller
+// may see it: through disclosure control for a reader, guarded by the
+// version's unfiltered view (whose cases are the objects of the type it is
+// flattened on) and asked about this graph. A version flattened from no
+// such log is 409 not_object_centric.
+func (e *Engine) ObjectCentric(src *Source) (ocel.Graph, *disclosure.Withheld, error) {
+	var gr ocel.Graph
+	text, err := e.store.VersionGraph(src.ctx, src.Process, src.Entry.Version())
+	if err != nil {
+		return gr, nil, err
+	}
+	if text == "" {
+		return gr, nil, response.Errorf(http.StatusConflict, "not_object_centric", "the process's data was not read from an object-centric log: upload an OCEL file with the object type whose objects are the cases")
+	}
+	if err := json.Unmarshal([]byte(text), &gr); err != nil {
+		return gr, nil, err
+	}
+	if src.Reader == nil {
+		return gr, nil, nil
+	}
+	g, withheld, err := src.Reader.Asking("object-centric").Guard(src.Entry.View(false))
+	if err != nil {
+		return gr, nil, err
+	}
+	g.ObjectCentric(&gr, withheld)
+	return gr, g.Done(withheld), nil
 }
 
 // Guarded is the filtered view with its guard and what it withholds

@@ -24,6 +24,9 @@ type Version struct {
 	// when not measured yet: imported before procmine measured, or
 	// rewritten since (erasure, a privacy policy).
 	Resident int64 `json:"-"`
+	// ObjectCentric is the graph of the object-centric log the version
+	// was flattened from (ocel.Graph in JSON); "" for any other.
+	ObjectCentric string `json:"-"`
 }
 
 // AddVersion stores a new version of a process's log, encoded.
@@ -47,8 +50,9 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 // seal around it (Imported.Room) and is sealed where it lies.
 func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte, room bool) (access.ID, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)
+	graph := sql.NullString{String: v.ObjectCentric, Valid: v.ObjectCentric != ""}
+	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data, object_centric) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}, graph).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -139,6 +143,17 @@ func (s *Store) versionBlob(ctx context.Context, process, version access.ID) ([]
 		data = bytes.Clone(data)
 	}
 	return data, object, rows.Close()
+}
+
+// VersionGraph returns the object-centric graph a version keeps
+// (Version.ObjectCentric); "" when it was not flattened from one.
+func (s *Store) VersionGraph(ctx context.Context, process, version access.ID) (string, error) {
+	var g sql.NullString
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT object_centric FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&g)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return g.String, err
 }
 
 // VersionResident returns what a version of the process takes in memory

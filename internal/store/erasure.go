@@ -350,6 +350,8 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 	}{
 		{"SELECT id, error FROM jobs WHERE " + where, "UPDATE jobs SET error = ? WHERE id = ?", false},
 		{"SELECT v.id, v.source FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE log_versions SET source = ? WHERE id = ?", false},
+		// An object-centric graph names activities and object types.
+		{"SELECT v.id, v.object_centric FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE v.object_centric IS NOT NULL AND " + pwhere, "UPDATE log_versions SET object_centric = ? WHERE id = ?", true},
 		{"SELECT r.id, " + readArgs + " FROM river_job r JOIN jobs j ON j.river_id = r.id WHERE " + strings.Replace(where, "env_id", "j.env_id", 1), "UPDATE river_job SET args = " + writeArgs + " WHERE id = ?", true},
 		// A remembered upload mapping names columns, which may be named
 		// after a person.

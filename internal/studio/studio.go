@@ -116,7 +116,7 @@ func thousands(n int) string {
 // command that serves no page starts (issue 16's start-up).
 var pages = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases", "sources"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases", "sources", "objectcentric"} {
 		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
 		if name == "model" || name == "conformance" {
 			files = append(files, "web/templates/miner.html") // the miner's form both show
@@ -148,6 +148,7 @@ func (s *Studio) Routes(route func(pattern string, h http.HandlerFunc)) {
 	route("GET /e/{env}/p/{id}/conformance", s.page(s.pageEnv(s.conformancePage)))
 	route("GET /e/{env}/p/{id}/cases", s.page(s.pageEnv(s.casesPage)))
 	route("GET /e/{env}/p/{id}/sources", s.page(s.pageEnv(s.sourcesPage)))
+	route("GET /e/{env}/p/{id}/object-centric", s.page(s.pageEnv(s.objectCentricPage)))
 }
 
 // render writes a page; the layout shows who is signed in.
@@ -421,6 +422,9 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			s.PageError(w, r, err)
 			return
+		}
+		if graph, err := s.store.VersionGraph(r.Context(), id, version); err == nil && graph != "" {
+			data["ObjectCentric"] = true
 		}
 		// A reader without raw-data rights sees the page through
 		// disclosure control, like the API's reports.

@@ -52,6 +52,9 @@ type Options struct {
 	// end), which serves as Size does. It is called only for a
 	// compressed file; nil is unknown.
 	ContentSize func() int64 `json:"-"`
+	// OnOCEL, when set, is given an object-centric log once it is read
+	// and flattened (the graph a version keeps).
+	OnOCEL func(*ocel.Log) `json:"-"`
 	// Context bounds reading an OCEL SQLite file (nil: none); TempDir is
 	// where one is written to be opened, and deleted after (the system's
 	// when empty).
@@ -225,6 +228,9 @@ func readOCEL(content io.Reader, name string, o Options) (*eventlog.Log, error) 
 	flat, err := l.Flatten(o.ObjectType, o.Budget)
 	if err != nil {
 		return nil, eventlog.Errorf(name, 0, "object-type", "%v", err)
+	}
+	if o.OnOCEL != nil {
+		o.OnOCEL(l)
 	}
 	return flat, nil
 }
