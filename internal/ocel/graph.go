@@ -23,7 +23,7 @@ type Graph struct {
 type TypeGraph struct {
 	Name    string `json:"name"`
 	Objects int    `json:"objects"`
-	// Events counts the events that touch objects of the type.
+	// Events counts the relations of events to objects of the type.
 	Events int          `json:"events"`
 	Edges  []Edge       `json:"edges"`
 	Starts []NamedCount `json:"start"`
