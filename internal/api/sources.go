@@ -116,6 +116,9 @@ func (s *Server) applySource(in sourceIn, d *store.DataSource) (reread bool, err
 		d.WatermarkColumn, reread = *in.WatermarkColumn, true
 	}
 	if in.Schedule != nil {
+		if len(*in.Schedule) > 100 {
+			return false, response.Invalid("schedule: at most 100 characters")
+		}
 		d.Schedule, d.NextRun = *in.Schedule, time.Time{}
 		if d.Schedule != "" {
 			sch, err := jobs.ParseSchedule(d.Schedule)

@@ -243,7 +243,8 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		db, err = sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
+		// SQLite reads the name as a URI: a % in it is escaped.
+		db, err = sql.Open("sqlite", "file:"+strings.ReplaceAll(path, "%", "%25")+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
 		if err != nil {
 			return Result{}, err
 		}
