@@ -16,20 +16,45 @@ import (
 )
 
 func runOCEL(ctx context.Context, args []string, s Streams) error {
-	if len(args) == 0 || (args[0] != "summary" && args[0] != "dfg") {
-		return usagef("usage: procmine ocel summary|dfg FILE [--json]")
+	if len(args) == 0 || (args[0] != "summary" && args[0] != "dfg" && args[0] != "objects") {
+		return usagef("usage: procmine ocel summary|dfg|objects FILE [--json]")
 	}
 	verb := args[0]
-	fs := newFlagSet("ocel "+verb, "FILE [--json] [-o graph.svg|graph.dot]", s)
+	fs := newFlagSet("ocel "+verb, "FILE [--json] [-o graph.svg|graph.dot] [--activity A]", s)
 	asJSON := fs.Bool("json", false, "print JSON")
 	out := fs.String("o", "", "ocel dfg: draw the graph into this file; its extension picks the format: .svg or .dot")
+	activity := fs.String("activity", "", "ocel objects: the activity (event type) whose events' objects are listed")
 	pos, err := parse(fs, args[1:], "FILE")
 	if err != nil {
 		return err
 	}
+	if verb == "objects" && *activity == "" {
+		return usagef("ocel objects needs --activity: the event type whose objects to list")
+	}
 	l, err := ocel.Read(ctx, pos[0], ocel.Options{})
 	if err != nil {
 		return err
+	}
+	if verb == "objects" {
+		// Which objects took part in events of the activity, by type.
+		if _, ok := l.Summarize().EventsPerType[*activity]; !ok {
+			return usagef("%s: no events of type %q", pos[0], *activity)
+		}
+		took := l.TookPart(*activity)
+		if *asJSON {
+			return writeJSON(s.Out, took)
+		}
+		types := make([]string, 0, len(took))
+		for t := range took {
+			types = append(types, t)
+		}
+		slices.Sort(types)
+		tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "object type\tobjects\tids\n")
+		for _, t := range types {
+			fmt.Fprintf(tw, "%s\t%d\t%s\n", t, len(took[t]), strings.Join(took[t], ", "))
+		}
+		return tw.Flush()
 	}
 	if verb == "dfg" {
 		g := l.DirectlyFollows()

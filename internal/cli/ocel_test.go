@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,19 @@ func TestOCELCommands(t *testing.T) {
 	}
 	if err := json.Unmarshal(run(t, "ocel", "summary", file, "--json"), &sum); err != nil {
 		t.Fatal(err)
+	}
+	// Which objects took part in events of an activity: the three
+	// invoices, and the purchase order the second one names (the file's
+	// event_object relations of the "Insert Invoice" events).
+	var took map[string][]string
+	if err := json.Unmarshal(run(t, "ocel", "objects", file, "--activity", "Insert Invoice", "--json"), &took); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(took) != "map[Invoice:[R1 R2 R3] Purchase Order:[PO1]]" {
+		t.Errorf("objects of Insert Invoice: %v", took)
+	}
+	if code, _, stderr := runCode("ocel", "objects", file, "--activity", "Nope"); code != 2 || !strings.Contains(stderr, `no events of type "Nope"`) {
+		t.Errorf("an unknown activity: %d %s", code, stderr)
 	}
 	if sum.Version != "2.0" || sum.Events != 13 || sum.Objects != 9 || sum.ObjectsPerType["Invoice"] != 3 || sum.E2O != 20 || sum.O2O != 7 {
 		t.Errorf("summary %+v", sum)

@@ -319,7 +319,12 @@ func (g *Guard) ObjectCentric(gr *ocel.Graph, w *Withheld) {
 			w.Paths += len(t.Edges)
 			continue
 		}
+		few := !g.AtLeast(tl+"\x00median", t.Objects, 2*g.k)
 		t.Objects, t.Events = g.Count(tl+"\x00objects", t.Objects), g.Amount(tl+"\x00events", t.Events)
+		t.LifetimeMeanSeconds, t.LifetimeMedianSeconds = SecondsPtr(t.LifetimeMeanSeconds), SecondsPtr(t.LifetimeMedianSeconds)
+		if few {
+			t.LifetimeMedianSeconds = nil
+		}
 		edges := t.Edges[:0]
 		for _, e := range t.Edges {
 			label := tl + "\x00edge\x00" + e.From + "\x00" + e.To
@@ -327,7 +332,13 @@ func (g *Guard) ObjectCentric(gr *ocel.Graph, w *Withheld) {
 				w.Paths++
 				continue
 			}
+			few := !g.AtLeast(label+"\x00median", e.UniqueObjects, 2*g.k)
 			e.EventCouples, e.UniqueObjects, e.TotalObjects = g.Amount(label+"\x00couples", e.EventCouples), g.Count(label+"\x00objects", e.UniqueObjects), g.Amount(label+"\x00total", e.TotalObjects)
+			// Durations rounded, a median of few left out, as on a map.
+			e.MeanSeconds, e.MedianSeconds = SecondsPtr(e.MeanSeconds), SecondsPtr(e.MedianSeconds)
+			if few {
+				e.MedianSeconds = nil
+			}
 			edges = append(edges, e)
 		}
 		t.Edges = edges

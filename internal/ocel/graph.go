@@ -24,10 +24,14 @@ type TypeGraph struct {
 	Name    string `json:"name"`
 	Objects int    `json:"objects"`
 	// Events counts the relations of events to objects of the type.
-	Events int          `json:"events"`
-	Edges  []Edge       `json:"edges"`
-	Starts []NamedCount `json:"start"`
-	Ends   []NamedCount `json:"end"`
+	Events int    `json:"events"`
+	Edges  []Edge `json:"edges"`
+	// Lifetime is the time from an object's first event to its last:
+	// its mean and median over the type's objects with events.
+	LifetimeMeanSeconds   *float64     `json:"lifetime_mean_seconds,omitempty"`
+	LifetimeMedianSeconds *float64     `json:"lifetime_median_seconds,omitempty"`
+	Starts                []NamedCount `json:"start"`
+	Ends                  []NamedCount `json:"end"`
 }
 
 // NamedCount is an activity and the objects of a type it starts or ends.
@@ -50,6 +54,12 @@ func (l *Log) Graph(t string) Graph {
 	out := Graph{FlattenedOn: t}
 	for _, name := range l.TypesWithObjects() {
 		tg := TypeGraph{Name: name, Objects: sum.ObjectsPerType[name], Events: sum.E2OPerType[name], Edges: dfg.Edges[name]}
+		_, events := l.timeline(name)
+		lifetimes := make([]float64, 0, len(events))
+		for _, evs := range events {
+			lifetimes = append(lifetimes, float64(l.Events[evs[len(evs)-1]].Time-l.Events[evs[0]].Time)/1e9)
+		}
+		tg.LifetimeMeanSeconds, tg.LifetimeMedianSeconds = meanMedian(lifetimes)
 		for _, m := range []struct {
 			from map[string]int
 			to   *[]NamedCount
@@ -85,6 +95,28 @@ func (g Graph) DFG() OCDFG {
 	}
 	for _, a := range g.Activities {
 		out.Activities[a.Name] = a.ActivityCount
+	}
+	return out
+}
+
+// TookPart is the objects, by type, that events of the activity touched,
+// each once, in the order they were first touched; a type with none is
+// left out. An empty activity is refused by the caller.
+func (l *Log) TookPart(activity string) map[string][]string {
+	out := map[string][]string{}
+	seen := make([]bool, len(l.Objects))
+	for _, e := range l.Events {
+		if e.Type != activity {
+			continue
+		}
+		for _, r := range e.Objects {
+			if seen[r.Object] {
+				continue
+			}
+			seen[r.Object] = true
+			o := l.Objects[r.Object]
+			out[o.Type] = append(out[o.Type], o.ID)
+		}
 	}
 	return out
 }

@@ -261,6 +261,10 @@ type Edge struct {
 	EventCouples  int `json:"event_couples"`
 	UniqueObjects int `json:"unique_objects"`
 	TotalObjects  int `json:"total_objects"`
+	// MeanSeconds and MedianSeconds are the time from the first event to
+	// the second of the edge's event couples (its performance).
+	MeanSeconds   *float64 `json:"mean_seconds,omitempty"`
+	MedianSeconds *float64 `json:"median_seconds,omitempty"`
 }
 
 // ActivityCount is an activity of the object-centric directly-follows
@@ -281,6 +285,23 @@ type OCDFG struct {
 	Activities map[string]ActivityCount
 }
 
+// meanMedian is the mean and median of xs (nil for none); it sorts xs.
+func meanMedian(xs []float64) (*float64, *float64) {
+	if len(xs) == 0 {
+		return nil, nil
+	}
+	slices.Sort(xs)
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	mean, median := sum/float64(len(xs)), xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		median = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	return &mean, &median
+}
+
 // DirectlyFollows computes the object-centric directly-follows graph
 // (PM4Py's discover_ocdfg).
 func (l *Log) DirectlyFollows() OCDFG {
@@ -289,6 +310,7 @@ func (l *Log) DirectlyFollows() OCDFG {
 		objects, events := l.timeline(t)
 		type key struct{ from, to string }
 		couples := map[key]map[[2]int32]bool{}
+		var waits map[key][]float64 // per edge, each event couple's time, once
 		objs := map[key]map[int32]bool{}
 		total := map[key]int{}
 		start, end := map[string]int{}, map[string]int{}
@@ -303,14 +325,23 @@ func (l *Log) DirectlyFollows() OCDFG {
 				if couples[kk] == nil {
 					couples[kk], objs[kk] = map[[2]int32]bool{}, map[int32]bool{}
 				}
-				couples[kk][[2]int32{evs[i-1], evs[i]}] = true
+				pair := [2]int32{evs[i-1], evs[i]}
+				if !couples[kk][pair] {
+					if waits == nil {
+						waits = map[key][]float64{}
+					}
+					waits[kk] = append(waits[kk], float64(l.Events[evs[i]].Time-l.Events[evs[i-1]].Time)/1e9)
+				}
+				couples[kk][pair] = true
 				objs[kk][objects[k]] = true
 				total[kk]++
 			}
 		}
 		var edges []Edge
 		for kk, c := range couples {
-			edges = append(edges, Edge{From: kk.from, To: kk.to, EventCouples: len(c), UniqueObjects: len(objs[kk]), TotalObjects: total[kk]})
+			e := Edge{From: kk.from, To: kk.to, EventCouples: len(c), UniqueObjects: len(objs[kk]), TotalObjects: total[kk]}
+			e.MeanSeconds, e.MedianSeconds = meanMedian(waits[kk])
+			edges = append(edges, e)
 		}
 		sort.Slice(edges, func(i, j int) bool {
 			if edges[i].From != edges[j].From {

@@ -436,3 +436,57 @@ func TestHostileSQLite(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphPerformance: each edge's time is its event couples' (an event
+// couple shared by two objects counts once), and each type's lifetime is
+// its objects' first-to-last event.
+func TestGraphPerformance(t *testing.T) {
+	h := int64(time.Hour)
+	rel := func(objs ...int32) []Relation {
+		var out []Relation
+		for _, o := range objs {
+			out = append(out, Relation{Object: o})
+		}
+		return out
+	}
+	l := &Log{
+		Objects: []Object{{ID: "o1", Type: "order"}, {ID: "o2", Type: "order"}, {ID: "i1", Type: "item"}},
+		Events: []Event{
+			{ID: "e1", Type: "create", Time: 0, Objects: rel(0, 1, 2)},
+			{ID: "e2", Type: "pack", Time: 1 * h, Objects: rel(0, 1)},
+			{ID: "e3", Type: "ship", Time: 4 * h, Objects: rel(0)},
+			{ID: "e4", Type: "ship", Time: 9 * h, Objects: rel(1, 2)},
+		},
+	}
+	g := l.Graph("order")
+	var order TypeGraph
+	for _, ty := range g.Types {
+		if ty.Name == "order" {
+			order = ty
+		}
+	}
+	secs := func(p *float64) float64 {
+		if p == nil {
+			return -1
+		}
+		return *p
+	}
+	for _, e := range order.Edges {
+		switch e.From + ">" + e.To {
+		case "create>pack": // one couple (e1, e2) for both orders
+			if e.EventCouples != 1 || e.UniqueObjects != 2 || secs(e.MeanSeconds) != 3600 || secs(e.MedianSeconds) != 3600 {
+				t.Errorf("create>pack: %+v", e)
+			}
+		case "pack>ship": // (e2, e3) 3 h and (e2, e4) 8 h
+			if e.EventCouples != 2 || secs(e.MeanSeconds) != 5.5*3600 || secs(e.MedianSeconds) != 5.5*3600 {
+				t.Errorf("pack>ship: %+v", e)
+			}
+		default:
+			t.Errorf("an edge %s>%s", e.From, e.To)
+		}
+	}
+	// Lifetimes 4 h and 9 h.
+	if secs(order.LifetimeMeanSeconds) != 6.5*3600 || secs(order.LifetimeMedianSeconds) != 6.5*3600 || order.Objects != 2 {
+		t.Errorf("order: %+v", order)
+	}
+}

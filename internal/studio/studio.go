@@ -86,7 +86,7 @@ func New(cfg Config) *Studio {
 var web embed.FS
 
 // funcs are the templates' own functions.
-var funcs = template.FuncMap{"count": plural, "inc": func(i int) int { return i + 1 }, "has": slices.Contains[[]access.ID],
+var funcs = template.FuncMap{"count": plural, "seconds": func(v *float64) string { return processmap.Duration(*v) }, "inc": func(i int) int { return i + 1 }, "has": slices.Contains[[]access.ID],
 	"hasString": slices.Contains[[]string], "list": func(s ...string) []string { return s }}
 
 // plural writes n with its noun, singular or plural: "1 case", "2,400
