@@ -77,7 +77,7 @@ func (s *Server) applySource(in sourceIn, d *store.DataSource) (reread bool, err
 		}
 		d.Connection, d.Target, reread = *in.Connection, target, true
 	} else if d.ID == 0 {
-		return false, response.Invalid("connection is required: a postgres:// URL, or the name of a file in the server's sources folder")
+		return false, response.Invalid("connection is required: a postgres:// URL, or the name of a file or folder in the server's sources folder")
 	}
 	if in.Query != nil {
 		if len(*in.Query) == 0 || len(*in.Query) > maxQuery {
@@ -87,6 +87,9 @@ func (s *Server) applySource(in sourceIn, d *store.DataSource) (reread bool, err
 			return r == utf8.RuneError || unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
 		}); i >= 0 {
 			return false, response.Invalid("query: a control character or invalid UTF-8 at byte %d", i)
+		}
+		if err := datasource.CheckQuery(d.Kind, *in.Query); err != nil {
+			return false, response.Invalid("query: %v", err)
 		}
 		d.Query, reread = *in.Query, true
 	}
@@ -160,7 +163,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Name == nil || in.Kind == nil || in.Query == nil {
-		response.WriteError(w, r, response.Invalid("name, kind (postgres or sqlite), connection and query are required"))
+		response.WriteError(w, r, response.Invalid("name, kind (postgres, sqlite or folder), connection and query (for a folder, its files' pattern) are required"))
 		return
 	}
 	d := store.DataSource{Process: id, CreatedBy: request.Subject(r).User}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -428,6 +430,47 @@ func BenchmarkSourceRefresh(b *testing.B) {
 			b.ReportMetric(float64(full.Milliseconds()), "full-ms")
 			b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
+		})
+	}
+}
+
+// TestFolderSource: a folder of CSV exports as a process's source: the
+// first refresh reads every file, the next only the file added since.
+func TestFolderSource(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			_, maker, _, _, base := prodWithMaker(e)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"Exports"}`, 201, &p)
+			dir := filepath.Join(e.sources, "exports")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			write := func(name, text string) {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write("day-1.csv", "case,activity,time\n1,a,2024-01-01T10:00:00Z\n1,b,2024-01-01T11:00:00Z\n2,a,2024-01-01T12:00:00Z\n")
+			write("day-2.csv", "case,activity,time\n2,b,2024-01-02T10:00:00Z\n")
+			if code, body := maker.do("POST", fmt.Sprintf("%s/processes/%d/sources", base, p.ID), `{"name":"x","kind":"folder","connection":"exports","query":"../*.csv"}`, nil); code != 422 {
+				t.Errorf("a pattern out of the folder: %d %s", code, body)
+			}
+			var src sourceJSON
+			maker.json("POST", fmt.Sprintf("%s/processes/%d/sources", base, p.ID), `{"name":"Daily exports","kind":"folder","connection":"exports","query":"day-*.csv"}`, 201, &src)
+			path := fmt.Sprintf("%s/processes/%d/sources/%d", base, p.ID, src.ID)
+			if got := refreshed(t, maker, path, ""); got.LastError != "" || got.LastRows != 4 || got.Watermark != "day-2.csv" || src.Target != "exports/" {
+				t.Fatalf("the first refresh: %+v (target %q)", got, src.Target)
+			}
+			write("day-3.csv", "case,activity,time\n3,a,2024-01-03T10:00:00Z\n3,b,2024-01-03T11:00:00Z\n")
+			if got := refreshed(t, maker, path, ""); got.LastError != "" || got.LastRows != 2 || got.Watermark != "day-3.csv" {
+				t.Fatalf("the second refresh: %+v", got)
+			}
+			var report struct{ Cases, Events int }
+			maker.json("GET", fmt.Sprintf("%s/processes/%d/report", base, p.ID), "", 200, &report)
+			if report.Cases != 3 || report.Events != 6 {
+				t.Errorf("the report: %+v", report)
+			}
 		})
 	}
 }

@@ -83,8 +83,13 @@ func (c Config) Check(kind, connection string) (target string, err error) {
 			return "", err
 		}
 		return filepath.Clean(connection), nil
+	case Folder:
+		if _, err := c.folderPath(connection); err != nil {
+			return "", err
+		}
+		return filepath.Clean(connection) + "/", nil
 	}
-	return "", errorf("unknown kind of source %q (postgres or sqlite)", kind)
+	return "", errorf("unknown kind of source %q (postgres, sqlite or folder)", kind)
 }
 
 // allowedParams are the connection URL's parameters a source may set:
@@ -152,11 +157,17 @@ func (c Config) hostAllowed(host, port string) bool {
 
 // sqlitePath is the file a SQLite source names, within SQLiteDir.
 func (c Config) sqlitePath(name string) (string, error) {
+	return c.inSourcesDir(name, "a SQLite source")
+}
+
+// inSourcesDir is the path name names within SQLiteDir, links resolved:
+// refused when it leads out of it.
+func (c Config) inSourcesDir(name, what string) (string, error) {
 	if c.SQLiteDir == "" {
-		return "", errorf("SQLite sources are not allowed on this server (the administrator names the folder their files are in: serve --source-dir)")
+		return "", errorf("file sources are not allowed on this server (the administrator names the folder they are in: serve --source-dir)")
 	}
 	if !filepath.IsLocal(name) || strings.ContainsAny(name, "?#") {
-		return "", errorf("a SQLite source names a file within the sources folder, by a relative path without '..', '?' or '#'")
+		return "", errorf("%s names a file within the sources folder, by a relative path without '..', '?' or '#'", what)
 	}
 	dir, err := filepath.EvalSymlinks(c.SQLiteDir)
 	if err != nil {
@@ -172,6 +183,22 @@ func (c Config) sqlitePath(name string) (string, error) {
 		return "", errorf("the file %q leads out of the sources folder", name)
 	}
 	return path, nil
+}
+
+// Incremental tells whether refreshes of a source of this kind, with
+// this watermark column, can read only what is new: a folder's by its
+// files' names, a query's by its watermark column.
+func Incremental(kind, watermarkColumn string) bool {
+	return kind == Folder || watermarkColumn != ""
+}
+
+// CheckQuery checks a source's query as far as it can be without running
+// it: a folder's pattern.
+func CheckQuery(kind, query string) error {
+	if kind == Folder {
+		return checkPattern(strings.TrimSpace(query))
+	}
+	return nil
 }
 
 // Query is one refresh's read.
@@ -208,6 +235,9 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if q.Kind == Folder {
+		return c.readFolder(ctx, q, maxRows)
+	}
 	body := strings.TrimSpace(q.SQL)
 	for strings.HasSuffix(body, ";") {
 		body = strings.TrimSpace(strings.TrimSuffix(body, ";"))
@@ -249,7 +279,7 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 			return Result{}, err
 		}
 	default:
-		return Result{}, errorf("unknown kind of source %q (postgres or sqlite)", q.Kind)
+		return Result{}, errorf("unknown kind of source %q (postgres, sqlite or folder)", q.Kind)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)

@@ -147,7 +147,7 @@ func TestReadRefuses(t *testing.T) {
 	if err != nil || res.Rows != 4 {
 		t.Errorf("after the refused DELETE: %d rows, %v", res.Rows, err)
 	}
-	if _, err := (Config{}).Read(context.Background(), Query{Kind: SQLite, Connection: name, SQL: "SELECT 1"}); err == nil || !strings.Contains(err.Error(), "SQLite sources are not allowed on this server") {
+	if _, err := (Config{}).Read(context.Background(), Query{Kind: SQLite, Connection: name, SQL: "SELECT 1"}); err == nil || !strings.Contains(err.Error(), "file sources are not allowed on this server") {
 		t.Errorf("no sources folder: %v", err)
 	}
 }
@@ -263,5 +263,66 @@ func TestConfine(t *testing.T) {
 	cfg.Host = "127.0.0.1"
 	if err := c.confine(cfg, u); err == nil {
 		t.Error("a host other than the one checked was accepted")
+	}
+}
+
+// TestFolder: a folder source reads its CSV and Parquet files in name
+// order, and an incremental read the files after the last one read;
+// links, folders and files that do not match are not read, and a bad
+// file is named.
+func TestFolder(t *testing.T) {
+	dir := t.TempDir()
+	exports := filepath.Join(dir, "exports")
+	os.Mkdir(exports, 0o700)
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(exports, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("2024-01-01.csv", "case_id,activity,ts\nc1,Receive,2024-01-01T10:00:00+01:00\nc1,Check,2024-01-01T11:00:00+01:00\n")
+	write("2024-01-02.csv", "case_id,activity,ts\nc1,Pay,2024-01-02T10:00:00+01:00\nc2,Receive,2024-01-02T11:00:00+01:00\n")
+	write("notes.txt", "not a log")
+	os.WriteFile(filepath.Join(dir, "secret.csv"), []byte("case_id,activity,ts\nx,Leak,2024-01-01T00:00:00Z\n"), 0o600)
+	os.Symlink(filepath.Join(dir, "secret.csv"), filepath.Join(exports, "2024-01-03.csv"))
+	c := Config{SQLiteDir: dir}
+	m := csvlog.Mapping{Case: "case_id", Activity: "activity", Timestamp: "ts"}
+	q := Query{Kind: Folder, Connection: "exports", SQL: "*.csv", Mapping: m, Name: "exports"}
+	if target, err := c.Check(Folder, "exports"); err != nil || target != "exports/" {
+		t.Fatalf("check: %q %v", target, err)
+	}
+	full, err := c.Read(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Rows != 4 || full.Log.NumCases() != 2 || full.Watermark.Text != "2024-01-02.csv" || full.Log.Offset(0) != 60 {
+		t.Fatalf("full: %d rows, %d cases, watermark %+v", full.Rows, full.Log.NumCases(), full.Watermark)
+	}
+	for _, id := range full.Log.CaseIDs {
+		if id == "x" {
+			t.Error("a link out of the folder was read")
+		}
+	}
+	write("2024-01-04.csv", "case_id,activity,ts\nc2,Check,2024-01-04T10:00:00Z\n")
+	q.After = full.Watermark
+	inc, err := c.Read(context.Background(), q)
+	if err != nil || inc.Rows != 1 || inc.Watermark.Text != "2024-01-04.csv" {
+		t.Fatalf("incremental: %+v %v", inc, err)
+	}
+	write("2024-01-05.csv", "case_id,activity,ts\nc3,Check,yesterday\n")
+	q.After = inc.Watermark
+	if _, err := c.Read(context.Background(), q); err == nil || !strings.Contains(err.Error(), `2024-01-05.csv:2: column "ts": "yesterday" is not a timestamp`) {
+		t.Errorf("a bad file: %v", err)
+	}
+	for _, bad := range []struct{ conn, pattern, want string }{
+		{"exports", "../*.csv", "pattern of its files' names"},
+		{"exports", "[", "malformed"},
+		{"../", "*.csv", "names a file within the sources folder"},
+		{"2024", "*.csv", `no file "2024"`},
+		{"exports/2024-01-01.csv", "*.csv", "is not a folder"},
+	} {
+		if _, err := c.Read(context.Background(), Query{Kind: Folder, Connection: bad.conn, SQL: bad.pattern, Mapping: m}); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s %s: %v, want %q", bad.conn, bad.pattern, err, bad.want)
+		}
 	}
 }

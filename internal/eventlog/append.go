@@ -9,19 +9,30 @@ import "slices"
 // comes after old's, in add's order. An incremental refresh appends the
 // rows read since the last one to the version it made, without reading
 // the old rows again. Neither log is changed; old's metadata is kept.
-func Append(old, add *Log) *Log {
+func Append(old, add *Log) *Log { return AppendAll(old, add) }
+
+// AppendAll is Append of several logs, in order, in one pass: the logs
+// of a folder's files, read one by one. The first log's metadata is
+// kept. It needs at least one log.
+func AppendAll(logs ...*Log) *Log {
 	b := NewBuilder()
-	b.Grow(old.NumEvents() + add.NumEvents())
+	events, eventAttrs, caseAttrs := 0, 0, 0
+	for _, l := range logs {
+		events, eventAttrs, caseAttrs = events+l.NumEvents(), eventAttrs+l.EventAttrs.Len(), caseAttrs+l.CaseAttrs.Len()
+	}
+	b.Grow(events)
 	// The attribute tables sized once: a million events' attributes
 	// appended one by one are copied at every doubling.
-	b.log.EventAttrs.grow(old.EventAttrs.Len() + add.EventAttrs.Len())
-	b.log.CaseAttrs.grow(old.CaseAttrs.Len() + add.CaseAttrs.Len())
-	for _, l := range []*Log{old, add} {
+	b.log.EventAttrs.grow(eventAttrs)
+	b.log.CaseAttrs.grow(caseAttrs)
+	var warnings []string
+	for _, l := range logs {
 		l.appendTo(b)
+		warnings = append(warnings, l.Warnings...)
 	}
 	out := b.Finish()
-	out.Meta = old.Meta
-	for _, w := range slices.Concat(old.Warnings, add.Warnings) {
+	out.Meta = logs[0].Meta
+	for _, w := range warnings {
 		if !slices.Contains(out.Warnings, w) {
 			out.Warnings = append(out.Warnings, w)
 		}

@@ -191,10 +191,11 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	if err != nil {
 		return res, retry(err)
 	}
-	// Incremental when it can be: a watermark column, a watermark, and
-	// the version the last refresh made, to append to.
+	// Incremental when it can be: a watermark column (or a folder's file
+	// names), a watermark, and the version the last refresh made, to
+	// append to.
 	var old *eventlog.Log
-	incremental := !a.Full && src.WatermarkColumn != "" && after.Kind != "" && src.Version != 0
+	incremental := !a.Full && datasource.Incremental(src.Kind, src.WatermarkColumn) && after.Kind != "" && src.Version != 0
 	if incremental {
 		data, err := q.cfg.Store.VersionData(ctx, src.Process, src.Version)
 		if errors.Is(err, store.ErrNotFound) {
