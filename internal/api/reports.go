@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -328,7 +329,18 @@ func (s *Server) objectCentric(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
+	// The kept answers follow the graph as stored: an erasure that
+	// rewrites it changes the key (the version's data stays the same).
+	extra := ""
+	if id, err := request.PathID(r, "id"); err == nil {
+		if v, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
+			if text, err := s.cfg.Store.VersionGraph(r.Context(), id, v); err == nil {
+				sum := sha256.Sum256([]byte(text))
+				extra = hex.EncodeToString(sum[:])
+			}
+		}
+	}
+	s.answerWith(w, r, extra, func(src *report.Source, _ bool) (report.Kept, error) {
 		gr, withheld, err := s.reports.ObjectCentric(src)
 		if err != nil {
 			return report.Kept{}, err

@@ -446,10 +446,15 @@ func TestFolderSource(t *testing.T) {
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
+			// Written a minute ago: a file is read once it has been left
+			// alone for a few seconds.
 			write := func(name, text string) {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+				path := filepath.Join(dir, name)
+				if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 					t.Fatal(err)
 				}
+				past := time.Now().Add(-time.Minute)
+				os.Chtimes(path, past, past)
 			}
 			write("day-1.csv", "case,activity,time\n1,a,2024-01-01T10:00:00Z\n1,b,2024-01-01T11:00:00Z\n2,a,2024-01-01T12:00:00Z\n")
 			write("day-2.csv", "case,activity,time\n2,b,2024-01-02T10:00:00Z\n")

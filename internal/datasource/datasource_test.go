@@ -274,15 +274,21 @@ func TestFolder(t *testing.T) {
 	dir := t.TempDir()
 	exports := filepath.Join(dir, "exports")
 	os.Mkdir(exports, 0o700)
+	// Files are read once they have been left alone for a few seconds:
+	// these were written a minute ago.
 	write := func(name, text string) {
 		t.Helper()
-		if err := os.WriteFile(filepath.Join(exports, name), []byte(text), 0o600); err != nil {
+		path := filepath.Join(exports, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		past := time.Now().Add(-time.Minute)
+		os.Chtimes(path, past, past)
 	}
 	write("2024-01-01.csv", "case_id,activity,ts\nc1,Receive,2024-01-01T10:00:00+01:00\nc1,Check,2024-01-01T11:00:00+01:00\n")
 	write("2024-01-02.csv", "case_id,activity,ts\nc1,Pay,2024-01-02T10:00:00+01:00\nc2,Receive,2024-01-02T11:00:00+01:00\n")
 	write("notes.txt", "not a log")
+	write("2024-01-01.xes", "<log/>") // another pattern's
 	os.WriteFile(filepath.Join(dir, "secret.csv"), []byte("case_id,activity,ts\nx,Leak,2024-01-01T00:00:00Z\n"), 0o600)
 	os.Symlink(filepath.Join(dir, "secret.csv"), filepath.Join(exports, "2024-01-03.csv"))
 	c := Config{SQLiteDir: dir}
@@ -313,6 +319,16 @@ func TestFolder(t *testing.T) {
 	q.After = inc.Watermark
 	if _, err := c.Read(context.Background(), q); err == nil || !strings.Contains(err.Error(), `2024-01-05.csv:2: column "ts": "yesterday" is not a timestamp`) {
 		t.Errorf("a bad file: %v", err)
+	}
+	// A file just written is left for the next refresh, with every file
+	// after it.
+	os.WriteFile(filepath.Join(exports, "2024-01-06.csv"), []byte("case_id,activity,ts\nc4,Check,2024-01-06T10:00:00Z\n"), 0o600)
+	os.Remove(filepath.Join(exports, "2024-01-05.csv"))
+	if fresh, err := c.Read(context.Background(), q); err != nil || fresh.Rows != 0 || fresh.Watermark != inc.Watermark {
+		t.Errorf("a file being written: %+v %v", fresh, err)
+	}
+	if _, err := c.Read(context.Background(), Query{Kind: Folder, Connection: "exports", SQL: "2024-01-01.*", Mapping: m}); err == nil || !strings.Contains(err.Error(), "is not CSV, TSV or Parquet") {
+		t.Errorf("an XES file matched: %v", err)
 	}
 	for _, bad := range []struct{ conn, pattern, want string }{
 		{"exports", "../*.csv", "pattern of its files' names"},

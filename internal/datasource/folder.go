@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/importer"
@@ -72,20 +74,34 @@ func (c Config) readFolder(ctx context.Context, q Query, maxRows int) (Result, e
 		if ok, _ := filepath.Match(pattern, name); !ok || !e.Type().IsRegular() {
 			continue // links and folders are not read
 		}
+		if !utf8.ValidString(name) {
+			// The watermark keeps names as text: one that would not read
+			// back the same would be read again at every refresh.
+			return Result{}, errorf("the file name %q is not valid UTF-8: rename it", name)
+		}
 		if q.After.Kind == "text" && name <= q.After.Text {
 			continue
+		}
+		if _, ok := folderFormat(name); !ok {
+			return Result{}, errorf("the file %q matches %q but is not CSV, TSV or Parquet (.csv, .tsv, .csv.gz, .tsv.gz, .parquet): narrow the pattern", name, pattern)
 		}
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	if len(names) > MaxFolderFiles {
-		return Result{}, errorf("%d new files match %q, more than the %d one refresh reads: refresh again after moving some away", len(names), pattern, MaxFolderFiles)
-	}
+	// The first files, in name order, up to the bound: the next refresh
+	// goes on from the last one read.
+	names = names[:min(len(names), MaxFolderFiles)]
 	res := Result{Watermark: q.After}
 	var logs []*eventlog.Log
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
+		}
+		// A file changed in the last seconds may still be being written:
+		// neither it nor any after it is read now (the watermark would
+		// pass it for good).
+		if info, err := os.Lstat(filepath.Join(dir, name)); err == nil && time.Since(info.ModTime()) < settle {
+			break
 		}
 		l, err := readFile(filepath.Join(dir, name), name, q)
 		if err != nil {
@@ -115,7 +131,8 @@ func readFile(path, name string, q Query) (*eventlog.Log, error) {
 	if err != nil || !info.Mode().IsRegular() {
 		return nil, errorf("the file %q cannot be read", name)
 	}
-	l, err := importer.Read(f, name, importer.Options{Mapping: q.Mapping, Size: info.Size(), MaxContent: min(maxFolderContent, 200*info.Size()+1<<20)})
+	format, _ := folderFormat(name)
+	l, err := importer.Read(f, name, importer.Options{Format: format, Mapping: q.Mapping, Size: info.Size(), MaxContent: min(maxFolderContent, 200*info.Size()+1<<20)})
 	if err != nil {
 		var pe *eventlog.ParseError
 		var ue *importer.UsageError
@@ -123,7 +140,26 @@ func readFile(path, name string, q Query) (*eventlog.Log, error) {
 		if errors.As(err, &pe) || errors.As(err, &ue) || errors.As(err, &tl) {
 			return nil, &Error{fmt.Sprintf("%s: %v", q.Name, err)}
 		}
-		return nil, &Error{fmt.Sprintf("%s: the file %q could not be read: %v", q.Name, name, err)}
+		// Not the file's fault as far as can be told, and its words may
+		// name the server's paths: said without them.
+		return nil, &Error{fmt.Sprintf("%s: the file %q could not be read", q.Name, name)}
 	}
 	return l, nil
+}
+
+// settle is how long a file of a folder source must be left unchanged
+// before a refresh reads it.
+const settle = 5 * time.Second
+
+// folderFormat is the format of a folder source's file, by its name:
+// CSV or TSV (perhaps gzipped) or Parquet, and nothing else.
+func folderFormat(name string) (string, bool) {
+	n := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(n, ".parquet"):
+		return "parquet", true
+	case strings.HasSuffix(n, ".csv"), strings.HasSuffix(n, ".tsv"), strings.HasSuffix(n, ".csv.gz"), strings.HasSuffix(n, ".tsv.gz"):
+		return "csv", true
+	}
+	return "", false
 }

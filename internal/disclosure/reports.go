@@ -293,52 +293,76 @@ func (g *Guard) Usage(u *taskmining.Usage, w *Withheld) {
 	u.Applications = apps
 }
 
-// ObjectCentric is an object-centric graph as a reader receives it: an
-// object type of fewer than k objects, an edge or a start or end
-// activity of fewer than k objects of its type, and an activity touching
-// fewer than k objects are left out and counted; every count shown
-// carries noise. It changes gr.
+// ObjectCentric is an object-centric graph as a reader receives it. A
+// figure is shown only when its objects, its events (or event couples)
+// and its cases (objects of the type the log is flattened on, which the
+// version's reports count) are each at least k: an event touching an
+// order and its twelve items is thirteen objects but one case. What is
+// left out is counted; every count shown carries noise; times are
+// rounded, a median of fewer than 2k cases or couples is left out, and a
+// mean one case makes half of is left out, as on a map. The case counts
+// themselves are not shown. It changes gr.
 func (g *Guard) ObjectCentric(gr *ocel.Graph, w *Withheld) {
+	enough := func(label string, ns ...int) bool {
+		for i, n := range ns {
+			if !g.Enough(label+"\x00"+strconv.Itoa(i), n) {
+				return false
+			}
+		}
+		return true
+	}
 	acts := gr.Activities[:0]
 	shown := map[string]bool{}
 	for _, a := range gr.Activities {
 		label := "oc-activity\x00" + a.Name
-		if !g.Enough(label, a.UniqueObjects) {
+		if !enough(label, a.Events, a.UniqueObjects, a.Cases) {
 			w.Activities++
 			continue
 		}
 		shown[a.Name] = true
 		a.Events, a.UniqueObjects, a.TotalObjects = g.Amount(label+"\x00events", a.Events), g.Count(label+"\x00objects", a.UniqueObjects), g.Amount(label+"\x00relations", a.TotalObjects)
+		a.Cases = 0
 		acts = append(acts, a)
 	}
 	gr.Activities = acts
 	types := gr.Types[:0]
 	for _, t := range gr.Types {
 		tl := "oc-type\x00" + t.Name
-		if !g.Enough(tl, t.Objects) {
-			w.Paths += len(t.Edges)
+		if !enough(tl, t.Objects, t.Cases) {
+			w.Paths += len(t.Edges) + len(t.Starts) + len(t.Ends)
 			continue
 		}
-		few := !g.AtLeast(tl+"\x00median", t.Objects, 2*g.k)
-		t.Objects, t.Events = g.Count(tl+"\x00objects", t.Objects), g.Amount(tl+"\x00events", t.Events)
-		t.LifetimeMeanSeconds, t.LifetimeMedianSeconds = SecondsPtr(t.LifetimeMeanSeconds), SecondsPtr(t.LifetimeMedianSeconds)
-		if few {
+		// Lifetimes are the objects': a median of few cases, or any when
+		// one case holds half the objects, would be that case's.
+		if !g.AtLeast(tl+"\x00median", t.Cases, 2*g.k) || 2*t.MaxCaseObjects >= t.Objects {
 			t.LifetimeMedianSeconds = nil
 		}
+		if 2*t.MaxCaseObjects >= t.Objects {
+			t.LifetimeMeanSeconds = nil
+		}
+		t.LifetimeMeanSeconds, t.LifetimeMedianSeconds = SecondsPtr(t.LifetimeMeanSeconds), SecondsPtr(t.LifetimeMedianSeconds)
+		t.Objects, t.Events = g.Count(tl+"\x00objects", t.Objects), g.Amount(tl+"\x00events", t.Events)
+		t.Cases, t.MaxCaseObjects = 0, 0
 		edges := t.Edges[:0]
 		for _, e := range t.Edges {
 			label := tl + "\x00edge\x00" + e.From + "\x00" + e.To
-			if !g.Enough(label, e.UniqueObjects) || !shown[e.From] || !shown[e.To] {
+			if !enough(label, e.UniqueObjects, e.EventCouples, e.Cases) || !shown[e.From] || !shown[e.To] {
 				w.Paths++
 				continue
 			}
-			few := !g.AtLeast(label+"\x00median", e.UniqueObjects, 2*g.k)
+			// Dominance: when one case makes half the couples or more,
+			// their time is that case's.
+			dominated := 2*e.MaxCaseCouples >= e.EventCouples
+			few := !g.AtLeast(label+"\x00median", e.Cases, 2*g.k) || !g.AtLeast(label+"\x00median-couples", e.EventCouples, 2*g.k)
 			e.EventCouples, e.UniqueObjects, e.TotalObjects = g.Amount(label+"\x00couples", e.EventCouples), g.Count(label+"\x00objects", e.UniqueObjects), g.Amount(label+"\x00total", e.TotalObjects)
-			// Durations rounded, a median of few left out, as on a map.
 			e.MeanSeconds, e.MedianSeconds = SecondsPtr(e.MeanSeconds), SecondsPtr(e.MedianSeconds)
-			if few {
+			if dominated {
+				e.MeanSeconds = nil
+			}
+			if dominated || few {
 				e.MedianSeconds = nil
 			}
+			e.Cases, e.MaxCaseCouples = 0, 0
 			edges = append(edges, e)
 		}
 		t.Edges = edges
@@ -346,11 +370,11 @@ func (g *Guard) ObjectCentric(gr *ocel.Graph, w *Withheld) {
 			kept := (*ends)[:0]
 			for _, n := range *ends {
 				label := tl + "\x00" + kind + "\x00" + n.Activity
-				if !g.Enough(label, n.Objects) || !shown[n.Activity] {
+				if !enough(label, n.Objects, n.Cases) || !shown[n.Activity] {
 					w.Paths++
 					continue
 				}
-				n.Objects = g.Count(label+"\x00objects", n.Objects)
+				n.Objects, n.Cases = g.Count(label+"\x00objects", n.Objects), 0
 				kept = append(kept, n)
 			}
 			*ends = kept

@@ -265,6 +265,11 @@ type Edge struct {
 	// the second of the edge's event couples (its performance).
 	MeanSeconds   *float64 `json:"mean_seconds,omitempty"`
 	MedianSeconds *float64 `json:"median_seconds,omitempty"`
+	// Cases counts the cases (objects of the type a log is flattened
+	// on) the couples' events involve, MaxCaseCouples the most couples
+	// one case takes part in (ocel.Log.Graph; 0 in DirectlyFollows).
+	Cases          int `json:"cases,omitempty"`
+	MaxCaseCouples int `json:"max_case_couples,omitempty"`
 }
 
 // ActivityCount is an activity of the object-centric directly-follows

@@ -473,8 +473,8 @@ func TestGraphPerformance(t *testing.T) {
 	}
 	for _, e := range order.Edges {
 		switch e.From + ">" + e.To {
-		case "create>pack": // one couple (e1, e2) for both orders
-			if e.EventCouples != 1 || e.UniqueObjects != 2 || secs(e.MeanSeconds) != 3600 || secs(e.MedianSeconds) != 3600 {
+		case "create>pack": // one couple (e1, e2) for both orders: two cases
+			if e.EventCouples != 1 || e.UniqueObjects != 2 || e.Cases != 2 || e.MaxCaseCouples != 1 || secs(e.MeanSeconds) != 3600 || secs(e.MedianSeconds) != 3600 {
 				t.Errorf("create>pack: %+v", e)
 			}
 		case "pack>ship": // (e2, e3) 3 h and (e2, e4) 8 h

@@ -50,11 +50,16 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 // seal around it (Imported.Room) and is sealed where it lies.
 func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte, room bool) (access.ID, error) {
 	var id int64
-	graph := sql.NullString{String: v.ObjectCentric, Valid: v.ObjectCentric != ""}
-	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data, object_centric) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}, graph).Scan(&id)
+	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)
 	if err != nil {
 		return 0, err
+	}
+	if v.ObjectCentric != "" {
+		// Sealed as the log is, bound to its version.
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET object_centric = ? WHERE id = ?"), s.seal(blobAD(blobGraph, id), []byte(v.ObjectCentric)), id); err != nil {
+			return 0, err
+		}
 	}
 	sealFor := func(ad string) []byte { return s.seal(ad, data) }
 	if room {
@@ -148,12 +153,16 @@ func (s *Store) versionBlob(ctx context.Context, process, version access.ID) ([]
 // VersionGraph returns the object-centric graph a version keeps
 // (Version.ObjectCentric); "" when it was not flattened from one.
 func (s *Store) VersionGraph(ctx context.Context, process, version access.ID) (string, error) {
-	var g sql.NullString
+	var g []byte
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT object_centric FROM log_versions WHERE process_id = ? AND id = ?"), process, version).Scan(&g)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
-	return g.String, err
+	if err != nil || g == nil {
+		return "", err
+	}
+	plain, err := s.open(blobAD(blobGraph, version), g)
+	return string(plain), err
 }
 
 // VersionResident returns what a version of the process takes in memory

@@ -350,8 +350,6 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 	}{
 		{"SELECT id, error FROM jobs WHERE " + where, "UPDATE jobs SET error = ? WHERE id = ?", false},
 		{"SELECT v.id, v.source FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE " + pwhere, "UPDATE log_versions SET source = ? WHERE id = ?", false},
-		// An object-centric graph names activities and object types.
-		{"SELECT v.id, v.object_centric FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE v.object_centric IS NOT NULL AND " + pwhere, "UPDATE log_versions SET object_centric = ? WHERE id = ?", true},
 		{"SELECT r.id, " + readArgs + " FROM river_job r JOIN jobs j ON j.river_id = r.id WHERE " + strings.Replace(where, "env_id", "j.env_id", 1), "UPDATE river_job SET args = " + writeArgs + " WHERE id = ?", true},
 		// A remembered upload mapping names columns, which may be named
 		// after a person.
@@ -374,10 +372,63 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 		}
 		n += changed
 	}
+	// An object-centric graph names activities and object types; it is
+	// sealed, and its version's cached answers go when it changes.
+	graphs, err := s.rewriteGraphs(ctx, tx, pwhere, args, replace)
+	if err != nil {
+		return n, err
+	}
+	n += graphs
 	if err := tx.Commit(); err != nil {
 		return n, err
 	}
 	return n, s.Erased(ctx)
+}
+
+// rewriteGraphs runs through replace the object-centric graphs of the
+// versions pwhere selects, opened and sealed again, and tells every
+// server which versions changed.
+func (s *Store) rewriteGraphs(ctx context.Context, tx *sql.Tx, pwhere string, args []any, replace Replacer) (int, error) {
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT v.id, v.object_centric FROM log_versions v JOIN processes p ON p.id = v.process_id WHERE v.object_centric IS NOT NULL AND "+pwhere), args...)
+	if err != nil {
+		return 0, err
+	}
+	type graph struct {
+		id   access.ID
+		data []byte
+	}
+	var graphs []graph
+	for rows.Next() {
+		var g graph
+		if err := rows.Scan(&g.id, &g.data); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		graphs = append(graphs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, g := range graphs {
+		plain, err := s.open(blobAD(blobGraph, g.id), g.data)
+		if err != nil {
+			return n, err
+		}
+		text, changed, err := replaceJSON(string(plain), replace)
+		if err != nil || !changed {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET object_centric = ? WHERE id = ?"), s.seal(blobAD(blobGraph, g.id), []byte(text)), g.id); err != nil {
+			return n, err
+		}
+		if err := s.notifyIn(ctx, tx, ChangedVersion(g.id)); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // rewriteColumn reads (id, text) rows with query and writes each text

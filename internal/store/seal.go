@@ -37,6 +37,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"reference_models", "process_id", "data", blobModel, false},
 		{"recording_steps", "recording_id, n", "texts", blobStepTexts, false},
 		{"data_sources", "id", "connection", blobSourceConnection, false},
+		{"log_versions", "id", "object_centric", blobGraph, false},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)

@@ -62,6 +62,7 @@ const (
 	blobUpload       = "upload"
 	blobModel        = "reference-model"
 	blobStepTexts    = "step-texts"
+	blobGraph        = "object-centric"
 )
 
 // blobAD names a blob's purpose and row: "screenshot:12:3".
