@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -33,11 +32,6 @@ func runConvert(ctx context.Context, args []string, s Streams) error {
 	l, err := lf.load(pos[0], s)
 	if err != nil {
 		return err
-	}
-	if l.Offsets != nil && strings.HasSuffix(strings.ToLower(pos[1]), ".parquet") {
-		// XES and CSV say each time at the offset it was written at;
-		// Parquet's timestamps are instants without one.
-		fmt.Fprintf(s.Err, "procmine: %s: Parquet keeps times as instants in UTC: the UTC offsets they were written at (such as +02:00) are not kept\n", pos[1])
 	}
 	return writeOutput(pos[1], s, func(w *bufio.Writer) error { return write(w, l) })
 }

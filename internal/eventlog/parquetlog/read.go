@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,8 +89,16 @@ func Read(r io.ReaderAt, size int64, name string, o Options) (l *eventlog.Log, e
 	if err != nil {
 		return nil, err
 	}
-	rd := &reader{name: name, header: header, kinds: kinds, cols: cols,
+	rd := &reader{name: name, header: header, kinds: kinds, cols: cols, offset: -1,
 		cases: map[string]int32{}, acts: map[string]int32{}, ress: map[string]int32{}, lifes: map[string]int32{}}
+	// The offsets Write keeps beside the timestamps are the events',
+	// not an attribute.
+	if i := slices.Index(header, OffsetColumn); i >= 0 && cols.Time >= 0 && !cols.Special[i] {
+		if kinds[i].is != isInt {
+			return nil, eventlog.Errorf(name, 0, fmt.Sprintf("column %q", OffsetColumn), "holds no integers: it is the UTC offset of each timestamp, in minutes")
+		}
+		rd.offset, cols.Special[i] = i, true
+	}
 	if rd.parseTime, err = csvlog.TimeParser(m.TimestampFormat, m.WallClock); err != nil {
 		return nil, eventlog.Errorf(name, 0, "--timestamp-format", "%v", err)
 	}
@@ -170,6 +179,7 @@ type reader struct {
 	caseCols, evCols  []attrCol
 	parseTime         func(string) (int64, bool)
 	row               int
+	offset            int // the OffsetColumn, -1 for none
 	acts, ress, lifes map[string]int32
 	cases             map[string]int32
 }
@@ -230,6 +240,16 @@ func (rd *reader) add(b *eventlog.Builder, row parquet.Row) error {
 		return err
 	}
 	e := b.Event(ci, act, end, res, life)
+	if rd.offset >= 0 && !row[rd.offset].IsNull() {
+		v, _, err := rd.value(row, rd.offset)
+		if err != nil {
+			return err
+		}
+		if v.Num < -(23*60+59) || v.Num > 23*60+59 {
+			return rd.errorf(rd.offset, "%d minutes is no UTC offset (at most 23:59 either way)", v.Num)
+		}
+		b.SetOffset(e, int16(v.Num))
+	}
 	if c.Start >= 0 {
 		start, err := rd.time(row, c.Start)
 		if err != nil {

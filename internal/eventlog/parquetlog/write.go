@@ -11,6 +11,12 @@ import (
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 )
 
+// OffsetColumn holds, in minutes, the UTC offset each event's timestamp
+// was written at (eventlog.Log.Offsets): Parquet's timestamps are
+// instants without one. Read takes it back; other readers see a column of
+// integers.
+const OffsetColumn = "time:utc_offset_minutes"
+
 // Write writes the log as Parquet with the column names csvlog.Write
 // gives: one row per event, case attributes repeated on every row of
 // their case as case:KEY columns. Each attribute column has its values'
@@ -40,6 +46,14 @@ func Write(w io.Writer, l *eventlog.Log) error {
 	if timed {
 		cols = append(cols, column{"time:timestamp", eventlog.KindDate, func(_, e int) (eventlog.Value, bool) {
 			return eventlog.DateValue(l.End[e]), l.End[e] != eventlog.NoTime
+		}})
+	}
+	if timed && l.Offsets != nil {
+		// A Parquet timestamp is an instant without the offset it was
+		// written at: the offsets go in a column of their own, in
+		// minutes, which Read gives back to the events.
+		cols = append(cols, column{OffsetColumn, eventlog.KindInt, func(_, e int) (eventlog.Value, bool) {
+			return eventlog.IntValue(int64(l.Offsets[e])), l.End[e] != eventlog.NoTime
 		}})
 	}
 	if l.HasStarts() {

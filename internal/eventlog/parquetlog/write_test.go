@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/procmine/procmine/internal/eventlog"
@@ -65,6 +66,9 @@ func TestRoundTrip(t *testing.T) {
 
 // sameEvents says how b differs from a, event by event.
 func sameEvents(a, b *eventlog.Log) error {
+	if !slices.Equal(a.Offsets, b.Offsets) {
+		return fmt.Errorf("the UTC offsets differ (kept: %v, want %v)", a.Offsets != nil, b.Offsets != nil)
+	}
 	if a.NumCases() != b.NumCases() || a.NumEvents() != b.NumEvents() {
 		return fmt.Errorf("%d cases and %d events, want %d and %d", a.NumCases(), a.NumEvents(), b.NumCases(), b.NumEvents())
 	}
