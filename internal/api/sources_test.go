@@ -290,6 +290,17 @@ func TestDataSourceAccess(t *testing.T) {
 			if report.Cases != 2 || report.Events != 3 {
 				t.Errorf("the report after the refresh: %+v", report)
 			}
+			// A source without a watermark reads everything each time; what
+			// it read unchanged is not stored again.
+			var whole sourceJSON
+			maker.json("POST", list, strings.Replace(sqliteBody, `,"watermark_column":"id"`, "", 1), 201, &whole)
+			wholePath := fmt.Sprintf("%s/%d", list, whole.ID)
+			first := refreshed(t, maker, wholePath, "")
+			again := refreshed(t, maker, wholePath, "")
+			if first.Version == 0 || again.Version != first.Version || again.LastRows != 3 || again.LastError != "" {
+				t.Errorf("refreshed twice without a change: %+v, then %+v", first, again)
+			}
+			maker.json("DELETE", wholePath, "", 204, nil)
 			// An unreachable database: the reason is on the source.
 			if bad := refreshed(t, maker, fmt.Sprintf("%s/%d", list, pg.ID), ""); !strings.Contains(bad.LastError, "cannot connect") || strings.Contains(bad.LastError, secret) || bad.Version != 0 {
 				t.Errorf("the unreachable source: %+v", bad)
@@ -341,8 +352,14 @@ func TestDataSourceAccess(t *testing.T) {
 			}
 			var audit struct{ Entries []store.AuditEntry }
 			root.json("GET", base+"/audit?action=data.source.refresh", "", 200, &audit)
-			if n := len(audit.Entries); n != 2 || audit.Entries[1].Actor != "the schedule" {
-				t.Errorf("refresh audit: %+v", audit.Entries)
+			var ofFile []store.AuditEntry
+			for _, a := range audit.Entries {
+				if strings.HasPrefix(a.Detail, fmt.Sprintf("source %d:", file.ID)) {
+					ofFile = append(ofFile, a)
+				}
+			}
+			if len(ofFile) != 2 || ofFile[1].Actor != "the schedule" || !strings.Contains(ofFile[1].Detail, "incremental refresh, 0 rows read") {
+				t.Errorf("refresh audit: %+v", ofFile)
 			}
 			// A refresh that read with settings changed since is dropped,
 			// and its claim ends.

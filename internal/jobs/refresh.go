@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -251,7 +252,7 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	r := store.Refreshed{Source: src.ID, Process: src.Process, From: src.Watermark, Revision: src.Revision, Claim: claim, Watermark: read.Watermark.Encode(), Rows: read.Rows,
 		Audit: func(version access.ID) store.AuditEntry {
 			return store.AuditEntry{Env: src.Env, At: q.cfg.Now().UTC(), ActorID: actorID, Actor: actor, Action: "data.source.refresh",
-				Target: store.AuditTarget("process", src.Process), Detail: fmt.Sprintf("%s: %s refresh, %d new rows, version %d", store.AuditTarget("source", src.ID), kind, read.Rows, version)}
+				Target: store.AuditTarget("process", src.Process), Detail: fmt.Sprintf("%s: %s refresh, %d rows read, version %d", store.AuditTarget("source", src.ID), kind, read.Rows, version)}
 		}}
 	if l != nil {
 		resident := eventlog.Resident(l, l.Instances())
@@ -269,6 +270,15 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 			return res, retry(err)
 		}
 		r.Version = store.Version{By: src.CreatedBy, Source: name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}
+		// A full refresh that read what the last one stored stores
+		// nothing new: a schedule of a source without a watermark does
+		// not fill the store with copies.
+		if !incremental && src.Version != 0 {
+			if prev, err := q.cfg.Store.VersionData(ctx, src.Process, src.Version); err == nil && bytes.Equal(prev, r.Data[seal.Headroom:]) {
+				r.Data, r.Version = nil, store.Version{}
+				kind = "full (unchanged)"
+			}
+		}
 	}
 	res.Version, err = q.cfg.Store.FinishRefresh(ctx, r)
 	switch {
