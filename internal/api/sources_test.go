@@ -262,6 +262,14 @@ func TestDataSourceAccess(t *testing.T) {
 					t.Errorf("%s %s %.80s: %d %s, want %d", c.method, c.path, c.body, code, body, c.want)
 				}
 			}
+			// A custom role that gives sources but not the process's raw
+			// data shows neither: a source's query and last error quote it.
+			sourcer, sourcerID := e.user("sourcer", false)
+			root.json("POST", base+"/roles", `{"name":"Source reader","privileges":{"process":{"read":"organization"},"reportview":{"read":"organization"},"datasource":{"read":"organization"}}}`, 201, nil)
+			root.json("PUT", fmt.Sprintf("%s/members/%d", base, sourcerID), fmt.Sprintf(`{"business_unit":%d,"roles":["Source reader"]}`, prod.Root), 200, nil)
+			if code, body := sourcer.do("GET", list, "", nil); code != 403 {
+				t.Errorf("sources without raw data: %d %s", code, body)
+			}
 			var none struct{ Sources []sourceJSON }
 			maker.json("GET", list, "", 200, &none)
 			if len(none.Sources) != 0 {

@@ -185,6 +185,12 @@ func (a *Authorizer) SourceProcess(r *http.Request, op access.Op) (access.ID, *a
 	if err := Records(r, rec, access.DataSource, op); err != nil {
 		return 0, nil, err
 	}
+	// A source's query, its watermark and the reason its last refresh
+	// failed quote the process's raw data: only those who may read it see
+	// them, whatever a custom role gives on sources.
+	if !MayReadData(r, rec) {
+		return 0, nil, response.ErrForbidden
+	}
 	if op != access.Read {
 		if err := ImportDenied(request.Subject(r), rec); err != nil {
 			return 0, nil, err
