@@ -369,6 +369,27 @@ func TestDataSourceAccess(t *testing.T) {
 			if len(ofFile) != 2 || ofFile[1].Actor != "the schedule" || !strings.Contains(ofFile[1].Detail, "incremental refresh, 0 rows read") {
 				t.Errorf("refresh audit: %+v", ofFile)
 			}
+			// A refresh asked for while one waits is the same refresh.
+			if err := e.store.WithTx(context.Background(), func(tx *sql.Tx) error {
+				ok, err := e.store.MarkQueued(context.Background(), tx, file.ID, time.Hour)
+				if err == nil && !ok {
+					err = fmt.Errorf("not marked")
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var asked struct {
+				Queued  bool
+				Message string
+			}
+			for range 3 {
+				maker.json("POST", filePath+"/refresh", "", 202, &asked)
+				if asked.Queued || !strings.Contains(asked.Message, "already queued or running") {
+					t.Errorf("a refresh while one waits: %+v", asked)
+				}
+			}
+			e.store.Unqueued(context.Background(), file.ID)
 			// A refresh that read with settings changed since is dropped,
 			// and its claim ends.
 			claim, err := e.store.ClaimRefresh(context.Background(), file.ID, time.Hour)

@@ -85,7 +85,8 @@ func ParseSchedule(s string) (cron.Schedule, error) {
 const MinScheduleInterval = 5 * time.Minute
 
 // QueueRefresh queues a refresh of the source. It reports false, and
-// queues nothing, when one is running.
+// queues nothing, when one is running or waiting: a caller who asks a
+// thousand times holds one refresh, not a thousand.
 func (q *Queue) QueueRefresh(ctx context.Context, source access.ID, full bool, by access.ID) (bool, error) {
 	client := q.Client()
 	if client == nil {
@@ -94,8 +95,15 @@ func (q *Queue) QueueRefresh(ctx context.Context, source access.ID, full bool, b
 	if running, err := q.cfg.Store.RefreshRunning(ctx, source, q.staleClaim()); err != nil || running {
 		return false, err
 	}
-	_, err := client.Insert(ctx, RefreshArgs{Source: source, Full: full, By: by}, nil)
-	return err == nil, err
+	queued := false
+	err := q.cfg.Store.WithTx(ctx, func(tx *sql.Tx) (err error) {
+		if queued, err = q.cfg.Store.MarkQueued(ctx, tx, source, q.staleClaim()); err != nil || !queued {
+			return err
+		}
+		_, err = client.InsertTx(ctx, tx, RefreshArgs{Source: source, Full: full, By: by}, nil)
+		return err
+	})
+	return queued && err == nil, err
 }
 
 // staleClaim is how old a refresh's claim must be to be taken over: its
@@ -119,8 +127,12 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 	// One refresh of a source at a time: a second one waiting behind it
 	// has nothing to do but what the first did.
 	claim, err := q.cfg.Store.ClaimRefresh(ctx, a.Source, q.staleClaim())
-	if err != nil || claim == 0 {
-		return res, err // gone, or running elsewhere: nothing to do
+	if err != nil {
+		return res, err
+	}
+	if claim == 0 {
+		// Gone, or running elsewhere: nothing to do, and nothing waits.
+		return res, q.cfg.Store.Unqueued(ctx, a.Source)
 	}
 	release := func() {
 		if rerr := q.cfg.Store.ReleaseRefresh(context.WithoutCancel(ctx), a.Source, claim); rerr != nil {
@@ -339,6 +351,10 @@ func (q *Queue) ScheduleDue(ctx context.Context) (int, error) {
 		err := q.cfg.Store.WithTx(ctx, func(tx *sql.Tx) error {
 			ok, err := q.cfg.Store.ScheduleDataSource(ctx, tx, d.ID, d.Due, next)
 			if err != nil || !ok {
+				return err
+			}
+			// One already waiting (asked for by hand) does for this one.
+			if ok, err = q.cfg.Store.MarkQueued(ctx, tx, d.ID, q.staleClaim()); err != nil || !ok {
 				return err
 			}
 			if _, err := client.InsertTx(ctx, tx, RefreshArgs{Source: d.ID}, nil); err != nil {

@@ -243,7 +243,7 @@ func (s *Store) DeleteDataSource(ctx context.Context, process, id access.ID, aud
 // the claim, which ends the refresh's own claim and no later one.
 func (s *Store) ClaimRefresh(ctx context.Context, source access.ID, stale time.Duration) (int64, error) {
 	now := s.now().UnixNano()
-	res, err := s.exec(ctx, "UPDATE data_sources SET running_since = ? WHERE id = ? AND (running_since IS NULL OR running_since < ?)",
+	res, err := s.exec(ctx, "UPDATE data_sources SET running_since = ?, queued_at = NULL WHERE id = ? AND (running_since IS NULL OR running_since < ?)",
 		now, source, now-int64(stale))
 	if err != nil {
 		return 0, err
@@ -252,6 +252,27 @@ func (s *Store) ClaimRefresh(ctx context.Context, source access.ID, stale time.D
 		return 0, err
 	}
 	return now, nil
+}
+
+// MarkQueued notes, in tx (with the queue's entry), that a refresh of the
+// source is waiting, unless one already is (false): asking again and
+// again queues one refresh, not one each time. A mark older than stale is
+// taken over (its entry was lost). ClaimRefresh clears it.
+func (s *Store) MarkQueued(ctx context.Context, tx *sql.Tx, source access.ID, stale time.Duration) (bool, error) {
+	now := s.now().UnixNano()
+	res, err := tx.ExecContext(ctx, s.rebind("UPDATE data_sources SET queued_at = ? WHERE id = ? AND (queued_at IS NULL OR queued_at < ?)"), now, source, now-int64(stale))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Unqueued clears the mark of a waiting refresh that will not run: its
+// entry found another refresh of the source under way.
+func (s *Store) Unqueued(ctx context.Context, source access.ID) error {
+	_, err := s.exec(ctx, "UPDATE data_sources SET queued_at = NULL WHERE id = ?", source)
+	return err
 }
 
 // ReleaseRefresh ends a claim that neither FinishRefresh nor FailRefresh

@@ -7,9 +7,10 @@
 -- of watermark_column read so far, in JSON with its type; version_id the
 -- version the source's last refresh made, which the next incremental
 -- refresh appends to. running_since marks a refresh under way (a lease:
--- one that lost its server is taken over after a while); revision counts
--- the changes of its settings, so that a refresh that read with settings
--- changed since is dropped. created_by is the user the source reads as:
+-- one that lost its server is taken over after a while), and queued_at a
+-- refresh waiting in the queue, so that asking again queues no second
+-- one; revision counts the changes of its settings, so that a refresh
+-- that read with settings changed since is dropped. created_by is the user the source reads as:
 -- its creator, or whoever last gave it its connection.
 CREATE TABLE data_sources (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,6 +30,7 @@ CREATE TABLE data_sources (
     last_rows INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT '',
     running_since INTEGER,
+    queued_at INTEGER,
     revision INTEGER NOT NULL DEFAULT 0,
     created_by INTEGER NOT NULL,
     created_at INTEGER NOT NULL
