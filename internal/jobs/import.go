@@ -212,33 +212,13 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	// the activity-instance view every report starts from. One that
 	// cannot fit in the memory budget is refused now, with the size it
 	// needs, rather than at every report.
-	resident := eventlog.Resident(l, l.Instances())
-	if b := q.cfg.MemoryBudget; b > 0 && resident > b {
-		return fail(fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events and their activity instances), more than this server keeps for logs (its memory budget, %s): the administrator may raise --memory-budget, or upload a part of the log", a.Name, mib(resident), l.NumEvents(), mib(b)))
-	}
-	if pr.read.Load() > freeAfter {
-		// What reading left (its buffers, the instance view just
-		// measured) is collected now, so that the collector's next goal
-		// is twice the log, not twice the log and what reading took:
-		// the heap then holds the log and its stored form within it.
-		runtime.GC()
-	}
-	// The stored form is written once, into a buffer with room for its
-	// seal, which the store then seals where it lies; nothing refers to
-	// the log after that, and the collector may take it while the store
-	// works: at no time is the log held with two copies of its stored
-	// form (issue 16 bounds an import's peak to twice what the log keeps).
 	cases, events := l.NumCases(), l.NumEvents()
-	size, err := l.BinarySize()
+	data, resident, refusal, err := q.storable(l, a.Name, "upload a part of the log", pr.read.Load() > freeAfter)
 	if err != nil {
 		return retry(err)
 	}
-	if size > MaxStored {
-		return fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", a.Name, events, size>>20, MaxStored>>20))
-	}
-	data, err := l.AppendBinary(make([]byte, seal.Headroom, seal.Headroom+size+seal.Overhead))
-	if err != nil {
-		return retry(err)
+	if refusal != "" {
+		return fail(refusal)
 	}
 	_, err = q.cfg.Store.FinishImport(ctx, store.Imported{
 		Job: a.Job, Process: a.Process, Data: data, Room: true,
@@ -401,6 +381,41 @@ func (p *progressReader) Read(b []byte) (int, error) {
 // freeAfter is the upload size past which an import returns the memory it
 // took to the operating system when it ends.
 const freeAfter = 8 << 20
+
+// storable is l's stored form, written once into a buffer with room for
+// its seal, which the store then seals where it lies (store.Imported's
+// Room), and what l takes in a server's memory, measured (the log and the
+// activity-instance view every report starts from); or, as refusal, why
+// this server will not keep it: more than its memory budget (hint says
+// what the user may do), or more than a stored version holds. collect
+// runs the collector first, after reading a large file.
+//
+// Nothing refers to the log once its stored form is written, and the
+// collector may take it while the store works: at no time is the log
+// held with two copies of its stored form (issue 16 bounds an import's
+// peak to twice what the log keeps).
+func (q *Queue) storable(l *eventlog.Log, name, hint string, collect bool) (data []byte, resident int64, refusal string, err error) {
+	resident = eventlog.Resident(l, l.Instances())
+	if b := q.cfg.MemoryBudget; b > 0 && resident > b {
+		return nil, resident, fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events and their activity instances), more than this server keeps for logs (its memory budget, %s): the administrator may raise --memory-budget, or %s", name, mib(resident), l.NumEvents(), mib(b), hint), nil
+	}
+	if collect {
+		// What reading left (its buffers, the instance view just
+		// measured) is collected now, so that the collector's next goal
+		// is twice the log, not twice the log and what reading took: the
+		// heap then holds the log and its stored form within it.
+		runtime.GC()
+	}
+	size, err := l.BinarySize()
+	if err != nil {
+		return nil, resident, "", err
+	}
+	if size > MaxStored {
+		return nil, resident, fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", name, l.NumEvents(), size>>20, MaxStored>>20), nil
+	}
+	data, err = l.AppendBinary(make([]byte, seal.Headroom, seal.Headroom+size+seal.Overhead))
+	return data, resident, "", err
+}
 
 // mib writes a size in MiB, to one decimal.
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

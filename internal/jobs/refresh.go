@@ -267,19 +267,14 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 				Target: store.AuditTarget("process", src.Process), Detail: fmt.Sprintf("%s: %s refresh, %d rows read, version %d", store.AuditTarget("source", src.ID), kind, read.Rows, version)}
 		}}
 	if l != nil {
-		resident := eventlog.Resident(l, l.Instances())
-		if b := q.cfg.MemoryBudget; b > 0 && resident > b {
-			return res, fail(fmt.Sprintf("%s: the log would take %s of memory once loaded (%d events), more than this server keeps for logs (its memory budget, %s)", name, mib(resident), l.NumEvents(), mib(b)))
-		}
-		size, err := l.BinarySize()
+		var resident int64
+		var refusal string
+		r.Data, resident, refusal, err = q.storable(l, name, "narrow the source's query", false)
 		if err != nil {
 			return res, retry(err)
 		}
-		if size > MaxStored {
-			return res, fail(fmt.Sprintf("%s: the log is too large to store (%d events, %d MB encoded; at most %d MB)", name, l.NumEvents(), size>>20, MaxStored>>20))
-		}
-		if r.Data, err = l.AppendBinary(make([]byte, seal.Headroom, seal.Headroom+size+seal.Overhead)); err != nil {
-			return res, retry(err)
+		if refusal != "" {
+			return res, fail(refusal)
 		}
 		r.Version = store.Version{By: src.CreatedBy, Source: name, Cases: l.NumCases(), Events: l.NumEvents(), Resident: resident}
 		// A full refresh that read what the last one stored stores
