@@ -10,6 +10,10 @@
 //	                            timestamps, the activity-instance view
 //	internal/eventlog/xes       XES import and export (IEEE 1849-2016)
 //	internal/eventlog/csvlog    CSV/TSV import and export with column mapping
+//	internal/eventlog/parquetlog Parquet import and export, each column its type
+//	internal/ocel               object-centric logs (OCEL 2.0, 1.0): reading, flattening, the graph
+//	internal/datasource         processes read from databases and folders, incrementally
+//	internal/sqliteread         SQLite files from others, opened to be read and nothing else
 //	internal/mining             statistics, variants, directly-follows graph,
 //	                            rework, resources, timeline, filters
 //	internal/processmap         the simplified process map as JSON, DOT and SVG

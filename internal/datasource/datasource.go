@@ -24,11 +24,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
-	"modernc.org/sqlite" // and registers the "sqlite" driver
-	sqlite3 "modernc.org/sqlite/lib"
 
+	// and registers the "sqlite" driver
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
+	"github.com/procmine/procmine/internal/sqliteread"
 )
 
 // The kinds of source.
@@ -246,6 +246,7 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 		return Result{}, errorf("the source has no query")
 	}
 	var db *sql.DB
+	var conn *sql.Conn
 	param := "?"
 	switch q.Kind {
 	case Postgres:
@@ -262,7 +263,12 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 			return Result{}, err
 		}
 		db = stdlib.OpenDB(*cfg)
+		db.SetMaxOpenConns(1)
 		param = "$1"
+		if conn, err = db.Conn(ctx); err != nil {
+			db.Close()
+			return Result{}, c.fault(ctx, "cannot connect", err, timeout)
+		}
 	case SQLite:
 		// The driver runs every statement of a text: "…); ATTACH …;
 		// UPDATE …" must not get that far.
@@ -273,20 +279,15 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		// SQLite reads the name as a URI: a % in it is escaped.
-		db, err = sql.Open("sqlite", "file:"+strings.ReplaceAll(path, "%", "%25")+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
-		if err != nil {
-			return Result{}, err
+		// No value longer than a CSV field may be; the file's views are
+		// the administrator's, and read.
+		if db, conn, err = sqliteread.Open(ctx, path, sqliteread.Options{MaxValue: eventlog.MaxField}); err != nil {
+			return Result{}, c.fault(ctx, "cannot open the file", err, timeout)
 		}
 	default:
 		return Result{}, errorf("unknown kind of source %q (postgres, sqlite or folder)", q.Kind)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return Result{}, c.fault(ctx, "cannot connect", err, timeout)
-	}
 	defer conn.Close()
 	var querier interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
@@ -301,8 +302,6 @@ func (c Config) Read(ctx context.Context, q Query) (Result, error) {
 			return Result{}, c.fault(ctx, "cannot connect", err, timeout)
 		}
 		querier = tx
-	} else if err := readOnly(conn); err != nil {
-		return Result{}, err
 	}
 	stmt := "SELECT * FROM (" + body + ") AS procmine_source"
 	var args []any
@@ -402,34 +401,6 @@ func (c Config) fault(ctx context.Context, what string, err error, timeout time.
 // WatermarkAlias names the copy of the watermark column a refresh's
 // query adds; Read takes it for the watermark, and not for an attribute.
 const WatermarkAlias = "procmine_watermark"
-
-// readOnly lets a SQLite connection read and nothing else: an authorizer
-// that refuses, as each statement is compiled, every action but reading
-// (no write, PRAGMA, ATTACH or transaction), no database attached, and
-// no value longer than eventlog.MaxField.
-func readOnly(conn *sql.Conn) error {
-	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
-		return err
-	}
-	// No value longer than a CSV field may be (zeroblob(1e9) is one
-	// query away).
-	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, eventlog.MaxField); err != nil {
-		return err
-	}
-	return conn.Raw(func(dc any) error {
-		r, ok := dc.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return fmt.Errorf("datasource: the SQLite driver has no authorizer (%T)", dc)
-		}
-		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, _, _, _, _ string) sqlite.AuthorizerReturnCode {
-			switch action {
-			case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
-				return sqlite.AuthorizerOK
-			}
-			return sqlite.AuthorizerDeny
-		})
-	})
-}
 
 // quoteIdent quotes a column name for SQL.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

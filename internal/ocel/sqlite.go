@@ -5,14 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
-
-	"modernc.org/sqlite" // the driver, as the store uses it
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/procmine/procmine/internal/sqliteread"
+	// the driver, as the store uses it
 )
 
 // ReadSQLite reads an OCEL 2.0 SQLite file, opened read-only. name is used
@@ -20,35 +18,13 @@ import (
 func ReadSQLite(ctx context.Context, path, name string, o Options) (*Log, error) {
 	d := newDraft(name, o)
 	d.log.Version = "2.0"
-	q := url.Values{}
-	q.Set("mode", "ro")
-	// Nothing is written beside it either (a WAL file's -wal and -shm).
-	q.Set("immutable", "1")
-	q.Add("_pragma", "query_only(1)")
-	// The file may come from anyone (an upload): SQLite's advice for
-	// databases from untrusted sources. Its schema's views run no
-	// function not marked harmless, every cell's size is checked, and
-	// nothing is memory-mapped.
-	q.Add("_pragma", "trusted_schema(0)")
-	q.Add("_pragma", "cell_size_check(1)")
-	q.Add("_pragma", "mmap_size(0)")
-	// The path is escaped, as SQLite reads it as a URI: a ? in a file's
-	// name would otherwise start the options and drop mode=ro.
-	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+escaped+"?"+q.Encode())
-	if err != nil {
-		return nil, d.errorf(0, "", "%v", err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
+	// The file may come from anyone (an upload).
+	db, conn, err := sqliteread.Open(ctx, path, sqliteread.Options{MaxValue: maxValue, Pragmas: []string{"table_info"}, NoViews: true, Immutable: true})
 	if err != nil {
 		return nil, d.errorf(0, "", "not a readable SQLite file (%v)", err)
 	}
+	defer db.Close()
 	defer conn.Close()
-	if err := readOnly(conn); err != nil {
-		return nil, d.errorf(0, "", "%v", err)
-	}
 	// An OCEL file holds tables: a view, a trigger or a virtual table
 	// in one is refused by name rather than read.
 	var kind, obj string
@@ -72,40 +48,8 @@ type sqliteReader struct {
 }
 
 // maxValue bounds one value of an OCEL SQLite file: ids, types and
-// attribute values are short; a view making gigabytes of zeroblob is not.
+// attribute values are short.
 const maxValue = 1 << 20
-
-// readOnly lets the connection read tables and nothing else: an
-// authorizer refuses, as each statement is compiled, every action but
-// reading and the table_info pragma the reader asks for columns with,
-// and anything reached through a view or trigger of the file (whose
-// built-in functions can make values of any size); no database may be
-// attached, and no value be longer than maxValue.
-func readOnly(conn *sql.Conn) error {
-	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_ATTACHED, 0); err != nil {
-		return err
-	}
-	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, maxValue); err != nil {
-		return err
-	}
-	return conn.Raw(func(dc any) error {
-		r, ok := dc.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return fmt.Errorf("ocel: the SQLite driver has no authorizer (%T)", dc)
-		}
-		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, arg1, _, _, via string) sqlite.AuthorizerReturnCode {
-			switch {
-			case via != "":
-				return sqlite.AuthorizerDeny
-			case action == sqlite.AuthSelect, action == sqlite.AuthRead, action == sqlite.AuthFunction, action == sqlite.AuthRecursive:
-				return sqlite.AuthorizerOK
-			case action == sqlite.AuthPragma && strings.EqualFold(arg1, "table_info"):
-				return sqlite.AuthorizerOK
-			}
-			return sqlite.AuthorizerDeny
-		})
-	})
-}
 
 // ident quotes a table or column name.
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
