@@ -331,17 +331,23 @@ func (s *Server) objectCentric(w http.ResponseWriter, r *http.Request) {
 	}
 	// The kept answers follow the graph as stored: an erasure that
 	// rewrites it changes the key (the version's data stays the same).
-	extra := ""
+	// It is read once, here (what it is only names the answer until the
+	// source is authorized), and given to the report for that version.
+	extra, version := "", access.ID(0)
+	var stored *string
 	if id, err := request.PathID(r, "id"); err == nil {
 		if v, err := s.cfg.Store.LatestVersion(r.Context(), id); err == nil {
 			if text, err := s.cfg.Store.VersionGraph(r.Context(), id, v); err == nil {
 				sum := sha256.Sum256([]byte(text))
-				extra = hex.EncodeToString(sum[:])
+				extra, version, stored = hex.EncodeToString(sum[:]), v, &text
 			}
 		}
 	}
 	s.answerWith(w, r, extra, func(src *report.Source, _ bool) (report.Kept, error) {
-		gr, withheld, err := s.reports.ObjectCentric(src)
+		if src.Entry.Version() != version {
+			stored = nil // a new version came in meanwhile
+		}
+		gr, withheld, err := s.reports.ObjectCentric(src, stored)
 		if err != nil {
 			return report.Kept{}, err
 		}

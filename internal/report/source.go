@@ -80,12 +80,19 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 // version's unfiltered view (whose cases are the objects of the type it is
 // flattened on) and asked about this graph. A version flattened from no
 // such log is 409 not_object_centric.
-func (e *Engine) ObjectCentric(src *Source) (ocel.Graph, *disclosure.Withheld, error) {
+//
+// stored, when not nil, is the graph as the caller already read it for
+// the source's version; nil reads it.
+func (e *Engine) ObjectCentric(src *Source, stored *string) (ocel.Graph, *disclosure.Withheld, error) {
 	var gr ocel.Graph
-	text, err := e.store.VersionGraph(src.ctx, src.Process, src.Entry.Version())
-	if err != nil {
-		return gr, nil, err
+	if stored == nil {
+		text, err := e.store.VersionGraph(src.ctx, src.Process, src.Entry.Version())
+		if err != nil {
+			return gr, nil, err
+		}
+		stored = &text
 	}
+	text := *stored
 	if text == "" {
 		return gr, nil, response.Errorf(http.StatusConflict, "not_object_centric", "the process's data was not read from an object-centric log: upload an OCEL file with the object type whose objects are the cases")
 	}

@@ -23,7 +23,7 @@ func (s *Studio) objectCentricPage(w http.ResponseWriter, r *http.Request) {
 		s.PageError(w, r, err)
 		return
 	}
-	gr, withheld, err := s.reports.ObjectCentric(src)
+	gr, withheld, err := s.reports.ObjectCentric(src, nil)
 	if err != nil {
 		s.PageError(w, r, err)
 		return
