@@ -286,6 +286,12 @@ func (q *Queue) sweep(ctx context.Context) {
 			q.cfg.Log.Warn("failed lost jobs", "jobs", n)
 		}
 		if minute%60 == 0 {
+			// An import stopped by a crash leaves the temporary copy of
+			// an OCEL SQLite upload behind: older than any import runs,
+			// it goes (it may name a person).
+			if n := importer.RemoveStaleCopies(q.cfg.TempDir, 2*q.cfg.ImportTimeout); n > 0 {
+				q.cfg.Log.Warn("deleted temporary copies of uploads left by a stopped import", "files", n)
+			}
 			// A day spares the objects of rows still being written, the
 			// largest upload included, whatever the bucket's clock.
 			n, err := q.cfg.Store.SweepObjects(ctx, time.Now().Add(-24*time.Hour))

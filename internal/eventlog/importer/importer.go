@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
@@ -243,6 +244,27 @@ func (e *ServerError) Error() string { return "keeping a temporary copy of the f
 
 func (e *ServerError) Unwrap() error { return e.Err }
 
+// copyPattern names the temporary copies readOCELSQLite makes.
+const copyPattern = "procmine-ocel-*.sqlite"
+
+// RemoveStaleCopies deletes the temporary copies of OCEL SQLite uploads
+// (and their -wal, -shm and -journal files) in dir (the system's when
+// empty) last changed more than age ago: an import stopped by a crash
+// leaves its copy behind. It returns how many it deleted.
+func RemoveStaleCopies(dir string, age time.Duration) int {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, copyPattern+"*"))
+	n := 0
+	for _, name := range names {
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > age && os.Remove(name) == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // sqliteMagic begins every SQLite database file.
 const sqliteMagic = "SQLite format 3\x00"
 
@@ -250,7 +272,7 @@ const sqliteMagic = "SQLite format 3\x00"
 // which SQLite needs to open it, reads it (read-only, as a database from
 // anyone: ocel.ReadSQLite) and deletes it.
 func readOCELSQLite(r io.Reader, name string, o Options) (*ocel.Log, error) {
-	f, err := os.CreateTemp(o.TempDir, "procmine-ocel-*.sqlite")
+	f, err := os.CreateTemp(o.TempDir, copyPattern)
 	if err != nil {
 		return nil, &ServerError{err}
 	}

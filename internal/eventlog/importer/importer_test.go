@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/eventlog/csvlog"
 )
@@ -89,5 +92,26 @@ func TestContentSizeAskedOfCompressedFilesOnly(t *testing.T) {
 		if asked != f.asked || l.NumEvents() != 10000 || l.NumCases() != 5000 {
 			t.Errorf("%s: content size asked %v, want %v; %d events in %d cases", f.name, asked, f.asked, l.NumEvents(), l.NumCases())
 		}
+	}
+}
+
+// TestRemoveStaleCopies: a copy of an OCEL SQLite upload older than any
+// import goes, with its -wal file; a recent one and other files stay.
+func TestRemoveStaleCopies(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{"procmine-ocel-1.sqlite", "procmine-ocel-1.sqlite-wal", "procmine-ocel-2.sqlite", "other.sqlite"} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte("x"), 0o600)
+		if name != "procmine-ocel-2.sqlite" {
+			os.Chtimes(path, old, old)
+		}
+	}
+	if n := RemoveStaleCopies(dir, time.Hour); n != 2 {
+		t.Errorf("deleted %d files, want 2", n)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 2 {
+		t.Errorf("left %v", left)
 	}
 }
