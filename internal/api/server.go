@@ -298,6 +298,7 @@ func (s *Server) routes() {
 	s.route("POST "+sessions+"/{id}/steps", s.signin.Authenticated(s.inEnvironment(s.appendStep)))
 	s.route("PATCH "+sessions+"/{id}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.editStep(s.draftStep))))
 	s.route("DELETE "+sessions+"/{id}/steps/{n}", s.signin.Authenticated(s.inEnvironment(s.deleteStep(s.draftStep))))
+	s.route("GET "+sessions+"/{id}/steps/{n}/screenshot", s.signin.Authenticated(s.inEnvironment(s.draftScreenshot)))
 	s.route("POST "+sessions+"/{id}/pause", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StateRecording}, store.StatePaused, "paused"))))
 	s.route("POST "+sessions+"/{id}/resume", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StatePaused}, store.StateRecording, "resumed"))))
 	s.route("POST "+sessions+"/{id}/stop", s.signin.Authenticated(s.inEnvironment(s.sessionState([]string{store.StateRecording, store.StatePaused}, store.StateStopped, "stopped"))))

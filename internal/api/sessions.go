@@ -236,6 +236,22 @@ func (s *Server) sessionState(from []string, to, action string) http.HandlerFunc
 	}
 }
 
+// draftScreenshot answers a step's screenshot of the caller's own
+// unpublished session, for a recorder's review before publishing.
+func (s *Server) draftScreenshot(w http.ResponseWriter, r *http.Request) {
+	rid, n, err := s.draftStep(r)
+	var data []byte
+	if err == nil {
+		data, err = s.cfg.Store.Screenshot(r.Context(), rid, n)
+	}
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	s.auditLog.Record(r, request.Environment(r), "recording.screenshot.read", store.AuditTarget("recording", rid), fmt.Sprintf("own session: step %d", n))
+	writeImage(w, data)
+}
+
 func (s *Server) publishSession(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.sessionFor(r)
 	var req struct {

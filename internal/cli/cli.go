@@ -44,6 +44,7 @@ var commands = map[string]command{
 	"erase":       {"right to erasure: remove a person everywhere, offline", runErase},
 	"keys":        {"the key that encrypts uploaded data and screenshots: keys new, keys rotate", runKeys},
 	"pii":         {"find personal data in text lines on stdin: pii scan", runPII},
+	"recorder":    {"the browser recorder extension: recorder pack -o recorder.zip", runRecorder},
 	"recording":   {"recording bundles offline: validate, redact, pack", runRecording},
 	"restore":     {"put a backup in place as the embedded store", runRestore},
 }
