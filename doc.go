@@ -27,6 +27,8 @@
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb
+//	recorder                    the browser recorder: a Manifest V3 extension in
+//	                            plain JavaScript (recorder/extension), packed into a zip
 //	internal/pii                personal data in text: e-mails, phones, cards, IBANs, secrets…
 //	internal/recording          the recording bundle: recording.json's schema, a safe zip reader
 //	internal/privacy            the privacy policy: flag, mask, redact, pseudonymise; screenshot blackout

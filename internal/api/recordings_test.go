@@ -1135,3 +1135,57 @@ func TestManyActivitiesAreDrawnCut(t *testing.T) {
 		t.Errorf("drawing: %q, %v", d.Note, err)
 	}
 }
+
+// TestDraftScreenshot: a recorder reads back the screenshots of their own
+// unpublished session (the browser recorder's review page); to anyone
+// else the session does not exist, and once published its screenshots
+// are the recording's, under the process's rules.
+func TestDraftScreenshot(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w := setupRecordings(t, e)
+			c := w.c["contrib"]
+			path := w.session(c, "Review me")
+			img := testPNG(t, 12, 9)
+			for i, s := range []stepJSON{newStep("Open", 0, stepJSON{"action": "open", "screenshot": base64.StdEncoding.EncodeToString(img)}), newStep("Type", 1, nil)} {
+				if code, body := c.sendStep(path, s); code != 201 {
+					t.Fatalf("step %d: %d %s", i, code, body)
+				}
+			}
+			code, body := c.do("GET", path+"/steps/1/screenshot", "", nil)
+			// Stored as the privacy policy left it: encoded again.
+			if cfg, err := png.DecodeConfig(strings.NewReader(body)); code != 200 || err != nil || cfg.Width != 12 || cfg.Height != 9 {
+				t.Fatalf("own screenshot: %d, %d bytes, %v", code, len(body), err)
+			}
+			for _, p := range []string{path + "/steps/2/screenshot", path + "/steps/3/screenshot", path + "/steps/x/screenshot"} {
+				if code, _ := c.do("GET", p, "", nil); code != 404 && code != 400 {
+					t.Errorf("%s: %d", p, code)
+				}
+			}
+			for _, other := range []string{"owner", "admin", "contrib2", "viewer"} {
+				if code, _ := w.c[other].do("GET", path+"/steps/1/screenshot", "", nil); code != 404 {
+					t.Errorf("%s reads another's draft screenshot: %d", other, code)
+				}
+			}
+			var audit struct {
+				Entries []struct {
+					Action string `json:"action"`
+					Detail string `json:"detail"`
+				} `json:"entries"`
+			}
+			w.root.json("GET", w.base+"/audit", "", 200, &audit)
+			found := false
+			for _, a := range audit.Entries {
+				found = found || (a.Action == "recording.screenshot.read" && a.Detail == "own session: step 1")
+			}
+			if !found {
+				t.Error("the read is not audited")
+			}
+			c.json("POST", path+"/stop", "", 200, nil)
+			c.json("POST", path+"/publish", `{"process":`+itoa(w.pid)+`}`, 200, nil)
+			if code, _ := c.do("GET", path+"/steps/1/screenshot", "", nil); code != 404 {
+				t.Errorf("a published recording's screenshot through the session route: %d", code)
+			}
+		})
+	}
+}

@@ -57,7 +57,7 @@ export async function call(method, path, body, opts = {}) {
   }
   if (res.status === 204) return null;
   if (opts.blob && res.ok) return res.blob();
-  let data = null;
+  let data;
   try {
     data = await res.json();
   } catch {
