@@ -296,13 +296,19 @@ func TestRecorderExtension(t *testing.T) {
 	run(chromedp.SendKeys(chromedp.CSS("#comment"), recPaused))
 	time.Sleep(time.Second)
 	popup("resume", "Recording")
-	run(chromedp.Click(chromedp.CSS("#place")))
-	run(chromedp.SetValue(chromedp.CSS("#delivery"), "Express"))
-	got := waitSteps(10) // Place order
+	// Typing on in the same field after resuming would send its whole
+	// value, the paused part too, when the field is left: that field is
+	// not read again.
+	run(chromedp.SendKeys(chromedp.CSS("#comment"), " and more"), chromedp.Click(chromedp.CSS("#place")))
+	run(chromedp.SendKeys(chromedp.CSS("#delivery"), "E"), chromedp.Click(chromedp.CSS("h1")))
+	got := waitSteps(11) // Place order, Select in "Delivery"
 	for _, s := range got {
-		if strings.Contains(s.Input, recPaused) || strings.Contains(s.Name, "Comment") {
+		if strings.Contains(s.Input, recPaused) || strings.Contains(s.Input, "and more") || strings.Contains(s.Name, "Comment") {
 			t.Errorf("a step holds what was typed during the pause: %+v", s)
 		}
+	}
+	if last := got[len(got)-1]; last.Name != `Select in "Delivery"` || last.Action != "select" || last.Input != "Express" {
+		t.Errorf("the choice in the list: %+v", last)
 	}
 
 	// A tab switch: the help opens in a new tab; back to the order.
@@ -410,6 +416,33 @@ func TestRecorderExtension(t *testing.T) {
 	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.'`)
 	erun(chromedp.Click(chromedp.CSS("#publish")))
 	waitFor(ectx, `document.getElementById('status').textContent.startsWith('Published')`)
+
+	// A draft left recording (another browser, or one that closed) is
+	// continued from the popup, paused until resumed; another is
+	// discarded.
+	var left, other recordingJSON
+	maker.json("POST", base+"/recording-sessions", `{"title":"Left open"}`, 201, &left)
+	maker.json("POST", base+"/recording-sessions", `{"title":"Not wanted"}`, 201, &other)
+	erun(chromedp.Navigate(extURL+"popup.html"), chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Continue Left open"]`)),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Continue Left open"]`)))
+	waitFor(ectx, `document.getElementById('state').textContent.startsWith('Paused "Left open"')`)
+	erun(chromedp.Click(chromedp.CSS(`button[aria-label="Discard Not wanted"]`)),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Confirm: discard Not wanted and its steps"]`)))
+	waitFor(ectx, `![...document.querySelectorAll('#drafts li')].some(li => li.textContent.includes('Not wanted'))`)
+	if code, _ := maker.do("GET", fmt.Sprintf("%s/recording-sessions/%d", base, other.ID), "", nil); code != 404 {
+		t.Errorf("the discarded draft: %d", code)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var cur recordingJSON
+		maker.json("GET", fmt.Sprintf("%s/recording-sessions/%d", base, left.ID), "", 200, &cur)
+		if cur.State == "paused" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the continued draft is %s on the server, want paused", cur.State)
+		}
+	}
+	popup("stop", "Not recording")
 
 	// What the server holds.
 	var pub recordingJSON

@@ -87,7 +87,21 @@ async function renderDrafts(s, st) {
     const current = st.session && st.session.id === d.id && st.session.env === s.env;
     if (d.state === "stopped") button("Review", async () => openPage(`review.html?env=${s.env}&session=${d.id}`));
     if (!current && st.state === "idle" && (d.state === "recording" || d.state === "paused")) button("Continue", () => ask("adopt", { env: s.env, session: d.id }));
-    if (!current) button("Discard", () => (confirm(`Discard "${d.title}" and its steps?`) ? ask("discard", { env: s.env, session: d.id }) : null), "danger");
+    if (!current) {
+      // Discarding deletes the steps: the first press asks, the second does it.
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "danger";
+      b.textContent = "Discard";
+      b.setAttribute("aria-label", `Discard ${d.title}`);
+      b.addEventListener("click", () => {
+        if (b.dataset.armed) return act(() => ask("discard", { env: s.env, session: d.id }))();
+        b.dataset.armed = "1";
+        b.textContent = "Discard: sure?";
+        b.setAttribute("aria-label", `Confirm: discard ${d.title} and its steps`);
+      });
+      row.append(b);
+    }
     li.append(name, row);
     list.append(li);
   }
