@@ -213,7 +213,8 @@ func TestRecorderExtension(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s: %v", js, err)
+				body, _ := chromedp.Run(c, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
+				t.Fatalf("waiting for %s: %v; the page says: %s", js, err, body)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -411,9 +412,11 @@ func TestRecorderExtension(t *testing.T) {
 	shot(t, ectx, "recorder-review")
 	erun(chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-n="%d"] button.delete`, gotIt.N))))
 	waitFor(ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]')`, gotIt.N))
+	waitFor(ectx, `[...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#input-%d", nameStep.N)), "J. Roe"),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data"]`))))
 	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.'`)
+	waitFor(ectx, `!document.getElementById('publish').disabled && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.Click(chromedp.CSS("#publish")))
 	waitFor(ectx, `document.getElementById('status').textContent.startsWith('Published')`)
 

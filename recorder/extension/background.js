@@ -57,6 +57,7 @@ function serial(fn) {
 async function start(title) {
   const s = await settings();
   if (!s.env) throw new ApiError(0, "not_connected", "choose an environment in the recorder's options first");
+  if ((await status()).state !== "idle") throw new Error("a recording is already under way: stop it first");
   const rec = await call("POST", sessions(s.env), { title });
   lastTab = null;
   return setStatus({ state: "recording", session: { id: rec.id, env: s.env, title: rec.title }, notice: "" });
@@ -67,6 +68,7 @@ async function start(title) {
 async function change(to) {
   const st = await status();
   if (!st.session) throw new Error("no session is being recorded");
+  if (st.state === to) return st;
   const op = { recording: "resume", paused: "pause", idle: "stop" }[to];
   await db.push({ op, env: st.session.env, session: st.session.id });
   const next = await setStatus(to === "idle" ? { state: "idle", session: null, last: st.session, notice: "" } : { state: to, notice: "" });
@@ -177,6 +179,7 @@ async function record(tab, step, rect) {
     pump();
     return;
   }
+  lastTab = tab.id;
   step.application = site;
   step.window_title = String(tab.title || "").slice(0, 2000);
   const s = await settings();
@@ -218,10 +221,9 @@ async function switched(tabId) {
   const st = await status();
   if (st.state !== "recording") return;
   const tab = await chrome.tabs.get(tabId).catch(() => null);
-  if (!(await allowedTab(tab)) || lastTab === tabId) return;
-  const first = lastTab === null;
+  if (tab && !tab.url && tab.pendingUrl) tab.url = tab.pendingUrl;
+  if (lastTab === tabId || !(await allowedTab(tab))) return;
   lastTab = tabId;
-  if (first) return;
   // Let the tab paint before its screenshot.
   await sleep(300);
   const now = new Date().toISOString();
@@ -254,12 +256,19 @@ async function pump() {
       }
       try {
         await deliver(item);
+        if ((await status()).notice?.startsWith("Steps wait")) await setStatus({ notice: "" });
       } catch (e) {
-        if (e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500 || e.status === 401)) {
+        if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.code === "not_connected")) {
+          // Not a refusal of this item: the token or the access to the
+          // server. The items wait for the user to fix it.
+          await chrome.alarms.create("retry", { delayInMinutes: 1 });
+          await setStatus({ notice: `Steps wait: ${e.message}. Check the recorder's options.` });
+          break;
+        }
+        if (e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500)) {
           retryTimer = setTimeout(pump, backoff);
           backoff = Math.min(backoff * 2, 5000);
           await chrome.alarms.create("retry", { delayInMinutes: 0.5 });
-          if (e.status === 401) await setStatus({ notice: "The server refused the access token: set a new one in the options. Steps wait until then." });
           break;
         }
         await setStatus({ notice: `The server refused a ${item.op === "step" ? `step ("${item.step.name}")` : item.op}: ${e.message}` });

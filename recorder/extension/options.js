@@ -34,6 +34,8 @@ async function connect() {
   $("connection").textContent = `Connected to ${new URL(s.server).host} as ${me.username}.`;
   $("connection").className = "";
   await loadEnvironments(s);
+  // Steps waiting for a working token go now.
+  chrome.runtime.sendMessage({ kind: "flush" }).catch(() => {});
 }
 
 $("connect").addEventListener("submit", async (e) => {

@@ -10,6 +10,7 @@ const env = Number(params.get("env"));
 const id = Number(params.get("session"));
 const base = `${sessions(env)}/${id}`;
 const objectURLs = [];
+let again = 0;
 
 function say(text, error = false) {
   $("status").textContent = text;
@@ -59,7 +60,13 @@ async function load() {
   document.title = `procmine recorder: review ${rec.title}`;
   $("count").textContent = `${rec.steps.length} steps, ${rec.state}`;
   $("publish").disabled = rec.state !== "stopped";
-  if (rec.state === "recording" || rec.state === "paused") say("Stop the recording before publishing it.");
+  if (rec.state === "recording" || rec.state === "paused") {
+    // A stop pressed a moment ago may still be on its way to the server
+    // (it goes behind the steps waiting in the outbox): look again soon.
+    say("Stop the recording before publishing it. (A stop on its way to the server shows here when it arrives.)");
+    clearTimeout(again);
+    again = setTimeout(() => load().catch((e) => say(e.message, true)), 1500);
+  }
   const body = $("steps").tBodies[0];
   const rows = [];
   for (const st of rec.steps) {

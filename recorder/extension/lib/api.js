@@ -48,7 +48,7 @@ export async function call(method, path, body, opts = {}) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
-    res = await fetch(new URL(path, s.server), {
+    res = await fetch(s.server.replace(/\/+$/, "") + path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "omit", cache: "no-store", redirect: "error",
     });
