@@ -414,7 +414,7 @@ func TestRecorderExtension(t *testing.T) {
 	waitFor(ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]')`, gotIt.N))
 	waitFor(ectx, `[...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#input-%d", nameStep.N)), "J. Roe"),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data"]`))))
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data of step %d"]`, nameStep.N))))
 	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.'`)
 	waitFor(ectx, `!document.getElementById('publish').disabled && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.Click(chromedp.CSS("#publish")))

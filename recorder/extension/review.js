@@ -36,7 +36,7 @@ function field(labelText, value, idText, onSave) {
   const button = document.createElement("button");
   button.type = "button";
   button.textContent = "Save";
-  button.setAttribute("aria-label", `Save ${labelText.toLowerCase()}`);
+  button.setAttribute("aria-label", `Save ${labelText.toLowerCase()} of step ${idText.split("-")[1]}`);
   button.addEventListener("click", async () => {
     try {
       await onSave(input.value);
