@@ -24,6 +24,7 @@
 //	internal/discovery/inductive  the inductive miner, IM and IMf
 //	internal/discovery/heuristics the heuristics miner
 //	internal/conformance        token-based replay: fitness and deviations
+//	internal/conformance/align  optimal alignments (A*), fitness as PM4Py gives it
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb

@@ -1,0 +1,71 @@
+package align
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/procmine/procmine/internal/discovery/inductive"
+	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/petrinet"
+	"github.com/procmine/procmine/internal/testlogs"
+	"github.com/procmine/procmine/internal/testlogs/testlog"
+)
+
+// BenchmarkBPIC2012: every variant of BPI Challenge 2012 (262,200 events,
+// 4,366 variants) aligned against its IMf (noise 0.2) model, on all
+// cores; the log is read and the model discovered before the clock
+// starts.
+func BenchmarkBPIC2012(b *testing.B) {
+	l := testlog.Read(b, "xes/bpic2012.xes.gz")
+	a, err := New(petrinet.FromTree(inductive.Discover(l, 0.2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var traces []Trace
+	for _, v := range mining.Variants(l) {
+		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
+	}
+	b.ResetTimer()
+	var s *Summary
+	for b.Loop() {
+		if s, err = a.Log(context.Background(), traces, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(s.LogFitness, "log-fitness")
+	b.ReportMetric(float64(s.NotComputedCases), "cases-not-computed")
+}
+
+// BenchmarkReceipt: every variant of receipt (1,434 cases, 116 variants)
+// against the IM and IMf nets PM4Py aligned against (PM4Py: 167 s and
+// 331 s).
+func BenchmarkReceipt(b *testing.B) {
+	l := testlog.Read(b, "xes/08_receipt.xes.gz")
+	var traces []Trace
+	for _, v := range mining.Variants(l) {
+		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
+	}
+	for _, model := range []string{"im_0.0", "imf_0.2"} {
+		b.Run(model, func(b *testing.B) {
+			f, err := os.Open(testlogs.Path(b, "reference/pm4py-alignments/08_receipt.xes.gz."+model+".pnml"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := petrinet.ReadPNML(f, model)
+			f.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, err := New(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := a.Log(context.Background(), traces, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
