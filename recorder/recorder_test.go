@@ -129,6 +129,11 @@ const out = {
   denyBeatsAllow: R.siteAllowed("crm.example.com", s({allow: ["example.com"], deny: ["crm.example.com"]})),
   blankAllow: R.siteAllowed("x.org", s({allow: ["", "  "]})),
   noSite: R.siteAllowed("", s()),
+  trailingDot: R.siteAllowed(R.siteOf("https://bank.example.com./login"), s({deny: ["example.com"]})),
+  trailingDotPattern: R.siteAllowed("example.com", s({deny: ["example.com."]})),
+  unicodePattern: R.siteAllowed(R.siteOf("https://www.bücher.de/"), s({deny: ["bücher.de"]})),
+  siteWithPort: R.siteOf("https://Example.com.:8443/x"),
+  partialSettings: R.siteAllowed("example.com", R.settings({deny: undefined, allow: null})),
   chromePage: R.siteOf("chrome://settings"),
   fileSite: R.siteOf("file:///etc/passwd"),
   httpSite: R.siteOf("http://Example.COM:8080/a?b"),
@@ -153,6 +158,7 @@ console.log(JSON.stringify(out));
 		"plain": true, "denied": false, "deniedStar": false, "deniedURL": false, "otherSite": true, "suffixOnly": true,
 		"portDenied": false, "otherPort": true, "allowList": true, "outsideAllow": false, "denyBeatsAllow": false,
 		"blankAllow": true, "noSite": false, "chromePage": "", "fileSite": "", "httpSite": "example.com:8080",
+		"trailingDot": false, "trailingDotPattern": false, "unicodePattern": false, "siteWithPort": "example.com:8443", "partialSettings": true,
 		"card": true, "cardDashes": true, "notLuhn": false, "short": false, "phone": false,
 	}
 	for k, v := range want {

@@ -55,6 +55,7 @@ func recorderApp() http.Handler {
 <label for="email">E-mail</label><input id="email" name="email" type="email">
 <label for="card">Card number</label><input id="card" name="card">
 <label for="password">Password</label><input id="password" name="password" type="password">
+<button type="button" id="show" onmousedown="event.preventDefault()" onclick="document.getElementById('password').type='text'">Show password</button>
 <button type="button" id="check">Check</button>
 <button type="submit" id="continue">Continue</button></form>`))
 	mux.Handle("POST /confirm", page("Confirm order", `<label for="comment">Comment</label><textarea id="comment"></textarea>
@@ -289,8 +290,12 @@ func TestRecorderExtension(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), recPassword),
 		chromedp.Click(chromedp.CSS("#check")))
 	waitSteps(6) // name, e-mail, card, password, Check
+	// "Show password" turns the password field into a text field: it
+	// stays a secret, and is black in the next screenshot.
+	run(chromedp.Click(chromedp.CSS("#show")), chromedp.Click(chromedp.CSS("#check")))
+	waitSteps(8)
 	run(chromedp.Click(chromedp.CSS("#continue")), chromedp.WaitVisible(chromedp.CSS("#comment")))
-	waitSteps(9) // Continue, the form's submission, Open "Confirm order"
+	waitSteps(11) // Continue, the form's submission, Open "Confirm order"
 
 	// Pause, type, resume: the typing is nowhere.
 	popup("pause", "Paused")
@@ -302,7 +307,7 @@ func TestRecorderExtension(t *testing.T) {
 	// not read again.
 	run(chromedp.SendKeys(chromedp.CSS("#comment"), " and more"), chromedp.Click(chromedp.CSS("#place")))
 	run(chromedp.SendKeys(chromedp.CSS("#delivery"), "E"), chromedp.Click(chromedp.CSS("h1")))
-	got := waitSteps(11) // Place order, Select in "Delivery"
+	got := waitSteps(13) // Place order, Select in "Delivery"
 	for _, s := range got {
 		if strings.Contains(s.Input, recPaused) || strings.Contains(s.Input, "and more") || strings.Contains(s.Name, "Comment") {
 			t.Errorf("a step holds what was typed during the pause: %+v", s)
@@ -411,12 +416,12 @@ func TestRecorderExtension(t *testing.T) {
 	waitFor(ectx, `[...document.querySelectorAll('#steps img')].some(i => i.complete && i.naturalWidth > 0)`)
 	shot(t, ectx, "recorder-review")
 	erun(chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-n="%d"] button.delete`, gotIt.N))))
-	waitFor(ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]')`, gotIt.N))
+	waitFor(ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]') && !document.body.dataset.loading`, gotIt.N))
 	waitFor(ectx, `[...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#input-%d", nameStep.N)), "J. Roe"),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data of step %d"]`, nameStep.N))))
-	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.'`)
-	waitFor(ectx, `!document.getElementById('publish').disabled && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
+	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.' && !document.body.dataset.loading`)
+	waitFor(ectx, `!document.getElementById('publish').disabled && !document.body.dataset.loading && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.Click(chromedp.CSS("#publish")))
 	waitFor(ectx, `document.getElementById('status').textContent.startsWith('Published')`)
 
@@ -486,9 +491,10 @@ func TestRecorderExtension(t *testing.T) {
 	if card.Input == recCard || !strings.HasSuffix(card.Input, "1111") || strings.Contains(card.Input, "4111") {
 		t.Errorf("card number stored as %q, want it masked", card.Input)
 	}
-	// In the screenshot of the click after them, the password field and
-	// the card number are black: the extension blacked them out, as the
-	// server blacks out only a step's own element.
+	// In the screenshot of the last click on Check, after "Show password"
+	// made the password readable, the password field and the card number
+	// are black: the extension blacked them out, as the server blacks out
+	// only a step's own element.
 	if !check.HasScreenshot {
 		t.Fatal(`Click "Check" has no screenshot`)
 	}

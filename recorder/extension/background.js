@@ -2,14 +2,16 @@
 // scripts report into steps, takes and blacks out screenshots, and sends
 // everything to the server through an outbox kept in order.
 //
-// The state lives in chrome.storage.local under "status" (content scripts
-// read it to know whether to capture at all) and is changed only here:
+// The state is kept in the extension's own IndexedDB ("status"), which
+// content scripts cannot reach, and changed only here:
 //   idle       nothing is recorded
 //   recording  steps are captured, queued and sent
 //   paused     nothing is captured, queued or sent for the session
-// Whatever the content scripts report is checked here again against the
-// state, the site lists and the tab (never incognito): a report that
-// crosses a pause on its way is dropped, not queued.
+// Content scripts get a mirror in chrome.storage.local (the state and the
+// site and field lists) to know whether to capture at all; as they can
+// write that area too, nothing here ever reads it back. Whatever they
+// report is checked here again against the state, the site lists and the
+// tab (never incognito): a report that crosses a pause is dropped.
 import "./lib/rules.js";
 import * as db from "./lib/db.js";
 import { ApiError, call, sessions, settings } from "./lib/api.js";
@@ -19,32 +21,46 @@ const R = globalThis.procmineRules;
 // ---- state
 
 async function status() {
-  const v = await chrome.storage.local.get("status");
-  return v.status || { state: "idle" };
+  return (await db.get("status")) || { state: "idle" };
 }
 
 async function setStatus(change) {
   const next = { ...(await status()), ...change };
-  await chrome.storage.local.set({ status: next });
+  await db.put("status", next);
+  await mirror(next);
   await badge(next);
   return next;
 }
 
+// mirror passes content scripts what they need to decide whether to
+// capture: the state and the lists, nothing else (no notice, no title).
+async function mirror(st) {
+  const s = await settings();
+  await chrome.storage.local.set({ mirror: { state: st.state, allow: s.allow, deny: s.deny, sensitive: s.sensitive } });
+}
+
+// gate is set the moment a pause or a stop arrives, before the queue of
+// steps ahead of it has run: no screenshot is taken and no step is queued
+// while it is set. Resuming clears it, in order.
+let gate = "";
+
 async function badge(st) {
-  const { steps } = await db.size().catch(() => ({ steps: 0 }));
   const text = { recording: "REC", paused: "II" }[st.state] || "";
   await chrome.action.setBadgeText({ text });
   await chrome.action.setBadgeBackgroundColor({ color: st.state === "recording" ? "#b00020" : "#555555" });
   const what = { recording: "recording", paused: "paused", idle: "not recording" }[st.state] || st.state;
-  const waiting = steps > 0 ? `; ${steps} waiting for the server` : "";
+  const waiting = outbox.steps > 0 ? `; ${outbox.steps} waiting for the server` : "";
   await chrome.action.setTitle({ title: `procmine recorder: ${what}${st.session ? ` "${st.session.title}"` : ""}${waiting}` });
 }
 
 // Everything that changes the state or the outbox runs one at a time, in
-// the order it arrived.
+// the order it arrived; pending counts what waits, so that a page that
+// fires events without end cannot grow the queue without end.
 let chain = Promise.resolve();
+let pending = 0;
 function serial(fn) {
-  const p = chain.then(fn);
+  pending++;
+  const p = chain.then(fn).finally(() => { pending--; });
   chain = p.catch(async (e) => {
     console.warn("procmine recorder:", e);
     await setStatus({ notice: `Something went wrong: ${e.message || e}` }).catch(() => {});
@@ -60,17 +76,27 @@ async function start(title) {
   if ((await status()).state !== "idle") throw new Error("a recording is already under way: stop it first");
   const rec = await call("POST", sessions(s.env), { title });
   lastTab = null;
+  gate = "";
   return setStatus({ state: "recording", session: { id: rec.id, env: s.env, title: rec.title }, notice: "" });
 }
 
-// change moves the current session to another state here at once, and
-// on the server through the outbox, behind the steps already queued.
+// halt pauses or stops at once: the gate shuts and content scripts learn
+// it now; the server learns it through the outbox, behind the steps taken
+// before (change, in order).
+async function halt(to) {
+  gate = to;
+  const st = await status();
+  if (st.state === "recording") await mirror({ ...st, state: "paused" });
+}
+
+// change moves the current session to another state here, and on the
+// server through the outbox, behind the steps already queued.
 async function change(to) {
   const st = await status();
   if (!st.session) throw new Error("no session is being recorded");
-  if (st.state === to) return st;
   const op = { recording: "resume", paused: "pause", idle: "stop" }[to];
-  await db.push({ op, env: st.session.env, session: st.session.id });
+  await push({ op, env: st.session.env, session: st.session.id });
+  if (to === "recording") gate = "";
   const next = await setStatus(to === "idle" ? { state: "idle", session: null, last: st.session, notice: "" } : { state: to, notice: "" });
   pump();
   return next;
@@ -79,15 +105,18 @@ async function change(to) {
 // adopt continues a draft left by a closed browser or another device:
 // it becomes the current session, paused until the user resumes it.
 async function adopt(env, id) {
+  if ((await status()).state !== "idle") throw new Error("a recording is already under way: stop it first");
   const rec = await call("GET", `${sessions(env)}/${id}`);
   if (rec.state !== "recording" && rec.state !== "paused") throw new Error(`the session is ${rec.state}; only a session still recording or paused can be resumed`);
-  if (rec.state === "recording") await db.push({ op: "pause", env, session: id });
+  if (rec.state === "recording") await push({ op: "pause", env, session: id });
+  gate = "paused";
   pump();
   return setStatus({ state: "paused", session: { id, env, title: rec.title }, notice: "" });
 }
 
 async function discard(env, id) {
   await db.dropSession(env, id);
+  outbox = await db.size();
   const st = await status();
   if (st.session?.env === env && st.session?.id === id) await setStatus({ state: "idle", session: null, notice: "" });
   try {
@@ -98,10 +127,22 @@ async function discard(env, id) {
   return status();
 }
 
+// ---- the outbox's size, counted as it changes
+
+let outbox = { steps: 0, bytes: 0 };
+
+async function push(item) {
+  await db.push(item);
+  outbox = { steps: outbox.steps + 1, bytes: outbox.bytes + (item.screenshot?.length || 0) };
+}
+
 // ---- steps
 
 let lastTab = null;
 let lastCapture = 0;
+// activations counts tab activations: a capture during which one came (a
+// switch away and back, say) is dropped.
+let activations = 0;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,17 +164,20 @@ async function isActive(tab) {
 
 // screenshot captures the visible tab with its secrets blacked out, or
 // answers null. The page's secrets are located just before and just
-// after the capture; if the page, its scroll or its secrets moved
-// between, or another tab came to the front, the image is dropped rather
-// than risk blacking out the wrong place. Chrome allows two captures a
-// second.
-async function screenshot(tab) {
+// after the capture; the image is dropped rather than risk showing what
+// it must not if, between them, the page, its scroll, its zoom or its
+// secrets moved, another tab came to the front, the page is not the
+// step's site any more or a site not to record, or a pause came. Chrome
+// allows two captures a second.
+async function screenshot(tab, site) {
   const wait = lastCapture + 600 - Date.now();
   if (wait > 0) await sleep(wait);
   lastCapture = Date.now();
-  if (!(await isActive(tab))) return null;
+  if (gate || !(await isActive(tab))) return null;
+  const seen = activations;
   const before = await probe(tab.id);
-  if (!before) return null;
+  const now = await chrome.tabs.get(tab.id).catch(() => null);
+  if (!before || !now || R.siteOf(before.page) !== site || (await allowedTab(now)) !== site || before.zoom !== 1) return null;
   let url;
   try {
     url = await chrome.tabs.captureVisibleTab(tab.windowId, { format: "png" });
@@ -142,7 +186,7 @@ async function screenshot(tab) {
     return null;
   }
   const after = await probe(tab.id);
-  if (!after || JSON.stringify(before) !== JSON.stringify(after) || !(await isActive(tab))) return null;
+  if (gate || !after || JSON.stringify(before) !== JSON.stringify(after) || seen !== activations || !(await isActive(tab))) return null;
   const raw = atob(url.slice(url.indexOf(",") + 1));
   const captured = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) captured[i] = raw.charCodeAt(i);
@@ -169,13 +213,13 @@ async function screenshot(tab) {
 // not to be recorded.
 async function record(tab, step, rect) {
   const st = await status();
-  if (st.state !== "recording" || !st.session) return;
+  if (gate || st.state !== "recording" || !st.session) return;
   const site = await allowedTab(tab);
   if (!site) return;
-  const size = await db.size();
-  if (size.steps >= R.limits.steps || size.bytes >= R.limits.bytes) {
-    await db.push({ op: "pause", env: st.session.env, session: st.session.id });
-    await setStatus({ state: "paused", notice: `Paused: ${size.steps} steps are waiting for the server, as many as the recorder keeps. Resume when the server can be reached again.` });
+  if (outbox.steps >= R.limits.steps || outbox.bytes >= R.limits.bytes) {
+    gate = "paused";
+    await push({ op: "pause", env: st.session.env, session: st.session.id });
+    await setStatus({ state: "paused", notice: `Paused: ${outbox.steps} steps are waiting for the server, as many as the recorder keeps. Resume when the server can be reached again.` });
     pump();
     return;
   }
@@ -183,11 +227,11 @@ async function record(tab, step, rect) {
   step.application = site;
   step.window_title = String(tab.title || "").slice(0, 2000);
   const s = await settings();
-  const shot = s.screenshots ? await screenshot(tab) : null;
+  const shot = s.screenshots ? await screenshot(tab, site) : null;
   // The screenshot is taken after the event: check again that no pause
   // came meanwhile.
   const now = await status();
-  if (now.state !== "recording" || now.session?.id !== st.session.id) return;
+  if (gate || now.state !== "recording" || now.session?.id !== st.session.id) return;
   const item = { op: "step", env: st.session.env, session: st.session.id, step };
   if (rect) {
     const [kx, ky] = shot ? shot.scale : [1, 1];
@@ -196,7 +240,7 @@ async function record(tab, step, rect) {
       .map((v) => Math.max(-100000, Math.min(100000, v)));
   }
   if (shot) item.screenshot = shot.data;
-  await db.push(item);
+  await push(item);
   pump();
 }
 
@@ -219,7 +263,7 @@ function cleanStep(raw) {
 
 async function switched(tabId) {
   const st = await status();
-  if (st.state !== "recording") return;
+  if (gate || st.state !== "recording") return;
   const tab = await chrome.tabs.get(tabId).catch(() => null);
   if (tab && !tab.url && tab.pendingUrl) tab.url = tab.pendingUrl;
   if (lastTab === tabId || !(await allowedTab(tab))) return;
@@ -231,7 +275,19 @@ async function switched(tabId) {
   await record(tab, { name: `Switch to "${title}"`, action: "switch", element: {}, started_at: now, ended_at: now }, null);
 }
 
-// ---- the outbox
+// A tab may report at most this many steps a second; what comes faster
+// is a page making up events, not a person.
+const perSecond = 10;
+const recent = new Map();
+function tooFast(tabId) {
+  const now = Date.now();
+  const times = (recent.get(tabId) || []).filter((t) => now - t < 1000);
+  times.push(now);
+  recent.set(tabId, times);
+  return times.length > perSecond;
+}
+
+// ---- sending
 
 let pumping = false;
 let backoff = 1000;
@@ -239,9 +295,10 @@ let retryTimer = 0;
 
 // pump sends the outbox in order, one item at a time. An item the server
 // cannot take (the session paused or gone, a step it refuses) is dropped
-// with a notice; while the server cannot be reached, the item stays and
-// the pump tries again later, with backoff, and after a restart of the
-// service worker through an alarm.
+// with a notice, a step too large for the server is sent again without
+// its screenshot; while the server cannot be reached, or refuses the
+// token, the items stay and the pump tries again later, with backoff, and
+// after a restart of the service worker through an alarm.
 async function pump() {
   if (pumping) return;
   pumping = true;
@@ -251,6 +308,7 @@ async function pump() {
       const item = await db.first();
       if (!item) {
         backoff = 1000;
+        outbox = { steps: 0, bytes: 0 };
         await chrome.alarms.clear("retry");
         break;
       }
@@ -271,9 +329,19 @@ async function pump() {
           await chrome.alarms.create("retry", { delayInMinutes: 0.5 });
           break;
         }
+        if (e instanceof ApiError && e.status === 413 && item.screenshot) {
+          // Too large for the server (or a proxy before it): the step
+          // goes again, in its place, without its screenshot.
+          const { screenshot, ...rest } = item;
+          await db.replace(rest);
+          outbox = { ...outbox, bytes: Math.max(0, outbox.bytes - screenshot.length) };
+          await setStatus({ notice: `"${item.step.name}" was too large for the server with its screenshot: it is sent without.` });
+          continue;
+        }
         await setStatus({ notice: `The server refused a ${item.op === "step" ? `step ("${item.step.name}")` : item.op}: ${e.message}` });
       }
       await db.remove(item.seq);
+      outbox = { steps: Math.max(0, outbox.steps - 1), bytes: Math.max(0, outbox.bytes - (item.screenshot?.length || 0)) };
       backoff = 1000;
     }
   } finally {
@@ -306,7 +374,9 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   const fromPage = sender.url?.startsWith(chrome.runtime.getURL(""));
   if (msg?.kind === "step" && sender.tab && !fromPage) {
     const step = cleanStep(msg.step);
-    if (step) serial(() => record(sender.tab, step, Array.isArray(msg.rect) ? msg.rect.map(Number) : null));
+    if (step && !gate && pending < 100 && !tooFast(sender.tab.id)) {
+      serial(() => record(sender.tab, step, Array.isArray(msg.rect) ? msg.rect.map(Number) : null));
+    }
     return false;
   }
   if (!fromPage) return false;
@@ -316,18 +386,22 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   };
   switch (msg?.kind) {
     case "start": return answer(serial(() => start(String(msg.title || "").slice(0, 200))));
-    case "pause": return answer(serial(() => change("paused")));
+    case "pause": return answer(halt("paused").then(() => serial(() => change("paused"))));
     case "resume": return answer(serial(() => change("recording")));
-    case "stop": return answer(serial(() => change("idle")));
+    case "stop": return answer(halt("idle").then(() => serial(() => change("idle"))));
     case "adopt": return answer(serial(() => adopt(Number(msg.env), Number(msg.session))));
     case "discard": return answer(serial(() => discard(Number(msg.env), Number(msg.session))));
-    case "status": return answer(status().then(async (st) => ({ ...st, outbox: await db.size() })));
+    case "status": return answer(status().then((st) => ({ ...st, outbox })));
+    case "settings": return answer(status().then(mirror));
     case "flush": pump(); return answer(status());
     default: return false;
   }
 });
 
-chrome.tabs.onActivated.addListener(({ tabId }) => serial(() => switched(tabId)));
+chrome.tabs.onActivated.addListener(({ tabId }) => {
+  activations++;
+  serial(() => switched(tabId));
+});
 chrome.alarms.onAlarm.addListener((a) => { if (a.name === "retry") pump(); });
 
 // A browser that closed while recording leaves the session as a draft:
@@ -335,13 +409,20 @@ chrome.alarms.onAlarm.addListener((a) => { if (a.name === "retry") pump(); });
 chrome.runtime.onStartup.addListener(() => serial(async () => {
   const st = await status();
   if (st.state === "recording") {
-    await db.push({ op: "pause", env: st.session.env, session: st.session.id });
+    gate = "paused";
+    await push({ op: "pause", env: st.session.env, session: st.session.id });
     await setStatus({ state: "paused", notice: `The browser closed while recording "${st.session.title}": it is paused. Resume, stop or discard it.` });
   }
   pump();
 }));
 
-chrome.runtime.onInstalled.addListener(() => serial(async () => badge(await status())));
-
-// The service worker may have been stopped with items waiting.
-pump();
+// The service worker starts: count what waits, show the state, and send
+// what may have been left.
+serial(async () => {
+  outbox = await db.size();
+  const st = await status();
+  if (st.state !== "recording") gate = st.state === "paused" ? "paused" : "";
+  await mirror(st);
+  await badge(st);
+  pump();
+});

@@ -19,14 +19,27 @@
 (() => {
   if (window.top !== window) return;
   const R = globalThis.procmineRules;
+  // What the service worker passes on: the state and the lists.
   let status = { state: "idle" };
   let settings = R.settings();
-  // Fields typed into during a pause, and the time each field was first
-  // typed into while recording.
+  // Fields typed into during a pause, the time each field was first
+  // typed into while recording, and the elements ever seen sensitive (a
+  // password field that a "show password" button turned into a text
+  // field stays one).
   const tainted = new WeakSet();
   const typingSince = new WeakMap();
+  const everSensitive = new WeakSet();
 
-  const recording = () => status.state === "recording" && R.siteAllowed(R.siteOf(location.href), settings);
+  const allowedHere = () => R.siteAllowed(R.siteOf(location.href), settings);
+  const recording = () => status.state === "recording" && allowedHere();
+  const sensitive = (el) => {
+    if (everSensitive.has(el)) return true;
+    if (R.isSensitive(el, settings)) {
+      everSensitive.add(el);
+      return true;
+    }
+    return false;
+  };
 
   const clip = (text, n = 120) => {
     const t = String(text || "").replace(/\s+/g, " ").trim();
@@ -43,6 +56,7 @@
   // image's alt, the element's text for buttons and links, then
   // placeholder and title. A field's own value is never its name.
   const accessibleName = (el) => {
+    const secret = sensitive(el);
     const ids = el.getAttribute("aria-labelledby");
     if (ids) {
       const t = ids.split(/\s+/).map((id) => document.getElementById(id)?.textContent || "").join(" ");
@@ -58,7 +72,7 @@
     if (el.tagName === "IMG" || (el.tagName === "INPUT" && type === "image")) {
       if (clip(el.getAttribute("alt"))) return clip(el.getAttribute("alt"));
     }
-    if (!isTextField(el) && el.tagName !== "SELECT" && el.tagName !== "FORM") {
+    if (!secret && !isTextField(el) && el.tagName !== "SELECT" && el.tagName !== "FORM") {
       const t = clip(el.innerText || el.textContent);
       if (t) return t;
     }
@@ -95,7 +109,7 @@
 
   const send = (action, el, extra = {}) => {
     const now = new Date().toISOString();
-    const element = el ? { name: accessibleName(el), role: roleOf(el), password: R.isSensitive(el, settings) } : {};
+    const element = el ? { name: accessibleName(el), role: roleOf(el), password: sensitive(el) } : {};
     const verb = { click: "Click", right_click: "Right-click", type: "Type in", select: "Select in", other: "Submit", open: "Open" }[action] || action;
     const what = el ? element.name : clip(document.title || location.host);
     const step = { name: clip(`${verb} "${what}"`, 500), action, element, started_at: extra.started || now, ended_at: now };
@@ -111,9 +125,13 @@
     "button, a[href], input, select, textarea, summary, label, [role=button], [role=link], [role=menuitem], [role=tab], [role=option], [role=checkbox], [role=switch]",
   ) || target;
 
+  document.addEventListener("focusin", (e) => { sensitive(e.target); }, true);
+
   document.addEventListener("input", (e) => {
     const el = e.target;
+    sensitive(el);
     if (status.state === "paused") tainted.add(el);
+    if (!e.isTrusted) return;
     else if (recording() && !typingSince.has(el)) typingSince.set(el, new Date().toISOString());
   }, true);
 
@@ -154,7 +172,7 @@
   // the focus leaves them.
   document.addEventListener("focusout", (e) => {
     const el = e.target;
-    if (!el.isContentEditable || !typingSince.has(el) || !recording() || tainted.has(el)) return;
+    if (!e.isTrusted || !el.isContentEditable || !typingSince.has(el) || !recording() || tainted.has(el)) return;
     const started = typingSince.get(el);
     typingSince.delete(el);
     send("type", el, { input: el.innerText, started });
@@ -171,6 +189,7 @@
   // this script cannot see, are blacked out whole. Open and closed shadow
   // roots are searched too.
   const probe = () => {
+    if (!allowedHere()) return null;
     const rects = [];
     const vw = window.innerWidth, vh = window.innerHeight;
     const add = (el) => {
@@ -179,14 +198,18 @@
     };
     const walk = (root) => {
       for (const el of root.querySelectorAll("*")) {
-        if (R.isSensitive(el, settings) || ["IFRAME", "FRAME", "EMBED", "OBJECT"].includes(el.tagName)) add(el);
+        if (sensitive(el) || tainted.has(el) || ["IFRAME", "FRAME", "EMBED", "OBJECT"].includes(el.tagName)) add(el);
         else if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && R.looksLikeCard(el.value)) add(el);
         const shadow = chrome.dom?.openOrClosedShadowRoot?.(el) || el.shadowRoot;
         if (shadow) walk(shadow);
       }
     };
     walk(document);
-    return { page: location.href, viewport: [vw, vh], scroll: [window.scrollX, window.scrollY], dpr: window.devicePixelRatio, rects };
+    const vv = window.visualViewport;
+    return {
+      page: location.href, viewport: [vw, vh], scroll: [window.scrollX, window.scrollY], dpr: window.devicePixelRatio,
+      zoom: vv ? vv.scale : 1, offset: vv ? [vv.offsetLeft, vv.offsetTop] : [0, 0], rects,
+    };
   };
 
   chrome.runtime.onMessage.addListener((msg, sender, reply) => {
@@ -195,15 +218,16 @@
     return false;
   });
 
+  const take = (m) => {
+    status = { state: m?.state || "idle" };
+    settings = R.settings({ allow: m?.allow, deny: m?.deny, sensitive: m?.sensitive });
+  };
   chrome.storage.onChanged.addListener((changes, area) => {
-    if (area !== "local") return;
-    if (changes.status) status = changes.status.newValue || { state: "idle" };
-    if (changes.settings) settings = R.settings(changes.settings.newValue);
+    if (area === "local" && changes.mirror) take(changes.mirror.newValue);
   });
 
-  chrome.storage.local.get(["status", "settings"]).then((v) => {
-    status = v.status || status;
-    settings = R.settings(v.settings);
+  chrome.storage.local.get("mirror").then((v) => {
+    take(v.mirror);
     if (recording()) send("open", null);
   });
 })();

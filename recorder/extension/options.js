@@ -1,17 +1,14 @@
 // The options page: the server and its token, the environment, and the
 // privacy settings (site lists, sensitive selectors, screenshots).
 import "./lib/rules.js";
-import { call, serverProblem, settings } from "./lib/api.js";
+import { call, saveSettings, serverProblem, settings } from "./lib/api.js";
 import * as db from "./lib/db.js";
 
 const R = globalThis.procmineRules;
 const $ = (id) => document.getElementById(id);
 const lines = (text) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
 
-async function save(change) {
-  const s = await settings();
-  await chrome.storage.local.set({ settings: { ...s, ...change } });
-}
+const save = saveSettings;
 
 async function loadEnvironments(s) {
   const select = $("env");
@@ -31,7 +28,7 @@ async function loadEnvironments(s) {
 async function connect() {
   const s = await settings();
   const me = await call("GET", "/api/v1/me");
-  $("connection").textContent = `Connected to ${new URL(s.server).host} as ${me.username}.`;
+  $("connection").textContent = `Connected to ${new URL(await db.server()).host} as ${me.username}.`;
   $("connection").className = "";
   await loadEnvironments(s);
   // Steps waiting for a working token go now.
@@ -48,9 +45,12 @@ $("connect").addEventListener("submit", async (e) => {
     return;
   }
   const token = $("token").value.trim();
-  if (token) await db.setToken(token);
+  if (!token && server !== (await db.server())) {
+    $("connection").textContent = "Give the token again for another server: a token is sent only to the server it was saved with.";
+    return;
+  }
+  await db.setConnection(server, token);
   $("token").value = "";
-  await save({ server });
   try {
     await connect();
   } catch (err) {
@@ -60,7 +60,7 @@ $("connect").addEventListener("submit", async (e) => {
 });
 
 $("forget").addEventListener("click", async () => {
-  await db.setToken("");
+  await db.forgetToken();
   $("connection").className = "muted";
   $("connection").textContent = "The token is forgotten.";
 });
@@ -83,12 +83,13 @@ $("privacy").addEventListener("submit", async (e) => {
 
 (async () => {
   const s = await settings();
-  $("server").value = s.server;
+  const server = await db.server();
+  $("server").value = server;
   $("deny").value = s.deny.join("\n");
   $("allow").value = s.allow.join("\n");
   $("sensitive").value = s.sensitive.join("\n");
   $("screenshots").checked = s.screenshots;
-  if (s.server && (await db.token())) {
+  if (server && (await db.token())) {
     $("token").placeholder = "a token is saved; leave empty to keep it";
     connect().catch((err) => {
       $("connection").className = "error";

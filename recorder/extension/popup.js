@@ -32,7 +32,8 @@ function openPage(path) {
 async function render() {
   for (const b of document.querySelectorAll("button")) b.disabled = false;
   const s = await settings();
-  const connected = s.server && s.env && (await db.token());
+  const server = await db.server();
+  const connected = server && s.env && (await db.token());
   const st = await ask("status");
   $("setup").hidden = Boolean(connected);
   $("idle").hidden = !connected || st.state !== "idle";
@@ -45,13 +46,13 @@ async function render() {
   $("notice").hidden = !st.notice;
   $("notice").textContent = st.notice || "";
   $("outbox").textContent = st.outbox.steps > 0 ? `${st.outbox.steps} waiting for the server` : "";
-  await renderDrafts(s, st);
+  await renderDrafts(s, st, server);
 }
 
-async function renderDrafts(s, st) {
+async function renderDrafts(s, st, server) {
   const list = $("drafts");
   list.replaceChildren();
-  if (!s.server || !s.env) return;
+  if (!server || !s.env) return;
   let drafts;
   try {
     drafts = (await call("GET", sessions(s.env))).sessions || [];

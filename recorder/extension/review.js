@@ -40,8 +40,8 @@ function field(labelText, value, idText, onSave) {
   button.addEventListener("click", async () => {
     try {
       await onSave(input.value);
-      say(`Saved.`);
       await load();
+      say("Saved.");
     } catch (e) {
       say(e.message, true);
     }
@@ -53,7 +53,18 @@ function field(labelText, value, idText, onSave) {
   return wrap;
 }
 
+// load shows the session as the server has it; the page's body is marked
+// busy meanwhile.
 async function load() {
+  document.body.dataset.loading = "1";
+  try {
+    await render();
+  } finally {
+    delete document.body.dataset.loading;
+  }
+}
+
+async function render() {
   for (const u of objectURLs.splice(0)) URL.revokeObjectURL(u);
   const rec = await call("GET", base);
   $("title").textContent = `Review "${rec.title}"`;
@@ -111,8 +122,8 @@ async function load() {
     del.addEventListener("click", async () => {
       try {
         await call("DELETE", `${base}/steps/${st.n}`);
-        say(`Step ${st.n} deleted.`);
         await load();
+        say(`Step ${st.n} deleted.`);
       } catch (e) {
         say(e.message, true);
       }

@@ -7,9 +7,19 @@ import * as db from "./db.js";
 
 const R = globalThis.procmineRules;
 
+// settings are the user's settings, from the extension's own IndexedDB.
 export async function settings() {
-  const v = await chrome.storage.local.get("settings");
-  return R.settings(v.settings);
+  return R.settings(await db.get("settings"));
+}
+
+// saveSettings changes some settings and has the service worker pass
+// what content scripts need on to them.
+export async function saveSettings(change) {
+  const next = { ...(await settings()), ...change };
+  delete next.server;
+  await db.put("settings", next);
+  await chrome.runtime.sendMessage({ kind: "settings" }).catch(() => {});
+  return next;
 }
 
 // serverProblem says why a server address cannot be used, "" when it can.
@@ -39,18 +49,18 @@ export class ApiError extends Error {
 // call sends one request and answers the decoded JSON (null for 204). A
 // network failure is an ApiError of status 0.
 export async function call(method, path, body, opts = {}) {
-  const s = opts.settings || await settings();
-  const token = opts.token ?? await db.token();
-  const problem = serverProblem(s.server);
+  const server = await db.server();
+  const token = await db.token();
+  const problem = serverProblem(server);
   if (problem) throw new ApiError(0, "not_connected", "not connected: " + problem);
   if (!token) throw new ApiError(0, "not_connected", "not connected: no access token is saved");
   const headers = { Authorization: "Bearer " + token };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
-    res = await fetch(s.server.replace(/\/+$/, "") + path, {
+    res = await fetch(server.replace(/\/+$/, "") + path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit", cache: "no-store", redirect: "error",
+      credentials: "omit", cache: "no-store", redirect: "error", signal: AbortSignal.timeout(60000),
     });
   } catch (e) {
     throw new ApiError(0, "unreachable", `the server cannot be reached (${e.message})`);

@@ -38,14 +38,36 @@ async function run(store, mode, fn) {
   });
 }
 
-export const token = () => run("secret", "readonly", (s) => s.get("token")).then((t) => t || "");
-export const setToken = (t) => run("secret", "readwrite", (s) => (t ? s.put(t, "token") : s.delete("token")));
+// get and put read and write one value of the extension's own: the
+// token, the server it belongs to, the settings and the recording's
+// state. Content scripts can write chrome.storage.local, so nothing the
+// service worker trusts is kept there (see mirror in background.js).
+export const get = (key) => run("secret", "readonly", (s) => s.get(key));
+export const put = (key, value) => run("secret", "readwrite", (s) => (value === undefined ? s.delete(key) : s.put(value, key)));
+
+export const token = () => get("token").then((t) => t || "");
+export const server = () => get("server").then((v) => v || "");
+
+// setConnection keeps a token together with the server it is for: a
+// token is never sent to another server than the one it was given with.
+export async function setConnection(address, t) {
+  const before = await server();
+  if (!t && address !== before) {
+    await put("token", undefined);
+  }
+  await put("server", address);
+  if (t) await put("token", t);
+}
+
+export const forgetToken = () => put("token", undefined);
 
 // push adds an item at the end of the outbox.
 export const push = (item) => run("outbox", "readwrite", (s) => s.add(item));
 // first is the oldest item of the outbox, undefined when it is empty.
 export const first = () => run("outbox", "readonly", (s) => s.openCursor()).then((c) => c?.value);
 export const remove = (seq) => run("outbox", "readwrite", (s) => s.delete(seq));
+// replace puts an item back in its place (its seq), changed.
+export const replace = (item) => run("outbox", "readwrite", (s) => s.put(item));
 
 // size counts the outbox's items and the bytes of their screenshots.
 export async function size() {

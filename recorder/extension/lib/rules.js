@@ -6,7 +6,6 @@
 
 (() => {
   const defaults = Object.freeze({
-    server: "",
     env: 0,
     allow: [],
     deny: [],
@@ -21,7 +20,10 @@
   });
 
   // settings returns stored settings completed with the defaults.
-  const settings = (stored) => ({ ...defaults, ...(stored || {}) });
+  const settings = (stored) => ({
+    ...defaults,
+    ...Object.fromEntries(Object.entries(stored || {}).filter(([, v]) => v !== undefined && v !== null)),
+  });
 
   // siteOf is the site a page belongs to: its host (with the port when
   // there is one) for http and https pages, "" for anything else, which
@@ -29,7 +31,11 @@
   const siteOf = (url) => {
     try {
       const u = new URL(url);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.host.toLowerCase() : "";
+      if (u.protocol !== "http:" && u.protocol !== "https:") return "";
+      // "example.com." is example.com: the trailing dot must not get a
+      // site past the deny list.
+      const host = u.hostname.toLowerCase().replace(/\.+$/, "");
+      return u.port ? `${host}:${u.port}` : host;
     } catch {
       return "";
     }
@@ -44,7 +50,8 @@
     if (p.includes("://")) p = p.split("://")[1];
     p = p.split("/")[0];
     if (p.startsWith("*.")) p = p.slice(2);
-    return p;
+    // Written as the browser writes hosts: punycode, no trailing dot.
+    return siteOf("http://" + p) || p;
   };
 
   // matches tells whether site (host[:port]) is named by pattern: a pattern
@@ -87,9 +94,10 @@
     if (el.tagName === "INPUT" && type === "password") return true;
     const auto = (el.getAttribute("autocomplete") || "").toLowerCase().split(/\s+/);
     if (auto.some((t) => t.startsWith("cc-"))) return true;
+    // A selector marks an element and everything in it.
     return s.sensitive.some((sel) => {
       try {
-        return el.matches(sel);
+        return el.closest(sel) !== null;
       } catch {
         return false;
       }
