@@ -422,8 +422,28 @@ func TestRecorderExtension(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data of step %d"]`, nameStep.N))))
 	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.' && !document.body.dataset.loading`)
 	waitFor(ectx, `!document.getElementById('publish').disabled && !document.body.dataset.loading && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
-	erun(chromedp.Click(chromedp.CSS("#publish")))
-	waitFor(ectx, `document.getElementById('status').textContent.startsWith('Published')`)
+	// Pressed from script: a long page of screenshots still settling can
+	// move the button from under a mouse click (about one run in ten
+	// here lost the click).
+	if _, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`(() => { const b = document.getElementById('publish'); b.focus(); b.click(); return true })()`)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		said, _ := chromedp.Run(ectx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+		if strings.HasPrefix(said, "Published") {
+			break
+		}
+		if time.Now().After(deadline) {
+			var reqs []string
+			for _, line := range strings.Split(e.logs.String(), "\n") {
+				if strings.Contains(line, "publish") || strings.Contains(line, "/steps/") && strings.Contains(line, "PATCH") {
+					reqs = append(reqs, line)
+				}
+			}
+			y, _ := chromedp.Run(ectx, chromedp.Evaluate[string](`JSON.stringify([scrollY, document.getElementById('publish').getBoundingClientRect(), document.activeElement && document.activeElement.id])`))
+			t.Fatalf("not published: the page says %q; publish at %s; the server saw %q", said, y, reqs)
+		}
+	}
 
 	// A draft left recording (another browser, or one that closed) is
 	// continued from the popup, paused until resumed; another is
