@@ -102,6 +102,13 @@ type Aligner struct {
 	atLeast bool
 	// empty is the cost of aligning the empty trace: the cheapest run.
 	empty int
+	// labels numbers the visible labels; ahead[p] is the set of them
+	// (a bitset) that some path of the net leads to from place p.
+	labels map[string]int
+	ahead  [][]uint64
+	// always is what transitions without input places (which can fire
+	// at any time) lead to.
+	always []uint64
 }
 
 type transition struct {
@@ -168,6 +175,7 @@ func New(n *petrinet.Net) (*Aligner, error) {
 	if a.final, err = marking(n.Final, "final"); err != nil {
 		return nil, err
 	}
+	a.reachability()
 	al, err := a.align(context.Background(), nil, 1_000_000, false)
 	if err != nil {
 		return nil, fmt.Errorf("the net's cheapest run from the initial to the final marking: %w", err)
@@ -226,16 +234,8 @@ type stateKey struct {
 }
 
 func (a *Aligner) align(ctx context.Context, trace []string, budget int, withTrace bool) (Alignment, error) {
-	// forced[i] counts the events from i on that no transition carries:
-	// each costs a log move whatever happens (the heuristic).
-	forced := make([]int, len(trace)+1)
-	for i := len(trace) - 1; i >= 0; i-- {
-		forced[i] = forced[i+1]
-		if len(a.byLabel[trace[i]]) == 0 {
-			forced[i] += DeviationCost
-		}
-	}
-	nodes := []node{{marking: string(a.initial), f: forced[0], parent: -1, move: -1}}
+	h := a.heuristic(trace)
+	nodes := []node{{marking: string(a.initial), f: h(string(a.initial), 0), parent: -1, move: -1}}
 	best := map[stateKey]int32{{string(a.initial), 0}: 0}
 	q := &queue{nodes: &nodes, items: []int32{0}}
 	visited := 0
@@ -248,7 +248,7 @@ func (a *Aligner) align(ctx context.Context, trace []string, budget int, withTra
 				return
 			}
 		}
-		nodes = append(nodes, node{marking: m, pos: pos, g: g, f: g + forced[pos], parent: from, move: move})
+		nodes = append(nodes, node{marking: m, pos: pos, g: g, f: g + h(m, pos), parent: from, move: move})
 		id := int32(len(nodes) - 1)
 		best[k] = id
 		heap.Push(q, id)
@@ -295,6 +295,115 @@ func (a *Aligner) align(ctx context.Context, trace []string, budget int, withTra
 		}
 	}
 	return Alignment{States: visited}, fmt.Errorf("the final marking cannot be reached from the initial one")
+}
+
+// reachability computes, for each place, the visible labels that some
+// path of arcs leads to from it, ignoring how many tokens a transition
+// needs: a superset of what can still fire from a token there.
+func (a *Aligner) reachability() {
+	a.labels = map[string]int{}
+	for l := range a.byLabel {
+		a.labels[l] = len(a.labels)
+	}
+	words := (len(a.labels) + 63) / 64
+	consumers := make([][]int32, a.places)
+	for t := range a.trans {
+		for _, p := range a.trans[t].in {
+			consumers[p] = append(consumers[p], int32(t))
+		}
+	}
+	a.ahead = make([][]uint64, a.places+1)
+	// The last entry starts from the transitions without input places.
+	var free []int32
+	for t := range a.trans {
+		if len(a.trans[t].in) == 0 {
+			free = append(free, int32(t))
+		}
+	}
+	for start := range a.places + 1 {
+		set := make([]uint64, words)
+		seen := make([]bool, a.places)
+		var stack []int32
+		if start < a.places {
+			stack = append(stack, int32(start))
+			seen[start] = true
+		} else {
+			for _, t := range free {
+				tr := &a.trans[t]
+				if tr.label != "" {
+					i := a.labels[tr.label]
+					set[i/64] |= 1 << (i % 64)
+				}
+				for _, q := range tr.out {
+					if !seen[q] {
+						seen[q] = true
+						stack = append(stack, q)
+					}
+				}
+			}
+		}
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, t := range consumers[p] {
+				tr := &a.trans[t]
+				if tr.label != "" {
+					i := a.labels[tr.label]
+					set[i/64] |= 1 << (i % 64)
+				}
+				for _, q := range tr.out {
+					if !seen[q] {
+						seen[q] = true
+						stack = append(stack, q)
+					}
+				}
+			}
+		}
+		a.ahead[start] = set
+	}
+	a.always = a.ahead[a.places]
+}
+
+// heuristic returns the search's lower bound for a trace: each remaining
+// event whose activity no transition still reachable from the marking
+// carries must be a log move. Firing a transition only moves tokens
+// forward, so what is reachable never grows along a path, and the bound
+// is consistent as well as admissible.
+func (a *Aligner) heuristic(trace []string) func(m string, pos int32) int {
+	words := (len(a.labels) + 63) / 64
+	// left[i][l] counts the events from i on with label l; foreign
+	// counts those whose activity no transition carries at all.
+	n := len(a.labels)
+	left := make([]int32, (len(trace)+1)*n)
+	foreign := make([]int, len(trace)+1)
+	for i := len(trace) - 1; i >= 0; i-- {
+		copy(left[i*n:(i+1)*n], left[(i+1)*n:(i+2)*n])
+		foreign[i] = foreign[i+1]
+		if l, ok := a.labels[trace[i]]; ok {
+			left[i*n+l]++
+		} else {
+			foreign[i]++
+		}
+	}
+	set := make([]uint64, words)
+	return func(m string, pos int32) int {
+		copy(set, a.always)
+		for p := range a.places {
+			if m[p] > 0 {
+				for w, bits := range a.ahead[p] {
+					set[w] |= bits
+				}
+			}
+		}
+		dead := foreign[pos]
+		row := left[int(pos)*n : (int(pos)+1)*n]
+		for l, c := range row {
+			if c > 0 && set[l/64]&(1<<(l%64)) == 0 {
+				dead += int(c)
+			}
+		}
+		return dead * DeviationCost
+	}
 }
 
 // fire writes into buf the marking after t fires in m, and reports
