@@ -120,7 +120,7 @@ func printConformance(w io.Writer, res *conformance.Result) {
 // alignLog aligns every variant of the log against the net and prints
 // the alignment-based figures.
 func alignLog(ctx context.Context, l *eventlog.Log, net *petrinet.Net, model string, budget int, asJSON bool, s Streams) error {
-	a, err := align.New(net)
+	a, err := align.New(ctx, net)
 	if err != nil {
 		return fmt.Errorf("%s: %w", model, err)
 	}

@@ -210,7 +210,7 @@ type model struct {
 
 // maxNodes bounds the nets replayed: the silent paths between places
 // grow with the square of their number.
-const maxNodes = 5000
+const maxNodes = petrinet.MaxNodes
 
 func compile(n *petrinet.Net) (*model, error) {
 	if k := len(n.Places) + len(n.Transitions); k > maxNodes {
@@ -222,57 +222,23 @@ func compile(n *petrinet.Net) (*model, error) {
 	if len(n.Final) == 0 {
 		return nil, errors.New("the net has no final marking: token replay needs to know where runs end")
 	}
-	m := &model{places: len(n.Places), byLabel: map[string][]int32{}, atLeast: n.FinalAtLeast}
-	place := map[string]int32{}
-	for i, p := range n.Places {
-		place[p.ID] = int32(i)
+	x, err := n.Index()
+	if err != nil {
+		return nil, err
 	}
-	trans := map[string]int32{}
-	for i, t := range n.Transitions {
-		trans[t.ID] = int32(i)
-		m.label = append(m.label, t.Label)
-		if t.Label != "" {
-			m.byLabel[t.Label] = append(m.byLabel[t.Label], int32(i))
-		}
-	}
-	m.pre, m.post = make([][]int32, len(n.Transitions)), make([][]int32, len(n.Transitions))
-	for _, a := range n.Arcs {
-		if p, ok := place[a.Source]; ok {
-			if t, ok := trans[a.Target]; ok {
-				m.pre[t] = append(m.pre[t], p)
-				continue
-			}
-		}
-		if t, ok := trans[a.Source]; ok {
-			if p, ok := place[a.Target]; ok {
-				m.post[t] = append(m.post[t], p)
-				continue
-			}
-		}
-		return nil, errors.New("an arc of the net does not join one of its places and one of its transitions")
-	}
+	m := &model{places: x.Places, label: x.Labels, byLabel: x.ByLabel, pre: x.Pre, post: x.Post,
+		initial: x.Initial, final: x.Final, atLeast: n.FinalAtLeast}
 	for t := range m.pre {
 		if hasRepeat(m.pre[t]) || hasRepeat(m.post[t]) {
 			return nil, errors.New("an arc of the net repeats another: token replay takes and puts one token per arc")
 		}
 	}
-	m.initial, m.final = make([]int32, m.places), make([]int32, m.places)
-	for id, k := range n.Initial {
-		p, ok := place[id]
-		if !ok {
-			return nil, errors.New("the initial marking names a place the net does not have")
+	// The places the final marking names, in order.
+	for i, pl := range n.Places {
+		if _, ok := n.Final[pl.ID]; ok {
+			m.finalPlaces = append(m.finalPlaces, int32(i))
 		}
-		m.initial[p] = int32(k)
 	}
-	for id, k := range n.Final {
-		p, ok := place[id]
-		if !ok {
-			return nil, errors.New("the final marking names a place the net does not have")
-		}
-		m.final[p] = int32(k)
-		m.finalPlaces = append(m.finalPlaces, p)
-	}
-	slices.Sort(m.finalPlaces)
 	m.shortestPaths()
 	m.findWaiting()
 	return m, nil

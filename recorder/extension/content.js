@@ -115,9 +115,10 @@
     const step = { name: clip(`${verb} "${what}"`, 500), action, element, started_at: extra.started || now, ended_at: now };
     if (extra.input !== undefined && !element.password) step.input = String(extra.input).slice(0, 65536);
     if (extra.description) step.description = extra.description;
-    chrome.runtime.sendMessage({
-      kind: "step", step, rect: el ? rect(el) : null, title: document.title, page: location.href,
-    }).catch(() => {});
+    // The service worker takes the site and the title from the tab: the
+    // page's address, which may hold personal data in its query, is not
+    // handed over.
+    chrome.runtime.sendMessage({ kind: "step", step, rect: el ? rect(el) : null }).catch(() => {});
   };
 
   // actionable is the element a click acts on: the nearest control.

@@ -76,11 +76,10 @@ async function renderDrafts(s, st, server) {
     name.textContent = `${d.title} (${d.state})`;
     const row = document.createElement("div");
     row.className = "row";
-    const button = (label, fn, cls = "") => {
+    const button = (label, fn) => {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = label;
-      b.className = cls;
       b.setAttribute("aria-label", `${label} ${d.title}`);
       b.addEventListener("click", act(fn));
       row.append(b);

@@ -96,7 +96,6 @@ type Aligner struct {
 	places  int
 	trans   []transition
 	byLabel map[string][]int32
-	silent  []int32
 	initial []uint8
 	final   []uint8
 	atLeast bool
@@ -116,67 +115,43 @@ type transition struct {
 	in, out   []int32 // place indexes, one per arc
 }
 
-// New prepares a net for alignment. The net must have a final marking
-// and at most 255 tokens in a place.
-func New(n *petrinet.Net) (*Aligner, error) {
+// New prepares a net for alignment: at most petrinet.MaxNodes places and
+// transitions, a final marking, at most 255 tokens in a place. It finds
+// the net's cheapest run on its own (the best-worst cost's part), within
+// the default budget of states.
+func New(ctx context.Context, n *petrinet.Net) (*Aligner, error) {
+	if k := len(n.Places) + len(n.Transitions); k > petrinet.MaxNodes {
+		return nil, fmt.Errorf("the net has %d places and transitions; alignments take at most %d", k, petrinet.MaxNodes)
+	}
 	if len(n.Final) == 0 {
 		return nil, fmt.Errorf("the net has no final marking: an alignment needs one")
 	}
-	a := &Aligner{places: len(n.Places), byLabel: map[string][]int32{}, atLeast: n.FinalAtLeast}
-	index := map[string]int32{}
-	for i, p := range n.Places {
-		index[p.ID] = int32(i)
+	x, err := n.Index()
+	if err != nil {
+		return nil, err
 	}
-	tindex := map[string]int{}
-	for i, t := range n.Transitions {
-		tindex[t.ID] = i
-		a.trans = append(a.trans, transition{id: t.ID, label: t.Label})
-		if t.Silent() {
-			a.silent = append(a.silent, int32(i))
-		} else {
-			a.byLabel[t.Label] = append(a.byLabel[t.Label], int32(i))
-		}
+	a := &Aligner{places: x.Places, byLabel: x.ByLabel, atLeast: n.FinalAtLeast}
+	for t := range x.IDs {
+		a.trans = append(a.trans, transition{id: x.IDs[t], label: x.Labels[t], in: x.Pre[t], out: x.Post[t]})
 	}
-	for _, arc := range n.Arcs {
-		if p, ok := index[arc.Source]; ok {
-			t, ok := tindex[arc.Target]
-			if !ok {
-				return nil, fmt.Errorf("arc %s → %s: no such transition", arc.Source, arc.Target)
-			}
-			a.trans[t].in = append(a.trans[t].in, p)
-		} else if p, ok := index[arc.Target]; ok {
-			t, ok := tindex[arc.Source]
-			if !ok {
-				return nil, fmt.Errorf("arc %s → %s: no such transition", arc.Source, arc.Target)
-			}
-			a.trans[t].out = append(a.trans[t].out, p)
-		} else {
-			return nil, fmt.Errorf("arc %s → %s joins no place", arc.Source, arc.Target)
-		}
-	}
-	marking := func(m petrinet.Marking, what string) ([]uint8, error) {
+	marking := func(m []int32, what string) ([]uint8, error) {
 		v := make([]uint8, a.places)
-		for id, k := range m {
-			p, ok := index[id]
-			if !ok {
-				return nil, fmt.Errorf("the %s marking names %q, which is no place", what, id)
-			}
+		for p, k := range m {
 			if k < 0 || k > 255 {
-				return nil, fmt.Errorf("the %s marking puts %d tokens in %q: 0 to 255", what, k, id)
+				return nil, fmt.Errorf("the %s marking puts %d tokens in a place: 0 to 255", what, k)
 			}
 			v[p] = uint8(k)
 		}
 		return v, nil
 	}
-	var err error
-	if a.initial, err = marking(n.Initial, "initial"); err != nil {
+	if a.initial, err = marking(x.Initial, "initial"); err != nil {
 		return nil, err
 	}
-	if a.final, err = marking(n.Final, "final"); err != nil {
+	if a.final, err = marking(x.Final, "final"); err != nil {
 		return nil, err
 	}
 	a.reachability()
-	al, err := a.align(context.Background(), nil, 1_000_000, false)
+	al, err := a.align(ctx, nil, 1_000_000)
 	if err != nil {
 		return nil, fmt.Errorf("the net's cheapest run from the initial to the final marking: %w", err)
 	}
@@ -190,7 +165,7 @@ func (a *Aligner) Align(ctx context.Context, trace []string, budget int) (Alignm
 	if budget <= 0 {
 		budget = 1_000_000
 	}
-	al, err := a.align(ctx, trace, budget, true)
+	al, err := a.align(ctx, trace, budget)
 	al.BestWorst = a.empty + DeviationCost*len(trace)
 	return al, err
 }
@@ -233,7 +208,7 @@ type stateKey struct {
 	pos     int32
 }
 
-func (a *Aligner) align(ctx context.Context, trace []string, budget int, withTrace bool) (Alignment, error) {
+func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignment, error) {
 	h := a.heuristic(trace)
 	nodes := []node{{marking: string(a.initial), f: h(string(a.initial), 0), parent: -1, move: -1}}
 	best := map[stateKey]int32{{string(a.initial), 0}: 0}
@@ -324,39 +299,33 @@ func (a *Aligner) reachability() {
 		set := make([]uint64, words)
 		seen := make([]bool, a.places)
 		var stack []int32
+		// visit marks what transition t carries and leads to.
+		visit := func(t int32) {
+			tr := &a.trans[t]
+			if tr.label != "" {
+				i := a.labels[tr.label]
+				set[i/64] |= 1 << (i % 64)
+			}
+			for _, q := range tr.out {
+				if !seen[q] {
+					seen[q] = true
+					stack = append(stack, q)
+				}
+			}
+		}
 		if start < a.places {
 			stack = append(stack, int32(start))
 			seen[start] = true
 		} else {
 			for _, t := range free {
-				tr := &a.trans[t]
-				if tr.label != "" {
-					i := a.labels[tr.label]
-					set[i/64] |= 1 << (i % 64)
-				}
-				for _, q := range tr.out {
-					if !seen[q] {
-						seen[q] = true
-						stack = append(stack, q)
-					}
-				}
+				visit(t)
 			}
 		}
 		for len(stack) > 0 {
 			p := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			for _, t := range consumers[p] {
-				tr := &a.trans[t]
-				if tr.label != "" {
-					i := a.labels[tr.label]
-					set[i/64] |= 1 << (i % 64)
-				}
-				for _, q := range tr.out {
-					if !seen[q] {
-						seen[q] = true
-						stack = append(stack, q)
-					}
-				}
+				visit(t)
 			}
 		}
 		a.ahead[start] = set
@@ -446,9 +415,6 @@ func (a *Aligner) result(nodes []node, goal int32, trace []string, visited int) 
 		if n.move >= 0 {
 			t := &a.trans[n.move]
 			mv.Transition, mv.Label, mv.Silent = t.id, t.label, t.label == ""
-			if mv.Silent {
-				mv.Transition = t.id
-			}
 		}
 		if n.pos > p.pos {
 			mv.Log = trace[p.pos]

@@ -77,17 +77,10 @@ func readNet(t *testing.T, path string) *petrinet.Net {
 func TestVariantCostsAsPM4Py(t *testing.T) {
 	dir, files := references(t)
 	for _, file := range files {
-		var ref reference
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, &ref); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		ref := readReference(t, file)
 		for model, m := range ref.Models {
 			t.Run(strings.TrimSuffix(filepath.Base(file), ".alignments.json")+"/"+model, func(t *testing.T) {
-				a, err := New(readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
+				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +137,7 @@ func TestLogFitnessAsPM4Py(t *testing.T) {
 				if err := json.Unmarshal(m.Fitness.Value, &want); err != nil {
 					t.Fatal(err)
 				}
-				a, err := New(readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
+				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -230,7 +223,7 @@ func TestOptimalAgainstExhaustiveSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := New(petrinet.FromTree(tree))
+		a, err := New(context.Background(), petrinet.FromTree(tree))
 		if err != nil {
 			t.Fatal(err)
 		}

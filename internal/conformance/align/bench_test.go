@@ -18,7 +18,7 @@ import (
 // starts.
 func BenchmarkBPIC2012(b *testing.B) {
 	l := testlog.Read(b, "xes/bpic2012.xes.gz")
-	a, err := New(petrinet.FromTree(inductive.Discover(l, 0.2)))
+	a, err := New(context.Background(), petrinet.FromTree(inductive.Discover(l, 0.2)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func BenchmarkReceipt(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			a, err := New(n)
+			a, err := New(context.Background(), n)
 			if err != nil {
 				b.Fatal(err)
 			}
