@@ -201,34 +201,14 @@ func TestRecorderExtension(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, erun := runner(t, ctx), runner(t, ectx)
-	waitFor := func(c context.Context, js string) {
-		t.Helper()
-		// Evaluated in a loop: Poll waits for animation frames, which a
-		// window in the background may not get.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			tctx, cancel := context.WithTimeout(c, 5*time.Second)
-			ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](js))
-			cancel()
-			if err == nil && ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				body, _ := chromedp.Run(c, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
-				t.Fatalf("waiting for %s: %v; the page says: %s", js, err, body)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	textOf := func(c context.Context, sel string) string { t.Helper(); return pageText(t, c, sel) }
 
 	// Connect: the server and the token in the options.
 	erun(chromedp.Navigate(extURL+"options.html"),
 		chromedp.SendKeys(chromedp.CSS("#server"), e.url),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok.Token),
 		chromedp.Click(chromedp.CSS("#save-connection")))
-	waitFor(ectx, `document.getElementById('connection').textContent.includes('Connected')`)
-	waitFor(ectx, `document.getElementById('env').options.length === 1`)
+	waitFor(t, ectx, `document.getElementById('connection').textContent.includes('Connected')`)
+	waitFor(t, ectx, `document.getElementById('env').options.length === 1`)
 
 	var session access.ID
 	steps := func() []store.Step {
@@ -263,13 +243,13 @@ func TestRecorderExtension(t *testing.T) {
 	popup := func(button, state string) {
 		t.Helper()
 		erun(chromedp.Navigate(extURL+"popup.html"), chromedp.WaitVisible(chromedp.CSS("#"+button)), chromedp.Click(chromedp.CSS("#"+button)))
-		waitFor(ectx, fmt.Sprintf(`document.getElementById('state').textContent.startsWith(%q)`, state))
+		waitFor(t, ectx, fmt.Sprintf(`document.getElementById('state').textContent.startsWith(%q)`, state))
 	}
 
 	// Record.
 	erun(chromedp.Navigate(extURL+"popup.html"), chromedp.WaitVisible(chromedp.CSS("#title")), chromedp.SendKeys(chromedp.CSS("#title"), "Enter an order"))
 	erun(chromedp.Click(chromedp.CSS("#start")))
-	waitFor(ectx, `document.getElementById('state').textContent.startsWith('Recording')`)
+	waitFor(t, ectx, `document.getElementById('state').textContent.startsWith('Recording')`)
 	shot(t, ectx, "recorder-popup")
 	var sessions struct {
 		Sessions []struct {
@@ -356,7 +336,7 @@ func TestRecorderExtension(t *testing.T) {
 	// A denied site: nothing is captured there, not even a step name.
 	erun(chromedp.Navigate(extURL+"options.html"), chromedp.WaitVisible(chromedp.CSS("#deny")),
 		chromedp.SendKeys(chromedp.CSS("#deny"), "localhost"), chromedp.Click(chromedp.CSS("#save-privacy")))
-	waitFor(ectx, `document.getElementById('privacy-saved').textContent === 'Saved.'`)
+	waitFor(t, ectx, `document.getElementById('privacy-saved').textContent === 'Saved.'`)
 	before = len(steps())
 	run(chromedp.Navigate(deniedURL+"/form"), chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), recDenied), chromedp.Click(chromedp.CSS("#check")))
@@ -384,7 +364,7 @@ func TestRecorderExtension(t *testing.T) {
 		t.Fatalf("steps stored while the server was down: %d, want %d", n, before)
 	}
 	erun(chromedp.Navigate(extURL + "popup.html"))
-	waitFor(ectx, `document.getElementById('outbox').textContent.startsWith('3 waiting')`)
+	waitFor(t, ectx, `document.getElementById('outbox').textContent.startsWith('3 waiting')`)
 	api.up(t)
 	got = waitSteps(before + 3)
 	var order []string
@@ -398,7 +378,7 @@ func TestRecorderExtension(t *testing.T) {
 	// Stop, review: delete a step, edit an input, publish.
 	popup("stop", "Not recording")
 	erun(chromedp.Navigate(fmt.Sprintf("%sreview.html?env=%d&session=%d", extURL, prod.ID, session)))
-	waitFor(ectx, `document.querySelectorAll('#steps tbody tr').length > 0 && document.querySelectorAll('#process option').length === 1`)
+	waitFor(t, ectx, `document.querySelectorAll('#steps tbody tr').length > 0 && document.querySelectorAll('#process option').length === 1`)
 	all := steps()
 	var gotIt, nameStep store.Step
 	for _, s := range all {
@@ -413,15 +393,15 @@ func TestRecorderExtension(t *testing.T) {
 		t.Fatalf("steps %+v", all)
 	}
 	// Screenshots load into the review page.
-	waitFor(ectx, `[...document.querySelectorAll('#steps img')].some(i => i.complete && i.naturalWidth > 0)`)
+	waitFor(t, ectx, `[...document.querySelectorAll('#steps img')].some(i => i.complete && i.naturalWidth > 0)`)
 	shot(t, ectx, "recorder-review")
 	erun(chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-n="%d"] button.delete`, gotIt.N))))
-	waitFor(ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]') && !document.body.dataset.loading`, gotIt.N))
-	waitFor(ectx, `[...document.querySelectorAll('#steps img')].every(i => i.complete)`)
+	waitFor(t, ectx, fmt.Sprintf(`!document.querySelector('tr[data-n="%d"]') && !document.body.dataset.loading`, gotIt.N))
+	waitFor(t, ectx, `[...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	erun(chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#input-%d", nameStep.N)), "J. Roe"),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label="Save input data of step %d"]`, nameStep.N))))
-	waitFor(ectx, `document.getElementById('status').textContent === 'Saved.' && !document.body.dataset.loading`)
-	waitFor(ectx, `!document.getElementById('publish').disabled && !document.body.dataset.loading && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
+	waitFor(t, ectx, `document.getElementById('status').textContent === 'Saved.' && !document.body.dataset.loading`)
+	waitFor(t, ectx, `!document.getElementById('publish').disabled && !document.body.dataset.loading && [...document.querySelectorAll('#steps img')].every(i => i.complete)`)
 	// Pressed from script: a long page of screenshots still settling can
 	// move the button from under a mouse click (about one run in ten
 	// here lost the click).
@@ -453,10 +433,10 @@ func TestRecorderExtension(t *testing.T) {
 	maker.json("POST", base+"/recording-sessions", `{"title":"Not wanted"}`, 201, &other)
 	erun(chromedp.Navigate(extURL+"popup.html"), chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Continue Left open"]`)),
 		chromedp.Click(chromedp.CSS(`button[aria-label="Continue Left open"]`)))
-	waitFor(ectx, `document.getElementById('state').textContent.startsWith('Paused "Left open"')`)
+	waitFor(t, ectx, `document.getElementById('state').textContent.startsWith('Paused "Left open"')`)
 	erun(chromedp.Click(chromedp.CSS(`button[aria-label="Discard Not wanted"]`)),
 		chromedp.Click(chromedp.CSS(`button[aria-label="Confirm: discard Not wanted and its steps"]`)))
-	waitFor(ectx, `![...document.querySelectorAll('#drafts li')].some(li => li.textContent.includes('Not wanted'))`)
+	waitFor(t, ectx, `![...document.querySelectorAll('#drafts li')].some(li => li.textContent.includes('Not wanted'))`)
 	if code, _ := maker.do("GET", fmt.Sprintf("%s/recording-sessions/%d", base, other.ID), "", nil); code != 404 {
 		t.Errorf("the discarded draft: %d", code)
 	}
@@ -576,10 +556,10 @@ func TestRecorderExtension(t *testing.T) {
 	// Task mining shows the recorded application and steps.
 	run(signInSteps(e.url, "maker")...)
 	run(chromedp.Navigate(fmt.Sprintf("%s/e/%d/p/%d/task-mining", e.url, prod.ID, proc.ID)), chromedp.WaitVisible(chromedp.CSS("#applications")))
-	if apps := textOf(ctx, "#applications"); !strings.Contains(apps, appSite) {
+	if apps := pageText(t, ctx, "#applications"); !strings.Contains(apps, appSite) {
 		t.Errorf("applications %q", apps)
 	}
-	if page := textOf(ctx, "main"); !strings.Contains(page, `Type in "E-mail"`) && !strings.Contains(page, "Type in &quot;E-mail&quot;") {
+	if page := pageText(t, ctx, "main"); !strings.Contains(page, `Type in "E-mail"`) {
 		t.Errorf("the task mining page does not name the steps: %q", page)
 	}
 	shot(t, ctx, "recorder-task-mining")

@@ -91,17 +91,23 @@ func TestTOTPSignInInABrowser(t *testing.T) {
 }
 
 // waitFor polls a condition in the page, across the navigations a form or
-// a reload makes (a poll inside one page would end with the page).
+// a reload makes (a poll inside one page would end with the page, and
+// chromedp.Poll waits for animation frames, which a window in the
+// background may not get). Each evaluation has five seconds; on failure
+// the message quotes what the page says.
 func waitFor(t *testing.T, ctx context.Context, js string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`) } catch (e) { return false } })()`))
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`) } catch (e) { return false } })()`))
+		cancel()
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %v", js, err)
+			said, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ""`))
+			t.Fatalf("waiting for %s: %v; the page says: %s", js, err, said)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
