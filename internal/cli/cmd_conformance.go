@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/conformance/align"
-	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
@@ -28,7 +28,7 @@ func runConformance(ctx context.Context, args []string, s Streams) error {
 	lf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	method := fs.String("method", "token-replay", "token-replay, or alignments (optimal, cost-based; slower)")
-	budget := fs.Int("budget", 1_000_000, "alignments: the most search states per variant; a variant past it is reported as not computed")
+	budget := fs.Int("budget", 1_000_000, "the most search states per variant for alignments, and for precision's search over all prefixes; past it a figure is reported as not computed")
 	pos, err := parse(fs, args, "LOG", "MODEL")
 	if err != nil {
 		return err
@@ -47,18 +47,72 @@ func runConformance(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
+	a, err := align.New(ctx, net)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[1], err)
+	}
+	var traces []align.Trace
+	for _, v := range mining.Variants(l) {
+		traces = append(traces, align.Trace{Activities: v.Activities, Cases: v.Cases})
+	}
+	prec, err := a.Precision(ctx, traces, *budget)
+	if err != nil && !errors.Is(err, align.ErrBudget) {
+		return err
+	}
+	if err != nil {
+		prec = nil
+	}
 	if *method == "alignments" {
-		return alignLog(ctx, l, net, pos[1], *budget, *asJSON, s)
+		return alignLog(ctx, a, traces, prec, *budget, *asJSON, s)
 	}
 	res, err := conformance.Replay(ctx, l, net)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[1], err)
 	}
 	if *asJSON {
-		return writeJSON(s.Out, res)
+		return writeJSON(s.Out, struct {
+			Method string `json:"method"`
+			*conformance.Result
+			Precision *align.Precision `json:"precision"`
+		}{"token-replay", res, prec})
 	}
 	printConformance(s.Out, res)
+	printPrecision(s.Out, prec, *budget)
 	return nil
+}
+
+// printPrecision prints alignment-based precision and the activities the
+// model allows most often where no case does them.
+func printPrecision(w io.Writer, p *align.Precision, budget int) {
+	fmt.Fprintln(w)
+	if p == nil {
+		fmt.Fprintf(w, "precision  not computed: the prefix search exceeded --budget %d states\n", budget)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "precision\t%.4f (alignment-based escaping edges: %d of %d allowed next activities, over every case and prefix, no case did)\n", p.Value, p.Escaping, p.Allowed)
+	if p.UnfitCases > 0 {
+		fmt.Fprintf(tw, "\t%d case prefixes the model cannot replay are left out\n", p.UnfitCases)
+	}
+	tw.Flush()
+	if len(p.Edges) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nallowed but never done (the model's escaping edges, most case prefixes first):\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "after\tactivity\tprefixes\n")
+	for i, e := range p.Edges {
+		if i == 10 {
+			fmt.Fprintf(tw, "…\t%d more\t\n", len(p.Edges)-10)
+			break
+		}
+		after := e.After
+		if after == "" {
+			after = "(start)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\n", after, e.Activity, e.Prefixes)
+	}
+	tw.Flush()
 }
 
 // readModel reads a model file as a Petri net; its extension says what
@@ -119,22 +173,15 @@ func printConformance(w io.Writer, res *conformance.Result) {
 
 // alignLog aligns every variant of the log against the net and prints
 // the alignment-based figures.
-func alignLog(ctx context.Context, l *eventlog.Log, net *petrinet.Net, model string, budget int, asJSON bool, s Streams) error {
-	a, err := align.New(ctx, net)
-	if err != nil {
-		return fmt.Errorf("%s: %w", model, err)
-	}
-	var traces []align.Trace
-	for _, v := range mining.Variants(l) {
-		traces = append(traces, align.Trace{Activities: v.Activities, Cases: v.Cases})
-	}
+func alignLog(ctx context.Context, a *align.Aligner, traces []align.Trace, prec *align.Precision, budget int, asJSON bool, s Streams) error {
 	sum, err := a.Log(ctx, traces, align.Options{Budget: budget})
 	if err != nil {
 		return err
 	}
 	if asJSON {
 		return writeJSON(s.Out, map[string]any{"method": "alignments", "log_fitness": sum.LogFitness, "average_trace_fitness": sum.AverageTraceFitness,
-			"fitting_share": sum.FittingShare, "cases": sum.Cases, "not_computed_cases": sum.NotComputedCases, "deviations": sum.Deviations})
+			"fitting_share": sum.FittingShare, "cases": sum.Cases, "not_computed_cases": sum.NotComputedCases, "deviations": sum.Deviations,
+			"precision": prec})
 	}
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "method\talignments (optimal; log and visible model moves cost 10000, silent ones 1)\n")
@@ -154,5 +201,6 @@ func alignLog(ctx context.Context, l *eventlog.Log, net *petrinet.Net, model str
 		}
 		tw.Flush()
 	}
+	printPrecision(s.Out, prec, budget)
 	return nil
 }

@@ -28,6 +28,9 @@ func TestAlignmentsDoNotDependOnTheModelsFormat(t *testing.T) {
 			Activity, Kind string
 			Cases          int
 		} `json:"deviations"`
+		Precision struct {
+			Value float64 `json:"value"`
+		} `json:"precision"`
 	}
 	var got []figures
 	for _, name := range []string{"imf.pnml", "imf.bpmn"} {
@@ -44,13 +47,23 @@ func TestAlignmentsDoNotDependOnTheModelsFormat(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, f)
-		if code, out, _ := runCode("conformance", log, model, "--method", "alignments"); code != 0 || !strings.Contains(out, "method                 alignments") {
-			t.Errorf("the text output does not name the method: %s", out)
+		if code, out, _ := runCode("conformance", log, model, "--method", "alignments"); code != 0 || !strings.Contains(out, "method                 alignments") ||
+			!strings.Contains(out, "precision  0.25") || !strings.Contains(out, "allowed but never done") {
+			t.Errorf("the text output does not name the method or give precision: %s", out)
 		}
 	}
 	p, b := got[0], got[1]
 	if p.Method != "alignments" || p.Cases != 1434 || p.Average != b.Average || p.Fitting != b.Fitting || len(p.Deviations) != len(b.Deviations) || math.Abs(p.Log-b.Log) > 1e-4 {
 		t.Errorf("PNML %+v\nBPMN %+v", p, b)
+	}
+	if p.Precision != b.Precision || math.Abs(p.Precision.Value-0.2520822435923229) > 1e-12 {
+		t.Errorf("precision: PNML %v, BPMN %v", p.Precision, b.Precision)
+	}
+	if code, out, _ := runCode("conformance", log, filepath.Join(dir, "imf.bpmn")); code != 0 || !strings.Contains(out, "token-based replay") || !strings.Contains(out, "precision  0.25") {
+		t.Errorf("token replay does not give precision beside its fitness: %s", out)
+	}
+	if code, out, _ := runCode("conformance", log, filepath.Join(dir, "imf.bpmn"), "--budget", "10"); code != 0 || !strings.Contains(out, "precision  not computed: the prefix search exceeded --budget 10 states") {
+		t.Errorf("a precision past its budget: %s", out)
 	}
 	if math.Abs(p.Average-0.8154953330871841) > 1e-12 {
 		t.Errorf("average trace fitness %v", p.Average)
