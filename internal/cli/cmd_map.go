@@ -49,6 +49,7 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
+	o.Clock = lf.clock
 	m, err := processmap.Build(l, o)
 	if err != nil {
 		return err

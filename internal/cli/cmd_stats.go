@@ -27,6 +27,7 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 		return err
 	}
 	st := mining.ComputeStats(l)
+	st.AddWorkingTime(l, lf.clock)
 	if *asJSON {
 		return writeJSON(s.Out, st)
 	}
@@ -39,6 +40,10 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 	if d := st.CaseDuration; d != nil {
 		fmt.Fprintf(tw, "case duration\tmean %s, median %s, min %s, max %s\n",
 			processmap.Duration(d.Mean), processmap.Duration(d.Median), processmap.Duration(d.Min), processmap.Duration(d.Max))
+		if w := st.WorkingCaseDuration; w != nil {
+			fmt.Fprintf(tw, "in working time\tmean %s, median %s, min %s, max %s (%s)\n",
+				processmap.Duration(w.Mean), processmap.Duration(w.Median), processmap.Duration(w.Min), processmap.Duration(w.Max), lf.calendar)
+		}
 		fmt.Fprintf(tw, "time range\t%s to %s\n", st.TimeRange[0], st.TimeRange[1])
 	} else {
 		fmt.Fprintf(tw, "case duration\tunavailable: the log has no timestamps\n")

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
@@ -23,6 +25,7 @@ type filterFlags struct {
 	follows, notFollows      multi
 	variant, notVariant      multi
 	minDuration, maxDuration string
+	durationTime             string
 	topVariants              int
 }
 
@@ -50,6 +53,7 @@ func (f *filterFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.notVariant, "exclude-variant", `remove the cases of this variant (a JSON list of activities; repeatable)`)
 	fs.StringVar(&f.minDuration, "min-duration", "", "keep cases lasting at least this long (e.g. 90m, 36h, 7d)")
 	fs.StringVar(&f.maxDuration, "max-duration", "", "keep cases lasting at most this long")
+	fs.StringVar(&f.durationTime, "duration-time", "elapsed", "measure --min-duration and --max-duration in elapsed or working time (working needs --calendar)")
 	fs.IntVar(&f.topVariants, "top-variants", 0, "keep the cases of the N most frequent variants")
 }
 
@@ -61,13 +65,16 @@ func (f *filterFlags) spec() filterspec.Spec {
 		CaseAttr: f.caseAttr, ExcludeCaseAttr: f.notCaseAttr, EventAttr: f.eventAttr, ExcludeEventAttr: f.notEventAttr,
 		KeepEvents: f.keepEvents, DropEvents: f.dropEvents, StartActivity: f.startAct, EndActivity: f.endAct,
 		Follows: f.follows, NotFollows: f.notFollows, Variant: f.variant, ExcludeVariant: f.notVariant, MinDuration: f.minDuration, MaxDuration: f.maxDuration,
-		TopVariants: f.topVariants, Prefix: "--",
+		DurationTime: f.durationTime, TopVariants: f.topVariants, Prefix: "--",
 	}
 }
 
-// build turns the flags into filters; a malformed value is a usage error.
-func (f *filterFlags) build() ([]mining.Filter, error) {
-	filters, err := f.spec().Filters()
+// build turns the flags into filters, durations in working time by the
+// clock; a malformed value is a usage error.
+func (f *filterFlags) build(clock *calendar.Clock) ([]mining.Filter, error) {
+	spec := f.spec()
+	spec.Clock = clock
+	filters, err := spec.Filters()
 	var fe *filterspec.Error
 	if errors.As(err, &fe) {
 		return nil, usagef("%s", fe.Msg)
@@ -77,25 +84,57 @@ func (f *filterFlags) build() ([]mining.Filter, error) {
 
 // loadFlags bundles input and filter flags, which every analysing verb takes.
 type loadFlags struct {
-	in     inputFlags
-	filter filterFlags
+	in       inputFlags
+	filter   filterFlags
+	calendar string
+	// clock is the calendar made for the log's span, once a log with a
+	// --calendar is loaded.
+	clock *calendar.Clock
 }
 
 func (f *loadFlags) register(fs *flag.FlagSet) {
 	f.in.register(fs)
 	f.filter.register(fs)
+	fs.StringVar(&f.calendar, "calendar", "", "a working calendar (JSON or iCalendar, see docs/calendars.md): durations also in working time")
 }
 
 // load reads the file, picks the view and applies the filters.
 func (f *loadFlags) load(path string, s Streams) (*eventlog.Log, error) {
-	filters, err := f.filter.build()
-	if err != nil {
+	var cal *calendar.Calendar
+	if f.calendar != "" {
+		file, err := os.Open(f.calendar)
+		if err != nil {
+			return nil, err
+		}
+		cal, err = calendar.Read(file, f.calendar)
+		file.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The filters are checked before the log is read; a duration range
+	// in working time needs the clock, made for the log's span, so its
+	// own check comes after.
+	probe := f.filter
+	if cal != nil && probe.durationTime == "working" {
+		probe.durationTime = "elapsed"
+	}
+	if _, err := probe.build(nil); err != nil {
 		return nil, err
 	}
 	if !f.in.raw && !f.in.asRead && f.filter.spec().TouchesLifecycle() {
 		return nil, usagef("filters on lifecycle:transition need --raw-events: the default view merges lifecycle transitions into activity instances")
 	}
 	l, err := f.in.load(path, s)
+	if err != nil {
+		return nil, err
+	}
+	if cal != nil {
+		if f.clock, err = mining.WorkingClock(cal, l); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.calendar, err)
+		}
+	}
+	filters, err := f.filter.build(f.clock)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
@@ -35,10 +36,17 @@ type Edge struct {
 // DFGOption adjusts what ComputeDFG computes.
 type DFGOption func(*dfgConfig)
 
-type dfgConfig struct{ perf bool }
+type dfgConfig struct {
+	perf  bool
+	clock *calendar.Clock
+}
 
 // WithPerformance also computes the durations of every edge.
 func WithPerformance() DFGOption { return func(c *dfgConfig) { c.perf = true } }
+
+// WithWorkingTime measures the edges' durations in working time by the
+// clock (see WorkingClock); nil measures elapsed time.
+func WithWorkingTime(k *calendar.Clock) DFGOption { return func(c *dfgConfig) { c.clock = k } }
 
 // dense graphs up to this many activities use flat count arrays (five
 // int32 arrays of n×n: 20 MB at the limit).
@@ -81,7 +89,7 @@ func ComputeDFG(l *eventlog.Log, opts ...DFGOption) *DFG {
 		g.Edges = sparseEdges(l)
 	}
 	if cfg.perf && l.Timed {
-		addPerformance(l, g)
+		addPerformance(l, g, cfg.clock)
 	}
 	return g
 }
@@ -194,8 +202,8 @@ func sparseEdges(l *eventlog.Log) []Edge {
 // addPerformance fills Edge.Perf with the time from the end of a to the
 // start of b. For logs of instants this is b's timestamp minus a's, PM4Py's
 // performance DFG; with activity instances it is the waiting time between
-// them, and zero when they overlap.
-func addPerformance(l *eventlog.Log, g *DFG) {
+// them, and zero when they overlap. A clock measures in working time.
+func addPerformance(l *eventlog.Log, g *DFG, k *calendar.Clock) {
 	idx := make(map[[2]int32]int, len(g.Edges))
 	for i, e := range g.Edges {
 		idx[[2]int32{e.From, e.To}] = i
@@ -208,7 +216,12 @@ func addPerformance(l *eventlog.Log, g *DFG) {
 		lo, hi := l.Events(c)
 		for e := lo + 1; e < hi; e++ {
 			i := idx[[2]int32{l.Act[e-1], l.Act[e]}]
-			d := l.Start[e] - l.End[e-1]
+			var d int64
+			if k == nil {
+				d = l.Start[e] - l.End[e-1]
+			} else {
+				d = k.Working(l.End[e-1], l.Start[e])
+			}
 			if d < 0 && l.HasStarts() {
 				d = 0
 			}

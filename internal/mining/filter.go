@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
@@ -199,9 +200,13 @@ func (f TopVariants) Apply(l *eventlog.Log) *eventlog.Log {
 	return l.SelectCases(cases)
 }
 
-// DurationRange keeps cases whose duration lies in [Min, Max] nanoseconds.
-// Untimed logs are returned unchanged.
-type DurationRange struct{ Min, Max int64 }
+// DurationRange keeps cases whose duration lies in [Min, Max] nanoseconds,
+// in working time by Clock when it is set (made for the log's span, see
+// WorkingClock). Untimed logs are returned unchanged.
+type DurationRange struct {
+	Min, Max int64
+	Clock    *calendar.Clock
+}
 
 // NoMaxDuration is a Max that bounds nothing.
 const NoMaxDuration = int64(^uint64(0) >> 1)
@@ -213,6 +218,9 @@ func (f DurationRange) Apply(l *eventlog.Log) *eventlog.Log {
 	}
 	return selectCases(l, func(c int) bool {
 		d := l.CaseDuration(c)
+		if f.Clock != nil {
+			d = workingCaseDuration(l, c, f.Clock)
+		}
 		return d >= f.Min && d <= f.Max
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 )
 
@@ -18,7 +19,10 @@ type Stats struct {
 	Resources       int            `json:"resources"`
 	// CaseDuration is nil when the log has no timestamps.
 	CaseDuration *Durations `json:"case_duration_seconds"`
-	Rework       Rework     `json:"rework"`
+	// WorkingCaseDuration is the same in working time, when a calendar
+	// is given (AddWorkingTime).
+	WorkingCaseDuration *Durations `json:"working_case_duration_seconds,omitempty"`
+	Rework              Rework     `json:"rework"`
 	// TimeRange is the first and last timestamp, nil when untimed.
 	TimeRange *[2]string `json:"time_range,omitempty"`
 	// ResourceWork lists the resources, busiest first, and Handovers the
@@ -135,6 +139,44 @@ func ComputeStats(l *eventlog.Log) *Stats {
 		s.TimeRange = &[2]string{eventlog.FormatTime(first), eventlog.FormatTime(last)}
 	}
 	return s
+}
+
+// AddWorkingTime adds the case durations in working time by the clock.
+func (s *Stats) AddWorkingTime(l *eventlog.Log, k *calendar.Clock) {
+	if l.Timed && l.NumEvents() > 0 && k != nil {
+		s.WorkingCaseDuration = Summarize(WorkingCaseDurations(l, k))
+	}
+}
+
+// WorkingClock prepares a calendar for the log's span of time.
+func WorkingClock(c *calendar.Calendar, l *eventlog.Log) (*calendar.Clock, error) {
+	if !l.Timed || l.NumEvents() == 0 {
+		return c.Clock(0, 0)
+	}
+	return c.Clock(slices.Min(l.Start), slices.Max(l.End))
+}
+
+// WorkingCaseDurations returns each case's duration in working time by
+// the clock (from its first start to its last end), in nanoseconds, in
+// case order.
+func WorkingCaseDurations(l *eventlog.Log, k *calendar.Clock) []int64 {
+	out := make([]int64, l.NumCases())
+	for c := range out {
+		out[c] = workingCaseDuration(l, c, k)
+	}
+	return out
+}
+
+func workingCaseDuration(l *eventlog.Log, c int, k *calendar.Clock) int64 {
+	lo, hi := l.Events(c)
+	if lo == hi {
+		return 0
+	}
+	first, last := l.Start[lo], l.End[lo]
+	for e := lo; e < hi; e++ {
+		first, last = min(first, l.Start[e]), max(last, l.End[e])
+	}
+	return k.Working(first, last)
 }
 
 // CaseDurations returns each case's duration in nanoseconds, in case order.

@@ -53,7 +53,7 @@ func WriteDOT(w io.Writer, m *Map) error {
 	}
 	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#4d4d4d\", arrowsize=0.7];\n")
 	if sc != nil {
-		b.WriteString("  graph [labelloc=t, labeljust=r, label=" + sc.legend() + "];\n")
+		b.WriteString("  graph [labelloc=t, labeljust=r, label=" + sc.legend(m.WorkingTime) + "];\n")
 	}
 	b.WriteString("  start [group=main, shape=circle, label=\"start\", fontsize=9, fontcolor=white, margin=0, width=0.45, fixedsize=true, fillcolor=\"#2e7d32\", color=\"#2e7d32\"];\n")
 	b.WriteString("  end [group=main, shape=doublecircle, label=\"end\", fontsize=9, fontcolor=white, margin=0, width=0.4, fixedsize=true, fillcolor=\"#b23b3b\", color=\"#b23b3b\"];\n")

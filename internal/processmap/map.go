@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 )
@@ -26,6 +27,9 @@ type Options struct {
 	View       View
 	Activities float64
 	Paths      float64
+	// Clock, when set, measures the durations in working time (see
+	// mining.WorkingClock).
+	Clock *calendar.Clock
 }
 
 // Node is an activity on the map.
@@ -62,8 +66,10 @@ type Map struct {
 	Edges []Edge         `json:"edges"`
 	Start map[string]int `json:"start"`
 	End   map[string]int `json:"end"`
-	// Timed tells whether durations are available.
-	Timed bool `json:"timed"`
+	// Timed tells whether durations are available; WorkingTime that they
+	// are in working time by the process's calendar.
+	Timed       bool `json:"timed"`
+	WorkingTime bool `json:"working_time,omitempty"`
 	// Marked are activities to draw marked, with a note each (the
 	// deviations conformance checking found in them).
 	Marked map[string]string `json:"-"`
@@ -90,15 +96,16 @@ func Build(l *eventlog.Log, o Options) (*Map, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return NewGraph(l, o.Activities).Map(o)
+	return NewGraphWith(l, o.Activities, 0, o.Clock).Map(o)
 }
 
 // Graph is the directly-follows graph a map is drawn from, for one share
 // of activities: the costly part of a map, which the paths slider and the
 // view do not change, so that it can be kept while they move.
 type Graph struct {
-	dfg   *mining.DFG
-	timed bool
+	dfg     *mining.DFG
+	timed   bool
+	working bool
 }
 
 // NewGraph computes the graph of the log's most frequent share of
@@ -115,12 +122,18 @@ func NewGraph(l *eventlog.Log, activities float64) *Graph {
 // tells nothing of the rest (how many paths there are in all, say).
 // minCases of 1 or less is NewGraph.
 func NewGraphOf(l *eventlog.Log, activities float64, minCases int) *Graph {
+	return NewGraphWith(l, activities, minCases, nil)
+}
+
+// NewGraphWith is NewGraphOf with the durations in working time by the
+// clock, or elapsed when it is nil.
+func NewGraphWith(l *eventlog.Log, activities float64, minCases int, clock *calendar.Clock) *Graph {
 	l = keepActivities(l, activities, minCases)
 	var opts []mining.DFGOption
 	if l.Timed {
-		opts = append(opts, mining.WithPerformance())
+		opts = append(opts, mining.WithPerformance(), mining.WithWorkingTime(clock))
 	}
-	gr := &Graph{dfg: mining.ComputeDFG(l, opts...), timed: l.Timed}
+	gr := &Graph{dfg: mining.ComputeDFG(l, opts...), timed: l.Timed, working: l.Timed && clock != nil}
 	if minCases > 1 {
 		gr.dfg = atLeast(gr.dfg, minCases)
 	}
@@ -165,7 +178,7 @@ func (gr *Graph) Map(o Options) (*Map, error) {
 		return nil, err
 	}
 	g := gr.dfg
-	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: gr.timed}
+	m := &Map{View: o.View, Start: map[string]int{}, End: map[string]int{}, Timed: gr.timed, WorkingTime: gr.working}
 	edges, startKept, endKept := keepPaths(g, o.Paths)
 	// A map cut by the paths slider ranks its activities by the edges
 	// every share keeps (Edge.Backbone); a whole map by all its edges.

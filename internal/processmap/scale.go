@@ -101,12 +101,16 @@ func (s *scale) colour(sec float64) string {
 
 // legend is the scale as a Graphviz HTML-like label: a title, then a
 // swatch per colour with the figures it covers, fastest first.
-func (s *scale) legend() string {
+func (s *scale) legend(working bool) string {
+	title := "Mean time between activities"
+	if working {
+		title = "Mean working time between activities"
+	}
 	var b strings.Builder
 	// One row a line, indented: Graphviz ignores the white space between
 	// the tags, and the DOT reads (and diffs) row by row.
 	b.WriteString("<\n    <TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"1\">\n")
-	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="11">Mean time between activities</FONT></TD></TR>` + "\n")
+	b.WriteString(`      <TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="11">` + title + `</FONT></TD></TR>` + "\n")
 	for _, c := range s.classes {
 		text := Duration(c.lo)
 		if c.hi != c.lo {

@@ -3,7 +3,7 @@
 // from, to, time-mode, case-attr, exclude-case-attr, event-attr,
 // exclude-event-attr, keep-events, drop-events, start-activity,
 // end-activity, follows, not-follows, variant, exclude-variant,
-// min-duration, max-duration and top-variants. They apply in that order
+// min-duration, max-duration, duration-time and top-variants. They apply in that order
 // (time frame, attributes, endpoints, "followed by", variants, duration),
 // top variants last.
 package filterspec
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 )
@@ -24,7 +25,7 @@ import (
 // Params are the parameter names FromQuery reads.
 var Params = []string{"from", "to", "time-mode", "case-attr", "exclude-case-attr", "event-attr",
 	"exclude-event-attr", "keep-events", "drop-events", "start-activity", "end-activity",
-	"follows", "not-follows", "variant", "exclude-variant", "min-duration", "max-duration", "top-variants"}
+	"follows", "not-follows", "variant", "exclude-variant", "min-duration", "max-duration", "duration-time", "top-variants"}
 
 // Spec is a set of filters as written.
 type Spec struct {
@@ -38,7 +39,12 @@ type Spec struct {
 	// list of names: ["A","B","C"].
 	Variant, ExcludeVariant  []string
 	MinDuration, MaxDuration string
-	TopVariants              int
+	// DurationTime is "elapsed" (or empty) or "working": the duration
+	// range in working time, by Clock, which the caller sets from the
+	// process's calendar for the log's span.
+	DurationTime string
+	Clock        *calendar.Clock
+	TopVariants  int
 	// Prefix is put before parameter names in messages ("--" for flags).
 	Prefix string
 }
@@ -76,6 +82,7 @@ func FromQuery(q url.Values) (Spec, error) {
 		Follows: list("follows"), NotFollows: list("not-follows"),
 		Variant: list("variant"), ExcludeVariant: list("exclude-variant"),
 		MinDuration: q.Get("min-duration"), MaxDuration: q.Get("max-duration"),
+		DurationTime: q.Get("duration-time"),
 	}
 	if s.TimeMode == "" {
 		s.TimeMode = "intersecting"
@@ -238,6 +245,15 @@ func (f Spec) filters() ([]mining.Filter, error) {
 		}
 		out = append(out, set)
 	}
+	switch f.DurationTime {
+	case "", "elapsed":
+	case "working":
+		if f.Clock == nil {
+			return nil, f.errorf("%s working needs a working calendar, and none is set", f.name("duration-time"))
+		}
+	default:
+		return nil, f.errorf("%s: elapsed or working, not %q", f.name("duration-time"), f.DurationTime)
+	}
 	if f.MinDuration != "" || f.MaxDuration != "" {
 		dr := mining.DurationRange{Max: mining.NoMaxDuration}
 		var err error
@@ -253,6 +269,9 @@ func (f Spec) filters() ([]mining.Filter, error) {
 		}
 		if dr.Min > dr.Max {
 			return nil, f.errorf("%s %s is longer than %s %s", f.name("min-duration"), f.MinDuration, f.name("max-duration"), f.MaxDuration)
+		}
+		if f.DurationTime == "working" {
+			dr.Clock = f.Clock
 		}
 		out = append(out, dr)
 	}
