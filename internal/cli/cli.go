@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"variants":    {"the variants, most frequent first", runVariants},
 	"discover":    {"mine a process model (inductive or heuristics miner): BPMN, PNML, SVG or its tree", runDiscover},
 	"conformance": {"replay or align a log on a model (BPMN, PNML or PTML): fitness, deviations and precision", runConformance},
+	"rootcause":   {"what goes with an outcome (long cases, an activity, rework): ranked factors and a decision tree", runRootCause},
 	"compare":     {"compare two views of a log: key figures, a difference map, variants that appeared or vanished, statistical tests", runCompare},
 	"convert":     {"convert between XES, CSV and Parquet", runConvert},
 	"ocel":        {"object-centric logs (OCEL 2.0): ocel summary, ocel dfg", runOCEL},

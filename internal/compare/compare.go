@@ -15,6 +15,7 @@ import (
 
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/stattest"
 )
 
 // Options adjust a comparison.
@@ -51,7 +52,7 @@ type Activity struct {
 	ShareA float64 `json:"share_a"`
 	ShareB float64 `json:"share_b"`
 	// Test is the difference between the shares.
-	Test Test `json:"test"`
+	Test stattest.Test `json:"test"`
 }
 
 // Path compares a directly-follows path: its cases and its mean time.
@@ -84,7 +85,7 @@ type Result struct {
 	A KPIs `json:"a"`
 	B KPIs `json:"b"`
 	// Duration tests the difference in case durations; nil when untimed.
-	Duration *Test `json:"case_duration_test"`
+	Duration *stattest.Test `json:"case_duration_test"`
 	// Activities, most changed share first; Paths likewise.
 	Activities []Activity `json:"activities"`
 	Paths      []Path     `json:"paths"`
@@ -133,7 +134,7 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 	va, vb := mining.Variants(a), mining.Variants(b)
 	res.A, res.B = kpis(a, len(va)), kpis(b, len(vb))
 	if a.Timed && b.Timed {
-		t := MannWhitney(seconds(mining.CaseDurations(a)), seconds(mining.CaseDurations(b)))
+		t := stattest.MannWhitney(seconds(mining.CaseDurations(a)), seconds(mining.CaseDurations(b)))
 		res.Duration = &t
 	}
 	if err := ctx.Err(); err != nil {
@@ -159,19 +160,19 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 			acts[name] = c
 		}
 	}
-	var tests []*Test
+	var tests []*stattest.Test
 	for name, c := range acts {
 		if !shown(c[0], c[1]) {
 			res.Withheld.Activities++
 			continue
 		}
 		res.Activities = append(res.Activities, Activity{Activity: name, CasesA: c[0], CasesB: c[1],
-			ShareA: share(c[0], res.A.Cases), ShareB: share(c[1], res.B.Cases), Test: Proportions(c[0], res.A.Cases, c[1], res.B.Cases)})
+			ShareA: share(c[0], res.A.Cases), ShareB: share(c[1], res.B.Cases), Test: stattest.Proportions(c[0], res.A.Cases, c[1], res.B.Cases)})
 	}
 	for i := range res.Activities {
 		tests = append(tests, &res.Activities[i].Test)
 	}
-	holm(tests)
+	stattest.Holm(tests)
 	slices.SortFunc(res.Activities, func(x, y Activity) int {
 		return cmp.Or(cmp.Compare(math.Abs(y.ShareB-y.ShareA), math.Abs(x.ShareB-x.ShareA)), strings.Compare(x.Activity, y.Activity))
 	})

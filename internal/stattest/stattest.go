@@ -1,19 +1,22 @@
-package compare
+// Package stattest holds the statistical tests procmine reports beside
+// its comparisons: whether two groups of cases differ in a duration or in
+// a share, how much, and how sure one can be.
+package stattest
 
 import (
 	"math"
 	"slices"
 )
 
-// Test is the outcome of a statistical test of a difference between the
-// cohorts.
+// Test is the outcome of a statistical test of a difference between two
+// groups of cases.
 type Test struct {
 	// Name names the test.
 	Name string `json:"test"`
 	// Statistic is the test's statistic (U, or z).
 	Statistic float64 `json:"statistic"`
 	// P is the two-sided p-value; AdjustedP the same after Holm's
-	// correction for the number of tests of its kind (activities).
+	// correction for the number of tests of its kind (see Holm).
 	P         float64 `json:"p_value"`
 	AdjustedP float64 `json:"adjusted_p_value,omitempty"`
 	// Effect is the effect size, named by EffectName.
@@ -88,7 +91,7 @@ func MannWhitney(a, b []float64) Test {
 }
 
 // Proportions tests whether the share of cases with a property differs
-// between the cohorts (k1 of n1 against k2 of n2): the two-proportion z
+// between two groups (k1 of n1 against k2 of n2): the two-proportion z
 // test with the pooled share, the same as Pearson's chi-squared test of
 // the 2×2 table without continuity correction. The effect size is
 // Cohen's h (2·asin√p1 − 2·asin√p2; 0.2 small, 0.5 medium, 0.8 large).
@@ -110,9 +113,9 @@ func Proportions(k1, n1, k2, n2 int) Test {
 	return t
 }
 
-// holm sets AdjustedP of the tests by Holm's step-down correction, which
+// Holm sets AdjustedP of the tests by Holm's step-down correction, which
 // keeps the chance of any false difference among them at the level asked.
-func holm(tests []*Test) {
+func Holm(tests []*Test) {
 	order := make([]int, len(tests))
 	for i := range order {
 		order[i] = i
@@ -133,4 +136,17 @@ func holm(tests []*Test) {
 		running = math.Max(running, adj)
 		tests[i].AdjustedP = running
 	}
+}
+
+// Wilson is the Wilson score interval of a share k of n at 95%
+// confidence: where the share of the cases it stands for lies.
+func Wilson(k, n int) [2]float64 {
+	if n == 0 {
+		return [2]float64{0, 1}
+	}
+	const z = 1.959963984540054
+	p, fn := float64(k)/float64(n), float64(n)
+	centre := (p + z*z/(2*fn)) / (1 + z*z/fn)
+	half := z / (1 + z*z/fn) * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn))
+	return [2]float64{math.Max(0, centre-half), math.Min(1, centre+half)}
 }
