@@ -267,6 +267,8 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes/{id}/object-centric", s.signin.Authenticated(s.inEnvironment(s.objectCentric)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/variants", s.signin.Authenticated(s.inEnvironment(s.variants)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/statistics", s.signin.Authenticated(s.inEnvironment(s.statistics)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/compare", s.signin.Authenticated(s.inEnvironment(s.compareCohorts)))
+	s.route("GET /api/v1/environments/{env}/processes/{id}/root-cause", s.signin.Authenticated(s.inEnvironment(s.rootCause)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/events", s.signin.Authenticated(s.inEnvironment(s.events)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.signin.Authenticated(s.inEnvironment(s.export)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/model", s.signin.Authenticated(s.inEnvironment(s.processModel)))

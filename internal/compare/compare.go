@@ -97,7 +97,15 @@ type Result struct {
 	AppearedCases int       `json:"appeared_variant_cases"`
 	VanishedCases int       `json:"vanished_variant_cases"`
 	Withheld      *Withheld `json:"withheld,omitempty"`
+
+	// variants are each cohort's, most cases first, for disclosure
+	// control to decide anew what appeared and vanished.
+	variants [2][]*mining.Variant
 }
+
+// CohortVariants returns cohort A's (0) or B's (1) variants, most cases
+// first.
+func (r *Result) CohortVariants(i int) []*mining.Variant { return r.variants[i] }
 
 // ErrTooFew is a cohort smaller than the disclosure threshold.
 type ErrTooFew struct {
@@ -132,6 +140,7 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 	shown := func(x, y int) bool { return (x == 0 || x >= k) && (y == 0 || y >= k) }
 
 	va, vb := mining.Variants(a), mining.Variants(b)
+	res.variants = [2][]*mining.Variant{va, vb}
 	res.A, res.B = kpis(a, len(va)), kpis(b, len(vb))
 	if a.Timed && b.Timed {
 		t := stattest.MannWhitney(seconds(mining.CaseDurations(a)), seconds(mining.CaseDurations(b)))

@@ -15,6 +15,7 @@ package rootcause
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -25,6 +26,17 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/stattest"
 )
+
+// ErrNoActivity is an outcome naming an activity the log does not have.
+var ErrNoActivity = errors.New("unknown activity")
+
+// TooFewError is a view whose cases, or cases with or without the
+// outcome, number from 1 to K-1.
+type TooFewError struct{ Cases, Outcome, K int }
+
+func (e *TooFewError) Error() string {
+	return fmt.Sprintf("the view has %d cases, %d of them with the outcome: each must be none or at least %d (the disclosure threshold)", e.Cases, e.Outcome, e.K)
+}
 
 // Outcome is what a case may have.
 type Outcome struct {
@@ -100,6 +112,9 @@ type Options struct {
 	Depth int
 	// Factors bounds the ranked factors returned (0: 20).
 	Factors int
+	// ActivitiesOnly leaves resources and case attribute values out of
+	// the factors: what a report reader may see.
+	ActivitiesOnly bool
 }
 
 // Factor is one thing a case may have, and how its cases fare.
@@ -199,13 +214,13 @@ func Analyze(ctx context.Context, l *eventlog.Log, o Outcome, opt Options) (*Res
 	}
 	res := &Result{Outcome: o.String(), Cases: n, OutcomeCases: pos}
 	if !countable(n, k) || !countable(pos, k) || !countable(n-pos, k) {
-		return nil, fmt.Errorf("the view has %d cases, %d of them with the outcome: each must be none or at least %d (the disclosure threshold)", n, pos, k)
+		return nil, &TooFewError{Cases: n, Outcome: pos, K: k}
 	}
 	if n == 0 {
 		return res, nil
 	}
 	res.Rate = float64(pos) / float64(n)
-	factors := candidates(l, o)
+	factors := candidates(l, o, opt.ActivitiesOnly)
 	if len(factors) > MaxFactors {
 		factors = factors[:MaxFactors]
 	}
@@ -355,7 +370,7 @@ func outcomes(l *eventlog.Log, o Outcome) ([]bool, error) {
 	case "activity":
 		id, ok := l.Activities.Lookup(o.Activity)
 		if !ok {
-			return nil, fmt.Errorf("no activity is called %q", o.Activity)
+			return nil, fmt.Errorf("%w: no activity is called %q", ErrNoActivity, o.Activity)
 		}
 		for c := range y {
 			lo, hi := l.Events(c)
@@ -381,7 +396,7 @@ func outcomes(l *eventlog.Log, o Outcome) ([]bool, error) {
 
 // candidates lists the factors: each activity and resource, and each
 // value (or quartile range) of each case attribute fit to be one.
-func candidates(l *eventlog.Log, o Outcome) []Factor {
+func candidates(l *eventlog.Log, o Outcome, activitiesOnly bool) []Factor {
 	n := l.NumCases()
 	var out []Factor
 	acts := map[int32][]int32{}
@@ -408,10 +423,12 @@ func candidates(l *eventlog.Log, o Outcome) []Factor {
 		}
 		out = append(out, Factor{Kind: "activity", Name: name, cases: cs})
 	}
-	for r, cs := range res {
-		out = append(out, Factor{Kind: "resource", Name: l.Resources.Name(r), cases: cs})
+	if !activitiesOnly {
+		for r, cs := range res {
+			out = append(out, Factor{Kind: "resource", Name: l.Resources.Name(r), cases: cs})
+		}
+		out = append(out, attributeFactors(l)...)
 	}
-	out = append(out, attributeFactors(l)...)
 	slices.SortFunc(out, func(a, b Factor) int {
 		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), strings.Compare(a.Value, b.Value))
 	})
