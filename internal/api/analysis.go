@@ -1,12 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
-	"github.com/procmine/procmine/internal/compare"
-	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/rootcause"
@@ -23,33 +20,9 @@ func (s *Server) compareCohorts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
-		la, ga, withheld, err := s.reports.Cohort(r, src, a, "a")
+		out, err := s.reports.Compare(r, src, a, b)
 		if err != nil {
 			return report.Kept{}, err
-		}
-		lb, gb, _, err := s.reports.Cohort(r, src, b, "b")
-		if err != nil {
-			return report.Kept{}, err
-		}
-		k := 1
-		if ga != nil {
-			k = ga.K()
-		}
-		res, err := compare.Compare(r.Context(), la, lb, compare.Options{MinCases: k})
-		var few *compare.ErrTooFew
-		if errors.As(err, &few) {
-			return report.Kept{}, response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
-		}
-		if err != nil {
-			return report.Kept{}, err
-		}
-		out := struct {
-			*compare.Result
-			Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
-		}{Result: res}
-		if ga != nil {
-			disclosure.Comparison(ga, gb, res, withheld)
-			out.Disclosure = ga.Done(withheld)
 		}
 		return keptJSON(out)
 	})
@@ -76,37 +49,9 @@ func (s *Server) rootCause(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.answer(w, r, func(src *report.Source, _ bool) (report.Kept, error) {
-		l, g, withheld, err := src.Guarded()
+		out, err := s.reports.RootCause(src, o, opt)
 		if err != nil {
 			return report.Kept{}, err
-		}
-		run := opt
-		if g != nil {
-			run.MinCases, run.ActivitiesOnly, run.Factors = g.K(), true, rootcause.MaxFactors
-		}
-		res, err := rootcause.Analyze(r.Context(), l, o, run)
-		var few *rootcause.TooFewError
-		switch {
-		case g != nil && (errors.As(err, &few) || errors.Is(err, rootcause.ErrNoActivity)):
-			// A reader learns neither the counts nor whether a rare
-			// activity exists.
-			return report.Kept{}, src.Reader.Refusal(&disclosure.TooFewError{K: g.K()})
-		case errors.As(err, &few):
-			return report.Kept{}, response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
-		case errors.Is(err, rootcause.ErrNoActivity):
-			return report.Kept{}, response.Invalid("outcome: %v", err)
-		case err != nil:
-			return report.Kept{}, response.Invalid("%v", err)
-		}
-		out := struct {
-			*rootcause.Result
-			Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
-		}{Result: res}
-		if g != nil {
-			if err := g.RootCause(res, opt.Factors, withheld); err != nil {
-				return report.Kept{}, src.Reader.Refusal(err)
-			}
-			out.Disclosure = g.Done(withheld)
 		}
 		return keptJSON(out)
 	})

@@ -7,11 +7,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/procmine/procmine/internal/compare"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/mining/filterspec"
+	"github.com/procmine/procmine/internal/rootcause"
 )
 
 // Cohort is one side of a comparison: the source's view under the
@@ -68,4 +70,86 @@ func (e *Engine) Cohort(r *http.Request, src *Source, query, name string) (*even
 	}
 	g, w, err := rd.Guard(l)
 	return l, g, w, err
+}
+
+// Comparison is a comparison as the caller may receive it.
+type Comparison struct {
+	*compare.Result
+	Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
+}
+
+// Compare compares the source's view under cohort a's filters with it
+// under b's (query strings of filter parameters), through disclosure
+// control for a reader.
+func (e *Engine) Compare(r *http.Request, src *Source, a, b string) (*Comparison, error) {
+	la, ga, withheld, err := e.Cohort(r, src, a, "a")
+	if err != nil {
+		return nil, err
+	}
+	lb, gb, _, err := e.Cohort(r, src, b, "b")
+	if err != nil {
+		return nil, err
+	}
+	k := 1
+	if ga != nil {
+		k = ga.K()
+	}
+	res, err := compare.Compare(r.Context(), la, lb, compare.Options{MinCases: k})
+	var few *compare.ErrTooFew
+	if errors.As(err, &few) {
+		return nil, response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &Comparison{Result: res}
+	if ga != nil {
+		disclosure.Comparison(ga, gb, res, withheld)
+		out.Disclosure = ga.Done(withheld)
+	}
+	return out, nil
+}
+
+// RootCauses is a root-cause analysis as the caller may receive it.
+type RootCauses struct {
+	*rootcause.Result
+	Disclosure *disclosure.Withheld `json:"disclosure,omitempty"`
+}
+
+// RootCause finds what goes with the outcome in the source's view; a
+// reader gets it over activities only, through disclosure control, and
+// learns neither the counts of a view too small for it nor whether a rare
+// activity exists.
+func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Options) (*RootCauses, error) {
+	l, g, withheld, err := src.Guarded()
+	if err != nil {
+		return nil, err
+	}
+	run := opt
+	if g != nil {
+		run.MinCases, run.ActivitiesOnly, run.Factors = g.K(), true, rootcause.MaxFactors
+	}
+	res, err := rootcause.Analyze(src.ctx, l, o, run)
+	var few *rootcause.TooFewError
+	switch {
+	case g != nil && (errors.As(err, &few) || errors.Is(err, rootcause.ErrNoActivity)):
+		return nil, src.Reader.Refusal(&disclosure.TooFewError{K: g.K()})
+	case errors.As(err, &few):
+		return nil, response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
+	case errors.Is(err, rootcause.ErrNoActivity):
+		return nil, response.Invalid("outcome: %v", err)
+	case err != nil:
+		if src.ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, response.Invalid("%v", err)
+	}
+	out := &RootCauses{Result: res}
+	if g != nil {
+		if err := g.RootCause(res, max(opt.Factors, 1), withheld); err != nil {
+			return nil, src.Reader.Refusal(err)
+		}
+		out.Disclosure = g.Done(withheld)
+	}
+	return out, nil
 }

@@ -87,7 +87,9 @@ var web embed.FS
 
 // funcs are the templates' own functions.
 var funcs = template.FuncMap{"count": plural, "seconds": func(v *float64) string { return processmap.Duration(*v) }, "inc": func(i int) int { return i + 1 }, "has": slices.Contains[[]access.ID],
-	"hasString": slices.Contains[[]string], "list": func(s ...string) []string { return s }}
+	"hasString": slices.Contains[[]string], "list": func(s ...string) []string { return s },
+	"pct": percent, "pvalue": pValue, "thousands": thousands, "join": func(s []string) string { return strings.Join(s, " → ") },
+	"pp": func(a, b float64) string { return fmt.Sprintf("%+.1f pp", 100*(b-a)) }}
 
 // plural writes n with its noun, singular or plural: "1 case", "2,400
 // cases".
@@ -116,7 +118,7 @@ func thousands(n int) string {
 // command that serves no page starts (issue 16's start-up).
 var pages = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases", "sources", "objectcentric"} {
+	for _, name := range []string{"signin", "environments", "processes", "process", "admin", "error", "recordings", "recording", "taskmining", "privacy", "policies", "account", "model", "conformance", "cases", "sources", "objectcentric", "compare", "rootcause"} {
 		files := []string{"web/templates/layout.html", "web/templates/" + name + ".html"}
 		if name == "model" || name == "conformance" {
 			files = append(files, "web/templates/miner.html") // the miner's form both show
@@ -149,6 +151,8 @@ func (s *Studio) Routes(route func(pattern string, h http.HandlerFunc)) {
 	route("GET /e/{env}/p/{id}/cases", s.page(s.pageEnv(s.casesPage)))
 	route("GET /e/{env}/p/{id}/sources", s.page(s.pageEnv(s.sourcesPage)))
 	route("GET /e/{env}/p/{id}/object-centric", s.page(s.pageEnv(s.objectCentricPage)))
+	route("GET /e/{env}/p/{id}/compare", s.page(s.pageEnv(s.comparePage)))
+	route("GET /e/{env}/p/{id}/root-causes", s.page(s.pageEnv(s.rootCausePage)))
 }
 
 // render writes a page; the layout shows who is signed in.

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/testlogs"
+)
+
+// TestCompareAndRootCausePagesInABrowser: on receipt, the maker opens the
+// compare page (the halves of the log's time by default), sees the key
+// figures, the difference map, the tested activities and the variants that
+// appeared; the root-cause page explains the longest quarter of the cases
+// with factors and a tree, and says what is wrong with a bad threshold. A
+// Process Mining User sees both through disclosure control: a note, and
+// root causes over activities only.
+func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
+	ctx := browser(t)
+	csv, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := browserServer(t)
+	root, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
+	process := fmt.Sprintf("%s/processes/%d", base, p.ID)
+	if j := maker.importLog(process+"/data", "receipt.csv", csv, nil); j.State != "done" {
+		t.Fatalf("import: %+v", j)
+	}
+	_, viewerID := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
+	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+
+	run := runner(t, ctx)
+	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
+	count := func(js string) int { return evalInt(t, ctx, js) }
+	signIn := func(user string) { run(signInSteps(e.url, user)...) }
+	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
+
+	signIn("maker")
+	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#compare-link")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
+	if kpis := text("#kpis"); !strings.Contains(kpis, "Median case duration") || !strings.Contains(kpis, "Cases") {
+		t.Errorf("key figures: %q", kpis)
+	}
+	if n := count(`document.querySelectorAll('#activities tbody tr').length`); n < 10 {
+		t.Errorf("%d activities compared", n)
+	}
+	if n := count(`document.querySelectorAll('#diff-map svg g.node').length`); n < 5 {
+		t.Errorf("the difference map draws %d activities", n)
+	}
+	if d := text("#duration-test"); !strings.Contains(d, "Mann-Whitney U") || !strings.Contains(d, "p = ") {
+		t.Errorf("duration test: %q", d)
+	}
+	shot(t, ctx, "studio-compare")
+	// A cohort of a single day before the log holds no case.
+	run(chromedp.SetValue(chromedp.CSS("#a-from"), "1999-01-01"), chromedp.SetValue(chromedp.CSS("#a-to"), "1999-01-02"),
+		chromedp.Click(chromedp.CSS("#compare")), chromedp.WaitVisible(chromedp.CSS("#compare-error")))
+	if msg := text("#compare-error"); !strings.Contains(msg, "cohort A has no cases") {
+		t.Errorf("an empty cohort: %q", msg)
+	}
+
+	run(chromedp.Navigate(page+"/root-causes"), chromedp.WaitVisible(chromedp.CSS("#factors")), chromedp.WaitVisible(chromedp.CSS("#tree")))
+	if s := text("#outcome-summary"); !strings.Contains(s, "case longer than") || !strings.Contains(s, "of 1,434") {
+		t.Errorf("outcome: %q", s)
+	}
+	if n := count(`document.querySelectorAll('#factors tbody tr').length`); n < 5 {
+		t.Errorf("%d factors", n)
+	}
+	if n := count(`document.querySelectorAll('#tree li').length`); n < 3 {
+		t.Errorf("the tree has %d nodes", n)
+	}
+	shot(t, ctx, "studio-root-causes")
+	run(chromedp.SetValue(chromedp.CSS("#threshold"), "soon"), chromedp.Click(chromedp.CSS("#explain")), chromedp.WaitVisible(chromedp.CSS("#rootcause-error")))
+	if msg := text("#rootcause-error"); !strings.Contains(msg, "not a positive duration") {
+		t.Errorf("a bad threshold: %q", msg)
+	}
+
+	signIn("viewer")
+	run(chromedp.Navigate(page+"/compare"), chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
+	if note := text("#disclosure-note"); !strings.Contains(note, "report reader") {
+		t.Errorf("reader's note: %q", note)
+	}
+	shot(t, ctx, "studio-compare-reader")
+	run(chromedp.Navigate(page+"/root-causes"), chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#tree")))
+	if f := text("#factors"); strings.Contains(f, "worked on by") || strings.Contains(f, " = ") {
+		t.Errorf("a reader sees resources or attribute values: %q", f)
+	}
+	shot(t, ctx, "studio-root-causes-reader")
+}
