@@ -24,7 +24,12 @@
 //	internal/discovery/inductive  the inductive miner, IM and IMf
 //	internal/discovery/heuristics the heuristics miner
 //	internal/conformance        token-based replay: fitness and deviations
-//	internal/conformance/align  optimal alignments (A*), fitness as PM4Py gives it
+//	internal/conformance/align  optimal alignments (A*), fitness as PM4Py gives it;
+//	                            alignment-based precision (escaping edges)
+//	internal/calendar           working calendars (JSON, an iCalendar subset) and working time
+//	internal/compare            two views side by side: key figures, changes, appeared variants
+//	internal/rootcause          what goes with an outcome: ranked factors, a decision tree
+//	internal/stattest           the statistical tests: Mann-Whitney U, two proportions, Holm
 //	internal/generate           synthetic purchase-to-pay logs and replicated
 //	                            large logs for benchmarks
 //	internal/cli                the command line, one file per verb

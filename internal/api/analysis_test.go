@@ -9,7 +9,9 @@ import (
 
 type comparisonAnswer struct {
 	A, B struct {
-		Cases int `json:"cases"`
+		Cases  int      `json:"cases"`
+		Median *float64 `json:"median_duration_seconds"`
+		P90    *float64 `json:"p90_duration_seconds"`
 	}
 	Duration *struct {
 		Statistic float64 `json:"statistic"`
@@ -69,8 +71,17 @@ func TestCompareAPI(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &guarded); code != 200 || err != nil {
 				t.Fatalf("reader: %d %s", code, body)
 			}
-			if guarded.Disclosure == nil || guarded.Disclosure.K != 5 || guarded.A.Cases < 5 || guarded.Duration == nil || guarded.Duration.Statistic != 0 {
+			if guarded.Disclosure == nil || guarded.Disclosure.K != 5 || guarded.A.Cases < 5 || guarded.Duration != nil && guarded.Duration.Statistic != 0 || guarded.A.P90 != nil {
 				t.Errorf("reader: %s", body)
+			}
+			// The review's attack: a cohort of six cases, the target and
+			// five others, against the five: its median and percentile
+			// would be the target's.
+			six, five := "from=2024-01-16&to=2024-01-21&time-mode=started", "from=2024-01-16&to=2024-01-20&time-mode=started"
+			var tiny comparisonAnswer
+			code, body = pmu.do("GET", query(six, five), "", nil)
+			if err := json.Unmarshal([]byte(body), &tiny); code != 200 || err != nil || tiny.A.Median != nil || tiny.A.P90 != nil || tiny.Duration != nil {
+				t.Errorf("a reader's small cohorts: %d %s", code, body)
 			}
 			if strings.Contains(body, "Escalate") {
 				t.Errorf("the reader sees the target's activity: %s", body)
@@ -161,6 +172,24 @@ func TestRootCauseAPI(t *testing.T) {
 				if f.Kind != "activity" || f.Cases < 5 || f.Outcome < 5 || f.Cases-f.Outcome < 0 {
 					t.Errorf("reader: factor %+v", f)
 				}
+			}
+			// The review's attack: thresholds a minute apart would tell
+			// which cases last between them; a reader's are whole hours,
+			// and its answers the same within an hour.
+			var first string
+			for i, thr := range []string{"3h", "3h1m", "3h30m", "3h59m59s"} {
+				code, body := pmu.do("GET", path("outcome=duration%3E"+thr+"&factors=50"), "", nil)
+				if code != 200 {
+					t.Fatalf("reader %s: %d %s", thr, code, body)
+				}
+				if i == 0 {
+					first = body
+				} else if body != first {
+					t.Errorf("reader: duration>%s answers otherwise than duration>3h:\n%s\n%s", thr, body, first)
+				}
+			}
+			if !strings.Contains(first, `"outcome":"case longer than 3h"`) {
+				t.Errorf("the reader is not told the threshold used: %s", first)
 			}
 			// A rare activity and a missing one are refused alike.
 			for _, q := range []string{"outcome=activity%3DEscalate", "outcome=activity%3DNowhere"} {

@@ -55,7 +55,7 @@ func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
 	// not.
-	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.RawOK) + "&reader=" + src.Reader.CacheKey() + "&extra=" + extra))
+	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.RawOK) + "&reader=" + src.Reader.CacheKey() + "&extra=" + extra + "&calendar=" + src.Calendar))
 	key := string(sum[:])
 	a, err := report.Keep(s.reports, src.Entry, key, func(a report.Kept) int64 { return int64(len(a.Body)) }, func() (report.Kept, error) { return compute(src, src.RawOK) })
 	if err != nil {
@@ -111,9 +111,9 @@ func (s *Server) processMap(w http.ResponseWriter, r *http.Request) {
 		for _, k := range []string{"paths", "view", "format"} {
 			gq.Del(k)
 		}
-		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.Reader.CacheKey()))
+		sum := sha256.Sum256([]byte("graph?" + gq.Encode() + "&reader=" + src.Reader.CacheKey() + "&calendar=" + src.Calendar))
 		gr, _ := report.Keep(s.reports, src.Entry, string(sum[:]), (*processmap.Graph).Size, func() (*processmap.Graph, error) {
-			return processmap.NewGraphOf(l, o.Activities, src.Reader.MinCases()), nil
+			return processmap.NewGraphWith(l, o.Activities, src.Reader.MinCases(), src.Clock), nil
 		})
 		m, err := gr.Map(o)
 		if err != nil {
@@ -195,6 +195,18 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		}
 		if l.Timed {
 			out["case_duration_histogram"] = report.Histogram(l, g, withheld)
+		}
+		if src.Clock != nil && l.Timed && l.NumCases() > 0 {
+			// In working time by the process's calendar: a reader gets
+			// the mean and the median, rounded, as for elapsed time.
+			d := mining.Summarize(mining.WorkingCaseDurations(l, src.Clock))
+			var working map[string]any
+			if g == nil {
+				working = map[string]any{"mean": d.Mean, "median": d.Median, "min": d.Min, "max": d.Max, "p90": d.P90}
+			} else {
+				working = map[string]any{"mean": disclosure.Seconds(d.Mean), "median": disclosure.Seconds(d.Median)}
+			}
+			out["working_case_duration_seconds"] = working
 		}
 		if g != nil {
 			dfg := mining.ComputeDFG(l)

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,6 +45,15 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 
 	signIn("maker")
+	// The working calendar is set on the process's page, from a file.
+	calFile := filepath.Join(t.TempDir(), "office.json")
+	os.WriteFile(calFile, []byte(`{"time_zone": "Europe/Amsterdam", "week": {"monday": ["09:00-17:00"], "friday": ["09:00-12:00", "13:00-17:00"]}, "annual_holidays": ["12-25"]}`), 0o644)
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#no-calendar")),
+		chromedp.SetUploadFiles(chromedp.CSS("#calendar-file"), []string{calFile}), chromedp.Click(chromedp.CSS("#calendar-upload button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#calendar-info")))
+	if info := text("#calendar-info"); !strings.Contains(info, "Europe/Amsterdam; 15 working hours a week on 2 weekdays; 0 holidays, 1 every year") {
+		t.Errorf("calendar: %q", info)
+	}
 	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#compare-link")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
 	if kpis := text("#kpis"); !strings.Contains(kpis, "Median case duration") || !strings.Contains(kpis, "Cases") {
 		t.Errorf("key figures: %q", kpis)
@@ -82,11 +92,22 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	}
 
 	signIn("viewer")
-	run(chromedp.Navigate(page+"/compare"), chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
+	// A reader is not offered dates from the log's first and last cases:
+	// it chooses the cohorts.
+	run(chromedp.Navigate(page+"/compare"), chromedp.WaitVisible(chromedp.CSS("#choose")))
+	if v := text("#a-from"); v != "" {
+		t.Errorf("a reader is offered %q", v)
+	}
+	run(chromedp.Navigate(page+"/compare?a-from=2010-10-01&a-to=2011-06-01&b-from=2011-06-02&b-to=2012-01-31"),
+		chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
 	if note := text("#disclosure-note"); !strings.Contains(note, "report reader") {
 		t.Errorf("reader's note: %q", note)
 	}
 	shot(t, ctx, "studio-compare-reader")
+	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#calendar-info")))
+	if n := count(`document.querySelectorAll('#calendar-upload').length`); n != 0 {
+		t.Error("a reader is offered to change the calendar")
+	}
 	run(chromedp.Navigate(page+"/root-causes"), chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#tree")))
 	if f := text("#factors"); strings.Contains(f, "worked on by") || strings.Contains(f, " = ") {
 		t.Errorf("a reader sees resources or attribute values: %q", f)

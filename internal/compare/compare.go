@@ -8,6 +8,7 @@ package compare
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
@@ -57,14 +58,18 @@ type Activity struct {
 
 // Path compares a directly-follows path: its cases and its mean time.
 type Path struct {
-	From   string   `json:"from"`
-	To     string   `json:"to"`
-	CasesA int      `json:"cases_a"`
-	CasesB int      `json:"cases_b"`
-	ShareA float64  `json:"share_a"`
-	ShareB float64  `json:"share_b"`
-	MeanA  *float64 `json:"mean_seconds_a"`
-	MeanB  *float64 `json:"mean_seconds_b"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Count and MaxCase are each cohort's transitions and the most one
+	// case makes, for disclosure control's dominance rule.
+	Count   [2]int   `json:"-"`
+	MaxCase [2]int   `json:"-"`
+	CasesA  int      `json:"cases_a"`
+	CasesB  int      `json:"cases_b"`
+	ShareA  float64  `json:"share_a"`
+	ShareB  float64  `json:"share_b"`
+	MeanA   *float64 `json:"mean_seconds_a"`
+	MeanB   *float64 `json:"mean_seconds_b"`
 }
 
 // Variant is a variant found in one cohort only.
@@ -203,8 +208,10 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 			}
 			if inA {
 				p.CasesA, p.ShareA, p.MeanA = e.Cases, share(e.Cases, cases), mean
+				p.Count[0], p.MaxCase[0] = e.Count, e.MaxCase
 			} else {
 				p.CasesB, p.ShareB, p.MeanB = e.Cases, share(e.Cases, cases), mean
+				p.Count[1], p.MaxCase[1] = e.Count, e.MaxCase
 			}
 		}
 	}
@@ -231,12 +238,12 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 func only(x, y []*mining.Variant, k, n int, w *Withheld) ([]Variant, int) {
 	in := map[string]bool{}
 	for _, v := range y {
-		in[strings.Join(v.Activities, "\x00")] = true
+		in[variantKey(v.Activities)] = true
 	}
 	var out []Variant
 	total := 0
 	for _, v := range x { // most cases first already
-		if in[strings.Join(v.Activities, "\x00")] {
+		if in[variantKey(v.Activities)] {
 			continue
 		}
 		total += v.Cases
@@ -277,4 +284,11 @@ func share(n, of int) float64 {
 		return 0
 	}
 	return float64(n) / float64(of)
+}
+
+// variantKey names a variant unambiguously, whatever its activities'
+// names hold.
+func variantKey(acts []string) string {
+	b, _ := json.Marshal(acts)
+	return string(b)
 }

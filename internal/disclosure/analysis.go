@@ -13,56 +13,82 @@ import (
 )
 
 // Comparison makes a comparison fit for a reader, each cohort's figures
-// through its own guard (ga for A, gb for B): counts with noise and
-// shares from them, durations rounded, no test statistic (one case's rank
-// moves it) but the effect and p rounded, and the tests of activity
-// shares computed from the noisy counts. An activity or a path is shown
-// only when both cohorts have at least k cases of it; a variant appeared
-// (or vanished) when the cohort that has it has at least k cases of it and
-// the other fewer than k, each decided with noise, so that adding or
-// removing one case of a cohort does not move a row in or out for sure.
+// through its own guard (ga for A, gb for B), under the labels the other
+// reports give the same figures (a cohort is a view: its activity counts
+// are the map's), so that asking twice draws nothing new:
+//
+//   - counts with noise and shares from them; the mean case duration
+//     rounded, the median only for 2k cases or more, no 90th percentile;
+//   - an activity or a path only where both cohorts have k cases of it or
+//     more, the tests of the activities' shares from the noisy counts; a
+//     path's mean time rounded, and left out where one case makes half
+//     its transitions (the map's dominance rule);
+//   - a variant appeared (or vanished) where the cohort that has it has k
+//     cases of it or more and the other fewer than k, each decided with
+//     noise;
+//   - the test of the case durations only where both cohorts have 4k
+//     cases or more, from a U with noise of a case's weight (one case
+//     moves U by up to the larger cohort's size), the effect rounded to
+//     0.01 and no U shown.
 func Comparison(ga, gb *Guard, r *compare.Result, w *Withheld) {
-	guardKPIs(ga, &r.A)
-	guardKPIs(gb, &r.B)
+	na, nb := r.A.Cases, r.B.Cases
+	guardKPIs(ga, &r.A, na)
+	guardKPIs(gb, &r.B, nb)
 	if t := r.Duration; t != nil {
-		t.Statistic = 0
-		t.Effect = math.Round(t.Effect*100) / 100
-		t.P = roundP(t.P)
+		if !ga.AtLeast("duration-test-cases", na, 4*ga.k) || !gb.AtLeast("duration-test-cases", nb, 4*gb.k) {
+			r.Duration = nil
+		} else {
+			n1, n2 := float64(r.A.Cases), float64(r.B.Cases)
+			z := (ga.Sum("duration-test-u", 0) + gb.Sum("duration-test-u", 0)) / Sigma
+			u := min(max(t.Statistic+float64(max(na, nb))*z, 0), n1*n2)
+			t.Statistic = 0
+			t.Effect = math.Round((2*u/(n1*n2)-1)*100) / 100
+			zu := (u - n1*n2/2) / math.Sqrt(n1*n2*(n1+n2+1)/12)
+			t.P = roundP(math.Erfc(math.Abs(zu) / math.Sqrt2))
+		}
 	}
 	acts := r.Activities[:0]
-	var tests []*stattest.Test
 	for _, a := range r.Activities {
-		label := "compare-activity\x00" + a.Activity
-		if !ga.Enough(label, a.CasesA) || !gb.Enough(label, a.CasesB) {
+		if !ga.Enough("activity\x00"+a.Activity, a.CasesA) || !gb.Enough("activity\x00"+a.Activity, a.CasesB) {
 			w.Activities++
 			continue
 		}
+		label := "activity-cases\x00" + a.Activity
 		a.CasesA, a.CasesB = min(ga.Count(label, a.CasesA), r.A.Cases), min(gb.Count(label, a.CasesB), r.B.Cases)
 		a.Test = stattest.Proportions(a.CasesA, r.A.Cases, a.CasesB, r.B.Cases)
 		a.ShareA, a.ShareB = Share(ratio(a.CasesA, r.A.Cases)), Share(ratio(a.CasesB, r.B.Cases))
 		acts = append(acts, a)
 	}
 	r.Activities = acts
+	tests := make([]*stattest.Test, len(r.Activities))
 	for i := range r.Activities {
-		tests = append(tests, &r.Activities[i].Test)
+		tests[i] = &r.Activities[i].Test
 	}
 	stattest.Holm(tests)
-	for i := range r.Activities {
-		t := &r.Activities[i].Test
-		t.Statistic, t.P, t.AdjustedP = math.Round(t.Statistic*100)/100, roundP(t.P), roundP(t.AdjustedP)
-		t.Effect = math.Round(t.Effect*100) / 100
+	for _, t := range tests {
+		roundTest(t)
 	}
 	slices.SortStableFunc(r.Activities, func(x, y compare.Activity) int {
 		return cmp.Or(cmp.Compare(math.Abs(y.ShareB-y.ShareA), math.Abs(x.ShareB-x.ShareA)), strings.Compare(x.Activity, y.Activity))
 	})
 	paths := r.Paths[:0]
 	for _, p := range r.Paths {
-		label := "compare-path\x00" + p.From + "\x00" + p.To
-		if !ga.Enough(label, p.CasesA) || !gb.Enough(label, p.CasesB) {
+		label := p.From + "\x00" + p.To
+		if !ga.Enough("path\x00"+label, p.CasesA) || !gb.Enough("path\x00"+label, p.CasesB) {
 			w.Paths++
 			continue
 		}
-		p.CasesA, p.CasesB = min(ga.Count(label, p.CasesA), r.A.Cases), min(gb.Count(label, p.CasesB), r.B.Cases)
+		// Dominance: when one case makes half a path's transitions or
+		// more, their durations are that case's.
+		if 2*p.MaxCase[0] >= p.Count[0] && p.Count[0] > p.CasesA {
+			p.MeanA = nil
+		}
+		if 2*p.MaxCase[1] >= p.Count[1] && p.Count[1] > p.CasesB {
+			p.MeanB = nil
+		}
+		p.Count, p.MaxCase = [2]int{}, [2]int{}
+		p.CasesA = min(ga.Count("path-cases\x00"+label, p.CasesA), r.A.Cases)
+		p.CasesB = min(gb.Count("path-cases\x00"+label, p.CasesB), r.B.Cases)
 		p.ShareA, p.ShareB = Share(ratio(p.CasesA, r.A.Cases)), Share(ratio(p.CasesB, r.B.Cases))
 		p.MeanA, p.MeanB = SecondsPtr(p.MeanA), SecondsPtr(p.MeanB)
 		paths = append(paths, p)
@@ -78,7 +104,8 @@ func Comparison(ga, gb *Guard, r *compare.Result, w *Withheld) {
 }
 
 // onlyIn lists, as a reader receives them, x's variants of at least k
-// cases of which y has fewer than k, each decided with noise.
+// cases of which y has fewer than k, each decided with noise, the most
+// (noisy) cases first.
 func onlyIn(gx, gy *Guard, x, y []*mining.Variant, limit int, w *Withheld) ([]compare.Variant, int) {
 	inY := map[string]int{}
 	for _, v := range y {
@@ -97,53 +124,72 @@ func onlyIn(gx, gy *Guard, x, y []*mining.Variant, limit int, w *Withheld) ([]co
 		}
 		n := gx.Count(label, v.Cases)
 		total += n
-		if len(out) < limit {
-			out = append(out, compare.Variant{Activities: v.Activities, Cases: n})
-		}
+		out = append(out, compare.Variant{Activities: v.Activities, Cases: n})
 	}
+	// Sorted by the counts shown before the list is cut: an order by the
+	// exact ones would compare them exactly.
 	slices.SortStableFunc(out, func(a, b compare.Variant) int { return cmp.Compare(b.Cases, a.Cases) })
-	return out, total
+	return out[:min(len(out), limit)], total
 }
 
-func guardKPIs(g *Guard, k *compare.KPIs) {
-	rework := int(math.Round(k.ReworkShare * float64(k.Cases)))
-	k.Cases = g.Count("cases", k.Cases)
+// guardKPIs guards a cohort's key figures under the labels report.KPIs
+// gives them; n is the cohort's exact number of cases.
+func guardKPIs(g *Guard, k *compare.KPIs, n int) {
+	rework := int(math.Round(k.ReworkShare * float64(n)))
+	k.Cases = g.Count("cases", n)
 	k.Events = g.Amount("events", k.Events)
 	k.Variants = g.Amount("variants", k.Variants)
 	k.EventsPerCase = math.Round(ratio(k.Events, k.Cases)*10) / 10
 	k.ReworkShare = Share(ratio(g.Amount("rework-cases", rework), k.Cases))
-	k.MeanDuration, k.MedianDuration, k.P90Duration = SecondsPtr(k.MeanDuration), SecondsPtr(k.MedianDuration), SecondsPtr(k.P90Duration)
+	k.MeanDuration = SecondsPtr(k.MeanDuration)
+	if g.AtLeast("median-cases", n, 2*g.k) {
+		k.MedianDuration = SecondsPtr(k.MedianDuration)
+	} else {
+		k.MedianDuration = nil // a median of few is one case's figure
+	}
+	k.P90Duration = nil // the longest tenth of a few cases is one case
 }
 
-// RootCause makes a root-cause analysis fit for a reader (computed with
-// activities only and the guard's k): a factor is shown only when its
-// cases, those of them with and without the outcome, and the rest with and
-// without it, each hold at least k cases, decided with noise; its counts
-// carry noise and its rates, lift, interval and test come from the noisy
-// counts; the tree keeps only nodes whose cases with and without the
-// outcome pass the same test, with noisy counts; factors are ranked by
-// their noisy excess, and at most limit are kept. A view whose cases with,
-// or without, the outcome are fewer than k is refused with TooFewError.
-func (g *Guard) RootCause(r *rootcause.Result, limit int, w *Withheld) error {
+// RootCause makes a root-cause analysis fit for a reader. It must have
+// been computed over activities only, with the guard's k, for an outcome
+// a reader may ask (a duration threshold in whole hours: see
+// report.Engine.RootCause); outcome names the set of cases with the
+// outcome (a digest of their ids), so that two outcomes with the same
+// cases draw the same noise and two whose cases differ draw anew, and
+// their difference does not tell one case's part.
+//
+// A factor is shown only when its cases, those with and without the
+// outcome, and the rest with and without it each hold at least k cases,
+// decided with noise; its case count is the map's activity count, drawn
+// as the map draws it; its rates, lift, interval and test come from noisy
+// counts, and factors are ranked by their noisy excess, at most limit
+// kept. The tree splits only on factors shown, and keeps only nodes whose
+// cases with and without the outcome pass the same test. A view whose
+// cases with, or without, the outcome are fewer than k is refused with
+// TooFewError.
+func (g *Guard) RootCause(r *rootcause.Result, outcome string, limit int, w *Withheld) error {
 	exactCases, exactOutcome := r.Cases, r.OutcomeCases
-	if !g.Enough("rc\x00with", exactOutcome) || !g.Enough("rc\x00without", exactCases-exactOutcome) {
+	with := "rc\x00" + outcome + "\x00"
+	if !g.Enough(with+"outcome", exactOutcome) || !g.Enough(with+"no-outcome", exactCases-exactOutcome) {
 		return &TooFewError{K: g.k}
 	}
-	// The totals are the tree's root's, under the root's labels.
-	r.Cases = g.Count("rc\x00cases", exactCases)
-	r.OutcomeCases = min(g.Count("rc\x00with", exactOutcome), r.Cases)
+	r.Cases = g.Count("cases", exactCases)
+	r.OutcomeCases = min(g.Count(with+"outcome", exactOutcome), r.Cases)
 	r.Rate = Share(ratio(r.OutcomeCases, r.Cases))
 	kept := r.Factors[:0]
+	shown := map[string]bool{}
 	for _, f := range r.Factors {
-		label := "rc-factor\x00" + f.Kind + "\x00" + f.Name + "\x00" + f.Value
+		name := f.Kind + "\x00" + f.Name + "\x00" + f.Value
 		out, rest, restOut := f.Outcome, exactCases-f.Cases, exactOutcome-f.Outcome
-		if !g.Enough(label+"\x00cases", f.Cases) || !g.Enough(label+"\x00with", out) || !g.Enough(label+"\x00without", f.Cases-out) ||
-			!g.Enough(label+"\x00rest", rest) || !g.Enough(label+"\x00rest-with", restOut) || !g.Enough(label+"\x00rest-without", rest-restOut) {
+		if f.Kind != "activity" || !g.Enough("activity\x00"+f.Name, f.Cases) ||
+			!g.Enough(with+"with\x00"+name, out) || !g.Enough(with+"without\x00"+name, f.Cases-out) ||
+			!g.Enough(with+"rest\x00"+name, rest) || !g.Enough(with+"rest-with\x00"+name, restOut) || !g.Enough(with+"rest-without\x00"+name, rest-restOut) {
 			w.Rows++
 			continue
 		}
-		f.Cases = min(g.Count(label+"\x00cases", f.Cases), r.Cases)
-		f.Outcome = min(g.Count(label+"\x00with", out), f.Cases)
+		shown[f.Label()] = true
+		f.Cases = min(g.Count("activity-cases\x00"+f.Name, f.Cases), r.Cases)
+		f.Outcome = min(g.Count(with+"with\x00"+name, out), f.Cases)
 		others := max(r.Cases-f.Cases, 1)
 		othersOut := min(max(r.OutcomeCases-f.Outcome, 0), others)
 		f.Rate = Share(ratio(f.Outcome, f.Cases))
@@ -160,43 +206,62 @@ func (g *Guard) RootCause(r *rootcause.Result, limit int, w *Withheld) error {
 		tests[i] = &kept[i].Test
 	}
 	stattest.Holm(tests)
-	for i := range kept {
-		t := &kept[i].Test
-		t.Statistic, t.P, t.AdjustedP, t.Effect = math.Round(t.Statistic*100)/100, roundP(t.P), roundP(t.AdjustedP), math.Round(t.Effect*100)/100
+	for _, t := range tests {
+		roundTest(t)
 	}
 	slices.SortStableFunc(kept, func(a, b rootcause.Factor) int {
 		return cmp.Or(cmp.Compare(math.Abs(b.Excess), math.Abs(a.Excess)), strings.Compare(a.Label(), b.Label()))
 	})
 	r.Factors = kept[:min(len(kept), limit)]
-	r.Tested = g.Amount("rc-tested", r.Tested)
+	r.Tested = g.Amount(with+"tested", r.Tested)
 	r.Withheld = 0
-	g.guardNode(r.Tree, "rc", w)
+	if n := r.Tree; n != nil {
+		n.Cases, n.Outcome, n.Rate = r.Cases, r.OutcomeCases, r.Rate
+		g.guardSplit(n, with+"node", shown, w)
+	}
 	return nil
 }
 
-// guardNode gives a tree node noisy counts and cuts the splits whose
-// children a reader may not see.
-func (g *Guard) guardNode(n *rootcause.Node, label string, w *Withheld) {
-	if n == nil {
-		return
-	}
-	out, cases := n.Outcome, n.Cases
-	n.Cases = g.Count(label+"\x00cases", cases)
-	n.Outcome = min(g.Count(label+"\x00with", out), n.Cases)
-	n.Rate = Share(ratio(n.Outcome, n.Cases))
+// guardSplit keeps n's split when a reader may see it: a factor shown,
+// and children whose cases with and without the outcome are k or more,
+// decided with noise; the children get noisy counts and are guarded in
+// turn. Otherwise n becomes a leaf.
+func (g *Guard) guardSplit(n *rootcause.Node, label string, shown map[string]bool, w *Withheld) {
 	if n.Yes == nil {
 		return
 	}
-	for _, c := range []*rootcause.Node{n.Yes, n.No} {
-		if !g.Enough(label+"\x00"+n.Split+"\x00child", c.Cases) || !g.Enough(label+"\x00"+n.Split+"\x00with", c.Outcome) ||
-			!g.Enough(label+"\x00"+n.Split+"\x00without", c.Cases-c.Outcome) {
+	here := label + "\x00" + n.Split
+	for _, c := range []struct {
+		node *rootcause.Node
+		side string
+	}{{n.Yes, "yes"}, {n.No, "no"}} {
+		if !shown[n.Split] || !g.Enough(here+"\x00"+c.side+"\x00outcome", c.node.Outcome) || !g.Enough(here+"\x00"+c.side+"\x00no-outcome", c.node.Cases-c.node.Outcome) {
 			w.Rows++
 			n.Split, n.Yes, n.No = "", nil, nil
 			return
 		}
 	}
-	g.guardNode(n.Yes, label+"\x00yes:"+n.Split, w)
-	g.guardNode(n.No, label+"\x00no:"+n.Split, w)
+	for _, c := range []struct {
+		node *rootcause.Node
+		side string
+	}{{n.Yes, "yes"}, {n.No, "no"}} {
+		at := here + "\x00" + c.side
+		casesLabel := at + "\x00cases"
+		if act, ok := strings.CutPrefix(n.Split, "has "); ok && c.side == "yes" && !strings.Contains(label, "\x00yes") && !strings.Contains(label, "\x00no") {
+			casesLabel = "activity-cases\x00" + act // the root's split: the map's figure
+		}
+		c.node.Cases = min(g.Count(casesLabel, c.node.Cases), n.Cases)
+		c.node.Outcome = min(g.Count(at+"\x00outcome", c.node.Outcome), c.node.Cases)
+		c.node.Rate = Share(ratio(c.node.Outcome, c.node.Cases))
+		g.guardSplit(c.node, at, shown, w)
+	}
+}
+
+// roundTest keeps of a test what noisy counts can tell: the statistic and
+// the effect to two decimals, the p-values to two significant figures.
+func roundTest(t *stattest.Test) {
+	t.Statistic, t.Effect = math.Round(t.Statistic*100)/100, math.Round(t.Effect*100)/100
+	t.P, t.AdjustedP = roundP(t.P), roundP(t.AdjustedP)
 }
 
 func ratio(a, b int) float64 {

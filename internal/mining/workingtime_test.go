@@ -1,6 +1,7 @@
 package mining
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,16 @@ func TestWorkingTime(t *testing.T) {
 	s.AddWorkingTime(l, k)
 	if s.WorkingCaseDuration == nil || s.WorkingCaseDuration.Max != 9*3600 || s.CaseDuration.Max != 66*3600 {
 		t.Errorf("stats: working %+v, elapsed %+v", s.WorkingCaseDuration, s.CaseDuration)
+	}
+}
+
+// TestDurationRangeWrittenAlike: the same working-time range with two
+// clocks is written alike, so that disclosure control's question does not
+// change with a clock's address.
+func TestDurationRangeWrittenAlike(t *testing.T) {
+	a := []Filter{DurationRange{Min: 1, Max: 2, Clock: &calendar.Clock{}}}
+	b := []Filter{DurationRange{Min: 1, Max: 2, Clock: &calendar.Clock{}}}
+	if x, y := fmt.Sprintf("%#v", a), fmt.Sprintf("%#v", b); x != y || !strings.Contains(x, "Working:true") {
+		t.Errorf("%s\n%s", x, y)
 	}
 }

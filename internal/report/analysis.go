@@ -1,11 +1,16 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/procmine/procmine/internal/compare"
 	"github.com/procmine/procmine/internal/disclosure"
@@ -35,7 +40,7 @@ func (e *Engine) Cohort(r *http.Request, src *Source, query, name string) (*even
 	spec, err := filterspec.FromQuery(q)
 	var own []mining.Filter
 	if err == nil {
-		spec.Prefix = name + "."
+		spec.Prefix, spec.Clock = name+".", src.Clock
 		own, err = spec.Filters()
 	}
 	var fe *filterspec.Error
@@ -51,7 +56,7 @@ func (e *Engine) Cohort(r *http.Request, src *Source, query, name string) (*even
 	if spec.TouchesLifecycle() && !src.RawEvents {
 		return nil, nil, nil, response.Invalid("%s: filters on lifecycle:transition need raw-events=true", name)
 	}
-	_, shared, _, err := Filters(r.URL.RawQuery, src.RawOK)
+	_, shared, _, err := FiltersIn(r.URL.RawQuery, src.RawOK, src.Clock)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -128,6 +133,13 @@ func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Optio
 	run := opt
 	if g != nil {
 		run.MinCases, run.ActivitiesOnly, run.Factors = g.K(), true, rootcause.MaxFactors
+		// A reader's threshold is whole hours, as its duration filters
+		// are: thresholds a minute apart would tell which cases lie
+		// between them.
+		if o.Kind == "duration" {
+			o.Threshold = max(o.Threshold.Truncate(time.Hour), time.Hour)
+			o.Text = "duration>" + strconv.Itoa(int(o.Threshold.Hours())) + "h"
+		}
 	}
 	res, err := rootcause.Analyze(src.ctx, l, o, run)
 	var few *rootcause.TooFewError
@@ -146,7 +158,17 @@ func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Optio
 	}
 	out := &RootCauses{Result: res}
 	if g != nil {
-		if err := g.RootCause(res, max(opt.Factors, 1), withheld); err != nil {
+		// The outcome's noise is named by the cases that have it.
+		mac := sha256.New()
+		var n [8]byte
+		for c, has := range res.Outcomes() {
+			if has {
+				binary.LittleEndian.PutUint64(n[:], uint64(len(l.CaseIDs[c])))
+				mac.Write(n[:])
+				mac.Write([]byte(l.CaseIDs[c]))
+			}
+		}
+		if err := g.RootCause(res, hex.EncodeToString(mac.Sum(nil)), max(opt.Factors, 1), withheld); err != nil {
 			return nil, src.Reader.Refusal(err)
 		}
 		out.Disclosure = g.Done(withheld)

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/authz"
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/response"
@@ -32,6 +35,11 @@ type Source struct {
 	// Reader is disclosure control for a caller without raw-data
 	// rights; nil for those who have them.
 	Reader *Reader
+	// Clock measures durations in working time by the process's
+	// calendar, when the query asks for it (duration-time=working);
+	// Calendar stamps that calendar's version, for caches.
+	Clock    *calendar.Clock
+	Calendar string
 }
 
 // Log is the view with the filters applied, or the request's end when it
@@ -50,9 +58,15 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	if raw && !rawOK {
 		return nil, response.ErrForbidden
 	}
-	_, filters, rawEvents, err := Filters(r.URL.RawQuery, rawOK)
-	if err != nil {
+	q, filters, rawEvents, err := Filters(r.URL.RawQuery, rawOK)
+	// A duration range in working time needs the calendar's clock, made
+	// for the version's view: its filters are read again below.
+	working := q != nil && q.Get("duration-time") == "working"
+	if err != nil && !working {
 		return nil, err
+	}
+	if working {
+		rawEvents = q.Get("raw-events") == "true"
 	}
 	version, err := e.store.LatestVersion(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -66,8 +80,16 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 		return nil, err
 	}
 	src := &Source{ctx: r.Context(), Process: id, Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
+	if working {
+		if src.Clock, src.Calendar, err = e.workingClock(r, id, entry.View(rawEvents)); err != nil {
+			return nil, err
+		}
+		if _, src.Filters, _, err = FiltersIn(r.URL.RawQuery, rawOK, src.Clock); err != nil {
+			return nil, err
+		}
+	}
 	if !rawOK {
-		if src.Reader, src.Filters, err = e.ReaderFor(r, entry, rawEvents, filters); err != nil {
+		if src.Reader, src.Filters, err = e.ReaderFor(r, entry, rawEvents, src.Filters); err != nil {
 			return nil, err
 		}
 	}
@@ -121,6 +143,27 @@ func (src *Source) Guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.With
 	return l, g, withheld, err
 }
 
+// workingClock is the process's calendar made for the view's span, and
+// its version; a process without one is a clear error.
+func (e *Engine) workingClock(r *http.Request, process access.ID, view *eventlog.Log) (*calendar.Clock, string, error) {
+	pc, err := e.store.GetCalendar(r.Context(), process)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", response.Invalid("duration-time=working needs the process's working calendar, and it has none: set one (PUT …/calendar)")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	cal, err := calendar.Read(strings.NewReader(pc.JSON), "the process's calendar")
+	if err != nil {
+		return nil, "", err
+	}
+	k, err := mining.WorkingClock(cal, view)
+	if err != nil {
+		return nil, "", response.Invalid("%v", err)
+	}
+	return k, pc.Updated.Format(time.RFC3339Nano), nil
+}
+
 // HistogramBins is the number of bars of the case-duration histogram.
 const HistogramBins = 20
 
@@ -141,11 +184,18 @@ func ViewName(rawEvents bool) string {
 // attribute values are for those who may read the data (rawOK); filters
 // on lifecycle:transition need the raw events.
 func Filters(rawQuery string, rawOK bool) (url.Values, []mining.Filter, bool, error) {
+	return FiltersIn(rawQuery, rawOK, nil)
+}
+
+// FiltersIn is Filters with a clock for duration ranges in working time
+// (duration-time=working).
+func FiltersIn(rawQuery string, rawOK bool, clock *calendar.Clock) (url.Values, []mining.Filter, bool, error) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return nil, nil, false, response.Invalid("the query cannot be read: %v", err)
 	}
 	spec, err := filterspec.FromQuery(q)
+	spec.Clock = clock
 	var filters []mining.Filter
 	if err == nil {
 		filters, err = spec.Filters()

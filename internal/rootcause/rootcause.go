@@ -74,7 +74,7 @@ func parseDuration(s string) (time.Duration, error) {
 	var days int64
 	if d, rest, ok := strings.Cut(s, "d"); ok {
 		n, err := strconv.ParseInt(d, 10, 32)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > 100_000 {
 			return 0, fmt.Errorf("bad days")
 		}
 		days, s = n, rest
@@ -180,7 +180,13 @@ type Result struct {
 	Tested   int   `json:"factors_tested"`
 	Withheld int   `json:"factors_withheld,omitempty"`
 	Tree     *Node `json:"tree"`
+
+	outcome []bool
 }
+
+// Outcomes says for each case of the log analysed whether it has the
+// outcome.
+func (r *Result) Outcomes() []bool { return r.outcome }
 
 // Limits on what one analysis looks at.
 const (
@@ -212,7 +218,7 @@ func Analyze(ctx context.Context, l *eventlog.Log, o Outcome, opt Options) (*Res
 			pos++
 		}
 	}
-	res := &Result{Outcome: o.String(), Cases: n, OutcomeCases: pos}
+	res := &Result{Outcome: o.String(), Cases: n, OutcomeCases: pos, outcome: y}
 	if !countable(n, k) || !countable(pos, k) || !countable(n-pos, k) {
 		return nil, &TooFewError{Cases: n, Outcome: pos, K: k}
 	}

@@ -95,3 +95,38 @@ func (s *Store) UploadMapping(ctx context.Context, process access.ID) (map[strin
 	}
 	return m, nil
 }
+
+// ProcessCalendar is a process's working calendar, in package calendar's
+// JSON form.
+type ProcessCalendar struct {
+	JSON    string    `json:"-"`
+	Updated time.Time `json:"updated_at"`
+	By      access.ID `json:"updated_by"`
+}
+
+// PutCalendar sets the process's working calendar, replacing any.
+func (s *Store) PutCalendar(ctx context.Context, process access.ID, text string, by access.ID) error {
+	_, err := s.exec(ctx, `INSERT INTO process_calendars (process_id, calendar, updated_at, updated_by) VALUES (?, ?, ?, ?)
+		ON CONFLICT (process_id) DO UPDATE SET calendar = excluded.calendar, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		process, text, s.now().UnixNano(), by)
+	return err
+}
+
+// GetCalendar returns the process's working calendar; one without is
+// ErrNotFound.
+func (s *Store) GetCalendar(ctx context.Context, process access.ID) (ProcessCalendar, error) {
+	var c ProcessCalendar
+	var at int64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT calendar, updated_at, updated_by FROM process_calendars WHERE process_id = ?"), process).Scan(&c.JSON, &at, &c.By)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	c.Updated = time.Unix(0, at).UTC()
+	return c, err
+}
+
+// DeleteCalendar removes the process's working calendar; one without is
+// ErrNotFound.
+func (s *Store) DeleteCalendar(ctx context.Context, process access.ID) error {
+	return s.changed(s.exec(ctx, "DELETE FROM process_calendars WHERE process_id = ?", process))
+}

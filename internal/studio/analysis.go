@@ -2,6 +2,7 @@ package studio
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -11,12 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/compare"
 	"github.com/procmine/procmine/internal/dot"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/processmap"
 	"github.com/procmine/procmine/internal/rootcause"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // cohortFields are a cohort's fields on the compare page: started from,
@@ -63,7 +66,16 @@ func (s *Studio) comparePage(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"a-from", "a-to", "a-filters", "b-from", "b-to", "b-filters"} {
 		fields[k] = q.Get(k)
 	}
-	if q.Get("a-from")+q.Get("a-to")+q.Get("a-filters")+q.Get("b-from")+q.Get("b-to")+q.Get("b-filters") == "" {
+	asked := q.Get("a-from")+q.Get("a-to")+q.Get("a-filters")+q.Get("b-from")+q.Get("b-to")+q.Get("b-filters") != ""
+	if !asked && src.Reader != nil {
+		// A reader chooses the cohorts: dates from the log's first and
+		// last case would be those cases' own.
+		data["Fields"] = fields
+		data["Choose"] = true
+		s.render(w, r, http.StatusOK, "compare", data)
+		return
+	}
+	if !asked {
 		// The halves of the log's time, by start, in whole months: a
 		// reader learns no case's date from them.
 		l := src.Entry.View(false)
@@ -182,9 +194,12 @@ func (s *Studio) rootCausePage(w http.ResponseWriter, r *http.Request) {
 	}
 	data["HasData"] = true
 	if fields["threshold"] == "" && kind == "duration" {
-		// The longest quarter of the cases, rounded: a first question.
+		// The longest quarter of the cases, rounded: a first question;
+		// for a reader only over 2k cases or more (a quantile of a few is
+		// one case's figure), and "1d" otherwise.
 		l := src.Entry.View(false)
-		if l.Timed && l.NumCases() > 0 {
+		fields["threshold"] = "1d"
+		if l.Timed && l.NumCases() > 0 && (src.Reader == nil || l.NumCases() >= 2*src.Reader.K) {
 			ns := make([]int64, l.NumCases())
 			for c := range ns {
 				ns[c] = l.CaseDuration(c)
@@ -263,4 +278,29 @@ func treeHTML(n *rootcause.Node) template.HTML {
 	walk(n, "All cases")
 	b.WriteString("</ul>")
 	return template.HTML(b.String())
+}
+
+// calendarSummary says what a process's working calendar holds.
+func calendarSummary(pc store.ProcessCalendar) string {
+	var f calendar.File
+	if err := json.Unmarshal([]byte(pc.JSON), &f); err != nil {
+		return "unreadable"
+	}
+	hours := 0.0
+	for _, shifts := range f.Week {
+		for _, sh := range shifts {
+			from, to, _ := strings.Cut(sh, "-")
+			var h1, m1, h2, m2 int
+			fmt.Sscanf(from, "%d:%d", &h1, &m1)
+			fmt.Sscanf(to, "%d:%d", &h2, &m2)
+			d := float64(h2*60+m2-h1*60-m1) / 60
+			if d <= 0 {
+				d += 24
+			}
+			hours += d
+		}
+	}
+	return fmt.Sprintf("%s; %s working hours a week on %d weekdays; %d holidays, %d every year, %d exceptions; set %s UTC",
+		f.TimeZone, strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", hours), "0"), "."), len(f.Week), len(f.Holidays), len(f.AnnualHolidays), len(f.Exceptions),
+		pc.Updated.Format("2006-01-02 15:04"))
 }

@@ -347,6 +347,7 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		"CanReadData":       authz.MayReadData(r, rec),
 		"CanReadSources":    authz.Records(r, rec, access.DataSource, access.Read) == nil,
 		"CanListRecordings": authz.RecordingList(r, rec) == nil,
+		"CanChange":         authz.MayChange(r, rec),
 		"View":              string(o.View), "Activities": o.Activities, "Paths": o.Paths,
 		"ActivitiesPct": int(o.Activities*100 + 0.5), "PathsPct": int(o.Paths*100 + 0.5),
 		"Filter": map[string]string{"From": q.Get("from"), "To": q.Get("to"), "Start": q.Get("start-activity"),
@@ -369,6 +370,12 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 			MayDelete: authz.ViewDelete(r, rec, v.Owner) == nil})
 	}
 	data["Views"] = views
+	if pc, err := s.store.GetCalendar(r.Context(), id); err == nil {
+		data["Calendar"] = calendarSummary(pc)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.PageError(w, r, err)
+		return
+	}
 	data["CanSaveView"] = authz.ViewCreate(r, rec) == nil
 	if data["CanUpload"] == true {
 		// The column mapping of the last upload that had one, offered

@@ -653,6 +653,27 @@ if (reference) {
   });
 }
 
+// The working calendar: the file itself is the body; the API reads JSON
+// and iCalendar alike.
+const calendarForm = document.getElementById("calendar-upload");
+if (calendarForm) {
+  const status = document.getElementById("calendar-status");
+  calendarForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const file = document.getElementById("calendar-file").files[0];
+    say(status, "Uploading…");
+    const resp = await fetch(calendarForm.dataset.action, { method: "PUT", headers: { "Content-Type": file.name.endsWith(".ics") ? "text/calendar" : "application/json" }, body: file });
+    if (resp.ok) { location.reload(); return; }
+    say(status, await message(resp), true);
+  });
+  const del = document.getElementById("calendar-delete");
+  if (del) del.addEventListener("click", async () => {
+    const resp = await fetch(calendarForm.dataset.action, { method: "DELETE" });
+    if (resp.ok) { location.reload(); return; }
+    say(status, await message(resp), true);
+  });
+}
+
 // Administration: members, roles, teams, business units (the
 // administration page), conditional access policies and personal access
 // tokens. Each form is one call to the API, which decides; a success

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestCalendarAPI on both stores: the owner sets a working calendar
+// (weekday mornings); readers read it but may not set it; a bad one is
+// refused with where and why and changes nothing; reports measure in
+// working time on request (duration-time=working): the duration filter,
+// the statistics and the performance map; a new calendar is not answered
+// from the old one's cache; without a calendar, working time is a clear
+// error.
+func TestCalendarAPI(t *testing.T) {
+	mornings := `{"time_zone": "UTC", "week": {"monday": ["09:00-12:00"], "tuesday": ["09:00-12:00"], "wednesday": ["09:00-12:00"], "thursday": ["09:00-12:00"], "friday": ["09:00-12:00"]}}`
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
+			cal := w.process + "/calendar"
+			if code, body := owner.do("GET", w.process+"/report?duration-time=working", "", nil); code != 422 || !strings.Contains(body, "needs the process's working calendar") {
+				t.Errorf("working time without a calendar: %d %s", code, body)
+			}
+			if code, _ := owner.do("GET", cal, "", nil); code != 404 {
+				t.Errorf("no calendar yet: %d", code)
+			}
+			var got struct {
+				Calendar struct {
+					TimeZone string              `json:"time_zone"`
+					Week     map[string][]string `json:"week"`
+				} `json:"calendar"`
+			}
+			owner.json("PUT", cal, mornings, 200, &got)
+			if got.Calendar.TimeZone != "UTC" || len(got.Calendar.Week) != 5 {
+				t.Fatalf("%+v", got)
+			}
+			pmu.json("GET", cal, "", 200, &got)
+			if code, _ := pmu.do("PUT", cal, mornings, nil); code != 403 {
+				t.Errorf("a reader sets the calendar: %d", code)
+			}
+			for _, bad := range []string{`{"time_zone": "UTC", "week": {"monday": ["9-12"]}}`, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20240101T090000\nEND:VEVENT\nEND:VCALENDAR", "hello"} {
+				code, body := owner.do("PUT", cal, bad, nil)
+				if code != 422 || !strings.Contains(body, "the calendar") {
+					t.Errorf("%q: %d %s", bad, code, body)
+				}
+			}
+			pmu.json("GET", cal, "", 200, &got)
+			if len(got.Calendar.Week["monday"]) != 1 {
+				t.Errorf("a refused calendar changed the stored one: %+v", got)
+			}
+
+			// Cases last 30 to 329 minutes from 09:00 or a little later:
+			// in working time at most 3 hours, none on weekends.
+			var elapsed, working kpiAnswer
+			owner.json("GET", w.process+"/report?min-duration=3h", "", 200, &elapsed)
+			owner.json("GET", w.process+"/report?min-duration=3h&duration-time=working", "", 200, &working)
+			if elapsed.Cases == 0 || working.Cases != 0 && working.Cases >= elapsed.Cases {
+				t.Errorf("cases of 3 hours and more: %d elapsed, %d in working time", elapsed.Cases, working.Cases)
+			}
+			var stats struct {
+				Working *struct {
+					Mean float64 `json:"mean"`
+					Max  float64 `json:"max"`
+				} `json:"working_case_duration_seconds"`
+			}
+			owner.json("GET", w.process+"/statistics?duration-time=working", "", 200, &stats)
+			if stats.Working == nil || stats.Working.Max > 3*3600 || stats.Working.Mean <= 0 {
+				t.Errorf("statistics in working time: %+v", stats.Working)
+			}
+			var m struct {
+				WorkingTime bool `json:"working_time"`
+				Edges       []struct {
+					Mean *float64 `json:"mean_seconds"`
+				} `json:"edges"`
+			}
+			for _, c := range []*client{owner, pmu} {
+				c.json("GET", w.process+"/map?view=performance&duration-time=working", "", 200, &m)
+				if !m.WorkingTime || len(m.Edges) == 0 {
+					t.Errorf("map in working time: %+v", m)
+				}
+			}
+			// A new calendar, the same question: a new answer.
+			owner.json("PUT", cal, strings.ReplaceAll(mornings, "12:00", "10:00"), 200, nil)
+			owner.json("GET", w.process+"/statistics?duration-time=working", "", 200, &stats)
+			if stats.Working == nil || stats.Working.Max > 3600 {
+				t.Errorf("statistics after the calendar changed: %+v", stats.Working)
+			}
+			if code, _ := owner.do("DELETE", cal, "", nil); code != 204 {
+				t.Errorf("delete: %d", code)
+			}
+			if code, body := owner.do("GET", w.process+"/statistics?duration-time=working", "", nil); code != 422 {
+				t.Errorf("after the calendar was removed: %d %s", code, body)
+			}
+			var probe json.RawMessage
+			owner.json("GET", w.process+"/statistics", "", 200, &probe)
+		})
+	}
+}
