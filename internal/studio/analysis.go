@@ -97,12 +97,7 @@ func (s *Studio) comparePage(w http.ResponseWriter, r *http.Request) {
 	data["Fields"] = fields
 	res, err := s.reports.Compare(r, src, cohortQuery(q, "a"), cohortQuery(q, "b"))
 	if err != nil {
-		if e := responseError(err); e != "" {
-			data["Error"] = e
-			s.render(w, r, http.StatusOK, "compare", data)
-			return
-		}
-		s.PageError(w, r, err)
+		s.formError(w, r, "compare", data, err)
 		return
 	}
 	data["Result"] = res
@@ -156,13 +151,15 @@ func svgBody(svg string) string {
 	return svg
 }
 
-// responseError is the message of an error the API would answer with a
-// 4xx, to show on the page beside its form; "" for others.
-func responseError(err error) string {
+// formError shows an error the API would answer with a 4xx (other than
+// 403 and 404) on the page, beside its form; others as an error page.
+func (s *Studio) formError(w http.ResponseWriter, r *http.Request, page string, data map[string]any, err error) {
 	if e := response.As(err); e != nil && e.Status < 500 && e.Status != http.StatusForbidden && e.Status != http.StatusNotFound {
-		return e.Message
+		data["Error"] = e.Message
+		s.render(w, r, http.StatusOK, page, data)
+		return
 	}
-	return ""
+	s.PageError(w, r, err)
 }
 
 // rootCausePage ranks what goes with an outcome of the process's cases.
@@ -228,12 +225,7 @@ func (s *Studio) rootCausePage(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.reports.RootCause(src, o, rootcause.Options{Depth: depth, Factors: 15})
 	if err != nil {
-		if e := responseError(err); e != "" {
-			data["Error"] = e
-			s.render(w, r, http.StatusOK, "rootcause", data)
-			return
-		}
-		s.PageError(w, r, err)
+		s.formError(w, r, "rootcause", data, err)
 		return
 	}
 	data["Result"] = res

@@ -25,8 +25,9 @@ type reference struct {
 		PetriNet struct {
 			PNML string `json:"pnml_file"`
 		} `json:"petri_net"`
-		Fitness  logFitness `json:"fitness_alignments"`
-		Variants struct {
+		Fitness   logFitness `json:"fitness_alignments"`
+		Precision logFitness `json:"precision_alignments"`
+		Variants  struct {
 			Traces []struct {
 				Variant []string `json:"variant"`
 				Count   int      `json:"variant_count"`
@@ -102,6 +103,15 @@ func TestVariantCostsAsPM4Py(t *testing.T) {
 	}
 }
 
+// variantTraces reads a shared log's variants as traces to align.
+func variantTraces(t testing.TB, log string) []Trace {
+	var traces []Trace
+	for _, v := range mining.Variants(testlog.Read(t, log)) {
+		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
+	}
+	return traces
+}
+
 func readReference(t *testing.T, file string) reference {
 	var ref reference
 	data, err := os.ReadFile(file)
@@ -141,12 +151,7 @@ func TestLogFitnessAsPM4Py(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				l := testlog.Read(t, "xes/"+ref.Log)
-				var traces []Trace
-				for _, v := range mining.Variants(l) {
-					traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
-				}
-				s, err := a.Log(context.Background(), traces, Options{})
+				s, err := a.Log(context.Background(), variantTraces(t, "xes/"+ref.Log), Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -280,25 +285,7 @@ func TestOptimalAgainstExhaustiveSearch(t *testing.T) {
 func TestPrecisionAsPM4Py(t *testing.T) {
 	dir, files := references(t)
 	for _, file := range files {
-		var ref struct {
-			Log    string `json:"log"`
-			Models map[string]struct {
-				PetriNet struct {
-					PNML string `json:"pnml_file"`
-				} `json:"petri_net"`
-				Precision struct {
-					Status string          `json:"status"`
-					Value  json.RawMessage `json:"value"`
-				} `json:"precision_alignments"`
-			} `json:"models"`
-		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, &ref); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		ref := readReference(t, file)
 		for model, m := range ref.Models {
 			if m.Precision.Status != "ok" {
 				continue
@@ -312,11 +299,7 @@ func TestPrecisionAsPM4Py(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				l := testlog.Read(t, "xes/"+ref.Log)
-				var traces []Trace
-				for _, v := range mining.Variants(l) {
-					traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
-				}
+				traces := variantTraces(t, "xes/"+ref.Log)
 				p, err := a.precision(context.Background(), traces, 0, a.pm4pyEventuallyEnabled)
 				if err != nil {
 					t.Fatal(err)
