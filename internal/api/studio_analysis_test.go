@@ -22,27 +22,13 @@ import (
 // root causes over activities only.
 func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	ctx := browser(t)
-	csv, err := os.ReadFile(testlogs.Path(t, "csv/receipt.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := browserServer(t)
-	root, maker, _, prod, base := prodWithMaker(e)
-	var p processJSON
-	maker.json("POST", base+"/processes", `{"name":"Receipt"}`, 201, &p)
-	process := fmt.Sprintf("%s/processes/%d", base, p.ID)
-	if j := maker.importLog(process+"/data", "receipt.csv", csv, nil); j.State != "done" {
-		t.Fatalf("import: %+v", j)
-	}
-	_, viewerID := e.user("viewer", false)
-	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
-	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+	page := viewedProcess(t, e, "Receipt", "csv/receipt.csv")
 
 	run := runner(t, ctx)
 	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	count := func(js string) int { return evalInt(t, ctx, js) }
 	signIn := func(user string) { run(signInSteps(e.url, user)...) }
-	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 
 	signIn("maker")
 	// The working calendar is set on the process's page, from a file.
@@ -113,4 +99,27 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 		t.Errorf("a reader sees resources or attribute values: %q", f)
 	}
 	shot(t, ctx, "studio-root-causes-reader")
+}
+
+// viewedProcess is a process of the maker's, named name, holding the
+// shared log rel (imported under its base name), and shared as viewer
+// with a Process Mining User called viewer; it returns the process's
+// studio page.
+func viewedProcess(t *testing.T, e *env, name, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(testlogs.Path(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, maker, _, prod, base := prodWithMaker(e)
+	var p processJSON
+	maker.json("POST", base+"/processes", fmt.Sprintf(`{"name":%q}`, name), 201, &p)
+	process := fmt.Sprintf("%s/processes/%d", base, p.ID)
+	if j := maker.importLog(process+"/data", filepath.Base(rel), data, nil); j.State != "done" {
+		t.Fatalf("import: %+v", j)
+	}
+	_, viewerID := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
+	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+	return fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,10 +10,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/processtree"
-	"github.com/procmine/procmine/internal/testlogs"
 )
 
 // TestModelAndConformancePagesInABrowser: the maker sees the running
@@ -25,27 +22,13 @@ import (
 // and, through disclosure control, no figure of this six-case log.
 func TestModelAndConformancePagesInABrowser(t *testing.T) {
 	ctx := browser(t)
-	xes, err := os.ReadFile(testlogs.Path(t, "xes/running-example.xes"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := browserServer(t)
-	root, maker, _, prod, base := prodWithMaker(e)
-	var p processJSON
-	maker.json("POST", base+"/processes", `{"name":"Compensation"}`, 201, &p)
-	process := fmt.Sprintf("%s/processes/%d", base, p.ID)
-	if j := maker.importLog(process+"/data", "running-example.xes", xes, nil); j.State != "done" {
-		t.Fatalf("import: %+v", j)
-	}
-	_, viewerID := e.user("viewer", false)
-	root.json("PUT", fmt.Sprintf("%s/members/%d", base, viewerID), fmt.Sprintf(`{"business_unit":%d,"roles":[%q]}`, prod.Root, access.ProcessMiningUser), 200, nil)
-	maker.json("PUT", process+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+	page := viewedProcess(t, e, "Compensation", "xes/running-example.xes")
 
 	run := runner(t, ctx)
 	text := func(sel string) string { t.Helper(); return pageText(t, ctx, sel) }
 	count := func(js string) int { return evalInt(t, ctx, js) }
 	signIn := func(user string) { run(signInSteps(e.url, user)...) }
-	page := fmt.Sprintf("%s/e/%d/p/%d", e.url, prod.ID, p.ID)
 
 	signIn("maker")
 	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#model-link")), chromedp.WaitVisible(chromedp.CSS("#map svg.bpmn")))

@@ -18,6 +18,7 @@ import (
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/processmap"
+	"github.com/procmine/procmine/internal/report"
 	"github.com/procmine/procmine/internal/rootcause"
 	"github.com/procmine/procmine/internal/store"
 )
@@ -41,27 +42,39 @@ func cohortQuery(q url.Values, side string) string {
 	return more.Encode()
 }
 
-// comparePage compares two cohorts of the process's cases: by default
-// those started in the first and in the second half of its time.
-func (s *Studio) comparePage(w http.ResponseWriter, r *http.Request) {
+// analysisSource fills the page's heading data and finds the report's
+// source, as the API does; a process without data shows the page without
+// figures, other errors an error page, and both return nil.
+func (s *Studio) analysisSource(w http.ResponseWriter, r *http.Request, page, title string, data map[string]any) *report.Source {
 	p, _, err := s.reportProcess(r)
 	if err != nil {
 		s.PageError(w, r, err)
-		return
+		return nil
 	}
 	env := request.Environment(r)
-	q := r.URL.Query()
-	data := map[string]any{"Title": "Compare · " + p.Name, "Env": env, "ID": p.ID, "Name": p.Name, "Back": fmt.Sprintf("/e/%d/p/%d", env, p.ID)}
+	data["Title"], data["Env"], data["ID"], data["Name"], data["Back"] = title+" · "+p.Name, env, p.ID, p.Name, fmt.Sprintf("/e/%d/p/%d", env, p.ID)
 	src, err := s.reports.Source(r, false)
+	if e := response.As(err); e != nil && e.Code == "no_data" {
+		s.render(w, r, http.StatusOK, page, data)
+		return nil
+	}
 	if err != nil {
-		if e := response.As(err); e != nil && e.Code == "no_data" {
-			s.render(w, r, http.StatusOK, "compare", data)
-			return
-		}
 		s.PageError(w, r, err)
-		return
+		return nil
 	}
 	data["HasData"] = true
+	return src
+}
+
+// comparePage compares two cohorts of the process's cases: by default
+// those started in the first and in the second half of its time.
+func (s *Studio) comparePage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	data := map[string]any{}
+	src := s.analysisSource(w, r, "compare", "Compare", data)
+	if src == nil {
+		return
+	}
 	fields := map[string]string{}
 	for _, k := range []string{"a-from", "a-to", "a-filters", "b-from", "b-to", "b-filters"} {
 		fields[k] = q.Get(k)
@@ -164,12 +177,6 @@ func (s *Studio) formError(w http.ResponseWriter, r *http.Request, page string, 
 
 // rootCausePage ranks what goes with an outcome of the process's cases.
 func (s *Studio) rootCausePage(w http.ResponseWriter, r *http.Request) {
-	p, _, err := s.reportProcess(r)
-	if err != nil {
-		s.PageError(w, r, err)
-		return
-	}
-	env := request.Environment(r)
 	q := r.URL.Query()
 	kind := q.Get("kind")
 	if kind == "" {
@@ -179,17 +186,11 @@ func (s *Studio) rootCausePage(w http.ResponseWriter, r *http.Request) {
 	if fields["depth"] == "" {
 		fields["depth"] = "3"
 	}
-	data := map[string]any{"Title": "Root causes · " + p.Name, "Env": env, "ID": p.ID, "Name": p.Name, "Back": fmt.Sprintf("/e/%d/p/%d", env, p.ID), "Fields": fields}
-	src, err := s.reports.Source(r, false)
-	if err != nil {
-		if e := response.As(err); e != nil && e.Code == "no_data" {
-			s.render(w, r, http.StatusOK, "rootcause", data)
-			return
-		}
-		s.PageError(w, r, err)
+	data := map[string]any{"Fields": fields}
+	src := s.analysisSource(w, r, "rootcause", "Root causes", data)
+	if src == nil {
 		return
 	}
-	data["HasData"] = true
 	if fields["threshold"] == "" && kind == "duration" {
 		// The longest quarter of the cases, rounded: a first question;
 		// for a reader only over 2k cases or more (a quantile of a few is
