@@ -28,8 +28,8 @@ import (
 //     noise;
 //   - the test of the case durations only where both cohorts have 4k
 //     cases or more, from a U with noise of a case's weight (one case
-//     moves U by up to the larger cohort's size), the effect rounded to
-//     0.01 and no U shown.
+//     moves U by up to the larger cohort's size) drawn from both
+//     cohorts at once (Joint), the effect to 0.05, p in bands, no U.
 func Comparison(ga, gb *Guard, r *compare.Result, w *Withheld) {
 	na, nb := r.A.Cases, r.B.Cases
 	guardKPIs(ga, &r.A, na)
@@ -38,13 +38,15 @@ func Comparison(ga, gb *Guard, r *compare.Result, w *Withheld) {
 		if !ga.AtLeast("duration-test-cases", na, 4*ga.k) || !gb.AtLeast("duration-test-cases", nb, 4*gb.k) {
 			r.Duration = nil
 		} else {
+			// One draw from both cohorts: with a draw of each, the one
+			// of a cohort kept the same cancels in a difference.
 			n1, n2 := float64(r.A.Cases), float64(r.B.Cases)
-			z := (ga.Sum("duration-test-u", 0) + gb.Sum("duration-test-u", 0)) / Sigma
+			z := Joint(ga, gb, "duration-test-u") / Sigma
 			u := min(max(t.Statistic+float64(max(na, nb))*z, 0), n1*n2)
 			t.Statistic = 0
-			t.Effect = math.Round((2*u/(n1*n2)-1)*100) / 100
+			t.Effect = math.Round((2*u/(n1*n2)-1)*20) / 20
 			zu := (u - n1*n2/2) / math.Sqrt(n1*n2*(n1+n2+1)/12)
-			t.P = roundP(math.Erfc(math.Abs(zu) / math.Sqrt2))
+			t.P = pBand(math.Erfc(math.Abs(zu) / math.Sqrt2))
 		}
 	}
 	acts := r.Activities[:0]
@@ -71,10 +73,14 @@ func Comparison(ga, gb *Guard, r *compare.Result, w *Withheld) {
 	slices.SortStableFunc(r.Activities, func(x, y compare.Activity) int {
 		return cmp.Or(cmp.Compare(math.Abs(y.ShareB-y.ShareA), math.Abs(x.ShareB-x.ShareA)), strings.Compare(x.Activity, y.Activity))
 	})
+	shownActs := map[string]bool{}
+	for _, a := range r.Activities {
+		shownActs[a.Activity] = true
+	}
 	paths := r.Paths[:0]
 	for _, p := range r.Paths {
 		label := p.From + "\x00" + p.To
-		if !ga.Enough("path\x00"+label, p.CasesA) || !gb.Enough("path\x00"+label, p.CasesB) {
+		if !ga.Enough("path\x00"+label, p.CasesA) || !gb.Enough("path\x00"+label, p.CasesB) || !shownActs[p.From] || !shownActs[p.To] {
 			w.Paths++
 			continue
 		}
@@ -213,11 +219,12 @@ func (g *Guard) RootCause(r *rootcause.Result, outcome string, limit int, w *Wit
 		return cmp.Or(cmp.Compare(math.Abs(b.Excess), math.Abs(a.Excess)), strings.Compare(a.Label(), b.Label()))
 	})
 	r.Factors = kept[:min(len(kept), limit)]
-	r.Tested = g.Amount(with+"tested", r.Tested)
-	r.Withheld = 0
+	// How many factors were tested counts rare activities too, and would
+	// be averaged over outcomes: a reader is not told.
+	r.Tested, r.Withheld = 0, 0
 	if n := r.Tree; n != nil {
 		n.Cases, n.Outcome, n.Rate = r.Cases, r.OutcomeCases, r.Rate
-		g.guardSplit(n, with+"node", shown, w)
+		g.guardSplit(n, with, "rc-node", shown, w)
 	}
 	return nil
 }
@@ -225,35 +232,40 @@ func (g *Guard) RootCause(r *rootcause.Result, outcome string, limit int, w *Wit
 // guardSplit keeps n's split when a reader may see it: a factor shown,
 // and children whose cases with and without the outcome are k or more,
 // decided with noise; the children get noisy counts and are guarded in
-// turn. Otherwise n becomes a leaf.
-func (g *Guard) guardSplit(n *rootcause.Node, label string, shown map[string]bool, w *Withheld) {
+// turn. Otherwise n becomes a leaf. A node's cases are named by its path
+// alone (the same cases whatever the outcome: the root's first "yes" is
+// the map's activity count), its cases with the outcome by the outcome
+// too (with); the "no" side's cases are the rest of its parent's, drawn
+// no more.
+func (g *Guard) guardSplit(n *rootcause.Node, with, path string, shown map[string]bool, w *Withheld) {
 	if n.Yes == nil {
 		return
 	}
-	here := label + "\x00" + n.Split
+	here := path + "\x00" + n.Split
 	for _, c := range []struct {
 		node *rootcause.Node
 		side string
 	}{{n.Yes, "yes"}, {n.No, "no"}} {
-		if !shown[n.Split] || !g.Enough(here+"\x00"+c.side+"\x00outcome", c.node.Outcome) || !g.Enough(here+"\x00"+c.side+"\x00no-outcome", c.node.Cases-c.node.Outcome) {
+		if !shown[n.Split] || !g.Enough(with+here+"\x00"+c.side+"\x00outcome", c.node.Outcome) || !g.Enough(with+here+"\x00"+c.side+"\x00no-outcome", c.node.Cases-c.node.Outcome) {
 			w.Rows++
 			n.Split, n.Yes, n.No = "", nil, nil
 			return
 		}
 	}
+	casesLabel := here + "\x00yes\x00cases"
+	if act, ok := strings.CutPrefix(n.Split, "has "); ok && path == "rc-node" {
+		casesLabel = "activity-cases\x00" + act // the root's split: the map's figure
+	}
+	n.Yes.Cases = min(g.Count(casesLabel, n.Yes.Cases), n.Cases)
+	n.No.Cases = max(n.Cases-n.Yes.Cases, 0)
 	for _, c := range []struct {
 		node *rootcause.Node
 		side string
 	}{{n.Yes, "yes"}, {n.No, "no"}} {
 		at := here + "\x00" + c.side
-		casesLabel := at + "\x00cases"
-		if act, ok := strings.CutPrefix(n.Split, "has "); ok && c.side == "yes" && !strings.Contains(label, "\x00yes") && !strings.Contains(label, "\x00no") {
-			casesLabel = "activity-cases\x00" + act // the root's split: the map's figure
-		}
-		c.node.Cases = min(g.Count(casesLabel, c.node.Cases), n.Cases)
-		c.node.Outcome = min(g.Count(at+"\x00outcome", c.node.Outcome), c.node.Cases)
+		c.node.Outcome = min(g.Count(with+at+"\x00outcome", c.node.Outcome), c.node.Cases)
 		c.node.Rate = Share(ratio(c.node.Outcome, c.node.Cases))
-		g.guardSplit(c.node, at, shown, w)
+		g.guardSplit(c.node, with, at, shown, w)
 	}
 }
 
@@ -278,4 +290,15 @@ func roundP(p float64) float64 {
 		return 0.0001
 	}
 	return Seconds(p)
+}
+
+// pBand puts a p-value in a band: 0.001, 0.01 or 0.05 for those under
+// them, otherwise one significant figure.
+func pBand(p float64) float64 {
+	for _, b := range []float64{0.001, 0.01, 0.05} {
+		if p < b {
+			return b
+		}
+	}
+	return math.Round(p*10) / 10
 }

@@ -143,6 +143,17 @@ func normal(seed []byte, label string) float64 {
 	return Sigma * math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }
 
+// Joint is noise for a figure of two views together (a statistic of two
+// cohorts): both layers drawn from the two guards' seeds at once, so
+// that changing either view's cases, or either question, draws it anew,
+// and it never cancels in a difference that keeps one view. Standard
+// deviation √2·Sigma.
+func Joint(a, b *Guard, label string) float64 {
+	cases := append(append([]byte{}, a.seed[:]...), b.seed[:]...)
+	question := append(append([]byte{}, a.query[:]...), b.query[:]...)
+	return normal(cases, label) + normal(question, label)
+}
+
 // Count is the count n of the figure named label as a reader receives it:
 // with noise, and never below k (a shown group has at least k cases, so a
 // smaller figure would only tell the noise).

@@ -126,13 +126,9 @@ type RootCauses struct {
 // learns neither the counts of a view too small for it nor whether a rare
 // activity exists.
 func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Options) (*RootCauses, error) {
-	l, g, withheld, err := src.Guarded()
-	if err != nil {
-		return nil, err
-	}
 	run := opt
-	if g != nil {
-		run.MinCases, run.ActivitiesOnly, run.Factors = g.K(), true, rootcause.MaxFactors
+	if src.Reader != nil {
+		run.MinCases, run.ActivitiesOnly, run.Factors = src.Reader.K, true, rootcause.MaxFactors
 		// A reader's threshold is whole hours, as its duration filters
 		// are: thresholds a minute apart would tell which cases lie
 		// between them.
@@ -140,6 +136,17 @@ func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Optio
 			o.Threshold = max(o.Threshold.Truncate(time.Hour), time.Hour)
 			o.Text = "duration>" + strconv.Itoa(int(o.Threshold.Hours())) + "h"
 		}
+	}
+	l, err := src.Log()
+	if err != nil {
+		return nil, err
+	}
+	// The outcome is part of the question: two outcomes that select the
+	// same cases still answer differently, so that comparing answers
+	// for equality does not tell whether a case crossed the threshold.
+	g, withheld, err := src.Reader.Asking("root-cause " + o.Text).Guard(l)
+	if err != nil {
+		return nil, err
 	}
 	res, err := rootcause.Analyze(src.ctx, l, o, run)
 	var few *rootcause.TooFewError
