@@ -208,3 +208,55 @@ func TestRootCauseAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestAlignmentsAPI on both stores: the owner's alignment figures of the
+// mined model, with precision and escaping edges; a reader's through
+// disclosure control (no log fitness, no escaping edges, deviations of k
+// cases or more); bad parameters are refused.
+func TestAlignmentsAPI(t *testing.T) {
+	type answer struct {
+		Method     string   `json:"method"`
+		LogFitness *float64 `json:"log_fitness"`
+		Average    float64  `json:"average_trace_fitness"`
+		Cases      int      `json:"cases"`
+		Precision  *float64 `json:"precision"`
+		Edges      []struct {
+			Activity string `json:"activity"`
+		} `json:"escaping_edges"`
+		Deviations []struct {
+			Activity string `json:"activity"`
+			Cases    int    `json:"cases"`
+		} `json:"deviations"`
+		Disclosure *struct {
+			K int `json:"k"`
+		} `json:"disclosure"`
+	}
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
+			var exact answer
+			owner.json("GET", w.process+"/conformance?method=alignments", "", 200, &exact)
+			if exact.Method != "alignments" || exact.Cases != 40 || exact.LogFitness == nil || exact.Precision == nil || *exact.Precision <= 0 || *exact.Precision > 1 || exact.Disclosure != nil {
+				t.Fatalf("owner: %+v", exact)
+			}
+			code, body := pmu.do("GET", w.process+"/conformance?method=alignments", "", nil)
+			var guarded answer
+			if err := json.Unmarshal([]byte(body), &guarded); code != 200 || err != nil {
+				t.Fatalf("reader: %d %s", code, body)
+			}
+			if guarded.Disclosure == nil || guarded.LogFitness != nil || len(guarded.Edges) != 0 || guarded.Cases < 5 || strings.Contains(body, "Escalate") {
+				t.Errorf("reader: %s", body)
+			}
+			for _, d := range guarded.Deviations {
+				if d.Cases < 5 {
+					t.Errorf("reader: deviation %+v", d)
+				}
+			}
+			for _, q := range []string{"method=guess", "method=alignments&budget=0", "method=alignments&budget=x", "method=alignments&format=svg"} {
+				if code, body := owner.do("GET", w.process+"/conformance?"+q, "", nil); code != 422 || errorCode(t, body) != "invalid" {
+					t.Errorf("%s: %d %s", q, code, body)
+				}
+			}
+		})
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/disclosure"
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/petrinet"
@@ -114,6 +116,21 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
+	method := orDefault(q.Get("method"), "token-replay")
+	budget := report.AlignBudget
+	if method != "token-replay" && method != "alignments" {
+		err = response.Invalid("method must be token-replay or alignments")
+	} else if method == "alignments" && format != "json" {
+		err = response.Invalid("alignments answer in JSON: the drawing shows token replay's deviations")
+	} else if v := q.Get("budget"); v != "" {
+		if budget, err = strconv.Atoi(v); err != nil || budget < 1 || budget > report.AlignBudgetMax {
+			err = response.Invalid("budget must be a whole number of states from 1 to %d", report.AlignBudgetMax)
+		}
+	}
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
 	var ref *store.ReferenceModel
 	extra := ""
 	if which == "reference" {
@@ -148,6 +165,9 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return report.Kept{}, err
 		}
+		if method == "alignments" {
+			return s.alignView(r, l, g, mn, ref, which, budget)
+		}
 		var model *bpmn.Model
 		var res *conformance.Result
 		err = s.reports.Mine(r.Context(), func() error {
@@ -180,6 +200,16 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 			*conformance.Result
 		}{which, res})
 	})
+}
+
+// alignView aligns the view's variants against the model within the
+// request's bounds and answers the figures as the caller may receive them.
+func (s *Server) alignView(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn report.Miner, ref *store.ReferenceModel, which string, budget int) (report.Kept, error) {
+	out, err := s.reports.Align(r.Context(), l, g, mn, ref, which, budget)
+	if err != nil {
+		return report.Kept{}, err
+	}
+	return keptJSON(out)
 }
 
 // putReferenceModel sets the process's reference model from the request

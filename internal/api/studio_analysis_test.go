@@ -77,6 +77,18 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 		t.Errorf("a bad threshold: %q", msg)
 	}
 
+	// Optimal alignments and precision on the conformance page, the
+	// method said beside each figure.
+	run(chromedp.Navigate(page+"/conformance"), chromedp.WaitVisible(chromedp.CSS("#method-note")), chromedp.Click(chromedp.CSS("#use-alignments")),
+		chromedp.WaitVisible(chromedp.CSS("#alignments")))
+	if p := text("#align-precision"); !strings.HasPrefix(p, "0.") {
+		t.Errorf("precision: %q", p)
+	}
+	if n := text("#alignments"); !strings.Contains(n, "Method: optimal alignments") || !strings.Contains(text("#method-note"), "token-based replay") {
+		t.Errorf("the methods are not said: %q", n)
+	}
+	shot(t, ctx, "studio-conformance-alignments")
+
 	signIn("viewer")
 	// A reader is not offered dates from the log's first and last cases:
 	// it chooses the cohorts.
@@ -99,6 +111,10 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 		t.Errorf("a reader sees resources or attribute values: %q", f)
 	}
 	shot(t, ctx, "studio-root-causes-reader")
+	run(chromedp.Navigate(page+"/conformance?method=alignments"), chromedp.WaitVisible(chromedp.CSS("#alignments")))
+	if n := count(`document.querySelectorAll('#align-log-fitness').length`); n != 0 {
+		t.Error("a reader gets the log fitness of alignments")
+	}
 }
 
 // viewedProcess is a process of the maker's, named name, holding the

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/procmine/procmine/internal/conformance"
+	"github.com/procmine/procmine/internal/conformance/align"
 	"github.com/procmine/procmine/internal/disclosure"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/http/request"
@@ -496,4 +498,120 @@ func GuardReplay(res *conformance.Result, g *disclosure.Guard) {
 	for a, n := range res.NotInModel {
 		res.NotInModel[a] = g.Amount("replay-absent\x00"+a, n)
 	}
+}
+
+// The bounds of one request's alignments: the states a variant's search
+// may visit (the caller may ask fewer, or up to AlignBudgetMax), all the
+// variants' together, and the precision's prefix search. Past them the
+// figures say what was not computed.
+const (
+	AlignBudget     = 100_000
+	AlignBudgetMax  = 1_000_000
+	alignTotal      = 5_000_000
+	precisionBudget = 2_000_000
+)
+
+// Align aligns the view's variants against the model (the mined one, or
+// the reference model ref) within a request's bounds, in a mining slot,
+// and gives the figures as the caller may receive them (g: the view's
+// guard from ModelView, nil for exact figures). model names which model,
+// for the answer.
+func (e *Engine) Align(ctx context.Context, l *eventlog.Log, g *disclosure.Guard, mn Miner, ref *store.ReferenceModel, model string, budget int) (*Alignments, error) {
+	var sum *align.Summary
+	var prec *align.Precision
+	err := e.Mine(ctx, func() error {
+		_, net, err := mn.ModelFor(l, ref)
+		if err != nil {
+			return err
+		}
+		a, err := align.New(ctx, net)
+		if err != nil {
+			return ReplayError(err)
+		}
+		var traces []align.Trace
+		for _, v := range mining.Variants(l) {
+			traces = append(traces, align.Trace{Activities: v.Activities, Cases: v.Cases})
+		}
+		if sum, err = a.Log(ctx, traces, align.Options{Budget: budget, Total: alignTotal, Workers: 1}); err != nil {
+			return ReplayError(err)
+		}
+		prec, err = a.Precision(ctx, traces, precisionBudget)
+		if errors.Is(err, align.ErrBudget) {
+			prec, err = nil, nil
+		}
+		if err != nil {
+			return ReplayError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var w *disclosure.Withheld
+	if g != nil {
+		w = &disclosure.Withheld{K: g.K()}
+	}
+	return GuardAlignments(model, sum, prec, g, w), nil
+}
+
+// Alignments are alignment-based conformance figures as the caller may
+// receive them.
+type Alignments struct {
+	Method              string               `json:"method"`
+	Model               string               `json:"model"`
+	LogFitness          *float64             `json:"log_fitness"`
+	AverageTraceFitness float64              `json:"average_trace_fitness"`
+	FittingShare        float64              `json:"fitting_share"`
+	Cases               int                  `json:"cases"`
+	NotComputedCases    int                  `json:"not_computed_cases"`
+	Deviations          []align.Deviation    `json:"deviations"`
+	Precision           *float64             `json:"precision"`
+	EscapingEdges       []align.EscapingEdge `json:"escaping_edges,omitempty"`
+	Disclosure          *disclosure.Withheld `json:"disclosure,omitempty"`
+}
+
+// GuardAlignments passes alignment figures through the guard (nil: exact
+// figures). The view is ModelView's, so every case is of a variant of at
+// least k cases. A reader gets the cases and fitting cases with noise,
+// the average trace fitness as a noisy sum over cases (each adds at most
+// 1), no log fitness (one case's costs move it by more than the noise),
+// deviations only of k cases or more with noisy counts and no move counts
+// (a case with many moves would make them), and precision from noisy
+// sums of allowed and escaping activities, without the escaping edges.
+func GuardAlignments(model string, s *align.Summary, p *align.Precision, g *disclosure.Guard, w *disclosure.Withheld) *Alignments {
+	out := &Alignments{Method: "alignments", Model: model, Deviations: []align.Deviation{}}
+	if g == nil {
+		lf := s.LogFitness
+		out.LogFitness, out.AverageTraceFitness, out.FittingShare = &lf, s.AverageTraceFitness, s.FittingShare
+		out.Cases, out.NotComputedCases = s.Cases, s.NotComputedCases
+		if s.Deviations != nil {
+			out.Deviations = s.Deviations
+		}
+		if p != nil {
+			v := p.Value
+			out.Precision, out.EscapingEdges = &v, p.Edges
+		}
+		return out
+	}
+	fitting := int(math.Round(s.FittingShare * float64(s.Cases)))
+	out.Cases = g.Count("align-cases", s.Cases)
+	out.NotComputedCases = g.Amount("align-not-computed", s.NotComputedCases)
+	out.FittingShare = disclosure.Share(float64(min(out.Cases, g.Amount("align-fitting", fitting))) / float64(max(out.Cases, 1)))
+	out.AverageTraceFitness = disclosure.Share(max(0, min(1, g.Sum("align-fitness-sum", s.AverageTraceFitness*float64(s.Cases))/float64(max(out.Cases, 1)))))
+	for _, d := range s.Deviations {
+		label := "align-deviation\x00" + d.Kind + "\x00" + d.Activity
+		if !g.Enough(label, d.Cases) {
+			w.Rows++
+			continue
+		}
+		out.Deviations = append(out.Deviations, align.Deviation{Activity: d.Activity, Kind: d.Kind, Cases: g.Count(label, d.Cases)})
+	}
+	if p != nil && p.Allowed > 0 {
+		allowed := g.Amount("align-allowed", p.Allowed)
+		escaping := min(g.Amount("align-escaping", p.Escaping), allowed)
+		v := disclosure.Share(1 - float64(escaping)/float64(max(allowed, 1)))
+		out.Precision = &v
+	}
+	out.Disclosure = g.Done(w)
+	return out
 }

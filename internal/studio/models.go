@@ -190,6 +190,28 @@ func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	maps.Copy(data, parts)
+	// Optimal alignments on request: heavier than the replay, and bounded
+	// per request (report.Engine.Align).
+	data["Method"] = "token-replay"
+	if r.URL.Query().Get("method") == "alignments" && err == nil {
+		data["Method"] = "alignments"
+		which := "discovered"
+		if use != nil {
+			which = "reference"
+		}
+		al, err := report.Keep(s.reports, src.Entry, src.key(key+"&method=alignments"), func(*report.Alignments) int64 { return 4096 }, func() (*report.Alignments, error) {
+			l, g, err := src.view(report.ReplayQuestion(mn, use))
+			if err != nil {
+				return nil, err
+			}
+			return s.reports.Align(r.Context(), l, g, mn, use, which, report.AlignBudget)
+		})
+		if err != nil && !tooFew(data, err) {
+			s.PageError(w, r, err)
+			return
+		}
+		data["Alignments"] = al
+	}
 	s.render(w, r, http.StatusOK, "conformance", data)
 }
 

@@ -435,3 +435,21 @@ func TestPrecisionOfFlowerAndSequence(t *testing.T) {
 		t.Errorf("a cancelled precision: %v, want context.Canceled", err)
 	}
 }
+
+// TestTotalBudget: a run's budget of states, once spent, leaves the
+// remaining variants not computed rather than running on.
+func TestTotalBudget(t *testing.T) {
+	dir, _ := references(t)
+	a, err := New(context.Background(), readNet(t, filepath.Join(dir, "08_receipt.xes.gz.im_0.0.pnml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traces := variantTraces(t, "xes/08_receipt.xes.gz")
+	s, err := a.Log(context.Background(), traces, Options{Total: 2000, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.NotComputedCases == 0 || s.Cases == 0 || s.Cases+s.NotComputedCases != 1434 {
+		t.Errorf("%d cases aligned, %d not computed", s.Cases, s.NotComputedCases)
+	}
+}

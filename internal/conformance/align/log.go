@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Trace is a variant to align: its activities and how many cases follow
@@ -21,6 +22,10 @@ type Options struct {
 	// Budget is the most states one variant's search visits (0: a
 	// million); a variant past it is reported as not computed.
 	Budget int
+	// Total, when above 0, bounds the states of all the variants'
+	// searches together: what one request may spend. Variants left when
+	// it is spent are reported as not computed.
+	Total int
 	// Workers align variants side by side (0: the number of CPUs).
 	Workers int
 	// Progress, when set, is called after each variant with how many
@@ -81,24 +86,37 @@ func (a *Aligner) Log(ctx context.Context, traces []Trace, o Options) (*Summary,
 		wg    sync.WaitGroup
 	)
 	next := make(chan int)
+	var spent atomic.Int64
 	for range min(workers, max(1, len(traces))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				al, err := a.Align(ctx, traces[i].Activities, o.Budget)
 				res[i].Trace = traces[i]
-				switch {
-				case err == nil:
-					res[i].Alignment = &al
-				case errors.Is(err, ErrBudget):
-					res[i].NotComputed = err.Error()
-				default:
-					mu.Lock()
-					if first == nil {
-						first = err
+				budget := o.Budget
+				if budget <= 0 {
+					budget = 1_000_000
+				}
+				if o.Total > 0 {
+					budget = int(min(int64(budget), int64(o.Total)-spent.Load()))
+				}
+				if budget <= 0 {
+					res[i].NotComputed = "not computed: the run's budget of states was spent"
+				} else {
+					al, err := a.Align(ctx, traces[i].Activities, budget)
+					spent.Add(int64(al.States))
+					switch {
+					case err == nil:
+						res[i].Alignment = &al
+					case errors.Is(err, ErrBudget):
+						res[i].NotComputed = err.Error()
+					default:
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
 					}
-					mu.Unlock()
 				}
 				mu.Lock()
 				done++
