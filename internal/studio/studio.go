@@ -89,7 +89,7 @@ var web embed.FS
 var funcs = template.FuncMap{"count": plural, "seconds": func(v *float64) string { return processmap.Duration(*v) }, "inc": func(i int) int { return i + 1 }, "has": slices.Contains[[]access.ID],
 	"hasString": slices.Contains[[]string], "list": func(s ...string) []string { return s },
 	"pct": percent, "pvalue": pValue, "thousands": thousands, "join": func(s []string) string { return strings.Join(s, " → ") },
-	"pp": func(a, b float64) string { return fmt.Sprintf("%+.1f pp", 100*(b-a)) },
+	"pp":     func(a, b float64) string { return fmt.Sprintf("%+.1f pp", 100*(b-a)) },
 	"fixed4": func(v *float64) string { return fmt.Sprintf("%.4f", *v) }}
 
 // plural writes n with its noun, singular or plural: "1 case", "2,400
