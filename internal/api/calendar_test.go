@@ -80,6 +80,29 @@ func TestCalendarAPI(t *testing.T) {
 					t.Errorf("map in working time: %+v", m)
 				}
 			}
+			// Comparison and root causes in working time too.
+			var cmp struct {
+				WorkingTime bool `json:"working_time"`
+				A           struct {
+					Median *float64 `json:"median_duration_seconds"`
+				} `json:"a"`
+			}
+			owner.json("GET", w.process+"/compare?duration-time=working&a=to%3D2024-01-20%26time-mode%3Dstarted&b=from%3D2024-01-21%26time-mode%3Dstarted", "", 200, &cmp)
+			if !cmp.WorkingTime || cmp.A.Median == nil || *cmp.A.Median > 3*3600 {
+				t.Errorf("compare in working time: %+v", cmp)
+			}
+			var rc struct {
+				Outcome string `json:"outcome"`
+				Cases   int    `json:"outcome_cases"`
+			}
+			owner.json("GET", w.process+"/root-cause?duration-time=working&outcome=duration%3E2h", "", 200, &rc)
+			var rcElapsed struct {
+				Cases int `json:"outcome_cases"`
+			}
+			owner.json("GET", w.process+"/root-cause?outcome=duration%3E2h", "", 200, &rcElapsed)
+			if rc.Outcome != "case longer than 2h in working time" || rc.Cases >= rcElapsed.Cases {
+				t.Errorf("root causes in working time: %+v, elapsed %d cases", rc, rcElapsed.Cases)
+			}
 			// A new calendar, the same question: a new answer.
 			owner.json("PUT", cal, strings.ReplaceAll(mornings, "12:00", "10:00"), 200, nil)
 			owner.json("GET", w.process+"/statistics?duration-time=working", "", 200, &stats)

@@ -58,6 +58,12 @@ func TestCalendarFlag(t *testing.T) {
 			t.Errorf("%v: %d %.40q %s, want %q", c.args, code, out, errs, c.want)
 		}
 	}
+	if code, out, errs := runCode("compare", log, "--calendar", cal, "--a", "to=2010-12-31", "--b", "from=2011-01-01", "--json"); code != 0 || !strings.Contains(out, `"working_time": true`) {
+		t.Errorf("compare in working time: %d %.200s %s", code, out, errs)
+	}
+	if code, out, errs := runCode("rootcause", log, "--calendar", cal, "--outcome", "duration>2d"); code != 0 || !strings.Contains(out, "case longer than 2d in working time") {
+		t.Errorf("root causes in working time: %d %.300s %s", code, out, errs)
+	}
 	for _, c := range []struct {
 		args []string
 		code int

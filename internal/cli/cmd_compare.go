@@ -64,7 +64,7 @@ func runCompare(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	res, err := compare.Compare(ctx, la, lb, compare.Options{Variants: max(*variants, 1)})
+	res, err := compare.Compare(ctx, la, lb, compare.Options{Variants: max(*variants, 1), Clock: lf.clock})
 	var few *compare.ErrTooFew
 	if errors.As(err, &few) {
 		return fmt.Errorf("%v: --%s leaves no cases", err, strings.ToLower(few.Cohort))

@@ -38,7 +38,7 @@ func runRootCause(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	res, err := rootcause.Analyze(ctx, l, o, rootcause.Options{MinCases: *minCases, Depth: *depth, Factors: *factors})
+	res, err := rootcause.Analyze(ctx, l, o, rootcause.Options{MinCases: *minCases, Depth: *depth, Factors: *factors, Clock: lf.clock})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/stattest"
@@ -28,6 +29,9 @@ type Options struct {
 	// Variants bounds the lists of appeared and vanished variants (0:
 	// 10).
 	Variants int
+	// Clock, when set, measures durations in working time (see
+	// mining.WorkingClock; made for both cohorts' span).
+	Clock *calendar.Clock
 }
 
 // KPIs are one cohort's key figures. Durations are in seconds, nil when
@@ -102,6 +106,8 @@ type Result struct {
 	AppearedCases int       `json:"appeared_variant_cases"`
 	VanishedCases int       `json:"vanished_variant_cases"`
 	Withheld      *Withheld `json:"withheld,omitempty"`
+	// WorkingTime tells that the durations are in working time.
+	WorkingTime bool `json:"working_time,omitempty"`
 
 	// variants are each cohort's, most cases first, for disclosure
 	// control to decide anew what appeared and vanished.
@@ -138,7 +144,7 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 	if o.Variants <= 0 {
 		o.Variants = 10
 	}
-	res := &Result{}
+	res := &Result{WorkingTime: o.Clock != nil}
 	if k > 1 {
 		res.Withheld = &Withheld{}
 	}
@@ -146,16 +152,17 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 
 	va, vb := mining.Variants(a), mining.Variants(b)
 	res.variants = [2][]*mining.Variant{va, vb}
-	res.A, res.B = kpis(a, len(va)), kpis(b, len(vb))
+	res.A, res.B = kpis(a, len(va), o.Clock), kpis(b, len(vb), o.Clock)
 	if a.Timed && b.Timed {
-		t := stattest.MannWhitney(seconds(mining.CaseDurations(a)), seconds(mining.CaseDurations(b)))
+		t := stattest.MannWhitney(seconds(durations(a, o.Clock)), seconds(durations(b, o.Clock)))
 		res.Duration = &t
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
-	ga, gb := mining.ComputeDFG(a, mining.WithPerformance()), mining.ComputeDFG(b, mining.WithPerformance())
+	ga := mining.ComputeDFG(a, mining.WithPerformance(), mining.WithWorkingTime(o.Clock))
+	gb := mining.ComputeDFG(b, mining.WithPerformance(), mining.WithWorkingTime(o.Clock))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -258,17 +265,26 @@ func only(x, y []*mining.Variant, k, n int, w *Withheld) ([]Variant, int) {
 	return out, total
 }
 
-func kpis(l *eventlog.Log, variants int) KPIs {
+func kpis(l *eventlog.Log, variants int, clock *calendar.Clock) KPIs {
 	k := KPIs{Cases: l.NumCases(), Events: l.NumEvents(), Variants: variants}
 	if k.Cases > 0 {
 		k.EventsPerCase = float64(k.Events) / float64(k.Cases)
 	}
 	k.ReworkShare = mining.ComputeRework(l).ReworkShare
 	if l.Timed && k.Cases > 0 {
-		d := mining.Summarize(mining.CaseDurations(l))
+		d := mining.Summarize(durations(l, clock))
 		k.MeanDuration, k.MedianDuration, k.P90Duration = &d.Mean, &d.Median, &d.P90
 	}
 	return k
+}
+
+// durations are the cases' durations, in working time by the clock when
+// there is one.
+func durations(l *eventlog.Log, k *calendar.Clock) []int64 {
+	if k != nil {
+		return mining.WorkingCaseDurations(l, k)
+	}
+	return mining.CaseDurations(l)
 }
 
 func seconds(ns []int64) []float64 {

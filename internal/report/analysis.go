@@ -99,7 +99,7 @@ func (e *Engine) Compare(r *http.Request, src *Source, a, b string) (*Comparison
 	if ga != nil {
 		k = ga.K()
 	}
-	res, err := compare.Compare(r.Context(), la, lb, compare.Options{MinCases: k})
+	res, err := compare.Compare(r.Context(), la, lb, compare.Options{MinCases: k, Clock: src.Clock})
 	var few *compare.ErrTooFew
 	if errors.As(err, &few) {
 		return nil, response.Errorf(http.StatusUnprocessableEntity, "too_few_cases", few.Error())
@@ -127,6 +127,7 @@ type RootCauses struct {
 // activity exists.
 func (e *Engine) RootCause(src *Source, o rootcause.Outcome, opt rootcause.Options) (*RootCauses, error) {
 	run := opt
+	run.Clock = src.Clock
 	if src.Reader != nil {
 		run.MinCases, run.ActivitiesOnly, run.Factors = src.Reader.K, true, rootcause.MaxFactors
 		// A reader's threshold is whole hours, as its duration filters

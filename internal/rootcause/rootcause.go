@@ -23,7 +23,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
+	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/stattest"
 )
 
@@ -47,6 +49,7 @@ type Outcome struct {
 	Activity  string
 	// Text is the outcome as written, for messages.
 	Text string
+	in   string // " in working time", when measured so
 }
 
 // ParseOutcome reads an outcome as people write it: duration>DURATION
@@ -96,7 +99,7 @@ func (o Outcome) String() string {
 		if text == "" {
 			text = o.Threshold.String()
 		}
-		return "case longer than " + text
+		return "case longer than " + text + o.in
 	case "activity":
 		return "case has " + o.Activity
 	}
@@ -115,6 +118,8 @@ type Options struct {
 	// ActivitiesOnly leaves resources and case attribute values out of
 	// the factors: what a report reader may see.
 	ActivitiesOnly bool
+	// Clock, when set, measures a duration outcome in working time.
+	Clock *calendar.Clock
 }
 
 // Factor is one thing a case may have, and how its cases fare.
@@ -208,7 +213,10 @@ func Analyze(ctx context.Context, l *eventlog.Log, o Outcome, opt Options) (*Res
 		opt.Factors = 20
 	}
 	n := l.NumCases()
-	y, err := outcomes(l, o)
+	if opt.Clock != nil {
+		o.in = " in working time"
+	}
+	y, err := outcomes(l, o, opt.Clock)
 	if err != nil {
 		return nil, err
 	}
@@ -363,15 +371,21 @@ func gini(pos, n int) float64 {
 }
 
 // outcomes says for each case whether it has the outcome.
-func outcomes(l *eventlog.Log, o Outcome) ([]bool, error) {
+func outcomes(l *eventlog.Log, o Outcome, k *calendar.Clock) ([]bool, error) {
 	y := make([]bool, l.NumCases())
 	switch o.Kind {
 	case "duration":
 		if !l.Timed {
 			return nil, fmt.Errorf("the log has no timestamps: a case's duration is unknown")
 		}
+		var ds []int64
+		if k != nil {
+			ds = mining.WorkingCaseDurations(l, k)
+		} else {
+			ds = mining.CaseDurations(l)
+		}
 		for c := range y {
-			y[c] = l.CaseDuration(c) > int64(o.Threshold)
+			y[c] = ds[c] > int64(o.Threshold)
 		}
 	case "activity":
 		id, ok := l.Activities.Lookup(o.Activity)
