@@ -77,6 +77,15 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 		t.Errorf("a bad threshold: %q", msg)
 	}
 
+	// Durations in working time, by the calendar set above.
+	run(chromedp.Navigate(page+"/root-causes"), chromedp.WaitVisible(chromedp.CSS("#working")),
+		chromedp.Click(chromedp.CSS("#working")), chromedp.SetValue(chromedp.CSS("#threshold"), "8h"), chromedp.Click(chromedp.CSS("#explain")),
+		chromedp.WaitVisible(chromedp.CSS("#outcome-summary")))
+	if s := text("#outcome-summary"); !strings.Contains(s, "case longer than 8h in working time") {
+		t.Errorf("root causes in working time: %q", s)
+	}
+	run(chromedp.Navigate(page+"/compare?a-from=2010-10-01&a-to=2011-06-01&b-from=2011-06-02&b-to=2012-01-31&duration-time=working"), chromedp.WaitVisible(chromedp.CSS("#working-note")))
+
 	// Optimal alignments and precision on the conformance page, the
 	// method said beside each figure.
 	run(chromedp.Navigate(page+"/conformance"), chromedp.WaitVisible(chromedp.CSS("#method-note")), chromedp.Click(chromedp.CSS("#use-alignments")),

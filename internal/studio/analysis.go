@@ -63,6 +63,11 @@ func (s *Studio) analysisSource(w http.ResponseWriter, r *http.Request, page, ti
 		return nil
 	}
 	data["HasData"] = true
+	// Durations in working time, when the process has a calendar.
+	if _, err := s.store.GetCalendar(r.Context(), src.Process); err == nil {
+		data["HasCalendar"] = true
+	}
+	data["Working"] = src.Clock != nil
 	return src
 }
 
