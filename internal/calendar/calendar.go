@@ -55,6 +55,31 @@ type MonthDay struct {
 
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
+// Length is how long the shift lasts by the wall clock.
+func (s Shift) Length() time.Duration {
+	m := s.To - s.From
+	if m <= 0 {
+		m += 24 * 60
+	}
+	return time.Duration(m) * time.Minute
+}
+
+// WeeklyHours is the week's working time by the wall clock, and on how
+// many weekdays it falls.
+func (c *Calendar) WeeklyHours() (time.Duration, int) {
+	var total time.Duration
+	days := 0
+	for _, day := range c.Week {
+		if len(day) > 0 {
+			days++
+		}
+		for _, sh := range day {
+			total += sh.Length()
+		}
+	}
+	return total, days
+}
+
 func (s Shift) String() string {
 	return fmt.Sprintf("%02d:%02d-%02d:%02d", s.From/60, s.From%60, s.To/60, s.To%60)
 }
@@ -182,6 +207,9 @@ func (c *Calendar) Clock(lo, hi int64) (*Clock, error) {
 	}
 	return k, nil
 }
+
+// Size is the clock's memory in bytes, for caches.
+func (k *Clock) Size() int64 { return int64(len(k.from)) * 24 }
 
 // at is the working time from the start of the clock's span to t.
 func (k *Clock) at(t int64) int64 {

@@ -241,3 +241,12 @@ func TestBadCalendars(t *testing.T) {
 		}
 	}
 }
+
+// TestWeeklyHours: the Amsterdam calendar's week is Monday's 8.5 hours,
+// four days of 8 and Saturday night's 8, on six weekdays.
+func TestWeeklyHours(t *testing.T) {
+	week, days := mustRead(t, amsterdam).WeeklyHours()
+	if week != 48*time.Hour+30*time.Minute || days != 6 {
+		t.Errorf("%v on %d days", week, days)
+	}
+}

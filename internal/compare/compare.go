@@ -152,9 +152,10 @@ func Compare(ctx context.Context, a, b *eventlog.Log, o Options) (*Result, error
 
 	va, vb := mining.Variants(a), mining.Variants(b)
 	res.variants = [2][]*mining.Variant{va, vb}
-	res.A, res.B = kpis(a, len(va), o.Clock), kpis(b, len(vb), o.Clock)
-	if a.Timed && b.Timed {
-		t := stattest.MannWhitney(seconds(durations(a, o.Clock)), seconds(durations(b, o.Clock)))
+	da, db := durations(a, o.Clock), durations(b, o.Clock)
+	res.A, res.B = kpis(a, len(va), da), kpis(b, len(vb), db)
+	if da != nil && db != nil {
+		t := stattest.MannWhitney(seconds(da), seconds(db))
 		res.Duration = &t
 	}
 	if err := ctx.Err(); err != nil {
@@ -265,22 +266,27 @@ func only(x, y []*mining.Variant, k, n int, w *Withheld) ([]Variant, int) {
 	return out, total
 }
 
-func kpis(l *eventlog.Log, variants int, clock *calendar.Clock) KPIs {
+// kpis are a cohort's key figures; ds its case durations, nil when the
+// log is untimed.
+func kpis(l *eventlog.Log, variants int, ds []int64) KPIs {
 	k := KPIs{Cases: l.NumCases(), Events: l.NumEvents(), Variants: variants}
 	if k.Cases > 0 {
 		k.EventsPerCase = float64(k.Events) / float64(k.Cases)
 	}
 	k.ReworkShare = mining.ComputeRework(l).ReworkShare
-	if l.Timed && k.Cases > 0 {
-		d := mining.Summarize(durations(l, clock))
+	if ds != nil && k.Cases > 0 {
+		d := mining.Summarize(ds)
 		k.MeanDuration, k.MedianDuration, k.P90Duration = &d.Mean, &d.Median, &d.P90
 	}
 	return k
 }
 
 // durations are the cases' durations, in working time by the clock when
-// there is one.
+// there is one; nil for an untimed log.
 func durations(l *eventlog.Log, k *calendar.Clock) []int64 {
+	if !l.Timed {
+		return nil
+	}
 	if k != nil {
 		return mining.WorkingCaseDurations(l, k)
 	}

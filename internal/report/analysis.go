@@ -56,11 +56,7 @@ func (e *Engine) Cohort(r *http.Request, src *Source, query, name string) (*even
 	if spec.TouchesLifecycle() && !src.RawEvents {
 		return nil, nil, nil, response.Invalid("%s: filters on lifecycle:transition need raw-events=true", name)
 	}
-	_, shared, _, err := FiltersIn(r.URL.RawQuery, src.RawOK, src.Clock)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	all := append(slices.Clone(shared), own...)
+	all := append(slices.Clone(src.Asked), own...)
 	if src.Reader == nil {
 		l, err := mining.ApplyContext(src.ctx, src.Entry.View(src.RawEvents), all...)
 		return l, nil, nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type Source struct {
 	Entry     *Entry
 	RawEvents bool
 	Filters   []mining.Filter
+	// Asked are the filters as the query asked them; Filters are those
+	// applied, for a reader coarsened.
+	Asked []mining.Filter
 	// RawOK tells whether the caller may see raw data.
 	RawOK bool
 	// Reader is disclosure control for a caller without raw-data
@@ -81,13 +85,14 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	}
 	src := &Source{ctx: r.Context(), Process: id, Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
 	if working {
-		if src.Clock, src.Calendar, err = e.workingClock(r, id, entry.View(rawEvents)); err != nil {
+		if src.Clock, src.Calendar, err = e.workingClock(r, id, entry, rawEvents); err != nil {
 			return nil, err
 		}
 		if _, src.Filters, _, err = FiltersIn(r.URL.RawQuery, rawOK, src.Clock); err != nil {
 			return nil, err
 		}
 	}
+	src.Asked = src.Filters
 	if !rawOK {
 		if src.Reader, src.Filters, err = e.ReaderFor(r, entry, rawEvents, src.Filters); err != nil {
 			return nil, err
@@ -144,8 +149,10 @@ func (src *Source) Guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.With
 }
 
 // workingClock is the process's calendar made for the view's span, and
-// its version; a process without one is a clear error.
-func (e *Engine) workingClock(r *http.Request, process access.ID, view *eventlog.Log) (*calendar.Clock, string, error) {
+// its version; a process without one is a clear error. The clock is kept
+// with the version's other figures, so that a request answered from the
+// cache does not make it again.
+func (e *Engine) workingClock(r *http.Request, process access.ID, entry *Entry, rawEvents bool) (*calendar.Clock, string, error) {
 	pc, err := e.store.GetCalendar(r.Context(), process)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", response.Invalid("duration-time=working needs the process's working calendar, and it has none: set one (PUT …/calendar)")
@@ -153,15 +160,19 @@ func (e *Engine) workingClock(r *http.Request, process access.ID, view *eventlog
 	if err != nil {
 		return nil, "", err
 	}
-	cal, err := calendar.Read(strings.NewReader(pc.JSON), "the process's calendar")
-	if err != nil {
-		return nil, "", err
-	}
-	k, err := mining.WorkingClock(cal, view)
-	if err != nil {
-		return nil, "", response.Invalid("%v", err)
-	}
-	return k, pc.Updated.Format(time.RFC3339Nano), nil
+	stamp := pc.Updated.Format(time.RFC3339Nano)
+	k, err := Keep(e, entry, "calendar-clock?"+stamp+"&raw="+strconv.FormatBool(rawEvents), (*calendar.Clock).Size, func() (*calendar.Clock, error) {
+		cal, err := calendar.Read(strings.NewReader(pc.JSON), "the process's calendar")
+		if err != nil {
+			return nil, err
+		}
+		k, err := mining.WorkingClock(cal, entry.View(rawEvents))
+		if err != nil {
+			return nil, response.Invalid("%v", err)
+		}
+		return k, nil
+	})
+	return k, stamp, err
 }
 
 // HistogramBins is the number of bars of the case-duration histogram.

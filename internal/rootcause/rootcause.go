@@ -26,6 +26,7 @@ import (
 	"github.com/procmine/procmine/internal/calendar"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
+	"github.com/procmine/procmine/internal/mining/filterspec"
 	"github.com/procmine/procmine/internal/stattest"
 )
 
@@ -63,33 +64,13 @@ func ParseOutcome(s string) (Outcome, error) {
 			return Outcome{Kind: "activity", Activity: name, Text: s}, nil
 		}
 	case strings.HasPrefix(s, "duration>"):
-		d, err := parseDuration(strings.TrimPrefix(s, "duration>"))
+		d, err := filterspec.ParseDuration(strings.TrimPrefix(s, "duration>"))
 		if err == nil && d > 0 {
 			return Outcome{Kind: "duration", Threshold: d, Text: s}, nil
 		}
 		return Outcome{}, fmt.Errorf("outcome %q: the threshold is not a positive duration (use e.g. 90m, 36h, 7d)", s)
 	}
 	return Outcome{}, fmt.Errorf("outcome %q: duration>DURATION (e.g. duration>7d), activity=NAME or rework", s)
-}
-
-// parseDuration is time.ParseDuration with a day unit in front: 7d, 1d12h.
-func parseDuration(s string) (time.Duration, error) {
-	var days int64
-	if d, rest, ok := strings.Cut(s, "d"); ok {
-		n, err := strconv.ParseInt(d, 10, 32)
-		if err != nil || n < 0 || n > 100_000 {
-			return 0, fmt.Errorf("bad days")
-		}
-		days, s = n, rest
-		if s == "" {
-			s = "0s"
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
-	}
-	return d + time.Duration(days)*24*time.Hour, nil
 }
 
 func (o Outcome) String() string {

@@ -2,13 +2,13 @@ package studio
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -280,25 +280,12 @@ func treeHTML(n *rootcause.Node) template.HTML {
 
 // calendarSummary says what a process's working calendar holds.
 func calendarSummary(pc store.ProcessCalendar) string {
-	var f calendar.File
-	if err := json.Unmarshal([]byte(pc.JSON), &f); err != nil {
-		return "unreadable"
+	c, err := calendar.Read(strings.NewReader(pc.JSON), "the process's calendar")
+	if err != nil {
+		return "unreadable: " + err.Error()
 	}
-	hours := 0.0
-	for _, shifts := range f.Week {
-		for _, sh := range shifts {
-			from, to, _ := strings.Cut(sh, "-")
-			var h1, m1, h2, m2 int
-			fmt.Sscanf(from, "%d:%d", &h1, &m1)
-			fmt.Sscanf(to, "%d:%d", &h2, &m2)
-			d := float64(h2*60+m2-h1*60-m1) / 60
-			if d <= 0 {
-				d += 24
-			}
-			hours += d
-		}
-	}
+	week, days := c.WeeklyHours()
+	hours := strconv.FormatFloat(week.Hours(), 'f', -1, 64)
 	return fmt.Sprintf("%s; %s working hours a week on %d weekdays; %d holidays, %d every year, %d exceptions; set %s UTC",
-		f.TimeZone, strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", hours), "0"), "."), len(f.Week), len(f.Holidays), len(f.AnnualHolidays), len(f.Exceptions),
-		pc.Updated.Format("2006-01-02 15:04"))
+		c.Zone, hours, days, len(c.Holidays), len(c.Annual), len(c.Exceptions), pc.Updated.Format("2006-01-02 15:04"))
 }

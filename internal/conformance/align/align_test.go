@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/processtree"
@@ -20,23 +21,26 @@ import (
 
 // reference is what PM4Py computed for one log (reference/pm4py-alignments).
 type reference struct {
-	Log    string `json:"log"`
-	Models map[string]struct {
-		PetriNet struct {
-			PNML string `json:"pnml_file"`
-		} `json:"petri_net"`
-		Fitness   logFitness `json:"fitness_alignments"`
-		Precision logFitness `json:"precision_alignments"`
-		Variants  struct {
-			Traces []struct {
-				Variant []string `json:"variant"`
-				Count   int      `json:"variant_count"`
-				Cost    int      `json:"cost"`
-				Fitness float64  `json:"fitness"`
-				BWC     float64  `json:"bwc"`
-			} `json:"traces"`
-		} `json:"variant_alignments"`
-	} `json:"models"`
+	Log    string              `json:"log"`
+	Models map[string]refModel `json:"models"`
+}
+
+// refModel is what PM4Py computed for one model of a log.
+type refModel struct {
+	PetriNet struct {
+		PNML string `json:"pnml_file"`
+	} `json:"petri_net"`
+	Fitness   logFitness `json:"fitness_alignments"`
+	Precision logFitness `json:"precision_alignments"`
+	Variants  struct {
+		Traces []struct {
+			Variant []string `json:"variant"`
+			Count   int      `json:"variant_count"`
+			Cost    int      `json:"cost"`
+			Fitness float64  `json:"fitness"`
+			BWC     float64  `json:"bwc"`
+		} `json:"traces"`
+	} `json:"variant_alignments"`
 }
 
 type logFitness struct {
@@ -60,7 +64,7 @@ func references(t *testing.T) (string, []string) {
 	return dir, files
 }
 
-func readNet(t *testing.T, path string) *petrinet.Net {
+func readNet(t testing.TB, path string) *petrinet.Net {
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -105,8 +109,13 @@ func TestVariantCostsAsPM4Py(t *testing.T) {
 
 // variantTraces reads a shared log's variants as traces to align.
 func variantTraces(t testing.TB, log string) []Trace {
+	return tracesOf(testlog.Read(t, log))
+}
+
+// tracesOf is a log's variants as traces to align.
+func tracesOf(l *eventlog.Log) []Trace {
 	var traces []Trace
-	for _, v := range mining.Variants(testlog.Read(t, log)) {
+	for _, v := range mining.Variants(l) {
 		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
 	}
 	return traces
@@ -124,6 +133,29 @@ func readReference(t *testing.T, file string) reference {
 	return ref
 }
 
+// eachMeasured runs check as a subtest for every reference model whose
+// figure (pick) PM4Py computed, with an aligner for the net it aligned
+// against, the log's path among the shared logs and PM4Py's value.
+func eachMeasured(t *testing.T, pick func(refModel) logFitness, check func(t *testing.T, a *Aligner, log string, value json.RawMessage)) {
+	dir, files := references(t)
+	for _, file := range files {
+		ref := readReference(t, file)
+		for model, m := range ref.Models {
+			f := pick(m)
+			if f.Status != "ok" {
+				continue
+			}
+			t.Run(ref.Log+"/"+model, func(t *testing.T) {
+				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				check(t, a, "xes/"+ref.Log, f.Value)
+			})
+		}
+	}
+}
+
 // TestLogFitnessAsPM4Py: over every variant of the log, the log fitness,
 // the average trace fitness and the share of fitting cases are PM4Py's,
 // wherever PM4Py finished within its limit.
@@ -135,37 +167,24 @@ func readReference(t *testing.T, file string) reference {
 // variants 1 to 19 deviate, which leaves at most 713 + 106 = 819 cases
 // that can fit. On that net every variant but the first deviates.
 func TestLogFitnessAsPM4Py(t *testing.T) {
-	dir, files := references(t)
-	for _, file := range files {
-		ref := readReference(t, file)
-		for model, m := range ref.Models {
-			if m.Fitness.Status != "ok" {
-				continue
-			}
-			t.Run(ref.Log+"/"+model, func(t *testing.T) {
-				var want logFitnessValue
-				if err := json.Unmarshal(m.Fitness.Value, &want); err != nil {
-					t.Fatal(err)
-				}
-				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				s, err := a.Log(context.Background(), variantTraces(t, "xes/"+ref.Log), Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if s.NotComputedCases > 0 {
-					t.Fatalf("%d cases not computed", s.NotComputedCases)
-				}
-				close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
-				if !close(s.LogFitness, want.LogFitness) || !close(s.AverageTraceFitness, want.AverageFitness) || !close(100*s.FittingShare, want.FittingPercent) {
-					t.Errorf("log fitness %v, average %v, fitting %v%%; PM4Py %v, %v, %v%%", s.LogFitness, s.AverageTraceFitness, 100*s.FittingShare,
-						want.LogFitness, want.AverageFitness, want.FittingPercent)
-				}
-			})
+	eachMeasured(t, func(m refModel) logFitness { return m.Fitness }, func(t *testing.T, a *Aligner, log string, value json.RawMessage) {
+		var want logFitnessValue
+		if err := json.Unmarshal(value, &want); err != nil {
+			t.Fatal(err)
 		}
-	}
+		s, err := a.Log(context.Background(), variantTraces(t, log), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.NotComputedCases > 0 {
+			t.Fatalf("%d cases not computed", s.NotComputedCases)
+		}
+		close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+		if !close(s.LogFitness, want.LogFitness) || !close(s.AverageTraceFitness, want.AverageFitness) || !close(100*s.FittingShare, want.FittingPercent) {
+			t.Errorf("log fitness %v, average %v, fitting %v%%; PM4Py %v, %v, %v%%", s.LogFitness, s.AverageTraceFitness, 100*s.FittingShare,
+				want.LogFitness, want.AverageFitness, want.FittingPercent)
+		}
+	})
 }
 
 // exhaustive is the cheapest alignment's cost found by trying every
@@ -283,44 +302,31 @@ func TestOptimalAgainstExhaustiveSearch(t *testing.T) {
 // PM4Py lists it (pm4pyEventuallyEnabled), and the start is weighed by
 // events.
 func TestPrecisionAsPM4Py(t *testing.T) {
-	dir, files := references(t)
-	for _, file := range files {
-		ref := readReference(t, file)
-		for model, m := range ref.Models {
-			if m.Precision.Status != "ok" {
-				continue
-			}
-			t.Run(ref.Log+"/"+model, func(t *testing.T) {
-				var want float64
-				if err := json.Unmarshal(m.Precision.Value, &want); err != nil {
-					t.Fatal(err)
-				}
-				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				traces := variantTraces(t, "xes/"+ref.Log)
-				p, err := a.precision(context.Background(), traces, 0, a.pm4pyEventuallyEnabled)
-				if err != nil {
-					t.Fatal(err)
-				}
-				// PM4Py weighs the start by the number of events where we
-				// weigh it by cases (see Precision).
-				cases, events := 0, 0
-				for _, tr := range traces {
-					cases += tr.Cases
-					events += tr.Cases * len(tr.Activities)
-				}
-				allowed := p.Allowed + (events-cases)*p.StartAllowed
-				escaping := p.Escaping + (events-cases)*p.StartEscaping
-				pm4py := 1 - float64(escaping)/float64(allowed)
-				if math.Abs(pm4py-want) > 1e-12 {
-					t.Errorf("precision %v, %v weighing the start by events (%d escaping of %d allowed, %d unfit prefixes, %d states); PM4Py %v",
-						p.Value, pm4py, p.Escaping, p.Allowed, p.UnfitCases, p.States, want)
-				}
-			})
+	eachMeasured(t, func(m refModel) logFitness { return m.Precision }, func(t *testing.T, a *Aligner, log string, value json.RawMessage) {
+		var want float64
+		if err := json.Unmarshal(value, &want); err != nil {
+			t.Fatal(err)
 		}
-	}
+		traces := variantTraces(t, log)
+		p, err := a.precision(context.Background(), traces, 0, a.pm4pyEventuallyEnabled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// PM4Py weighs the start by the number of events where we
+		// weigh it by cases (see Precision).
+		cases, events := 0, 0
+		for _, tr := range traces {
+			cases += tr.Cases
+			events += tr.Cases * len(tr.Activities)
+		}
+		allowed := p.Allowed + (events-cases)*p.StartAllowed
+		escaping := p.Escaping + (events-cases)*p.StartEscaping
+		pm4py := 1 - float64(escaping)/float64(allowed)
+		if math.Abs(pm4py-want) > 1e-12 {
+			t.Errorf("precision %v, %v weighing the start by events (%d escaping of %d allowed, %d unfit prefixes, %d states); PM4Py %v",
+				p.Value, pm4py, p.Escaping, p.Allowed, p.UnfitCases, p.States, want)
+		}
+	})
 }
 
 // pm4pyEventuallyEnabled lists what a marking allows as PM4Py's

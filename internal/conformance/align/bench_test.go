@@ -2,11 +2,9 @@ package align
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/procmine/procmine/internal/discovery/inductive"
-	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/petrinet"
 	"github.com/procmine/procmine/internal/testlogs"
 	"github.com/procmine/procmine/internal/testlogs/testlog"
@@ -22,10 +20,7 @@ func BenchmarkBPIC2012(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var traces []Trace
-	for _, v := range mining.Variants(l) {
-		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
-	}
+	traces := tracesOf(l)
 	b.ResetTimer()
 	var s *Summary
 	for b.Loop() {
@@ -42,22 +37,10 @@ func BenchmarkBPIC2012(b *testing.B) {
 // 331 s).
 func BenchmarkReceipt(b *testing.B) {
 	l := testlog.Read(b, "xes/08_receipt.xes.gz")
-	var traces []Trace
-	for _, v := range mining.Variants(l) {
-		traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
-	}
+	traces := tracesOf(l)
 	for _, model := range []string{"im_0.0", "imf_0.2"} {
 		b.Run(model, func(b *testing.B) {
-			f, err := os.Open(testlogs.Path(b, "reference/pm4py-alignments/08_receipt.xes.gz."+model+".pnml"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			n, err := petrinet.ReadPNML(f, model)
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
-			a, err := New(context.Background(), n)
+			a, err := New(context.Background(), readNet(b, testlogs.Path(b, "reference/pm4py-alignments/08_receipt.xes.gz."+model+".pnml")))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -84,24 +67,13 @@ func BenchmarkPrecision(b *testing.B) {
 			if c.pnml == "" {
 				net = petrinet.FromTree(inductive.Discover(l, 0.2))
 			} else {
-				f, err := os.Open(testlogs.Path(b, c.pnml))
-				if err != nil {
-					b.Fatal(err)
-				}
-				net, err = petrinet.ReadPNML(f, c.pnml)
-				f.Close()
-				if err != nil {
-					b.Fatal(err)
-				}
+				net = readNet(b, testlogs.Path(b, c.pnml))
 			}
 			a, err := New(context.Background(), net)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var traces []Trace
-			for _, v := range mining.Variants(l) {
-				traces = append(traces, Trace{Activities: v.Activities, Cases: v.Cases})
-			}
+			traces := tracesOf(l)
 			b.ResetTimer()
 			var p *Precision
 			for b.Loop() {

@@ -10,6 +10,7 @@ package filterspec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -309,13 +310,27 @@ func (f Spec) parseTime(param, s string) (int64, error) {
 
 // parseDuration accepts Go durations plus a day unit: "7d", "1d12h".
 func (f Spec) parseDuration(param, s string) (int64, error) {
-	flag := f.name(param)
+	d, err := ParseDuration(s)
+	if errors.Is(err, errDurationRange) {
+		return 0, f.errorf("%s: %q is out of range", f.name(param), s)
+	}
+	if err != nil {
+		return 0, f.errorf("%s: %q is not a duration (use e.g. 90m, 36h, 7d)", f.name(param), s)
+	}
+	return int64(d), nil
+}
+
+var errDurationRange = errors.New("duration out of range")
+
+// ParseDuration reads a duration as the filters write it: Go's units
+// with a day unit in front ("7d", "1d12h", "90m"), not negative.
+func ParseDuration(s string) (time.Duration, error) {
 	var days float64
 	rest := s
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.ParseFloat(s[:i], 64)
 		if err != nil {
-			return 0, f.errorf("%s: %q is not a duration (use e.g. 90m, 36h, 7d)", flag, s)
+			return 0, err
 		}
 		days, rest = n, s[i+1:]
 	}
@@ -323,14 +338,14 @@ func (f Spec) parseDuration(param, s string) (int64, error) {
 	if rest != "" {
 		var err error
 		if d, err = time.ParseDuration(rest); err != nil {
-			return 0, f.errorf("%s: %q is not a duration (use e.g. 90m, 36h, 7d)", flag, s)
+			return 0, err
 		}
 	}
 	total := float64(d) + days*24*float64(time.Hour)
 	if math.IsNaN(total) || total < 0 || total >= float64(maxTime) {
-		return 0, f.errorf("%s: %q is out of range", flag, s)
+		return 0, errDurationRange
 	}
-	return int64(total), nil
+	return time.Duration(total), nil
 }
 
 func (f Spec) parseFollows(param, s string) (mining.Follows, error) {
