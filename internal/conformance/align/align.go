@@ -13,16 +13,21 @@
 // deviations; the silent moves only choose, among the alignments with the
 // fewest deviations, one with the fewest silent steps.
 //
-// The search is A* over the synchronous product's states (a marking and a
-// position in the trace), as in the same paper, with an admissible,
-// consistent heuristic that counts the remaining events whose activity no
-// transition carries (each must be a log move): the first goal state taken
-// from the queue is optimal. Every search is bounded by a number of states
-// and stops with ErrBudget past it.
+// Two exact methods find the cheapest alignment. When the net's
+// reachable markings are few enough to number once (space.go), dynamic
+// programming over the trace's positions (layers.go) computes, position
+// by position, the least cost of every marking, and variants that share
+// a prefix share its positions' figures. Otherwise A* searches the
+// synchronous product's states (a marking and a position in the trace),
+// as in the same paper, with an admissible, consistent heuristic that
+// counts the remaining events whose activity no transition still
+// reachable carries (each must be a log move): the first goal state
+// taken from the queue is optimal. Both are bounded by a number of
+// states, known before the layers start and counted as A* goes, and
+// stop with ErrBudget past it.
 package align
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +45,8 @@ const (
 // ErrBudget is a search that visited its budget of states without
 // reaching the final marking.
 var ErrBudget = errors.New("not computed within the budget of states")
+
+var errUnreachable = errors.New("the final marking cannot be reached from the initial one")
 
 // Move is one step of an alignment. Log is the trace's activity, empty for
 // a model move; Transition is the net's transition (its label, or its id
@@ -108,6 +115,9 @@ type Aligner struct {
 	// always is what transitions without input places (which can fire
 	// at any time) lead to.
 	always []uint64
+	// space is the net's reachability graph with the bounds read
+	// from it (space.go), nil when it is too large to keep.
+	space *space
 }
 
 type transition struct {
@@ -151,6 +161,9 @@ func New(ctx context.Context, n *petrinet.Net) (*Aligner, error) {
 		return nil, err
 	}
 	a.reachability()
+	if a.space, err = a.explore(ctx); err != nil {
+		return nil, err
+	}
 	al, err := a.align(ctx, nil, 1_000_000)
 	if err != nil {
 		return nil, fmt.Errorf("the net's cheapest run from the initial to the final marking: %w", err)
@@ -159,84 +172,190 @@ func New(ctx context.Context, n *petrinet.Net) (*Aligner, error) {
 	return a, nil
 }
 
-// Align computes an optimal alignment of the trace, visiting at most
-// budget states (0: a million).
+// Align computes an optimal alignment of the trace within a budget of
+// states (0: a million): by layers when the net's markings are numbered
+// and the trace's layers hold no more states than that, by A* visiting
+// no more than that otherwise.
 func (a *Aligner) Align(ctx context.Context, trace []string, budget int) (Alignment, error) {
 	if budget <= 0 {
 		budget = 1_000_000
 	}
+	if a.fitsLayers(len(trace), budget) {
+		al, err := a.layered(ctx, trace)
+		al.BestWorst = a.empty + DeviationCost*len(trace)
+		return al, err
+	}
+	return a.search(ctx, trace, budget)
+}
+
+// search aligns the trace by A* within the budget.
+func (a *Aligner) search(ctx context.Context, trace []string, budget int) (Alignment, error) {
 	al, err := a.align(ctx, trace, budget)
 	al.BestWorst = a.empty + DeviationCost*len(trace)
 	return al, err
 }
 
-// node is a state of the search: a marking and a position in the trace,
-// with how it was reached.
+// node is a state of the search: a marking (by number) and a position
+// in the trace, with how it was reached.
 type node struct {
-	marking string
-	pos     int32
-	g, f    int
-	parent  int32
-	move    int32 // the transition fired, -1 for a log move
-	closed  bool
+	m, pos int32
+	g, f   int
+	parent int32
+	move   int32 // the transition fired, -1 for a log move
+	closed bool
 }
 
+// queue is the search's open nodes, least f first; among equals the one
+// deeper in the trace, then the one further along its run, which reach
+// a goal sooner.
 type queue struct {
 	nodes *[]node
 	items []int32
 }
 
-func (q queue) Len() int { return len(q.items) }
-func (q queue) Less(i, j int) bool {
-	a, b := &(*q.nodes)[q.items[i]], &(*q.nodes)[q.items[j]]
+func (q *queue) less(i, j int32) bool {
+	a, b := &(*q.nodes)[i], &(*q.nodes)[j]
 	if a.f != b.f {
 		return a.f < b.f
 	}
-	// Deeper in the trace first: it reaches a goal sooner among equals.
-	return a.pos > b.pos
-}
-func (q queue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *queue) Push(x any)   { q.items = append(q.items, x.(int32)) }
-func (q *queue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
+	if a.pos != b.pos {
+		return a.pos > b.pos
+	}
+	return a.g > b.g
 }
 
-type stateKey struct {
-	marking string
-	pos     int32
+func (q *queue) push(id int32) {
+	q.items = append(q.items, id)
+	i := len(q.items) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(id, q.items[p]) {
+			break
+		}
+		q.items[i] = q.items[p]
+		i = p
+	}
+	q.items[i] = id
+}
+
+func (q *queue) pop() int32 {
+	top := q.items[0]
+	last := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	n := len(q.items)
+	i := 0
+	for n > 0 {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && q.less(q.items[c+1], q.items[c]) {
+			c++
+		}
+		if !q.less(q.items[c], last) {
+			break
+		}
+		q.items[i] = q.items[c]
+		i = c
+	}
+	if n > 0 {
+		q.items[i] = last
+	}
+	return top
+}
+
+// table finds a search's node for a marking and a position: an array
+// when the net's graph is known and the trace short enough, a map
+// otherwise.
+type table struct {
+	dense  []int32
+	width  int
+	sparse map[int64]int32
+}
+
+const maxDense = 1 << 21
+
+func newTable(markings, positions int) *table {
+	if markings > 0 && markings*positions <= maxDense {
+		t := &table{dense: make([]int32, markings*positions), width: markings}
+		for i := range t.dense {
+			t.dense[i] = -1
+		}
+		return t
+	}
+	return &table{sparse: map[int64]int32{}}
+}
+
+func (t *table) get(m, pos int32) int32 {
+	if t.dense != nil {
+		return t.dense[int(pos)*t.width+int(m)]
+	}
+	if id, ok := t.sparse[int64(pos)<<32|int64(m)]; ok {
+		return id
+	}
+	return -1
+}
+
+func (t *table) set(m, pos, id int32) {
+	if t.dense != nil {
+		t.dense[int(pos)*t.width+int(m)] = id
+		return
+	}
+	t.sparse[int64(pos)<<32|int64(m)] = id
 }
 
 func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignment, error) {
-	h := a.heuristic(trace)
-	nodes := []node{{marking: string(a.initial), f: h(string(a.initial), 0), parent: -1, move: -1}}
-	best := map[stateKey]int32{{string(a.initial), 0}: 0}
+	b := a.bounds(trace)
+	sp := a.space
+	var g *graph
+	var h func(m, pos int32) int
+	if sp != nil {
+		g = sp.graph
+		h = func(m, pos int32) int {
+			if int(pos) == len(trace) {
+				return sp.finish[m]
+			}
+			return b.dead(sp.ahead[int(m)*sp.words:int(m+1)*sp.words], pos)*DeviationCost + sp.silent[m]
+		}
+	} else {
+		g = newGraph()
+		h = func(m, pos int32) int { return b.weak(g.marks[m], pos) }
+	}
+	start := g.intern(string(a.initial))
+	markings := 0
+	if sp != nil {
+		markings = len(sp.marks)
+	}
+	index := newTable(markings, len(trace)+1)
+	nodes := []node{{m: start, f: h(start, 0), parent: -1, move: -1}}
+	index.set(start, 0, 0)
 	q := &queue{nodes: &nodes, items: []int32{0}}
 	visited := 0
 	buf := make([]uint8, a.places)
-	push := func(from int32, m string, pos int32, cost int, move int32) {
-		g := nodes[from].g + cost
-		k := stateKey{m, pos}
-		if j, ok := best[k]; ok {
-			if nodes[j].closed || nodes[j].g <= g {
-				return
-			}
+	push := func(from int32, m, pos int32, cost int, move int32) {
+		gc := nodes[from].g + cost
+		if j := index.get(m, pos); j >= 0 && nodes[j].g <= gc {
+			return
 		}
-		nodes = append(nodes, node{marking: m, pos: pos, g: g, f: g + h(m, pos), parent: from, move: move})
+		hc := h(m, pos)
+		if hc >= unreachable {
+			return // the final marking cannot be reached from m
+		}
+		nodes = append(nodes, node{m: m, pos: pos, g: gc, f: gc + hc, parent: from, move: move})
 		id := int32(len(nodes) - 1)
-		best[k] = id
-		heap.Push(q, id)
+		index.set(m, pos, id)
+		q.push(id)
 	}
-	for q.Len() > 0 {
-		id := heap.Pop(q).(int32)
+	for len(q.items) > 0 {
+		id := q.pop()
 		n := &nodes[id]
-		if n.closed || best[stateKey{n.marking, n.pos}] != id {
+		if n.closed || index.get(n.m, n.pos) != id {
 			continue
 		}
 		n.closed = true
 		visited++
-		if int(n.pos) == len(trace) && a.isFinal(n.marking) {
+		m, pos := n.m, n.pos
+		if int(pos) == len(trace) && (sp != nil && sp.final[m] || sp == nil && a.isFinal(g.marks[m])) {
 			return a.result(nodes, id, trace, visited), nil
 		}
 		if visited >= budget {
@@ -245,31 +364,26 @@ func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignm
 		if visited%4096 == 0 && ctx.Err() != nil {
 			return Alignment{States: visited}, ctx.Err()
 		}
-		m, pos := n.marking, n.pos
 		// A log move.
 		if int(pos) < len(trace) {
 			push(id, m, pos+1, DeviationCost, -1)
 		}
 		// Model moves, and synchronous ones where the label is the
 		// trace's next activity.
-		for t := range a.trans {
-			tr := &a.trans[t]
-			if !a.fire(m, tr, buf) {
-				continue
-			}
-			next := string(buf)
+		for _, e := range a.successors(g, m, buf) {
+			tr := &a.trans[e.t]
 			switch {
 			case tr.label == "":
-				push(id, next, pos, SilentCost, int32(t))
+				push(id, e.to, pos, SilentCost, e.t)
 			default:
 				if int(pos) < len(trace) && tr.label == trace[pos] {
-					push(id, next, pos+1, 0, int32(t))
+					push(id, e.to, pos+1, 0, e.t)
 				}
-				push(id, next, pos, DeviationCost, int32(t))
+				push(id, e.to, pos, DeviationCost, e.t)
 			}
 		}
 	}
-	return Alignment{States: visited}, fmt.Errorf("the final marking cannot be reached from the initial one")
+	return Alignment{States: visited}, errUnreachable
 }
 
 // reachability computes, for each place, the visible labels that some
@@ -333,46 +447,68 @@ func (a *Aligner) reachability() {
 	a.always = a.ahead[a.places]
 }
 
-// heuristic returns the search's lower bound for a trace: each remaining
-// event whose activity no transition still reachable from the marking
-// carries must be a log move. Firing a transition only moves tokens
-// forward, so what is reachable never grows along a path, and the bound
-// is consistent as well as admissible.
-func (a *Aligner) heuristic(trace []string) func(m string, pos int32) int {
-	words := (len(a.labels) + 63) / 64
-	// left[i][l] counts the events from i on with label l; foreign
-	// counts those whose activity no transition carries at all.
+// bounds holds what a trace's bounds are computed from: left[i·n+l]
+// counts the events from position i on with label l (n labels);
+// foreign[i] those whose activity no transition carries at all.
+type bounds struct {
+	a       *Aligner
+	n       int
+	left    []int32
+	foreign []int
+	set     []uint64
+}
+
+func (a *Aligner) bounds(trace []string) *bounds {
 	n := len(a.labels)
-	left := make([]int32, (len(trace)+1)*n)
-	foreign := make([]int, len(trace)+1)
+	b := &bounds{a: a, n: n, left: make([]int32, (len(trace)+1)*n), foreign: make([]int, len(trace)+1),
+		set: make([]uint64, (n+63)/64)}
 	for i := len(trace) - 1; i >= 0; i-- {
-		copy(left[i*n:(i+1)*n], left[(i+1)*n:(i+2)*n])
-		foreign[i] = foreign[i+1]
+		copy(b.left[i*n:(i+1)*n], b.left[(i+1)*n:(i+2)*n])
+		b.foreign[i] = b.foreign[i+1]
 		if l, ok := a.labels[trace[i]]; ok {
-			left[i*n+l]++
+			b.left[i*n+l]++
 		} else {
-			foreign[i]++
+			b.foreign[i]++
 		}
 	}
-	set := make([]uint64, words)
-	return func(m string, pos int32) int {
-		copy(set, a.always)
-		for p := range a.places {
-			if m[p] > 0 {
-				for w, bits := range a.ahead[p] {
-					set[w] |= bits
-				}
+	return b
+}
+
+// counts is how many events from position pos on carry each label.
+func (b *bounds) counts(pos int32) []int32 {
+	return b.left[int(pos)*b.n : (int(pos)+1)*b.n]
+}
+
+// weak is a cheap lower bound: each remaining event whose activity no
+// transition still reachable from the marking carries must be a log
+// move. Firing a transition only moves tokens forward, so what is
+// reachable never grows along a path, and the bound is consistent as
+// well as admissible. It is what the marking equation's bound adds to
+// (the events no transition carries are outside its system) and what
+// stands in for it until a state's own solve.
+func (b *bounds) weak(m string, pos int32) int {
+	a := b.a
+	copy(b.set, a.always)
+	for p := range a.places {
+		if m[p] > 0 {
+			for w, bits := range a.ahead[p] {
+				b.set[w] |= bits
 			}
 		}
-		dead := foreign[pos]
-		row := left[int(pos)*n : (int(pos)+1)*n]
-		for l, c := range row {
-			if c > 0 && set[l/64]&(1<<(l%64)) == 0 {
-				dead += int(c)
-			}
-		}
-		return dead * DeviationCost
 	}
+	return b.dead(b.set, pos) * DeviationCost
+}
+
+// dead counts the events from pos on that must be log moves when only
+// the labels in the set can still fire.
+func (b *bounds) dead(ahead []uint64, pos int32) int {
+	dead := b.foreign[pos]
+	for l, c := range b.counts(pos) {
+		if c > 0 && ahead[l/64]&(1<<(l%64)) == 0 {
+			dead += int(c)
+		}
+	}
+	return dead
 }
 
 // fire writes into buf the marking after t fires in m, and reports

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/procmine/procmine/internal/discovery/inductive"
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/mining"
 	"github.com/procmine/procmine/internal/petrinet"
@@ -77,32 +78,86 @@ func readNet(t testing.TB, path string) *petrinet.Net {
 	return n
 }
 
+// engines are the aligner's two ways to an optimal alignment: by layers
+// over the net's reachability graph, and by A* where the graph is not
+// kept.
+func engines(a *Aligner) map[string]*Aligner {
+	if a.space == nil {
+		panic("the test's net has no reachability graph")
+	}
+	search := *a
+	search.space = nil
+	return map[string]*Aligner{"layers": a, "search": &search}
+}
+
+// checkMoves fails the test unless the moves are an alignment of the
+// trace of the cost it has: its log side is the trace, each synchronous
+// move's label is the event's, and its transitions fire in turn from the
+// initial marking to a final one.
+func checkMoves(t *testing.T, a *Aligner, trace []string, al Alignment) {
+	t.Helper()
+	byID := map[string]*transition{}
+	for i := range a.trans {
+		byID[a.trans[i].id] = &a.trans[i]
+	}
+	m := string(a.initial)
+	buf := make([]uint8, a.places)
+	var log []string
+	cost := 0
+	for i, mv := range al.Moves {
+		if mv.Log != "" {
+			log = append(log, mv.Log)
+		}
+		switch mv.Kind() {
+		case "log", "model":
+			cost += DeviationCost
+		case "silent":
+			cost += SilentCost
+		}
+		if mv.Transition == "" {
+			continue
+		}
+		tr := byID[mv.Transition]
+		if tr == nil || (mv.Log != "" && mv.Log != tr.label) || !a.fire(m, tr, buf) {
+			t.Fatalf("%q: move %d %+v cannot be made", trace, i, mv)
+		}
+		m = string(buf)
+	}
+	if !slices.Equal(log, trace) || cost != al.Cost || !a.isFinal(m) {
+		t.Fatalf("%q: moves %+v (log side %q, cost %d, final %v) for a cost of %d", trace, al.Moves, log, cost, a.isFinal(m), al.Cost)
+	}
+}
+
 // TestVariantCostsAsPM4Py: for every model and variant PM4Py aligned, the
-// optimal cost, the best-worst cost and the trace fitness are PM4Py's.
+// optimal cost, the best-worst cost and the trace fitness are PM4Py's,
+// by both engines, and the moves are an alignment.
 func TestVariantCostsAsPM4Py(t *testing.T) {
 	dir, files := references(t)
 	for _, file := range files {
 		ref := readReference(t, file)
 		for model, m := range ref.Models {
-			t.Run(strings.TrimSuffix(filepath.Base(file), ".alignments.json")+"/"+model, func(t *testing.T) {
-				a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, v := range m.Variants.Traces {
-					got, err := a.Align(context.Background(), v.Variant, 2_000_000)
-					if errors.Is(err, ErrBudget) {
-						t.Logf("variant %d (%d events): %v", i, len(v.Variant), err)
-						continue
+			a, err := New(context.Background(), readNet(t, filepath.Join(dir, m.PetriNet.PNML)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for engine, a := range engines(a) {
+				t.Run(strings.TrimSuffix(filepath.Base(file), ".alignments.json")+"/"+model+"/"+engine, func(t *testing.T) {
+					for i, v := range m.Variants.Traces {
+						got, err := a.Align(context.Background(), v.Variant, 2_000_000)
+						if errors.Is(err, ErrBudget) {
+							t.Logf("variant %d (%d events): %v", i, len(v.Variant), err)
+							continue
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						if got.Cost != v.Cost || float64(got.BestWorst) != v.BWC || got.Fitness() != v.Fitness {
+							t.Errorf("variant %d (%d events): cost %d, bwc %d, fitness %v; PM4Py %d, %v, %v", i, len(v.Variant), got.Cost, got.BestWorst, got.Fitness(), v.Cost, v.BWC, v.Fitness)
+						}
+						checkMoves(t, a, v.Variant, got)
 					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got.Cost != v.Cost || float64(got.BestWorst) != v.BWC || got.Fitness() != v.Fitness {
-						t.Errorf("variant %d (%d events): cost %d, bwc %d, fitness %v; PM4Py %d, %v, %v", i, len(v.Variant), got.Cost, got.BestWorst, got.Fitness(), v.Cost, v.BWC, v.Fitness)
-					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
@@ -172,17 +227,20 @@ func TestLogFitnessAsPM4Py(t *testing.T) {
 		if err := json.Unmarshal(value, &want); err != nil {
 			t.Fatal(err)
 		}
-		s, err := a.Log(context.Background(), variantTraces(t, log), Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.NotComputedCases > 0 {
-			t.Fatalf("%d cases not computed", s.NotComputedCases)
-		}
-		close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
-		if !close(s.LogFitness, want.LogFitness) || !close(s.AverageTraceFitness, want.AverageFitness) || !close(100*s.FittingShare, want.FittingPercent) {
-			t.Errorf("log fitness %v, average %v, fitting %v%%; PM4Py %v, %v, %v%%", s.LogFitness, s.AverageTraceFitness, 100*s.FittingShare,
-				want.LogFitness, want.AverageFitness, want.FittingPercent)
+		traces := variantTraces(t, log)
+		for engine, a := range engines(a) {
+			s, err := a.Log(context.Background(), traces, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.NotComputedCases > 0 {
+				t.Fatalf("%s: %d cases not computed", engine, s.NotComputedCases)
+			}
+			close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+			if !close(s.LogFitness, want.LogFitness) || !close(s.AverageTraceFitness, want.AverageFitness) || !close(100*s.FittingShare, want.FittingPercent) {
+				t.Errorf("%s: log fitness %v, average %v, fitting %v%%; PM4Py %v, %v, %v%%", engine, s.LogFitness, s.AverageTraceFitness, 100*s.FittingShare,
+					want.LogFitness, want.AverageFitness, want.FittingPercent)
+			}
 		}
 	})
 }
@@ -247,7 +305,7 @@ func TestOptimalAgainstExhaustiveSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := New(context.Background(), petrinet.FromTree(tree))
+		net, err := New(context.Background(), petrinet.FromTree(tree))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,31 +322,16 @@ func TestOptimalAgainstExhaustiveSearch(t *testing.T) {
 		}
 		gen(nil)
 		for _, tr := range traces {
-			got, err := a.Align(context.Background(), tr, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := exhaustive(a, tr, 9)
-			if got.Cost != want {
-				t.Fatalf("%s on %q: cost %d, exhaustive search %d", src, tr, got.Cost, want)
-			}
-			// The moves are an alignment: the log side is the trace, and
-			// the costs add up.
-			var log []string
-			cost := 0
-			for _, m := range got.Moves {
-				if m.Log != "" {
-					log = append(log, m.Log)
+			want := exhaustive(net, tr, 9)
+			for engine, a := range engines(net) {
+				got, err := a.Align(context.Background(), tr, 0)
+				if err != nil {
+					t.Fatal(err)
 				}
-				switch m.Kind() {
-				case "log", "model":
-					cost += DeviationCost
-				case "silent":
-					cost += SilentCost
+				if got.Cost != want {
+					t.Fatalf("%s on %q by %s: cost %d, exhaustive search %d", src, tr, engine, got.Cost, want)
 				}
-			}
-			if !slices.Equal(log, tr) || cost != got.Cost {
-				t.Fatalf("%s on %q: moves %+v (log side %q, cost %d)", src, tr, got.Moves, log, cost)
+				checkMoves(t, a, tr, got)
 			}
 			checked++
 		}
@@ -443,7 +486,8 @@ func TestPrecisionOfFlowerAndSequence(t *testing.T) {
 }
 
 // TestTotalBudget: a run's budget of states, once spent, leaves the
-// remaining variants not computed rather than running on.
+// remaining variants not computed rather than running on, by layers as
+// by A*.
 func TestTotalBudget(t *testing.T) {
 	dir, _ := references(t)
 	a, err := New(context.Background(), readNet(t, filepath.Join(dir, "08_receipt.xes.gz.im_0.0.pnml")))
@@ -451,11 +495,92 @@ func TestTotalBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	traces := variantTraces(t, "xes/08_receipt.xes.gz")
-	s, err := a.Log(context.Background(), traces, Options{Total: 2000, Workers: 1})
+	e := engines(a)
+	for engine, o := range map[string]Options{
+		"layers": {LayerTotal: 40 * len(a.space.marks), Workers: 2},
+		"search": {Total: 2000, Workers: 1},
+	} {
+		s, err := e[engine].Log(context.Background(), traces, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.NotComputedCases == 0 || s.Cases == 0 || s.Cases+s.NotComputedCases != 1434 {
+			t.Errorf("%s: %d cases aligned, %d not computed", engine, s.Cases, s.NotComputedCases)
+		}
+		for _, v := range s.Variants {
+			if v.Alignment == nil && v.NotComputed != errSpent.Error() && v.NotComputed != ErrBudget.Error() {
+				t.Errorf("%s: %q not computed: %q", engine, v.Activities, v.NotComputed)
+			}
+		}
+	}
+}
+
+// TestEnginesAgreeOnBPIC2012: on every 50th variant of BPI Challenge 2012
+// against its IMf model, the layers and A* find alignments of one cost,
+// and the layers' moves are an alignment; Log by layers, with variants
+// sharing prefixes, gives each variant the cost Align gives it alone.
+func TestEnginesAgreeOnBPIC2012(t *testing.T) {
+	l := testlog.Read(t, "xes/bpic2012.xes.gz")
+	net, err := New(context.Background(), petrinet.FromTree(inductive.Discover(l, 0.2)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.NotComputedCases == 0 || s.Cases == 0 || s.Cases+s.NotComputedCases != 1434 {
-		t.Errorf("%d cases aligned, %d not computed", s.Cases, s.NotComputedCases)
+	e := engines(net)
+	traces := tracesOf(l)
+	s, err := net.Log(context.Background(), traces, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(traces); i += 50 {
+		tr := traces[i].Activities
+		layers, err := e["layers"].Align(context.Background(), tr, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		search, err := e["search"].Align(context.Background(), tr, 2_000_000)
+		if err != nil {
+			t.Fatalf("variant %d (%d events): %v", i, len(tr), err)
+		}
+		if layers.Cost != search.Cost || s.Variants[i].Alignment.Cost != layers.Cost {
+			t.Errorf("variant %d (%d events): cost %d by layers, %d by A*, %d in the log's run", i, len(tr), layers.Cost, search.Cost, s.Variants[i].Alignment.Cost)
+		}
+		checkMoves(t, net, tr, *s.Variants[i].Alignment)
+	}
+}
+
+// TestLargeStateSpaceSearches: a net with more reachable markings than
+// are kept is not numbered, and its traces are aligned by A*, with the
+// costs the layers give where they can.
+func TestLargeStateSpaceSearches(t *testing.T) {
+	tree, err := processtree.Parse("+( *( 'a', tau ), X( 'b', tau ), ->( 'c', 'd' ), 'e' )")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layered, err := New(context.Background(), petrinet.FromTree(tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { maxGraphMarkings = n }(maxGraphMarkings)
+	maxGraphMarkings = len(layered.space.marks) - 1
+	a, err := New(context.Background(), petrinet.FromTree(tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.space != nil {
+		t.Fatalf("%d markings kept, more than %d", len(a.space.marks), maxGraphMarkings)
+	}
+	for _, trace := range [][]string{{"e", "d", "c", "a", "a"}, {"a", "x", "b", "b", "c"}, {}} {
+		want, err := layered.Align(context.Background(), trace, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Align(context.Background(), trace, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Cost != want.Cost {
+			t.Errorf("%q: cost %d in %d states by A*, %d in %d by layers", trace, got.Cost, got.States, want.Cost, want.States)
+		}
+		checkMoves(t, a, trace, got)
 	}
 }
