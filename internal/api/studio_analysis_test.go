@@ -87,6 +87,21 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 		t.Errorf("root causes in working time: %q", s)
 	}
 	run(chromedp.Navigate(page+"/compare?a-from=2010-10-01&a-to=2011-06-01&b-from=2011-06-02&b-to=2012-01-31&duration-time=working"), chromedp.WaitVisible(chromedp.CSS("#working-note")))
+	// The process page's performance map and median, in working time.
+	run(chromedp.Navigate(page+"?view=performance"), chromedp.WaitVisible(chromedp.CSS("#f-working")))
+	elapsed := text("#kpi-median")
+	run(chromedp.Click(chromedp.CSS("#f-working")), chromedp.Click(chromedp.CSS("#apply-filters")))
+	waitFor(t, ctx, `location.search.includes('duration-time=working') && document.readyState === 'complete' && !!document.querySelector('#map svg')`)
+	if legend := text("#map"); !strings.Contains(legend, "Mean working time between activities") {
+		t.Errorf("the performance map's legend: %q", legend[:min(len(legend), 200)])
+	}
+	if label, median := text(".kpis"), text("#kpi-median"); !strings.Contains(label, "Median case (working time)") || median == elapsed || median == "–" {
+		t.Errorf("median case: %q in working time, %q elapsed (%q)", median, elapsed, label)
+	}
+	if n := count(`document.querySelectorAll('#f-working:checked').length`); n != 1 {
+		t.Error("the working-time switch is not shown as on")
+	}
+	shot(t, ctx, "studio-process-working-time")
 
 	// Optimal alignments and precision on the conformance page, the
 	// method said beside each figure.
@@ -116,6 +131,15 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	run(chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#calendar-info")))
 	if n := count(`document.querySelectorAll('#calendar-upload').length`); n != 0 {
 		t.Error("a reader is offered to change the calendar")
+	}
+	// A reader's page in working time goes through disclosure control as
+	// in elapsed time.
+	run(chromedp.Navigate(page+"?view=performance&duration-time=working"), chromedp.WaitVisible(chromedp.CSS("#map svg")))
+	if label, legend := text(".kpis"), text("#map"); !strings.Contains(label, "Median case (working time)") || !strings.Contains(legend, "Mean working time") {
+		t.Errorf("a reader's page in working time: %q", label)
+	}
+	if note := text("#disclosure-note"); !strings.Contains(note, "report reader") {
+		t.Errorf("reader's note in working time: %q", note)
 	}
 	run(chromedp.Navigate(page+"/root-causes"), chromedp.WaitVisible(chromedp.CSS("#disclosure-note")), chromedp.WaitVisible(chromedp.CSS("#tree")))
 	if f := text("#factors"); strings.Contains(f, "worked on by") || strings.Contains(f, " = ") {

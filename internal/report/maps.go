@@ -36,7 +36,7 @@ func DrawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 	if g != nil {
 		minCases = g.K()
 	}
-	gr := processmap.NewGraphOf(l, o.Activities, minCases)
+	gr := processmap.NewGraphWith(l, o.Activities, minCases, o.Clock)
 	m, err := gr.Map(o)
 	if err != nil {
 		return nil, "", err
@@ -49,7 +49,7 @@ func DrawableMap(l *eventlog.Log, o processmap.Options, g *disclosure.Guard, w *
 			// Not even the most frequent paths of these activities can be
 			// drawn: fewer activities, about as many as arrows fit.
 			o.Activities *= min(0.8, 0.8*float64(processmap.FitEdges)/float64(len(m.Nodes)))
-			gr = processmap.NewGraphOf(l, o.Activities, minCases)
+			gr = processmap.NewGraphWith(l, o.Activities, minCases, o.Clock)
 			if m, err = gr.Map(o); err != nil {
 				return nil, "", err
 			}

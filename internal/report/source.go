@@ -85,7 +85,7 @@ func (e *Engine) Source(r *http.Request, raw bool) (*Source, error) {
 	}
 	src := &Source{ctx: r.Context(), Process: id, Entry: entry, RawEvents: rawEvents, Filters: filters, RawOK: rawOK}
 	if working {
-		if src.Clock, src.Calendar, err = e.workingClock(r, id, entry, rawEvents); err != nil {
+		if src.Clock, src.Calendar, err = e.WorkingClock(r, id, entry, rawEvents); err != nil {
 			return nil, err
 		}
 		if _, src.Filters, _, err = FiltersIn(r.URL.RawQuery, rawOK, src.Clock); err != nil {
@@ -148,11 +148,11 @@ func (src *Source) Guarded() (*eventlog.Log, *disclosure.Guard, *disclosure.With
 	return l, g, withheld, err
 }
 
-// workingClock is the process's calendar made for the view's span, and
+// WorkingClock is the process's calendar made for the view's span, and
 // its version; a process without one is a clear error. The clock is kept
 // with the version's other figures, so that a request answered from the
 // cache does not make it again.
-func (e *Engine) workingClock(r *http.Request, process access.ID, entry *Entry, rawEvents bool) (*calendar.Clock, string, error) {
+func (e *Engine) WorkingClock(r *http.Request, process access.ID, entry *Entry, rawEvents bool) (*calendar.Clock, string, error) {
 	pc, err := e.store.GetCalendar(r.Context(), process)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", response.Invalid("duration-time=working needs the process's working calendar, and it has none: set one (PUT …/calendar)")

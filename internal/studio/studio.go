@@ -325,6 +325,12 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 	// a refused filter instead of failing. The page shows the activity
 	// instances: a query for the raw events is one the page cannot show.
 	q, filters, rawEvents, err := report.Filters(r.URL.RawQuery, authz.MayReadData(r, rec))
+	// Durations in working time need the calendar's clock, made below for
+	// the version: a duration range is read again then.
+	working := q != nil && q.Get("duration-time") == "working"
+	if err != nil && working {
+		err, filters = nil, nil
+	}
 	if err == nil && rawEvents {
 		err = response.Invalid("the page shows activity instances: raw-events is for the API's reports")
 	}
@@ -438,6 +444,20 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		if graph, err := s.store.VersionGraph(r.Context(), id, version); err == nil && graph != "" {
 			data["ObjectCentric"] = true
 		}
+		stamp := ""
+		if working {
+			o.Clock, stamp, err = s.reports.WorkingClock(r, id, entry, false)
+			if err == nil {
+				_, filters, _, err = report.FiltersIn(r.URL.RawQuery, authz.MayReadData(r, rec), o.Clock)
+			}
+			if e := response.As(err); e != nil && e.Status < http.StatusInternalServerError {
+				data["FilterError"], filters, o.Clock = e.Message, nil, nil
+			} else if err != nil {
+				s.PageError(w, r, err)
+				return
+			}
+		}
+		data["Working"] = o.Clock != nil
 		// A reader without raw-data rights sees the page through
 		// disclosure control, like the API's reports.
 		var rd *report.Reader
@@ -459,7 +479,7 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		// kind of caller, as the API's answers are: a page opened again
 		// is not computed again (BenchmarkBPIC2012ProcessPage).
 		sum := sha256.Sum256([]byte(q.Encode()))
-		key := "studio-process?" + hex.EncodeToString(sum[:]) + "&reader=" + rd.CacheKey()
+		key := "studio-process?" + hex.EncodeToString(sum[:]) + "&reader=" + rd.CacheKey() + "&calendar=" + stamp
 		parts, err := s.reports.KeptParts(entry, key, func() (map[string]any, error) {
 			return s.processParts(r, entry, filters, o, rd)
 		})
@@ -938,6 +958,15 @@ func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mi
 	figures := map[string]any{"Cases": k["cases"], "Events": k["events"], "Counted": counted, "Activities": k["activities"], "Variants": k["variants"],
 		"Rework": fmt.Sprintf("%.0f%%", 100*k["rework_share"].(float64)), "Median": "–"}
 	if d, ok := k["median_case_duration_seconds"].(float64); ok {
+		figures["Median"] = processmap.Duration(d)
+	}
+	if o.Clock != nil && l.Timed && l.NumCases() > 0 {
+		// In working time, as the API's report gives it: a reader's
+		// rounded.
+		d := mining.Summarize(mining.WorkingCaseDurations(l, o.Clock)).Median
+		if g != nil {
+			d = disclosure.Seconds(d)
+		}
 		figures["Median"] = processmap.Duration(d)
 	}
 	vs, _ := report.Variants(l, g, withheld)
