@@ -115,6 +115,9 @@ type Aligner struct {
 	// always is what transitions without input places (which can fire
 	// at any time) lead to.
 	always []uint64
+	// labelOf numbers each transition's label as labels does, -1 for a
+	// silent one.
+	labelOf []int32
 	// space is the net's reachability graph with the bounds read
 	// from it (space.go), nil when it is too large to keep.
 	space *space
@@ -161,6 +164,13 @@ func New(ctx context.Context, n *petrinet.Net) (*Aligner, error) {
 		return nil, err
 	}
 	a.reachability()
+	for _, t := range a.trans {
+		l := int32(-1)
+		if t.label != "" {
+			l = int32(a.labels[t.label])
+		}
+		a.labelOf = append(a.labelOf, l)
+	}
 	if a.space, err = a.explore(ctx); err != nil {
 		return nil, err
 	}

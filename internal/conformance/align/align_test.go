@@ -351,10 +351,20 @@ func TestPrecisionAsPM4Py(t *testing.T) {
 			t.Fatal(err)
 		}
 		traces := variantTraces(t, log)
-		p, err := a.precision(context.Background(), traces, 0, a.pm4pyEventuallyEnabled)
-		if err != nil {
-			t.Fatal(err)
+		for engine, a := range engines(a) {
+			p, err := a.precision(context.Background(), traces, 0, a.pm4pyEventuallyEnabled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPrecision(t, engine, p, traces, want)
 		}
+	})
+}
+
+// checkPrecision compares precision with PM4Py's.
+func checkPrecision(t *testing.T, engine string, p *Precision, traces []Trace, want float64) {
+	t.Helper()
+	{
 		// PM4Py weighs the start by the number of events where we
 		// weigh it by cases (see Precision).
 		cases, events := 0, 0
@@ -366,10 +376,10 @@ func TestPrecisionAsPM4Py(t *testing.T) {
 		escaping := p.Escaping + (events-cases)*p.StartEscaping
 		pm4py := 1 - float64(escaping)/float64(allowed)
 		if math.Abs(pm4py-want) > 1e-12 {
-			t.Errorf("precision %v, %v weighing the start by events (%d escaping of %d allowed, %d unfit prefixes, %d states); PM4Py %v",
-				p.Value, pm4py, p.Escaping, p.Allowed, p.UnfitCases, p.States, want)
+			t.Errorf("%s: precision %v, %v weighing the start by events (%d escaping of %d allowed, %d unfit prefixes, %d states); PM4Py %v",
+				engine, p.Value, pm4py, p.Escaping, p.Allowed, p.UnfitCases, p.States, want)
 		}
-	})
+	}
 }
 
 // pm4pyEventuallyEnabled lists what a marking allows as PM4Py's

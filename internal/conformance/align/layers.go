@@ -2,6 +2,7 @@ package align
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -164,4 +165,89 @@ func (a *Aligner) layered(ctx context.Context, trace []string) (Alignment, error
 // budget of states: one per marking and layer.
 func (a *Aligner) fitsLayers(events, budget int) bool {
 	return a.space != nil && (events+1)*len(a.space.marks) <= budget
+}
+
+// replayLayers is replayPrefixes by layers over the net's graph: the
+// prefix tree depth first, each prefix's layer holding the least cost
+// (silent steps) of replaying it into every marking, by synchronous moves
+// from its parent's layer and silent ones within it. It records each
+// prefix's cheapest cost and the markings reached at that cost, as
+// replayPrefixes does, and returns how many states (a marking reached
+// at a prefix) it found. Every edge counts here, to markings from which
+// the final one cannot be reached as well: precision looks at what the
+// model allows after a prefix, not at how it ends.
+func (a *Aligner) replayLayers(ctx context.Context, tree []prefix, budget int) (int, error) {
+	sp := a.space
+	n := len(sp.marks)
+	var layers [][]int // by depth
+	var h minHeap
+	reached := 0
+	type visit struct{ node, depth int32 }
+	todo := []visit{{0, 0}}
+	for steps := 0; len(todo) > 0; steps++ {
+		v := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if steps%64 == 0 && ctx.Err() != nil {
+			return reached, ctx.Err()
+		}
+		for len(layers) <= int(v.depth) {
+			layers = append(layers, make([]int, n))
+		}
+		l := layers[v.depth]
+		for m := range l {
+			l[m] = unreachable
+		}
+		h.reset()
+		if v.depth == 0 {
+			l[0] = 0
+			h.push(item{key: 0, id: 0})
+		} else {
+			label := int32(a.labels[tree[v.node].activity])
+			for m, c := range layers[v.depth-1] {
+				if c >= unreachable {
+					continue
+				}
+				for _, e := range sp.out[m] {
+					if a.labelOf[e.t] == label && c < l[e.to] {
+						l[e.to] = c
+						h.push(item{key: c, id: e.to})
+					}
+				}
+			}
+		}
+		found, least := 0, unreachable
+		for h.len() > 0 {
+			it := h.pop()
+			if it.key > l[it.id] {
+				continue
+			}
+			found++
+			least = min(least, it.key)
+			for _, e := range sp.out[it.id] {
+				if a.labelOf[e.t] < 0 && it.key+SilentCost < l[e.to] {
+					l[e.to] = it.key + SilentCost
+					h.push(item{key: it.key + SilentCost, id: e.to})
+				}
+			}
+		}
+		if reached += found; reached > budget {
+			return reached, fmt.Errorf("precision: %w (%d)", ErrBudget, budget)
+		}
+		if found == 0 {
+			continue // no replay: the prefix and those below it are unfit
+		}
+		p := &tree[v.node]
+		p.cost = least
+		for m, c := range l {
+			if c == least {
+				p.markings = append(p.markings, sp.marks[m])
+			}
+		}
+		for _, c := range p.children {
+			if tree[c].cases > 0 {
+				todo = append(todo, visit{c, v.depth + 1})
+			}
+		}
+	}
+	return reached, nil
 }

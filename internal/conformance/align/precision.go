@@ -107,7 +107,13 @@ func (a *Aligner) precision(ctx context.Context, traces []Trace, budget int, eve
 	if total == 0 {
 		return p, nil
 	}
-	states, err := a.replayPrefixes(ctx, tree, budget)
+	var states int
+	var err error
+	if a.space != nil {
+		states, err = a.replayLayers(ctx, tree, budget)
+	} else {
+		states, err = a.replayPrefixes(ctx, tree, budget)
+	}
 	p.States = states
 	if err != nil {
 		return p, err

@@ -162,10 +162,7 @@ func (a *Aligner) explore(ctx context.Context) (*space, error) {
 	for m := range n {
 		for _, e := range g.out[m] {
 			if s.finish[e.to] < unreachable {
-				e.label = -1
-				if l := a.trans[e.t].label; l != "" {
-					e.label = int32(a.labels[l])
-				}
+				e.label = a.labelOf[e.t]
 				s.live[m] = append(s.live[m], e)
 			}
 		}
