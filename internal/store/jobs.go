@@ -148,7 +148,7 @@ func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging ti
 // import running meanwhile then stores nothing (FinishImport finds it
 // ended), and a file being staged stops growing.
 func (s *Store) FailPendingImports(ctx context.Context, env access.ID, reason string) (int, error) {
-	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND state IN ('staging', 'queued', 'running')",
+	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND kind = 'import' AND state IN ('staging', 'queued', 'running')",
 		reason, s.now().UnixNano(), env, env)
 	if err != nil {
 		return 0, err
