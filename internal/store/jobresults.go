@@ -70,8 +70,8 @@ func (s *Store) QueueJob(ctx context.Context, j Job, enqueue func(tx *sql.Tx, jo
 // latest (else ErrDataChanged; a process that is gone is ErrNotFound),
 // and only while the job has not ended (ErrJobEnded: a change of the
 // data failed it meanwhile). The body is sealed, bound to the job.
-func (s *Store) FinishWithResult(ctx context.Context, job, process, version access.ID, contentType string, body []byte) error {
-	if len(body) > MaxJobResult {
+func (s *Store) FinishWithResult(ctx context.Context, job, process, version access.ID, res JobResult) error {
+	if len(res.Body) > MaxJobResult {
 		return ErrResultTooLarge
 	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -101,8 +101,8 @@ func (s *Store) FinishWithResult(ctx context.Context, job, process, version acce
 	if err := s.endJob(ctx, tx, job, "done", "", version); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO job_results (job_id, env_id, process_id, version_id, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-		job, env, process, version, contentType, s.seal(blobAD(blobJobResult, job), body), s.now().UnixNano()); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO job_results (job_id, env_id, process_id, version_id, exact, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+		job, env, process, version, res.Exact, res.ContentType, s.seal(blobAD(blobJobResult, job), res.Body), s.now().UnixNano()); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -112,6 +112,9 @@ func (s *Store) FinishWithResult(ctx context.Context, job, process, version acce
 type JobResult struct {
 	ContentType string
 	Body        []byte
+	// Exact tells whether the figures are exact, computed for a user who
+	// could read the process's raw data, rather than guarded.
+	Exact bool
 }
 
 // JobResultOf returns a job of the user and its result; a job without
@@ -124,7 +127,7 @@ func (s *Store) JobResultOf(ctx context.Context, user, id access.ID) (Job, JobRe
 	}
 	var res JobResult
 	var sealed []byte
-	err = s.db.QueryRowContext(ctx, s.rebind("SELECT content_type, body FROM job_results WHERE job_id = ?"), id).Scan(&res.ContentType, &sealed)
+	err = s.db.QueryRowContext(ctx, s.rebind("SELECT content_type, exact, body FROM job_results WHERE job_id = ?"), id).Scan(&res.ContentType, &res.Exact, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, JobResult{}, nil
 	}
@@ -136,6 +139,9 @@ func (s *Store) JobResultOf(ctx context.Context, user, id access.ID) (Job, JobRe
 	}
 	return j, res, nil
 }
+
+// dataChangedReason is why a change of the data fails a job under way.
+const dataChangedReason = "the process's data changed while the job waited or ran: start it again"
 
 // JobResults counts the stored results of a process's jobs (0: of every
 // process), for operators and tests.
@@ -153,7 +159,7 @@ func (s *Store) dataChanged(ctx context.Context, tx execer, process access.ID) e
 		return err
 	}
 	_, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE process_id = ? AND kind IN "+analysisKinds+" AND state IN ('queued', 'running')"),
-		"the process's data changed while the job waited or ran: start it again", s.now().UnixNano(), process)
+		dataChangedReason, s.now().UnixNano(), process)
 	return err
 }
 

@@ -41,7 +41,7 @@ func TestJobResultSealedForItsUser(t *testing.T) {
 		must(t, err)
 		id := w.queueAlignments(t)
 		body := []byte(`{"method":"alignments","deviations":[{"activity":"Approve invoice"}]}`)
-		must(t, s.FinishWithResult(ctx, id, w.process, v, "application/json", body))
+		must(t, s.FinishWithResult(ctx, id, w.process, v, JobResult{ContentType: "application/json", Body: body, Exact: true}))
 		var raw []byte
 		must(t, s.db.QueryRow(s.rebind("SELECT body FROM job_results WHERE job_id = ?"), id).Scan(&raw))
 		if bytes.Contains(raw, []byte("Approve invoice")) {
@@ -49,7 +49,7 @@ func TestJobResultSealedForItsUser(t *testing.T) {
 		}
 		j, res, err := s.JobResultOf(ctx, w.user, id)
 		must(t, err)
-		if j.State != "done" || j.Progress != 1 || j.Version != v || !bytes.Equal(res.Body, body) || res.ContentType != "application/json" {
+		if j.State != "done" || j.Progress != 1 || j.Version != v || !bytes.Equal(res.Body, body) || res.ContentType != "application/json" || !res.Exact {
 			t.Errorf("job %+v, result %q %q; want done at 1 from version %d with the body", j, res.ContentType, res.Body, v)
 		}
 		other, err := s.CreateUser(ctx, User{Username: "other"})
@@ -57,11 +57,11 @@ func TestJobResultSealedForItsUser(t *testing.T) {
 		if _, _, err := s.JobResultOf(ctx, other, id); !errors.Is(err, ErrNotFound) {
 			t.Errorf("another user's read: %v, want ErrNotFound", err)
 		}
-		if err := s.FinishWithResult(ctx, id, w.process, v, "application/json", body); !errors.Is(err, ErrJobEnded) {
+		if err := s.FinishWithResult(ctx, id, w.process, v, JobResult{ContentType: "application/json", Body: body, Exact: true}); !errors.Is(err, ErrJobEnded) {
 			t.Errorf("a second finish: %v, want ErrJobEnded", err)
 		}
 		big := w.queueAlignments(t)
-		if err := s.FinishWithResult(ctx, big, w.process, v, "application/json", make([]byte, MaxJobResult+1)); !errors.Is(err, ErrResultTooLarge) {
+		if err := s.FinishWithResult(ctx, big, w.process, v, JobResult{ContentType: "application/json", Body: make([]byte, MaxJobResult+1)}); !errors.Is(err, ErrResultTooLarge) {
 			t.Errorf("a result past the bound: %v, want ErrResultTooLarge", err)
 		}
 	})
@@ -101,7 +101,7 @@ func TestJobResultsGoWithTheData(t *testing.T) {
 				v, err := s.AddVersion(ctx, w.process, Version{Source: "x"}, []byte("log"))
 				must(t, err)
 				done := w.queueAlignments(t)
-				must(t, s.FinishWithResult(ctx, done, w.process, v, "application/json", []byte("{}")))
+				must(t, s.FinishWithResult(ctx, done, w.process, v, JobResult{ContentType: "application/json", Body: []byte("{}")}))
 				running := w.queueAlignments(t)
 				c.change(t, ctx, w, v)
 				if n, err := s.JobResults(ctx, 0); err != nil || n != 0 {
@@ -110,7 +110,7 @@ func TestJobResultsGoWithTheData(t *testing.T) {
 				if _, res, err := s.JobResultOf(ctx, w.user, done); err != nil || res.Body != nil {
 					t.Errorf("the done job's result after the change: %q %v, want none", res.Body, err)
 				}
-				err = s.FinishWithResult(ctx, running, w.process, v, "application/json", []byte("{}"))
+				err = s.FinishWithResult(ctx, running, w.process, v, JobResult{ContentType: "application/json", Body: []byte("{}")})
 				if !errors.Is(err, ErrJobEnded) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrDataChanged) {
 					t.Errorf("finishing a job that ran across the change: %v, want it refused", err)
 				}
@@ -127,7 +127,7 @@ func TestJobResultsGoWithTheData(t *testing.T) {
 		// Added past the store's hooks: FinishWithResult's own check.
 		_, err = s.db.Exec(s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, 0, 0, 'z', 0, 0, 0, ?)"), w.process, []byte{})
 		must(t, err)
-		if err := s.FinishWithResult(ctx, id, w.process, v, "application/json", []byte("{}")); !errors.Is(err, ErrDataChanged) {
+		if err := s.FinishWithResult(ctx, id, w.process, v, JobResult{ContentType: "application/json", Body: []byte("{}")}); !errors.Is(err, ErrDataChanged) {
 			t.Errorf("a result of a version no longer the latest: %v, want ErrDataChanged", err)
 		}
 	})
