@@ -187,3 +187,11 @@ func (s *Store) DropJobResults(ctx context.Context, env access.ID, reason string
 	}
 	return int(n), tx.Commit()
 }
+
+// UnendedJobs counts the user's jobs of a kind that are waiting or
+// running.
+func (s *Store) UnendedJobs(ctx context.Context, user access.ID, kind string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM jobs WHERE user_id = ? AND kind = ? AND state IN ('staging', 'queued', 'running')"), user, kind).Scan(&n)
+	return n, err
+}

@@ -204,7 +204,7 @@ func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return nil, err
 			}
-			return s.reports.Align(r.Context(), l, g, mn, use, which, report.AlignBudget)
+			return s.reports.Align(r.Context(), l, g, mn, use, which, report.AlignBudget, nil)
 		})
 		if err != nil && !tooFew(data, err) {
 			s.PageError(w, r, err)
