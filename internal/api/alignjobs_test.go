@@ -79,7 +79,7 @@ func TestAlignmentJobs(t *testing.T) {
 			}
 
 			// The owner's job: done, progress 1, the GET's answer.
-			for _, q := range []string{"", "budget=5000&end-activity=Approve", "method=alignments&miner=heuristics"} {
+			for _, q := range []string{"", "budget=5000&end-activity=Approve", "method=alignments&algorithm=heuristics"} {
 				j := startAlignmentJob(t, owner, w.process, q)
 				done := waitAlignmentJob(t, owner, int64(j.ID))
 				if done.State != "done" || done.Progress != 1 || done.Kind != store.JobAlignments || done.Version == 0 {
