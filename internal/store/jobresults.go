@@ -140,6 +140,9 @@ func (s *Store) JobResultOf(ctx context.Context, user, id access.ID) (Job, JobRe
 	return j, res, nil
 }
 
+// lostAnalysisReason is why FailLostJobs fails an analysis job.
+const lostAnalysisReason = "the server running the job stopped and it could not be run again: start it again"
+
 // dataChangedReason is why a change of the data fails a job under way.
 const dataChangedReason = "the process's data changed while the job waited or ran: start it again"
 

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/procmine/procmine/internal/access"
 )
@@ -129,6 +130,24 @@ func TestJobResultsGoWithTheData(t *testing.T) {
 		must(t, err)
 		if err := s.FinishWithResult(ctx, id, w.process, v, JobResult{ContentType: "application/json", Body: []byte("{}")}); !errors.Is(err, ErrDataChanged) {
 			t.Errorf("a result of a version no longer the latest: %v, want ErrDataChanged", err)
+		}
+	})
+}
+
+// TestLostAlignmentJobSaysStartAgain: an alignments job whose River job
+// is gone is failed with a reason of its own (no file to upload again).
+func TestLostAlignmentJobSaysStartAgain(t *testing.T) {
+	eachJobWorld(t, func(t *testing.T, ctx context.Context, s *Store, w *jobWorld) {
+		id := w.queueAlignments(t) // River's job 42 does not exist
+		imp := w.stage(t, []byte("lost too"))
+		_, err := s.FailLostJobs(ctx, "upload the file again", time.Hour)
+		must(t, err)
+		for job, want := range map[access.ID]string{id: lostAnalysisReason, imp: "upload the file again"} {
+			j, err := s.JobOf(ctx, w.user, job)
+			must(t, err)
+			if j.State != "failed" || j.Error != want {
+				t.Errorf("lost %s job: %s %q, want failed %q", j.Kind, j.State, j.Error, want)
+			}
 		}
 	})
 }
