@@ -164,40 +164,47 @@ func (s *Server) computeAlignments(ctx context.Context, a jobs.AlignmentsArgs, p
 	return out, err
 }
 
-// getJobResult serves a done job's result to its user, while they may
-// still read the process's reports (and, for exact figures, its raw
+// getJobResult serves a done job's result to its user (readJobResult).
+func (s *Server) getJobResult(w http.ResponseWriter, r *http.Request) {
+	id, err := request.PathID(r, "id")
+	var res store.JobResult
+	if err == nil {
+		_, res, err = s.readJobResult(r, id)
+	}
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeKept(w, report.Kept{ContentType: res.ContentType, Body: res.Body})
+}
+
+// readJobResult is a done job's result, for its user alone, while they
+// may still read the process's reports (and, for exact figures, its raw
 // data): anyone else, and a job of another kind, is not found. A job not
 // done yet, or failed, is a conflict that says so; a result deleted with
 // the data it was computed from is gone.
-func (s *Server) getJobResult(w http.ResponseWriter, r *http.Request) {
-	caller := request.Caller(r).ID
-	id, err := request.PathID(r, "id")
-	var j store.Job
-	var res store.JobResult
-	if err == nil {
-		j, res, err = s.cfg.Store.JobResultOf(r.Context(), caller, id)
-	}
+func (s *Server) readJobResult(r *http.Request, id access.ID) (store.Job, store.JobResult, error) {
+	j, res, err := s.cfg.Store.JobResultOf(r.Context(), request.Caller(r).ID, id)
 	if err == nil && j.Kind != store.JobAlignments {
 		err = response.ErrNotFound
 	}
 	if err == nil {
 		err = s.mayReadResult(r, j, res)
 	}
-	if err != nil {
-		response.WriteError(w, r, err)
-		return
-	}
 	switch {
+	case err != nil:
 	case j.State == "failed":
-		response.WriteError(w, r, response.Errorf(http.StatusConflict, "job_failed", "the job failed, and has no result: "+j.Error))
+		err = response.Errorf(http.StatusConflict, "job_failed", "the job failed, and has no result: "+j.Error)
 	case j.State != "done":
-		response.WriteError(w, r, response.Errorf(http.StatusConflict, "job_not_done", fmt.Sprintf("the job is %s (%.0f%% done): its result can be read once it is done", j.State, 100*j.Progress)))
+		err = response.Errorf(http.StatusConflict, "job_not_done", fmt.Sprintf("the job is %s (%.0f%% done): its result can be read once it is done", j.State, 100*j.Progress))
 	case res.Body == nil:
-		response.WriteError(w, r, response.Errorf(http.StatusGone, "result_gone", "the result was deleted with the data it was computed from (the process's data changed, or an erasure ran): start the job again"))
-	default:
-		w.Header().Set("Cache-Control", "no-store")
-		writeKept(w, report.Kept{ContentType: res.ContentType, Body: res.Body})
+		err = response.Errorf(http.StatusGone, "result_gone", "the result was deleted with the data it was computed from (the process's data changed, or an erasure ran): start the job again")
 	}
+	if err != nil {
+		return store.Job{}, store.JobResult{}, err
+	}
+	return j, res, nil
 }
 
 // mayReadResult checks, as the result is read, that its user may still

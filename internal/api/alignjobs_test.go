@@ -269,3 +269,51 @@ func TestAlignmentJobs(t *testing.T) {
 		})
 	}
 }
+
+// TestAlignmentJobInTheStudio: the conformance page shows an alignments
+// job's result (?job=) to its user, as the API serves it: the reader's
+// without log fitness; another's job, or one of another process, is not
+// found.
+func TestAlignmentJobInTheStudio(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
+			page := fmt.Sprintf("/e/%d/p/%d/conformance?method=alignments&job=", w.env, w.pid)
+			oj := waitAlignmentJob(t, owner, int64(startAlignmentJob(t, owner, w.process, "").ID))
+			var exact struct {
+				LogFitness *float64 `json:"log_fitness"`
+			}
+			owner.json("GET", fmt.Sprintf("/api/v1/jobs/%d/result", oj.ID), "", 200, &exact)
+			code, body := owner.do("GET", fmt.Sprintf("%s%d", page, oj.ID), "", nil)
+			if code != 200 || exact.LogFitness == nil || !strings.Contains(body, fmt.Sprintf(`id="align-log-fitness">%.4f<`, *exact.LogFitness)) {
+				t.Errorf("owner's page of their job: %d, log fitness %v", code, exact.LogFitness)
+			}
+			if !strings.Contains(body, `id="alignments"`) {
+				t.Errorf("owner's page shows no alignments")
+			}
+			rj := waitAlignmentJob(t, pmu, int64(startAlignmentJob(t, pmu, w.process, "").ID))
+			code, body = pmu.do("GET", fmt.Sprintf("%s%d", page, rj.ID), "", nil)
+			if code != 200 || !strings.Contains(body, `id="alignments"`) || strings.Contains(body, "align-log-fitness") {
+				t.Errorf("reader's page of their job: %d", code)
+			}
+			for _, c := range []struct {
+				who  *client
+				path string
+			}{
+				{pmu, fmt.Sprintf("%s%d", page, oj.ID)},
+				{w.c["coowner"], fmt.Sprintf("%s%d", page, oj.ID)},
+				{owner, fmt.Sprintf("%s%d", page, rj.ID)},
+				{owner, page + "x"},
+			} {
+				if code, _ := c.who.do("GET", c.path, "", nil); code != 404 {
+					t.Errorf("%s: %d, want 404", c.path, code)
+				}
+			}
+			// The page offers the job, for the model it compares with.
+			_, body = owner.do("GET", fmt.Sprintf("/e/%d/p/%d/conformance", w.env, w.pid), "", nil)
+			if !strings.Contains(body, fmt.Sprintf(`data-jobs="/api/v1/environments/%d/processes/%d/conformance/alignments?model=discovered&amp;`, w.env, w.pid)) {
+				t.Errorf("the page does not start a job")
+			}
+		})
+	}
+}
