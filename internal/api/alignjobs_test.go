@@ -257,6 +257,18 @@ func TestAlignmentJobs(t *testing.T) {
 				t.Errorf("results kept after an erasure: %d %v", n, err)
 			}
 
+			// A new privacy policy (its smallest group, say) takes the
+			// results guarded under the old one.
+			guardedJob := waitAlignmentJob(t, pmu, int64(startAlignmentJob(t, pmu, w.process, "").ID))
+			var policy map[string]any
+			w.root.json("GET", w.base+"/privacy-policy", "", 200, &policy)
+			policy["min_group_size"] = 6
+			changed, _ := json.Marshal(policy)
+			w.root.json("PUT", w.base+"/privacy-policy", string(changed), 200, nil)
+			if code, body := result(pmu, int64(guardedJob.ID)); code != 410 {
+				t.Errorf("after a new privacy policy: %d %s", code, body)
+			}
+
 			// A reader who lost the share loses the result too.
 			last := waitAlignmentJob(t, pmu, int64(startAlignmentJob(t, pmu, w.process, "").ID))
 			if code, _ := result(pmu, int64(last.ID)); code != 200 {
@@ -265,6 +277,17 @@ func TestAlignmentJobs(t *testing.T) {
 			owner.json("DELETE", w.process+"/shares", fmt.Sprintf(`{"principal":{"user":%d}}`, w.ids["pmu"]), 204, nil)
 			if code, body := result(pmu, int64(last.ID)); code != 404 {
 				t.Errorf("reader after losing the share: %d %s", code, body)
+			}
+
+			// A deleted process takes its results, and its jobs' results
+			// are not found.
+			gone := waitAlignmentJob(t, owner, int64(startAlignmentJob(t, owner, w.process, "").ID))
+			owner.json("DELETE", w.process, "", 204, nil)
+			if code, body := result(owner, int64(gone.ID)); code != 404 || errorCode(t, body) != "not_found" {
+				t.Errorf("after the process's deletion: %d %s", code, body)
+			}
+			if n, err := e.store.JobResults(t.Context(), 0); err != nil || n != 0 {
+				t.Errorf("results kept after the process's deletion: %d %v", n, err)
 			}
 		})
 	}
