@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -99,61 +100,84 @@ func oneOf(v string, options ...string) bool {
 // (model=discovered, with the miner of the query) or the process's
 // reference model (model=reference).
 func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	which := orDefault(q.Get("model"), "discovered")
-	format := orDefault(q.Get("format"), "json")
-	var err error
-	var mn report.Miner
-	switch {
-	case which != "discovered" && which != "reference":
-		err = response.Invalid("model must be discovered or reference")
-	case format != "json" && format != "svg":
-		err = response.Invalid("format must be json or svg")
-	case which == "discovered":
-		mn, err = report.MinerFrom(q)
-	}
+	c, err := readConformance(r.URL.Query())
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
-	method := orDefault(q.Get("method"), "token-replay")
-	budget := report.AlignBudget
-	if method != "token-replay" && method != "alignments" {
+	a, _, err := s.conformanceAnswer(r, c, nil)
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	writeKept(w, a)
+}
+
+// conformancePattern is the conformance report's route, which names its
+// kept answers: an alignments job asks it as a GET would.
+const conformancePattern = "GET /api/v1/environments/{env}/processes/{id}/conformance"
+
+// conformanceAsk is a conformance report's query, read and checked.
+type conformanceAsk struct {
+	which, format, method string
+	mn                    report.Miner
+	budget                int
+}
+
+// readConformance reads the conformance report's query: the model, the
+// method, the format and the alignments' budget (the filters are the
+// report source's).
+func readConformance(q url.Values) (conformanceAsk, error) {
+	c := conformanceAsk{which: orDefault(q.Get("model"), "discovered"), format: orDefault(q.Get("format"), "json"),
+		method: orDefault(q.Get("method"), "token-replay"), budget: report.AlignBudget}
+	var err error
+	switch {
+	case c.which != "discovered" && c.which != "reference":
+		return c, response.Invalid("model must be discovered or reference")
+	case c.format != "json" && c.format != "svg":
+		return c, response.Invalid("format must be json or svg")
+	case c.which == "discovered":
+		if c.mn, err = report.MinerFrom(q); err != nil {
+			return c, err
+		}
+	}
+	if c.method != "token-replay" && c.method != "alignments" {
 		err = response.Invalid("method must be token-replay or alignments")
-	} else if method == "alignments" && format != "json" {
+	} else if c.method == "alignments" && c.format != "json" {
 		err = response.Invalid("alignments answer in JSON: the drawing shows token replay's deviations")
 	} else if v := q.Get("budget"); v != "" {
-		if budget, err = strconv.Atoi(v); err != nil || budget < 1 || budget > report.AlignBudgetMax {
+		if c.budget, err = strconv.Atoi(v); err != nil || c.budget < 1 || c.budget > report.AlignBudgetMax {
 			err = response.Invalid("budget must be a whole number of states from 1 to %d", report.AlignBudgetMax)
 		}
 	}
-	if err != nil {
-		response.WriteError(w, r, err)
-		return
-	}
+	return c, err
+}
+
+// conformanceAnswer is the conformance report the request asks, as the
+// caller may receive it, computed or kept. progress, when not nil, is
+// told how far alignments are (a job's).
+func (s *Server) conformanceAnswer(r *http.Request, c conformanceAsk, progress func(done, total int)) (report.Kept, *report.Source, error) {
 	var ref *store.ReferenceModel
 	extra := ""
-	if which == "reference" {
+	if c.which == "reference" {
 		// The caller's right to the reports is checked (again) by
-		// answerWith; the model is read only for one who has it.
+		// keptAnswer; the model is read only for one who has it.
 		id, _, err := s.authz.ReportProcess(r)
 		if err != nil {
-			response.WriteError(w, r, err)
-			return
+			return report.Kept{}, nil, err
 		}
 		m, err := s.cfg.Store.GetReferenceModel(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
 			err = response.Errorf(http.StatusConflict, "no_reference_model", "the process has no reference model: upload a BPMN or PNML file first")
 		}
 		if err != nil {
-			response.WriteError(w, r, err)
-			return
+			return report.Kept{}, nil, err
 		}
 		ref = &m
 		extra = strconv.FormatInt(m.Updated.UnixNano(), 10) + "/" + strconv.Itoa(m.Size)
 	}
-	s.answerWith(w, r, extra, func(src *report.Source, _ bool) (report.Kept, error) {
-		mn := mn
+	return s.keptAnswer(r, extra, func(src *report.Source, _ bool) (report.Kept, error) {
+		mn := c.mn
 		if src.Reader != nil {
 			mn = report.ReaderMiner(mn)
 		}
@@ -165,8 +189,8 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return report.Kept{}, err
 		}
-		if method == "alignments" {
-			return s.alignView(r, l, g, mn, ref, which, budget)
+		if c.method == "alignments" {
+			return s.alignView(r, l, g, mn, ref, c.which, c.budget, progress)
 		}
 		var model *bpmn.Model
 		var res *conformance.Result
@@ -176,7 +200,7 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 			if model, net, err = mn.ModelFor(l, ref); err != nil {
 				return err
 			}
-			if format == "svg" && model == nil {
+			if c.format == "svg" && model == nil {
 				return response.Errorf(http.StatusConflict, "no_drawing", "the reference model is a Petri net: only BPMN models are drawn")
 			}
 			if res, err = conformance.Replay(r.Context(), l, net); err != nil {
@@ -188,7 +212,7 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 			return report.Kept{}, err
 		}
 		report.GuardReplay(res, g)
-		if format == "svg" {
+		if c.format == "svg" {
 			var b bytes.Buffer
 			if err := bpmn.WriteSVG(r.Context(), &b, model, report.Marks(res)); err != nil {
 				return report.Kept{}, report.LayoutError(err)
@@ -198,14 +222,14 @@ func (s *Server) conformanceReport(w http.ResponseWriter, r *http.Request) {
 		return keptJSON(struct {
 			Model string `json:"model"`
 			*conformance.Result
-		}{which, res})
+		}{c.which, res})
 	})
 }
 
 // alignView aligns the view's variants against the model within the
 // request's bounds and answers the figures as the caller may receive them.
-func (s *Server) alignView(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn report.Miner, ref *store.ReferenceModel, which string, budget int) (report.Kept, error) {
-	out, err := s.reports.Align(r.Context(), l, g, mn, ref, which, budget)
+func (s *Server) alignView(r *http.Request, l *eventlog.Log, g *disclosure.Guard, mn report.Miner, ref *store.ReferenceModel, which string, budget int, progress func(done, total int)) (report.Kept, error) {
+	out, err := s.reports.Align(r.Context(), l, g, mn, ref, which, budget, progress)
 	if err != nil {
 		return report.Kept{}, err
 	}

@@ -88,6 +88,11 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.cfg.Store.SetPrivacyPolicy(r.Context(), request.Environment(r), string(text))
 	}
+	if err == nil {
+		// Results kept for report readers were guarded by the policy
+		// before (its smallest group): none is served under the new one.
+		_, err = s.cfg.Store.DropJobResults(r.Context(), request.Environment(r), "the environment's privacy policy changed while the job waited or ran: start it again")
+	}
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
@@ -147,6 +152,12 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	rep, err := erasure.Erase(context.WithoutCancel(r.Context()), s.cfg.Store, request.Environment(r), req.Names)
 	for _, v := range rep.Versions {
 		s.changed(store.ChangedVersion(v.Version)) // the store told the others
+	}
+	// Once this server has forgotten the logs as they were: a job that
+	// read one meanwhile is failed and keeps nothing (erasure.Erase
+	// dropped the results before, and as it ended).
+	if _, derr := s.cfg.Store.DropJobResults(context.WithoutCancel(r.Context()), request.Environment(r), erasure.JobReason); derr != nil && err == nil {
+		err = derr
 	}
 	var notPerson *erasure.NameError
 	if errors.As(err, &notPerson) {

@@ -48,20 +48,31 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, compute func(src
 // answerWith is answer for a report that depends on more than the version
 // and the query (a reference model): extra names that too.
 func (s *Server) answerWith(w http.ResponseWriter, r *http.Request, extra string, compute func(src *report.Source, rawOK bool) (report.Kept, error)) {
-	src, err := s.reports.Source(r, false)
+	a, _, err := s.keptAnswer(r, extra, compute)
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
+	}
+	writeKept(w, a)
+}
+
+// keptAnswer is answerWith's answer, with the source it is the answer
+// of: a job keeps what the report would answer.
+func (s *Server) keptAnswer(r *http.Request, extra string, compute func(src *report.Source, rawOK bool) (report.Kept, error)) (report.Kept, *report.Source, error) {
+	src, err := s.reports.Source(r, false)
+	if err != nil {
+		return report.Kept{}, nil, err
 	}
 	// The query is hashed: its size is the caller's choice, the key's is
 	// not.
 	sum := sha256.Sum256([]byte(r.Pattern + "?" + r.URL.Query().Encode() + "&raw=" + strconv.FormatBool(src.RawOK) + "&reader=" + src.Reader.CacheKey() + "&extra=" + extra + "&calendar=" + src.Calendar))
 	key := string(sum[:])
 	a, err := report.Keep(s.reports, src.Entry, key, func(a report.Kept) int64 { return int64(len(a.Body)) }, func() (report.Kept, error) { return compute(src, src.RawOK) })
-	if err != nil {
-		response.WriteError(w, r, err)
-		return
-	}
+	return a, src, err
+}
+
+// writeKept answers with a kept answer.
+func writeKept(w http.ResponseWriter, a report.Kept) {
 	w.Header().Set("Content-Type", a.ContentType)
 	w.WriteHeader(http.StatusOK)
 	w.Write(a.Body)

@@ -173,7 +173,8 @@ func New(cfg Config) *Server {
 		Policy: func(ctx context.Context, env access.ID) (*privacy.Applier, error) {
 			_, applier, err := s.policyOf(ctx, env)
 			return applier, err
-		}})
+		},
+		Alignments: s.computeAlignments})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -262,6 +263,7 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/environments/{env}/processes/{id}/data/preview", s.signin.Authenticated(s.inEnvironment(s.previewUpload)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/data/{version}", s.signin.Authenticated(s.inEnvironment(s.deleteVersion)))
 	s.route("GET /api/v1/jobs/{id}", s.signin.Authenticated(s.getJob))
+	s.route("GET /api/v1/jobs/{id}/result", s.signin.Authenticated(s.getJobResult))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.signin.Authenticated(s.inEnvironment(s.report)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.signin.Authenticated(s.inEnvironment(s.processMap)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/object-centric", s.signin.Authenticated(s.inEnvironment(s.objectCentric)))
@@ -276,6 +278,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/environments/{env}/processes/{id}/export", s.signin.Authenticated(s.inEnvironment(s.export)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/model", s.signin.Authenticated(s.inEnvironment(s.processModel)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/conformance", s.signin.Authenticated(s.inEnvironment(s.conformanceReport)))
+	s.route("POST /api/v1/environments/{env}/processes/{id}/conformance/alignments", s.signin.Authenticated(s.inEnvironment(s.startAlignments)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.getReferenceModel)))
 	s.route("PUT /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.putReferenceModel)))
 	s.route("DELETE /api/v1/environments/{env}/processes/{id}/reference-model", s.signin.Authenticated(s.inEnvironment(s.deleteReferenceModel)))

@@ -8,6 +8,7 @@ import (
 	"github.com/procmine/procmine/internal/accesspolicy"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/signin"
+	"github.com/procmine/procmine/internal/store"
 )
 
 // studioBackend is the server as the studio's pages ask it (see
@@ -34,4 +35,8 @@ func (b studioBackend) Audit(r *http.Request, env access.ID, action, target, det
 
 func (b studioBackend) PrivacyPolicy(r *http.Request) (privacy.Policy, *privacy.Applier, error) {
 	return b.s.policyFor(r)
+}
+
+func (b studioBackend) JobResult(r *http.Request, id access.ID) (store.Job, store.JobResult, error) {
+	return b.s.readJobResult(r, id)
 }

@@ -107,6 +107,10 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	// method said beside each figure.
 	run(chromedp.Navigate(page+"/conformance"), chromedp.WaitVisible(chromedp.CSS("#method-note")), chromedp.Click(chromedp.CSS("#use-alignments")),
 		chromedp.WaitVisible(chromedp.CSS("#alignments")))
+	// They ran as a job, whose result the page shows.
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`)); err != nil || !strings.Contains(v, "job=") {
+		t.Errorf("the alignments were not computed by a job: %q (%v)", v, err)
+	}
 	if p := text("#align-precision"); !strings.HasPrefix(p, "0.") {
 		t.Errorf("precision: %q", p)
 	}

@@ -87,9 +87,29 @@ func (a *Authorizer) Process(r *http.Request, op access.Op) (access.ID, *access.
 func (a *Authorizer) ReportProcess(r *http.Request) (access.ID, *access.Record, error) {
 	id, rec, err := a.Process(r, access.Read)
 	if err == nil {
-		err = Records(r, rec, access.ReportView, access.Read)
+		err = ReportDenied(request.Subject(r), rec)
 	}
 	return id, rec, err
+}
+
+// ReportDenied is ReportProcess's rule for a subject outside a request:
+// a job checks its user against it again when it runs, and its result
+// when it is read, since rights may have changed meanwhile. A process
+// the subject may not read is not found; one whose reports it may not
+// read is forbidden.
+func ReportDenied(sub *access.Subject, process *access.Record) error {
+	if !sub.Can(access.Read, process) {
+		return response.ErrNotFound
+	}
+	if !sub.Can(access.Read, process.As(access.ReportView)) {
+		return response.ErrForbidden
+	}
+	return nil
+}
+
+// SubjectMayReadData is MayReadData for a subject outside a request.
+func SubjectMayReadData(sub *access.Subject, process *access.Record) bool {
+	return sub.Can(access.Read, process.As(access.EventLog))
 }
 
 // Records checks op on the process's records of a table (its

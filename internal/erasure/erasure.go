@@ -45,6 +45,10 @@ import (
 	"github.com/procmine/procmine/internal/store"
 )
 
+// JobReason is why an erasure fails the analysis jobs under way in its
+// environment.
+const JobReason = "an erasure of personal data ran while the job waited or ran: start it again"
+
 // Report says what was removed. It names no one.
 type Report struct {
 	Names              int                `json:"names"`
@@ -57,6 +61,7 @@ type Report struct {
 	Titles             int                `json:"recording_titles_changed"`
 	Screenshots        int                `json:"screenshots_deleted"`
 	PendingImports     int                `json:"pending_imports_failed"`
+	JobResults         int                `json:"job_results_deleted"`
 	CaseIDs            int                `json:"case_ids_changed"`
 	Activities         int                `json:"activity_names_changed"`
 	ImportTexts        int                `json:"import_file_names_and_errors_changed"`
@@ -294,6 +299,12 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 	if rep.PendingImports, err = st.FailPendingImports(ctx, env, "an erasure of personal data ran while the file waited to be imported: upload it again"); err != nil {
 		return rep, err
 	}
+	// So may what jobs computed from the data, and what they are
+	// computing: both go, now and again at the end, when the data no
+	// longer names the person.
+	if rep.JobResults, err = st.DropJobResults(ctx, env, JobReason); err != nil {
+		return rep, err
+	}
 	erasers := make([]func(string) (string, bool), len(names))
 	var users []access.ID
 	for i, n := range names {
@@ -391,6 +402,11 @@ func Erase(ctx context.Context, st *store.Store, env access.ID, names []string) 
 		return rep, err
 	}
 	rep.KeysRenewed = len(keys)
+	n, err := st.DropJobResults(ctx, env, JobReason)
+	rep.JobResults += n
+	if err != nil {
+		return rep, err
+	}
 	return rep, st.Erased(ctx)
 }
 

@@ -315,11 +315,12 @@ func (q *Queue) startRiver(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &importWorker{q: q})
 	river.AddWorker(workers, &refreshWorker{q: q})
+	river.AddWorker(workers, &alignmentsWorker{q: q})
 	river.AddWorker(workers, &tickWorker{q: q})
 	// River's own messages are for operators only when something is wrong.
 	quiet := slog.New(q.cfg.Log.Handler()).With("component", "jobs")
 	client, err := river.NewClient(q.cfg.Store.JobDriver(), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, queueSources: {MaxWorkers: 1}},
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, queueSources: {MaxWorkers: 1}, queueAnalysis: {MaxWorkers: 1}},
 		Workers: workers,
 		// Neither SQLite nor database/sql listens for notifications: poll.
 		FetchCooldown:     50 * time.Millisecond,

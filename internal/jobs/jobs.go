@@ -1,4 +1,5 @@
-// Package jobs runs procmine's background work: imports of uploaded logs,
+// Package jobs runs procmine's background work: imports of uploaded logs
+// and alignments of a process's view too heavy for one request,
 // queued in the database with River so that any server of the database
 // may run them, each bounded in time, memory and what its file may
 // expand to, with progress and a reason users read when one fails; and
@@ -53,6 +54,13 @@ type Config struct {
 	TempDir string
 	// Sources is what data sources may reach and read.
 	Sources datasource.Config
+	// AlignTimeout bounds an alignments job (10 minutes when zero).
+	AlignTimeout time.Duration
+	// Alignments computes an alignments job's answer, as the report it
+	// names would answer its user now, telling progress how many of the
+	// view's variants are aligned; a refusal of the report is a
+	// *Refusal. The REST API gives it: the report is its.
+	Alignments func(ctx context.Context, a AlignmentsArgs, progress func(done, total int)) (Computed, error)
 	// ScheduleEvery is how often the scheduler looks for data sources
 	// whose refresh is due (a minute when zero: cron's finest unit).
 	ScheduleEvery time.Duration

@@ -521,8 +521,9 @@ const (
 // the reference model ref) within a request's bounds, in a mining slot,
 // and gives the figures as the caller may receive them (g: the view's
 // guard from ModelView, nil for exact figures). model names which model,
-// for the answer.
-func (e *Engine) Align(ctx context.Context, l *eventlog.Log, g *disclosure.Guard, mn Miner, ref *store.ReferenceModel, model string, budget int) (*Alignments, error) {
+// for the answer. progress, when not nil, is told how many variants are
+// aligned, of how many, from any goroutine (a job reports it).
+func (e *Engine) Align(ctx context.Context, l *eventlog.Log, g *disclosure.Guard, mn Miner, ref *store.ReferenceModel, model string, budget int, progress func(done, total int)) (*Alignments, error) {
 	var sum *align.Summary
 	var prec *align.Precision
 	err := e.Mine(ctx, func() error {
@@ -538,7 +539,7 @@ func (e *Engine) Align(ctx context.Context, l *eventlog.Log, g *disclosure.Guard
 		for _, v := range mining.Variants(l) {
 			traces = append(traces, align.Trace{Activities: v.Activities, Cases: v.Cases})
 		}
-		if sum, err = a.Log(ctx, traces, align.Options{Budget: budget, Total: alignTotal, LayerBudget: layerBudget, LayerTotal: layerTotal, Workers: 1}); err != nil {
+		if sum, err = a.Log(ctx, traces, align.Options{Budget: budget, Total: alignTotal, LayerBudget: layerBudget, LayerTotal: layerTotal, Workers: 1, Progress: progress}); err != nil {
 			return ReplayError(err)
 		}
 		prec, err = a.Precision(ctx, traces, precisionBudget)

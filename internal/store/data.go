@@ -49,6 +49,9 @@ func (s *Store) AddVersion(ctx context.Context, process access.ID, v Version, da
 // id, which the seal binds, is known. With room, data has room for its
 // seal around it (Imported.Room) and is sealed where it lies.
 func (s *Store) addVersion(ctx context.Context, tx *sql.Tx, p *puts, process access.ID, v Version, data []byte, room bool) (access.ID, error) {
+	if err := s.dataChanged(ctx, tx, process); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO log_versions (process_id, created_at, created_by, source, cases, events, resident, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
 		process, s.now().UnixNano(), v.By, v.Source, v.Cases, v.Events, v.Resident, []byte{}).Scan(&id)

@@ -312,6 +312,9 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE log_versions SET data = ?, object = ?, resident = 0 WHERE id = ?"), stored, object, v.Version); err != nil {
 		return false, err
 	}
+	if err := s.dataChanged(ctx, tx, v.Process); err != nil {
+		return false, err
+	}
 	if err := s.notifyIn(ctx, tx, ChangedVersion(v.Version)); err != nil {
 		return false, err
 	}

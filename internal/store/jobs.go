@@ -125,7 +125,9 @@ func (s *Store) stage(ctx context.Context, job access.ID, file io.Reader, enqueu
 // It returns how many it failed. Every server calls it now and then.
 func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging time.Duration) (int, error) {
 	now := s.now()
-	res, err := s.exec(ctx, `UPDATE jobs SET state = 'failed', error = ?, updated_at = ?
+	// An analysis job reads nothing the user gave but its query: it is
+	// started again, not uploaded.
+	res, err := s.exec(ctx, `UPDATE jobs SET state = 'failed', error = CASE WHEN kind IN `+analysisKinds+` THEN '`+lostAnalysisReason+`' ELSE ? END, updated_at = ?
 		WHERE (state IN ('queued', 'running') AND NOT EXISTS (
 			SELECT 1 FROM river_job r WHERE r.id = jobs.river_id AND r.state IN ('available', 'pending', 'retryable', 'running', 'scheduled')))
 		OR (state = 'staging' AND created_at < ?)`, reason, now.UnixNano(), now.Add(-staleStaging).UnixNano())
@@ -148,7 +150,7 @@ func (s *Store) FailLostJobs(ctx context.Context, reason string, staleStaging ti
 // import running meanwhile then stores nothing (FinishImport finds it
 // ended), and a file being staged stops growing.
 func (s *Store) FailPendingImports(ctx context.Context, env access.ID, reason string) (int, error) {
-	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND state IN ('staging', 'queued', 'running')",
+	res, err := s.exec(ctx, "UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND kind = 'import' AND state IN ('staging', 'queued', 'running')",
 		reason, s.now().UnixNano(), env, env)
 	if err != nil {
 		return 0, err

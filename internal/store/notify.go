@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -54,6 +56,15 @@ func (s *Store) changeVersion(ctx context.Context, version access.ID, q string, 
 		return err
 	}
 	defer tx.Rollback()
+	// What was computed from the version goes with it.
+	var process access.ID
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT process_id FROM log_versions WHERE id = ?"), version).Scan(&process); err == nil {
+		if err := s.dataChanged(ctx, tx, process); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
 	if err := s.changed(tx.ExecContext(ctx, s.rebind(q), args...)); err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"recording_steps", "recording_id, n", "texts", blobStepTexts, false},
 		{"data_sources", "id", "connection", blobSourceConnection, false},
 		{"log_versions", "id", "object_centric", blobGraph, false},
+		{"job_results", "job_id", "body", blobJobResult, false},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)

@@ -1,6 +1,7 @@
 package studio
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/procmine/procmine/internal/access"
@@ -199,13 +201,20 @@ func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 		if use != nil {
 			which = "reference"
 		}
-		al, err := report.Keep(s.reports, src.Entry, src.key(key+"&method=alignments"), func(*report.Alignments) int64 { return 4096 }, func() (*report.Alignments, error) {
-			l, g, err := src.view(report.ReplayQuestion(mn, use))
-			if err != nil {
-				return nil, err
-			}
-			return s.reports.Align(r.Context(), l, g, mn, use, which, report.AlignBudget)
-		})
+		var al *report.Alignments
+		if job := r.URL.Query().Get("job"); job != "" {
+			// Computed by an alignments job the page started (app.js):
+			// its result, as the API serves it to its user.
+			al, err = s.jobAlignments(r, job, data["ID"].(access.ID))
+		} else {
+			al, err = report.Keep(s.reports, src.Entry, src.key(key+"&method=alignments"), func(*report.Alignments) int64 { return 4096 }, func() (*report.Alignments, error) {
+				l, g, err := src.view(report.ReplayQuestion(mn, use))
+				if err != nil {
+					return nil, err
+				}
+				return s.reports.Align(r.Context(), l, g, mn, use, which, report.AlignBudget, nil)
+			})
+		}
 		if err != nil && !tooFew(data, err) {
 			s.PageError(w, r, err)
 			return
@@ -213,6 +222,28 @@ func (s *Studio) conformancePage(w http.ResponseWriter, r *http.Request) {
 		data["Alignments"] = al
 	}
 	s.render(w, r, http.StatusOK, "conformance", data)
+}
+
+// jobAlignments is the result of the signed-in user's alignments job
+// of the process, read as the API reads it; a job of another process is
+// not found.
+func (s *Studio) jobAlignments(r *http.Request, job string, process access.ID) (*report.Alignments, error) {
+	id, err := strconv.ParseInt(job, 10, 64)
+	if err != nil || id < 1 {
+		return nil, response.ErrNotFound
+	}
+	j, res, err := s.b.JobResult(r, access.ID(id))
+	if err != nil {
+		return nil, err
+	}
+	if j.Process != process || j.Env != request.Environment(r) {
+		return nil, response.ErrNotFound
+	}
+	var al report.Alignments
+	if err := json.Unmarshal(res.Body, &al); err != nil {
+		return nil, err
+	}
+	return &al, nil
 }
 
 // conformanceParts computes what the conformance page shows of a replay.

@@ -53,6 +53,9 @@ type Backend interface {
 	Audit(r *http.Request, env access.ID, action, target, detail string)
 	// PrivacyPolicy is the privacy policy of the request's environment.
 	PrivacyPolicy(r *http.Request) (privacy.Policy, *privacy.Applier, error)
+	// JobResult is the result of a done job of the signed-in user, read
+	// as GET /api/v1/jobs/{id}/result reads it (its refusals too).
+	JobResult(r *http.Request, id access.ID) (store.Job, store.JobResult, error)
 }
 
 // Config is what a Studio needs.

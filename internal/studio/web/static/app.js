@@ -653,6 +653,37 @@ if (reference) {
   });
 }
 
+// Optimal alignments run as a job (POST …/conformance/alignments): its
+// progress is shown while it runs, and the page then shows its result
+// (?job=). Without scripts the link computes them within the request.
+const alignLink = document.getElementById("use-alignments");
+if (alignLink && alignLink.dataset.jobs) {
+  alignLink.addEventListener("click", async (ev) => {
+    ev.preventDefault();
+    const box = document.getElementById("align-job");
+    const bar = document.getElementById("align-progress");
+    const status = document.getElementById("align-status");
+    box.hidden = false;
+    say(status, "Starting the alignments…");
+    let resp = await fetch(alignLink.dataset.jobs, { method: "POST" });
+    if (!resp.ok) { say(status, await message(resp), true); return; }
+    let job = await resp.json();
+    while (job.state === "queued" || job.state === "running") {
+      bar.value = job.progress;
+      bar.textContent = `${Math.round(100 * job.progress)}%`;
+      say(status, job.state === "queued" ? "Waiting for a worker…" : `Aligning: ${Math.round(100 * job.progress)}%`);
+      await new Promise((done) => setTimeout(done, 500));
+      resp = await fetch(`/api/v1/jobs/${job.id}`);
+      if (!resp.ok) { say(status, await message(resp), true); return; }
+      job = await resp.json();
+    }
+    if (job.state !== "done") { say(status, `The alignments failed: ${job.error}`, true); return; }
+    bar.value = 1;
+    say(status, "Done.");
+    location.assign(`${alignLink.href}&job=${job.id}`);
+  });
+}
+
 // The working calendar: the file itself is the body; the API reads JSON
 // and iCalendar alike.
 const calendarForm = document.getElementById("calendar-upload");
