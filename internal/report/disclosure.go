@@ -503,11 +503,12 @@ func GuardReplay(res *conformance.Result, g *disclosure.Guard) {
 // The bounds of one request's alignments: the states a variant's search
 // may visit (the caller may ask fewer, or up to AlignBudgetMax), all the
 // variants' together, and the precision's prefix search. Past them the
-// figures say what was not computed. Variants aligned by layers (see
-// align.Options) have bounds of their own, in numbered states, which
-// cost some thirty times less: 2 million for one variant (34 MB) and 100
-// million for the request, about 6 s of one core (BPI Challenge 2012,
-// all its variants: 75 million).
+// figures say what was not computed. Layers over a net's numbered
+// markings (see align.Options) have bounds of their own, in numbered
+// states, which cost some thirty times less: 2 million for one variant
+// (34 MB) and 100 million for the request's alignments and again for its
+// precision, about 6 s of one core each (BPI Challenge 2012, all its
+// variants: 75 million and 51 million).
 const (
 	AlignBudget     = 100_000
 	AlignBudgetMax  = 1_000_000
@@ -542,7 +543,11 @@ func (e *Engine) Align(ctx context.Context, l *eventlog.Log, g *disclosure.Guard
 		if sum, err = a.Log(ctx, traces, align.Options{Budget: budget, Total: alignTotal, LayerBudget: layerBudget, LayerTotal: layerTotal, Workers: 1, Progress: progress}); err != nil {
 			return ReplayError(err)
 		}
-		prec, err = a.Precision(ctx, traces, precisionBudget)
+		pb := precisionBudget
+		if a.Numbered() {
+			pb = layerTotal
+		}
+		prec, err = a.Precision(ctx, traces, pb)
 		if errors.Is(err, align.ErrBudget) {
 			prec, err = nil, nil
 		}

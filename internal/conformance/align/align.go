@@ -182,6 +182,11 @@ func New(ctx context.Context, n *petrinet.Net) (*Aligner, error) {
 	return a, nil
 }
 
+// Numbered reports whether the net's reachable markings are numbered
+// (space.go): its alignments and precision then go by layers, whose
+// states cost far less than a search's.
+func (a *Aligner) Numbered() bool { return a.space != nil }
+
 // Align computes an optimal alignment of the trace within a budget of
 // states (0: a million): by layers when the net's markings are numbered
 // and the trace's layers hold no more states than that, by A* visiting
