@@ -40,6 +40,24 @@ func TestCompareAndRootCausePagesInABrowser(t *testing.T) {
 	if info := text("#calendar-info"); !strings.Contains(info, "Europe/Amsterdam; 15 working hours a week on 2 weekdays; 0 holidays, 1 every year") {
 		t.Errorf("calendar: %q", info)
 	}
+	// It is edited in the page's form: the form starts from it, and a
+	// wrong shift is refused with the API's message, the calendar kept.
+	run(chromedp.Click(chromedp.CSS("#calendar-editor summary")), chromedp.WaitVisible(chromedp.CSS("#cal-monday")))
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('cal-zone').value + ' ' + document.getElementById('cal-friday').value + ' ' + document.getElementById('cal-annual').value`)); err != nil || v != "Europe/Amsterdam 09:00-12:00, 13:00-17:00 12-25" {
+		t.Errorf("the form starts from %q (%v)", v, err)
+	}
+	run(chromedp.SetValue(chromedp.CSS("#cal-monday"), "08:00-12:00, 13:00-25:00"), chromedp.Click(chromedp.CSS("#calendar-save")),
+		chromedp.WaitVisible(chromedp.CSS(`#calendar-edit-status[role=alert]`)))
+	if msg := text("#calendar-edit-status"); !strings.Contains(msg, "25:00") {
+		t.Errorf("a wrong shift: %q", msg)
+	}
+	run(chromedp.SetValue(chromedp.CSS("#cal-monday"), "08:00-12:00, 13:00-18:00"), chromedp.SetValue(chromedp.CSS("#cal-holidays"), "2011-12-27"),
+		chromedp.Click(chromedp.CSS("#calendar-save")))
+	waitFor(t, ctx, `document.readyState === 'complete' && (document.getElementById('calendar-info') || {}).textContent.includes('16 working hours')`)
+	if info := text("#calendar-info"); !strings.Contains(info, "Europe/Amsterdam; 16 working hours a week on 2 weekdays; 1 holidays, 1 every year") {
+		t.Errorf("calendar after the form: %q", info)
+	}
+	shot(t, ctx, "studio-calendar-form")
 	run(chromedp.Navigate(page), chromedp.Click(chromedp.CSS("#compare-link")), chromedp.WaitVisible(chromedp.CSS("#kpis")))
 	if kpis := text("#kpis"); !strings.Contains(kpis, "Median case duration") || !strings.Contains(kpis, "Cases") {
 		t.Errorf("key figures: %q", kpis)

@@ -2,6 +2,7 @@ package studio
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -288,4 +289,35 @@ func calendarSummary(pc store.ProcessCalendar) string {
 	hours := strconv.FormatFloat(week.Hours(), 'f', -1, 64)
 	return fmt.Sprintf("%s; %s working hours a week on %d weekdays; %d holidays, %d every year, %d exceptions; set %s UTC",
 		c.Zone, hours, days, len(c.Holidays), len(c.Annual), len(c.Exceptions), pc.Updated.Format("2006-01-02 15:04"))
+}
+
+// calendarDay is a weekday's shifts as the calendar form shows them.
+type calendarDay struct {
+	Day, Label, Shifts string
+}
+
+// calendarForm is what the calendar form starts from: the stored
+// calendar, or an office week in UTC when there is none. Exceptions are
+// not edited in the form: it keeps them (as JSON) and says how many.
+func calendarForm(pc *store.ProcessCalendar) map[string]any {
+	f := calendar.File{TimeZone: "UTC", Week: map[string][]string{}}
+	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday"} {
+		f.Week[d] = []string{"09:00-17:00"}
+	}
+	if pc != nil {
+		var stored calendar.File
+		if json.Unmarshal([]byte(pc.JSON), &stored) == nil {
+			f = stored
+		}
+	}
+	var days []calendarDay
+	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		days = append(days, calendarDay{Day: d, Label: strings.ToUpper(d[:1]) + d[1:], Shifts: strings.Join(f.Week[d], ", ")})
+	}
+	exceptions, _ := json.Marshal(f.Exceptions)
+	if f.Exceptions == nil {
+		exceptions = []byte("{}")
+	}
+	return map[string]any{"Zone": f.TimeZone, "Days": days, "Holidays": strings.Join(f.Holidays, ", "),
+		"Annual": strings.Join(f.AnnualHolidays, ", "), "Exceptions": string(exceptions), "ExceptionCount": len(f.Exceptions)}
 }

@@ -382,9 +382,14 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 	data["Views"] = views
 	if pc, err := s.store.GetCalendar(r.Context(), id); err == nil {
 		data["Calendar"] = calendarSummary(pc)
+		if authz.MayChange(r, rec) {
+			data["CalendarForm"] = calendarForm(&pc)
+		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		s.PageError(w, r, err)
 		return
+	} else if authz.MayChange(r, rec) {
+		data["CalendarForm"] = calendarForm(nil)
 	}
 	data["CanSaveView"] = authz.ViewCreate(r, rec) == nil
 	if data["CanUpload"] == true {

@@ -705,6 +705,28 @@ if (calendarForm) {
   });
 }
 
+// The calendar written in the form: the API checks it as it checks a
+// file, and says which field is wrong.
+const calendarEdit = document.getElementById("calendar-edit");
+if (calendarEdit) {
+  const status = document.getElementById("calendar-edit-status");
+  const list = (id) => document.getElementById(id).value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  calendarEdit.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const week = {};
+    for (const input of calendarEdit.querySelectorAll(".cal-day")) {
+      const shifts = input.value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+      if (shifts.length > 0) week[input.dataset.day] = shifts;
+    }
+    const body = { time_zone: document.getElementById("cal-zone").value.trim(), week, holidays: list("cal-holidays"),
+      annual_holidays: list("cal-annual"), exceptions: JSON.parse(calendarEdit.dataset.exceptions || "{}") };
+    say(status, "Saving…");
+    const resp = await fetch(calendarEdit.dataset.action, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (resp.ok) { location.reload(); return; }
+    say(status, await message(resp), true);
+  });
+}
+
 // Administration: members, roles, teams, business units (the
 // administration page), conditional access policies and personal access
 // tokens. Each form is one call to the API, which decides; a success
