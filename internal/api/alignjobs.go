@@ -72,15 +72,10 @@ func (s *Server) startAlignments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := request.Caller(r).ID
-	if n, err := s.cfg.Store.UnendedJobs(r.Context(), user, store.JobAlignments); err != nil {
-		response.WriteError(w, r, err)
-		return
-	} else if n >= jobs.MaxAlignmentJobs {
-		response.WriteError(w, r, response.Errorf(http.StatusTooManyRequests, "too_many_jobs", fmt.Sprintf("you have %d alignments waiting or running, the most one person may: wait until one has ended", n)))
-		return
-	}
-	args := jobs.AlignmentsArgs{Env: request.Environment(r), Process: id, User: user, Query: r.URL.RawQuery}
-	job, err := s.cfg.Store.QueueJob(r.Context(), store.Job{Env: args.Env, Process: id, User: user, Kind: store.JobAlignments}, func(tx *sql.Tx, job access.ID) (int64, error) {
+	// The query is kept decoded, its values as they are: an erasure finds
+	// a name in it as it finds one elsewhere.
+	args := jobs.AlignmentsArgs{Env: request.Environment(r), Process: id, User: user, Query: r.URL.Query()}
+	job, err := s.cfg.Store.QueueJob(r.Context(), store.Job{Env: args.Env, Process: id, User: user, Kind: store.JobAlignments}, jobs.MaxAlignmentJobs, func(tx *sql.Tx, job access.ID) (int64, error) {
 		args.Job = job
 		res, err := queue.InsertTx(r.Context(), tx, args, nil)
 		if err != nil {
@@ -88,6 +83,9 @@ func (s *Server) startAlignments(w http.ResponseWriter, r *http.Request) {
 		}
 		return res.Job.ID, nil
 	})
+	if errors.Is(err, store.ErrTooManyJobs) {
+		err = response.Errorf(http.StatusTooManyRequests, "too_many_jobs", fmt.Sprintf("you have %d alignments waiting or running, the most one person may: wait until one has ended", jobs.MaxAlignmentJobs))
+	}
 	if err != nil {
 		response.WriteError(w, r, err)
 		return
@@ -123,7 +121,7 @@ func (s *Server) computeAlignments(ctx context.Context, a jobs.AlignmentsArgs, p
 	if err != nil {
 		return jobs.Computed{}, err
 	}
-	target := fmt.Sprintf("/api/v1/environments/%d/processes/%d/conformance?%s", a.Env, a.Process, a.Query)
+	target := fmt.Sprintf("/api/v1/environments/%d/processes/%d/conformance?%s", a.Env, a.Process, a.Query.Encode())
 	r, err := http.NewRequestWithContext(request.WithUser(ctx, u), http.MethodGet, target, nil)
 	if err != nil {
 		return jobs.Computed{}, &jobs.Refusal{Message: "the job's query cannot be read"}
@@ -177,6 +175,38 @@ func (s *Server) getJobResult(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeKept(w, report.Kept{ContentType: res.ContentType, Body: res.Body})
+}
+
+// cancelJob stops one of the caller's own alignments jobs that is
+// waiting or running: the job fails with that reason, and its worker
+// stops at its next progress report or never starts. Anyone else's job,
+// or one of another kind, is not found; one that has ended is a
+// conflict.
+func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
+	id, err := request.PathID(r, "id")
+	var j store.Job
+	if err == nil {
+		j, err = s.cfg.Store.JobOf(r.Context(), request.Caller(r).ID, id)
+	}
+	if err == nil && j.Kind != store.JobAlignments {
+		err = response.ErrNotFound
+	}
+	if err == nil {
+		// A job of an environment one has left is gone with it.
+		_, err = s.cfg.Store.Subject(r.Context(), j.Env, request.Caller(r).ID)
+	}
+	if err == nil {
+		err = s.cfg.Store.FailJob(r.Context(), id, "cancelled by you")
+		if errors.Is(err, store.ErrJobEnded) {
+			err = response.Errorf(http.StatusConflict, "job_ended", "the job has ended already")
+		}
+	}
+	if err != nil {
+		response.WriteError(w, r, err)
+		return
+	}
+	s.auditLog.Record(r, j.Env, "conformance.alignments.cancel", store.AuditTarget("process", j.Process), "job "+strconv.FormatInt(int64(id), 10))
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // readJobResult is a done job's result, for its user alone, while they

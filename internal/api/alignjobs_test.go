@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procmine/procmine/internal/jobs"
 	"github.com/procmine/procmine/internal/store"
 )
 
@@ -336,6 +337,129 @@ func TestAlignmentJobInTheStudio(t *testing.T) {
 			_, body = owner.do("GET", fmt.Sprintf("/e/%d/p/%d/conformance", w.env, w.pid), "", nil)
 			if !strings.Contains(body, fmt.Sprintf(`data-jobs="/api/v1/environments/%d/processes/%d/conformance/alignments?model=discovered&amp;`, w.env, w.pid)) {
 				t.Errorf("the page does not start a job")
+			}
+		})
+	}
+}
+
+// namedLog is a small log whose resources are people with names of two
+// words, one of them with letters outside ASCII.
+func namedLog() []byte {
+	var b strings.Builder
+	b.WriteString("case:concept:name,concept:name,time:timestamp,org:resource\n")
+	for i := range 30 {
+		who := "Sara Lind"
+		if i%2 == 0 {
+			who = "José Núñez"
+		}
+		start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+		for j, a := range []string{"Receive", "Check", "Approve"} {
+			fmt.Fprintf(&b, "c%02d,%s,%s,%s\n", i, a, start.Add(time.Duration(j)*time.Hour).Format(time.RFC3339), who)
+		}
+	}
+	return []byte(b.String())
+}
+
+// TestAlignmentJobQueryErased: a job's query names a person however it
+// was encoded (%20, +, UTF-8 escapes); after the person's erasure the
+// queue keeps no trace of the name (review of the alignments jobs,
+// finding 2).
+func TestAlignmentJobQueryErased(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, _ := disclosureWorld(t, e, namedLog())
+			for _, q := range []string{"event-attr=org%3Aresource%3DSara%20Lind", "event-attr=org%3Aresource%3DSara+Lind", "event-attr=org%3Aresource%3DJos%C3%A9%20N%C3%BA%C3%B1ez"} {
+				waitAlignmentJob(t, owner, int64(startAlignmentJob(t, owner, w.process, q).ID))
+			}
+			before, err := e.store.QueueArguments(t.Context(), w.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all := strings.Join(before, " "); strings.Count(all, `"query"`) != 3 || !strings.Contains(all, "Sara Lind") || !strings.Contains(all, "José Núñez") {
+				t.Fatalf("the queue's arguments before the erasure: %q", before)
+			}
+			for _, n := range []string{`{"names":["Sara Lind"]}`, `{"names":["José Núñez"]}`} {
+				if code, body := w.root.do("POST", w.base+"/erasure", n, nil); code != 200 {
+					t.Fatalf("erasure %s: %d %s", n, code, body)
+				}
+			}
+			after, err := e.store.QueueArguments(t.Context(), w.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range after {
+				for _, trace := range []string{"Sara", "Lind", "Jos", "Núñez", "N%C3%BA"} {
+					if strings.Contains(a, trace) {
+						t.Errorf("after the erasures the queue keeps %q: %s", trace, a)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAlignmentJobLimitUnderConcurrency: sixteen requests side by side
+// queue no more jobs than one user may have (review of the alignments
+// jobs, finding 3); the others are refused with 429. Its user cancels a
+// job (finding 5), no one else may.
+func TestAlignmentJobLimitUnderConcurrency(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
+			// The mining slots taken, the jobs wait rather than end.
+			slots := e.srv.reports.MiningSlots()
+			for range cap(slots) {
+				slots <- struct{}{}
+			}
+			defer func() {
+				for range cap(slots) {
+					<-slots
+				}
+			}()
+			const n = 16
+			type answer struct {
+				code int
+				body string
+			}
+			answers := make(chan answer, n)
+			start := make(chan struct{})
+			for range n {
+				go func() {
+					<-start
+					code, body := owner.do("POST", w.process+"/conformance/alignments?budget=4000", "", nil)
+					answers <- answer{code, body}
+				}()
+			}
+			close(start)
+			count := map[int]int{}
+			var queued store.Job
+			for range n {
+				a := <-answers
+				count[a.code]++
+				if a.code == http.StatusAccepted {
+					json.Unmarshal([]byte(a.body), &queued)
+				}
+			}
+			if count[202] != jobs.MaxAlignmentJobs || count[429] != n-jobs.MaxAlignmentJobs {
+				t.Errorf("answers %v to %d requests side by side; want %d accepted, the rest 429", count, n, jobs.MaxAlignmentJobs)
+			}
+			// A job is cancelled by its user alone, once; that frees a
+			// place.
+			job := fmt.Sprintf("/api/v1/jobs/%d", queued.ID)
+			if code, body := pmu.do("DELETE", job, "", nil); code != http.StatusNotFound {
+				t.Errorf("another user cancels the job: %d %s", code, body)
+			}
+			if code, body := owner.do("DELETE", job, "", nil); code != http.StatusNoContent {
+				t.Errorf("cancelling: %d %s", code, body)
+			}
+			if code, body := owner.do("GET", job, "", nil); code != 200 || !strings.Contains(body, `"state":"failed"`) || !strings.Contains(body, "cancelled by you") {
+				t.Errorf("the cancelled job: %d %s", code, body)
+			}
+			if code, body := owner.do("DELETE", job, "", nil); code != http.StatusConflict {
+				t.Errorf("cancelling again: %d %s", code, body)
+			}
+			if code, body := owner.do("POST", w.process+"/conformance/alignments?budget=4000", "", nil); code != http.StatusAccepted {
+				t.Errorf("a job after one was cancelled: %d %s", code, body)
 			}
 		})
 	}

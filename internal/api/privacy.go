@@ -91,7 +91,8 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		// Results kept for report readers were guarded by the policy
 		// before (its smallest group): none is served under the new one.
-		_, err = s.cfg.Store.DropJobResults(r.Context(), request.Environment(r), "the environment's privacy policy changed while the job waited or ran: start it again")
+		// Not to be stopped by the caller's leaving: the policy is set.
+		_, err = s.cfg.Store.DropJobResults(context.WithoutCancel(r.Context()), request.Environment(r), "the environment's privacy policy changed while the job waited or ran: start it again")
 	}
 	if err != nil {
 		response.WriteError(w, r, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,14 +20,15 @@ import (
 // AlignmentsArgs is a queued alignment of a process's view against a
 // model: the job users watch, whose it is, and the query of the report
 // (GET …/conformance?method=alignments&…) it answers. The query may hold
-// filter values, which may name a person: an erasure rewrites it
-// (store.EraseFromImports), and River's row goes soon after the job.
+// filter values, which may name a person: it is kept decoded, so that an
+// erasure finds and rewrites them (store.EraseFromImports), and River's
+// row goes soon after the job.
 type AlignmentsArgs struct {
-	Job     access.ID `json:"job"`
-	Env     access.ID `json:"env"`
-	Process access.ID `json:"process"`
-	User    access.ID `json:"user"`
-	Query   string    `json:"query"`
+	Job     access.ID  `json:"job"`
+	Env     access.ID  `json:"env"`
+	Process access.ID  `json:"process"`
+	User    access.ID  `json:"user"`
+	Query   url.Values `json:"query"`
 }
 
 func (AlignmentsArgs) Kind() string { return store.JobAlignments }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -59,11 +60,11 @@ func newAlignWorld(t *testing.T, dsn string) *alignWorld {
 func (w *alignWorld) run(t *testing.T) store.Job {
 	t.Helper()
 	ctx := context.Background()
-	id, err := w.st.QueueJob(ctx, store.Job{Env: w.env, Process: w.process, User: w.user, Kind: store.JobAlignments}, func(*sql.Tx, access.ID) (int64, error) { return 0, nil })
+	id, err := w.st.QueueJob(ctx, store.Job{Env: w.env, Process: w.process, User: w.user, Kind: store.JobAlignments}, 100, func(*sql.Tx, access.ID) (int64, error) { return 0, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.q.alignmentsJob(ctx, AlignmentsArgs{Job: id, Env: w.env, Process: w.process, User: w.user, Query: "method=alignments"}, true); err != nil && !strings.Contains(err.Error(), "the reason is in procmine's job") {
+	if err := w.q.alignmentsJob(ctx, AlignmentsArgs{Job: id, Env: w.env, Process: w.process, User: w.user, Query: url.Values{"method": {"alignments"}}}, true); err != nil && !strings.Contains(err.Error(), "the reason is in procmine's job") {
 		t.Errorf("alignmentsJob: %v", err)
 	}
 	j, err := w.st.JobOf(ctx, w.user, id)

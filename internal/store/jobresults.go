@@ -39,16 +39,35 @@ var ErrDataChanged = errors.New("store: the process's data changed while the job
 // ErrResultTooLarge is returned for a result larger than MaxJobResult.
 var ErrResultTooLarge = fmt.Errorf("store: a job's result may take at most %d MB", MaxJobResult>>20)
 
+// ErrTooManyJobs is a user's job refused: the user has as many of its
+// kind waiting or running as one may.
+var ErrTooManyJobs = errors.New("store: too many jobs of this kind waiting or running")
+
 // QueueJob records a job whose work needs nothing but what the store
 // holds, and calls enqueue to add the queue's entry in the same
 // transaction, whose id it keeps: the job is never recorded without its
-// entry, nor the entry without the job.
-func (s *Store) QueueJob(ctx context.Context, j Job, enqueue func(tx *sql.Tx, job access.ID) (int64, error)) (access.ID, error) {
+// entry, nor the entry without the job. A user with limit jobs of the
+// kind waiting or running already is refused (ErrTooManyJobs), counted
+// in the same transaction, the user's row locked, so that requests side
+// by side cannot pass the limit together.
+func (s *Store) QueueJob(ctx context.Context, j Job, limit int, enqueue func(tx *sql.Tx, job access.ID) (int64, error)) (access.ID, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, s.rebind("SELECT id FROM users WHERE id = ? FOR UPDATE"), j.User); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM jobs WHERE user_id = ? AND kind = ? AND state IN ('staging', 'queued', 'running')"), j.User, j.Kind).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n >= limit {
+		return 0, ErrTooManyJobs
+	}
 	now := s.now().UnixNano()
 	var id int64
 	if err := tx.QueryRowContext(ctx, s.rebind("INSERT INTO jobs (env_id, process_id, user_id, kind, state, progress, error, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', 0, '', ?, ?) RETURNING id"),
@@ -79,11 +98,14 @@ func (s *Store) FinishWithResult(ctx context.Context, job, process, version acce
 		return err
 	}
 	defer tx.Rollback()
-	// The process's versions stay as they are until the result is in (a
-	// new version or a deletion waits; SQLite's writer is alone anyway).
+	// The process's row is locked as every change of its data locks it
+	// (dataChanged): a change under way keeps the result waiting until it
+	// commits, and the version check below then fails; a result stored
+	// first is there for the change to delete. (SQLite's writer is alone
+	// anyway.)
 	lock := ""
 	if s.postgres {
-		lock = " FOR KEY SHARE"
+		lock = " FOR UPDATE"
 	}
 	var env int64
 	if err := tx.QueryRowContext(ctx, s.rebind("SELECT env_id FROM processes WHERE id = ?"+lock), process).Scan(&env); errors.Is(err, sql.ErrNoRows) {
@@ -105,8 +127,21 @@ func (s *Store) FinishWithResult(ctx context.Context, job, process, version acce
 		job, env, process, version, res.Exact, res.ContentType, s.seal(blobAD(blobJobResult, job), res.Body), s.now().UnixNano()); err != nil {
 		return err
 	}
+	// A user keeps the newest MaxJobResultsPerUser results: what one
+	// person's jobs store stays bounded.
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM job_results WHERE job_id IN (
+		SELECT r.job_id FROM job_results r JOIN jobs j ON j.id = r.job_id
+		WHERE j.user_id = (SELECT user_id FROM jobs WHERE id = ?) AND (
+			SELECT COUNT(*) FROM job_results r2 JOIN jobs j2 ON j2.id = r2.job_id
+			WHERE j2.user_id = j.user_id AND (r2.created_at > r.created_at OR (r2.created_at = r.created_at AND r2.job_id > r.job_id))) >= ?)`),
+		job, MaxJobResultsPerUser); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
+
+// MaxJobResultsPerUser is how many job results a user keeps, the newest.
+const MaxJobResultsPerUser = 10
 
 // JobResult is what a job computed, as its user is answered.
 type JobResult struct {
@@ -127,7 +162,11 @@ func (s *Store) JobResultOf(ctx context.Context, user, id access.ID) (Job, JobRe
 	}
 	var res JobResult
 	var sealed []byte
-	err = s.db.QueryRowContext(ctx, s.rebind("SELECT content_type, exact, body FROM job_results WHERE job_id = ?"), id).Scan(&res.ContentType, &res.Exact, &sealed)
+	// Only while it is of the process's latest version: every change of
+	// the data deletes the results computed before it, and this says the
+	// same should one ever be left.
+	err = s.db.QueryRowContext(ctx, s.rebind(`SELECT r.content_type, r.exact, r.body FROM job_results r WHERE r.job_id = ?
+		AND r.version_id = (SELECT MAX(v.id) FROM log_versions v WHERE v.process_id = r.process_id)`), id).Scan(&res.ContentType, &res.Exact, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, JobResult{}, nil
 	}
@@ -157,12 +196,23 @@ func (s *Store) JobResults(ctx context.Context, process access.ID) (int, error) 
 // dataChanged deletes, in tx, the results computed from the process's
 // data and fails its analysis jobs under way: the data they read is no
 // longer the process's.
+//
+// On PostgreSQL the process's row is locked first, until the change
+// commits, as FinishWithResult locks it: a job cannot store a result
+// while the data changes. The jobs are failed before the results are
+// deleted: a job finishing meanwhile holds its row until it commits, and
+// the deletion, a statement started after that, then sees its result.
 func (s *Store) dataChanged(ctx context.Context, tx execer, process access.ID) error {
-	if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM job_results WHERE process_id = ?"), process); err != nil {
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, s.rebind("SELECT id FROM processes WHERE id = ? FOR UPDATE"), process); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE process_id = ? AND kind IN "+analysisKinds+" AND state IN ('queued', 'running')"),
+		dataChangedReason, s.now().UnixNano(), process); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE process_id = ? AND kind IN "+analysisKinds+" AND state IN ('queued', 'running')"),
-		dataChangedReason, s.now().UnixNano(), process)
+	_, err := tx.ExecContext(ctx, s.rebind("DELETE FROM job_results WHERE process_id = ?"), process)
 	return err
 }
 
@@ -176,16 +226,17 @@ func (s *Store) DropJobResults(ctx context.Context, env access.ID, reason string
 		return 0, err
 	}
 	defer tx.Rollback()
+	// The jobs first, then the results, for the reason dataChanged gives.
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND kind IN "+analysisKinds+" AND state IN ('queued', 'running')"),
+		reason, s.now().UnixNano(), env, env); err != nil {
+		return 0, err
+	}
 	res, err := tx.ExecContext(ctx, s.rebind("DELETE FROM job_results WHERE env_id = ? OR ? = 0"), env, env)
 	if err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE (env_id = ? OR ? = 0) AND kind IN "+analysisKinds+" AND state IN ('queued', 'running')"),
-		reason, s.now().UnixNano(), env, env); err != nil {
 		return 0, err
 	}
 	return int(n), tx.Commit()
@@ -197,4 +248,28 @@ func (s *Store) UnendedJobs(ctx context.Context, user access.ID, kind string) (i
 	var n int
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM jobs WHERE user_id = ? AND kind = ? AND state IN ('staging', 'queued', 'running')"), user, kind).Scan(&n)
 	return n, err
+}
+
+// QueueArguments are the arguments of the queue's jobs of the
+// environment (0: of every environment), as text: what an erasure must
+// have reached, for tests and operators to check.
+func (s *Store) QueueArguments(ctx context.Context, env access.ID) ([]string, error) {
+	read := "json(r.args)"
+	if s.postgres {
+		read = "r.args::text"
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT "+read+" FROM river_job r JOIN jobs j ON j.river_id = r.id WHERE j.env_id = ? OR ? = 0"), env, env)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

@@ -18,7 +18,7 @@ func (w *jobWorld) queueAlignments(t *testing.T) access.ID {
 	t.Helper()
 	ctx := context.Background()
 	var state string
-	id, err := w.s.QueueJob(ctx, Job{Env: w.env, Process: w.process, User: w.user, Kind: JobAlignments}, func(tx *sql.Tx, job access.ID) (int64, error) {
+	id, err := w.s.QueueJob(ctx, Job{Env: w.env, Process: w.process, User: w.user, Kind: JobAlignments}, 100, func(tx *sql.Tx, job access.ID) (int64, error) {
 		return 42, tx.QueryRow(w.s.rebind("SELECT state FROM jobs WHERE id = ?"), job).Scan(&state)
 	})
 	must(t, err)

@@ -23,10 +23,21 @@ type ReferenceModel struct {
 
 // PutReferenceModel sets the process's reference model, replacing any.
 func (s *Store) PutReferenceModel(ctx context.Context, process access.ID, m ReferenceModel) error {
-	_, err := s.exec(ctx, `INSERT INTO reference_models (process_id, format, name, data, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (process_id) DO UPDATE SET format = excluded.format, name = excluded.name, data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		process, m.Format, m.Name, s.seal(blobAD(blobModel, process), m.Data), s.now().UnixNano(), m.By)
-	return err
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Results computed against the model before go with it.
+	if err := s.dataChanged(ctx, tx, process); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO reference_models (process_id, format, name, data, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (process_id) DO UPDATE SET format = excluded.format, name = excluded.name, data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
+		process, m.Format, m.Name, s.seal(blobAD(blobModel, process), m.Data), s.now().UnixNano(), m.By); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // GetReferenceModel returns the process's reference model; one without is
@@ -53,7 +64,19 @@ func (s *Store) GetReferenceModel(ctx context.Context, process access.ID) (Refer
 // DeleteReferenceModel removes the process's reference model; one without
 // is ErrNotFound.
 func (s *Store) DeleteReferenceModel(ctx context.Context, process access.ID) error {
-	if err := s.changed(s.exec(ctx, "DELETE FROM reference_models WHERE process_id = ?", process)); err != nil {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.changed(tx.ExecContext(ctx, s.rebind("DELETE FROM reference_models WHERE process_id = ?"), process)); err != nil {
+		return err
+	}
+	// Results computed against the model go with it.
+	if err := s.dataChanged(ctx, tx, process); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
 	return s.Erased(ctx) // the removed file leaves no copy in the write-ahead log
