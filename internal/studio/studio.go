@@ -456,7 +456,10 @@ func (s *Studio) processPage(w http.ResponseWriter, r *http.Request) {
 		if working {
 			o.Clock, stamp, err = s.reports.WorkingClock(r, id, entry, false)
 			if err == nil {
-				_, filters, _, err = report.FiltersIn(r.URL.RawQuery, authz.MayReadData(r, rec), o.Clock)
+				_, filters, rawEvents, err = report.FiltersIn(r.URL.RawQuery, authz.MayReadData(r, rec), o.Clock)
+			}
+			if err == nil && rawEvents {
+				err = response.Invalid("the page shows activity instances: raw-events is for the API's reports")
 			}
 			if e := response.As(err); e != nil && e.Status < http.StatusInternalServerError {
 				data["FilterError"], filters, o.Clock = e.Message, nil, nil
