@@ -265,6 +265,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/jobs/{id}", s.signin.Authenticated(s.getJob))
 	s.route("GET /api/v1/jobs/{id}/result", s.signin.Authenticated(s.getJobResult))
 	s.route("DELETE /api/v1/jobs/{id}", s.signin.Authenticated(s.cancelJob))
+	s.route("POST /api/v1/mcp", s.signin.Authenticated(s.serveMCP))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/report", s.signin.Authenticated(s.inEnvironment(s.report)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/map", s.signin.Authenticated(s.inEnvironment(s.processMap)))
 	s.route("GET /api/v1/environments/{env}/processes/{id}/object-centric", s.signin.Authenticated(s.inEnvironment(s.objectCentric)))

@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"ocel":        {"object-centric logs (OCEL 2.0): ocel summary, ocel dfg", runOCEL},
 	"generate":    {"generate a synthetic purchase-to-pay log", runGenerate},
 	"serve":       {"run the server (REST API)", runServe},
+	"mcp":         {"serve a procmine server's reports to an AI assistant (Model Context Protocol on stdin and stdout)", runMCP},
 	"demo":        {"start a server on a fresh demo environment", runDemo},
 	"admin":       {"administration offline: create-user", runAdmin},
 	"backup":      {"copy the embedded store, online and consistent", runBackup},
