@@ -66,9 +66,9 @@ func (s *Server) startAlignments(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	queue := s.jobs.Client()
-	if queue == nil {
-		response.WriteError(w, r, response.Errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
+	queue, err := s.jobQueue()
+	if err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	user := request.Caller(r).ID

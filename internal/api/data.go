@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/jobs"
 	"github.com/procmine/procmine/internal/names"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/riverqueue/river"
 )
 
 // defaultMaxUpload bounds an upload's size unless configured (what it may
@@ -43,9 +44,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Before the body is read: a server not running jobs cannot take it.
-	queue := s.jobs.Client()
-	if queue == nil {
-		response.WriteError(w, r, response.Errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later"))
+	queue, err := s.jobQueue()
+	if err != nil {
+		response.WriteError(w, r, err)
 		return
 	}
 	// Big files take time; the server's general read timeout is for the rest.
@@ -302,6 +303,16 @@ func (s *Server) saveUpload(part io.Reader) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
+}
+
+// jobQueue is the queue background jobs go to, or why there is none
+// here.
+func (s *Server) jobQueue() (*river.Client[*sql.Tx], error) {
+	queue := s.jobs.Client()
+	if queue == nil {
+		return nil, response.Errorf(http.StatusServiceUnavailable, "unavailable", "this server is not running background jobs; try again later")
+	}
+	return queue, nil
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
