@@ -222,3 +222,54 @@ func jsonEqual(a, b string) bool {
 	yb, _ := json.Marshal(y)
 	return string(xb) == string(yb)
 }
+
+// rawMCP posts one body to /api/v1/mcp with a token.
+func rawMCP(t *testing.T, e *env, token, body string) (int, string) {
+	t.Helper()
+	c := e.client()
+	c.token = token
+	return c.do("POST", "/api/v1/mcp", body, map[string]string{"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+}
+
+// TestMCPBounds (review of the MCP server, findings 1 and 2): a user who
+// may not enter an environment writes nothing in its audit log however
+// often it calls; a batch of calls in one request, and a request past
+// the size bound, are refused before any call runs.
+func TestMCPBounds(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, _, _ := disclosureWorld(t, e, disclosureLog())
+			stranger, _ := e.user("stranger", false) // a member of nothing
+			var tok struct {
+				Token string `json:"token"`
+			}
+			stranger.json("POST", "/api/v1/tokens", `{"name":"assistant"}`, 201, &tok)
+			call := func(id int, process int64) string {
+				b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call",
+					"params": map[string]any{"name": "get_report", "arguments": map[string]any{"environment": int64(w.env), "process": process}}})
+				return string(b)
+			}
+			for i := range 10 {
+				if code, body := rawMCP(t, e, tok.Token, call(1, int64(w.pid)+int64(i))); code != 200 || !strings.Contains(body, `"isError":true`) {
+					t.Fatalf("a stranger's call: %d %s", code, body)
+				}
+			}
+			var audit struct {
+				Entries []struct{ Actor, Action string } `json:"entries"`
+			}
+			w.root.json("GET", w.base+"/audit?action=mcp.call", "", 200, &audit)
+			for _, a := range audit.Entries {
+				if a.Actor == "stranger" {
+					t.Errorf("a stranger's calls are in the environment's audit log: %+v", a)
+				}
+			}
+			batch := "[" + call(1, int64(w.pid)) + "," + call(2, int64(w.pid)) + "]"
+			if code, body := rawMCP(t, e, tok.Token, batch); code != 422 || !strings.Contains(body, "batches") {
+				t.Errorf("a batch: %d %s", code, body)
+			}
+			if code, body := rawMCP(t, e, tok.Token, `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":"`+strings.Repeat("x", 70<<10)+`"}}`); code != 413 {
+				t.Errorf("a large message: %d %.200s", code, body)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,18 +28,25 @@ func runMCP(ctx context.Context, args []string, s Streams) error {
 		return err
 	}
 	base, err := url.Parse(strings.TrimSuffix(*server, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" {
-		return usagef("--server: an http or https address of a procmine server, e.g. https://procmine.example.com")
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
+		return usagef("--server: an http or https address of a procmine server, e.g. https://procmine.example.com (no query, fragment or user)")
+	}
+	if base.Scheme == "http" && !loopback(base.Hostname()) {
+		return usagef("--server: https, so that the token does not travel in clear text (http only for this machine's own addresses)")
 	}
 	token := os.Getenv("PROCMINE_TOKEN")
 	if token == "" {
 		return usagef("PROCMINE_TOKEN: set it to a personal access token of the user the assistant acts for (the studio's account page makes one)")
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "procmine-mcp", Version: "1"}, nil)
+	// The token goes to the server named and nowhere else: not after a
+	// redirect.
+	httpClient := &http.Client{Timeout: 15 * time.Minute, Transport: bearer{token: token, host: base.Host},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	remote, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base.String() + "/api/v1/mcp",
-		HTTPClient: &http.Client{Timeout: 15 * time.Minute, Transport: bearer{token}}, DisableStandaloneSSE: true}, nil)
+		HTTPClient: httpClient, DisableStandaloneSSE: true}, nil)
 	if err != nil {
-		return fmt.Errorf("the procmine server at %s: %w", base, err)
+		return fmt.Errorf("the procmine server at %s: %w", base.Redacted(), err)
 	}
 	defer remote.Close()
 	tools, err := remote.ListTools(ctx, nil)
@@ -64,14 +72,25 @@ func runMCP(ctx context.Context, args []string, s Streams) error {
 	return local.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(s.In), Writer: nopWriteCloser{s.Out}})
 }
 
-// bearer adds a personal access token to every request.
-type bearer struct{ token string }
+// bearer adds a personal access token to the requests to its host.
+type bearer struct{ token, host string }
 
 func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
+	if r.URL.Host == b.host {
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
 	r.Header.Set("User-Agent", "procmine-mcp")
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// loopback reports whether a host name is this machine's own.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 type nopWriteCloser struct{ io.Writer }

@@ -6,8 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -91,5 +94,45 @@ func TestMCPOverStdio(t *testing.T) {
 	}
 	if code, _, errs := runCode("mcp", "--server", "ftp://x"); code != 2 || !strings.Contains(errs, "--server") {
 		t.Errorf("a wrong server: %d %s", code, errs)
+	}
+}
+
+// TestMCPBridgeKeepsItsToken: the bridge sends the token to the server
+// named and nowhere else — not to the host a redirect points at — and
+// refuses a server address through which it would travel in clear text
+// or to another place (review of the MCP server, finding 3).
+func TestMCPBridgeKeepsItsToken(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Error(w, "no", 500)
+	}))
+	defer other.Close()
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) // another host
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer first.Close()
+	t.Setenv("PROCMINE_TOKEN", "pm_secret_token")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	pr, _ := io.Pipe()
+	if err := runMCP(ctx, []string{"--server", first.URL}, Streams{In: pr, Out: io.Discard, Err: io.Discard}); err == nil {
+		t.Error("a server that redirects was taken for procmine")
+	}
+	mu.Lock()
+	for _, s := range seen {
+		if strings.Contains(s, "pm_secret_token") {
+			t.Errorf("the token went to another host on a redirect: %s", s)
+		}
+	}
+	mu.Unlock()
+	for _, s := range []string{"http://example.invalid", "https://user:pw@example.invalid", "https://example.invalid#frag", "https://example.invalid?x=1"} {
+		if code, _, errs := runCode("mcp", "--server", s); code != 2 || !strings.Contains(errs, "--server") || strings.Contains(errs, "pw") {
+			t.Errorf("--server %s: %d %s", s, code, errs)
+		}
 	}
 }

@@ -26,9 +26,9 @@ import (
 // API at all is the error.
 type Caller func(ctx context.Context, path string) (status int, body []byte, err error)
 
-// Observer is told of each tool call, before it is made: the server
-// audits it.
-type Observer func(ctx context.Context, tool string, env, process int64)
+// Observer is told of each tool call once the API has answered it, with
+// the answer's status: the server audits it.
+type Observer func(ctx context.Context, tool string, env, process int64, status int)
 
 // processIn names a process and the view of it a tool reads.
 type processIn struct {
@@ -45,7 +45,7 @@ type mapIn struct {
 type conformanceIn struct {
 	processIn
 	Method string `json:"method,omitempty" jsonschema:"token-replay (default) or alignments"`
-	Model  string `json:"model,omitempty" jsonschema:"mined (default: the inductive miner's model of the view) or reference (the process's reference model)"`
+	Model  string `json:"model,omitempty" jsonschema:"discovered (default: the model the inductive miner discovers from the view) or reference (the process's reference model)"`
 }
 
 type compareIn struct {
@@ -59,6 +59,9 @@ type compareIn struct {
 // requests, observe (may be nil) hears of each tool call.
 func New(call Caller, observe Observer, version string) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "procmine", Title: "procmine process mining", Version: version}, &mcp.ServerOptions{
+		// What a user is answered is the user's own: never to be shared
+		// from a cache.
+		SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
 		Instructions: "procmine answers questions about business processes mined from event logs. Start with list_processes; " +
 			"every other tool takes an environment and a process from it, and most take filters (the API's filter parameters as a query string). " +
 			"Figures are those the signed-in user may see: for a report reader, groups smaller than the environment's minimum are withheld and counts are noisy.",
@@ -87,10 +90,10 @@ func New(call Caller, observe Observer, version string) *mcp.Server {
 		if in.Method != "" && in.Method != "token-replay" && in.Method != "alignments" {
 			return fail("method must be token-replay or alignments"), nil, nil
 		}
-		if in.Model != "" && in.Model != "mined" && in.Model != "reference" {
-			return fail("model must be mined or reference"), nil, nil
+		if in.Model != "" && in.Model != "discovered" && in.Model != "reference" {
+			return fail("model must be discovered or reference"), nil, nil
 		}
-		extra := url.Values{"method": {cmpOr(in.Method, "token-replay")}}
+		extra := url.Values{"method": {cmpOr(in.Method, "token-replay")}, "format": {"json"}}
 		if in.Model != "" {
 			extra.Set("model", in.Model)
 		}
@@ -103,10 +106,10 @@ func New(call Caller, observe Observer, version string) *mcp.Server {
 	s.AddResource(&mcp.Resource{URI: "procmine://processes", Name: "processes", MIMEType: "application/json",
 		Description: "The environments and the processes in each that the user may read."},
 		func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-			if t.observe != nil {
-				t.observe(ctx, "resource processes", 0, 0)
-			}
 			body, err := t.processes(ctx)
+			if t.observe != nil {
+				t.observe(ctx, "resource processes", 0, 0, statusOf(err))
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -152,19 +155,14 @@ func (t tools) get(ctx context.Context, tool string, in processIn, route string,
 	for k, v := range extra {
 		q[k] = v
 	}
-	if t.observe != nil {
-		t.observe(ctx, tool, in.Environment, in.Process)
-	}
 	path := fmt.Sprintf("/api/v1/environments/%d/processes/%d/%s", in.Environment, in.Process, route)
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	return t.answer(ctx, path)
-}
-
-// answer makes the call and gives its body, or its refusal as an error.
-func (t tools) answer(ctx context.Context, path string) (*mcp.CallToolResult, any, error) {
 	status, body, err := t.call(ctx, path)
+	if t.observe != nil {
+		t.observe(ctx, tool, in.Environment, in.Process, status)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,10 +184,10 @@ func apiMessage(status int, body []byte) string {
 }
 
 func (t tools) listProcesses(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-	if t.observe != nil {
-		t.observe(ctx, "list_processes", 0, 0)
-	}
 	body, err := t.processes(ctx)
+	if t.observe != nil {
+		t.observe(ctx, "list_processes", 0, 0, statusOf(err))
+	}
 	if err != nil {
 		var refused refusal
 		if asRefusal(err, &refused) {
@@ -198,6 +196,15 @@ func (t tools) listProcesses(ctx context.Context, _ *mcp.CallToolRequest, _ stru
 		return nil, nil, err
 	}
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(body)}}}, nil, nil
+}
+
+// statusOf is a listing's status for the observer: 200, or 0 when it
+// failed.
+func statusOf(err error) int {
+	if err != nil {
+		return 0
+	}
+	return 200
 }
 
 // refusal is the API's refusal of a listing.
