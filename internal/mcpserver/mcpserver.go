@@ -164,7 +164,7 @@ func (t tools) get(ctx context.Context, tool string, in processIn, route string,
 		t.observe(ctx, tool, in.Environment, in.Process, status)
 	}
 	if err != nil {
-		return nil, nil, err
+		return fail(err.Error()), nil, nil // too large an answer, the server gone: the assistant is told
 	}
 	if status != 200 {
 		return fail(apiMessage(status, body)), nil, nil
