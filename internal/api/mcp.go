@@ -65,7 +65,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		out := &bufferedResponse{header: http.Header{}, status: http.StatusOK, limit: maxMCPAnswer}
 		whole.ServeHTTP(out, req)
 		if out.over {
-			return 0, nil, fmt.Errorf("the answer is larger than %d MB, the most an assistant is given: narrow it with filters", maxMCPAnswer>>20)
+			// Answered, and audited as such; not given.
+			return out.status, nil, fmt.Errorf("the answer is larger than %d MB, the most an assistant is given: narrow it with filters", maxMCPAnswer>>20)
 		}
 		return out.status, out.body.Bytes(), nil
 	}
