@@ -273,3 +273,31 @@ func TestMCPBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestMCPReaderSeesNoResource: on a log whose resources are people, a
+// report reader's assistant is given no resource's name by any tool,
+// where the owner's statistics list them.
+func TestMCPReaderSeesNoResource(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, namedLog())
+			base := map[string]any{"environment": int64(w.env), "process": int64(w.pid)}
+			// The owner's statistics name them: the check below can fail.
+			if got, _ := callTool(t, mcpSession(t, e, owner), "get_statistics", base); !strings.Contains(got, "Sara Lind") {
+				t.Fatalf("the owner's statistics name no resource: %.300s", got)
+			}
+			reader := mcpSession(t, e, pmu)
+			for _, tool := range []string{"get_report", "get_variants", "get_statistics", "get_map", "get_conformance"} {
+				got, isErr := callTool(t, reader, tool, base)
+				if isErr {
+					t.Errorf("%s: %s", tool, got)
+				}
+				for _, who := range []string{"Sara", "Lind", "José", "Núñez", "Jos\\u00e9"} {
+					if strings.Contains(got, who) {
+						t.Errorf("the reader's %s names %s: %.300s", tool, who, got)
+					}
+				}
+			}
+		})
+	}
+}
