@@ -76,9 +76,9 @@ func (s *Server) serveAudit(w http.ResponseWriter, r *http.Request, env access.I
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip"})
+		cw.Write([]string{"id", "at", "actor", "action", "target", "detail", "ip", "app"})
 		for _, e := range entries {
-			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), csvlog.SafeCell(e.Actor), csvlog.SafeCell(e.Action), csvlog.SafeCell(e.Target), csvlog.SafeCell(e.Detail), csvlog.SafeCell(e.IP)})
+			cw.Write([]string{strconv.FormatInt(int64(e.ID), 10), e.At.Format(time.RFC3339Nano), csvlog.SafeCell(e.Actor), csvlog.SafeCell(e.Action), csvlog.SafeCell(e.Target), csvlog.SafeCell(e.Detail), csvlog.SafeCell(e.IP), e.App})
 		}
 		cw.Flush()
 	default:

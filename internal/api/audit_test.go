@@ -34,7 +34,7 @@ func TestAuditLog(t *testing.T) {
 				t.Errorf("filtered: %+v", log.Entries)
 			}
 			code, body := root.do("GET", base+"/audit?format=csv&actor=maker", "", nil)
-			if code != 200 || !strings.HasPrefix(body, "id,at,actor,action,target,detail,ip\n") || strings.Count(body, "\n") != 4 {
+			if code != 200 || !strings.HasPrefix(body, "id,at,actor,action,target,detail,ip,app\n") || !strings.Contains(body, ",studio\n") || strings.Count(body, "\n") != 4 {
 				t.Errorf("csv: %d\n%s", code, body)
 			}
 			if code, _ := maker.do("GET", base+"/audit", "", nil); code != 403 {

@@ -48,7 +48,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	whole := s.Handler()
 	call := func(ctx context.Context, path string) (int, []byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		// Marked as an assistant's: what the API audits of it says mcp.
+		req, err := http.NewRequestWithContext(request.ViaMCP(ctx), http.MethodGet, path, nil)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -71,6 +72,8 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		return out.status, out.body.Bytes(), nil
 	}
 	user := request.Caller(r)
+	// The calls are the assistant's: audited as made through mcp.
+	asMCP := r.WithContext(request.ViaMCP(r.Context()))
 	observe := func(_ context.Context, tool string, env, process int64, status int) {
 		// Into an environment's log only once the API let the caller in
 		// (an answer, or a refusal of what was asked): an outsider
@@ -78,9 +81,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		// most once a minute per user and tool.
 		switch {
 		case env > 0 && process > 0 && status != 0 && status != http.StatusUnauthorized && status != http.StatusForbidden && status != http.StatusNotFound:
-			s.auditLog.Record(r, access.ID(env), "mcp.call", store.AuditTarget("process", access.ID(process)), fmt.Sprintf("tool %s: %d", tool, status))
+			s.auditLog.Record(asMCP, access.ID(env), "mcp.call", store.AuditTarget("process", access.ID(process)), fmt.Sprintf("tool %s: %d", tool, status))
 		case env == 0 && s.auditLog.Throttle(fmt.Sprintf("mcp|%d|%s", user.ID, tool)):
-			s.auditLog.Record(r, 0, "mcp.call", "", fmt.Sprintf("tool %s: %d", tool, status))
+			s.auditLog.Record(asMCP, 0, "mcp.call", "", fmt.Sprintf("tool %s: %d", tool, status))
 		}
 	}
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpserver.New(call, observe, "1") },

@@ -186,15 +186,21 @@ func TestMCP(t *testing.T) {
 			// Every call is audited as the user's.
 			var audit struct {
 				Entries []struct {
-					Actor, Action, Detail string
+					Actor, Action, Detail, App string
 				} `json:"entries"`
 			}
 			w.root.json("GET", w.base+"/audit?action=mcp.call", "", 200, &audit)
 			byActor := map[string]int{}
 			for _, a := range audit.Entries {
-				if a.Action == "mcp.call" && strings.HasPrefix(a.Detail, "tool ") {
+				if a.Action == "mcp.call" && strings.HasPrefix(a.Detail, "tool ") && a.App == "mcp" {
 					byActor[a.Actor]++
 				}
+			}
+			// The API's own entries say what they came through: the
+			// administrator's reading of the log, from a session.
+			w.root.json("GET", w.base+"/audit?action=audit.read", "", 200, &audit)
+			if n := len(audit.Entries); n == 0 || audit.Entries[n-1].App != "studio" {
+				t.Errorf("audit.read entries: %+v", audit.Entries)
 			}
 			if byActor["maker"] < len(calls) || byActor["pmu"] < len(calls) {
 				t.Errorf("mcp.call entries by user: %v", byActor)

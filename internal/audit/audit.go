@@ -46,7 +46,7 @@ func (l *Log) Record(r *http.Request, env access.ID, action, target, detail stri
 // it in the transaction of the change it records.
 func (l *Log) Entry(r *http.Request, env access.ID, action, target, detail string) store.AuditEntry {
 	u, _ := request.User(r.Context())
-	return store.AuditEntry{Env: env, At: l.now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: l.proxies.ClientIP(r)}
+	return store.AuditEntry{Env: env, At: l.now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: l.proxies.ClientIP(r), App: request.App(r.Context())}
 }
 
 // timeout bounds one audit write, which no longer ends with its request.
@@ -57,7 +57,7 @@ const timeout = 10 * time.Second
 // request did (or tried) is recorded whether or not anyone waits for the
 // answer.
 func (l *Log) RecordAs(r *http.Request, env access.ID, u store.User, action, target, detail string) {
-	e := store.AuditEntry{Env: env, At: l.now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: l.proxies.ClientIP(r)}
+	e := store.AuditEntry{Env: env, At: l.now().UTC(), ActorID: u.ID, Actor: u.Username, Action: action, Target: target, Detail: detail, IP: l.proxies.ClientIP(r), App: request.App(r.Context())}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 	defer cancel()
 	if err := l.store.Audit(ctx, e); err != nil {

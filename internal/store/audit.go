@@ -26,6 +26,10 @@ type AuditEntry struct {
 	Target  string    `json:"target"`
 	Detail  string    `json:"detail,omitempty"`
 	IP      string    `json:"ip,omitempty"`
+	// App is what the request was made through: studio, api (a personal
+	// access token) or mcp (an assistant's tool); empty for what no
+	// signed-in request did.
+	App string `json:"app,omitempty"`
 }
 
 // Audit appends an entry; Env 0 is the installation.
@@ -35,8 +39,8 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 
 // audit is Audit within a transaction, or not.
 func (s *Store) audit(ctx context.Context, db execer, e AuditEntry) error {
-	_, err := db.ExecContext(ctx, s.rebind("INSERT INTO audit (env_id, at, actor_id, actor, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-		nullID(e.Env), e.At.UnixNano(), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, e.IP)
+	_, err := db.ExecContext(ctx, s.rebind("INSERT INTO audit (env_id, at, actor_id, actor, action, target, detail, ip, app) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		nullID(e.Env), e.At.UnixNano(), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, e.IP, e.App)
 	return err
 }
 
@@ -52,10 +56,10 @@ type AuditFilter struct {
 // AuditLog lists an environment's entries, oldest first; env 0 lists the
 // installation's own (sign-ins, users, tokens).
 func (s *Store) AuditLog(ctx context.Context, env access.ID, f AuditFilter) ([]AuditEntry, error) {
-	q := "SELECT id, COALESCE(env_id, 0), at, COALESCE(actor_id, 0), actor, action, target, detail, ip FROM audit WHERE env_id = ? AND id > ?"
+	q := "SELECT id, COALESCE(env_id, 0), at, COALESCE(actor_id, 0), actor, action, target, detail, ip, app FROM audit WHERE env_id = ? AND id > ?"
 	args := []any{env, f.After}
 	if env == 0 {
-		q = "SELECT id, 0, at, COALESCE(actor_id, 0), actor, action, target, detail, ip FROM audit WHERE env_id IS NULL AND id > ?"
+		q = "SELECT id, 0, at, COALESCE(actor_id, 0), actor, action, target, detail, ip, app FROM audit WHERE env_id IS NULL AND id > ?"
 		args = []any{f.After}
 	}
 	if f.Action != "" {
@@ -84,7 +88,7 @@ func (s *Store) AuditLog(ctx context.Context, env access.ID, f AuditFilter) ([]A
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &e.Env, &at, &e.ActorID, &e.Actor, &e.Action, &e.Target, &e.Detail, &e.IP); err != nil {
+		if err := rows.Scan(&e.ID, &e.Env, &at, &e.ActorID, &e.Actor, &e.Action, &e.Target, &e.Detail, &e.IP, &e.App); err != nil {
 			return nil, err
 		}
 		e.At = time.Unix(0, at).UTC()

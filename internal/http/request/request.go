@@ -26,6 +26,7 @@ type (
 	userKey     struct{}
 	mfaKey      struct{}
 	viaTokenKey struct{}
+	viaMCPKey   struct{}
 	subjectKey  struct{}
 	envKey      struct{}
 )
@@ -60,6 +61,32 @@ func SatisfiedMFA(r *http.Request) bool { return r.Context().Value(mfaKey{}) == 
 
 // ViaToken tells whether the caller came with a personal access token.
 func ViaToken(r *http.Request) bool { return r.Context().Value(viaTokenKey{}) == true }
+
+// ViaMCP marks ctx as that of a request an assistant's tool makes on the
+// server's own MCP endpoint, in-process: no client can set it.
+func ViaMCP(ctx context.Context) context.Context { return context.WithValue(ctx, viaMCPKey{}, true) }
+
+// The apps a request is made through, as the audit records them.
+const (
+	AppStudio = "studio"
+	AppAPI    = "api"
+	AppMCP    = "mcp"
+)
+
+// App is what a request is made through: an assistant's tool (mcp), a
+// personal access token (api), or a session, the studio's (studio); ""
+// before the request is signed in.
+func App(ctx context.Context) string {
+	switch {
+	case ctx.Value(viaMCPKey{}) == true:
+		return AppMCP
+	case ctx.Value(viaTokenKey{}) == true:
+		return AppAPI
+	case ctx.Value(mfaKey{}) != nil:
+		return AppStudio
+	}
+	return ""
+}
 
 // InEnvironment marks ctx as a request in environment env, by a member
 // whose access subject there is sub.
