@@ -120,3 +120,27 @@ func TestCalendarAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkingMedianNeedsTwoK: a report reader's statistics in working
+// time give the median only where the elapsed median is given, from 2k
+// cases: on a view of fewer (the first week's cases), a median is one
+// case's figure (read-through of issue 19's change).
+func TestWorkingMedianNeedsTwoK(t *testing.T) {
+	for name, e := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			w, owner, pmu := disclosureWorld(t, e, disclosureLog())
+			owner.json("PUT", w.process+"/calendar", `{"time_zone": "UTC", "week": {"monday": ["00:00-24:00"], "tuesday": ["00:00-24:00"], "wednesday": ["00:00-24:00"], "thursday": ["00:00-24:00"], "friday": ["00:00-24:00"], "saturday": ["00:00-24:00"], "sunday": ["00:00-24:00"]}}`, 200, nil)
+			var st struct {
+				Working map[string]any `json:"working_case_duration_seconds"`
+			}
+			pmu.json("GET", w.process+"/statistics?duration-time=working&from=2024-01-01&to=2024-01-07&time-mode=started", "", 200, &st)
+			if _, ok := st.Working["median"]; ok || st.Working == nil {
+				t.Errorf("a reader's working time on a view of 7 cases: %v", st.Working)
+			}
+			pmu.json("GET", w.process+"/statistics?duration-time=working", "", 200, &st)
+			if _, ok := st.Working["median"]; !ok {
+				t.Errorf("a reader's working time on 40 cases has no median: %v", st.Working)
+			}
+		})
+	}
+}

@@ -215,7 +215,12 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 			if g == nil {
 				working = map[string]any{"mean": d.Mean, "median": d.Median, "min": d.Min, "max": d.Max, "p90": d.P90}
 			} else {
-				working = map[string]any{"mean": disclosure.Seconds(d.Mean), "median": disclosure.Seconds(d.Median)}
+				working = map[string]any{"mean": disclosure.Seconds(d.Mean)}
+				// A median of few is one case's figure: only from 2k
+				// cases, the same decision as the elapsed one's.
+				if g.AtLeast("median-cases", l.NumCases(), 2*g.K()) {
+					working["median"] = disclosure.Seconds(d.Median)
+				}
 			}
 			out["working_case_duration_seconds"] = working
 		}

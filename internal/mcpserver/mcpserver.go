@@ -12,6 +12,7 @@
 package mcpserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -83,7 +84,7 @@ func New(call Caller, observe Observer, version string) *mcp.Server {
 		if in.View != "" && in.View != "frequency" && in.View != "performance" {
 			return fail("view must be frequency or performance"), nil, nil
 		}
-		return t.get(ctx, "get_map", in.processIn, "map", url.Values{"format": {"json"}, "view": {cmpOr(in.View, "frequency")}})
+		return t.get(ctx, "get_map", in.processIn, "map", url.Values{"format": {"json"}, "view": {cmp.Or(in.View, "frequency")}})
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "get_conformance", Description: "How far the process's cases under the filters stray from a model: fitness, precision, and the deviations per activity (activities done where the model does not allow them, and steps the model requires that were skipped). The method (token-based replay or optimal alignments) is said with the figures.",
 		Annotations: readOnly()}, func(ctx context.Context, _ *mcp.CallToolRequest, in conformanceIn) (*mcp.CallToolResult, any, error) {
@@ -93,7 +94,7 @@ func New(call Caller, observe Observer, version string) *mcp.Server {
 		if in.Model != "" && in.Model != "discovered" && in.Model != "reference" {
 			return fail("model must be discovered or reference"), nil, nil
 		}
-		extra := url.Values{"method": {cmpOr(in.Method, "token-replay")}, "format": {"json"}}
+		extra := url.Values{"method": {cmp.Or(in.Method, "token-replay")}, "format": {"json"}}
 		if in.Model != "" {
 			extra.Set("model", in.Model)
 		}
@@ -121,13 +122,6 @@ func New(call Caller, observe Observer, version string) *mcp.Server {
 func readOnly() *mcp.ToolAnnotations {
 	no := false
 	return &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: &no}
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 type tools struct {

@@ -44,7 +44,8 @@ func TestResultWaitsForANewVersion(t *testing.T) {
 		if err := <-done; !errors.Is(err, ErrDataChanged) {
 			t.Errorf("finishing after the new version: %v, want ErrDataChanged", err)
 		}
-		n, _ := s.JobResults(ctx, w.process)
+		n, err := s.JobResults(ctx, w.process)
+		must(t, err)
 		_, res, err := s.JobResultOf(ctx, w.user, id)
 		must(t, err)
 		if n != 0 || res.Body != nil {

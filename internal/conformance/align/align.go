@@ -28,6 +28,7 @@
 package align
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -228,8 +229,9 @@ type queue struct {
 	items []int32
 }
 
-func (q *queue) less(i, j int32) bool {
-	a, b := &(*q.nodes)[i], &(*q.nodes)[j]
+func (q queue) Len() int { return len(q.items) }
+func (q queue) Less(i, j int) bool {
+	a, b := &(*q.nodes)[q.items[i]], &(*q.nodes)[q.items[j]]
 	if a.f != b.f {
 		return a.f < b.f
 	}
@@ -238,86 +240,16 @@ func (q *queue) less(i, j int32) bool {
 	}
 	return a.g > b.g
 }
-
-func (q *queue) push(id int32) {
-	q.items = append(q.items, id)
-	i := len(q.items) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(id, q.items[p]) {
-			break
-		}
-		q.items[i] = q.items[p]
-		i = p
-	}
-	q.items[i] = id
-}
-
-func (q *queue) pop() int32 {
-	top := q.items[0]
-	last := q.items[len(q.items)-1]
+func (q queue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *queue) Push(x any)   { q.items = append(q.items, x.(int32)) }
+func (q *queue) Pop() any {
+	x := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]
-	n := len(q.items)
-	i := 0
-	for n > 0 {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if c+1 < n && q.less(q.items[c+1], q.items[c]) {
-			c++
-		}
-		if !q.less(q.items[c], last) {
-			break
-		}
-		q.items[i] = q.items[c]
-		i = c
-	}
-	if n > 0 {
-		q.items[i] = last
-	}
-	return top
+	return x
 }
 
-// table finds a search's node for a marking and a position: an array
-// when the net's graph is known and the trace short enough, a map
-// otherwise.
-type table struct {
-	dense  []int32
-	width  int
-	sparse map[int64]int32
-}
-
-const maxDense = 1 << 21
-
-func newTable(markings, positions int) *table {
-	if markings > 0 && markings*positions <= maxDense {
-		t := &table{dense: make([]int32, markings*positions), width: markings}
-		for i := range t.dense {
-			t.dense[i] = -1
-		}
-		return t
-	}
-	return &table{sparse: map[int64]int32{}}
-}
-
-func (t *table) get(m, pos int32) int32 {
-	if t.dense != nil {
-		return t.dense[int(pos)*t.width+int(m)]
-	}
-	if id, ok := t.sparse[int64(pos)<<32|int64(m)]; ok {
-		return id
-	}
-	return -1
-}
-
-func (t *table) set(m, pos, id int32) {
-	if t.dense != nil {
-		t.dense[int(pos)*t.width+int(m)] = id
-		return
-	}
-	t.sparse[int64(pos)<<32|int64(m)] = id
-}
+// stateKey is a search state: a marking (by number) and a position.
+type stateKey struct{ m, pos int32 }
 
 func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignment, error) {
 	b := a.bounds(trace)
@@ -337,19 +269,14 @@ func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignm
 		h = func(m, pos int32) int { return b.weak(g.marks[m], pos) }
 	}
 	start := g.intern(string(a.initial))
-	markings := 0
-	if sp != nil {
-		markings = len(sp.marks)
-	}
-	index := newTable(markings, len(trace)+1)
+	index := map[stateKey]int32{{start, 0}: 0}
 	nodes := []node{{m: start, f: h(start, 0), parent: -1, move: -1}}
-	index.set(start, 0, 0)
 	q := &queue{nodes: &nodes, items: []int32{0}}
 	visited := 0
 	buf := make([]uint8, a.places)
 	push := func(from int32, m, pos int32, cost int, move int32) {
 		gc := nodes[from].g + cost
-		if j := index.get(m, pos); j >= 0 && nodes[j].g <= gc {
+		if j, ok := index[stateKey{m, pos}]; ok && nodes[j].g <= gc {
 			return
 		}
 		hc := h(m, pos)
@@ -358,13 +285,13 @@ func (a *Aligner) align(ctx context.Context, trace []string, budget int) (Alignm
 		}
 		nodes = append(nodes, node{m: m, pos: pos, g: gc, f: gc + hc, parent: from, move: move})
 		id := int32(len(nodes) - 1)
-		index.set(m, pos, id)
-		q.push(id)
+		index[stateKey{m, pos}] = id
+		heap.Push(q, id)
 	}
-	for len(q.items) > 0 {
-		id := q.pop()
+	for q.Len() > 0 {
+		id := heap.Pop(q).(int32)
 		n := &nodes[id]
-		if n.closed || index.get(n.m, n.pos) != id {
+		if n.closed || index[stateKey{n.m, n.pos}] != id {
 			continue
 		}
 		n.closed = true

@@ -133,7 +133,7 @@ func (a *Aligner) read(layers []*layer, trace []string) (Alignment, bool) {
 			m = l.from[m]
 		default:
 			slices.Reverse(moves)
-			return Alignment{Moves: moves, Cost: last.cost[goal], States: len(layers[:len(trace)+1]) * len(last.cost)}, true
+			return Alignment{Moves: moves, Cost: last.cost[goal], States: (len(trace) + 1) * len(last.cost)}, true
 		}
 	}
 }
