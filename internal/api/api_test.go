@@ -124,7 +124,7 @@ func serversBlobs(t testing.TB, logs io.Writer, blobs func(db string) store.Obje
 		}
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(w, nil)), Password: cheap, Now: func() time.Time { return e.now }, TrustedProxies: proxies,
 			Sources: datasource.Config{PostgresHosts: []string{"127.0.0.1", "localhost"}, SQLiteDir: e.sources}})
-		ts := httptest.NewServer(srv.Handler())
+		ts := httptest.NewServer(checked(t, srv.Handler()))
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		startJobs(t, srv)
 		e.url, e.srv = ts.URL, srv
@@ -149,7 +149,7 @@ func storeOn(t testing.TB, dsn string) *store.Store {
 func serverOn(t testing.TB, e *env, cfg Config) (*Server, *httptest.Server) {
 	cfg.Store, cfg.Log, cfg.Password, cfg.Now = e.store, slog.New(slog.NewTextHandler(io.Discard, nil)), cheap, func() time.Time { return e.now }
 	srv := New(cfg)
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(checked(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	return srv, ts
 }

@@ -58,7 +58,7 @@ func twoServers(t *testing.T, s3 *storetest.S3) {
 		}
 		e := &env{t: t, store: st, dsn: dsn, now: time.Now().UTC()}
 		srv := New(Config{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap})
-		ts := httptest.NewServer(srv.Handler())
+		ts := httptest.NewServer(checked(t, srv.Handler()))
 		t.Cleanup(func() { ts.Close(); st.Close() })
 		startJobs(t, srv)
 		e.url = ts.URL

@@ -84,6 +84,9 @@ func (s *Server) putPrivacyPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.MinGroupSize = p.K()
+	if p.Names == nil {
+		p.Names = []string{} // a list, also when the caller sent none or null
+	}
 	text, err := json.Marshal(p)
 	if err == nil {
 		err = s.cfg.Store.SetPrivacyPolicy(r.Context(), request.Environment(r), string(text))

@@ -56,7 +56,7 @@ type Edge struct {
 	// (keepPaths keeps it at 0), or that the map is whole: the layout
 	// ranks the activities by these edges alone, so that a paths slider
 	// moving a little does not move them.
-	Backbone bool `json:"-"`
+	Backbone bool `json:"backbone,omitempty"`
 }
 
 // Map is a simplified process map.
