@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"generate":    {"generate a synthetic purchase-to-pay log", runGenerate},
 	"serve":       {"run the server (REST API)", runServe},
 	"mcp":         {"serve a procmine server's reports to an AI assistant (Model Context Protocol on stdin and stdout)", runMCP},
+	"remote":      {"stats, map or variants of a process on a procmine server: remote stats --server URL --process ID", runRemote},
 	"demo":        {"start a server on a fresh demo environment", runDemo},
 	"admin":       {"administration offline: create-user", runAdmin},
 	"backup":      {"copy the embedded store, online and consistent", runBackup},

@@ -34,16 +34,9 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	if err := o.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	kind := strings.ToLower(*format)
-	if kind == "" {
-		kind = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
-	}
-	switch kind {
-	case "", "json":
-		kind = "json"
-	case "dot", "gv", "svg":
-	default:
-		return usagef("cannot write a map as %q: use .svg, .dot or .json", kind)
+	kind, err := mapKind(*out, *format)
+	if err != nil {
+		return err
 	}
 	l, err := lf.load(pos[0], s)
 	if err != nil {
@@ -57,7 +50,29 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	if o.View == processmap.Performance && !m.Timed {
 		fmt.Fprintln(s.Err, "procmine: the log has no timestamps: durations are unavailable, the map shows counts")
 	}
-	return writeOutput(*out, s, func(w *bufio.Writer) error {
+	return writeMap(ctx, *out, kind, s, m)
+}
+
+// mapKind is the format a map is written in: format, else the extension
+// of out, else JSON.
+func mapKind(out, format string) (string, error) {
+	kind := strings.ToLower(format)
+	if kind == "" {
+		kind = strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")
+	}
+	switch kind {
+	case "", "json":
+		return "json", nil
+	case "dot", "gv", "svg":
+		return kind, nil
+	}
+	return "", usagef("cannot write a map as %q: use .svg, .dot or .json", kind)
+}
+
+// writeMap writes m to the file out (standard output when empty) as
+// kind: json, svg or dot.
+func writeMap(ctx context.Context, out, kind string, s Streams, m *processmap.Map) error {
+	return writeOutput(out, s, func(w *bufio.Writer) error {
 		switch kind {
 		case "json":
 			return writeJSON(w, m)

@@ -27,22 +27,11 @@ func runMCP(ctx context.Context, args []string, s Streams) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	base, err := url.Parse(strings.TrimSuffix(*server, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
-		return usagef("--server: an http or https address of a procmine server, e.g. https://procmine.example.com (no query, fragment or user)")
-	}
-	if base.Scheme == "http" && !loopback(base.Hostname()) {
-		return usagef("--server: https, so that the token does not travel in clear text (http only for this machine's own addresses)")
-	}
-	token := os.Getenv("PROCMINE_TOKEN")
-	if token == "" {
-		return usagef("PROCMINE_TOKEN: set it to a personal access token of the user the assistant acts for (the studio's account page makes one)")
+	base, httpClient, err := serverClient(*server, "procmine-mcp", 15*time.Minute)
+	if err != nil {
+		return err
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "procmine-mcp", Version: "1"}, nil)
-	// The token goes to the server named and nowhere else: not after a
-	// redirect.
-	httpClient := &http.Client{Timeout: 15 * time.Minute, Transport: bearer{token: token, host: base.Host},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	remote, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base.String() + "/api/v1/mcp",
 		HTTPClient: httpClient, DisableStandaloneSSE: true}, nil)
 	if err != nil {
@@ -72,15 +61,35 @@ func runMCP(ctx context.Context, args []string, s Streams) error {
 	return local.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(s.In), Writer: nopWriteCloser{s.Out}})
 }
 
+// serverClient checks a procmine server's address and returns it with an
+// HTTP client that gives the personal access token in PROCMINE_TOKEN to
+// that server and nowhere else: https unless the server is this machine,
+// no redirect followed.
+func serverClient(server, agent string, timeout time.Duration) (*url.URL, *http.Client, error) {
+	base, err := url.Parse(strings.TrimSuffix(server, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
+		return nil, nil, usagef("--server: an http or https address of a procmine server, e.g. https://procmine.example.com (no query, fragment or user)")
+	}
+	if base.Scheme == "http" && !loopback(base.Hostname()) {
+		return nil, nil, usagef("--server: https, so that the token does not travel in clear text (http only for this machine's own addresses)")
+	}
+	token := os.Getenv("PROCMINE_TOKEN")
+	if token == "" {
+		return nil, nil, usagef("PROCMINE_TOKEN: set it to a personal access token (the studio's account page makes one)")
+	}
+	return base, &http.Client{Timeout: timeout, Transport: bearer{token: token, host: base.Host, agent: agent},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+}
+
 // bearer adds a personal access token to the requests to its host.
-type bearer struct{ token, host string }
+type bearer struct{ token, host, agent string }
 
 func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	if r.URL.Host == b.host {
 		r.Header.Set("Authorization", "Bearer "+b.token)
 	}
-	r.Header.Set("User-Agent", "procmine-mcp")
+	r.Header.Set("User-Agent", b.agent)
 	return http.DefaultTransport.RoundTrip(r)
 }
 

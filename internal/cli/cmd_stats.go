@@ -31,7 +31,14 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 	if *asJSON {
 		return writeJSON(s.Out, st)
 	}
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	printStats(s.Out, st, lf.calendar)
+	return nil
+}
+
+// printStats prints st as `procmine stats` does; calendar names the
+// working calendar of its working-time durations.
+func printStats(w io.Writer, st *mining.Stats, calendar string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "cases\t%d\n", st.Cases)
 	fmt.Fprintf(tw, "events\t%d\n", st.Events)
 	fmt.Fprintf(tw, "activities\t%d\n", len(st.Activities))
@@ -40,9 +47,9 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 	if d := st.CaseDuration; d != nil {
 		fmt.Fprintf(tw, "case duration\tmean %s, median %s, min %s, max %s\n",
 			processmap.Duration(d.Mean), processmap.Duration(d.Median), processmap.Duration(d.Min), processmap.Duration(d.Max))
-		if w := st.WorkingCaseDuration; w != nil {
+		if wd := st.WorkingCaseDuration; wd != nil {
 			fmt.Fprintf(tw, "in working time\tmean %s, median %s, min %s, max %s (%s)\n",
-				processmap.Duration(w.Mean), processmap.Duration(w.Median), processmap.Duration(w.Min), processmap.Duration(w.Max), lf.calendar)
+				processmap.Duration(wd.Mean), processmap.Duration(wd.Median), processmap.Duration(wd.Min), processmap.Duration(wd.Max), calendar)
 		}
 		fmt.Fprintf(tw, "time range\t%s to %s\n", st.TimeRange[0], st.TimeRange[1])
 	} else {
@@ -62,10 +69,9 @@ func runStats(ctx context.Context, args []string, s Streams) error {
 		fmt.Fprintf(tw, "most frequent hand-over\t%s → %s (%d times)\n", h.From, h.To, h.Count)
 	}
 	tw.Flush()
-	printCounts(s.Out, "activities", st.Activities)
-	printCounts(s.Out, "start activities", st.StartActivities)
-	printCounts(s.Out, "end activities", st.EndActivities)
-	return nil
+	printCounts(w, "activities", st.Activities)
+	printCounts(w, "start activities", st.StartActivities)
+	printCounts(w, "end activities", st.EndActivities)
 }
 
 // printCounts prints name counts, largest first.

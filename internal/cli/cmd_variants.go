@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -27,26 +28,31 @@ func runVariants(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	vs := mining.Variants(l)
+	return printVariants(s.Out, mining.Variants(l), *top, *asJSON)
+}
+
+// printVariants prints the top (all when 0) of vs, most frequent first,
+// as `procmine variants` does.
+func printVariants(w io.Writer, vs []*mining.Variant, top int, asJSON bool) error {
 	total := len(vs)
-	if *top > 0 && *top < len(vs) {
-		vs = vs[:*top]
+	if top > 0 && top < len(vs) {
+		vs = vs[:top]
 	}
-	if *asJSON {
+	if asJSON {
 		if vs == nil {
 			vs = []*mining.Variant{}
 		}
-		return writeJSON(s.Out, struct {
+		return writeJSON(w, struct {
 			Total    int               `json:"total"`
 			Variants []*mining.Variant `json:"variants"`
 		}{total, vs})
 	}
-	fmt.Fprintf(s.Out, "%d variants", total)
+	fmt.Fprintf(w, "%d variants", total)
 	if len(vs) < total {
-		fmt.Fprintf(s.Out, " (the %d most frequent shown)", len(vs))
+		fmt.Fprintf(w, " (the %d most frequent shown)", len(vs))
 	}
-	fmt.Fprintln(s.Out)
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "cases\tshare\tmean duration\tactivities")
 	for _, v := range vs {
 		d := "-"
