@@ -195,18 +195,22 @@ type deliveryJSON struct {
 	LastError  string `json:"last_error"`
 }
 
-// deliveriesOf waits until the webhook's latest delivery of event has
-// ended (delivered or failed) and returns it.
-func deliveriesOf(c *client, path, event string) deliveryJSON {
+// deliveriesOf waits until n of the webhook's deliveries of event have
+// ended (delivered or failed) and returns the latest.
+func deliveriesOf(c *client, path, event string, n int) deliveryJSON {
 	c.e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var list struct{ Deliveries []deliveryJSON }
 		c.json("GET", path+"/deliveries", "", 200, &list)
+		var ended []deliveryJSON
 		for _, d := range list.Deliveries {
 			if d.Event == event && (d.State == "delivered" || d.State == "failed") {
-				return d
+				ended = append(ended, d)
 			}
+		}
+		if len(ended) >= n {
+			return ended[0]
 		}
 		if time.Now().After(deadline) {
 			c.e.t.Fatalf("no ended delivery of %s: %+v", event, list.Deliveries)
@@ -275,7 +279,7 @@ func TestWebhookDeliveries(t *testing.T) {
 				data["cases"] != float64(2) || data["events"] != float64(5) || data["job"] == nil {
 				t.Errorf("import.finished: %s", got[1].body)
 			}
-			d := deliveriesOf(root, hookPath, "import.finished")
+			d := deliveriesOf(root, hookPath, "import.finished", 1)
 			if d.State != "delivered" || d.Attempts != 2 || d.LastStatus != 204 {
 				t.Errorf("delivery %+v, want delivered on the second attempt", d)
 			}
@@ -365,6 +369,218 @@ func TestWebhookDeliveries(t *testing.T) {
 			}
 			if _, audit := root.do("GET", base+"/audit", "", nil); !strings.Contains(audit, "webhook.deleted") {
 				t.Errorf("audit has no webhook.deleted")
+			}
+		})
+	}
+}
+
+// TestWebhookAllowList: a webhook cannot be pointed where the
+// installation's allow list does not reach, at registration nor at
+// delivery: not when the list is empty, not by scheme or credentials,
+// not by a name that resolves to the server's own network, not by a name
+// that moved after registration (DNS rebinding: the address dialled is
+// checked), and not after the administrator narrowed the list.
+func TestWebhookAllowList(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			rc := newReceiver(t, "127.0.0.1:0")
+			_, port, _ := net.SplitHostPort(rc.srv.Listener.Addr().String())
+			// Another receiver on the same port of another loopback address,
+			// where the moved name points.
+			elsewhere := newReceiver(t, "127.0.0.2:"+port)
+			var points atomic.Value
+			points.Store(netip.MustParseAddr("127.0.0.1"))
+			resolve := func(_ context.Context, host string) ([]netip.Addr, error) {
+				if host != "hooks.test" {
+					return nil, fmt.Errorf("no such host")
+				}
+				return []netip.Addr{points.Load().(netip.Addr)}, nil
+			}
+
+			startWebhooks(t, e, quickWebhooks(""))
+			root, maker, _, prod, base := prodWithMaker(e)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+			register := func(url string) (int, string) {
+				return root.do("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["share.granted"],"secret":%q}`, url, hookSecret), nil)
+			}
+			if code, body := register(rc.srv.URL); code != 422 || !strings.Contains(body, "url: this server may deliver webhooks nowhere") {
+				t.Errorf("with no allow list: %d %s", code, body)
+			}
+
+			wc := quickWebhooks("127.0.0.1/32, hooks.test:" + port)
+			wc.Resolve = resolve
+			startWebhooks(t, e, wc)
+			for _, bad := range []string{
+				"http://127.0.0.2:" + port + "/",           // not on the list
+				"http://127.0.0.1:" + port + "@127.0.0.2/", // credentials
+				"ftp://127.0.0.1:" + port + "/",
+				"http://localhost:" + port + "/", // the system resolver: not hooks.test
+				"http://[::1]:" + port + "/",
+				"/relative",
+				"http://169.254.169.254/latest/meta-data",
+			} {
+				if code, body := register(bad); code != 422 || !strings.Contains(body, `"url: `) {
+					t.Errorf("%s: %d %s", bad, code, body)
+				}
+			}
+			// A name entry trusts the name, not the server's own network.
+			points.Store(netip.MustParseAddr("127.0.0.3"))
+			if code, body := register("http://hooks.test:" + port + "/"); code != 422 || !strings.Contains(body, "not an address this server may deliver") {
+				t.Errorf("a name resolving to loopback: %d %s", code, body)
+			}
+			var list struct{ Webhooks []any }
+			root.json("GET", base+"/webhooks", "", 200, &list)
+			if len(list.Webhooks) != 0 {
+				t.Fatalf("refused registrations stored %v", list.Webhooks)
+			}
+
+			// Registered while the name points at an allowed address …
+			points.Store(netip.MustParseAddr("127.0.0.1"))
+			var hook struct{ ID access.ID }
+			code, body := register("http://hooks.test:" + port + "/hook")
+			if code != 201 {
+				t.Fatalf("register: %d %s", code, body)
+			}
+			json.Unmarshal([]byte(body), &hook)
+			hookPath := fmt.Sprintf("%s/webhooks/%d", base, hook.ID)
+			share := func(team string) {
+				var tm struct{ ID access.ID }
+				root.json("POST", base+"/teams", fmt.Sprintf(`{"name":%q,"kind":"access","business_unit":%d}`, team, prod.Root), 201, &tm)
+				maker.json("PUT", fmt.Sprintf("%s/processes/%d/shares", base, p.ID), fmt.Sprintf(`{"principal":{"team":%d},"access":"viewer"}`, tm.ID), 200, nil)
+			}
+			share("first")
+			rc.waitFor(t, "share.granted", 1)
+			checkSignature(t, hookSecret, rc.all()[0])
+			// … then moved: the delivery dials nothing off the list.
+			points.Store(netip.MustParseAddr("127.0.0.2"))
+			share("second")
+			d := deliveriesOf(root, hookPath, "share.granted", 2)
+			if d.State != "failed" || !strings.Contains(d.LastError, "allow list") || d.Attempts != 1 {
+				t.Errorf("delivery to a moved name: %+v", d)
+			}
+			if n := len(elsewhere.all()); n != 0 {
+				t.Errorf("the address the name moved to received %d deliveries", n)
+			}
+			if n := len(rc.all()); n != 1 {
+				t.Errorf("the receiver got %d deliveries, want 1", n)
+			}
+
+			// The administrator narrows the list: a registered webhook
+			// delivers no more.
+			points.Store(netip.MustParseAddr("127.0.0.1"))
+			wc = quickWebhooks("10.0.0.0/8")
+			wc.Resolve = resolve
+			startWebhooks(t, e, wc)
+			share("third")
+			time.Sleep(300 * time.Millisecond)
+			var all struct{ Deliveries []deliveryJSON }
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				root.json("GET", hookPath+"/deliveries", "", 200, &all)
+				if len(all.Deliveries) == 3 && all.Deliveries[0].State == "failed" || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if len(all.Deliveries) != 3 || all.Deliveries[0].State != "failed" || !strings.Contains(all.Deliveries[0].LastError, "allow list") {
+				t.Errorf("after the list changed: %+v", all.Deliveries)
+			}
+			if n := len(rc.all()); n != 1 {
+				t.Errorf("the receiver got %d deliveries, want 1", n)
+			}
+			if _, audit := root.do("GET", base+"/audit", "", nil); !strings.Contains(audit, "webhook.failed") {
+				t.Errorf("audit has no webhook.failed")
+			}
+		})
+	}
+}
+
+// TestWebhookDenials: only the environment's System Administrators
+// register, list, read or delete webhooks and read deliveries; others
+// get one answer whether the webhook exists or not; another
+// environment's webhook is not found; bad registrations are refused with
+// the field named and store nothing; a secret is never shown but once,
+// when generated.
+func TestWebhookDenials(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			startWebhooks(t, e, quickWebhooks("127.0.0.1/32"))
+			root, maker, _, _, base := prodWithMaker(e)
+			outsider, _ := e.user("outsider", false)
+			var other envJSON
+			root.json("POST", "/api/v1/environments", `{"name":"test"}`, 201, &other)
+			otherBase := fmt.Sprintf("/api/v1/environments/%d", other.ID)
+
+			var hook, foreign struct {
+				ID     access.ID
+				Secret string
+			}
+			root.json("POST", base+"/webhooks", `{"url":"http://127.0.0.1:9/h","events":["import.finished"],"generate_secret":true}`, 201, &hook)
+			if len(hook.Secret) < 32 {
+				t.Fatalf("generated secret %q", hook.Secret)
+			}
+			if code, body := root.do("GET", fmt.Sprintf("%s/webhooks/%d", base, hook.ID), "", nil); code != 200 || strings.Contains(body, hook.Secret) || strings.Contains(body, `"secret"`) {
+				t.Errorf("get: %d %s", code, body)
+			}
+			root.json("POST", otherBase+"/webhooks", fmt.Sprintf(`{"url":"http://127.0.0.1:9/h","events":["share.granted"],"secret":%q}`, hookSecret), 201, &foreign)
+
+			// A maker: the same answer for a webhook that exists and one
+			// that does not.
+			for _, c := range []struct{ method, path, body string }{
+				{"GET", base + "/webhooks", ""},
+				{"POST", base + "/webhooks", fmt.Sprintf(`{"url":"http://127.0.0.1:9/h","events":["import.finished"],"secret":%q}`, hookSecret)},
+				{"GET", fmt.Sprintf("%s/webhooks/%d", base, hook.ID), ""},
+				{"DELETE", fmt.Sprintf("%s/webhooks/%d", base, hook.ID), ""},
+				{"GET", fmt.Sprintf("%s/webhooks/%d/deliveries", base, hook.ID), ""},
+			} {
+				code, body := maker.do(c.method, c.path, c.body, nil)
+				if code != 403 || errorCode(t, body) != "forbidden" {
+					t.Errorf("maker %s %s: %d %s", c.method, c.path, code, body)
+				}
+				missing := strings.Replace(c.path, "/webhooks/"+itoa(hook.ID), "/webhooks/999999", 1)
+				if code2, body2 := maker.do(c.method, missing, c.body, nil); code2 != code || body2 != body {
+					t.Errorf("maker %s %s: %d %s, but %d %s for one that exists", c.method, missing, code2, body2, code, body)
+				}
+				if code, _ := outsider.do(c.method, c.path, c.body, nil); code != 403 {
+					t.Errorf("outsider %s %s: %d", c.method, c.path, code)
+				}
+			}
+			// Another environment's webhook is not found here, even by its
+			// administrator.
+			for _, method := range []string{"GET", "DELETE"} {
+				if code, body := root.do(method, fmt.Sprintf("%s/webhooks/%d", base, foreign.ID), "", nil); code != 404 || errorCode(t, body) != "not_found" {
+					t.Errorf("%s another environment's webhook: %d %s", method, code, body)
+				}
+			}
+			if code, _ := root.do("GET", fmt.Sprintf("%s/webhooks/%d/deliveries", base, foreign.ID), "", nil); code != 404 {
+				t.Errorf("another environment's deliveries: %d", code)
+			}
+			root.json("GET", fmt.Sprintf("%s/webhooks/%d", otherBase, foreign.ID), "", 200, nil)
+
+			// Bad registrations: 422 naming the field; nothing stored.
+			for _, c := range []struct{ body, field string }{
+				{`{"url":"not a url","events":["import.finished"],"secret":"` + hookSecret + `"}`, "url"},
+				{`{"url":"","events":["import.finished"],"secret":"` + hookSecret + `"}`, "url"},
+				{`{"url":"file:///etc/passwd","events":["import.finished"],"secret":"` + hookSecret + `"}`, "url"},
+				{`{"url":"http://127.0.0.1:9/h","events":["import.started"],"secret":"` + hookSecret + `"}`, "events"},
+				{`{"url":"http://127.0.0.1:9/h","events":[],"secret":"` + hookSecret + `"}`, "events"},
+				{`{"url":"http://127.0.0.1:9/h","events":["import.finished"]}`, "secret"},
+				{`{"url":"http://127.0.0.1:9/h","events":["import.finished"],"secret":"short"}`, "secret"},
+				{`{"url":"http://127.0.0.1:9/h","events":["import.finished"],"secret":"` + hookSecret + `","generate_secret":true}`, "secret"},
+				{`{"url":"http://127.0.0.1:9/h","events":["conformance.below_threshold"],"secret":"` + hookSecret + `"}`, "threshold"},
+				{`{"url":"http://127.0.0.1:9/h","events":["conformance.below_threshold"],"threshold":1.5,"secret":"` + hookSecret + `"}`, "threshold"},
+				{`{"url":"http://127.0.0.1:9/h","events":["import.finished"],"threshold":0.5,"secret":"` + hookSecret + `"}`, "threshold"},
+			} {
+				code, body := root.do("POST", base+"/webhooks", c.body, nil)
+				if code != 422 || errorCode(t, body) != "invalid" || !strings.Contains(body, `"message":"`+c.field+`: `) {
+					t.Errorf("%s: %d %s, want 422 naming %s", c.body, code, body, c.field)
+				}
+			}
+			var list struct{ Webhooks []struct{ ID access.ID } }
+			root.json("GET", base+"/webhooks", "", 200, &list)
+			if len(list.Webhooks) != 1 || list.Webhooks[0].ID != hook.ID {
+				t.Errorf("after refusals: %+v", list.Webhooks)
 			}
 		})
 	}
