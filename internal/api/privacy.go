@@ -15,6 +15,7 @@ import (
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/recording"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/webhooks"
 )
 
 // policyFor loads the environment's privacy policy (the default until an
@@ -173,6 +174,8 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auditLog.Record(r, request.Environment(r), "privacy.erasure", "environment", rep.Summary())
+	// Counts only: never the names it was given.
+	s.notify(r, webhooks.ErasureCompleted, rep)
 	response.JSON(w, http.StatusOK, rep)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/procmine/procmine/internal/http/request"
 	"github.com/procmine/procmine/internal/http/response"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/webhooks"
 )
 
 // createEnvironment is for installation administrators; the creator
@@ -203,6 +204,7 @@ func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auditLog.Record(r, request.Environment(r), "share.put", store.AuditTarget("process", id), principalText(req.Principal)+" as "+level.String())
+	s.notify(r, webhooks.ShareGranted, shareData{Process: id, Principal: req.Principal, Access: level.String()})
 	response.JSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
 }
 
@@ -224,6 +226,7 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auditLog.Record(r, request.Environment(r), "share.delete", store.AuditTarget("process", id), principalText(req.Principal))
+	s.notify(r, webhooks.ShareRevoked, shareData{Process: id, Principal: req.Principal})
 	w.WriteHeader(http.StatusNoContent)
 }
 

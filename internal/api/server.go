@@ -95,6 +95,9 @@ type Config struct {
 	// the sign-in page. MetricsHandler serves them on an address of their
 	// own instead.
 	MetricsToken string
+	// Webhooks is where webhooks may deliver (nowhere when its allow
+	// list is empty) and how deliveries are retried.
+	Webhooks WebhookConfig
 }
 
 // Server is the HTTP server of procmine.
@@ -174,7 +177,8 @@ func New(cfg Config) *Server {
 			_, applier, err := s.policyOf(ctx, env)
 			return applier, err
 		},
-		Alignments: s.computeAlignments})
+		Alignments: s.computeAlignments, Webhooks: cfg.Webhooks.sender(), WebhookAttempts: cfg.Webhooks.Attempts, WebhookBackoff: cfg.Webhooks.Backoff,
+		Conformance: s.webhookFitness})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "procmine_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "procmine_http_request_seconds", Help: "HTTP request latency by route."}, []string{"route"})
 	s.metrics.MustRegister(s.reqs, s.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -299,6 +303,12 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/environments/{env}/privacy-policy", s.signin.Authenticated(s.inEnvironment(s.putPrivacyPolicy)))
 	s.route("POST /api/v1/environments/{env}/privacy-policy/apply", s.signin.Authenticated(s.inEnvironment(s.applyPolicy)))
 	s.route("POST /api/v1/environments/{env}/erasure", s.signin.Authenticated(s.inEnvironment(s.erase)))
+	const hooks = "/api/v1/environments/{env}/webhooks"
+	s.route("GET "+hooks, s.signin.Authenticated(s.inEnvironment(s.listWebhooks)))
+	s.route("POST "+hooks, s.signin.Authenticated(s.inEnvironment(s.createWebhook)))
+	s.route("GET "+hooks+"/{webhook}", s.signin.Authenticated(s.inEnvironment(s.getWebhook)))
+	s.route("DELETE "+hooks+"/{webhook}", s.signin.Authenticated(s.inEnvironment(s.deleteWebhook)))
+	s.route("GET "+hooks+"/{webhook}/deliveries", s.signin.Authenticated(s.inEnvironment(s.listDeliveries)))
 
 	const sessions = "/api/v1/environments/{env}/recording-sessions"
 	s.route("POST "+sessions, s.signin.Authenticated(s.inEnvironment(s.createSession)))

@@ -23,6 +23,7 @@ import (
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/webhooks"
 	"github.com/riverqueue/river"
 )
 
@@ -77,6 +78,9 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	fail := func(reason string) error {
 		if ferr := q.cfg.Store.FailJob(context.WithoutCancel(ctx), a.Job, reason); ferr != nil && !errors.Is(ferr, store.ErrJobEnded) {
 			q.cfg.Log.Error("job", "job", a.Job, "err", ferr)
+		} else if ferr == nil {
+			// Not the reason: it may quote the file.
+			q.notify(ctx, a.Env, webhooks.ImportFailed, ImportData{Process: a.Process, Job: a.Job}, nil)
 		}
 		return river.JobCancel(errors.New("the import failed; the reason is in procmine's job"))
 	}
@@ -220,7 +224,7 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if refusal != "" {
 		return fail(refusal)
 	}
-	_, err = q.cfg.Store.FinishImport(ctx, store.Imported{
+	version, err := q.cfg.Store.FinishImport(ctx, store.Imported{
 		Job: a.Job, Process: a.Process, Data: data, Room: true,
 		Version: store.Version{By: a.User, Source: a.Name, Cases: cases, Events: events, Resident: resident, ObjectCentric: graph},
 		// A mapping that read the file is offered again; one that did
@@ -240,6 +244,8 @@ func (q *Queue) importJob(ctx context.Context, a ImportArgs, last bool) (err err
 	if err != nil {
 		return retry(err)
 	}
+	q.notify(ctx, a.Env, webhooks.ImportFinished, ImportData{Process: a.Process, Job: a.Job, Version: version, Cases: cases, Events: events}, nil)
+	q.checkConformance(ctx, a.Env, a.Process, version)
 	return nil
 }
 
@@ -317,10 +323,11 @@ func (q *Queue) startRiver(ctx context.Context) error {
 	river.AddWorker(workers, &refreshWorker{q: q})
 	river.AddWorker(workers, &alignmentsWorker{q: q})
 	river.AddWorker(workers, &tickWorker{q: q})
+	river.AddWorker(workers, &webhookWorker{q: q})
 	// River's own messages are for operators only when something is wrong.
 	quiet := slog.New(q.cfg.Log.Handler()).With("component", "jobs")
 	client, err := river.NewClient(q.cfg.Store.JobDriver(), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, queueSources: {MaxWorkers: 1}, queueAnalysis: {MaxWorkers: 1}},
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}, queueSources: {MaxWorkers: 1}, queueAnalysis: {MaxWorkers: 1}, queueWebhooks: {MaxWorkers: 2}},
 		Workers: workers,
 		// Neither SQLite nor database/sql listens for notifications: poll.
 		FetchCooldown:     50 * time.Millisecond,

@@ -20,6 +20,7 @@ import (
 	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/privacy"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/webhooks"
 )
 
 // What an import may take: MaxContent bounds what an upload may expand
@@ -64,6 +65,18 @@ type Config struct {
 	// ScheduleEvery is how often the scheduler looks for data sources
 	// whose refresh is due (a minute when zero: cron's finest unit).
 	ScheduleEvery time.Duration
+	// Webhooks delivers webhooks (Notify); nil fails every delivery.
+	Webhooks *webhooks.Sender
+	// WebhookAttempts is how many times a delivery is tried
+	// (DefaultWebhookAttempts when zero); WebhookBackoff is the wait
+	// after failed attempt n (River's, about n⁴ seconds, when nil).
+	WebhookAttempts int
+	WebhookBackoff  func(attempt int) time.Duration
+	// Conformance is the fitness of a version of a process's data
+	// against its reference model, for conformance.below_threshold; ok
+	// is false when the process has no reference model. The REST API
+	// gives it: the report is its.
+	Conformance func(ctx context.Context, env, process, version access.ID) (fitness float64, ok bool, err error)
 }
 
 // Queue is this server's share of the job queue every server of the

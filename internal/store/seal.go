@@ -39,6 +39,7 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 		{"data_sources", "id", "connection", blobSourceConnection, false},
 		{"log_versions", "id", "object_centric", blobGraph, false},
 		{"job_results", "job_id", "body", blobJobResult, false},
+		{"webhooks", "id", "secret", blobWebhookSecret, false},
 	} {
 		columns := strings.Split(t.key, ", ")
 		rows, err := s.db.QueryContext(ctx, "SELECT "+t.key+" FROM "+t.table)
