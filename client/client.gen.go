@@ -1449,177 +1449,10 @@ func (e GetProcessVariantsParamsDurationTime) Valid() bool {
 
 // AccessExplanation defines model for AccessExplanation.
 type AccessExplanation struct {
-	Access struct {
-		Datasource struct {
-			Append struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"append"`
-			Appendto struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"appendto"`
-			Assign struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"assign"`
-			Create struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"create"`
-			Delete struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"delete"`
-			Read struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"read"`
-			Share struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"share"`
-			Write struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"write"`
-		} `json:"datasource"`
-		Eventlog struct {
-			Append struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"append"`
-			Appendto struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"appendto"`
-			Assign struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"assign"`
-			Create struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"create"`
-			Delete struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"delete"`
-			Read struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"read"`
-			Share struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"share"`
-			Write struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"write"`
-		} `json:"eventlog"`
-		Process struct {
-			Append struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"append"`
-			Appendto struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"appendto"`
-			Assign struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"assign"`
-			Create struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"create"`
-			Delete struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"delete"`
-			Read struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"read"`
-			Share struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"share"`
-			Write struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"write"`
-		} `json:"process"`
-		Recording struct {
-			Append struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"append"`
-			Appendto struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"appendto"`
-			Assign struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"assign"`
-			Create struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"create"`
-			Delete struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"delete"`
-			Read struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"read"`
-			Share struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"share"`
-			Write struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"write"`
-		} `json:"recording"`
-		Reportview struct {
-			Append struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"append"`
-			Appendto struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"appendto"`
-			Assign struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"assign"`
-			Create struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"create"`
-			Delete struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"delete"`
-			Read struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"read"`
-			Share struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"share"`
-			Write struct {
-				Allowed bool     `json:"allowed"`
-				Reasons []string `json:"reasons"`
-			} `json:"write"`
-		} `json:"reportview"`
+	// Access Table (process and its children) → operation → whether the user may, and why.
+	Access map[string]map[string]struct {
+		Allowed bool     `json:"allowed"`
+		Reasons []string `json:"reasons"`
 	} `json:"access"`
 	User int `json:"user"`
 }
@@ -2337,7 +2170,9 @@ type ProcessComparison struct {
 type ProcessMap struct {
 	// Disclosure What an answer to a report reader (a caller who may not read raw data) left out or blurred: every figure describes a group of at least k cases.
 	Disclosure *Disclosure `json:"disclosure,omitempty"`
-	Edges      []struct {
+
+	// Edges Null when the map has no edge.
+	Edges *[]struct {
 		// Backbone The edge is on the map at every paths share: the layout ranks activities by these edges alone.
 		Backbone      *bool    `json:"backbone,omitempty"`
 		Cases         int      `json:"cases"`
@@ -2352,7 +2187,7 @@ type ProcessMap struct {
 		TotalSeconds  *float64 `json:"total_seconds"`
 	} `json:"edges"`
 	End   map[string]int `json:"end"`
-	Nodes []struct {
+	Nodes *[]struct {
 		Activity string `json:"activity"`
 		Cases    int    `json:"cases"`
 		Count    int    `json:"count"`
@@ -2522,155 +2357,18 @@ type Rework struct {
 
 // Role defines model for Role.
 type Role struct {
-	Builtin    bool   `json:"builtin"`
-	Locked     bool   `json:"locked"`
-	Name       string `json:"name"`
-	Privileges struct {
-		Datasource *struct {
-			Read string `json:"read"`
-		} `json:"datasource,omitempty"`
-		Eventlog *struct {
-			Create *string `json:"create,omitempty"`
-			Read   *string `json:"read,omitempty"`
-		} `json:"eventlog,omitempty"`
-		Process *struct {
-			Append   *string `json:"append,omitempty"`
-			Appendto *string `json:"appendto,omitempty"`
-			Create   *string `json:"create,omitempty"`
-			Delete   *string `json:"delete,omitempty"`
-			Read     string  `json:"read"`
-			Share    *string `json:"share,omitempty"`
-			Write    *string `json:"write,omitempty"`
-		} `json:"process,omitempty"`
-		Reportview *struct {
-			Read string `json:"read"`
-		} `json:"reportview,omitempty"`
-		Role *struct {
-			Create *string `json:"create,omitempty"`
-			Read   string  `json:"read"`
-		} `json:"role,omitempty"`
-		Team *struct {
-			Read  string `json:"read"`
-			Write string `json:"write"`
-		} `json:"team,omitempty"`
-		User *struct {
-			Read  string  `json:"read"`
-			Write *string `json:"write,omitempty"`
-		} `json:"user,omitempty"`
-	} `json:"privileges"`
+	Builtin bool   `json:"builtin"`
+	Locked  bool   `json:"locked"`
+	Name    string `json:"name"`
+
+	// Privileges table → operation → depth (none, user, businessunit, parentchild, organization)
+	Privileges  Grid `json:"privileges"`
 	ServiceOnly bool `json:"service_only"`
 }
 
 // RoleList defines model for RoleList.
 type RoleList struct {
-	Roles []struct {
-		Builtin    bool   `json:"builtin"`
-		Locked     bool   `json:"locked"`
-		Name       string `json:"name"`
-		Privileges struct {
-			Accesspolicy *struct {
-				Append   string `json:"append"`
-				Appendto string `json:"appendto"`
-				Assign   string `json:"assign"`
-				Create   string `json:"create"`
-				Delete   string `json:"delete"`
-				Read     string `json:"read"`
-				Share    string `json:"share"`
-				Write    string `json:"write"`
-			} `json:"accesspolicy,omitempty"`
-			Businessunit *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"businessunit,omitempty"`
-			Datasource *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   string  `json:"create"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    string  `json:"write"`
-			} `json:"datasource,omitempty"`
-			Eventlog *struct {
-				Append   string  `json:"append"`
-				Appendto string  `json:"appendto"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   string  `json:"create"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    string  `json:"write"`
-			} `json:"eventlog,omitempty"`
-			Process *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"process,omitempty"`
-			Recording *struct {
-				Append   string  `json:"append"`
-				Appendto string  `json:"appendto"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   string  `json:"create"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    string  `json:"write"`
-			} `json:"recording,omitempty"`
-			Reportview *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"reportview,omitempty"`
-			Role *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"role,omitempty"`
-			Team *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"team,omitempty"`
-			User *struct {
-				Append   *string `json:"append,omitempty"`
-				Appendto *string `json:"appendto,omitempty"`
-				Assign   *string `json:"assign,omitempty"`
-				Create   *string `json:"create,omitempty"`
-				Delete   *string `json:"delete,omitempty"`
-				Read     string  `json:"read"`
-				Share    *string `json:"share,omitempty"`
-				Write    *string `json:"write,omitempty"`
-			} `json:"user,omitempty"`
-		} `json:"privileges"`
-		ServiceOnly bool `json:"service_only"`
-	} `json:"roles"`
+	Roles []Role `json:"roles"`
 }
 
 // Roles defines model for Roles.
@@ -2766,20 +2464,19 @@ type Source struct {
 	LastError *string    `json:"last_error,omitempty"`
 	LastRows  int        `json:"last_rows"`
 	LastRunAt *time.Time `json:"last_run_at,omitempty"`
-	Mapping   struct {
-		Case      *string `json:"case,omitempty"`
-		Timestamp *string `json:"timestamp,omitempty"`
-	} `json:"mapping"`
-	Name            string     `json:"name"`
-	NextRunAt       *time.Time `json:"next_run_at,omitempty"`
-	Process         int        `json:"process"`
-	Query           string     `json:"query"`
-	RunsAs          int        `json:"runs_as"`
-	Schedule        *string    `json:"schedule,omitempty"`
-	Target          string     `json:"target"`
-	Version         *int       `json:"version,omitempty"`
-	Watermark       *string    `json:"watermark,omitempty"`
-	WatermarkColumn *string    `json:"watermark_column,omitempty"`
+
+	// Mapping The columns of the log's fields: case, activity, timestamp, start, end, resource, lifecycle, timestamp_format.
+	Mapping         map[string]string `json:"mapping"`
+	Name            string            `json:"name"`
+	NextRunAt       *time.Time        `json:"next_run_at,omitempty"`
+	Process         int               `json:"process"`
+	Query           string            `json:"query"`
+	RunsAs          int               `json:"runs_as"`
+	Schedule        *string           `json:"schedule,omitempty"`
+	Target          string            `json:"target"`
+	Version         *int              `json:"version,omitempty"`
+	Watermark       *string           `json:"watermark,omitempty"`
+	WatermarkColumn *string           `json:"watermark_column,omitempty"`
 }
 
 // SourceKind defines model for Source.Kind.
@@ -2792,16 +2489,15 @@ type Sources struct {
 		Id        int                `json:"id"`
 		Kind      SourcesSourcesKind `json:"kind"`
 		LastRows  int                `json:"last_rows"`
-		Mapping   struct {
-			Case      *string `json:"case,omitempty"`
-			Timestamp *string `json:"timestamp,omitempty"`
-		} `json:"mapping"`
-		Name            string  `json:"name"`
-		Process         int     `json:"process"`
-		Query           string  `json:"query"`
-		RunsAs          int     `json:"runs_as"`
-		Target          string  `json:"target"`
-		WatermarkColumn *string `json:"watermark_column,omitempty"`
+
+		// Mapping The columns of the log's fields: case, activity, timestamp, start, end, resource, lifecycle, timestamp_format.
+		Mapping         map[string]string `json:"mapping"`
+		Name            string            `json:"name"`
+		Process         int               `json:"process"`
+		Query           string            `json:"query"`
+		RunsAs          int               `json:"runs_as"`
+		Target          string            `json:"target"`
+		WatermarkColumn *string           `json:"watermark_column,omitempty"`
 	} `json:"sources"`
 }
 
@@ -2929,42 +2625,19 @@ type TOTPEnrolment struct {
 // TaskMining defines model for TaskMining.
 type TaskMining struct {
 	// Disclosure What an answer to a report reader (a caller who may not read raw data) left out or blurred: every figure describes a group of at least k cases.
-	Disclosure *Disclosure `json:"disclosure,omitempty"`
-	Map        struct {
-		Edges *[]struct {
-			Cases         int      `json:"cases"`
-			Count         int      `json:"count"`
-			MaxPerCase    *int     `json:"max_per_case,omitempty"`
-			MaxSeconds    *float64 `json:"max_seconds"`
-			MeanSeconds   float64  `json:"mean_seconds"`
-			MedianSeconds float64  `json:"median_seconds"`
-			MinSeconds    *float64 `json:"min_seconds"`
-			Source        string   `json:"source"`
-			Target        string   `json:"target"`
-			TotalSeconds  *float64 `json:"total_seconds"`
-		} `json:"edges"`
-		End   map[string]int `json:"end"`
-		Nodes []struct {
-			Activity string `json:"activity"`
-			Cases    int    `json:"cases"`
-			Count    int    `json:"count"`
-		} `json:"nodes"`
-		Start map[string]int `json:"start"`
-		Timed bool           `json:"timed"`
-		View  string         `json:"view"`
-	} `json:"map"`
-	TotalVariants int `json:"total_variants"`
+	Disclosure    *Disclosure `json:"disclosure,omitempty"`
+	Map           ProcessMap  `json:"map"`
+	TotalVariants int         `json:"total_variants"`
 	Usage         struct {
 		Applications []struct {
-			Actions   int `json:"actions"`
-			ActionsBy struct {
-				Click *int `json:"click,omitempty"`
-				Type  *int `json:"type,omitempty"`
-			} `json:"actions_by"`
-			Application string  `json:"application"`
-			Recordings  int     `json:"recordings"`
-			Seconds     float64 `json:"seconds"`
-			SwitchesIn  int     `json:"switches_in"`
+			Actions int `json:"actions"`
+
+			// ActionsBy Steps by action (click, type…).
+			ActionsBy   map[string]int `json:"actions_by"`
+			Application string         `json:"application"`
+			Recordings  int            `json:"recordings"`
+			Seconds     float64        `json:"seconds"`
+			SwitchesIn  int            `json:"switches_in"`
 		} `json:"applications"`
 		Recordings  int `json:"recordings"`
 		Steps       int `json:"steps"`
