@@ -19,63 +19,6 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for AccessPoliciesPoliciesApps.
-const (
-	AccessPoliciesPoliciesAppsApi    AccessPoliciesPoliciesApps = "api"
-	AccessPoliciesPoliciesAppsStudio AccessPoliciesPoliciesApps = "studio"
-)
-
-// Valid indicates whether the value is a known member of the AccessPoliciesPoliciesApps enum.
-func (e AccessPoliciesPoliciesApps) Valid() bool {
-	switch e {
-	case AccessPoliciesPoliciesAppsApi:
-		return true
-	case AccessPoliciesPoliciesAppsStudio:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AccessPoliciesPoliciesGrant.
-const (
-	AccessPoliciesPoliciesGrantBlock      AccessPoliciesPoliciesGrant = "block"
-	AccessPoliciesPoliciesGrantRequireMfa AccessPoliciesPoliciesGrant = "require-mfa"
-)
-
-// Valid indicates whether the value is a known member of the AccessPoliciesPoliciesGrant enum.
-func (e AccessPoliciesPoliciesGrant) Valid() bool {
-	switch e {
-	case AccessPoliciesPoliciesGrantBlock:
-		return true
-	case AccessPoliciesPoliciesGrantRequireMfa:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for AccessPoliciesPoliciesState.
-const (
-	AccessPoliciesPoliciesStateOff        AccessPoliciesPoliciesState = "off"
-	AccessPoliciesPoliciesStateOn         AccessPoliciesPoliciesState = "on"
-	AccessPoliciesPoliciesStateReportOnly AccessPoliciesPoliciesState = "report-only"
-)
-
-// Valid indicates whether the value is a known member of the AccessPoliciesPoliciesState enum.
-func (e AccessPoliciesPoliciesState) Valid() bool {
-	switch e {
-	case AccessPoliciesPoliciesStateOff:
-		return true
-	case AccessPoliciesPoliciesStateOn:
-		return true
-	case AccessPoliciesPoliciesStateReportOnly:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for AccessPolicyApps.
 const (
 	AccessPolicyAppsApi    AccessPolicyApps = "api"
@@ -364,6 +307,7 @@ const (
 	JobStateFailed  JobState = "failed"
 	JobStateQueued  JobState = "queued"
 	JobStateRunning JobState = "running"
+	JobStateStaging JobState = "staging"
 )
 
 // Valid indicates whether the value is a known member of the JobState enum.
@@ -376,6 +320,8 @@ func (e JobState) Valid() bool {
 	case JobStateQueued:
 		return true
 	case JobStateRunning:
+		return true
+	case JobStateStaging:
 		return true
 	default:
 		return false
@@ -418,24 +364,384 @@ func (e NewTeamKind) Valid() bool {
 	}
 }
 
-// Defines values for PrivacyPolicyActions.
+// Defines values for PrivacyPolicyActionsCard.
 const (
-	PrivacyPolicyActionsFlag         PrivacyPolicyActions = "flag"
-	PrivacyPolicyActionsMask         PrivacyPolicyActions = "mask"
-	PrivacyPolicyActionsPseudonymise PrivacyPolicyActions = "pseudonymise"
-	PrivacyPolicyActionsRedact       PrivacyPolicyActions = "redact"
+	PrivacyPolicyActionsCardFlag         PrivacyPolicyActionsCard = "flag"
+	PrivacyPolicyActionsCardMask         PrivacyPolicyActionsCard = "mask"
+	PrivacyPolicyActionsCardPseudonymise PrivacyPolicyActionsCard = "pseudonymise"
+	PrivacyPolicyActionsCardRedact       PrivacyPolicyActionsCard = "redact"
 )
 
-// Valid indicates whether the value is a known member of the PrivacyPolicyActions enum.
-func (e PrivacyPolicyActions) Valid() bool {
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsCard enum.
+func (e PrivacyPolicyActionsCard) Valid() bool {
 	switch e {
-	case PrivacyPolicyActionsFlag:
+	case PrivacyPolicyActionsCardFlag:
 		return true
-	case PrivacyPolicyActionsMask:
+	case PrivacyPolicyActionsCardMask:
 		return true
-	case PrivacyPolicyActionsPseudonymise:
+	case PrivacyPolicyActionsCardPseudonymise:
 		return true
-	case PrivacyPolicyActionsRedact:
+	case PrivacyPolicyActionsCardRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsEmail.
+const (
+	PrivacyPolicyActionsEmailFlag         PrivacyPolicyActionsEmail = "flag"
+	PrivacyPolicyActionsEmailMask         PrivacyPolicyActionsEmail = "mask"
+	PrivacyPolicyActionsEmailPseudonymise PrivacyPolicyActionsEmail = "pseudonymise"
+	PrivacyPolicyActionsEmailRedact       PrivacyPolicyActionsEmail = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsEmail enum.
+func (e PrivacyPolicyActionsEmail) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsEmailFlag:
+		return true
+	case PrivacyPolicyActionsEmailMask:
+		return true
+	case PrivacyPolicyActionsEmailPseudonymise:
+		return true
+	case PrivacyPolicyActionsEmailRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsIban.
+const (
+	PrivacyPolicyActionsIbanFlag         PrivacyPolicyActionsIban = "flag"
+	PrivacyPolicyActionsIbanMask         PrivacyPolicyActionsIban = "mask"
+	PrivacyPolicyActionsIbanPseudonymise PrivacyPolicyActionsIban = "pseudonymise"
+	PrivacyPolicyActionsIbanRedact       PrivacyPolicyActionsIban = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsIban enum.
+func (e PrivacyPolicyActionsIban) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsIbanFlag:
+		return true
+	case PrivacyPolicyActionsIbanMask:
+		return true
+	case PrivacyPolicyActionsIbanPseudonymise:
+		return true
+	case PrivacyPolicyActionsIbanRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsIp.
+const (
+	PrivacyPolicyActionsIpFlag         PrivacyPolicyActionsIp = "flag"
+	PrivacyPolicyActionsIpMask         PrivacyPolicyActionsIp = "mask"
+	PrivacyPolicyActionsIpPseudonymise PrivacyPolicyActionsIp = "pseudonymise"
+	PrivacyPolicyActionsIpRedact       PrivacyPolicyActionsIp = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsIp enum.
+func (e PrivacyPolicyActionsIp) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsIpFlag:
+		return true
+	case PrivacyPolicyActionsIpMask:
+		return true
+	case PrivacyPolicyActionsIpPseudonymise:
+		return true
+	case PrivacyPolicyActionsIpRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsName.
+const (
+	PrivacyPolicyActionsNameFlag         PrivacyPolicyActionsName = "flag"
+	PrivacyPolicyActionsNameMask         PrivacyPolicyActionsName = "mask"
+	PrivacyPolicyActionsNamePseudonymise PrivacyPolicyActionsName = "pseudonymise"
+	PrivacyPolicyActionsNameRedact       PrivacyPolicyActionsName = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsName enum.
+func (e PrivacyPolicyActionsName) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsNameFlag:
+		return true
+	case PrivacyPolicyActionsNameMask:
+		return true
+	case PrivacyPolicyActionsNamePseudonymise:
+		return true
+	case PrivacyPolicyActionsNameRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsPhone.
+const (
+	PrivacyPolicyActionsPhoneFlag         PrivacyPolicyActionsPhone = "flag"
+	PrivacyPolicyActionsPhoneMask         PrivacyPolicyActionsPhone = "mask"
+	PrivacyPolicyActionsPhonePseudonymise PrivacyPolicyActionsPhone = "pseudonymise"
+	PrivacyPolicyActionsPhoneRedact       PrivacyPolicyActionsPhone = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsPhone enum.
+func (e PrivacyPolicyActionsPhone) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsPhoneFlag:
+		return true
+	case PrivacyPolicyActionsPhoneMask:
+		return true
+	case PrivacyPolicyActionsPhonePseudonymise:
+		return true
+	case PrivacyPolicyActionsPhoneRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsSecret.
+const (
+	PrivacyPolicyActionsSecretFlag         PrivacyPolicyActionsSecret = "flag"
+	PrivacyPolicyActionsSecretMask         PrivacyPolicyActionsSecret = "mask"
+	PrivacyPolicyActionsSecretPseudonymise PrivacyPolicyActionsSecret = "pseudonymise"
+	PrivacyPolicyActionsSecretRedact       PrivacyPolicyActionsSecret = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsSecret enum.
+func (e PrivacyPolicyActionsSecret) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsSecretFlag:
+		return true
+	case PrivacyPolicyActionsSecretMask:
+		return true
+	case PrivacyPolicyActionsSecretPseudonymise:
+		return true
+	case PrivacyPolicyActionsSecretRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyActionsSsn.
+const (
+	PrivacyPolicyActionsSsnFlag         PrivacyPolicyActionsSsn = "flag"
+	PrivacyPolicyActionsSsnMask         PrivacyPolicyActionsSsn = "mask"
+	PrivacyPolicyActionsSsnPseudonymise PrivacyPolicyActionsSsn = "pseudonymise"
+	PrivacyPolicyActionsSsnRedact       PrivacyPolicyActionsSsn = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyActionsSsn enum.
+func (e PrivacyPolicyActionsSsn) Valid() bool {
+	switch e {
+	case PrivacyPolicyActionsSsnFlag:
+		return true
+	case PrivacyPolicyActionsSsnMask:
+		return true
+	case PrivacyPolicyActionsSsnPseudonymise:
+		return true
+	case PrivacyPolicyActionsSsnRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsCard.
+const (
+	PrivacyPolicyInfoActionsCardFlag         PrivacyPolicyInfoActionsCard = "flag"
+	PrivacyPolicyInfoActionsCardMask         PrivacyPolicyInfoActionsCard = "mask"
+	PrivacyPolicyInfoActionsCardPseudonymise PrivacyPolicyInfoActionsCard = "pseudonymise"
+	PrivacyPolicyInfoActionsCardRedact       PrivacyPolicyInfoActionsCard = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsCard enum.
+func (e PrivacyPolicyInfoActionsCard) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsCardFlag:
+		return true
+	case PrivacyPolicyInfoActionsCardMask:
+		return true
+	case PrivacyPolicyInfoActionsCardPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsCardRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsEmail.
+const (
+	PrivacyPolicyInfoActionsEmailFlag         PrivacyPolicyInfoActionsEmail = "flag"
+	PrivacyPolicyInfoActionsEmailMask         PrivacyPolicyInfoActionsEmail = "mask"
+	PrivacyPolicyInfoActionsEmailPseudonymise PrivacyPolicyInfoActionsEmail = "pseudonymise"
+	PrivacyPolicyInfoActionsEmailRedact       PrivacyPolicyInfoActionsEmail = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsEmail enum.
+func (e PrivacyPolicyInfoActionsEmail) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsEmailFlag:
+		return true
+	case PrivacyPolicyInfoActionsEmailMask:
+		return true
+	case PrivacyPolicyInfoActionsEmailPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsEmailRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsIban.
+const (
+	PrivacyPolicyInfoActionsIbanFlag         PrivacyPolicyInfoActionsIban = "flag"
+	PrivacyPolicyInfoActionsIbanMask         PrivacyPolicyInfoActionsIban = "mask"
+	PrivacyPolicyInfoActionsIbanPseudonymise PrivacyPolicyInfoActionsIban = "pseudonymise"
+	PrivacyPolicyInfoActionsIbanRedact       PrivacyPolicyInfoActionsIban = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsIban enum.
+func (e PrivacyPolicyInfoActionsIban) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsIbanFlag:
+		return true
+	case PrivacyPolicyInfoActionsIbanMask:
+		return true
+	case PrivacyPolicyInfoActionsIbanPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsIbanRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsIp.
+const (
+	PrivacyPolicyInfoActionsIpFlag         PrivacyPolicyInfoActionsIp = "flag"
+	PrivacyPolicyInfoActionsIpMask         PrivacyPolicyInfoActionsIp = "mask"
+	PrivacyPolicyInfoActionsIpPseudonymise PrivacyPolicyInfoActionsIp = "pseudonymise"
+	PrivacyPolicyInfoActionsIpRedact       PrivacyPolicyInfoActionsIp = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsIp enum.
+func (e PrivacyPolicyInfoActionsIp) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsIpFlag:
+		return true
+	case PrivacyPolicyInfoActionsIpMask:
+		return true
+	case PrivacyPolicyInfoActionsIpPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsIpRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsName.
+const (
+	PrivacyPolicyInfoActionsNameFlag         PrivacyPolicyInfoActionsName = "flag"
+	PrivacyPolicyInfoActionsNameMask         PrivacyPolicyInfoActionsName = "mask"
+	PrivacyPolicyInfoActionsNamePseudonymise PrivacyPolicyInfoActionsName = "pseudonymise"
+	PrivacyPolicyInfoActionsNameRedact       PrivacyPolicyInfoActionsName = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsName enum.
+func (e PrivacyPolicyInfoActionsName) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsNameFlag:
+		return true
+	case PrivacyPolicyInfoActionsNameMask:
+		return true
+	case PrivacyPolicyInfoActionsNamePseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsNameRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsPhone.
+const (
+	PrivacyPolicyInfoActionsPhoneFlag         PrivacyPolicyInfoActionsPhone = "flag"
+	PrivacyPolicyInfoActionsPhoneMask         PrivacyPolicyInfoActionsPhone = "mask"
+	PrivacyPolicyInfoActionsPhonePseudonymise PrivacyPolicyInfoActionsPhone = "pseudonymise"
+	PrivacyPolicyInfoActionsPhoneRedact       PrivacyPolicyInfoActionsPhone = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsPhone enum.
+func (e PrivacyPolicyInfoActionsPhone) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsPhoneFlag:
+		return true
+	case PrivacyPolicyInfoActionsPhoneMask:
+		return true
+	case PrivacyPolicyInfoActionsPhonePseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsPhoneRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsSecret.
+const (
+	PrivacyPolicyInfoActionsSecretFlag         PrivacyPolicyInfoActionsSecret = "flag"
+	PrivacyPolicyInfoActionsSecretMask         PrivacyPolicyInfoActionsSecret = "mask"
+	PrivacyPolicyInfoActionsSecretPseudonymise PrivacyPolicyInfoActionsSecret = "pseudonymise"
+	PrivacyPolicyInfoActionsSecretRedact       PrivacyPolicyInfoActionsSecret = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsSecret enum.
+func (e PrivacyPolicyInfoActionsSecret) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsSecretFlag:
+		return true
+	case PrivacyPolicyInfoActionsSecretMask:
+		return true
+	case PrivacyPolicyInfoActionsSecretPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsSecretRedact:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PrivacyPolicyInfoActionsSsn.
+const (
+	PrivacyPolicyInfoActionsSsnFlag         PrivacyPolicyInfoActionsSsn = "flag"
+	PrivacyPolicyInfoActionsSsnMask         PrivacyPolicyInfoActionsSsn = "mask"
+	PrivacyPolicyInfoActionsSsnPseudonymise PrivacyPolicyInfoActionsSsn = "pseudonymise"
+	PrivacyPolicyInfoActionsSsnRedact       PrivacyPolicyInfoActionsSsn = "redact"
+)
+
+// Valid indicates whether the value is a known member of the PrivacyPolicyInfoActionsSsn enum.
+func (e PrivacyPolicyInfoActionsSsn) Valid() bool {
+	switch e {
+	case PrivacyPolicyInfoActionsSsnFlag:
+		return true
+	case PrivacyPolicyInfoActionsSsnMask:
+		return true
+	case PrivacyPolicyInfoActionsSsnPseudonymise:
+		return true
+	case PrivacyPolicyInfoActionsSsnRedact:
 		return true
 	default:
 		return false
@@ -469,6 +775,63 @@ const (
 func (e ReadyStatus) Valid() bool {
 	switch e {
 	case ReadyStatusReady:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordedStepAction.
+const (
+	RecordedStepActionClick       RecordedStepAction = "click"
+	RecordedStepActionClose       RecordedStepAction = "close"
+	RecordedStepActionCopy        RecordedStepAction = "copy"
+	RecordedStepActionDoubleClick RecordedStepAction = "double_click"
+	RecordedStepActionDrag        RecordedStepAction = "drag"
+	RecordedStepActionHotkey      RecordedStepAction = "hotkey"
+	RecordedStepActionOpen        RecordedStepAction = "open"
+	RecordedStepActionOther       RecordedStepAction = "other"
+	RecordedStepActionPaste       RecordedStepAction = "paste"
+	RecordedStepActionRightClick  RecordedStepAction = "right_click"
+	RecordedStepActionScroll      RecordedStepAction = "scroll"
+	RecordedStepActionSelect      RecordedStepAction = "select"
+	RecordedStepActionSwitch      RecordedStepAction = "switch"
+	RecordedStepActionType        RecordedStepAction = "type"
+	RecordedStepActionWait        RecordedStepAction = "wait"
+)
+
+// Valid indicates whether the value is a known member of the RecordedStepAction enum.
+func (e RecordedStepAction) Valid() bool {
+	switch e {
+	case RecordedStepActionClick:
+		return true
+	case RecordedStepActionClose:
+		return true
+	case RecordedStepActionCopy:
+		return true
+	case RecordedStepActionDoubleClick:
+		return true
+	case RecordedStepActionDrag:
+		return true
+	case RecordedStepActionHotkey:
+		return true
+	case RecordedStepActionOpen:
+		return true
+	case RecordedStepActionOther:
+		return true
+	case RecordedStepActionPaste:
+		return true
+	case RecordedStepActionRightClick:
+		return true
+	case RecordedStepActionScroll:
+		return true
+	case RecordedStepActionSelect:
+		return true
+	case RecordedStepActionSwitch:
+		return true
+	case RecordedStepActionType:
+		return true
+	case RecordedStepActionWait:
 		return true
 	default:
 		return false
@@ -559,6 +922,27 @@ func (e ReferenceModelFormat) Valid() bool {
 	}
 }
 
+// Defines values for RootCauseFactorsKind.
+const (
+	Activity      RootCauseFactorsKind = "activity"
+	CaseAttribute RootCauseFactorsKind = "case attribute"
+	Resource      RootCauseFactorsKind = "resource"
+)
+
+// Valid indicates whether the value is a known member of the RootCauseFactorsKind enum.
+func (e RootCauseFactorsKind) Valid() bool {
+	switch e {
+	case Activity:
+		return true
+	case CaseAttribute:
+		return true
+	case Resource:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ShareAccess.
 const (
 	ShareAccessCoOwner     ShareAccess = "co-owner"
@@ -622,27 +1006,6 @@ func (e SourceKind) Valid() bool {
 	}
 }
 
-// Defines values for SourcesSourcesKind.
-const (
-	SourcesSourcesKindFolder   SourcesSourcesKind = "folder"
-	SourcesSourcesKindPostgres SourcesSourcesKind = "postgres"
-	SourcesSourcesKindSqlite   SourcesSourcesKind = "sqlite"
-)
-
-// Valid indicates whether the value is a known member of the SourcesSourcesKind enum.
-func (e SourcesSourcesKind) Valid() bool {
-	switch e {
-	case SourcesSourcesKindFolder:
-		return true
-	case SourcesSourcesKindPostgres:
-		return true
-	case SourcesSourcesKindSqlite:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for StatisticsTimelineBucket.
 const (
 	Day     StatisticsTimelineBucket = "day"
@@ -670,6 +1033,63 @@ func (e StatisticsTimelineBucket) Valid() bool {
 	case Week:
 		return true
 	case Year:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StepAction.
+const (
+	StepActionClick       StepAction = "click"
+	StepActionClose       StepAction = "close"
+	StepActionCopy        StepAction = "copy"
+	StepActionDoubleClick StepAction = "double_click"
+	StepActionDrag        StepAction = "drag"
+	StepActionHotkey      StepAction = "hotkey"
+	StepActionOpen        StepAction = "open"
+	StepActionOther       StepAction = "other"
+	StepActionPaste       StepAction = "paste"
+	StepActionRightClick  StepAction = "right_click"
+	StepActionScroll      StepAction = "scroll"
+	StepActionSelect      StepAction = "select"
+	StepActionSwitch      StepAction = "switch"
+	StepActionType        StepAction = "type"
+	StepActionWait        StepAction = "wait"
+)
+
+// Valid indicates whether the value is a known member of the StepAction enum.
+func (e StepAction) Valid() bool {
+	switch e {
+	case StepActionClick:
+		return true
+	case StepActionClose:
+		return true
+	case StepActionCopy:
+		return true
+	case StepActionDoubleClick:
+		return true
+	case StepActionDrag:
+		return true
+	case StepActionHotkey:
+		return true
+	case StepActionOpen:
+		return true
+	case StepActionOther:
+		return true
+	case StepActionPaste:
+		return true
+	case StepActionRightClick:
+		return true
+	case StepActionScroll:
+		return true
+	case StepActionSelect:
+		return true
+	case StepActionSwitch:
+		return true
+	case StepActionType:
+		return true
+	case StepActionWait:
 		return true
 	default:
 		return false
@@ -1123,21 +1543,90 @@ func (e StartAlignmentsParamsModel) Valid() bool {
 	}
 }
 
+// Defines values for UploadDataMultipartBodyFormat.
+const (
+	UploadDataMultipartBodyFormatCsv     UploadDataMultipartBodyFormat = "csv"
+	UploadDataMultipartBodyFormatOcel    UploadDataMultipartBodyFormat = "ocel"
+	UploadDataMultipartBodyFormatParquet UploadDataMultipartBodyFormat = "parquet"
+	UploadDataMultipartBodyFormatXes     UploadDataMultipartBodyFormat = "xes"
+)
+
+// Valid indicates whether the value is a known member of the UploadDataMultipartBodyFormat enum.
+func (e UploadDataMultipartBodyFormat) Valid() bool {
+	switch e {
+	case UploadDataMultipartBodyFormatCsv:
+		return true
+	case UploadDataMultipartBodyFormatOcel:
+		return true
+	case UploadDataMultipartBodyFormatParquet:
+		return true
+	case UploadDataMultipartBodyFormatXes:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UploadDataMultipartBodyPrivacy.
 const (
-	Apply UploadDataMultipartBodyPrivacy = "apply"
-	None  UploadDataMultipartBodyPrivacy = "none"
-	Raw   UploadDataMultipartBodyPrivacy = "raw"
+	UploadDataMultipartBodyPrivacyApply UploadDataMultipartBodyPrivacy = "apply"
+	UploadDataMultipartBodyPrivacyNone  UploadDataMultipartBodyPrivacy = "none"
+	UploadDataMultipartBodyPrivacyRaw   UploadDataMultipartBodyPrivacy = "raw"
 )
 
 // Valid indicates whether the value is a known member of the UploadDataMultipartBodyPrivacy enum.
 func (e UploadDataMultipartBodyPrivacy) Valid() bool {
 	switch e {
-	case Apply:
+	case UploadDataMultipartBodyPrivacyApply:
 		return true
-	case None:
+	case UploadDataMultipartBodyPrivacyNone:
 		return true
-	case Raw:
+	case UploadDataMultipartBodyPrivacyRaw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewDataMultipartBodyFormat.
+const (
+	PreviewDataMultipartBodyFormatCsv     PreviewDataMultipartBodyFormat = "csv"
+	PreviewDataMultipartBodyFormatOcel    PreviewDataMultipartBodyFormat = "ocel"
+	PreviewDataMultipartBodyFormatParquet PreviewDataMultipartBodyFormat = "parquet"
+	PreviewDataMultipartBodyFormatXes     PreviewDataMultipartBodyFormat = "xes"
+)
+
+// Valid indicates whether the value is a known member of the PreviewDataMultipartBodyFormat enum.
+func (e PreviewDataMultipartBodyFormat) Valid() bool {
+	switch e {
+	case PreviewDataMultipartBodyFormatCsv:
+		return true
+	case PreviewDataMultipartBodyFormatOcel:
+		return true
+	case PreviewDataMultipartBodyFormatParquet:
+		return true
+	case PreviewDataMultipartBodyFormatXes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreviewDataMultipartBodyPrivacy.
+const (
+	PreviewDataMultipartBodyPrivacyApply PreviewDataMultipartBodyPrivacy = "apply"
+	PreviewDataMultipartBodyPrivacyNone  PreviewDataMultipartBodyPrivacy = "none"
+	PreviewDataMultipartBodyPrivacyRaw   PreviewDataMultipartBodyPrivacy = "raw"
+)
+
+// Valid indicates whether the value is a known member of the PreviewDataMultipartBodyPrivacy enum.
+func (e PreviewDataMultipartBodyPrivacy) Valid() bool {
+	switch e {
+	case PreviewDataMultipartBodyPrivacyApply:
+		return true
+	case PreviewDataMultipartBodyPrivacyNone:
+		return true
+	case PreviewDataMultipartBodyPrivacyRaw:
 		return true
 	default:
 		return false
@@ -1164,19 +1653,19 @@ func (e GetProcessEventsParamsDurationTime) Valid() bool {
 
 // Defines values for ExportProcessParamsFormat.
 const (
-	Csv     ExportProcessParamsFormat = "csv"
-	Parquet ExportProcessParamsFormat = "parquet"
-	Xes     ExportProcessParamsFormat = "xes"
+	ExportProcessParamsFormatCsv     ExportProcessParamsFormat = "csv"
+	ExportProcessParamsFormatParquet ExportProcessParamsFormat = "parquet"
+	ExportProcessParamsFormatXes     ExportProcessParamsFormat = "xes"
 )
 
 // Valid indicates whether the value is a known member of the ExportProcessParamsFormat enum.
 func (e ExportProcessParamsFormat) Valid() bool {
 	switch e {
-	case Csv:
+	case ExportProcessParamsFormatCsv:
 		return true
-	case Parquet:
+	case ExportProcessParamsFormatParquet:
 		return true
-	case Xes:
+	case ExportProcessParamsFormatXes:
 		return true
 	default:
 		return false
@@ -1459,26 +1948,8 @@ type AccessExplanation struct {
 
 // AccessPolicies defines model for AccessPolicies.
 type AccessPolicies struct {
-	Policies []struct {
-		Apps     []AccessPoliciesPoliciesApps `json:"apps"`
-		Exclude  PolicyPrincipals             `json:"exclude"`
-		Grant    AccessPoliciesPoliciesGrant  `json:"grant"`
-		Id       int                          `json:"id"`
-		Include  PolicyPrincipals             `json:"include"`
-		Name     string                       `json:"name"`
-		State    AccessPoliciesPoliciesState  `json:"state"`
-		Warnings []string                     `json:"warnings"`
-	} `json:"policies"`
+	Policies []AccessPolicyInfo `json:"policies"`
 }
-
-// AccessPoliciesPoliciesApps defines model for AccessPolicies.Policies.Apps.
-type AccessPoliciesPoliciesApps string
-
-// AccessPoliciesPoliciesGrant defines model for AccessPolicies.Policies.Grant.
-type AccessPoliciesPoliciesGrant string
-
-// AccessPoliciesPoliciesState defines model for AccessPolicies.Policies.State.
-type AccessPoliciesPoliciesState string
 
 // AccessPolicy defines model for AccessPolicy.
 type AccessPolicy struct {
@@ -1790,11 +2261,12 @@ type Error struct {
 // Events defines model for Events.
 type Events struct {
 	Events []struct {
-		Activity string    `json:"activity"`
-		Case     string    `json:"case"`
-		End      time.Time `json:"end"`
-		Resource *string   `json:"resource,omitempty"`
-		Start    time.Time `json:"start"`
+		Activity  string     `json:"activity"`
+		Case      string     `json:"case"`
+		End       *time.Time `json:"end,omitempty"`
+		Lifecycle *string    `json:"lifecycle,omitempty"`
+		Resource  *string    `json:"resource,omitempty"`
+		Start     *time.Time `json:"start,omitempty"`
 	} `json:"events"`
 	Offset int `json:"offset"`
 	Total  int `json:"total"`
@@ -1867,18 +2339,18 @@ type Member struct {
 
 // MemberInfo defines model for MemberInfo.
 type MemberInfo struct {
-	BusinessUnit int      `json:"business_unit"`
-	Roles        []string `json:"roles"`
-	User         int      `json:"user"`
+	BusinessUnit int       `json:"business_unit"`
+	Roles        *[]string `json:"roles"`
+	User         int       `json:"user"`
 }
 
 // Members defines model for Members.
 type Members struct {
 	Members []struct {
-		BusinessUnit int      `json:"business_unit"`
-		Roles        []string `json:"roles"`
-		User         int      `json:"user"`
-		Username     string   `json:"username"`
+		BusinessUnit int       `json:"business_unit"`
+		Roles        *[]string `json:"roles"`
+		User         int       `json:"user"`
+		Username     string    `json:"username"`
 	} `json:"members"`
 }
 
@@ -1968,28 +2440,28 @@ type ObjectCentric struct {
 		FlattenedOn string `json:"flattened_on"`
 		Types       []struct {
 			Cases *int `json:"cases,omitempty"`
-			Edges []struct {
-				Cases          *int    `json:"cases,omitempty"`
-				EventCouples   int     `json:"event_couples"`
-				From           string  `json:"from"`
-				MaxCaseCouples *int    `json:"max_case_couples,omitempty"`
-				MeanSeconds    float64 `json:"mean_seconds"`
-				MedianSeconds  float64 `json:"median_seconds"`
-				To             string  `json:"to"`
-				TotalObjects   int     `json:"total_objects"`
-				UniqueObjects  int     `json:"unique_objects"`
+			Edges *[]struct {
+				Cases          *int     `json:"cases,omitempty"`
+				EventCouples   int      `json:"event_couples"`
+				From           string   `json:"from"`
+				MaxCaseCouples *int     `json:"max_case_couples,omitempty"`
+				MeanSeconds    *float64 `json:"mean_seconds,omitempty"`
+				MedianSeconds  *float64 `json:"median_seconds,omitempty"`
+				To             string   `json:"to"`
+				TotalObjects   int      `json:"total_objects"`
+				UniqueObjects  int      `json:"unique_objects"`
 			} `json:"edges"`
 			End []struct {
 				Activity string `json:"activity"`
 				Cases    *int   `json:"cases,omitempty"`
 				Objects  int    `json:"objects"`
 			} `json:"end"`
-			Events                int     `json:"events"`
-			LifetimeMeanSeconds   float64 `json:"lifetime_mean_seconds"`
-			LifetimeMedianSeconds float64 `json:"lifetime_median_seconds"`
-			MaxCaseObjects        *int    `json:"max_case_objects,omitempty"`
-			Name                  string  `json:"name"`
-			Objects               int     `json:"objects"`
+			Events                int      `json:"events"`
+			LifetimeMeanSeconds   *float64 `json:"lifetime_mean_seconds,omitempty"`
+			LifetimeMedianSeconds *float64 `json:"lifetime_median_seconds,omitempty"`
+			MaxCaseObjects        *int     `json:"max_case_objects,omitempty"`
+			Name                  string   `json:"name"`
+			Objects               int      `json:"objects"`
 			Start                 []struct {
 				Activity string `json:"activity"`
 				Cases    *int   `json:"cases,omitempty"`
@@ -2010,11 +2482,11 @@ type PolicyPrincipals struct {
 type PolicyReport struct {
 	AttributeValuesChanged  *int `json:"attribute_values_changed,omitempty"`
 	EventLogVersionsChanged *int `json:"event_log_versions_changed,omitempty"`
-	RecordingStepsChanged   int  `json:"recording_steps_changed"`
-	RecordingTitlesChanged  int  `json:"recording_titles_changed"`
+	RecordingStepsChanged   *int `json:"recording_steps_changed,omitempty"`
+	RecordingTitlesChanged  *int `json:"recording_titles_changed,omitempty"`
 	ResourcesChanged        *int `json:"resources_changed,omitempty"`
-	ScreenshotsBlackedOut   int  `json:"screenshots_blacked_out"`
-	ScreenshotsDropped      int  `json:"screenshots_dropped"`
+	ScreenshotsBlackedOut   *int `json:"screenshots_blacked_out,omitempty"`
+	ScreenshotsDropped      *int `json:"screenshots_dropped,omitempty"`
 }
 
 // Preview defines model for Preview.
@@ -2032,9 +2504,9 @@ type Preview struct {
 	Mapped map[string]string `json:"mapped"`
 	Rows   []struct {
 		// Error Why the row does not read, naming its line and column.
-		Error  *string  `json:"error,omitempty"`
-		Fields []string `json:"fields"`
-		Line   int      `json:"line"`
+		Error  *string   `json:"error,omitempty"`
+		Fields *[]string `json:"fields"`
+		Line   int       `json:"line"`
 	} `json:"rows"`
 }
 
@@ -2046,33 +2518,87 @@ type Principal struct {
 
 // PrivacyPolicy defines model for PrivacyPolicy.
 type PrivacyPolicy struct {
-	// Actions For each kind (email, phone, card, iban, ssn, ip, secret, name): flag, mask, redact or pseudonymise.
-	Actions map[string]PrivacyPolicyActions `json:"actions"`
+	// Actions What the policy does with each kind of personal data.
+	Actions struct {
+		Card   PrivacyPolicyActionsCard   `json:"card"`
+		Email  PrivacyPolicyActionsEmail  `json:"email"`
+		Iban   PrivacyPolicyActionsIban   `json:"iban"`
+		Ip     PrivacyPolicyActionsIp     `json:"ip"`
+		Name   PrivacyPolicyActionsName   `json:"name"`
+		Phone  PrivacyPolicyActionsPhone  `json:"phone"`
+		Secret PrivacyPolicyActionsSecret `json:"secret"`
+		Ssn    PrivacyPolicyActionsSsn    `json:"ssn"`
+	} `json:"actions"`
 
 	// MinGroupSize Disclosure control: the smallest group of cases a report reader (one without the right to see raw data) receives a figure of. Views of fewer cases are refused with too_few_cases; smaller groups are left out and counted in the answer's disclosure object.
 	MinGroupSize *int      `json:"min_group_size,omitempty"`
 	Names        *[]string `json:"names,omitempty"`
 }
 
-// PrivacyPolicyActions defines model for PrivacyPolicy.Actions.
-type PrivacyPolicyActions string
+// PrivacyPolicyActionsCard defines model for PrivacyPolicy.Actions.Card.
+type PrivacyPolicyActionsCard string
+
+// PrivacyPolicyActionsEmail defines model for PrivacyPolicy.Actions.Email.
+type PrivacyPolicyActionsEmail string
+
+// PrivacyPolicyActionsIban defines model for PrivacyPolicy.Actions.Iban.
+type PrivacyPolicyActionsIban string
+
+// PrivacyPolicyActionsIp defines model for PrivacyPolicy.Actions.Ip.
+type PrivacyPolicyActionsIp string
+
+// PrivacyPolicyActionsName defines model for PrivacyPolicy.Actions.Name.
+type PrivacyPolicyActionsName string
+
+// PrivacyPolicyActionsPhone defines model for PrivacyPolicy.Actions.Phone.
+type PrivacyPolicyActionsPhone string
+
+// PrivacyPolicyActionsSecret defines model for PrivacyPolicy.Actions.Secret.
+type PrivacyPolicyActionsSecret string
+
+// PrivacyPolicyActionsSsn defines model for PrivacyPolicy.Actions.Ssn.
+type PrivacyPolicyActionsSsn string
 
 // PrivacyPolicyInfo defines model for PrivacyPolicyInfo.
 type PrivacyPolicyInfo struct {
 	Actions struct {
-		Card   string `json:"card"`
-		Email  string `json:"email"`
-		Iban   string `json:"iban"`
-		Ip     string `json:"ip"`
-		Name   string `json:"name"`
-		Phone  string `json:"phone"`
-		Secret string `json:"secret"`
-		Ssn    string `json:"ssn"`
+		Card   PrivacyPolicyInfoActionsCard   `json:"card"`
+		Email  PrivacyPolicyInfoActionsEmail  `json:"email"`
+		Iban   PrivacyPolicyInfoActionsIban   `json:"iban"`
+		Ip     PrivacyPolicyInfoActionsIp     `json:"ip"`
+		Name   PrivacyPolicyInfoActionsName   `json:"name"`
+		Phone  PrivacyPolicyInfoActionsPhone  `json:"phone"`
+		Secret PrivacyPolicyInfoActionsSecret `json:"secret"`
+		Ssn    PrivacyPolicyInfoActionsSsn    `json:"ssn"`
 	} `json:"actions"`
 	MinGroupSize int       `json:"min_group_size"`
 	Names        *[]string `json:"names,omitempty"`
 	NamesCount   *int      `json:"names_count,omitempty"`
 }
+
+// PrivacyPolicyInfoActionsCard defines model for PrivacyPolicyInfo.Actions.Card.
+type PrivacyPolicyInfoActionsCard string
+
+// PrivacyPolicyInfoActionsEmail defines model for PrivacyPolicyInfo.Actions.Email.
+type PrivacyPolicyInfoActionsEmail string
+
+// PrivacyPolicyInfoActionsIban defines model for PrivacyPolicyInfo.Actions.Iban.
+type PrivacyPolicyInfoActionsIban string
+
+// PrivacyPolicyInfoActionsIp defines model for PrivacyPolicyInfo.Actions.Ip.
+type PrivacyPolicyInfoActionsIp string
+
+// PrivacyPolicyInfoActionsName defines model for PrivacyPolicyInfo.Actions.Name.
+type PrivacyPolicyInfoActionsName string
+
+// PrivacyPolicyInfoActionsPhone defines model for PrivacyPolicyInfo.Actions.Phone.
+type PrivacyPolicyInfoActionsPhone string
+
+// PrivacyPolicyInfoActionsSecret defines model for PrivacyPolicyInfo.Actions.Secret.
+type PrivacyPolicyInfoActionsSecret string
+
+// PrivacyPolicyInfoActionsSsn defines model for PrivacyPolicyInfo.Actions.Ssn.
+type PrivacyPolicyInfoActionsSsn string
 
 // Privileges defines model for Privileges.
 type Privileges struct {
@@ -2102,7 +2628,7 @@ type ProcessComparison struct {
 		Cases                 int      `json:"cases"`
 		Events                int      `json:"events"`
 		EventsPerCase         float64  `json:"events_per_case"`
-		MeanDurationSeconds   float64  `json:"mean_duration_seconds"`
+		MeanDurationSeconds   *float64 `json:"mean_duration_seconds"`
 		MedianDurationSeconds *float64 `json:"median_duration_seconds"`
 		P90DurationSeconds    *float64 `json:"p90_duration_seconds"`
 		ReworkShare           float64  `json:"rework_share"`
@@ -2115,16 +2641,16 @@ type ProcessComparison struct {
 		ShareA   float64 `json:"share_a"`
 		ShareB   float64 `json:"share_b"`
 		Test     struct {
-			AdjustedPValue float64 `json:"adjusted_p_value"`
-			EffectSize     float64 `json:"effect_size"`
-			EffectSizeName string  `json:"effect_size_name"`
-			PValue         float64 `json:"p_value"`
-			Statistic      float64 `json:"statistic"`
-			Test           string  `json:"test"`
+			AdjustedPValue *float64 `json:"adjusted_p_value,omitempty"`
+			EffectSize     float64  `json:"effect_size"`
+			EffectSizeName string   `json:"effect_size_name"`
+			PValue         float64  `json:"p_value"`
+			Statistic      float64  `json:"statistic"`
+			Test           string   `json:"test"`
 		} `json:"test"`
 	} `json:"activities"`
 	AppearedVariantCases int `json:"appeared_variant_cases"`
-	AppearedVariants     []struct {
+	AppearedVariants     *[]struct {
 		Activities []string `json:"activities"`
 		Cases      int      `json:"cases"`
 	} `json:"appeared_variants"`
@@ -2132,7 +2658,7 @@ type ProcessComparison struct {
 		Cases                 int      `json:"cases"`
 		Events                int      `json:"events"`
 		EventsPerCase         float64  `json:"events_per_case"`
-		MeanDurationSeconds   float64  `json:"mean_duration_seconds"`
+		MeanDurationSeconds   *float64 `json:"mean_duration_seconds"`
 		MedianDurationSeconds *float64 `json:"median_duration_seconds"`
 		P90DurationSeconds    *float64 `json:"p90_duration_seconds"`
 		ReworkShare           float64  `json:"rework_share"`
@@ -2153,7 +2679,7 @@ type ProcessComparison struct {
 		CasesB       int      `json:"cases_b"`
 		From         string   `json:"from"`
 		MeanSecondsA *float64 `json:"mean_seconds_a"`
-		MeanSecondsB float64  `json:"mean_seconds_b"`
+		MeanSecondsB *float64 `json:"mean_seconds_b"`
 		ShareA       float64  `json:"share_a"`
 		ShareB       float64  `json:"share_b"`
 		To           string   `json:"to"`
@@ -2226,11 +2752,11 @@ type ReadyStatus string
 
 // RecordedStep A step as the caller may see it: those who may read a recording's input data see every field and the findings; others see n and name only.
 type RecordedStep struct {
-	Action      *string    `json:"action,omitempty"`
-	Application *string    `json:"application,omitempty"`
-	Description *string    `json:"description,omitempty"`
-	Element     *Element   `json:"element,omitempty"`
-	EndedAt     *time.Time `json:"ended_at,omitempty"`
+	Action      *RecordedStepAction `json:"action,omitempty"`
+	Application *string             `json:"application,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	Element     *Element            `json:"element,omitempty"`
+	EndedAt     *time.Time          `json:"ended_at,omitempty"`
 
 	// Findings Where personal data is in each of the step's texts.
 	Findings      *StepFindings `json:"findings,omitempty"`
@@ -2245,6 +2771,9 @@ type RecordedStep struct {
 	StartedAt       *time.Time `json:"started_at,omitempty"`
 	WindowTitle     *string    `json:"window_title,omitempty"`
 }
+
+// RecordedStepAction defines model for RecordedStep.Action.
+type RecordedStepAction string
 
 // Recording A recording or recording session.
 type Recording struct {
@@ -2382,56 +2911,55 @@ type RootCause struct {
 
 	// Disclosure What an answer to a report reader (a caller who may not read raw data) left out or blurred: every figure describes a group of at least k cases.
 	Disclosure *Disclosure `json:"disclosure,omitempty"`
-	Factors    []struct {
-		Cases              int       `json:"cases"`
-		ExcessOutcomeCases float64   `json:"excess_outcome_cases"`
-		Kind               string    `json:"kind"`
-		Lift               float64   `json:"lift"`
-		Name               string    `json:"name"`
-		OutcomeCases       int       `json:"outcome_cases"`
-		Rate               float64   `json:"rate"`
-		RateInterval95     []float64 `json:"rate_interval_95"`
-		RateWithout        float64   `json:"rate_without"`
+	Factors    *[]struct {
+		Cases              int                  `json:"cases"`
+		ExcessOutcomeCases float64              `json:"excess_outcome_cases"`
+		Kind               RootCauseFactorsKind `json:"kind"`
+		Lift               float64              `json:"lift"`
+		Name               string               `json:"name"`
+		OutcomeCases       int                  `json:"outcome_cases"`
+		Rate               float64              `json:"rate"`
+		RateInterval95     []float64            `json:"rate_interval_95"`
+		RateWithout        float64              `json:"rate_without"`
 		Test               struct {
-			AdjustedPValue float64 `json:"adjusted_p_value"`
-			EffectSize     float64 `json:"effect_size"`
-			EffectSizeName string  `json:"effect_size_name"`
-			PValue         float64 `json:"p_value"`
-			Statistic      float64 `json:"statistic"`
-			Test           string  `json:"test"`
+			AdjustedPValue *float64 `json:"adjusted_p_value,omitempty"`
+			EffectSize     float64  `json:"effect_size"`
+			EffectSizeName string   `json:"effect_size_name"`
+			PValue         float64  `json:"p_value"`
+			Statistic      float64  `json:"statistic"`
+			Test           string   `json:"test"`
 		} `json:"test"`
+
+		// Value The attribute's value, for a case attribute.
+		Value *string `json:"value,omitempty"`
 	} `json:"factors"`
-	FactorsTested int     `json:"factors_tested"`
-	Outcome       string  `json:"outcome"`
-	OutcomeCases  int     `json:"outcome_cases"`
-	Rate          float64 `json:"rate"`
-	Tree          struct {
-		Cases int `json:"cases"`
-		No    *struct {
-			Cases        int     `json:"cases"`
-			OutcomeCases int     `json:"outcome_cases"`
-			Rate         float64 `json:"rate"`
-		} `json:"no,omitempty"`
-		OutcomeCases int     `json:"outcome_cases"`
-		Rate         float64 `json:"rate"`
-		Split        *string `json:"split,omitempty"`
-		Yes          *struct {
-			Cases int `json:"cases"`
-			No    struct {
-				Cases        int     `json:"cases"`
-				OutcomeCases int     `json:"outcome_cases"`
-				Rate         float64 `json:"rate"`
-			} `json:"no"`
-			OutcomeCases int     `json:"outcome_cases"`
-			Rate         float64 `json:"rate"`
-			Split        string  `json:"split"`
-			Yes          struct {
-				Cases        int     `json:"cases"`
-				OutcomeCases int     `json:"outcome_cases"`
-				Rate         float64 `json:"rate"`
-			} `json:"yes"`
-		} `json:"yes,omitempty"`
-	} `json:"tree"`
+	FactorsTested int `json:"factors_tested"`
+
+	// FactorsWithheld Factors left out by disclosure control.
+	FactorsWithheld *int    `json:"factors_withheld,omitempty"`
+	Outcome         string  `json:"outcome"`
+	OutcomeCases    int     `json:"outcome_cases"`
+	Rate            float64 `json:"rate"`
+
+	// Tree Null when the view has no case.
+	Tree *RootCauseNode `json:"tree"`
+}
+
+// RootCauseFactorsKind defines model for RootCause.Factors.Kind.
+type RootCauseFactorsKind string
+
+// RootCauseNode A node of the decision tree: its cases and their outcome share, and unless it is a leaf the factor it splits on and the cases with it (yes) and without (no).
+type RootCauseNode struct {
+	Cases int `json:"cases"`
+
+	// No A node of the decision tree: its cases and their outcome share, and unless it is a leaf the factor it splits on and the cases with it (yes) and without (no).
+	No           *RootCauseNode `json:"no,omitempty"`
+	OutcomeCases int            `json:"outcome_cases"`
+	Rate         float64        `json:"rate"`
+	Split        *string        `json:"split,omitempty"`
+
+	// Yes A node of the decision tree: its cases and their outcome share, and unless it is a leaf the factor it splits on and the cases with it (yes) and without (no).
+	Yes *RootCauseNode `json:"yes,omitempty"`
 }
 
 // Share defines model for Share.
@@ -2447,9 +2975,7 @@ type ShareAccess string
 type Shares struct {
 	Shares []struct {
 		Access    SharesSharesAccess `json:"access"`
-		Principal struct {
-			User int `json:"user"`
-		} `json:"principal"`
+		Principal Principal          `json:"principal"`
 	} `json:"shares"`
 }
 
@@ -2484,25 +3010,8 @@ type SourceKind string
 
 // Sources defines model for Sources.
 type Sources struct {
-	Sources []struct {
-		CreatedAt time.Time          `json:"created_at"`
-		Id        int                `json:"id"`
-		Kind      SourcesSourcesKind `json:"kind"`
-		LastRows  int                `json:"last_rows"`
-
-		// Mapping The columns of the log's fields: case, activity, timestamp, start, end, resource, lifecycle, timestamp_format.
-		Mapping         map[string]string `json:"mapping"`
-		Name            string            `json:"name"`
-		Process         int               `json:"process"`
-		Query           string            `json:"query"`
-		RunsAs          int               `json:"runs_as"`
-		Target          string            `json:"target"`
-		WatermarkColumn *string           `json:"watermark_column,omitempty"`
-	} `json:"sources"`
+	Sources []Source `json:"sources"`
 }
-
-// SourcesSourcesKind defines model for Sources.Sources.Kind.
-type SourcesSourcesKind string
 
 // Statistics defines model for Statistics.
 type Statistics struct {
@@ -2584,20 +3093,23 @@ type StatsSummary struct {
 
 // Step A step in the form of recording.json (docs/recording-format.md); in a session, screenshot is the PNG or JPEG image in base64.
 type Step struct {
-	Action      string    `json:"action"`
-	Application *string   `json:"application,omitempty"`
-	Description *string   `json:"description,omitempty"`
-	Element     *Element  `json:"element,omitempty"`
-	EndedAt     time.Time `json:"ended_at"`
-	Input       *string   `json:"input,omitempty"`
-	Name        string    `json:"name"`
-	Screenshot  *[]byte   `json:"screenshot,omitempty"`
+	Action      StepAction `json:"action"`
+	Application *string    `json:"application,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	Element     *Element   `json:"element,omitempty"`
+	EndedAt     time.Time  `json:"ended_at"`
+	Input       *string    `json:"input,omitempty"`
+	Name        string     `json:"name"`
+	Screenshot  *[]byte    `json:"screenshot,omitempty"`
 
 	// ScreenshotScale How many screenshot pixels one unit of element.bounds spans (a HiDPI display's device pixel ratio); 1 when absent.
 	ScreenshotScale *float64  `json:"screenshot_scale,omitempty"`
 	StartedAt       time.Time `json:"started_at"`
 	WindowTitle     *string   `json:"window_title,omitempty"`
 }
+
+// StepAction defines model for Step.Action.
+type StepAction string
 
 // StepEdit defines model for StepEdit.
 type StepEdit struct {
@@ -2680,8 +3192,8 @@ type TeamMembers struct {
 
 // TeamRoles defines model for TeamRoles.
 type TeamRoles struct {
-	Roles []string `json:"roles"`
-	Team  int      `json:"team"`
+	Roles *[]string `json:"roles"`
+	Team  int       `json:"team"`
 }
 
 // Teams defines model for Teams.
@@ -2879,14 +3391,14 @@ type WhatIf struct {
 		Why      string             `json:"why"`
 	} `json:"matches"`
 	NeedMfa bool `json:"need_mfa"`
-	Skipped []struct {
+	Skipped *[]struct {
 		Enforced bool               `json:"enforced"`
 		Grant    WhatIfSkippedGrant `json:"grant"`
 		Name     string             `json:"name"`
 		Policy   int                `json:"policy"`
 		State    WhatIfSkippedState `json:"state"`
 		Why      string             `json:"why"`
-	} `json:"skipped"`
+	} `json:"skipped,omitempty"`
 }
 
 // WhatIfMatchesGrant defines model for WhatIf.Matches.Grant.
@@ -3081,7 +3593,7 @@ type UploadDataMultipartBody struct {
 	File openapi_types.File `json:"file"`
 
 	// Format the file format when its name does not say it: csv, tsv, xes, parquet, jsonocel, xmlocel, sqliteocel
-	Format *string `json:"format,omitempty"`
+	Format *UploadDataMultipartBodyFormat `json:"format,omitempty"`
 
 	// Lifecycle column of the lifecycle transition (CSV)
 	Lifecycle *string `json:"lifecycle,omitempty"`
@@ -3105,6 +3617,9 @@ type UploadDataMultipartBody struct {
 	TimestampFormat *string `json:"timestamp-format,omitempty"`
 }
 
+// UploadDataMultipartBodyFormat defines parameters for UploadData.
+type UploadDataMultipartBodyFormat string
+
 // UploadDataMultipartBodyPrivacy defines parameters for UploadData.
 type UploadDataMultipartBodyPrivacy string
 
@@ -3116,14 +3631,26 @@ type PreviewDataMultipartBody struct {
 	End       *string `json:"end,omitempty"`
 
 	// File the file's first bytes, at most 65,536, under the file's name (which tells CSV from TSV)
-	File            openapi_types.File `json:"file"`
-	Format          *string            `json:"format,omitempty"`
-	Lifecycle       *string            `json:"lifecycle,omitempty"`
-	Resource        *string            `json:"resource,omitempty"`
-	Start           *string            `json:"start,omitempty"`
-	Timestamp       *string            `json:"timestamp,omitempty"`
-	TimestampFormat *string            `json:"timestamp-format,omitempty"`
+	File      openapi_types.File              `json:"file"`
+	Format    *PreviewDataMultipartBodyFormat `json:"format,omitempty"`
+	Lifecycle *string                         `json:"lifecycle,omitempty"`
+
+	// ObjectType the object type to flatten an object-centric log on
+	ObjectType *string `json:"object-type,omitempty"`
+
+	// Privacy apply (the default): the environment's privacy policy is applied to resources and string attributes before the log is stored. raw (or its older name none): the log is stored as it is; only for callers who may read the process's raw data (403 otherwise), and recorded in the audit log's data.upload entry.
+	Privacy         *PreviewDataMultipartBodyPrivacy `json:"privacy,omitempty"`
+	Resource        *string                          `json:"resource,omitempty"`
+	Start           *string                          `json:"start,omitempty"`
+	Timestamp       *string                          `json:"timestamp,omitempty"`
+	TimestampFormat *string                          `json:"timestamp-format,omitempty"`
 }
+
+// PreviewDataMultipartBodyFormat defines parameters for PreviewData.
+type PreviewDataMultipartBodyFormat string
+
+// PreviewDataMultipartBodyPrivacy defines parameters for PreviewData.
+type PreviewDataMultipartBodyPrivacy string
 
 // GetProcessEventsParams defines parameters for GetProcessEvents.
 type GetProcessEventsParams struct {
