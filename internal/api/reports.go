@@ -238,8 +238,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 			out["resources"], out["handovers"] = st.ResourceWork, st.Handovers
 			// The summary `procmine stats` prints: exact counts, the
 			// durations' spread, the first and last timestamp.
-			out["summary"] = statsSummary{Cases: st.Cases, Events: st.Events, Variants: st.Variants, Resources: st.Resources,
-				CaseDuration: st.CaseDuration, TimeRange: st.TimeRange, Rework: st.Rework}
+			out["summary"] = st.Summary()
 		}
 		return keptJSON(out)
 	})
@@ -400,17 +399,4 @@ func (s *Server) objectCentric(w http.ResponseWriter, r *http.Request) {
 		}
 		return report.Kept{ContentType: "image/svg+xml", Body: svg.Bytes()}, nil
 	})
-}
-
-// statsSummary is what the statistics answer adds for those who may read
-// raw data: the figures of `procmine stats` that the report's key figures
-// give readers through disclosure control.
-type statsSummary struct {
-	Cases        int               `json:"cases"`
-	Events       int               `json:"events"`
-	Variants     int               `json:"variants"`
-	Resources    int               `json:"resources"`
-	CaseDuration *mining.Durations `json:"case_duration_seconds"`
-	TimeRange    *[2]string        `json:"time_range,omitempty"`
-	Rework       mining.Rework     `json:"rework"`
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -15,26 +16,13 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	fs := newFlagSet("map", "FILE [--view frequency|performance] [--activities P] [--paths P] [-o out.svg|out.dot|out.json] [filters]", s)
 	var lf loadFlags
 	lf.register(fs)
-	view := fs.String("view", "frequency", "figures on the map: frequency or performance")
-	acts := fs.String("activities", "1", "share of activities to keep, most frequent first (0..1, or a percentage such as 80%)")
-	paths := fs.String("paths", "1", "share of paths to keep, most frequent first (0..1, or a percentage)")
-	out := fs.String("o", "", "output file; its extension picks the format: .svg, .dot or .json (default: JSON on stdout)")
-	format := fs.String("format-out", "", "output format when -o is not given or has another extension: json, dot or svg")
+	var mf mapFlags
+	mf.register(fs)
 	pos, err := parse(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
-	o := processmap.Options{View: processmap.View(*view)}
-	if o.Activities, err = parseShare("--activities", *acts); err != nil {
-		return err
-	}
-	if o.Paths, err = parseShare("--paths", *paths); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	kind, err := mapKind(*out, *format)
+	o, kind, err := mf.options()
 	if err != nil {
 		return err
 	}
@@ -50,7 +38,37 @@ func runMap(ctx context.Context, args []string, s Streams) error {
 	if o.View == processmap.Performance && !m.Timed {
 		fmt.Fprintln(s.Err, "procmine: the log has no timestamps: durations are unavailable, the map shows counts")
 	}
-	return writeMap(ctx, *out, kind, s, m)
+	return writeMap(ctx, mf.out, kind, s, m)
+}
+
+// mapFlags are the flags of a map, offline or remote.
+type mapFlags struct {
+	view, activities, paths, out, format string
+}
+
+func (f *mapFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.view, "view", "frequency", "figures on the map: frequency or performance")
+	fs.StringVar(&f.activities, "activities", "1", "share of activities to keep, most frequent first (0..1, or a percentage such as 80%)")
+	fs.StringVar(&f.paths, "paths", "1", "share of paths to keep, most frequent first (0..1, or a percentage)")
+	fs.StringVar(&f.out, "o", "", "output file; its extension picks the format: .svg, .dot or .json (default: JSON on stdout)")
+	fs.StringVar(&f.format, "format-out", "", "output format when -o is not given or has another extension: json, dot or svg")
+}
+
+// options are the map's options and the format it is written in.
+func (f *mapFlags) options() (processmap.Options, string, error) {
+	o := processmap.Options{View: processmap.View(f.view)}
+	var err error
+	if o.Activities, err = parseShare("--activities", f.activities); err != nil {
+		return o, "", err
+	}
+	if o.Paths, err = parseShare("--paths", f.paths); err != nil {
+		return o, "", err
+	}
+	if err := o.Validate(); err != nil {
+		return o, "", usagef("%v", err)
+	}
+	kind, err := mapKind(f.out, f.format)
+	return o, kind, err
 }
 
 // mapKind is the format a map is written in: format, else the extension

@@ -133,16 +133,8 @@ func remoteStats(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args [
 		TimelineBucket  string                 `json:"timeline_bucket"`
 		Timeline        []mining.Bucket        `json:"timeline"`
 		Handovers       []mining.Handover      `json:"handovers"`
-		Summary         *struct {
-			Cases        int               `json:"cases"`
-			Events       int               `json:"events"`
-			Variants     int               `json:"variants"`
-			Resources    int               `json:"resources"`
-			CaseDuration *mining.Durations `json:"case_duration_seconds"`
-			TimeRange    *[2]string        `json:"time_range"`
-			Rework       mining.Rework     `json:"rework"`
-		} `json:"summary"`
-		Disclosure *disclosure.Withheld `json:"disclosure"`
+		Summary         *mining.Summary        `json:"summary"`
+		Disclosure      *disclosure.Withheld   `json:"disclosure"`
 	}
 	if err := decode(resp.HTTPResponse, resp.Body, &a); err != nil {
 		return err
@@ -152,8 +144,7 @@ func remoteStats(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args [
 	if sum := a.Summary; sum != nil {
 		// Those who may read raw data: the figures `procmine stats`
 		// prints, exact.
-		st.Cases, st.Events, st.Variants, st.Resources = sum.Cases, sum.Events, sum.Variants, sum.Resources
-		st.CaseDuration, st.TimeRange, st.Rework = sum.CaseDuration, sum.TimeRange, sum.Rework
+		st.SetSummary(*sum)
 		if st.ResourceWork == nil {
 			st.ResourceWork = []mining.ResourceStats{}
 		}
@@ -270,33 +261,19 @@ func remoteVariants(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, arg
 }
 
 func remoteMap(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args []string, s Streams) error {
-	view := fs.String("view", "frequency", "figures on the map: frequency or performance")
-	acts := fs.String("activities", "1", "share of activities to keep, most frequent first (0..1, or a percentage such as 80%)")
-	paths := fs.String("paths", "1", "share of paths to keep, most frequent first (0..1, or a percentage)")
-	out := fs.String("o", "", "output file; its extension picks the format: .svg, .dot or .json (default: JSON on stdout)")
-	format := fs.String("format-out", "", "output format when -o is not given or has another extension: json, dot or svg")
+	var mf mapFlags
+	mf.register(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	o := processmap.Options{View: processmap.View(*view)}
-	var err error
-	if o.Activities, err = parseShare("--activities", *acts); err != nil {
-		return err
-	}
-	if o.Paths, err = parseShare("--paths", *paths); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	kind, err := mapKind(*out, *format)
+	o, kind, err := mf.options()
 	if err != nil {
 		return err
 	}
 	if err := p.connect(ctx); err != nil {
 		return err
 	}
-	v := client.GetProcessMapParamsView(*view)
+	v := client.GetProcessMapParamsView(o.View)
 	a, pa := o.Activities, o.Paths
 	resp, err := p.api.GetProcessMapWithResponse(ctx, p.env, p.id, &client.GetProcessMapParams{View: &v, Activities: &a, Paths: &pa})
 	if err != nil {
@@ -315,5 +292,5 @@ func remoteMap(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args []s
 	if m.Disclosure != nil {
 		fmt.Fprintf(s.Err, "procmine: as a report reader: %s\n", m.Disclosure.Note)
 	}
-	return writeMap(ctx, *out, kind, s, &m.Map)
+	return writeMap(ctx, mf.out, kind, s, &m.Map)
 }

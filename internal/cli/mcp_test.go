@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -21,28 +19,11 @@ import (
 // reader, whose variants come through disclosure control).
 func TestMCPOverStdio(t *testing.T) {
 	addr, out, _ := serveInBackground(t, "demo", "--data-dir", t.TempDir())
-	passwords := map[string]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
-		if f := strings.Fields(line); len(f) > 2 && len(f[1]) == 16 {
-			passwords[f[0]] = f[1]
-		}
-	}
+	passwords := demoPasswords(out.String())
 	base := "http://" + addr
 	for _, user := range []string{"maker", "viewer"} {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.Post(base+"/api/v1/session", "application/json", strings.NewReader(`{"username":"`+user+`","password":"`+passwords[user]+`"}`))
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s signs in: %v %v", user, err, resp)
-		}
-		resp.Body.Close()
-		if resp, err = c.Post(base+"/api/v1/tokens", "application/json", strings.NewReader(`{"name":"assistant"}`)); err != nil || resp.StatusCode != 201 {
-			t.Fatalf("%s makes a token: %v", user, err)
-		}
-		var tok struct{ Token string }
-		json.NewDecoder(resp.Body).Decode(&tok)
-		resp.Body.Close()
-		t.Setenv("PROCMINE_TOKEN", tok.Token)
+		_, token := signInWithToken(t, base, user, passwords[user])
+		t.Setenv("PROCMINE_TOKEN", token)
 
 		// procmine mcp between two pipes, the SDK's client on the other
 		// ends.
@@ -69,8 +50,8 @@ func TestMCPOverStdio(t *testing.T) {
 		}
 		got := res.Content[0].(*mcp.TextContent).Text
 		req, _ := http.NewRequest("GET", base+"/api/v1/environments/1/processes/1/variants", nil)
-		req.Header.Set("Authorization", "Bearer "+tok.Token)
-		resp, err = http.DefaultClient.Do(req)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

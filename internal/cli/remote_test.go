@@ -26,12 +26,7 @@ import (
 // so.
 func TestRemoteAgreesWithOffline(t *testing.T) {
 	addr, out, _ := serveInBackground(t, "demo", "--data-dir", t.TempDir())
-	passwords := map[string]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
-		if f := strings.Fields(line); len(f) > 2 && len(f[1]) == 16 {
-			passwords[f[0]] = f[1]
-		}
-	}
+	passwords := demoPasswords(out.String())
 	base := "http://" + addr
 	maker, makerToken := signInWithToken(t, base, "maker", passwords["maker"])
 	_, viewerToken := signInWithToken(t, base, "viewer", passwords["viewer"])
@@ -125,6 +120,17 @@ func TestRemoteAgreesWithOffline(t *testing.T) {
 			t.Errorf("%v: %d %s, want %d and %q", c.args, code, errs, c.code, c.err)
 		}
 	}
+}
+
+// demoPasswords reads the users and passwords procmine demo prints.
+func demoPasswords(printed string) map[string]string {
+	passwords := map[string]string{}
+	for _, line := range strings.Split(printed, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && len(f[1]) == 16 {
+			passwords[f[0]] = f[1]
+		}
+	}
+	return passwords
 }
 
 // signInWithToken signs user in and makes a personal access token.

@@ -36,6 +36,30 @@ type Stats struct {
 	Timeline       []Bucket `json:"timeline,omitempty"`
 }
 
+// Summary is the part of Stats beyond the counts by activity: what the
+// REST API's statistics give those who may read raw data besides them.
+type Summary struct {
+	Cases        int        `json:"cases"`
+	Events       int        `json:"events"`
+	Variants     int        `json:"variants"`
+	Resources    int        `json:"resources"`
+	CaseDuration *Durations `json:"case_duration_seconds"`
+	TimeRange    *[2]string `json:"time_range,omitempty"`
+	Rework       Rework     `json:"rework"`
+}
+
+// Summary is st's summary.
+func (st *Stats) Summary() Summary {
+	return Summary{Cases: st.Cases, Events: st.Events, Variants: st.Variants, Resources: st.Resources,
+		CaseDuration: st.CaseDuration, TimeRange: st.TimeRange, Rework: st.Rework}
+}
+
+// SetSummary writes sum into st.
+func (st *Stats) SetSummary(sum Summary) {
+	st.Cases, st.Events, st.Variants, st.Resources = sum.Cases, sum.Events, sum.Variants, sum.Resources
+	st.CaseDuration, st.TimeRange, st.Rework = sum.CaseDuration, sum.TimeRange, sum.Rework
+}
+
 // Durations summarises a set of durations, in seconds.
 type Durations struct {
 	Mean   float64 `json:"mean"`
