@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,9 @@ func checked(t testing.TB, h http.Handler) http.Handler {
 		if rec.status == response.StatusClientGone {
 			return // nobody reads this answer
 		}
+		if rec.status < 300 {
+			answered.Store(r.Method+" "+route.Path, true)
+		}
 		if problem := c.check(r, route, params, body, rec); problem != "" {
 			t.Errorf("contract: %s %s → %d: %s", r.Method, route.Path, rec.status, problem)
 		}
@@ -110,6 +114,31 @@ func checked(t testing.TB, h http.Handler) http.Handler {
 			sample(dir, r.Method, route.Path, rec)
 		}
 	})
+}
+
+// answered holds the operations the tests had a success answer of
+// (2xx), checked against its schema.
+var answered sync.Map
+
+// coverage says how many of the document's operations the tests had a
+// success answer of, and which they did not.
+func coverage() string {
+	c, err := loadContract()
+	if err != nil {
+		return ""
+	}
+	var all, missed []string
+	for path, item := range c.doc.Paths.Map() {
+		for method := range item.Operations() {
+			op := method + " " + path
+			all = append(all, op)
+			if _, ok := answered.Load(op); !ok {
+				missed = append(missed, op)
+			}
+		}
+	}
+	slices.Sort(missed)
+	return fmt.Sprintf("contract: %d of %d operations answered with success and checked; not: %s", len(all)-len(missed), len(all), strings.Join(missed, ", "))
 }
 
 func inContract(path string) bool {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -19,5 +20,8 @@ func TestMain(m *testing.M) {
 	dot.Use(layouts)
 	code := m.Run()
 	layouts.Close()
+	if testing.Verbose() {
+		fmt.Println(coverage())
+	}
 	os.Exit(code)
 }
