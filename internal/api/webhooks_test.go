@@ -60,7 +60,7 @@ func startWebhooks(t *testing.T, e *env, wc WebhookConfig) {
 	proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return time.Now().UTC() },
 		TrustedProxies: proxies, Webhooks: wc})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(checked(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	startJobs(t, srv)
 	e.url, e.srv = ts.URL, srv
