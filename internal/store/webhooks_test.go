@@ -5,14 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"sync"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/procmine/procmine/internal/access"
 )
 
-// webhookOf registers a webhook of w's environment subscribing to
+// webhook registers a webhook of w's environment subscribing to
 // share.granted.
 func (w *jobWorld) webhook(t *testing.T) Webhook {
 	t.Helper()
@@ -172,6 +175,42 @@ func TestWebhookCapRace(t *testing.T) {
 		must(t, err)
 		if len(hooks) != MaxWebhooks {
 			t.Errorf("%d webhooks stored, want %d", len(hooks), MaxWebhooks)
+		}
+	})
+}
+
+// TestWebhookMigration00032: webhooks and deliveries stored before 00032
+// are kept by it; each delivery gets a random id, put in its body; ids
+// are not reused after (SQLite's tables are rebuilt with AUTOINCREMENT).
+func TestWebhookMigration00032(t *testing.T) {
+	eachJobWorld(t, func(t *testing.T, ctx context.Context, s *Store, w *jobWorld) {
+		dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+		if s.postgres {
+			dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		}
+		sub, err := fs.Sub(migrations, dir)
+		must(t, err)
+		p, err := goose.NewProvider(dialect, s.db, sub)
+		must(t, err)
+		_, err = p.DownTo(ctx, 31)
+		must(t, err)
+		hook, err := s.insert(ctx, "INSERT INTO webhooks (env_id, url, events, secret, created_by, created_at) VALUES (?, 'http://192.0.2.1/', 'share.granted', ?, 1, 0)", w.env, []byte{})
+		must(t, err)
+		delivery, err := s.insert(ctx, `INSERT INTO webhook_deliveries (webhook_id, event, payload, state, created_at, updated_at) VALUES (?, 'share.granted', '{"event":"share.granted"}', 'retrying', 0, 0)`, hook)
+		must(t, err)
+		_, err = p.Up(ctx)
+		must(t, err)
+		var uid, payload string
+		must(t, s.db.QueryRow(s.rebind("SELECT uid, payload FROM webhook_deliveries WHERE id = ?"), delivery).Scan(&uid, &payload))
+		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(uid) || payload != fmt.Sprintf(`{"delivery":%q,"event":"share.granted"}`, uid) {
+			t.Errorf("after 00032: uid %q, payload %s", uid, payload)
+		}
+		must(t, s.DeleteWebhook(ctx, w.env, access.ID(hook), AuditEntry{Env: w.env, Action: "webhook.deleted"}))
+		if h := w.webhook(t); int64(h.ID) <= hook {
+			t.Errorf("webhook id %d after %d was deleted", h.ID, hook)
+		}
+		if ids, _ := w.queueShare(t, 0); int64(ids[0]) <= delivery {
+			t.Errorf("delivery id %d after %d was deleted", ids[0], delivery)
 		}
 	})
 }
