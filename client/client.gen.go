@@ -3303,9 +3303,12 @@ type Views struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt   time.Time       `json:"created_at"`
-	CreatedBy   int             `json:"created_by"`
-	Description string          `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   int       `json:"created_by"`
+	Description string    `json:"description"`
+
+	// Dropped Events not queued for this webhook because it had 50 deliveries waiting (queued or retrying) already.
+	Dropped     int             `json:"dropped"`
 	Environment int             `json:"environment"`
 	Events      []WebhookEvents `json:"events"`
 	Id          int             `json:"id"`
@@ -3323,12 +3326,13 @@ type WebhookEvents string
 
 // WebhookDelivery defines model for WebhookDelivery.
 type WebhookDelivery struct {
-	Attempts  int                  `json:"attempts"`
-	CreatedAt time.Time            `json:"created_at"`
-	Event     WebhookDeliveryEvent `json:"event"`
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
 
-	// Id Sent as Procmine-Delivery.
-	Id int `json:"id"`
+	// Delivery The delivery's random id: the body's "delivery" field (signed) and the Procmine-Delivery header; the same on every attempt.
+	Delivery string               `json:"delivery"`
+	Event    WebhookDeliveryEvent `json:"event"`
+	Id       int                  `json:"id"`
 
 	// LastError Why the last attempt failed; empty once delivered.
 	LastError string `json:"last_error"`

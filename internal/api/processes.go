@@ -199,12 +199,17 @@ func (s *Server) putShare(w http.ResponseWriter, r *http.Request) {
 		response.WriteError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.PutShare(r.Context(), id, access.ProcessShare{To: req.Principal, Access: level}); err != nil {
+	changed, err := s.cfg.Store.SetShare(r.Context(), id, access.ProcessShare{To: req.Principal, Access: level})
+	if err != nil {
 		response.WriteError(w, r, err)
 		return
 	}
 	s.auditLog.Record(r, request.Environment(r), "share.put", store.AuditTarget("process", id), principalText(req.Principal)+" as "+level.String())
-	s.notify(r, webhooks.ShareGranted, shareData{Process: id, Principal: req.Principal, Access: level.String()})
+	// A share put again as it was grants nothing: a caller repeating it
+	// would otherwise fill the environment's webhooks' queues.
+	if changed {
+		s.notify(r, webhooks.ShareGranted, shareData{Process: id, Principal: req.Principal, Access: level.String()})
+	}
 	response.JSON(w, http.StatusOK, map[string]any{"principal": req.Principal, "access": level.String()})
 }
 

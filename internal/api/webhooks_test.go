@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/procmine/procmine/internal/bpmn"
 	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/seal"
+	"github.com/procmine/procmine/internal/store"
 	"github.com/procmine/procmine/internal/store/storetest"
 	"github.com/procmine/procmine/internal/webhooks"
 )
@@ -58,7 +60,7 @@ func startWebhooks(t *testing.T, e *env, wc WebhookConfig) {
 	proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return time.Now().UTC() },
 		TrustedProxies: proxies, Webhooks: wc})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(checked(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	startJobs(t, srv)
 	e.url, e.srv = ts.URL, srv
@@ -164,13 +166,20 @@ func checkSignature(t *testing.T, secret string, g received) {
 	if want := hex.EncodeToString(m.Sum(nil)); !hmac.Equal([]byte(sig), []byte(want)) {
 		t.Fatalf("signature %q, want v1=%s over %s", g.header.Get("Procmine-Signature"), want, g.body)
 	}
-	if g.header.Get("Procmine-Delivery") == "" || g.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("headers %v", g.header)
+	// The delivery's id is in the body, under the signature; the header
+	// repeats it.
+	var body struct{ Delivery string }
+	json.Unmarshal(g.body, &body)
+	if !deliveryID.MatchString(body.Delivery) || g.header.Get("Procmine-Delivery") != body.Delivery || g.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("headers %v, body %s", g.header, g.body)
 	}
 	if err := webhooks.Verify([]byte(secret), g.header.Get("Procmine-Signature"), g.body, time.Now(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }
+
+// deliveryID is a delivery's random id.
+var deliveryID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // envelope reads a delivery's body.
 func envelope(t *testing.T, g received) (event string, env access.ID, data map[string]any) {
@@ -188,6 +197,7 @@ func envelope(t *testing.T, g received) (event string, env access.ID, data map[s
 
 type deliveryJSON struct {
 	ID         access.ID
+	Delivery   string
 	Event      string
 	State      string
 	Attempts   int
@@ -295,8 +305,15 @@ func TestWebhookDeliveries(t *testing.T) {
 				t.Errorf("import.failed: %s", failed[0].body)
 			}
 
-			// Shares: the process, the principal and the role.
+			// Shares: the process, the principal and the role; a share put
+			// again as it was grants nothing and is not told.
 			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+			maker.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":"viewer"}`, viewerID), 200, nil)
+			var listed struct{ Deliveries []deliveryJSON }
+			root.json("GET", hookPath+"/deliveries", "", 200, &listed)
+			if n := countEvent(listed.Deliveries, "share.granted"); n != 1 {
+				t.Errorf("a share put twice as it was: %d share.granted deliveries, want 1", n)
+			}
 			granted := rc.waitFor(t, "share.granted", 1)
 			checkSignature(t, hookSecret, granted[0])
 			if _, _, data := envelope(t, granted[0]); data["process"] != float64(p.ID) || data["access"] != "viewer" ||
@@ -351,12 +368,14 @@ func TestWebhookDeliveries(t *testing.T) {
 				}
 			}
 
-			// Audited: the registration and the deliveries.
+			// Audited: the registration; not the deliveries that went
+			// (the list of deliveries has them), only failures.
 			code, audit := root.do("GET", base+"/audit", "", nil)
-			for _, action := range []string{"webhook.created", "webhook.delivered"} {
-				if code != 200 || !strings.Contains(audit, action) {
-					t.Errorf("audit has no %s: %d", action, code)
-				}
+			if code != 200 || !strings.Contains(audit, "webhook.created") {
+				t.Errorf("audit has no webhook.created: %d", code)
+			}
+			if strings.Contains(audit, "webhook.delivered") {
+				t.Errorf("each delivery is audited")
 			}
 			if strings.Contains(audit, rc.srv.URL) {
 				t.Errorf("the audit log holds the webhook's URL")
@@ -426,7 +445,7 @@ func TestWebhookAllowList(t *testing.T) {
 			}
 			// A name entry trusts the name, not the server's own network.
 			points.Store(netip.MustParseAddr("127.0.0.3"))
-			if code, body := register("http://hooks.test:" + port + "/"); code != 422 || !strings.Contains(body, "not an address this server may deliver") {
+			if code, body := register("http://hooks.test:" + port + "/"); code != 422 || !strings.Contains(body, "does not resolve or is not an address this server may deliver") {
 				t.Errorf("a name resolving to loopback: %d %s", code, body)
 			}
 			var list struct{ Webhooks []any }
@@ -581,6 +600,191 @@ func TestWebhookDenials(t *testing.T) {
 			root.json("GET", base+"/webhooks", "", 200, &list)
 			if len(list.Webhooks) != 1 || list.Webhooks[0].ID != hook.ID {
 				t.Errorf("after refusals: %+v", list.Webhooks)
+			}
+		})
+	}
+}
+
+// countEvent counts the deliveries of event.
+func countEvent(list []deliveryJSON, event string) (n int) {
+	for _, d := range list {
+		if d.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
+// member adds a user to the environment, whom processes can be shared
+// with.
+func member(e *env, root *client, base string, prod envJSON) access.ID {
+	_, id := e.user("viewer", false)
+	root.json("PUT", fmt.Sprintf("%s/members/%d", base, id), fmt.Sprintf(`{"business_unit":%d,"roles":["Process Mining User"]}`, prod.Root), 200, nil)
+	return id
+}
+
+// toggleShare puts a share of the process with the user, at another
+// access each time: each call is a share.granted.
+func toggleShare(c *client, path string, user access.ID, i int) {
+	c.json("PUT", path+"/shares", fmt.Sprintf(`{"principal":{"user":%d},"access":%q}`, user, []string{"viewer", "contributor"}[i%2]), 200, nil)
+}
+
+// TestWebhookDeliveryIDs: a webhook deleted and registered again gets a
+// new id, and its deliveries ids never seen before (a receiver that
+// drops repeats would otherwise drop genuine events); a delivery's id is
+// random, in the signed body, and listed with it.
+func TestWebhookDeliveryIDs(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			startWebhooks(t, e, quickWebhooks("127.0.0.1/32"))
+			rc := newReceiver(t, "")
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewerID := member(e, root, base, prod)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			register := func() string {
+				var hook struct{ ID access.ID }
+				root.json("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["share.granted"],"secret":%q}`, rc.srv.URL, hookSecret), 201, &hook)
+				return fmt.Sprintf("%s/webhooks/%d", base, hook.ID)
+			}
+			first := register()
+			toggleShare(maker, path, viewerID, 0)
+			d1 := deliveriesOf(root, first, "share.granted", 1)
+			root.json("DELETE", first, "", 204, nil)
+			second := register()
+			toggleShare(maker, path, viewerID, 1)
+			d2 := deliveriesOf(root, second, "share.granted", 1)
+			got := rc.waitFor(t, "share.granted", 2)
+			if first == second || d1.ID == d2.ID || d1.Delivery == d2.Delivery {
+				t.Errorf("ids used again: %s then %s, deliveries %+v then %+v", first, second, d1, d2)
+			}
+			for i, d := range []deliveryJSON{d1, d2} {
+				checkSignature(t, hookSecret, got[i])
+				if got[i].header.Get("Procmine-Delivery") != d.Delivery {
+					t.Errorf("delivery %d: header %q, listed %q", i, got[i].header.Get("Procmine-Delivery"), d.Delivery)
+				}
+			}
+		})
+	}
+}
+
+// TestWebhookOneAttemptAtATime: a webhook is sent one attempt at a time,
+// so that a slow receiver holds one of the workers deliveries share, not
+// all of them.
+func TestWebhookOneAttemptAtATime(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			startWebhooks(t, e, quickWebhooks("127.0.0.1/32"))
+			var now, most, seen atomic.Int32
+			slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := now.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(150 * time.Millisecond)
+				now.Add(-1)
+				seen.Add(1)
+				w.WriteHeader(204)
+			}))
+			t.Cleanup(slow.Close)
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewerID := member(e, root, base, prod)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+			var hook struct{ ID access.ID }
+			root.json("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["share.granted"],"secret":%q}`, slow.URL, hookSecret), 201, &hook)
+			for i := range 4 {
+				toggleShare(maker, fmt.Sprintf("%s/processes/%d", base, p.ID), viewerID, i)
+			}
+			deliveriesOf(root, fmt.Sprintf("%s/webhooks/%d", base, hook.ID), "share.granted", 4)
+			if seen.Load() != 4 || most.Load() != 1 {
+				t.Errorf("%d deliveries, at most %d at once; want 4, one at a time", seen.Load(), most.Load())
+			}
+		})
+	}
+}
+
+// TestWebhookNotAProbe: what registration and deliveries answer tells
+// nothing of the network behind the server: a name that does not
+// resolve and one that resolves off the allow list are refused alike;
+// a receiver refusing connections and one that does not answer in time
+// both read "not delivered".
+func TestWebhookNotAProbe(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(5 * time.Second):
+				}
+			}))
+			t.Cleanup(hang.Close)
+			closed := newReceiver(t, "127.0.0.1:0")
+			closedURL := closed.srv.URL
+			closed.srv.Close()
+			wc := quickWebhooks("127.0.0.1/32, nowhere.test:443, elsewhere.test:443")
+			wc.Resolve = func(_ context.Context, host string) ([]netip.Addr, error) {
+				if host == "elsewhere.test" {
+					return []netip.Addr{netip.MustParseAddr("10.1.2.3")}, nil
+				}
+				return nil, fmt.Errorf("no such host")
+			}
+			wc.Timeout, wc.Backoff = 300*time.Millisecond, func(int) time.Duration { return time.Hour }
+			startWebhooks(t, e, wc)
+			root, maker, _, prod, base := prodWithMaker(e)
+			viewerID := member(e, root, base, prod)
+
+			register := func(url string) (int, string) {
+				return root.do("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["share.granted"],"secret":%q}`, url, hookSecret), nil)
+			}
+			c1, b1 := register("https://nowhere.test/h")
+			c2, b2 := register("https://elsewhere.test/h")
+			if c1 != 422 || c2 != 422 || strings.ReplaceAll(b1, "nowhere", "elsewhere") != b2 {
+				t.Errorf("a name that does not resolve: %d %s; one off the list: %d %s", c1, b1, c2, b2)
+			}
+
+			var down, slow struct{ ID access.ID }
+			code, body := register(closedURL)
+			json.Unmarshal([]byte(body), &down)
+			if code != 201 {
+				t.Fatalf("register: %d %s", code, body)
+			}
+			root.json("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["share.granted"],"secret":%q}`, hang.URL, hookSecret), 201, &slow)
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"P"}`, 201, &p)
+			path := fmt.Sprintf("%s/processes/%d", base, p.ID)
+			toggleShare(maker, path, viewerID, 0)
+			for _, id := range []access.ID{down.ID, slow.ID} {
+				var d deliveryJSON
+				deadline := time.Now().Add(30 * time.Second)
+				for d.Attempts == 0 && time.Now().Before(deadline) {
+					var list struct{ Deliveries []deliveryJSON }
+					root.json("GET", fmt.Sprintf("%s/webhooks/%d/deliveries", base, id), "", 200, &list)
+					d = list.Deliveries[0]
+					time.Sleep(20 * time.Millisecond)
+				}
+				if d.State != "retrying" || d.LastError != "not delivered" || d.LastStatus != 0 {
+					t.Errorf("webhook %d: %+v, want retrying, \"not delivered\"", id, d)
+				}
+			}
+
+			// The receiver that is down holds MaxPendingDeliveries
+			// deliveries waiting at most; the events beyond are counted.
+			root.json("DELETE", fmt.Sprintf("%s/webhooks/%d", base, slow.ID), "", 204, nil)
+			for i := 1; i < store.MaxPendingDeliveries+2; i++ {
+				toggleShare(maker, path, viewerID, i)
+			}
+			var list struct{ Deliveries []deliveryJSON }
+			root.json("GET", fmt.Sprintf("%s/webhooks/%d/deliveries", base, down.ID), "", 200, &list)
+			var hooks struct {
+				Webhooks []struct {
+					ID      access.ID
+					Dropped int
+				}
+			}
+			root.json("GET", base+"/webhooks", "", 200, &hooks)
+			if len(list.Deliveries) != store.MaxPendingDeliveries || len(hooks.Webhooks) != 1 || hooks.Webhooks[0].Dropped != 2 {
+				t.Errorf("%d deliveries waiting, webhooks %+v; want %d, 2 dropped", len(list.Deliveries), hooks.Webhooks, store.MaxPendingDeliveries)
 			}
 		})
 	}

@@ -182,7 +182,7 @@ func runServe(ctx context.Context, args []string, s Streams) error {
 	metricsTokenFile := fs.String("metrics-token-file", os.Getenv("PROCMINE_METRICS_TOKEN_FILE"), "file holding a token that opens /metrics on --addr to requests bearing it (env PROCMINE_METRICS_TOKEN_FILE, or the token itself in PROCMINE_METRICS_TOKEN); without it /metrics there is not found")
 	sourceHosts := fs.String("source-hosts", os.Getenv("PROCMINE_SOURCE_HOSTS"), "comma-separated hosts (host or host:port; * for any) PostgreSQL data sources may connect to (env PROCMINE_SOURCE_HOSTS); none when empty")
 	sourceDir := fs.String("source-dir", os.Getenv("PROCMINE_SOURCE_DIR"), "folder whose SQLite files, and folders of CSV and Parquet files, data sources may read (env PROCMINE_SOURCE_DIR); none when empty")
-	webhookAllow := fs.String("webhook-allow", os.Getenv("PROCMINE_WEBHOOK_ALLOW"), "comma-separated addresses webhooks may deliver to: CIDR prefixes, addresses, address:port, host:port (its addresses must be public) or public (env PROCMINE_WEBHOOK_ALLOW); nowhere when empty (docs/webhooks.md)")
+	webhookAllow := fs.String("webhook-allow", os.Getenv("PROCMINE_WEBHOOK_ALLOW"), "comma-separated addresses webhooks may deliver to: CIDR prefixes, addresses, address:port, host:port (its addresses must be public), public (ports 80 and 443) or public:PORT (env PROCMINE_WEBHOOK_ALLOW); nowhere when empty (docs/webhooks.md)")
 	sourceRows := fs.Int("source-max-rows", 20_000_000, "most rows one refresh of a data source reads")
 	groupsClaim := fs.String("oidc-groups-claim", envOr("PROCMINE_OIDC_GROUPS_CLAIM", "groups"), "the claim that lists a person's groups; teams that follow a group are kept in step with it")
 	if _, err := parse(fs, args); err != nil {

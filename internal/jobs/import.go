@@ -279,7 +279,8 @@ func (h levelAtLeast) Enabled(ctx context.Context, l slog.Level) bool {
 
 // sweep fails, now and every minute, the jobs that nothing will run
 // any more (see store.FailLostJobs), so that none stays "running" for ever
-// and no staged file outlives its job; and, now and every hour, deletes
+// and no staged file outlives its job, and likewise the webhook
+// deliveries whose job is gone (store.FailLostDeliveries); and, now and every hour, deletes
 // the objects of the blob store that no row names (store.SweepObjects).
 func (q *Queue) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
@@ -290,6 +291,14 @@ func (q *Queue) sweep(ctx context.Context) {
 			q.cfg.Log.Error("sweeping lost jobs", "err", err)
 		} else if n > 0 {
 			q.cfg.Log.Warn("failed lost jobs", "jobs", n)
+		}
+		// A delivery whose job was discarded (a crash, a database error
+		// on its last attempt) would stay waiting for ever, and count
+		// against its webhook's pending deliveries.
+		if n, err := q.cfg.Store.FailLostDeliveries(ctx, "not delivered: the job delivering it stopped"); err != nil && ctx.Err() == nil {
+			q.cfg.Log.Error("sweeping lost webhook deliveries", "err", err)
+		} else if n > 0 {
+			q.cfg.Log.Warn("failed lost webhook deliveries", "deliveries", n)
 		}
 		if minute%60 == 0 {
 			// An import stopped by a crash leaves the temporary copy of

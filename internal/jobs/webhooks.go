@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,9 +17,12 @@ import (
 )
 
 // WebhookArgs is a queued delivery of an event to a webhook: the row
-// (store.WebhookDelivery) holds what is sent, River's only its id.
+// (store.WebhookDelivery) holds what is sent, River's only its ids: the
+// row's, and its random one (Key; empty in a job queued before there
+// were any), so that a job whose row went acts on no other.
 type WebhookArgs struct {
 	Delivery access.ID `json:"delivery"`
+	Key      string    `json:"key,omitempty"`
 }
 
 func (WebhookArgs) Kind() string { return "webhook" }
@@ -34,10 +36,13 @@ const queueWebhooks = "webhooks"
 // seconds) the last comes some hours after the first.
 const DefaultWebhookAttempts = 8
 
-// Envelope is the body of every delivery: the event, the environment it
-// happened in, when, and the event's data (identifiers and aggregates
-// only: docs/webhooks.md).
+// Envelope is the body of every delivery: its random id (the same on
+// every attempt, so that a receiver may drop a repeat: it is signed with
+// the rest, unlike a header), the event, the environment it happened in,
+// when, and the event's data (identifiers and aggregates only:
+// docs/webhooks.md).
 type Envelope struct {
+	Delivery    string    `json:"delivery"`
 	Event       string    `json:"event"`
 	Environment access.ID `json:"environment"`
 	OccurredAt  time.Time `json:"occurred_at"`
@@ -76,10 +81,10 @@ func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
 	return time.Now().Add(w.q.cfg.WebhookBackoff(job.Attempt))
 }
 
-func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return time.Minute }
+func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return webhookJobTimeout }
 
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
-	return w.q.deliver(ctx, job.Args.Delivery, job.Attempt, job.Attempt >= job.MaxAttempts)
+	return w.q.deliver(ctx, job.Args, job.Attempt, job.Attempt >= job.MaxAttempts)
 }
 
 // Notify tells the environment's webhooks that subscribe to event (and
@@ -90,14 +95,17 @@ func (q *Queue) Notify(ctx context.Context, env access.ID, event string, data an
 	if client == nil {
 		return errors.New("jobs: the queue is not running")
 	}
-	body, err := json.Marshal(Envelope{Event: event, Environment: env, OccurredAt: q.cfg.Now().UTC().Truncate(time.Second), Data: data})
-	if err != nil {
-		return err
+	at := q.cfg.Now().UTC().Truncate(time.Second)
+	body := func(delivery string) ([]byte, error) {
+		return json.Marshal(Envelope{Delivery: delivery, Event: event, Environment: env, OccurredAt: at, Data: data})
 	}
 	opts := &river.InsertOpts{MaxAttempts: cmp.Or(q.cfg.WebhookAttempts, DefaultWebhookAttempts), Queue: queueWebhooks}
-	_, err = q.cfg.Store.QueueWebhookEvent(ctx, env, event, body, want, func(tx *sql.Tx, delivery access.ID) error {
-		_, err := client.InsertTx(ctx, tx, WebhookArgs{Delivery: delivery}, opts)
-		return err
+	_, err := q.cfg.Store.QueueWebhookEvent(ctx, env, event, body, want, func(tx *sql.Tx, id access.ID, delivery string) (int64, error) {
+		res, err := client.InsertTx(ctx, tx, WebhookArgs{Delivery: id, Key: delivery}, opts)
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
 	})
 	return err
 }
@@ -110,12 +118,14 @@ func (q *Queue) notify(ctx context.Context, env access.ID, event string, data an
 	}
 }
 
-// deliver makes one attempt at a delivery. A refusal by the allow list
+// deliver makes one attempt at a delivery, while no other attempt to
+// its webhook is under way (else it waits: a slow receiver holds one of
+// the workers deliveries share, not all). A refusal by the allow list
 // fails it at once; any other failure is tried again with backoff until
-// the last attempt. Each outcome is recorded with the delivery, and the
-// last one in the audit log.
-func (q *Queue) deliver(ctx context.Context, id access.ID, attempt int, last bool) error {
-	d, err := q.cfg.Store.WebhookDeliveryToSend(ctx, id)
+// the last attempt. Each outcome is recorded with the delivery (the
+// list of deliveries shows successes), and a failure in the audit log.
+func (q *Queue) deliver(ctx context.Context, args WebhookArgs, attempt int, last bool) error {
+	d, err := q.cfg.Store.WebhookDeliveryToSend(ctx, args.Delivery, args.Key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // its webhook was deleted
 	}
@@ -125,25 +135,40 @@ func (q *Queue) deliver(ctx context.Context, id access.ID, attempt int, last boo
 	if d.State == store.DeliveryDelivered || d.State == store.DeliveryFailed {
 		return nil
 	}
-	audit := func(action, detail string) *store.AuditEntry {
-		return &store.AuditEntry{Env: d.Env, At: q.cfg.Now().UTC(), Actor: "procmine", Action: action, Target: store.AuditTarget("webhook", d.Webhook),
-			Detail: fmt.Sprintf("delivery %d (%s), attempt %d: %s", d.ID, d.Event, attempt, detail)}
+	id := d.ID
+	audit := func(detail string) *store.AuditEntry {
+		return &store.AuditEntry{Env: d.Env, At: q.cfg.Now().UTC(), Actor: "procmine", Action: "webhook.failed", Target: store.AuditTarget("webhook", d.Webhook),
+			Detail: fmt.Sprintf("delivery %s (%s), attempt %d: %s", d.Delivery, d.Event, attempt, detail)}
 	}
 	if q.cfg.Webhooks == nil {
-		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, 0, "this server delivers no webhooks", audit("webhook.failed", "this server delivers no webhooks"))
+		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, 0, "this server delivers no webhooks", audit("this server delivers no webhooks"))
 		return river.JobCancel(errors.Join(errors.New("webhooks: none delivered"), err))
 	}
-	res, serr := q.cfg.Webhooks.Send(ctx, webhooks.Delivery{URL: d.URL, Event: d.Event, ID: strconv.FormatInt(int64(d.ID), 10), Secret: d.Secret, Body: d.Payload, At: q.cfg.Now()})
+	// The claim outlasts the job's timeout: a server that stopped
+	// mid-attempt holds the webhook no longer than that.
+	claimed, err := q.cfg.Store.ClaimWebhook(ctx, d.Webhook, time.Now().Add(webhookJobTimeout+10*time.Second))
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return river.JobSnooze(webhookBusyWait)
+	}
+	defer func() {
+		if err := q.cfg.Store.ReleaseWebhook(context.WithoutCancel(ctx), d.Webhook); err != nil {
+			q.cfg.Log.Error("webhook", "webhook", d.Webhook, "err", err)
+		}
+	}()
+	res, serr := q.cfg.Webhooks.Send(ctx, webhooks.Delivery{URL: d.URL, Event: d.Event, ID: d.Delivery, Secret: d.Secret, Body: d.Payload, At: q.cfg.Now()})
 	ctx = context.WithoutCancel(ctx)
 	switch {
 	case serr == nil:
-		return q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryDelivered, attempt, res.Status, "", audit("webhook.delivered", fmt.Sprintf("answered %d", res.Status)))
+		return q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryDelivered, attempt, res.Status, "", nil)
 	case errors.Is(serr, webhooks.ErrNotAllowed):
 		msg := "the address dialled is not on the installation's webhook allow list"
-		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, 0, msg, audit("webhook.failed", msg))
+		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, 0, msg, audit(msg))
 		return river.JobCancel(errors.Join(errors.New("webhooks: "+msg), err))
 	case last:
-		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, res.Status, serr.Error(), audit("webhook.failed", serr.Error()))
+		err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryFailed, attempt, res.Status, serr.Error(), audit(serr.Error()))
 		return river.JobCancel(errors.Join(serr, err))
 	}
 	if err := q.cfg.Store.DeliveryAttempted(ctx, id, store.DeliveryRetrying, attempt, res.Status, serr.Error(), nil); err != nil {
@@ -151,6 +176,13 @@ func (q *Queue) deliver(ctx context.Context, id access.ID, attempt int, last boo
 	}
 	return serr
 }
+
+// webhookJobTimeout bounds a delivery job; webhookBusyWait is how long a
+// delivery waits while another to the same webhook is under way.
+const (
+	webhookJobTimeout = time.Minute
+	webhookBusyWait   = 250 * time.Millisecond
+)
 
 // checkConformance tells the webhooks that subscribe to
 // conformance.below_threshold when a new version of the process's data

@@ -145,17 +145,29 @@ func (s *Store) CreateProcess(ctx context.Context, p Process) (access.ID, error)
 }
 
 // PutShare shares a process with a principal, replacing an earlier share
-// with the same principal. It is one upsert, so concurrent calls cannot
-// collide.
+// with the same principal (SetShare).
 func (s *Store) PutShare(ctx context.Context, process access.ID, sh access.ProcessShare) error {
+	_, err := s.SetShare(ctx, process, sh)
+	return err
+}
+
+// SetShare shares a process with a principal, replacing an earlier share
+// with the same principal, and tells whether that changed anything (a
+// new share, or another access): share.granted is told only then. It is
+// one upsert, so concurrent calls cannot collide.
+func (s *Store) SetShare(ctx context.Context, process access.ID, sh access.ProcessShare) (changed bool, err error) {
 	q := `INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)
-		ON CONFLICT (process_id, user_id) WHERE user_id IS NOT NULL DO UPDATE SET access = excluded.access`
+		ON CONFLICT (process_id, user_id) WHERE user_id IS NOT NULL DO UPDATE SET access = excluded.access WHERE process_shares.access <> excluded.access`
 	if sh.To.Team != 0 {
 		q = `INSERT INTO process_shares (process_id, user_id, team_id, access) VALUES (?, ?, ?, ?)
-		ON CONFLICT (process_id, team_id) WHERE team_id IS NOT NULL DO UPDATE SET access = excluded.access`
+		ON CONFLICT (process_id, team_id) WHERE team_id IS NOT NULL DO UPDATE SET access = excluded.access WHERE process_shares.access <> excluded.access`
 	}
-	_, err := s.exec(ctx, q, process, nullID(sh.To.User), nullID(sh.To.Team), int(sh.Access))
-	return err
+	res, err := s.exec(ctx, q, process, nullID(sh.To.User), nullID(sh.To.Team), int(sh.Access))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // loadProcessRecord loads what the resolver needs to decide on a process of an
