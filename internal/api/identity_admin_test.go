@@ -127,7 +127,7 @@ func TestMetricsAreOptIn(t *testing.T) {
 			}
 			const token = "a-metrics-token-for-the-test"
 			srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap, MetricsToken: token})
-			main := httptest.NewServer(srv.Handler())
+			main := httptest.NewServer(checked(t, srv.Handler()))
 			defer main.Close()
 			metrics := httptest.NewServer(srv.MetricsHandler())
 			defer metrics.Close()
