@@ -203,8 +203,11 @@ func TestRecorderExtension(t *testing.T) {
 	run, erun := runner(t, ctx), runner(t, ectx)
 
 	// Connect: the server and the token in the options.
-	erun(chromedp.Navigate(extURL+"options.html"),
-		chromedp.SendKeys(chromedp.CSS("#server"), e.url),
+	// Typed once the page has shown its settings: typing before would
+	// race their loading.
+	erun(chromedp.Navigate(extURL+"options.html"))
+	waitFor(t, ectx, `document.body.dataset.loaded === "true"`)
+	erun(chromedp.SendKeys(chromedp.CSS("#server"), e.url),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok.Token),
 		chromedp.Click(chromedp.CSS("#save-connection")))
 	waitFor(t, ectx, `document.getElementById('connection').textContent.includes('Connected')`)
@@ -334,8 +337,9 @@ func TestRecorderExtension(t *testing.T) {
 	}
 
 	// A denied site: nothing is captured there, not even a step name.
-	erun(chromedp.Navigate(extURL+"options.html"), chromedp.WaitVisible(chromedp.CSS("#deny")),
-		chromedp.SendKeys(chromedp.CSS("#deny"), "localhost"), chromedp.Click(chromedp.CSS("#save-privacy")))
+	erun(chromedp.Navigate(extURL+"options.html"))
+	waitFor(t, ectx, `document.body.dataset.loaded === "true"`)
+	erun(chromedp.SendKeys(chromedp.CSS("#deny"), "localhost"), chromedp.Click(chromedp.CSS("#save-privacy")))
 	waitFor(t, ectx, `document.getElementById('privacy-saved').textContent === 'Saved.'`)
 	before = len(steps())
 	run(chromedp.Navigate(deniedURL+"/form"), chromedp.WaitVisible(chromedp.CSS("#name")),

@@ -84,7 +84,8 @@ $("privacy").addEventListener("submit", async (e) => {
 (async () => {
   const s = await settings();
   const server = await db.server();
-  $("server").value = server;
+  // What was typed while the settings loaded stays.
+  if (!$("server").value) $("server").value = server;
   $("deny").value = s.deny.join("\n");
   $("allow").value = s.allow.join("\n");
   $("sensitive").value = s.sensitive.join("\n");
@@ -96,4 +97,5 @@ $("privacy").addEventListener("submit", async (e) => {
       $("connection").textContent = `Not connected: ${err.message}`;
     });
   }
+  document.body.dataset.loaded = "true";
 })();
