@@ -205,7 +205,7 @@ func TestRecorderExtension(t *testing.T) {
 	// Connect: the server and the token in the options.
 	// Typed once the page has shown its settings: typing before would
 	// race their loading.
-	erun(chromedp.Navigate(extURL+"options.html"))
+	erun(chromedp.Navigate(extURL + "options.html"))
 	waitFor(t, ectx, `document.body.dataset.loaded === "true"`)
 	erun(chromedp.SendKeys(chromedp.CSS("#server"), e.url),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok.Token),
@@ -337,7 +337,7 @@ func TestRecorderExtension(t *testing.T) {
 	}
 
 	// A denied site: nothing is captured there, not even a step name.
-	erun(chromedp.Navigate(extURL+"options.html"))
+	erun(chromedp.Navigate(extURL + "options.html"))
 	waitFor(t, ectx, `document.body.dataset.loaded === "true"`)
 	erun(chromedp.SendKeys(chromedp.CSS("#deny"), "localhost"), chromedp.Click(chromedp.CSS("#save-privacy")))
 	waitFor(t, ectx, `document.getElementById('privacy-saved').textContent === 'Saved.'`)
