@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/procmine/procmine/internal/access"
 	"github.com/procmine/procmine/internal/bpmn"
+	"github.com/procmine/procmine/internal/datasource"
 	"github.com/procmine/procmine/internal/processtree"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
@@ -42,7 +44,7 @@ func webhookEnvs(t *testing.T) map[string]*env {
 			t.Fatal(err)
 		}
 		st.UseKeys(&seal.Keyring{Current: key})
-		out[name] = &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}, key: key}
+		out[name] = &env{t: t, store: st, dsn: dsn, now: time.Now().UTC(), logs: &syncBuffer{}, key: key, sources: t.TempDir()}
 	}
 	return out
 }
@@ -59,7 +61,7 @@ func startWebhooks(t *testing.T, e *env, wc WebhookConfig) {
 	}
 	proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	srv := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(e.logs, nil)), Password: cheap, Now: func() time.Time { return time.Now().UTC() },
-		TrustedProxies: proxies, Webhooks: wc})
+		TrustedProxies: proxies, Webhooks: wc, Sources: datasource.Config{SQLiteDir: e.sources}})
 	ts := httptest.NewServer(checked(t, srv.Handler()))
 	t.Cleanup(ts.Close)
 	startJobs(t, srv)
@@ -785,6 +787,69 @@ func TestWebhookNotAProbe(t *testing.T) {
 			root.json("GET", base+"/webhooks", "", 200, &hooks)
 			if len(list.Deliveries) != store.MaxPendingDeliveries || len(hooks.Webhooks) != 1 || hooks.Webhooks[0].Dropped != 2 {
 				t.Errorf("%d deliveries waiting, webhooks %+v; want %d, 2 dropped", len(list.Deliveries), hooks.Webhooks, store.MaxPendingDeliveries)
+			}
+		})
+	}
+}
+
+// TestWebhookSourceRefresh: a data source's refresh is an import too: a
+// new version sends import.finished (with the source, not a job), an
+// unchanged re-read sends nothing, and a refresh that fails sends
+// import.failed without its reason, which quotes the source.
+func TestWebhookSourceRefresh(t *testing.T) {
+	for name, e := range webhookEnvs(t) {
+		t.Run(name, func(t *testing.T) {
+			startWebhooks(t, e, quickWebhooks("127.0.0.1/32"))
+			rc := newReceiver(t, "")
+			root, maker, _, prod, base := prodWithMaker(e)
+			root.json("POST", base+"/webhooks", fmt.Sprintf(`{"url":%q,"events":["import.finished","import.failed"],"secret":%q}`, rc.srv.URL+"/hook", hookSecret), 201, nil)
+
+			db, err := sql.Open("sqlite", e.sources+"/erp.db")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, q := range []string{`CREATE TABLE events (id INTEGER PRIMARY KEY, case_id TEXT, activity TEXT, ts TEXT)`,
+				`INSERT INTO events VALUES (1, 'c1', 'Receive', '2024-01-01T10:00:00Z'), (2, 'c1', 'Pay', '2024-01-02T10:00:00Z'), (3, 'c2', 'Receive', '2024-01-03T10:00:00Z')`} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var p processJSON
+			maker.json("POST", base+"/processes", `{"name":"ERP"}`, 201, &p)
+			var src sourceJSON
+			maker.json("POST", fmt.Sprintf("%s/processes/%d/sources", base, p.ID), `{"name":"ERP file","kind":"sqlite","connection":"erp.db","query":"SELECT * FROM events","mapping":{"case":"case_id","timestamp":"ts"}}`, 201, &src)
+			path := fmt.Sprintf("%s/processes/%d/sources/%d", base, p.ID, src.ID)
+
+			first := refreshed(t, maker, path, "")
+			got := rc.waitFor(t, "import.finished", 1)
+			checkSignature(t, hookSecret, got[0])
+			ev, envID, data := envelope(t, got[0])
+			if ev != "import.finished" || envID != prod.ID || data["process"] != float64(p.ID) || data["source"] != float64(src.ID) ||
+				data["version"] != float64(first.Version) || data["cases"] != float64(2) || data["events"] != float64(3) || data["job"] != nil {
+				t.Errorf("import.finished of a refresh: %s", got[0].body)
+			}
+
+			// Read again unchanged: no new version, no event.
+			if again := refreshed(t, maker, path, ""); again.Version != first.Version {
+				t.Fatalf("an unchanged refresh made version %d", again.Version)
+			}
+			// A refresh that fails: the reason names the column; the
+			// payload does not.
+			if _, err := db.Exec(`ALTER TABLE events RENAME COLUMN ts TO secret_column_name`); err != nil {
+				t.Fatal(err)
+			}
+			failed := refreshed(t, maker, path, `{"full":true}`)
+			if !strings.Contains(failed.LastError, "column") {
+				t.Fatalf("the refresh did not fail on the column: %+v", failed)
+			}
+			bad := rc.waitFor(t, "import.failed", 1)
+			checkSignature(t, hookSecret, bad[0])
+			if _, _, data := envelope(t, bad[0]); data["source"] != float64(src.ID) || strings.Contains(string(bad[0].body), "column") {
+				t.Errorf("import.failed of a refresh: %s", bad[0].body)
+			}
+			if n := len(rc.all()); n != 2 {
+				t.Errorf("%d deliveries, want 2 (the unchanged refresh sends none)", n)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/procmine/procmine/internal/eventlog"
 	"github.com/procmine/procmine/internal/seal"
 	"github.com/procmine/procmine/internal/store"
+	"github.com/procmine/procmine/internal/webhooks"
 )
 
 // RefreshArgs is a queued refresh of a data source: incremental (the rows
@@ -162,6 +163,9 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 			release() // changed meanwhile: the reason is not the source's now
 		case ferr != nil:
 			q.cfg.Log.Error("source refresh", "source", src.ID, "err", ferr)
+		default:
+			// Not the reason: it may quote the source's rows.
+			q.notify(ctx, src.Env, webhooks.ImportFailed, ImportData{Process: src.Process, Source: src.ID}, nil)
 		}
 		return river.JobCancel(errEnded)
 	}
@@ -298,6 +302,11 @@ func (q *Queue) Refresh(ctx context.Context, a RefreshArgs, last bool) (res Refr
 		return res, river.JobCancel(errEnded)
 	case err != nil:
 		return res, retry(err)
+	}
+	if r.Data != nil {
+		// A new version, as an upload's import makes one.
+		q.notify(ctx, src.Env, webhooks.ImportFinished, ImportData{Process: src.Process, Source: src.ID, Version: res.Version, Cases: r.Version.Cases, Events: r.Version.Events}, nil)
+		q.checkConformance(ctx, src.Env, src.Process, res.Version)
 	}
 	return res, nil
 }

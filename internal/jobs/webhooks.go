@@ -54,7 +54,10 @@ type Envelope struct {
 // may quote a person.
 type ImportData struct {
 	Process access.ID `json:"process"`
-	Job     access.ID `json:"job"`
+	// Job is the upload's import job; Source the data source whose
+	// refresh it was (one of the two).
+	Job     access.ID `json:"job,omitempty"`
+	Source  access.ID `json:"source,omitempty"`
 	Version access.ID `json:"version,omitempty"`
 	Cases   int       `json:"cases,omitempty"`
 	Events  int       `json:"events,omitempty"`
