@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/procmine/procmine/internal/store"
 )
 
 // TestErasureLeavesNoTrace: issue 14 §3 — after an erasure the person's
@@ -91,6 +94,12 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 			owner.json("GET", second+"/events", "", 200, &ev)
 			oldSara, oldAhmed = ev.Events[0].Resource, ev.Events[1].Resource
 
+			// A webhook an administrator described after her.
+			if _, err := e.store.CreateWebhook(context.Background(), store.Webhook{Env: w.env, URL: "https://hooks.example.com/procmine", Events: []string{"import.finished"},
+				Description: "tell Sara Lind's team", CreatedBy: w.ids["owner"]}, []byte("a secret"),
+				store.AuditEntry{Env: w.env, At: time.Now().UTC(), Actor: "root", Action: "webhook.created"}); err != nil {
+				t.Fatal(err)
+			}
 			if !strings.Contains(strings.ToLower(storeDump(t, e)), "sara lind") {
 				t.Fatal("the name is not in the database before the erasure: the check below would prove nothing")
 			}

@@ -328,9 +328,10 @@ func (s *Store) RewriteVersion(ctx context.Context, v LogVersion, rewrite func(d
 // queue entries, which hold the file name and the column mapping too, and
 // the mapping each process remembers for its next upload (columns may be
 // named after a person), the views saved on its processes (their
-// names and filters), and their data sources (name, query, mapping and
+// names and filters), their data sources (name, query, mapping and
 // last error; the watermark is a value of the source's own column, which
-// a policy's erasure of names does not reach). It returns how many
+// a policy's erasure of names does not reach), and the descriptions of
+// the environment's webhooks. It returns how many
 // values changed, in one transaction.
 func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Replacer) (int, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -368,6 +369,9 @@ func (s *Store) EraseFromImports(ctx context.Context, env access.ID, replace Rep
 		{"SELECT d.id, d.query FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET query = ? WHERE id = ?", false},
 		{"SELECT d.id, d.mapping FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET mapping = ? WHERE id = ?", true},
 		{"SELECT d.id, d.last_error FROM data_sources d JOIN processes p ON p.id = d.process_id WHERE " + pwhere, "UPDATE data_sources SET last_error = ? WHERE id = ?", false},
+		// A webhook's description is an administrator's free text. (Its
+		// URL is left: a name in it changes where deliveries go.)
+		{"SELECT id, description FROM webhooks WHERE " + where, "UPDATE webhooks SET description = ? WHERE id = ?", false},
 	} {
 		changed, err := s.rewriteColumn(ctx, tx, c.query, c.update, args, replace, c.json)
 		if err != nil {
