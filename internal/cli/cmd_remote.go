@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"text/tabwriter"
@@ -162,26 +161,40 @@ func remoteStats(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args [
 	if err != nil {
 		return err
 	}
-	var k struct {
-		Cases      int      `json:"cases"`
-		Events     int      `json:"events"`
-		Activities int      `json:"activities"`
-		Variants   int      `json:"variants"`
-		Rework     float64  `json:"rework_share"`
-		SelfLoop   float64  `json:"self_loop_share"`
-		Mean       *float64 `json:"mean_case_duration_seconds"`
-		Median     *float64 `json:"median_case_duration_seconds"`
-	}
+	var k readerFigures
 	if err := decode(report.HTTPResponse, report.Body, &k); err != nil {
 		return err
+	}
+	// Working time as a reader gets it: the mean, and the median from 2k
+	// cases (absent below).
+	var wt struct {
+		Working *struct {
+			Mean   float64  `json:"mean"`
+			Median *float64 `json:"median,omitempty"`
+		} `json:"working_case_duration_seconds"`
+	}
+	if err := json.Unmarshal(resp.Body, &wt); err != nil {
+		return fmt.Errorf("the server's answer: %w", err)
 	}
 	if *asJSON {
 		return writeJSON(s.Out, map[string]any{"cases": k.Cases, "events": k.Events, "activities_shown": k.Activities, "variants": k.Variants,
 			"rework_share": k.Rework, "self_loop_share": k.SelfLoop, "mean_case_duration_seconds": k.Mean, "median_case_duration_seconds": k.Median,
 			"activities": a.Activities, "start_activities": a.StartActivities, "end_activities": a.EndActivities,
-			"working_case_duration_seconds": a.Working, "disclosure": a.Disclosure})
+			"working_case_duration_seconds": wt.Working, "disclosure": a.Disclosure})
 	}
-	printReaderStats(s.Out, k.Cases, k.Events, k.Activities, k.Variants, k.Mean, k.Median, a.Working, k.Rework, k.SelfLoop)
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "cases\t%d\nevents\t%d\nactivities\t%d\nvariants\t%d\n", k.Cases, k.Events, k.Activities, k.Variants)
+	fmt.Fprintf(tw, "resources\tnot given to report readers\n")
+	if k.Mean != nil {
+		fmt.Fprintf(tw, "case duration\tmean %s, median %s\n", orWithheld(k.Mean), orWithheld(k.Median))
+		if wt.Working != nil {
+			fmt.Fprintf(tw, "in working time\tmean %s, median %s (the process's calendar)\n", processmap.Duration(wt.Working.Mean), orWithheld(wt.Working.Median))
+		}
+	} else {
+		fmt.Fprintf(tw, "case duration\tunavailable: the log has no timestamps\n")
+	}
+	fmt.Fprintf(tw, "rework\t%.1f%% of cases repeat an activity, %.1f%% have a self-loop\n", 100*k.Rework, 100*k.SelfLoop)
+	tw.Flush()
 	printCounts(s.Out, "activities", a.Activities)
 	printCounts(s.Out, "start activities", a.StartActivities)
 	printCounts(s.Out, "end activities", a.EndActivities)
@@ -191,35 +204,25 @@ func remoteStats(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args [
 	return nil
 }
 
-// printReaderStats prints a report reader's key figures in the form of
-// `procmine stats`, saying which figures are not given.
-func printReaderStats(w io.Writer, cases, events, activities, variants int, mean, median *float64, working *mining.Durations, rework, selfLoop float64) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "cases\t%d\n", cases)
-	fmt.Fprintf(tw, "events\t%d\n", events)
-	fmt.Fprintf(tw, "activities\t%d\n", activities)
-	fmt.Fprintf(tw, "variants\t%d\n", variants)
-	fmt.Fprintf(tw, "resources\tnot given to report readers\n")
-	dur := func(d *float64) string {
-		if d == nil {
-			return "withheld"
-		}
-		return processmap.Duration(*d)
+// readerFigures are the report's key figures, as disclosure control
+// gives them to a report reader.
+type readerFigures struct {
+	Cases      int      `json:"cases"`
+	Events     int      `json:"events"`
+	Activities int      `json:"activities"`
+	Variants   int      `json:"variants"`
+	Rework     float64  `json:"rework_share"`
+	SelfLoop   float64  `json:"self_loop_share"`
+	Mean       *float64 `json:"mean_case_duration_seconds"`
+	Median     *float64 `json:"median_case_duration_seconds"`
+}
+
+// orWithheld is a duration, or "withheld" where the answer left it out.
+func orWithheld(d *float64) string {
+	if d == nil {
+		return "withheld"
 	}
-	if mean != nil {
-		fmt.Fprintf(tw, "case duration\tmean %s, median %s\n", dur(mean), dur(median))
-		if working != nil {
-			var med *float64
-			if working.Median != 0 {
-				med = &working.Median
-			}
-			fmt.Fprintf(tw, "in working time\tmean %s, median %s (the process's calendar)\n", processmap.Duration(working.Mean), dur(med))
-		}
-	} else {
-		fmt.Fprintf(tw, "case duration\tunavailable: the log has no timestamps\n")
-	}
-	fmt.Fprintf(tw, "rework\t%.1f%% of cases repeat an activity, %.1f%% have a self-loop\n", 100*rework, 100*selfLoop)
-	tw.Flush()
+	return processmap.Duration(*d)
 }
 
 func remoteVariants(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args []string, s Streams) error {
