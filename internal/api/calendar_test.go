@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -140,6 +141,19 @@ func TestWorkingMedianNeedsTwoK(t *testing.T) {
 			pmu.json("GET", w.process+"/statistics?duration-time=working", "", 200, &st)
 			if _, ok := st.Working["median"]; !ok {
 				t.Errorf("a reader's working time on 40 cases has no median: %v", st.Working)
+			}
+			// The studio's median tile says the same.
+			page := strings.Replace(strings.Replace(w.process, "/api/v1/environments/", "/e/", 1), "/processes/", "/p/", 1)
+			median := regexp.MustCompile(`id="kpi-median">([^<]*)<`)
+			for _, c := range []struct{ query, want string }{
+				{"?duration-time=working&from=2024-01-01&to=2024-01-07&time-mode=started", "–"},
+				{"?duration-time=working", ""},
+			} {
+				code, html := pmu.do("GET", page+c.query, "", nil)
+				m := median.FindStringSubmatch(html)
+				if code != 200 || m == nil || (c.want == "–") != (m[1] == "–") {
+					t.Errorf("the studio's median for a reader at %s: %d %q", c.query, code, m)
+				}
 			}
 		})
 	}

@@ -971,7 +971,7 @@ func (s *Studio) processParts(r *http.Request, entry *report.Entry, filters []mi
 	if d, ok := k["median_case_duration_seconds"].(float64); ok {
 		figures["Median"] = processmap.Duration(d)
 	}
-	if _, shown := k["median_case_duration_seconds"]; shown && o.Clock != nil && l.Timed && l.NumCases() > 0 {
+	if _, shown := k["median_case_duration_seconds"].(float64); shown && o.Clock != nil && l.Timed && l.NumCases() > 0 {
 		// In working time, as the API's report gives it: a reader's
 		// rounded, and only where the elapsed median is shown (2k
 		// cases: a median of few is one case's figure).
