@@ -3,13 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -52,18 +49,6 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	}
 	return &contract{doc: doc, router: router}, nil
 })
-
-func init() {
-	// Uploads and bundles are files; the document says so and no more.
-	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("application/octet-stream", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("image/png", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("text/vnd.graphviz", openapi3filter.FileBodyDecoder)
-	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
-}
 
 // maxChecked is the largest body checked; a larger request or answer
 // (a real log uploaded or exported) is checked for its status and type.
@@ -109,9 +94,6 @@ func checked(t testing.TB, h http.Handler) http.Handler {
 		}
 		if problem := c.check(r, route, params, body, rec); problem != "" {
 			t.Errorf("contract: %s %s → %d: %s", r.Method, route.Path, rec.status, problem)
-		}
-		if dir := os.Getenv("PROCMINE_CONTRACT_SAMPLES"); dir != "" {
-			sample(dir, r.Method, route.Path, rec)
 		}
 	})
 }
@@ -223,26 +205,4 @@ func (r *exchange) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
-}
-
-var sampleMu sync.Mutex
-
-// sample appends a JSON answer to dir, one file per route, for whoever
-// writes the document's schemas.
-func sample(dir, method, path string, rec *exchange) {
-	if rec.big || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
-		return
-	}
-	line, err := json.Marshal(map[string]any{"method": method, "path": path, "status": rec.status, "body": json.RawMessage(rec.body.Bytes())})
-	if err != nil {
-		return
-	}
-	sampleMu.Lock()
-	defer sampleMu.Unlock()
-	f, err := os.OpenFile(filepath.Join(dir, "samples.jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	f.Write(append(line, '\n'))
 }

@@ -88,8 +88,9 @@ func TestOpenAPIIsComplete(t *testing.T) {
 				t.Errorf("%s: no operationId", where)
 			} else if other, dup := ids[id]; dup {
 				t.Errorf("%s: operationId %s is also %s's", where, id, other)
+			} else {
+				ids[id] = where
 			}
-			ids[id] = where
 			if body, ok := op["requestBody"].(map[string]any); ok {
 				checkContent(t, where+" request", body)
 			}
@@ -169,7 +170,15 @@ func checkSchema(t *testing.T, where string, v any) {
 	if s["type"] == nil && s["enum"] == nil && s["const"] == nil {
 		t.Errorf("%s: no type", where)
 	}
-	switch s["type"] {
+	// A type that may be null, ["array", "null"], is checked as the
+	// other type.
+	typ := s["type"]
+	for _, t := range asList(typ) {
+		if t != "null" {
+			typ = t
+		}
+	}
+	switch typ {
 	case "object":
 		props, _ := s["properties"].(map[string]any)
 		extra := s["additionalProperties"]
