@@ -150,6 +150,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 				"UPDATE audit SET detail = 'co-owner' WHERE actor = 'ann'",
 				"UPDATE audit SET at = 0 WHERE actor = 'ann'",
 				"UPDATE audit SET ip = '10.0.0.1'",
+				"UPDATE audit SET app = 'studio' WHERE actor = 'ann'",
 				// [erased] may only stand in for text that was there.
 				"UPDATE audit SET detail = 'viewer, and more [erased]' WHERE actor = 'ann'",
 				"UPDATE audit SET detail = 'VIEWER [erased]' WHERE actor = 'ann'",
