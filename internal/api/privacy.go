@@ -174,8 +174,11 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.auditLog.Record(r, request.Environment(r), "privacy.erasure", "environment", rep.Summary())
-	// Counts only: never the names it was given.
-	s.notify(r, webhooks.ErasureCompleted, rep)
+	// How many names, and no more: the erasure's other counts are
+	// figures about the person (how many events were theirs).
+	s.notify(r, webhooks.ErasureCompleted, struct {
+		Names int `json:"names"`
+	}{rep.Names})
 	response.JSON(w, http.StatusOK, rep)
 }
 

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/procmine/procmine/internal/access"
+	"github.com/procmine/procmine/internal/auth"
 	"github.com/procmine/procmine/internal/authz"
 	"github.com/procmine/procmine/internal/conformance"
 	"github.com/procmine/procmine/internal/http/request"
@@ -80,9 +79,11 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 			response.WriteError(w, r, response.Invalid("secret: give a secret or generate_secret, not both"))
 			return
 		}
-		b := make([]byte, 32)
-		rand.Read(b)
-		generated = base64.RawURLEncoding.EncodeToString(b)
+		var err error
+		if generated, err = auth.NewToken("whsec_"); err != nil {
+			response.WriteError(w, r, err)
+			return
+		}
 		req.Secret = generated
 	}
 	h := webhooks.Webhook{URL: strings.TrimSpace(req.URL), Events: req.Events, Secret: req.Secret, Threshold: req.Threshold, Description: req.Description}

@@ -350,7 +350,7 @@ func TestWebhookDeliveries(t *testing.T) {
 			root.json("POST", base+"/erasure", `{"names":["Sara Lind"]}`, 200, nil)
 			erased := rc.waitFor(t, "erasure.completed", 1)
 			checkSignature(t, hookSecret, erased[0])
-			if _, _, data := envelope(t, erased[0]); data["names"] != float64(1) || data["events_with_the_person_as_resource"] == nil {
+			if _, _, data := envelope(t, erased[0]); data["names"] != float64(1) || len(data) != 1 {
 				t.Errorf("erasure.completed: %s", erased[0].body)
 			}
 			for k, v := range func() map[string]any { _, _, d := envelope(t, erased[0]); return d }() {

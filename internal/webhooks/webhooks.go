@@ -34,7 +34,6 @@ const (
 	ShareGranted         = "share.granted"
 	ShareRevoked         = "share.revoked"
 	ErasureCompleted     = "erasure.completed"
-	MaxWebhooks          = 20   // per environment
 	MaxURL               = 2048 // bytes
 	MinSecret, MaxSecret = 16, 256
 	MaxDescription       = 200
