@@ -237,7 +237,13 @@ func remoteVariants(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, arg
 	if err := p.connect(ctx); err != nil {
 		return err
 	}
-	resp, err := p.api.GetProcessVariantsWithResponse(ctx, p.env, p.id, nil)
+	// The server cuts the list: the total is its own (for a reader, a
+	// noisy count of the variants, small ones included).
+	var params client.GetProcessVariantsParams
+	if *top > 0 {
+		params.Top = top
+	}
+	resp, err := p.api.GetProcessVariantsWithResponse(ctx, p.env, p.id, &params)
 	if err != nil {
 		return err
 	}
@@ -249,18 +255,13 @@ func remoteVariants(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, arg
 	if err := decode(resp.HTTPResponse, resp.Body, &a); err != nil {
 		return err
 	}
-	if a.Disclosure != nil {
-		// A reader's total counts the variants shown; the others are
-		// left out as too small.
-		if err := printVariants(s.Out, a.Variants, *top, *asJSON); err != nil {
-			return err
-		}
-		if !*asJSON {
-			fmt.Fprintf(s.Out, "\nas a report reader: %s\n", a.Disclosure.Note)
-		}
-		return nil
+	if err := printVariants(s.Out, a.Variants, a.Total, *asJSON); err != nil {
+		return err
 	}
-	return printVariants(s.Out, a.Variants, *top, *asJSON)
+	if a.Disclosure != nil && !*asJSON {
+		fmt.Fprintf(s.Out, "\nas a report reader: %s\n", a.Disclosure.Note)
+	}
+	return nil
 }
 
 func remoteMap(ctx context.Context, p *remoteProcess, fs *flag.FlagSet, args []string, s Streams) error {

@@ -28,16 +28,17 @@ func runVariants(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	return printVariants(s.Out, mining.Variants(l), *top, *asJSON)
+	vs := mining.Variants(l)
+	total := len(vs)
+	if *top > 0 && *top < len(vs) {
+		vs = vs[:*top]
+	}
+	return printVariants(s.Out, vs, total, *asJSON)
 }
 
-// printVariants prints the top (all when 0) of vs, most frequent first,
-// as `procmine variants` does.
-func printVariants(w io.Writer, vs []*mining.Variant, top int, asJSON bool) error {
-	total := len(vs)
-	if top > 0 && top < len(vs) {
-		vs = vs[:top]
-	}
+// printVariants prints vs, the most frequent of total variants, as
+// `procmine variants` does.
+func printVariants(w io.Writer, vs []*mining.Variant, total int, asJSON bool) error {
 	if asJSON {
 		if vs == nil {
 			vs = []*mining.Variant{}

@@ -84,11 +84,18 @@ func TestRemoteAgreesWithOffline(t *testing.T) {
 				t.Errorf("a reader's stats give the time range:\n%s", got)
 			}
 			code, got, errs = runCode(append([]string{"remote", "variants", "--json"}, remote...)...)
-			var vs struct{ Variants []struct{ Cases int } }
+			var vs struct {
+				Total    int
+				Variants []struct{ Cases int }
+			}
 			// Receipt has variants of many cases; reviewing's 100 cases
 			// take 96 variants, none of k.
 			if code != 0 || json.Unmarshal([]byte(got), &vs) != nil || (len(vs.Variants) == 0) != strings.Contains(rel, "reviewing") {
 				t.Fatalf("reader's variants: %d %s %s", code, got, errs)
+			}
+			// The server's total (noisy) counts the small variants too.
+			if vs.Total <= len(vs.Variants) {
+				t.Errorf("a reader's total %d, with %d variants shown", vs.Total, len(vs.Variants))
 			}
 			for _, v := range vs.Variants {
 				if v.Cases < 5 {
