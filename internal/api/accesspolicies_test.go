@@ -172,7 +172,7 @@ func TestForwardedForIsBelievedFromTrustedProxiesOnly(t *testing.T) {
 			root, maker, _, _, _ := prodWithMaker(e)
 			root.json("POST", "/api/v1/access-policies", `{"name":"bad net","state":"on","apps":["studio","api"],"include":{"all":true},"ip_ranges":["203.0.113.0/24"],"grant":"block"}`, 201, nil)
 			// The same database behind a server with no trusted proxy.
-			direct := httptest.NewServer(New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap}).Handler())
+			direct := httptest.NewServer(checked(t, New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap}).Handler()))
 			defer direct.Close()
 			if code, _ := maker.from("203.0.113.5", "GET", "/api/v1/me", ""); code != 403 {
 				t.Errorf("through the trusted proxy, the forwarded address counts: %d", code)

@@ -401,7 +401,7 @@ func TestRecentSignInIsTheSignInsOwnTime(t *testing.T) {
 			ann, _ := e.user("ann", false) // signed in on a server of 12-hour sessions
 			short := New(Config{Store: e.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Password: cheap,
 				Now: func() time.Time { return e.now }, SessionTTL: time.Hour})
-			ts := httptest.NewServer(short.Handler())
+			ts := httptest.NewServer(checked(t, short.Handler()))
 			defer ts.Close()
 			other := *e
 			other.url = ts.URL
