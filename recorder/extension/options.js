@@ -81,14 +81,21 @@ $("privacy").addEventListener("submit", async (e) => {
   $("privacy-saved").textContent = "Saved.";
 });
 
+// What is typed while the settings load stays: they fill only the
+// fields not typed into.
+const typed = new Set();
+for (const id of ["server", "deny", "allow", "sensitive"]) $(id).addEventListener("input", () => typed.add(id));
+const fill = (id, value) => {
+  if (!typed.has(id)) $(id).value = value;
+};
+
 (async () => {
   const s = await settings();
   const server = await db.server();
-  // What was typed while the settings loaded stays.
-  if (!$("server").value) $("server").value = server;
-  $("deny").value = s.deny.join("\n");
-  $("allow").value = s.allow.join("\n");
-  $("sensitive").value = s.sensitive.join("\n");
+  fill("server", server);
+  fill("deny", s.deny.join("\n"));
+  fill("allow", s.allow.join("\n"));
+  fill("sensitive", s.sensitive.join("\n"));
   $("screenshots").checked = s.screenshots;
   if (server && (await db.token())) {
     $("token").placeholder = "a token is saved; leave empty to keep it";
