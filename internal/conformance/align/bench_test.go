@@ -32,6 +32,20 @@ func BenchmarkBPIC2012(b *testing.B) {
 	b.ReportMetric(float64(s.NotComputedCases), "cases-not-computed")
 }
 
+// BenchmarkNewBPIC2012: building the aligner of BPI Challenge 2012's
+// IMf (noise 0.2) model, its reachability graph numbered (BENCHMARKS.md
+// gives the figure).
+func BenchmarkNewBPIC2012(b *testing.B) {
+	l := testlog.Read(b, "xes/bpic2012.xes.gz")
+	net := petrinet.FromTree(inductive.Discover(l, 0.2))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := New(context.Background(), net); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkReceipt: every variant of receipt (1,434 cases, 116 variants)
 // against the IM and IMf nets PM4Py aligned against (PM4Py: 167 s and
 // 331 s).
